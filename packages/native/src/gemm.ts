@@ -1,0 +1,39 @@
+import { addon } from './addon.js'
+
+export interface GemmOptions {
+  /** op(A) is m x k; A is stored k x m when transA. */
+  a: Float32Array
+  b: Float32Array
+  /** Output, batch x m x n; allocated when omitted. */
+  c?: Float32Array
+  m: number
+  n: number
+  k: number
+  transA?: boolean
+  transB?: boolean
+  /** Number of products; a or b holding one matrix is broadcast to all. */
+  batch?: number
+  alpha?: number
+  /** Scale of the existing c (0: c is overwritten without being read). */
+  beta?: number
+}
+
+function args(o: GemmOptions) {
+  const batch = o.batch ?? 1
+  const c = o.c ?? new Float32Array(batch * o.m * o.n)
+  return [!!o.transA, !!o.transB, batch, o.m, o.n, o.k, o.alpha ?? 1, o.a, o.b, o.beta ?? 0, c] as const
+}
+
+/** C = alpha * op(A) op(B) + beta * C on the native CPU kernels; returns C. */
+export function sgemm(o: GemmOptions): Float32Array {
+  const a = args(o)
+  addon.sgemm(...a)
+  return a[10]
+}
+
+/** sgemm on a worker thread; the event loop stays free while it runs. */
+export async function sgemmAsync(o: GemmOptions): Promise<Float32Array> {
+  const a = args(o)
+  await addon.sgemmAsync(...a)
+  return a[10]
+}

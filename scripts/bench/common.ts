@@ -1,0 +1,81 @@
+// Shared by the bench:* scripts: flags, timing, and the one-JSON-object-per-line output.
+import { setThreads, threads } from '@kiln/native'
+
+export interface BenchFlags {
+  json: boolean
+  threads: number | undefined
+  shapes: number[][]
+  seconds: number
+}
+
+/** Parses --json, --threads T, --shape AxBxC (repeatable), --seconds S; exits 2 on a bad flag. */
+export function parseFlags(argv: string[], shapeParts: number): BenchFlags {
+  const flags: BenchFlags = { json: false, threads: undefined, shapes: [], seconds: 1 }
+  const fail = (msg: string): never => {
+    process.stderr.write(`error: ${msg}\n`)
+    process.exit(2)
+  }
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!
+    if (arg === '--') continue
+    if (arg === '--json') flags.json = true
+    else if (arg === '--threads' || arg === '--shape' || arg === '--seconds') {
+      const value = argv[++i]
+      if (value === undefined) fail(`${arg} needs a value`)
+      if (arg === '--threads') {
+        const t = Number(value)
+        if (!Number.isInteger(t) || t < 1) fail(`--threads expects a positive integer, got '${value}'`)
+        flags.threads = t
+      } else if (arg === '--seconds') {
+        const s = Number(value)
+        if (!(s > 0)) fail(`--seconds expects a positive number, got '${value}'`)
+        flags.seconds = s
+      } else {
+        const parts = value!.split('x').map(Number)
+        if (parts.length !== shapeParts || parts.some((p) => !Number.isInteger(p) || p < 1))
+          fail(`--shape expects ${shapeParts} positive integers joined by 'x', got '${value}'`)
+        flags.shapes.push(parts)
+      }
+    } else fail(`unknown flag '${arg}'`)
+  }
+  if (flags.threads !== undefined) setThreads(flags.threads)
+  else flags.threads = threads()
+  return flags
+}
+
+/** Runs fn repeatedly (after warm-up) for about `seconds`; returns mean seconds per call. */
+export function timeIt(fn: () => void, seconds: number, warmup = 2): number {
+  for (let i = 0; i < warmup; i++) fn()
+  let runs = 0
+  const start = process.hrtime.bigint()
+  let elapsed = 0
+  while (elapsed < seconds * 1e9 || runs < 3) {
+    fn()
+    runs++
+    elapsed = Number(process.hrtime.bigint() - start)
+  }
+  return elapsed / 1e9 / runs
+}
+
+/** Prints one measurement: a JSON line with --json, an aligned table row otherwise. */
+export function report(flags: BenchFlags, row: Record<string, string | number | boolean>): void {
+  if (flags.json) {
+    process.stdout.write(JSON.stringify(row) + '\n')
+    return
+  }
+  const cells = Object.entries(row).map(([k, v]) => `${k}=${typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(2) : v}`)
+  process.stdout.write(cells.join('  ') + '\n')
+}
+
+/** Deterministic uniform [-1, 1) data so runs are comparable. */
+export function randomArray(size: number, seed = 1): Float32Array {
+  const out = new Float32Array(size)
+  let s = seed >>> 0 || 1
+  for (let i = 0; i < size; i++) {
+    s ^= s << 13
+    s ^= s >>> 17
+    s ^= s << 5
+    out[i] = ((s >>> 0) / 4294967296) * 2 - 1
+  }
+  return out
+}
