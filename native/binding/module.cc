@@ -29,6 +29,11 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   register_conv(env, exports);
   register_pool(env, exports);
   register_cuda(env, exports);
+  register_elementwise(env, exports);
+  register_reduce(env, exports);
+  register_nn(env, exports);
+  register_optim(env, exports);
+  register_layout(env, exports);
   return exports;
 }
 

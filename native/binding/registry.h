@@ -9,6 +9,11 @@ void register_gemm(Napi::Env env, Napi::Object exports);
 void register_conv(Napi::Env env, Napi::Object exports);
 void register_pool(Napi::Env env, Napi::Object exports);
 void register_cuda(Napi::Env env, Napi::Object exports);
+void register_elementwise(Napi::Env env, Napi::Object exports);
+void register_reduce(Napi::Env env, Napi::Object exports);
+void register_nn(Napi::Env env, Napi::Object exports);
+void register_optim(Napi::Env env, Napi::Object exports);
+void register_layout(Napi::Env env, Napi::Object exports);
 
 /// Adds fn(info, async) as `name` (synchronous) and `nameAsync` (returns a Promise).
 void export_pair(Napi::Env env, Napi::Object exports, const char* name,
