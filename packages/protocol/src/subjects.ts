@@ -1,0 +1,67 @@
+import { ValidationError } from './errors.js'
+
+/** Every subject starts with this, so one permission (`kiln.>`) covers the platform. */
+export const SUBJECT_ROOT = 'kiln'
+
+// Ids become subject tokens; a `.`, `*`, `>` or space in one would let a caller address
+// (or subscribe to) subjects it was never meant to, so they are refused, not escaped.
+const TOKEN = /^[A-Za-z0-9_-]{1,128}$/
+
+/** Checks that `value` can be one subject token; `field` names it in the error. */
+export function subjectToken(value: string, field = 'id'): string {
+  if (typeof value !== 'string' || !TOKEN.test(value)) {
+    throw new ValidationError(field, '1-128 characters of A-Z a-z 0-9 _ - (a NATS subject token)', {
+      data: { received: typeof value === 'string' ? value.slice(0, 64) : typeof value },
+    })
+  }
+  return value
+}
+
+/** Kinds of event published on `kiln.events.<kind>`. */
+export const EventKind = {
+  node: 'node',
+  job: 'job',
+  trial: 'trial',
+  sweep: 'sweep',
+  endpoint: 'endpoint',
+  metric: 'metric',
+} as const
+export type EventKind = (typeof EventKind)[keyof typeof EventKind]
+
+/** Subject names of the cluster; functions build the per-id ones. */
+export const Subjects = {
+  /** Client → coordinator request/reply API. */
+  api: {
+    submit: 'kiln.api.submit',
+    sweep: 'kiln.api.sweep',
+    cancel: 'kiln.api.cancel',
+    status: 'kiln.api.status',
+    deploy: 'kiln.api.deploy',
+    all: 'kiln.api.>',
+  },
+  node: {
+    /** Worker → coordinator liveness and free slots. */
+    heartbeat: (nodeId: string) => `kiln.node.${subjectToken(nodeId, 'nodeId')}.heartbeat`,
+    /** Coordinator → worker commands (start trial, stop trial, drain). */
+    command: (nodeId: string) => `kiln.node.${subjectToken(nodeId, 'nodeId')}.command`,
+    allHeartbeats: 'kiln.node.*.heartbeat',
+  },
+  events: {
+    of: (kind: EventKind) => `kiln.events.${subjectToken(kind, 'kind')}`,
+    all: 'kiln.events.>',
+  },
+  trial: {
+    /** Per-epoch metrics a trial reports; the sweep scheduler answers stop/continue. */
+    report: (trialId: string) => `kiln.trial.${subjectToken(trialId, 'trialId')}.report`,
+    /** Ring all-reduce traffic between the ranks of one data-parallel trial. */
+    ring: (trialId: string, rank: number) =>
+      `kiln.trial.${subjectToken(trialId, 'trialId')}.ring.${rankToken(rank)}`,
+  },
+} as const
+
+function rankToken(rank: number): string {
+  if (!Number.isInteger(rank) || rank < 0 || rank > 65535) {
+    throw new ValidationError('rank', 'an integer from 0 to 65535', { data: { received: rank } })
+  }
+  return String(rank)
+}

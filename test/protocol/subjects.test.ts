@@ -1,0 +1,28 @@
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { EventKind, Subjects, ValidationError } from '@kiln/protocol'
+
+const subjects = suite('protocol - subjects')
+
+subjects('builders produce the documented names', () => {
+  assert.is(Subjects.api.submit, 'kiln.api.submit')
+  assert.is(Subjects.node.heartbeat('node-a1'), 'kiln.node.node-a1.heartbeat')
+  assert.is(Subjects.events.of(EventKind.trial), 'kiln.events.trial')
+  assert.is(Subjects.trial.ring('t_7', 3), 'kiln.trial.t_7.ring.3')
+})
+
+subjects('ids that could widen a subject are refused with the field named', () => {
+  for (const bad of ['a.b', '*', '>', 'a b', '', 'x'.repeat(129), 'é']) {
+    try {
+      Subjects.node.heartbeat(bad)
+      assert.unreachable(`accepted ${JSON.stringify(bad)}`)
+    } catch (err) {
+      assert.instance(err, ValidationError)
+      assert.is((err as ValidationError).data?.field, 'nodeId')
+    }
+  }
+  assert.throws(() => Subjects.trial.ring('t1', -1), (e: unknown) => e instanceof ValidationError)
+  assert.throws(() => Subjects.trial.ring('t1', 1.5), (e: unknown) => e instanceof ValidationError)
+})
+
+subjects.run()
