@@ -1,0 +1,52 @@
+#include "gemm_args.h"
+
+#include <string>
+
+namespace kiln::binding {
+namespace {
+
+std::string dims(int64_t a, int64_t b, int64_t c) {
+  return std::to_string(a) + "x" + std::to_string(b) + "x" + std::to_string(c);
+}
+
+}  // namespace
+
+GemmArgs gemm_args(const Napi::CallbackInfo& info, size_t first, const char* fn) {
+  GemmArgs g;
+  GemmShape& s = g.shape;
+  s.trans_a = bool_arg(info, first + 0, fn, "transA");
+  s.trans_b = bool_arg(info, first + 1, fn, "transB");
+  g.batch = int_arg(info, first + 2, fn, "batch", 1);
+  s.m = int_arg(info, first + 3, fn, "m", 1);
+  s.n = int_arg(info, first + 4, fn, "n", 1);
+  s.k = int_arg(info, first + 5, fn, "k", 0);
+  g.alpha = static_cast<float>(num_arg(info, first + 6, fn, "alpha"));
+  g.a = f32_arg(info, first + 7, fn, "a");
+  g.b = f32_arg(info, first + 8, fn, "b");
+  g.beta = static_cast<float>(num_arg(info, first + 9, fn, "beta"));
+  g.c = f32_arg(info, first + 10, fn, "c");
+
+  const std::string name(fn);
+  const int64_t batch = g.batch, a_size = s.m * s.k, b_size = s.k * s.n, c_size = s.m * s.n;
+  if (g.a.length != size_t(a_size) && g.a.length != size_t(batch * a_size))
+    throw ShapeError(name + ": a has " + std::to_string(g.a.length) + " elements, expected batch x m x k = " +
+                     dims(batch, s.m, s.k) + " (or m x k to broadcast)");
+  if (g.b.length != size_t(b_size) && g.b.length != size_t(batch * b_size))
+    throw ShapeError(name + ": b has " + std::to_string(g.b.length) + " elements, expected batch x k x n = " +
+                     dims(batch, s.k, s.n) + " (or k x n to broadcast)");
+  if (g.c.length != size_t(batch * c_size))
+    throw ShapeError(name + ": c has " + std::to_string(g.c.length) + " elements, expected batch x m x n = " +
+                     dims(batch, s.m, s.n));
+  check_no_overlap(g.c.data, g.c.length * 4, g.a.data, g.a.length * 4, fn, "c", "a");
+  check_no_overlap(g.c.data, g.c.length * 4, g.b.data, g.b.length * 4, fn, "c", "b");
+
+  s.lda = s.trans_a ? s.m : s.k;
+  s.ldb = s.trans_b ? s.k : s.n;
+  s.ldc = s.n;
+  g.stride_a = g.a.length == size_t(a_size) ? 0 : a_size;
+  g.stride_b = g.b.length == size_t(b_size) ? 0 : b_size;
+  g.stride_c = c_size;
+  return g;
+}
+
+}  // namespace kiln::binding

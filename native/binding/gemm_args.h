@@ -1,0 +1,26 @@
+// The sgemm argument list shared by the CPU (sgemm) and CUDA (cudaSgemm) bindings:
+//   (transA, transB, batch, m, n, k, alpha, a, b, beta, c)
+// a holds batch (or 1, broadcast) matrices op(A) m x k; b likewise k x n; c batch x m x n.
+#pragma once
+#include <napi.h>
+
+#include <cstdint>
+
+#include "args.h"
+#include "kiln/sgemm.h"
+
+namespace kiln::binding {
+
+struct GemmArgs {
+  GemmShape shape;  // dense row-major: lda, ldb, ldc follow from m, n, k and the transposes
+  int64_t batch = 1;
+  float alpha = 1.0f, beta = 0.0f;
+  View<float> a, b, c;
+  int64_t stride_a = 0, stride_b = 0, stride_c = 0;  // 0 broadcasts a or b
+};
+
+/// Reads and checks the list starting at argument `first`; `fn` names the function in
+/// errors (TypeError for wrong types, RangeError for bad values, sizes or aliasing).
+GemmArgs gemm_args(const Napi::CallbackInfo& info, size_t first, const char* fn);
+
+}  // namespace kiln::binding
