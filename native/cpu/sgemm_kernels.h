@@ -21,5 +21,6 @@ struct GemmKernel {
 const GemmKernel& gemm_kernel_scalar();
 const GemmKernel& gemm_kernel_avx2();
 const GemmKernel& gemm_kernel_avx512();
+const GemmKernel& gemm_kernel_avx512_narrow();  // for n <= 16
 
 }  // namespace kiln::detail
