@@ -24,3 +24,81 @@ export interface NativeAddon {
   cudaInfo(): CudaInfo
   [kernel: string]: unknown
 }
+
+// Convolution and pooling kernels (NHWC), named after the TensorFlow kernels. `geom` is
+// the Int32Array built by convGeometry / poolGeometry; outputs are overwritten.
+export interface NativeAddon {
+  Conv2D(x: Float32Array, filter: Float32Array, y: Float32Array, geom: Int32Array): void
+  Conv2DAsync(x: Float32Array, filter: Float32Array, y: Float32Array, geom: Int32Array): Promise<void>
+  Conv2DBackpropInput(dy: Float32Array, filter: Float32Array, dx: Float32Array, geom: Int32Array): void
+  Conv2DBackpropInputAsync(dy: Float32Array, filter: Float32Array, dx: Float32Array, geom: Int32Array): Promise<void>
+  Conv2DBackpropFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, geom: Int32Array): void
+  Conv2DBackpropFilterAsync(x: Float32Array, dy: Float32Array, dw: Float32Array, geom: Int32Array): Promise<void>
+  MaxPool(x: Float32Array, y: Float32Array, geom: Int32Array): void
+  MaxPoolAsync(x: Float32Array, y: Float32Array, geom: Int32Array): Promise<void>
+  MaxPoolGrad(dy: Float32Array, x: Float32Array, dx: Float32Array, geom: Int32Array): void
+  MaxPoolGradAsync(dy: Float32Array, x: Float32Array, dx: Float32Array, geom: Int32Array): Promise<void>
+  AvgPool(x: Float32Array, y: Float32Array, geom: Int32Array): void
+  AvgPoolAsync(x: Float32Array, y: Float32Array, geom: Int32Array): Promise<void>
+  AvgPoolGrad(dy: Float32Array, dx: Float32Array, geom: Int32Array): void
+  AvgPoolGradAsync(dy: Float32Array, dx: Float32Array, geom: Int32Array): Promise<void>
+}
+
+export interface CudaDeviceInfo {
+  name: string
+  /** Device memory in bytes. */
+  totalMemory: number
+  /** Compute capability major.minor, e.g. 9.0 for H100. */
+  major: number
+  minor: number
+  multiprocessors: number
+}
+
+// CUDA kernels over host Float32Arrays; they throw (Async: reject) KilnNativeError
+// code NO_DEVICE when no device can be used.
+export interface NativeAddon {
+  cudaDeviceInfo(device: number): CudaDeviceInfo
+  cudaSgemm(device: number, transA: boolean, transB: boolean, batch: number, m: number, n: number, k: number,
+    alpha: number, a: Float32Array, b: Float32Array, beta: number, c: Float32Array): void
+  cudaSgemmAsync(device: number, transA: boolean, transB: boolean, batch: number, m: number, n: number, k: number,
+    alpha: number, a: Float32Array, b: Float32Array, beta: number, c: Float32Array): Promise<void>
+  /** Milliseconds per m x n x k sgemm, timed on the device. */
+  cudaSgemmBench(device: number, m: number, n: number, k: number, iters: number): Promise<number>
+}
+
+// tfjs-backend kernels besides GEMM/conv/pool (see elementwise.ts, reduce.ts, nn.ts,
+// optim.ts, layout.ts for the op codes). Shapes are Int32Arrays; outputs are
+// caller-allocated and overwritten; all are synchronous.
+type F32OrI32 = Float32Array | Int32Array
+export interface NativeAddon {
+  unary(op: number, x: Float32Array, y: Float32Array, alpha: number, beta: number): void
+  binary(op: number, a: Float32Array, aShape: Int32Array, b: Float32Array, bShape: Int32Array, y: Float32Array,
+    yShape: Int32Array): void
+  compare(op: number, a: F32OrI32, aShape: Int32Array, b: F32OrI32, bShape: Int32Array, y: Uint8Array,
+    yShape: Int32Array): void
+  logical(op: number, a: Uint8Array, aShape: Int32Array, b: Uint8Array, bShape: Int32Array, y: Uint8Array,
+    yShape: Int32Array): void
+  logicalNot(x: Uint8Array, y: Uint8Array): void
+  select(cond: Uint8Array, condShape: Int32Array, a: F32OrI32, b: F32OrI32, y: F32OrI32): void
+  cast(x: F32OrI32 | Uint8Array, y: F32OrI32 | Uint8Array): void
+  reduce(op: number, x: F32OrI32, outer: number, size: number, inner: number, y: F32OrI32): void
+  argReduce(op: number, x: F32OrI32, outer: number, size: number, inner: number, y: Int32Array): void
+  softmax(x: Float32Array, rows: number, cols: number, y: Float32Array): void
+  logSoftmax(x: Float32Array, rows: number, cols: number, y: Float32Array): void
+  batchNorm(x: Float32Array, mean: Float32Array, variance: Float32Array, offset: Float32Array | null,
+    scale: Float32Array | null, epsilon: number, y: Float32Array): void
+  biasAct(y: Float32Array, rows: number, cols: number, bias: Float32Array | null, act: number, alpha: number): void
+  sgdUpdate(v: Float32Array, g: Float32Array, lr: number): void
+  momentumUpdate(v: Float32Array, g: Float32Array, accum: Float32Array, lr: number, momentum: number,
+    useNesterov: boolean): void
+  adamUpdate(v: Float32Array, g: Float32Array, m: Float32Array, s: Float32Array, lr: number, beta1: number,
+    beta2: number, eps: number, beta1Power: number, beta2Power: number): void
+  rmspropUpdate(v: Float32Array, g: Float32Array, ms: Float32Array, mom: Float32Array, mg: Float32Array | null,
+    lr: number, decay: number, momentum: number, eps: number, centered: boolean): void
+  transpose(x: F32OrI32, xShape: Int32Array, perm: Int32Array, y: F32OrI32): void
+  tile(x: F32OrI32, xShape: Int32Array, reps: Int32Array, y: F32OrI32): void
+  slice(x: F32OrI32, xShape: Int32Array, begin: Int32Array, size: Int32Array, y: F32OrI32): void
+  fill(y: F32OrI32, value: number): void
+  gather(x: F32OrI32, outer: number, axisSize: number, inner: number, indices: Int32Array, y: F32OrI32): void
+  oneHot(indices: Int32Array, depth: number, onValue: number, offValue: number, y: Float32Array): void
+}

@@ -1,0 +1,29 @@
+// A dense row-major tensor shape as the kernels receive it: a fixed-size array, so
+// passing one costs no allocation on the per-call path.
+#pragma once
+#include <cstdint>
+#include <string>
+
+namespace kiln {
+
+/// Highest rank a kernel accepts (tfjs itself tops out at 6 for most kernels).
+constexpr int kMaxRank = 8;
+
+struct Shape {
+  int rank = 0;
+  int64_t dims[kMaxRank] = {};
+
+  int64_t size() const {
+    int64_t n = 1;
+    for (int i = 0; i < rank; ++i) n *= dims[i];
+    return n;
+  }
+  /// "[2,3,4]" for error messages.
+  std::string str() const {
+    std::string s = "[";
+    for (int i = 0; i < rank; ++i) s += (i ? "," : "") + std::to_string(dims[i]);
+    return s + "]";
+  }
+};
+
+}  // namespace kiln
