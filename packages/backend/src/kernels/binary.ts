@@ -1,0 +1,88 @@
+// Broadcasting binary kernels: arithmetic (float32), comparisons (float32/int32 -> bool),
+// logical (bool). The native side takes both shapes and the broadcast output shape.
+import * as tfc from '@tensorflow/tfjs-core'
+import { backend_util, type TensorInfo } from '@tensorflow/tfjs-core'
+import { addon, BinaryOp, CompareOp, LogicalOp } from '@kiln/native'
+import { cpuFallback, nativeKernel, sizeOf } from './native-kernel.js'
+
+const ARITH: [string, number][] = [
+  [tfc.Add, BinaryOp.Add], [tfc.Sub, BinaryOp.Sub], [tfc.Multiply, BinaryOp.Mul], [tfc.RealDiv, BinaryOp.Div],
+  [tfc.Maximum, BinaryOp.Maximum], [tfc.Minimum, BinaryOp.Minimum], [tfc.Pow, BinaryOp.Pow],
+  [tfc.SquaredDifference, BinaryOp.SquaredDifference], [tfc.Mod, BinaryOp.Mod],
+  [tfc.Atan2, BinaryOp.Atan2],
+]
+
+const COMPARE: [string, number][] = [
+  [tfc.Equal, CompareOp.Equal], [tfc.NotEqual, CompareOp.NotEqual], [tfc.Greater, CompareOp.Greater],
+  [tfc.GreaterEqual, CompareOp.GreaterEqual], [tfc.Less, CompareOp.Less], [tfc.LessEqual, CompareOp.LessEqual],
+]
+
+const LOGICAL: [string, number][] = [[tfc.LogicalAnd, LogicalOp.LogicalAnd], [tfc.LogicalOr, LogicalOp.LogicalOr]]
+
+const shapeOf = (t: TensorInfo) => Int32Array.from(t.shape)
+
+function pair(inputs: object): [TensorInfo, TensorInfo] {
+  const i = inputs as { a?: TensorInfo; b?: TensorInfo; dy?: TensorInfo; y?: TensorInfo }
+  return i.a ? [i.a, i.b!] : [i.dy!, i.y!]
+}
+
+export const arithmeticKernels = ARITH.map(([name, op]) =>
+  nativeKernel(name, (args) => {
+    const [a, b] = pair(args.inputs)
+    if (a.dtype !== 'float32' || b.dtype !== 'float32') return cpuFallback(name, args)
+    const shape = backend_util.assertAndGetBroadcastShape(a.shape, b.shape)
+    const out = new Float32Array(sizeOf(shape))
+    addon.binary(op, args.backend.values(a), shapeOf(a), args.backend.values(b), shapeOf(b), out, Int32Array.from(shape))
+    return args.backend.output(shape, 'float32', out)
+  }),
+)
+
+// EluGrad(dy, y) is binary in shape but named by its inputs dy / y.
+export const eluGradKernel = nativeKernel(tfc.EluGrad, (args) => {
+  const [dy, y] = pair(args.inputs)
+  if (dy.dtype !== 'float32' || y.dtype !== 'float32') return cpuFallback(tfc.EluGrad, args)
+  const out = new Float32Array(sizeOf(dy.shape))
+  addon.binary(BinaryOp.EluGrad, args.backend.values(dy), shapeOf(dy), args.backend.values(y), shapeOf(y), out, shapeOf(dy))
+  return args.backend.output([...dy.shape], 'float32', out)
+})
+
+export const compareKernels = COMPARE.map(([name, op]) =>
+  nativeKernel(name, (args) => {
+    const [a, b] = pair(args.inputs)
+    const sameNumeric = a.dtype === b.dtype && (a.dtype === 'float32' || a.dtype === 'int32')
+    if (!sameNumeric) return cpuFallback(name, args)
+    const shape = backend_util.assertAndGetBroadcastShape(a.shape, b.shape)
+    const out = new Uint8Array(sizeOf(shape))
+    addon.compare(op, args.backend.values(a), shapeOf(a), args.backend.values(b), shapeOf(b), out, Int32Array.from(shape))
+    return args.backend.output(shape, 'bool', out)
+  }),
+)
+
+export const logicalKernels = LOGICAL.map(([name, op]) =>
+  nativeKernel(name, (args) => {
+    const [a, b] = pair(args.inputs)
+    if (a.dtype !== 'bool' || b.dtype !== 'bool') return cpuFallback(name, args)
+    const shape = backend_util.assertAndGetBroadcastShape(a.shape, b.shape)
+    const out = new Uint8Array(sizeOf(shape))
+    addon.logical(op, args.backend.values(a), shapeOf(a), args.backend.values(b), shapeOf(b), out, Int32Array.from(shape))
+    return args.backend.output(shape, 'bool', out)
+  }),
+)
+
+export const logicalNotKernel = nativeKernel(tfc.LogicalNot, (args) => {
+  const { x } = args.inputs as { x: TensorInfo }
+  if (x.dtype !== 'bool') return cpuFallback(tfc.LogicalNot, args)
+  const out = new Uint8Array(sizeOf(x.shape))
+  addon.logicalNot(args.backend.values(x), out)
+  return args.backend.output([...x.shape], 'bool', out)
+})
+
+export const selectKernel = nativeKernel(tfc.Select, (args) => {
+  const { condition, t, e } = args.inputs as { condition: TensorInfo; t: TensorInfo; e: TensorInfo }
+  if (condition.dtype !== 'bool' || t.dtype !== e.dtype || (t.dtype !== 'float32' && t.dtype !== 'int32'))
+    return cpuFallback(tfc.Select, args)
+  const size = sizeOf(t.shape)
+  const out = t.dtype === 'float32' ? new Float32Array(size) : new Int32Array(size)
+  addon.select(args.backend.values(condition), shapeOf(condition), args.backend.values(t), args.backend.values(e), out)
+  return args.backend.output([...t.shape], t.dtype, out)
+})

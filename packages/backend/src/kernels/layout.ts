@@ -1,0 +1,95 @@
+// Data movement and creation: gather, one-hot, cast, transpose, tile, slice, fills.
+import * as tfc from '@tensorflow/tfjs-core'
+import { slice_util, util, type DataType, type TensorInfo } from '@tensorflow/tfjs-core'
+import { addon } from '@kiln/native'
+import { cpuFallback, nativeKernel, sizeOf } from './native-kernel.js'
+
+type Numeric = Float32Array | Int32Array
+const isNumeric = (d: DataType) => d === 'float32' || d === 'int32'
+const alloc = (d: DataType, n: number): Numeric => (d === 'int32' ? new Int32Array(n) : new Float32Array(n))
+
+export const gatherKernel = nativeKernel(tfc.GatherV2, (args) => {
+  const { x, indices } = args.inputs as { x: TensorInfo; indices: TensorInfo }
+  const { axis, batchDims } = args.attrs as { axis: number; batchDims: number }
+  if (!isNumeric(x.dtype) || indices.dtype !== 'int32' || (batchDims ?? 0) !== 0) return cpuFallback(tfc.GatherV2, args)
+  const ax = util.parseAxisParam(axis, x.shape)[0]!
+  const outer = sizeOf(x.shape.slice(0, ax)), inner = sizeOf(x.shape.slice(ax + 1))
+  const outShape = [...x.shape.slice(0, ax), ...indices.shape, ...x.shape.slice(ax + 1)]
+  const out = alloc(x.dtype, sizeOf(outShape))
+  addon.gather(args.backend.values(x), outer, x.shape[ax]!, inner, args.backend.values(indices), out)
+  return args.backend.output(outShape, x.dtype, out)
+})
+
+export const oneHotKernel = nativeKernel(tfc.OneHot, (args) => {
+  const { indices } = args.inputs as { indices: TensorInfo }
+  const { depth, onValue, offValue, dtype } = args.attrs as { depth: number; onValue: number; offValue: number; dtype: DataType }
+  if (indices.dtype !== 'int32' || (dtype !== 'float32' && dtype !== undefined)) return cpuFallback(tfc.OneHot, args)
+  const out = new Float32Array(sizeOf(indices.shape) * depth)
+  addon.oneHot(args.backend.values(indices), depth, onValue, offValue, out)
+  return args.backend.output([...indices.shape, depth], 'float32', out)
+})
+
+const CASTABLE: DataType[] = ['float32', 'int32', 'bool']
+
+export const castKernel = nativeKernel(tfc.Cast, (args) => {
+  const { x } = args.inputs as { x: TensorInfo }
+  const { dtype } = args.attrs as { dtype: DataType }
+  if (x.dtype === dtype || !CASTABLE.includes(x.dtype) || !CASTABLE.includes(dtype)) return cpuFallback(tfc.Cast, args)
+  const n = sizeOf(x.shape)
+  const out = dtype === 'bool' ? new Uint8Array(n) : alloc(dtype, n)
+  addon.cast(args.backend.values(x), out)
+  return args.backend.output([...x.shape], dtype, out)
+})
+
+export const transposeKernel = nativeKernel(tfc.Transpose, (args) => {
+  const { x } = args.inputs as { x: TensorInfo }
+  const { perm } = args.attrs as { perm: number[] }
+  if (!isNumeric(x.dtype)) return cpuFallback(tfc.Transpose, args)
+  const outShape = perm.map((p) => x.shape[p]!)
+  const out = alloc(x.dtype, sizeOf(outShape))
+  addon.transpose(args.backend.values(x), Int32Array.from(x.shape), Int32Array.from(perm), out)
+  return args.backend.output(outShape, x.dtype, out)
+})
+
+export const tileKernel = nativeKernel(tfc.Tile, (args) => {
+  const { x } = args.inputs as { x: TensorInfo }
+  const { reps } = args.attrs as { reps: number[] }
+  if (!isNumeric(x.dtype)) return cpuFallback(tfc.Tile, args)
+  const outShape = x.shape.map((d, i) => d * reps[i]!)
+  const out = alloc(x.dtype, sizeOf(outShape))
+  addon.tile(args.backend.values(x), Int32Array.from(x.shape), Int32Array.from(reps), out)
+  return args.backend.output(outShape, x.dtype, out)
+})
+
+export const sliceKernel = nativeKernel(tfc.Slice, (args) => {
+  const { x } = args.inputs as { x: TensorInfo }
+  const { begin, size } = args.attrs as { begin: number | number[]; size: number | number[] }
+  if (!isNumeric(x.dtype)) return cpuFallback(tfc.Slice, args)
+  const [b, s] = slice_util.parseSliceParams(x as tfc.Tensor, begin, size) as [number[], number[]]
+  slice_util.assertParamsValid(x as tfc.Tensor, b, s)
+  const out = alloc(x.dtype, sizeOf(s))
+  addon.slice(args.backend.values(x), Int32Array.from(x.shape), Int32Array.from(b), Int32Array.from(s), out)
+  return args.backend.output(s, x.dtype, out)
+})
+
+function filled(name: string, value: (dtype: DataType) => number) {
+  return nativeKernel(name, (args) => {
+    const { x } = args.inputs as { x: TensorInfo }
+    if (!isNumeric(x.dtype)) return cpuFallback(name, args)
+    const out = alloc(x.dtype, sizeOf(x.shape))
+    const v = value(x.dtype)
+    if (v !== 0) addon.fill(out, v)
+    return args.backend.output([...x.shape], x.dtype, out)
+  })
+}
+
+export const zerosLikeKernel = filled(tfc.ZerosLike, () => 0)
+export const onesLikeKernel = filled(tfc.OnesLike, () => 1)
+
+export const fillKernel = nativeKernel(tfc.Fill, (args) => {
+  const { shape, value, dtype } = args.attrs as { shape: number[]; value: number; dtype: DataType }
+  if (!isNumeric(dtype ?? 'float32')) return cpuFallback(tfc.Fill, args)
+  const out = alloc(dtype ?? 'float32', sizeOf(shape))
+  if (value !== 0) addon.fill(out, value)
+  return args.backend.output([...shape], dtype ?? 'float32', out)
+})

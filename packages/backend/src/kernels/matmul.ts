@@ -1,0 +1,56 @@
+// BatchMatMul and _FusedMatMul (Dense layers) on the native SGEMM; the fused variant adds
+// bias and activation in one native pass over the output.
+import { BatchMatMul, _FusedMatMul, type BatchMatMulAttrs, type _FusedMatMulAttrs,
+  type TensorInfo } from '@tensorflow/tfjs-core'
+import { addon } from '@kiln/native'
+import { cpuFallback, nativeKernel, sizeOf, type KernelArgs } from './native-kernel.js'
+import { activationCode } from './activation.js'
+
+interface Plan { batch: number; m: number; n: number; k: number; outShape: number[] }
+
+// Batch dims broadcast only when one side has a single matrix; the rest goes to the cpu
+// kernel (never on the Layers hot path).
+function plan(a: TensorInfo, b: TensorInfo, transA: boolean, transB: boolean): Plan | undefined {
+  const ra = a.shape.length, rb = b.shape.length
+  const m = transA ? a.shape[ra - 1]! : a.shape[ra - 2]!
+  const k = transA ? a.shape[ra - 2]! : a.shape[ra - 1]!
+  const kb = transB ? b.shape[rb - 1]! : b.shape[rb - 2]!
+  const n = transB ? b.shape[rb - 2]! : b.shape[rb - 1]!
+  if (k !== kb) return undefined
+  const batchA = sizeOf(a.shape.slice(0, -2)), batchB = sizeOf(b.shape.slice(0, -2))
+  if (batchA !== batchB && batchA !== 1 && batchB !== 1) return undefined
+  const outer = batchA >= batchB ? a.shape.slice(0, -2) : b.shape.slice(0, -2)
+  return { batch: Math.max(batchA, batchB), m, n, k, outShape: [...outer, m, n] }
+}
+
+function matmul(args: KernelArgs<unknown>, transA: boolean, transB: boolean): TensorInfo | undefined {
+  const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo }
+  if (a.dtype !== 'float32' || b.dtype !== 'float32' || a.shape.length < 2 || b.shape.length < 2) return undefined
+  const p = plan(a, b, transA, transB)
+  if (!p) return undefined
+  const out = new Float32Array(p.batch * p.m * p.n)
+  if (p.k === 0) return args.backend.output(p.outShape, 'float32', out)
+  addon.sgemm(transA, transB, p.batch, p.m, p.n, p.k, 1, args.backend.values(a), args.backend.values(b), 0, out)
+  return args.backend.output(p.outShape, 'float32', out)
+}
+
+export const batchMatMulKernel = nativeKernel<BatchMatMulAttrs>(BatchMatMul, (args) => {
+  return matmul(args, args.attrs.transposeA, args.attrs.transposeB) ??
+    (cpuFallback(BatchMatMul, args) as TensorInfo)
+})
+
+export const fusedMatMulKernel = nativeKernel<_FusedMatMulAttrs>(_FusedMatMul, (args) => {
+  const { bias, preluActivationWeights } = args.inputs as { bias?: TensorInfo; preluActivationWeights?: TensorInfo }
+  const act = activationCode(args.attrs.activation)
+  const biasOk = !bias || (bias.dtype === 'float32' && bias.shape.length <= 1)
+  if (act === undefined || preluActivationWeights || !biasOk) return cpuFallback(_FusedMatMul, args)
+  const out = matmul(args, args.attrs.transposeA, args.attrs.transposeB)
+  if (!out) return cpuFallback(_FusedMatMul, args)
+  const n = out.shape[out.shape.length - 1]!
+  const biasValues = bias ? args.backend.values(bias) : null
+  // A bias of one element broadcasts to every column; the native epilogue wants [n].
+  const biasRow = biasValues && biasValues.length === 1 && n !== 1 ? new Float32Array(n).fill(biasValues[0]!) : biasValues
+  if (biasRow || act !== 0)
+    addon.biasAct(args.backend.values(out), sizeOf(out.shape) / n, n, biasRow, act, args.attrs.leakyreluAlpha ?? 0.2)
+  return out
+})

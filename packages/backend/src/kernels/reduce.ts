@@ -1,0 +1,61 @@
+// Reductions over contiguous axes as [outer, size, inner] views: no transpose for the
+// axes Keras uses (batch axis for bias gradients, last axis for losses and metrics).
+import * as tfc from '@tensorflow/tfjs-core'
+import { backend_util, util, type TensorInfo } from '@tensorflow/tfjs-core'
+import { addon, ReduceOp, ArgReduceOp } from '@kiln/native'
+import { cpuFallback, nativeKernel, type KernelArgs } from './native-kernel.js'
+
+interface View { outer: number; size: number; inner: number; outShape: number[] }
+
+/** [outer, size, inner] for reducing `axes` of `shape`, or undefined when not contiguous. */
+export function reduceView(shape: number[], axisAttr: number | number[], keepDims: boolean): View | undefined {
+  const axes = util.parseAxisParam(axisAttr, shape).sort((p, q) => p - q)
+  for (let i = 1; i < axes.length; i++) if (axes[i] !== axes[i - 1]! + 1) return undefined
+  const first = axes[0] ?? 0, last = axes.length ? axes[axes.length - 1]! : -1
+  const prod = (s: number[]) => s.reduce((p, q) => p * q, 1)
+  const [reducedShape] = backend_util.computeOutAndReduceShapes(shape, axes)
+  return {
+    outer: prod(shape.slice(0, first)),
+    size: axes.length ? prod(shape.slice(first, last + 1)) : 1,
+    inner: prod(shape.slice(last + 1)),
+    outShape: keepDims ? backend_util.expandShapeToKeepDim(reducedShape, axes) : reducedShape,
+  }
+}
+
+const REDUCE: [string, number][] = [
+  [tfc.Sum, ReduceOp.Sum], [tfc.Mean, ReduceOp.Mean], [tfc.Max, ReduceOp.Max], [tfc.Min, ReduceOp.Min],
+  [tfc.Prod, ReduceOp.Prod],
+]
+
+// A null axis means every axis, as in tfjs (parseAxisParam(null) lists them all).
+function axisAttrs(args: KernelArgs, rank: number): { axis: number | number[]; keepDims: boolean } {
+  const a = args.attrs as { axis?: number | number[] | null; reductionIndices?: number | number[]; keepDims?: boolean }
+  const axis = a.axis ?? a.reductionIndices ?? null
+  return { axis: axis ?? Array.from({ length: rank }, (_, i) => i), keepDims: !!a.keepDims }
+}
+
+export const reduceKernels = REDUCE.map(([name, op]) =>
+  nativeKernel(name, (args) => {
+    const { x } = args.inputs as { x: TensorInfo }
+    const { axis, keepDims } = axisAttrs(args, x.shape.length)
+    const view = x.dtype === 'float32' ? reduceView(x.shape, axis, keepDims) : undefined
+    if (!view) return cpuFallback(name, args)
+    const out = new Float32Array(view.outer * view.inner)
+    addon.reduce(op, args.backend.values(x), view.outer, view.size, view.inner, out)
+    return args.backend.output(view.outShape, 'float32', out)
+  }),
+)
+
+const ARG: [string, number][] = [[tfc.ArgMax, ArgReduceOp.ArgMax], [tfc.ArgMin, ArgReduceOp.ArgMin]]
+
+export const argReduceKernels = ARG.map(([name, op]) =>
+  nativeKernel(name, (args) => {
+    const { x } = args.inputs as { x: TensorInfo }
+    const { axis } = args.attrs as { axis: number }
+    if (x.dtype !== 'float32' && x.dtype !== 'int32') return cpuFallback(name, args)
+    const view = reduceView(x.shape, [axis], false)!
+    const out = new Int32Array(view.outer * view.inner)
+    addon.argReduce(op, args.backend.values(x), view.outer, view.size, view.inner, out)
+    return args.backend.output(view.outShape, 'int32', out)
+  }),
+)
