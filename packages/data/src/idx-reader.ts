@@ -1,0 +1,64 @@
+// IDX (the MNIST container): two zero bytes, a dtype code, the number of dimensions, then
+// one big-endian uint32 per dimension and the big-endian data. Often gzipped.
+import { DatasetError, DatasetErrorCode } from './errors.js'
+import { dtypeSize, shapeSize, viewElements, type DType, type ShapedArray } from './dtype.js'
+import { maybeGunzip, readDatasetFile } from './read-bytes.js'
+
+const IDX_DTYPES: Record<number, DType> = {
+  0x08: 'uint8',
+  0x09: 'int8',
+  0x0b: 'int16',
+  0x0c: 'int32',
+  0x0d: 'float32',
+  0x0e: 'float64',
+}
+
+const hex = (n: number) => `0x${n.toString(16).padStart(2, '0')}`
+
+/** Reads an IDX file (plain or gzipped) into a typed array with its shape. */
+export async function readIdx(path: string): Promise<ShapedArray> {
+  return parseIdx(await readDatasetFile(path), path)
+}
+
+/**
+ * Parses IDX bytes; `file` only names the source in errors. One-byte dtypes are views into
+ * the (inflated) bytes; wider ones are copied once to swap them to host order.
+ */
+export function parseIdx(raw: Uint8Array, file: string): ShapedArray {
+  const bytes = maybeGunzip(raw, file)
+  const fail = (code: DatasetErrorCode, problem: string): never => {
+    throw new DatasetError(code, file, `not a valid IDX file: ${problem}`)
+  }
+  if (bytes.length < 4) fail(DatasetErrorCode.truncated, `expected a 4-byte header, found ${bytes.length} bytes`)
+  if (bytes[0] !== 0 || bytes[1] !== 0) {
+    fail(DatasetErrorCode.malformed, `bad magic number: expected 00 00 <dtype> <ndims>, found ${hex(bytes[0]!)} ${hex(bytes[1]!)}`)
+  }
+  const code = bytes[2]!
+  const dtype = IDX_DTYPES[code] ?? fail(
+    DatasetErrorCode.malformed,
+    `unknown dtype code ${hex(code)}, expected one of ${Object.keys(IDX_DTYPES).map((c) => hex(Number(c))).join(', ')}`,
+  )
+  const ndims = bytes[3]!
+  if (ndims === 0) fail(DatasetErrorCode.malformed, 'zero dimensions, expected at least 1')
+  const headerBytes = 4 + 4 * ndims
+  if (bytes.length < headerBytes) {
+    fail(DatasetErrorCode.truncated, `header declares ${ndims} dimensions (${headerBytes} header bytes), found ${bytes.length} bytes`)
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  const shape: number[] = []
+  for (let i = 0; i < ndims; i++) {
+    const d = view.getUint32(4 + 4 * i, false)
+    if (d === 0) fail(DatasetErrorCode.malformed, `dimension ${i} is 0, expected at least 1`)
+    shape.push(d)
+  }
+  const count = shapeSize(shape)
+  const expected = count * dtypeSize(dtype)
+  const found = bytes.length - headerBytes
+  if (found < expected) {
+    fail(DatasetErrorCode.truncated, `expected ${expected} bytes of data (shape [${shape.join(', ')}] of ${dtype}), found ${found}`)
+  }
+  if (found > expected) {
+    fail(DatasetErrorCode.malformed, `expected ${expected} bytes of data (shape [${shape.join(', ')}] of ${dtype}), found ${found} (${found - expected} extra)`)
+  }
+  return { dtype, shape, data: viewElements(bytes, headerBytes, count, dtype, false) }
+}
