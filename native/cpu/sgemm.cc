@@ -25,6 +25,7 @@ using detail::GemmKernel;
 constexpr int64_t kKc = 256;   // depth of one packed block
 constexpr int64_t kNc = 512;   // columns of a B block: KC x NC x 4 B = 512 KiB, half an L2
 constexpr int64_t kMcL3 = 4096;  // rows of the shared packed A block
+constexpr int64_t kMaxABlock = int64_t(2) << 20;  // floats of packed A (8 MiB, inside L3)
 
 const GemmKernel& select_kernel(int64_t n) {
   switch (simd_level()) {
@@ -121,44 +122,55 @@ void sgemm_impl(const GemmShape& s, float alpha, const float* a, const float* b,
   // Even depth blocks: 784 becomes 4 x 196 rather than 3 x 256 + 16.
   const int64_t k_blocks = (s.k + kKc - 1) / kKc;
   const int64_t kc_max = (s.k + k_blocks - 1) / k_blocks;
-  const int64_t mc_l3 = std::min<int64_t>(((s.m + MR - 1) / MR) * MR, kMcL3);
-  float* a_block = tls_a_block.get(static_cast<size_t>(mc_l3 * kc_max));
+  // The whole depth of an A block is packed up front (one parallel phase, then one
+  // compute phase per block: two pool dispatches instead of two per depth block), so
+  // the block is capped at kMaxABlock floats.
+  const int64_t rows_cap = std::max<int64_t>(MR, (kMaxABlock / (k_blocks * kc_max)) / MR * MR);
+  const int64_t mc_l3 = std::min<int64_t>(((s.m + MR - 1) / MR) * MR, std::min(kMcL3, rows_cap));
+  float* a_block = tls_a_block.get(static_cast<size_t>(mc_l3 * k_blocks * kc_max));
+  // Depth block q of row panel r starts at a_block + (q * row_panels + r) * MR * kc_max.
+  auto a_panel = [&](int64_t q, int64_t r, int64_t row_panels) {
+    return a_block + (q * row_panels + r) * MR * kc_max;
+  };
 
   const int64_t col_panels = (s.n + NR - 1) / NR;
   for (int64_t ic = 0; ic < s.m; ic += mc_l3) {
     const int64_t mc = std::min(mc_l3, s.m - ic);
     const int64_t row_panels = (mc + MR - 1) / MR;
-    // Few columns: split rows as well, so both cores work on skinny outputs.
+    const int64_t pack_units = row_panels * k_blocks;
+    const int64_t pack_grain = std::max<int64_t>(1, 4096 / kc_max);
+    parallel_for(pack_units, pack_grain, [&](int64_t u0, int64_t u1) {
+      for (int64_t u = u0; u < u1; ++u) {
+        const int64_t q = u / row_panels, r = u % row_panels;
+        const int64_t pc = q * kc_max, kc = std::min(kc_max, s.k - pc);
+        const int mr = static_cast<int>(std::min<int64_t>(MR, mc - r * MR));
+        pack_a_panel(s, a, ic + r * MR, mr, pc, kc, MR, a_panel(q, r, row_panels));
+      }
+    });
+
+    // Tasks own column ranges (and row ranges when there are few columns); each walks
+    // the whole depth, so its C tile stays in its core's cache across depth blocks.
     const int64_t col_tasks = std::min<int64_t>(col_panels, threads * 4);
     const int64_t row_tasks =
         col_panels >= threads ? 1 : std::min<int64_t>(row_panels, (threads * 2 + col_tasks - 1) / col_tasks);
-    for (int64_t pc = 0; pc < s.k; pc += kc_max) {
-      const int64_t kc = std::min(kc_max, s.k - pc);
-      const float beta_eff = pc == 0 ? beta : 1.0f;
-
-      const int64_t pack_grain = std::max<int64_t>(1, 4096 / std::max<int64_t>(kc, 1));
-      parallel_for(row_panels, pack_grain, [&](int64_t r0, int64_t r1) {
-        for (int64_t r = r0; r < r1; ++r) {
-          int mr = static_cast<int>(std::min<int64_t>(MR, mc - r * MR));
-          pack_a_panel(s, a, ic + r * MR, mr, pc, kc, MR, a_block + r * MR * kc);
-        }
-      });
-
-      auto task = [&](int64_t t) {
-        const int64_t ct = t % col_tasks, rt = t / col_tasks;
-        const int64_t cp0 = col_panels * ct / col_tasks, cp1 = col_panels * (ct + 1) / col_tasks;
-        const int64_t rp0 = row_panels * rt / row_tasks, rp1 = row_panels * (rt + 1) / row_tasks;
-        const int64_t panels_per_block = kNc / NR;
-        float* b_block = tls_b_block.get(static_cast<size_t>(kc * panels_per_block * NR));
-        for (int64_t jb = cp0; jb < cp1; jb += panels_per_block) {
-          const int64_t jb_end = std::min(cp1, jb + panels_per_block);
+    auto task = [&](int64_t t) {
+      const int64_t ct = t % col_tasks, rt = t / col_tasks;
+      const int64_t cp0 = col_panels * ct / col_tasks, cp1 = col_panels * (ct + 1) / col_tasks;
+      const int64_t rp0 = row_panels * rt / row_tasks, rp1 = row_panels * (rt + 1) / row_tasks;
+      const int64_t panels_per_block = kNc / NR;
+      float* b_block = tls_b_block.get(static_cast<size_t>(kc_max * panels_per_block * NR));
+      for (int64_t jb = cp0; jb < cp1; jb += panels_per_block) {
+        const int64_t jb_end = std::min(cp1, jb + panels_per_block);
+        for (int64_t q = 0; q < k_blocks; ++q) {
+          const int64_t pc = q * kc_max, kc = std::min(kc_max, s.k - pc);
+          const float beta_eff = q == 0 ? beta : 1.0f;
           for (int64_t jp = jb; jp < jb_end; ++jp) {
-            int nr = static_cast<int>(std::min<int64_t>(NR, s.n - jp * NR));
+            const int nr = static_cast<int>(std::min<int64_t>(NR, s.n - jp * NR));
             pack_b_panel(s, b, pc, kc, jp * NR, nr, NR, b_block + (jp - jb) * NR * kc);
           }
           for (int64_t rp = rp0; rp < rp1; ++rp) {
             const int mr = static_cast<int>(std::min<int64_t>(MR, mc - rp * MR));
-            const float* ap = a_block + rp * MR * kc;
+            const float* ap = a_panel(q, rp, row_panels);
             float* crow = c + (ic + rp * MR) * s.ldc;
             for (int64_t jp = jb; jp < jb_end; ++jp) {
               const int nr = static_cast<int>(std::min<int64_t>(NR, s.n - jp * NR));
@@ -166,13 +178,13 @@ void sgemm_impl(const GemmShape& s, float alpha, const float* a, const float* b,
             }
           }
         }
-      };
-      const int64_t tasks = col_tasks * row_tasks;
-      if (threads > 1 && tasks > 1 && s.m * s.n * kc >= (int64_t(1) << 15)) {
-        ThreadPool::instance().run(tasks, task);
-      } else {
-        for (int64_t t = 0; t < tasks; ++t) task(t);
       }
+    };
+    const int64_t tasks = col_tasks * row_tasks;
+    if (threads > 1 && tasks > 1) {
+      ThreadPool::instance().run(tasks, task);
+    } else {
+      for (int64_t t = 0; t < tasks; ++t) task(t);
     }
   }
 }
