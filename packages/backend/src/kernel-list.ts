@@ -12,6 +12,8 @@ export const TRAINING_KERNELS = [
   'Log1p', 'LogicalAnd', 'MaxPool', 'MaxPoolGrad', 'Mean', 'Multiply', 'Neg', 'OneHot', 'OnesLike',
   'RealDiv', 'Relu', 'Reshape', 'Rsqrt', 'Select', 'Sigmoid', 'Slice', 'Softmax', 'Sqrt', 'Square', 'Step',
   'Sub', 'Sum', 'Tanh', 'Tile', 'ZerosLike', '_FusedMatMul',
+  // model.predict over several batches concatenates their outputs.
+  'Concat',
 ] as const
 
 /**

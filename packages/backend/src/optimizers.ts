@@ -14,16 +14,17 @@ function entries(grads: Grads): [string, tf.Tensor | undefined][] {
   return Array.isArray(grads) ? grads.map((g) => [g.name, g.tensor]) : Object.entries(grads)
 }
 
-/**
- * The variable's array, safe to write in place: when another tensor shares its data
- * (a Reshape or Identity keeps the same buffer) it is first given its own copy.
- */
+/** The variable's array, safe to write in place (see below). */
 function writable(v: tf.Variable): Float32Array {
   const backend = tf.backend() as KilnBackend
-  if (backend.refCount(v.dataId) > 1) {
-    const copy = tf.tensor(backend.values(v).slice(), v.shape, 'float32')
-    v.assign(copy)
-    copy.dispose()
+  if (!backend.ownsPrivately(v.dataId)) {
+    // The array may be shared (Reshape/Identity views) or held by user code (dataSync,
+    // tf.tensor(userArray)): give the variable a private copy once, then update in place.
+    const copy = backend.f32(v.size)
+    copy.set(backend.values(v))
+    const t = tf.engine().makeTensorFromTensorInfo(backend.output([...v.shape], 'float32', copy), backend)
+    v.assign(t)
+    t.dispose()
   }
   return backend.values(v)
 }

@@ -2,7 +2,7 @@
 // (same storage, so they work unchanged for the long tail), then the native kernels
 // replace the hot ones.
 import '@tensorflow/tfjs-backend-cpu'
-import { getKernel, getKernelsForBackend, registerBackend, registerKernel, findBackend } from '@tensorflow/tfjs-core'
+import { getKernel, getKernelsForBackend, registerBackend, registerKernel, findBackend, type KernelFunc } from '@tensorflow/tfjs-core'
 import { KilnBackend } from './backend.js'
 import { BACKEND_NAME, nativeKernelConfigs, nativeKernelNames } from './kernels/native-kernel.js'
 import { installFusedOptimizers } from './optimizers.js'
@@ -17,8 +17,15 @@ export function registerKilnBackend(priority = KILN_PRIORITY): void {
   if (findBackend(BACKEND_NAME) || getKernel('Add', BACKEND_NAME)) return
   registerBackend(BACKEND_NAME, () => new KilnBackend(), priority)
   const native = nativeKernelNames()
-  for (const k of getKernelsForBackend('cpu'))
-    if (!native.has(k.kernelName)) registerKernel({ ...k, backendName: BACKEND_NAME })
+  for (const k of getKernelsForBackend('cpu')) {
+    if (native.has(k.kernelName)) continue
+    const cpu = k.kernelFunc
+    const kernelFunc: KernelFunc = (args) => {
+      ;(args.backend as KilnBackend).escapeInputs(args.inputs)
+      return cpu(args)
+    }
+    registerKernel({ ...k, backendName: BACKEND_NAME, kernelFunc })
+  }
   for (const k of nativeKernelConfigs()) registerKernel(k)
   installFusedOptimizers()
 }

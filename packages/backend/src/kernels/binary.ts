@@ -4,6 +4,7 @@ import * as tfc from '@tensorflow/tfjs-core'
 import { backend_util, type TensorInfo } from '@tensorflow/tfjs-core'
 import { addon, BinaryOp, CompareOp, LogicalOp } from '@kiln/native'
 import { cpuFallback, nativeKernel, sizeOf } from './native-kernel.js'
+import { shapeArgs } from './shape-args.js'
 
 const ARITH: [string, number][] = [
   [tfc.Add, BinaryOp.Add], [tfc.Sub, BinaryOp.Sub], [tfc.Multiply, BinaryOp.Mul], [tfc.RealDiv, BinaryOp.Div],
@@ -31,8 +32,9 @@ export const arithmeticKernels = ARITH.map(([name, op]) =>
     const [a, b] = pair(args.inputs)
     if (a.dtype !== 'float32' || b.dtype !== 'float32') return cpuFallback(name, args)
     const shape = backend_util.assertAndGetBroadcastShape(a.shape, b.shape)
-    const out = new Float32Array(sizeOf(shape))
-    addon.binary(op, args.backend.values(a), shapeOf(a), args.backend.values(b), shapeOf(b), out, Int32Array.from(shape))
+    const out = args.backend.f32(sizeOf(shape))
+    const s = shapeArgs(a.shape, b.shape, shape)
+    addon.binary(op, args.backend.values(a), s.a, args.backend.values(b), s.b, out, s.y)
     return args.backend.output(shape, 'float32', out)
   }),
 )
@@ -41,7 +43,7 @@ export const arithmeticKernels = ARITH.map(([name, op]) =>
 export const eluGradKernel = nativeKernel(tfc.EluGrad, (args) => {
   const [dy, y] = pair(args.inputs)
   if (dy.dtype !== 'float32' || y.dtype !== 'float32') return cpuFallback(tfc.EluGrad, args)
-  const out = new Float32Array(sizeOf(dy.shape))
+  const out = args.backend.f32(sizeOf(dy.shape))
   addon.binary(BinaryOp.EluGrad, args.backend.values(dy), shapeOf(dy), args.backend.values(y), shapeOf(y), out, shapeOf(dy))
   return args.backend.output([...dy.shape], 'float32', out)
 })
@@ -52,8 +54,9 @@ export const compareKernels = COMPARE.map(([name, op]) =>
     const sameNumeric = a.dtype === b.dtype && (a.dtype === 'float32' || a.dtype === 'int32')
     if (!sameNumeric) return cpuFallback(name, args)
     const shape = backend_util.assertAndGetBroadcastShape(a.shape, b.shape)
-    const out = new Uint8Array(sizeOf(shape))
-    addon.compare(op, args.backend.values(a), shapeOf(a), args.backend.values(b), shapeOf(b), out, Int32Array.from(shape))
+    const out = args.backend.u8(sizeOf(shape))
+    const s = shapeArgs(a.shape, b.shape, shape)
+    addon.compare(op, args.backend.values(a), s.a, args.backend.values(b), s.b, out, s.y)
     return args.backend.output(shape, 'bool', out)
   }),
 )
@@ -63,8 +66,9 @@ export const logicalKernels = LOGICAL.map(([name, op]) =>
     const [a, b] = pair(args.inputs)
     if (a.dtype !== 'bool' || b.dtype !== 'bool') return cpuFallback(name, args)
     const shape = backend_util.assertAndGetBroadcastShape(a.shape, b.shape)
-    const out = new Uint8Array(sizeOf(shape))
-    addon.logical(op, args.backend.values(a), shapeOf(a), args.backend.values(b), shapeOf(b), out, Int32Array.from(shape))
+    const out = args.backend.u8(sizeOf(shape))
+    const s = shapeArgs(a.shape, b.shape, shape)
+    addon.logical(op, args.backend.values(a), s.a, args.backend.values(b), s.b, out, s.y)
     return args.backend.output(shape, 'bool', out)
   }),
 )
@@ -72,7 +76,7 @@ export const logicalKernels = LOGICAL.map(([name, op]) =>
 export const logicalNotKernel = nativeKernel(tfc.LogicalNot, (args) => {
   const { x } = args.inputs as { x: TensorInfo }
   if (x.dtype !== 'bool') return cpuFallback(tfc.LogicalNot, args)
-  const out = new Uint8Array(sizeOf(x.shape))
+  const out = args.backend.u8(sizeOf(x.shape))
   addon.logicalNot(args.backend.values(x), out)
   return args.backend.output([...x.shape], 'bool', out)
 })
@@ -82,7 +86,7 @@ export const selectKernel = nativeKernel(tfc.Select, (args) => {
   if (condition.dtype !== 'bool' || t.dtype !== e.dtype || (t.dtype !== 'float32' && t.dtype !== 'int32'))
     return cpuFallback(tfc.Select, args)
   const size = sizeOf(t.shape)
-  const out = t.dtype === 'float32' ? new Float32Array(size) : new Int32Array(size)
+  const out = t.dtype === 'int32' ? args.backend.i32(size) : args.backend.f32(size)
   addon.select(args.backend.values(condition), shapeOf(condition), args.backend.values(t), args.backend.values(e), out)
   return args.backend.output([...t.shape], t.dtype, out)
 })

@@ -25,7 +25,7 @@ function forward(args: KernelArgs<Conv2DAttrs>): TensorInfo | undefined {
   if (!nhwcOnly(a.dataFormat) || !allFloat(x, filter) || x.shape.length !== 4) return undefined
   const info = backend_util.computeConv2DInfo(x.shape as [number, number, number, number],
     filter.shape as [number, number, number, number], a.strides, a.dilations, a.pad, a.dimRoundingMode, false, 'channelsLast')
-  const out = new Float32Array(info.batchSize * info.outHeight * info.outWidth * info.outChannels)
+  const out = args.backend.f32(info.batchSize * info.outHeight * info.outWidth * info.outChannels)
   addon.Conv2D(args.backend.values(x), args.backend.values(filter), out, convGeom(info))
   return args.backend.output([info.batchSize, info.outHeight, info.outWidth, info.outChannels], 'float32', out)
 }
@@ -55,7 +55,7 @@ export const conv2dBackpropInputKernel = nativeKernel<Conv2DBackpropInputAttrs>(
   if (!nhwcOnly(a.dataFormat) || !allFloat(dy, filter)) return cpuFallback(Conv2DBackpropInput, args)
   const info = backend_util.computeConv2DInfo(a.inputShape, filter.shape as [number, number, number, number],
     a.strides, 1, a.pad, a.dimRoundingMode, false, 'channelsLast')
-  const dx = new Float32Array(info.batchSize * info.inHeight * info.inWidth * info.inChannels)
+  const dx = args.backend.f32(info.batchSize * info.inHeight * info.inWidth * info.inChannels)
   addon.Conv2DBackpropInput(args.backend.values(dy), args.backend.values(filter), dx, convGeom(info))
   return args.backend.output([...a.inputShape], 'float32', dx)
 })
@@ -66,7 +66,7 @@ export const conv2dBackpropFilterKernel = nativeKernel<Conv2DBackpropFilterAttrs
   if (!nhwcOnly(a.dataFormat) || !allFloat(x, dy)) return cpuFallback(Conv2DBackpropFilter, args)
   const info = backend_util.computeConv2DInfo(x.shape as [number, number, number, number], a.filterShape,
     a.strides, 1, a.pad, a.dimRoundingMode, false, 'channelsLast')
-  const dw = new Float32Array(a.filterShape.reduce((p, q) => p * q, 1))
+  const dw = args.backend.f32(a.filterShape.reduce((p, q) => p * q, 1))
   addon.Conv2DBackpropFilter(args.backend.values(x), args.backend.values(dy), dw, convGeom(info))
   return args.backend.output([...a.filterShape], 'float32', dw)
 })

@@ -1,6 +1,6 @@
 // BatchMatMul and _FusedMatMul (Dense layers) on the native SGEMM; the fused variant adds
 // bias and activation in one native pass over the output.
-import { BatchMatMul, _FusedMatMul, type BatchMatMulAttrs, type _FusedMatMulAttrs,
+import { backend_util, BatchMatMul, _FusedMatMul, type BatchMatMulAttrs, type _FusedMatMulAttrs,
   type TensorInfo } from '@tensorflow/tfjs-core'
 import { addon } from '@kiln/native'
 import { cpuFallback, nativeKernel, sizeOf, type KernelArgs } from './native-kernel.js'
@@ -8,8 +8,9 @@ import { activationCode } from './activation.js'
 
 interface Plan { batch: number; m: number; n: number; k: number; outShape: number[] }
 
-// Batch dims broadcast only when one side has a single matrix; the rest goes to the cpu
-// kernel (never on the Layers hot path).
+// Native when each side is a single matrix or already holds every output batch (so output
+// batch i reads batch i, or the one matrix, of each side). Broadcasts that repeat matrices,
+// [3,1,m,k] x [1,3,k,n], go to the cpu kernel (never on the Layers hot path).
 function plan(a: TensorInfo, b: TensorInfo, transA: boolean, transB: boolean): Plan | undefined {
   const ra = a.shape.length, rb = b.shape.length
   const m = transA ? a.shape[ra - 1]! : a.shape[ra - 2]!
@@ -17,10 +18,12 @@ function plan(a: TensorInfo, b: TensorInfo, transA: boolean, transB: boolean): P
   const kb = transB ? b.shape[rb - 1]! : b.shape[rb - 2]!
   const n = transB ? b.shape[rb - 2]! : b.shape[rb - 1]!
   if (k !== kb) return undefined
-  const batchA = sizeOf(a.shape.slice(0, -2)), batchB = sizeOf(b.shape.slice(0, -2))
-  if (batchA !== batchB && batchA !== 1 && batchB !== 1) return undefined
-  const outer = batchA >= batchB ? a.shape.slice(0, -2) : b.shape.slice(0, -2)
-  return { batch: Math.max(batchA, batchB), m, n, k, outShape: [...outer, m, n] }
+  const outerA = a.shape.slice(0, -2), outerB = b.shape.slice(0, -2)
+  // Throws on incompatible batch dims, as tfjs does.
+  const outer = backend_util.assertAndGetBroadcastShape(outerA, outerB)
+  const batch = sizeOf(outer), batchA = sizeOf(outerA), batchB = sizeOf(outerB)
+  if ((batchA !== 1 && batchA !== batch) || (batchB !== 1 && batchB !== batch)) return undefined
+  return { batch, m, n, k, outShape: [...outer, m, n] }
 }
 
 function matmul(args: KernelArgs<unknown>, transA: boolean, transB: boolean): TensorInfo | undefined {
@@ -28,8 +31,8 @@ function matmul(args: KernelArgs<unknown>, transA: boolean, transB: boolean): Te
   if (a.dtype !== 'float32' || b.dtype !== 'float32' || a.shape.length < 2 || b.shape.length < 2) return undefined
   const p = plan(a, b, transA, transB)
   if (!p) return undefined
-  const out = new Float32Array(p.batch * p.m * p.n)
-  if (p.k === 0) return args.backend.output(p.outShape, 'float32', out)
+  const out = args.backend.f32(p.batch * p.m * p.n)
+  if (p.k === 0) return args.backend.output(p.outShape, 'float32', out.fill(0))
   addon.sgemm(transA, transB, p.batch, p.m, p.n, p.k, 1, args.backend.values(a), args.backend.values(b), 0, out)
   return args.backend.output(p.outShape, 'float32', out)
 }

@@ -42,6 +42,7 @@ export function nativeKernelConfigs(): readonly KernelConfig[] {
 export function cpuFallback(kernelName: string, args: KernelArgs<unknown>): TensorInfo | TensorInfo[] {
   const k = getKernel(kernelName, 'cpu')
   if (!k) throw new Error(`kiln backend: no native path and no cpu kernel for ${kernelName}`)
+  args.backend.escapeInputs(args.inputs)
   return k.kernelFunc(args as unknown as Parameters<KernelFunc>[0]) as TensorInfo | TensorInfo[]
 }
 

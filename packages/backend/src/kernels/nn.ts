@@ -11,7 +11,7 @@ export const softmaxKernel = nativeKernel(tfc.Softmax, (args) => {
   const rank = logits.shape.length
   if (logits.dtype !== 'float32' || (dim !== -1 && dim !== rank - 1)) return cpuFallback(tfc.Softmax, args)
   const cols = logits.shape[rank - 1]!
-  const out = new Float32Array(sizeOf(logits.shape))
+  const out = args.backend.f32(sizeOf(logits.shape))
   addon.softmax(args.backend.values(logits), out.length / cols, cols, out)
   return args.backend.output([...logits.shape], 'float32', out)
 })
@@ -26,7 +26,7 @@ export const batchNormKernel = nativeKernel(tfc.FusedBatchNorm, (args) => {
   const fits = (t: TensorInfo) => { const s = sizeOf(t.shape); return s === c || s === n }
   if (parts.some((t) => t.dtype !== 'float32') || !parts.slice(1).every(fits)) return cpuFallback(tfc.FusedBatchNorm, args)
   const v = (t: TensorInfo | undefined) => (t ? args.backend.values(t) : null)
-  const out = new Float32Array(n)
+  const out = args.backend.f32(n)
   addon.batchNorm(v(x)!, v(mean)!, v(variance)!, v(offset), v(scale), varianceEpsilon ?? 0.001, out)
   return args.backend.output([...x!.shape], 'float32', out)
 })

@@ -25,7 +25,7 @@ function forward(name: string, args: KernelArgs<PoolAttrs>): TensorInfo {
   if (x.dtype !== 'float32' || x.shape.length !== 4) return cpuFallback(name, args) as TensorInfo
   const info = poolInfo(x.shape, args.attrs)
   if (!simple(info)) return cpuFallback(name, args) as TensorInfo
-  const out = new Float32Array(info.batchSize * info.outHeight * info.outWidth * info.outChannels)
+  const out = args.backend.f32(info.batchSize * info.outHeight * info.outWidth * info.outChannels)
   const fn = name === MaxPool ? addon.MaxPool : addon.AvgPool
   fn(args.backend.values(x), out, poolGeom(info))
   return args.backend.output([info.batchSize, info.outHeight, info.outWidth, info.outChannels], 'float32', out)
@@ -39,7 +39,7 @@ export const maxPoolGradKernel = nativeKernel<MaxPoolGradAttrs>(MaxPoolGrad, (ar
   if (dy.dtype !== 'float32' || input.dtype !== 'float32') return cpuFallback(MaxPoolGrad, args)
   const info = poolInfo(input.shape, args.attrs)
   if (!simple(info)) return cpuFallback(MaxPoolGrad, args)
-  const dx = new Float32Array(input.shape.reduce((p, q) => p * q, 1))
+  const dx = args.backend.f32(input.shape.reduce((p, q) => p * q, 1))
   addon.MaxPoolGrad(args.backend.values(dy), args.backend.values(input), dx, poolGeom(info))
   return args.backend.output([...input.shape], 'float32', dx)
 })
@@ -49,7 +49,7 @@ export const avgPoolGradKernel = nativeKernel<AvgPoolGradAttrs>(AvgPoolGrad, (ar
   if (dy.dtype !== 'float32') return cpuFallback(AvgPoolGrad, args)
   const info = poolInfo(input.shape, args.attrs)
   if (!simple(info)) return cpuFallback(AvgPoolGrad, args)
-  const dx = new Float32Array(input.shape.reduce((p, q) => p * q, 1))
+  const dx = args.backend.f32(input.shape.reduce((p, q) => p * q, 1))
   addon.AvgPoolGrad(args.backend.values(dy), dx, poolGeom(info))
   return args.backend.output([...input.shape], 'float32', dx)
 })

@@ -38,11 +38,21 @@ export const reduceKernels = REDUCE.map(([name, op]) =>
   nativeKernel(name, (args) => {
     const { x } = args.inputs as { x: TensorInfo }
     const { axis, keepDims } = axisAttrs(args, x.shape.length)
-    const view = x.dtype === 'float32' ? reduceView(x.shape, axis, keepDims) : undefined
-    if (!view) return cpuFallback(name, args)
-    const out = new Float32Array(view.outer * view.inner)
-    addon.reduce(op, args.backend.values(x), view.outer, view.size, view.inner, out)
-    return args.backend.output(view.outShape, 'float32', out)
+    const view = reduceView(x.shape, axis, keepDims)
+    // Mean is float32 whatever the input (accuracy metrics average a bool tensor); the
+    // other reductions keep int32 as int32. bool sums (int32 results) stay with tfjs.
+    const meanOfOther = name === tfc.Mean && (x.dtype === 'bool' || x.dtype === 'int32')
+    const native = x.dtype === 'float32' || meanOfOther || (x.dtype === 'int32' && name !== tfc.Mean)
+    if (!view || !native) return cpuFallback(name, args)
+    let src = args.backend.values<Float32Array | Int32Array | Uint8Array>(x)
+    if (meanOfOther) {
+      const f = args.backend.f32(src.length)
+      addon.cast(src, f)
+      src = f
+    }
+    const out = x.dtype === 'int32' && !meanOfOther ? args.backend.i32(view.outer * view.inner) : args.backend.f32(view.outer * view.inner)
+    addon.reduce(op, src as Float32Array, view.outer, view.size, view.inner, out as Float32Array)
+    return args.backend.output(view.outShape, out instanceof Int32Array ? 'int32' : 'float32', out)
   }),
 )
 
@@ -54,7 +64,7 @@ export const argReduceKernels = ARG.map(([name, op]) =>
     const { axis } = args.attrs as { axis: number }
     if (x.dtype !== 'float32' && x.dtype !== 'int32') return cpuFallback(name, args)
     const view = reduceView(x.shape, [axis], false)!
-    const out = new Int32Array(view.outer * view.inner)
+    const out = args.backend.i32(view.outer * view.inner)
     addon.argReduce(op, args.backend.values(x), view.outer, view.size, view.inner, out)
     return args.backend.output(view.outShape, 'int32', out)
   }),

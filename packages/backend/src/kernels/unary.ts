@@ -27,7 +27,7 @@ export const unaryKernels = TABLE.map(([name, op, params]) =>
     const { x } = args.inputs as { x: TensorInfo }
     if (x.dtype !== 'float32') return cpuFallback(name, args)
     const src = args.backend.values(x)
-    const out = new Float32Array(src.length)
+    const out = args.backend.f32(src.length)
     const [alpha, beta] = params(args.attrs as Record<string, unknown>)
     addon.unary(op, src, out, alpha, beta)
     return args.backend.output([...x.shape], 'float32', out)
