@@ -40,13 +40,22 @@ export class KilnError extends Error {
   }
 }
 
-/** Bad input: `data.field` names what was wrong, `data.expected` what would have been right. */
+export interface ValidationErrorOptions extends KilnErrorOptions {
+  /** A short, secret-free description of what was received ("string", "-1", "nothing"). */
+  got?: string
+}
+
+/**
+ * Bad input: `data.field` names what was wrong, `data.expected` what would have been right
+ * and, when given, `data.got` what arrived: `heartbeat.load: expected a number, got string`.
+ */
 export class ValidationError extends KilnError {
   override name = 'ValidationError'
-  constructor(field: string, expected: string, options: KilnErrorOptions = {}) {
-    super(ErrorCode.invalidArgument, `${field}: expected ${expected}`, {
-      ...options,
-      data: { ...options.data, field, expected },
+  constructor(field: string, expected: string, options: ValidationErrorOptions = {}) {
+    const { got, ...rest } = options
+    super(ErrorCode.invalidArgument, `${field}: expected ${expected}${got === undefined ? '' : `, got ${got}`}`, {
+      ...rest,
+      data: { ...rest.data, field, expected, ...(got === undefined ? {} : { got }) },
     })
   }
 }

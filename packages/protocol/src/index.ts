@@ -8,6 +8,26 @@ export {
   toWire,
   fromWire,
 } from './errors.js'
-export type { ErrorData, WireError, KilnErrorOptions } from './errors.js'
-export { Subjects, SUBJECT_ROOT, EventKind, subjectToken } from './subjects.js'
+export type { ErrorData, WireError, KilnErrorOptions, ValidationErrorOptions } from './errors.js'
+export { Subjects, SUBJECT_ROOT, SUBJECT_TOKEN_PATTERN, EventKind, subjectToken } from './subjects.js'
 export { encode, decode, ERROR_EXT_TYPE } from './codec.js'
+export { check, fieldPath } from './validate.js'
+export { PROTOCOL_VERSION, MAX_OPAQUE_BYTES } from './fields.js'
+export type { CheckpointRef } from './fields.js'
+export { RunState, RUN_STATES, canTransition, isTerminal, assertTransition } from './run-state.js'
+export { SlotKind, SlotSchema, NodeRegistrationSchema, HeartbeatSchema } from './node-messages.js'
+export type { Slot, NodeRegistration, Heartbeat } from './node-messages.js'
+export {
+  JobSubmitRequestSchema,
+  JobRecordSchema,
+  TrialRecordSchema,
+  TrialAssignmentSchema,
+  CancelRequestSchema,
+} from './job-messages.js'
+export type { JobSubmitRequest, JobRecord, TrialRecord, TrialAssignment, CancelRequest } from './job-messages.js'
+export { LogLevel, MAX_LOG_LINE, MetricReportSchema, LogLineSchema } from './trial-messages.js'
+export type { MetricReport, LogLine } from './trial-messages.js'
+export { apiReplySchema, replyOk, replyError, unwrapReply } from './api-reply.js'
+export type { ApiReply } from './api-reply.js'
+export { LeaseRecordSchema } from './lease-record.js'
+export type { LeaseRecord } from './lease-record.js'

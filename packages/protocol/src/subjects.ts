@@ -7,6 +7,9 @@ export const SUBJECT_ROOT = 'kiln'
 // (or subscribe to) subjects it was never meant to, so they are refused, not escaped.
 const TOKEN = /^[A-Za-z0-9_-]{1,128}$/
 
+/** What an id must look like to be used as a subject token (and a KV key). */
+export const SUBJECT_TOKEN_PATTERN: RegExp = TOKEN
+
 /** Checks that `value` can be one subject token; `field` names it in the error. */
 export function subjectToken(value: string, field = 'id'): string {
   if (typeof value !== 'string' || !TOKEN.test(value)) {
@@ -37,6 +40,9 @@ export const Subjects = {
     cancel: 'kiln.api.cancel',
     status: 'kiln.api.status',
     deploy: 'kiln.api.deploy',
+    list: 'kiln.api.list',
+    show: 'kiln.api.show',
+    logs: 'kiln.api.logs',
     all: 'kiln.api.>',
   },
   node: {
@@ -49,6 +55,16 @@ export const Subjects = {
   events: {
     of: (kind: EventKind) => `kiln.events.${subjectToken(kind, 'kind')}`,
     all: 'kiln.events.>',
+  },
+  /** Trial metrics as kept in the KILN_METRICS stream (one subject per trial). */
+  metrics: {
+    of: (trialId: string) => `kiln.metrics.${subjectToken(trialId, 'trialId')}`,
+    all: 'kiln.metrics.>',
+  },
+  /** Trial log lines as kept in the KILN_LOGS stream (one subject per trial). */
+  logs: {
+    of: (trialId: string) => `kiln.logs.${subjectToken(trialId, 'trialId')}`,
+    all: 'kiln.logs.>',
   },
   trial: {
     /** Per-epoch metrics a trial reports; the sweep scheduler answers stop/continue. */

@@ -1,0 +1,14 @@
+// @kiln/cluster-state: the JetStream layout and the leader lease.
+//
+// Its own package rather than part of @kiln/coordinator: the worker, gateway and CLI must
+// create and check the same layout (whoever starts first creates it), and none of them may
+// depend on the coordinator. It cannot live in @kiln/protocol either, which does no I/O.
+export { ensureLayout } from './ensure-layout.js'
+export type { Layout, EnsureLayoutOptions } from './ensure-layout.js'
+export { KvBucket, StreamName, ObjectStoreBucket, LAYOUT_DEFAULTS, layoutSpecs } from './layout-spec.js'
+export type { LayoutOptions, LayoutSettings, StreamLimits, StreamSpec, FixedField } from './layout-spec.js'
+export { ensureStream, assertCompatible } from './ensure-stream.js'
+export type { EnsuredStream } from './ensure-stream.js'
+export { acquireLease, renewLease, releaseLease, leaseValid, waitForLeaseFree } from './lease.js'
+export type { Lease, WaitForLeaseOptions } from './lease.js'
+export { LayoutConflictError, LeaseLostError } from './errors.js'

@@ -1,0 +1,79 @@
+// Jobs and trials: what a client submits, what the coordinator keeps (kiln_jobs,
+// kiln_trials), what it tells a node to run, and cancellation.
+import { z } from 'zod'
+import { checkpointRef, count, expecting, id, message, metrics, opaque, text, timestamp, wireError } from './fields.js'
+import { RUN_STATES, type RunState } from './run-state.js'
+
+const state = z.enum(RUN_STATES as [RunState, ...RunState[]], expecting(`one of ${RUN_STATES.map((s) => `"${s}"`).join(', ')}`))
+
+// The spec stays opaque here: @kiln/train's parseSpec is its one validator, and protocol
+// must not depend on train. Only its encoded size is bounded.
+const spec = opaque('a job spec')
+
+/** Client → coordinator: run this spec. The same idempotencyKey twice makes one job. */
+export const JobSubmitRequestSchema = message('submit', {
+  spec,
+  bundleId: id('a bundle id').optional(),
+  datasetId: id('a dataset id').optional(),
+  idempotencyKey: id('an idempotency key').optional(),
+})
+export type JobSubmitRequest = z.infer<typeof JobSubmitRequestSchema>
+
+const timestamps = z.object({
+  createdAt: timestamp,
+  updatedAt: timestamp,
+  startedAt: timestamp.optional(),
+  endedAt: timestamp.optional(),
+}, expecting('timestamps ({createdAt, updatedAt, startedAt?, endedAt?})'))
+
+// Shared by jobs and trials. attempts: how many times the record was placed (a trial), or
+// how many placements all its trials took together (a job).
+const record = {
+  id: id(),
+  state,
+  attempts: count,
+  metrics: metrics.optional(),
+  error: wireError.optional(),
+  timestamps,
+}
+
+/** A job as the coordinator keeps it in kiln_jobs. */
+export const JobRecordSchema = message('job', {
+  ...record,
+  name: text(128, 'a job name').optional(),
+  spec,
+  bundleId: id('a bundle id').optional(),
+  datasetId: id('a dataset id').optional(),
+  idempotencyKey: id('an idempotency key').optional(),
+  trialIds: z.array(id('a trial id'), expecting('a list of at most 4096 trial ids')).max(4096),
+})
+export type JobRecord = z.infer<typeof JobRecordSchema>
+
+/** A trial as the coordinator keeps it in kiln_trials. */
+export const TrialRecordSchema = message('trial', {
+  ...record,
+  jobId: id('a job id'),
+  node: z.object({ nodeId: id('a node id'), slotId: id('a slot id') }, expecting('a placement ({nodeId, slotId})')).optional(),
+  checkpoint: checkpointRef.optional(),
+})
+export type TrialRecord = z.infer<typeof TrialRecordSchema>
+
+/** Coordinator → node: run this trial on this slot (attempt counts from 1). */
+export const TrialAssignmentSchema = message('assignment', {
+  trialId: id('a trial id'),
+  jobId: id('a job id'),
+  slotId: id('a slot id'),
+  spec,
+  attempt: z.number(expecting('an attempt number >= 1')).int().min(1),
+  resumeFrom: checkpointRef.optional(),
+  bundleId: id('a bundle id').optional(),
+  datasetId: id('a dataset id').optional(),
+})
+export type TrialAssignment = z.infer<typeof TrialAssignmentSchema>
+
+/** Client → coordinator, or coordinator → node: stop this job or trial. */
+export const CancelRequestSchema = message('cancel', {
+  id: id('a job or trial id'),
+  reason: text(512, 'a reason').optional(),
+})
+export type CancelRequest = z.infer<typeof CancelRequestSchema>
