@@ -1,0 +1,135 @@
+// pnpm bench:train [-- --json] [--models mlp,cnn] [--backends kiln,wasm,cpu]
+//                  [--mlp-epochs 10] [--cnn-epochs 8] [--limit N]
+// Fashion-MNIST training speed and accuracy per (model, backend), peers in the same run:
+// tfjs-backend-wasm (the fastest stock tfjs backend that installs offline) and the plain
+// cpu backend on a small sample count (it is very slow). kiln lines carry vs_wasm.
+import * as tf from '@tensorflow/tfjs'
+import '@tensorflow/tfjs-backend-wasm'
+import '@kiln/backend'
+import { loadFashionMnist, type Dataset } from '@kiln/data'
+import { threads } from '@kiln/native'
+
+type ModelName = 'mlp' | 'cnn'
+interface Row { model: ModelName; backend: string; batch: number; samples: number; epochs: number
+  samples_per_s?: number; epoch_s?: number; test_acc?: number; vs_wasm?: number; error?: string; threads?: number }
+
+const BATCH = 128
+const args = parseArgs(process.argv.slice(2))
+
+function parseArgs(argv: string[]) {
+  const out = { json: false, models: ['mlp', 'cnn'] as ModelName[], backends: ['kiln', 'wasm', 'cpu'],
+    mlpEpochs: 10, cnnEpochs: 8, limit: 60000 }
+  const fail = (m: string): never => { process.stderr.write(`error: ${m}\n`); process.exit(2) }
+  const int = (flag: string, v: string | undefined) => {
+    const n = Number(v)
+    if (!Number.isInteger(n) || n < 1) fail(`${flag} expects a positive integer, got '${v}'`)
+    return n
+  }
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!
+    if (a === '--') continue
+    else if (a === '--json') out.json = true
+    else if (a === '--models') {
+      out.models = (argv[++i] ?? '').split(',') as ModelName[]
+      if (!out.models.every((m) => m === 'mlp' || m === 'cnn')) fail(`--models expects mlp and/or cnn, got '${argv[i]}'`)
+    } else if (a === '--backends') {
+      out.backends = (argv[++i] ?? '').split(',')
+      if (!out.backends.every((b) => ['kiln', 'wasm', 'cpu'].includes(b))) fail(`--backends expects kiln, wasm, cpu, got '${argv[i]}'`)
+    } else if (a === '--mlp-epochs') out.mlpEpochs = int(a, argv[++i])
+    else if (a === '--cnn-epochs') out.cnnEpochs = int(a, argv[++i])
+    else if (a === '--limit') out.limit = int(a, argv[++i])
+    else fail(`unknown flag '${a}'`)
+  }
+  return out
+}
+
+function build(name: ModelName): tf.Sequential {
+  const init = (seed: number) => tf.initializers.glorotUniform({ seed })
+  const layers = name === 'mlp'
+    ? [tf.layers.flatten({ inputShape: [28, 28, 1] }),
+      tf.layers.dense({ units: 256, activation: 'relu', kernelInitializer: init(1) }),
+      tf.layers.dense({ units: 128, activation: 'relu', kernelInitializer: init(2) }),
+      tf.layers.dense({ units: 10, activation: 'softmax', kernelInitializer: init(3) })]
+    : [tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 32, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: init(1) }),
+      tf.layers.maxPooling2d({ poolSize: 2 }),
+      tf.layers.conv2d({ filters: 64, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: init(2) }),
+      tf.layers.maxPooling2d({ poolSize: 2 }),
+      tf.layers.flatten(),
+      tf.layers.dense({ units: 128, activation: 'relu', kernelInitializer: init(3) }),
+      tf.layers.dense({ units: 10, activation: 'softmax', kernelInitializer: init(4) })]
+  const model = tf.sequential({ layers })
+  model.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy', metrics: ['accuracy'] })
+  return model
+}
+
+function tensors(ds: Dataset, n: number): { x: tf.Tensor; y: tf.Tensor } {
+  const count = Math.min(n, ds.count)
+  const size = 28 * 28
+  return tf.tidy(() => ({
+    x: tf.tensor4d(ds.x.subarray(0, count * size), [count, 28, 28, 1]),
+    y: tf.oneHot(tf.tensor1d(ds.labels.subarray(0, count), 'int32'), 10),
+  }))
+}
+
+async function measure(model: ModelName, backend: string, train: Dataset, test: Dataset): Promise<Row> {
+  await tf.setBackend(backend)
+  await tf.ready()
+  const full = backend === 'kiln'
+  const samples = full ? Math.min(args.limit, train.count) : backend === 'wasm' ? 128 * 40 : model === 'mlp' ? 128 * 4 : 128 * 2
+  const epochs = full ? (model === 'mlp' ? args.mlpEpochs : args.cnnEpochs) : 1
+  const row: Row = { model, backend, batch: BATCH, samples, epochs }
+  if (backend === 'kiln') row.threads = threads()
+  const net = build(model)
+  const data = tensors(train, samples)
+  try {
+    // One warm-up batch: kernel setup, allocation and JIT are not training speed.
+    const warm = tensors(train, BATCH)
+    await net.fit(warm.x, warm.y, { batchSize: BATCH, epochs: 1, verbose: 0, yieldEvery: 'never' })
+    tf.dispose([warm.x, warm.y])
+    const epochTimes: number[] = []
+    await net.fit(data.x, data.y, {
+      batchSize: BATCH, epochs, shuffle: true, verbose: 0, yieldEvery: 'never',
+      callbacks: { onEpochBegin: async () => { epochTimes.push(performance.now()) },
+        onEpochEnd: async () => { epochTimes[epochTimes.length - 1] = performance.now() - epochTimes[epochTimes.length - 1]! } },
+    })
+    const sorted = [...epochTimes].sort((a, b) => a - b)
+    const epochMs = sorted[sorted.length >> 1]!
+    row.epoch_s = round(epochMs / 1000, 3)
+    row.samples_per_s = Math.round(samples / (epochMs / 1000))
+    if (full) {
+      const t = tensors(test, test.count)
+      const [, acc] = net.evaluate(t.x, t.y, { batchSize: 1000 }) as tf.Scalar[]
+      row.test_acc = round((await acc!.data())[0]!, 4)
+      tf.dispose([t.x, t.y])
+    }
+  } catch (e) {
+    row.error = (e as Error).message.split('\n')[0]
+  } finally {
+    tf.dispose([data.x, data.y])
+    net.dispose()
+  }
+  return row
+}
+
+function round(x: number, digits: number): number {
+  const f = 10 ** digits
+  return Math.round(x * f) / f
+}
+
+function print(row: Row): void {
+  if (args.json) process.stdout.write(JSON.stringify(row) + '\n')
+  else process.stdout.write(Object.entries(row).map(([k, v]) => `${k}=${v}`).join('  ') + '\n')
+}
+
+const { train, test } = await loadFashionMnist()
+// Peers first: the kiln line then carries the ratio against this run's wasm figure.
+const order = ['wasm', 'cpu', 'kiln'].filter((b) => args.backends.includes(b))
+for (const model of args.models) {
+  let wasm: number | undefined
+  for (const backend of order) {
+    const row = await measure(model, backend, train, test)
+    if (backend === 'wasm' && row.samples_per_s) wasm = row.samples_per_s
+    if (backend === 'kiln' && wasm && row.samples_per_s) row.vs_wasm = round(row.samples_per_s / wasm, 1)
+    print(row)
+  }
+}
