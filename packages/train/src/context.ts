@@ -1,0 +1,149 @@
+// The context a trial script gets (`export default async (ctx) => model`). Builtin models are
+// trained through the same context, so local runs, cluster trials and sweeps report alike.
+import type * as tf from '@tensorflow/tfjs'
+import { ValidationError } from '@kiln/protocol'
+import type { Logger } from './log.js'
+import { createOptimizer } from './optimizer.js'
+import type { Spec } from './spec-schema.js'
+import { TrialCallback, type BatchEvent, type Decision } from './trial-callback.js'
+import type { TensorPair } from './trial-data.js'
+
+/** The data of one trial (this rank's shard), as tensors Kiln owns and disposes. */
+export interface TrialData {
+  train: TensorPair
+  /** Absent when training.validationSplit is 0. */
+  validation?: TensorPair
+  /** Absent when the dataset has no test set and training.testSplit is 0. */
+  test?: TensorPair
+  numClasses: number
+  sampleShape: number[]
+}
+
+/**
+ * Hyperparameters from the spec plus model.params; model.params wins on a clash, so a script
+ * can rename or override anything.
+ */
+export interface TrialParams {
+  epochs: number
+  batchSize: number
+  learningRate: number
+  optimizer: string
+  loss: string
+  seed: number
+  validationSplit: number
+  [param: string]: unknown
+}
+
+/** One report: the metrics of a step (an epoch, for the fit callbacks). */
+export interface TrialReport {
+  /** 1-based, counting reports. */
+  step: number
+  metrics: Record<string, number>
+  durationMs?: number
+  samplesPerSecond?: number
+}
+
+export interface TrialContextOptions {
+  spec: Spec
+  data: () => Promise<TrialData>
+  /** Answers each report: locally always 'continue'; in a sweep, the scheduler. */
+  reporter: (report: TrialReport) => Promise<Decision>
+  logger: Logger
+  onBatch?: (event: BatchEvent) => void
+  signal?: AbortSignal
+  rank?: number
+  worldSize?: number
+}
+
+/** The params a trial sees (see TrialParams). */
+export function trialParams(spec: Spec): TrialParams {
+  const own = 'script' in spec.model ? spec.model.params : {}
+  return {
+    epochs: spec.training.epochs,
+    batchSize: spec.training.batchSize,
+    learningRate: spec.optimizer.learningRate,
+    optimizer: spec.optimizer.name,
+    loss: spec.loss,
+    seed: spec.training.seed,
+    validationSplit: spec.training.validationSplit,
+    ...own,
+  }
+}
+
+/** What Kiln hands a trial: params, data, reporting, callbacks and the distributed optimizer. */
+export class TrialContext {
+  readonly spec: Spec
+  readonly params: TrialParams
+  /** This process's rank in a data-parallel trial, and how many ranks there are. */
+  readonly rank: number
+  readonly worldSize: number
+  readonly signal: AbortSignal | undefined
+  private dataPromise: Promise<TrialData> | undefined
+  private steps = 0
+  private stopRequested = false
+  private abortedAt: { epoch: number; batch: number } | undefined
+
+  constructor(private readonly options: TrialContextOptions) {
+    this.spec = options.spec
+    this.params = trialParams(options.spec)
+    this.rank = options.rank ?? 0
+    this.worldSize = options.worldSize ?? 1
+    this.signal = options.signal
+  }
+
+  /** Train / validation / test tensors with one-hot labels; loaded once, shared by every call. */
+  data(): Promise<TrialData> {
+    return (this.dataPromise ??= this.options.data())
+  }
+
+  /** Reports metrics for the next step; the answer says whether to go on. */
+  async report(metrics: Record<string, number>, extra: { durationMs?: number; samplesPerSecond?: number } = {}): Promise<Decision> {
+    if (metrics === null || typeof metrics !== 'object') throw new ValidationError('metrics', 'a mapping of metric names to numbers')
+    for (const [key, value] of Object.entries(metrics)) {
+      if (typeof value !== 'number' || !Number.isFinite(value)) throw new ValidationError(`metrics.${key}`, `a finite number, got ${String(value)}`)
+    }
+    const decision = await this.options.reporter({ step: ++this.steps, metrics: { ...metrics }, ...extra })
+    if (decision === 'stop') this.stopRequested = true
+    return decision
+  }
+
+  /** Callbacks for model.fit: report each epoch, show progress, stop when told to. */
+  callbacks(): tf.Callback[] {
+    return [
+      new TrialCallback({
+        epochs: this.params.epochs,
+        report: (metrics, extra) => this.report(metrics, extra),
+        ...(this.options.onBatch ? { onBatch: this.options.onBatch } : {}),
+        ...(this.signal ? { signal: this.signal } : {}),
+        aborted: (where) => {
+          this.abortedAt ??= where
+        },
+      }),
+    ]
+  }
+
+  /** Wraps an optimizer so ranks average their gradients; the identity with one replica. */
+  distributed<T extends tf.Optimizer>(optimizer: T): T {
+    return optimizer
+  }
+
+  /** A fresh optimizer as the spec's `optimizer:` section describes. */
+  optimizer(): tf.Optimizer {
+    return createOptimizer(this.spec.optimizer)
+  }
+
+  /** Logs a structured line for this trial. */
+  log(message: string, data: Record<string, unknown> = {}): void {
+    this.options.logger('info', message, data)
+  }
+
+  /** Whether a report was answered 'stop' (the trial should wind down). */
+  get shouldStop(): boolean {
+    return this.stopRequested
+  }
+
+  /** Where an abort stopped the fit, if one did. */
+  get abortedWhere(): { epoch: number; batch: number } | undefined {
+    return this.abortedAt
+  }
+}

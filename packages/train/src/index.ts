@@ -1,0 +1,41 @@
+// @kiln/train: what runs inside a trial. Importing it registers the kiln tfjs backend.
+export { SpecError, TrialScriptError, ModelFormatError, TrainingAbortedError } from './errors.js'
+export type { SpecProblem } from './errors.js'
+
+export { parseSpec, validateSpec, applyOverrides, parseOverride } from './spec.js'
+export type { ParseSpecOptions, SpecOverrides } from './spec.js'
+export { readSpecFile } from './spec-file.js'
+export type { SpecFile } from './spec-file.js'
+export { OptimizerName, LossName, BUILTIN_METRICS } from './spec-schema.js'
+export type { Spec, OptimizerSpec, TrainingSpec, MetricSpec, ResourcesSpec } from './spec-schema.js'
+export { Activation, Builtin, isBuiltin } from './model-spec.js'
+export type { ModelSpec, MlpModelSpec, CnnModelSpec, ScriptModelSpec } from './model-spec.js'
+
+export { buildBuiltinModel } from './models/build.js'
+export { buildMlp } from './models/mlp.js'
+export { buildCnn } from './models/cnn.js'
+export { createOptimizer } from './optimizer.js'
+
+export { TrialContext, trialParams } from './context.js'
+export type { TrialData, TrialParams, TrialReport, TrialContextOptions } from './context.js'
+export { TrialCallback } from './trial-callback.js'
+export type { Decision, BatchEvent } from './trial-callback.js'
+export type { TrialFunction } from './script-trial.js'
+export type { TensorPair } from './trial-data.js'
+export type { EpochMetrics, TestMetrics, TrainMetrics, ObjectiveValue } from './metrics.js'
+
+export { trainLocal } from './run-local.js'
+export type { TrainLocalOptions, TrainResult, StartEvent, EpochEvent } from './run-local.js'
+
+export { saveModel, filesSaveHandler } from './save.js'
+export type { Savable, SavedModel } from './save.js'
+export { loadModel, readMetadata, filesLoadHandler } from './load.js'
+export type { LoadedModel } from './load.js'
+export { artifactsToFiles, filesToArtifacts, MODEL_JSON, METADATA_JSON } from './model-files.js'
+export type { ModelFiles } from './model-files.js'
+export { MODEL_FORMAT } from './metadata.js'
+export type { KilnModelMetadata, DatasetInfo, PredictionDistribution } from './metadata.js'
+
+export { LogLevel, jsonLineSink } from './log.js'
+export { didYouMean } from './did-you-mean.js'
+export type { LogRecord, LogSink } from './log.js'

@@ -1,0 +1,208 @@
+// `kiln train`: one trial on this machine, from spec to a saved model.
+import '@kiln/backend'
+import * as tf from '@tensorflow/tfjs'
+import type { ResolvedDataset } from '@kiln/data'
+import { setThreads } from '@kiln/native'
+import { TrialContext, type TrialData, type TrialReport } from './context.js'
+import { TrainingAbortedError } from './errors.js'
+import { evaluateModel } from './evaluate.js'
+import { jsonLineSink, makeLogger, type Logger, type LogSink } from './log.js'
+import { modelMetadata } from './metadata.js'
+import { objectiveOf, type EpochMetrics, type TrainMetrics } from './metrics.js'
+import { isBuiltin } from './model-spec.js'
+import { checkSaveTarget, saveModel } from './save.js'
+import { runScriptTrial, scriptPath } from './script-trial.js'
+import type { Spec } from './spec-schema.js'
+import { trainBuiltin } from './builtin-trial.js'
+import type { BatchEvent, Decision } from './trial-callback.js'
+import { prepareData, toTensors, type PreparedData } from './trial-data.js'
+
+/** Said once the data is loaded and split, before the first epoch. */
+export interface StartEvent {
+  name: string
+  dataset: string
+  backend: string
+  model: string
+  epochs: number
+  batchSize: number
+  sampleShape: number[]
+  numClasses: number
+  counts: { train: number; validation: number; test: number }
+  testFrom: PreparedData['testFrom']
+}
+
+/** One finished epoch (one report). */
+export interface EpochEvent {
+  /** 1-based. */
+  epoch: number
+  epochs: number
+  metrics: Record<string, number>
+  durationMs?: number
+  samplesPerSecond?: number
+}
+
+export interface TrainLocalOptions {
+  /** Where the model directory goes (replaced atomically if it exists). */
+  outDir: string
+  /** Relative dataset and script paths count from here: the spec file's directory. Default: cwd. */
+  baseDir?: string
+  /** Train on these instead of loading spec.dataset. */
+  datasets?: ResolvedDataset
+  onStart?: (event: StartEvent) => void
+  onEpoch?: (event: EpochEvent) => void
+  /** About ten a second at most, plus the last batch of each epoch. */
+  onBatch?: (event: BatchEvent) => void
+  /** Structured logs (ctx.log, warnings); default: JSON lines on stderr. */
+  log?: LogSink
+  /** Aborting stops after the current batch; trainLocal then throws TrainingAbortedError. */
+  signal?: AbortSignal
+}
+
+export interface TrainResult {
+  name: string
+  metrics: TrainMetrics
+  modelDir: string
+  /** Whole run: loading, training, evaluation and saving. */
+  durationMs: number
+  /** Training samples per second over the epochs reported. */
+  samplesPerSecond: number
+  epochsRun: number
+  /** A report was answered 'stop' before the last epoch. */
+  stoppedEarly: boolean
+}
+
+// Uses the CUDA backend when asked for and present; a local run without one still works, on
+// the CPU, with a warning rather than a failure.
+async function selectBackend(spec: Spec, log: Logger): Promise<void> {
+  if (spec.resources.threads !== undefined) setThreads(spec.resources.threads)
+  if (spec.resources.replicas > 1) log('warn', `resources.replicas is ${spec.resources.replicas}; a local run trains one replica`)
+  if (spec.resources.gpu) {
+    if (tf.findBackendFactory('kiln-cuda')) {
+      await tf.setBackend('kiln-cuda')
+      return
+    }
+    log('warn', 'resources.gpu is true but no GPU backend is available here; training on the CPU')
+  }
+  if (tf.findBackendFactory('kiln')) await tf.setBackend('kiln')
+  await tf.ready()
+}
+
+function lazyTensors(data: PreparedData): { load: () => Promise<TrialData>; dispose: () => void } {
+  let made: TrialData | undefined
+  return {
+    load: async () =>
+      (made ??= {
+        train: toTensors(data.train),
+        ...(data.validation ? { validation: toTensors(data.validation) } : {}),
+        ...(data.test ? { test: toTensors(data.test) } : {}),
+        numClasses: data.train.numClasses,
+        sampleShape: [...data.train.sampleShape],
+      }),
+    dispose: () => {
+      if (made) tf.dispose([made.train, made.validation, made.test].flatMap((p) => (p ? [p.x, p.y] : [])))
+    },
+  }
+}
+
+/**
+ * Trains the spec's model on this machine, evaluates it on the test set and saves it (TF.js
+ * files + kiln-model.json) to options.outDir.
+ */
+export async function trainLocal(spec: Spec, options: TrainLocalOptions): Promise<TrainResult> {
+  const started = performance.now()
+  const signal = options.signal
+  if (signal?.aborted) throw new TrainingAbortedError()
+  // Before any work: finding out after an hour of training that --out is unusable would hurt.
+  await checkSaveTarget(options.outDir)
+  const sink = options.log ?? jsonLineSink()
+  const log = makeLogger(sink, 'train', { trial: spec.name })
+  const baseDir = options.baseDir ?? process.cwd()
+  await selectBackend(spec, log)
+  const data = await prepareData(spec, { baseDir, ...(options.datasets ? { datasets: options.datasets } : {}) })
+  if (signal?.aborted) throw new TrainingAbortedError()
+  const model = isBuiltin(spec.model) ? spec.model.builtin : 'script'
+  options.onStart?.({
+    name: spec.name,
+    dataset: spec.dataset,
+    backend: tf.getBackend(),
+    model,
+    epochs: spec.training.epochs,
+    batchSize: spec.training.batchSize,
+    sampleShape: [...data.train.sampleShape],
+    numClasses: data.train.numClasses,
+    counts: { train: data.train.count, validation: data.validation?.count ?? 0, test: data.test?.count ?? 0 },
+    testFrom: data.testFrom,
+  })
+
+  const reports: TrialReport[] = []
+  const reporter = async (report: TrialReport): Promise<Decision> => {
+    reports.push(report)
+    options.onEpoch?.({
+      epoch: report.step,
+      epochs: spec.training.epochs,
+      metrics: report.metrics,
+      ...(report.durationMs !== undefined ? { durationMs: report.durationMs } : {}),
+      ...(report.samplesPerSecond !== undefined ? { samplesPerSecond: report.samplesPerSecond } : {}),
+    })
+    return 'continue'
+  }
+  const tensors = lazyTensors(data)
+  const ctx = new TrialContext({
+    spec,
+    data: tensors.load,
+    reporter,
+    logger: makeLogger(sink, 'trial', { trial: spec.name }),
+    ...(options.onBatch ? { onBatch: options.onBatch } : {}),
+    ...(signal ? { signal } : {}),
+  })
+
+  let trained: tf.LayersModel
+  try {
+    trained = isBuiltin(spec.model) ? await trainBuiltin(ctx, data) : await runScriptTrial(ctx, scriptPath(spec.model.script, baseDir))
+  } finally {
+    tensors.dispose()
+  }
+  try {
+    if (ctx.abortedWhere || signal?.aborted) throw new TrainingAbortedError(ctx.abortedWhere)
+    const evaluation = data.test ? await evaluateModel(trained, data.test) : undefined
+    const epochs: EpochMetrics[] = reports.map((r) => ({ epoch: r.step, ...r.metrics }))
+    const metrics: TrainMetrics = {
+      epochs,
+      ...(evaluation ? { test: evaluation.metrics } : {}),
+      objective: objectiveOf(epochs, spec.metric),
+    }
+    const samplesPerSecond = throughput(reports)
+    const stoppedEarly = ctx.shouldStop && reports.length < spec.training.epochs
+    const metadata = modelMetadata({
+      spec,
+      data,
+      metrics,
+      ...(evaluation ? { predictions: evaluation.predictions } : {}),
+      training: { durationMs: performance.now() - started, samplesPerSecond, epochsRun: reports.length, stoppedEarly },
+    })
+    const saved = await saveModel(trained, options.outDir, metadata)
+    return {
+      name: spec.name,
+      metrics,
+      modelDir: saved.dir,
+      durationMs: performance.now() - started,
+      samplesPerSecond,
+      epochsRun: reports.length,
+      stoppedEarly,
+    }
+  } finally {
+    trained.dispose()
+  }
+}
+
+// Samples seen over time spent, from the reports that carried timings (fit callbacks do).
+function throughput(reports: readonly TrialReport[]): number {
+  let samples = 0
+  let ms = 0
+  for (const r of reports) {
+    if (r.durationMs === undefined || r.samplesPerSecond === undefined) continue
+    samples += (r.samplesPerSecond * r.durationMs) / 1000
+    ms += r.durationMs
+  }
+  return ms > 0 ? samples / (ms / 1000) : 0
+}

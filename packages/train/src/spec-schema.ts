@@ -1,0 +1,137 @@
+// The job spec: one format for `kiln train` (local), `kiln submit` (cluster) and
+// `kiln sweep` (whose `search.space` keys are dotted paths into this same object).
+import { z } from 'zod'
+import { modelSpec } from './model-spec.js'
+import { addExpected, bool, enumValues, expecting, fraction, isRecord, oneOf, positiveInt, positiveNumber, strictObject, uint32 } from './spec-fields.js'
+
+/** The optimizers a spec can name (tfjs' tf.train.*). */
+export const OptimizerName = { sgd: 'sgd', momentum: 'momentum', adam: 'adam', rmsprop: 'rmsprop' } as const
+export type OptimizerName = (typeof OptimizerName)[keyof typeof OptimizerName]
+
+/** The losses a spec can name (tfjs loss names). */
+export const LossName = {
+  categoricalCrossentropy: 'categoricalCrossentropy',
+  sparseCategoricalCrossentropy: 'sparseCategoricalCrossentropy',
+  meanSquaredError: 'meanSquaredError',
+  binaryCrossentropy: 'binaryCrossentropy',
+} as const
+export type LossName = (typeof LossName)[keyof typeof LossName]
+
+/** The metrics a builtin model reports (Keras 2 names); script trials may report any. */
+export const BUILTIN_METRICS = ['loss', 'accuracy', 'val_loss', 'val_accuracy'] as const
+
+// Which optimizer reads which optional setting. Checked on the raw section so that a setting
+// the chosen optimizer would silently ignore is an error, not a surprise.
+const OPTIMIZER_SETTINGS: Record<string, readonly OptimizerName[]> = {
+  momentum: ['momentum', 'rmsprop'],
+  beta1: ['adam'],
+  beta2: ['adam'],
+  epsilon: ['adam', 'rmsprop'],
+  rho: ['rmsprop'],
+}
+
+const optimizer = strictObject(
+  {
+    name: oneOf(enumValues(OptimizerName)).default('adam'),
+    learningRate: positiveNumber().default(0.001),
+    /** momentum: default 0.9 for `momentum`, 0 for `rmsprop`. */
+    momentum: fraction().optional(),
+    beta1: fraction().optional(),
+    beta2: fraction().optional(),
+    epsilon: positiveNumber().optional(),
+    /** RMSProp's decay of the squared-gradient average; default 0.9. */
+    rho: fraction().optional(),
+  },
+  'a mapping',
+  (raw, ctx) => {
+    const name = typeof raw.name === 'string' && (enumValues(OptimizerName) as string[]).includes(raw.name) ? raw.name : raw.name === undefined ? 'adam' : undefined
+    if (name === undefined) return
+    for (const [key, users] of Object.entries(OPTIMIZER_SETTINGS)) {
+      if (key in raw && !(users as readonly string[]).includes(name)) {
+        addExpected(ctx, [key], `no ${key} for optimizer ${name} (only ${users.join(', ')} use it)`)
+      }
+    }
+  },
+)
+
+const training = strictObject(
+  {
+    epochs: positiveInt().default(10),
+    batchSize: positiveInt().default(32),
+    validationSplit: fraction().default(0.1),
+    /** Held out for the final evaluation only when the dataset has no test set of its own. */
+    testSplit: fraction().default(0.1),
+    seed: uint32().default(42),
+    /** Train on only the first N samples (quick runs, smoke tests). */
+    limit: positiveInt().optional(),
+  },
+  'a mapping',
+)
+
+const METRIC_NAME = 'a metric name like val_accuracy (letters, digits and _)'
+const metric = strictObject(
+  {
+    name: z.string(expecting(METRIC_NAME)).regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional(),
+    mode: oneOf(['max', 'min']).optional(),
+  },
+  'a mapping',
+)
+
+const resources = strictObject(
+  {
+    gpu: bool().default(false),
+    replicas: positiveInt().default(1),
+    threads: positiveInt().optional(),
+  },
+  'a mapping',
+)
+
+const NAME_PHRASE = 'a name of 1-63 lowercase letters, digits and dashes, like "fashion-mlp"'
+
+const fields = {
+  name: z.string(expecting(NAME_PHRASE)).regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/),
+  dataset: z.string(expecting('a dataset name like fashion-mnist, or a path')).min(1),
+  model: modelSpec,
+  optimizer: optimizer.default({}),
+  loss: oneOf(enumValues(LossName)).default('categoricalCrossentropy'),
+  training: training.default({}),
+  metric: metric.default({}),
+  resources: resources.default({}),
+  /** Opaque here: `kiln sweep` validates it (algorithm, scheduler, space of dotted paths). */
+  search: z.record(z.unknown(), expecting('a mapping (checked by kiln sweep)')).optional(),
+}
+
+// Cross-field rule: a builtin model only produces the metrics in BUILTIN_METRICS, and no
+// val_ ones without a validation split. Checked on raw values (when they are well-formed)
+// so it is reported together with every other problem.
+function checkMetric(raw: Record<string, unknown>, ctx: z.RefinementCtx): void {
+  const model = raw.model
+  if (!isRecord(model) || 'script' in model || !isRecord(raw.metric)) return
+  const name = raw.metric.name
+  if (typeof name !== 'string') return
+  const split = isRecord(raw.training) ? raw.training.validationSplit : undefined
+  const noValidation = split === 0
+  const allowed = BUILTIN_METRICS.filter((m) => !(noValidation && m.startsWith('val_')))
+  if (!allowed.includes(name as never)) {
+    const why = noValidation ? ' (training.validationSplit is 0, so there are no val_ metrics)' : ''
+    addExpected(ctx, ['metric', 'name'], `one of ${allowed.join(', ')}${why}`, allowed)
+  }
+}
+
+/** Lower is better for losses and errors, higher for everything else. */
+function defaultMode(metricName: string): 'max' | 'min' {
+  return /loss|error/i.test(metricName) ? 'min' : 'max'
+}
+
+/** The whole spec: raw YAML/JSON value in, typed and defaulted spec out. */
+export const specSchema = strictObject(fields, 'a mapping of spec fields (name, dataset, model, ...)', checkMetric).transform((s) => {
+  const metricName = s.metric.name ?? (s.training.validationSplit > 0 ? 'val_accuracy' : 'accuracy')
+  return { ...s, metric: { name: metricName, mode: s.metric.mode ?? defaultMode(metricName) } }
+})
+
+/** A parsed, defaulted job spec. */
+export type Spec = z.output<typeof specSchema>
+export type OptimizerSpec = Spec['optimizer']
+export type TrainingSpec = Spec['training']
+export type MetricSpec = Spec['metric']
+export type ResourcesSpec = Spec['resources']
