@@ -6,11 +6,16 @@ export interface BenchFlags {
   threads: number | undefined
   shapes: number[][]
   seconds: number
+  /** Values of the script's own positive-integer flags (named in parseFlags' `extra`). */
+  extra: Record<string, number>
 }
 
-/** Parses --json, --threads T, --shape AxBxC (repeatable), --seconds S; exits 2 on a bad flag. */
-export function parseFlags(argv: string[], shapeParts: number): BenchFlags {
-  const flags: BenchFlags = { json: false, threads: undefined, shapes: [], seconds: 1 }
+/**
+ * Parses --json, --threads T, --shape AxBxC (repeatable), --seconds S and the script's own
+ * positive-integer flags in `extra`; exits 2 on a bad flag.
+ */
+export function parseFlags(argv: string[], shapeParts: number, extra: string[] = []): BenchFlags {
+  const flags: BenchFlags = { json: false, threads: undefined, shapes: [], seconds: 1, extra: {} }
   const fail = (msg: string): never => {
     process.stderr.write(`error: ${msg}\n`)
     process.exit(2)
@@ -19,6 +24,11 @@ export function parseFlags(argv: string[], shapeParts: number): BenchFlags {
     const arg = argv[i]!
     if (arg === '--') continue
     if (arg === '--json') flags.json = true
+    else if (extra.includes(arg)) {
+      const v = Number(argv[++i])
+      if (!Number.isInteger(v) || v < 1) fail(`${arg} expects a positive integer, got '${argv[i]}'`)
+      flags.extra[arg] = v
+    }
     else if (arg === '--threads' || arg === '--shape' || arg === '--seconds') {
       const value = argv[++i]
       if (value === undefined) fail(`${arg} needs a value`)
