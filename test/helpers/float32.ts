@@ -74,20 +74,7 @@ export function atEachLevel<T>(fn: (level: SimdLevel) => T): T[] {
   }
 }
 
-/** Deterministic int32 values in [lo, hi). */
-export function randomInts(size: number, seed: number, lo: number, hi: number): Int32Array {
-  const out = new Int32Array(size)
-  let s = (seed * 2654435761) >>> 0 || 1
-  for (let i = 0; i < size; i++) {
-    s ^= s << 13
-    s >>>= 0
-    s ^= s >>> 17
-    s ^= s << 5
-    s >>>= 0
-    out[i] = lo + Math.floor((s / 4294967296) * (hi - lo))
-  }
-  return out
-}
+export { randomInts } from './random.ts'
 
 /** Copies any typed array into a bigger one at a nonzero offset; the padding is `pad`. */
 export function padded<T extends Float32Array | Int32Array | Uint8Array>(data: T, pad: number, padCount = 5): T {

@@ -8,18 +8,9 @@ import {
   conv2dBackpropInputAsync, convGeometry, detectedSimd, setSimd, setThreads, simd, threads,
   type ConvGeometry, type ConvGeometryOptions,
 } from '@kiln/native'
+import { randomFloats } from '../helpers/random.ts'
 
-function random(size: number, seed: number): Float32Array {
-  const out = new Float32Array(size)
-  let s = seed >>> 0 || 1
-  for (let i = 0; i < size; i++) {
-    s ^= s << 13
-    s ^= s >>> 17
-    s ^= s << 5
-    out[i] = ((s >>> 0) / 4294967296) * 2 - 1
-  }
-  return out
-}
+const random = (size: number, seed: number): Float32Array => randomFloats(size, seed)
 
 // Calls visit(xIndex, yIndex, filterIndex) for every multiply-add of the convolution.
 function eachTerm(g: ConvGeometry, visit: (xi: number, yi: number, wi: number) => void): void {

@@ -6,19 +6,13 @@ import {
   addon, avgPool, avgPoolAsync, avgPoolGrad, avgPoolGradAsync, detectedSimd, maxPool, maxPoolAsync, maxPoolGrad,
   maxPoolGradAsync, poolGeometry, setSimd, simd, type PoolGeometry, type PoolGeometryOptions,
 } from '@kiln/native'
+import { randomFloats, uniformStream } from '../helpers/random.ts'
 
+// levels > 0: a few distinct values, so windows hold ties.
 function random(size: number, seed: number, levels = 0): Float32Array {
-  const out = new Float32Array(size)
-  let s = seed >>> 0 || 1
-  for (let i = 0; i < size; i++) {
-    s ^= s << 13
-    s ^= s >>> 17
-    s ^= s << 5
-    const u = (s >>> 0) / 4294967296
-    // levels > 0: a few distinct values, so windows hold ties
-    out[i] = levels > 0 ? Math.floor(u * levels) : u * 2 - 1
-  }
-  return out
+  if (levels <= 0) return randomFloats(size, seed)
+  const next = uniformStream(seed)
+  return Float32Array.from({ length: size }, () => Math.floor(next() * levels))
 }
 
 // Calls visit(yIndex, xIndexes in row-major window order) for every window and channel.
