@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdlib>
 #include <exception>
@@ -30,6 +31,15 @@ int default_threads() {
   }
   unsigned hc = std::thread::hardware_concurrency();
   return hc == 0 ? 1 : static_cast<int>(hc);
+}
+
+// KILN_SPIN_US: how long an idle worker spins before sleeping (default 1000).
+int64_t spin_microseconds() {
+  if (const char* env = std::getenv("KILN_SPIN_US")) {
+    long long v = std::atoll(env);
+    if (v >= 0 && v <= 1000000) return v;
+  }
+  return 1000;
 }
 
 class Pool final : public ThreadPool {
@@ -106,14 +116,18 @@ class Pool final : public ThreadPool {
   void worker_loop() {
     uint64_t seen = generation_.load(std::memory_order_acquire);
     for (;;) {
-      // Spin ~50 us before sleeping: back-to-back kernels then skip the futex wake.
+      // Spin a while before sleeping: during training the next GEMM arrives within a
+      // few hundred microseconds of small single-threaded kernels, and a futex wake-up
+      // inside a VM costs tens of microseconds each time.
       bool woke = false;
-      for (int i = 0; i < 20000; ++i) {
+      const auto spin_until = std::chrono::steady_clock::now() + spin_;
+      for (int i = 0;; ++i) {
         if (generation_.load(std::memory_order_acquire) != seen || stopping_.load()) {
           woke = true;
           break;
         }
         KILN_PAUSE();
+        if ((i & 63) == 63 && std::chrono::steady_clock::now() >= spin_until) break;
       }
       if (!woke) {
         std::unique_lock<std::mutex> lk(wake_mu_);
@@ -146,6 +160,7 @@ class Pool final : public ThreadPool {
   }
 
   int threads_ = 1;
+  std::chrono::microseconds spin_{spin_microseconds()};
   std::vector<std::thread> workers_;
   std::mutex run_mu_;
   std::mutex wake_mu_;
