@@ -7,6 +7,13 @@ import { BufferPool } from './buffer-pool.js'
 export class KilnBackend extends MathBackendCPU {
   private readonly pool = new BufferPool()
 
+  constructor() {
+    super()
+    // tfjs-backend-cpu prints an "install tfjs-node" banner on first use in Node; the
+    // advice is wrong for kiln, which is the fast Node backend.
+    ;(this as unknown as { firstUse: boolean }).firstUse = false
+  }
+
   /** The typed array behind a tensor, read in place (no copy). */
   values<T = Float32Array>(t: TensorInfo): T {
     return this.data.get(t.dataId).values as T
