@@ -89,3 +89,9 @@ export function randomArray(size: number, seed = 1): Float32Array {
   }
   return out
 }
+
+/** Rounds to `digits` decimals for printing. */
+export function round(x: number, digits = 2): number {
+  const f = 10 ** digits
+  return Math.round(x * f) / f
+}

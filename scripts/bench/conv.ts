@@ -9,7 +9,7 @@ import {
   avgPool, avgPoolGrad, conv2d, conv2dBackpropFilter, conv2dBackpropInput, convGeometry, maxPool, maxPoolGrad,
   poolGeometry,
 } from '@kiln/native'
-import { parseFlags, randomArray, report, timeIt } from './common.js'
+import { parseFlags, randomArray, report, round, timeIt } from './common.js'
 
 const flags = parseFlags(process.argv.slice(2), 6)
 const best = (fn: () => void): number => Math.min(...[0, 1, 2].map(() => timeIt(fn, flags.seconds / 3)))
@@ -32,7 +32,7 @@ for (const [batch, h, w, c, f, k] of shapes as [number, number, number, number, 
   ]
   for (const [op, fn] of ops) {
     const s = best(fn)
-    report(flags, { op, layer, batch, threads: flags.threads!, ms: s * 1e3, gflops: flops / s / 1e9 })
+    report(flags, { op, layer, batch, threads: flags.threads!, ms: round(s * 1e3, 3), gflops: round(flops / s / 1e9, 1) })
   }
 }
 
@@ -52,7 +52,7 @@ if (flags.shapes.length === 0) {
     ]
     for (const [op, fn, floats] of ops) {
       const s = best(fn)
-      report(flags, { op, layer, batch, threads: flags.threads!, ms: s * 1e3, gbps: (floats * 4) / s / 1e9 })
+      report(flags, { op, layer, batch, threads: flags.threads!, ms: round(s * 1e3, 3), gbps: round((floats * 4) / s / 1e9, 1) })
     }
   }
 }

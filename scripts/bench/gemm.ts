@@ -4,7 +4,7 @@
 // (default 2) and each reports its best round, so a burst of load from another process
 // skews neither side.
 import { sgemm, simd } from '@kiln/native'
-import { parseFlags, randomArray, report, timeIt } from './common.ts'
+import { parseFlags, randomArray, report, round, timeIt } from './common.ts'
 import { numpyGemm } from './numpy-peer.ts'
 
 const DEFAULT_SHAPES = [
@@ -41,7 +41,3 @@ shapes.forEach(([m, n, k], i) => {
   if (peer) row.vs_numpy = round(gflops / (flops / peer / 1e9))
   report(flags, row)
 })
-
-function round(x: number): number {
-  return Math.round(x * 100) / 100
-}
