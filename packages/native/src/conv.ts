@@ -1,6 +1,6 @@
 // Conv2D and its gradients on the native CPU kernels (NHWC, HWIO filters), plus the
 // geometry they take, computed with TensorFlow's padding rules.
-import { addon } from './addon.js'
+import { kernelPair } from './kernel-pair.js'
 
 /** 'same' and 'valid' as in TensorFlow, or explicit non-negative pads. */
 export type WindowPadding = 'same' | 'valid' | { top: number; bottom: number; left: number; right: number }
@@ -140,44 +140,21 @@ export interface Conv2DBackpropFilterArgs {
   dw?: Float32Array
 }
 
+const conv = kernelPair<Conv2DArgs>('Conv2D', (a) => [a.x, a.filter], (a) => a.y ?? new Float32Array(a.geometry.ySize))
+const convInput = kernelPair<Conv2DBackpropInputArgs>('Conv2DBackpropInput', (a) => [a.dy, a.filter],
+  (a) => a.dx ?? new Float32Array(a.geometry.xSize))
+const convFilter = kernelPair<Conv2DBackpropFilterArgs>('Conv2DBackpropFilter', (a) => [a.x, a.dy],
+  (a) => a.dw ?? new Float32Array(a.geometry.filterSize))
+
 /** y = conv2d(x, filter); returns y. */
-export function conv2d(a: Conv2DArgs): Float32Array {
-  const y = a.y ?? new Float32Array(a.geometry.ySize)
-  addon.Conv2D(a.x, a.filter, y, a.geometry.geom)
-  return y
-}
-
+export const conv2d = conv[0]
 /** conv2d on a worker thread. */
-export async function conv2dAsync(a: Conv2DArgs): Promise<Float32Array> {
-  const y = a.y ?? new Float32Array(a.geometry.ySize)
-  await addon.Conv2DAsync(a.x, a.filter, y, a.geometry.geom)
-  return y
-}
-
+export const conv2dAsync = conv[1]
 /** Gradient of conv2d with respect to x; returns dx. */
-export function conv2dBackpropInput(a: Conv2DBackpropInputArgs): Float32Array {
-  const dx = a.dx ?? new Float32Array(a.geometry.xSize)
-  addon.Conv2DBackpropInput(a.dy, a.filter, dx, a.geometry.geom)
-  return dx
-}
-
+export const conv2dBackpropInput = convInput[0]
 /** conv2dBackpropInput on a worker thread. */
-export async function conv2dBackpropInputAsync(a: Conv2DBackpropInputArgs): Promise<Float32Array> {
-  const dx = a.dx ?? new Float32Array(a.geometry.xSize)
-  await addon.Conv2DBackpropInputAsync(a.dy, a.filter, dx, a.geometry.geom)
-  return dx
-}
-
+export const conv2dBackpropInputAsync = convInput[1]
 /** Gradient of conv2d with respect to the filter; returns dw (HWIO). */
-export function conv2dBackpropFilter(a: Conv2DBackpropFilterArgs): Float32Array {
-  const dw = a.dw ?? new Float32Array(a.geometry.filterSize)
-  addon.Conv2DBackpropFilter(a.x, a.dy, dw, a.geometry.geom)
-  return dw
-}
-
+export const conv2dBackpropFilter = convFilter[0]
 /** conv2dBackpropFilter on a worker thread. */
-export async function conv2dBackpropFilterAsync(a: Conv2DBackpropFilterArgs): Promise<Float32Array> {
-  const dw = a.dw ?? new Float32Array(a.geometry.filterSize)
-  await addon.Conv2DBackpropFilterAsync(a.x, a.dy, dw, a.geometry.geom)
-  return dw
-}
+export const conv2dBackpropFilterAsync = convFilter[1]

@@ -1,5 +1,5 @@
 // Max and average pooling and their gradients on the native CPU kernels (NHWC).
-import { addon } from './addon.js'
+import { kernelPair } from './kernel-pair.js'
 import { intField, pair, windowAxis, type WindowPair, type WindowPadding } from './conv.js'
 
 export interface PoolGeometryOptions {
@@ -76,58 +76,25 @@ export interface AvgPoolGradArgs {
   dx?: Float32Array
 }
 
+const ySized = (a: PoolArgs) => a.y ?? new Float32Array(a.geometry.ySize)
+const max = kernelPair<PoolArgs>('MaxPool', (a) => [a.x], ySized)
+const maxGrad = kernelPair<MaxPoolGradArgs>('MaxPoolGrad', (a) => [a.dy, a.x], (a) => a.dx ?? new Float32Array(a.geometry.xSize))
+const avg = kernelPair<PoolArgs>('AvgPool', (a) => [a.x], ySized)
+const avgGrad = kernelPair<AvgPoolGradArgs>('AvgPoolGrad', (a) => [a.dy], (a) => a.dx ?? new Float32Array(a.geometry.xSize))
+
 /** Max over each window (padding never wins); returns y. */
-export function maxPool(a: PoolArgs): Float32Array {
-  const y = a.y ?? new Float32Array(a.geometry.ySize)
-  addon.MaxPool(a.x, y, a.geometry.geom)
-  return y
-}
-
+export const maxPool = max[0]
 /** maxPool on a worker thread. */
-export async function maxPoolAsync(a: PoolArgs): Promise<Float32Array> {
-  const y = a.y ?? new Float32Array(a.geometry.ySize)
-  await addon.MaxPoolAsync(a.x, y, a.geometry.geom)
-  return y
-}
-
+export const maxPoolAsync = max[1]
 /** Gradient of maxPool; returns dx. */
-export function maxPoolGrad(a: MaxPoolGradArgs): Float32Array {
-  const dx = a.dx ?? new Float32Array(a.geometry.xSize)
-  addon.MaxPoolGrad(a.dy, a.x, dx, a.geometry.geom)
-  return dx
-}
-
+export const maxPoolGrad = maxGrad[0]
 /** maxPoolGrad on a worker thread. */
-export async function maxPoolGradAsync(a: MaxPoolGradArgs): Promise<Float32Array> {
-  const dx = a.dx ?? new Float32Array(a.geometry.xSize)
-  await addon.MaxPoolGradAsync(a.dy, a.x, dx, a.geometry.geom)
-  return dx
-}
-
+export const maxPoolGradAsync = maxGrad[1]
 /** Mean over the in-bounds elements of each window; returns y. */
-export function avgPool(a: PoolArgs): Float32Array {
-  const y = a.y ?? new Float32Array(a.geometry.ySize)
-  addon.AvgPool(a.x, y, a.geometry.geom)
-  return y
-}
-
+export const avgPool = avg[0]
 /** avgPool on a worker thread. */
-export async function avgPoolAsync(a: PoolArgs): Promise<Float32Array> {
-  const y = a.y ?? new Float32Array(a.geometry.ySize)
-  await addon.AvgPoolAsync(a.x, y, a.geometry.geom)
-  return y
-}
-
+export const avgPoolAsync = avg[1]
 /** Gradient of avgPool; returns dx. */
-export function avgPoolGrad(a: AvgPoolGradArgs): Float32Array {
-  const dx = a.dx ?? new Float32Array(a.geometry.xSize)
-  addon.AvgPoolGrad(a.dy, dx, a.geometry.geom)
-  return dx
-}
-
+export const avgPoolGrad = avgGrad[0]
 /** avgPoolGrad on a worker thread. */
-export async function avgPoolGradAsync(a: AvgPoolGradArgs): Promise<Float32Array> {
-  const dx = a.dx ?? new Float32Array(a.geometry.xSize)
-  await addon.AvgPoolGradAsync(a.dy, dx, a.geometry.geom)
-  return dx
-}
+export const avgPoolGradAsync = avgGrad[1]
