@@ -27,17 +27,28 @@ function pair(inputs: object): [TensorInfo, TensorInfo] {
   return i.a ? [i.a, i.b!] : [i.dy!, i.y!]
 }
 
-export const arithmeticKernels = ARITH.map(([name, op]) =>
-  nativeKernel(name, (args) => {
+type Binary = 'binary' | 'compare' | 'logical'
+
+// One broadcasting kernel: float32 arithmetic -> float32; same-dtype float32/int32
+// comparisons and bool logic -> bool. Anything else goes to tfjs-backend-cpu.
+function broadcastKernel(kind: Binary, name: string, op: number) {
+  const dtypes = kind === 'binary' ? ['float32'] : kind === 'logical' ? ['bool'] : ['float32', 'int32']
+  const accepts = (a: TensorInfo, b: TensorInfo) => a.dtype === b.dtype && dtypes.includes(a.dtype)
+  return nativeKernel(name, (args) => {
     const [a, b] = pair(args.inputs)
-    if (a.dtype !== 'float32' || b.dtype !== 'float32') return cpuFallback(name, args)
+    if (!accepts(a, b)) return cpuFallback(name, args)
     const shape = backend_util.assertAndGetBroadcastShape(a.shape, b.shape)
-    const out = args.backend.f32(sizeOf(shape))
+    const out = kind === 'binary' ? args.backend.f32(sizeOf(shape)) : args.backend.u8(sizeOf(shape))
     const s = shapeArgs(a.shape, b.shape, shape)
-    addon.binary(op, args.backend.values(a), s.a, args.backend.values(b), s.b, out, s.y)
-    return args.backend.output(shape, 'float32', out)
-  }),
-)
+    const run = addon[kind] as (op: number, a: unknown, as: Int32Array, b: unknown, bs: Int32Array, y: unknown, ys: Int32Array) => void
+    run(op, args.backend.values(a), s.a, args.backend.values(b), s.b, out, s.y)
+    return args.backend.output(shape, kind === 'binary' ? 'float32' : 'bool', out)
+  })
+}
+
+export const arithmeticKernels = ARITH.map(([name, op]) => broadcastKernel('binary', name, op))
+export const compareKernels = COMPARE.map(([name, op]) => broadcastKernel('compare', name, op))
+export const logicalKernels = LOGICAL.map(([name, op]) => broadcastKernel('logical', name, op))
 
 // EluGrad(dy, y) is binary in shape but named by its inputs dy / y.
 export const eluGradKernel = nativeKernel(tfc.EluGrad, (args) => {
@@ -47,31 +58,6 @@ export const eluGradKernel = nativeKernel(tfc.EluGrad, (args) => {
   addon.binary(BinaryOp.EluGrad, args.backend.values(dy), shapeOf(dy), args.backend.values(y), shapeOf(y), out, shapeOf(dy))
   return args.backend.output([...dy.shape], 'float32', out)
 })
-
-export const compareKernels = COMPARE.map(([name, op]) =>
-  nativeKernel(name, (args) => {
-    const [a, b] = pair(args.inputs)
-    const sameNumeric = a.dtype === b.dtype && (a.dtype === 'float32' || a.dtype === 'int32')
-    if (!sameNumeric) return cpuFallback(name, args)
-    const shape = backend_util.assertAndGetBroadcastShape(a.shape, b.shape)
-    const out = args.backend.u8(sizeOf(shape))
-    const s = shapeArgs(a.shape, b.shape, shape)
-    addon.compare(op, args.backend.values(a), s.a, args.backend.values(b), s.b, out, s.y)
-    return args.backend.output(shape, 'bool', out)
-  }),
-)
-
-export const logicalKernels = LOGICAL.map(([name, op]) =>
-  nativeKernel(name, (args) => {
-    const [a, b] = pair(args.inputs)
-    if (a.dtype !== 'bool' || b.dtype !== 'bool') return cpuFallback(name, args)
-    const shape = backend_util.assertAndGetBroadcastShape(a.shape, b.shape)
-    const out = args.backend.u8(sizeOf(shape))
-    const s = shapeArgs(a.shape, b.shape, shape)
-    addon.logical(op, args.backend.values(a), s.a, args.backend.values(b), s.b, out, s.y)
-    return args.backend.output(shape, 'bool', out)
-  }),
-)
 
 export const logicalNotKernel = nativeKernel(tfc.LogicalNot, (args) => {
   const { x } = args.inputs as { x: TensorInfo }

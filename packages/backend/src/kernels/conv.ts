@@ -4,7 +4,7 @@ import { backend_util, Conv2D, Conv2DBackpropFilter, Conv2DBackpropInput, FusedC
   type Conv2DAttrs, type Conv2DBackpropFilterAttrs, type Conv2DBackpropInputAttrs, type FusedConv2DAttrs,
   type TensorInfo } from '@tensorflow/tfjs-core'
 import { addon } from '@kiln/native'
-import { activationCode } from './activation.js'
+import { activationCode, biasActivation } from './activation.js'
 import { cpuFallback, nativeKernel, type KernelArgs } from './native-kernel.js'
 
 type ConvInfo = backend_util.Conv2DInfo
@@ -40,12 +40,8 @@ export const fusedConv2dKernel = nativeKernel<FusedConv2DAttrs>(FusedConv2D, (ar
     return cpuFallback(FusedConv2D, args)
   const out = forward(args)
   if (!out) return cpuFallback(FusedConv2D, args)
-  const c = out.shape[3]!
-  const b = bias ? args.backend.values(bias) : null
-  const biasRow = b && b.length === 1 && c !== 1 ? new Float32Array(c).fill(b[0]!) : b
-  if (biasRow || act !== 0)
-    addon.biasAct(args.backend.values(out), out.shape[0]! * out.shape[1]! * out.shape[2]!, c, biasRow, act,
-      args.attrs.leakyreluAlpha ?? 0.2)
+  biasActivation(args.backend.values(out), out.shape[3]!, bias ? args.backend.values(bias) : null, act,
+    args.attrs.leakyreluAlpha ?? 0.2)
   return out
 })
 

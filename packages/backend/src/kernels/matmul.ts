@@ -4,7 +4,7 @@ import { backend_util, BatchMatMul, _FusedMatMul, type BatchMatMulAttrs, type _F
   type TensorInfo } from '@tensorflow/tfjs-core'
 import { addon } from '@kiln/native'
 import { cpuFallback, nativeKernel, sizeOf, type KernelArgs } from './native-kernel.js'
-import { activationCode } from './activation.js'
+import { activationCode, biasActivation } from './activation.js'
 
 interface Plan { batch: number; m: number; n: number; k: number; outShape: number[] }
 
@@ -49,11 +49,7 @@ export const fusedMatMulKernel = nativeKernel<_FusedMatMulAttrs>(_FusedMatMul, (
   if (act === undefined || preluActivationWeights || !biasOk) return cpuFallback(_FusedMatMul, args)
   const out = matmul(args, args.attrs.transposeA, args.attrs.transposeB)
   if (!out) return cpuFallback(_FusedMatMul, args)
-  const n = out.shape[out.shape.length - 1]!
-  const biasValues = bias ? args.backend.values(bias) : null
-  // A bias of one element broadcasts to every column; the native epilogue wants [n].
-  const biasRow = biasValues && biasValues.length === 1 && n !== 1 ? new Float32Array(n).fill(biasValues[0]!) : biasValues
-  if (biasRow || act !== 0)
-    addon.biasAct(args.backend.values(out), sizeOf(out.shape) / n, n, biasRow, act, args.attrs.leakyreluAlpha ?? 0.2)
+  biasActivation(args.backend.values(out), out.shape[out.shape.length - 1]!, bias ? args.backend.values(bias) : null, act,
+    args.attrs.leakyreluAlpha ?? 0.2)
   return out
 })
