@@ -12,6 +12,7 @@ export const KvBucket = {
   trials: 'kiln_trials',
   endpoints: 'kiln_endpoints',
   leader: 'kiln_leader',
+  modelVersions: 'kiln_model_versions',
 } as const
 export type KvBucket = (typeof KvBucket)[keyof typeof KvBucket]
 
@@ -187,6 +188,7 @@ export function layoutSpecs(options: LayoutOptions = {}): { specs: StreamSpec[];
     kv(KvBucket.jobs, { ttlMs: 0, maxValueSize: 1024 * KiB, replicas }, { max_age: 'jobs never expire on their own' }),
     kv(KvBucket.trials, { ttlMs: 0, maxValueSize: 256 * KiB, replicas }, { max_age: 'trials never expire on their own' }),
     kv(KvBucket.endpoints, { ttlMs: 0, maxValueSize: 64 * KiB, replicas }, { max_age: 'endpoints never expire on their own' }),
+    kv(KvBucket.modelVersions, { ttlMs: 0, maxValueSize: 256 * KiB, replicas }, { max_age: 'model versions never expire on their own' }),
     kv(KvBucket.leader, { ttlMs: leaseTtlMs, maxValueSize: 4 * KiB, replicas }, {
       max_age: 'the leader lease TTL: a lease nobody renews must expire, and no sooner than its holder expects',
     }),

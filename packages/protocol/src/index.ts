@@ -31,3 +31,5 @@ export { apiReplySchema, replyOk, replyError, unwrapReply } from './api-reply.js
 export type { ApiReply } from './api-reply.js'
 export { LeaseRecordSchema } from './lease-record.js'
 export type { LeaseRecord } from './lease-record.js'
+export { ModelLineageSchema, ModelVersionRecordSchema } from './model-messages.js'
+export type { ModelLineage, ModelVersionRecord } from './model-messages.js'

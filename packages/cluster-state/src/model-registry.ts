@@ -1,0 +1,129 @@
+// The model registry: versions of named models, as workers publish them and gateways serve
+// them. Files go to the kiln_models object store (one object per version, written first);
+// the version record in kiln_model_versions (`<model>.<version>`) is written last, with
+// create-only semantics, so a version number is taken once and a visible record always has
+// its files.
+import { randomUUID } from 'node:crypto'
+import type { KvEntry } from 'nats'
+import {
+  ModelVersionRecordSchema, NotFoundError, ValidationError, decode, encode, subjectToken,
+  type ModelLineage, type ModelVersionRecord,
+} from '@kiln/protocol'
+import type { Layout } from './ensure-layout.js'
+
+/** What a publisher hands over: the files of one model (TF.js format + kiln-model.json). */
+export interface PublishModelInput {
+  model: string
+  files: ReadonlyMap<string, Uint8Array>
+  metrics?: Record<string, number>
+  lineage?: ModelLineage
+}
+
+type RegistryLayout = Pick<Layout, 'kv' | 'objects'>
+
+const FILE_NAME = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,254}$/
+
+function key(model: string, version: number): string {
+  return `${model}.${version}`
+}
+
+function packFiles(files: ReadonlyMap<string, Uint8Array>): Uint8Array {
+  const out: Record<string, Uint8Array> = {}
+  for (const [name, bytes] of files) {
+    if (!FILE_NAME.test(name)) throw new ValidationError(`files.${name}`, 'a plain file name (A-Z a-z 0-9 . _ -, not starting with .)')
+    out[name] = bytes
+  }
+  return encode(out)
+}
+
+/** Publishes the files as the next version of `model`; returns its record. */
+export async function publishModelVersion(layout: RegistryLayout, input: PublishModelInput): Promise<ModelVersionRecord> {
+  const model = subjectToken(input.model, 'model')
+  if (input.files.size === 0) throw new ValidationError('files', 'at least one file')
+  const object = `${model}/${randomUUID()}`
+  await layout.objects.models.putBlob({ name: object }, packFiles(input.files))
+  const bytes = [...input.files.values()].reduce((n, b) => n + b.byteLength, 0)
+  // Version numbers are claimed with create(): two publishers racing for the same number
+  // get one each, the loser retrying with the next.
+  let version = (await latestVersion(layout, model)) + 1
+  for (let attempt = 0; attempt < 100; attempt++, version++) {
+    const record: ModelVersionRecord = {
+      v: 1, model, version, object, bytes, files: [...input.files.keys()],
+      ...(input.metrics ? { metrics: input.metrics } : {}),
+      ...(input.lineage ? { lineage: input.lineage } : {}),
+      createdAt: Date.now(),
+    }
+    try {
+      await layout.kv.modelVersions.create(key(model, version), encode(ModelVersionRecordSchema, record))
+      return record
+    } catch (err) {
+      if (!/wrong last sequence|exists/i.test((err as Error).message)) throw err
+    }
+  }
+  throw new ValidationError('model', `a model whose version numbers are not all taken (${model})`)
+}
+
+function recordOf(entry: KvEntry): ModelVersionRecord | undefined {
+  if (entry.operation !== 'PUT' || entry.value.length === 0) return undefined
+  return decode(ModelVersionRecordSchema, entry.value)
+}
+
+/** Every version record of `model` (or of all models), oldest version first. */
+export async function listModelVersions(layout: RegistryLayout, model?: string): Promise<ModelVersionRecord[]> {
+  const filter = model === undefined ? '>' : `${subjectToken(model, 'model')}.*`
+  const keys: string[] = []
+  for await (const k of await layout.kv.modelVersions.keys(filter)) keys.push(k)
+  const records: ModelVersionRecord[] = []
+  for (const k of keys) {
+    const entry = await layout.kv.modelVersions.get(k)
+    const record = entry ? recordOf(entry) : undefined
+    if (record) records.push(record)
+  }
+  return records.sort((a, b) => a.model.localeCompare(b.model) || a.version - b.version)
+}
+
+async function latestVersion(layout: RegistryLayout, model: string): Promise<number> {
+  const all = await listModelVersions(layout, model)
+  return all.length === 0 ? 0 : all[all.length - 1]!.version
+}
+
+/** One version's record (`latest` or omitted: the highest version). NotFoundError if absent. */
+export async function getModelVersion(layout: RegistryLayout, model: string, version?: number | 'latest'): Promise<ModelVersionRecord> {
+  subjectToken(model, 'model')
+  if (version === undefined || version === 'latest') {
+    const all = await listModelVersions(layout, model)
+    if (all.length === 0) throw new NotFoundError('model', model)
+    return all[all.length - 1]!
+  }
+  const entry = await layout.kv.modelVersions.get(key(model, version))
+  const record = entry ? recordOf(entry) : undefined
+  if (!record) throw new NotFoundError('model version', `${model}@${version}`)
+  return record
+}
+
+/** The files of a published version. */
+export async function readModelFiles(layout: RegistryLayout, record: ModelVersionRecord): Promise<Map<string, Uint8Array>> {
+  const blob = await layout.objects.models.getBlob(record.object)
+  if (blob === null) throw new NotFoundError('model object', record.object)
+  const files = decode<Record<string, Uint8Array>>(blob)
+  return new Map(Object.entries(files))
+}
+
+/**
+ * Calls `onVersion` for every existing version and then for each newly published one,
+ * until the returned stop() is called. Gateways use it to serve new versions hot.
+ */
+export async function watchModelVersions(
+  layout: RegistryLayout,
+  onVersion: (record: ModelVersionRecord) => void,
+): Promise<{ stop: () => void; done: Promise<void> }> {
+  const iter = await layout.kv.modelVersions.watch({ key: '>' })
+  const done = (async () => {
+    for await (const entry of iter) {
+      let record: ModelVersionRecord | undefined
+      try { record = recordOf(entry) } catch { continue } // a malformed record is skipped, not fatal
+      if (record) onVersion(record)
+    }
+  })()
+  return { stop: () => iter.stop(), done }
+}
