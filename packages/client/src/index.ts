@@ -1,0 +1,2 @@
+// @kiln/client: the typed SDK over the cluster's NATS API.
+export {}

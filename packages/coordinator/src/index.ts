@@ -1,0 +1,2 @@
+// @kiln/coordinator
+export {}
