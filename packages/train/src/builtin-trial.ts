@@ -3,6 +3,7 @@
 import * as tf from '@tensorflow/tfjs'
 import { gather, permutation } from '@kiln/data'
 import type { TrialContext } from './context.js'
+import { restoreCheckpoint } from './checkpoint.js'
 import { isBuiltin } from './model-spec.js'
 import { buildBuiltinModel } from './models/build.js'
 import { encodingFor } from './evaluate.js'
@@ -25,9 +26,10 @@ export async function trainBuiltin(ctx: TrialContext, data: PreparedData): Promi
   const validation = data.validation ? toTensors(data.validation, encoding) : undefined
   const callbacks = ctx.callbacks()
   try {
+    if (ctx.resumeFrom) await restoreCheckpoint(model, ctx.resumeFrom)
     // One fit() per epoch over a freshly permuted copy, with shuffle off: the seeded
     // equivalent of fit({ shuffle: true, epochs }).
-    for (let epoch = 0; epoch < epochs; epoch++) {
+    for (let epoch = ctx.initialEpoch; epoch < epochs; epoch++) {
       const shuffled = gather(data.train, permutation(data.train.count, epochSeed(seed, epoch)))
       const { x, y } = toTensors(shuffled, encoding)
       try {

@@ -2,6 +2,7 @@
 // trained through the same context, so local runs, cluster trials and sweeps report alike.
 import type * as tf from '@tensorflow/tfjs'
 import { ValidationError } from '@kiln/protocol'
+import { captureCheckpoint, type Checkpoint } from './checkpoint.js'
 import type { Logger } from './log.js'
 import { createOptimizer } from './optimizer.js'
 import type { Spec } from './spec-schema.js'
@@ -43,6 +44,15 @@ export interface TrialReport {
   samplesPerSecond?: number
 }
 
+/** When a trial saves checkpoints, and where they go. */
+export interface CheckpointPolicy {
+  /** Every this many epochs (default 1 when everyMs is not given either). */
+  everyEpochs?: number
+  /** Or when this long has passed since the last one, at an epoch end. */
+  everyMs?: number
+  save(bytes: Uint8Array, epoch: number): Promise<void>
+}
+
 export interface TrialContextOptions {
   spec: Spec
   data: () => Promise<TrialData>
@@ -53,6 +63,10 @@ export interface TrialContextOptions {
   signal?: AbortSignal
   rank?: number
   worldSize?: number
+  /** Saves checkpoints at epoch ends (cluster trials). */
+  checkpoint?: CheckpointPolicy
+  /** Carry on from this checkpoint: its weights, optimizer state, epoch and reports. */
+  resume?: Checkpoint
 }
 
 /** The params a trial sees (see TrialParams). */
@@ -79,7 +93,10 @@ export class TrialContext {
   readonly worldSize: number
   readonly signal: AbortSignal | undefined
   private dataPromise: Promise<TrialData> | undefined
-  private steps = 0
+  private steps: number
+  /** Every report so far, including those before a resume. */
+  readonly history: TrialReport[]
+  private lastCheckpointAt = performance.now()
   private stopRequested = false
   private abortedAt: { epoch: number; batch: number } | undefined
 
@@ -89,6 +106,36 @@ export class TrialContext {
     this.rank = options.rank ?? 0
     this.worldSize = options.worldSize ?? 1
     this.signal = options.signal
+    this.history = options.resume ? options.resume.reports.map((r) => ({ ...r })) : []
+    this.steps = options.resume?.epoch ?? 0
+  }
+
+  /** The checkpoint this trial resumes from, if any (builtin trials restore it themselves). */
+  get resumeFrom(): Checkpoint | undefined {
+    return this.options.resume
+  }
+
+  /** The epoch to start at: 0, or the epochs a resumed checkpoint had completed. */
+  get initialEpoch(): number {
+    return this.options.resume?.epoch ?? 0
+  }
+
+  /** Saves a checkpoint of `model` now (epochs = completed epochs), if this trial keeps them. */
+  async checkpointNow(model: tf.LayersModel, epochs = this.steps): Promise<void> {
+    const policy = this.options.checkpoint
+    if (!policy) return
+    this.lastCheckpointAt = performance.now()
+    await policy.save(await captureCheckpoint(model, epochs, this.history), epochs)
+  }
+
+  // Called by the fit callback after each epoch's report.
+  private async epochDone(model: tf.LayersModel): Promise<void> {
+    const policy = this.options.checkpoint
+    if (!policy) return
+    const every = policy.everyEpochs ?? (policy.everyMs === undefined ? 1 : undefined)
+    const dueByEpoch = every !== undefined && this.steps % every === 0
+    const dueByTime = policy.everyMs !== undefined && performance.now() - this.lastCheckpointAt >= policy.everyMs
+    if (dueByEpoch || dueByTime) await this.checkpointNow(model)
   }
 
   /** Train / validation / test tensors with one-hot labels; loaded once, shared by every call. */
@@ -102,7 +149,9 @@ export class TrialContext {
     for (const [key, value] of Object.entries(metrics)) {
       if (typeof value !== 'number' || !Number.isFinite(value)) throw new ValidationError(`metrics.${key}`, `a finite number, got ${String(value)}`)
     }
-    const decision = await this.options.reporter({ step: ++this.steps, metrics: { ...metrics }, ...extra })
+    const report: TrialReport = { step: ++this.steps, metrics: { ...metrics }, ...extra }
+    this.history.push(report)
+    const decision = await this.options.reporter(report)
     if (decision === 'stop') this.stopRequested = true
     return decision
   }
@@ -118,6 +167,7 @@ export class TrialContext {
         aborted: (where) => {
           this.abortedAt ??= where
         },
+        epochDone: (model) => this.epochDone(model),
       }),
     ]
   }

@@ -3,7 +3,8 @@ import '@kiln/backend'
 import * as tf from '@tensorflow/tfjs'
 import type { ResolvedDataset } from '@kiln/data'
 import { setThreads } from '@kiln/native'
-import { TrialContext, type TrialData, type TrialReport } from './context.js'
+import { readCheckpoint } from './checkpoint.js'
+import { TrialContext, type CheckpointPolicy, type TrialData, type TrialReport } from './context.js'
 import { TrainingAbortedError } from './errors.js'
 import { evaluateModel } from './evaluate.js'
 import { jsonLineSink, makeLogger, type Logger, type LogSink } from './log.js'
@@ -56,6 +57,12 @@ export interface TrainLocalOptions {
   log?: LogSink
   /** Aborting stops after the current batch; trainLocal then throws TrainingAbortedError. */
   signal?: AbortSignal
+  /** Answers each report (a sweep's scheduler); default: always 'continue'. */
+  decide?: (report: TrialReport) => Promise<Decision>
+  /** Save checkpoints at epoch ends (and, with onAbort, when the signal stops the run). */
+  checkpoint?: CheckpointPolicy & { onAbort?: boolean }
+  /** A checkpoint (as checkpoint.save received it) to carry on from. */
+  resumeFrom?: Uint8Array
 }
 
 export interface TrainResult {
@@ -134,9 +141,7 @@ export async function trainLocal(spec: Spec, options: TrainLocalOptions): Promis
     testFrom: data.testFrom,
   })
 
-  const reports: TrialReport[] = []
   const reporter = async (report: TrialReport): Promise<Decision> => {
-    reports.push(report)
     options.onEpoch?.({
       epoch: report.step,
       epochs: spec.training.epochs,
@@ -144,7 +149,7 @@ export async function trainLocal(spec: Spec, options: TrainLocalOptions): Promis
       ...(report.durationMs !== undefined ? { durationMs: report.durationMs } : {}),
       ...(report.samplesPerSecond !== undefined ? { samplesPerSecond: report.samplesPerSecond } : {}),
     })
-    return 'continue'
+    return options.decide ? options.decide(report) : 'continue'
   }
   const tensors = lazyTensors(data)
   const ctx = new TrialContext({
@@ -154,7 +159,10 @@ export async function trainLocal(spec: Spec, options: TrainLocalOptions): Promis
     logger: makeLogger(sink, 'trial', { trial: spec.name }),
     ...(options.onBatch ? { onBatch: options.onBatch } : {}),
     ...(signal ? { signal } : {}),
+    ...(options.checkpoint ? { checkpoint: options.checkpoint } : {}),
+    ...(options.resumeFrom ? { resume: readCheckpoint(options.resumeFrom, 'resumeFrom') } : {}),
   })
+  const reports = ctx.history
 
   let trained: tf.LayersModel
   try {
@@ -163,7 +171,11 @@ export async function trainLocal(spec: Spec, options: TrainLocalOptions): Promis
     tensors.dispose()
   }
   try {
-    if (ctx.abortedWhere || signal?.aborted) throw new TrainingAbortedError(ctx.abortedWhere)
+    if (ctx.abortedWhere || signal?.aborted) {
+      // A drained trial hands its progress back: the next attempt resumes from here.
+      if (options.checkpoint?.onAbort) await ctx.checkpointNow(trained, reports.length)
+      throw new TrainingAbortedError(ctx.abortedWhere)
+    }
     const evaluation = data.test ? await evaluateModel(trained, data.test) : undefined
     const epochs: EpochMetrics[] = reports.map((r) => ({ epoch: r.step, ...r.metrics }))
     const metrics: TrainMetrics = {

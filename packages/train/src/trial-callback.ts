@@ -28,6 +28,8 @@ export interface CallbackHooks {
   signal?: AbortSignal
   /** Told where training stopped after an abort. */
   aborted(where: { epoch: number; batch: number }): void
+  /** After each completed epoch's report (checkpoints). */
+  epochDone?(model: tf.LayersModel): Promise<void>
 }
 
 // Reading a scalar forces a device sync; a progress line needs about ten a second, not one
@@ -107,5 +109,6 @@ export class TrialCallback extends tf.Callback {
       samplesPerSecond: this.samplesDone / Math.max(1e-9, durationMs / 1000),
     })
     if (decision === 'stop') this.model.stopTraining = true
+    await this.hooks.epochDone?.(this.model)
   }
 }
