@@ -39,3 +39,10 @@ export { featureStats } from './feature-stats.js'
 export type { FeatureStats, FeatureSummary, FeatureStatsOptions } from './feature-stats.js'
 export { labelDistribution } from './label-distribution.js'
 export type { LabelDistribution } from './label-distribution.js'
+
+export {
+  encodeDataset, decodeDataset, DATASET_FORMAT, DATASET_FORMAT_VERSION, DatasetRecordSchema,
+  importDataset, listDatasets, findDataset, fetchDataset, MIN_ID_PREFIX,
+  sha256Hex, putContent, fetchContent, IntegrityError,
+} from './store/index.js'
+export type { DecodeDatasetOptions, DatasetRecord, ImportDatasetOptions, FetchDatasetOptions, FetchedDataset } from './store/index.js'

@@ -1,0 +1,11 @@
+// The cluster's dataset store (kiln_datasets) and the content-addressed object cache it is
+// built on. The object store comes in as a parameter: @kiln/data knows nothing of the
+// cluster layout.
+export { encodeDataset, decodeDataset, DATASET_FORMAT, DATASET_FORMAT_VERSION } from './dataset-codec.js'
+export type { DecodeDatasetOptions } from './dataset-codec.js'
+export { DatasetRecordSchema } from './dataset-record.js'
+export type { DatasetRecord } from './dataset-record.js'
+export { importDataset, listDatasets, findDataset, fetchDataset, MIN_ID_PREFIX } from './dataset-store.js'
+export type { ImportDatasetOptions, FetchDatasetOptions, FetchedDataset } from './dataset-store.js'
+export { sha256Hex, putContent, fetchContent } from './content-object.js'
+export { IntegrityError } from './integrity-error.js'
