@@ -1,6 +1,6 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { DatasetError, decodeDataset, encodeDataset, fromArrays, type ResolvedDataset } from '@kiln/data'
+import { DatasetError, decodeDataset, encodeDataset, fromArrays, importSource, type ResolvedDataset } from '@kiln/data'
 import { encode, decode } from '@kiln/protocol'
 import { randomFloats, randomInts } from '../helpers/random.js'
 import { rejects } from '../helpers/rejects.js'
@@ -106,3 +106,19 @@ codec('a test set of another sample shape is refused at encode time', async () =
 })
 
 codec.run()
+
+const source = suite('data - store import source')
+
+source('relative paths resolve against the base folder; names come from the first file or folder', () => {
+  assert.equal(importSource('fashion-mnist', '/x'), { location: 'fashion-mnist', defaultName: 'fashion-mnist' })
+  assert.equal(importSource('data/blobs.csv#label=y', '/home/u'), { location: '/home/u/data/blobs.csv#label=y', defaultName: 'blobs' })
+  assert.equal(importSource('x.npy, /abs/y.npy', '/p'), { location: '/p/x.npy,/abs/y.npy', defaultName: 'x' })
+  assert.equal(importSource('mnist.v2/', '/p'), { location: '/p/mnist.v2', defaultName: 'mnist-v2' })
+  assert.equal(importSource('/d/train-images-idx3-ubyte.gz', '/p').defaultName, 'train-images-idx3-ubyte')
+})
+
+source('an empty spec is a ValidationError naming the dataset', async () => {
+  await rejects(async () => importSource(' ', '/p'), (e) => /^dataset: expected a registered dataset name or a path/.test((e as Error).message))
+})
+
+source.run()

@@ -43,6 +43,8 @@ export type { LabelDistribution } from './label-distribution.js'
 export {
   encodeDataset, decodeDataset, DATASET_FORMAT, DATASET_FORMAT_VERSION, DatasetRecordSchema,
   importDataset, listDatasets, findDataset, fetchDataset, MIN_ID_PREFIX,
-  sha256Hex, putContent, fetchContent, IntegrityError,
+  sha256Hex, putContent, fetchContent, IntegrityError, importSource,
 } from './store/index.js'
-export type { DecodeDatasetOptions, DatasetRecord, ImportDatasetOptions, FetchDatasetOptions, FetchedDataset } from './store/index.js'
+export type {
+  DecodeDatasetOptions, DatasetRecord, ImportDatasetOptions, FetchDatasetOptions, FetchedDataset, ImportSource,
+} from './store/index.js'

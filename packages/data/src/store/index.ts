@@ -9,3 +9,5 @@ export { importDataset, listDatasets, findDataset, fetchDataset, MIN_ID_PREFIX }
 export type { ImportDatasetOptions, FetchDatasetOptions, FetchedDataset } from './dataset-store.js'
 export { sha256Hex, putContent, fetchContent } from './content-object.js'
 export { IntegrityError } from './integrity-error.js'
+export { importSource } from './import-source.js'
+export type { ImportSource } from './import-source.js'
