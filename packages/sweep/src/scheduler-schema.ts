@@ -1,0 +1,45 @@
+// Options of each trial scheduler, with the defaults of the papers / Ray Tune where they
+// exist. `t` is whatever step the trial reports (epochs for builtin trials).
+import { z } from 'zod'
+import { between, expecting, positiveInt, positiveNumber, strictObject } from './schema-kit.js'
+
+/** The trial schedulers. */
+export const SchedulerName = { fifo: 'fifo', asha: 'asha', hyperband: 'hyperband', median: 'median', pbt: 'pbt' } as const
+export type SchedulerName = (typeof SchedulerName)[keyof typeof SchedulerName]
+
+const reductionFactor = z.number(expecting('a number >= 2')).min(2).finite().default(3)
+const maxT = positiveNumber('a positive number (the last step a trial may run to)')
+
+/** Each scheduler's schema, by name. */
+export const schedulerSchemas = {
+  fifo: strictObject({ name: z.literal('fifo') }),
+  asha: strictObject({
+    name: z.literal('asha'),
+    gracePeriod: positiveNumber().default(1),
+    reductionFactor,
+    maxT,
+    brackets: positiveInt().default(1),
+  }),
+  hyperband: strictObject({
+    name: z.literal('hyperband'),
+    gracePeriod: positiveNumber().default(1),
+    reductionFactor,
+    maxT,
+  }),
+  median: strictObject({
+    name: z.literal('median'),
+    gracePeriod: positiveNumber().default(1),
+    minSamples: positiveInt().default(3),
+    compare: z.enum(['best', 'mean'], expecting('best or mean')).default('best'),
+  }),
+  pbt: strictObject({
+    name: z.literal('pbt'),
+    perturbationInterval: positiveNumber(),
+    quantileFraction: z.number(expecting('a number above 0 and at most 0.5')).gt(0).max(0.5).default(0.25),
+    resampleProbability: between(0, 1).default(0.25),
+    mutations: z.array(z.string(expecting('a key of search.space')), expecting('a list of search.space keys')).min(1).optional(),
+  }),
+}
+
+/** A checked scheduler section. */
+export type SchedulerSpec = { [K in keyof typeof schedulerSchemas]: z.output<(typeof schedulerSchemas)[K]> }[keyof typeof schedulerSchemas]

@@ -1,0 +1,85 @@
+// Tree-structured Parzen Estimator (Bergstra et al. 2011) with Optuna's defaults: random
+// for the first `startupTrials`, then split the trials into the best gamma(n) =
+// min(ceil(0.1 n), 25) ("below") and the rest ("above"), model each group with a Parzen
+// estimator, draw `eiCandidates` points from l(x) and keep the one with the largest
+// l(x)/g(x) (which maximizes expected improvement).
+//
+// Ranking follows Optuna: completed trials by loss, then trials the scheduler stopped (the
+// further they got, the better; then by their last loss). Only finished trials count toward
+// startupTrials and gamma. With constantLiar, running (and paused) trials join the "above"
+// group as if they had done badly, so parallel asks do not all pile onto the same spot.
+import type { Domain, Space } from '../domain.js'
+import type { Params } from '../json.js'
+import type { AskContext, PastTrial, Searcher } from './searcher.js'
+import { ParzenEstimator } from './parzen.js'
+import { sampleSpace } from './random.js'
+
+export interface TpeOptions {
+  startupTrials: number
+  eiCandidates: number
+  priorWeight: number
+  multivariate: boolean
+  constantLiar: boolean
+}
+
+/** Optuna's default gamma: how many of n trials form the "good" group. */
+export function tpeGamma(n: number): number {
+  return Math.min(Math.ceil(0.1 * n), 25)
+}
+
+function rankKey(t: PastTrial): [number, number, number] {
+  if (t.state === 'completed') return [0, 0, t.loss!]
+  if (t.state === 'stopped') return [1, -t.lastT, t.loss!]
+  return [2, 0, 0]
+}
+
+/** Splits trials (kept in start order) into the best `nBelow` and the rest. */
+export function splitTrials(trials: readonly PastTrial[], nBelow: number): [PastTrial[], PastTrial[]] {
+  const order = trials.map((_, i) => i).sort((a, b) => {
+    const ka = rankKey(trials[a]!)
+    const kb = rankKey(trials[b]!)
+    return ka[0] - kb[0] || ka[1] - kb[1] || ka[2] - kb[2] || a - b
+  })
+  const below = new Set(order.slice(0, nBelow))
+  return [trials.filter((_, i) => below.has(i)), trials.filter((_, i) => !below.has(i))]
+}
+
+/** The TPE searcher. */
+export class TpeSearcher implements Searcher {
+  constructor(
+    private readonly space: Space,
+    private readonly options: TpeOptions,
+  ) {}
+
+  remaining(): number {
+    return Infinity
+  }
+
+  ask(ctx: AskContext): Params {
+    const finished = ctx.history.filter((t) => t.state !== 'running' && t.loss !== undefined)
+    if (finished.length < this.options.startupTrials) return sampleSpace(this.space, ctx.rng)
+    const trials = ctx.history.filter((t) => t.loss !== undefined || (t.state === 'running' && this.options.constantLiar))
+    const [below, above] = splitTrials(trials, tpeGamma(finished.length))
+    const dims = Object.entries(this.space)
+    const groups = this.options.multivariate ? [dims] : dims.map((d) => [d])
+    const params: Params = {}
+    for (const group of groups) Object.assign(params, this.choose(group, below, above, ctx))
+    return params
+  }
+
+  private choose(dims: [string, Domain][], below: PastTrial[], above: PastTrial[], ctx: AskContext): Params {
+    const options = { priorWeight: this.options.priorWeight }
+    const l = new ParzenEstimator(dims, below.map((t) => t.params), options)
+    const g = new ParzenEstimator(dims, above.map((t) => t.params), options)
+    let best: Params | undefined
+    let bestScore = -Infinity
+    for (const candidate of l.sample(ctx.rng, this.options.eiCandidates)) {
+      const score = l.logPdf(candidate) - g.logPdf(candidate)
+      if (best === undefined || score > bestScore) {
+        best = candidate
+        bestScore = score
+      }
+    }
+    return best!
+  }
+}
