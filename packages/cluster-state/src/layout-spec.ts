@@ -17,7 +17,7 @@ export const KvBucket = {
 export type KvBucket = (typeof KvBucket)[keyof typeof KvBucket]
 
 /** Streams (history: append-only, bounded by age and size). */
-export const StreamName = { events: 'KILN_EVENTS', metrics: 'KILN_METRICS', logs: 'KILN_LOGS' } as const
+export const StreamName = { events: 'KILN_EVENTS', metrics: 'KILN_METRICS', logs: 'KILN_LOGS', capture: 'KILN_CAPTURE' } as const
 export type StreamName = (typeof StreamName)[keyof typeof StreamName]
 
 /** Object stores (artifacts: chunked blobs with metadata). */
@@ -65,6 +65,8 @@ export const LAYOUT_DEFAULTS = {
     events: { maxAgeMs: 7 * DAY, maxBytes: GiB, maxMsgSize: 1024 * KiB, maxMsgsPerSubject: -1 },
     metrics: { maxAgeMs: 30 * DAY, maxBytes: GiB, maxMsgSize: 64 * KiB, maxMsgsPerSubject: 100_000 },
     logs: { maxAgeMs: 7 * DAY, maxBytes: GiB, maxMsgSize: 64 * KiB, maxMsgsPerSubject: 100_000 },
+    // The gateway's sampled requests and responses: bounded by size first, oldest dropped.
+    capture: { maxAgeMs: 7 * DAY, maxBytes: GiB, maxMsgSize: 4096 * KiB, maxMsgsPerSubject: -1 },
   },
 } as const satisfies Required<LayoutOptions>
 
@@ -195,6 +197,7 @@ export function layoutSpecs(options: LayoutOptions = {}): { specs: StreamSpec[];
     stream(StreamName.events, 'kiln.events.>', 'Kiln state changes (node, job, trial, sweep, endpoint)', limits('events'), replicas),
     stream(StreamName.metrics, 'kiln.metrics.>', 'Kiln trial metrics, one subject per trial', limits('metrics'), replicas),
     stream(StreamName.logs, 'kiln.logs.>', 'Kiln trial log lines, one subject per trial', limits('logs'), replicas),
+    stream(StreamName.capture, 'kiln.capture.>', 'Sampled gateway requests and responses, one subject per model', limits('capture'), replicas),
     ...Object.values(ObjectStoreBucket).map((b) => objects(b, replicas)),
   ]
   return { specs, settings: { heartbeatMs, nodeTtlMs, leaseTtlMs, replicas } }

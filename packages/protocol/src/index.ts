@@ -33,3 +33,8 @@ export { LeaseRecordSchema } from './lease-record.js'
 export type { LeaseRecord } from './lease-record.js'
 export { ModelLineageSchema, ModelVersionRecordSchema } from './model-messages.js'
 export type { ModelLineage, ModelVersionRecord } from './model-messages.js'
+export {
+  ENDPOINT_HISTORY, GatewaySubjects, VariantSchema, EndpointRevisionSchema, EndpointRecordSchema, DeployRequestSchema,
+  TrafficRequestSchema, PromoteRequestSchema, RollbackRequestSchema, ListEndpointsRequestSchema, EndpointEventSchema,
+  DriftAlertSchema,
+} from './endpoint-messages.js'

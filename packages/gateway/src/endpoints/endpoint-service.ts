@@ -1,0 +1,105 @@
+// The endpoint API every gateway replica serves on `kiln.gateway.api.<op>` (queue group
+// kiln-gateway: one replica answers). Changes are written to kiln_endpoints with
+// compare-and-set on the KV revision and retried on a conflict, so concurrent changes through
+// different replicas are never lost; each change is announced on kiln.events.endpoint.
+import type { JetStreamClient, KV, Msg, NatsConnection, Subscription } from 'nats'
+import {
+  DeployRequestSchema, EndpointEventSchema, EndpointRecordSchema, GatewaySubjects, KilnError, ListEndpointsRequestSchema,
+  NotFoundError, PromoteRequestSchema, RollbackRequestSchema, Subjects, TrafficRequestSchema, decode, encode, replyError,
+  replyOk, type EndpointRecord,
+} from '@kiln/protocol'
+import { applyDeploy, applyPromote, applyRollback, applyTraffic } from './endpoint-ops.js'
+
+export interface EndpointServiceOptions {
+  nc: NatsConnection
+  js: JetStreamClient
+  kv: KV
+  /** The version a deploy without one gets (the latest registered); NotFoundError if none. */
+  resolveVersion(model: string, version: number | undefined): Promise<number>
+  now?: () => number
+}
+
+const ATTEMPTS = 10
+
+function isConflict(err: unknown): boolean {
+  return /wrong last sequence|exists/i.test((err as Error).message ?? '')
+}
+
+/** Reads, changes and writes one record with compare-and-set; retries when another writer won. */
+async function change(kv: KV, name: string, fn: (current: EndpointRecord | undefined) => EndpointRecord): Promise<EndpointRecord> {
+  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    const entry = await kv.get(name)
+    const live = entry && entry.operation === 'PUT' && entry.value.length > 0
+    const current = live ? decode(EndpointRecordSchema, entry.value) : undefined
+    const updated = fn(current)
+    try {
+      if (live) await kv.update(name, encode(EndpointRecordSchema, updated), entry.revision)
+      else await kv.create(name, encode(EndpointRecordSchema, updated))
+      return updated
+    } catch (err) {
+      if (!isConflict(err)) throw err
+    }
+  }
+  throw new KilnError('conflict', `endpoint ${name} changed ${ATTEMPTS} times while being updated; retry`)
+}
+
+function existing(current: EndpointRecord | undefined, name: string): EndpointRecord {
+  if (!current) throw new NotFoundError('endpoint', name)
+  return current
+}
+
+/** Starts answering the endpoint API; returns the subscriptions' stop function. */
+export function serveEndpointApi(o: EndpointServiceOptions): { stop: () => void } {
+  const now = o.now ?? Date.now
+  const publishEvent = async (op: 'deploy' | 'traffic' | 'promote' | 'rollback', r: EndpointRecord) => {
+    const event = { v: 1 as const, op, endpoint: r.name, revision: r.revision, variants: r.variants, at: now() }
+    await o.js.publish(Subjects.events.of('endpoint'), encode(EndpointEventSchema, event), { msgID: `endpoint-${r.name}-${r.revision}` })
+    return r
+  }
+  const handlers: Record<string, (data: Uint8Array) => Promise<unknown>> = {
+    [GatewaySubjects.api.deploy]: async (data) => {
+      const req = decode(DeployRequestSchema, data)
+      const version = await o.resolveVersion(req.model, req.version)
+      return publishEvent('deploy', await change(o.kv, req.endpoint, (cur) => applyDeploy(cur, req, version, now())))
+    },
+    [GatewaySubjects.api.traffic]: async (data) => {
+      const req = decode(TrafficRequestSchema, data)
+      return publishEvent('traffic', await change(o.kv, req.endpoint, (cur) => applyTraffic(existing(cur, req.endpoint), req, now())))
+    },
+    [GatewaySubjects.api.promote]: async (data) => {
+      const req = decode(PromoteRequestSchema, data)
+      return publishEvent('promote', await change(o.kv, req.endpoint, (cur) => applyPromote(existing(cur, req.endpoint), req, now())))
+    },
+    [GatewaySubjects.api.rollback]: async (data) => {
+      const req = decode(RollbackRequestSchema, data)
+      return publishEvent('rollback', await change(o.kv, req.endpoint, (cur) => applyRollback(existing(cur, req.endpoint), req, now())))
+    },
+    [GatewaySubjects.api.list]: async (data) => {
+      const req = decode(ListEndpointsRequestSchema, data)
+      const out: EndpointRecord[] = []
+      if (req.endpoint !== undefined) {
+        const entry = await o.kv.get(req.endpoint)
+        if (!entry || entry.operation !== 'PUT' || entry.value.length === 0) throw new NotFoundError('endpoint', req.endpoint)
+        out.push(decode(EndpointRecordSchema, entry.value))
+      } else {
+        for await (const key of await o.kv.keys()) {
+          const entry = await o.kv.get(key)
+          if (entry && entry.operation === 'PUT' && entry.value.length > 0) out.push(decode(EndpointRecordSchema, entry.value))
+        }
+      }
+      return out.sort((a, b) => a.name.localeCompare(b.name))
+    },
+  }
+  const subs: Subscription[] = Object.entries(handlers).map(([subject, handle]) =>
+    o.nc.subscribe(subject, {
+      queue: GatewaySubjects.queue,
+      callback: (err, msg: Msg) => {
+        if (err) return
+        handle(msg.data).then(
+          (data) => msg.respond(encode(replyOk(data))),
+          (error: unknown) => msg.respond(encode(replyError(error))),
+        )
+      },
+    }))
+  return { stop: () => { for (const s of subs) s.unsubscribe() } }
+}

@@ -1,0 +1,139 @@
+// The HTTP surface: Open Inference Protocol v2 (health, server and model metadata, readiness,
+// infer with JSON or binary tensors, repository control) and /metrics.
+import { Hono, type Context } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import { NotFoundError, ValidationError } from '@kiln/protocol'
+import { PayloadTooLargeError } from '../errors.js'
+import type { InferenceService, Target } from '../inference.js'
+import { METRICS_CONTENT_TYPE } from '../metrics/registry.js'
+import type { Repository } from '../model/repository.js'
+import type { ServedVersion } from '../model/served-version.js'
+import type { EndpointTable } from '../endpoints/endpoint-table.js'
+import { checkApiKey } from './auth.js'
+import { onError, type ErrorLog } from './on-error.js'
+
+export interface AppDeps {
+  inference: InferenceService
+  repo: Repository
+  endpoints: EndpointTable
+  renderMetrics: () => string
+  isReady: () => boolean
+  apiKeyHashes: readonly string[]
+  maxBodyBytes: number
+  version: string
+  logError: ErrorLog
+}
+
+/** OIP extensions this server implements. */
+export const EXTENSIONS = ['binary_tensor_data', 'model_repository', 'kiln_endpoints']
+
+function parseVersion(raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined
+  if (!/^[1-9]\d{0,8}$/.test(raw)) throw new ValidationError('version', 'a version number >= 1', { got: JSON.stringify(raw.slice(0, 16)) })
+  return Number(raw)
+}
+
+function target(c: Context): Target {
+  const version = parseVersion(c.req.param('version'))
+  return { name: c.req.param('name')!, ...(version !== undefined ? { version } : {}) }
+}
+
+function headerLength(c: Context): number | undefined {
+  const raw = c.req.header('inference-header-content-length')
+  if (raw === undefined) return undefined
+  if (!/^\d{1,10}$/.test(raw.trim())) throw new ValidationError('Inference-Header-Content-Length', 'a byte count (an integer >= 0)', { got: JSON.stringify(raw.slice(0, 16)) })
+  return Number(raw)
+}
+
+/** Builds the Hono app. */
+export function createApp(d: AppDeps): Hono {
+  const app = new Hono()
+  app.onError(onError(d.logError))
+  app.notFound((c) => c.json({ error: `no route ${c.req.method} ${new URL(c.req.url).pathname}` }, 404))
+  app.use('*', bodyLimit({ maxSize: d.maxBodyBytes, onError: () => { throw new PayloadTooLargeError(d.maxBodyBytes) } }))
+  const auth = (c: Context) => checkApiKey(c.req.header('authorization'), d.apiKeyHashes, d.endpoints.get(c.req.param('name') ?? '')?.apiKeys)
+
+  app.get('/v2/health/live', (c) => c.json({ live: true }))
+  app.get('/v2/health/ready', (c) => (d.isReady() ? c.json({ ready: true }) : c.json({ ready: false, error: 'the gateway is starting' }, 503)))
+  app.get('/v2', (c) => c.json({ name: 'kiln', version: d.version, extensions: EXTENSIONS }))
+  app.get('/metrics', (c) => c.body(d.renderMetrics(), 200, { 'content-type': METRICS_CONTENT_TYPE }))
+
+  // An endpoint reports the model version its first serving variant points at.
+  const resolve = async (t: Target): Promise<{ entry: ServedVersion; name: string; versions: string[] }> => {
+    const endpoint = t.version === undefined ? d.endpoints.get(t.name) : undefined
+    if (endpoint) {
+      const primary = endpoint.variants.find((v) => v.shadow === undefined && v.weight > 0)!
+      const entry = await d.repo.acquire(primary.model, primary.version)
+      return { entry, name: endpoint.name, versions: endpoint.variants.map((v) => String(v.version)) }
+    }
+    if (!d.repo.modelNames().includes(t.name)) throw new NotFoundError('model or endpoint', t.name)
+    const entry = await d.repo.acquire(t.name, t.version)
+    const versions = d.repo.list().filter((v) => v.model === t.name).map((v) => String(v.version))
+    return { entry, name: t.name, versions }
+  }
+
+  const metadata = async (c: Context) => {
+    auth(c)
+    const { entry, name, versions } = await resolve(target(c))
+    const sig = entry.signature!
+    const tensor = (s: { name: string; shape: number[] }) => ({ name: s.name, datatype: 'FP32', shape: s.shape })
+    return c.json({ name, versions, platform: 'tensorflowjs_layers', inputs: sig.inputs.map(tensor), outputs: sig.outputs.map(tensor) })
+  }
+  app.get('/v2/models/:name', metadata)
+  app.get('/v2/models/:name/versions/:version', metadata)
+
+  const ready = async (c: Context) => {
+    auth(c)
+    const t = target(c)
+    const endpoint = t.version === undefined ? d.endpoints.get(t.name) : undefined
+    const primary = endpoint?.variants.find((v) => v.shadow === undefined && v.weight > 0)
+    const model = primary?.model ?? t.name
+    const version = t.version ?? primary?.version
+    const versions = d.repo.list().filter((v) => v.model === model && (version === undefined || v.version === version))
+    if (versions.length === 0) throw new NotFoundError(version === undefined ? 'model or endpoint' : 'model version', version === undefined ? t.name : `${model}@${version}`)
+    // Ready means servable: loaded, or loadable on the first request (evicted versions are).
+    const isReady = versions.some((v) => v.state === 'ready' || v.state === 'available' || v.state === 'loading')
+    return c.json({ name: t.name, ready: isReady }, isReady ? 200 : 400)
+  }
+  app.get('/v2/models/:name/ready', ready)
+  app.get('/v2/models/:name/versions/:version/ready', ready)
+
+  const infer = async (c: Context) => {
+    const body = new Uint8Array(await c.req.arrayBuffer())
+    const out = await d.inference.infer(target(c), body, headerLength(c), c.req.header('authorization'))
+    return c.body(out.body as string, 200, out.headers)
+  }
+  app.post('/v2/models/:name/infer', infer)
+  app.post('/v2/models/:name/versions/:version/infer', infer)
+
+  app.post('/v2/repository/index', (c) => {
+    checkApiKey(c.req.header('authorization'), d.apiKeyHashes)
+    return c.json(d.repo.list().map((v) => ({ name: v.model, version: String(v.version), state: v.state.toUpperCase(), reason: v.reason ?? '' })))
+  })
+  app.post('/v2/repository/models/:name/load', async (c) => {
+    checkApiKey(c.req.header('authorization'), d.apiKeyHashes)
+    const entry = await d.repo.load(c.req.param('name'), await versionParam(c))
+    return c.json({ name: entry.model, version: String(entry.version), state: entry.state.toUpperCase() })
+  })
+  app.post('/v2/repository/models/:name/unload', async (c) => {
+    checkApiKey(c.req.header('authorization'), d.apiKeyHashes)
+    const done = d.repo.unload(c.req.param('name'), await versionParam(c))
+    return c.json({ name: c.req.param('name'), unloaded: done.map((v) => String(v.version)) })
+  })
+  return app
+}
+
+// Repository requests may name a version in the body: {"parameters": {"version": "2"}}.
+async function versionParam(c: Context): Promise<number | undefined> {
+  const text = await c.req.text()
+  if (text.trim() === '') return undefined
+  let body: unknown
+  try {
+    body = JSON.parse(text)
+  } catch {
+    throw new ValidationError('body', 'a JSON object (or nothing)', { got: 'invalid JSON' })
+  }
+  const v = (body as { parameters?: { version?: unknown } } | null)?.parameters?.version
+  if (v === undefined) return undefined
+  return parseVersion(String(v))
+}

@@ -1,0 +1,45 @@
+// One version of one model as the gateway knows it: where its files come from, whether it
+// is loaded, and (once loaded) its signature, metadata and batching queue.
+import type { KilnModelMetadata } from '@kiln/train'
+import type { Batcher } from '../batch/batcher.js'
+import type { ModelSignature } from '../worker/messages.js'
+import type { PackedFiles } from '../worker/packed-files.js'
+
+/** Where a version's files come from (a folder, the NATS object store). */
+export interface VersionSource {
+  model: string
+  version: number
+  /** Total bytes of the files, when known before reading them. */
+  bytes?: number
+  read(): Promise<Map<string, Uint8Array>>
+}
+
+/**
+ * available: known, not in memory (loads on first request); loading; ready; failed: its last
+ * load failed (the previous version keeps serving); unloaded: taken out by the repository
+ * API until loaded again.
+ */
+export const VersionState = {
+  available: 'available', loading: 'loading', ready: 'ready', failed: 'failed', unloaded: 'unloaded',
+} as const
+export type VersionState = (typeof VersionState)[keyof typeof VersionState]
+
+/** A model version and its serving state. */
+export interface ServedVersion {
+  model: string
+  version: number
+  source: VersionSource
+  state: VersionState
+  reason?: string
+  /** Identifies this load in the inference threads (a reload gets a new key). */
+  key?: string
+  files?: PackedFiles
+  signature?: ModelSignature
+  metadata?: KilnModelMetadata
+  batcher?: Batcher
+  loading?: Promise<ServedVersion>
+  /** performance.now() of the last request (LRU order). */
+  lastUsed: number
+  /** Estimated memory while loaded: the shared files plus a copy of the weights per thread. */
+  memoryBytes: number
+}

@@ -1,0 +1,59 @@
+// The inference threads (piscina). Batching happens on the main thread; each task is one
+// batch. Sizing: the native CPU pool is process-wide and shared by all threads (a caller
+// that finds it busy runs inline), so `threads` inference threads with a pool of
+// floor(cores / threads) keep busy compute threads at about the core count.
+import { availableParallelism } from 'node:os'
+import { Piscina } from 'piscina'
+import { setThreads, threads as nativeThreads } from '@kiln/native'
+import type { InferResult, LoadResult, WireTensor } from './messages.js'
+import type { PackedFiles } from './packed-files.js'
+
+export interface InferencePoolOptions {
+  /** Inference threads; default max(1, floor(cores / 2)). */
+  threads?: number
+  /** Native pool size; default floor(cores / threads) (KILN_THREADS wins when set). */
+  nativeThreads?: number
+}
+
+/** The worker entry: infer-worker.mjs next to src/ and dist/. */
+const ENTRY = new URL('../../infer-worker.mjs', import.meta.url).href
+const FROM_SOURCE = import.meta.url.endsWith('.ts')
+
+/** A pool of inference threads. */
+export class InferencePool {
+  readonly threads: number
+  readonly nativeThreads: number
+  private readonly pool: Piscina
+
+  constructor(options: InferencePoolOptions = {}) {
+    const cores = availableParallelism()
+    this.threads = options.threads ?? Math.max(1, Math.floor(cores / 2))
+    const wanted = options.nativeThreads ?? (process.env.KILN_THREADS ? nativeThreads() : Math.max(1, Math.floor(cores / this.threads)))
+    this.nativeThreads = setThreads(wanted)
+    this.pool = new Piscina({
+      filename: ENTRY,
+      minThreads: this.threads,
+      maxThreads: this.threads,
+      // Batches queue on the main thread (the batcher), never inside piscina.
+      maxQueue: 'auto',
+      idleTimeout: Number.POSITIVE_INFINITY,
+      workerData: { src: FROM_SOURCE },
+    })
+  }
+
+  /** Loads a model in one thread and reports its signature (other threads load on first use). */
+  load(key: string, files: PackedFiles, live: string[]): Promise<LoadResult> {
+    return this.pool.run({ op: 'load', key, files, live }) as Promise<LoadResult>
+  }
+
+  /** Runs one batch; the input buffers are transferred (unusable here afterwards). */
+  infer(key: string, files: PackedFiles, live: string[], inputs: WireTensor[]): Promise<InferResult> {
+    const transferList = inputs.map((t) => t.data.buffer) as ArrayBuffer[]
+    return this.pool.run({ op: 'infer', key, files, live, inputs }, { transferList }) as Promise<InferResult>
+  }
+
+  /** Stops the threads. */
+  async close(): Promise<void> {
+    await this.pool.destroy()
+  }
+}

@@ -1,0 +1,50 @@
+// What the main thread and the inference threads send each other (structured clone; input
+// and output tensors travel as transferred ArrayBuffers).
+import type { PackedFiles } from './packed-files.js'
+
+/** A model's tensor signature as the gateway reports it (OIP metadata). */
+export interface TensorSpec {
+  name: string
+  /** -1 for dynamic dimensions (the batch). */
+  shape: number[]
+}
+
+export interface ModelSignature {
+  inputs: TensorSpec[]
+  outputs: TensorSpec[]
+  /** Bytes of the model's weights as float32 tensors (one copy, in one thread). */
+  weightBytes: number
+}
+
+/** A tensor crossing threads. */
+export interface WireTensor {
+  shape: number[]
+  data: Float32Array
+}
+
+export interface LoadTask {
+  op: 'load'
+  key: string
+  files: PackedFiles
+  live: string[]
+}
+
+export interface InferTask {
+  op: 'infer'
+  key: string
+  files: PackedFiles
+  /** Keys of every model still served: a thread drops any other model it holds. */
+  live: string[]
+  inputs: WireTensor[]
+}
+
+export type WorkerTask = LoadTask | InferTask
+
+export interface LoadResult {
+  signature: ModelSignature
+}
+
+export interface InferResult {
+  outputs: WireTensor[]
+  computeMs: number
+}

@@ -1,0 +1,54 @@
+// Models for the gateway tests, trained once and cached under the temp dir (the specs are
+// seeded, so a cached model is the model a fresh run would train): a Fashion-MNIST MLP (with
+// the training baseline that drift is measured against) and small blob classifiers.
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { loadFashionMnist, type Dataset } from '@kiln/data'
+import { parseSpec, trainLocal } from '@kiln/train'
+import { blobDataset } from '../train/synthetic.js'
+
+const CACHE = join(tmpdir(), 'kiln-gateway-fixtures-v1')
+const quiet = () => {}
+
+async function cached(name: string, train: (dir: string) => Promise<void>): Promise<string> {
+  const dir = join(CACHE, name)
+  if (!existsSync(join(dir, 'model.json'))) {
+    const tmp = mkdtempSync(join(tmpdir(), `kiln-fixture-${name}-`))
+    await train(join(tmp, 'model'))
+    rmSync(dir, { recursive: true, force: true })
+    cpSync(join(tmp, 'model'), dir, { recursive: true })
+    rmSync(tmp, { recursive: true, force: true })
+  }
+  return dir
+}
+
+/** A Fashion-MNIST MLP (784-32-10), 1 epoch on 6000 images; its folder. */
+export function fashionModel(): Promise<string> {
+  return cached('fashion-mlp', async (out) => {
+    const spec = parseSpec('name: fashion\ndataset: fashion-mnist\nmodel: { builtin: mlp, hidden: [32] }\ntraining: { epochs: 1, batchSize: 64, limit: 6000, seed: 7 }\n')
+    await trainLocal(spec, { outDir: out, log: quiet })
+  })
+}
+
+/** A blob classifier on [4] features, 3 classes; `seed` makes different weights. */
+export function blobModel(seed = 1, hidden = 8): Promise<string> {
+  return cached(`blobs-${seed}-${hidden}`, async (out) => {
+    const spec = parseSpec(`name: blobs\ndataset: unused\nmodel: { builtin: mlp, hidden: [${hidden}] }\ntraining: { epochs: 2, batchSize: 16, seed: ${seed} }\n`)
+    await trainLocal(spec, { outDir: out, datasets: { train: blobDataset('blobs', 300, [4], 3, 1), test: blobDataset('blobs-test', 60, [4], 3, 2) }, log: quiet })
+  })
+}
+
+/** Copies a model folder to DIR/<name>/<version>. */
+export function install(modelDir: string, root: string, name: string, version: number): string {
+  const dir = join(root, name, String(version))
+  cpSync(modelDir, dir, { recursive: true })
+  return dir
+}
+
+let fashion: { train: Dataset; test: Dataset } | undefined
+/** Fashion-MNIST (pixels / 255). */
+export async function fashionData(): Promise<{ train: Dataset; test: Dataset }> {
+  fashion ??= await loadFashionMnist()
+  return fashion
+}

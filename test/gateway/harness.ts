@@ -1,0 +1,69 @@
+// A gateway on a random loopback port for tests, and small HTTP helpers.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createGateway, serveGateway, type Gateway, type GatewayOptions } from '@kiln/gateway'
+import { install } from './fixtures.js'
+
+export interface Running {
+  gw: Gateway
+  url: string
+  root: string
+  logs: Record<string, unknown>[]
+  close(): Promise<void>
+}
+
+/** Starts a gateway serving `models` ({ name: [dir of v1, dir of v2, ...] }) from a temp folder. */
+export async function startGateway(models: Record<string, string[]>, options: Partial<GatewayOptions> = {}): Promise<Running> {
+  const root = mkdtempSync(join(tmpdir(), 'kiln-gw-'))
+  for (const [name, dirs] of Object.entries(models)) dirs.forEach((d, i) => install(d, root, name, i + 1))
+  const logs: Record<string, unknown>[] = []
+  const gw = await createGateway({ modelsDir: root, threads: 1, log: (r) => logs.push(r), ...options })
+  const http = await serveGateway(gw, 0)
+  return {
+    gw, url: http.url, root, logs,
+    async close() {
+      await http.close()
+      await gw.close()
+      rmSync(root, { recursive: true, force: true })
+    },
+  }
+}
+
+/** POSTs JSON (or raw bytes) and returns status, headers and the parsed JSON body (or raw bytes). */
+export async function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; headers: Headers; json: any; bytes: Uint8Array }> {
+  const raw = body instanceof Uint8Array || typeof body === 'string' ? body : JSON.stringify(body)
+  const res = await fetch(url, { method: 'POST', body: raw, headers })
+  const bytes = new Uint8Array(await res.arrayBuffer())
+  let json: any
+  try { json = JSON.parse(new TextDecoder().decode(bytes)) } catch { json = undefined }
+  return { status: res.status, headers: res.headers, json, bytes }
+}
+
+/** GETs and parses JSON. */
+export async function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; json: any; text: string }> {
+  const res = await fetch(url, { headers })
+  const text = await res.text()
+  let json: any
+  try { json = JSON.parse(text) } catch { json = undefined }
+  return { status: res.status, json, text }
+}
+
+/** A binary-extension request body: JSON header + raw tensors. */
+export function binaryBody(header: unknown, blobs: Uint8Array[]): { body: Uint8Array; headerLength: number } {
+  const json = new TextEncoder().encode(JSON.stringify(header))
+  const body = new Uint8Array(json.byteLength + blobs.reduce((n, b) => n + b.byteLength, 0))
+  body.set(json, 0)
+  let at = json.byteLength
+  for (const b of blobs) { body.set(b, at); at += b.byteLength }
+  return { body, headerLength: json.byteLength }
+}
+
+/** Resolves when `check()` is true; fails after `timeoutMs`. */
+export async function waitFor(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
+  const until = Date.now() + timeoutMs
+  while (!(await check())) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 20))
+  }
+}
