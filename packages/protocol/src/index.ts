@@ -38,3 +38,7 @@ export {
   TrafficRequestSchema, PromoteRequestSchema, RollbackRequestSchema, ListEndpointsRequestSchema, EndpointEventSchema,
   DriftAlertSchema,
 } from './endpoint-messages.js'
+export type {
+  Variant, EndpointRevision, EndpointRecord, DeployRequest, TrafficRequest, PromoteRequest, RollbackRequest,
+  ListEndpointsRequest, EndpointEvent, DriftAlert,
+} from './endpoint-messages.js'
