@@ -5,7 +5,7 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { ObjectStore } from 'nats'
 import {
-  DatasetRecordSchema, IntegrityError, fetchDataset, findDataset, fromArrays, importDataset, listDatasets, sha256Hex,
+  DatasetRecordSchema, IntegrityError, fetchDataset, fetchDatasetFile, findDataset, fromArrays, importDataset, listDatasets, loadDatasetFile, sha256Hex,
   type DatasetRecord, type ResolvedDataset,
 } from '@kiln/data'
 import { NotFoundError, ValidationError, encode } from '@kiln/protocol'
@@ -142,12 +142,34 @@ store('concurrent fetches of one dataset share a single download', async ({ stor
   assert.equal(new Set(all.map((d) => d.train.fingerprint)).size, 1)
 })
 
-store('content that does not hash to its id is refused and never cached', async ({ store, dir }) => {
+store('content that does not hash to its id is refused and never cached; importing again repairs it', async ({ store, dir }) => {
   const record = await importDataset(store!, synthetic(9), { name: 'tampered', source: 's' })
   await store!.putBlob({ name: `data/${record.id}` }, new Uint8Array(record.bytes).fill(7))
   const cacheDir = join(dir!, 'tampered')
   await rejects(() => fetchDataset(store!, 'tampered', { cacheDir }), (e) => e instanceof IntegrityError && (e as IntegrityError).data?.expected === record.id)
   assert.not.ok(existsSync(join(cacheDir, 'datasets', `${record.id}.kds`)))
+  // Same size, other content: the store's digest tells them apart, so the data is uploaded again.
+  await importDataset(store!, synthetic(9), { name: 'tampered', source: 's' })
+  assert.is((await fetchDataset(store!, 'tampered', { cacheDir })).train.fingerprint, record.fingerprint)
+})
+
+store('the agent fetches the file, a trial thread loads it; a corrupt file is refused there and repaired by the next fetch', async ({ store, dir }) => {
+  const record = await importDataset(store!, synthetic(10), { name: 'threaded', source: 's' })
+  const cacheDir = join(dir!, 'threaded')
+  const { path, record: found } = await fetchDatasetFile(store!, record.id.slice(0, 10), { cacheDir })
+  assert.is(found.name, 'threaded')
+  assert.is(path, join(cacheDir, 'datasets', `${record.id}.kds`))
+  const loaded = await loadDatasetFile(path, { name: 'threaded' })
+  assert.is(loaded.train.fingerprint, record.fingerprint)
+  assert.is(loaded.test!.name, 'threaded/test')
+
+  const bytes = readFileSync(path)
+  bytes[10]! ^= 1
+  writeFileSync(path, bytes)
+  await rejects(() => loadDatasetFile(path), IntegrityError)
+  await fetchDatasetFile(store!, 'threaded', { cacheDir })
+  assert.is((await loadDatasetFile(path)).train.fingerprint, record.fingerprint)
+  await rejects(() => loadDatasetFile(join(cacheDir, 'elsewhere.bin')), (e) => e instanceof ValidationError && /path: expected a dataset cache file/.test((e as Error).message))
 })
 
 store.run()

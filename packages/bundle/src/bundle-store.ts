@@ -1,7 +1,7 @@
 // Bundles in the kiln_bundles object store, one object per bundle named by its sha256, and
 // on workers as `<cacheDir>/bundles/<id>.mjs`, next to a node_modules of the packages the
 // worker provides (link-externals.ts).
-import { dirname, join } from 'node:path'
+import { dirname, resolve } from 'node:path'
 import type { ObjectStore } from 'nats'
 import { ValidationError } from '@kiln/protocol'
 import { fetchContent, putContent, sha256Hex } from '@kiln/data'
@@ -17,7 +17,7 @@ export async function uploadBundle(store: ObjectStore, bundle: Pick<TrialBundle,
   const id = sha256Hex(bundle.bytes)
   if (bundle.id !== id) throw new ValidationError('bundle.id', `the sha256 of bundle.bytes (${id})`, { got: String(bundle.id).slice(0, 64) })
   readManifest(bundle.bytes, `bundle ${id.slice(0, 12)}`)
-  await putContent(store, id, bundle.bytes, `kiln trial bundle of ${bundle.entry}`)
+  await putContent(store, id, bundle.bytes, id, `kiln trial bundle of ${bundle.entry}`)
   return id
 }
 
@@ -37,7 +37,7 @@ export interface FetchBundleOptions {
  */
 export async function fetchBundle(store: ObjectStore, id: string, cacheDir: string, options: FetchBundleOptions = {}): Promise<string> {
   if (typeof id !== 'string' || !ID.test(id)) throw new ValidationError('bundle', 'a bundle id (64 hex digits)', { got: JSON.stringify(String(id).slice(0, 70)) })
-  const path = join(cacheDir, 'bundles', `${id}.mjs`)
+  const path = resolve(cacheDir, 'bundles', `${id}.mjs`)
   const bytes = await fetchContent(store, id, id, path)
   const { externals } = readManifest(bytes, `bundle ${id.slice(0, 12)}`)
   const from = options.resolveFrom ?? [...(process.argv[1] ? [dirname(process.argv[1])] : []), process.cwd()]

@@ -42,7 +42,7 @@ export type { LabelDistribution } from './label-distribution.js'
 
 export {
   encodeDataset, decodeDataset, DATASET_FORMAT, DATASET_FORMAT_VERSION, DatasetRecordSchema,
-  importDataset, listDatasets, findDataset, fetchDataset, MIN_ID_PREFIX,
+  importDataset, listDatasets, findDataset, fetchDataset, fetchDatasetFile, loadDatasetFile, datasetCachePath, MIN_ID_PREFIX,
   sha256Hex, putContent, fetchContent, IntegrityError, importSource,
 } from './store/index.js'
 export type {

@@ -13,13 +13,19 @@ export function sha256Hex(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex')
 }
 
+// The object store keeps "SHA-256=<base64url>" of each object; as hex it can be compared
+// with an address.
+function digestHex(digest: string): string | undefined {
+  return digest.startsWith('SHA-256=') ? Buffer.from(digest.slice(8), 'base64url').toString('hex') : undefined
+}
+
 /**
- * Stores `bytes` as object `name` unless it is there already with the same size (the name
- * carries the hash, so equal size means equal content). Returns whether it uploaded.
+ * Stores `bytes` (whose sha256 is `sha`) as object `name`, unless the store already holds
+ * exactly that content there. Returns whether it uploaded.
  */
-export async function putContent(store: ObjectStore, name: string, bytes: Uint8Array, description?: string): Promise<boolean> {
+export async function putContent(store: ObjectStore, name: string, bytes: Uint8Array, sha: string, description?: string): Promise<boolean> {
   const info = await store.info(name)
-  if (info && !info.deleted && info.size === bytes.length) return false
+  if (info && !info.deleted && info.size === bytes.length && digestHex(info.digest) === sha) return false
   await store.putBlob({ name, ...(description ? { description } : {}) }, bytes)
   return true
 }

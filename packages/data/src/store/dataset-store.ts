@@ -4,16 +4,16 @@
 //   names/<name>  the record of the latest import under that name
 // Written in that order, so a record that can be seen always has its data. Importing the
 // same data again (under any name) uploads nothing and only rewrites the small records.
-import { join } from 'node:path'
 import type { ObjectStore } from 'nats'
 import { NotFoundError, SUBJECT_TOKEN_PATTERN, ValidationError, decode, encode, subjectToken } from '@kiln/protocol'
 import { featureStats } from '../feature-stats.js'
 import type { ResolvedDataset } from '../registry.js'
-import { fetchContent, putContent, sha256Hex } from './content-object.js'
-import { decodeDataset, encodeDataset } from './dataset-codec.js'
+import { putContent, sha256Hex } from './content-object.js'
+import { encodeDataset } from './dataset-codec.js'
 import { DatasetRecordSchema, type DatasetRecord } from './dataset-record.js'
 
-const dataObject = (id: string) => `data/${id}`
+/** Object name of the encoded dataset with this id. */
+export const dataObject = (id: string) => `data/${id}`
 const idObject = (id: string) => `ids/${id}`
 const nameObject = (name: string) => `names/${name}`
 
@@ -47,7 +47,7 @@ export async function importDataset(store: ObjectStore, resolved: ResolvedDatase
   if (train.count < 1) throw new ValidationError('train.count', 'at least one sample', { got: String(train.count) })
   const bytes = encodeDataset(resolved)
   const id = sha256Hex(bytes)
-  await putContent(store, dataObject(id), bytes, `kiln dataset ${name}`)
+  await putContent(store, dataObject(id), bytes, id, `kiln dataset ${name}`)
   const record: DatasetRecord = {
     v: 1,
     id,
@@ -96,26 +96,4 @@ export async function findDataset(store: ObjectStore, ref: string): Promise<Data
     if (record) return record
   }
   throw new NotFoundError('dataset', ref)
-}
-
-export interface FetchDatasetOptions {
-  /** The node's cache folder: datasets are kept as `<cacheDir>/datasets/<id>.kds`. */
-  cacheDir: string
-}
-
-/** A fetched dataset together with the record it was found by. */
-export interface FetchedDataset extends ResolvedDataset {
-  record: DatasetRecord
-}
-
-/**
- * Loads a dataset by name or id for training, through the node's cache (verified by hash
- * on download and on every read; a corrupt cache file is fetched again).
- */
-export async function fetchDataset(store: ObjectStore, ref: string, options: FetchDatasetOptions): Promise<FetchedDataset> {
-  const record = await findDataset(store, ref)
-  const path = join(options.cacheDir, 'datasets', `${record.id}.kds`)
-  const bytes = await fetchContent(store, dataObject(record.id), record.id, path)
-  const data = decodeDataset(bytes, { name: record.name, source: `dataset ${record.name} (${record.id.slice(0, 12)})` })
-  return { ...data, record }
 }
