@@ -9,7 +9,7 @@ import type { ObjectStore } from 'nats'
 import { BundleError, bundleTrialScript, fetchBundle, readManifest, uploadBundle, type TrialBundle } from '@kiln/bundle'
 import { sha256Hex } from '@kiln/data'
 import { NotFoundError, ValidationError } from '@kiln/protocol'
-import { parseSpec, trainLocal } from '@kiln/train'
+import { MODEL_FORMAT, parseSpec, trainLocal } from '@kiln/train'
 import { loud } from '../helpers/hooks.js'
 import { startLayout, type TestLayout } from '../helpers/layout.js'
 import { rejects } from '../helpers/rejects.js'
@@ -20,12 +20,12 @@ import { blobDataset } from './synthetic.js'
 const FILES: Record<string, string> = {
   'trial.ts': `import * as tf from '@tensorflow/tfjs'
 import { sampleSize } from '@kiln/data'
-import type { TrialContext } from '@kiln/train'
+import { MODEL_FORMAT, type TrialContext } from '@kiln/train'
 import { hiddenLayer, HELPER_MARK } from './lib/layers'
 
 export default async function train(ctx: TrialContext) {
   const { train, sampleShape, numClasses } = await ctx.data()
-  ;(globalThis as any).__bundleProbe = { tf, width: sampleSize({ sampleShape }), mark: HELPER_MARK }
+  ;(globalThis as any).__bundleProbe = { tf, width: sampleSize({ sampleShape }), mark: HELPER_MARK, format: MODEL_FORMAT }
   const model = tf.sequential({ layers: [
     tf.layers.flatten({ inputShape: sampleShape }),
     hiddenLayer(8),
@@ -84,8 +84,8 @@ bundles('a script and its helper file become one ESM file; tfjs and Kiln stay im
   const text = new TextDecoder().decode(bundle.bytes)
   assert.is(bundle.id, sha256Hex(bundle.bytes))
   assert.is(bundle.entry, 'trial.ts')
-  assert.equal(bundle.externals, ['@kiln/data', '@tensorflow/tfjs'])
-  assert.equal(readManifest(bundle.bytes, 'b'), { entry: 'trial.ts', externals: ['@kiln/data', '@tensorflow/tfjs'] })
+  assert.equal(bundle.externals, ['@kiln/data', '@kiln/train', '@tensorflow/tfjs'])
+  assert.equal(readManifest(bundle.bytes, 'b'), { entry: 'trial.ts', externals: bundle.externals })
   assert.match(text, /function hiddenLayer\(/)
   assert.not.match(text, /lib\/layers['"]/, 'the helper is inlined, not imported')
   assert.match(text, /from "@tensorflow\/tfjs"/)
@@ -106,7 +106,8 @@ bundles('uploading is content-addressed: the same bundle is stored once', async 
 
 bundles('a fetched bundle runs from a cache folder outside the repo, with the worker\'s own tfjs', async ({ store, bundle, tmp }) => {
   const cacheDir = join(tmp!, 'worker-cache')
-  const path = await fetchBundle(store!, bundle!.id, cacheDir)
+  // As a worker does: resolve from where @kiln/train is (it finds itself and its tfjs there).
+  const path = await fetchBundle(store!, bundle!.id, cacheDir, { resolveFrom: [import.meta.resolve('@kiln/train')] })
   assert.is(path, join(cacheDir, 'bundles', `${bundle!.id}.mjs`))
   assert.is(sha256Hex(readFileSync(path)), bundle!.id)
   const result = await trainLocal(spec(path), {
@@ -119,6 +120,7 @@ bundles('a fetched bundle runs from a cache folder outside the repo, with the wo
   const probe = (globalThis as any).__bundleProbe
   assert.is(probe.mark, 'helper-inlined-42')
   assert.is(probe.width, 6, '@kiln/data resolved and works')
+  assert.is(probe.format, MODEL_FORMAT, '@kiln/train resolved')
   assert.ok(probe.tf === tf, 'the bundle got the same tfjs module instance as the worker')
 })
 
@@ -130,7 +132,7 @@ bundles('a corrupt cached bundle is fetched again; a node without the packages s
   assert.is(sha256Hex(readFileSync(path)), bundle!.id)
 
   await rejects(() => fetchBundle(store!, bundle!.id, join(tmp!, 'bare'), { resolveFrom: [tmp!] }),
-    (e) => e instanceof BundleError && /imports @kiln\/data, @tensorflow\/tfjs, which this node does not have/.test((e as Error).message))
+    (e) => e instanceof BundleError && /imports @kiln\/data, @kiln\/train, @tensorflow\/tfjs, which this node does not have/.test((e as Error).message))
   await rejects(() => fetchBundle(store!, 'f'.repeat(64), cacheDir), NotFoundError)
   await rejects(() => fetchBundle(store!, '../etc/passwd', cacheDir), (e) => e instanceof ValidationError && /bundle: expected a bundle id/.test((e as Error).message))
 })
