@@ -30,8 +30,10 @@ export function engine(section: Record<string, unknown> | SearchSpec, seed = 1) 
   return { engine: e, clock, events, spec: s }
 }
 
+// A parsed spec's dimensions have a `kind`; the YAML form's have a distribution key.
 function isParsed(section: Record<string, unknown>): section is SearchSpec {
-  return typeof section.maxConcurrent === 'number' && typeof section.algorithm === 'object'
+  const first = Object.values(section.space as Record<string, unknown>)[0]
+  return typeof first === 'object' && first !== null && 'kind' in first
 }
 
 /** Starts a trial and returns its id; fails the test if next() does not start one. */

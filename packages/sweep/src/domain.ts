@@ -49,7 +49,10 @@ export function snap(domain: NumericDomain, x: number): number {
   const q = stepOf(domain)
   if (q !== undefined) {
     const last = Math.floor((high - low) / q + 1e-9)
-    v = tidy(low + Math.min(last, Math.max(0, Math.round((v - low) / q))) * q)
+    // low + k*q may land an ulp above high when high - low is a multiple of q.
+    const exact = Math.min(high, low + Math.min(last, Math.max(0, Math.round((v - low) / q))) * q)
+    const tidied = tidy(exact)
+    v = tidied >= low && tidied <= high ? tidied : exact
   }
   return domain.kind === 'int' ? Math.round(v) : v
 }

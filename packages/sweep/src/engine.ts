@@ -115,7 +115,7 @@ export class SweepEngine {
       const n = c.trials.length
       return { done: this.searcher.remaining(n) === 0 ? `the search space is exhausted (${n} trials)` : `all ${n} trials finished (maxTrials ${this.maxTrials})` }
     }
-    if (full) return { wait: `${running} trials running (maxConcurrent ${this.spec.maxConcurrent})` }
+    if (full && (this.canStart() || c.resumeQueue.length > 0)) return { wait: `${running} trials running (maxConcurrent ${this.spec.maxConcurrent})` }
     return { wait: `no new trials to start; ${live} still running or paused` }
   }
 

@@ -16,7 +16,8 @@ interface Series {
   t: number[]
   /** Running sums of the scores. */
   sum: number[]
-  best: number
+  /** null before the first report (JSON has no -Infinity). */
+  best: number | null
 }
 
 /** The median of a non-empty list. */
@@ -42,17 +43,17 @@ function runningMean(series: Series, t: number): number {
 /** The median stopping scheduler. */
 export class MedianScheduler extends PerTrialScheduler<MedianOptions, Series> {
   protected fresh(): Series {
-    return { t: [], sum: [], best: -Infinity }
+    return { t: [], sum: [], best: null }
   }
 
   onResult(trial: TrialRecord, t: number, score: number, ctx: SchedulerContext): Outcome {
     const own = this.records[trial.id]!
     const n = own.t.length
     // A step that goes back (a restarted trial) starts its series again.
-    if (n > 0 && t < own.t[n - 1]!) Object.assign(own, { t: [], sum: [], best: -Infinity })
+    if (n > 0 && t < own.t[n - 1]!) Object.assign(own, this.fresh())
     own.t.push(t)
     own.sum.push((own.sum[own.t.length - 2] ?? 0) + score)
-    own.best = Math.max(own.best, score)
+    own.best = own.best === null ? score : Math.max(own.best, score)
     if (t < this.options.gracePeriod) return { decision: CONTINUE }
     const others: number[] = []
     for (const [id, s] of Object.entries(this.records)) {
