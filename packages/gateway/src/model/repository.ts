@@ -188,9 +188,10 @@ export class Repository {
       } catch (err) {
         throw new ModelLoadError(entry.model, entry.version, (err as Error).message, { cause: err })
       }
-      const fileBytes = [...files.values()].reduce((n, b) => n + b.byteLength, 0)
-      // Weights are about the shard bytes; each thread holds one copy besides the shared files.
-      this.makeRoom(entry, fileBytes * (1 + pool.threads))
+      const bytesOf = (names: string[]) => names.reduce((n, f) => n + files.get(f)!.byteLength, 0)
+      const shardBytes = bytesOf([...files.keys()].filter((f) => f.endsWith('.bin')))
+      // Weights are the shard bytes; each thread holds one copy besides the shared files.
+      this.makeRoom(entry, bytesOf([...files.keys()]) + shardBytes * pool.threads)
       let metadata: KilnModelMetadata | undefined
       try {
         metadata = parseMetadata(files.get('kiln-model.json'))
