@@ -42,3 +42,8 @@ export type {
   Variant, EndpointRevision, EndpointRecord, DeployRequest, TrafficRequest, PromoteRequest, RollbackRequest,
   ListEndpointsRequest, EndpointEvent, DriftAlert,
 } from './endpoint-messages.js'
+export {
+  NodeCommandSchema, TrialStatusState, TrialStatusUpdateSchema, TrialReportSchema, TrialDecisionSchema,
+  ListRequestSchema, ShowRequestSchema,
+} from './control-messages.js'
+export type { NodeCommand, TrialStatusUpdate, TrialReportMessage, TrialDecision, ListRequest, ShowRequest } from './control-messages.js'

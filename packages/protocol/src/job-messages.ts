@@ -55,6 +55,14 @@ export const TrialRecordSchema = message('trial', {
   jobId: id('a job id'),
   node: z.object({ nodeId: id('a node id'), slotId: id('a slot id') }, expecting('a placement ({nodeId, slotId})')).optional(),
   checkpoint: checkpointRef.optional(),
+  /** A retry waits until then (backoff after a lost node or failure). */
+  notBefore: timestamp.optional(),
+  /** Why a pending trial is not running yet ("waiting for 1 cpu slot, 0 free"). */
+  reason: text(512, 'a reason').optional(),
+  /** The model version this trial published. */
+  model: z.object({ name: id('a model name'), version: z.number().int().min(1) }, expecting('a model version ({name, version})')).optional(),
+  /** Hyperparameters of a sweep trial (dotted spec paths → values). */
+  params: z.record(z.unknown(), expecting('an object of hyperparameters')).optional(),
 })
 export type TrialRecord = z.infer<typeof TrialRecordSchema>
 
@@ -68,6 +76,8 @@ export const TrialAssignmentSchema = message('assignment', {
   resumeFrom: checkpointRef.optional(),
   bundleId: id('a bundle id').optional(),
   datasetId: id('a dataset id').optional(),
+  /** A sweep trial's hyperparameters (dotted spec paths → values), applied over the spec. */
+  params: z.record(z.unknown(), expecting('an object of hyperparameters')).optional(),
 })
 export type TrialAssignment = z.infer<typeof TrialAssignmentSchema>
 

@@ -69,6 +69,10 @@ export const Subjects = {
   trial: {
     /** Per-epoch metrics a trial reports; the sweep scheduler answers stop/continue. */
     report: (trialId: string) => `kiln.trial.${subjectToken(trialId, 'trialId')}.report`,
+    /** Node → coordinator: started, checkpointed, finished, failed, handed back. */
+    status: (trialId: string) => `kiln.trial.${subjectToken(trialId, 'trialId')}.status`,
+    allReports: 'kiln.trial.*.report',
+    allStatus: 'kiln.trial.*.status',
     /** Ring all-reduce traffic between the ranks of one data-parallel trial. */
     ring: (trialId: string, rank: number) =>
       `kiln.trial.${subjectToken(trialId, 'trialId')}.ring.${rankToken(rank)}`,

@@ -1,2 +1,6 @@
-// @kiln/worker
-export {}
+// @kiln/worker: the node agent (slots, heartbeats, trial threads, checkpoints, models).
+export { startWorker } from './agent.js'
+export type { WorkerAgent, WorkerOptions } from './agent.js'
+export { discoverSlots, parseSlotsFlag, parseGpusFlag } from './slots.js'
+export type { SlotOptions } from './slots.js'
+export type { TrialTask, TrialOutcome } from './thread-messages.js'

@@ -1,0 +1,95 @@
+// The coordinator's request/reply API (kiln.api.*) and the node-facing subjects (trial
+// status and reports). Every request is validated before anything is written, and a job is
+// persisted before submit answers.
+import { createHash, randomBytes } from 'node:crypto'
+import { z } from 'zod'
+import {
+  CancelRequestSchema, JobSubmitRequestSchema, ListRequestSchema, NotFoundError, RunState, ShowRequestSchema, Subjects,
+  TrialReportSchema, TrialStatusUpdateSchema, PROTOCOL_VERSION,
+  type JobRecord, type TrialRecord,
+} from '@kiln/protocol'
+import { validateSpec } from '@kiln/train/spec'
+import type { Leader } from './leader.js'
+import { serve } from '@kiln/cluster-state'
+
+const QUEUE = 'kiln-coordinator'
+const StatusRequestSchema = z.object({ v: z.literal(PROTOCOL_VERSION) }).passthrough().describe('status')
+
+function newId(prefix: string): string {
+  return `${prefix}-${randomBytes(6).toString('hex')}`
+}
+
+/** Subscribes the API of a leader; the subscriptions end with the leader. */
+export function serveApi(leader: Leader): void {
+  const { nc, log } = leader.o
+  const onError = (err: unknown) => log('error', 'request handler failed', { error: String((err as Error)?.stack ?? err).slice(0, 2000) })
+  const opts = { queue: QUEUE, onError }
+  const locked = <T>(fn: () => Promise<T>) => leader.mutex.run(fn)
+
+  leader.own(serve(nc, Subjects.api.submit, JobSubmitRequestSchema, (req) => locked(() => submit(leader, req)), opts))
+  leader.own(serve(nc, Subjects.api.cancel, CancelRequestSchema, (req) => locked(() => leader.cancel(req.id, req.reason)), opts))
+  leader.own(serve(nc, Subjects.api.list, ListRequestSchema, async (req) => list(leader, req), opts))
+  leader.own(serve(nc, Subjects.api.show, ShowRequestSchema, async (req) => show(leader, req.id), opts))
+  leader.own(serve(nc, Subjects.api.status, StatusRequestSchema, async () => ({
+    leader: leader.o.coordinatorId,
+    leaderSince: leader.since,
+    nodes: { live: leader.nodes.live().length, known: leader.nodes.all().length },
+    jobs: leader.jobs.values().length,
+    trials: countBy(leader.trials.values().map((t) => t.state)),
+  }), opts))
+  leader.own(serve(nc, Subjects.trial.allStatus, TrialStatusUpdateSchema, (u) => locked(() => leader.applyStatus(u)), opts))
+  leader.own(serve(nc, Subjects.trial.allReports, TrialReportSchema, (r) => locked(() => leader.applyReport(r)), opts))
+}
+
+async function submit(leader: Leader, req: z.output<typeof JobSubmitRequestSchema>): Promise<{ job: JobRecord; trials: TrialRecord[]; created: boolean }> {
+  // Validation first: a bad spec is refused with every problem and nothing is written.
+  const spec = validateSpec(req.spec, 'spec')
+  const jobId = req.idempotencyKey ? `job-${createHash('sha256').update(req.idempotencyKey).digest('hex').slice(0, 16)}` : newId('job')
+  const existing = leader.jobs.get(jobId) ?? (req.idempotencyKey ? await leader.jobs.refresh(jobId) : undefined)
+  if (existing) return { job: existing, trials: leader.trialsOf(jobId), created: false }
+  const now = Date.now()
+  const job: JobRecord = {
+    v: 1, id: jobId, name: spec.name, state: RunState.pending, attempts: 0, spec,
+    timestamps: { createdAt: now, updatedAt: now },
+    ...(req.bundleId ? { bundleId: req.bundleId } : {}),
+    ...(req.datasetId ? { datasetId: req.datasetId } : {}),
+    ...(req.idempotencyKey ? { idempotencyKey: req.idempotencyKey } : {}),
+    trialIds: [`${jobId}-t0`],
+  }
+  if (!(await leader.jobs.create(jobId, job))) return { job: (await leader.jobs.refresh(jobId))!, trials: leader.trialsOf(jobId), created: false }
+  leader.specOf(leader.jobs.get(jobId)!)
+  const trial = await leader.createTrial(leader.jobs.get(jobId)!, job.trialIds[0]!)
+  leader.kick()
+  leader.o.log('info', 'job submitted', { jobId, name: spec.name })
+  return { job: leader.jobs.get(jobId)!, trials: [trial], created: true }
+}
+
+function list(leader: Leader, req: z.output<typeof ListRequestSchema>): unknown[] {
+  const limit = req.limit ?? 1000
+  const newest = <T extends { timestamps: { createdAt: number } }>(xs: T[]) => xs.sort((a, b) => b.timestamps.createdAt - a.timestamps.createdAt).slice(0, limit)
+  if (req.what === 'jobs') return newest(leader.jobs.values())
+  if (req.what === 'trials') return newest(leader.trials.values().filter((t) => !req.jobId || t.jobId === req.jobId))
+  const now = Date.now()
+  return leader.nodes.all().map((n) => ({
+    ...n.registration,
+    live: leader.nodes.isLive(n.registration.nodeId, now),
+    lastBeatAgoMs: now - n.lastBeat,
+    load: n.heartbeat?.load ?? 0,
+    busySlots: n.heartbeat?.busySlots ?? [],
+    trials: n.heartbeat?.trials ?? [],
+  })).slice(0, limit)
+}
+
+function show(leader: Leader, id: string): { job?: JobRecord; trial?: TrialRecord; trials?: TrialRecord[] } {
+  const job = leader.jobs.get(id)
+  if (job) return { job, trials: leader.trialsOf(id) }
+  const trial = leader.trials.get(id)
+  if (trial) return { trial }
+  throw new NotFoundError('job or trial', id)
+}
+
+function countBy(xs: string[]): Record<string, number> {
+  const out: Record<string, number> = {}
+  for (const x of xs) out[x] = (out[x] ?? 0) + 1
+  return out
+}

@@ -1,0 +1,370 @@
+// What the coordinator does while it holds the leader lease: keeps the job and trial
+// records, places pending trials on free slots, tracks node liveness, applies what nodes
+// report, and reschedules trials of lost nodes. Records live in KV; this class holds the
+// cached copy and is the only writer (see records.ts for why writes are compare-and-set).
+import type { NatsConnection, Subscription } from 'nats'
+import {
+  JobRecordSchema, KilnError, ErrorCode, NodeCommandSchema, NotFoundError, RunState, Subjects, TrialRecordSchema,
+  EventKind, encode, decode, apiReplySchema, isTerminal, unwrapReply,
+  type Heartbeat, type JobRecord, type NodeCommand, type TrialRecord, type TrialStatusUpdate, type TrialReportMessage, type TrialDecision,
+} from '@kiln/protocol'
+import { KvBucket, type Layout } from '@kiln/cluster-state'
+import { validateSpec, type Logger, type Spec } from '@kiln/train/spec'
+import { z } from 'zod'
+import { publishEvent } from './events.js'
+import { derivedJobState, jobMetrics } from './job-state.js'
+import { Mutex } from './mutex.js'
+import { NodeRegistry } from './node-registry.js'
+import { placeTrials, slotKey, type Demand } from './placement.js'
+import { Records, StaleWriteError } from './records.js'
+import { nextAttemptAt, type RetryPolicy } from './retry.js'
+
+export interface LeaderOptions {
+  nc: NatsConnection
+  layout: Layout
+  coordinatorId: string
+  log: Logger
+  retry: RetryPolicy
+  /** A node silent this long is lost. */
+  lostAfterMs: number
+  /** How often placement and loss checks run (they also run on every change). */
+  tickMs: number
+  /** How long a node has to accept an assignment. */
+  commandTimeoutMs: number
+  /** Called when this leader finds it was deposed (a compare-and-set failed). */
+  onDeposed: (err: Error) => void
+}
+
+// Heartbeats in a row that may omit a running trial before it counts as lost on its node.
+const MISSING_BEATS = 3
+const commandReply = apiReplySchema(z.unknown(), 'command reply')
+
+export class Leader {
+  readonly jobs: Records<typeof JobRecordSchema>
+  readonly trials: Records<typeof TrialRecordSchema>
+  readonly nodes: NodeRegistry
+  readonly mutex = new Mutex()
+  private readonly specs = new Map<string, Spec>()
+  private readonly missing = new Map<string, number>()
+  private readonly subs: Subscription[] = []
+  private timer: NodeJS.Timeout | undefined
+  private tickQueued = false
+  private stopped = false
+  readonly since = Date.now()
+
+  constructor(readonly o: LeaderOptions) {
+    this.jobs = new Records(o.layout.kv.jobs, JobRecordSchema, KvBucket.jobs)
+    this.trials = new Records(o.layout.kv.trials, TrialRecordSchema, KvBucket.trials)
+    this.nodes = new NodeRegistry(o.nc, o.layout.kv.nodes, o.lostAfterMs, (beat) => this.onHeartbeat(beat), (what, err) => this.bad(what, err))
+  }
+
+  /** Loads every record, repairs half-written submissions, and starts placing. */
+  async start(): Promise<void> {
+    await this.jobs.load((key, err) => this.bad(`kiln_jobs/${key}`, err))
+    await this.trials.load((key, err) => this.bad(`kiln_trials/${key}`, err))
+    for (const job of this.jobs.values()) this.specOf(job)
+    await this.repairJobs()
+    await this.nodes.start()
+    this.timer = setInterval(() => this.schedule(), this.o.tickMs)
+    this.schedule()
+  }
+
+  /** Stops subscriptions and timers (the lease is the caller's). */
+  stop(): void {
+    this.stopped = true
+    if (this.timer) clearInterval(this.timer)
+    for (const s of this.subs) s.unsubscribe()
+    this.nodes.stop()
+  }
+
+  /** Adds a subscription that stop() removes. */
+  own(sub: Subscription): void {
+    this.subs.push(sub)
+  }
+
+  /** The parsed spec of a job (validated when it was submitted). */
+  specOf(job: JobRecord): Spec {
+    let spec = this.specs.get(job.id)
+    if (!spec) {
+      spec = validateSpec(job.spec, `job ${job.id}`)
+      this.specs.set(job.id, spec)
+    }
+    return spec
+  }
+
+  trialsOf(jobId: string): TrialRecord[] {
+    const job = this.jobs.get(jobId)
+    return (job?.trialIds ?? []).map((id) => this.trials.get(id)).filter((t): t is TrialRecord => t !== undefined)
+  }
+
+  // A coordinator that died between writing a job and its trials left the job without them.
+  private async repairJobs(): Promise<void> {
+    for (const job of this.jobs.values()) {
+      if (isTerminal(job.state)) continue
+      for (const trialId of job.trialIds) {
+        if (this.trials.get(trialId) || (await this.trials.refresh(trialId))) continue
+        await this.createTrial(job, trialId)
+      }
+    }
+  }
+
+  /** Creates a pending trial of `job`. */
+  async createTrial(job: JobRecord, trialId: string, params?: Record<string, unknown>): Promise<TrialRecord> {
+    const now = Date.now()
+    const trial: TrialRecord = {
+      v: 1, id: trialId, jobId: job.id, state: RunState.pending, attempts: 0,
+      timestamps: { createdAt: now, updatedAt: now }, ...(params ? { params } : {}),
+    }
+    await this.trials.create(trialId, trial)
+    this.event(EventKind.trial, trial)
+    return this.trials.get(trialId)!
+  }
+
+  /** Writes a trial (compare-and-set) and publishes its event. */
+  async putTrial(trial: TrialRecord, changes: Partial<TrialRecord>): Promise<TrialRecord> {
+    const now = Date.now()
+    const next: TrialRecord = { ...trial, ...changes, timestamps: { ...trial.timestamps, ...changes.timestamps, updatedAt: now } }
+    if (changes.state === RunState.running && !trial.timestamps.startedAt) next.timestamps.startedAt = now
+    if (changes.state && isTerminal(changes.state)) next.timestamps.endedAt = now
+    for (const key of Object.keys(next) as (keyof TrialRecord)[]) if (next[key] === undefined) delete next[key]
+    const written = await this.guard(this.trials.update(trial.id, next))
+    if (changes.state && changes.state !== trial.state) this.event(EventKind.trial, written)
+    await this.refreshJob(written.jobId)
+    this.kick()
+    return written
+  }
+
+  /** Writes a job (compare-and-set) and publishes its event. */
+  async putJob(job: JobRecord, changes: Partial<JobRecord>): Promise<JobRecord> {
+    const now = Date.now()
+    const next: JobRecord = { ...job, ...changes, timestamps: { ...job.timestamps, updatedAt: now } }
+    if (changes.state === RunState.running && !job.timestamps.startedAt) next.timestamps.startedAt = now
+    if (changes.state && isTerminal(changes.state)) next.timestamps.endedAt = now
+    const written = await this.guard(this.jobs.update(job.id, next))
+    if (changes.state && changes.state !== job.state) this.event(EventKind.job, written)
+    return written
+  }
+
+  private async refreshJob(jobId: string): Promise<void> {
+    const job = this.jobs.get(jobId)
+    if (!job) return
+    const trials = this.trialsOf(jobId)
+    const state = derivedJobState(job, trials)
+    const attempts = trials.reduce((n, t) => n + t.attempts, 0)
+    if (state === undefined && attempts === job.attempts) return
+    const metrics = state && isTerminal(state) ? jobMetrics(trials, this.specOf(job).metric.mode) : undefined
+    const failed = trials.find((t) => t.state === RunState.failed && t.error)
+    await this.putJob(job, {
+      ...(state ? { state } : {}),
+      attempts,
+      ...(metrics ? { metrics } : {}),
+      ...(state === RunState.failed && failed?.error ? { error: failed.error } : {}),
+    })
+  }
+
+  private async guard<T>(write: Promise<T>): Promise<T> {
+    try {
+      return await write
+    } catch (err) {
+      if (err instanceof StaleWriteError) this.o.onDeposed(err)
+      throw err
+    }
+  }
+
+  private event(kind: typeof EventKind.job | typeof EventKind.trial, record: JobRecord | TrialRecord): void {
+    const e = { kind, id: record.id, state: record.state, at: Date.now(), attempts: record.attempts, ...('jobId' in record ? { jobId: record.jobId, node: record.node } : {}) }
+    void publishEvent(this.o.layout.js, e, `${kind}-${record.id}-${record.state}-${record.attempts}`, (err) => this.bad('event publish', err))
+  }
+
+  bad(what: string, err: unknown): void {
+    this.o.log('warn', `ignored bad input from ${what}`, { error: String((err as Error)?.message ?? err).slice(0, 500) })
+  }
+
+  /** Asks for a placement pass soon (coalesced). */
+  kick(): void {
+    if (this.tickQueued || this.stopped) return
+    this.tickQueued = true
+    setImmediate(() => {
+      this.tickQueued = false
+      this.schedule()
+    })
+  }
+
+  private schedule(): void {
+    if (this.stopped) return
+    void this.mutex.run(() => this.pass()).catch((err) => {
+      if (!(err instanceof StaleWriteError)) this.o.log('error', 'placement pass failed', { error: String((err as Error)?.message ?? err) })
+    })
+  }
+
+  // One placement pass: lost nodes first (their slots free up), then pending trials.
+  private async pass(): Promise<void> {
+    if (this.stopped) return
+    const now = Date.now()
+    for (const t of this.trials.values()) {
+      if ((t.state === RunState.placed || t.state === RunState.running) && t.node && !this.nodes.isLive(t.node.nodeId, now)) {
+        await this.lose(t, `node ${t.node.nodeId} stopped heartbeating`)
+      }
+    }
+    const pending = this.trials.values().filter((t) => t.state === RunState.pending && (t.notBefore ?? 0) <= now)
+    if (pending.length === 0) return
+    const demands: Demand[] = []
+    for (const t of pending) {
+      const job = this.jobs.get(t.jobId)
+      if (!job) continue
+      const spec = this.specOf(job)
+      demands.push({ trialId: t.id, kind: spec.resources.gpu ? 'gpu' : 'cpu', ranks: 1, createdAt: t.timestamps.createdAt })
+    }
+    const used = new Set<string>()
+    for (const t of this.trials.values()) {
+      if ((t.state === RunState.placed || t.state === RunState.running) && t.node) used.add(slotKey(t.node.nodeId, t.node.slotId))
+    }
+    const live = this.nodes.live(now)
+    for (const n of live) for (const s of n.heartbeat?.busySlots ?? []) used.add(slotKey(n.registration.nodeId, s))
+    const result = placeTrials(demands, live.map((n) => n.registration), used)
+    for (const [trialId, reason] of result.waiting) {
+      const t = this.trials.get(trialId)
+      if (t && t.reason !== reason) await this.putTrial(t, { reason })
+    }
+    for (const p of result.placed) {
+      const t = this.trials.get(p.trialId)
+      if (t) await this.place(t, p.slots[0]!.nodeId, p.slots[0]!.slotId)
+    }
+  }
+
+  private async place(trial: TrialRecord, nodeId: string, slotId: string): Promise<void> {
+    const job = this.jobs.get(trial.jobId)!
+    const attempt = trial.attempts + 1
+    const placed = await this.putTrial(trial, { state: RunState.placed, node: { nodeId, slotId }, attempts: attempt, reason: undefined, notBefore: undefined })
+    const command: NodeCommand = {
+      v: 1, kind: 'assign',
+      assignment: {
+        v: 1, trialId: trial.id, jobId: job.id, slotId, spec: job.spec, attempt,
+        ...(placed.checkpoint ? { resumeFrom: placed.checkpoint } : {}),
+        ...(job.bundleId ? { bundleId: job.bundleId } : {}),
+        ...(job.datasetId ? { datasetId: job.datasetId } : {}),
+        ...(placed.params ? { params: placed.params } : {}),
+      },
+    }
+    // Sent outside the mutex: a slow node must not hold up everything else.
+    void this.command(nodeId, command).catch((err) =>
+      this.mutex.run(async () => {
+        const now = this.trials.get(trial.id)
+        if (now?.state !== RunState.placed || now.attempts !== attempt) return
+        this.o.log('warn', 'node did not accept a trial', { trialId: trial.id, nodeId, error: String((err as Error).message) })
+        await this.putTrial(now, { state: RunState.pending, node: undefined, reason: `node ${nodeId} did not accept it: ${String((err as Error).message).slice(0, 200)}` })
+      }),
+    )
+  }
+
+  /** Sends a command to a node and waits for its acknowledgement. */
+  async command(nodeId: string, command: NodeCommand): Promise<unknown> {
+    const msg = await this.o.nc.request(Subjects.node.command(nodeId), encode(NodeCommandSchema, command), { timeout: this.o.commandTimeoutMs })
+    return unwrapReply(decode(commandReply, msg.data) as never)
+  }
+
+  /** A trial whose node is gone: retried from its checkpoint after a backoff, or failed. */
+  async lose(trial: TrialRecord, why: string): Promise<void> {
+    const lost = await this.putTrial(trial, { state: RunState.lost, reason: why })
+    const at = nextAttemptAt(this.o.retry, lost.attempts, Date.now())
+    this.o.log('warn', 'trial lost', { trialId: trial.id, why, retry: at !== undefined })
+    if (at === undefined) {
+      await this.putTrial(lost, {
+        state: RunState.failed,
+        error: new KilnError(ErrorCode.unavailable, `${why}; gave up after ${lost.attempts} attempts`),
+      })
+    } else {
+      await this.putTrial(lost, { state: RunState.pending, node: undefined, notBefore: at })
+      setTimeout(() => this.kick(), Math.max(0, at - Date.now()) + 5)
+    }
+  }
+
+  // Reconciles what a node says it runs with the records: a trial it runs that is not
+  // (or no longer) its own is cancelled there; a trial of ours it keeps omitting is lost.
+  private onHeartbeat(beat: Heartbeat): void {
+    const listed = new Map(beat.trials.map((t) => [t.trialId, t]))
+    for (const [trialId, info] of listed) {
+      const t = this.trials.get(trialId)
+      const ours = t && t.node?.nodeId === beat.nodeId && (t.state === RunState.running || t.state === RunState.placed) &&
+        (info.attempt === undefined || info.attempt === t.attempts)
+      if (!ours) {
+        void this.command(beat.nodeId, { v: 1, kind: 'cancel', trialId, ...(info.attempt ? { attempt: info.attempt } : {}), reason: 'not assigned to this node any more' })
+          .catch((err) => this.bad(`cancel on ${beat.nodeId}`, err))
+      }
+    }
+    for (const t of this.trials.values()) {
+      if (t.node?.nodeId !== beat.nodeId || t.state !== RunState.running) continue
+      if (listed.has(t.id)) {
+        this.missing.delete(t.id)
+        continue
+      }
+      const n = (this.missing.get(t.id) ?? 0) + 1
+      this.missing.set(t.id, n)
+      if (n >= MISSING_BEATS) {
+        this.missing.delete(t.id)
+        void this.mutex.run(async () => {
+          const now = this.trials.get(t.id)
+          if (now?.state === RunState.running && now.node?.nodeId === beat.nodeId) await this.lose(now, `node ${beat.nodeId} no longer runs it`)
+        }).catch(() => undefined)
+      }
+    }
+  }
+
+  /** Applies a node's word about a trial it runs; stale attempts are refused (the node stops). */
+  async applyStatus(u: TrialStatusUpdate): Promise<{ state: RunState }> {
+    const t = this.trials.get(u.trialId)
+    if (!t) throw new NotFoundError('trial', u.trialId)
+    const current = t.node?.nodeId === u.nodeId && t.attempts === u.attempt
+    if (!current) {
+      throw new KilnError(ErrorCode.conflict, `trial ${u.trialId} attempt ${u.attempt} on ${u.nodeId} is not the current placement; stop it`, { data: { trialId: u.trialId, state: t.state } })
+    }
+    const checkpoint = u.checkpoint ? { checkpoint: u.checkpoint } : {}
+    if (isTerminal(t.state)) {
+      if (t.state === RunState.cancelled && u.state !== 'succeeded') return { state: t.state }
+      if ((u.state === 'succeeded' && t.state === RunState.succeeded) || (u.state === 'failed' && t.state === RunState.failed)) return { state: t.state }
+      throw new KilnError(ErrorCode.conflict, `trial ${u.trialId} is ${t.state}; stop it`, { data: { trialId: u.trialId, state: t.state } })
+    }
+    switch (u.state) {
+      case 'running':
+        if (t.state === RunState.placed) return { state: (await this.putTrial(t, { state: RunState.running, ...checkpoint })).state }
+        return { state: t.state }
+      case 'checkpointed':
+        return { state: (await this.putTrial(t, checkpoint)).state }
+      case 'succeeded':
+        return { state: (await this.putTrial(t, { state: RunState.succeeded, ...checkpoint, ...(u.metrics ? { metrics: u.metrics } : {}), ...(u.model ? { model: u.model } : {}) })).state }
+      case 'failed':
+        return { state: (await this.putTrial(t, { state: RunState.failed, ...(u.error ? { error: u.error } : {}) })).state }
+      case 'handed_back':
+        return { state: (await this.putTrial(t, { state: RunState.pending, node: undefined, ...checkpoint, reason: `handed back by ${u.nodeId} (draining)` })).state }
+      case 'cancelled':
+        return { state: (await this.putTrial(t, { state: RunState.cancelled })).state }
+    }
+  }
+
+  /** A trial's epoch report: recorded as its latest metrics, answered continue or stop. */
+  async applyReport(r: TrialReportMessage): Promise<TrialDecision> {
+    const t = this.trials.get(r.trialId)
+    if (!t) throw new NotFoundError('trial', r.trialId)
+    if (t.node?.nodeId !== r.nodeId || t.attempts !== r.attempt || isTerminal(t.state)) return { decision: 'stop', reason: 'not the current placement' }
+    await this.putTrial(t, { metrics: r.metrics })
+    return { decision: 'continue' }
+  }
+
+  /** Cancels a job (and its trials) or one trial. */
+  async cancel(id: string, reason = 'cancelled by a user'): Promise<{ cancelled: string[] }> {
+    const job = this.jobs.get(id)
+    const targets = job ? this.trialsOf(id) : [this.trials.get(id)].filter((t): t is TrialRecord => t !== undefined)
+    if (!job && targets.length === 0) throw new NotFoundError('job or trial', id)
+    const cancelled: string[] = []
+    for (const t of targets) {
+      if (isTerminal(t.state)) continue
+      const node = t.node
+      await this.putTrial(t, { state: RunState.cancelled, reason })
+      cancelled.push(t.id)
+      if (node) void this.command(node.nodeId, { v: 1, kind: 'cancel', trialId: t.id, attempt: t.attempts, reason }).catch((err) => this.bad(`cancel on ${node.nodeId}`, err))
+    }
+    const j = this.jobs.get(job?.id ?? targets[0]!.jobId)
+    if (job && j && !isTerminal(j.state)) await this.putJob(j, { state: RunState.cancelled })
+    return { cancelled }
+  }
+}

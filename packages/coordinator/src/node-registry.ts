@@ -1,0 +1,91 @@
+// Which nodes exist and which are alive. Registrations come from kiln_nodes (a KV watch);
+// liveness from heartbeats on kiln.node.*.heartbeat. A node is lost once it has been
+// silent for missedBeats heartbeat intervals; a new leader counts every node as just seen,
+// so a takeover never declares the whole cluster lost.
+import type { KV, NatsConnection, Subscription } from 'nats'
+import { HeartbeatSchema, NodeRegistrationSchema, Subjects, decode, type Heartbeat, type NodeRegistration } from '@kiln/protocol'
+
+export interface NodeView {
+  registration: NodeRegistration
+  lastBeat: number
+  heartbeat?: Heartbeat
+}
+
+export class NodeRegistry {
+  private readonly nodes = new Map<string, NodeView>()
+  private sub: Subscription | undefined
+  private watch: { stop(): void } | undefined
+  private readonly startedAt = Date.now()
+
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly kv: KV,
+    private readonly lostAfterMs: number,
+    private readonly onBeat: (beat: Heartbeat) => void,
+    private readonly onBad: (what: string, err: unknown) => void,
+  ) {}
+
+  async start(): Promise<void> {
+    const iter = await this.kv.watch({ key: '>' })
+    this.watch = iter
+    void (async () => {
+      for await (const e of iter) {
+        if (e.operation !== 'PUT') continue
+        try {
+          const registration = decode(NodeRegistrationSchema, e.value)
+          const known = this.nodes.get(registration.nodeId)
+          this.nodes.set(registration.nodeId, { ...known, registration, lastBeat: known?.lastBeat ?? Date.now() })
+        } catch (err) {
+          this.onBad(`kiln_nodes/${e.key}`, err)
+        }
+      }
+    })()
+    this.sub = this.nc.subscribe(Subjects.node.allHeartbeats, {
+      callback: (err, msg) => {
+        if (err) return
+        let beat: Heartbeat
+        try {
+          beat = decode(HeartbeatSchema, msg.data)
+        } catch (e) {
+          this.onBad(msg.subject, e)
+          return
+        }
+        const view = this.nodes.get(beat.nodeId)
+        if (view) {
+          view.lastBeat = Date.now()
+          view.heartbeat = beat
+        }
+        this.onBeat(beat)
+      },
+    })
+  }
+
+  stop(): void {
+    this.sub?.unsubscribe()
+    this.watch?.stop()
+  }
+
+  /** Nodes heard from within the loss timeout. */
+  live(now = Date.now()): NodeView[] {
+    return [...this.nodes.values()].filter((n) => this.isLive(n.registration.nodeId, now))
+  }
+
+  all(): NodeView[] {
+    return [...this.nodes.values()]
+  }
+
+  get(nodeId: string): NodeView | undefined {
+    return this.nodes.get(nodeId)
+  }
+
+  /** Whether a node is alive; a node never heard of counts from this leader's start. */
+  isLive(nodeId: string, now = Date.now()): boolean {
+    const last = this.nodes.get(nodeId)?.lastBeat ?? this.startedAt
+    return now - last <= this.lostAfterMs
+  }
+
+  /** Forgets a node that said it is leaving (drained). */
+  remove(nodeId: string): void {
+    this.nodes.delete(nodeId)
+  }
+}

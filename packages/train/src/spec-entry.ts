@@ -1,0 +1,9 @@
+// `@kiln/train/spec`: the job spec alone, without TensorFlow.js or the native addon, for
+// processes that validate specs but never train (the coordinator, the CLI's submit).
+export { SpecError } from './errors.js'
+export type { SpecProblem } from './errors.js'
+export { parseSpec, validateSpec, applyOverrides, parseOverride } from './spec.js'
+export type { ParseSpecOptions, SpecOverrides } from './spec.js'
+export type { Spec, OptimizerSpec, TrainingSpec, MetricSpec, ResourcesSpec } from './spec-schema.js'
+export { makeLogger, jsonLineSink, LogLevel } from './log.js'
+export type { Logger, LogRecord, LogSink } from './log.js'

@@ -1,0 +1,187 @@
+// `kiln worker`: the node agent. It registers this node's slots in kiln_nodes (refreshed by
+// every heartbeat, so a dead node's entry expires), heartbeats with what it runs, accepts
+// assignments on kiln.node.<id>.command and runs each trial in a pool thread. It stops its
+// trials itself when it has been cut off from NATS for longer than the coordinator waits
+// before declaring it lost, so a trial rescheduled elsewhere never runs twice at once.
+import { randomBytes } from 'node:crypto'
+import { hostname, loadavg } from 'node:os'
+import { fileURLToPath } from 'node:url'
+import type { NatsConnection, Subscription } from 'nats'
+import { Piscina } from 'piscina'
+import {
+  HeartbeatSchema, KilnError, ErrorCode, NodeCommandSchema, NodeRegistrationSchema, Subjects, encode,
+  type NodeCommand, type NodeRegistration, type Slot, type TrialAssignment,
+} from '@kiln/protocol'
+import { ensureLayout, serve, type EnsureLayoutOptions, type Layout } from '@kiln/cluster-state'
+import { jsonLineSink, makeLogger, type LogSink } from '@kiln/train/spec'
+import type { TrialTask } from './thread-messages.js'
+import { TrialHost } from './trial-host.js'
+
+export interface WorkerOptions {
+  nc: NatsConnection
+  slots: Slot[]
+  name?: string
+  nodeId?: string
+  layout?: EnsureLayoutOptions
+  log?: LogSink
+  checkpointEveryEpochs?: number
+  checkpointEveryMs?: number
+  /** Extra inputs of a trial (dataset file, script bundle); checkpoints are fetched here. */
+  prepare?: (a: TrialAssignment, layout: Layout) => Promise<Partial<TrialTask>>
+  version?: string
+}
+
+export interface WorkerAgent {
+  readonly nodeId: string
+  readonly registration: NodeRegistration
+  /** Trials running now. */
+  running(): Array<{ trialId: string; attempt: number; epoch: number }>
+  /** Checkpoints and hands back every trial, deregisters, and stops. */
+  drain(timeoutMs?: number): Promise<void>
+  /** Stops at once (trials are cancelled, not handed back). */
+  stop(): Promise<void>
+}
+
+const threadEntry = (() => {
+  const here = fileURLToPath(import.meta.url)
+  return new URL(`./trial-thread${here.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url).href
+})()
+
+/** Starts a node agent on `nc`. */
+export async function startWorker(o: WorkerOptions): Promise<WorkerAgent> {
+  const layout = await ensureLayout(o.nc, o.layout)
+  const nodeId = o.nodeId ?? `node-${randomBytes(4).toString('hex')}`
+  const log = makeLogger(o.log ?? jsonLineSink(), 'worker', { node: nodeId })
+  const registration: NodeRegistration = {
+    v: 1, nodeId, name: o.name ?? hostname().slice(0, 128), host: hostname().slice(0, 255) || 'localhost',
+    slots: o.slots, version: o.version ?? '0.1.0', startedAt: Date.now(),
+  }
+  encode(NodeRegistrationSchema, registration) // validates slots before anything is announced
+  const pool = new Piscina({ filename: threadEntry, minThreads: 0, maxThreads: o.slots.length, idleTimeout: 60_000, concurrentTasksPerWorker: 1 })
+  const hosts = new Map<string, TrialHost & { slotId: string }>()
+  let draining = false
+  let stopped = false
+
+  const prepare = async (a: TrialAssignment): Promise<Partial<TrialTask>> => {
+    const extra = o.prepare ? await o.prepare(a, layout) : {}
+    if (!a.resumeFrom) return extra
+    const bytes = await layout.objects.checkpoints.getBlob(a.resumeFrom.name)
+    if (!bytes) throw new KilnError(ErrorCode.notFound, `checkpoint ${a.resumeFrom.name} is missing from kiln_checkpoints`)
+    log('info', 'resuming from checkpoint', { trialId: a.trialId, checkpoint: a.resumeFrom.name, epoch: a.resumeFrom.epoch })
+    return { ...extra, resumeFrom: bytes }
+  }
+
+  const assign = (a: TrialAssignment) => {
+    if (draining || stopped) throw new KilnError(ErrorCode.unavailable, `node ${nodeId} is draining`)
+    const slot = o.slots.find((s) => s.id === a.slotId)
+    if (!slot) throw new KilnError(ErrorCode.invalidArgument, `node ${nodeId} has no slot ${a.slotId}`)
+    const busy = [...hosts.values()].find((h) => h.slotId === a.slotId)
+    if (busy && busy.trialId !== a.trialId) throw new KilnError(ErrorCode.conflict, `slot ${a.slotId} is busy with ${busy.trialId}`)
+    const existing = hosts.get(a.trialId)
+    if (existing) {
+      if (existing.attempt === a.attempt) return { accepted: true }
+      throw new KilnError(ErrorCode.conflict, `trial ${a.trialId} still runs here as attempt ${existing.attempt}`)
+    }
+    const host = Object.assign(new TrialHost({
+      nc: o.nc, layout, pool, nodeId, log, assignment: a, threads: slot.threads ?? 1, prepare,
+      ...(o.checkpointEveryEpochs !== undefined ? { checkpointEveryEpochs: o.checkpointEveryEpochs } : {}),
+      ...(o.checkpointEveryMs !== undefined ? { checkpointEveryMs: o.checkpointEveryMs } : {}),
+      onEnd: () => {
+        hosts.delete(a.trialId)
+        beat()
+      },
+    }), { slotId: a.slotId })
+    hosts.set(a.trialId, host)
+    log('info', 'trial assigned', { trialId: a.trialId, attempt: a.attempt, slot: a.slotId })
+    return { accepted: true }
+  }
+
+  const command = async (c: NodeCommand) => {
+    switch (c.kind) {
+      case 'assign':
+        return assign(c.assignment)
+      case 'cancel': {
+        const h = hosts.get(c.trialId)
+        if (h && (c.attempt === undefined || c.attempt === h.attempt)) h.stop('cancel', 10_000)
+        return { cancelled: Boolean(h) }
+      }
+      case 'drain':
+        void agent.drain()
+        return { draining: true }
+    }
+  }
+
+  const beat = () => {
+    if (stopped) return
+    const trials = [...hosts.values()].map((h) => ({ trialId: h.trialId, epoch: h.epoch, attempt: h.attempt }))
+    try {
+      o.nc.publish(Subjects.node.heartbeat(nodeId), encode(HeartbeatSchema, {
+        v: 1, nodeId, at: Date.now(), load: loadavg()[0] ?? 0, busySlots: [...hosts.values()].map((h) => h.slotId), trials,
+      }))
+    } catch (err) {
+      log('warn', 'heartbeat not sent', { error: String((err as Error).message) })
+    }
+    if (!draining) layout.kv.nodes.put(nodeId, encode(NodeRegistrationSchema, registration)).catch(() => undefined)
+  }
+
+  const subs: Subscription[] = [serve(o.nc, Subjects.node.command(nodeId), NodeCommandSchema, command, {
+    onError: (err) => log('error', 'command failed', { error: String((err as Error)?.message ?? err) }),
+  })]
+  await layout.kv.nodes.put(nodeId, encode(NodeRegistrationSchema, registration))
+  const timer = setInterval(beat, layout.settings.heartbeatMs)
+  beat()
+  const fence = watchConnection(o.nc, layout.settings.nodeTtlMs, () => {
+    log('warn', 'cut off from NATS longer than the node TTL; stopping trials (they are rescheduled elsewhere)', {})
+    for (const h of hosts.values()) h.stop('fenced', 5000)
+  })
+  log('info', 'ready', { event: 'ready', slots: o.slots.map((s) => s.id) })
+
+  const shutdown = async () => {
+    stopped = true
+    clearInterval(timer)
+    fence.stop()
+    for (const s of subs) s.unsubscribe()
+    await layout.kv.nodes.delete(nodeId).catch(() => undefined)
+    await pool.destroy().catch(() => undefined)
+  }
+
+  const agent: WorkerAgent = {
+    nodeId,
+    registration,
+    running: () => [...hosts.values()].map((h) => ({ trialId: h.trialId, attempt: h.attempt, epoch: h.epoch })),
+    drain: async (timeoutMs = 120_000) => {
+      if (draining) return
+      draining = true
+      log('info', 'draining', { trials: hosts.size })
+      const all = [...hosts.values()]
+      for (const h of all) h.stop('drain', timeoutMs)
+      await Promise.all(all.map((h) => h.done))
+      await shutdown()
+      log('info', 'drained', {})
+    },
+    stop: async () => {
+      const all = [...hosts.values()]
+      for (const h of all) h.stop('cancel', 2000)
+      await Promise.race([Promise.all(all.map((h) => h.done)), new Promise((ok) => setTimeout(ok, 3000))])
+      await shutdown()
+    },
+  }
+  return agent
+}
+
+// Calls onCutOff when the connection has been down for `ms` without reconnecting.
+function watchConnection(nc: NatsConnection, ms: number, onCutOff: () => void): { stop(): void } {
+  let timer: NodeJS.Timeout | undefined
+  let stopped = false
+  void (async () => {
+    for await (const s of nc.status()) {
+      if (stopped) break
+      if (s.type === 'disconnect' && !timer) timer = setTimeout(onCutOff, ms)
+      if (s.type === 'reconnect' && timer) {
+        clearTimeout(timer)
+        timer = undefined
+      }
+    }
+  })()
+  return { stop: () => { stopped = true; if (timer) clearTimeout(timer) } }
+}

@@ -1,0 +1,42 @@
+// Messages between a trial's thread and the node agent (over a MessagePort): the thread has
+// no NATS connection of its own; the agent publishes for it and relays the answers.
+import type { MessagePort } from 'node:worker_threads'
+import type { LogRecord } from '@kiln/train/spec'
+
+/** Thread → agent. `id` pairs a request with its answer. */
+export type FromThread =
+  | { type: 'report'; id: number; epoch: number; metrics: Record<string, number> }
+  | { type: 'checkpoint'; id: number; epoch: number; bytes: Uint8Array }
+  | { type: 'log'; record: LogRecord }
+  | { type: 'epoch'; epoch: number }
+
+/** Agent → thread. */
+export type ToThread =
+  | { type: 'decision'; id: number; decision: 'continue' | 'stop' }
+  | { type: 'checkpointed'; id: number; error?: string }
+  | { type: 'abort'; reason: 'cancel' | 'drain' }
+
+/** What the thread is given. */
+export interface TrialTask {
+  trialId: string
+  /** The spec with the trial's params applied (plain JSON). */
+  spec: unknown
+  threads: number
+  /** A checkpoint to resume from. */
+  resumeFrom?: Uint8Array
+  /** Path of a cached dataset file (from the cluster's dataset store), if any. */
+  datasetFile?: string
+  /** Path of a fetched script bundle, if the trial is a script. */
+  scriptFile?: string
+  checkpointEveryEpochs?: number
+  checkpointEveryMs?: number
+  port: MessagePort
+}
+
+/** What the thread returns. */
+export interface TrialOutcome {
+  files: Record<string, Uint8Array>
+  metrics: Record<string, number>
+  epochsRun: number
+  stoppedEarly: boolean
+}

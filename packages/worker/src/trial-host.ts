@@ -1,0 +1,183 @@
+// The agent's side of one running trial: starts it in a pool thread, publishes its metrics,
+// logs and checkpoints, relays the coordinator's decisions, and reports how it ended. Every
+// status update is retried until the coordinator answers (it may be failing over); an answer
+// that this placement is stale stops the trial at once.
+import { MessageChannel } from 'node:worker_threads'
+import type { NatsConnection } from 'nats'
+import type { Piscina } from 'piscina'
+import { z } from 'zod'
+import {
+  ErrorCode, KilnError, LogLineSchema, MetricReportSchema, Subjects, TrialDecisionSchema, TrialReportSchema,
+  TrialStatusUpdateSchema, apiReplySchema, decode, encode, toWire, unwrapReply,
+  type CheckpointRef, type TrialAssignment, type TrialStatusUpdate,
+} from '@kiln/protocol'
+import { publishModelVersion, type Layout } from '@kiln/cluster-state'
+import type { Logger } from '@kiln/train/spec'
+import type { FromThread, ToThread, TrialOutcome, TrialTask } from './thread-messages.js'
+
+const statusReply = apiReplySchema(z.object({ state: z.string() }).passthrough(), 'status reply')
+const decisionReply = apiReplySchema(TrialDecisionSchema, 'decision reply')
+
+export interface TrialHostOptions {
+  nc: NatsConnection
+  layout: Layout
+  pool: Piscina
+  nodeId: string
+  log: Logger
+  assignment: TrialAssignment
+  threads: number
+  checkpointEveryEpochs?: number
+  checkpointEveryMs?: number
+  /** Resolve extra task inputs (resume bytes, dataset, bundle) before the thread starts. */
+  prepare: (a: TrialAssignment) => Promise<Partial<TrialTask>>
+  /** Called once the trial ended, however it ended. */
+  onEnd: () => void
+}
+
+/** One trial running on this node. */
+export class TrialHost {
+  readonly trialId: string
+  readonly attempt: number
+  epoch = 0
+  private readonly port: MessageChannel['port1']
+  private readonly hardStop = new AbortController()
+  private stopReason: 'cancel' | 'drain' | 'fenced' | undefined
+  private lastCheckpoint: CheckpointRef | undefined
+  readonly done: Promise<void>
+
+  constructor(private readonly o: TrialHostOptions) {
+    this.trialId = o.assignment.trialId
+    this.attempt = o.assignment.attempt
+    this.lastCheckpoint = o.assignment.resumeFrom
+    const channel = new MessageChannel()
+    this.port = channel.port1
+    this.port.on('message', (m: FromThread) => void this.onThreadMessage(m))
+    this.done = this.run(channel.port2).finally(() => {
+      this.port.close()
+      o.onEnd()
+    })
+  }
+
+  /** Asks the trial to stop: a drain checkpoints and hands it back, a cancel just ends it. */
+  stop(reason: 'cancel' | 'drain' | 'fenced', graceMs = 30_000): void {
+    if (this.stopReason) return
+    this.stopReason = reason
+    this.port.postMessage({ type: 'abort', reason: reason === 'drain' ? 'drain' : 'cancel' } satisfies ToThread)
+    setTimeout(() => this.hardStop.abort(), graceMs).unref()
+  }
+
+  private async run(threadPort: MessageChannel['port2']): Promise<void> {
+    const { assignment: a, log } = this.o
+    let outcome: TrialOutcome
+    try {
+      // The coordinator must know it runs before it trains: if this placement is already
+      // stale (the trial went elsewhere), it never starts.
+      await this.status({ state: 'running' })
+      const extra = await this.o.prepare(a)
+      const task: TrialTask = {
+        trialId: a.trialId, spec: a.spec, threads: this.o.threads, port: threadPort as unknown as TrialTask['port'],
+        ...(this.o.checkpointEveryEpochs !== undefined ? { checkpointEveryEpochs: this.o.checkpointEveryEpochs } : {}),
+        ...(this.o.checkpointEveryMs !== undefined ? { checkpointEveryMs: this.o.checkpointEveryMs } : {}),
+        ...extra,
+      }
+      const transfer = [threadPort, ...(task.resumeFrom ? [task.resumeFrom.buffer] : [])] as never[]
+      outcome = await this.o.pool.run(task, { transferList: transfer, signal: this.hardStop.signal })
+    } catch (err) {
+      if (this.stopReason === 'fenced') return
+      if (this.stopReason === 'drain') {
+        log('info', 'trial handed back', { trialId: a.trialId, checkpoint: this.lastCheckpoint?.name })
+        await this.status({ state: 'handed_back', ...(this.lastCheckpoint ? { checkpoint: this.lastCheckpoint } : {}) }).catch(() => undefined)
+        return
+      }
+      if (this.stopReason === 'cancel') {
+        await this.status({ state: 'cancelled' }).catch(() => undefined)
+        return
+      }
+      log('error', 'trial failed', { trialId: a.trialId, error: String((err as Error)?.message ?? err).slice(0, 1000) })
+      await this.status({ state: 'failed', error: err as KilnError }).catch(() => undefined)
+      return
+    }
+    try {
+      const spec = a.spec as { name: string }
+      const version = await publishModelVersion(this.o.layout, {
+        model: spec.name,
+        files: new Map(Object.entries(outcome.files)),
+        metrics: outcome.metrics,
+        lineage: { jobId: a.jobId, trialId: a.trialId, ...(a.params ? { params: a.params } : {}), ...(a.datasetId ? { datasetHash: a.datasetId } : {}) },
+      })
+      await this.status({ state: 'succeeded', metrics: outcome.metrics, model: { name: version.model, version: version.version } })
+      log('info', 'trial succeeded', { trialId: a.trialId, model: `${version.model}@${version.version}`, ...outcome.metrics })
+    } catch (err) {
+      if (this.stopReason === 'fenced') return
+      await this.status({ state: 'failed', error: err as KilnError }).catch(() => undefined)
+    }
+  }
+
+  private async onThreadMessage(m: FromThread): Promise<void> {
+    const a = this.o.assignment
+    switch (m.type) {
+      case 'log': {
+        const { level, message, time: _t, component: _c, ...data } = m.record
+        const text = Object.keys(data).length ? `${message} ${JSON.stringify(data)}` : message
+        this.o.layout.js.publish(Subjects.logs.of(a.trialId), encode(LogLineSchema, { v: 1, trialId: a.trialId, level, msg: text.slice(0, 16_000), at: Date.now() }))
+          .catch(() => undefined)
+        return
+      }
+      case 'epoch':
+        this.epoch = m.epoch
+        return
+      case 'report': {
+        let decision: 'continue' | 'stop' = 'continue'
+        try {
+          await this.o.layout.js.publish(Subjects.metrics.of(a.trialId), encode(MetricReportSchema, { v: 1, trialId: a.trialId, epoch: m.epoch, metrics: m.metrics, at: Date.now() }))
+          const reply = await this.request(Subjects.trial.report(a.trialId), encode(TrialReportSchema, {
+            v: 1, trialId: a.trialId, nodeId: this.o.nodeId, attempt: this.attempt, epoch: m.epoch, metrics: m.metrics,
+          }))
+          decision = unwrapReply(decode(decisionReply, reply) as never as { v: 1; ok: true; data: { decision: 'continue' | 'stop' } }).decision
+        } catch (err) {
+          this.o.log('warn', 'report not answered; continuing', { trialId: a.trialId, error: String((err as Error).message) })
+        }
+        this.port.postMessage({ type: 'decision', id: m.id, decision } satisfies ToThread)
+        return
+      }
+      case 'checkpoint': {
+        const name = `${a.jobId}/${a.trialId}/epoch-${m.epoch}`
+        try {
+          await this.o.layout.objects.checkpoints.putBlob({ name }, m.bytes)
+          this.lastCheckpoint = { name, epoch: m.epoch, at: Date.now() }
+          if (this.stopReason !== 'drain') await this.status({ state: 'checkpointed', checkpoint: this.lastCheckpoint })
+          this.port.postMessage({ type: 'checkpointed', id: m.id } satisfies ToThread)
+        } catch (err) {
+          this.port.postMessage({ type: 'checkpointed', id: m.id, error: String((err as Error).message) } satisfies ToThread)
+        }
+      }
+    }
+  }
+
+  private async request(subject: string, data: Uint8Array): Promise<Uint8Array> {
+    return (await this.o.nc.request(subject, data, { timeout: 5000 })).data
+  }
+
+  // Retried until answered (the coordinator may be failing over); a refusal because this
+  // placement is stale stops the trial.
+  private async status(update: Omit<TrialStatusUpdate, 'v' | 'trialId' | 'nodeId' | 'attempt'>): Promise<void> {
+    const a = this.o.assignment
+    const body = encode(TrialStatusUpdateSchema, { v: 1, trialId: a.trialId, nodeId: this.o.nodeId, attempt: this.attempt, ...update })
+    const deadline = Date.now() + 5 * 60_000
+    for (let k = 0; ; k++) {
+      try {
+        unwrapReply(decode(statusReply, await this.request(Subjects.trial.status(a.trialId), body)) as never)
+        return
+      } catch (err) {
+        const code = (err as KilnError).code
+        if (code === ErrorCode.conflict || code === ErrorCode.notFound) {
+          this.o.log('warn', 'placement is stale; stopping the trial', { trialId: a.trialId, error: (err as Error).message })
+          this.stop('fenced', 2000)
+          throw err
+        }
+        if (Date.now() > deadline) throw new KilnError(ErrorCode.unavailable, `no coordinator answered the ${update.state} status of ${a.trialId}`, { cause: err })
+        await new Promise((ok) => setTimeout(ok, Math.min(2000, 100 * 2 ** k)))
+      }
+    }
+  }
+}

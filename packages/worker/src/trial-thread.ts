@@ -1,0 +1,79 @@
+// The piscina entry of a trial: runs trainLocal in this worker thread, so the node agent's
+// event loop (heartbeats, commands) never waits on training. Everything that needs NATS goes
+// to the agent over the task's MessagePort.
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { setThreads } from '@kiln/native'
+import { trainLocal, validateSpec, type TrainMetrics } from '@kiln/train'
+import type { FromThread, ToThread, TrialOutcome, TrialTask } from './thread-messages.js'
+
+/** Flattens a run's metrics for the trial record: last epoch's, `test_*`, and the objective. */
+export function flatMetrics(m: TrainMetrics): Record<string, number> {
+  const out: Record<string, number> = {}
+  const last = m.epochs[m.epochs.length - 1]
+  if (last) for (const [k, v] of Object.entries(last)) if (k !== 'epoch' && Number.isFinite(v)) out[k] = v
+  if (m.test) {
+    out.test_accuracy = m.test.accuracy
+    if (m.test.loss !== undefined) out.test_loss = m.test.loss
+  }
+  if (m.objective.best !== undefined) out.objective = m.objective.best
+  out.epochs = m.epochs.length
+  return out
+}
+
+export default async function runTrialThread(task: TrialTask): Promise<TrialOutcome> {
+  const { port } = task
+  const controller = new AbortController()
+  let handBack = false
+  let next = 0
+  const waiting = new Map<number, (m: ToThread) => void>()
+  port.on('message', (m: ToThread) => {
+    if (m.type === 'abort') {
+      handBack = m.reason === 'drain'
+      controller.abort()
+      return
+    }
+    waiting.get(m.id)?.(m)
+    waiting.delete(m.id)
+  })
+  const ask = (m: FromThread & { id: number }) => new Promise<ToThread>((ok) => {
+    waiting.set(m.id, ok)
+    port.postMessage(m, m.type === 'checkpoint' ? [m.bytes.buffer as ArrayBuffer] : [])
+  })
+
+  setThreads(task.threads)
+  let spec = validateSpec(task.spec, `trial ${task.trialId}`)
+  if (task.scriptFile && 'script' in spec.model) spec = { ...spec, model: { ...spec.model, script: task.scriptFile } }
+  const outDir = join(await mkdtemp(join(tmpdir(), 'kiln-trial-')), 'model')
+  try {
+    const result = await trainLocal(spec, {
+      outDir,
+      signal: controller.signal,
+      log: (record) => port.postMessage({ type: 'log', record } satisfies FromThread),
+      onEpoch: (e) => port.postMessage({ type: 'epoch', epoch: e.epoch } satisfies FromThread),
+      decide: async (report) => {
+        const answer = await ask({ type: 'report', id: ++next, epoch: report.step, metrics: report.metrics })
+        return answer.type === 'decision' ? answer.decision : 'continue'
+      },
+      checkpoint: {
+        ...(task.checkpointEveryEpochs !== undefined ? { everyEpochs: task.checkpointEveryEpochs } : {}),
+        ...(task.checkpointEveryMs !== undefined ? { everyMs: task.checkpointEveryMs } : {}),
+        // Read when an abort arrives: a drain hands progress back, a cancel does not need to.
+        get onAbort() { return handBack },
+        save: async (bytes, epoch) => {
+          // Copied: the buffer is transferred to the agent, and tfjs may still hold views.
+          const answer = await ask({ type: 'checkpoint', id: ++next, epoch, bytes: bytes.slice() })
+          if (answer.type === 'checkpointed' && answer.error) throw new Error(`checkpoint of epoch ${epoch} not stored: ${answer.error}`)
+        },
+      },
+      ...(task.resumeFrom ? { resumeFrom: task.resumeFrom } : {}),
+    })
+    const files: Record<string, Uint8Array> = {}
+    for (const name of await readdir(result.modelDir)) files[name] = new Uint8Array(await readFile(join(result.modelDir, name)))
+    return { files, metrics: flatMetrics(result.metrics), epochsRun: result.epochsRun, stoppedEarly: result.stoppedEarly }
+  } finally {
+    await rm(join(outDir, '..'), { recursive: true, force: true })
+    port.close()
+  }
+}
