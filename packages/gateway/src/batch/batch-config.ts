@@ -16,9 +16,9 @@ export interface BatchConfig {
   maxInflight: number
 }
 
-/** Defaults: batches of up to 64, 500 µs delay, 1024 queued requests, 30 s timeout. */
+/** Defaults (as Triton's): batches of up to 64, no added delay, 1024 queued requests, 30 s timeout. */
 export const DEFAULT_BATCH: BatchConfig = {
-  maxBatch: 64, maxDelayUs: 500, preferredSizes: [], queueLimit: 1024, timeoutMs: 30_000, maxInflight: 1,
+  maxBatch: 64, maxDelayUs: 0, preferredSizes: [], queueLimit: 1024, timeoutMs: 30_000, maxInflight: 1,
 }
 
 function positiveInt(field: string, v: number, min: number): number {

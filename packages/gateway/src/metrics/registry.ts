@@ -132,6 +132,11 @@ export class Histogram extends Metric<HistogramSeries> {
     return this.series.get(JSON.stringify(this.values(labels)))?.count ?? 0
   }
 
+  /** Sum of the observations for these labels. */
+  sum(labels: Labels = {}): number {
+    return this.series.get(JSON.stringify(this.values(labels)))?.sum ?? 0
+  }
+
   samples(): string[] {
     const out: string[] = []
     for (const s of this.series.values()) {

@@ -2,7 +2,7 @@
 // in kiln-model.json. Inputs go into per-feature histograms on the baseline's own bin edges,
 // predictions (argmax of the output) into class counts; every `window` samples the window is
 // scored (PSI per feature, mean over features, PSI of the predicted classes) and reset.
-import { featureStats, type FeatureStats } from '@kiln/data'
+import type { FeatureStats } from '@kiln/data'
 import type { KilnModelMetadata } from '@kiln/train'
 import { psi } from './psi.js'
 
@@ -33,6 +33,9 @@ export class DriftMonitor {
   readonly window: number
   readonly threshold: number
   private readonly stats: FeatureStats
+  private readonly index: Int32Array
+  private readonly lo: Float64Array
+  private readonly scale: Float64Array
   private hist: Float64Array
   private classes: number[]
   private seen = 0
@@ -41,7 +44,16 @@ export class DriftMonitor {
     this.window = options.window ?? 500
     this.threshold = options.threshold ?? 0.2
     this.stats = baseline.inputStats
-    this.hist = new Float64Array(this.stats.features.length * this.stats.bins)
+    const m = this.stats.features.length
+    this.hist = new Float64Array(m * this.stats.bins)
+    this.index = Int32Array.from(this.stats.features, (f) => f.index)
+    this.lo = Float64Array.from(this.stats.features, (f) => f.edges[0]!)
+    // As @kiln/data bins them: equal width, outer bins open-ended, a constant feature's own
+    // value in bin 0 and anything above it in the last bin.
+    this.scale = Float64Array.from(this.stats.features, (f) => {
+      const hi = f.edges[f.edges.length - 1]!
+      return hi > f.edges[0]! ? this.stats.bins / (hi - f.edges[0]!) : Number.POSITIVE_INFINITY
+    })
     this.classes = new Array<number>(baseline.predictionDistribution?.counts.length ?? 0).fill(0)
   }
 
@@ -54,9 +66,20 @@ export class DriftMonitor {
   observe(x: Float32Array, rows: number, y: Float32Array | undefined): void {
     const width = this.stats.numFeatures
     if (rows === 0 || x.length !== rows * width) return
-    const live = featureStats({ x, sampleShape: [width], count: rows }, { reference: this.stats })
+    // One pass per row over the monitored features: a few µs, where building full feature
+    // statistics per request would cost the request path a millisecond.
     const bins = this.stats.bins
-    live.features.forEach((f, k) => { for (let b = 0; b < bins; b++) this.hist[k * bins + b]! += f.histogram[b]! })
+    const last = bins - 1
+    const m = this.index.length
+    for (let r = 0; r < rows; r++) {
+      const base = r * width
+      for (let k = 0; k < m; k++) {
+        const v = x[base + this.index[k]!]!
+        if (v !== v) continue
+        const t = (v - this.lo[k]!) * this.scale[k]!
+        this.hist[k * bins + (t > 0 ? (t < last ? t | 0 : last) : 0)]!++
+      }
+    }
     if (y && this.classes.length > 0 && y.length === rows * this.classes.length) {
       const c = this.classes.length
       for (let r = 0; r < rows; r++) {
