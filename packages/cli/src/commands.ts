@@ -19,6 +19,78 @@ export const COMMANDS: readonly Command[] = [
     usage: 'kiln train SPEC [--out DIR] [--set KEY=VALUE ...] [--json]',
     run: async (argv, io) => (await import('./commands/train.js')).trainCommand(argv, io),
   },
+  {
+    name: 'coordinator',
+    summary: 'run a coordinator (API, placement, job state; several for standby)',
+    usage: 'kiln coordinator [--nats URL] [--creds FILE]',
+    run: async (argv, io) => (await import('./commands/daemons.js')).coordinatorCommand(argv, io),
+  },
+  {
+    name: 'worker',
+    summary: "run a node agent that offers this machine's CPU/GPU slots",
+    usage: 'kiln worker [--nats URL] [--slots auto|N] [--gpus auto|LIST] [--name N]',
+    run: async (argv, io) => (await import('./commands/daemons.js')).workerCommand(argv, io),
+  },
+  {
+    name: 'submit',
+    summary: 'submit a job spec to the cluster',
+    usage: 'kiln submit SPEC [--set KEY=VALUE ...] [--watch] [--json]',
+    run: async (argv, io) => (await import('./commands/jobs.js')).submitCommand(argv, io),
+  },
+  {
+    name: 'data',
+    summary: 'import datasets into the cluster (stored once by content) and list them',
+    usage: 'kiln data import fashion-mnist | PATH [--name NAME] [--json] | kiln data ls [--json]',
+    run: async (argv, io) => (await import('./commands/data.js')).dataCommand(argv, io),
+  },
+  {
+    name: 'jobs',
+    summary: "list the cluster's jobs",
+    usage: 'kiln jobs [--json]',
+    run: async (argv, io) => (await import('./commands/jobs.js')).jobsCommand(argv, io),
+  },
+  {
+    name: 'trials',
+    summary: 'list trials (of one job)',
+    usage: 'kiln trials [JOB] [--json]',
+    run: async (argv, io) => (await import('./commands/jobs.js')).trialsCommand(argv, io),
+  },
+  {
+    name: 'nodes',
+    summary: 'list worker nodes, their slots and liveness',
+    usage: 'kiln nodes [--json]',
+    run: async (argv, io) => (await import('./commands/jobs.js')).nodesCommand(argv, io),
+  },
+  {
+    name: 'logs',
+    summary: "print (or follow) a trial's log",
+    usage: 'kiln logs TRIAL [-f]',
+    run: async (argv, io) => (await import('./commands/jobs.js')).logsCommand(argv, io),
+  },
+  {
+    name: 'cancel',
+    summary: 'cancel a job or a trial',
+    usage: 'kiln cancel ID',
+    run: async (argv, io) => (await import('./commands/jobs.js')).cancelCommand(argv, io),
+  },
+  {
+    name: 'gateway',
+    summary: 'serve models over HTTP (Open Inference Protocol v2), from a folder or the cluster',
+    usage: 'kiln gateway [--models DIR] [--nats URL] [--port P] [--host H] [--api-key K ...] [--memory-budget MB] [--max-batch N] [--max-delay-us N]',
+    run: async (argv, io) => (await import('./commands/gateway.js')).gatewayCommand(argv, io),
+  },
+  {
+    name: 'deploy',
+    summary: 'put a registered model version behind an endpoint (rollout, canary or shadow)',
+    usage: 'kiln deploy MODEL[@VERSION] [--endpoint E] [--weight W | --shadow RATE] [--api-key K ...]',
+    run: async (argv, io) => (await import('./commands/deploy.js')).deployCommand(argv, io),
+  },
+  {
+    name: 'endpoint',
+    summary: "list endpoints, shift traffic between variants, promote, roll back",
+    usage: 'kiln endpoint list|traffic|promote|rollback ENDPOINT ...',
+    run: async (argv, io) => (await import('./commands/endpoint.js')).endpointCommand(argv, io),
+  },
 ]
 
 /** The command called `name`, if any. */

@@ -4,7 +4,8 @@
 // trials itself when it has been cut off from NATS for longer than the coordinator waits
 // before declaring it lost, so a trial rescheduled elsewhere never runs twice at once.
 import { randomBytes } from 'node:crypto'
-import { hostname, loadavg } from 'node:os'
+import { homedir, hostname, loadavg } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { NatsConnection, Subscription } from 'nats'
 import { Piscina } from 'piscina'
@@ -12,9 +13,10 @@ import {
   HeartbeatSchema, KilnError, ErrorCode, NodeCommandSchema, NodeRegistrationSchema, Subjects, encode,
   type NodeCommand, type NodeRegistration, type Slot, type TrialAssignment,
 } from '@kiln/protocol'
-import { ensureLayout, serve, type EnsureLayoutOptions, type Layout } from '@kiln/cluster-state'
+import { ensureLayout, serve, type EnsureLayoutOptions } from '@kiln/cluster-state'
 import { jsonLineSink, makeLogger, type LogSink } from '@kiln/train/spec'
 import type { TrialTask } from './thread-messages.js'
+import { fetchTrialInputs } from './trial-inputs.js'
 import { TrialHost } from './trial-host.js'
 
 export interface WorkerOptions {
@@ -26,8 +28,8 @@ export interface WorkerOptions {
   log?: LogSink
   checkpointEveryEpochs?: number
   checkpointEveryMs?: number
-  /** Extra inputs of a trial (dataset file, script bundle); checkpoints are fetched here. */
-  prepare?: (a: TrialAssignment, layout: Layout) => Promise<Partial<TrialTask>>
+  /** Where datasets and bundles are cached (default ~/.cache/kiln). */
+  cacheDir?: string
   version?: string
 }
 
@@ -51,6 +53,7 @@ const threadEntry = (() => {
 export async function startWorker(o: WorkerOptions): Promise<WorkerAgent> {
   const layout = await ensureLayout(o.nc, o.layout)
   const nodeId = o.nodeId ?? `node-${randomBytes(4).toString('hex')}`
+  const cacheDir = o.cacheDir ?? join(homedir(), '.cache', 'kiln')
   const log = makeLogger(o.log ?? jsonLineSink(), 'worker', { node: nodeId })
   const registration: NodeRegistration = {
     v: 1, nodeId, name: o.name ?? hostname().slice(0, 128), host: hostname().slice(0, 255) || 'localhost',
@@ -63,7 +66,7 @@ export async function startWorker(o: WorkerOptions): Promise<WorkerAgent> {
   let stopped = false
 
   const prepare = async (a: TrialAssignment): Promise<Partial<TrialTask>> => {
-    const extra = o.prepare ? await o.prepare(a, layout) : {}
+    const extra = await fetchTrialInputs(a, layout, cacheDir)
     if (!a.resumeFrom) return extra
     const bytes = await layout.objects.checkpoints.getBlob(a.resumeFrom.name)
     if (!bytes) throw new KilnError(ErrorCode.notFound, `checkpoint ${a.resumeFrom.name} is missing from kiln_checkpoints`)

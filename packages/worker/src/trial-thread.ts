@@ -4,6 +4,7 @@
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { loadDatasetFile } from '@kiln/data'
 import { setThreads } from '@kiln/native'
 import { trainLocal, validateSpec, type TrainMetrics } from '@kiln/train'
 import type { FromThread, ToThread, TrialOutcome, TrialTask } from './thread-messages.js'
@@ -68,6 +69,7 @@ export default async function runTrialThread(task: TrialTask): Promise<TrialOutc
         },
       },
       ...(task.resumeFrom ? { resumeFrom: task.resumeFrom } : {}),
+      ...(task.datasetFile ? { datasets: await loadDatasetFile(task.datasetFile, { name: spec.dataset }) } : {}),
     })
     const files: Record<string, Uint8Array> = {}
     for (const name of await readdir(result.modelDir)) files[name] = new Uint8Array(await readFile(join(result.modelDir, name)))

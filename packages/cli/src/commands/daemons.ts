@@ -1,0 +1,90 @@
+// `kiln coordinator` and `kiln worker`: long-running processes. Each prints one JSON line
+// with "event":"ready" on stdout once it serves (kiln up waits for it), logs JSON lines on
+// stderr, and on SIGTERM/SIGINT shuts down cleanly: the coordinator releases its lease so a
+// standby takes over at once, the worker drains (checkpoints and hands back its trials).
+import { resolve } from 'node:path'
+import { ValidationError } from '@kiln/protocol'
+import type { CliIo } from '../io.js'
+import { runClusterCommand } from '../cluster-command.js'
+
+const COORDINATOR_HELP = `Usage: kiln coordinator [--nats URL] [--creds FILE] [--id ID]
+
+Runs a coordinator: the cluster's API, placement and job state. Start two or more against
+the same NATS for high availability: one leads, the others stand by and take over within
+seconds when it dies.
+
+Options:
+  --nats URL     NATS server (default: $KILN_NATS_URL, else the local cluster of kiln up)
+  --creds FILE   NATS credentials (default: $KILN_NATS_CREDS, else the local cluster's)
+  --id ID        this coordinator's id in logs and the leader lease (default: random)
+  --heartbeat MS node heartbeat interval the cluster uses (default 2000; all processes alike)
+`
+
+const WORKER_HELP = `Usage: kiln worker [--nats URL] [--creds FILE] [--slots auto|N] [--gpus auto|none|LIST] [--name NAME]
+
+Runs a node agent: announces this machine's slots, takes trials and runs them in threads,
+streams their metrics and logs, stores checkpoints and models. SIGTERM drains: running
+trials are checkpointed and handed back to run elsewhere.
+
+Options:
+  --slots auto|N          CPU slots (default auto: one per 4 cores, at least 1)
+  --gpus auto|none|LIST   GPU slots: every GPU (auto), none, or device indices like 0,1
+  --name NAME             node name shown by kiln nodes (default: the host name)
+  --checkpoint-every N    checkpoint every N epochs (default 1)
+  --cache DIR             where datasets and trial bundles are cached (default ~/.cache/kiln)
+  --heartbeat MS          heartbeat interval (default 2000; all processes alike)
+  --nats URL, --creds FILE  as for every cluster command
+`
+
+function intFlag(name: string, value: string | undefined, min: number): number | undefined {
+  if (value === undefined) return undefined
+  if (!/^\d+$/.test(value) || Number(value) < min) throw new ValidationError(`--${name}`, `an integer >= ${min}`, { got: JSON.stringify(value) })
+  return Number(value)
+}
+
+// Resolves when the process is asked to stop.
+function stopRequested(): Promise<string> {
+  return new Promise((ok) => {
+    process.once('SIGTERM', () => ok('SIGTERM'))
+    process.once('SIGINT', () => ok('SIGINT'))
+  })
+}
+
+/** `kiln coordinator`. */
+export function coordinatorCommand(argv: string[], io: CliIo): Promise<number> {
+  return runClusterCommand({
+    name: 'kiln coordinator', help: COORDINATOR_HELP, role: 'coordinator',
+    flags: { id: { type: 'string' }, heartbeat: { type: 'string' } },
+    run: async ({ nc, flags }) => {
+      const { startCoordinator } = await import('@kiln/coordinator')
+      const heartbeatMs = intFlag('heartbeat', flags.heartbeat as string | undefined, 50)
+      const coordinator = await startCoordinator({ nc, ...(flags.id ? { id: flags.id as string } : {}), ...(heartbeatMs ? { layout: { heartbeatMs } } : {}) })
+      io.stdout.write(JSON.stringify({ event: 'ready', component: 'coordinator', id: coordinator.id }) + '\n')
+      await Promise.race([stopRequested(), nc.closed()])
+      await coordinator.stop()
+    },
+  }, argv, io)
+}
+
+/** `kiln worker`. */
+export function workerCommand(argv: string[], io: CliIo): Promise<number> {
+  return runClusterCommand({
+    name: 'kiln worker', help: WORKER_HELP, role: 'worker',
+    flags: { slots: { type: 'string' }, gpus: { type: 'string' }, name: { type: 'string' }, 'checkpoint-every': { type: 'string' }, heartbeat: { type: 'string' }, cache: { type: 'string' } },
+    run: async ({ nc, flags }) => {
+      const { startWorker, discoverSlots, parseSlotsFlag, parseGpusFlag } = await import('@kiln/worker')
+      const { deviceCount } = await import('@kiln/native')
+      const slots = discoverSlots({ slots: parseSlotsFlag(flags.slots as string | undefined), gpus: parseGpusFlag(flags.gpus as string | undefined), deviceCount: deviceCount() })
+      const heartbeatMs = intFlag('heartbeat', flags.heartbeat as string | undefined, 50)
+      const every = intFlag('checkpoint-every', flags['checkpoint-every'] as string | undefined, 1)
+      const worker = await startWorker({
+        nc, slots, ...(flags.name ? { name: flags.name as string } : {}),
+        ...(heartbeatMs ? { layout: { heartbeatMs } } : {}), ...(every ? { checkpointEveryEpochs: every } : {}),
+        ...(flags.cache ? { cacheDir: resolve(io.cwd, flags.cache as string) } : {}),
+      })
+      io.stdout.write(JSON.stringify({ event: 'ready', component: 'worker', nodeId: worker.nodeId, slots: slots.map((s) => s.id) }) + '\n')
+      await Promise.race([stopRequested(), nc.closed()])
+      await worker.drain()
+    },
+  }, argv, io)
+}

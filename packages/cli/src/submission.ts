@@ -1,0 +1,50 @@
+// What `kiln submit` sends: the spec file read and checked here (so mistakes are caught
+// before anything reaches the cluster), its dataset in the cluster's dataset store
+// (imported on first use, found by name afterwards), and a script: trial bundled and
+// uploaded, so nodes need no copy of the user's files.
+import type { NatsConnection } from 'nats'
+import { ensureLayout } from '@kiln/cluster-state'
+import { findDataset, importDataset, importSource, resolveDataset } from '@kiln/data'
+import { NotFoundError } from '@kiln/protocol'
+import { parseOverride, readSpecFile, type Spec } from '@kiln/train'
+import type { SubmitOptions } from '@kiln/client'
+
+export interface Submission {
+  spec: Spec
+  options: SubmitOptions
+  /** What was uploaded on the way (for the user). */
+  notes: string[]
+}
+
+/** Reads SPEC with --set overrides and puts its inputs where the cluster's nodes find them. */
+export async function prepareSubmission(nc: NatsConnection, path: string, sets: readonly string[]): Promise<Submission> {
+  const overrides = Object.fromEntries(sets.map((s) => parseOverride(s)))
+  const file = await readSpecFile(path, overrides)
+  const layout = await ensureLayout(nc)
+  const notes: string[] = []
+  const options: SubmitOptions = {}
+
+  const dataset = await findDataset(layout.objects.datasets, file.spec.dataset).catch((err) => {
+    if (err instanceof NotFoundError || (err as { code?: string }).code === 'not_found') return undefined
+    throw err
+  })
+  if (dataset) {
+    options.datasetId = dataset.id
+  } else {
+    const source = importSource(file.spec.dataset, file.baseDir)
+    const record = await importDataset(layout.objects.datasets, await resolveDataset(source.location), { name: source.defaultName, source: source.location })
+    options.datasetId = record.id
+    notes.push(`imported dataset ${record.name} (${record.id.slice(0, 12)})`)
+  }
+
+  let spec = file.spec
+  if ('script' in spec.model) {
+    const { bundleTrialScript, uploadBundle } = await import('@kiln/bundle')
+    const script = new URL(spec.model.script, `file://${file.baseDir}/`).pathname
+    const bundle = await bundleTrialScript(script)
+    options.bundleId = await uploadBundle(layout.objects.bundles, bundle)
+    notes.push(`uploaded trial bundle ${options.bundleId.slice(0, 12)} (${bundle.bytes.byteLength} bytes)`)
+    spec = { ...spec, model: { ...spec.model, script: bundle.entry } }
+  }
+  return { spec, options, notes }
+}

@@ -1,0 +1,21 @@
+// What a trial needs from the cluster's stores before its thread starts: the dataset file
+// (cached on this node by content hash) and the trial script bundle (cached likewise, its
+// imports of tfjs and Kiln resolving to this worker's own packages).
+import { fileURLToPath } from 'node:url'
+import { fetchBundle } from '@kiln/bundle'
+import type { Layout } from '@kiln/cluster-state'
+import { fetchDatasetFile } from '@kiln/data'
+import type { TrialAssignment } from '@kiln/protocol'
+import type { TrialTask } from './thread-messages.js'
+
+/** Fetches (or finds in `cacheDir`) the dataset and bundle an assignment names. */
+export async function fetchTrialInputs(a: TrialAssignment, layout: Layout, cacheDir: string): Promise<Partial<TrialTask>> {
+  const out: Partial<TrialTask> = {}
+  if (a.datasetId) out.datasetFile = (await fetchDatasetFile(layout.objects.datasets, a.datasetId, { cacheDir })).path
+  if (a.bundleId) {
+    out.scriptFile = await fetchBundle(layout.objects.bundles, a.bundleId, cacheDir, {
+      resolveFrom: [fileURLToPath(import.meta.resolve('@kiln/train'))],
+    })
+  }
+  return out
+}
