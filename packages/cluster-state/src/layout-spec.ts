@@ -13,11 +13,12 @@ export const KvBucket = {
   endpoints: 'kiln_endpoints',
   leader: 'kiln_leader',
   modelVersions: 'kiln_model_versions',
+  sweeps: 'kiln_sweeps',
 } as const
 export type KvBucket = (typeof KvBucket)[keyof typeof KvBucket]
 
 /** Streams (history: append-only, bounded by age and size). */
-export const StreamName = { events: 'KILN_EVENTS', metrics: 'KILN_METRICS', logs: 'KILN_LOGS', capture: 'KILN_CAPTURE' } as const
+export const StreamName = { events: 'KILN_EVENTS', metrics: 'KILN_METRICS', logs: 'KILN_LOGS', capture: 'KILN_CAPTURE', sweeps: 'KILN_SWEEPS' } as const
 export type StreamName = (typeof StreamName)[keyof typeof StreamName]
 
 /** Object stores (artifacts: chunked blobs with metadata). */
@@ -67,6 +68,8 @@ export const LAYOUT_DEFAULTS = {
     logs: { maxAgeMs: 7 * DAY, maxBytes: GiB, maxMsgSize: 64 * KiB, maxMsgsPerSubject: 100_000 },
     // The gateway's sampled requests and responses: bounded by size first, oldest dropped.
     capture: { maxAgeMs: 7 * DAY, maxBytes: GiB, maxMsgSize: 4096 * KiB, maxMsgsPerSubject: -1 },
+    // A sweep's engine is rebuilt by replaying all its events: they must outlive any sweep.
+    sweeps: { maxAgeMs: 10 * 365 * DAY, maxBytes: 10 * GiB, maxMsgSize: 1024 * KiB, maxMsgsPerSubject: -1 },
   },
 } as const satisfies Required<LayoutOptions>
 
@@ -190,6 +193,7 @@ export function layoutSpecs(options: LayoutOptions = {}): { specs: StreamSpec[];
     kv(KvBucket.jobs, { ttlMs: 0, maxValueSize: 1024 * KiB, replicas }, { max_age: 'jobs never expire on their own' }),
     kv(KvBucket.trials, { ttlMs: 0, maxValueSize: 256 * KiB, replicas }, { max_age: 'trials never expire on their own' }),
     kv(KvBucket.endpoints, { ttlMs: 0, maxValueSize: 64 * KiB, replicas }, { max_age: 'endpoints never expire on their own' }),
+    kv(KvBucket.sweeps, { ttlMs: 0, maxValueSize: 1024 * KiB, replicas }, { max_age: 'sweeps never expire on their own' }),
     kv(KvBucket.modelVersions, { ttlMs: 0, maxValueSize: 256 * KiB, replicas }, { max_age: 'model versions never expire on their own' }),
     kv(KvBucket.leader, { ttlMs: leaseTtlMs, maxValueSize: 4 * KiB, replicas }, {
       max_age: 'the leader lease TTL: a lease nobody renews must expire, and no sooner than its holder expects',
@@ -197,6 +201,7 @@ export function layoutSpecs(options: LayoutOptions = {}): { specs: StreamSpec[];
     stream(StreamName.events, 'kiln.events.>', 'Kiln state changes (node, job, trial, sweep, endpoint)', limits('events'), replicas),
     stream(StreamName.metrics, 'kiln.metrics.>', 'Kiln trial metrics, one subject per trial', limits('metrics'), replicas),
     stream(StreamName.logs, 'kiln.logs.>', 'Kiln trial log lines, one subject per trial', limits('logs'), replicas),
+    stream(StreamName.sweeps, 'kiln.sweep.>', 'Kiln sweep engine events (kiln.sweep.<id>.events), replayed on coordinator takeover', limits('sweeps'), replicas),
     stream(StreamName.capture, 'kiln.capture.>', 'Sampled gateway requests and responses, one subject per model', limits('capture'), replicas),
     ...Object.values(ObjectStoreBucket).map((b) => objects(b, replicas)),
   ]

@@ -45,7 +45,7 @@ export type TrialDecision = z.infer<typeof TrialDecisionSchema>
 
 /** Client → coordinator: list records. */
 export const ListRequestSchema = message('list', {
-  what: z.enum(['jobs', 'trials', 'nodes'], expecting('"jobs", "trials" or "nodes"')),
+  what: z.enum(['jobs', 'trials', 'nodes', 'sweeps'], expecting('"jobs", "trials", "nodes" or "sweeps"')),
   jobId: id('a job id').optional(),
   limit: z.number(expecting('an integer from 1 to 10000')).int().min(1).max(10000).optional(),
 })

@@ -47,3 +47,5 @@ export {
   ListRequestSchema, ShowRequestSchema,
 } from './control-messages.js'
 export type { NodeCommand, TrialStatusUpdate, TrialReportMessage, TrialDecision, ListRequest, ShowRequest } from './control-messages.js'
+export { SweepRowSchema, SweepRecordSchema, SweepSubmitRequestSchema } from './sweep-messages.js'
+export type { SweepRow, SweepRecord, SweepSubmitRequest } from './sweep-messages.js'
