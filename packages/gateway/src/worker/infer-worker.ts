@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs'
 import { filesLoadHandler } from '@kiln/train'
 import { Piscina } from 'piscina'
 import { packedFile, type PackedFiles } from './packed-files.js'
-import type { InferResult, InferTask, LoadResult, ModelSignature, WorkerTask } from './messages.js'
+import { NEEDS_FILES, type InferResult, type InferTask, type LoadResult, type ModelSignature, type WorkerTask } from './messages.js'
 
 const models = new Map<string, Promise<tf.LayersModel>>()
 
@@ -46,7 +46,8 @@ function signatureOf(model: tf.LayersModel): ModelSignature {
 }
 
 async function infer(task: InferTask): Promise<InferResult> {
-  const model = await load(task.key, task.files)
+  if (!models.has(task.key) && !task.files) throw new Error(NEEDS_FILES)
+  const model = await load(task.key, task.files!)
   const started = performance.now()
   const outs = tf.tidy(() => {
     const xs = task.inputs.map((t) => tf.tensor(t.data, t.shape, 'float32'))

@@ -5,7 +5,7 @@
 import { availableParallelism } from 'node:os'
 import { Piscina } from 'piscina'
 import { setThreads, threads as nativeThreads } from '@kiln/native'
-import type { InferResult, LoadResult, WireTensor } from './messages.js'
+import { NEEDS_FILES, type InferResult, type LoadResult, type WireTensor } from './messages.js'
 import type { PackedFiles } from './packed-files.js'
 
 export interface InferencePoolOptions {
@@ -46,10 +46,21 @@ export class InferencePool {
     return this.pool.run({ op: 'load', key, files, live }) as Promise<LoadResult>
   }
 
-  /** Runs one batch; the input buffers are transferred (unusable here afterwards). */
-  infer(key: string, files: PackedFiles, live: string[], inputs: WireTensor[]): Promise<InferResult> {
+  /**
+   * Runs one batch; the input buffers are transferred (unusable here afterwards). The model's
+   * files go along only to a thread that does not hold the model yet, so a batch costs no
+   * cloning of the file list once every thread has it.
+   */
+  async infer(key: string, files: PackedFiles, live: string[], inputs: WireTensor[]): Promise<InferResult> {
+    const copies = this.threads > 1 ? inputs.map((t) => ({ shape: t.shape, data: t.data.slice() })) : undefined
     const transferList = inputs.map((t) => t.data.buffer) as ArrayBuffer[]
-    return this.pool.run({ op: 'infer', key, files, live, inputs }, { transferList }) as Promise<InferResult>
+    try {
+      return await (this.pool.run({ op: 'infer', key, live, inputs }, { transferList }) as Promise<InferResult>)
+    } catch (err) {
+      if ((err as Error)?.message !== NEEDS_FILES || !copies) throw err
+      const again = copies.map((t) => t.data.buffer) as ArrayBuffer[]
+      return this.pool.run({ op: 'infer', key, files, live, inputs: copies }, { transferList: again }) as Promise<InferResult>
+    }
   }
 
   /** Stops the threads. */

@@ -32,7 +32,8 @@ export interface LoadTask {
 export interface InferTask {
   op: 'infer'
   key: string
-  files: PackedFiles
+  /** Sent only when the thread said it does not hold the model yet (NEEDS_FILES). */
+  files?: PackedFiles
   /** Keys of every model still served: a thread drops any other model it holds. */
   live: string[]
   inputs: WireTensor[]
@@ -48,3 +49,6 @@ export interface InferResult {
   outputs: WireTensor[]
   computeMs: number
 }
+
+/** What a thread answers to an infer task for a model it has not loaded, sent without files. */
+export const NEEDS_FILES = 'kiln-gateway: model files needed'
