@@ -36,19 +36,47 @@ function packFiles(files: ReadonlyMap<string, Uint8Array>): Uint8Array {
   return encode(out)
 }
 
+/** Model files stored in kiln_models but not (yet) registered as a version. */
+export interface StoredModel {
+  object: string
+  bytes: number
+  files: string[]
+}
+
+/** Stores a model's files as one object (no version yet: see registerModelVersion). */
+export async function storeModelFiles(layout: RegistryLayout, model: string, files: ReadonlyMap<string, Uint8Array>): Promise<StoredModel> {
+  subjectToken(model, 'model')
+  if (files.size === 0) throw new ValidationError('files', 'at least one file')
+  const object = `${model}/${randomUUID()}`
+  await layout.objects.models.putBlob({ name: object }, packFiles(files))
+  return { object, bytes: [...files.values()].reduce((n, b) => n + b.byteLength, 0), files: [...files.keys()] }
+}
+
+/** Reads the file names and size of a stored model object. */
+export async function describeStoredModel(layout: RegistryLayout, object: string): Promise<StoredModel> {
+  const files = await readModelFiles(layout, { object } as ModelVersionRecord)
+  return { object, bytes: [...files.values()].reduce((n, b) => n + b.byteLength, 0), files: [...files.keys()] }
+}
+
 /** Publishes the files as the next version of `model`; returns its record. */
 export async function publishModelVersion(layout: RegistryLayout, input: PublishModelInput): Promise<ModelVersionRecord> {
+  const stored = await storeModelFiles(layout, input.model, input.files)
+  return registerModelVersion(layout, { ...input, ...stored })
+}
+
+/** Registers stored model files as the next version of `model`; returns its record. */
+export async function registerModelVersion(
+  layout: RegistryLayout,
+  input: Omit<PublishModelInput, 'files'> & StoredModel,
+): Promise<ModelVersionRecord> {
   const model = subjectToken(input.model, 'model')
-  if (input.files.size === 0) throw new ValidationError('files', 'at least one file')
-  const object = `${model}/${randomUUID()}`
-  await layout.objects.models.putBlob({ name: object }, packFiles(input.files))
-  const bytes = [...input.files.values()].reduce((n, b) => n + b.byteLength, 0)
+  const { object, bytes } = input
   // Version numbers are claimed with create(): two publishers racing for the same number
   // get one each, the loser retrying with the next.
   let version = (await latestVersion(layout, model)) + 1
   for (let attempt = 0; attempt < 100; attempt++, version++) {
     const record: ModelVersionRecord = {
-      v: 1, model, version, object, bytes, files: [...input.files.keys()],
+      v: 1, model, version, object, bytes, files: input.files,
       ...(input.metrics ? { metrics: input.metrics } : {}),
       ...(input.lineage ? { lineage: input.lineage } : {}),
       createdAt: Date.now(),

@@ -5,8 +5,8 @@ import { createHash, randomBytes } from 'node:crypto'
 import { z } from 'zod'
 import {
   CancelRequestSchema, JobSubmitRequestSchema, ListRequestSchema, NotFoundError, RunState, ShowRequestSchema, Subjects,
-  TrialReportSchema, TrialStatusUpdateSchema, PROTOCOL_VERSION,
-  type JobRecord, type TrialRecord,
+  TrialReportSchema, TrialStatusUpdateSchema, SweepSubmitRequestSchema, PROTOCOL_VERSION,
+  type JobRecord, type SweepRecord, type TrialRecord,
 } from '@kiln/protocol'
 import { validateSpec } from '@kiln/train/spec'
 import type { Leader } from './leader.js'
@@ -27,6 +27,7 @@ export function serveApi(leader: Leader): void {
   const locked = <T>(fn: () => Promise<T>) => leader.mutex.run(fn)
 
   leader.own(serve(nc, Subjects.api.submit, JobSubmitRequestSchema, (req) => locked(() => submit(leader, req)), opts))
+  leader.own(serve(nc, Subjects.api.sweep, SweepSubmitRequestSchema, (req) => locked(() => leader.sweeps.submit(req)), opts))
   leader.own(serve(nc, Subjects.api.cancel, CancelRequestSchema, (req) => locked(() => leader.cancel(req.id, req.reason)), opts))
   leader.own(serve(nc, Subjects.api.list, ListRequestSchema, async (req) => list(leader, req), opts))
   leader.own(serve(nc, Subjects.api.show, ShowRequestSchema, async (req) => show(leader, req.id), opts))
@@ -68,6 +69,7 @@ function list(leader: Leader, req: z.output<typeof ListRequestSchema>): unknown[
   const limit = req.limit ?? 1000
   const newest = <T extends { timestamps: { createdAt: number } }>(xs: T[]) => xs.sort((a, b) => b.timestamps.createdAt - a.timestamps.createdAt).slice(0, limit)
   if (req.what === 'jobs') return newest(leader.jobs.values())
+  if (req.what === 'sweeps') return leader.sweeps.records.values().sort((a, b) => b.createdAt - a.createdAt).slice(0, limit)
   if (req.what === 'trials') return newest(leader.trials.values().filter((t) => !req.jobId || t.jobId === req.jobId))
   const now = Date.now()
   return leader.nodes.all().map((n) => ({
@@ -80,7 +82,9 @@ function list(leader: Leader, req: z.output<typeof ListRequestSchema>): unknown[
   })).slice(0, limit)
 }
 
-function show(leader: Leader, id: string): { job?: JobRecord; trial?: TrialRecord; trials?: TrialRecord[] } {
+function show(leader: Leader, id: string): { job?: JobRecord; trial?: TrialRecord; trials?: TrialRecord[]; sweep?: SweepRecord } {
+  const sweep = leader.sweeps.records.get(id)
+  if (sweep) return { sweep, job: leader.jobs.get(sweep.jobId)!, trials: leader.trialsOf(sweep.jobId) }
   const job = leader.jobs.get(id)
   if (job) return { job, trials: leader.trialsOf(id) }
   const trial = leader.trials.get(id)

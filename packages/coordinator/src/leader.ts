@@ -18,6 +18,7 @@ import { NodeRegistry } from './node-registry.js'
 import { placeTrials, slotKey, type Demand } from './placement.js'
 import { Records, StaleWriteError } from './records.js'
 import { nextAttemptAt, type RetryPolicy } from './retry.js'
+import { Sweeps } from './sweeps.js'
 
 export interface LeaderOptions {
   nc: NatsConnection
@@ -43,6 +44,7 @@ export class Leader {
   readonly jobs: Records<typeof JobRecordSchema>
   readonly trials: Records<typeof TrialRecordSchema>
   readonly nodes: NodeRegistry
+  readonly sweeps: Sweeps
   readonly mutex = new Mutex()
   private readonly specs = new Map<string, Spec>()
   private readonly missing = new Map<string, number>()
@@ -55,6 +57,7 @@ export class Leader {
   constructor(readonly o: LeaderOptions) {
     this.jobs = new Records(o.layout.kv.jobs, JobRecordSchema, KvBucket.jobs)
     this.trials = new Records(o.layout.kv.trials, TrialRecordSchema, KvBucket.trials)
+    this.sweeps = new Sweeps(this)
     this.nodes = new NodeRegistry(o.nc, o.layout.kv.nodes, o.lostAfterMs, (beat) => this.onHeartbeat(beat), (what, err) => this.bad(what, err))
   }
 
@@ -64,6 +67,7 @@ export class Leader {
     await this.trials.load((key, err) => this.bad(`kiln_trials/${key}`, err))
     for (const job of this.jobs.values()) this.specOf(job)
     await this.repairJobs()
+    await this.sweeps.load()
     await this.nodes.start()
     this.timer = setInterval(() => this.schedule(), this.o.tickMs)
     this.schedule()
@@ -109,11 +113,11 @@ export class Leader {
   }
 
   /** Creates a pending trial of `job`. */
-  async createTrial(job: JobRecord, trialId: string, params?: Record<string, unknown>): Promise<TrialRecord> {
+  async createTrial(job: JobRecord, trialId: string, params?: Record<string, unknown>, sweepId?: string): Promise<TrialRecord> {
     const now = Date.now()
     const trial: TrialRecord = {
       v: 1, id: trialId, jobId: job.id, state: RunState.pending, attempts: 0,
-      timestamps: { createdAt: now, updatedAt: now }, ...(params ? { params } : {}),
+      timestamps: { createdAt: now, updatedAt: now }, ...(params ? { params } : {}), ...(sweepId ? { sweepId } : {}),
     }
     await this.trials.create(trialId, trial)
     this.event(EventKind.trial, trial)
@@ -130,6 +134,7 @@ export class Leader {
     const written = await this.guard(this.trials.update(trial.id, next))
     if (changes.state && changes.state !== trial.state) this.event(EventKind.trial, written)
     await this.refreshJob(written.jobId)
+    if (written.sweepId && changes.state && changes.state !== trial.state && isTerminal(written.state)) await this.sweeps.trialEnded(written)
     this.kick()
     return written
   }
@@ -149,7 +154,9 @@ export class Leader {
     const job = this.jobs.get(jobId)
     if (!job) return
     const trials = this.trialsOf(jobId)
-    const state = derivedJobState(job, trials)
+    let state = derivedJobState(job, trials)
+    // A sweep between trials is not over: only its end (sweeps.ts) ends its job.
+    if (state && isTerminal(state) && this.sweeps.isActive(jobId)) state = undefined
     const attempts = trials.reduce((n, t) => n + t.attempts, 0)
     if (state === undefined && attempts === job.attempts) return
     const metrics = state && isTerminal(state) ? jobMetrics(trials, this.specOf(job).metric.mode) : undefined
@@ -200,6 +207,7 @@ export class Leader {
   // One placement pass: lost nodes first (their slots free up), then pending trials.
   private async pass(): Promise<void> {
     if (this.stopped) return
+    await this.sweeps.fill()
     const now = Date.now()
     for (const t of this.trials.values()) {
       if ((t.state === RunState.placed || t.state === RunState.running) && t.node && !this.nodes.isLive(t.node.nodeId, now)) {
@@ -244,6 +252,7 @@ export class Leader {
         ...(job.bundleId ? { bundleId: job.bundleId } : {}),
         ...(job.datasetId ? { datasetId: job.datasetId } : {}),
         ...(placed.params ? { params: placed.params } : {}),
+        ...(placed.sweepId ? { publish: 'artifact' as const } : {}),
       },
     }
     // Sent outside the mutex: a slow node must not hold up everything else.
@@ -331,7 +340,7 @@ export class Leader {
       case 'checkpointed':
         return { state: (await this.putTrial(t, checkpoint)).state }
       case 'succeeded':
-        return { state: (await this.putTrial(t, { state: RunState.succeeded, ...checkpoint, ...(u.metrics ? { metrics: u.metrics } : {}), ...(u.model ? { model: u.model } : {}) })).state }
+        return { state: (await this.putTrial(t, { state: RunState.succeeded, ...checkpoint, ...(u.metrics ? { metrics: u.metrics } : {}), ...(u.model ? { model: u.model } : {}), ...(u.artifact ? { artifact: u.artifact } : {}) })).state }
       case 'failed':
         return { state: (await this.putTrial(t, { state: RunState.failed, ...(u.error ? { error: u.error } : {}) })).state }
       case 'handed_back':
@@ -346,12 +355,13 @@ export class Leader {
     const t = this.trials.get(r.trialId)
     if (!t) throw new NotFoundError('trial', r.trialId)
     if (t.node?.nodeId !== r.nodeId || t.attempts !== r.attempt || isTerminal(t.state)) return { decision: 'stop', reason: 'not the current placement' }
-    await this.putTrial(t, { metrics: r.metrics })
-    return { decision: 'continue' }
+    const written = await this.putTrial(t, { metrics: r.metrics })
+    return written.sweepId ? this.sweeps.report(written, r) : { decision: 'continue' }
   }
 
   /** Cancels a job (and its trials) or one trial. */
   async cancel(id: string, reason = 'cancelled by a user'): Promise<{ cancelled: string[] }> {
+    if (this.sweeps.records.get(id) && reason !== 'sweep stopped by a user') return this.sweeps.stop(id)
     const job = this.jobs.get(id)
     const targets = job ? this.trialsOf(id) : [this.trials.get(id)].filter((t): t is TrialRecord => t !== undefined)
     if (!job && targets.length === 0) throw new NotFoundError('job or trial', id)

@@ -25,6 +25,8 @@ export const TrialStatusUpdateSchema = message('status', {
   checkpoint: checkpointRef.optional(),
   metrics: metrics.optional(),
   model: z.object({ name: id('a model name'), version: z.number().int().min(1) }, expecting('a model version ({name, version})')).optional(),
+  /** Stored model files (an object in kiln_models) of an 'artifact' trial. */
+  artifact: text(512, 'an object name').optional(),
   error: wireError.optional(),
 })
 export type TrialStatusUpdate = z.infer<typeof TrialStatusUpdateSchema>

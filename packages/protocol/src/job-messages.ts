@@ -63,6 +63,10 @@ export const TrialRecordSchema = message('trial', {
   model: z.object({ name: id('a model name'), version: z.number().int().min(1) }, expecting('a model version ({name, version})')).optional(),
   /** Hyperparameters of a sweep trial (dotted spec paths → values). */
   params: z.record(z.unknown(), expecting('an object of hyperparameters')).optional(),
+  /** The stored (unregistered) model files of a sweep trial: an object in kiln_models. */
+  artifact: text(512, 'an object name').optional(),
+  /** The sweep this trial belongs to. */
+  sweepId: id('a sweep id').optional(),
 })
 export type TrialRecord = z.infer<typeof TrialRecordSchema>
 
@@ -78,6 +82,8 @@ export const TrialAssignmentSchema = message('assignment', {
   datasetId: id('a dataset id').optional(),
   /** A sweep trial's hyperparameters (dotted spec paths → values), applied over the spec. */
   params: z.record(z.unknown(), expecting('an object of hyperparameters')).optional(),
+  /** 'version' (default): register the model as a new version; 'artifact': only store its files (sweep trials: the coordinator registers the best). */
+  publish: z.enum(['version', 'artifact'], expecting('"version" or "artifact"')).optional(),
 })
 export type TrialAssignment = z.infer<typeof TrialAssignmentSchema>
 

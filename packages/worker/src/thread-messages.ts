@@ -19,8 +19,10 @@ export type ToThread =
 /** What the thread is given. */
 export interface TrialTask {
   trialId: string
-  /** The spec with the trial's params applied (plain JSON). */
+  /** The job spec (plain JSON). */
   spec: unknown
+  /** A sweep trial's hyperparameters (dotted spec paths → values), applied over the spec. */
+  params?: Record<string, unknown>
   threads: number
   /** A checkpoint to resume from. */
   resumeFrom?: Uint8Array

@@ -11,7 +11,7 @@ import {
   TrialStatusUpdateSchema, apiReplySchema, decode, encode, toWire, unwrapReply,
   type CheckpointRef, type TrialAssignment, type TrialStatusUpdate,
 } from '@kiln/protocol'
-import { publishModelVersion, type Layout } from '@kiln/cluster-state'
+import { publishModelVersion, storeModelFiles, type Layout } from '@kiln/cluster-state'
 import type { Logger } from '@kiln/train/spec'
 import type { FromThread, ToThread, TrialOutcome, TrialTask } from './thread-messages.js'
 
@@ -75,7 +75,7 @@ export class TrialHost {
       await this.status({ state: 'running' })
       const extra = await this.o.prepare(a)
       const task: TrialTask = {
-        trialId: a.trialId, spec: a.spec, threads: this.o.threads, port: threadPort as unknown as TrialTask['port'],
+        trialId: a.trialId, spec: a.spec, threads: this.o.threads, ...(a.params ? { params: a.params } : {}), port: threadPort as unknown as TrialTask['port'],
         ...(this.o.checkpointEveryEpochs !== undefined ? { checkpointEveryEpochs: this.o.checkpointEveryEpochs } : {}),
         ...(this.o.checkpointEveryMs !== undefined ? { checkpointEveryMs: this.o.checkpointEveryMs } : {}),
         ...extra,
@@ -99,6 +99,13 @@ export class TrialHost {
     }
     try {
       const spec = a.spec as { name: string }
+      if (a.publish === 'artifact') {
+        // A sweep trial: its files are kept; the coordinator registers the sweep's best.
+        const stored = await storeModelFiles(this.o.layout, spec.name, new Map(Object.entries(outcome.files)))
+        await this.status({ state: 'succeeded', metrics: outcome.metrics, artifact: stored.object })
+        log('info', 'trial succeeded', { trialId: a.trialId, artifact: stored.object, ...outcome.metrics })
+        return
+      }
       const version = await publishModelVersion(this.o.layout, {
         model: spec.name,
         files: new Map(Object.entries(outcome.files)),

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadDatasetFile } from '@kiln/data'
 import { setThreads } from '@kiln/native'
-import { trainLocal, validateSpec, type TrainMetrics } from '@kiln/train'
+import { applyOverrides, trainLocal, validateSpec, type TrainMetrics } from '@kiln/train'
 import type { FromThread, ToThread, TrialOutcome, TrialTask } from './thread-messages.js'
 
 /** Flattens a run's metrics for the trial record: last epoch's, `test_*`, and the objective. */
@@ -45,6 +45,7 @@ export default async function runTrialThread(task: TrialTask): Promise<TrialOutc
 
   setThreads(task.threads)
   let spec = validateSpec(task.spec, `trial ${task.trialId}`)
+  if (task.params) spec = applyOverrides(spec, task.params, `trial ${task.trialId} params`)
   if (task.scriptFile && 'script' in spec.model) spec = { ...spec, model: { ...spec.model, script: task.scriptFile } }
   const outDir = join(await mkdtemp(join(tmpdir(), 'kiln-trial-')), 'model')
   try {
