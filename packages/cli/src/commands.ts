@@ -20,6 +20,24 @@ export const COMMANDS: readonly Command[] = [
     run: async (argv, io) => (await import('./commands/train.js')).trainCommand(argv, io),
   },
   {
+    name: 'up',
+    summary: 'start a Kiln cluster on this machine (nats-server, coordinator, workers, gateway), or find it',
+    usage: 'kiln up [--workers N] [--port P] [--no-gateway] [--detach] [--json]',
+    run: async (argv, io) => (await import('./commands/up.js')).upCommand(argv, io),
+  },
+  {
+    name: 'down',
+    summary: 'stop the local cluster (its data stays)',
+    usage: 'kiln down [--json]',
+    run: async (argv, io) => (await import('./commands/down.js')).downCommand(argv, io),
+  },
+  {
+    name: 'status',
+    summary: 'show the local cluster: processes, NATS, coordinator, nodes, gateway',
+    usage: 'kiln status [--json]',
+    run: async (argv, io) => (await import('./commands/status.js')).statusCommand(argv, io),
+  },
+  {
     name: 'coordinator',
     summary: 'run a coordinator (API, placement, job state; several for standby)',
     usage: 'kiln coordinator [--nats URL] [--creds FILE]',
@@ -42,6 +60,18 @@ export const COMMANDS: readonly Command[] = [
     summary: 'import datasets into the cluster (stored once by content) and list them',
     usage: 'kiln data import fashion-mnist | PATH [--name NAME] [--json] | kiln data ls [--json]',
     run: async (argv, io) => (await import('./commands/data.js')).dataCommand(argv, io),
+  },
+  {
+    name: 'sweep',
+    summary: 'launch a hyperparameter sweep, or show / stop one',
+    usage: 'kiln sweep SPEC [--watch] | kiln sweep show ID | kiln sweep stop ID',
+    run: async (argv, io) => (await import('./commands/sweep.js')).sweepCommand(argv, io),
+  },
+  {
+    name: 'sweeps',
+    summary: "list the cluster's sweeps",
+    usage: 'kiln sweeps [--json]',
+    run: async (argv, io) => (await import('./commands/sweep.js')).sweepsCommand(argv, io),
   },
   {
     name: 'jobs',
