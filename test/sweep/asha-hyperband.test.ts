@@ -104,5 +104,28 @@ hb('a trial that ends before its rung drops out, which can resolve the rung', ()
   assert.is(e.leaderboard().find((r) => r.trialId === a)!.state, 'stopped')
 })
 
+hb('a rung resolved by a trial leaving does not settle higher rungs nobody has reached (no deadlock)', () => {
+  // maxT 27, eta 3: the first bracket has 27 trials and rungs 1, 3, 9, 27.
+  const { engine: e } = engine({ scheduler: { name: 'hyperband', reductionFactor: 3, maxT: 27 }, maxTrials: 27, maxConcurrent: 27, space: SPACE })
+  const ids = startMany(e, 27)
+  ids.slice(0, 26).forEach((id, i) => assert.is(e.report(id, 1, i).action, 'pause'))
+  e.fail(ids[26]!, 'lost') // rung 1 can choose now: the best floor(26/3) = 8
+  const inState = (state: string) => e.leaderboard().filter((r) => r.state === state).map((r) => r.trialId).sort()
+  let live = ids.slice(18, 26)
+  for (const rung of [3, 9]) {
+    const paused = inState('paused')
+    const resumed = paused.map(() => e.next()).map((n) => ('trialId' in n ? n.trialId : JSON.stringify(n)))
+    assert.equal(resumed.sort(), paused, `every paused survivor comes back for rung ${rung}`)
+    assert.equal(inState('running'), [...live].sort())
+    const actions = live.map((id, i) => e.report(id, rung, i).action)
+    assert.is(actions.filter((a) => a === 'pause').length, live.length - 1, `all but the last wait at rung ${rung}`)
+    assert.is(actions[actions.length - 1], 'continue', 'the best reporter goes on at once')
+    live = e.leaderboard().filter((r) => r.state === 'running' || r.state === 'paused').map((r) => r.trialId)
+  }
+  assert.is(live.length, 1)
+  assert.is(e.report(live[0]!, 27, 1).action, 'stop')
+  assert.equal(e.next(), { done: 'all 27 trials finished (maxTrials 27)' })
+})
+
 asha.run()
 hb.run()

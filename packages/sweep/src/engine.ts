@@ -318,7 +318,7 @@ export class SweepEngine {
 
   private startTrial(at: number, trialId: string): Params {
     const c = this.core
-    const params = this.searcher.ask({ rng: c.rng, history: this.history(), started: c.trials.length })
+    const params = this.searcher.ask({ rng: c.rng, history: () => this.history(), started: c.trials.length })
     const trial: TrialRecord = { id: trialId, index: c.trials.length, params, state: TrialState.running, history: [], exploits: [], startedAt: at }
     c.trials.push(trial)
     this.byId.set(trialId, trial)

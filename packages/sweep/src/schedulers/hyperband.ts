@@ -112,7 +112,8 @@ export class HyperbandScheduler implements Scheduler {
   // someone is. `current` is the trial reporting now (running, so neither resumed nor stopped
   // here: its own decision says what it does).
   private resolve(b: Bracket, k: number, ctx: SchedulerContext, current?: string): SideEffects | undefined {
-    if (b.resolved[k] || !b.closed) return undefined
+    // Until rung k-1 has chosen, nobody knows who is promoted to rung k.
+    if (b.resolved[k] || !b.closed || (k > 0 && !b.resolved[k - 1])) return undefined
     const promoted = b.members.filter((id) => this.s.rung[id]! >= k && isLive(ctx.trials.get(id)!))
     if (promoted.some((id) => !(id in b.recorded[k]!))) return undefined
     b.resolved[k] = true

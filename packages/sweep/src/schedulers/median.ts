@@ -56,7 +56,8 @@ export class MedianScheduler extends PerTrialScheduler<MedianOptions, Series> {
     own.best = own.best === null ? score : Math.max(own.best, score)
     if (t < this.options.gracePeriod) return { decision: CONTINUE }
     const others: number[] = []
-    for (const [id, s] of Object.entries(this.records)) {
+    for (const id in this.records) {
+      const s = this.records[id]!
       if (id !== trial.id && s.t.length > 0 && s.t[s.t.length - 1]! >= t) others.push(runningMean(s, t))
     }
     if (others.length < this.options.minSamples) return { decision: CONTINUE }

@@ -16,8 +16,8 @@ export interface PastTrial {
 
 export interface AskContext {
   rng: Rng
-  /** Earlier trials in the order they started; failed trials are left out. */
-  history: readonly PastTrial[]
+  /** Earlier trials in the order they started; failed trials are left out (built on demand). */
+  history(): readonly PastTrial[]
   /** How many trials were started so far (failed ones included). */
   started: number
 }

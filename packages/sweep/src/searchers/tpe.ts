@@ -56,9 +56,10 @@ export class TpeSearcher implements Searcher {
   }
 
   ask(ctx: AskContext): Params {
-    const finished = ctx.history.filter((t) => t.state !== 'running' && t.loss !== undefined)
+    const history = ctx.history()
+    const finished = history.filter((t) => t.state !== 'running' && t.loss !== undefined)
     if (finished.length < this.options.startupTrials) return sampleSpace(this.space, ctx.rng)
-    const trials = ctx.history.filter((t) => t.loss !== undefined || (t.state === 'running' && this.options.constantLiar))
+    const trials = history.filter((t) => t.loss !== undefined || (t.state === 'running' && this.options.constantLiar))
     const [below, above] = splitTrials(trials, tpeGamma(finished.length))
     const dims = Object.entries(this.space)
     const groups = this.options.multivariate ? [dims] : dims.map((d) => [d])
