@@ -14,7 +14,6 @@ export class FakeClock {
 }
 
 export const METRIC_MAX = { metric: { name: 'score', mode: 'max' as const } }
-export const METRIC_MIN = { metric: { name: 'loss', mode: 'min' as const } }
 
 /** A search spec from its YAML-friendly form; the metric is "score" (max) unless given. */
 export function spec(section: Record<string, unknown>): SearchSpec {
