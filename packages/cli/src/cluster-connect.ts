@@ -1,5 +1,6 @@
 // How a command finds the cluster: --nats/--creds, then the environment, then the local
 // cluster that `kiln up` started (found through .kiln/cluster.json).
+import { resolve } from 'node:path'
 import type { NatsConnection } from 'nats'
 import type { CliIo } from './io.js'
 
@@ -13,7 +14,14 @@ export type ConnectionRole = 'client' | 'coordinator' | 'worker' | 'gateway'
 
 /** Connects as `role` using the connection flags (see @kiln/client's connectKiln for the order). */
 export async function connectFromFlags(flags: { nats?: string; creds?: string }, io: CliIo, role: ConnectionRole): Promise<NatsConnection> {
-  // Interim until @kiln/client's connectKiln lands: --nats or $KILN_NATS_URL, no credentials.
-  const { connect } = await import('nats')
-  return connect({ servers: flags.nats ?? io.env.KILN_NATS_URL ?? 'nats://127.0.0.1:4222', name: `kiln-${role}`, maxReconnectAttempts: -1, reconnectTimeWait: 250 })
+  const { connectKiln } = await import('@kiln/client')
+  return connectKiln({
+    ...(flags.nats ? { nats: flags.nats } : {}),
+    ...(flags.creds ? { creds: resolve(io.cwd, flags.creds) } : {}),
+    role,
+    env: io.env,
+    cwd: io.cwd,
+    name: `kiln-${role}`,
+    natsOptions: { reconnectTimeWait: 250 },
+  })
 }

@@ -1,0 +1,62 @@
+// connectKiln: one way for every Kiln process to reach the cluster (see connect-resolve.ts
+// for where the URL and credentials come from). Secrets never appear in its errors.
+import { connect, type ConnectionOptions, type NatsConnection } from 'nats'
+import { ErrorCode, KilnError } from '@kiln/protocol'
+import { resolveConnection, type ConnectKilnOptions, type ConnectionSummary } from './connect-resolve.js'
+
+export interface ConnectOptions extends ConnectKilnOptions {
+  /** Connection name in the server's monitoring (default kiln-<role>). */
+  name?: string
+  /** How long the first connection may take (ms, default 5000). */
+  timeoutMs?: number
+  /** Any other nats.js option (reconnect behaviour, ...); auth and servers are ours. */
+  natsOptions?: Partial<ConnectionOptions>
+}
+
+const AUTH_CODES = new Set(['AUTHORIZATION_VIOLATION', 'AUTHENTICATION_EXPIRED', 'AUTHENTICATION_TIMEOUT', 'ACCOUNT_EXPIRED', 'PERMISSIONS_VIOLATION'])
+
+function describeAuth(auth: ConnectionSummary['auth']): string {
+  switch (auth.kind) {
+    case 'user': return `the password of user ${JSON.stringify(auth.user ?? '?')} (from ${auth.source})`
+    case 'none': return 'a connection without credentials'
+    case 'jwt': return `the JWT credentials (from ${auth.source})`
+    default: return `the ${auth.kind} (from ${auth.source})`
+  }
+}
+
+/** Turns a nats.js connect failure into a KilnError that names the server and where its settings came from, never a secret. */
+export function connectError(err: unknown, r: ConnectionSummary): KilnError {
+  const code = String((err as { code?: unknown }).code ?? '')
+  const where = `NATS at ${r.servers.join(', ')} (from ${r.urlSource})`
+  const data = { servers: r.servers, urlSource: r.urlSource, auth: r.auth.kind, natsCode: code }
+  if (AUTH_CODES.has(code) || /authori[sz]ation/i.test((err as Error).message ?? '')) {
+    return new KilnError(ErrorCode.permissionDenied, `${where} refused ${describeAuth(r.auth)}`, { data })
+  }
+  const hint = r.clusterDir ? '; is the local cluster running? (kiln status)' : ''
+  const what = code === 'CONNECTION_REFUSED' ? 'connection refused' : code === 'TIMEOUT' ? 'timed out' : code || 'failed'
+  return new KilnError(ErrorCode.unavailable, `cannot connect to ${where}: ${what}${hint}`, { data })
+}
+
+/**
+ * Connects to the cluster as `role`. Daemons (coordinator, worker, gateway) reconnect
+ * forever, so a restarted nats-server loses them nothing; clients give up after nats.js's
+ * usual attempts. Rejects with KilnError permission_denied (bad credentials) or unavailable.
+ */
+export async function connectKiln(o: ConnectOptions = {}): Promise<NatsConnection> {
+  const r = resolveConnection(o)
+  const role = o.role ?? 'client'
+  const daemon = role === 'coordinator' || role === 'worker' || role === 'gateway'
+  try {
+    return await connect({
+      name: o.name ?? `kiln-${role}`,
+      timeout: o.timeoutMs ?? 5000,
+      ...(daemon ? { maxReconnectAttempts: -1 } : {}),
+      ...o.natsOptions,
+      ...r.options,
+    })
+  } catch (err) {
+    // The nats error itself carries no secret, but keep it out anyway: a cause gets printed
+    // with KILN_DEBUG and may someday include options.
+    throw connectError(err, r)
+  }
+}

@@ -1,0 +1,53 @@
+// Where nats-server is and which version it is. The one copy of this logic: `kiln up` and
+// the tests' startNats() both use it.
+import { execFileSync } from 'node:child_process'
+import { accessSync, constants } from 'node:fs'
+import { delimiter, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { LocalClusterError, LocalFailure } from './errors.js'
+
+// packages/local/{src,dist}/nats-binary.* → the repository root, where scripts/setup unpacks .tools/.
+const repoRoot = resolve(fileURLToPath(import.meta.url), '../../../..')
+
+function executable(path: string): boolean {
+  try { accessSync(path, constants.X_OK); return true } catch { return false }
+}
+
+/** Finds nats-server: $KILN_NATS_SERVER, then the copy scripts/setup unpacked, then PATH. */
+export function natsServerPath(env: NodeJS.ProcessEnv = process.env): string {
+  const fromEnv = env.KILN_NATS_SERVER
+  if (fromEnv) return fromEnv
+  // Debian ships it in sbin, which a non-root PATH often lacks.
+  const candidates = [
+    join(repoRoot, '.tools/nats/usr/sbin/nats-server'),
+    join(repoRoot, '.tools/nats/usr/bin/nats-server'),
+    ...(env.PATH ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, 'nats-server')),
+    '/usr/sbin/nats-server', '/usr/local/sbin/nats-server',
+  ]
+  const found = candidates.find(executable)
+  if (!found) throw new LocalClusterError(LocalFailure.natsMissing, 'nats-server not found: run `bash scripts/setup` or set KILN_NATS_SERVER')
+  return found
+}
+
+/** A nats-server version as [major, minor, patch]. */
+export type NatsVersion = [number, number, number]
+
+const versions = new Map<string, NatsVersion>()
+
+/** The server's version (`nats-server --version`, cached per binary). */
+export function natsServerVersion(bin = natsServerPath()): NatsVersion {
+  let v = versions.get(bin)
+  if (!v) {
+    const out = execFileSync(bin, ['--version'], { encoding: 'utf8' })
+    const m = /v?(\d+)\.(\d+)\.(\d+)/.exec(out)
+    if (!m) throw new LocalClusterError(LocalFailure.natsVersion, `cannot read the version of ${bin} from ${JSON.stringify(out)}`)
+    v = [Number(m[1]), Number(m[2]), Number(m[3])]
+    versions.set(bin, v)
+  }
+  return v
+}
+
+/** Whether this server accepts `jetstream { sync_interval: always }` (2.10 and later). */
+export function supportsSyncAlways(version: NatsVersion): boolean {
+  return version[0] > 2 || (version[0] === 2 && version[1] >= 10)
+}

@@ -1,0 +1,53 @@
+// Live checks of a local cluster for `kiln status`: does the coordinator answer, which
+// nodes are registered, is the gateway ready. Each check says what failed, never throws.
+import type { NatsConnection } from 'nats'
+import { KvBucket } from '@kiln/cluster-state'
+import { PROTOCOL_VERSION, Subjects, encode } from '@kiln/protocol'
+import type { ClusterFile } from './cluster-file.js'
+
+/** One check: ok with how long it took, or what went wrong. */
+export type Check = { ok: true; ms: number; detail?: string } | { ok: false; error: string }
+
+export interface ClusterProbe {
+  nats: Check
+  coordinator: Check
+  /** Node ids in kiln_nodes (registered and heartbeating). */
+  nodes: { ok: true; ids: string[] } | { ok: false; error: string }
+  gateway?: Check
+}
+
+async function timed(fn: () => Promise<string | undefined>): Promise<Check> {
+  const t0 = performance.now()
+  try {
+    const detail = await fn()
+    return { ok: true, ms: Math.round(performance.now() - t0), ...(detail ? { detail } : {}) }
+  } catch (err) {
+    const code = (err as { code?: string }).code
+    return { ok: false, error: code === '503' ? 'nothing answers (not running?)' : (err as Error).message }
+  }
+}
+
+/** Runs every check over `nc` (client credentials suffice) with `timeoutMs` each. */
+export async function probeCluster(nc: NatsConnection, info: Pick<ClusterFile, 'gatewayUrl'>, timeoutMs = 2000): Promise<ClusterProbe> {
+  const nats = await timed(async () => { await nc.flush(); return nc.info?.version ? `nats-server ${nc.info.version}` : undefined })
+  const coordinator = await timed(async () => {
+    await nc.request(Subjects.api.status, encode({ v: PROTOCOL_VERSION }), { timeout: timeoutMs })
+    return undefined
+  })
+  let nodes: ClusterProbe['nodes']
+  try {
+    const kv = await nc.jetstream().views.kv(KvBucket.nodes, { bindOnly: true })
+    const ids: string[] = []
+    for await (const key of await kv.keys()) ids.push(key)
+    nodes = { ok: true, ids: ids.sort() }
+  } catch (err) {
+    nodes = { ok: false, error: (err as Error).message }
+  }
+  const gatewayUrl = info.gatewayUrl
+  const gateway = gatewayUrl === undefined ? undefined : await timed(async () => {
+    const res = await fetch(`${gatewayUrl}/v2/health/ready`, { signal: AbortSignal.timeout(timeoutMs) })
+    if (!res.ok) throw new Error(`GET /v2/health/ready answered ${res.status}`)
+    return undefined
+  })
+  return { nats, coordinator, nodes, ...(gateway ? { gateway } : {}) }
+}

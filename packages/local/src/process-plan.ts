@@ -1,0 +1,56 @@
+// Which kiln processes a local cluster runs, with which flags, in which order.
+import { availableParallelism } from 'node:os'
+import type { Role } from './roles.js'
+
+/** One kiln process to run: `kiln <args>`. */
+export interface PlannedProcess {
+  name: string
+  role: Role
+  args: string[]
+}
+
+export interface PlanOptions {
+  url: string
+  creds: Partial<Record<Role, string>>
+  workers: number
+  /** The gateway's HTTP port; none: no gateway. */
+  gatewayPort?: number
+  cpus?: number
+}
+
+// A worker drains on SIGTERM (checkpoints its trials and hands them back), which takes longer.
+const WORKER_GRACE_MS = 30_000
+const GRACE_MS = 10_000
+
+function connection(url: string, creds: string | undefined): string[] {
+  return ['--nats', url, ...(creds ? ['--creds', creds] : [])]
+}
+
+/**
+ * The processes in start order, grouped: each group starts once the one before is ready
+ * (the coordinator first, then the workers and the gateway together).
+ */
+export function planProcesses(o: PlanOptions): PlannedProcess[][] {
+  const coordinator: PlannedProcess = {
+    name: 'coordinator', role: 'coordinator', args: ['coordinator', ...connection(o.url, o.creds.coordinator)],
+  }
+  // Several workers on one machine share its cores rather than each claiming all of them.
+  const slots = o.workers > 1 ? ['--slots', String(Math.max(1, Math.floor((o.cpus ?? availableParallelism()) / o.workers)))] : []
+  const workers = Array.from({ length: o.workers }, (_, i): PlannedProcess => ({
+    name: `worker-${i + 1}`,
+    role: 'worker',
+    args: ['worker', ...connection(o.url, o.creds.worker), '--name', `worker-${i + 1}`, ...slots],
+  }))
+  const gateway: PlannedProcess[] = o.gatewayPort === undefined ? [] : [{
+    name: 'gateway', role: 'gateway', args: ['gateway', ...connection(o.url, o.creds.gateway), '--port', String(o.gatewayPort)],
+  }]
+  return [[coordinator], [...workers, ...gateway]]
+}
+
+/** The order processes stop in: the reverse of starting, nats last. */
+export const STOP_ORDER: readonly (Role | 'nats')[] = ['gateway', 'worker', 'coordinator', 'client', 'admin', 'nats']
+
+/** How long `kiln down` waits after SIGTERM before SIGKILL, by role. */
+export function graceFor(role: Role | 'nats'): number {
+  return role === 'worker' ? WORKER_GRACE_MS : GRACE_MS
+}
