@@ -1,7 +1,7 @@
 // Conformance of kiln's native elementwise, reduction and data-movement kernels against
 // tfjs-backend-cpu: the same public tf ops on seeded random inputs on both backends,
 // compared element by element (helpers/backend-compare.ts). The last test fails when a
-// native kernel outside NN_KERNELS has no case here. Tolerances, |kiln - cpu| <= atol + rtol*|cpu|:
+// native kernel outside NN_KERNELS and FUSED_KERNELS has no case here. Tolerances, |kiln - cpu| <= atol + rtol*|cpu|:
 //   EXACT  (0)                     moves, selections, comparisons, and + - * / sqrt
 //                                  (one float32 rounding either way; tfjs rounds a float64 result)
 //   ULPS   rtol 1e-6, atol 1e-7    exp/log/tanh/pow/leakyRelu/... (a few float32 ulps: float vs
@@ -12,7 +12,7 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import * as tf from '@tensorflow/tfjs'
-import { nativeKernelNames } from '@kiln/backend'
+import { FUSED_KERNELS, nativeKernelNames } from '@kiln/backend'
 import { compareBackends, EXACT, kernelHits, NN_KERNELS, rand, randBool, randInt, randSteps, trackNativeKernels,
   useBackend, type Tol } from '../helpers/backend-compare.js'
 
@@ -293,8 +293,9 @@ test('split and unstack outputs stay intact after their input is disposed and mo
   }, EXACT)
 })
 
-test('every native kernel outside NN_KERNELS ran its native path here', () => {
-  const nn = new Set<string>(NN_KERNELS)
+test('every native kernel outside NN_KERNELS and FUSED_KERNELS ran its native path here', () => {
+  // kernels-fused.test.ts covers FUSED_KERNELS.
+  const nn = new Set<string>([...NN_KERNELS, ...FUSED_KERNELS])
   const missing = [...nativeKernelNames()].filter((n) => !nn.has(n) && !kernelHits.native.has(n)).sort()
   assert.equal(missing, [], `native kernels without a native-path conformance case: ${missing.join(', ')}`)
   const stale = NN_KERNELS.filter((n) => !nativeKernelNames().has(n))

@@ -8,7 +8,9 @@ type Pooled = Float32Array | Int32Array | Uint8Array
 type Ctor = Float32ArrayConstructor | Int32ArrayConstructor | Uint8ArrayConstructor
 
 const MAX_POOLED_BYTES = 256 * 1024 * 1024
-const MAX_PER_SIZE = 8
+// A training step keeps a dozen same-sized intermediates alive at once (per-class
+// losses, activations and their gradients); fewer slots than that drop arrays each step.
+const MAX_PER_SIZE = 32
 
 export class BufferPool {
   // Keyed by constructor then length: no string building on the per-kernel path.

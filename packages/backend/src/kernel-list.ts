@@ -5,6 +5,17 @@
 // tf.profile(...).kernelNames on such models on the cpu backend (tfjs 4.22); the
 // backend test re-profiles and fails if a kernel seen there is missing from this list
 // or not served natively.
+
+/**
+ * Kiln's own kernels for whole Dense layers and the categorical-crossentropy head
+ * (fused-dense.ts, fused-head.ts): on kiln they replace most of the kernels below for
+ * such models, so profiling on kiln finds them.
+ */
+export const FUSED_KERNELS = [
+  'KilnDense', 'KilnDenseBackprop', 'KilnCategoricalCrossentropy', 'KilnCategoricalCrossentropyGrad',
+  'KilnCategoricalAccuracy',
+] as const
+
 export const TRAINING_KERNELS = [
   'Abs', 'Add', 'ArgMax', 'AvgPool', 'AvgPoolGrad', 'BatchMatMul', 'Cast', 'ClipByValue', 'Conv2D',
   'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'Elu', 'EluGrad', 'Equal', 'Erf', 'Exp', 'Floor',
@@ -14,6 +25,7 @@ export const TRAINING_KERNELS = [
   'Sub', 'Sum', 'Tanh', 'Tile', 'ZerosLike', '_FusedMatMul',
   // model.predict over several batches concatenates their outputs.
   'Concat',
+  ...FUSED_KERNELS,
 ] as const
 
 /**

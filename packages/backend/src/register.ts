@@ -6,6 +6,8 @@ import { getKernel, getKernelsForBackend, registerBackend, registerKernel, findB
 import { KilnBackend } from './backend.js'
 import { BACKEND_NAME, nativeKernelConfigs, nativeKernelNames } from './kernels/native-kernel.js'
 import { installFusedOptimizers } from './optimizers.js'
+import { installFusedDense } from './fused-dense.js'
+import { installFusedHead } from './fused-head.js'
 import { VIEW_KERNELS } from './kernel-list.js'
 import './kernels/all.js'
 
@@ -19,6 +21,13 @@ export function registerKilnBackend(priority = KILN_PRIORITY): void {
   const native = nativeKernelNames()
   for (const k of getKernelsForBackend('cpu')) {
     if (native.has(k.kernelName)) continue
+    // Reshape/Identity share the input's data entry (a reference count, no view): their
+    // inputs stay recyclable, which matters because tfjs clones every tensor it saves for
+    // the backward pass through Identity.
+    if ((VIEW_KERNELS as readonly string[]).includes(k.kernelName)) {
+      registerKernel({ ...k, backendName: BACKEND_NAME })
+      continue
+    }
     const cpu = k.kernelFunc
     const kernelFunc: KernelFunc = (args) => {
       ;(args.backend as KilnBackend).escapeInputs(args.inputs)
@@ -28,6 +37,8 @@ export function registerKilnBackend(priority = KILN_PRIORITY): void {
   }
   for (const k of nativeKernelConfigs()) registerKernel(k)
   installFusedOptimizers()
+  installFusedDense()
+  installFusedHead()
 }
 
 /** Kernels of the kiln backend that run natively or are pure views (no arithmetic). */

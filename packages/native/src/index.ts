@@ -24,3 +24,4 @@ export { ReduceOp, ArgReduceOp, reduce, argReduce, softmax, logSoftmax } from '.
 export { Activation, batchNorm, biasAct, type BatchNormParams } from './nn.js'
 export { sgdUpdate, momentumUpdate, adamUpdate, rmspropUpdate, type AdamStep, type RmspropStep } from './optim.js'
 export { transpose, tile, slice, fill, gather, oneHot } from './layout.js'
+export { softmaxGrad, categoricalCrossentropy, categoricalCrossentropyGrad, categoricalAccuracy } from './categorical.js'

@@ -101,4 +101,10 @@ export interface NativeAddon {
   fill(y: F32OrI32, value: number): void
   gather(x: F32OrI32, outer: number, axisSize: number, inner: number, indices: Int32Array, y: F32OrI32): void
   oneHot(indices: Int32Array, depth: number, onValue: number, offValue: number, y: Float32Array): void
+  softmaxGrad(dy: Float32Array, y: Float32Array, rows: number, cols: number, dx: Float32Array): void
+  categoricalCrossentropy(target: F32OrI32, output: Float32Array, rows: number, cols: number, epsilon: number,
+    loss: Float32Array): void
+  categoricalCrossentropyGrad(dy: Float32Array, target: F32OrI32, output: Float32Array, rows: number, cols: number,
+    epsilon: number, dx: Float32Array): void
+  categoricalAccuracy(yTrue: F32OrI32, yPred: Float32Array, rows: number, cols: number, out: Float32Array): void
 }
