@@ -30,7 +30,8 @@ const alive = (dir: string) => (readClusterFile(dir)?.processes ?? []).filter((p
 
 sup('up starts nats, then the coordinator, then workers and gateway; down stops them all and keeps the data', async ({ root }) => {
   const gatewayPort = await freePort()
-  const o = options(root, { workers: 2, gatewayPort })
+  // The gateway counts as ready once its health check answers, ready line or not.
+  const o = options(root, { workers: 2, gatewayPort, fakeEnv: { FAKE_KILN_GATEWAY: 'http' } })
   const up = await upLocalCluster(o)
   up.detach()
   const info = readClusterFile(o.dir)!

@@ -36,21 +36,30 @@ function hasReadyLine(output: string): boolean {
   return false
 }
 
+async function answers(url: string): Promise<boolean> {
+  try {
+    return (await fetch(url, { signal: AbortSignal.timeout(1000) })).ok
+  } catch {
+    return false
+  }
+}
+
 /**
- * Resolves 'ready' once the process printed its ready line, 'missing' if this build of the
- * CLI has no such command (it answered "unknown command"); throws LocalClusterError if it
- * exits or stays silent for `timeoutMs`, with the end of its log.
+ * Resolves 'ready' once the process printed its ready line (or `readyUrl`, when given,
+ * answers 200: the gateway's health check), 'missing' if this build of the CLI has no such
+ * command (it answered "unknown command"); throws LocalClusterError if it exits or is not
+ * ready within `timeoutMs`, with the end of its log.
  */
-export async function waitForReady(proc: Spawned, name: string, timeoutMs: number): Promise<'ready' | 'missing'> {
+export async function waitForReady(proc: Spawned, name: string, timeoutMs: number, readyUrl?: string): Promise<'ready' | 'missing'> {
   const failed = (what: string) => new LocalClusterError(LocalFailure.processStart,
     `${name} ${what}; the end of its log (${proc.logFile}):\n${tailFile(proc.logFile, 2000).trimEnd()}`, { data: { process: name } })
   let exitedEarly: { code: number | null; signal: string | null } | undefined
   void proc.exited.then((e) => { exitedEarly = e })
-  return waitUntil<'ready' | 'missing'>(() => {
+  return waitUntil<'ready' | 'missing'>(async () => {
     const output = proc.output()
     if (hasReadyLine(output)) return 'ready'
-    if (!exitedEarly) return undefined
+    if (!exitedEarly) return readyUrl && (await answers(readyUrl)) ? 'ready' : undefined
     if (/unknown command/.test(output)) return 'missing'
     throw failed(`exited before it was ready (${exitedEarly.code ?? exitedEarly.signal})`)
-  }, { timeoutMs, intervalMs: 50, onTimeout: () => failed(`printed no ready line within ${timeoutMs} ms`) })
+  }, { timeoutMs, intervalMs: readyUrl ? 200 : 50, onTimeout: () => failed(`was not ready within ${timeoutMs} ms`) })
 }

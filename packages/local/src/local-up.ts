@@ -5,7 +5,7 @@ import { availableParallelism } from 'node:os'
 import { join, resolve, dirname } from 'node:path'
 import { connect } from 'nats'
 import { ensureLayout } from '@kiln/cluster-state'
-import { CLUSTER_FILE_FORMAT, readClusterFile, writeClusterFile, type ClusterFile } from './cluster-file.js'
+import { CLUSTER_FILE_FORMAT, readClusterFile, writeClusterFile, type ClusterFile, type ClusterProcess } from './cluster-file.js'
 import { generateRoleUsers, type RoleUser } from './credentials.js'
 import type { OnClusterEvent } from './events.js'
 import { defaultKilnCommand, type KilnCommand } from './kiln-process.js'
@@ -136,12 +136,16 @@ async function startFresh(dir: string, o: UpOptions, ctx: StartContext, previous
     const gatewayPort = await gatewayPortFor(o)
     if (gatewayPort !== undefined) info.gatewayUrl = `http://127.0.0.1:${gatewayPort}`
     const groups = planProcesses({ url: nats.url, creds, workers: o.workers ?? 1, ...(gatewayPort !== undefined ? { gatewayPort } : {}), cpus: availableParallelism() })
+    const record = (entry: ClusterProcess) => { info.processes.push(entry); writeClusterFile(info) }
     for (const group of groups) {
-      const outcomes = await Promise.allSettled(group.map((plan) => startKilnProcess(plan, ctx)))
+      const outcomes = await Promise.allSettled(group.map((plan) => startKilnProcess(plan, ctx, record)))
       for (const r of outcomes) {
         if (r.status === 'rejected') continue
-        if (r.value.kind === 'missing') missing.push(r.value.plan.name)
-        else { started.set(r.value.plan.name, r.value); info.processes.push(r.value.entry) }
+        if (r.value.kind === 'ready') started.set(r.value.plan.name, r.value)
+        else {
+          missing.push(r.value.plan.name)
+          info.processes = info.processes.filter((p) => p.name !== r.value.plan.name)
+        }
       }
       writeClusterFile(info)
       const failed = outcomes.find((r): r is PromiseRejectedResult => r.status === 'rejected')

@@ -7,6 +7,8 @@ export interface PlannedProcess {
   name: string
   role: Role
   args: string[]
+  /** Also ready once this URL answers 200, for a process that prints no ready line. */
+  readyUrl?: string
 }
 
 export interface PlanOptions {
@@ -43,6 +45,7 @@ export function planProcesses(o: PlanOptions): PlannedProcess[][] {
   }))
   const gateway: PlannedProcess[] = o.gatewayPort === undefined ? [] : [{
     name: 'gateway', role: 'gateway', args: ['gateway', ...connection(o.url, o.creds.gateway), '--port', String(o.gatewayPort)],
+    readyUrl: `http://127.0.0.1:${o.gatewayPort}/v2/health/ready`,
   }]
   return [[coordinator], [...workers, ...gateway]]
 }

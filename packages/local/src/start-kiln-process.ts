@@ -22,15 +22,24 @@ export type StartOutcome =
   | { kind: 'ready'; plan: PlannedProcess; entry: ClusterProcess; spawned: Spawned }
   | { kind: 'missing'; plan: PlannedProcess }
 
-/** Starts `plan` and waits until it is ready; a process that fails to start is stopped and its error thrown. */
-export async function startKilnProcess(plan: PlannedProcess, ctx: StartContext): Promise<StartOutcome> {
+/**
+ * Starts `plan` and waits until it is ready; a process that fails to start is stopped and
+ * its error thrown. `onSpawned` gets its cluster.json entry at once, so that a `kiln up`
+ * interrupted while waiting leaves every pid for `kiln down` to find.
+ */
+export async function startKilnProcess(plan: PlannedProcess, ctx: StartContext, onSpawned: (entry: ClusterProcess) => void = () => {}): Promise<StartOutcome> {
   ctx.onEvent({ event: 'starting', name: plan.name })
   const t0 = Date.now()
   const spawned = spawnKiln(ctx.kiln, plan.args, {
     logFile: join(ctx.logsDir, `${plan.name}.log`), cwd: ctx.cwd, ...(ctx.env ? { env: ctx.env } : {}),
   })
+  const entry: ClusterProcess = {
+    name: plan.name, role: plan.role, pid: spawned.pid, marker: ctx.kiln.marker, log: spawned.logFile,
+    started: new Date(t0).toISOString(), args: plan.args,
+  }
+  onSpawned(entry)
   try {
-    const outcome = await waitForReady(spawned, plan.name, ctx.readyTimeoutMs)
+    const outcome = await waitForReady(spawned, plan.name, ctx.readyTimeoutMs, plan.readyUrl)
     if (outcome === 'missing') {
       ctx.onEvent({ event: 'missing', name: plan.name, command: plan.args[0]! })
       return { kind: 'missing', plan }
@@ -40,9 +49,5 @@ export async function startKilnProcess(plan: PlannedProcess, ctx: StartContext):
     throw err
   }
   ctx.onEvent({ event: 'ready', name: plan.name, pid: spawned.pid, ms: Date.now() - t0 })
-  const entry: ClusterProcess = {
-    name: plan.name, role: plan.role, pid: spawned.pid, marker: ctx.kiln.marker, log: spawned.logFile,
-    started: new Date(t0).toISOString(), args: plan.args,
-  }
   return { kind: 'ready', plan, entry, spawned }
 }
