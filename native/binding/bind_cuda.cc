@@ -5,6 +5,7 @@
 
 #include "args.h"
 #include "async.h"
+#include "cuda_entry.h"
 #include "gemm_args.h"
 #include "kiln/cuda.h"
 #include "registry.h"
@@ -15,12 +16,10 @@ namespace {
 constexpr const char* kNotCompiled = "addon built without CUDA (nvcc not found or KILN_CUDA=OFF)";
 constexpr int64_t kMaxDevice = 1023;
 
-#if !KILN_HAS_CUDA
-[[noreturn]] void not_compiled(const char* op, int64_t device) {
+[[noreturn, maybe_unused]] void not_compiled(const char* op, int64_t device) {
   const std::string label = "cuda:" + std::to_string(device);
   throw NativeError("NO_DEVICE", op, label, std::string(op) + " on " + label + ": no CUDA device: " + kNotCompiled);
 }
-#endif
 
 Napi::Value device_count(const Napi::CallbackInfo& info) {
 #if KILN_HAS_CUDA
@@ -85,16 +84,16 @@ Napi::Value sgemm_js(const Napi::CallbackInfo& info, bool async) {
 // Times the kernel on the device (CUDA events) off the event loop.
 class BenchWorker : public Napi::AsyncWorker {
  public:
-  BenchWorker(Napi::Env env, int device, int64_t m, int64_t n, int64_t k, int iters)
+  BenchWorker(Napi::Env env, int device, int64_t m, int64_t n, int64_t k, int iters, bool tf32)
       : Napi::AsyncWorker(env, "kiln.cudaSgemmBench"), deferred_(Napi::Promise::Deferred::New(env)),
-        device_(device), m_(m), n_(n), k_(k), iters_(iters) {}
+        device_(device), m_(m), n_(n), k_(k), iters_(iters), tf32_(tf32) {}
   Napi::Promise promise() { return deferred_.Promise(); }
 
  protected:
   void Execute() override {
     try {
 #if KILN_HAS_CUDA
-      ms_ = kiln::cuda::sgemm_bench(device_, m_, n_, k_, iters_);
+      ms_ = kiln::cuda::sgemm_bench(device_, m_, n_, k_, iters_, tf32_);
 #else
       not_compiled("MatMul", device_);
 #endif
@@ -112,11 +111,13 @@ class BenchWorker : public Napi::AsyncWorker {
   int device_;
   int64_t m_, n_, k_;
   int iters_;
+  bool tf32_;
   double ms_ = 0;
   std::exception_ptr error_;
 };
 
-// cudaSgemmBench(device, m, n, k, iters) -> Promise<milliseconds per m x n x k sgemm>
+// cudaSgemmBench(device, m, n, k, iters, tf32 = false) -> Promise<milliseconds per m x n x k
+// sgemm>; tf32 times the TF32 tensor-core kernel.
 Napi::Value sgemm_bench(const Napi::CallbackInfo& info) {
   constexpr const char* fn = "cudaSgemmBench";
   return guarded(info.Env(), [&]() -> Napi::Value {
@@ -125,7 +126,8 @@ Napi::Value sgemm_bench(const Napi::CallbackInfo& info) {
     const int64_t n = int_arg(info, 2, fn, "n", 1, int64_t(1) << 30);
     const int64_t k = int_arg(info, 3, fn, "k", 1, int64_t(1) << 30);
     const int iters = static_cast<int>(int_arg(info, 4, fn, "iters", 1, 1000000));
-    auto* worker = new BenchWorker(info.Env(), device, m, n, k, iters);
+    const bool tf32 = info.Length() > 5 && !info[5].IsUndefined() && bool_arg(info, 5, fn, "tf32");
+    auto* worker = new BenchWorker(info.Env(), device, m, n, k, iters, tf32);
     Napi::Promise p = worker->promise();
     worker->Queue();
     return p;
@@ -133,6 +135,16 @@ Napi::Value sgemm_bench(const Napi::CallbackInfo& info) {
 }
 
 }  // namespace
+
+napi_value cuda_not_compiled(napi_env env, napi_callback_info info) {
+  try {
+    const FastArgs args(env, info);
+    not_compiled(args.fn(), 0);
+  } catch (...) {
+    to_js_error(Napi::Env(env), std::current_exception()).ThrowAsJavaScriptException();
+  }
+  return nullptr;
+}
 
 void register_cuda(Napi::Env env, Napi::Object exports) {
   exports.Set("deviceCount", Napi::Function::New(env, device_count, "deviceCount"));

@@ -51,6 +51,13 @@ View<uint8_t> FastArgs::u8(size_t i, const char* name) const {
   return {static_cast<uint8_t*>(a.data), a.length};
 }
 
+napi_value FastArgs::raw(size_t i) const {
+  if (i < argc_) return argv_[i];
+  napi_value undefined;
+  napi_get_undefined(env_, &undefined);
+  return undefined;
+}
+
 bool FastArgs::nullish(size_t i) const {
   if (i >= argc_) return true;
   napi_valuetype t;

@@ -38,6 +38,11 @@ class FastArgs {
   };
   Any typed(size_t i, const char* name, unsigned allowed_mask, const char* expected) const;
 
+  /// Argument i as N-API sees it (undefined past the last one): for handle types
+  /// FastArgs does not know, such as the device buffers of bind_cuda_*.cc.
+  napi_value raw(size_t i) const;
+  size_t count() const { return argc_; }
+
   /// True for null or undefined (optional arguments).
   bool nullish(size_t i) const;
   double number(size_t i, const char* name) const;
@@ -79,6 +84,20 @@ napi_value fast_entry(napi_env env, napi_callback_info info) {
   try {
     const FastArgs args(env, info);
     Impl(args);
+  } catch (const Napi::Error& e) {
+    e.ThrowAsJavaScriptException();
+  } catch (...) {
+    to_js_error(Napi::Env(env), std::current_exception()).ThrowAsJavaScriptException();
+  }
+  return nullptr;
+}
+
+/// fast_entry for functions that return a value (nullptr returns undefined).
+template <napi_value (*Impl)(const FastArgs&)>
+napi_value fast_value_entry(napi_env env, napi_callback_info info) {
+  try {
+    const FastArgs args(env, info);
+    return Impl(args);
   } catch (const Napi::Error& e) {
     e.ThrowAsJavaScriptException();
   } catch (...) {

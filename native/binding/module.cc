@@ -29,6 +29,9 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   register_conv(env, exports);
   register_pool(env, exports);
   register_cuda(env, exports);
+  register_cuda_memory(env, exports);
+  register_cuda_kernels(env, exports);
+  register_cuda_layers(env, exports);
   register_elementwise(env, exports);
   register_reduce(env, exports);
   register_nn(env, exports);

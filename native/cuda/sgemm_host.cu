@@ -79,7 +79,7 @@ void sgemm_host(int device, const GemmShape& s, int64_t batch, float alpha, cons
   }
 }
 
-double sgemm_bench(int device, int64_t m, int64_t n, int64_t k, int iters) {
+double sgemm_bench(int device, int64_t m, int64_t n, int64_t k, int iters, bool tf32) {
   if (m < 1 || n < 1 || k < 1 || m > detail::kMaxGemmDim || n > detail::kMaxGemmDim || k > detail::kMaxGemmDim)
     throw ShapeError("sgemm bench: m, n and k must be in [1, 2^30]");
   if (iters < 1) throw ShapeError("sgemm bench: iters must be >= 1");
@@ -94,7 +94,10 @@ double sgemm_bench(int device, int64_t m, int64_t n, int64_t k, int iters) {
   try {
     fill(da.get(), m * k, 1, st, device);
     fill(db.get(), k * n, 2, st, device);
-    auto run = [&] { sgemm_device(device, s, 1, 1.0f, da.get(), 0, db.get(), 0, 0.0f, dc.get(), 0, st); };
+    auto run = [&] {
+      if (!tf32 || !detail::sgemm_tf32(device, s, 1, 1.0f, da.get(), 0, db.get(), 0, 0.0f, dc.get(), 0, st))
+        sgemm_device(device, s, 1, 1.0f, da.get(), 0, db.get(), 0, 0.0f, dc.get(), 0, st);
+    };
     for (int i = 0; i < 2; ++i) run();  // clocks up, kernels loaded
     check(cudaEventRecord(start.get(), st), kOp, device, "cudaEventRecord");
     for (int i = 0; i < iters; ++i) run();

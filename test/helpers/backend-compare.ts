@@ -8,7 +8,7 @@ import { KilnBackend, nativeKernelNames } from '@kiln/backend'
 import { randomFloats } from './random.js'
 import { randomInts } from './float32.js'
 
-export type BackendName = 'cpu' | 'kiln'
+export type BackendName = 'cpu' | 'kiln' | 'kiln-cuda'
 
 // tfjs's own test mode: every kernel call is checked for leaked data ids (a native kernel
 // that allocates and drops a buffer fails at once), and the cpu backend's banner is off.
@@ -33,7 +33,7 @@ export function tensorsOf(out: unknown, label = 'out'): [string, tf.Tensor][] {
   return []
 }
 
-/** Makes `backend` the active one (cpu and kiln initialise synchronously) and checks that it took. */
+/** Makes `backend` the active one (cpu, kiln and kiln-cuda initialise synchronously) and checks that it took. */
 export function useBackend(backend: BackendName): void {
   void tf.setBackend(backend)
   if (tf.getBackend() !== backend || (tf.backend() instanceof KilnBackend) !== (backend === 'kiln'))
@@ -104,9 +104,9 @@ function coords(index: number, shape: number[]): string {
  * Runs fn on cpu and on kiln (fn must build its inputs itself, from seeds, so both runs
  * see the same numbers) and compares everything it returns within tol.
  */
-export function compareBackends(what: string, fn: () => unknown, tol: Tol): Worst | undefined {
+export function compareBackends(what: string, fn: () => unknown, tol: Tol, target: BackendName = 'kiln'): Worst | undefined {
   const cpu = runOn('cpu', fn)
-  const kiln = runOn('kiln', fn)
+  const kiln = runOn(target, fn)
   if (cpu.length === 0) throw new Error(`${what}: returned no tensors`)
   return compareSnapshots(what, cpu, kiln, tol)
 }

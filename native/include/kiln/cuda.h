@@ -41,7 +41,8 @@ void sgemm_host(int device, const GemmShape& s, int64_t batch, float alpha, cons
                 const float* b, int64_t stride_b, float beta, float* c, int64_t stride_c);
 
 /// Device-side milliseconds per m x n x k sgemm (buffers allocated once, warm-up runs
-/// first, timed with CUDA events over `iters` runs).
-double sgemm_bench(int device, int64_t m, int64_t n, int64_t k, int iters);
+/// first, timed with CUDA events over `iters` runs); `tf32` times the TF32 tensor-core
+/// kernel instead of the fp32 one.
+double sgemm_bench(int device, int64_t m, int64_t n, int64_t k, int iters, bool tf32 = false);
 
 }  // namespace kiln::cuda

@@ -4,7 +4,7 @@
 // KilnNativeError with code 'NO_DEVICE' and a message saying why.
 import { addon } from './addon.js'
 import type { GemmOptions } from './gemm.js'
-import type { CudaDeviceInfo } from './types.js'
+import type { CudaDeviceInfo, CudaMemoryStats } from './types.js'
 
 export interface CudaGemmOptions extends GemmOptions {
   /** CUDA device index; 0 when omitted. */
@@ -18,6 +18,8 @@ export interface CudaSgemmBenchOptions {
   k: number
   /** Timed runs after the warm-up; 10 when omitted. */
   iters?: number
+  /** Time the TF32 tensor-core kernel (inputs rounded to TF32) instead of the fp32 one. */
+  tf32?: boolean
 }
 
 function args(o: CudaGemmOptions) {
@@ -45,4 +47,16 @@ export const cudaDeviceInfo = (device = 0): CudaDeviceInfo => addon.cudaDeviceIn
 
 /** Device-side milliseconds per m x n x k sgemm, timed with CUDA events (no host copies). */
 export const cudaSgemmBench = (o: CudaSgemmBenchOptions): Promise<number> =>
-  addon.cudaSgemmBench(o.device ?? 0, o.m, o.n, o.k, o.iters ?? 10)
+  addon.cudaSgemmBench(o.device ?? 0, o.m, o.n, o.k, o.iters ?? 10, !!o.tf32)
+
+/** Allocator counters of a device (allocated, reserved, peaks, cache hits, ...). */
+export const cudaMemory = (device = 0): CudaMemoryStats => addon.cudaMemory(device)
+
+/** Waits for the device, then returns every cached block to the driver. */
+export const cudaEmptyCache = (device = 0): void => addon.cudaEmptyCache(device)
+
+/**
+ * Lets GEMMs (MatMul, Conv2D) round inputs to TF32 for tensor cores, like PyTorch's
+ * allow_tf32; starts from KILN_TF32=1. Returns the previous setting.
+ */
+export const cudaSetTf32 = (on: boolean): boolean => addon.cudaSetTf32(on)

@@ -12,9 +12,10 @@ export {
   avgPoolGradAsync, type PoolGeometry, type PoolGeometryOptions, type PoolArgs, type MaxPoolGradArgs,
   type AvgPoolGradArgs,
 } from './pool.js'
-export type { CudaDeviceInfo } from './types.js'
+export type { CudaDeviceInfo, CudaMemoryStats, CudaStream, DeviceBuffer } from './types.js'
 export {
-  cudaSgemm, cudaSgemmAsync, cudaSgemmBench, cudaDeviceInfo, type CudaGemmOptions, type CudaSgemmBenchOptions,
+  cudaSgemm, cudaSgemmAsync, cudaSgemmBench, cudaDeviceInfo, cudaMemory, cudaEmptyCache, cudaSetTf32,
+  type CudaGemmOptions, type CudaSgemmBenchOptions,
 } from './cuda.js'
 export { broadcastShape, type ShapeLike } from './shape-arg.js'
 export {

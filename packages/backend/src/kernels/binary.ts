@@ -6,23 +6,25 @@ import { addon, BinaryOp, CompareOp, LogicalOp } from '@kiln/native'
 import { cpuFallback, nativeKernel, sizeOf } from './native-kernel.js'
 import { shapeArgs } from './shape-args.js'
 
-const ARITH: [string, number][] = [
+/** tfjs kernels and native op codes, shared with the kiln-cuda backend. */
+export const ARITH: [string, number][] = [
   [tfc.Add, BinaryOp.Add], [tfc.Sub, BinaryOp.Sub], [tfc.Multiply, BinaryOp.Mul], [tfc.RealDiv, BinaryOp.Div],
   [tfc.Maximum, BinaryOp.Maximum], [tfc.Minimum, BinaryOp.Minimum], [tfc.Pow, BinaryOp.Pow],
   [tfc.SquaredDifference, BinaryOp.SquaredDifference], [tfc.Mod, BinaryOp.Mod],
   [tfc.Atan2, BinaryOp.Atan2],
 ]
 
-const COMPARE: [string, number][] = [
+export const COMPARE: [string, number][] = [
   [tfc.Equal, CompareOp.Equal], [tfc.NotEqual, CompareOp.NotEqual], [tfc.Greater, CompareOp.Greater],
   [tfc.GreaterEqual, CompareOp.GreaterEqual], [tfc.Less, CompareOp.Less], [tfc.LessEqual, CompareOp.LessEqual],
 ]
 
-const LOGICAL: [string, number][] = [[tfc.LogicalAnd, LogicalOp.LogicalAnd], [tfc.LogicalOr, LogicalOp.LogicalOr]]
+export const LOGICAL: [string, number][] = [[tfc.LogicalAnd, LogicalOp.LogicalAnd], [tfc.LogicalOr, LogicalOp.LogicalOr]]
 
 const shapeOf = (t: TensorInfo) => Int32Array.from(t.shape)
 
-function pair(inputs: object): [TensorInfo, TensorInfo] {
+/** The two operands of a binary kernel: (a, b), or (dy, y) for the *Grad kernels. */
+export function pair(inputs: object): [TensorInfo, TensorInfo] {
   const i = inputs as { a?: TensorInfo; b?: TensorInfo; dy?: TensorInfo; y?: TensorInfo }
   return i.a ? [i.a, i.b!] : [i.dy!, i.y!]
 }

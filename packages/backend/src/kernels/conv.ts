@@ -16,7 +16,8 @@ export function convGeom(c: ConvInfo): Int32Array {
     c.dilationHeight, c.dilationWidth)
 }
 
-const nhwcOnly = (format: string | undefined) => format === undefined || format === 'NHWC'
+/** Whether a conv kernel's data format is the NHWC the native kernels take. */
+export const nhwcOnly = (format: string | undefined) => format === undefined || format === 'NHWC'
 const allFloat = (...ts: TensorInfo[]) => ts.every((t) => t.dtype === 'float32')
 
 function forward(args: KernelArgs<Conv2DAttrs>): TensorInfo | undefined {

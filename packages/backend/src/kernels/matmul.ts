@@ -6,12 +6,13 @@ import { addon } from '@kiln/native'
 import { cpuFallback, nativeKernel, sizeOf, type KernelArgs } from './native-kernel.js'
 import { activationCode, biasActivation } from './activation.js'
 
-interface Plan { batch: number; m: number; n: number; k: number; outShape: number[] }
+/** A batched product the native kernels take: sizes and the output shape. */
+export interface Plan { batch: number; m: number; n: number; k: number; outShape: number[] }
 
 // Native when each side is a single matrix or already holds every output batch (so output
 // batch i reads batch i, or the one matrix, of each side). Broadcasts that repeat matrices,
 // [3,1,m,k] x [1,3,k,n], go to the cpu kernel (never on the Layers hot path).
-function plan(a: TensorInfo, b: TensorInfo, transA: boolean, transB: boolean): Plan | undefined {
+export function plan(a: TensorInfo, b: TensorInfo, transA: boolean, transB: boolean): Plan | undefined {
   const ra = a.shape.length, rb = b.shape.length
   const m = transA ? a.shape[ra - 1]! : a.shape[ra - 2]!
   const k = transA ? a.shape[ra - 2]! : a.shape[ra - 1]!

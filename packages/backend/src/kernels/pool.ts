@@ -4,9 +4,11 @@ import { AvgPool, AvgPoolGrad, backend_util, MaxPool, MaxPoolGrad, type AvgPoolA
 import { addon } from '@kiln/native'
 import { cpuFallback, nativeKernel, type KernelArgs } from './native-kernel.js'
 
-type PoolAttrs = Pick<MaxPoolAttrs, 'filterSize' | 'strides' | 'pad' | 'dimRoundingMode'>
+/** The attrs every pooling kernel (and its gradient) carries. */
+export type PoolAttrs = Pick<MaxPoolAttrs, 'filterSize' | 'strides' | 'pad' | 'dimRoundingMode'>
 
-function poolInfo(shape: number[], a: PoolAttrs): backend_util.Conv2DInfo {
+/** tfjs's own pooling geometry for an NHWC input shape. */
+export function poolInfo(shape: number[], a: PoolAttrs): backend_util.Conv2DInfo {
   return backend_util.computePool2DInfo(shape as [number, number, number, number], a.filterSize, a.strides, 1,
     a.pad, a.dimRoundingMode)
 }
@@ -18,7 +20,8 @@ export function poolGeom(c: backend_util.Conv2DInfo): Int32Array {
 }
 
 // Dilated pooling does not occur in Keras layers; the cpu kernel keeps it.
-const simple = (c: backend_util.Conv2DInfo) => c.dilationHeight === 1 && c.dilationWidth === 1
+/** Undilated pooling: what the native kernels take. */
+export const simple = (c: backend_util.Conv2DInfo) => c.dilationHeight === 1 && c.dilationWidth === 1
 
 function forward(name: string, args: KernelArgs<PoolAttrs>): TensorInfo {
   const { x } = args.inputs as { x: TensorInfo }

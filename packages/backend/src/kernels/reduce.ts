@@ -28,7 +28,8 @@ const REDUCE: [string, number][] = [
 ]
 
 // A null axis means every axis, as in tfjs (parseAxisParam(null) lists them all).
-function axisAttrs(args: KernelArgs, rank: number): { axis: number | number[]; keepDims: boolean } {
+/** The reduced axes (null: all of them) and keepDims of a reduction kernel. */
+export function axisAttrs(args: { attrs: unknown }, rank: number): { axis: number | number[]; keepDims: boolean } {
   const a = args.attrs as { axis?: number | number[] | null; reductionIndices?: number | number[]; keepDims?: boolean }
   const axis = a.axis ?? a.reductionIndices ?? null
   return { axis: axis ?? Array.from({ length: rank }, (_, i) => i), keepDims: !!a.keepDims }

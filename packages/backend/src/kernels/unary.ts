@@ -5,10 +5,12 @@ import type { TensorInfo } from '@tensorflow/tfjs-core'
 import { addon, UnaryOp } from '@kiln/native'
 import { cpuFallback, nativeKernel } from './native-kernel.js'
 
-type Params = (attrs: Record<string, unknown>) => [number, number]
+/** A kernel's attrs as the native alpha / beta arguments. */
+export type Params = (attrs: Record<string, unknown>) => [number, number]
 const none: Params = () => [0, 0]
 
-const TABLE: [string, number, Params][] = [
+/** tfjs unary kernels with their native op codes (shared with the kiln-cuda backend). */
+export const UNARY_TABLE: [string, number, Params][] = [
   [tfc.Abs, UnaryOp.Abs, none], [tfc.Neg, UnaryOp.Neg, none], [tfc.Exp, UnaryOp.Exp, none],
   [tfc.Log, UnaryOp.Log, none], [tfc.Log1p, UnaryOp.Log1p, none], [tfc.Sqrt, UnaryOp.Sqrt, none],
   [tfc.Rsqrt, UnaryOp.Rsqrt, none], [tfc.Square, UnaryOp.Square, none], [tfc.Sigmoid, UnaryOp.Sigmoid, none],
@@ -22,7 +24,7 @@ const TABLE: [string, number, Params][] = [
   [tfc.ClipByValue, UnaryOp.ClipByValue, (a) => [Number(a.clipValueMin), Number(a.clipValueMax)]],
 ]
 
-export const unaryKernels = TABLE.map(([name, op, params]) =>
+export const unaryKernels = UNARY_TABLE.map(([name, op, params]) =>
   nativeKernel(name, (args) => {
     const { x } = args.inputs as { x: TensorInfo }
     if (x.dtype !== 'float32') return cpuFallback(name, args)
