@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs'
+import { existsSync, readdirSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { suite } from 'uvu'
@@ -181,10 +181,22 @@ script('the example trial script runs from its spec', async () => {
   assert.is(result.metrics.test?.count, 30, 'testSplit holds out 10% when the dataset has no test set')
 })
 
-script('a script that returns no model, or is missing, is a TrialScriptError', async () => {
+script('a script that returns nothing is an objective-function trial: its reports are the result, no model is saved', async () => {
+  const objective = join(stmp.dir, 'objective.mjs')
+  writeFileSync(objective, 'export default async (ctx) => { for (let e = 1; e <= 3; e++) await ctx.report({ score: e * ctx.params.learningRate }) }\n')
+  const spec = parseSpec(`name: objective\ndataset: unused\nmodel: { script: ${objective} }\noptimizer: { name: sgd, learningRate: 0.5 }\nmetric: { name: score, mode: max }\n`)
+  const outDir = join(stmp.dir, 'objective-out')
+  const result = await trainLocal(spec, { outDir, datasets: { train: blobDataset('blobs', 50, [4], 2) }, log: quiet })
+  assert.is(result.modelDir, undefined)
+  assert.is(existsSync(outDir), false, 'nothing saved')
+  assert.equal(result.metrics.epochs.map((e) => e.score), [0.5, 1, 1.5])
+  assert.is(result.metrics.objective.best, 1.5)
+})
+
+script('a script that returns something other than a model, or is missing, is a TrialScriptError', async () => {
   const datasets = { train: blobDataset('blobs', 100, [4], 2) }
   const bad = parseSpec(`name: bad\ndataset: unused\nmodel: { script: ${join(here, 'fixtures', 'bad-trial.ts')} }\n`)
-  assert.match((await rejection(trainLocal(bad, { outDir: join(stmp.dir, 'bad'), datasets, log: quiet }))).message, /expected the default export to return a tf\.LayersModel, got object/)
+  assert.match((await rejection(trainLocal(bad, { outDir: join(stmp.dir, 'bad'), datasets, log: quiet }))).message, /expected the default export to return a tf\.LayersModel or nothing, got object/)
   const missing = parseSpec('name: missing\ndataset: unused\nmodel: { script: ./nope.ts }\n')
   try {
     await trainLocal(missing, { outDir: join(stmp.dir, 'missing'), baseDir: stmp.dir, datasets, log: quiet })

@@ -2,6 +2,7 @@
 // before anything reaches the cluster), its dataset in the cluster's dataset store
 // (imported on first use, found by name afterwards), and a script: trial bundled and
 // uploaded, so nodes need no copy of the user's files.
+import { resolve } from 'node:path'
 import type { NatsConnection } from 'nats'
 import { ensureLayout } from '@kiln/cluster-state'
 import { findDataset, importDataset, importSource, resolveDataset } from '@kiln/data'
@@ -40,7 +41,7 @@ export async function prepareSubmission(nc: NatsConnection, path: string, sets: 
   let spec = file.spec
   if ('script' in spec.model) {
     const { bundleTrialScript, uploadBundle } = await import('@kiln/bundle')
-    const script = new URL(spec.model.script, `file://${file.baseDir}/`).pathname
+    const script = resolve(file.baseDir, spec.model.script)
     const bundle = await bundleTrialScript(script)
     options.bundleId = await uploadBundle(layout.objects.bundles, bundle)
     notes.push(`uploaded trial bundle ${options.bundleId.slice(0, 12)} (${bundle.bytes.byteLength} bytes)`)

@@ -70,7 +70,7 @@ export function humanPrinter(io: CliIo, live: boolean): TrainPrinter {
       }
       const o = r.metrics.objective
       if (o.best !== undefined) line(`${o.name} (${o.mode}): last ${o.last!.toFixed(4)}, best ${o.best.toFixed(4)}${r.stoppedEarly ? ' (stopped early)' : ''}`)
-      line(`model saved to ${r.modelDir} (${duration(r.durationMs)}, ${thousands(r.samplesPerSecond)} samples/s)`)
+      line(r.modelDir ? `model saved to ${r.modelDir} (${duration(r.durationMs)}, ${thousands(r.samplesPerSecond)} samples/s)` : `done in ${duration(r.durationMs)}; the trial returned no model, so none was saved`)
     },
   }
   if (live) {

@@ -15,8 +15,9 @@ export function derivedJobState(job: JobRecord, trials: readonly TrialRecord[]):
     else if (some(RunState.succeeded)) next = RunState.succeeded
     else next = RunState.cancelled
   } else if (some(RunState.running)) next = RunState.running
-  else if (some(RunState.placed)) next = RunState.placed
-  else next = RunState.pending
+  // A job waits until a trial runs: "placed" is a trial's passing state, and each job write
+  // costs an fsync.
+  else next = job.state === RunState.placed ? RunState.placed : RunState.pending
   return next === job.state ? undefined : next
 }
 

@@ -38,6 +38,7 @@ export interface LeaderOptions {
 
 // Heartbeats in a row that may omit a running trial before it counts as lost on its node.
 const MISSING_BEATS = 3
+const REASON_REFRESH_MS = 2000
 const commandReply = apiReplySchema(z.unknown(), 'command reply')
 
 export class Leader {
@@ -48,6 +49,7 @@ export class Leader {
   readonly mutex = new Mutex()
   private readonly specs = new Map<string, Spec>()
   private readonly missing = new Map<string, number>()
+  private readonly reasonWrittenAt = new Map<string, number>()
   private readonly subs: Subscription[] = []
   private timer: NodeJS.Timeout | undefined
   private tickQueued = false
@@ -157,8 +159,10 @@ export class Leader {
     let state = derivedJobState(job, trials)
     // A sweep between trials is not over: only its end (sweeps.ts) ends its job.
     if (state && isTerminal(state) && this.sweeps.isActive(jobId)) state = undefined
+    // Every write is an fsync on the server (sync_interval: always), the cluster's real cost
+    // per trial: a job is rewritten only when its state changes, its attempts ride along.
     const attempts = trials.reduce((n, t) => n + t.attempts, 0)
-    if (state === undefined && attempts === job.attempts) return
+    if (state === undefined) return
     const metrics = state && isTerminal(state) ? jobMetrics(trials, this.specOf(job).metric.mode) : undefined
     const failed = trials.find((t) => t.state === RunState.failed && t.error)
     await this.putJob(job, {
@@ -232,7 +236,14 @@ export class Leader {
     const result = placeTrials(demands, live.map((n) => n.registration), used)
     for (const [trialId, reason] of result.waiting) {
       const t = this.trials.get(trialId)
-      if (t && t.reason !== reason) await this.putTrial(t, { reason })
+      // The free-slot count in a reason changes with every trial that starts or ends; with a
+      // long queue, rewriting every waiting trial each pass would swamp the store. A reason
+      // is written when a trial first waits, then at most every REASON_REFRESH_MS.
+      const last = this.reasonWrittenAt.get(trialId) ?? 0
+      if (t && t.reason !== reason && (!t.reason || now - last >= REASON_REFRESH_MS)) {
+        this.reasonWrittenAt.set(trialId, now)
+        await this.putTrial(t, { reason })
+      }
     }
     for (const p of result.placed) {
       const t = this.trials.get(p.trialId)
@@ -243,6 +254,7 @@ export class Leader {
   private async place(trial: TrialRecord, nodeId: string, slotId: string): Promise<void> {
     const job = this.jobs.get(trial.jobId)!
     const attempt = trial.attempts + 1
+    this.reasonWrittenAt.delete(trial.id)
     const placed = await this.putTrial(trial, { state: RunState.placed, node: { nodeId, slotId }, attempts: attempt, reason: undefined, notBefore: undefined })
     const command: NodeCommand = {
       v: 1, kind: 'assign',
@@ -292,6 +304,8 @@ export class Leader {
   // (or no longer) its own is cancelled there; a trial of ours it keeps omitting is lost.
   private onHeartbeat(beat: Heartbeat): void {
     const listed = new Map(beat.trials.map((t) => [t.trialId, t]))
+    // A node beats at once when a trial ends: its slot is free for the next one now.
+    if (beat.busySlots.length < (this.nodes.get(beat.nodeId)?.registration.slots.length ?? 0)) this.kick()
     for (const [trialId, info] of listed) {
       const t = this.trials.get(trialId)
       const ours = t && t.node?.nodeId === beat.nodeId && (t.state === RunState.running || t.state === RunState.placed) &&
@@ -355,7 +369,9 @@ export class Leader {
     const t = this.trials.get(r.trialId)
     if (!t) throw new NotFoundError('trial', r.trialId)
     if (t.node?.nodeId !== r.nodeId || t.attempts !== r.attempt || isTerminal(t.state)) return { decision: 'stop', reason: 'not the current placement' }
-    const written = await this.putTrial(t, { metrics: r.metrics })
+    // Kept in memory and written with the trial's next state change: the full history is in
+    // KILN_METRICS, and one fsync per epoch per trial is what limits dispatch rates.
+    const written = this.trials.patch(t.id, { metrics: r.metrics })
     return written.sweepId ? this.sweeps.report(written, r) : { decision: 'continue' }
   }
 

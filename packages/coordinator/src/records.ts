@@ -77,6 +77,14 @@ export class Records<S extends z.ZodTypeAny> {
     return parsed
   }
 
+  /** Changes the cached copy only (written with the next update); returns it. */
+  patch(key: string, changes: Partial<z.output<S>>): z.output<S> {
+    const current = this.entries.get(key)
+    if (!current) throw new KilnError(ErrorCode.notFound, `${this.bucket}/${key} is not known`)
+    current.value = { ...current.value, ...changes }
+    return current.value
+  }
+
   /** Reads a record straight from the bucket (for records another process may have created). */
   async refresh(key: string): Promise<z.output<S> | undefined> {
     const e = await this.kv.get(key)

@@ -68,7 +68,8 @@ export interface TrainLocalOptions {
 export interface TrainResult {
   name: string
   metrics: TrainMetrics
-  modelDir: string
+  /** Where the model was saved; undefined for a script trial that returned no model. */
+  modelDir?: string
   /** Whole run: loading, training, evaluation and saving. */
   durationMs: number
   /** Training samples per second over the epochs reported. */
@@ -164,7 +165,7 @@ export async function trainLocal(spec: Spec, options: TrainLocalOptions): Promis
   })
   const reports = ctx.history
 
-  let trained: tf.LayersModel
+  let trained: tf.LayersModel | undefined
   try {
     trained = isBuiltin(spec.model) ? await trainBuiltin(ctx, data) : await runScriptTrial(ctx, scriptPath(spec.model.script, baseDir))
   } finally {
@@ -173,8 +174,20 @@ export async function trainLocal(spec: Spec, options: TrainLocalOptions): Promis
   try {
     if (ctx.abortedWhere || signal?.aborted) {
       // A drained trial hands its progress back: the next attempt resumes from here.
-      if (options.checkpoint?.onAbort) await ctx.checkpointNow(trained, reports.length)
+      if (options.checkpoint?.onAbort && trained) await ctx.checkpointNow(trained, reports.length)
       throw new TrainingAbortedError(ctx.abortedWhere)
+    }
+    const epochsOnly: EpochMetrics[] = reports.map((r) => ({ epoch: r.step, ...r.metrics }))
+    if (!trained) {
+      // An objective-function trial: its reports are the whole result.
+      return {
+        name: spec.name,
+        metrics: { epochs: epochsOnly, objective: objectiveOf(epochsOnly, spec.metric) },
+        durationMs: performance.now() - started,
+        samplesPerSecond: throughput(reports),
+        epochsRun: reports.length,
+        stoppedEarly: ctx.shouldStop && reports.length < spec.training.epochs,
+      }
     }
     const evaluation = data.test ? await evaluateModel(trained, data.test) : undefined
     const epochs: EpochMetrics[] = reports.map((r) => ({ epoch: r.step, ...r.metrics }))
@@ -203,7 +216,7 @@ export async function trainLocal(spec: Spec, options: TrainLocalOptions): Promis
       stoppedEarly,
     }
   } finally {
-    trained.dispose()
+    trained?.dispose()
   }
 }
 

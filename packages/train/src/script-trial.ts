@@ -7,7 +7,9 @@ import type { TrialContext } from './context.js'
 import { TrialScriptError } from './errors.js'
 
 /** What a trial script exports by default. */
-export type TrialFunction = (ctx: TrialContext) => Promise<tf.LayersModel> | tf.LayersModel
+// A trial that returns nothing is an objective function: its reports are its result (as in
+// Optuna or Ray Tune function trainables), and there is no model to evaluate or save.
+export type TrialFunction = (ctx: TrialContext) => Promise<tf.LayersModel | void> | tf.LayersModel | void
 
 /** Where `script` (from the spec) lives: relative paths count from the spec file's directory. */
 export function scriptPath(script: string, baseDir: string): string {
@@ -40,8 +42,8 @@ function isLayersModel(value: unknown): value is tf.LayersModel {
   return m !== null && typeof m === 'object' && typeof m.predict === 'function' && typeof m.save === 'function' && Array.isArray(m.outputs)
 }
 
-/** Runs the script with the context and returns the model it trained. */
-export async function runScriptTrial(ctx: TrialContext, path: string): Promise<tf.LayersModel> {
+/** Runs the script with the context and returns the model it trained (undefined: none). */
+export async function runScriptTrial(ctx: TrialContext, path: string): Promise<tf.LayersModel | undefined> {
   const trial = await loadTrialScript(path)
   let model: unknown
   try {
@@ -49,8 +51,9 @@ export async function runScriptTrial(ctx: TrialContext, path: string): Promise<t
   } catch (err) {
     throw new TrialScriptError(path, `failed: ${(err as Error)?.message ?? String(err)}`, { cause: err })
   }
+  if (model === undefined) return undefined
   if (!isLayersModel(model)) {
-    throw new TrialScriptError(path, `expected the default export to return a tf.LayersModel, got ${model === null ? 'null' : typeof model}`)
+    throw new TrialScriptError(path, `expected the default export to return a tf.LayersModel or nothing, got ${model === null ? 'null' : typeof model}`)
   }
   return model
 }

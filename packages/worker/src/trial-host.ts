@@ -99,6 +99,12 @@ export class TrialHost {
     }
     try {
       const spec = a.spec as { name: string }
+      if (Object.keys(outcome.files).length === 0) {
+        // An objective-function trial: its metrics are its result.
+        await this.status({ state: 'succeeded', metrics: outcome.metrics })
+        log('info', 'trial succeeded (no model)', { trialId: a.trialId, ...outcome.metrics })
+        return
+      }
       if (a.publish === 'artifact') {
         // A sweep trial: its files are kept; the coordinator registers the sweep's best.
         const stored = await storeModelFiles(this.o.layout, spec.name, new Map(Object.entries(outcome.files)))

@@ -73,7 +73,8 @@ export default async function runTrialThread(task: TrialTask): Promise<TrialOutc
       ...(task.datasetFile ? { datasets: await loadDatasetFile(task.datasetFile, { name: spec.dataset }) } : {}),
     })
     const files: Record<string, Uint8Array> = {}
-    for (const name of await readdir(result.modelDir)) files[name] = new Uint8Array(await readFile(join(result.modelDir, name)))
+    const dir = result.modelDir
+    if (dir) for (const name of await readdir(dir)) files[name] = new Uint8Array(await readFile(join(dir, name)))
     return { files, metrics: flatMetrics(result.metrics), epochsRun: result.epochsRun, stoppedEarly: result.stoppedEarly }
   } finally {
     await rm(join(outDir, '..'), { recursive: true, force: true })

@@ -1,0 +1,112 @@
+// bench:cluster — the control plane of a local cluster: nats-server, a coordinator and two
+// workers, each its own `kiln` process, as `kiln up` runs them.
+//   1. dispatch: no-op trials dispatched and completed per second (noop-trial.mjs reports
+//      one value and returns no model: placement, assignment, the trial thread, the dataset
+//      load, a report with its decision and every status update happen; no training), and,
+//      for comparison, the same for trials that train a 4-16-2 MLP one epoch on 32 samples
+//      and store the model;
+//   2. failover: from a worker's kill -9 to its trial running again on the other worker,
+//      beside the heartbeat timeout the coordinator waits before declaring a node lost.
+// Flags: --json, --trials N (default 200), --slots N per worker (default 2), --heartbeat MS.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { connect } from 'nats'
+import { JobsClient } from '@kiln/client'
+import { defaultKilnCommand, spawnKiln, startNatsServer, waitForReady, type Spawned } from '@kiln/local'
+import { parseFlags, report, round } from './common.js'
+
+const flags = parseFlags(process.argv.slice(2), 0, ['--trials', '--slots', '--heartbeat'])
+const trials = flags.extra['--trials'] ?? 200
+const slots = flags.extra['--slots'] ?? 2
+const heartbeat = flags.extra['--heartbeat'] ?? 500
+const missedBeats = 3
+const dir = mkdtempSync(join(tmpdir(), 'kiln-bench-cluster-'))
+const procs: Spawned[] = []
+
+function csv(rows: number): string {
+  const lines = ['a,b,c,d,label']
+  for (let i = 0; i < rows; i++) lines.push(`${i % 7},${(i * 3) % 5},${i % 2},${(i * 7) % 11},${i % 2}`)
+  return lines.join('\n') + '\n'
+}
+
+const kiln = defaultKilnCommand()
+async function start(name: string, args: string[]): Promise<Spawned> {
+  const p = spawnKiln(kiln, args, { logFile: join(dir, `${name}.log`), cwd: process.cwd(), env: { ...process.env, KILN_THREADS: '1' } })
+  procs.push(p)
+  if ((await waitForReady(p, name, 60_000)) !== 'ready') throw new Error(`${name} did not start:\n${p.output().slice(-2000)}`)
+  return p
+}
+
+try {
+  writeFileSync(join(dir, 'tiny.csv'), csv(32))
+  writeFileSync(join(dir, 'big.csv'), csv(40_000))
+  const nats = await startNatsServer({ dir, jetstreamDir: join(dir, 'js') })
+  const common = ['--nats', nats.url, '--heartbeat', String(heartbeat)]
+  await start('coordinator', ['coordinator', ...common])
+  const workers = await Promise.all(['wa', 'wb'].map((n) => start(n, ['worker', ...common, '--name', n, '--slots', String(slots), '--cache', join(dir, `cache-${n}`)])))
+  const nc = await connect({ servers: nats.url })
+  const client = new JobsClient(nc, 30_000)
+  while ((await client.nodes()).filter((n) => n.live).length < 2) await new Promise((ok) => setTimeout(ok, 50))
+
+  const spec = (name: string, dataset: string, epochs: number) => ({
+    name, dataset, model: { builtin: 'mlp', hidden: [16] }, optimizer: { name: 'adam', learningRate: 0.01 },
+    training: { epochs, batchSize: 32, validationSplit: 0, testSplit: 0, seed: 1 }, metric: { name: 'accuracy', mode: 'max' },
+  })
+  // Warm-up: every slot's thread has loaded tfjs once.
+  const warm = await Promise.all(Array.from({ length: 2 * slots }, (_, k) => client.submit(spec(`warm-${k}`, join(dir, 'tiny.csv'), 1))))
+  const settled = async (ids: string[]) => {
+    for (;;) {
+      const jobs = await client.jobs(10_000)
+      const states = new Map(jobs.map((j) => [j.id, j.state]))
+      const open = ids.filter((id) => !['succeeded', 'failed', 'cancelled'].includes(states.get(id) ?? 'pending'))
+      if (open.length === 0) return ids.filter((id) => states.get(id) === 'succeeded').length
+      await new Promise((ok) => setTimeout(ok, 20))
+    }
+  }
+  await settled(warm.map((w) => w.job.id))
+
+  const noop = (name: string) => ({ ...spec(name, join(dir, 'tiny.csv'), 1), model: { script: join(import.meta.dirname, 'noop-trial.mjs') }, metric: { name: 'score', mode: 'max' } })
+  for (const kind of ['noop', 'tiny-mlp'] as const) {
+  const t0 = performance.now()
+  const submitted = await Promise.all(Array.from({ length: trials }, (_, k) => client.submit(kind === 'noop' ? noop(`noop-${k}`) : spec(`mlp-${k}`, join(dir, 'tiny.csv'), 1))))
+  const submitS = (performance.now() - t0) / 1000
+  const ok = await settled(submitted.map((s) => s.job.id))
+  const totalS = (performance.now() - t0) / 1000
+  // Where a trial's time went: waiting for a slot, and from its start to its end.
+  const ids = new Set(submitted.map((x) => x.job.trialIds[0]!))
+  const done = (await client.trials()).filter((t) => ids.has(t.id) && t.timestamps.startedAt && t.timestamps.endedAt)
+  const mean = (f: (t: (typeof done)[number]) => number) => round(done.reduce((n, t) => n + f(t), 0) / Math.max(1, done.length), 1)
+  const queueMs = mean((t) => t.timestamps.startedAt! - t.timestamps.createdAt)
+  const runMs = mean((t) => t.timestamps.endedAt! - t.timestamps.startedAt!)
+  report(flags, { bench: 'cluster', measure: 'dispatch', trial: kind, mean_queue_ms: queueMs, mean_run_ms: runMs, workers: 2, slots_per_worker: slots, trials, succeeded: ok, submit_s: round(submitS, 2), total_s: round(totalS, 2), trials_per_s: round(trials / totalS, 1) })
+  }
+
+  // Failover: a long trial, its worker killed, the time until it runs again elsewhere.
+  const { job } = await client.submit(spec('failover', join(dir, 'big.csv'), 50))
+  const trialId = job.trialIds[0]!
+  let running
+  for (;;) {
+    running = (await client.show(trialId)).trial
+    if (running?.state === 'running' && running.checkpoint) break
+    await new Promise((ok) => setTimeout(ok, 20))
+  }
+  const victim = workers.find((w) => w.output().includes(running!.node!.nodeId)) ?? workers[0]!
+  const killedAt = performance.now()
+  victim.child.kill('SIGKILL')
+  for (;;) {
+    const t = (await client.show(trialId)).trial!
+    if (t.state === 'running' && t.attempts === 2) break
+    await new Promise((ok) => setTimeout(ok, 10))
+  }
+  const recoveryS = (performance.now() - killedAt) / 1000
+  const timeoutS = (heartbeat * missedBeats) / 1000
+  report(flags, { bench: 'cluster', measure: 'failover', heartbeat_ms: heartbeat, heartbeat_timeout_s: timeoutS, recovery_s: round(recoveryS, 2), over_timeout_s: round(recoveryS - timeoutS, 2), target_s: timeoutS + 2 })
+  await client.cancel(job.id)
+  await nc.close()
+  for (const p of procs) p.child.kill('SIGKILL')
+  await nats.stop()
+} finally {
+  for (const p of procs) p.child.kill('SIGKILL')
+  rmSync(dir, { recursive: true, force: true })
+}
