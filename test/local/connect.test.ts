@@ -13,6 +13,7 @@ import {
 import { loud } from '../helpers/hooks.js'
 import { rejects } from '../helpers/rejects.js'
 import { startNats, type NatsServer } from '../helpers/nats.js'
+import { operatorSetup } from './jwt-creds.js'
 
 type Ctx = { root: string; project: string; server?: NatsServer; users: RoleUser[] }
 const conn = suite<Ctx>('local - connectKiln')
@@ -128,6 +129,20 @@ conn('nkey seeds (inline or a file) and tokens authenticate; a server nobody run
   const err = await rejects(() => connectKiln({ nats: `nats://127.0.0.1:${port}`, env: {}, timeoutMs: 2000 }), KilnError) as KilnError
   assert.is(err.code, ErrorCode.unavailable)
   assert.match(err.message, `cannot connect to NATS at nats://127.0.0.1:${port} (from --nats)`)
+})
+
+conn('a NATS .creds file (user JWT and seed) authenticates against an operator-mode server', async ({ root }) => {
+  const { config, creds } = operatorSetup()
+  const server = await startNats({ jetstream: false, config })
+  try {
+    const file = join(root, 'user.creds')
+    writeFileSync(file, creds, { mode: 0o600 })
+    assert.is(resolveConnection({ nats: server.url, creds: file, env: {} }).auth.kind, 'jwt')
+    const nc = await connectKiln({ nats: server.url, env: { KILN_NATS_CREDS: file } })
+    await nc.close()
+  } finally {
+    await server.stop()
+  }
 })
 
 conn.run()

@@ -43,6 +43,8 @@ creds('credential files: Kiln lines (quoted or exported), NATS .creds, bare nkey
   assert.equal(parseCredentials('# c\nexport KILN_NATS_USER="w"\nKILN_NATS_PASSWORD=\'p=q\'\nKILN_NATS_URL=nats://h:1\n', 'f'),
     { kind: 'user', user: 'w', password: 'p=q', url: 'nats://h:1' })
   assert.equal(parseCredentials('KILN_NATS_TOKEN=abc\n', 'f'), { kind: 'token', token: 'abc' })
+  assert.equal(parseCredentials('KILN_NATS_USER=u\nKILN_NATS_PASSWORD=p\nKILN_NATS_CA=/etc/ca.pem\nKILN_NATS_CERT=/c\nKILN_NATS_KEY=/k\n', 'f'),
+    { kind: 'user', user: 'u', password: 'p', tls: { ca: '/etc/ca.pem', cert: '/c', key: '/k' } })
   const seed = 'SU' + 'A'.repeat(56)
   assert.equal(parseCredentials(`${seed}\n`, 'f'), { kind: 'nkey', seed })
   assert.equal(parseCredentials(`KILN_NATS_NKEY=${seed}`, 'f'), { kind: 'nkey', seed })
@@ -64,7 +66,7 @@ creds('a bad credential file names the file and line, never the text in it', ({ 
   assert.throws(() => parseCredentials('KILN_NATS_USER=only-a-user', 'x.creds'), /x\.creds: expected KILN_NATS_USER and KILN_NATS_PASSWORD/)
 })
 
-creds('the server config quotes every subject and password (no $variables, JSON syntax)', () => {
+creds('the server config writes users as JSON; services may answer the requests they receive', () => {
   const text = natsConfigText({ users: [{ user: 'u', password: '$notavar', permissions: { publish: { allow: ['$JS.API.>'] }, subscribe: { allow: ['_INBOX.>'] }, responses: true } }] })
   const block = JSON.parse(text.slice(text.indexOf('authorization: ') + 'authorization: '.length)) as { users: { password: string; permissions: { allow_responses: unknown } }[] }
   assert.is(block.users[0]!.password, '$notavar')

@@ -1,7 +1,8 @@
 // Where a process finds its NATS server and credentials, first match wins:
 //   1. options (the CLI's --nats URL --creds FILE; user/password, token, nkey seed)
 //   2. the environment: KILN_NATS_URL, KILN_NATS_CREDS, KILN_NATS_USER + KILN_NATS_PASSWORD,
-//      KILN_NATS_TOKEN, KILN_NATS_NKEY (a seed or a seed file)
+//      KILN_NATS_TOKEN, KILN_NATS_NKEY (a seed or a seed file); TLS files from
+//      KILN_NATS_CA / KILN_NATS_CERT / KILN_NATS_KEY (also allowed in a credential file)
 //   3. the local cluster of `kiln up` (.kiln/cluster.json here or in a folder above, or
 //      $KILN_DIR): its URL, and the credential file of the caller's role.
 // The URL and the credentials resolve separately, but a local cluster's credentials are
@@ -10,7 +11,7 @@ import { credsAuthenticator, nkeyAuthenticator, type ConnectionOptions } from 'n
 import { ValidationError } from '@kiln/protocol'
 import {
   findClusterDir, isNkeySeed, LocalClusterError, LocalFailure, pidAlive, readClusterFile, readCredentials,
-  type ClusterFile, type Credentials, type Role,
+  tlsFilesFrom, type ClusterFile, type Credentials, type Role, type TlsFiles,
 } from '@kiln/local'
 
 export interface ConnectKilnOptions {
@@ -23,6 +24,8 @@ export interface ConnectKilnOptions {
   token?: string
   /** An nkey user seed (SU...), or the path of a file holding one. */
   nkeySeed?: string
+  /** TLS files (a private CA; a client certificate and key where the server verifies clients). */
+  tls?: TlsFiles
   /** Whose local-cluster credentials to use (default client). */
   role?: Role
   /** Default process.env. */
@@ -38,6 +41,8 @@ export interface ConnectionSummary {
   /** Where the URL came from: "--nats", "KILN_NATS_URL", "credentials file X", "local cluster X". */
   urlSource: string
   auth: { kind: Credentials['kind'] | 'none'; source: string; user?: string }
+  /** TLS files in use, if any (paths only). */
+  tls?: TlsFiles
   /** The local cluster's folder, when its URL or credentials are used. */
   clusterDir?: string
 }
@@ -142,8 +147,12 @@ export function resolveConnection(o: ConnectKilnOptions = {}): ResolvedConnectio
   const auth: ConnectionSummary['auth'] = found
     ? { kind: found.creds.kind, source: found.source, ...(found.creds.kind === 'user' ? { user: found.creds.user } : {}) }
     : { kind: inUrl ? 'user' : 'none', source: inUrl ? 'the URL' : 'none' }
+  const tls = o.tls ?? tlsFilesFrom(env) ?? (found && 'tls' in found.creds ? found.creds.tls : undefined)
   return {
-    servers: servers.map(redactUrl), urlSource, auth, ...(clusterDir ? { clusterDir } : {}),
-    options: { servers, ...(found ? authOptions(found.creds) : {}) },
+    servers: servers.map(redactUrl), urlSource, auth, ...(clusterDir ? { clusterDir } : {}), ...(tls ? { tls } : {}),
+    options: {
+      servers, ...(found ? authOptions(found.creds) : {}),
+      ...(tls ? { tls: { ...(tls.ca ? { caFile: tls.ca } : {}), ...(tls.cert ? { certFile: tls.cert } : {}), ...(tls.key ? { keyFile: tls.key } : {}) } } : {}),
+    },
   }
 }

@@ -33,7 +33,8 @@ export function connectError(err: unknown, r: ConnectionSummary): KilnError {
     return new KilnError(ErrorCode.permissionDenied, `${where} refused ${describeAuth(r.auth)}`, { data })
   }
   const hint = r.clusterDir ? '; is the local cluster running? (kiln status)' : ''
-  const what = code === 'CONNECTION_REFUSED' ? 'connection refused' : code === 'TIMEOUT' ? 'timed out' : code || 'failed'
+  // Connection failures (refused, timeout, TLS) carry no credentials in their text.
+  const what = code === 'CONNECTION_REFUSED' ? 'connection refused' : code === 'TIMEOUT' ? 'timed out' : (err as Error).message || code || 'failed'
   return new KilnError(ErrorCode.unavailable, `cannot connect to ${where}: ${what}${hint}`, { data })
 }
 

@@ -4,14 +4,40 @@
 import { chmodSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { LocalClusterError, LocalFailure } from './errors.js'
 
+/** TLS files for a server with a private CA, or one that wants client certificates. */
+export interface TlsFiles {
+  ca?: string
+  cert?: string
+  key?: string
+}
+
+/** Where to connect, besides who to be: optional in Kiln's own credential files. */
+interface Extras {
+  url?: string
+  tls?: TlsFiles
+}
+
 /** What a credential file holds. Never print one of these: it is the secret. */
 export type Credentials =
-  | { kind: 'user'; user: string; password: string; url?: string }
-  | { kind: 'token'; token: string; url?: string }
-  | { kind: 'nkey'; seed: string; url?: string }
+  | ({ kind: 'user'; user: string; password: string } & Extras)
+  | ({ kind: 'token'; token: string } & Extras)
+  | ({ kind: 'nkey'; seed: string } & Extras)
   | { kind: 'jwt'; creds: string }
 
-const KEYS = ['KILN_NATS_URL', 'KILN_NATS_USER', 'KILN_NATS_PASSWORD', 'KILN_NATS_TOKEN', 'KILN_NATS_NKEY'] as const
+const KEYS = [
+  'KILN_NATS_URL', 'KILN_NATS_USER', 'KILN_NATS_PASSWORD', 'KILN_NATS_TOKEN', 'KILN_NATS_NKEY',
+  'KILN_NATS_CA', 'KILN_NATS_CERT', 'KILN_NATS_KEY',
+] as const
+
+/** The TLS files named by KILN_NATS_CA / _CERT / _KEY in `vars` (a credential file or the environment), if any. */
+export function tlsFilesFrom(vars: Partial<Record<string, string>>): TlsFiles | undefined {
+  const tls: TlsFiles = {
+    ...(vars.KILN_NATS_CA ? { ca: vars.KILN_NATS_CA } : {}),
+    ...(vars.KILN_NATS_CERT ? { cert: vars.KILN_NATS_CERT } : {}),
+    ...(vars.KILN_NATS_KEY ? { key: vars.KILN_NATS_KEY } : {}),
+  }
+  return Object.keys(tls).length ? tls : undefined
+}
 // An nkey user seed: S (seed) U (user) and 56 more base32 characters.
 const USER_SEED = /^SU[A-Z2-7]{56}$/
 
@@ -41,12 +67,13 @@ export function parseCredentials(text: string, source: string): Credentials {
     }
     vars[key] = unquote(m[2]!)
   }
-  const url = vars.KILN_NATS_URL ? { url: vars.KILN_NATS_URL } : {}
+  const tls = tlsFilesFrom(vars)
+  const extras: Extras = { ...(vars.KILN_NATS_URL ? { url: vars.KILN_NATS_URL } : {}), ...(tls ? { tls } : {}) }
   if (vars.KILN_NATS_USER !== undefined && vars.KILN_NATS_PASSWORD !== undefined) {
-    return { kind: 'user', user: vars.KILN_NATS_USER, password: vars.KILN_NATS_PASSWORD, ...url }
+    return { kind: 'user', user: vars.KILN_NATS_USER, password: vars.KILN_NATS_PASSWORD, ...extras }
   }
-  if (vars.KILN_NATS_TOKEN) return { kind: 'token', token: vars.KILN_NATS_TOKEN, ...url }
-  if (vars.KILN_NATS_NKEY && isNkeySeed(vars.KILN_NATS_NKEY)) return { kind: 'nkey', seed: vars.KILN_NATS_NKEY.trim(), ...url }
+  if (vars.KILN_NATS_TOKEN) return { kind: 'token', token: vars.KILN_NATS_TOKEN, ...extras }
+  if (vars.KILN_NATS_NKEY && isNkeySeed(vars.KILN_NATS_NKEY)) return { kind: 'nkey', seed: vars.KILN_NATS_NKEY.trim(), ...extras }
   throw new LocalClusterError(LocalFailure.badCredentials,
     `${source}: expected KILN_NATS_USER and KILN_NATS_PASSWORD, KILN_NATS_TOKEN, or KILN_NATS_NKEY (an nkey seed)`)
 }

@@ -1,7 +1,7 @@
 // The nats-server configuration of a local cluster (and of the tests' servers): JetStream
 // with fsync on every write where the server can, and one user per role with its
 // permissions. The port and address go on the command line, which overrides the file.
-import type { RolePermissions } from './roles.js'
+import { ROLES, rolePermissions, type RolePermissions } from './roles.js'
 
 /** A user in the server's authorization block. */
 export interface NatsUser {
@@ -53,4 +53,18 @@ export function natsConfigText(o: NatsConfigOptions): string {
   }
   if (o.extra) lines.push(o.extra)
   return lines.join('\n') + '\n'
+}
+
+/**
+ * cluster/nats/kiln-permissions.conf: one variable per role (KILN_WORKER_PERMISSIONS = {...})
+ * holding the same permissions `kiln up` gives its users, for operators' configs to use.
+ */
+export function permissionsConfText(): string {
+  return [
+    '# Subject permissions of each Kiln role, the same `kiln up` gives its local users.',
+    '# Generated from packages/local/src/roles.ts (docs/security.md explains them); do not edit:',
+    '# KILN_UPDATE_CLUSTER_CONF=1 node scripts/run-tests.mjs test/local/cluster-config.test.ts rewrites it.',
+    ...ROLES.map((role) => `KILN_${role.toUpperCase()}_PERMISSIONS = ${JSON.stringify(permissionsBlock(rolePermissions(role)))}`),
+    '',
+  ].join('\n')
 }
