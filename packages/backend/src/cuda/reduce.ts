@@ -1,9 +1,9 @@
 // Reductions and arg-reductions on the device over contiguous axes, viewed as
-// [outer, size, inner] like the kiln (CPU) kernels; other axis sets run on the host.
+// [outer, size, inner] with the kiln (CPU) kernels' plan; other axis sets run on the host.
 import * as tfc from '@tensorflow/tfjs-core'
 import { util, type TensorInfo } from '@tensorflow/tfjs-core'
 import { addon, ArgReduceOp, ReduceOp } from '@kiln/native'
-import { axisAttrs, reduceView } from '../kernels/reduce.js'
+import { reducePlan, reduceView } from '../kernels/reduce.js'
 import { DTYPE_CODE } from './backend.js'
 import { cudaKernel, hostFallback } from './kernel.js'
 
@@ -15,25 +15,20 @@ const REDUCE: [string, number][] = [
 export const cudaReduceKernels = REDUCE.map(([name, op]) =>
   cudaKernel(name, (args) => {
     const { x } = args.inputs as { x: TensorInfo }
-    const { axis, keepDims } = axisAttrs(args, x.shape.length)
-    const view = reduceView(x.shape, axis, keepDims)
-    // Mean is float32 whatever the input (accuracy metrics average a bool tensor); the
-    // other reductions keep int32 as int32; bool sums (int32 results) run on the host.
-    const meanOfOther = name === tfc.Mean && (x.dtype === 'bool' || x.dtype === 'int32')
-    const device = x.dtype === 'float32' || meanOfOther || (x.dtype === 'int32' && name !== tfc.Mean)
-    if (!view || !device) return hostFallback(name, args)
+    const plan = reducePlan(name, x, args)
+    if (!plan) return hostFallback(name, args)
+    const { view, castToFloat, outType } = plan
     const b = args.backend
     let src = b.buffer(x)
     const n = util.sizeFromShape(x.shape)
-    if (meanOfOther) {
+    if (castToFloat) {
       const f = b.alloc('float32', n)
       addon.cudaCast(b.stream, DTYPE_CODE[x.dtype as 'int32' | 'bool'], src, DTYPE_CODE.float32, f, n)
       src = f
     }
-    const outType = x.dtype === 'int32' && !meanOfOther ? 'int32' : 'float32'
     const y = b.alloc(outType, view.outer * view.inner)
     addon.cudaReduce(b.stream, op, DTYPE_CODE[outType], src, view.outer, view.size, view.inner, y)
-    if (meanOfOther) addon.cudaFree(src)  // stream-ordered: reused only after the reduction ran
+    if (castToFloat) addon.cudaFree(src)  // stream-ordered: reused only after the reduction ran
     return b.output(view.outShape, outType, y)
   }),
 )

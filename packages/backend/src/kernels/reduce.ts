@@ -35,16 +35,27 @@ export function axisAttrs(args: { attrs: unknown }, rank: number): { axis: numbe
   return { axis: axis ?? Array.from({ length: rank }, (_, i) => i), keepDims: !!a.keepDims }
 }
 
+/** How a native reduction runs: its view, whether x is cast to float first, the output dtype. */
+export interface ReducePlan { view: View; castToFloat: boolean; outType: 'float32' | 'int32' }
+
+/** The native plan for reduction `name` of x, or undefined when tfjs-backend-cpu must run it. */
+export function reducePlan(name: string, x: TensorInfo, args: { attrs: unknown }): ReducePlan | undefined {
+  const { axis, keepDims } = axisAttrs(args, x.shape.length)
+  const view = reduceView(x.shape, axis, keepDims)
+  // Mean is float32 whatever the input (accuracy metrics average a bool tensor); the
+  // other reductions keep int32 as int32. bool sums (int32 results) stay with tfjs.
+  const castToFloat = name === tfc.Mean && (x.dtype === 'bool' || x.dtype === 'int32')
+  const native = x.dtype === 'float32' || castToFloat || (x.dtype === 'int32' && name !== tfc.Mean)
+  if (!view || !native) return undefined
+  return { view, castToFloat, outType: x.dtype === 'int32' && !castToFloat ? 'int32' : 'float32' }
+}
+
 export const reduceKernels = REDUCE.map(([name, op]) =>
   nativeKernel(name, (args) => {
     const { x } = args.inputs as { x: TensorInfo }
-    const { axis, keepDims } = axisAttrs(args, x.shape.length)
-    const view = reduceView(x.shape, axis, keepDims)
-    // Mean is float32 whatever the input (accuracy metrics average a bool tensor); the
-    // other reductions keep int32 as int32. bool sums (int32 results) stay with tfjs.
-    const meanOfOther = name === tfc.Mean && (x.dtype === 'bool' || x.dtype === 'int32')
-    const native = x.dtype === 'float32' || meanOfOther || (x.dtype === 'int32' && name !== tfc.Mean)
-    if (!view || !native) return cpuFallback(name, args)
+    const plan = reducePlan(name, x, args)
+    if (!plan) return cpuFallback(name, args)
+    const { view, castToFloat: meanOfOther } = plan
     let src = args.backend.values<Float32Array | Int32Array | Uint8Array>(x)
     if (meanOfOther) {
       const f = args.backend.f32(src.length)
