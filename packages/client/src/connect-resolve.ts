@@ -134,8 +134,9 @@ export function resolveConnection(o: ConnectKilnOptions = {}): ResolvedConnectio
       urlSource = `local cluster ${dir}`
       clusterDir = dir
     }
-    const info = dir ? readClusterFile(dir) : undefined
-    if (!found && info && sameServer(url, info.url)) {
+    // Only for its credentials here: a damaged cluster.json must not block a --nats URL.
+    const info = dir ? (() => { try { return readClusterFile(dir) } catch { return undefined } })() : undefined
+    if (!found && !url.includes('@') && info && sameServer(url, info.url)) {
       const file = info.creds[role]
       if (!file) throw new LocalClusterError(LocalFailure.badCredentials, `the local cluster in ${dir} has no credentials for the ${role} role`)
       found = { creds: readCredentials(file), source: `local cluster ${role} credentials ${file}` }
