@@ -104,6 +104,12 @@ export const COMMANDS: readonly Command[] = [
     run: async (argv, io) => (await import('./commands/jobs.js')).cancelCommand(argv, io),
   },
   {
+    name: 'dash',
+    summary: 'a live terminal dashboard: nodes, sweeps and trials, launch, endpoints, logs',
+    usage: 'kiln dash [--gateway URL] [--specs DIR] [--view NAME] [--record FILE] | --snapshot FILE',
+    run: async (argv, io) => (await import('./commands/dash.js')).dashCommand(argv, io),
+  },
+  {
     name: 'gateway',
     summary: 'serve models over HTTP (Open Inference Protocol v2), from a folder or the cluster',
     usage: 'kiln gateway [--models DIR] [--nats URL] [--port P] [--host H] [--api-key K ...] [--memory-budget MB] [--max-batch N] [--max-delay-us N]',

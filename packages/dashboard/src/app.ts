@@ -1,0 +1,109 @@
+// The dashboard: a tab bar, the current view, a message line and a footer naming the keys.
+// Global keys (tab, 1-5, ?, q) are off while a view holds the keyboard (a text field, a
+// y/n question).
+import { type ReactElement, createElement as h, useEffect, useRef, useState, useSyncExternalStore } from 'react'
+import { Box, Text, useApp, useInput } from 'ink'
+import type { DashActions, LaunchResult } from './actions.js'
+import { describeError } from './apply-change.js'
+import { FOOTER, VIEWS, View } from './keys.js'
+import type { DataNeeds } from './live-source.js'
+import { MessageLevel } from './state.js'
+import type { DashStore } from './store.js'
+import { useScreenSize } from './use-screen-size.js'
+import { ClusterView } from './views/cluster-view.js'
+import { EndpointsView, type EndpointsNav } from './views/endpoints-view.js'
+import { HelpView } from './views/help-view.js'
+import { LaunchView, initialLaunchNav, type LaunchNav } from './views/launch-view.js'
+import { LogsView, type LogsNav } from './views/logs-view.js'
+import { RunsView, type RunsNav } from './views/runs-view.js'
+
+export interface AppProps {
+  store: DashStore
+  actions: DashActions
+  needs: DataNeeds
+  /** Where the Launch view finds specs (examples/). */
+  specDir: string
+  initialView?: View
+  /** Fixed size (tests); default the terminal's, following resizes. */
+  size?: { columns: number; rows: number }
+}
+
+const MESSAGE_COLOR: Record<MessageLevel, string> = { info: 'green', warn: 'yellow', error: 'red' }
+
+function Tabs({ view, state, width }: { view: View; state: AppProps['store']['state']; width: number }) {
+  const conn = state.connection
+  const dot = conn.state === 'live' ? 'green' : conn.state === 'offline' ? 'red' : 'yellow'
+  const tabs = VIEWS.map((v) => h(Text, { key: v.id, inverse: v.id === view, bold: v.id === view }, ` ${v.key} ${v.title} `))
+  return h(Box, { width, height: 1 },
+    h(Text, { wrap: 'truncate' }, h(Text, { bold: true, color: 'magenta' }, 'kiln '), ...tabs, h(Text, { color: dot }, ` ● ${conn.state}`)))
+}
+
+/** The dashboard app. */
+export function App(p: AppProps): ReactElement {
+  const { store } = p
+  useSyncExternalStore((fn) => store.subscribe(fn), () => store.version)
+  const screen = useScreenSize()
+  const { columns: width, rows } = p.size ?? screen
+  const { exit } = useApp()
+  const [view, setView] = useState<View>(p.initialView ?? View.cluster)
+  const [help, setHelp] = useState(false)
+  const [runs, setRuns] = useState<RunsNav>({ selected: 0, trial: 0 })
+  const [launch, setLaunch] = useState<LaunchNav>(initialLaunchNav)
+  const [endpoints, setEndpoints] = useState<EndpointsNav>({ selected: 0 })
+  const [logs, setLogs] = useState<LogsNav>({ picker: 0, back: 0 })
+  const lock = useRef({ held: false }).current
+
+  // Every action reports its failure in the message line: a cluster error never crashes.
+  const act = <A extends unknown[]>(what: string, fn: (...a: A) => Promise<void>) => async (...a: A) => {
+    try {
+      await fn(...a)
+      store.message(MessageLevel.info, `${what}: done`)
+    } catch (err) {
+      store.message(MessageLevel.error, `${what}: ${describeError(err)}`)
+    }
+  }
+
+  useInput((input, key) => {
+    if (help) return setHelp(false)
+    if (lock.held) return
+    if (input === 'q' || (key.ctrl && input === 'c')) return exit()
+    if (input === '?') return setHelp(true)
+    const i = VIEWS.findIndex((v) => v.id === view)
+    if (key.tab) return setView(VIEWS[(i + (key.shift ? VIEWS.length - 1 : 1)) % VIEWS.length]!.id)
+    const byKey = VIEWS.find((v) => v.key === input)
+    if (byKey) setView(byKey.id)
+  })
+  // A view left while asking y/n must not keep the keyboard.
+  useEffect(() => { lock.held = false }, [view])
+
+  const bodyH = Math.max(6, rows - 4)
+  const common = { width, height: bodyH }
+  const state = store.state
+  const onLaunched = (r: LaunchResult) => {
+    store.message(MessageLevel.info, `launched ${r.kind} ${r.id}`)
+    setRuns({ selected: 0, trial: 0, open: { kind: r.kind, id: r.id } })
+    setView(View.runs)
+  }
+  const body = help ? h(HelpView, common)
+    : view === View.cluster ? h(ClusterView, { state, ...common })
+    : view === View.runs ? h(RunsView, {
+      state, nav: runs, setNav: setRuns, needs: p.needs, cancel: act('cancel', p.actions.cancel), lock, active: !help, ...common,
+      showLogs: (trialId: string) => { setLogs({ trialId, picker: 0, back: 0 }); setView(View.logs) },
+    })
+    : view === View.launch ? h(LaunchView, {
+      nav: launch, setNav: (f: (n: LaunchNav) => LaunchNav) => setLaunch(f), specDir: p.specDir, launch: p.actions.launch, onLaunched, lock, active: !help, ...common,
+    })
+    : view === View.endpoints ? h(EndpointsView, {
+      state, nav: endpoints, setNav: setEndpoints, promote: act('promote', p.actions.promote), rollback: act('rollback', p.actions.rollback), lock, active: !help, ...common,
+    })
+    : h(LogsView, { state, nav: logs, setNav: setLogs, needs: p.needs, active: !help, ...common })
+  const last = state.messages.at(-1)
+  const fresh = last && state.now - last.at < 15_000
+  // rows - 1 lines in all: a frame as tall as the terminal makes Ink clear the screen on
+  // every redraw, which flickers.
+  return h(Box, { flexDirection: 'column', width, height: rows - 1 },
+    h(Tabs, { view, state, width }),
+    h(Box, { height: bodyH, flexDirection: 'column', overflow: 'hidden' }, body),
+    h(Text, { wrap: 'truncate', ...(last ? { color: MESSAGE_COLOR[last.level], dimColor: !fresh } : {}) }, last ? last.text : ' '),
+    h(Text, { dimColor: true, wrap: 'truncate' }, help ? 'any key closes the help' : FOOTER[view]))
+}

@@ -1,0 +1,52 @@
+// Runs the dashboard on a terminal until q: the alternate screen (the shell's screen comes
+// back on exit), whole-frame redraws inside synchronized updates (no flicker where the
+// terminal supports them; Ink 6.8's incremental mode drew frames one line off after its
+// first, empty frame), at most 20 a second, and the live feed of the cluster.
+import { createElement as h } from 'react'
+import { render } from 'ink'
+import type { NatsConnection } from 'nats'
+import { liveActions, type DashActions, type PrepareSpec } from './actions.js'
+import { App } from './app.js'
+import type { View } from './keys.js'
+import { connectStore } from './live-source.js'
+import { recordState, type RecordedState } from './recorded-state.js'
+import { DashStore } from './store.js'
+
+export interface RunDashboardOptions {
+  nc: NatsConnection
+  prepare: PrepareSpec
+  /** Where the Launch view lists specs. */
+  specDir: string
+  gatewayUrl?: string
+  /** The server's URL without credentials, for messages. */
+  server?: string
+  initialView?: View
+  /** Replace the live actions (tests). */
+  actions?: DashActions
+  stdout?: NodeJS.WriteStream
+  stdin?: NodeJS.ReadStream
+}
+
+const ALT_ON = '\x1b[?1049h'
+const ALT_OFF = '\x1b[?1049l'
+
+/** Shows the dashboard until the user quits; resolves with the last state (for --record). */
+export async function runDashboard(o: RunDashboardOptions): Promise<RecordedState> {
+  const stdout = o.stdout ?? process.stdout
+  const store = new DashStore()
+  const source = connectStore(o.nc, store, { ...(o.gatewayUrl ? { gatewayUrl: o.gatewayUrl } : {}), ...(o.server ? { server: o.server } : {}) })
+  const actions = o.actions ?? liveActions(o.nc, o.prepare)
+  const alt = stdout.isTTY === true
+  if (alt) stdout.write(ALT_ON)
+  try {
+    const app = render(h(App, { store, actions, needs: source, specDir: o.specDir, ...(o.initialView ? { initialView: o.initialView } : {}) }), {
+      stdout, ...(o.stdin ? { stdin: o.stdin } : {}), exitOnCtrlC: true, maxFps: 20,
+    })
+    await app.waitUntilExit()
+    return recordState(store.state)
+  } finally {
+    source.stop()
+    store.close()
+    if (alt) stdout.write(ALT_OFF)
+  }
+}

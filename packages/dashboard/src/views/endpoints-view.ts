@@ -1,0 +1,102 @@
+// Endpoints: each endpoint's variants with their traffic weights, requests per second and
+// p50/p99 latency (from the gateway's /metrics), drift; promote a variant or roll an
+// endpoint back, each after a y.
+import { type ReactElement, createElement as h } from 'react'
+import { Box, Text, useInput } from 'ink'
+import { variantRows, type VariantRow } from '../derive.js'
+import { age, metric, millis } from '../format.js'
+import { ConfirmLine, type Pending } from '../components/confirm.js'
+import { Table } from '../components/table.js'
+import type { DashState } from '../state.js'
+
+export interface EndpointsNav {
+  selected: number
+  confirm?: Pending
+}
+
+export interface EndpointsViewProps {
+  state: DashState
+  nav: EndpointsNav
+  setNav(nav: EndpointsNav): void
+  promote(endpoint: string, variant: string): Promise<void>
+  rollback(endpoint: string): Promise<void>
+  active: boolean
+  lock: { held: boolean }
+  width: number
+  height: number
+}
+
+const clamp = (i: number, n: number) => Math.max(0, Math.min(n - 1, i))
+
+function bar(share: number, width: number): string {
+  const full = Math.round(share * width)
+  return '█'.repeat(full) + '░'.repeat(Math.max(0, width - full))
+}
+
+function driftText(r: VariantRow): string {
+  if (r.traffic?.drifted) return `PSI ${metric(r.traffic.featurePsi)}!`
+  if (r.drift) return `alert ${metric(r.drift.featurePsi)}`
+  return r.traffic?.featurePsi !== undefined ? `ok ${metric(r.traffic.featurePsi)}` : '-'
+}
+
+/** The Endpoints view. */
+export function EndpointsView(p: EndpointsViewProps): ReactElement {
+  const { state, nav, setNav, width, height } = p
+  const rows = variantRows(state)
+  const sel = clamp(nav.selected, rows.length)
+
+  useInput((input, key) => {
+    if (nav.confirm) {
+      const pending = nav.confirm
+      p.lock.held = false
+      setNav({ selected: sel })
+      if (input === 'y' || input === 'Y') void pending.run()
+      return
+    }
+    if (key.upArrow) return setNav({ selected: clamp(sel - 1, rows.length) })
+    if (key.downArrow) return setNav({ selected: clamp(sel + 1, rows.length) })
+    const r = rows[sel]
+    if (!r) return
+    if (input === 'p') {
+      p.lock.held = true
+      setNav({ selected: sel, confirm: { question: `Promote ${r.variant.name} to all of ${r.endpoint}'s traffic?`, run: () => p.promote(r.endpoint, r.variant.name) } })
+    }
+    if (input === 'r') {
+      p.lock.held = true
+      setNav({ selected: sel, confirm: { question: `Roll ${r.endpoint} back from revision ${r.revision} to the one before?`, run: () => p.rollback(r.endpoint) } })
+    }
+  }, { isActive: p.active })
+
+  const alerts = state.alerts.slice(-Math.max(0, Math.floor(height / 3) - 1)).reverse()
+  const tableH = Math.max(2, height - alerts.length - 5)
+  const gw = state.gateway
+  const gwLine = !gw ? 'gateway: no /metrics (kiln dash --gateway URL)' : gw.error ? gw.error : `gateway ${gw.url} · scraped ${age(state.now - gw.at)} ago`
+  return h(Box, { flexDirection: 'column', width, height },
+    h(Table, {
+      columns: [
+        { title: 'ENDPOINT', width: 10 }, { title: 'VARIANT', width: Math.max(8, width - 69) }, { title: 'MODEL', width: 12 },
+        { title: 'WEIGHT', width: 11 }, { title: 'REQ/S', width: 6, align: 'right' }, { title: 'P50', width: 7, align: 'right' },
+        { title: 'P99', width: 7, align: 'right' }, { title: 'DRIFT', width: 8 },
+      ],
+      rows: rows.map((r) => ({
+        key: `${r.endpoint}/${r.variant.name}`,
+        cells: [
+          r.endpoint, r.variant.name + (r.variant.shadow ? ' (shadow)' : ''), `${r.variant.model}@${r.variant.version}`,
+          `${bar(r.share, 6)} ${Math.round(r.share * 100)}%`,
+          r.traffic?.reqPerSec === undefined ? '-' : r.traffic.reqPerSec.toFixed(1), millis(r.traffic?.p50Ms), millis(r.traffic?.p99Ms), driftText(r),
+        ],
+        cellColors: [undefined, r.variant.shadow ? 'gray' : undefined, undefined, 'cyan', undefined, undefined, undefined, r.traffic?.drifted || r.drift ? 'red' : 'green'],
+      })),
+      selected: sel,
+      height: tableH,
+      empty: 'no endpoints: deploy a model with kiln deploy MODEL (or let the demo do it)',
+    }),
+    h(Text, { dimColor: !gw?.error, color: gw?.error ? 'yellow' : undefined, wrap: 'truncate' }, gwLine),
+    h(Text, { bold: true }, 'Drift alerts'),
+    ...(alerts.length === 0
+      ? [h(Text, { key: 'none', dimColor: true }, 'none')]
+      : alerts.map((a, i) => h(Text, { key: `a${i}`, color: 'red', wrap: 'truncate' },
+        `${age(state.now - a.at)} ago ${a.model}@${a.version}: feature PSI ${metric(a.featurePsi)} > ${a.threshold}` +
+        `${a.predictionPsi !== undefined ? `, predictions ${metric(a.predictionPsi)}` : ''}; worst features ${a.worst.slice(0, 3).map((w) => w.index).join(', ')}`))),
+    nav.confirm ? h(ConfirmLine, { question: nav.confirm.question }) : h(Text, null, ' '))
+}
