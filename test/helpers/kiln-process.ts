@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url'
 
 const repo = resolve(fileURLToPath(import.meta.url), '../../..')
 const MAIN = join(repo, 'packages', 'cli', 'src', 'main.ts')
+// Absolute, so a command run in a temporary folder still finds tsx.
+const TSX = import.meta.resolve('tsx')
 
 export interface KilnChild {
   child: ChildProcess
@@ -20,9 +22,9 @@ export interface KilnChild {
 }
 
 /** Starts `kiln ...args` from the repository root with `env` added. */
-export function startKiln(args: string[], env: Record<string, string> = {}, readyTimeoutMs = 60_000): KilnChild {
-  const child = spawn(process.execPath, ['--conditions=kiln-src', '--import', 'tsx', MAIN, ...args], {
-    cwd: repo, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+export function startKiln(args: string[], env: Record<string, string> = {}, readyTimeoutMs = 60_000, cwd = repo): KilnChild {
+  const child = spawn(process.execPath, ['--conditions=kiln-src', '--import', TSX, MAIN, ...args], {
+    cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
   })
   let out = ''
   let stdout = ''
@@ -63,4 +65,15 @@ export function startKiln(args: string[], env: Record<string, string> = {}, read
       clearTimeout(timer)
     },
   }
+}
+
+/** Runs `kiln ...args` in `cwd` to its end: exit code and output. */
+export async function runKiln(args: string[], cwd: string, env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, ['--conditions=kiln-src', '--import', TSX, MAIN, ...args], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  let stdout = ''
+  let stderr = ''
+  child.stdout!.on('data', (c: Buffer) => { stdout += c.toString() })
+  child.stderr!.on('data', (c: Buffer) => { stderr += c.toString() })
+  const code = await new Promise<number | null>((ok) => child.once('exit', (c) => ok(c)))
+  return { code, stdout, stderr }
 }
