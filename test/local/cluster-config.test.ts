@@ -96,7 +96,7 @@ three.after(loud(async (ctx) => {
 test('three nodes form a JetStream cluster over TLS; the layout is created with 3 replicas', async (ctx) => {
   ctx.admin = await connectKiln({ nats: ctx.urls.join(','), user: 'admin', password: passwords.KILN_ADMIN_PASSWORD, tls: { ca: ctx.ca }, env: {} })
   // The meta leader is elected a moment after the routes connect.
-  const layout = await waitFor('the JetStream cluster to accept an R3 layout', () => ensureLayout(ctx.admin!, { replicas: 3 }).then((l) => l, () => undefined), 30_000, 250)
+  const layout = await waitFor('the JetStream cluster to accept an R3 layout', () => ensureLayout(ctx.admin!, { replicas: 3 }), 60_000, 250)
   const info = await layout.jsm.streams.info('KV_kiln_jobs')
   assert.is(info.config.num_replicas, 3)
   assert.is(info.config.storage, StorageType.File)
