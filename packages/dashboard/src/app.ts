@@ -16,6 +16,7 @@ import { HelpView } from './views/help-view.js'
 import { LaunchView, initialLaunchNav, type LaunchNav } from './views/launch-view.js'
 import { LogsView, type LogsNav } from './views/logs-view.js'
 import { RunsView, type RunsNav } from './views/runs-view.js'
+import type { RunRef } from './views/run-detail.js'
 
 export interface AppProps {
   store: DashStore
@@ -24,6 +25,8 @@ export interface AppProps {
   /** Where the Launch view finds specs (examples/). */
   specDir: string
   initialView?: View
+  /** A sweep or job to show open in the Sweeps & jobs view. */
+  initialRun?: RunRef
   /** Fixed size (tests); default the terminal's, following resizes. */
   size?: { columns: number; rows: number }
 }
@@ -47,7 +50,7 @@ export function App(p: AppProps): ReactElement {
   const { exit } = useApp()
   const [view, setView] = useState<View>(p.initialView ?? View.cluster)
   const [help, setHelp] = useState(false)
-  const [runs, setRuns] = useState<RunsNav>({ selected: 0, trial: 0 })
+  const [runs, setRuns] = useState<RunsNav>({ selected: 0, trial: 0, ...(p.initialRun ? { open: p.initialRun } : {}) })
   const [launch, setLaunch] = useState<LaunchNav>(initialLaunchNav)
   const [endpoints, setEndpoints] = useState<EndpointsNav>({ selected: 0 })
   const [logs, setLogs] = useState<LogsNav>({ picker: 0, back: 0 })

@@ -93,8 +93,8 @@ function seriesStats(state: DashState, trialId: string, name: string, mode: Mode
   return { latest: values.at(-1)!, best: values.reduce((a, b) => (better(mode, b, a) ? b : a)) }
 }
 
-function where(t: TrialRecord): string {
-  if (t.node && !isTerminal(t.state)) return `${t.node.nodeId}/${t.node.slotId}`
+function where(state: DashState, t: TrialRecord): string {
+  if (t.node && !isTerminal(t.state)) return `${state.nodes.get(t.node.nodeId)?.registration.name ?? t.node.nodeId}/${t.node.slotId}`
   if (t.state === 'pending') return t.reason ?? 'waiting for a slot'
   return ''
 }
@@ -121,7 +121,7 @@ export function trialRows(state: DashState, run: { kind: 'sweep' | 'job'; id: st
     const cut = row?.state === 'stopped' && (fullEpochs === undefined || row.t < fullEpochs)
     const shownState = isTerminal(t.state) && cut ? 'stopped' : t.state
     return {
-      id: t.id, state: shownState, attempts: t.attempts, where: where(t), createdAt: t.timestamps.createdAt,
+      id: t.id, state: shownState, attempts: t.attempts, where: where(state, t), createdAt: t.timestamps.createdAt,
       ...(epochs > 0 ? { epochs } : {}),
       ...(row?.rung !== undefined ? { rung: row.rung } : {}),
       ...(latest !== undefined ? { latest } : {}),

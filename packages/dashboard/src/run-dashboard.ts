@@ -11,6 +11,8 @@ import type { View } from './keys.js'
 import { connectStore } from './live-source.js'
 import { recordState, type RecordedState } from './recorded-state.js'
 import { DashStore } from './store.js'
+import type { DashState } from './state.js'
+import type { RunRef } from './views/run-detail.js'
 
 export interface RunDashboardOptions {
   nc: NatsConnection
@@ -21,6 +23,10 @@ export interface RunDashboardOptions {
   /** The server's URL without credentials, for messages. */
   server?: string
   initialView?: View
+  /** A sweep or job to show open (with initialView runs). */
+  initialRun?: RunRef
+  /** Leave the dashboard by itself once this holds (the demo: when its sweep has ended). */
+  until?: (state: DashState) => boolean
   /** Replace the live actions (tests). */
   actions?: DashActions
   stdout?: NodeJS.WriteStream
@@ -39,9 +45,14 @@ export async function runDashboard(o: RunDashboardOptions): Promise<RecordedStat
   const alt = stdout.isTTY === true
   if (alt) stdout.write(ALT_ON)
   try {
-    const app = render(h(App, { store, actions, needs: source, specDir: o.specDir, ...(o.initialView ? { initialView: o.initialView } : {}) }), {
+    const app = render(h(App, {
+      store, actions, needs: source, specDir: o.specDir,
+      ...(o.initialView ? { initialView: o.initialView } : {}), ...(o.initialRun ? { initialRun: o.initialRun } : {}),
+    }), {
       stdout, ...(o.stdin ? { stdin: o.stdin } : {}), exitOnCtrlC: true, maxFps: 20,
     })
+    const until = o.until
+    if (until) store.subscribe(() => { if (until(store.state)) app.unmount() })
     await app.waitUntilExit()
     return recordState(store.state)
   } finally {

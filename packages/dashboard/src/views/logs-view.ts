@@ -78,7 +78,7 @@ export function LogsView({ state, nav, setNav, needs, active, width, height }: L
         columns: [{ title: 'TRIAL', width: Math.max(12, width - 10 - 8 - 24) }, { title: 'STATE', width: 10 }, { title: 'UPDATED', width: 8, align: 'right' }, { title: 'NODE', width: 20 }],
         rows: trials.map((t) => ({
           key: t.id,
-          cells: [t.id, t.state, age(state.now - t.timestamps.updatedAt), t.node ? `${t.node.nodeId}/${t.node.slotId}` : ''],
+          cells: [t.id, t.state, age(state.now - t.timestamps.updatedAt), t.node ? `${state.nodes.get(t.node.nodeId)?.registration.name ?? t.node.nodeId}/${t.node.slotId}` : ''],
           cellColors: [undefined, stateColor(t.state)],
         })),
         selected: Math.min(nav.picker, trials.length - 1),
