@@ -18,6 +18,8 @@ Options:
   --creds FILE   NATS credentials (default: $KILN_NATS_CREDS, else the local cluster's)
   --id ID        this coordinator's id in logs and the leader lease (default: random)
   --heartbeat MS node heartbeat interval the cluster uses (default 2000; all processes alike)
+  --replicas N   JetStream replicas of every bucket and stream it creates (default 1; 3 on
+                 a 3-node NATS cluster; existing streams are left as they are)
 `
 
 const WORKER_HELP = `Usage: kiln worker [--nats URL] [--creds FILE] [--slots auto|N] [--gpus auto|none|LIST] [--name NAME]
@@ -54,11 +56,13 @@ function stopRequested(): Promise<string> {
 export function coordinatorCommand(argv: string[], io: CliIo): Promise<number> {
   return runClusterCommand({
     name: 'kiln coordinator', help: COORDINATOR_HELP, role: 'coordinator',
-    flags: { id: { type: 'string' }, heartbeat: { type: 'string' } },
+    flags: { id: { type: 'string' }, heartbeat: { type: 'string' }, replicas: { type: 'string' } },
     run: async ({ nc, flags }) => {
       const { startCoordinator } = await import('@kiln/coordinator')
       const heartbeatMs = intFlag('heartbeat', flags.heartbeat as string | undefined, 50)
-      const coordinator = await startCoordinator({ nc, ...(flags.id ? { id: flags.id as string } : {}), ...(heartbeatMs ? { layout: { heartbeatMs } } : {}) })
+      const replicas = intFlag('replicas', flags.replicas as string | undefined, 1)
+      const layout = { ...(heartbeatMs ? { heartbeatMs } : {}), ...(replicas ? { replicas } : {}) }
+      const coordinator = await startCoordinator({ nc, ...(flags.id ? { id: flags.id as string } : {}), layout })
       io.stdout.write(JSON.stringify({ event: 'ready', component: 'coordinator', id: coordinator.id }) + '\n')
       await Promise.race([stopRequested(), nc.closed()])
       await coordinator.stop()
