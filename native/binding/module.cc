@@ -37,6 +37,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   register_nn(env, exports);
   register_optim(env, exports);
   register_layout(env, exports);
+  register_collective(env, exports);
   register_categorical(env, exports);
   return exports;
 }

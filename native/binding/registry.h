@@ -17,6 +17,7 @@ void register_reduce(Napi::Env env, Napi::Object exports);
 void register_nn(Napi::Env env, Napi::Object exports);
 void register_optim(Napi::Env env, Napi::Object exports);
 void register_layout(Napi::Env env, Napi::Object exports);
+void register_collective(Napi::Env env, Napi::Object exports);
 void register_categorical(Napi::Env env, Napi::Object exports);
 
 /// Adds fn(info, async) as `name` (synchronous) and `nameAsync` (returns a Promise).

@@ -21,6 +21,8 @@ export const TrialStatusUpdateSchema = message('status', {
   trialId: id('a trial id'),
   nodeId: id('a node id'),
   attempt: z.number(expecting('an attempt number >= 1')).int().min(1),
+  /** Which rank of a data-parallel trial speaks (default 0). */
+  rank: z.number(expecting('a rank from 0 to 65535')).int().min(0).max(65535).optional(),
   state: z.enum(Object.values(TrialStatusState) as [TrialStatusState, ...TrialStatusState[]], expecting(`one of ${Object.values(TrialStatusState).join(', ')}`)),
   checkpoint: checkpointRef.optional(),
   metrics: metrics.optional(),

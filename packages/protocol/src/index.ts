@@ -23,8 +23,9 @@ export {
   TrialRecordSchema,
   TrialAssignmentSchema,
   CancelRequestSchema,
+  RankPlacementSchema,
 } from './job-messages.js'
-export type { JobSubmitRequest, JobRecord, TrialRecord, TrialAssignment, CancelRequest } from './job-messages.js'
+export type { JobSubmitRequest, JobRecord, TrialRecord, TrialAssignment, CancelRequest, RankPlacement } from './job-messages.js'
 export { LogLevel, MAX_LOG_LINE, MetricReportSchema, LogLineSchema } from './trial-messages.js'
 export type { MetricReport, LogLine } from './trial-messages.js'
 export { apiReplySchema, replyOk, replyError, unwrapReply } from './api-reply.js'

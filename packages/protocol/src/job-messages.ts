@@ -49,11 +49,23 @@ export const JobRecordSchema = message('job', {
 })
 export type JobRecord = z.infer<typeof JobRecordSchema>
 
+/** Where one rank of a data-parallel trial runs, and how far it got in this attempt. */
+export const RankPlacementSchema = z.object({
+  rank: z.number(expecting('a rank from 0 to 65535')).int().min(0).max(65535),
+  nodeId: id('a node id'),
+  slotId: id('a slot id'),
+  /** placed: assigned; running: said it runs; done: finished its part (rank 0 ends the trial). */
+  state: z.enum(['placed', 'running', 'done'], expecting('"placed", "running" or "done"')).optional(),
+}, expecting('a rank placement ({rank, nodeId, slotId, state?})'))
+export type RankPlacement = z.infer<typeof RankPlacementSchema>
+
 /** A trial as the coordinator keeps it in kiln_trials. */
 export const TrialRecordSchema = message('trial', {
   ...record,
   jobId: id('a job id'),
   node: z.object({ nodeId: id('a node id'), slotId: id('a slot id') }, expecting('a placement ({nodeId, slotId})')).optional(),
+  /** Every rank of a data-parallel trial (resources.replicas > 1), placed as one gang; `node` is rank 0's. */
+  ranks: z.array(RankPlacementSchema, expecting('a list of at most 1024 rank placements')).max(1024).optional(),
   checkpoint: checkpointRef.optional(),
   /** A retry waits until then (backoff after a lost node or failure). */
   notBefore: timestamp.optional(),
@@ -77,6 +89,9 @@ export const TrialAssignmentSchema = message('assignment', {
   slotId: id('a slot id'),
   spec,
   attempt: z.number(expecting('an attempt number >= 1')).int().min(1),
+  /** This process's rank in a data-parallel trial (default 0) and how many ranks it has (default 1). */
+  rank: z.number(expecting('a rank from 0 to 65535')).int().min(0).max(65535).optional(),
+  worldSize: z.number(expecting('a world size from 1 to 1024')).int().min(1).max(1024).optional(),
   resumeFrom: checkpointRef.optional(),
   bundleId: id('a bundle id').optional(),
   datasetId: id('a dataset id').optional(),

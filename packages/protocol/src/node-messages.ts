@@ -53,7 +53,7 @@ export const HeartbeatSchema = message('heartbeat', {
   load: z.number(expecting('a number >= 0')).finite().nonnegative(),
   busySlots: z.array(id('a slot id'), expecting('a list of at most 256 slot ids')).max(256),
   trials: z
-    .array(z.object({ trialId: id('a trial id'), epoch: count, attempt: count.optional() }, expecting('a trial ({trialId, epoch, attempt?})')), expecting('a list of at most 256 trials'))
+    .array(z.object({ trialId: id('a trial id'), epoch: count, attempt: count.optional(), rank: count.optional() }, expecting('a trial ({trialId, epoch, attempt?, rank?})')), expecting('a list of at most 256 trials'))
     .max(256),
 })
 export type Heartbeat = z.infer<typeof HeartbeatSchema>

@@ -3,6 +3,9 @@
 import type * as tf from '@tensorflow/tfjs'
 import { ValidationError } from '@kiln/protocol'
 import { captureCheckpoint, type Checkpoint } from './checkpoint.js'
+import { soloCollective, type Collective } from './collective/collective.js'
+import { DistributedOptimizer, type DistributedOptions } from './collective/distributed-optimizer.js'
+import { RankSync } from './collective/rank-sync.js'
 import type { Logger } from './log.js'
 import { createOptimizer } from './optimizer.js'
 import type { Spec } from './spec-schema.js'
@@ -61,8 +64,10 @@ export interface TrialContextOptions {
   logger: Logger
   onBatch?: (event: BatchEvent) => void
   signal?: AbortSignal
-  rank?: number
-  worldSize?: number
+  /** The ranks of a data-parallel trial (default: this one alone); rank and worldSize are its. */
+  collective?: Collective
+  /** Buckets and compression of ctx.distributed(). */
+  distributed?: DistributedOptions
   /** Saves checkpoints at epoch ends (cluster trials). */
   checkpoint?: CheckpointPolicy
   /** Carry on from this checkpoint: its weights, optimizer state, epoch and reports. */
@@ -99,12 +104,15 @@ export class TrialContext {
   private lastCheckpointAt = performance.now()
   private stopRequested = false
   private abortedAt: { epoch: number; batch: number } | undefined
+  private readonly collective: Collective
+  private readonly wrapped: DistributedOptimizer[] = []
 
   constructor(private readonly options: TrialContextOptions) {
     this.spec = options.spec
     this.params = trialParams(options.spec)
-    this.rank = options.rank ?? 0
-    this.worldSize = options.worldSize ?? 1
+    this.collective = options.collective ?? soloCollective
+    this.rank = this.collective.rank
+    this.worldSize = this.collective.worldSize
     this.signal = options.signal
     this.history = options.resume ? options.resume.reports.map((r) => ({ ...r })) : []
     this.steps = options.resume?.epoch ?? 0
@@ -149,16 +157,42 @@ export class TrialContext {
     for (const [key, value] of Object.entries(metrics)) {
       if (typeof value !== 'number' || !Number.isFinite(value)) throw new ValidationError(`metrics.${key}`, `a finite number, got ${String(value)}`)
     }
-    const report: TrialReport = { step: ++this.steps, metrics: { ...metrics }, ...extra }
+    const averaged = this.worldSize > 1 ? await this.averaged(metrics, extra) : { metrics: { ...metrics }, extra }
+    const report: TrialReport = { step: ++this.steps, metrics: averaged.metrics, ...averaged.extra }
     this.history.push(report)
-    const decision = await this.options.reporter(report)
+    const decision = await this.decide(report)
     if (decision === 'stop') this.stopRequested = true
     return decision
+  }
+
+  // Every rank reports the mean over ranks (throughput: the sum), in one all-reduce.
+  private async averaged(metrics: Record<string, number>, extra: { durationMs?: number; samplesPerSecond?: number }) {
+    const keys = Object.keys(metrics).sort()
+    const buf = Float32Array.from([...keys.map((k) => metrics[k]!), extra.durationMs ?? 0, extra.samplesPerSecond ?? 0])
+    await this.collective.allReduce(buf, { average: false })
+    const n = this.worldSize
+    return {
+      metrics: Object.fromEntries(keys.map((k, i) => [k, buf[i]! / n])),
+      extra: {
+        ...(extra.durationMs !== undefined ? { durationMs: buf[keys.length]! / n } : {}),
+        ...(extra.samplesPerSecond !== undefined ? { samplesPerSecond: buf[keys.length + 1]! } : {}),
+      },
+    }
+  }
+
+  // Rank 0 reports (once for the trial); the answer is broadcast, so all ranks stop together.
+  private async decide(report: TrialReport): Promise<Decision> {
+    if (this.worldSize === 1) return this.options.reporter(report)
+    const stop = new Float32Array(1)
+    if (this.rank === 0) stop[0] = (await this.options.reporter(report)) === 'stop' ? 1 : 0
+    await this.collective.broadcast(stop, 0)
+    return stop[0] === 1 ? 'stop' : 'continue'
   }
 
   /** Callbacks for model.fit: report each epoch, show progress, stop when told to. */
   callbacks(): tf.Callback[] {
     return [
+      ...(this.worldSize > 1 ? [new RankSync(this.collective, () => this.wrapped)] : []),
       new TrialCallback({
         epochs: this.params.epochs,
         report: (metrics, extra) => this.report(metrics, extra),
@@ -172,9 +206,20 @@ export class TrialContext {
     ]
   }
 
-  /** Wraps an optimizer so ranks average their gradients; the identity with one replica. */
+  /**
+   * Wraps an optimizer so ranks average their gradients (bucketed all-reduce; pass
+   * ctx.callbacks() to fit, which finish each step); the identity with one replica.
+   */
   distributed<T extends tf.Optimizer>(optimizer: T): T {
-    return optimizer
+    if (this.worldSize === 1) return optimizer
+    const wrapped = new DistributedOptimizer(optimizer, this.collective, this.options.distributed)
+    this.wrapped.push(wrapped)
+    return wrapped as unknown as T
+  }
+
+  /** The distributed optimizers made so far (their timing stats). */
+  get distributedOptimizers(): readonly DistributedOptimizer[] {
+    return this.wrapped
   }
 
   /** A fresh optimizer as the spec's `optimizer:` section describes. */

@@ -12,6 +12,9 @@ import { modelMetadata } from './metadata.js'
 import { objectiveOf, type EpochMetrics, type TrainMetrics } from './metrics.js'
 import { isBuiltin } from './model-spec.js'
 import { checkSaveTarget, saveModel } from './save.js'
+import type { Collective } from './collective/collective.js'
+import type { DistributedOptions } from './collective/distributed-optimizer.js'
+import { rankData } from './collective/rank-data.js'
 import { runScriptTrial, scriptPath } from './script-trial.js'
 import type { Spec } from './spec-schema.js'
 import { trainBuiltin } from './builtin-trial.js'
@@ -63,12 +66,17 @@ export interface TrainLocalOptions {
   checkpoint?: CheckpointPolicy & { onAbort?: boolean }
   /** A checkpoint (as checkpoint.save received it) to carry on from. */
   resumeFrom?: Uint8Array
+  /**
+   * The ranks of a data-parallel trial: this rank trains on its shard, gradients and
+   * metrics are averaged, and only rank 0 evaluates and saves (other ranks return no model).
+   */
+  collective?: Collective
 }
 
 export interface TrainResult {
   name: string
   metrics: TrainMetrics
-  /** Where the model was saved; undefined for a script trial that returned no model. */
+  /** Where the model was saved; undefined for a script trial that returned no model, and on ranks other than 0. */
   modelDir?: string
   /** Whole run: loading, training, evaluation and saving. */
   durationMs: number
@@ -81,9 +89,9 @@ export interface TrainResult {
 
 // Uses the CUDA backend when asked for and present; a local run without one still works, on
 // the CPU, with a warning rather than a failure.
-async function selectBackend(spec: Spec, log: Logger): Promise<void> {
+async function selectBackend(spec: Spec, log: Logger, distributed: boolean): Promise<void> {
   if (spec.resources.threads !== undefined) setThreads(spec.resources.threads)
-  if (spec.resources.replicas > 1) log('warn', `resources.replicas is ${spec.resources.replicas}; a local run trains one replica`)
+  if (spec.resources.replicas > 1 && !distributed) log('warn', `resources.replicas is ${spec.resources.replicas}; a local run trains one replica`)
   if (spec.resources.gpu) {
     if (tf.findBackendFactory('kiln-cuda')) {
       await tf.setBackend('kiln-cuda')
@@ -125,8 +133,10 @@ export async function trainLocal(spec: Spec, options: TrainLocalOptions): Promis
   const sink = options.log ?? jsonLineSink()
   const log = makeLogger(sink, 'train', { trial: spec.name })
   const baseDir = options.baseDir ?? process.cwd()
-  await selectBackend(spec, log)
-  const data = await prepareData(spec, { baseDir, ...(options.datasets ? { datasets: options.datasets } : {}) })
+  const rank = options.collective?.rank ?? 0
+  const worldSize = options.collective?.worldSize ?? 1
+  await selectBackend(spec, log, worldSize > 1)
+  const data = rankData(await prepareData(spec, { baseDir, ...(options.datasets ? { datasets: options.datasets } : {}) }), rank, worldSize)
   if (signal?.aborted) throw new TrainingAbortedError()
   const model = isBuiltin(spec.model) ? spec.model.builtin : 'script'
   options.onStart?.({
@@ -162,6 +172,7 @@ export async function trainLocal(spec: Spec, options: TrainLocalOptions): Promis
     ...(signal ? { signal } : {}),
     ...(options.checkpoint ? { checkpoint: options.checkpoint } : {}),
     ...(options.resumeFrom ? { resume: readCheckpoint(options.resumeFrom, 'resumeFrom') } : {}),
+    ...(options.collective ? { collective: options.collective, distributed: distributedOptions(spec) } : {}),
   })
   const reports = ctx.history
 
@@ -178,8 +189,8 @@ export async function trainLocal(spec: Spec, options: TrainLocalOptions): Promis
       throw new TrainingAbortedError(ctx.abortedWhere)
     }
     const epochsOnly: EpochMetrics[] = reports.map((r) => ({ epoch: r.step, ...r.metrics }))
-    if (!trained) {
-      // An objective-function trial: its reports are the whole result.
+    if (!trained || rank !== 0) {
+      // An objective-function trial, or a rank other than 0: the reports are the whole result.
       return {
         name: spec.name,
         metrics: { epochs: epochsOnly, objective: objectiveOf(epochsOnly, spec.metric) },
@@ -217,6 +228,15 @@ export async function trainLocal(spec: Spec, options: TrainLocalOptions): Promis
     }
   } finally {
     trained?.dispose()
+  }
+}
+
+// resources.bucketMB and compression as the distributed optimizer takes them.
+function distributedOptions(spec: Spec): DistributedOptions {
+  const r = spec.resources
+  return {
+    ...(r.bucketMB !== undefined ? { bucketBytes: Math.round(r.bucketMB * 1024 * 1024) } : {}),
+    ...(r.compression !== undefined ? { compression: r.compression } : {}),
   }
 }
 

@@ -82,6 +82,12 @@ const resources = strictObject(
     gpu: bool().default(false),
     replicas: positiveInt().default(1),
     threads: positiveInt().optional(),
+    /** Data-parallel trials (replicas > 1): gradients fused per all-reduce, in MB (default 25). */
+    bucketMB: positiveNumber().optional(),
+    /** Gradients on the wire: none (float32, default), fp16 or bf16 (half the bytes). */
+    compression: oneOf(['none', 'fp16', 'bf16']).optional(),
+    /** A step fails when a rank hears nothing from its peer for this many seconds (default 60). */
+    stepTimeout: positiveNumber().optional(),
   },
   'a mapping',
 )

@@ -1,0 +1,151 @@
+// ctx.distributed(optimizer): any tfjs optimizer, with gradients averaged over the ranks.
+// tfjs computes and applies gradients synchronously inside model.fit's step, while the
+// network is asynchronous, so a step is split in two: applyGradients copies the gradients
+// into fused buckets and starts each bucket's all-reduce as soon as it is filled; the
+// RankSync callback's onBatchEnd (which fit awaits before the next batch) waits for them
+// and applies the averages with the wrapped optimizer. The weights every batch sees are
+// therefore exactly those of synchronous data-parallel SGD.
+import * as tf from '@tensorflow/tfjs'
+import { ErrorCode } from '@kiln/protocol'
+import { Compression, wireTypeOf, type Collective } from './collective.js'
+import { CollectiveError } from './errors.js'
+
+export interface DistributedOptions {
+  /** Gradient bytes fused into one all-reduce (default 25 MB, as PyTorch DDP). */
+  bucketBytes?: number
+  /** 16-bit gradients on the wire (default none: float32). */
+  compression?: Compression
+}
+
+/** Where the time of the steps so far went (for benchmarks and logs). */
+export interface DistributedStats {
+  steps: number
+  /** Copying gradients into buckets and starting their all-reduces. */
+  packMs: number
+  /** Waiting for all-reduces after the step's compute was done (the exposed communication). */
+  commWaitMs: number
+}
+
+interface Bucket {
+  names: string[]
+  shapes: number[][]
+  offsets: number[]
+  size: number
+}
+
+type NamedTensor = { name: string; tensor: tf.Tensor }
+type Grads = tf.NamedTensorMap | NamedTensor[]
+
+const DEFAULT_BUCKET_BYTES = 25 * 1024 * 1024
+
+/** Wraps `inner`; its state (slots, iterations) stays the inner optimizer's. */
+export class DistributedOptimizer extends tf.Optimizer {
+  readonly stats: DistributedStats = { steps: 0, packMs: 0, commWaitMs: 0 }
+  private readonly bucketBytes: number
+  private readonly wire: ReturnType<typeof wireTypeOf>
+  private plan: { key: string; buckets: Bucket[] } | undefined
+  private pending: { buckets: Bucket[]; buffers: Float32Array[]; done: Promise<unknown> } | undefined
+
+  constructor(readonly inner: tf.Optimizer, private readonly comm: Collective, o: DistributedOptions = {}) {
+    super()
+    this.bucketBytes = o.bucketBytes ?? DEFAULT_BUCKET_BYTES
+    if (!(this.bucketBytes > 0)) throw new CollectiveError(ErrorCode.invalidArgument, `bucketBytes: expected a positive number, got ${o.bucketBytes}`)
+    this.wire = wireTypeOf(o.compression ?? Compression.none)
+  }
+
+  /** Starts averaging this step's gradients; finishStep() applies them. */
+  override applyGradients(grads: Grads): void {
+    if (this.pending) {
+      throw new CollectiveError(ErrorCode.invalidArgument, 'the previous step of a distributed optimizer was never finished: pass ctx.callbacks() to model.fit (they apply each step once its gradients are averaged)')
+    }
+    const started = performance.now()
+    const list = (Array.isArray(grads) ? grads : Object.entries(grads).map(([name, tensor]) => ({ name, tensor })))
+      .filter((g) => g.tensor != null)
+    const byName = new Map(list.map((g) => [g.name, g.tensor]))
+    const buckets = this.bucketsFor(list)
+    const buffers: Float32Array[] = []
+    const ops: Promise<void>[] = []
+    for (const b of buckets) {
+      const buf = new Float32Array(b.size)
+      b.names.forEach((name, k) => buf.set(byName.get(name)!.dataSync() as Float32Array, b.offsets[k]))
+      buffers.push(buf)
+      ops.push(this.comm.allReduce(buf, { wire: this.wire }))
+    }
+    const done = Promise.all(ops)
+    done.catch(() => undefined)
+    this.pending = { buckets, buffers, done }
+    this.stats.packMs += performance.now() - started
+  }
+
+  /** Waits for the averaged gradients of the current step and applies them; no-op without one. */
+  async finishStep(): Promise<void> {
+    const p = this.pending
+    if (!p) return
+    const started = performance.now()
+    try {
+      await p.done
+    } finally {
+      this.pending = undefined
+      this.stats.commWaitMs += performance.now() - started
+    }
+    const averaged: tf.NamedTensorMap = {}
+    p.buckets.forEach((b, i) => b.names.forEach((name, k) => {
+      const size = b.shapes[k]!.reduce((x, y) => x * y, 1)
+      averaged[name] = tf.tensor(p.buffers[i]!.subarray(b.offsets[k]!, b.offsets[k]! + size), b.shapes[k], 'float32')
+    }))
+    try {
+      this.inner.applyGradients(averaged)
+    } finally {
+      tf.dispose(Object.values(averaged))
+    }
+    this.stats.steps++
+  }
+
+  // Buckets in reverse variable order (the last layers' gradients are the first ready in
+  // backprop, as DDP orders them), each up to bucketBytes; planned once per variable set.
+  private bucketsFor(list: NamedTensor[]): Bucket[] {
+    const key = list.map((g) => `${g.name}:${g.tensor.shape.join('x')}`).join(',')
+    if (this.plan?.key === key) return this.plan.buckets
+    const buckets: Bucket[] = []
+    let current: Bucket | undefined
+    for (const g of [...list].reverse()) {
+      if (g.tensor.dtype !== 'float32') throw new CollectiveError(ErrorCode.invalidArgument, `gradient of ${g.name}: expected float32, got ${g.tensor.dtype}`)
+      const bytes = g.tensor.size * 4
+      if (!current || (current.size > 0 && (current.size * 4 + bytes) > this.bucketBytes)) {
+        current = { names: [], shapes: [], offsets: [], size: 0 }
+        buckets.push(current)
+      }
+      current.names.push(g.name)
+      current.shapes.push([...g.tensor.shape])
+      current.offsets.push(current.size)
+      current.size += g.tensor.size
+    }
+    this.plan = { key, buckets }
+    return buckets
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return this.inner.getConfig()
+  }
+
+  // Saved models name the wrapped optimizer: a model trained on N ranks loads like any other.
+  override getClassName(): string {
+    return this.inner.getClassName()
+  }
+
+  override getWeights(): Promise<NamedTensor[]> {
+    return this.inner.getWeights()
+  }
+
+  override setWeights(weights: NamedTensor[]): Promise<void> {
+    return this.inner.setWeights(weights)
+  }
+
+  override get iterations(): number {
+    return this.inner.iterations
+  }
+
+  override dispose(): void {
+    this.inner.dispose()
+  }
+}

@@ -1,0 +1,37 @@
+// How a trial thread reaches NATS for its ring traffic. nats.js connection options may
+// hold functions (authenticators) that cannot cross into a worker thread, so the node
+// agent hands over plain data and the thread builds its own connection from it.
+import { connect, credsAuthenticator, nkeyAuthenticator, type ConnectionOptions, type NatsConnection } from 'nats'
+
+/** Serializable connection settings (structured-clone safe). */
+export interface ThreadConnection {
+  servers: string[]
+  user?: string
+  pass?: string
+  token?: string
+  /** An nkey user seed (SU...). */
+  nkeySeed?: string
+  /** The text of a NATS .creds (JWT) file. */
+  creds?: string
+}
+
+/** The settings an existing connection was made with: its current server, no credentials. */
+export function threadConnectionOf(nc: NatsConnection): ThreadConnection {
+  return { servers: [nc.getServer()] }
+}
+
+/** Connects a trial thread (reconnecting like the agent; a lost ring times out anyway). */
+export async function connectThread(c: ThreadConnection, name: string): Promise<NatsConnection> {
+  const encoder = new TextEncoder()
+  const options: ConnectionOptions = {
+    servers: c.servers,
+    name,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 250,
+    ...(c.user !== undefined ? { user: c.user, pass: c.pass ?? '' } : {}),
+    ...(c.token !== undefined ? { token: c.token } : {}),
+    ...(c.nkeySeed !== undefined ? { authenticator: nkeyAuthenticator(encoder.encode(c.nkeySeed)) } : {}),
+    ...(c.creds !== undefined ? { authenticator: credsAuthenticator(encoder.encode(c.creds)) } : {}),
+  }
+  return connect(options)
+}
