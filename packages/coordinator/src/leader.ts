@@ -6,7 +6,7 @@ import type { NatsConnection, Subscription } from 'nats'
 import {
   JobRecordSchema, KilnError, ErrorCode, NodeCommandSchema, NotFoundError, RunState, Subjects, TrialRecordSchema,
   EventKind, encode, decode, apiReplySchema, isTerminal, unwrapReply,
-  type Heartbeat, type JobRecord, type NodeCommand, type TrialRecord, type TrialStatusUpdate, type TrialReportMessage, type TrialDecision,
+  type Heartbeat, type JobRecord, type NodeCommand, type TrialAssignment, type TrialRecord, type TrialStatusUpdate, type TrialReportMessage, type TrialDecision,
 } from '@kiln/protocol'
 import { KvBucket, type Layout } from '@kiln/cluster-state'
 import { validateSpec, type Logger, type Spec } from '@kiln/train/spec'
@@ -19,6 +19,7 @@ import { placeTrials, slotKey, type Demand } from './placement.js'
 import { Records, StaleWriteError } from './records.js'
 import { nextAttemptAt, type RetryPolicy } from './retry.js'
 import { Sweeps } from './sweeps.js'
+import { applyGangStatus, isGang, placeGang, placementsOf, rankKey, stopRanks } from './gang.js'
 
 export interface LeaderOptions {
   nc: NatsConnection
@@ -214,9 +215,9 @@ export class Leader {
     await this.sweeps.fill()
     const now = Date.now()
     for (const t of this.trials.values()) {
-      if ((t.state === RunState.placed || t.state === RunState.running) && t.node && !this.nodes.isLive(t.node.nodeId, now)) {
-        await this.lose(t, `node ${t.node.nodeId} stopped heartbeating`)
-      }
+      if (t.state !== RunState.placed && t.state !== RunState.running) continue
+      const dead = placementsOf(t).find((r) => !this.nodes.isLive(r.nodeId, now))
+      if (dead) await this.lose(t, `node ${dead.nodeId} stopped heartbeating`)
     }
     const pending = this.trials.values().filter((t) => t.state === RunState.pending && (t.notBefore ?? 0) <= now)
     if (pending.length === 0) return
@@ -225,11 +226,11 @@ export class Leader {
       const job = this.jobs.get(t.jobId)
       if (!job) continue
       const spec = this.specOf(job)
-      demands.push({ trialId: t.id, kind: spec.resources.gpu ? 'gpu' : 'cpu', ranks: 1, createdAt: t.timestamps.createdAt })
+      demands.push({ trialId: t.id, kind: spec.resources.gpu ? 'gpu' : 'cpu', ranks: spec.resources.replicas, createdAt: t.timestamps.createdAt })
     }
     const used = new Set<string>()
     for (const t of this.trials.values()) {
-      if ((t.state === RunState.placed || t.state === RunState.running) && t.node) used.add(slotKey(t.node.nodeId, t.node.slotId))
+      if (t.state === RunState.placed || t.state === RunState.running) for (const r of placementsOf(t)) used.add(slotKey(r.nodeId, r.slotId))
     }
     const live = this.nodes.live(now)
     for (const n of live) for (const s of n.heartbeat?.busySlots ?? []) used.add(slotKey(n.registration.nodeId, s))
@@ -247,26 +248,16 @@ export class Leader {
     }
     for (const p of result.placed) {
       const t = this.trials.get(p.trialId)
-      if (t) await this.place(t, p.slots[0]!.nodeId, p.slots[0]!.slotId)
+      if (t && p.slots.length > 1) await placeGang(this, t, p.slots, (placed, slotId, attempt) => this.assignmentOf(placed, slotId, attempt))
+      else if (t) await this.place(t, p.slots[0]!.nodeId, p.slots[0]!.slotId)
     }
   }
 
   private async place(trial: TrialRecord, nodeId: string, slotId: string): Promise<void> {
-    const job = this.jobs.get(trial.jobId)!
     const attempt = trial.attempts + 1
     this.reasonWrittenAt.delete(trial.id)
     const placed = await this.putTrial(trial, { state: RunState.placed, node: { nodeId, slotId }, attempts: attempt, reason: undefined, notBefore: undefined })
-    const command: NodeCommand = {
-      v: 1, kind: 'assign',
-      assignment: {
-        v: 1, trialId: trial.id, jobId: job.id, slotId, spec: job.spec, attempt,
-        ...(placed.checkpoint ? { resumeFrom: placed.checkpoint } : {}),
-        ...(job.bundleId ? { bundleId: job.bundleId } : {}),
-        ...(job.datasetId ? { datasetId: job.datasetId } : {}),
-        ...(placed.params ? { params: placed.params } : {}),
-        ...(placed.sweepId ? { publish: 'artifact' as const } : {}),
-      },
-    }
+    const command: NodeCommand = { v: 1, kind: 'assign', assignment: this.assignmentOf(placed, slotId, attempt) }
     // Sent outside the mutex: a slow node must not hold up everything else.
     void this.command(nodeId, command).catch((err) =>
       this.mutex.run(async () => {
@@ -278,6 +269,19 @@ export class Leader {
     )
   }
 
+  /** What a node is told to run for a placed trial on one of its slots. */
+  assignmentOf(placed: TrialRecord, slotId: string, attempt: number): TrialAssignment {
+    const job = this.jobs.get(placed.jobId)!
+    return {
+      v: 1, trialId: placed.id, jobId: job.id, slotId, spec: job.spec, attempt,
+      ...(placed.checkpoint ? { resumeFrom: placed.checkpoint } : {}),
+      ...(job.bundleId ? { bundleId: job.bundleId } : {}),
+      ...(job.datasetId ? { datasetId: job.datasetId } : {}),
+      ...(placed.params ? { params: placed.params } : {}),
+      ...(placed.sweepId ? { publish: 'artifact' as const } : {}),
+    }
+  }
+
   /** Sends a command to a node and waits for its acknowledgement. */
   async command(nodeId: string, command: NodeCommand): Promise<unknown> {
     const msg = await this.o.nc.request(Subjects.node.command(nodeId), encode(NodeCommandSchema, command), { timeout: this.o.commandTimeoutMs })
@@ -286,6 +290,8 @@ export class Leader {
 
   /** A trial whose node is gone: retried from its checkpoint after a backoff, or failed. */
   async lose(trial: TrialRecord, why: string): Promise<void> {
+    // The rest of a gang is stopped too: it restarts as a whole, from the checkpoint.
+    if (isGang(trial)) stopRanks(this, trial, why)
     const lost = await this.putTrial(trial, { state: RunState.lost, reason: why })
     const at = nextAttemptAt(this.o.retry, lost.attempts, Date.now())
     this.o.log('warn', 'trial lost', { trialId: trial.id, why, retry: at !== undefined })
@@ -295,7 +301,7 @@ export class Leader {
         error: new KilnError(ErrorCode.unavailable, `${why}; gave up after ${lost.attempts} attempts`),
       })
     } else {
-      await this.putTrial(lost, { state: RunState.pending, node: undefined, notBefore: at })
+      await this.putTrial(lost, { state: RunState.pending, node: undefined, ranks: undefined, notBefore: at })
       setTimeout(() => this.kick(), Math.max(0, at - Date.now()) + 5)
     }
   }
@@ -303,31 +309,36 @@ export class Leader {
   // Reconciles what a node says it runs with the records: a trial it runs that is not
   // (or no longer) its own is cancelled there; a trial of ours it keeps omitting is lost.
   private onHeartbeat(beat: Heartbeat): void {
-    const listed = new Map(beat.trials.map((t) => [t.trialId, t]))
+    // One entry per trial and rank: two ranks of one data-parallel trial may share a node.
+    const listed = new Map(beat.trials.map((t) => [rankKey(t.trialId, t.rank), t]))
     // A node beats at once when a trial ends: its slot is free for the next one now.
     if (beat.busySlots.length < (this.nodes.get(beat.nodeId)?.registration.slots.length ?? 0)) this.kick()
-    for (const [trialId, info] of listed) {
-      const t = this.trials.get(trialId)
-      const ours = t && t.node?.nodeId === beat.nodeId && (t.state === RunState.running || t.state === RunState.placed) &&
-        (info.attempt === undefined || info.attempt === t.attempts)
+    for (const info of listed.values()) {
+      const t = this.trials.get(info.trialId)
+      const ours = t && placementsOf(t).some((r) => r.nodeId === beat.nodeId && r.rank === (info.rank ?? 0)) &&
+        (t.state === RunState.running || t.state === RunState.placed) && (info.attempt === undefined || info.attempt === t.attempts)
       if (!ours) {
-        void this.command(beat.nodeId, { v: 1, kind: 'cancel', trialId, ...(info.attempt ? { attempt: info.attempt } : {}), reason: 'not assigned to this node any more' })
+        void this.command(beat.nodeId, { v: 1, kind: 'cancel', trialId: info.trialId, ...(info.attempt ? { attempt: info.attempt } : {}), reason: 'not assigned to this node any more' })
           .catch((err) => this.bad(`cancel on ${beat.nodeId}`, err))
       }
     }
     for (const t of this.trials.values()) {
-      if (t.node?.nodeId !== beat.nodeId || t.state !== RunState.running) continue
-      if (listed.has(t.id)) {
-        this.missing.delete(t.id)
-        continue
-      }
-      const n = (this.missing.get(t.id) ?? 0) + 1
-      this.missing.set(t.id, n)
-      if (n >= MISSING_BEATS) {
-        this.missing.delete(t.id)
+      if (t.state !== RunState.running) continue
+      for (const r of placementsOf(t)) {
+        if (r.nodeId !== beat.nodeId || r.state === 'done') continue
+        const key = rankKey(t.id, r.rank)
+        if (listed.has(key)) {
+          this.missing.delete(key)
+          continue
+        }
+        const n = (this.missing.get(key) ?? 0) + 1
+        this.missing.set(key, n)
+        if (n < MISSING_BEATS) continue
+        this.missing.delete(key)
         void this.mutex.run(async () => {
           const now = this.trials.get(t.id)
-          if (now?.state === RunState.running && now.node?.nodeId === beat.nodeId) await this.lose(now, `node ${beat.nodeId} no longer runs it`)
+          const still = now && placementsOf(now).some((p) => p.rank === r.rank && p.nodeId === beat.nodeId && p.state !== 'done')
+          if (now?.state === RunState.running && still) await this.lose(now, `node ${beat.nodeId} no longer runs ${isGang(now) ? `rank ${r.rank}` : 'it'}`)
         }).catch(() => undefined)
       }
     }
@@ -337,6 +348,7 @@ export class Leader {
   async applyStatus(u: TrialStatusUpdate): Promise<{ state: RunState }> {
     const t = this.trials.get(u.trialId)
     if (!t) throw new NotFoundError('trial', u.trialId)
+    if (isGang(t)) return applyGangStatus(this, t, u)
     const current = t.node?.nodeId === u.nodeId && t.attempts === u.attempt
     if (!current) {
       throw new KilnError(ErrorCode.conflict, `trial ${u.trialId} attempt ${u.attempt} on ${u.nodeId} is not the current placement; stop it`, { data: { trialId: u.trialId, state: t.state } })
@@ -384,10 +396,9 @@ export class Leader {
     const cancelled: string[] = []
     for (const t of targets) {
       if (isTerminal(t.state)) continue
-      const node = t.node
       await this.putTrial(t, { state: RunState.cancelled, reason })
       cancelled.push(t.id)
-      if (node) void this.command(node.nodeId, { v: 1, kind: 'cancel', trialId: t.id, attempt: t.attempts, reason }).catch((err) => this.bad(`cancel on ${node.nodeId}`, err))
+      stopRanks(this, t, reason)
     }
     const j = this.jobs.get(job?.id ?? targets[0]!.jobId)
     if (job && j && !isTerminal(j.state)) await this.putJob(j, { state: RunState.cancelled })

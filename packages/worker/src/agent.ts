@@ -15,6 +15,8 @@ import {
 } from '@kiln/protocol'
 import { ensureLayout, serve, type EnsureLayoutOptions } from '@kiln/cluster-state'
 import { jsonLineSink, makeLogger, type LogSink } from '@kiln/train/spec'
+// Types only: the agent's thread must not load tfjs (the trial threads do).
+import type { ThreadConnection } from '@kiln/train'
 import type { TrialTask } from './thread-messages.js'
 import { fetchTrialInputs } from './trial-inputs.js'
 import { TrialHost } from './trial-host.js'
@@ -28,6 +30,11 @@ export interface WorkerOptions {
   log?: LogSink
   checkpointEveryEpochs?: number
   checkpointEveryMs?: number
+  /**
+   * How trial threads of data-parallel trials connect to NATS for their ring traffic
+   * (default: the server `nc` is on, without credentials).
+   */
+  threadConnection?: ThreadConnection
   /** Where datasets and bundles are cached (default ~/.cache/kiln). */
   cacheDir?: string
   version?: string
@@ -37,7 +44,7 @@ export interface WorkerAgent {
   readonly nodeId: string
   readonly registration: NodeRegistration
   /** Trials running now. */
-  running(): Array<{ trialId: string; attempt: number; epoch: number }>
+  running(): Array<{ trialId: string; attempt: number; epoch: number; rank: number }>
   /** Checkpoints and hands back every trial, deregisters, and stops. */
   drain(timeoutMs?: number): Promise<void>
   /** Stops at once (trials are cancelled, not handed back). */
@@ -61,7 +68,10 @@ export async function startWorker(o: WorkerOptions): Promise<WorkerAgent> {
   }
   encode(NodeRegistrationSchema, registration) // validates slots before anything is announced
   const pool = new Piscina({ filename: threadEntry, minThreads: 0, maxThreads: o.slots.length, idleTimeout: 60_000, concurrentTasksPerWorker: 1 })
+  // Keyed by trial and rank: two ranks of one data-parallel trial may share a node.
   const hosts = new Map<string, TrialHost & { slotId: string }>()
+  const hostKey = (trialId: string, rank = 0) => `${trialId}#${rank}`
+  const threadConnection = o.threadConnection ?? { servers: [o.nc.getServer()] }
   let draining = false
   let stopped = false
 
@@ -78,24 +88,25 @@ export async function startWorker(o: WorkerOptions): Promise<WorkerAgent> {
     if (draining || stopped) throw new KilnError(ErrorCode.unavailable, `node ${nodeId} is draining`)
     const slot = o.slots.find((s) => s.id === a.slotId)
     if (!slot) throw new KilnError(ErrorCode.invalidArgument, `node ${nodeId} has no slot ${a.slotId}`)
+    const key = hostKey(a.trialId, a.rank)
     const busy = [...hosts.values()].find((h) => h.slotId === a.slotId)
-    if (busy && busy.trialId !== a.trialId) throw new KilnError(ErrorCode.conflict, `slot ${a.slotId} is busy with ${busy.trialId}`)
-    const existing = hosts.get(a.trialId)
+    if (busy && hostKey(busy.trialId, busy.rank) !== key) throw new KilnError(ErrorCode.conflict, `slot ${a.slotId} is busy with ${busy.trialId}`)
+    const existing = hosts.get(key)
     if (existing) {
       if (existing.attempt === a.attempt) return { accepted: true }
       throw new KilnError(ErrorCode.conflict, `trial ${a.trialId} still runs here as attempt ${existing.attempt}`)
     }
     const host = Object.assign(new TrialHost({
-      nc: o.nc, layout, pool, nodeId, log, assignment: a, threads: slot.threads ?? 1, prepare,
+      nc: o.nc, layout, pool, nodeId, log, assignment: a, threads: slot.threads ?? 1, prepare, connection: threadConnection,
       ...(o.checkpointEveryEpochs !== undefined ? { checkpointEveryEpochs: o.checkpointEveryEpochs } : {}),
       ...(o.checkpointEveryMs !== undefined ? { checkpointEveryMs: o.checkpointEveryMs } : {}),
       onEnd: () => {
-        hosts.delete(a.trialId)
+        hosts.delete(key)
         beat()
       },
     }), { slotId: a.slotId })
-    hosts.set(a.trialId, host)
-    log('info', 'trial assigned', { trialId: a.trialId, attempt: a.attempt, slot: a.slotId })
+    hosts.set(key, host)
+    log('info', 'trial assigned', { trialId: a.trialId, attempt: a.attempt, slot: a.slotId, ...(a.worldSize ? { rank: a.rank ?? 0, worldSize: a.worldSize } : {}) })
     return { accepted: true }
   }
 
@@ -104,9 +115,10 @@ export async function startWorker(o: WorkerOptions): Promise<WorkerAgent> {
       case 'assign':
         return assign(c.assignment)
       case 'cancel': {
-        const h = hosts.get(c.trialId)
-        if (h && (c.attempt === undefined || c.attempt === h.attempt)) h.stop('cancel', 10_000)
-        return { cancelled: Boolean(h) }
+        // Every rank of the trial on this node.
+        const hs = [...hosts.values()].filter((h) => h.trialId === c.trialId && (c.attempt === undefined || c.attempt === h.attempt))
+        for (const h of hs) h.stop('cancel', 10_000)
+        return { cancelled: hs.length > 0 }
       }
       case 'drain':
         void agent.drain()
@@ -116,7 +128,7 @@ export async function startWorker(o: WorkerOptions): Promise<WorkerAgent> {
 
   const beat = () => {
     if (stopped) return
-    const trials = [...hosts.values()].map((h) => ({ trialId: h.trialId, epoch: h.epoch, attempt: h.attempt }))
+    const trials = [...hosts.values()].map((h) => ({ trialId: h.trialId, epoch: h.epoch, attempt: h.attempt, ...(h.worldSize > 1 ? { rank: h.rank } : {}) }))
     try {
       o.nc.publish(Subjects.node.heartbeat(nodeId), encode(HeartbeatSchema, {
         v: 1, nodeId, at: Date.now(), load: loadavg()[0] ?? 0, busySlots: [...hosts.values()].map((h) => h.slotId), trials,
@@ -151,7 +163,7 @@ export async function startWorker(o: WorkerOptions): Promise<WorkerAgent> {
   const agent: WorkerAgent = {
     nodeId,
     registration,
-    running: () => [...hosts.values()].map((h) => ({ trialId: h.trialId, attempt: h.attempt, epoch: h.epoch })),
+    running: () => [...hosts.values()].map((h) => ({ trialId: h.trialId, attempt: h.attempt, epoch: h.epoch, rank: h.rank })),
     drain: async (timeoutMs = 120_000) => {
       if (draining) return
       draining = true

@@ -2,6 +2,7 @@
 // no NATS connection of its own; the agent publishes for it and relays the answers.
 import type { MessagePort } from 'node:worker_threads'
 import type { LogRecord } from '@kiln/train/spec'
+import type { ThreadConnection } from '@kiln/train'
 
 /** Thread → agent. `id` pairs a request with its answer. */
 export type FromThread =
@@ -32,6 +33,8 @@ export interface TrialTask {
   scriptFile?: string
   checkpointEveryEpochs?: number
   checkpointEveryMs?: number
+  /** A data-parallel trial's gang: this thread's rank, and how it reaches the others. */
+  ring?: { rank: number; worldSize: number; attempt: number; connection: ThreadConnection }
   port: MessagePort
 }
 

@@ -13,6 +13,7 @@ import {
 } from '@kiln/protocol'
 import { publishModelVersion, storeModelFiles, type Layout } from '@kiln/cluster-state'
 import type { Logger } from '@kiln/train/spec'
+import type { ThreadConnection } from '@kiln/train'
 import type { FromThread, ToThread, TrialOutcome, TrialTask } from './thread-messages.js'
 
 const statusReply = apiReplySchema(z.object({ state: z.string() }).passthrough(), 'status reply')
@@ -26,6 +27,8 @@ export interface TrialHostOptions {
   log: Logger
   assignment: TrialAssignment
   threads: number
+  /** How a data-parallel trial's thread connects to NATS for its ring. */
+  connection: ThreadConnection
   checkpointEveryEpochs?: number
   checkpointEveryMs?: number
   /** Resolve extra task inputs (resume bytes, dataset, bundle) before the thread starts. */
@@ -38,6 +41,9 @@ export interface TrialHostOptions {
 export class TrialHost {
   readonly trialId: string
   readonly attempt: number
+  /** This host's rank in a data-parallel trial (0 otherwise), and the trial's rank count. */
+  readonly rank: number
+  readonly worldSize: number
   epoch = 0
   private readonly port: MessageChannel['port1']
   private readonly hardStop = new AbortController()
@@ -48,6 +54,8 @@ export class TrialHost {
   constructor(private readonly o: TrialHostOptions) {
     this.trialId = o.assignment.trialId
     this.attempt = o.assignment.attempt
+    this.rank = o.assignment.rank ?? 0
+    this.worldSize = o.assignment.worldSize ?? 1
     this.lastCheckpoint = o.assignment.resumeFrom
     const channel = new MessageChannel()
     this.port = channel.port1
@@ -78,6 +86,7 @@ export class TrialHost {
         trialId: a.trialId, spec: a.spec, threads: this.o.threads, ...(a.params ? { params: a.params } : {}), port: threadPort as unknown as TrialTask['port'],
         ...(this.o.checkpointEveryEpochs !== undefined ? { checkpointEveryEpochs: this.o.checkpointEveryEpochs } : {}),
         ...(this.o.checkpointEveryMs !== undefined ? { checkpointEveryMs: this.o.checkpointEveryMs } : {}),
+        ...(this.worldSize > 1 ? { ring: { rank: this.rank, worldSize: this.worldSize, attempt: a.attempt, connection: this.o.connection } } : {}),
         ...extra,
       }
       const transfer = [threadPort, ...(task.resumeFrom ? [task.resumeFrom.buffer] : [])] as never[]
@@ -175,7 +184,9 @@ export class TrialHost {
   // placement is stale stops the trial.
   private async status(update: Omit<TrialStatusUpdate, 'v' | 'trialId' | 'nodeId' | 'attempt'>): Promise<void> {
     const a = this.o.assignment
-    const body = encode(TrialStatusUpdateSchema, { v: 1, trialId: a.trialId, nodeId: this.o.nodeId, attempt: this.attempt, ...update })
+    const body = encode(TrialStatusUpdateSchema, {
+      v: 1, trialId: a.trialId, nodeId: this.o.nodeId, attempt: this.attempt, ...(this.worldSize > 1 ? { rank: this.rank } : {}), ...update,
+    })
     const deadline = Date.now() + 5 * 60_000
     for (let k = 0; ; k++) {
       try {

@@ -8,6 +8,7 @@ import { loadDatasetFile } from '@kiln/data'
 import { setThreads } from '@kiln/native'
 import { applyOverrides, trainLocal, validateSpec, type TrainMetrics } from '@kiln/train'
 import type { FromThread, ToThread, TrialOutcome, TrialTask } from './thread-messages.js'
+import { joinRing } from './trial-ring.js'
 
 /** Flattens a run's metrics for the trial record: last epoch's, `test_*`, and the objective. */
 export function flatMetrics(m: TrainMetrics): Record<string, number> {
@@ -48,6 +49,9 @@ export default async function runTrialThread(task: TrialTask): Promise<TrialOutc
   if (task.params) spec = applyOverrides(spec, task.params, `trial ${task.trialId} params`)
   if (task.scriptFile && 'script' in spec.model) spec = { ...spec, model: { ...spec.model, script: task.scriptFile } }
   const outDir = join(await mkdtemp(join(tmpdir(), 'kiln-trial-')), 'model')
+  const ring = await joinRing(task, spec, controller.signal)
+  // Only rank 0 reports and checkpoints for a data-parallel trial.
+  const leader = (task.ring?.rank ?? 0) === 0
   try {
     const result = await trainLocal(spec, {
       outDir,
@@ -58,7 +62,8 @@ export default async function runTrialThread(task: TrialTask): Promise<TrialOutc
         const answer = await ask({ type: 'report', id: ++next, epoch: report.step, metrics: report.metrics })
         return answer.type === 'decision' ? answer.decision : 'continue'
       },
-      checkpoint: {
+      ...(ring ? { collective: ring.collective } : {}),
+      ...(leader ? { checkpoint: {
         ...(task.checkpointEveryEpochs !== undefined ? { everyEpochs: task.checkpointEveryEpochs } : {}),
         ...(task.checkpointEveryMs !== undefined ? { everyMs: task.checkpointEveryMs } : {}),
         // Read when an abort arrives: a drain hands progress back, a cancel does not need to.
@@ -68,7 +73,7 @@ export default async function runTrialThread(task: TrialTask): Promise<TrialOutc
           const answer = await ask({ type: 'checkpoint', id: ++next, epoch, bytes: bytes.slice() })
           if (answer.type === 'checkpointed' && answer.error) throw new Error(`checkpoint of epoch ${epoch} not stored: ${answer.error}`)
         },
-      },
+      } } : {}),
       ...(task.resumeFrom ? { resumeFrom: task.resumeFrom } : {}),
       ...(task.datasetFile ? { datasets: await loadDatasetFile(task.datasetFile, { name: spec.dataset }) } : {}),
     })
@@ -77,6 +82,7 @@ export default async function runTrialThread(task: TrialTask): Promise<TrialOutc
     if (dir) for (const name of await readdir(dir)) files[name] = new Uint8Array(await readFile(join(dir, name)))
     return { files, metrics: flatMetrics(result.metrics), epochsRun: result.epochsRun, stoppedEarly: result.stoppedEarly }
   } finally {
+    await ring?.leave()
     await rm(join(outDir, '..'), { recursive: true, force: true })
     port.close()
   }

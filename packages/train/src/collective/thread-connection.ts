@@ -15,11 +15,6 @@ export interface ThreadConnection {
   creds?: string
 }
 
-/** The settings an existing connection was made with: its current server, no credentials. */
-export function threadConnectionOf(nc: NatsConnection): ThreadConnection {
-  return { servers: [nc.getServer()] }
-}
-
 /** Connects a trial thread (reconnecting like the agent; a lost ring times out anyway). */
 export async function connectThread(c: ThreadConnection, name: string): Promise<NatsConnection> {
   const encoder = new TextEncoder()
