@@ -2,7 +2,8 @@
 // Global keys (tab, 1-5, ?, q) are off while a view holds the keyboard (a text field, a
 // y/n question).
 import { type ReactElement, createElement as h, useEffect, useRef, useState, useSyncExternalStore } from 'react'
-import { Box, Text, useApp, useInput } from 'ink'
+import { Box, Text, useApp } from 'ink'
+import { useKeys } from './use-keys.js'
 import type { DashActions, LaunchResult } from './actions.js'
 import { describeError } from './apply-change.js'
 import { FOOTER, VIEWS, View } from './keys.js'
@@ -66,7 +67,7 @@ export function App(p: AppProps): ReactElement {
     }
   }
 
-  useInput((input, key) => {
+  useKeys((input, key) => {
     if (help) return setHelp(false)
     if (lock.held) return
     if (input === 'q' || (key.ctrl && input === 'c')) return exit()

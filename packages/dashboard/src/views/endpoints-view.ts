@@ -2,7 +2,8 @@
 // p50/p99 latency (from the gateway's /metrics), drift; promote a variant or roll an
 // endpoint back, each after a y.
 import { type ReactElement, createElement as h } from 'react'
-import { Box, Text, useInput } from 'ink'
+import { Box, Text } from 'ink'
+import { useKeys } from '../use-keys.js'
 import { variantRows, type VariantRow } from '../derive.js'
 import { age, metric, millis } from '../format.js'
 import { ConfirmLine, type Pending } from '../components/confirm.js'
@@ -33,10 +34,11 @@ function bar(share: number, width: number): string {
   return '█'.repeat(full) + '░'.repeat(Math.max(0, width - full))
 }
 
+// Mean feature PSI of the last window (2 decimals: the threshold is 0.2).
 function driftText(r: VariantRow): string {
-  if (r.traffic?.drifted) return `PSI ${metric(r.traffic.featurePsi)}!`
-  if (r.drift) return `alert ${metric(r.drift.featurePsi)}`
-  return r.traffic?.featurePsi !== undefined ? `ok ${metric(r.traffic.featurePsi)}` : '-'
+  const psi = r.traffic?.featurePsi ?? r.drift?.featurePsi
+  if (psi === undefined) return '-'
+  return `${r.traffic?.drifted || (r.drift && r.traffic?.drifted !== false) ? 'DRIFT' : 'ok'} ${psi.toFixed(2)}`
 }
 
 /** The Endpoints view. */
@@ -45,7 +47,7 @@ export function EndpointsView(p: EndpointsViewProps): ReactElement {
   const rows = variantRows(state)
   const sel = clamp(nav.selected, rows.length)
 
-  useInput((input, key) => {
+  useKeys((input, key) => {
     if (nav.confirm) {
       const pending = nav.confirm
       p.lock.held = false
@@ -65,7 +67,7 @@ export function EndpointsView(p: EndpointsViewProps): ReactElement {
       p.lock.held = true
       setNav({ selected: sel, confirm: { question: `Roll ${r.endpoint} back from revision ${r.revision} to the one before?`, run: () => p.rollback(r.endpoint) } })
     }
-  }, { isActive: p.active })
+  }, p.active)
 
   const alerts = state.alerts.slice(-Math.max(0, Math.floor(height / 3) - 1)).reverse()
   const tableH = Math.max(2, height - alerts.length - 5)
@@ -74,9 +76,9 @@ export function EndpointsView(p: EndpointsViewProps): ReactElement {
   return h(Box, { flexDirection: 'column', width, height },
     h(Table, {
       columns: [
-        { title: 'ENDPOINT', width: 10 }, { title: 'VARIANT', width: Math.max(8, width - 69) }, { title: 'MODEL', width: 12 },
+        { title: 'ENDPOINT', width: 10 }, { title: 'VARIANT', width: Math.max(8, width - 71) }, { title: 'MODEL', width: 12 },
         { title: 'WEIGHT', width: 11 }, { title: 'REQ/S', width: 6, align: 'right' }, { title: 'P50', width: 7, align: 'right' },
-        { title: 'P99', width: 7, align: 'right' }, { title: 'DRIFT', width: 8 },
+        { title: 'P99', width: 7, align: 'right' }, { title: 'DRIFT', width: 10 },
       ],
       rows: rows.map((r) => ({
         key: `${r.endpoint}/${r.variant.name}`,

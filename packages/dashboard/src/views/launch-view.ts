@@ -1,7 +1,8 @@
 // Launch: pick a spec from the examples folder (or type a path), change a few values,
 // submit; on success the dashboard opens the new sweep or job.
 import { type ReactElement, createElement as h, useMemo } from 'react'
-import { Box, Text, useInput } from 'ink'
+import { Box, Text } from 'ink'
+import { useKeys } from '../use-keys.js'
 import type { LaunchResult } from '../actions.js'
 import { describeError } from '../apply-change.js'
 import { clip, fit } from '../format.js'
@@ -72,7 +73,7 @@ export function LaunchView(p: LaunchViewProps): ReactElement {
     )
   }
 
-  useInput((input, key) => {
+  useKeys((input, key) => {
     const ed = nav.editing
     if (ed) {
       if (key.escape) return setNav((n) => ({ ...n, editing: undefined }))
@@ -106,7 +107,7 @@ export function LaunchView(p: LaunchViewProps): ReactElement {
       if (!f) return submit()
       return setNav((s) => ({ ...s, editing: { id: f.id, text: s.values[f.id] ?? f.initial } }))
     }
-  }, { isActive: p.active })
+  }, p.active)
 
   const listW = Math.min(30, Math.max(18, Math.floor(width * 0.35)))
   const formW = width - listW - 2

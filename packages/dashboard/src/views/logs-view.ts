@@ -1,6 +1,7 @@
 // Logs: follow one trial's log as it is written; without a trial, pick one (running first).
 import { type ReactElement, createElement as h, useEffect } from 'react'
-import { Box, Text, useInput } from 'ink'
+import { Box, Text } from 'ink'
+import { useKeys } from '../use-keys.js'
 import { isTerminal } from '@kiln/protocol'
 import { age, metric } from '../format.js'
 import { stateColor } from '../components/palette.js'
@@ -54,7 +55,7 @@ export function LogsView({ state, nav, setNav, needs, active, width, height }: L
   const bodyH = height - 1
   const maxBack = Math.max(0, lines.length - bodyH)
 
-  useInput((input, key) => {
+  useKeys((input, key) => {
     if (!nav.trialId) {
       if (key.upArrow) return setNav({ ...nav, picker: Math.max(0, nav.picker - 1) })
       if (key.downArrow) return setNav({ ...nav, picker: Math.min(trials.length - 1, nav.picker + 1) })
@@ -69,7 +70,7 @@ export function LogsView({ state, nav, setNav, needs, active, width, height }: L
     if (key.pageDown) return setNav({ ...nav, back: Math.max(0, nav.back - bodyH) })
     if (key.home) return setNav({ ...nav, back: maxBack })
     if (key.end || input === 'f') return setNav({ ...nav, back: 0 })
-  }, { isActive: active })
+  }, active)
 
   if (!nav.trialId) {
     return h(Box, { flexDirection: 'column', width, height },

@@ -1,7 +1,8 @@
 // Sweeps & jobs: the list of runs; Enter opens one (its trials and charts), l follows the
 // selected trial's log, x cancels the selected run after a y.
 import { type ReactElement, createElement as h, useEffect } from 'react'
-import { Box, Text, useInput } from 'ink'
+import { Box, Text } from 'ink'
+import { useKeys } from '../use-keys.js'
 import { runRows, trialRows } from '../derive.js'
 import { age, metric } from '../format.js'
 import { ConfirmLine, type Pending } from '../components/confirm.js'
@@ -48,7 +49,7 @@ export function RunsView(p: RunsViewProps): ReactElement {
     if (open && trialIds) p.needs.loadMetrics(trialIds.split(','))
   }, [open?.id, trialIds])
 
-  useInput((input, key) => {
+  useKeys((input, key) => {
     if (nav.confirm) {
       const pending = nav.confirm
       p.lock.held = false
@@ -74,7 +75,7 @@ export function RunsView(p: RunsViewProps): ReactElement {
       p.lock.held = true
       setNav({ ...nav, confirm: { question: `Cancel ${target.kind} ${target.id} and all its trials?`, run: () => p.cancel(target.id) } })
     }
-  }, { isActive: p.active })
+  }, p.active)
 
   const body = open
     ? h(RunDetail, { state, run: open, selected: nav.trial, width, height: height - 1 })
