@@ -1,7 +1,7 @@
 // The dashboard: a tab bar, the current view, a message line and a footer naming the keys.
 // Global keys (tab, 1-5, ?, q) are off while a view holds the keyboard (a text field, a
 // y/n question).
-import { type ReactElement, createElement as h, useEffect, useRef, useState, useSyncExternalStore } from 'react'
+import { type ReactElement, createElement as h, useEffect, useRef, useSyncExternalStore } from 'react'
 import { Box, Text, useApp } from 'ink'
 import { useKeys } from './use-keys.js'
 import type { DashActions, LaunchResult } from './actions.js'
@@ -11,6 +11,7 @@ import type { DataNeeds } from './live-source.js'
 import { MessageLevel } from './state.js'
 import type { DashStore } from './store.js'
 import { useScreenSize } from './use-screen-size.js'
+import { useLiveState } from './use-live-state.js'
 import { ClusterView } from './views/cluster-view.js'
 import { EndpointsView, type EndpointsNav } from './views/endpoints-view.js'
 import { HelpView } from './views/help-view.js'
@@ -49,12 +50,12 @@ export function App(p: AppProps): ReactElement {
   const screen = useScreenSize()
   const { columns: width, rows } = p.size ?? screen
   const { exit } = useApp()
-  const [view, setView] = useState<View>(p.initialView ?? View.cluster)
-  const [help, setHelp] = useState(false)
-  const [runs, setRuns] = useState<RunsNav>({ selected: 0, trial: 0, ...(p.initialRun ? { open: p.initialRun } : {}) })
-  const [launch, setLaunch] = useState<LaunchNav>(initialLaunchNav)
-  const [endpoints, setEndpoints] = useState<EndpointsNav>({ selected: 0 })
-  const [logs, setLogs] = useState<LogsNav>({ picker: 0, back: 0 })
+  const [view, setView, getView] = useLiveState<View>(p.initialView ?? View.cluster)
+  const [help, setHelp, getHelp] = useLiveState(false)
+  const [runs, setRuns, getRuns] = useLiveState<RunsNav>({ selected: 0, trial: 0, ...(p.initialRun ? { open: p.initialRun } : {}) })
+  const [launch, setLaunch, getLaunch] = useLiveState<LaunchNav>(initialLaunchNav)
+  const [endpoints, setEndpoints, getEndpoints] = useLiveState<EndpointsNav>({ selected: 0 })
+  const [logs, setLogs, getLogs] = useLiveState<LogsNav>({ picker: 0, back: 0 })
   const lock = useRef({ held: false }).current
 
   // Every action reports its failure in the message line: a cluster error never crashes.
@@ -68,11 +69,11 @@ export function App(p: AppProps): ReactElement {
   }
 
   useKeys((input, key) => {
-    if (help) return setHelp(false)
+    if (getHelp()) return setHelp(false)
     if (lock.held) return
     if (input === 'q' || (key.ctrl && input === 'c')) return exit()
     if (input === '?') return setHelp(true)
-    const i = VIEWS.findIndex((v) => v.id === view)
+    const i = VIEWS.findIndex((v) => v.id === getView())
     if (key.tab) return setView(VIEWS[(i + (key.shift ? VIEWS.length - 1 : 1)) % VIEWS.length]!.id)
     const byKey = VIEWS.find((v) => v.key === input)
     if (byKey) setView(byKey.id)
@@ -91,16 +92,16 @@ export function App(p: AppProps): ReactElement {
   const body = help ? h(HelpView, common)
     : view === View.cluster ? h(ClusterView, { state, ...common })
     : view === View.runs ? h(RunsView, {
-      state, nav: runs, setNav: setRuns, needs: p.needs, cancel: act('cancel', p.actions.cancel), lock, active: !help, ...common,
+      state, nav: runs, getNav: getRuns, setNav: setRuns, needs: p.needs, cancel: act('cancel', p.actions.cancel), lock, active: !help, ...common,
       showLogs: (trialId: string) => { setLogs({ trialId, picker: 0, back: 0 }); setView(View.logs) },
     })
     : view === View.launch ? h(LaunchView, {
-      nav: launch, setNav: (f: (n: LaunchNav) => LaunchNav) => setLaunch(f), specDir: p.specDir, launch: p.actions.launch, onLaunched, lock, active: !help, ...common,
+      nav: launch, getNav: getLaunch, setNav: (f: (n: LaunchNav) => LaunchNav) => setLaunch(f), specDir: p.specDir, launch: p.actions.launch, onLaunched, lock, active: !help, ...common,
     })
     : view === View.endpoints ? h(EndpointsView, {
-      state, nav: endpoints, setNav: setEndpoints, promote: act('promote', p.actions.promote), rollback: act('rollback', p.actions.rollback), lock, active: !help, ...common,
+      state, nav: endpoints, getNav: getEndpoints, setNav: setEndpoints, promote: act('promote', p.actions.promote), rollback: act('rollback', p.actions.rollback), lock, active: !help, ...common,
     })
-    : h(LogsView, { state, nav: logs, setNav: setLogs, needs: p.needs, active: !help, ...common })
+    : h(LogsView, { state, nav: logs, getNav: getLogs, setNav: setLogs, needs: p.needs, active: !help, ...common })
   const last = state.messages.at(-1)
   const fresh = last && state.now - last.at < 15_000
   // rows - 1 lines in all: a frame as tall as the terminal makes Ink clear the screen on

@@ -18,6 +18,8 @@ export interface EndpointsNav {
 export interface EndpointsViewProps {
   state: DashState
   nav: EndpointsNav
+  /** The nav as last set (key handlers run before the next render). */
+  getNav(): EndpointsNav
   setNav(nav: EndpointsNav): void
   promote(endpoint: string, variant: string): Promise<void>
   rollback(endpoint: string): Promise<void>
@@ -48,6 +50,8 @@ export function EndpointsView(p: EndpointsViewProps): ReactElement {
   const sel = clamp(nav.selected, rows.length)
 
   useKeys((input, key) => {
+    const nav = p.getNav()
+    const sel = clamp(nav.selected, rows.length)
     if (nav.confirm) {
       const pending = nav.confirm
       p.lock.held = false

@@ -1,6 +1,6 @@
 // Launch: pick a spec from the examples folder (or type a path), change a few values,
 // submit; on success the dashboard opens the new sweep or job.
-import { type ReactElement, createElement as h, useMemo } from 'react'
+import { type ReactElement, createElement as h, useMemo, useRef } from 'react'
 import { Box, Text } from 'ink'
 import { useKeys } from '../use-keys.js'
 import type { LaunchResult } from '../actions.js'
@@ -25,6 +25,8 @@ export const initialLaunchNav: LaunchNav = { pane: 'specs', spec: 0, field: 0, v
 
 export interface LaunchViewProps {
   nav: LaunchNav
+  /** The nav as last set (key handlers run before the next render). */
+  getNav(): LaunchNav
   setNav(update: (nav: LaunchNav) => LaunchNav): void
   specDir: string
   launch(path: string, sets: readonly string[]): Promise<LaunchResult>
@@ -42,21 +44,38 @@ const clamp = (i: number, n: number) => Math.max(0, Math.min(n - 1, i))
 
 /** The Launch view. */
 export function LaunchView(p: LaunchViewProps): ReactElement {
-  const { nav, setNav, width, height } = p
+  const { nav, width, height } = p
+  // The global keys stay off from the very key that opens a field (typed text may hold a q).
+  const setNav = (f: (n: LaunchNav) => LaunchNav) => p.setNav((n) => {
+    const next = f(n)
+    p.lock.held = next.editing !== undefined
+    return next
+  })
   const specs = useMemo(() => listSpecs(p.specDir), [p.specDir])
-  const loaded = useMemo((): Loaded | undefined => {
-    if (!nav.path) return undefined
-    try {
-      const doc = readSpecDoc(nav.path)
-      return { doc, fields: formFields(doc) }
-    } catch (err) {
-      return { error: describeError(err) }
+  // By path, so that a key handler running before the next render reads the spec it just picked.
+  const cache = useRef(new Map<string, Loaded>()).current
+  const load = (path: string | undefined): Loaded | undefined => {
+    if (!path) return undefined
+    let hit = cache.get(path)
+    if (!hit) {
+      try {
+        const doc = readSpecDoc(path)
+        hit = { doc, fields: formFields(doc) }
+      } catch (err) {
+        hit = { error: describeError(err) }
+      }
+      cache.set(path, hit)
     }
-  }, [nav.path])
+    return hit
+  }
+  const loaded = load(nav.path)
   const fields: FormField[] = loaded?.fields ?? []
   p.lock.held = nav.editing !== undefined
 
   const submit = () => {
+    const nav = p.getNav()
+    const loaded = load(nav.path)
+    const fields = loaded?.fields ?? []
     if (!nav.path || !loaded?.doc || nav.status?.kind === 'busy') return
     const problem = formProblem(fields, nav.values)
     if (problem) return setNav((n) => ({ ...n, status: { kind: 'error', text: problem } }))
@@ -74,6 +93,8 @@ export function LaunchView(p: LaunchViewProps): ReactElement {
   }
 
   useKeys((input, key) => {
+    const nav = p.getNav()
+    const fields = load(nav.path)?.fields ?? []
     const ed = nav.editing
     if (ed) {
       if (key.escape) return setNav((n) => ({ ...n, editing: undefined }))

@@ -20,6 +20,8 @@ export interface LogsNav {
 export interface LogsViewProps {
   state: DashState
   nav: LogsNav
+  /** The nav as last set (key handlers run before the next render). */
+  getNav(): LogsNav
   setNav(nav: LogsNav): void
   needs: DataNeeds
   active: boolean
@@ -44,7 +46,8 @@ function pickable(state: DashState) {
 }
 
 /** The Logs view. */
-export function LogsView({ state, nav, setNav, needs, active, width, height }: LogsViewProps): ReactElement {
+export function LogsView(p: LogsViewProps): ReactElement {
+  const { state, nav, setNav, needs, active, width, height } = p
   const trials = pickable(state)
   useEffect(() => {
     if (!nav.trialId) return undefined
@@ -56,6 +59,7 @@ export function LogsView({ state, nav, setNav, needs, active, width, height }: L
   const maxBack = Math.max(0, lines.length - bodyH)
 
   useKeys((input, key) => {
+    const nav = p.getNav()
     if (!nav.trialId) {
       if (key.upArrow) return setNav({ ...nav, picker: Math.max(0, nav.picker - 1) })
       if (key.downArrow) return setNav({ ...nav, picker: Math.min(trials.length - 1, nav.picker + 1) })

@@ -23,6 +23,8 @@ export interface RunsNav {
 export interface RunsViewProps {
   state: DashState
   nav: RunsNav
+  /** The nav as last set (key handlers run before the next render). */
+  getNav(): RunsNav
   setNav(nav: RunsNav): void
   needs: DataNeeds
   /** Cancels a run; the view asks first. */
@@ -50,6 +52,9 @@ export function RunsView(p: RunsViewProps): ReactElement {
   }, [open?.id, trialIds])
 
   useKeys((input, key) => {
+    const nav = p.getNav()
+    const open = nav.open
+    const trials = open ? trialRows(state, open) : []
     if (nav.confirm) {
       const pending = nav.confirm
       p.lock.held = false
