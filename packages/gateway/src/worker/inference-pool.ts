@@ -52,12 +52,14 @@ export class InferencePool {
    * cloning of the file list once every thread has it.
    */
   async infer(key: string, files: PackedFiles, live: string[], inputs: WireTensor[]): Promise<InferResult> {
-    const copies = this.threads > 1 ? inputs.map((t) => ({ shape: t.shape, data: t.data.slice() })) : undefined
+    // Kept for the retry with files: a thread may lack the model even with one thread
+    // (it drops models that fell out of `live`, and a reload can race a batch).
+    const copies = inputs.map((t) => ({ shape: t.shape, data: t.data.slice() }))
     const transferList = inputs.map((t) => t.data.buffer) as ArrayBuffer[]
     try {
       return await (this.pool.run({ op: 'infer', key, live, inputs }, { transferList }) as Promise<InferResult>)
     } catch (err) {
-      if ((err as Error)?.message !== NEEDS_FILES || !copies) throw err
+      if ((err as Error)?.message !== NEEDS_FILES) throw err
       const again = copies.map((t) => t.data.buffer) as ArrayBuffer[]
       return this.pool.run({ op: 'infer', key, files, live, inputs: copies }, { transferList: again }) as Promise<InferResult>
     }
