@@ -43,7 +43,7 @@ if (job.kind === 'ring') {
   let sent = 0
   for (let i = 0; i < job.iters; i++) {
     for (let off = 0; off < job.bytes; off += job.chunkBytes) {
-      nc.publish(job.subject, new Uint8Array(Math.min(job.chunkBytes, job.bytes - off)))
+      nc.publish(job.subject, Buffer.allocUnsafe(Math.min(job.chunkBytes, job.bytes - off)))
       if (++sent % 16 === 0) await new Promise((ok) => setImmediate(ok))
     }
   }

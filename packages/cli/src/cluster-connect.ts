@@ -2,6 +2,7 @@
 // cluster that `kiln up` started (found through .kiln/cluster.json).
 import { resolve } from 'node:path'
 import type { NatsConnection } from 'nats'
+import type { ThreadConnection } from '@kiln/train'
 import type { CliIo } from './io.js'
 
 /** The flags every cluster command takes. */
@@ -11,6 +12,27 @@ export const CONNECTION_FLAGS = {
 } as const
 
 export type ConnectionRole = 'client' | 'coordinator' | 'worker' | 'gateway'
+
+/**
+ * What a worker's trial threads connect with for data-parallel ring traffic: the same
+ * server and credentials as the worker itself, as plain data (threads cannot share its
+ * connection, nor receive nats.js authenticator functions).
+ */
+export async function threadConnectionFromFlags(flags: { nats?: string; creds?: string }, io: CliIo): Promise<ThreadConnection> {
+  const { resolveConnection } = await import('@kiln/client')
+  const r = resolveConnection({
+    ...(flags.nats ? { nats: flags.nats } : {}), ...(flags.creds ? { creds: resolve(io.cwd, flags.creds) } : {}), role: 'worker', env: io.env, cwd: io.cwd,
+  })
+  const c = r.credentials
+  return {
+    servers: [r.options.servers ?? []].flat(),
+    ...(c?.kind === 'user' ? { user: c.user, pass: c.password } : {}),
+    ...(c?.kind === 'token' ? { token: c.token } : {}),
+    ...(c?.kind === 'nkey' ? { nkeySeed: c.seed } : {}),
+    ...(c?.kind === 'jwt' ? { creds: c.creds } : {}),
+    ...(r.tls ? { tls: r.tls } : {}),
+  }
+}
 
 /** Connects as `role` using the connection flags (see @kiln/client's connectKiln for the order). */
 export async function connectFromFlags(flags: { nats?: string; creds?: string }, io: CliIo, role: ConnectionRole): Promise<NatsConnection> {

@@ -24,3 +24,10 @@ export function metricsLine(metrics: Record<string, number>): string {
     .map((k) => `${SHORT[k] ?? k} ${metrics[k]!.toFixed(4)}`)
     .join('  ')
 }
+
+/** Where a trial runs: node/slot, and for a data-parallel gang rank 0's with the rank count. */
+export function trialWhere(t: { node?: { nodeId: string; slotId: string }; ranks?: readonly unknown[] }): string {
+  if (!t.node) return ''
+  const ranks = t.ranks?.length ?? 1
+  return `${t.node.nodeId}/${t.node.slotId}${ranks > 1 ? ` (+${ranks - 1} rank${ranks > 2 ? 's' : ''})` : ''}`
+}

@@ -4,7 +4,7 @@ import type { NatsConnection } from 'nats'
 import { isTerminal, type JobRecord } from '@kiln/protocol'
 import { JobsClient, trialMetrics } from '@kiln/client'
 import type { CliIo } from './io.js'
-import { metricsLine } from './format.js'
+import { metricsLine, trialWhere } from './format.js'
 
 /** Resolves with the job's final record. */
 export async function watchJob(nc: NatsConnection, jobId: string, io: CliIo, json: boolean): Promise<JobRecord> {
@@ -20,7 +20,7 @@ export async function watchJob(nc: NatsConnection, jobId: string, io: CliIo, jso
       for (const t of trials) {
         if (states.get(t.id) !== t.state) {
           states.set(t.id, t.state)
-          say({ event: 'trial', id: t.id, state: t.state, attempts: t.attempts, node: t.node, reason: t.reason }, `${t.id}: ${t.state}${t.node ? ` on ${t.node.nodeId}/${t.node.slotId}` : ''}${t.reason ? ` (${t.reason})` : ''}`)
+          say({ event: 'trial', id: t.id, state: t.state, attempts: t.attempts, node: t.node, reason: t.reason }, `${t.id}: ${t.state}${t.node ? ` on ${trialWhere(t)}` : ''}${t.reason ? ` (${t.reason})` : ''}`)
         }
         if (!following.has(t.id) && t.state !== 'pending') {
           following.add(t.id)

@@ -50,6 +50,8 @@ export interface ConnectionSummary {
 /** The summary plus the nats options, which hold the secrets: pass them to connect() only. */
 export interface ResolvedConnection extends ConnectionSummary {
   options: ConnectionOptions
+  /** The credentials as plain data (for a worker to hand its trial threads); a secret. */
+  credentials?: Credentials
 }
 
 type Found = { creds: Credentials; source: string }
@@ -151,6 +153,7 @@ export function resolveConnection(o: ConnectKilnOptions = {}): ResolvedConnectio
   const tls = o.tls ?? tlsFilesFrom(env) ?? (found && 'tls' in found.creds ? found.creds.tls : undefined)
   return {
     servers: servers.map(redactUrl), urlSource, auth, ...(clusterDir ? { clusterDir } : {}), ...(tls ? { tls } : {}),
+    ...(found ? { credentials: found.creds } : {}),
     options: {
       servers, ...(found ? authOptions(found.creds) : {}),
       ...(tls ? { tls: { ...(tls.ca ? { caFile: tls.ca } : {}), ...(tls.cert ? { certFile: tls.cert } : {}), ...(tls.key ? { keyFile: tls.key } : {}) } } : {}),

@@ -6,6 +6,7 @@ import { resolve } from 'node:path'
 import { ValidationError } from '@kiln/protocol'
 import type { CliIo } from '../io.js'
 import { runClusterCommand } from '../cluster-command.js'
+import { threadConnectionFromFlags } from '../cluster-connect.js'
 
 const COORDINATOR_HELP = `Usage: kiln coordinator [--nats URL] [--creds FILE] [--id ID]
 
@@ -81,8 +82,9 @@ export function workerCommand(argv: string[], io: CliIo): Promise<number> {
       const slots = discoverSlots({ slots: parseSlotsFlag(flags.slots as string | undefined), gpus: parseGpusFlag(flags.gpus as string | undefined), deviceCount: deviceCount() })
       const heartbeatMs = intFlag('heartbeat', flags.heartbeat as string | undefined, 50)
       const every = intFlag('checkpoint-every', flags['checkpoint-every'] as string | undefined, 1)
+      const threadConnection = await threadConnectionFromFlags(flags as { nats?: string; creds?: string }, io)
       const worker = await startWorker({
-        nc, slots, ...(flags.name ? { name: flags.name as string } : {}),
+        nc, slots, threadConnection, ...(flags.name ? { name: flags.name as string } : {}),
         ...(heartbeatMs ? { layout: { heartbeatMs } } : {}), ...(every ? { checkpointEveryEpochs: every } : {}),
         ...(flags.cache ? { cacheDir: resolve(io.cwd, flags.cache as string) } : {}),
       })

@@ -5,7 +5,7 @@ import type { JobRecord, TrialRecord } from '@kiln/protocol'
 import type { CliIo } from '../io.js'
 import { runClusterCommand } from '../cluster-command.js'
 import { ExitCode } from '../exit-codes.js'
-import { duration, metricsLine } from '../format.js'
+import { duration, metricsLine, trialWhere } from '../format.js'
 import { table } from '../table.js'
 
 const CONN = `  --nats URL, --creds FILE   the cluster (default: $KILN_NATS_URL / $KILN_NATS_CREDS, else the local one)\n`
@@ -57,7 +57,7 @@ function jobRow(j: JobRecord): string[] {
 }
 
 function trialRow(t: TrialRecord): string[] {
-  const where = t.node ? `${t.node.nodeId}/${t.node.slotId}` : ''
+  const where = trialWhere(t)
   const last = t.metrics ? metricsLine(Object.fromEntries(Object.entries(t.metrics).filter(([k]) => /loss|acc/.test(k)).slice(0, 3))) : ''
   return [t.id, t.state, String(t.attempts), where, t.reason ?? last]
 }

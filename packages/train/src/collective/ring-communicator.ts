@@ -136,7 +136,8 @@ export class RingCommunicator implements Collective, RingLink {
 
   /** RingLink: one message to the next rank, header and payload in one buffer. */
   send(h: Omit<RingHeader, 'attempt'>, bytes: number, fill: (payload: Uint8Array) => void): void {
-    const msg = new Uint8Array(HEADER_BYTES + bytes)
+    // Not zero-filled: the header and fill() write every byte.
+    const msg = Buffer.allocUnsafe(HEADER_BYTES + bytes)
     writeHeader(msg, { ...h, attempt: this.o.attempt })
     fill(msg.subarray(HEADER_BYTES))
     this.nc.publish(this.next, msg)

@@ -13,6 +13,8 @@ export interface ThreadConnection {
   nkeySeed?: string
   /** The text of a NATS .creds (JWT) file. */
   creds?: string
+  /** TLS files (paths) when the server wants TLS or client certificates. */
+  tls?: { ca?: string; cert?: string; key?: string }
 }
 
 /** Connects a trial thread (reconnecting like the agent; a lost ring times out anyway). */
@@ -27,6 +29,7 @@ export async function connectThread(c: ThreadConnection, name: string): Promise<
     ...(c.token !== undefined ? { token: c.token } : {}),
     ...(c.nkeySeed !== undefined ? { authenticator: nkeyAuthenticator(encoder.encode(c.nkeySeed)) } : {}),
     ...(c.creds !== undefined ? { authenticator: credsAuthenticator(encoder.encode(c.creds)) } : {}),
+    ...(c.tls ? { tls: { ...(c.tls.ca ? { caFile: c.tls.ca } : {}), ...(c.tls.cert ? { certFile: c.tls.cert } : {}), ...(c.tls.key ? { keyFile: c.tls.key } : {}) } } : {}),
   }
   return connect(options)
 }

@@ -1,0 +1,83 @@
+// pnpm bench:dp [-- --json] [--ranks 2] [--batch 256] [--threads T] [--steps 100]
+// Data-parallel step time of the Fashion-MNIST MLP (784-256-128-10, Adam) at a per-rank
+// batch of 256, split into compute and communication (the time a step waits for its
+// gradient all-reduce after its own compute): one rank alone, then N ranks with float32 and
+// with fp16 gradients, each rank its own process with T native threads (default: the cores
+// divided among the ranks), over a local nats-server, in the same run.
+import { spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { availableParallelism, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { startNatsServer } from '@kiln/local'
+import { report, round, type BenchFlags } from './common.js'
+import type { DpRankJob, DpRankResult } from './dp-rank.js'
+
+const args = (() => {
+  const out = { json: false, ranks: 2, batch: 256, threads: 0, steps: 100, warmup: 20 }
+  const argv = process.argv.slice(2)
+  const fail = (m: string): never => { process.stderr.write(`error: ${m}\n`); process.exit(2) }
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!
+    if (a === '--') continue
+    if (a === '--json') { out.json = true; continue }
+    const key = { '--ranks': 'ranks', '--batch': 'batch', '--threads': 'threads', '--steps': 'steps' }[a] as 'ranks' | undefined
+    if (!key) fail(`unknown flag '${a}'`)
+    const v = Number(argv[++i])
+    if (!Number.isInteger(v) || v < 1) fail(`${a} expects a positive integer, got '${argv[i]}'`)
+    out[key!] = v
+  }
+  if (!out.threads) out.threads = Math.max(1, Math.floor(availableParallelism() / out.ranks))
+  return out
+})()
+const flags: BenchFlags = { json: args.json, threads: args.threads, shapes: [], seconds: 1, extra: {} }
+const entry = fileURLToPath(new URL('./dp-rank.ts', import.meta.url))
+
+function rank(job: DpRankJob): Promise<DpRankResult> {
+  return new Promise((ok, fail) => {
+    const child = spawn(process.execPath, ['--conditions=kiln-src', '--import', 'tsx', entry], {
+      env: { ...process.env, KILN_BENCH_JOB: JSON.stringify(job) }, stdio: ['ignore', 'pipe', 'inherit'],
+    })
+    let out = ''
+    child.stdout.on('data', (d) => (out += d))
+    child.on('error', fail)
+    child.on('exit', (code) => {
+      try {
+        if (code !== 0) throw new Error(`rank ${job.rank} exited with ${code}`)
+        ok(JSON.parse(out.trim().split('\n').pop()!) as DpRankResult)
+      } catch (err) {
+        fail(err)
+      }
+    })
+  })
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'kiln-bench-dp-'))
+const nats = await startNatsServer({ dir })
+try {
+  let single: number | undefined
+  const configs = [
+    { ranks: 1, compression: 'none' as const },
+    { ranks: args.ranks, compression: 'none' as const },
+    { ranks: args.ranks, compression: 'fp16' as const },
+  ]
+  for (const [k, c] of configs.entries()) {
+    const results = await Promise.all(Array.from({ length: c.ranks }, (_, r) => rank({
+      url: nats.url, trialId: `bench-dp-${process.pid}-${k}`, rank: r, worldSize: c.ranks, batch: args.batch,
+      warmup: args.warmup, steps: args.steps, threads: args.threads, bucketMB: 25, compression: c.compression,
+    })))
+    const stepMs = Math.max(...results.map((r) => r.stepMs))
+    const commMs = Math.max(...results.map((r) => r.commMs))
+    if (c.ranks === 1) single = stepMs
+    report(flags, {
+      bench: 'dp', model: 'mlp-784-256-128-10', optimizer: 'adam', ranks: c.ranks, batch_per_rank: args.batch,
+      global_batch: args.batch * c.ranks, threads_per_rank: args.threads, compression: c.compression,
+      step_ms: round(stepMs, 3), compute_ms: round(stepMs - commMs, 3), comm_ms: round(commMs, 3),
+      comm_share: round(commMs / stepMs, 3), samples_per_s: Math.round((args.batch * c.ranks * 1000) / stepMs),
+      ...(single !== undefined && c.ranks > 1 ? { speedup_vs_1_rank: round((c.ranks * single) / stepMs, 2) } : {}),
+    })
+  }
+} finally {
+  await nats.stop()
+  rmSync(dir, { recursive: true, force: true })
+}
