@@ -39,6 +39,15 @@ roundTrip('every message survives encode and decode unchanged', () => {
   }
 })
 
+roundTrip('a data-parallel trial carries its ranks, its assignments their rank and world size', () => {
+  const gang = { ...trial, ranks: [{ rank: 0, nodeId: 'node-a', slotId: 'cpu0', state: 'running' }, { rank: 1, nodeId: 'node-b', slotId: 'cpu1' }] }
+  assert.equal(decode(TrialRecordSchema, encode(TrialRecordSchema, gang as never)), gang)
+  const a = { ...assignment, rank: 1, worldSize: 2 }
+  assert.equal(decode(TrialAssignmentSchema, encode(TrialAssignmentSchema, a)), a)
+  const beat = { ...heartbeat, trials: [{ trialId: 't-1', epoch: 3, attempt: 2, rank: 1 }] }
+  assert.equal(decode(HeartbeatSchema, encode(HeartbeatSchema, beat)), beat)
+})
+
 roundTrip('unknown keys from a newer sender are dropped, not refused', () => {
   const got = decode(HeartbeatSchema, encode({ ...heartbeat, gpuTemperature: 71 }))
   assert.equal(got, heartbeat)
@@ -111,6 +120,10 @@ refused('a spec too large to carry', JobSubmitRequestSchema, { v, spec: { blob: 
 refused('a state outside the machine', TrialRecordSchema, { ...trial, state: 'done' }, 'trial.state', /got "done"$/)
 refused('a negative attempt count', TrialRecordSchema, { ...trial, attempts: -1 }, 'trial.attempts', /got -1$/)
 refused('attempt 0 in an assignment', TrialAssignmentSchema, { ...assignment, attempt: 0 }, 'assignment.attempt')
+refused('a negative rank in an assignment', TrialAssignmentSchema, { ...assignment, rank: -1, worldSize: 2 }, 'assignment.rank')
+refused('a world size of 0', TrialAssignmentSchema, { ...assignment, rank: 0, worldSize: 0 }, 'assignment.worldSize')
+refused('a rank placement in an unknown state', TrialRecordSchema, { ...trial, ranks: [{ rank: 0, nodeId: 'n', slotId: 'cpu0', state: 'lost' }] },
+  'trial.ranks[0].state', /expected "placed", "running" or "done"/)
 refused('a metric that is not finite', MetricReportSchema, { ...metric, metrics: { loss: Infinity } }, 'metric.metrics.loss',
   /expected a finite number, got Infinity$/)
 refused('a report without metrics', MetricReportSchema, { ...metric, metrics: {} }, 'metric.metrics')
