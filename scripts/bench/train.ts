@@ -1,13 +1,18 @@
 // pnpm bench:train [-- --json] [--models mlp,cnn] [--backends kiln,wasm,cpu]
-//                  [--mlp-epochs 10] [--cnn-epochs 8] [--limit N]
+//                  [--mlp-epochs 10] [--cnn-epochs 8] [--limit N] [--seed 42]
 //                  [--mlp-dropout 0] [--cnn-dropout 0.5]
 // Fashion-MNIST training speed and accuracy per (model, backend), peers in the same run:
 // tfjs-backend-wasm (the fastest stock tfjs backend that installs offline) and the plain
 // cpu backend on a small sample count (it is very slow). kiln lines carry vs_wasm.
+// Every backend trains the same way, as `kiln train` does: each epoch is one model.fit over
+// a copy of the samples in a seeded order (tfjs' own shuffle uses Math.random, so test
+// accuracy would vary run to run); epoch_s counts that copy. The MLP sees per-pixel
+// standardized images (mean and std of the training set, the usual input scaling for
+// dense nets), the CNN [0, 1] pixels.
 import * as tf from '@tensorflow/tfjs'
 import '@tensorflow/tfjs-backend-wasm'
 import '@kiln/backend'
-import { loadFashionMnist, type Dataset } from '@kiln/data'
+import { fitNormalization, loadFashionMnist, normalize, permutation, type Dataset } from '@kiln/data'
 import { threads } from '@kiln/native'
 import { buildBuiltinModel, validateSpec, type CnnModelSpec, type MlpModelSpec } from '@kiln/train'
 
@@ -20,7 +25,7 @@ const args = parseArgs(process.argv.slice(2))
 
 function parseArgs(argv: string[]) {
   const out = { json: false, models: ['mlp', 'cnn'] as ModelName[], backends: ['kiln', 'wasm', 'cpu'],
-    mlpEpochs: 10, cnnEpochs: 8, limit: 60000, mlpDropout: 0, cnnDropout: 0.5 }
+    mlpEpochs: 10, cnnEpochs: 8, limit: 60000, seed: 42, mlpDropout: 0, cnnDropout: 0.5 }
   const fail = (m: string): never => { process.stderr.write(`error: ${m}\n`); process.exit(2) }
   const int = (flag: string, v: string | undefined) => {
     const n = Number(v)
@@ -40,6 +45,7 @@ function parseArgs(argv: string[]) {
     } else if (a === '--mlp-epochs') out.mlpEpochs = int(a, argv[++i])
     else if (a === '--cnn-epochs') out.cnnEpochs = int(a, argv[++i])
     else if (a === '--limit') out.limit = int(a, argv[++i])
+    else if (a === '--seed') out.seed = int(a, argv[++i])
     else if (a === '--mlp-dropout' || a === '--cnn-dropout') {
       const rate = Number(argv[++i])
       if (!(rate >= 0 && rate < 1)) fail(`${a} expects a rate in [0, 1), got '${argv[i]}'`)
@@ -60,9 +66,14 @@ function build(name: ModelName): tf.Sequential {
     : { builtin: 'cnn', filters: [32, 64], kernelSize: 3, dense: [128], activation: 'relu', dropout: args.cnnDropout }
   const spec = validateSpec({ name: `bench-${name}`, dataset: 'fashion-mnist', model, optimizer: { name: 'adam', learningRate: 1e-3 } })
   const net = buildBuiltinModel(spec.model as MlpModelSpec | CnnModelSpec, { sampleShape: [28, 28, 1], numClasses: 10 },
-    'categoricalCrossentropy', 42)
+    'categoricalCrossentropy', args.seed)
   net.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy', metrics: ['accuracy'] })
   return net
+}
+
+// Each epoch's sample order, derived from the run's seed as `kiln train` derives it.
+function epochSeed(seed: number, epoch: number): number {
+  return (seed + Math.imul(epoch + 1, 0x9e3779b1)) >>> 0
 }
 
 function tensors(ds: Dataset, n: number): { x: tf.Tensor; y: tf.Tensor } {
@@ -87,14 +98,17 @@ async function measure(model: ModelName, backend: string, train: Dataset, test: 
   try {
     // One warm-up batch: kernel setup, allocation and JIT are not training speed.
     const warm = tensors(train, BATCH)
-    await net.fit(warm.x, warm.y, { batchSize: BATCH, epochs: 1, verbose: 0, yieldEvery: 'never' })
+    await net.fit(warm.x, warm.y, { batchSize: BATCH, epochs: 1, shuffle: false, verbose: 0, yieldEvery: 'never' })
     tf.dispose([warm.x, warm.y])
     const epochTimes: number[] = []
-    await net.fit(data.x, data.y, {
-      batchSize: BATCH, epochs, shuffle: true, verbose: 0, yieldEvery: 'never',
-      callbacks: { onEpochBegin: async () => { epochTimes.push(performance.now()) },
-        onEpochEnd: async () => { epochTimes[epochTimes.length - 1] = performance.now() - epochTimes[epochTimes.length - 1]! } },
-    })
+    for (let epoch = 0; epoch < epochs; epoch++) {
+      const start = performance.now()
+      const order = tf.tensor1d(Int32Array.from(permutation(samples, epochSeed(args.seed, epoch))), 'int32')
+      const [x, y] = [tf.gather(data.x, order), tf.gather(data.y, order)]
+      await net.fit(x, y, { batchSize: BATCH, epochs: 1, shuffle: false, verbose: 0, yieldEvery: 'never' })
+      epochTimes.push(performance.now() - start)
+      tf.dispose([order, x, y])
+    }
     const sorted = [...epochTimes].sort((a, b) => a - b)
     const epochMs = sorted[sorted.length >> 1]!
     row.epoch_s = round(epochMs / 1000, 3)
@@ -124,10 +138,15 @@ function print(row: Row): void {
   else process.stdout.write(Object.entries(row).map(([k, v]) => `${k}=${v}`).join('  ') + '\n')
 }
 
-const { train, test } = await loadFashionMnist()
+const images = await loadFashionMnist()
+const standardized = (() => {
+  const scaling = fitNormalization(images.train, 'standard')
+  return { train: normalize(images.train, scaling), test: normalize(images.test, scaling) }
+})
 // Peers first: the kiln line then carries the ratio against this run's wasm figure.
 const order = ['wasm', 'cpu', 'kiln'].filter((b) => args.backends.includes(b))
 for (const model of args.models) {
+  const { train, test } = model === 'mlp' ? standardized() : images
   let wasm: number | undefined
   for (const backend of order) {
     const row = await measure(model, backend, train, test)

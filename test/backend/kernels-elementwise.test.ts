@@ -13,7 +13,7 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import * as tf from '@tensorflow/tfjs'
 import { FUSED_KERNELS, nativeKernelNames } from '@kiln/backend'
-import { compareBackends, EXACT, kernelHits, NN_KERNELS, rand, randBool, randInt, randSteps, trackNativeKernels,
+import { compareBackends, EXACT, kernelHits, NN_KERNELS, rand, randBool, randInt, randSteps, runOn, trackNativeKernels,
   useBackend, type Tol } from '../helpers/backend-compare.js'
 
 trackNativeKernels()
@@ -291,6 +291,16 @@ test('split and unstack outputs stay intact after their input is disposed and mo
     x.dispose()
     return [rows, reuse()]
   }, EXACT)
+  // kiln's GatherV2 of consecutive rows (model.fit's batches without shuffling) is a view.
+  const run = (from: number, n: number) => tf.tensor1d(Array.from({ length: n }, (_, i) => from + i), 'int32')
+  compareBackends('GatherV2 row-run views', () => {
+    const x = tf.add(rand([4, 3], 140), rand([4, 3], 141))
+    const parts = [tf.gather(x, run(0, 4)), tf.gather(x, run(1, 2)), tf.gather(x, run(3, 1)), tf.gather(x, run(0, 2), 1)]
+    x.dispose()
+    return [parts, reuse()]
+  }, EXACT)
+  for (const backend of ['cpu', 'kiln'] as const)
+    assert.throws(() => runOn(backend, () => tf.gather(rand([4, 2], 142), run(3, 2))), /not in \[0, (3\]|4\))/, backend)
 })
 
 test('every native kernel outside NN_KERNELS and FUSED_KERNELS ran its native path here', () => {

@@ -59,9 +59,8 @@ export function installFusedDense(): void {
       !fusable(activation)) return original.call(this, inputs, kwargs)
     const kernel = this.kernel.read(), bias = this.bias?.read()
     if (kernel.dtype !== 'float32' || (bias && bias.dtype !== 'float32')) return original.call(this, inputs, kwargs)
-    return tf.tidy(() => {
-      this.invokeCallHook(inputs, kwargs)
-      return tf.engine().runKernel(KILN_DENSE, bias ? { x, kernel, bias } : { x, kernel }, { activation }) as Tensor
-    })
+    // One kernel and no temporaries: no tidy scope needed.
+    this.invokeCallHook(inputs, kwargs)
+    return tf.engine().runKernel(KILN_DENSE, bias ? { x, kernel, bias } : { x, kernel }, { activation }) as Tensor
   }
 }

@@ -7,6 +7,14 @@ import { cpuFallback, nativeKernel, sizeOf } from './native-kernel.js'
 type Numeric = Float32Array | Int32Array
 const isNumeric = (d: DataType) => d === 'float32' || d === 'int32'
 
+// First index of a run i0, i0 + 1, ... inside [0, size), or -1.
+function contiguousRun(indices: Int32Array, size: number): number {
+  const i0 = indices[0] ?? -1
+  if (i0 < 0 || i0 + indices.length > size) return -1
+  for (let i = 1; i < indices.length; i++) if (indices[i] !== i0 + i) return -1
+  return i0
+}
+
 export const gatherKernel = nativeKernel(tfc.GatherV2, (args) => {
   const { x, indices } = args.inputs as { x: TensorInfo; indices: TensorInfo }
   const { axis, batchDims } = args.attrs as { axis: number; batchDims: number }
@@ -14,8 +22,16 @@ export const gatherKernel = nativeKernel(tfc.GatherV2, (args) => {
   const ax = util.parseAxisParam(axis, x.shape)[0]!
   const outer = sizeOf(x.shape.slice(0, ax)), inner = sizeOf(x.shape.slice(ax + 1))
   const outShape = [...x.shape.slice(0, ax), ...indices.shape, ...x.shape.slice(ax + 1)]
+  const src = args.backend.values<Float32Array | Int32Array>(x), idx = args.backend.values<Int32Array>(indices)
+  // model.fit gathers every batch, in order when shuffle is off: a run of consecutive rows
+  // is a view of x, as tfjs-backend-cpu's Slice gives (x's array then is never recycled).
+  const run = outer === 1 && idx.length > 0 ? contiguousRun(idx, x.shape[ax]!) : -1
+  if (run >= 0) {
+    args.backend.escapeInputs({ x })
+    return args.backend.output(outShape, x.dtype, src.subarray(run * inner, (run + idx.length) * inner))
+  }
   const out = args.backend.alloc(x.dtype, sizeOf(outShape))
-  addon.gather(args.backend.values(x), outer, x.shape[ax]!, inner, args.backend.values(indices), out)
+  addon.gather(src, outer, x.shape[ax]!, inner, idx, out)
   return args.backend.output(outShape, x.dtype, out)
 })
 
