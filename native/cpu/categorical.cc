@@ -62,6 +62,12 @@ void categorical_crossentropy(const T* target, const float* output, int64_t rows
       double acc = 0;
       for (int64_t j = 0; j < cols; ++j) {
         const float q = clip(p[j] / s);
+        // A zero target adds 0 * log(q) = 0 (q is clipped, so log(q) is finite) unless q
+        // is NaN: one-hot targets need one log per row, not one per class.
+        if (t[j] == T(0)) {
+          if (q != q) acc += q;
+          continue;
+        }
         acc += static_cast<float>(t[j]) * static_cast<float>(std::log(double(q)));
       }
       loss[r] = -static_cast<float>(acc);

@@ -65,6 +65,19 @@ test('categoricalCrossentropy and its gradient match tfjs-layers\' formula (floa
   })
 })
 
+test('NaN or an infinite probability makes its row\'s loss and gradient NaN, whichever class it is in', () => {
+  const p = probs(4, 3, 30), t = oneHot(4, 3, 31)
+  p[(t.subarray(0, 3).indexOf(1) + 1) % 3] = Infinity  // not the label: inf / inf is the only NaN in the row
+  p[6 + t.subarray(6, 9).indexOf(1)] = NaN
+  const tt = tf.tensor2d(t, [4, 3], 'int32'), pt = tf.tensor2d(p, [4, 3])
+  const wantLoss = values(tf.tidy(() => kerasLoss(tt, pt)))
+  const wantGrad = values(tf.tidy(() => tf.grad((q: tf.Tensor) => tf.sum(kerasLoss(tt, q)))(pt)))
+  tf.dispose([tt, pt])
+  assertClose(categoricalCrossentropy(t, p, 4, 3), wantLoss, { ulps: 2 }, 'loss with NaN')
+  assertClose(categoricalCrossentropyGrad(new Float32Array(4).fill(1), t, p, 4, 3), wantGrad, { ulps: 4 }, 'grad with NaN')
+  assert.ok(Number.isNaN(wantLoss[0]!) && Number.isNaN(wantLoss[2]!) && !Number.isNaN(wantLoss[1]!), 'rows 0 and 2 are NaN')
+})
+
 test('categoricalAccuracy matches equal(argMax, argMax), ties and NaN included', () => {
   SHAPES.forEach(([rows, cols], k) => {
     const pred = Float32Array.from(randomInts(rows * cols, k + 7, 0, 3))
