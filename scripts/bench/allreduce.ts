@@ -39,13 +39,22 @@ const args = (() => {
 const flags: BenchFlags = { json: args.json, threads: undefined, shapes: [], seconds: 1, extra: {} }
 const entry = new URL('./allreduce-rank.ts', import.meta.url)
 
+// A thread that has not finished in THREAD_TIMEOUT_MS is stopped: a measurement that lost
+// messages reports an error instead of hanging the run.
+const THREAD_TIMEOUT_MS = 180_000
+
 function thread(job: RankJob, onMessage: (r: RankResult) => void = () => undefined): Promise<RankResult> {
   return new Promise((ok, fail) => {
     const w = tsWorker(entry, job)
     let last: RankResult | undefined
+    const timer = setTimeout(() => { fail(new Error(`bench thread (${job.kind}) did not finish in ${THREAD_TIMEOUT_MS} ms`)); void w.terminate() }, THREAD_TIMEOUT_MS)
     w.on('message', (m: RankResult) => { last = m; onMessage(m) })
     w.on('error', fail)
-    w.on('exit', (code) => (code === 0 && last ? ok(last) : fail(new Error(`bench thread (${job.kind}) exited with ${code}`))))
+    w.on('exit', (code) => {
+      clearTimeout(timer)
+      if (code === 0 && last) ok(last)
+      else fail(new Error(`bench thread (${job.kind}) exited with ${code}`))
+    })
   })
 }
 
@@ -96,14 +105,19 @@ try {
       let seconds = Infinity
       let pair = 0
       let ring = 0
-      for (let round = 0; round < ROUNDS; round++) {
-        const trialId = `bench-${process.pid}-${++run}`
-        const times = await Promise.all(Array.from({ length: n }, (_, rank) => thread({
-          kind: 'ring', url: nats.url, trialId, rank, size: n, floats, iters, chunkBytes: args.chunkKb * 1024, wire: args.wire,
-        })))
-        seconds = Math.min(seconds, Math.max(...times.map((t) => (t as { secondsPerOp: number }).secondsPerOp)))
-        pair = Math.max(pair, (await rawPair(nats.url, `bench.raw.${run}`, wireTotal, iters)) / 1e9)
-        ring = Math.max(ring, (await rawRing(nats.url, `bench.ring.${run}`, n, wireTotal, iters)) / 1e9)
+      try {
+        for (let round = 0; round < ROUNDS; round++) {
+          const trialId = `bench-${process.pid}-${++run}`
+          const times = await Promise.all(Array.from({ length: n }, (_, rank) => thread({
+            kind: 'ring', url: nats.url, trialId, rank, size: n, floats, iters, chunkBytes: args.chunkKb * 1024, wire: args.wire,
+          })))
+          seconds = Math.min(seconds, Math.max(...times.map((t) => (t as { secondsPerOp: number }).secondsPerOp)))
+          pair = Math.max(pair, (await rawPair(nats.url, `bench.raw.${run}`, wireTotal, iters)) / 1e9)
+          ring = Math.max(ring, (await rawRing(nats.url, `bench.ring.${run}`, n, wireTotal, iters)) / 1e9)
+        }
+      } catch (err) {
+        report(flags, { bench: 'allreduce', ranks: n, mb, error: String((err as Error).message) })
+        continue
       }
       const algbw = bytes / seconds / 1e9
       const busbw = (algbw * 2 * (n - 1)) / n
