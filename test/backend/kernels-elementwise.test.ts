@@ -291,11 +291,20 @@ test('split and unstack outputs stay intact after their input is disposed and mo
     x.dispose()
     return [rows, reuse()]
   }, EXACT)
-  // kiln's GatherV2 of consecutive rows (model.fit's batches without shuffling) is a view.
+  // kiln's GatherV2 of consecutive rows (model.fit's batches without shuffling) is a view of
+  // user data, and a copy of a pooled array (which must stay recyclable).
   const run = (from: number, n: number) => tf.tensor1d(Array.from({ length: n }, (_, i) => from + i), 'int32')
-  compareBackends('GatherV2 row-run views', () => {
+  const runs = (x: tf.Tensor) =>
+    [tf.gather(x, run(0, 4)), tf.gather(x, run(1, 2)), tf.gather(x, run(3, 1)), tf.gather(x, run(0, 2), 1)]
+  compareBackends('GatherV2 row runs of a kernel output', () => {
     const x = tf.add(rand([4, 3], 140), rand([4, 3], 141))
-    const parts = [tf.gather(x, run(0, 4)), tf.gather(x, run(1, 2)), tf.gather(x, run(3, 1)), tf.gather(x, run(0, 2), 1)]
+    const parts = runs(x)
+    x.dispose()
+    return [parts, reuse()]
+  }, EXACT)
+  compareBackends('GatherV2 row runs of user data (views)', () => {
+    const x = rand([4, 3], 143)
+    const parts = runs(x)
     x.dispose()
     return [parts, reuse()]
   }, EXACT)

@@ -45,6 +45,11 @@ export class KilnBackend extends MathBackendCPU {
     return this.makeTensorInfo(shape, dtype, values)
   }
 
+  /** True when the tensor's array came from the buffer pool and goes back to it on dispose. */
+  recyclable(dataId: DataId): boolean {
+    return this.pool.isOwned(this.data.get(dataId)?.values)
+  }
+
   /** True when the tensor's array is backend-allocated, unshared and never exposed. */
   ownsPrivately(dataId: DataId): boolean {
     const entry = this.data.get(dataId)

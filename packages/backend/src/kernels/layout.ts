@@ -24,12 +24,11 @@ export const gatherKernel = nativeKernel(tfc.GatherV2, (args) => {
   const outShape = [...x.shape.slice(0, ax), ...indices.shape, ...x.shape.slice(ax + 1)]
   const src = args.backend.values<Float32Array | Int32Array>(x), idx = args.backend.values<Int32Array>(indices)
   // model.fit gathers every batch, in order when shuffle is off: a run of consecutive rows
-  // is a view of x, as tfjs-backend-cpu's Slice gives (x's array then is never recycled).
-  const run = outer === 1 && idx.length > 0 ? contiguousRun(idx, x.shape[ax]!) : -1
-  if (run >= 0) {
-    args.backend.escapeInputs({ x })
-    return args.backend.output(outShape, x.dtype, src.subarray(run * inner, (run + idx.length) * inner))
-  }
+  // of user data is a view of x, as tfjs-backend-cpu's Slice gives. Not of a pooled array:
+  // the view would pin it (never recycled), and a fresh copy of a whole dataset costs more
+  // in page faults than copying its batches.
+  const run = outer === 1 && idx.length > 0 && !args.backend.recyclable(x.dataId) ? contiguousRun(idx, x.shape[ax]!) : -1
+  if (run >= 0) return args.backend.output(outShape, x.dtype, src.subarray(run * inner, (run + idx.length) * inner))
   const out = args.backend.alloc(x.dtype, sizeOf(outShape))
   addon.gather(src, outer, x.shape[ax]!, inner, idx, out)
   return args.backend.output(outShape, x.dtype, out)
