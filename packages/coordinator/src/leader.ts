@@ -6,7 +6,7 @@ import type { NatsConnection, Subscription } from 'nats'
 import {
   JobRecordSchema, KilnError, ErrorCode, NodeCommandSchema, NotFoundError, RunState, Subjects, TrialRecordSchema,
   EventKind, encode, decode, apiReplySchema, isTerminal, unwrapReply,
-  type Heartbeat, type JobRecord, type NodeCommand, type TrialAssignment, type TrialRecord, type TrialStatusUpdate, type TrialReportMessage, type TrialDecision,
+  type JobRecord, type NodeCommand, type TrialAssignment, type TrialRecord, type TrialStatusUpdate, type TrialReportMessage, type TrialDecision,
 } from '@kiln/protocol'
 import { KvBucket, type Layout } from '@kiln/cluster-state'
 import { validateSpec, type Logger, type Spec } from '@kiln/train/spec'
@@ -18,8 +18,9 @@ import { NodeRegistry } from './node-registry.js'
 import { placeTrials, slotKey, type Demand } from './placement.js'
 import { Records, StaleWriteError } from './records.js'
 import { nextAttemptAt, type RetryPolicy } from './retry.js'
+import { HeartbeatReconciler } from './heartbeat-reconciler.js'
 import { Sweeps } from './sweeps.js'
-import { applyGangStatus, isGang, placeGang, placementsOf, rankKey, stopRanks } from './gang.js'
+import { applyGangStatus, isGang, placeGang, placementsOf, stopRanks } from './gang.js'
 
 export interface LeaderOptions {
   nc: NatsConnection
@@ -37,8 +38,7 @@ export interface LeaderOptions {
   onDeposed: (err: Error) => void
 }
 
-// Heartbeats in a row that may omit a running trial before it counts as lost on its node.
-const MISSING_BEATS = 3
+// How often a waiting trial's reason may be rewritten (see pass()).
 const REASON_REFRESH_MS = 2000
 const commandReply = apiReplySchema(z.unknown(), 'command reply')
 
@@ -49,7 +49,7 @@ export class Leader {
   readonly sweeps: Sweeps
   readonly mutex = new Mutex()
   private readonly specs = new Map<string, Spec>()
-  private readonly missing = new Map<string, number>()
+  private readonly heartbeats = new HeartbeatReconciler(this)
   private readonly reasonWrittenAt = new Map<string, number>()
   private readonly subs: Subscription[] = []
   private timer: NodeJS.Timeout | undefined
@@ -61,7 +61,7 @@ export class Leader {
     this.jobs = new Records(o.layout.kv.jobs, JobRecordSchema, KvBucket.jobs)
     this.trials = new Records(o.layout.kv.trials, TrialRecordSchema, KvBucket.trials)
     this.sweeps = new Sweeps(this)
-    this.nodes = new NodeRegistry(o.nc, o.layout.kv.nodes, o.lostAfterMs, (beat) => this.onHeartbeat(beat), (what, err) => this.bad(what, err))
+    this.nodes = new NodeRegistry(o.nc, o.layout.kv.nodes, o.lostAfterMs, (beat) => this.heartbeats.onHeartbeat(beat), (what, err) => this.bad(what, err))
   }
 
   /** Loads every record, repairs half-written submissions, and starts placing. */
@@ -303,44 +303,6 @@ export class Leader {
     } else {
       await this.putTrial(lost, { state: RunState.pending, node: undefined, ranks: undefined, notBefore: at })
       setTimeout(() => this.kick(), Math.max(0, at - Date.now()) + 5)
-    }
-  }
-
-  // Reconciles what a node says it runs with the records: a trial it runs that is not
-  // (or no longer) its own is cancelled there; a trial of ours it keeps omitting is lost.
-  private onHeartbeat(beat: Heartbeat): void {
-    // One entry per trial and rank: two ranks of one data-parallel trial may share a node.
-    const listed = new Map(beat.trials.map((t) => [rankKey(t.trialId, t.rank), t]))
-    // A node beats at once when a trial ends: its slot is free for the next one now.
-    if (beat.busySlots.length < (this.nodes.get(beat.nodeId)?.registration.slots.length ?? 0)) this.kick()
-    for (const info of listed.values()) {
-      const t = this.trials.get(info.trialId)
-      const ours = t && placementsOf(t).some((r) => r.nodeId === beat.nodeId && r.rank === (info.rank ?? 0)) &&
-        (t.state === RunState.running || t.state === RunState.placed) && (info.attempt === undefined || info.attempt === t.attempts)
-      if (!ours) {
-        void this.command(beat.nodeId, { v: 1, kind: 'cancel', trialId: info.trialId, ...(info.attempt ? { attempt: info.attempt } : {}), reason: 'not assigned to this node any more' })
-          .catch((err) => this.bad(`cancel on ${beat.nodeId}`, err))
-      }
-    }
-    for (const t of this.trials.values()) {
-      if (t.state !== RunState.running) continue
-      for (const r of placementsOf(t)) {
-        if (r.nodeId !== beat.nodeId || r.state === 'done') continue
-        const key = rankKey(t.id, r.rank)
-        if (listed.has(key)) {
-          this.missing.delete(key)
-          continue
-        }
-        const n = (this.missing.get(key) ?? 0) + 1
-        this.missing.set(key, n)
-        if (n < MISSING_BEATS) continue
-        this.missing.delete(key)
-        void this.mutex.run(async () => {
-          const now = this.trials.get(t.id)
-          const still = now && placementsOf(now).some((p) => p.rank === r.rank && p.nodeId === beat.nodeId && p.state !== 'done')
-          if (now?.state === RunState.running && still) await this.lose(now, `node ${beat.nodeId} no longer runs ${isGang(now) ? `rank ${r.rank}` : 'it'}`)
-        }).catch(() => undefined)
-      }
     }
   }
 
