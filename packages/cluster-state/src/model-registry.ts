@@ -110,9 +110,11 @@ export async function listModelVersions(layout: RegistryLayout, model?: string):
   return records.sort((a, b) => a.model.localeCompare(b.model) || a.version - b.version)
 }
 
+// The version is in the key (`<model>.<version>`): no record needs reading.
 async function latestVersion(layout: RegistryLayout, model: string): Promise<number> {
-  const all = await listModelVersions(layout, model)
-  return all.length === 0 ? 0 : all[all.length - 1]!.version
+  let latest = 0
+  for await (const k of await layout.kv.modelVersions.keys(`${model}.*`)) latest = Math.max(latest, Number(k.slice(model.length + 1)) || 0)
+  return latest
 }
 
 /** One version's record (`latest` or omitted: the highest version). NotFoundError if absent. */
