@@ -39,6 +39,18 @@ async function gatewayUrl(flag: string | undefined, io: CliIo): Promise<string |
   }
 }
 
+/**
+ * Ink reads CI / CONTINUOUS_INTEGRATION once, when it loads, and in "CI mode" draws nothing
+ * until the app exits: an interactive dashboard on a real terminal would stay blank wherever
+ * those are set (CI runners, some cloud shells, a tmux server started from one). The dashboard
+ * needs a terminal anyway, so on one it always draws live frames.
+ */
+function leaveInkCiMode(): void {
+  // Deleted, not set to 'false': supports-color (chalk, which draws the selected row inverse)
+  // turns colours off when CI is present at all, whatever its value.
+  for (const key of ['CI', 'CONTINUOUS_INTEGRATION']) delete process.env[key]
+}
+
 /** `kiln dash`. */
 export function dashCommand(argv: string[], io: CliIo): Promise<number> {
   return runClusterCommand({
@@ -48,6 +60,7 @@ export function dashCommand(argv: string[], io: CliIo): Promise<number> {
       const view = flags.view as string | undefined
       if (view !== undefined && !(VIEWS as readonly string[]).includes(view)) throw new UsageError(`--view: expected one of ${VIEWS.join(', ')}, got ${JSON.stringify(view)}`)
       const gateway = await gatewayUrl(flags.gateway as string | undefined, io)
+      if (!flags.snapshot && io.stdout.isTTY) leaveInkCiMode()
       const dashboard = await import('@kiln/dashboard')
       if (flags.snapshot) {
         const recording = await dashboard.recordCluster(nc, gateway ? { gatewayUrl: gateway } : {})
