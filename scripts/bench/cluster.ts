@@ -66,20 +66,40 @@ try {
   }
   await settled(warm.map((w) => w.job.id))
 
+  // Writes per trial by stream: every JetStream write (a KV put/update too) takes the next
+  // sequence number of its stream, so last_seq deltas count them; each is an fsync here.
+  const jsm = await nc.jetstreamManager()
+  const seqs = async () => {
+    const out = new Map<string, number>()
+    for await (const s of jsm.streams.list()) out.set(s.config.name, s.state.last_seq)
+    return out
+  }
+  const writesPer = (before: Map<string, number>, after: Map<string, number>, n: number) => {
+    const out: Record<string, number> = {}
+    let total = 0
+    for (const [name, seq] of after) {
+      const d = seq - (before.get(name) ?? 0)
+      if (d > 0) out[name] = round(d / n, 2)
+      total += d
+    }
+    return { ...out, total: round(total / n, 2) }
+  }
   const noop = (name: string) => ({ ...spec(name, join(dir, 'tiny.csv'), 1), model: { script: join(import.meta.dirname, 'noop-trial.mjs') }, metric: { name: 'score', mode: 'max' } })
   for (const kind of ['noop', 'tiny-mlp'] as const) {
+  const seq0 = await seqs()
   const t0 = performance.now()
   const submitted = await Promise.all(Array.from({ length: trials }, (_, k) => client.submit(kind === 'noop' ? noop(`noop-${k}`) : spec(`mlp-${k}`, join(dir, 'tiny.csv'), 1))))
   const submitS = (performance.now() - t0) / 1000
   const ok = await settled(submitted.map((s) => s.job.id))
   const totalS = (performance.now() - t0) / 1000
+  const writes = writesPer(seq0, await seqs(), trials)
   // Where a trial's time went: waiting for a slot, and from its start to its end.
   const ids = new Set(submitted.map((x) => x.job.trialIds[0]!))
   const done = (await client.trials()).filter((t) => ids.has(t.id) && t.timestamps.startedAt && t.timestamps.endedAt)
   const mean = (f: (t: (typeof done)[number]) => number) => round(done.reduce((n, t) => n + f(t), 0) / Math.max(1, done.length), 1)
   const queueMs = mean((t) => t.timestamps.startedAt! - t.timestamps.createdAt)
   const runMs = mean((t) => t.timestamps.endedAt! - t.timestamps.startedAt!)
-  report(flags, { bench: 'cluster', measure: 'dispatch', trial: kind, mean_queue_ms: queueMs, mean_run_ms: runMs, workers: 2, slots_per_worker: slots, trials, succeeded: ok, submit_s: round(submitS, 2), total_s: round(totalS, 2), trials_per_s: round(trials / totalS, 1) })
+  report(flags, { bench: 'cluster', measure: 'dispatch', trial: kind, mean_queue_ms: queueMs, mean_run_ms: runMs, workers: 2, slots_per_worker: slots, trials, succeeded: ok, submit_s: round(submitS, 2), total_s: round(totalS, 2), trials_per_s: round(trials / totalS, 1), writes_per_trial: writes })
   }
 
   // Failover: a long trial, its worker killed, the time until it runs again elsewhere.

@@ -102,7 +102,8 @@ export async function startWorker(o: WorkerOptions): Promise<WorkerAgent> {
       ...(o.checkpointEveryMs !== undefined ? { checkpointEveryMs: o.checkpointEveryMs } : {}),
       onEnd: () => {
         hosts.delete(key)
-        beat()
+        // Tells the coordinator the slot is free now, without the registration write.
+        beat(false)
       },
     }), { slotId: a.slotId })
     hosts.set(key, host)
@@ -126,7 +127,10 @@ export async function startWorker(o: WorkerOptions): Promise<WorkerAgent> {
     }
   }
 
-  const beat = () => {
+  // `refresh`: also rewrite this node's kiln_nodes entry, which expires unless refreshed
+  // within the node TTL. Only the timer's beats do: each write is an fsync on the server,
+  // and a beat per trial end would add one to every trial.
+  const beat = (refresh: boolean) => {
     if (stopped) return
     const trials = [...hosts.values()].map((h) => ({ trialId: h.trialId, epoch: h.epoch, attempt: h.attempt, ...(h.worldSize > 1 ? { rank: h.rank } : {}) }))
     try {
@@ -136,15 +140,15 @@ export async function startWorker(o: WorkerOptions): Promise<WorkerAgent> {
     } catch (err) {
       log('warn', 'heartbeat not sent', { error: String((err as Error).message) })
     }
-    if (!draining) layout.kv.nodes.put(nodeId, encode(NodeRegistrationSchema, registration)).catch(() => undefined)
+    if (refresh && !draining) layout.kv.nodes.put(nodeId, encode(NodeRegistrationSchema, registration)).catch(() => undefined)
   }
 
   const subs: Subscription[] = [serve(o.nc, Subjects.node.command(nodeId), NodeCommandSchema, command, {
     onError: (err) => log('error', 'command failed', { error: String((err as Error)?.message ?? err) }),
   })]
   await layout.kv.nodes.put(nodeId, encode(NodeRegistrationSchema, registration))
-  const timer = setInterval(beat, layout.settings.heartbeatMs)
-  beat()
+  const timer = setInterval(() => beat(true), layout.settings.heartbeatMs)
+  beat(false)
   const fence = watchConnection(o.nc, layout.settings.nodeTtlMs, () => {
     log('warn', 'cut off from NATS longer than the node TTL; stopping trials (they are rescheduled elsewhere)', {})
     for (const h of hosts.values()) h.stop('fenced', 5000)

@@ -151,10 +151,13 @@ export class TrialHost {
       case 'report': {
         let decision: 'continue' | 'stop' = 'continue'
         try {
-          await this.o.layout.js.publish(Subjects.metrics.of(a.trialId), encode(MetricReportSchema, { v: 1, trialId: a.trialId, epoch: m.epoch, metrics: m.metrics, at: Date.now() }))
+          // The history write (KILN_METRICS) and the coordinator's decision are independent:
+          // both are sent at once, so an epoch end waits for one round trip, not two in turn.
+          const history = this.o.layout.js.publish(Subjects.metrics.of(a.trialId), encode(MetricReportSchema, { v: 1, trialId: a.trialId, epoch: m.epoch, metrics: m.metrics, at: Date.now() }))
+            .catch((err) => this.o.log('warn', 'metrics not stored', { trialId: a.trialId, epoch: m.epoch, error: String((err as Error).message) }))
           const reply = await this.request(Subjects.trial.report(a.trialId), encode(TrialReportSchema, {
             v: 1, trialId: a.trialId, nodeId: this.o.nodeId, attempt: this.attempt, epoch: m.epoch, metrics: m.metrics,
-          }))
+          })).finally(() => history)
           decision = unwrapReply(decode(decisionReply, reply) as never as { v: 1; ok: true; data: { decision: 'continue' | 'stop' } }).decision
         } catch (err) {
           this.o.log('warn', 'report not answered; continuing', { trialId: a.trialId, error: String((err as Error).message) })
