@@ -21,6 +21,7 @@ import { nextAttemptAt, type RetryPolicy } from './retry.js'
 import { HeartbeatReconciler } from './heartbeat-reconciler.js'
 import { Sweeps } from './sweeps.js'
 import { applyGangStatus, isGang, placeGang, placementsOf, stopRanks } from './gang.js'
+import { changed } from './trial-change.js'
 
 export interface LeaderOptions {
   nc: NatsConnection
@@ -51,6 +52,8 @@ export class Leader {
   private readonly specs = new Map<string, Spec>()
   private readonly heartbeats = new HeartbeatReconciler(this)
   private readonly reasonWrittenAt = new Map<string, number>()
+  // Trials whose reason is a queue reason (kept in memory; see pass()).
+  private readonly queueReason = new Set<string>()
   private readonly subs: Subscription[] = []
   private timer: NodeJS.Timeout | undefined
   private tickQueued = false
@@ -129,17 +132,22 @@ export class Leader {
 
   /** Writes a trial (compare-and-set) and publishes its event. */
   async putTrial(trial: TrialRecord, changes: Partial<TrialRecord>): Promise<TrialRecord> {
-    const now = Date.now()
-    const next: TrialRecord = { ...trial, ...changes, timestamps: { ...trial.timestamps, ...changes.timestamps, updatedAt: now } }
-    if (changes.state === RunState.running && !trial.timestamps.startedAt) next.timestamps.startedAt = now
-    if (changes.state && isTerminal(changes.state)) next.timestamps.endedAt = now
-    for (const key of Object.keys(next) as (keyof TrialRecord)[]) if (next[key] === undefined) delete next[key]
-    const written = await this.guard(this.trials.update(trial.id, next))
+    const written = await this.guard(this.trials.update(trial.id, changed(trial, changes)))
+    // The store holds this reason now (pass() marks it again if it is a queue reason).
+    if ('reason' in changes) this.queueReason.delete(trial.id)
     if (changes.state && changes.state !== trial.state) this.event(EventKind.trial, written)
     await this.refreshJob(written.jobId)
     if (written.sweepId && changes.state && changes.state !== trial.state && isTerminal(written.state)) await this.sweeps.trialEnded(written)
     this.kick()
     return written
+  }
+
+  /**
+   * Changes a trial in memory only: the API and placement see it at once, the store with
+   * the trial's next write. Only for states a new leader may forget (see place()).
+   */
+  stageTrial(trial: TrialRecord, changes: Partial<TrialRecord>): TrialRecord {
+    return this.trials.stage(trial.id, changed(trial, changes))
   }
 
   /** Writes a job (compare-and-set) and publishes its event. */
@@ -237,13 +245,27 @@ export class Leader {
     const result = placeTrials(demands, live.map((n) => n.registration), used)
     for (const [trialId, reason] of result.waiting) {
       const t = this.trials.get(trialId)
+      if (!t || t.reason === reason) continue
+      // A trial that only queues for busy slots keeps that reason in memory (the API shows
+      // it; a new leader works it out again on its first pass): written, it would cost an
+      // fsync per queued trial that every other trial's writes wait behind. A reason that
+      // tells more (the cluster is too small for it), or that replaces one the store holds,
+      // is written.
+      const queued = result.queued.has(trialId)
+      if (queued && (!t.reason || this.queueReason.has(trialId))) {
+        this.queueReason.add(trialId)
+        this.trials.patch(trialId, { reason })
+        continue
+      }
       // The free-slot count in a reason changes with every trial that starts or ends; with a
       // long queue, rewriting every waiting trial each pass would swamp the store. A reason
       // is written when a trial first waits, then at most every REASON_REFRESH_MS.
       const last = this.reasonWrittenAt.get(trialId) ?? 0
-      if (t && t.reason !== reason && (!t.reason || now - last >= REASON_REFRESH_MS)) {
+      if (!t.reason || now - last >= REASON_REFRESH_MS) {
         this.reasonWrittenAt.set(trialId, now)
         await this.putTrial(t, { reason })
+        if (queued) this.queueReason.add(trialId)
+        else this.queueReason.delete(trialId)
       }
     }
     for (const p of result.placed) {
@@ -256,7 +278,13 @@ export class Leader {
   private async place(trial: TrialRecord, nodeId: string, slotId: string): Promise<void> {
     const attempt = trial.attempts + 1
     this.reasonWrittenAt.delete(trial.id)
-    const placed = await this.putTrial(trial, { state: RunState.placed, node: { nodeId, slotId }, attempts: attempt, reason: undefined, notBefore: undefined })
+    this.queueReason.delete(trial.id)
+    // Staged, not written: the node's "running" status, which it needs answered before it
+    // starts the trial, writes the placement together with that state (one write instead
+    // of two). A leader that dies before then leaves the trial pending in the store; its
+    // successor refuses that status (not the current placement), so the node never starts
+    // it, and places it again. The "placed" state is never durable, so it has no event.
+    const placed = this.stageTrial(trial, { state: RunState.placed, node: { nodeId, slotId }, attempts: attempt, reason: undefined, notBefore: undefined })
     const command: NodeCommand = { v: 1, kind: 'assign', assignment: this.assignmentOf(placed, slotId, attempt) }
     // Sent outside the mutex: a slow node must not hold up everything else.
     void this.command(nodeId, command).catch((err) =>
@@ -367,3 +395,4 @@ export class Leader {
     return { cancelled }
   }
 }
+

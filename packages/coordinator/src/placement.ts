@@ -20,6 +20,8 @@ export interface PlacementResult {
   placed: Array<{ trialId: string; slots: SlotRef[] }>
   /** Why each trial that was not placed waits. */
   waiting: Map<string, string>
+  /** The waiting trials that fit the cluster and only queue for busy slots to free up. */
+  queued: Set<string>
 }
 
 /**
@@ -42,7 +44,7 @@ export function placeTrials(demands: readonly Demand[], nodes: readonly NodeRegi
   for (const node of nodes) for (const slot of node.slots) total.set(slot.kind, (total.get(slot.kind) ?? 0) + 1)
 
   const reserved = new Map<SlotKind, number>()
-  const result: PlacementResult = { placed: [], waiting: new Map() }
+  const result: PlacementResult = { placed: [], waiting: new Map(), queued: new Set() }
   for (const d of [...demands].sort((a, b) => a.createdAt - b.createdAt || a.trialId.localeCompare(b.trialId))) {
     const pool = free.get(d.kind) ?? []
     const available = pool.length - (reserved.get(d.kind) ?? 0)
@@ -52,6 +54,7 @@ export function placeTrials(demands: readonly Demand[], nodes: readonly NodeRegi
     }
     if (available < d.ranks) {
       result.waiting.set(d.trialId, `waiting for ${d.ranks} ${d.kind} slot${d.ranks > 1 ? 's' : ''}, ${Math.max(0, pool.length)} free`)
+      result.queued.add(d.trialId)
       // Hold what is free for this older demand so younger ones do not starve it.
       reserved.set(d.kind, (reserved.get(d.kind) ?? 0) + Math.min(d.ranks, Math.max(0, available)))
       continue

@@ -85,6 +85,14 @@ export class Records<S extends z.ZodTypeAny> {
     return current.value
   }
 
+  /** Replaces the cached copy only (written with the next update, at the revision last written). */
+  stage(key: string, value: z.output<S>): z.output<S> {
+    const current = this.entries.get(key)
+    if (!current) throw new KilnError(ErrorCode.notFound, `${this.bucket}/${key} is not known`)
+    current.value = value
+    return value
+  }
+
   /** Reads a record straight from the bucket (for records another process may have created). */
   async refresh(key: string): Promise<z.output<S> | undefined> {
     const e = await this.kv.get(key)
