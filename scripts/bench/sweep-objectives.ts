@@ -1,5 +1,6 @@
 // Synthetic objectives for bench:sweep (all minimized), with their search spaces in the
-// YAML-friendly form and their known minima.
+// YAML-friendly form and their known minima, and a sequential run of a searcher on one.
+import { parseSearchSpec, SweepEngine } from '@kiln/sweep'
 
 export interface Objective {
   name: string
@@ -42,3 +43,17 @@ export const OBJECTIVES: Objective[] = [
     f: ({ a, b, lr, n }) => (a! - 1.7) ** 2 + (b! + 2.9) ** 2 + (Math.log10(lr!) + 3) ** 2 + ((n! - 37) / 10) ** 2,
   },
 ]
+
+/** The best value after each trial of one sequential run of `algorithm` (a name or its options). */
+export function bestCurve(objective: Objective, algorithm: string | Record<string, unknown>, trials: number, seed: number): number[] {
+  const spec = parseSearchSpec({ algorithm, maxTrials: trials, space: objective.space }, { metric: { name: 'loss', mode: 'min' } })
+  const engine = new SweepEngine(spec, { seed, clock: { now: () => 0 } })
+  const out: number[] = []
+  for (;;) {
+    const n = engine.next()
+    if (!('trialId' in n)) break
+    engine.complete(n.trialId, objective.f(n.params as Record<string, number>))
+    out.push(engine.best()!.value)
+  }
+  return out
+}

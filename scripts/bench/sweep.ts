@@ -4,7 +4,7 @@
 //   tsx scripts/bench/sweep.ts -- [--json] [--trials N] [--seeds S] [--curve-trials T]
 import { median, parseSearchSpec, SweepEngine, type Params } from '@kiln/sweep'
 import { parseFlags, report, round } from './common.js'
-import { OBJECTIVES, type Objective } from './sweep-objectives.js'
+import { bestCurve, OBJECTIVES } from './sweep-objectives.js'
 
 const flags = parseFlags(process.argv.slice(2), 0, ['--trials', '--seeds', '--curve-trials'])
 const TRIALS = flags.extra['--trials'] ?? 1000
@@ -76,25 +76,11 @@ for (const [name, scheduler] of Object.entries(SCHEDULERS)) {
   })
 }
 
-/** The best value after each trial of one sequential run. */
-function bestCurve(objective: Objective, algorithm: string, seed: number): number[] {
-  const spec = parseSearchSpec({ algorithm, maxTrials: CURVE_TRIALS, space: objective.space }, { metric: { name: 'loss', mode: 'min' } })
-  const engine = new SweepEngine(spec, { seed, clock: { now: () => 0 } })
-  const out: number[] = []
-  for (;;) {
-    const n = engine.next()
-    if (!('trialId' in n)) break
-    engine.complete(n.trialId, objective.f(n.params as Record<string, number>))
-    out.push(engine.best()!.value)
-  }
-  return out
-}
-
 const CHECKPOINTS = [10, 20, 30, 40, 60, 80, 100, 150, 200].filter((n) => n <= CURVE_TRIALS)
 for (const objective of OBJECTIVES) {
   for (const algorithm of ['random', 'tpe']) {
     const start = process.hrtime.bigint()
-    const runs = Array.from({ length: SEEDS }, (_, s) => bestCurve(objective, algorithm, s + 1))
+    const runs = Array.from({ length: SEEDS }, (_, s) => bestCurve(objective, algorithm, CURVE_TRIALS, s + 1))
     const ms = Number(process.hrtime.bigint() - start) / 1e6
     for (const n of CHECKPOINTS) {
       report(flags, {

@@ -27,7 +27,7 @@ parse('the DESIGN.md example parses with its defaults filled in', () => {
     maxConcurrent: 2,
     space: { 'optimizer.learningRate': { loguniform: [1.0e-4, 1.0e-2] }, 'model.hidden': { choice: [[128], [256, 128], [512, 256]] } },
   }, { metric: { name: 'val_accuracy', mode: 'max' } })
-  assert.equal(s.algorithm, { name: 'tpe', startupTrials: 10, eiCandidates: 24, priorWeight: 1, multivariate: true, constantLiar: true })
+  assert.equal(s.algorithm, { name: 'tpe', startupTrials: 10, eiCandidates: 24, priorWeight: 1, multivariate: true, constantLiar: true, minBandwidth: 0.03, weighting: 'ei' })
   assert.equal(s.scheduler, { name: 'asha', gracePeriod: 1, reductionFactor: 3, maxT: 10, brackets: 1 })
   assert.equal(s.metric, { name: 'val_accuracy', mode: 'max' })
   assert.equal(s.space['optimizer.learningRate'], { kind: 'float', low: 1e-4, high: 1e-2, log: true })

@@ -16,7 +16,8 @@ export type Algorithm = (typeof Algorithm)[keyof typeof Algorithm]
 const name = <N extends string>(n: N) => z.literal(n)
 
 // Optuna 5's defaults: n_startup_trials 10, n_ei_candidates 24, prior_weight 1, multivariate
-// (its default for one objective) and constant_liar.
+// (its default for one objective) and constant_liar; minBandwidth and weighting are
+// Watanabe 2023's minimum bandwidth factor and EI weighting (see searchers/tpe.ts).
 const tpe = strictObject({
   name: name('tpe'),
   startupTrials: positiveInt().default(10),
@@ -24,6 +25,8 @@ const tpe = strictObject({
   priorWeight: z.number(expecting('a positive number')).positive().finite().default(1),
   multivariate: z.boolean(expecting('true or false')).default(true),
   constantLiar: z.boolean(expecting('true or false')).default(true),
+  minBandwidth: z.number(expecting('a number above 0 and at most 1')).gt(0).max(1).default(0.03),
+  weighting: z.enum(['ei', 'uniform'], expecting('ei or uniform')).default('ei'),
 })
 
 const algorithmSchema = namedVariant('a search algorithm', {

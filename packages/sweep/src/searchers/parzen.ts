@@ -1,6 +1,7 @@
 // A Parzen estimator over some dimensions of a space (one for univariate TPE, all for
 // multivariate): one kernel per observation plus a prior kernel, as in Bergstra et al. 2011
-// with Optuna's choices (prior weight, magic-clip bandwidths, ramped weights for old trials).
+// with Optuna's choices (prior weight, neighbour-gap bandwidths, ramped weights for old
+// trials) except for the bandwidth floor (see numericKernels).
 // Numeric dims live in internal coordinates (log for log dims); discrete ones are scored by
 // the mass of their value's bin, so that rounding does not bias l(x)/g(x).
 import { fromInternal, indexOfValue, internalBounds, isNumeric, stepOf, toInternal, type Domain, type NumericDomain, type ValuesDomain } from '../domain.js'
@@ -27,8 +28,10 @@ interface CategoricalAxis {
 type Axis = NumericAxis | CategoricalAxis
 
 export interface ParzenOptions {
-  /** Weight of the prior kernel against each observation's (1 in Optuna). */
+  /** Weight of the prior kernel against an observation of weight 1 (1 in Optuna). */
   priorWeight: number
+  /** The narrowest kernel, as a fraction of the dimension's range. */
+  minBandwidth: number
 }
 
 /** Optuna's default_weights: old observations ramp down once there are more than 25. */
@@ -40,9 +43,11 @@ export function observationWeights(n: number): number[] {
 
 // Each kernel is as wide as the larger gap to its sorted neighbours (the bounds count as
 // neighbours, except that the outermost kernels use their inner gap), clipped to
-// [width / min(100, kernels + 1), width]: Optuna 5's rule, for both univariate and
-// multivariate estimators.
-function numericKernels(xs: number[], low: number, high: number): Kernel[] {
+// [minBandwidth * width, width]. Optuna's magic clip floors it at width / min(100, n + 2)
+// instead, which keeps the few kernels of the good group about an eighth of the range wide
+// after 60 trials, too coarse to close in on a minimum; a fixed floor is Watanabe's (2023)
+// magic-clip exponent of infinity with his minimum bandwidth factor.
+function numericKernels(xs: number[], low: number, high: number, minBandwidth: number): Kernel[] {
   const width = high - low
   const n = xs.length
   const order = xs.map((_, i) => i).sort((a, b) => xs[a]! - xs[b]! || a - b)
@@ -52,7 +57,7 @@ function numericKernels(xs: number[], low: number, high: number): Kernel[] {
     gaps[0] = sorted[2]! - sorted[1]!
     gaps[n - 1] = sorted[n]! - sorted[n - 1]!
   }
-  const minSigma = width / Math.min(100, 1 + n + 1)
+  const minSigma = minBandwidth * width
   const kernels = new Array<Kernel>(n)
   order.forEach((i, j) => {
     kernels[i] = { mu: xs[i]!, sigma: Math.min(width, Math.max(minSigma, gaps[j]!)) }
@@ -78,9 +83,13 @@ export class ParzenEstimator {
   private readonly logWeights: number[]
   private readonly weights: number[]
 
-  /** `observations` in the order their trials started (newest last). */
-  constructor(dims: [string, Domain][], observations: readonly Params[], options: ParzenOptions) {
-    const usable = observations.filter((p) => dims.every(([key, d]) => valid(d, p[key])))
+  /**
+   * `observations` in the order their trials started (newest last); `weights`, one per
+   * observation, replace the default ramp (observationWeights).
+   */
+  constructor(dims: [string, Domain][], observations: readonly Params[], options: ParzenOptions, weights?: readonly number[]) {
+    const keep = observations.map((p) => dims.every(([key, d]) => valid(d, p[key])))
+    const usable = observations.filter((_, i) => keep[i])
     this.axes = dims.map(([key, domain]): Axis => {
       if (!isNumeric(domain)) {
         const indices = usable.map((p) => indexOfValue(domain, p[key]))
@@ -88,9 +97,9 @@ export class ParzenEstimator {
       }
       const [low, high] = internalBounds(domain)
       const xs = usable.map((p) => toInternal(domain, p[key] as number))
-      return { key, domain, low, high, kernels: numericKernels(xs, low, high) }
+      return { key, domain, low, high, kernels: numericKernels(xs, low, high, options.minBandwidth) }
     })
-    const w = [...observationWeights(usable.length), options.priorWeight]
+    const w = [...(weights?.filter((_, i) => keep[i]) ?? observationWeights(usable.length)), options.priorWeight]
     const total = w.reduce((a, b) => a + b, 0)
     this.weights = w.map((x) => x / total)
     this.logWeights = this.weights.map(Math.log)
