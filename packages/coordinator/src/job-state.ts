@@ -21,6 +21,28 @@ export function derivedJobState(job: JobRecord, trials: readonly TrialRecord[]):
   return next === job.state ? undefined : next
 }
 
+/**
+ * What to write to a job given its trials (its state, attempts, metrics, error), or
+ * undefined when its state stays. A sweep between trials is not over (`sweepActive`): only
+ * its end (sweeps.ts) ends its job.
+ */
+export function jobChanges(job: JobRecord, trials: readonly TrialRecord[], mode: 'min' | 'max', sweepActive: boolean): Partial<JobRecord> | undefined {
+  let state = derivedJobState(job, trials)
+  if (state && isTerminal(state) && sweepActive) state = undefined
+  // Every write is an fsync on the server (sync_interval: always), the cluster's real cost
+  // per trial: a job is rewritten only when its state changes, its attempts ride along.
+  if (state === undefined) return undefined
+  const attempts = trials.reduce((n, t) => n + t.attempts, 0)
+  const metrics = isTerminal(state) ? jobMetrics(trials, mode) : undefined
+  const failed = trials.find((t) => t.state === RunState.failed && t.error)
+  return {
+    state,
+    attempts,
+    ...(metrics ? { metrics } : {}),
+    ...(state === RunState.failed && failed?.error ? { error: failed.error } : {}),
+  }
+}
+
 /** Job metrics: those of its only trial, or of its best trial by the objective when several succeeded. */
 export function jobMetrics(trials: readonly TrialRecord[], mode: 'min' | 'max' = 'max'): Record<string, number> | undefined {
   const done = trials.filter((t) => t.state === RunState.succeeded && t.metrics)

@@ -12,7 +12,7 @@ import { KvBucket, type Layout } from '@kiln/cluster-state'
 import { validateSpec, type Logger, type Spec } from '@kiln/train/spec'
 import { z } from 'zod'
 import { publishEvent } from './events.js'
-import { derivedJobState, jobMetrics } from './job-state.js'
+import { jobChanges } from './job-state.js'
 import { Mutex } from './mutex.js'
 import { NodeRegistry } from './node-registry.js'
 import { placeTrials, slotKey, type Demand } from './placement.js'
@@ -132,11 +132,25 @@ export class Leader {
 
   /** Writes a trial (compare-and-set) and publishes its event. */
   async putTrial(trial: TrialRecord, changes: Partial<TrialRecord>): Promise<TrialRecord> {
-    const written = await this.guard(this.trials.update(trial.id, changed(trial, changes)))
+    const next = changed(trial, changes)
+    // The job's state follows: one that is not final is written beside the trial (both in
+    // flight at once, one wait instead of two); if the trial's write fails this leader is
+    // deposed, and its successor derives the job's state again at the job's next trial
+    // change. A final one waits for the trial's write: no job ends before its trials do.
+    const job = this.jobChange(next)
+    const beside = job?.changes.state && !isTerminal(job.changes.state) ? this.putJob(job.job, job.changes) : undefined
+    let written: TrialRecord
+    try {
+      written = await this.guard(this.trials.update(trial.id, next))
+    } catch (err) {
+      await beside?.catch(() => undefined)
+      throw err
+    }
     // The store holds this reason now (pass() marks it again if it is a queue reason).
     if ('reason' in changes) this.queueReason.delete(trial.id)
     if (changes.state && changes.state !== trial.state) this.event(EventKind.trial, written)
-    await this.refreshJob(written.jobId)
+    if (beside) await beside
+    else if (job) await this.putJob(job.job, job.changes)
     if (written.sweepId && changes.state && changes.state !== trial.state && isTerminal(written.state)) await this.sweeps.trialEnded(written)
     this.kick()
     return written
@@ -161,25 +175,13 @@ export class Leader {
     return written
   }
 
-  private async refreshJob(jobId: string): Promise<void> {
-    const job = this.jobs.get(jobId)
-    if (!job) return
-    const trials = this.trialsOf(jobId)
-    let state = derivedJobState(job, trials)
-    // A sweep between trials is not over: only its end (sweeps.ts) ends its job.
-    if (state && isTerminal(state) && this.sweeps.isActive(jobId)) state = undefined
-    // Every write is an fsync on the server (sync_interval: always), the cluster's real cost
-    // per trial: a job is rewritten only when its state changes, its attempts ride along.
-    const attempts = trials.reduce((n, t) => n + t.attempts, 0)
-    if (state === undefined) return
-    const metrics = state && isTerminal(state) ? jobMetrics(trials, this.specOf(job).metric.mode) : undefined
-    const failed = trials.find((t) => t.state === RunState.failed && t.error)
-    await this.putJob(job, {
-      ...(state ? { state } : {}),
-      attempts,
-      ...(metrics ? { metrics } : {}),
-      ...(state === RunState.failed && failed?.error ? { error: failed.error } : {}),
-    })
+  // What changes in the job of `trial` (as it will be written), if anything.
+  private jobChange(trial: TrialRecord): { job: JobRecord; changes: Partial<JobRecord> } | undefined {
+    const job = this.jobs.get(trial.jobId)
+    if (!job) return undefined
+    const trials = this.trialsOf(job.id).map((t) => (t.id === trial.id ? trial : t))
+    const changes = jobChanges(job, trials, this.specOf(job).metric.mode, this.sweeps.isActive(job.id))
+    return changes ? { job, changes } : undefined
   }
 
   private async guard<T>(write: Promise<T>): Promise<T> {
