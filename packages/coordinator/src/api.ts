@@ -4,12 +4,13 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { z } from 'zod'
 import {
-  CancelRequestSchema, JobSubmitRequestSchema, ListRequestSchema, NotFoundError, RunState, ShowRequestSchema, Subjects,
+  CancelRequestSchema, EventKind, JobSubmitRequestSchema, ListRequestSchema, NotFoundError, RunState, ShowRequestSchema, Subjects,
   TrialReportSchema, TrialStatusUpdateSchema, SweepSubmitRequestSchema, PROTOCOL_VERSION,
   type JobRecord, type SweepRecord, type TrialRecord,
 } from '@kiln/protocol'
 import { validateSpec } from '@kiln/train/spec'
 import type { Leader } from './leader.js'
+import { pendingTrial } from './trial-change.js'
 import { serve } from '@kiln/cluster-state'
 
 const QUEUE = 'kiln-coordinator'
@@ -57,9 +58,24 @@ async function submit(leader: Leader, req: z.output<typeof JobSubmitRequestSchem
     ...(req.idempotencyKey ? { idempotencyKey: req.idempotencyKey } : {}),
     trialIds: [`${jobId}-t0`],
   }
-  if (!(await leader.jobs.create(jobId, job))) return { job: (await leader.jobs.refresh(jobId))!, trials: leader.trialsOf(jobId), created: false }
+  // The job and its trial are written at once: one write's wait under the leader's mutex
+  // instead of two in turn. A job without its trial is what a leader that died between the
+  // two writes leaves, and the next leader repairs it (Leader.repairJobs); a trial whose job
+  // was not written is deleted again, and announced only once both are stored.
+  const trialId = job.trialIds[0]!
+  const [jobWrite, trialWrite] = await Promise.allSettled([leader.jobs.create(jobId, job), leader.trials.create(trialId, pendingTrial(jobId, trialId))])
+  if (jobWrite.status === 'rejected') {
+    if (trialWrite.status === 'fulfilled' && trialWrite.value) await leader.trials.remove(trialId).catch((err) => leader.bad(`removal of ${trialId}`, err))
+    throw jobWrite.reason
+  }
+  // Someone else's job of this id (an idempotent resubmission): its trial, if this call
+  // wrote it, is the same pending first trial its own writer would have written.
+  if (!jobWrite.value) return { job: (await leader.jobs.refresh(jobId))!, trials: leader.trialsOf(jobId), created: false }
+  if (trialWrite.status === 'rejected') throw trialWrite.reason
+  // A trial of this id already stored (left by an earlier, failed submission) is this job's.
+  const trial = leader.trials.get(trialId) ?? (await leader.trials.refresh(trialId))!
+  leader.event(EventKind.trial, trial)
   leader.specOf(leader.jobs.get(jobId)!)
-  const trial = await leader.createTrial(leader.jobs.get(jobId)!, job.trialIds[0]!)
   leader.kick()
   leader.o.log('info', 'job submitted', { jobId, name: spec.name })
   return { job: leader.jobs.get(jobId)!, trials: [trial], created: true }

@@ -21,7 +21,7 @@ import { nextAttemptAt, type RetryPolicy } from './retry.js'
 import { HeartbeatReconciler } from './heartbeat-reconciler.js'
 import { Sweeps } from './sweeps.js'
 import { applyGangStatus, isGang, placeGang, placementsOf, stopRanks } from './gang.js'
-import { changed } from './trial-change.js'
+import { changed, pendingTrial } from './trial-change.js'
 
 export interface LeaderOptions {
   nc: NatsConnection
@@ -120,11 +120,7 @@ export class Leader {
 
   /** Creates a pending trial of `job`. */
   async createTrial(job: JobRecord, trialId: string, params?: Record<string, unknown>, sweepId?: string): Promise<TrialRecord> {
-    const now = Date.now()
-    const trial: TrialRecord = {
-      v: 1, id: trialId, jobId: job.id, state: RunState.pending, attempts: 0,
-      timestamps: { createdAt: now, updatedAt: now }, ...(params ? { params } : {}), ...(sweepId ? { sweepId } : {}),
-    }
+    const trial = pendingTrial(job.id, trialId, params, sweepId)
     await this.trials.create(trialId, trial)
     this.event(EventKind.trial, trial)
     return this.trials.get(trialId)!
@@ -193,7 +189,8 @@ export class Leader {
     }
   }
 
-  private event(kind: typeof EventKind.job | typeof EventKind.trial, record: JobRecord | TrialRecord): void {
+  /** Publishes the event of a job's or trial's state, as stored. */
+  event(kind: typeof EventKind.job | typeof EventKind.trial, record: JobRecord | TrialRecord): void {
     const e = { kind, id: record.id, state: record.state, at: Date.now(), attempts: record.attempts, ...('jobId' in record ? { jobId: record.jobId, node: record.node } : {}) }
     void publishEvent(this.o.layout.js, e, `${kind}-${record.id}-${record.state}-${record.attempts}`, (err) => this.bad('event publish', err))
   }

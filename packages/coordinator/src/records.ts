@@ -85,6 +85,14 @@ export class Records<S extends z.ZodTypeAny> {
     return current.value
   }
 
+  /** Deletes a record this leader created, at the revision it wrote (a failed submission's). */
+  async remove(key: string): Promise<void> {
+    const current = this.entries.get(key)
+    if (!current) return
+    await this.kv.delete(key, { previousSeq: current.revision })
+    this.entries.delete(key)
+  }
+
   /** Replaces the cached copy only (written with the next update, at the revision last written). */
   stage(key: string, value: z.output<S>): z.output<S> {
     const current = this.entries.get(key)

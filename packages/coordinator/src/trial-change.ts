@@ -1,5 +1,5 @@
-// The next version of a trial record: what a write (Leader.putTrial) stores and a staged
-// change (Leader.stageTrial) keeps in memory are built the same way.
+// Trial records as the leader builds them: a new one, and the next version of one (what a
+// write, Leader.putTrial, stores and a staged change, Leader.stageTrial, keeps in memory).
 import { RunState, isTerminal, type TrialRecord } from '@kiln/protocol'
 
 /** A trial with `changes` applied and timestamped; fields set to undefined are dropped. */
@@ -10,4 +10,13 @@ export function changed(trial: TrialRecord, changes: Partial<TrialRecord>): Tria
   if (changes.state && isTerminal(changes.state)) next.timestamps.endedAt = now
   for (const key of Object.keys(next) as (keyof TrialRecord)[]) if (next[key] === undefined) delete next[key]
   return next
+}
+
+/** A new trial of job `jobId`, pending. */
+export function pendingTrial(jobId: string, trialId: string, params?: Record<string, unknown>, sweepId?: string): TrialRecord {
+  const now = Date.now()
+  return {
+    v: 1, id: trialId, jobId, state: RunState.pending, attempts: 0,
+    timestamps: { createdAt: now, updatedAt: now }, ...(params ? { params } : {}), ...(sweepId ? { sweepId } : {}),
+  }
 }
