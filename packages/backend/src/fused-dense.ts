@@ -21,24 +21,29 @@ type Call = (this: DenseLayer, inputs: Tensor | Tensor[], kwargs: unknown) => Te
 
 const fusable = (name: string): name is DenseActivation => (DENSE_ACTIVATIONS as readonly string[]).includes(name)
 
+// The input gradients as methods rather than closures: under tsx (esbuild keepNames)
+// every named closure made per call costs an Object.defineProperty, and this runs for
+// every Dense layer in every step.
+class DenseGrads {
+  constructor(private readonly dyAct: Tensor, private readonly saved: Tensor[], private readonly dBias: Tensor) {}
+  x(): Tensor { return matMul(this.dyAct, this.saved[1]!, false, true) }
+  kernel(): Tensor { return matMul(this.saved[0]!, this.dyAct, true, false) }
+  bias(): Tensor { return this.dBias }
+}
+
+function matMul(a: Tensor, b: Tensor, transposeA: boolean, transposeB: boolean): Tensor {
+  return tf.engine().runKernel(BatchMatMul, { a, b }, { transposeA, transposeB } as NamedAttrMap) as Tensor
+}
+
+function denseGradient(dy: Tensor | Tensor[], saved: Tensor[], attrs: NamedAttrMap): DenseGrads {
+  const [dyAct, dBias] = tf.engine().runKernel(KILN_DENSE_BACKPROP, { dy: dy as Tensor, y: saved[2]! }, attrs) as Tensor[]
+  return new DenseGrads(dyAct!, saved, dBias!)
+}
+
 function registerDenseGradient(): void {
-  registerGradient({
-    kernelName: KILN_DENSE,
-    inputsToSave: ['x', 'kernel'],
-    outputsToSave: [true],
-    gradFunc: (dy, saved, attrs) => {
-      const [x, kernel, y] = saved as [Tensor, Tensor, Tensor]
-      const engine = tf.engine()
-      const [dyAct, dBias] = engine.runKernel(KILN_DENSE_BACKPROP, { dy: dy as Tensor, y }, attrs) as Tensor[]
-      const matMul = (a: Tensor, b: Tensor, transposeA: boolean, transposeB: boolean) =>
-        engine.runKernel(BatchMatMul, { a, b }, { transposeA, transposeB } as NamedAttrMap) as Tensor
-      return {
-        x: () => matMul(dyAct!, kernel, false, true),
-        kernel: () => matMul(x, dyAct!, true, false),
-        bias: () => dBias!,
-      }
-    },
-  })
+  // saved: x, kernel, then the output y.
+  registerGradient({ kernelName: KILN_DENSE, inputsToSave: ['x', 'kernel'], outputsToSave: [true],
+    gradFunc: denseGradient as unknown as Parameters<typeof registerGradient>[0]['gradFunc'] })
 }
 
 let installed = false

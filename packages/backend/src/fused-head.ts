@@ -6,7 +6,7 @@
 // backends, int targets) the original. model.loss, metricsNames and saved training
 // configs keep tfjs's names.
 import * as tf from '@tensorflow/tfjs'
-import { registerGradient, type Tensor } from '@tensorflow/tfjs-core'
+import { registerGradient, type NamedAttrMap, type Tensor } from '@tensorflow/tfjs-core'
 import { BACKEND_NAME } from './kernels/native-kernel.js'
 import { KILN_CATEGORICAL_ACCURACY, KILN_CATEGORICAL_CROSSENTROPY, KILN_CATEGORICAL_CROSSENTROPY_GRAD,
   type CrossentropyAttrs } from './kernels/categorical.js'
@@ -44,24 +44,33 @@ function fusedAccuracy(original: Fn): Fn {
     : original(yTrue, yPred)
 }
 
+// Methods rather than per-call closures (see DenseGrads in fused-dense.ts).
+class CrossentropyGrads {
+  constructor(private readonly dy: Tensor, private readonly saved: Tensor[], private readonly attrs: CrossentropyAttrs) {}
+  output(): Tensor {
+    const [target, output] = this.saved as [Tensor, Tensor]
+    return tf.engine().runKernel(KILN_CATEGORICAL_CROSSENTROPY_GRAD, { dy: this.dy, target, output },
+      this.attrs as unknown as NamedAttrMap) as Tensor
+  }
+
+  // Only when the targets themselves are trained: -log(q) per class, scaled by dy.
+  target(): Tensor {
+    const [, output] = this.saved as [Tensor, Tensor]
+    const { epsilon } = this.attrs
+    return tf.tidy(() => {
+      const q = tf.clipByValue(tf.div(output, tf.sum(output, -1, true)), epsilon, 1 - epsilon)
+      return tf.mul(tf.neg(tf.expandDims(this.dy, -1)), tf.log(q))
+    })
+  }
+}
+
+function crossentropyGradient(dy: Tensor | Tensor[], saved: Tensor[], attrs: NamedAttrMap): CrossentropyGrads {
+  return new CrossentropyGrads(dy as Tensor, saved, attrs as unknown as CrossentropyAttrs)
+}
+
 function registerCrossentropyGradient(): void {
-  registerGradient({
-    kernelName: KILN_CATEGORICAL_CROSSENTROPY,
-    inputsToSave: ['target', 'output'],
-    gradFunc: (dy, saved, attrs) => {
-      const [target, output] = saved as [Tensor, Tensor]
-      const { epsilon } = attrs as unknown as CrossentropyAttrs
-      return {
-        output: () => tf.engine().runKernel(KILN_CATEGORICAL_CROSSENTROPY_GRAD, { dy: dy as Tensor, target, output },
-          attrs) as Tensor,
-        // Only when the targets themselves are trained: -log(q) per class, scaled by dy.
-        target: () => tf.tidy(() => {
-          const q = tf.clipByValue(tf.div(output, tf.sum(output, -1, true)), epsilon, 1 - epsilon)
-          return tf.mul(tf.neg(tf.expandDims(dy as Tensor, -1)), tf.log(q))
-        }),
-      }
-    },
-  })
+  registerGradient({ kernelName: KILN_CATEGORICAL_CROSSENTROPY, inputsToSave: ['target', 'output'],
+    gradFunc: crossentropyGradient as unknown as Parameters<typeof registerGradient>[0]['gradFunc'] })
 }
 
 let installed = false

@@ -17,6 +17,11 @@ export interface FusedUpdater {
   momentum(v: tf.Variable, g: tf.Tensor, accum: tf.Variable, lr: number, momentum: number, nesterov: boolean): void
   adam(v: tf.Variable, g: tf.Tensor, m: tf.Variable, s: tf.Variable, lr: number, beta1: number, beta2: number,
     epsilon: number, beta1Power: number, beta2Power: number): void
+  /**
+   * Optional: stores Adam's next beta powers (already rounded to float32) into its
+   * one-element accBeta variables in place; without it they advance as tfjs tensors.
+   */
+  setScalars?(vars: tf.Variable[], values: number[]): void
   rmsprop(v: tf.Variable, g: tf.Tensor, ms: tf.Variable, mom: tf.Variable, mg: tf.Variable | undefined, lr: number,
     decay: number, momentum: number, epsilon: number, centered: boolean): void
 }
@@ -65,6 +70,8 @@ const cpuUpdater: FusedUpdater = {
   rmsprop: (v, g, ms, mom, mg, lr, decay, mo, eps, centered) =>
     addon.rmspropUpdate(writable(v), values(g), writable(ms), writable(mom), mg ? writable(mg) : null, lr, decay, mo,
       eps, centered),
+  // Host memory: two kernels, two scalar tensors and a tidy scope per step become stores.
+  setScalars: (vars, nums) => vars.forEach((v, i) => { writable(v)[0] = nums[i]! }),
 }
 
 function slot(list: (Slot | undefined)[], i: number, name: string, suffix: string, value: tf.Variable): tf.Variable {
@@ -162,13 +169,16 @@ export function installFusedOptimizers(): void {
       const v = slot(s.accumulatedSecondMoment, i, name, 'v', value)
       if (g) u.adam(value, g, m, v, s.learningRate, s.beta1, s.beta2, s.epsilon, b1p, b2p)
     })
-    tf.tidy(() => {
-      s.accBeta1.assign(tf.mul(s.accBeta1, s.beta1))
-      s.accBeta2.assign(tf.mul(s.accBeta2, s.beta2))
-    })
     // tfjs multiplies float32 by float32: the mirror rounds the same way.
-    powers.set(s, { b1: Math.fround(b1p * Math.fround(s.beta1)), b2: Math.fround(b2p * Math.fround(s.beta2)),
-      id1: s.accBeta1.dataId, id2: s.accBeta2.dataId })
+    const b1 = Math.fround(b1p * Math.fround(s.beta1)), b2 = Math.fround(b2p * Math.fround(s.beta2))
+    if (u.setScalars) u.setScalars([s.accBeta1, s.accBeta2], [b1, b2])
+    else {
+      tf.tidy(() => {
+        s.accBeta1.assign(tf.mul(s.accBeta1, s.beta1))
+        s.accBeta2.assign(tf.mul(s.accBeta2, s.beta2))
+      })
+    }
+    powers.set(s, { b1, b2, id1: s.accBeta1.dataId, id2: s.accBeta2.dataId })
     return true
   }, (self) => powers.delete(self))
 

@@ -7,17 +7,25 @@ import { cpuFallback, nativeKernel, type KernelArgs } from './native-kernel.js'
 
 interface View { outer: number; size: number; inner: number; outShape: number[] }
 
+// Module level, not a closure in reduceView: under tsx every named closure made per call
+// costs an Object.defineProperty (esbuild keepNames), and losses and metrics reduce
+// several times per training step.
+function product(shape: number[], from: number, to: number): number {
+  let p = 1
+  for (let i = from; i < to; i++) p *= shape[i]!
+  return p
+}
+
 /** [outer, size, inner] for reducing `axes` of `shape`, or undefined when not contiguous. */
 export function reduceView(shape: number[], axisAttr: number | number[], keepDims: boolean): View | undefined {
   const axes = util.parseAxisParam(axisAttr, shape).sort((p, q) => p - q)
   for (let i = 1; i < axes.length; i++) if (axes[i] !== axes[i - 1]! + 1) return undefined
   const first = axes[0] ?? 0, last = axes.length ? axes[axes.length - 1]! : -1
-  const prod = (s: number[]) => s.reduce((p, q) => p * q, 1)
   const [reducedShape] = backend_util.computeOutAndReduceShapes(shape, axes)
   return {
-    outer: prod(shape.slice(0, first)),
-    size: axes.length ? prod(shape.slice(first, last + 1)) : 1,
-    inner: prod(shape.slice(last + 1)),
+    outer: product(shape, 0, first),
+    size: axes.length ? product(shape, first, last + 1) : 1,
+    inner: product(shape, last + 1, shape.length),
     outShape: keepDims ? backend_util.expandShapeToKeepDim(reducedShape, axes) : reducedShape,
   }
 }
