@@ -19,7 +19,7 @@ import { waitFor } from '../helpers/wait-for.js'
 type Ctx = { server?: NatsServer; ncs?: NatsConnection[]; layout?: Layout; client?: JobsClient; coords?: Coordinator[]; node?: FakeNode }
 const writes = suite<Ctx>('cluster - store writes per trial')
 const quiet = () => {}
-const layoutOpts = { heartbeatMs: 100, leaseTtlMs: 1000 }
+const layoutOpts = { heartbeatMs: 250, leaseTtlMs: 2000 }
 const NODE = 'node-double'
 const spec = (name: string) => ({ name, dataset: 'fashion-mnist', model: { builtin: 'mlp' } })
 
@@ -124,7 +124,9 @@ writes('a placement the old leader never wrote: its node is refused by the new l
   await ctx.coords![0]!.stop()
   ctx.coords!.push(await startCoordinator({ nc: ctx.ncs![0]!, id: 'coord-b', layout: layoutOpts, log: quiet }))
   await ctx.coords![1]!.leading()
-  const refused = await node!.status({ trialId, attempt: 1, state: 'running' })
+  // Retried as a node retries its statuses: the new leader's subscriptions may not have
+  // reached the server yet (no responders).
+  const refused = await waitFor('the new leader to answer', () => node!.status({ trialId, attempt: 1, state: 'running' }), 10_000)
   assert.is(refused.ok, false)
   assert.is(refused.error?.code, 'conflict')
   assert.equal([(await stored(layout!, trialId)).state, (await client!.show(trialId)).trial?.state], ['pending', 'pending'])
