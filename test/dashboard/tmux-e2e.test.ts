@@ -50,7 +50,8 @@ test('dashboard - tmux: launch a sweep with keystrokes at 80x24 and watch its tr
     return
   }
   execFileSync(process.execPath, kilnArgs('up', '--workers', '1', '--detach', '--no-gateway'), { cwd: dir, stdio: 'pipe', timeout: 120_000 })
-  const cmd = [process.execPath, ...kilnArgs('dash', '--specs', join(REPO, 'examples'))].map((a) => `'${a}'`).join(' ')
+  // CI=true as on CI runners: Ink then draws nothing until exit unless kiln dash opts out.
+  const cmd = ['env', 'CI=true', process.execPath, ...kilnArgs('dash', '--specs', join(REPO, 'examples'))].map((a) => `'${a}'`).join(' ')
   tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', '-c', dir, `${cmd}; echo "dash exited $?"; sleep 600`)
   await until('the dashboard', (s) => s.includes('● live') && s.includes('NODE'))
   const field = (label: string, value: string) => (s: string) => new RegExp(`${label} +${value}`).test(s)
