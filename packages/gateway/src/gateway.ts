@@ -1,5 +1,6 @@
 // The gateway process: model repository (folder or NATS registry), inference threads,
 // batching, endpoints, monitor, capture, metrics and the HTTP app, wired together.
+import type { RequestListener } from 'node:http'
 import { createRequire } from 'node:module'
 import type { Hono } from 'hono'
 import type { NatsConnection } from 'nats'
@@ -10,6 +11,7 @@ import { EndpointTable } from './endpoints/endpoint-table.js'
 import { serveEndpointApi } from './endpoints/endpoint-service.js'
 import { hashApiKey } from './endpoints/api-keys.js'
 import { createApp } from './http/app.js'
+import { fastInferListener } from './http/fast-infer.js'
 import { InferenceService } from './inference.js'
 import { gatewayMetrics, type GatewayMetrics } from './metrics/gateway-metrics.js'
 import { Capture } from './monitor/capture.js'
@@ -55,6 +57,8 @@ export interface Gateway {
   metrics: GatewayMetrics
   pool: InferencePool
   layout?: Layout
+  /** Wraps the app's node:http listener (`next`) with the fast path for infer requests. */
+  listener(next: RequestListener): RequestListener
   /** Last window's drift score per loaded model version. */
   drift(model: string, version: number): DriftResult | undefined
   close(): Promise<void>
@@ -136,15 +140,17 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const capture = nc && layout && (options.captureRate ?? 0) > 0 ? new Capture(layout.js, options.captureRate!, random) : undefined
   const apiKeyHashes = (options.apiKeys ?? []).map(hashApiKey)
   const inference = new InferenceService({ repo, endpoints, metrics, monitors, capture, random, apiKeyHashes })
+  const maxBodyBytes = options.maxBodyBytes ?? 32 * 1024 * 1024
+  const logError = (err: unknown) => log({ level: 'error', component: 'gateway', msg: 'request failed', error: (err as Error)?.message ?? String(err), stack: (err as Error)?.stack })
   const app = createApp({
     inference, repo, endpoints, apiKeyHashes, version: pkg.version,
     renderMetrics: () => metrics.registry.render(),
     isReady: () => ready,
-    maxBodyBytes: options.maxBodyBytes ?? 32 * 1024 * 1024,
-    logError: (err) => log({ level: 'error', component: 'gateway', msg: 'request failed', error: (err as Error)?.message ?? String(err), stack: (err as Error)?.stack }),
+    maxBodyBytes, logError,
   })
   return {
     app, repo, endpoints, metrics, pool, ...(layout ? { layout } : {}),
+    listener: (next) => fastInferListener({ inference, maxBodyBytes, logError }, next),
     drift: (model, version) => lastDrift.get(`${model}@${version}`),
     async close() {
       for (const stop of stops) stop()

@@ -10,6 +10,7 @@ import type { Repository } from '../model/repository.js'
 import type { ServedVersion } from '../model/served-version.js'
 import type { EndpointTable } from '../endpoints/endpoint-table.js'
 import { checkApiKey } from './auth.js'
+import { parseHeaderLength, parseVersion } from './infer-params.js'
 import { onError, type ErrorLog } from './on-error.js'
 
 export interface AppDeps {
@@ -27,22 +28,9 @@ export interface AppDeps {
 /** OIP extensions this server implements. */
 export const EXTENSIONS = ['binary_tensor_data', 'model_repository', 'kiln_endpoints']
 
-function parseVersion(raw: string | undefined): number | undefined {
-  if (raw === undefined) return undefined
-  if (!/^[1-9]\d{0,8}$/.test(raw)) throw new ValidationError('version', 'a version number >= 1', { got: JSON.stringify(raw.slice(0, 16)) })
-  return Number(raw)
-}
-
 function target(c: Context): Target {
   const version = parseVersion(c.req.param('version'))
   return { name: c.req.param('name')!, ...(version !== undefined ? { version } : {}) }
-}
-
-function headerLength(c: Context): number | undefined {
-  const raw = c.req.header('inference-header-content-length')
-  if (raw === undefined) return undefined
-  if (!/^\d{1,10}$/.test(raw.trim())) throw new ValidationError('Inference-Header-Content-Length', 'a byte count (an integer >= 0)', { got: JSON.stringify(raw.slice(0, 16)) })
-  return Number(raw)
 }
 
 /** Builds the Hono app. */
@@ -100,7 +88,7 @@ export function createApp(d: AppDeps): Hono {
 
   const infer = async (c: Context) => {
     const body = new Uint8Array(await c.req.arrayBuffer())
-    const out = await d.inference.infer(target(c), body, headerLength(c), c.req.header('authorization'))
+    const out = await d.inference.infer(target(c), body, parseHeaderLength(c.req.header('inference-header-content-length')), c.req.header('authorization'))
     return c.body(out.body as string, 200, out.headers)
   }
   app.post('/v2/models/:name/infer', infer)
