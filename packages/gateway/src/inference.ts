@@ -81,7 +81,7 @@ export class InferenceService {
     const variant = route?.primary.name ?? '-'
     let labels = { model, version: version === undefined ? 'latest' : String(version), variant, status: '200' }
     try {
-      if (!endpoint && !this.d.repo.modelNames().includes(model)) throw new NotFoundError('model or endpoint', target.name)
+      if (!endpoint && !this.d.repo.hasModel(model)) throw new NotFoundError('model or endpoint', target.name)
       const req = parseInferRequest(body, headerLength)
       const entry = await this.d.repo.acquire(model, version)
       labels = { ...labels, version: String(entry.version) }

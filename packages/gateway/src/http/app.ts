@@ -54,7 +54,7 @@ export function createApp(d: AppDeps): Hono {
       const entry = await d.repo.acquire(primary.model, primary.version)
       return { entry, name: endpoint.name, versions: endpoint.variants.map((v) => String(v.version)) }
     }
-    if (!d.repo.modelNames().includes(t.name)) throw new NotFoundError('model or endpoint', t.name)
+    if (!d.repo.hasModel(t.name)) throw new NotFoundError('model or endpoint', t.name)
     const entry = await d.repo.acquire(t.name, t.version)
     const versions = d.repo.list().filter((v) => v.model === t.name).map((v) => String(v.version))
     return { entry, name: t.name, versions }

@@ -70,11 +70,19 @@ export class Repository {
     return [...this.models.keys()].sort()
   }
 
+  /** Whether a model of this name is known (any version). */
+  hasModel(model: string): boolean {
+    return this.models.has(model)
+  }
+
   /** The highest version that can serve (not failed, not unloaded). */
   latest(model: string): ServedVersion | undefined {
     const versions = this.models.get(model)
     if (!versions) return undefined
-    return [...versions.values()].filter((v) => SERVABLE.has(v.state)).sort((a, b) => b.version - a.version)[0]
+    // A loop, not filter + sort: this runs on every request that names no version.
+    let best: ServedVersion | undefined
+    for (const v of versions.values()) if (SERVABLE.has(v.state) && (best === undefined || v.version > best.version)) best = v
+    return best
   }
 
   /** A version's entry (the latest servable one without `version`); NotFoundError otherwise. */
