@@ -86,6 +86,20 @@ unit('a full queue answers 503 with Retry-After, a request waiting too long time
   await rejects(() => b.submit(row(5)), OverloadedError)
 })
 
+unit('deadlines after answered requests still expire (one sweep timer serves every request)', async () => {
+  const f = fakeRun()
+  const b = new Batcher(batchConfig({ maxBatch: 1, maxDelayUs: 0, timeoutMs: 80 }), f.run)
+  for (let i = 0; i < 300; i++) assert.equal(Array.from((await b.submit(row(i)))[0]!.data), [2 * i, 2 * i])
+  f.hold()
+  const started = performance.now()
+  const late = await b.submit(row(1)).then(() => undefined, (err: unknown) => err)
+  assert.instance(late, TimeoutError)
+  const waited = performance.now() - started
+  assert.ok(waited >= 75, `timed out after ${waited.toFixed(0)} ms, not before its 80 ms deadline`)
+  f.open()
+  b.close()
+})
+
 unit.run()
 
 const http = suite<{ g: Running; input: string }>('gateway - batching over HTTP')

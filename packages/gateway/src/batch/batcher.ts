@@ -6,6 +6,7 @@ import { TimeoutError } from '@kiln/protocol'
 import { OverloadedError } from '../errors.js'
 import type { WireTensor } from '../worker/messages.js'
 import type { BatchConfig } from './batch-config.js'
+import { DeadlineSweep } from './deadlines.js'
 
 /** Runs one batch (the inputs' buffers may be transferred away). */
 export type RunBatch = (inputs: WireTensor[]) => Promise<{ outputs: WireTensor[]; computeMs: number }>
@@ -20,7 +21,7 @@ interface Pending {
   rows: number
   inputs: WireTensor[]
   enqueuedAt: number
-  timer: NodeJS.Timeout
+  deadline: number
   settled: boolean
   resolve: (outputs: WireTensor[]) => void
   reject: (err: unknown) => void
@@ -50,6 +51,7 @@ export class Batcher {
   private inflight = 0
   private timer: NodeJS.Timeout | undefined
   private closed = false
+  private readonly deadlines = new DeadlineSweep<Pending>((p) => this.expire(p))
 
   constructor(private readonly config: BatchConfig, private readonly run: RunBatch, private readonly observer: BatchObserver = {}) {}
 
@@ -65,11 +67,10 @@ export class Batcher {
       return Promise.reject(new OverloadedError(`the model's queue is full (${this.config.queueLimit} requests waiting); retry later`, 1))
     }
     return new Promise((resolve, reject) => {
-      const p: Pending = {
-        rows: inputs[0]?.shape[0] ?? 0, inputs, enqueuedAt: performance.now(), settled: false, resolve, reject,
-        timer: setTimeout(() => this.expire(p), this.config.timeoutMs),
-      }
+      const now = performance.now()
+      const p: Pending = { rows: inputs[0]?.shape[0] ?? 0, inputs, enqueuedAt: now, deadline: now + this.config.timeoutMs, settled: false, resolve, reject }
       this.queue.push(p)
+      this.deadlines.track(p)
       this.pump()
     })
   }
@@ -78,13 +79,13 @@ export class Batcher {
   close(): void {
     this.closed = true
     clearTimeout(this.timer)
+    this.deadlines.close()
     for (const p of this.queue.splice(0)) this.settle(p, new OverloadedError('the model was unloaded; retry', 1))
   }
 
   private settle(p: Pending, outcome: WireTensor[] | Error): void {
     if (p.settled) return
     p.settled = true
-    clearTimeout(p.timer)
     if (outcome instanceof Error) p.reject(outcome)
     else p.resolve(outcome)
   }
