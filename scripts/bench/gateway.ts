@@ -4,6 +4,9 @@
 // concurrency, with dynamic batching on and off in the same run, and the gateway's overhead
 // over calling the model in-process. The load generator runs in its own thread (node:http,
 // keep-alive), one image per request, binary tensor data extension.
+// Profile: node --cpu-prof --cpu-prof-dir=DIR --conditions=kiln-src --import tsx
+// scripts/bench/gateway.ts --model DIR --concurrency 64 writes one .cpuprofile per thread
+// (main, inference, load generator); --model skips training.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'

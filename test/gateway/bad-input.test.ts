@@ -96,4 +96,22 @@ bad('health and metrics stay open; metadata and repository need the key', async 
   assert.is((await post(`${g.url}/v2/repository/index`, '', auth)).status, 200)
 })
 
+bad('a streamed (chunked) body over the limit gets 413; the same body streamed within it is served', async ({ g, input }) => {
+  const stream = (text: string) => new ReadableStream<Uint8Array>({
+    start(c) {
+      const bytes = new TextEncoder().encode(text)
+      for (let at = 0; at < bytes.byteLength; at += 4096) c.enqueue(bytes.subarray(at, at + 4096))
+      c.close()
+    },
+  })
+  const send = (text: string) => fetch(`${g.url}/v2/models/blobs/infer`, { method: 'POST', body: stream(text), headers: auth, duplex: 'half' } as RequestInit)
+  const ok = JSON.stringify({ inputs: [{ name: input, datatype: 'FP32', shape: [1, 4], data: [1, 2, 3, 4] }], id: 'x'.repeat(20_000) })
+  const small = await send(ok)
+  assert.is(small.status, 200, await small.clone().text())
+  assert.equal((await small.json()).id, 'x'.repeat(20_000))
+  const big = await send(ok.replace('"id":"', `"pad":"${'y'.repeat(70_000)}","id":"`))
+  assert.is(big.status, 413)
+  assert.match((await big.json()).error, /^request body: expected at most 65536 bytes/)
+})
+
 bad.run()

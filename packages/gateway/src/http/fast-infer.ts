@@ -1,8 +1,8 @@
 // The infer routes straight on node:http, in front of Hono: no Web Request, ReadableStream,
-// AbortSignal or Headers per request (they cost more CPU than the rest of the request path
-// together, see scripts/bench/gateway.ts --profile). The body is read into one buffer of
-// its Content-Length. Same checks, same order and same error answers as the Hono routes,
-// which still serve every other route (and infer for app.fetch callers).
+// AbortSignal or Headers per request (building them cost more CPU than the rest of the
+// request path together in a `node --cpu-prof` run of scripts/bench/gateway.ts). The body is
+// read into one buffer of its Content-Length. Same checks, same order and same error answers
+// as the Hono routes, which still serve every other route (and infer for app.fetch callers).
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http'
 import { PayloadTooLargeError } from '../errors.js'
 import type { InferenceService } from '../inference.js'
@@ -71,6 +71,7 @@ async function serveInfer(d: FastInferDeps, req: IncomingMessage, res: ServerRes
     const out = await d.inference.infer(target, body, headerLength, req.headers.authorization)
     send(res, 200, out.headers, out.body)
   } catch (err) {
+    if (res.destroyed) return // the client went away (an aborted body is no server error)
     const { status, headers, body } = errorReply(err, d.logError)
     send(res, status, headers, body)
   }
