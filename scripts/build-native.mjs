@@ -20,10 +20,12 @@ if (!['AUTO', 'ON', 'OFF'].includes(cuda)) {
 }
 
 function files(dir) {
-  return readdirSync(dir).sort().flatMap((name) => {
-    const path = join(dir, name)
-    return statSync(path).isDirectory() ? files(path) : [path]
-  })
+  return readdirSync(dir)
+    .sort()
+    .flatMap((name) => {
+      const path = join(dir, name)
+      return statSync(path).isDirectory() ? files(path) : [path]
+    })
 }
 
 const hash = createHash('sha256')
@@ -42,11 +44,22 @@ if (!force && existsSync(addon) && existsSync(stampFile) && readFileSync(stampFi
 console.log(`building native addon (KILN_CUDA=${cuda})...`)
 const started = Date.now()
 const cmakeJs = join(root, 'node_modules', 'cmake-js', 'bin', 'cmake-js')
-const result = spawnSync(process.execPath, [cmakeJs, 'compile', '-O', 'build', `--CDKILN_CUDA=${cuda}`,
-  '--parallel', String(Math.max(2, (await import('node:os')).availableParallelism()))], {
-  cwd: root,
-  stdio: 'inherit',
-})
+const result = spawnSync(
+  process.execPath,
+  [
+    cmakeJs,
+    'compile',
+    '-O',
+    'build',
+    `--CDKILN_CUDA=${cuda}`,
+    '--parallel',
+    String(Math.max(2, (await import('node:os')).availableParallelism())),
+  ],
+  {
+    cwd: root,
+    stdio: 'inherit',
+  },
+)
 if (result.status !== 0) {
   console.error('build-native: the native build failed (see the compiler output above)')
   process.exit(result.status ?? 1)

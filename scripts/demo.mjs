@@ -6,8 +6,12 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
-const run = spawnSync(process.execPath, ['--conditions=kiln-src', '--import', 'tsx', join(root, 'scripts', 'demo', 'main.ts'), ...process.argv.slice(2)], {
-  cwd: root,
-  stdio: 'inherit',
-})
+const run = spawnSync(
+  process.execPath,
+  ['--conditions=kiln-src', '--import', 'tsx', join(root, 'scripts', 'demo', 'main.ts'), ...process.argv.slice(2)],
+  {
+    cwd: root,
+    stdio: 'inherit',
+  },
+)
 process.exit(run.status ?? 1)

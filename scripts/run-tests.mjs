@@ -24,10 +24,15 @@ function findTests(dir) {
 
 const filters = process.argv.slice(2).map((arg) => resolve(arg))
 for (const f of filters) {
-  try { statSync(f) } catch { console.error(`run-tests: no such path: ${relative(root, f) || f}`); process.exit(1) }
+  try {
+    statSync(f)
+  } catch {
+    console.error(`run-tests: no such path: ${relative(root, f) || f}`)
+    process.exit(1)
+  }
 }
 const files = findTests(join(root, 'test'))
-  .filter((file) => filters.length === 0 || filters.some((f) => file === f || file.startsWith(f + '/')))
+  .filter((file) => filters.length === 0 || filters.some((f) => file === f || file.startsWith(`${f}/`)))
   .sort()
 
 const ANSI = /\x1b\[[0-9;]*[A-Za-z]/g
@@ -39,7 +44,9 @@ function parseSummary(text) {
     const all = [...plain.matchAll(new RegExp(`^\\s*${label}:\\s+(\\d+)\\s*$`, 'gm'))]
     return all.length ? Number(all[all.length - 1][1]) : null
   }
-  const total = num('Total'), passed = num('Passed'), skipped = num('Skipped')
+  const total = num('Total'),
+    passed = num('Passed'),
+    skipped = num('Skipped')
   if (total === null || passed === null) return null
   return { passed, failed: Math.max(0, total - passed), skipped: skipped ?? 0 }
 }
@@ -51,24 +58,49 @@ function runFile(file) {
     // detached: the file gets its own process group, so whatever it leaves running
     // (a nats-server after a crash) is killed with it.
     const child = spawn(process.execPath, ['--conditions=kiln-src', '--import', 'tsx', file], {
-      cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true,
+      cwd: root,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
     })
     let out = ''
-    child.stdout.on('data', (d) => { out += d; process.stdout.write(d) })
-    child.stderr.on('data', (d) => { process.stderr.write(d) })
-    const killGroup = () => { try { process.kill(-child.pid, 'SIGKILL') } catch {} }
+    child.stdout.on('data', (d) => {
+      out += d
+      process.stdout.write(d)
+    })
+    child.stderr.on('data', (d) => {
+      process.stderr.write(d)
+    })
+    const killGroup = () => {
+      try {
+        process.kill(-child.pid, 'SIGKILL')
+      } catch {}
+    }
     let timedOut = false
-    const timer = setTimeout(() => { timedOut = true; killGroup() }, timeoutMs)
+    const timer = setTimeout(() => {
+      timedOut = true
+      killGroup()
+    }, timeoutMs)
     // Kill leftovers on 'exit': one holding our pipes open would otherwise delay 'close'.
     let status
-    child.on('exit', (code, signal) => { status = { code, signal }; clearTimeout(timer); killGroup() })
-    child.on('close', () => { current = null; done({ ...status, timedOut, out }) })
+    child.on('exit', (code, signal) => {
+      status = { code, signal }
+      clearTimeout(timer)
+      killGroup()
+    })
+    child.on('close', () => {
+      current = null
+      done({ ...status, timedOut, out })
+    })
     current = killGroup
   })
 }
 
 let current = null
-process.on('SIGINT', () => { current?.(); process.exit(130) })
+process.on('SIGINT', () => {
+  current?.()
+  process.exit(130)
+})
 
 const totals = { passed: 0, failed: 0, skipped: 0 }
 const failedFiles = []

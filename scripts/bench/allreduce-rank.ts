@@ -6,7 +6,17 @@ import { RingCommunicator } from '@kiln/train'
 import { randomArray } from './common.js'
 
 export type RankJob =
-  | { kind: 'ring'; url: string; trialId: string; rank: number; size: number; floats: number; iters: number; chunkBytes: number; wire: number }
+  | {
+      kind: 'ring'
+      url: string
+      trialId: string
+      rank: number
+      size: number
+      floats: number
+      iters: number
+      chunkBytes: number
+      wire: number
+    }
   | { kind: 'pub'; url: string; subject: string; bytes: number; chunkBytes: number; iters: number }
   | { kind: 'sub'; url: string; subject: string; bytes: number; iters: number }
 
@@ -18,7 +28,14 @@ const now = () => performance.timeOrigin + performance.now()
 const nc = await connect({ servers: job.url })
 
 if (job.kind === 'ring') {
-  const ring = await RingCommunicator.open({ nc, trialId: job.trialId, attempt: 1, rank: job.rank, worldSize: job.size, chunkBytes: job.chunkBytes })
+  const ring = await RingCommunicator.open({
+    nc,
+    trialId: job.trialId,
+    attempt: 1,
+    rank: job.rank,
+    worldSize: job.size,
+    chunkBytes: job.chunkBytes,
+  })
   const buf = randomArray(job.floats, job.rank + 1)
   await ring.allReduce(buf, { wire: job.wire as 0 })
   await ring.barrier()
@@ -30,7 +47,12 @@ if (job.kind === 'ring') {
   let got = 0
   const total = job.bytes * job.iters
   const done = new Promise<void>((ok) => {
-    nc.subscribe(job.subject, { callback: (_e, m) => { got += m.data.byteLength; if (got >= total) ok() } })
+    nc.subscribe(job.subject, {
+      callback: (_e, m) => {
+        got += m.data.byteLength
+        if (got >= total) ok()
+      },
+    })
   })
   await nc.flush()
   parentPort!.postMessage({ ready: true } satisfies RankResult)

@@ -16,7 +16,10 @@ import type { RankJob, RankResult } from './allreduce-rank.js'
 const args = (() => {
   const out = { json: false, ranks: [2, 4], mb: [1, 4, 16, 64], chunkKb: 256, wire: WireType.float32 as WireType }
   const argv = process.argv.slice(2)
-  const fail = (m: string): never => { process.stderr.write(`error: ${m}\n`); process.exit(2) }
+  const fail = (m: string): never => {
+    process.stderr.write(`error: ${m}\n`)
+    process.exit(2)
+  }
   const list = (v: string | undefined, what: string) => {
     const xs = (v ?? '').split(',').map(Number)
     if (!xs.every((x) => Number.isInteger(x) && x >= 1)) fail(`${what} expects positive integers joined by commas`)
@@ -47,8 +50,14 @@ function thread(job: RankJob, onMessage: (r: RankResult) => void = () => undefin
   return new Promise((ok, fail) => {
     const w = tsWorker(entry, job)
     let last: RankResult | undefined
-    const timer = setTimeout(() => { fail(new Error(`bench thread (${job.kind}) did not finish in ${THREAD_TIMEOUT_MS} ms`)); void w.terminate() }, THREAD_TIMEOUT_MS)
-    w.on('message', (m: RankResult) => { last = m; onMessage(m) })
+    const timer = setTimeout(() => {
+      fail(new Error(`bench thread (${job.kind}) did not finish in ${THREAD_TIMEOUT_MS} ms`))
+      void w.terminate()
+    }, THREAD_TIMEOUT_MS)
+    w.on('message', (m: RankResult) => {
+      last = m
+      onMessage(m)
+    })
     w.on('error', fail)
     w.on('exit', (code) => {
       clearTimeout(timer)
@@ -65,7 +74,9 @@ const ROUNDS = 3
 async function rawPair(url: string, subject: string, bytes: number, iters: number): Promise<number> {
   let ready!: () => void
   const subReady = new Promise<void>((ok) => (ready = ok))
-  const sub = thread({ kind: 'sub', url, subject, bytes, iters }, (m) => { if ('ready' in m) ready() })
+  const sub = thread({ kind: 'sub', url, subject, bytes, iters }, (m) => {
+    if ('ready' in m) ready()
+  })
   await subReady
   const pub = await thread({ kind: 'pub', url, subject, bytes, chunkBytes: args.chunkKb * 1024, iters })
   const end = await sub
@@ -80,10 +91,23 @@ async function rawRing(url: string, tag: string, n: number, bytes: number, iters
   const subs = Array.from({ length: n }, (_, k) => {
     let ready!: () => void
     readies.push(new Promise<void>((ok) => (ready = ok)))
-    return thread({ kind: 'sub', url, subject: `${tag}.${k}`, bytes: perLink, iters }, (m) => { if ('ready' in m) ready() })
+    return thread({ kind: 'sub', url, subject: `${tag}.${k}`, bytes: perLink, iters }, (m) => {
+      if ('ready' in m) ready()
+    })
   })
   await Promise.all(readies)
-  const pubs = await Promise.all(Array.from({ length: n }, (_, k) => thread({ kind: 'pub', url, subject: `${tag}.${(k + 1) % n}`, bytes: perLink, chunkBytes: args.chunkKb * 1024, iters })))
+  const pubs = await Promise.all(
+    Array.from({ length: n }, (_, k) =>
+      thread({
+        kind: 'pub',
+        url,
+        subject: `${tag}.${(k + 1) % n}`,
+        bytes: perLink,
+        chunkBytes: args.chunkKb * 1024,
+        iters,
+      }),
+    ),
+  )
   const ends = await Promise.all(subs)
   const start = Math.min(...pubs.map((p) => (p as { at: number }).at))
   const end = Math.max(...ends.map((e) => (e as { at: number }).at))
@@ -108,9 +132,21 @@ try {
       try {
         for (let round = 0; round < ROUNDS; round++) {
           const trialId = `bench-${process.pid}-${++run}`
-          const times = await Promise.all(Array.from({ length: n }, (_, rank) => thread({
-            kind: 'ring', url: nats.url, trialId, rank, size: n, floats, iters, chunkBytes: args.chunkKb * 1024, wire: args.wire,
-          })))
+          const times = await Promise.all(
+            Array.from({ length: n }, (_, rank) =>
+              thread({
+                kind: 'ring',
+                url: nats.url,
+                trialId,
+                rank,
+                size: n,
+                floats,
+                iters,
+                chunkBytes: args.chunkKb * 1024,
+                wire: args.wire,
+              }),
+            ),
+          )
           seconds = Math.min(seconds, Math.max(...times.map((t) => (t as { secondsPerOp: number }).secondsPerOp)))
           pair = Math.max(pair, (await rawPair(nats.url, `bench.raw.${run}`, wireTotal, iters)) / 1e9)
           ring = Math.max(ring, (await rawRing(nats.url, `bench.ring.${run}`, n, wireTotal, iters)) / 1e9)
@@ -123,10 +159,19 @@ try {
       const busbw = (algbw * 2 * (n - 1)) / n
       const wireBusbw = (busbw * wireBytes(args.wire)) / 4
       report(flags, {
-        bench: 'allreduce', ranks: n, mb, wire: ['f32', 'f16', 'bf16'][args.wire]!, chunk_kb: args.chunkKb, iters,
-        ms: round(seconds * 1000, 3), algbw_GBps: round(algbw, 3), busbw_GBps: round(busbw, 3),
-        raw_pair_GBps: round(pair, 3), raw_ring_GBps: round(ring, 3),
-        busbw_vs_raw_pair: round(wireBusbw / pair, 3), busbw_vs_raw_ring: round(wireBusbw / ring, 3),
+        bench: 'allreduce',
+        ranks: n,
+        mb,
+        wire: ['f32', 'f16', 'bf16'][args.wire]!,
+        chunk_kb: args.chunkKb,
+        iters,
+        ms: round(seconds * 1000, 3),
+        algbw_GBps: round(algbw, 3),
+        busbw_GBps: round(busbw, 3),
+        raw_pair_GBps: round(pair, 3),
+        raw_ring_GBps: round(ring, 3),
+        busbw_vs_raw_pair: round(wireBusbw / pair, 3),
+        busbw_vs_raw_ring: round(wireBusbw / ring, 3),
       })
     }
   }

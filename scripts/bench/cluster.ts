@@ -27,14 +27,19 @@ const procs: Spawned[] = []
 function csv(rows: number): string {
   const lines = ['a,b,c,d,label']
   for (let i = 0; i < rows; i++) lines.push(`${i % 7},${(i * 3) % 5},${i % 2},${(i * 7) % 11},${i % 2}`)
-  return lines.join('\n') + '\n'
+  return `${lines.join('\n')}\n`
 }
 
 const kiln = defaultKilnCommand()
 async function start(name: string, args: string[]): Promise<Spawned> {
-  const p = spawnKiln(kiln, args, { logFile: join(dir, `${name}.log`), cwd: process.cwd(), env: { ...process.env, KILN_THREADS: '1' } })
+  const p = spawnKiln(kiln, args, {
+    logFile: join(dir, `${name}.log`),
+    cwd: process.cwd(),
+    env: { ...process.env, KILN_THREADS: '1' },
+  })
   procs.push(p)
-  if ((await waitForReady(p, name, 60_000)) !== 'ready') throw new Error(`${name} did not start:\n${p.output().slice(-2000)}`)
+  if ((await waitForReady(p, name, 60_000)) !== 'ready')
+    throw new Error(`${name} did not start:\n${p.output().slice(-2000)}`)
   return p
 }
 
@@ -44,17 +49,27 @@ try {
   const nats = await startNatsServer({ dir, jetstreamDir: join(dir, 'js') })
   const common = ['--nats', nats.url, '--heartbeat', String(heartbeat)]
   await start('coordinator', ['coordinator', ...common])
-  const workers = await Promise.all(['wa', 'wb'].map((n) => start(n, ['worker', ...common, '--name', n, '--slots', String(slots), '--cache', join(dir, `cache-${n}`)])))
+  const workers = await Promise.all(
+    ['wa', 'wb'].map((n) =>
+      start(n, ['worker', ...common, '--name', n, '--slots', String(slots), '--cache', join(dir, `cache-${n}`)]),
+    ),
+  )
   const nc = await connect({ servers: nats.url })
   const client = new JobsClient(nc, 30_000)
   while ((await client.nodes()).filter((n) => n.live).length < 2) await new Promise((ok) => setTimeout(ok, 50))
 
   const spec = (name: string, dataset: string, epochs: number) => ({
-    name, dataset, model: { builtin: 'mlp', hidden: [16] }, optimizer: { name: 'adam', learningRate: 0.01 },
-    training: { epochs, batchSize: 32, validationSplit: 0, testSplit: 0, seed: 1 }, metric: { name: 'accuracy', mode: 'max' },
+    name,
+    dataset,
+    model: { builtin: 'mlp', hidden: [16] },
+    optimizer: { name: 'adam', learningRate: 0.01 },
+    training: { epochs, batchSize: 32, validationSplit: 0, testSplit: 0, seed: 1 },
+    metric: { name: 'accuracy', mode: 'max' },
   })
   // Warm-up: every slot's thread has loaded tfjs once.
-  const warm = await Promise.all(Array.from({ length: 2 * slots }, (_, k) => client.submit(spec(`warm-${k}`, join(dir, 'tiny.csv'), 1))))
+  const warm = await Promise.all(
+    Array.from({ length: 2 * slots }, (_, k) => client.submit(spec(`warm-${k}`, join(dir, 'tiny.csv'), 1))),
+  )
   const settled = async (ids: string[]) => {
     for (;;) {
       const jobs = await client.jobs(10_000)
@@ -84,22 +99,45 @@ try {
     }
     return { ...out, total: round(total / n, 2) }
   }
-  const noop = (name: string) => ({ ...spec(name, join(dir, 'tiny.csv'), 1), model: { script: join(import.meta.dirname, 'noop-trial.mjs') }, metric: { name: 'score', mode: 'max' } })
+  const noop = (name: string) => ({
+    ...spec(name, join(dir, 'tiny.csv'), 1),
+    model: { script: join(import.meta.dirname, 'noop-trial.mjs') },
+    metric: { name: 'score', mode: 'max' },
+  })
   for (const kind of ['noop', 'tiny-mlp'] as const) {
-  const seq0 = await seqs()
-  const t0 = performance.now()
-  const submitted = await Promise.all(Array.from({ length: trials }, (_, k) => client.submit(kind === 'noop' ? noop(`noop-${k}`) : spec(`mlp-${k}`, join(dir, 'tiny.csv'), 1))))
-  const submitS = (performance.now() - t0) / 1000
-  const ok = await settled(submitted.map((s) => s.job.id))
-  const totalS = (performance.now() - t0) / 1000
-  const writes = writesPer(seq0, await seqs(), trials)
-  // Where a trial's time went: waiting for a slot, and from its start to its end.
-  const ids = new Set(submitted.map((x) => x.job.trialIds[0]!))
-  const done = (await client.trials()).filter((t) => ids.has(t.id) && t.timestamps.startedAt && t.timestamps.endedAt)
-  const mean = (f: (t: (typeof done)[number]) => number) => round(done.reduce((n, t) => n + f(t), 0) / Math.max(1, done.length), 1)
-  const queueMs = mean((t) => t.timestamps.startedAt! - t.timestamps.createdAt)
-  const runMs = mean((t) => t.timestamps.endedAt! - t.timestamps.startedAt!)
-  report(flags, { bench: 'cluster', measure: 'dispatch', trial: kind, mean_queue_ms: queueMs, mean_run_ms: runMs, workers: 2, slots_per_worker: slots, trials, succeeded: ok, submit_s: round(submitS, 2), total_s: round(totalS, 2), trials_per_s: round(trials / totalS, 1), writes_per_trial: writes })
+    const seq0 = await seqs()
+    const t0 = performance.now()
+    const submitted = await Promise.all(
+      Array.from({ length: trials }, (_, k) =>
+        client.submit(kind === 'noop' ? noop(`noop-${k}`) : spec(`mlp-${k}`, join(dir, 'tiny.csv'), 1)),
+      ),
+    )
+    const submitS = (performance.now() - t0) / 1000
+    const ok = await settled(submitted.map((s) => s.job.id))
+    const totalS = (performance.now() - t0) / 1000
+    const writes = writesPer(seq0, await seqs(), trials)
+    // Where a trial's time went: waiting for a slot, and from its start to its end.
+    const ids = new Set(submitted.map((x) => x.job.trialIds[0]!))
+    const done = (await client.trials()).filter((t) => ids.has(t.id) && t.timestamps.startedAt && t.timestamps.endedAt)
+    const mean = (f: (t: (typeof done)[number]) => number) =>
+      round(done.reduce((n, t) => n + f(t), 0) / Math.max(1, done.length), 1)
+    const queueMs = mean((t) => t.timestamps.startedAt! - t.timestamps.createdAt)
+    const runMs = mean((t) => t.timestamps.endedAt! - t.timestamps.startedAt!)
+    report(flags, {
+      bench: 'cluster',
+      measure: 'dispatch',
+      trial: kind,
+      mean_queue_ms: queueMs,
+      mean_run_ms: runMs,
+      workers: 2,
+      slots_per_worker: slots,
+      trials,
+      succeeded: ok,
+      submit_s: round(submitS, 2),
+      total_s: round(totalS, 2),
+      trials_per_s: round(trials / totalS, 1),
+      writes_per_trial: writes,
+    })
   }
 
   // Failover: a long trial, its worker killed, the time until it runs again elsewhere.
@@ -121,7 +159,15 @@ try {
   }
   const recoveryS = (performance.now() - killedAt) / 1000
   const timeoutS = (heartbeat * missedBeats) / 1000
-  report(flags, { bench: 'cluster', measure: 'failover', heartbeat_ms: heartbeat, heartbeat_timeout_s: timeoutS, recovery_s: round(recoveryS, 2), over_timeout_s: round(recoveryS - timeoutS, 2), target_s: timeoutS + 2 })
+  report(flags, {
+    bench: 'cluster',
+    measure: 'failover',
+    heartbeat_ms: heartbeat,
+    heartbeat_timeout_s: timeoutS,
+    recovery_s: round(recoveryS, 2),
+    over_timeout_s: round(recoveryS - timeoutS, 2),
+    target_s: timeoutS + 2,
+  })
   await client.cancel(job.id)
   await nc.close()
   for (const p of procs) p.child.kill('SIGKILL')

@@ -28,8 +28,7 @@ export function parseFlags(argv: string[], shapeParts: number, extra: string[] =
       const v = Number(argv[++i])
       if (!Number.isInteger(v) || v < 1) fail(`${arg} expects a positive integer, got '${argv[i]}'`)
       flags.extra[arg] = v
-    }
-    else if (arg === '--threads' || arg === '--shape' || arg === '--seconds') {
+    } else if (arg === '--threads' || arg === '--shape' || arg === '--seconds') {
       const value = argv[++i]
       if (value === undefined) fail(`${arg} needs a value`)
       if (arg === '--threads') {
@@ -70,11 +69,13 @@ export function timeIt(fn: () => void, seconds: number, warmup = 2): number {
 /** Prints one measurement: a JSON line with --json, an aligned table row otherwise. */
 export function report(flags: BenchFlags, row: Record<string, string | number | boolean>): void {
   if (flags.json) {
-    process.stdout.write(JSON.stringify(row) + '\n')
+    process.stdout.write(`${JSON.stringify(row)}\n`)
     return
   }
-  const cells = Object.entries(row).map(([k, v]) => `${k}=${typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(2) : v}`)
-  process.stdout.write(cells.join('  ') + '\n')
+  const cells = Object.entries(row).map(
+    ([k, v]) => `${k}=${typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(2) : v}`,
+  )
+  process.stdout.write(`${cells.join('  ')}\n`)
 }
 
 /** Deterministic uniform [-1, 1) data so runs are comparable. */

@@ -21,8 +21,17 @@ if (deviceCount() === 0) {
       const iters = Math.max(3, Math.min(100_000, Math.round((flags.seconds * 1000) / Math.max(probeMs, 1e-3))))
       const ms = await cudaSgemmBench({ m, n, k, iters, tf32 })
       const gflops = (2 * m * n * k) / (ms / 1000) / 1e9
-      report(flags, { op: 'sgemm', impl: 'kiln-cuda', tf32, m, n, k, ms: Math.round(ms * 1e4) / 1e4,
-        gflops: Math.round(gflops * 100) / 100, device })
+      report(flags, {
+        op: 'sgemm',
+        impl: 'kiln-cuda',
+        tf32,
+        m,
+        n,
+        k,
+        ms: Math.round(ms * 1e4) / 1e4,
+        gflops: Math.round(gflops * 100) / 100,
+        device,
+      })
     }
   }
 }

@@ -15,7 +15,7 @@ import { parseFlags, report, round } from './common.ts'
 // --backends takes a list, which parseFlags does not know: take it out first.
 const argv = process.argv.slice(2)
 const at = argv.indexOf('--backends')
-const backends = (at >= 0 ? argv.splice(at, 2)[1] ?? '' : `${CUDA_BACKEND_NAME},kiln`).split(',').filter(Boolean)
+const backends = (at >= 0 ? (argv.splice(at, 2)[1] ?? '') : `${CUDA_BACKEND_NAME},kiln`).split(',').filter(Boolean)
 const flags = parseFlags(argv, 0, ['--batch', '--steps', '--cpu-steps'])
 const batch = flags.extra['--batch'] ?? 256
 const steps = flags.extra['--steps'] ?? 30
@@ -23,13 +23,25 @@ const cpuSteps = flags.extra['--cpu-steps'] ?? 3
 
 function build(): tf.LayersModel {
   const conv = (filters: number, inputShape?: number[]) =>
-    tf.layers.conv2d({ ...(inputShape ? { inputShape } : {}), filters, kernelSize: 3, padding: 'same', activation: 'relu' })
-  const net = tf.sequential({ layers: [
-    conv(32, [28, 28, 1]), tf.layers.maxPooling2d({ poolSize: 2, strides: 2 }),
-    conv(64), tf.layers.maxPooling2d({ poolSize: 2, strides: 2 }),
-    tf.layers.flatten(), tf.layers.dense({ units: 128, activation: 'relu' }), tf.layers.dropout({ rate: 0.5 }),
-    tf.layers.dense({ units: 10, activation: 'softmax' }),
-  ] })
+    tf.layers.conv2d({
+      ...(inputShape ? { inputShape } : {}),
+      filters,
+      kernelSize: 3,
+      padding: 'same',
+      activation: 'relu',
+    })
+  const net = tf.sequential({
+    layers: [
+      conv(32, [28, 28, 1]),
+      tf.layers.maxPooling2d({ poolSize: 2, strides: 2 }),
+      conv(64),
+      tf.layers.maxPooling2d({ poolSize: 2, strides: 2 }),
+      tf.layers.flatten(),
+      tf.layers.dense({ units: 128, activation: 'relu' }),
+      tf.layers.dropout({ rate: 0.5 }),
+      tf.layers.dense({ units: 10, activation: 'softmax' }),
+    ],
+  })
   net.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy' })
   return net
 }
@@ -41,7 +53,11 @@ function data(n: number): { x: tf.Tensor; y: tf.Tensor } {
   }))
 }
 
-async function measure(backend: string, tf32: boolean, count: number): Promise<Record<string, string | number | boolean>> {
+async function measure(
+  backend: string,
+  tf32: boolean,
+  count: number,
+): Promise<Record<string, string | number | boolean>> {
   const row: Record<string, string | number | boolean> = { op: 'train-step', model: 'cnn', impl: backend, batch, tf32 }
   if (backend === CUDA_BACKEND_NAME && kilnCudaUnavailableReason() !== undefined) {
     row.skipped = kilnCudaUnavailableReason()!
@@ -55,10 +71,20 @@ async function measure(backend: string, tf32: boolean, count: number): Promise<R
   try {
     await net.fit(warm.x, warm.y, { batchSize: batch, epochs: 1, shuffle: false, verbose: 0, yieldEvery: 'never' })
     const start = performance.now()
-    const h = await net.fit(set.x, set.y, { batchSize: batch, epochs: 1, shuffle: false, verbose: 0, yieldEvery: 'never' })
-    const ms = performance.now() - start  // fit resolves after the epoch's loss was read: the device is done
-    Object.assign(row, { steps: count, ms_per_step: round(ms / count, 3), samples_per_s: Math.round((batch * count) / (ms / 1000)),
-      loss: round((h.history.loss as number[])[0]!, 4) })
+    const h = await net.fit(set.x, set.y, {
+      batchSize: batch,
+      epochs: 1,
+      shuffle: false,
+      verbose: 0,
+      yieldEvery: 'never',
+    })
+    const ms = performance.now() - start // fit resolves after the epoch's loss was read: the device is done
+    Object.assign(row, {
+      steps: count,
+      ms_per_step: round(ms / count, 3),
+      samples_per_s: Math.round((batch * count) / (ms / 1000)),
+      loss: round((h.history.loss as number[])[0]!, 4),
+    })
   } finally {
     tf.dispose([warm.x, warm.y, set.x, set.y])
     net.dispose()

@@ -6,7 +6,15 @@ import * as tf from '@tensorflow/tfjs'
 import '@kiln/backend'
 import { connect } from 'nats'
 import { setThreads } from '@kiln/native'
-import { buildBuiltinModel, DistributedOptimizer, RankSync, RingCommunicator, validateSpec, type Compression, type MlpModelSpec } from '@kiln/train'
+import {
+  buildBuiltinModel,
+  DistributedOptimizer,
+  RankSync,
+  RingCommunicator,
+  validateSpec,
+  type Compression,
+  type MlpModelSpec,
+} from '@kiln/train'
 import { randomArray } from './common.js'
 
 export interface DpRankJob {
@@ -32,11 +40,20 @@ const job = JSON.parse(process.env.KILN_BENCH_JOB ?? '{}') as DpRankJob
 setThreads(job.threads)
 await tf.setBackend('kiln')
 const spec = validateSpec({ name: 'bench-dp', dataset: 'none', model: { builtin: 'mlp', hidden: [256, 128] } }, 'bench')
-const model = buildBuiltinModel(spec.model as MlpModelSpec, { sampleShape: [784], numClasses: 10 }, 'categoricalCrossentropy', 42)
+const model = buildBuiltinModel(
+  spec.model as MlpModelSpec,
+  { sampleShape: [784], numClasses: 10 },
+  'categoricalCrossentropy',
+  42,
+)
 const adam = tf.train.adam(1e-3)
 const nc = job.worldSize > 1 ? await connect({ servers: job.url }) : undefined
-const comm = nc ? await RingCommunicator.open({ nc, trialId: job.trialId, attempt: 1, rank: job.rank, worldSize: job.worldSize }) : undefined
-const opt = comm ? new DistributedOptimizer(adam, comm, { bucketBytes: job.bucketMB * 1024 * 1024, compression: job.compression }) : undefined
+const comm = nc
+  ? await RingCommunicator.open({ nc, trialId: job.trialId, attempt: 1, rank: job.rank, worldSize: job.worldSize })
+  : undefined
+const opt = comm
+  ? new DistributedOptimizer(adam, comm, { bucketBytes: job.bucketMB * 1024 * 1024, compression: job.compression })
+  : undefined
 model.compile({ optimizer: opt ?? adam, loss: 'categoricalCrossentropy', metrics: ['accuracy'] })
 
 const total = job.warmup + job.steps
@@ -62,9 +79,13 @@ class Timing extends tf.Callback {
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 await model.fit(x, y, {
-  batchSize: job.batch, epochs: 1, shuffle: false, verbose: 0, yieldEvery: 'never',
+  batchSize: job.batch,
+  epochs: 1,
+  shuffle: false,
+  verbose: 0,
+  yieldEvery: 'never',
   callbacks: [...(comm ? [new RankSync(comm, () => [opt!])] : []), new Timing()],
 })
-process.stdout.write(JSON.stringify({ stepMs: median(steps), commMs: median(comms) } satisfies DpRankResult) + '\n')
+process.stdout.write(`${JSON.stringify({ stepMs: median(steps), commMs: median(comms) } satisfies DpRankResult)}\n`)
 comm?.close()
 await nc?.close()

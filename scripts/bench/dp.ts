@@ -16,12 +16,20 @@ import type { DpRankJob, DpRankResult } from './dp-rank.js'
 const args = (() => {
   const out = { json: false, ranks: 2, batch: 256, threads: 0, steps: 100, warmup: 20 }
   const argv = process.argv.slice(2)
-  const fail = (m: string): never => { process.stderr.write(`error: ${m}\n`); process.exit(2) }
+  const fail = (m: string): never => {
+    process.stderr.write(`error: ${m}\n`)
+    process.exit(2)
+  }
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!
     if (a === '--') continue
-    if (a === '--json') { out.json = true; continue }
-    const key = { '--ranks': 'ranks', '--batch': 'batch', '--threads': 'threads', '--steps': 'steps' }[a] as 'ranks' | undefined
+    if (a === '--json') {
+      out.json = true
+      continue
+    }
+    const key = { '--ranks': 'ranks', '--batch': 'batch', '--threads': 'threads', '--steps': 'steps' }[a] as
+      | 'ranks'
+      | undefined
     if (!key) fail(`unknown flag '${a}'`)
     const v = Number(argv[++i])
     if (!Number.isInteger(v) || v < 1) fail(`${a} expects a positive integer, got '${argv[i]}'`)
@@ -36,7 +44,8 @@ const entry = fileURLToPath(new URL('./dp-rank.ts', import.meta.url))
 function rank(job: DpRankJob): Promise<DpRankResult> {
   return new Promise((ok, fail) => {
     const child = spawn(process.execPath, ['--conditions=kiln-src', '--import', 'tsx', entry], {
-      env: { ...process.env, KILN_BENCH_JOB: JSON.stringify(job) }, stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, KILN_BENCH_JOB: JSON.stringify(job) },
+      stdio: ['ignore', 'pipe', 'inherit'],
     })
     let out = ''
     child.stdout.on('data', (d) => (out += d))
@@ -62,18 +71,39 @@ try {
     { ranks: args.ranks, compression: 'fp16' as const },
   ]
   for (const [k, c] of configs.entries()) {
-    const results = await Promise.all(Array.from({ length: c.ranks }, (_, r) => rank({
-      url: nats.url, trialId: `bench-dp-${process.pid}-${k}`, rank: r, worldSize: c.ranks, batch: args.batch,
-      warmup: args.warmup, steps: args.steps, threads: args.threads, bucketMB: 25, compression: c.compression,
-    })))
+    const results = await Promise.all(
+      Array.from({ length: c.ranks }, (_, r) =>
+        rank({
+          url: nats.url,
+          trialId: `bench-dp-${process.pid}-${k}`,
+          rank: r,
+          worldSize: c.ranks,
+          batch: args.batch,
+          warmup: args.warmup,
+          steps: args.steps,
+          threads: args.threads,
+          bucketMB: 25,
+          compression: c.compression,
+        }),
+      ),
+    )
     const stepMs = Math.max(...results.map((r) => r.stepMs))
     const commMs = Math.max(...results.map((r) => r.commMs))
     if (c.ranks === 1) single = stepMs
     report(flags, {
-      bench: 'dp', model: 'mlp-784-256-128-10', optimizer: 'adam', ranks: c.ranks, batch_per_rank: args.batch,
-      global_batch: args.batch * c.ranks, threads_per_rank: args.threads, compression: c.compression,
-      step_ms: round(stepMs, 3), compute_ms: round(stepMs - commMs, 3), comm_ms: round(commMs, 3),
-      comm_share: round(commMs / stepMs, 3), samples_per_s: Math.round((args.batch * c.ranks * 1000) / stepMs),
+      bench: 'dp',
+      model: 'mlp-784-256-128-10',
+      optimizer: 'adam',
+      ranks: c.ranks,
+      batch_per_rank: args.batch,
+      global_batch: args.batch * c.ranks,
+      threads_per_rank: args.threads,
+      compression: c.compression,
+      step_ms: round(stepMs, 3),
+      compute_ms: round(stepMs - commMs, 3),
+      comm_ms: round(commMs, 3),
+      comm_share: round(commMs / stepMs, 3),
+      samples_per_s: Math.round((args.batch * c.ranks * 1000) / stepMs),
       ...(single !== undefined && c.ranks > 1 ? { speedup_vs_1_rank: round((c.ranks * single) / stepMs, 2) } : {}),
     })
   }

@@ -21,17 +21,25 @@ import { report, round, type BenchFlags } from './common.js'
 const args = (() => {
   const out = { json: false, model: undefined as string | undefined, seconds: 3, concurrency: [1, 16, 64], epochs: 2 }
   const argv = process.argv.slice(2)
-  const fail = (m: string): never => { process.stderr.write(`error: ${m}\n`); process.exit(2) }
+  const fail = (m: string): never => {
+    process.stderr.write(`error: ${m}\n`)
+    process.exit(2)
+  }
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!
     if (a === '--') continue
     else if (a === '--json') out.json = true
     else if (a === '--model') out.model = argv[++i] ?? fail('--model needs a folder')
-    else if (a === '--seconds') { out.seconds = Number(argv[++i]); if (!(out.seconds > 0)) fail('--seconds expects a positive number') }
-    else if (a === '--epochs') { out.epochs = Number(argv[++i]); if (!Number.isInteger(out.epochs) || out.epochs < 1) fail('--epochs expects a positive integer') }
-    else if (a === '--concurrency') {
+    else if (a === '--seconds') {
+      out.seconds = Number(argv[++i])
+      if (!(out.seconds > 0)) fail('--seconds expects a positive number')
+    } else if (a === '--epochs') {
+      out.epochs = Number(argv[++i])
+      if (!Number.isInteger(out.epochs) || out.epochs < 1) fail('--epochs expects a positive integer')
+    } else if (a === '--concurrency') {
       out.concurrency = (argv[++i] ?? '').split(',').map(Number)
-      if (!out.concurrency.every((c) => Number.isInteger(c) && c >= 1 && c <= 1024)) fail('--concurrency expects integers 1-1024 joined by commas')
+      if (!out.concurrency.every((c) => Number.isInteger(c) && c >= 1 && c <= 1024))
+        fail('--concurrency expects integers 1-1024 joined by commas')
     } else fail(`unknown flag '${a}'`)
   }
   return out
@@ -88,7 +96,9 @@ async function main(): Promise<void> {
     let modelDir = args.model
     if (!modelDir) {
       modelDir = join(tmp, 'fashion')
-      const spec = parseSpec(`name: fashion-mlp\ndataset: fashion-mnist\nmodel: { builtin: mlp, hidden: [256, 128] }\ntraining: { epochs: ${args.epochs}, batchSize: 128, seed: 42 }\n`)
+      const spec = parseSpec(
+        `name: fashion-mlp\ndataset: fashion-mnist\nmodel: { builtin: mlp, hidden: [256, 128] }\ntraining: { epochs: ${args.epochs}, batchSize: 128, seed: 42 }\n`,
+      )
       await trainLocal(spec, { outDir: modelDir, log: () => {} })
     }
     const { test } = await loadFashionMnist()
@@ -103,28 +113,50 @@ async function main(): Promise<void> {
     const t0 = performance.now()
     for (let i = 0; i < n; i++) call()
     const inProcessMs = (performance.now() - t0) / n
-    report(flags, { bench: 'gateway', mode: 'in-process', batch: 1, ms_per_call: round(inProcessMs, 4), calls_per_s: round(1000 / inProcessMs, 0), threads: threads() })
+    report(flags, {
+      bench: 'gateway',
+      mode: 'in-process',
+      batch: 1,
+      ms_per_call: round(inProcessMs, 4),
+      calls_per_s: round(1000 / inProcessMs, 0),
+      threads: threads(),
+    })
     x.dispose()
     model.dispose()
 
     const root = join(tmp, 'models')
     const { cpSync } = await import('node:fs')
     cpSync(modelDir, join(root, 'fashion', '1'), { recursive: true })
-    const header = JSON.stringify({ inputs: [{ name: '', datatype: 'FP32', shape: [1, 28, 28, 1], parameters: { binary_data_size: 784 * 4 } }] })
+    const header = JSON.stringify({
+      inputs: [{ name: '', datatype: 'FP32', shape: [1, 28, 28, 1], parameters: { binary_data_size: 784 * 4 } }],
+    })
     const results: Record<string, Record<number, number>> = { on: {}, off: {} }
     const c1: Record<string, number> = {}
-    for (const [mode, batching] of [['on', { maxBatch: 64, maxDelayUs: 0 }], ['off', { maxBatch: 1, maxDelayUs: 0 }]] as [string, Partial<BatchConfig>][]) {
+    for (const [mode, batching] of [
+      ['on', { maxBatch: 64, maxDelayUs: 0 }],
+      ['off', { maxBatch: 1, maxDelayUs: 0 }],
+    ] as [string, Partial<BatchConfig>][]) {
       const gw = await createGateway({ modelsDir: root, batching, log: () => {} })
       const http = await serveGateway(gw, 0)
-      const meta = await (await fetch(`${http.url}/v2/models/fashion`)).json() as { inputs: { name: string }[] }
-      const json = new TextEncoder().encode(header.replace('"name":""', `"name":${JSON.stringify(meta.inputs[0]!.name)}`))
+      const meta = (await (await fetch(`${http.url}/v2/models/fashion`)).json()) as { inputs: { name: string }[] }
+      const json = new TextEncoder().encode(
+        header.replace('"name":""', `"name":${JSON.stringify(meta.inputs[0]!.name)}`),
+      )
       const body = new Uint8Array(json.byteLength + image.byteLength)
       body.set(json)
       body.set(new Uint8Array(image.buffer, image.byteOffset, image.byteLength), json.byteLength)
       for (const concurrency of args.concurrency) {
         const mv = { model: 'fashion', version: '1' }
         const before = { batches: gw.metrics.batchSize.count(mv), rows: gw.metrics.batchSize.sum(mv) }
-        const { lat, errors } = await loadgen({ port: http.port, path: '/v2/models/fashion/infer', body, headerLength: String(json.byteLength), concurrency, warmupMs: 500, measureMs: args.seconds * 1000 })
+        const { lat, errors } = await loadgen({
+          port: http.port,
+          path: '/v2/models/fashion/infer',
+          body,
+          headerLength: String(json.byteLength),
+          concurrency,
+          warmupMs: 500,
+          measureMs: args.seconds * 1000,
+        })
         const batches = gw.metrics.batchSize.count(mv) - before.batches
         const rows = gw.metrics.batchSize.sum(mv) - before.rows
         lat.sort((a, b) => a - b)
@@ -132,17 +164,37 @@ async function main(): Promise<void> {
         results[mode]![concurrency] = rps
         if (concurrency === 1) c1[mode] = pct(lat, 0.5)
         report(flags, {
-          bench: 'gateway', mode: `batching-${mode}`, concurrency, req_per_s: round(rps, 0), p50_ms: round(pct(lat, 0.5), 3), p99_ms: round(pct(lat, 0.99), 3),
-          mean_batch: round(batches > 0 ? rows / batches : 0, 1), errors, inference_threads: gw.pool.threads, native_threads: gw.pool.nativeThreads,
+          bench: 'gateway',
+          mode: `batching-${mode}`,
+          concurrency,
+          req_per_s: round(rps, 0),
+          p50_ms: round(pct(lat, 0.5), 3),
+          p99_ms: round(pct(lat, 0.99), 3),
+          mean_batch: round(batches > 0 ? rows / batches : 0, 1),
+          errors,
+          inference_threads: gw.pool.threads,
+          native_threads: gw.pool.nativeThreads,
         })
       }
       await http.close()
       await gw.close()
     }
     for (const c of args.concurrency) {
-      report(flags, { bench: 'gateway', mode: 'batching-speedup', concurrency: c, on_vs_off: round(results.on![c]! / results.off![c]!, 2) })
+      report(flags, {
+        bench: 'gateway',
+        mode: 'batching-speedup',
+        concurrency: c,
+        on_vs_off: round(results.on![c]! / results.off![c]!, 2),
+      })
     }
-    if (c1.on !== undefined) report(flags, { bench: 'gateway', mode: 'overhead', p50_ms_at_c1: round(c1.off!, 3), in_process_ms: round(inProcessMs, 4), overhead_ms: round(c1.off! - inProcessMs, 3) })
+    if (c1.on !== undefined)
+      report(flags, {
+        bench: 'gateway',
+        mode: 'overhead',
+        p50_ms_at_c1: round(c1.off!, 3),
+        in_process_ms: round(inProcessMs, 4),
+        overhead_ms: round(c1.off! - inProcessMs, 3),
+      })
   } finally {
     rmSync(tmp, { recursive: true, force: true })
   }

@@ -27,17 +27,32 @@ for (let r = 0; r < rounds; r++) {
     peerBest[i] = Math.min(peerBest[i] ?? Infinity, p.seconds)
   })
   shapes.forEach(([m, n, k], i) => {
-    const a = randomArray(m! * k!, 1), b = randomArray(k! * n!, 2), c = new Float32Array(m! * n!)
-    kilnBest[i] = Math.min(kilnBest[i]!, timeIt(() => sgemm({ m: m!, n: n!, k: k!, a, b, c }), flags.seconds))
+    const a = randomArray(m! * k!, 1),
+      b = randomArray(k! * n!, 2),
+      c = new Float32Array(m! * n!)
+    kilnBest[i] = Math.min(
+      kilnBest[i]!,
+      timeIt(() => sgemm({ m: m!, n: n!, k: k!, a, b, c }), flags.seconds),
+    )
   })
 }
 
 shapes.forEach(([m, n, k], i) => {
   const flops = 2 * m! * n! * k!
   const peer = peerBest[i]
-  if (peer) report(flags, { op: 'sgemm', impl: 'numpy', m: m!, n: n!, k: k!, threads, gflops: round(flops / peer / 1e9) })
+  if (peer)
+    report(flags, { op: 'sgemm', impl: 'numpy', m: m!, n: n!, k: k!, threads, gflops: round(flops / peer / 1e9) })
   const gflops = flops / kilnBest[i]! / 1e9
-  const row: Record<string, string | number> = { op: 'sgemm', impl: 'kiln', simd: simd(), m: m!, n: n!, k: k!, threads, gflops: round(gflops) }
+  const row: Record<string, string | number> = {
+    op: 'sgemm',
+    impl: 'kiln',
+    simd: simd(),
+    m: m!,
+    n: n!,
+    k: k!,
+    threads,
+    gflops: round(gflops),
+  }
   if (peer) row.vs_numpy = round(gflops / (flops / peer / 1e9))
   report(flags, row)
 })

@@ -26,16 +26,15 @@ for (const [name, file] of benches) {
   for (const line of run.stdout.split('\n')) if (line.trim()) rows.push(JSON.parse(line))
 }
 
-const describe = (r) =>
-  r.op === 'sgemm' ? `${r.m}x${r.n}x${r.k}` : [r.layer, r.shape].filter(Boolean).join(' ')
+const describe = (r) => (r.op === 'sgemm' ? `${r.m}x${r.n}x${r.k}` : [r.layer, r.shape].filter(Boolean).join(' '))
 const table = rows.map((r) => ({
   op: r.op,
   impl: r.impl ?? 'kiln',
   shape: describe(r),
   threads: r.threads ?? '',
-  'GFLOPS': r.gflops ?? '',
+  GFLOPS: r.gflops ?? '',
   'GB/s': r.gbps ?? '',
-  'ms': r.ms ?? '',
+  ms: r.ms ?? '',
   'vs numpy': r.vs_numpy ?? '',
 }))
 const cols = Object.keys(table[0] ?? {})

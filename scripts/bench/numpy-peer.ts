@@ -20,7 +20,13 @@ for m, n, k in shapes:
     print(json.dumps({"m": m, "n": n, "k": k, "seconds": el / runs, "numpy": np.__version__}), flush=True)
 `
 
-export interface PeerResult { m: number; n: number; k: number; seconds: number; numpy: string }
+export interface PeerResult {
+  m: number
+  n: number
+  k: number
+  seconds: number
+  numpy: string
+}
 
 /** Times numpy's a @ b for each m x n x k shape with `threads` BLAS threads. */
 export function numpyGemm(shapes: number[][], threads: number, seconds: number): PeerResult[] | undefined {
@@ -34,5 +40,9 @@ export function numpyGemm(shapes: number[][], threads: number, seconds: number):
     encoding: 'utf8',
   })
   if (run.status !== 0) return undefined
-  return run.stdout.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as PeerResult)
+  return run.stdout
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as PeerResult)
 }

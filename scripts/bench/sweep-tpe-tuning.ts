@@ -9,7 +9,11 @@ import { bestCurve, OBJECTIVES } from './sweep-objectives.js'
 
 const args = process.argv.slice(2)
 const variants = args.filter((a) => a.startsWith('{'))
-const flags = parseFlags(args.filter((a) => !a.startsWith('{')), 0, ['--seeds', '--first-seed'])
+const flags = parseFlags(
+  args.filter((a) => !a.startsWith('{')),
+  0,
+  ['--seeds', '--first-seed'],
+)
 const FIRST = flags.extra['--first-seed'] ?? 101
 const SEEDS = Array.from({ length: flags.extra['--seeds'] ?? 100 }, (_, i) => FIRST + i)
 // Branin at the issue's 60 trials; the others at bench:sweep's 100.
@@ -21,8 +25,13 @@ for (const variant of variants.length > 0 ? variants : ['{}']) {
     const trials = BUDGET[objective.name] ?? 100
     const values = SEEDS.map((s) => bestCurve(objective, { name: 'tpe', ...options }, trials, s).at(-1)!)
     report(flags, {
-      bench: 'tpe-tuning', variant: JSON.stringify(options), objective: objective.name, trials,
-      seeds: `${FIRST}-${FIRST + SEEDS.length - 1}`, median_best: round(median(values), 4), optimum: objective.minimum,
+      bench: 'tpe-tuning',
+      variant: JSON.stringify(options),
+      objective: objective.name,
+      trials,
+      seeds: `${FIRST}-${FIRST + SEEDS.length - 1}`,
+      median_best: round(median(values), 4),
+      optimum: objective.minimum,
     })
   }
 }

@@ -20,18 +20,34 @@ const SCHEDULERS: Record<string, Record<string, unknown>> = {
   pbt: { name: 'pbt', perturbationInterval: 4, quantileFraction: 0.25 },
 }
 
-const SIM_SPACE = { lr: { loguniform: [1e-4, 1e-1] }, width: { int: [16, 512], log: true }, act: { choice: ['relu', 'tanh', 'gelu'] } }
+const SIM_SPACE = {
+  lr: { loguniform: [1e-4, 1e-1] },
+  width: { int: [16, 512], log: true },
+  act: { choice: ['relu', 'tanh', 'gelu'] },
+}
 
 // A learning curve that rises towards a ceiling set by the params, with seeded noise.
 function curve(p: Params, t: number, noise: number): number {
   const lr = p.lr as number
-  const ceiling = 0.95 - 0.05 * (Math.log10(lr) + 2.5) ** 2 - 0.02 * Math.abs(Math.log2(p.width as number) - 7) - (p.act === 'tanh' ? 0.03 : 0)
+  const ceiling =
+    0.95 -
+    0.05 * (Math.log10(lr) + 2.5) ** 2 -
+    0.02 * Math.abs(Math.log2(p.width as number) - 7) -
+    (p.act === 'tanh' ? 0.03 : 0)
   return ceiling * (1 - Math.exp(-t * lr * 60)) + noise
 }
 
 /** Runs a whole simulated sweep; returns decisions made and seconds spent inside the engine. */
-function simulate(scheduler: Record<string, unknown>): { decisions: number; seconds: number; stopped: number; best: number } {
-  const spec = parseSearchSpec({ algorithm: 'random', scheduler, maxTrials: TRIALS, maxConcurrent: 64, space: SIM_SPACE }, { metric: { name: 'val_accuracy', mode: 'max' } })
+function simulate(scheduler: Record<string, unknown>): {
+  decisions: number
+  seconds: number
+  stopped: number
+  best: number
+} {
+  const spec = parseSearchSpec(
+    { algorithm: 'random', scheduler, maxTrials: TRIALS, maxConcurrent: 64, space: SIM_SPACE },
+    { metric: { name: 'val_accuracy', mode: 'max' } },
+  )
   let now = 0
   const engine = new SweepEngine(spec, { seed: 1, clock: { now: () => now } })
   const running = new Map<string, { params: Params; t: number }>()
@@ -71,8 +87,15 @@ function simulate(scheduler: Record<string, unknown>): { decisions: number; seco
 for (const [name, scheduler] of Object.entries(SCHEDULERS)) {
   const r = simulate(scheduler)
   report(flags, {
-    bench: 'sweep', what: 'decisions', scheduler: name, trials: TRIALS, decisions: r.decisions,
-    decisions_per_s: Math.round(r.decisions / r.seconds), stopped_early: r.stopped, best: round(r.best, 4), engine_s: round(r.seconds, 3),
+    bench: 'sweep',
+    what: 'decisions',
+    scheduler: name,
+    trials: TRIALS,
+    decisions: r.decisions,
+    decisions_per_s: Math.round(r.decisions / r.seconds),
+    stopped_early: r.stopped,
+    best: round(r.best, 4),
+    engine_s: round(r.seconds, 3),
   })
 }
 
@@ -84,8 +107,15 @@ for (const objective of OBJECTIVES) {
     const ms = Number(process.hrtime.bigint() - start) / 1e6
     for (const n of CHECKPOINTS) {
       report(flags, {
-        bench: 'sweep', what: 'best_vs_trials', objective: objective.name, algorithm, trials: n, seeds: SEEDS,
-        median_best: round(median(runs.map((r) => r[n - 1]!)), 4), optimum: objective.minimum, ms_per_trial: round(ms / SEEDS / CURVE_TRIALS, 3),
+        bench: 'sweep',
+        what: 'best_vs_trials',
+        objective: objective.name,
+        algorithm,
+        trials: n,
+        seeds: SEEDS,
+        median_best: round(median(runs.map((r) => r[n - 1]!)), 4),
+        optimum: objective.minimum,
+        ms_per_trial: round(ms / SEEDS / CURVE_TRIALS, 3),
       })
     }
   }

@@ -17,16 +17,39 @@ import { threads } from '@kiln/native'
 import { buildBuiltinModel, validateSpec, type CnnModelSpec, type MlpModelSpec } from '@kiln/train'
 
 type ModelName = 'mlp' | 'cnn'
-interface Row { model: ModelName; backend: string; batch: number; samples: number; epochs: number
-  samples_per_s?: number; epoch_s?: number; test_acc?: number; vs_wasm?: number; error?: string; threads?: number }
+interface Row {
+  model: ModelName
+  backend: string
+  batch: number
+  samples: number
+  epochs: number
+  samples_per_s?: number
+  epoch_s?: number
+  test_acc?: number
+  vs_wasm?: number
+  error?: string
+  threads?: number
+}
 
 const BATCH = 128
 const args = parseArgs(process.argv.slice(2))
 
 function parseArgs(argv: string[]) {
-  const out = { json: false, models: ['mlp', 'cnn'] as ModelName[], backends: ['kiln', 'wasm', 'cpu'],
-    mlpEpochs: 10, cnnEpochs: 8, limit: 60000, seed: 42, mlpDropout: 0, cnnDropout: 0.5 }
-  const fail = (m: string): never => { process.stderr.write(`error: ${m}\n`); process.exit(2) }
+  const out = {
+    json: false,
+    models: ['mlp', 'cnn'] as ModelName[],
+    backends: ['kiln', 'wasm', 'cpu'],
+    mlpEpochs: 10,
+    cnnEpochs: 8,
+    limit: 60000,
+    seed: 42,
+    mlpDropout: 0,
+    cnnDropout: 0.5,
+  }
+  const fail = (m: string): never => {
+    process.stderr.write(`error: ${m}\n`)
+    process.exit(2)
+  }
   const int = (flag: string, v: string | undefined) => {
     const n = Number(v)
     if (!Number.isInteger(n) || n < 1) fail(`${flag} expects a positive integer, got '${v}'`)
@@ -38,10 +61,12 @@ function parseArgs(argv: string[]) {
     else if (a === '--json') out.json = true
     else if (a === '--models') {
       out.models = (argv[++i] ?? '').split(',') as ModelName[]
-      if (!out.models.every((m) => m === 'mlp' || m === 'cnn')) fail(`--models expects mlp and/or cnn, got '${argv[i]}'`)
+      if (!out.models.every((m) => m === 'mlp' || m === 'cnn'))
+        fail(`--models expects mlp and/or cnn, got '${argv[i]}'`)
     } else if (a === '--backends') {
       out.backends = (argv[++i] ?? '').split(',')
-      if (!out.backends.every((b) => ['kiln', 'wasm', 'cpu'].includes(b))) fail(`--backends expects kiln, wasm, cpu, got '${argv[i]}'`)
+      if (!out.backends.every((b) => ['kiln', 'wasm', 'cpu'].includes(b)))
+        fail(`--backends expects kiln, wasm, cpu, got '${argv[i]}'`)
     } else if (a === '--mlp-epochs') out.mlpEpochs = int(a, argv[++i])
     else if (a === '--cnn-epochs') out.cnnEpochs = int(a, argv[++i])
     else if (a === '--limit') out.limit = int(a, argv[++i])
@@ -51,8 +76,7 @@ function parseArgs(argv: string[]) {
       if (!(rate >= 0 && rate < 1)) fail(`${a} expects a rate in [0, 1), got '${argv[i]}'`)
       if (a === '--mlp-dropout') out.mlpDropout = rate
       else out.cnnDropout = rate
-    }
-    else fail(`unknown flag '${a}'`)
+    } else fail(`unknown flag '${a}'`)
   }
   return out
 }
@@ -61,12 +85,22 @@ function parseArgs(argv: string[]) {
 // trains. Dropout (after each dense hidden layer) regularizes without changing the layer
 // sizes the targets name; 0 removes it.
 function build(name: ModelName): tf.Sequential {
-  const model = name === 'mlp'
-    ? { builtin: 'mlp', hidden: [256, 128], activation: 'relu', dropout: args.mlpDropout }
-    : { builtin: 'cnn', filters: [32, 64], kernelSize: 3, dense: [128], activation: 'relu', dropout: args.cnnDropout }
-  const spec = validateSpec({ name: `bench-${name}`, dataset: 'fashion-mnist', model, optimizer: { name: 'adam', learningRate: 1e-3 } })
-  const net = buildBuiltinModel(spec.model as MlpModelSpec | CnnModelSpec, { sampleShape: [28, 28, 1], numClasses: 10 },
-    'categoricalCrossentropy', args.seed)
+  const model =
+    name === 'mlp'
+      ? { builtin: 'mlp', hidden: [256, 128], activation: 'relu', dropout: args.mlpDropout }
+      : { builtin: 'cnn', filters: [32, 64], kernelSize: 3, dense: [128], activation: 'relu', dropout: args.cnnDropout }
+  const spec = validateSpec({
+    name: `bench-${name}`,
+    dataset: 'fashion-mnist',
+    model,
+    optimizer: { name: 'adam', learningRate: 1e-3 },
+  })
+  const net = buildBuiltinModel(
+    spec.model as MlpModelSpec | CnnModelSpec,
+    { sampleShape: [28, 28, 1], numClasses: 10 },
+    'categoricalCrossentropy',
+    args.seed,
+  )
   net.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy', metrics: ['accuracy'] })
   return net
 }
@@ -89,7 +123,13 @@ async function measure(model: ModelName, backend: string, train: Dataset, test: 
   await tf.setBackend(backend)
   await tf.ready()
   const full = backend === 'kiln'
-  const samples = full ? Math.min(args.limit, train.count) : backend === 'wasm' ? 128 * 40 : model === 'mlp' ? 128 * 4 : 128
+  const samples = full
+    ? Math.min(args.limit, train.count)
+    : backend === 'wasm'
+      ? 128 * 40
+      : model === 'mlp'
+        ? 128 * 4
+        : 128
   const epochs = full ? (model === 'mlp' ? args.mlpEpochs : args.cnnEpochs) : 1
   const row: Row = { model, backend, batch: BATCH, samples, epochs }
   if (backend === 'kiln') row.threads = threads()
@@ -134,8 +174,13 @@ function round(x: number, digits: number): number {
 }
 
 function print(row: Row): void {
-  if (args.json) process.stdout.write(JSON.stringify(row) + '\n')
-  else process.stdout.write(Object.entries(row).map(([k, v]) => `${k}=${v}`).join('  ') + '\n')
+  if (args.json) process.stdout.write(`${JSON.stringify(row)}\n`)
+  else
+    process.stdout.write(
+      `${Object.entries(row)
+        .map(([k, v]) => `${k}=${v}`)
+        .join('  ')}\n`,
+    )
 }
 
 const images = await loadFashionMnist()

@@ -14,7 +14,9 @@ export interface InferResult {
   model: string
 }
 
-interface Metadata { inputs: Array<{ name: string; shape: number[] }> }
+interface Metadata {
+  inputs: Array<{ name: string; shape: number[] }>
+}
 
 function quantile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN
@@ -38,7 +40,11 @@ export async function endpointMetadata(gateway: string, endpoint: string, timeou
 }
 
 /** Classifies the first `count` test images through `endpoint`. */
-export async function inferTestSet(gateway: string, endpoint: string, o: { count?: number; concurrency?: number } = {}): Promise<InferResult> {
+export async function inferTestSet(
+  gateway: string,
+  endpoint: string,
+  o: { count?: number; concurrency?: number } = {},
+): Promise<InferResult> {
   const { test } = await loadFashionMnist()
   const meta = await endpointMetadata(gateway, endpoint, 60_000)
   const input = meta.inputs[0]!
@@ -53,7 +59,9 @@ export async function inferTestSet(gateway: string, endpoint: string, o: { count
   const worker = async () => {
     for (let i = next++; i < count; i = next++) {
       const started = performance.now()
-      const r = await predict(gateway, endpoint, [{ name: input.name, shape, data: test.x.subarray(i * size, (i + 1) * size) }])
+      const r = await predict(gateway, endpoint, [
+        { name: input.name, shape, data: test.x.subarray(i * size, (i + 1) * size) },
+      ])
       latencies.push(performance.now() - started)
       model = `${r.model}@${r.version}`
       const scores = r.outputs[0]!.data
@@ -65,5 +73,13 @@ export async function inferTestSet(gateway: string, endpoint: string, o: { count
   await Promise.all(Array.from({ length: o.concurrency ?? 8 }, worker))
   const seconds = (performance.now() - t0) / 1000
   latencies.sort((a, b) => a - b)
-  return { images: count, accuracy: correct / count, p50Ms: quantile(latencies, 0.5), p99Ms: quantile(latencies, 0.99), seconds, perSecond: count / seconds, model }
+  return {
+    images: count,
+    accuracy: correct / count,
+    p50Ms: quantile(latencies, 0.5),
+    p99Ms: quantile(latencies, 0.99),
+    seconds,
+    perSecond: count / seconds,
+    model,
+  }
 }

@@ -18,7 +18,9 @@ export interface KilnRun {
 export function kiln(args: string[], cwd: string, o: { echo?: boolean } = {}): Promise<KilnRun> {
   return new Promise((ok, fail) => {
     const child = spawn(process.execPath, ['--conditions=kiln-src', '--import', TSX, MAIN, ...args], {
-      cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, npm_lifecycle_event: 'demo-child' },
+      cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, npm_lifecycle_event: 'demo-child' },
     })
     let stdout = ''
     let stderr = ''
@@ -26,7 +28,9 @@ export function kiln(args: string[], cwd: string, o: { echo?: boolean } = {}): P
       stdout += d
       if (o.echo) process.stdout.write(d)
     })
-    child.stderr.on('data', (d: Buffer) => { stderr += d })
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d
+    })
     child.on('error', fail)
     child.on('close', (code) => {
       const run = { code: code ?? 1, stdout, stderr }
@@ -38,5 +42,8 @@ export function kiln(args: string[], cwd: string, o: { echo?: boolean } = {}): P
 
 /** The JSON objects a `--json` run printed, one per line. */
 export function jsonLines(text: string): Array<Record<string, unknown>> {
-  return text.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>)
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
 }

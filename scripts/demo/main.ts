@@ -50,7 +50,11 @@ async function sweepWithDashboard(sweep: SweepRecord): Promise<SweepRecord> {
       const info = readClusterFile(join(dir, '.kiln'))
       // The dashboard closes by itself a few seconds after the sweep ends (q closes it sooner).
       await runDashboard({
-        nc, specDir: join(REPO, 'examples'), server: nc.getServer(), initialView: 'runs', initialRun: { kind: 'sweep', id: sweep.id },
+        nc,
+        specDir: join(REPO, 'examples'),
+        server: nc.getServer(),
+        initialView: 'runs',
+        initialRun: { kind: 'sweep', id: sweep.id },
         prepare: (path, sets) => prepareSubmission(nc, path, sets),
         ...(info?.gatewayUrl ? { gatewayUrl: info.gatewayUrl } : {}),
         until: (s) => {
@@ -83,15 +87,23 @@ async function main(): Promise<void> {
 
   const sets = flags.quick ? QUICK : []
   say(`launching the sweep ${spec}${sets.length ? ` with ${sets.join(' ')}` : ''}`)
-  const submitted = jsonLines((await kiln(['sweep', spec, '--json', ...sets.flatMap((s) => ['--set', s])], dir)).stdout)
-    .find((e) => e.event === 'submitted')?.sweep as SweepRecord | undefined
+  const submitted = jsonLines(
+    (await kiln(['sweep', spec, '--json', ...sets.flatMap((s) => ['--set', s])], dir)).stdout,
+  ).find((e) => e.event === 'submitted')?.sweep as SweepRecord | undefined
   if (!submitted) throw new Error('kiln sweep printed no submitted sweep')
-  say(`sweep ${submitted.id}: ${submitted.algorithm} search, ${submitted.scheduler} scheduler, ${submitted.maxTrials} trials`)
+  say(
+    `sweep ${submitted.id}: ${submitted.algorithm} search, ${submitted.scheduler} scheduler, ${submitted.maxTrials} trials`,
+  )
   const sweep = await sweepWithDashboard(submitted)
   const best = sweep.best
   say(`sweep ${sweep.state}: ${sweep.endReason ?? ''}`)
-  if (!sweep.model || !best) throw new Error(`the sweep ended (${sweep.state}) without a best model${sweep.endReason ? `: ${sweep.endReason}` : ''}`)
-  say(`best trial ${best.trialId}: ${sweep.metric.name} ${best.value.toFixed(4)}, registered as ${sweep.model.name}@${sweep.model.version}`)
+  if (!sweep.model || !best)
+    throw new Error(
+      `the sweep ended (${sweep.state}) without a best model${sweep.endReason ? `: ${sweep.endReason}` : ''}`,
+    )
+  say(
+    `best trial ${best.trialId}: ${sweep.metric.name} ${best.value.toFixed(4)}, registered as ${sweep.model.name}@${sweep.model.version}`,
+  )
 
   say(`deploying ${sweep.model.name}@${sweep.model.version} behind the endpoint "fashion"`)
   await kiln(['deploy', `${sweep.model.name}@${sweep.model.version}`, '--endpoint', 'fashion'], dir, { echo: true })
@@ -99,9 +111,13 @@ async function main(): Promise<void> {
   say(`sending the Fashion-MNIST test images to ${info.gatewayUrl}/v2/models/fashion/infer (Open Inference Protocol)`)
   const r = await inferTestSet(info.gatewayUrl, 'fashion')
   console.log('')
-  console.log(`  test accuracy   ${(r.accuracy * 100).toFixed(2)}% of ${r.images.toLocaleString('en-US')} images (served by ${r.model})`)
+  console.log(
+    `  test accuracy   ${(r.accuracy * 100).toFixed(2)}% of ${r.images.toLocaleString('en-US')} images (served by ${r.model})`,
+  )
   console.log(`  latency         p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms per request (8 in flight)`)
-  console.log(`  throughput      ${Math.round(r.perSecond).toLocaleString('en-US')} requests/s over ${r.seconds.toFixed(1)} s`)
+  console.log(
+    `  throughput      ${Math.round(r.perSecond).toLocaleString('en-US')} requests/s over ${r.seconds.toFixed(1)} s`,
+  )
   console.log(`  total time      ${Math.round((Date.now() - started) / 1000)} s`)
   console.log('')
   if (flags.exit) {

@@ -6,8 +6,13 @@ import { addonPath, cudaDeviceInfo, cudaInfo, deviceCount, detectedSimd, simd } 
 
 const info = cudaInfo()
 const out: Record<string, unknown> = {
-  addonPath, node: process.version, compiled: info.compiled, devices: deviceCount(), reason: info.reason,
-  simd: simd(), detectedSimd: detectedSimd(),
+  addonPath,
+  node: process.version,
+  compiled: info.compiled,
+  devices: deviceCount(),
+  reason: info.reason,
+  simd: simd(),
+  detectedSimd: detectedSimd(),
 }
 if (deviceCount() > 0) {
   try {

@@ -11,8 +11,14 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import * as tf from '@tensorflow/tfjs'
 import { getKernel } from '@tensorflow/tfjs-core'
-import { CUDA_BACKEND_NAME, cudaKernelNames, kilnCudaUnavailableReason, KilnCudaBackend, TRAINING_KERNELS,
-  VIEW_KERNELS } from '@kiln/backend'
+import {
+  CUDA_BACKEND_NAME,
+  cudaKernelNames,
+  kilnCudaUnavailableReason,
+  KilnCudaBackend,
+  TRAINING_KERNELS,
+  VIEW_KERNELS,
+} from '@kiln/backend'
 import { cudaInfo } from '@kiln/native'
 import { compareBackends, rand, rand4, randInt, useBackend, type Tol } from '../helpers/backend-compare.js'
 
@@ -72,41 +78,83 @@ if (!registered) {
 
   test('elementwise, reductions and layout ops agree with cpu', () => {
     const on = (what: string, fn: () => unknown, tol = EXACTISH) => compareBackends(what, fn, tol, CUDA_BACKEND_NAME)
-    on('unary', () => [tf.relu(rand([33, 7], 1)), tf.sigmoid(rand([99], 2, -8, 8)), tf.exp(rand([50], 3)),
-      tf.elu(rand([64], 4, -3, 3)), tf.clipByValue(rand([40], 5, -2, 2), -0.5, 0.5)])
-    on('binary with broadcasting and scalars', () => [tf.add(rand([4, 1, 5], 6), rand([3, 1], 7)),
-      tf.mul(rand([17, 3], 8), 2), tf.sub(1, rand([17, 3], 9)), tf.div(rand([6, 6], 10), rand([6], 11, 1, 2))])
+    on('unary', () => [
+      tf.relu(rand([33, 7], 1)),
+      tf.sigmoid(rand([99], 2, -8, 8)),
+      tf.exp(rand([50], 3)),
+      tf.elu(rand([64], 4, -3, 3)),
+      tf.clipByValue(rand([40], 5, -2, 2), -0.5, 0.5),
+    ])
+    on('binary with broadcasting and scalars', () => [
+      tf.add(rand([4, 1, 5], 6), rand([3, 1], 7)),
+      tf.mul(rand([17, 3], 8), 2),
+      tf.sub(1, rand([17, 3], 9)),
+      tf.div(rand([6, 6], 10), rand([6], 11, 1, 2)),
+    ])
     on('compare, select, cast', () => {
-      const a = rand([30], 12), b = rand([30], 13)
+      const a = rand([30], 12),
+        b = rand([30], 13)
       return [tf.greater(a, b), tf.where(tf.lessEqual(a, b), a, b), tf.cast(tf.mul(a, 100), 'int32'), tf.equal(a, a)]
     })
-    on('reductions', () => [tf.sum(rand([64, 33], 14), 0), tf.mean(rand([64, 33], 15), -1), tf.max(rand([5, 7, 9], 16), 1),
-      tf.argMax(rand([40, 10], 17), -1), tf.mean(tf.cast(tf.greater(rand([50], 18), 0), 'float32'))], SUMS)
-    on('layout', () => [tf.gather(rand([10, 4], 19), randInt([6], 20, 0, 10)), tf.oneHot(randInt([12], 21, 0, 5), 5),
-      tf.slice(rand([6, 7, 8], 22), [1, 2, 3], [3, 4, 2]), tf.tile(rand([2, 3], 23), [2, 2]),
-      tf.transpose(rand([2, 3, 4], 24), [2, 0, 1]), tf.concat([rand([3, 2], 25), rand([3, 5], 26)], 1),
-      tf.softmax(rand([20, 10], 27, -5, 5))])
+    on(
+      'reductions',
+      () => [
+        tf.sum(rand([64, 33], 14), 0),
+        tf.mean(rand([64, 33], 15), -1),
+        tf.max(rand([5, 7, 9], 16), 1),
+        tf.argMax(rand([40, 10], 17), -1),
+        tf.mean(tf.cast(tf.greater(rand([50], 18), 0), 'float32')),
+      ],
+      SUMS,
+    )
+    on('layout', () => [
+      tf.gather(rand([10, 4], 19), randInt([6], 20, 0, 10)),
+      tf.oneHot(randInt([12], 21, 0, 5), 5),
+      tf.slice(rand([6, 7, 8], 22), [1, 2, 3], [3, 4, 2]),
+      tf.tile(rand([2, 3], 23), [2, 2]),
+      tf.transpose(rand([2, 3, 4], 24), [2, 0, 1]),
+      tf.concat([rand([3, 2], 25), rand([3, 5], 26)], 1),
+      tf.softmax(rand([20, 10], 27, -5, 5)),
+    ])
   })
 
   test('matmul, conv and pooling (and their gradients) agree with cpu', () => {
     const on = (what: string, fn: () => unknown) => compareBackends(what, fn, SUMS, CUDA_BACKEND_NAME)
-    on('matMul', () => [tf.matMul(rand([33, 65], 30), rand([65, 17], 31)), tf.matMul(rand([3, 5, 7], 32), rand([7, 4], 33)),
-      tf.matMul(rand([9, 6], 34), rand([5, 9], 35), true, true)])
-    const loss = (x: tf.Tensor4D, w: tf.Tensor4D) => tf.sum(tf.mul(tf.maxPool(tf.relu(tf.conv2d(x, w, 1, 'same')), 2, 2, 'valid'),
-      rand([4, 4, 4, 6], 36)))
-    on('conv + pool forward and gradients', () => tf.grads(loss as (...a: tf.Tensor[]) => tf.Tensor)(
-      [rand4([4, 8, 8, 3], 37), rand4([3, 3, 3, 6], 38)]))
-    on('avgPool gradient', () => tf.grad((x: tf.Tensor4D) => tf.sum(tf.avgPool(x, 2, 2, 'valid')))(rand4([2, 6, 6, 3], 39)))
+    on('matMul', () => [
+      tf.matMul(rand([33, 65], 30), rand([65, 17], 31)),
+      tf.matMul(rand([3, 5, 7], 32), rand([7, 4], 33)),
+      tf.matMul(rand([9, 6], 34), rand([5, 9], 35), true, true),
+    ])
+    const loss = (x: tf.Tensor4D, w: tf.Tensor4D) =>
+      tf.sum(tf.mul(tf.maxPool(tf.relu(tf.conv2d(x, w, 1, 'same')), 2, 2, 'valid'), rand([4, 4, 4, 6], 36)))
+    on('conv + pool forward and gradients', () =>
+      tf.grads(loss as (...a: tf.Tensor[]) => tf.Tensor)([rand4([4, 8, 8, 3], 37), rand4([3, 3, 3, 6], 38)]),
+    )
+    on('avgPool gradient', () =>
+      tf.grad((x: tf.Tensor4D) => tf.sum(tf.avgPool(x, 2, 2, 'valid')))(rand4([2, 6, 6, 3], 39)),
+    )
   })
 
   test('a CNN trains three Adam steps on kiln-cuda like on cpu', async () => {
-    const model = () => tf.sequential({ layers: [
-      tf.layers.conv2d({ inputShape: [12, 12, 1], filters: 6, kernelSize: 3, activation: 'relu',
-        kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }),
-      tf.layers.maxPooling2d({ poolSize: 2 }),
-      tf.layers.flatten(),
-      tf.layers.dense({ units: 4, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }),
-    ] })
+    const model = () =>
+      tf.sequential({
+        layers: [
+          tf.layers.conv2d({
+            inputShape: [12, 12, 1],
+            filters: 6,
+            kernelSize: 3,
+            activation: 'relu',
+            kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }),
+          }),
+          tf.layers.maxPooling2d({ poolSize: 2 }),
+          tf.layers.flatten(),
+          tf.layers.dense({
+            units: 4,
+            activation: 'softmax',
+            kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }),
+          }),
+        ],
+      })
     const losses: Record<string, number[]> = {}
     const weights: Record<string, Float32Array[]> = {}
     for (const backend of ['cpu', CUDA_BACKEND_NAME] as const) {
@@ -123,14 +171,24 @@ if (!registered) {
     }
     const close = (a: number, b: number, rtol: number, atol: number) => Math.abs(a - b) <= atol + rtol * Math.abs(a)
     losses.cpu!.forEach((l, i) => assert.ok(close(l, losses[CUDA_BACKEND_NAME]![i]!, 1e-4, 1e-5), `loss ${i}`))
-    weights.cpu!.forEach((w, i) => w.forEach((v, j) =>
-      assert.ok(close(v, weights[CUDA_BACKEND_NAME]![i]![j]!, 1e-3, 1e-4), `weight ${i}[${j}]: cpu ${v}`)))
+    weights.cpu!.forEach((w, i) =>
+      w.forEach((v, j) =>
+        assert.ok(close(v, weights[CUDA_BACKEND_NAME]![i]![j]!, 1e-3, 1e-4), `weight ${i}[${j}]: cpu ${v}`),
+      ),
+    )
   })
 
   test('kernels without a device implementation run on the host and still give cpu results', () => {
-    compareBackends('host fallback (cumsum, reverse)', () => [tf.cumsum(rand([5, 6], 50), 1), tf.reverse(rand([4, 3], 51), 0)],
-      EXACTISH, CUDA_BACKEND_NAME)
-    assert.not.ok(cudaKernelNames().has('Cumsum'), 'Cumsum is a host kernel (update this test if it moves to the device)')
+    compareBackends(
+      'host fallback (cumsum, reverse)',
+      () => [tf.cumsum(rand([5, 6], 50), 1), tf.reverse(rand([4, 3], 51), 0)],
+      EXACTISH,
+      CUDA_BACKEND_NAME,
+    )
+    assert.not.ok(
+      cudaKernelNames().has('Cumsum'),
+      'Cumsum is a host kernel (update this test if it moves to the device)',
+    )
   })
 }
 

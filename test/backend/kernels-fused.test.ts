@@ -10,8 +10,17 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import * as tf from '@tensorflow/tfjs'
 import { FUSED_KERNELS, nativeKernelNames } from '@kiln/backend'
-import { compareSnapshots, kernelHits, rand, randInt, randSteps, runOn, trackNativeKernels, useBackend,
-  type Tol } from '../helpers/backend-compare.js'
+import {
+  compareSnapshots,
+  kernelHits,
+  rand,
+  randInt,
+  randSteps,
+  runOn,
+  trackNativeKernels,
+  useBackend,
+  type Tol,
+} from '../helpers/backend-compare.js'
 
 trackNativeKernels()
 
@@ -29,11 +38,18 @@ type DenseActivation = 'linear' | 'relu' | 'sigmoid' | 'tanh' | 'elu' | 'softmax
  * initializers, so both backends start from the same numbers.
  */
 function denseGrads(activation: DenseActivation, rows: number, inputs: number, units: number, useBias: boolean) {
-  const layer = tf.layers.dense({ units, activation, useBias, kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }),
-    biasInitializer: tf.initializers.randomUniform({ minval: -0.5, maxval: 0.5, seed: 2 }) })
+  const layer = tf.layers.dense({
+    units,
+    activation,
+    useBias,
+    kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }),
+    biasInitializer: tf.initializers.randomUniform({ minval: -0.5, maxval: 0.5, seed: 2 }),
+  })
   const x = tf.variable(rand([rows, inputs], 3, -2, 2), true, `x_${Math.random()}`)
   try {
-    tf.tidy(() => { layer.apply(x) })
+    tf.tidy(() => {
+      layer.apply(x)
+    })
     const vars = [x, ...layer.trainableWeights.map((w) => w.read() as tf.Variable)]
     let y: tf.Tensor | undefined
     const { value, grads } = tf.variableGrads(() => {
@@ -48,22 +64,35 @@ function denseGrads(activation: DenseActivation, rows: number, inputs: number, u
 }
 
 test('Dense as KilnDense: outputs and gradients (input, kernel, bias) agree for every fused activation', () => {
-  const sizes: [number, number, number][] = [[1, 1, 1], [5, 33, 7], [17, 9, 10], [64, 300, 65]]
+  const sizes: [number, number, number][] = [
+    [1, 1, 1],
+    [5, 33, 7],
+    [17, 9, 10],
+    [64, 300, 65],
+  ]
   for (const activation of ['linear', 'relu', 'sigmoid', 'tanh', 'elu', 'softmax'] as const)
     for (const [rows, inputs, units] of sizes)
       for (const useBias of [true, false]) {
         const what = `Dense ${activation} [${rows}, ${inputs}] -> ${units}${useBias ? '' : ' no bias'}`
-        compareSnapshots(what, runOn('cpu', () => denseGrads(activation, rows, inputs, units, useBias)),
-          runOn('kiln', () => denseGrads(activation, rows, inputs, units, useBias)), SUMS)
+        compareSnapshots(
+          what,
+          runOn('cpu', () => denseGrads(activation, rows, inputs, units, useBias)),
+          runOn('kiln', () => denseGrads(activation, rows, inputs, units, useBias)),
+          SUMS,
+        )
       }
 })
 
 test('Dense outside KilnDense (rank 3, a non-fused activation) still agrees', () => {
-  const rank3 = () => tf.layers.dense({ units: 4, kernelInitializer: tf.initializers.glorotUniform({ seed: 5 }) })
-    .apply(rand([2, 3, 9], 6)) as tf.Tensor
+  const rank3 = () =>
+    tf.layers
+      .dense({ units: 4, kernelInitializer: tf.initializers.glorotUniform({ seed: 5 }) })
+      .apply(rand([2, 3, 9], 6)) as tf.Tensor
   compareSnapshots('Dense rank 3', runOn('cpu', rank3), runOn('kiln', rank3), SUMS)
-  const selu = () => tf.layers.dense({ units: 4, activation: 'selu', kernelInitializer: tf.initializers.glorotUniform({ seed: 7 }) })
-    .apply(rand([3, 9], 8)) as tf.Tensor
+  const selu = () =>
+    tf.layers
+      .dense({ units: 4, activation: 'selu', kernelInitializer: tf.initializers.glorotUniform({ seed: 7 }) })
+      .apply(rand([3, 9], 8)) as tf.Tensor
   compareSnapshots('Dense selu', runOn('cpu', selu), runOn('kiln', selu), SUMS)
 })
 
@@ -79,7 +108,10 @@ function compiledHead(): { loss: Fn; accuracy: Fn; model: tf.LayersModel } {
 function probabilities(shape: number[], seed: number): tf.Tensor {
   const p = tf.softmax(rand(shape, seed, -4, 4))
   const hard = oneHot(shape, seed + 2, 'float32')
-  const rowMask = tf.reshape(tf.cast(tf.less(rand(shape.slice(0, -1), seed + 1), -0.6), 'float32'), [...shape.slice(0, -1), 1])
+  const rowMask = tf.reshape(tf.cast(tf.less(rand(shape.slice(0, -1), seed + 1), -0.6), 'float32'), [
+    ...shape.slice(0, -1),
+    1,
+  ])
   return tf.add(tf.mul(hard, rowMask), tf.mul(p, tf.sub(1, rowMask)))
 }
 
@@ -97,7 +129,13 @@ const TARGETS: Record<string, (shape: number[], seed: number) => tf.Tensor> = {
   soft: (shape, seed) => tf.softmax(rand(shape, seed, -2, 2)),
 }
 
-const SHAPES = [[1, 1], [7, 10], [128, 10], [3, 5, 4], [300, 129]]
+const SHAPES = [
+  [1, 1],
+  [7, 10],
+  [128, 10],
+  [3, 5, 4],
+  [300, 129],
+]
 
 test('categoricalCrossentropy as KilnCategoricalCrossentropy: loss and gradients agree with tfjs-layers', () => {
   for (const shape of SHAPES)
@@ -106,7 +144,8 @@ test('categoricalCrossentropy as KilnCategoricalCrossentropy: loss and gradients
       const run = () => {
         const { loss, model } = compiledHead()
         model.dispose()
-        const t = target(shape, 11), p = probabilities(shape, 12)
+        const t = target(shape, 11),
+          p = probabilities(shape, 12)
         const weights = rand(shape.slice(0, -1), 13)
         const value = loss(t, p)
         // Unnormalized predictions: Keras divides by the row sum first.
@@ -119,7 +158,7 @@ test('categoricalCrossentropy as KilnCategoricalCrossentropy: loss and gradients
     }
 })
 
-test('the targets of KilnCategoricalCrossentropy get tfjs\'s gradient too', () => {
+test("the targets of KilnCategoricalCrossentropy get tfjs's gradient too", () => {
   const run = () => {
     const { loss, model } = compiledHead()
     model.dispose()
@@ -138,21 +177,26 @@ test('categorical accuracy as KilnCategoricalAccuracy agrees, ties and NaN inclu
         // Whole-number predictions tie often; a NaN first or later in a row.
         const steps = randSteps(shape, 16, 0, 3)
         const nan = tf.where(tf.less(rand(shape, 17), -0.8), tf.fill(shape, NaN), rand(shape, 18))
-        return [accuracy(target(shape, 19), probabilities(shape, 20)), accuracy(target(shape, 21), steps),
-          accuracy(steps, nan)]
+        return [
+          accuracy(target(shape, 19), probabilities(shape, 20)),
+          accuracy(target(shape, 21), steps),
+          accuracy(steps, nan),
+        ]
       }
       compareSnapshots(`categoricalAccuracy ${kind} [${shape}]`, runOn('cpu', run), runOn('kiln', run), ULPS)
     }
 })
 
-test('compile keeps tfjs\'s loss and metric names; on cpu the compiled functions are tfjs\'s', async () => {
+test("compile keeps tfjs's loss and metric names; on cpu the compiled functions are tfjs's", async () => {
   for (const backend of ['cpu', 'kiln'] as const) {
     useBackend(backend)
     const { loss, accuracy, model } = compiledHead()
     assert.is(model.loss, 'categoricalCrossentropy')
     assert.equal(model.metricsNames, ['loss', 'acc'])
-    const info = await tf.profile(() => [loss(TARGETS['one-hot']!([4, 3], 22), probabilities([4, 3], 23)),
-      accuracy(TARGETS['one-hot']!([4, 3], 24), probabilities([4, 3], 25))])
+    const info = await tf.profile(() => [
+      loss(TARGETS['one-hot']!([4, 3], 22), probabilities([4, 3], 23)),
+      accuracy(TARGETS['one-hot']!([4, 3], 24), probabilities([4, 3], 25)),
+    ])
     const fused = info.kernelNames.filter((k) => k.startsWith('Kiln')).sort()
     assert.equal(fused, backend === 'kiln' ? ['KilnCategoricalAccuracy', 'KilnCategoricalCrossentropy'] : [], backend)
     model.dispose()

@@ -26,40 +26,75 @@ type Head = 'softmax' | 'sigmoid' | 'linear'
 
 /** 784-64-10 MLP. */
 function mlp(head: Head): tf.LayersModel {
-  return tf.sequential({ layers: [
-    tf.layers.dense({ inputShape: [784], units: 64, activation: 'relu', kernelInitializer: glorot(1),
-      biasInitializer: smallUniform(2) }),
-    tf.layers.dense({ units: 10, activation: head, kernelInitializer: glorot(3), biasInitializer: smallUniform(4) }),
-  ] })
+  return tf.sequential({
+    layers: [
+      tf.layers.dense({
+        inputShape: [784],
+        units: 64,
+        activation: 'relu',
+        kernelInitializer: glorot(1),
+        biasInitializer: smallUniform(2),
+      }),
+      tf.layers.dense({ units: 10, activation: head, kernelInitializer: glorot(3), biasInitializer: smallUniform(4) }),
+    ],
+  })
 }
 
 // conv 8 3x3 -> maxpool -> conv 16 3x3 -> maxpool -> flatten -> dense 10 softmax, on 14x14x1
 // (downsampled MNIST size: tfjs-backend-cpu's Conv2DBackpropFilter takes ~5 s per 5 steps at
 // 28x28, too slow for the suite).
 function cnn(): tf.LayersModel {
-  return tf.sequential({ layers: [
-    tf.layers.conv2d({ inputShape: [14, 14, 1], filters: 8, kernelSize: 3, activation: 'relu', kernelInitializer: glorot(5),
-      biasInitializer: smallUniform(6) }),
-    tf.layers.maxPooling2d({ poolSize: 2 }),
-    tf.layers.conv2d({ filters: 16, kernelSize: 3, activation: 'relu', kernelInitializer: glorot(7),
-      biasInitializer: smallUniform(8) }),
-    tf.layers.maxPooling2d({ poolSize: 2 }),
-    tf.layers.flatten(),
-    tf.layers.dense({ units: 10, activation: 'softmax', kernelInitializer: glorot(9), biasInitializer: smallUniform(10) }),
-  ] })
+  return tf.sequential({
+    layers: [
+      tf.layers.conv2d({
+        inputShape: [14, 14, 1],
+        filters: 8,
+        kernelSize: 3,
+        activation: 'relu',
+        kernelInitializer: glorot(5),
+        biasInitializer: smallUniform(6),
+      }),
+      tf.layers.maxPooling2d({ poolSize: 2 }),
+      tf.layers.conv2d({
+        filters: 16,
+        kernelSize: 3,
+        activation: 'relu',
+        kernelInitializer: glorot(7),
+        biasInitializer: smallUniform(8),
+      }),
+      tf.layers.maxPooling2d({ poolSize: 2 }),
+      tf.layers.flatten(),
+      tf.layers.dense({
+        units: 10,
+        activation: 'softmax',
+        kernelInitializer: glorot(9),
+        biasInitializer: smallUniform(10),
+      }),
+    ],
+  })
 }
 
 type Loss = 'categoricalCrossentropy' | 'sparseCategoricalCrossentropy' | 'meanSquaredError' | 'binaryCrossentropy'
 
 /** Seeded inputs and the targets each loss takes, as plain arrays (tensors are made per backend). */
-function data(loss: Loss, inputShape: number[]): { x: Float32Array; xShape: number[]; y: Float32Array; yShape: number[] } {
+function data(
+  loss: Loss,
+  inputShape: number[],
+): { x: Float32Array; xShape: number[]; y: Float32Array; yShape: number[] } {
   const xShape = [SAMPLES, ...inputShape]
-  const x = randomFloats(xShape.reduce((a, b) => a * b, 1), 21, 0, 1)
+  const x = randomFloats(
+    xShape.reduce((a, b) => a * b, 1),
+    21,
+    0,
+    1,
+  )
   const labels = randomInts(SAMPLES, 22, 0, 10)
   if (loss === 'sparseCategoricalCrossentropy') return { x, xShape, y: Float32Array.from(labels), yShape: [SAMPLES, 1] }
   if (loss === 'categoricalCrossentropy') {
     const y = new Float32Array(SAMPLES * 10)
-    labels.forEach((l, i) => { y[i * 10 + l] = 1 })
+    labels.forEach((l, i) => {
+      y[i * 10 + l] = 1
+    })
     return { x, xShape, y, yShape: [SAMPLES, 10] }
   }
   if (loss === 'binaryCrossentropy')
@@ -78,11 +113,19 @@ const OPTIMIZERS: Record<string, () => tf.Optimizer> = {
 // gradients stay below ~1e-3 turns NaN on the first step on every backend (kiln reproduces
 // tfjs's math); trained weights would be NaN on both sides and prove nothing.
 
-interface Result { weights: Snapshot[]; losses: Snapshot[] }
+interface Result {
+  weights: Snapshot[]
+  losses: Snapshot[]
+}
 type Weights = { values: Float32Array; shape: number[] }[]
 
-async function train(backend: BackendName, build: () => tf.LayersModel, optimizer: string, loss: Loss,
-  initial?: Weights): Promise<Result & { initial: Weights }> {
+async function train(
+  backend: BackendName,
+  build: () => tf.LayersModel,
+  optimizer: string,
+  loss: Loss,
+  initial?: Weights,
+): Promise<Result & { initial: Weights }> {
   useBackend(backend)
   const model = build()
   if (initial) {
@@ -93,13 +136,18 @@ async function train(backend: BackendName, build: () => tf.LayersModel, optimize
   // Copies: dataSync hands out the variable's own array.
   const start = model.getWeights().map((w) => ({ values: (w.dataSync() as Float32Array).slice(), shape: [...w.shape] }))
   const d = data(loss, model.inputs[0]!.shape.slice(1) as number[])
-  const x = tf.tensor(d.x, d.xShape), y = tf.tensor(d.y, d.yShape)
+  const x = tf.tensor(d.x, d.xShape),
+    y = tf.tensor(d.y, d.yShape)
   const opt = OPTIMIZERS[optimizer]!()
   try {
     model.compile({ optimizer: opt, loss, metrics: ['accuracy'] })
     const history = await model.fit(x, y, { batchSize: BATCH, epochs: 1, shuffle: false, verbose: 0 })
-    const weights = model.getWeights().map((w, i) => ({ label: model.weights[i]!.originalName,
-      shape: [...w.shape], dtype: w.dtype, values: w.dataSync() }))
+    const weights = model.getWeights().map((w, i) => ({
+      label: model.weights[i]!.originalName,
+      shape: [...w.shape],
+      dtype: w.dtype,
+      values: w.dataSync(),
+    }))
     const losses = [{ label: 'loss', shape: [1], dtype: 'float32', values: history.history.loss as number[] }]
     return { weights, losses, initial: start }
   } finally {
@@ -113,7 +161,10 @@ async function check(name: string, build: () => tf.LayersModel, optimizer: strin
   const cpu = await train('cpu', build, optimizer, loss)
   // NaN equals NaN in the comparison: a diverged reference would make the test vacuous.
   for (const w of cpu.weights)
-    assert.ok(Array.from(w.values).every(Number.isFinite), `${name} ${optimizer} ${loss}: cpu weights ${w.label} not finite`)
+    assert.ok(
+      Array.from(w.values).every(Number.isFinite),
+      `${name} ${optimizer} ${loss}: cpu weights ${w.label} not finite`,
+    )
   const kiln = await train('kiln', build, optimizer, loss, cpu.initial)
   compareSnapshots(`${name} ${optimizer} ${loss} losses`, cpu.losses, kiln.losses, LOSS)
   compareSnapshots(`${name} ${optimizer} ${loss} weights`, cpu.weights, kiln.weights, WEIGHTS)
@@ -147,8 +198,10 @@ test('training a model leaves weights copied from it (tf.tensor(w.dataSync())) a
   for (const backend of ['cpu', 'kiln'] as const)
     for (const optimizer of ['sgd', 'momentum', 'adam', 'rmsprop']) {
       useBackend(backend)
-      const build = () => tf.sequential({ layers: [tf.layers.dense({ inputShape: [3], units: 2, kernelInitializer: glorot(30) })] })
-      const source = build(), trained = build()
+      const build = () =>
+        tf.sequential({ layers: [tf.layers.dense({ inputShape: [3], units: 2, kernelInitializer: glorot(30) })] })
+      const source = build(),
+        trained = build()
       const copies = source.getWeights().map((w) => tf.tensor(w.dataSync(), w.shape))
       trained.setWeights(copies)
       tf.dispose(copies)
@@ -160,7 +213,11 @@ test('training a model leaves weights copied from it (tf.tensor(w.dataSync())) a
       await trained.fit(x, y, { batchSize: 4, epochs: 1, verbose: 0 })
       const what = `${backend} ${optimizer}`
       assert.not.equal(Array.from(trained.getWeights()[0]!.dataSync()), readBefore, `${what}: the model did not train`)
-      assert.equal(source.getWeights().map((w) => Array.from(w.dataSync())), sourceBefore, `${what}: the source model's weights changed`)
+      assert.equal(
+        source.getWeights().map((w) => Array.from(w.dataSync())),
+        sourceBefore,
+        `${what}: the source model's weights changed`,
+      )
       assert.equal(Array.from(read), readBefore, `${what}: an array read before training changed`)
       tf.dispose([x, y])
       source.dispose()

@@ -22,11 +22,19 @@ interface Run {
 
 function start(args: string[], cwd: string, viaBin = false): ChildProcess {
   const argv = viaBin ? [BIN, ...args] : ['--conditions=kiln-src', '--import', TSX, MAIN, ...args]
-  return spawn(process.execPath, argv, { cwd, env: { ...process.env, FORCE_COLOR: '0' }, stdio: ['ignore', 'pipe', 'pipe'] })
+  return spawn(process.execPath, argv, {
+    cwd,
+    env: { ...process.env, FORCE_COLOR: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
 }
 
 /** Runs the CLI to the end (bounded by TIMEOUT_MS) and collects its output. */
-function kiln(args: string[], cwd: string, options: { viaBin?: boolean; onStdoutLine?: (line: string, child: ChildProcess) => void } = {}): Promise<Run> {
+function kiln(
+  args: string[],
+  cwd: string,
+  options: { viaBin?: boolean; onStdoutLine?: (line: string, child: ChildProcess) => void } = {},
+): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = start(args, cwd, options.viaBin)
     let stdout = ''
@@ -67,13 +75,21 @@ training: { epochs: 2, batchSize: 32 }
 
 const cli = suite('cli - kiln train')
 let tmp: { dir: string; remove: () => void }
-cli.before(loud(() => {
-  tmp = tempDir('kiln-cli-')
-  writeCsvBlobs(tmp.dir, 400, 6, 3)
-  writeFileSync(join(tmp.dir, 'job.yaml'), SPEC)
-  writeFileSync(join(tmp.dir, 'bad.yaml'), SPEC.replace('batchSize: 32', 'batchSize: -3, epoch: 2').replace('name: cli-blobs', 'name: Bad_Name'))
-  writeFileSync(join(tmp.dir, 'long.yaml'), SPEC.replace('epochs: 2', 'epochs: 500').replace('name: cli-blobs', 'name: long'))
-}))
+cli.before(
+  loud(() => {
+    tmp = tempDir('kiln-cli-')
+    writeCsvBlobs(tmp.dir, 400, 6, 3)
+    writeFileSync(join(tmp.dir, 'job.yaml'), SPEC)
+    writeFileSync(
+      join(tmp.dir, 'bad.yaml'),
+      SPEC.replace('batchSize: 32', 'batchSize: -3, epoch: 2').replace('name: cli-blobs', 'name: Bad_Name'),
+    )
+    writeFileSync(
+      join(tmp.dir, 'long.yaml'),
+      SPEC.replace('epochs: 2', 'epochs: 500').replace('name: cli-blobs', 'name: long'),
+    )
+  }),
+)
 cli.after(() => tmp.remove())
 
 cli('kiln --help lists the commands and exits 0; bare kiln exits 2', async () => {
@@ -96,7 +112,11 @@ cli('a bad spec exits 2, lists every field problem, and prints no stack trace', 
   const run = await kiln(['train', 'bad.yaml'], tmp.dir)
   assert.is(run.code, 2)
   assert.match(run.stderr, /^kiln train: .*bad\.yaml: invalid job spec \(3 problems\):$/m)
-  assert.ok(run.stderr.includes('  - name: expected a name of 1-63 lowercase letters, digits and dashes, like "fashion-mlp", got "Bad_Name"'))
+  assert.ok(
+    run.stderr.includes(
+      '  - name: expected a name of 1-63 lowercase letters, digits and dashes, like "fashion-mlp", got "Bad_Name"',
+    ),
+  )
   assert.ok(run.stderr.includes('  - training.batchSize: expected a positive integer, got -3'))
   assert.ok(run.stderr.includes('  - training.epoch: unknown key (did you mean "epochs"?)'))
   noStack(run.stderr)
@@ -136,8 +156,14 @@ cli('--set overrides are validated like the spec', async () => {
 cli('a quick training with --json prints start, one event per epoch and done', async () => {
   const run = await kiln(['train', 'job.yaml', '--json', '--out', 'out/m', '--set', 'training.epochs=3'], tmp.dir)
   assert.is(run.code, 0, run.stderr)
-  const events = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as { event: string; [k: string]: unknown })
-  assert.equal(events.map((e) => e.event), ['start', 'epoch', 'epoch', 'epoch', 'done'])
+  const events = run.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { event: string; [k: string]: unknown })
+  assert.equal(
+    events.map((e) => e.event),
+    ['start', 'epoch', 'epoch', 'epoch', 'done'],
+  )
   assert.equal(events[0]!.counts, { train: 324, validation: 36, test: 40 })
   const epoch = events[1] as unknown as { epoch: number; epochs: number; metrics: Record<string, number> }
   assert.equal([epoch.epoch, epoch.epochs], [1, 3])
@@ -153,20 +179,39 @@ cli('without a TTY it prints one plain line per epoch and where the model went',
   const run = await kiln(['train', 'job.yaml'], tmp.dir)
   assert.is(run.code, 0, run.stderr)
   const lines = run.stdout.trim().split('\n')
-  assert.match(lines[0]!, /^cli-blobs: training mlp on \.\/blobs\.csv \(288 train, 32 validation, 80 test held out\)|^cli-blobs: training mlp on \.\/blobs\.csv \(\d+ train/)
+  assert.match(
+    lines[0]!,
+    /^cli-blobs: training mlp on \.\/blobs\.csv \(288 train, 32 validation, 80 test held out\)|^cli-blobs: training mlp on \.\/blobs\.csv \(\d+ train/,
+  )
   assert.equal(lines.filter((l) => l.startsWith('epoch ')).length, 2)
-  assert.match(lines.find((l) => l.startsWith('epoch 1/2'))!, /^epoch 1\/2 {2}loss \d\.\d{4} {2}acc \d\.\d{4} {2}val_loss \d\.\d{4} {2}val_acc \d\.\d{4} {2}.+ samples\/s$/)
+  assert.match(
+    lines.find((l) => l.startsWith('epoch 1/2'))!,
+    /^epoch 1\/2 {2}loss \d\.\d{4} {2}acc \d\.\d{4} {2}val_loss \d\.\d{4} {2}val_acc \d\.\d{4} {2}.+ samples\/s$/,
+  )
   assert.match(run.stdout, /^test: accuracy \d\.\d{4}, loss \d\.\d{4} \(40 samples\)$/m)
-  assert.ok(run.stdout.includes(`model saved to ${join(tmp.dir, 'models', 'cli-blobs')}`), 'default --out is ./models/<name>')
+  assert.ok(
+    run.stdout.includes(`model saved to ${join(tmp.dir, 'models', 'cli-blobs')}`),
+    'default --out is ./models/<name>',
+  )
   assert.not.match(run.stdout, /\r/, 'no progress bar redraws without a TTY')
 })
 
 cli('a bad spec with --json is an error event on stdout', async () => {
   const run = await kiln(['train', 'bad.yaml', '--json'], tmp.dir)
   assert.is(run.code, 2)
-  const event = JSON.parse(run.stdout.trim()) as { event: string; exitCode: number; error: { name: string; code: string; data: { problems: { field: string }[] } } }
-  assert.equal([event.event, event.exitCode, event.error.name, event.error.code], ['error', 2, 'SpecError', 'invalid_argument'])
-  assert.equal(event.error.data.problems.map((p) => p.field), ['name', 'training.batchSize', 'training.epoch'])
+  const event = JSON.parse(run.stdout.trim()) as {
+    event: string
+    exitCode: number
+    error: { name: string; code: string; data: { problems: { field: string }[] } }
+  }
+  assert.equal(
+    [event.event, event.exitCode, event.error.name, event.error.code],
+    ['error', 2, 'SpecError', 'invalid_argument'],
+  )
+  assert.equal(
+    event.error.data.problems.map((p) => p.field),
+    ['name', 'training.batchSize', 'training.epoch'],
+  )
 })
 
 cli('Ctrl-C stops after the current batch: exit 130 and no model', async () => {
@@ -184,7 +229,10 @@ cli('Ctrl-C stops after the current batch: exit 130 and no model', async () => {
   const last = JSON.parse(run.stdout.trim().split('\n').pop()!) as { event: string; error: { name: string } }
   assert.equal([last.event, last.error.name], ['error', 'TrainingAbortedError'])
   assert.not.ok(existsSync(join(tmp.dir, 'interrupted')))
-  assert.equal(readdirSync(tmp.dir).filter((n) => n.includes('interrupted')), [])
+  assert.equal(
+    readdirSync(tmp.dir).filter((n) => n.includes('interrupted')),
+    [],
+  )
 })
 
 cli('bin/kiln.mjs runs the same command', async () => {

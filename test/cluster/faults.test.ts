@@ -17,109 +17,178 @@ import { writeNpyBlobs } from '../train/synthetic.js'
 
 const HEARTBEAT = '250'
 type Ctx = {
-  dir?: string; nats?: RunningNats; port?: number
-  coords?: KilnChild[]; workers?: KilnChild[]; nc?: NatsConnection; client?: JobsClient
+  dir?: string
+  nats?: RunningNats
+  port?: number
+  coords?: KilnChild[]
+  workers?: KilnChild[]
+  nc?: NatsConnection
+  client?: JobsClient
 }
 const faults = suite<Ctx>('cluster - crash recovery')
 
 async function startServer(ctx: Ctx): Promise<void> {
-  ctx.nats = await startNatsServer({ dir: ctx.dir!, jetstreamDir: join(ctx.dir!, 'js'), ...(ctx.port ? { port: ctx.port } : {}) })
+  ctx.nats = await startNatsServer({
+    dir: ctx.dir!,
+    jetstreamDir: join(ctx.dir!, 'js'),
+    ...(ctx.port ? { port: ctx.port } : {}),
+  })
   ctx.port = ctx.nats.port
 }
 
 const env = { KILN_THREADS: '1' }
-const coordinator = (ctx: Ctx, id: string) => startKiln(['coordinator', '--nats', ctx.nats!.url, '--id', id, '--heartbeat', HEARTBEAT], env)
-const worker = (ctx: Ctx, name: string) => startKiln(['worker', '--nats', ctx.nats!.url, '--slots', '1', '--name', name, '--heartbeat', HEARTBEAT, '--cache', join(ctx.dir!, `cache-${name}`)], env)
+const coordinator = (ctx: Ctx, id: string) =>
+  startKiln(['coordinator', '--nats', ctx.nats!.url, '--id', id, '--heartbeat', HEARTBEAT], env)
+const worker = (ctx: Ctx, name: string) =>
+  startKiln(
+    [
+      'worker',
+      '--nats',
+      ctx.nats!.url,
+      '--slots',
+      '1',
+      '--name',
+      name,
+      '--heartbeat',
+      HEARTBEAT,
+      '--cache',
+      join(ctx.dir!, `cache-${name}`),
+    ],
+    env,
+  )
 
-faults.before(loud(async (ctx) => {
-  ctx.dir = mkdtempSync(join(tmpdir(), 'kiln-faults-'))
-  writeNpyBlobs(ctx.dir, 12_000, [32], 4)
-  await startServer(ctx)
-  ctx.coords = [coordinator(ctx, 'coord-a')]
-  await ctx.coords[0]!.ready
-  ctx.coords.push(coordinator(ctx, 'coord-b'))
-  ctx.workers = [worker(ctx, 'wa'), worker(ctx, 'wb')]
-  await Promise.all([...ctx.coords, ...ctx.workers].map((p) => p.ready))
-  ctx.nc = await connect({ servers: ctx.nats!.url, maxReconnectAttempts: -1, reconnectTimeWait: 100 })
-  ctx.client = new JobsClient(ctx.nc)
-  await waitFor('both nodes live', async () => (await ctx.client!.nodes()).filter((n) => n.live).length === 2)
-}))
-faults.after(loud(async (ctx) => {
-  await Promise.all([...(ctx.workers ?? []), ...(ctx.coords ?? [])].map((p) => p.kill9()))
-  await ctx.nc?.close().catch(() => undefined)
-  await ctx.nats?.stop()
-  if (ctx.dir) rmSync(ctx.dir, { recursive: true, force: true })
-}))
+faults.before(
+  loud(async (ctx) => {
+    ctx.dir = mkdtempSync(join(tmpdir(), 'kiln-faults-'))
+    writeNpyBlobs(ctx.dir, 12_000, [32], 4)
+    await startServer(ctx)
+    ctx.coords = [coordinator(ctx, 'coord-a')]
+    await ctx.coords[0]!.ready
+    ctx.coords.push(coordinator(ctx, 'coord-b'))
+    ctx.workers = [worker(ctx, 'wa'), worker(ctx, 'wb')]
+    await Promise.all([...ctx.coords, ...ctx.workers].map((p) => p.ready))
+    ctx.nc = await connect({ servers: ctx.nats!.url, maxReconnectAttempts: -1, reconnectTimeWait: 100 })
+    ctx.client = new JobsClient(ctx.nc)
+    await waitFor('both nodes live', async () => (await ctx.client!.nodes()).filter((n) => n.live).length === 2)
+  }),
+)
+faults.after(
+  loud(async (ctx) => {
+    await Promise.all([...(ctx.workers ?? []), ...(ctx.coords ?? [])].map((p) => p.kill9()))
+    await ctx.nc?.close().catch(() => undefined)
+    await ctx.nats?.stop()
+    if (ctx.dir) rmSync(ctx.dir, { recursive: true, force: true })
+  }),
+)
 
 const spec = (dir: string, name: string, epochs: number) => ({
-  name, dataset: join(dir, 'x.npy'),
+  name,
+  dataset: join(dir, 'x.npy'),
   model: { builtin: 'mlp', hidden: [64], dropout: 0 },
   optimizer: { name: 'adam', learningRate: 0.003 },
   training: { epochs, batchSize: 16, validationSplit: 0.1, testSplit: 0.1, seed: 5 },
 })
 
-async function finished(client: JobsClient, jobId: string, timeoutMs = 120_000): Promise<{ job: JobRecord; trials: TrialRecord[] }> {
-  return waitFor(`job ${jobId} to end`, async () => {
-    const shown = await client.show(jobId)
-    return shown.job && ['succeeded', 'failed', 'cancelled'].includes(shown.job.state) ? { job: shown.job, trials: shown.trials ?? [] } : undefined
-  }, timeoutMs, 200)
+async function finished(
+  client: JobsClient,
+  jobId: string,
+  timeoutMs = 120_000,
+): Promise<{ job: JobRecord; trials: TrialRecord[] }> {
+  return waitFor(
+    `job ${jobId} to end`,
+    async () => {
+      const shown = await client.show(jobId)
+      return shown.job && ['succeeded', 'failed', 'cancelled'].includes(shown.job.state)
+        ? { job: shown.job, trials: shown.trials ?? [] }
+        : undefined
+    },
+    timeoutMs,
+    200,
+  )
 }
 
 async function versionsOf(nc: NatsConnection, model: string): Promise<number> {
   return (await listModelVersions(await ensureLayout(nc, { heartbeatMs: Number(HEARTBEAT) }), model)).length
 }
 
-faults('kill -9 of the worker mid-trial: the trial resumes from its checkpoint on the other worker and finishes once', async (ctx) => {
-  const { job } = await ctx.client!.submit(spec(ctx.dir!, 'worker-kill', 8))
-  const trialId = job.trialIds[0]!
-  const placed = await waitFor('a checkpoint of epoch >= 2', async () => {
-    const t = (await ctx.client!.show(trialId)).trial
-    return t && t.state === 'running' && (t.checkpoint?.epoch ?? 0) >= 2 ? t : undefined
-  }, 120_000, 100)
-  const victimIndex = (await Promise.all(ctx.workers!.map((w) => w.ready))).findIndex((r) => r.nodeId === placed.node!.nodeId)
-  assert.ok(victimIndex >= 0, `node ${placed.node!.nodeId} is one of ours`)
-  await ctx.workers![victimIndex]!.kill9()
-  const { job: done, trials } = await finished(ctx.client!, job.id)
-  assert.is(done.state, 'succeeded', JSON.stringify(done.error))
-  const t = trials[0]!
-  assert.is(t.attempts, 2, 'placed twice: the first node died')
-  assert.is.not(t.node!.nodeId, placed.node!.nodeId, 'finished on the other node')
-  assert.is(t.metrics!.epochs, 8, 'all 8 epochs in its history, the first ones from the checkpoint')
-  assert.is(await versionsOf(ctx.nc!, 'worker-kill'), 1, 'the model was registered once')
-  // The replacement for the killed worker, for the next tests.
-  ctx.workers![victimIndex] = worker(ctx, `wc${victimIndex}`)
-  await ctx.workers![victimIndex]!.ready
-})
+faults(
+  'kill -9 of the worker mid-trial: the trial resumes from its checkpoint on the other worker and finishes once',
+  async (ctx) => {
+    const { job } = await ctx.client!.submit(spec(ctx.dir!, 'worker-kill', 8))
+    const trialId = job.trialIds[0]!
+    const placed = await waitFor(
+      'a checkpoint of epoch >= 2',
+      async () => {
+        const t = (await ctx.client!.show(trialId)).trial
+        return t && t.state === 'running' && (t.checkpoint?.epoch ?? 0) >= 2 ? t : undefined
+      },
+      120_000,
+      100,
+    )
+    const victimIndex = (await Promise.all(ctx.workers!.map((w) => w.ready))).findIndex(
+      (r) => r.nodeId === placed.node!.nodeId,
+    )
+    assert.ok(victimIndex >= 0, `node ${placed.node!.nodeId} is one of ours`)
+    await ctx.workers![victimIndex]!.kill9()
+    const { job: done, trials } = await finished(ctx.client!, job.id)
+    assert.is(done.state, 'succeeded', JSON.stringify(done.error))
+    const t = trials[0]!
+    assert.is(t.attempts, 2, 'placed twice: the first node died')
+    assert.is.not(t.node!.nodeId, placed.node!.nodeId, 'finished on the other node')
+    assert.is(t.metrics!.epochs, 8, 'all 8 epochs in its history, the first ones from the checkpoint')
+    assert.is(await versionsOf(ctx.nc!, 'worker-kill'), 1, 'the model was registered once')
+    // The replacement for the killed worker, for the next tests.
+    ctx.workers![victimIndex] = worker(ctx, `wc${victimIndex}`)
+    await ctx.workers![victimIndex]!.ready
+  },
+)
 
-faults('kill -9 of the leading coordinator mid-job: the standby takes over, and nothing is lost or run twice', async (ctx) => {
-  const { job } = await ctx.client!.submit(spec(ctx.dir!, 'coord-kill', 6))
-  const trialId = job.trialIds[0]!
-  await waitFor('the trial to run', async () => (await ctx.client!.show(trialId)).trial?.state === 'running', 60_000)
-  const leader = (await ctx.client!.status()).leader
-  const index = (await Promise.all(ctx.coords!.map((c) => c.ready))).findIndex((r) => r.id === leader)
-  assert.ok(index >= 0, `leader ${leader} is one of ours`)
-  await ctx.coords![index]!.kill9()
-  const newLeader = await waitFor('a new leader', async () => {
-    const s = await ctx.client!.status().catch(() => undefined)
-    return s && s.leader !== leader ? s.leader : undefined
-  }, 30_000, 100)
-  assert.is.not(newLeader, leader)
-  const { job: done, trials } = await finished(ctx.client!, job.id)
-  assert.is(done.state, 'succeeded', JSON.stringify(done.error))
-  assert.is(trials[0]!.attempts, 1, 'the trial was not placed again')
-  assert.is(trials[0]!.metrics!.epochs, 6)
-  assert.is(await versionsOf(ctx.nc!, 'coord-kill'), 1)
-  ctx.coords![index] = coordinator(ctx, `coord-${index}-again`)
-  await ctx.coords![index]!.ready
-})
+faults(
+  'kill -9 of the leading coordinator mid-job: the standby takes over, and nothing is lost or run twice',
+  async (ctx) => {
+    const { job } = await ctx.client!.submit(spec(ctx.dir!, 'coord-kill', 6))
+    const trialId = job.trialIds[0]!
+    await waitFor('the trial to run', async () => (await ctx.client!.show(trialId)).trial?.state === 'running', 60_000)
+    const leader = (await ctx.client!.status()).leader
+    const index = (await Promise.all(ctx.coords!.map((c) => c.ready))).findIndex((r) => r.id === leader)
+    assert.ok(index >= 0, `leader ${leader} is one of ours`)
+    await ctx.coords![index]!.kill9()
+    const newLeader = await waitFor(
+      'a new leader',
+      async () => {
+        const s = await ctx.client!.status().catch(() => undefined)
+        return s && s.leader !== leader ? s.leader : undefined
+      },
+      30_000,
+      100,
+    )
+    assert.is.not(newLeader, leader)
+    const { job: done, trials } = await finished(ctx.client!, job.id)
+    assert.is(done.state, 'succeeded', JSON.stringify(done.error))
+    assert.is(trials[0]!.attempts, 1, 'the trial was not placed again')
+    assert.is(trials[0]!.metrics!.epochs, 6)
+    assert.is(await versionsOf(ctx.nc!, 'coord-kill'), 1)
+    ctx.coords![index] = coordinator(ctx, `coord-${index}-again`)
+    await ctx.coords![index]!.ready
+  },
+)
 
 faults('nats-server restarted: the state survives, every process reconnects, and new jobs run', async (ctx) => {
   const before = await ctx.client!.jobs()
   await ctx.nats!.stop()
   await startServer(ctx)
-  const after = await waitFor('the coordinator to answer again', async () => ctx.client!.jobs().catch(() => undefined), 60_000, 200)
+  const after = await waitFor(
+    'the coordinator to answer again',
+    async () => ctx.client!.jobs().catch(() => undefined),
+    60_000,
+    200,
+  )
   assert.equal(after.map((j) => [j.id, j.state]).sort(), before.map((j) => [j.id, j.state]).sort())
-  await waitFor('both nodes live again', async () => (await ctx.client!.nodes()).filter((n) => n.live).length >= 2, 30_000)
+  await waitFor(
+    'both nodes live again',
+    async () => (await ctx.client!.nodes()).filter((n) => n.live).length >= 2,
+    30_000,
+  )
   const { job } = await ctx.client!.submit(spec(ctx.dir!, 'after-restart', 2))
   const { job: done } = await finished(ctx.client!, job.id)
   assert.is(done.state, 'succeeded', JSON.stringify(done.error))

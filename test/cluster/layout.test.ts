@@ -5,9 +5,24 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { connect, type NatsConnection, type StreamInfo } from 'nats'
 import {
-  KvBucket, LAYOUT_DEFAULTS, LayoutConflictError, ObjectStoreBucket, StreamName, ensureLayout, layoutSpecs,
+  KvBucket,
+  LAYOUT_DEFAULTS,
+  LayoutConflictError,
+  ObjectStoreBucket,
+  StreamName,
+  ensureLayout,
+  layoutSpecs,
 } from '@kiln/cluster-state'
-import { JobRecordSchema, KilnError, type JobRecord, PROTOCOL_VERSION, Subjects, ValidationError, decode, encode } from '@kiln/protocol'
+import {
+  JobRecordSchema,
+  KilnError,
+  type JobRecord,
+  PROTOCOL_VERSION,
+  Subjects,
+  ValidationError,
+  decode,
+  encode,
+} from '@kiln/protocol'
 import { loud } from '../helpers/hooks.js'
 import { startNats, type NatsServer } from '../helpers/nats.js'
 
@@ -18,7 +33,12 @@ const ALL_STREAMS = [
 ].sort()
 
 const job: JobRecord = {
-  v: PROTOCOL_VERSION, id: 'j-1', state: 'pending', attempts: 0, spec: { name: 'mlp' }, trialIds: [],
+  v: PROTOCOL_VERSION,
+  id: 'j-1',
+  state: 'pending',
+  attempts: 0,
+  spec: { name: 'mlp' },
+  trialIds: [],
   timestamps: { createdAt: 1_700_000_000_000, updatedAt: 1_700_000_000_000 },
 }
 
@@ -32,14 +52,18 @@ async function streamInfos(nc: NatsConnection): Promise<Map<string, StreamInfo>>
 type Ctx = { server?: NatsServer; nc?: NatsConnection }
 const layout = suite<Ctx>('cluster - jetstream layout')
 
-layout.before(loud(async (ctx) => {
-  ctx.server = await startNats()
-  ctx.nc = await connect({ servers: ctx.server.url, timeout: 5000 })
-}))
-layout.after(loud(async (ctx) => {
-  await ctx.nc?.close()
-  await ctx.server?.stop()
-}))
+layout.before(
+  loud(async (ctx) => {
+    ctx.server = await startNats()
+    ctx.nc = await connect({ servers: ctx.server.url, timeout: 5000 })
+  }),
+)
+layout.after(
+  loud(async (ctx) => {
+    await ctx.nc?.close()
+    await ctx.server?.stop()
+  }),
+)
 
 layout('the first call creates every bucket, stream and object store, on file storage', async ({ nc }) => {
   const got = await ensureLayout(nc!)
@@ -94,7 +118,10 @@ layout('a process with another heartbeat interval is refused, naming the bucket 
     assert.instance(err, LayoutConflictError)
     const e = err as LayoutConflictError
     assert.is(e.code, 'conflict')
-    assert.match(e.message, /^kv bucket kiln_nodes already exists with an incompatible configuration: max_age is 6000 ms where Kiln needs 3000 ms \(3 × the heartbeat interval of 1000 ms/)
+    assert.match(
+      e.message,
+      /^kv bucket kiln_nodes already exists with an incompatible configuration: max_age is 6000 ms where Kiln needs 3000 ms \(3 × the heartbeat interval of 1000 ms/,
+    )
     assert.match(e.message, /left unchanged/)
   }
   const nodes = (await streamInfos(nc!)).get('KV_kiln_nodes')!
@@ -154,9 +181,15 @@ starts('an existing bucket with another history is refused and keeps its data', 
   try {
     const theirs = await nc.jetstream().views.kv('kiln_jobs', { history: 5 })
     await theirs.put('j-1', new TextEncoder().encode('precious'))
-    const err = await ensureLayout(nc).then(() => null, (e: unknown) => e)
+    const err = await ensureLayout(nc).then(
+      () => null,
+      (e: unknown) => e,
+    )
     assert.instance(err, LayoutConflictError)
-    assert.match((err as Error).message, /^kv bucket kiln_jobs already exists .*max_msgs_per_subject is 5 where Kiln needs 1/)
+    assert.match(
+      (err as Error).message,
+      /^kv bucket kiln_jobs already exists .*max_msgs_per_subject is 5 where Kiln needs 1/,
+    )
     assert.equal((err as LayoutConflictError).data?.name, 'kiln_jobs')
     const info = (await streamInfos(nc)).get('KV_kiln_jobs')!
     assert.is(info.config.max_msgs_per_subject, 5)
@@ -171,7 +204,10 @@ starts('without JetStream the error says so', async () => {
   const server = await startNats({ jetstream: false })
   const nc = await connect({ servers: server.url, timeout: 5000 })
   try {
-    const err = await ensureLayout(nc, { timeoutMs: 2000 }).then(() => null, (e: unknown) => e)
+    const err = await ensureLayout(nc, { timeoutMs: 2000 }).then(
+      () => null,
+      (e: unknown) => e,
+    )
     assert.instance(err, KilnError)
     assert.is((err as KilnError).code, 'unavailable')
     assert.match((err as Error).message, /JetStream is not available/)
@@ -188,7 +224,11 @@ starts('bad options are refused before anything is touched', () => {
     [{ replicas: 9 }, 'replicas'],
     [{ limits: { logs: { maxBytes: -5 } } }, 'limits.logs.maxBytes'],
   ] as const) {
-    assert.throws(() => layoutSpecs(opts), (e: unknown) => e instanceof ValidationError && e.data?.field === field, field)
+    assert.throws(
+      () => layoutSpecs(opts),
+      (e: unknown) => e instanceof ValidationError && e.data?.field === field,
+      field,
+    )
   }
 })
 

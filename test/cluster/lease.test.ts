@@ -2,7 +2,13 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { connect, type KV, type NatsConnection } from 'nats'
 import {
-  LeaseLostError, acquireLease, ensureLayout, leaseValid, releaseLease, renewLease, waitForLeaseFree,
+  LeaseLostError,
+  acquireLease,
+  ensureLayout,
+  leaseValid,
+  releaseLease,
+  renewLease,
+  waitForLeaseFree,
 } from '@kiln/cluster-state'
 import { KilnError, LeaseRecordSchema, ValidationError, decode } from '@kiln/protocol'
 import { loud } from '../helpers/hooks.js'
@@ -14,18 +20,22 @@ const TTL = 1000
 type Ctx = { server?: NatsServer; ncs?: NatsConnection[]; a?: KV; b?: KV; jobs?: KV }
 const lease = suite<Ctx>('cluster - leader lease')
 
-lease.before(loud(async (ctx) => {
-  ctx.server = await startNats()
-  ctx.ncs = await Promise.all([0, 1].map(() => connect({ servers: ctx.server!.url, timeout: 5000 })))
-  const [la, lb] = await Promise.all(ctx.ncs.map((nc) => ensureLayout(nc, { leaseTtlMs: TTL })))
-  ctx.a = la!.kv.leader
-  ctx.b = lb!.kv.leader
-  ctx.jobs = la!.kv.jobs
-}))
-lease.after(loud(async (ctx) => {
-  await Promise.all((ctx.ncs ?? []).map((nc) => nc.close()))
-  await ctx.server?.stop()
-}))
+lease.before(
+  loud(async (ctx) => {
+    ctx.server = await startNats()
+    ctx.ncs = await Promise.all([0, 1].map(() => connect({ servers: ctx.server!.url, timeout: 5000 })))
+    const [la, lb] = await Promise.all(ctx.ncs.map((nc) => ensureLayout(nc, { leaseTtlMs: TTL })))
+    ctx.a = la!.kv.leader
+    ctx.b = lb!.kv.leader
+    ctx.jobs = la!.kv.jobs
+  }),
+)
+lease.after(
+  loud(async (ctx) => {
+    await Promise.all((ctx.ncs ?? []).map((nc) => nc.close()))
+    await ctx.server?.stop()
+  }),
+)
 
 lease('two contenders racing for a free lease: exactly one wins, every time', async ({ a, b }) => {
   for (let k = 0; k < 10; k++) {
@@ -81,7 +91,10 @@ lease('a holder that stops renewing loses the lease once the TTL passes, and lea
 lease('an expired lease nobody took cannot be renewed either: the holder must acquire again', async ({ a }) => {
   const held = (await acquireLease(a!, 'lapsed', 'coord-a', TTL))!
   await waitForLeaseFree(a!, 'lapsed', { timeoutMs: 5 * TTL })
-  await renewLease(held).then(() => assert.unreachable('renewed'), (err) => assert.instance(err, LeaseLostError))
+  await renewLease(held).then(
+    () => assert.unreachable('renewed'),
+    (err) => assert.instance(err, LeaseLostError),
+  )
   const again = await acquireLease(a!, 'lapsed', 'coord-a', TTL)
   assert.ok(again)
   await releaseLease(again!)
@@ -89,7 +102,10 @@ lease('an expired lease nobody took cannot be renewed either: the holder must ac
 
 lease('waiting for a lease that stays held times out', async ({ a, b }) => {
   const held = (await acquireLease(a!, 'busy', 'coord-a', TTL))!
-  const err = await waitForLeaseFree(b!, 'busy', { timeoutMs: 50, pollMs: 10 }).then(() => null, (e: unknown) => e)
+  const err = await waitForLeaseFree(b!, 'busy', { timeoutMs: 50, pollMs: 10 }).then(
+    () => null,
+    (e: unknown) => e,
+  )
   assert.instance(err, KilnError)
   assert.is((err as KilnError).code, 'timeout')
   await releaseLease(held)
@@ -98,19 +114,31 @@ lease('waiting for a lease that stays held times out', async ({ a, b }) => {
 lease('unsafe or malformed requests are refused', async ({ a, jobs }) => {
   await acquireLease(a!, 'k', 'coord-a', TTL + 1).then(
     () => assert.unreachable('accepted a TTL longer than the bucket keeps keys'),
-    (err) => { assert.instance(err, ValidationError); assert.is(err.data.field, 'ttlMs') },
+    (err) => {
+      assert.instance(err, ValidationError)
+      assert.is(err.data.field, 'ttlMs')
+    },
   )
   await acquireLease(jobs!, 'k', 'coord-a', TTL).then(
     () => assert.unreachable('accepted a bucket without TTL'),
-    (err) => { assert.instance(err, KilnError); assert.match(err.message, /kiln_jobs has no TTL/) },
+    (err) => {
+      assert.instance(err, KilnError)
+      assert.match(err.message, /kiln_jobs has no TTL/)
+    },
   )
   await acquireLease(a!, 'k', 'coord.a', TTL).then(
     () => assert.unreachable('accepted a holder id with a dot'),
-    (err) => { assert.instance(err, ValidationError); assert.is(err.data.field, 'holderId') },
+    (err) => {
+      assert.instance(err, ValidationError)
+      assert.is(err.data.field, 'holderId')
+    },
   )
   await acquireLease(a!, 'a..b', 'coord-a', TTL).then(
     () => assert.unreachable('accepted a bad key'),
-    (err) => { assert.instance(err, ValidationError); assert.is(err.data.field, 'key') },
+    (err) => {
+      assert.instance(err, ValidationError)
+      assert.is(err.data.field, 'key')
+    },
   )
 })
 

@@ -9,15 +9,19 @@ import { startNats, type NatsServer } from '../helpers/nats.js'
 
 const nats = suite<{ server?: NatsServer; nc?: NatsConnection }>('cluster - nats-server helper')
 
-nats.before(loud(async (ctx) => {
-  ctx.server = await startNats()
-  ctx.nc = await connect({ servers: ctx.server.url, timeout: 5000 })
-}))
+nats.before(
+  loud(async (ctx) => {
+    ctx.server = await startNats()
+    ctx.nc = await connect({ servers: ctx.server.url, timeout: 5000 })
+  }),
+)
 
-nats.after(loud(async (ctx) => {
-  await ctx.nc?.close()
-  await ctx.server?.stop()
-}))
+nats.after(
+  loud(async (ctx) => {
+    await ctx.nc?.close()
+    await ctx.server?.stop()
+  }),
+)
 
 nats('serves JetStream key-value put and get', async ({ nc }) => {
   const kv = await nc!.jetstream().views.kv('kiln_test', { history: 2 })
@@ -40,7 +44,10 @@ nats('stop() ends the server and removes its directory', async () => {
   await other.stop()
   assert.not.ok(existsSync(other.dir))
   const refused = await connect({ servers: other.url, timeout: 1000, reconnect: false }).then(
-    async (nc) => { await nc.close(); return false },
+    async (nc) => {
+      await nc.close()
+      return false
+    },
     () => true,
   )
   assert.ok(refused, 'a stopped server refuses connections')

@@ -36,12 +36,39 @@ test('dashboard - parts: req/s and quantiles over the interval between two scrap
   assert.ok(t!.p50Ms! > 1 && t!.p50Ms! <= 10, String(t!.p50Ms))
   assert.is(t!.drifted, true)
   assert.is(t!.featurePsi, 0.31)
-  assert.is(histogramQuantile(0.5, [{ le: 1, count: 0 }, { le: Infinity, count: 0 }]), undefined)
-  assert.is(histogramQuantile(0.5, [{ le: 1, count: 10 }, { le: 2, count: 20 }, { le: Infinity, count: 20 }]), 1)
+  assert.is(
+    histogramQuantile(0.5, [
+      { le: 1, count: 0 },
+      { le: Infinity, count: 0 },
+    ]),
+    undefined,
+  )
+  assert.is(
+    histogramQuantile(0.5, [
+      { le: 1, count: 10 },
+      { le: 2, count: 20 },
+      { le: Infinity, count: 20 },
+    ]),
+    1,
+  )
 })
 
 test('dashboard - parts: braille plot draws a rising line bottom-left to top-right', () => {
-  const cells = plotBraille([{ points: [[0, 0], [1, 1]], color: 'cyan' }], 4, 2, { min: 0, max: 1 }, { min: 0, max: 1 })
+  const cells = plotBraille(
+    [
+      {
+        points: [
+          [0, 0],
+          [1, 1],
+        ],
+        color: 'cyan',
+      },
+    ],
+    4,
+    2,
+    { min: 0, max: 1 },
+    { min: 0, max: 1 },
+  )
   assert.is(cells.length, 2)
   assert.ok(cells[1]![0]!.ch !== '\u2800' && cells[0]![3]!.ch !== '\u2800', JSON.stringify(cells))
   assert.is(cells[0]![0]!.ch, '\u2800')
@@ -51,7 +78,10 @@ test('dashboard - parts: braille plot draws a rising line bottom-left to top-rig
 test('dashboard - parts: launch form turns edited values into overrides, lr range as a whole space', () => {
   const doc = readSpecDoc(join(EXAMPLES, 'demo-sweep.yaml'))
   const fields = formFields(doc)
-  assert.equal(fields.map((f) => f.id), ['name', 'search.maxTrials', 'search.maxConcurrent', 'lr.low', 'lr.high', 'training.epochs'])
+  assert.equal(
+    fields.map((f) => f.id),
+    ['name', 'search.maxTrials', 'search.maxConcurrent', 'lr.low', 'lr.high', 'training.epochs'],
+  )
   assert.equal(overrides(doc, fields, {}), [])
   const sets = overrides(doc, fields, { name: 'mine', 'search.maxTrials': '4', 'lr.low': '0.001' })
   assert.equal(sets.slice(0, 2), ['name="mine"', 'search.maxTrials=4'])

@@ -5,7 +5,15 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createElement as h } from 'react'
 import { render } from 'ink-testing-library'
-import { App, DashStore, restoreState, type DashActions, type DataNeeds, type RecordedState, type View } from '@kiln/dashboard'
+import {
+  App,
+  DashStore,
+  restoreState,
+  type DashActions,
+  type DataNeeds,
+  type RecordedState,
+  type View,
+} from '@kiln/dashboard'
 import { waitFor } from '../helpers/wait-for.js'
 
 export const FIXTURES = join(import.meta.dirname, 'fixtures')
@@ -20,7 +28,10 @@ export function recording(name: 'busy' | 'endpoints'): RecordedState {
 export function fakes(over: Partial<DashActions> = {}) {
   const calls: Array<[string, ...unknown[]]> = []
   const actions: DashActions = {
-    launch: async (path, sets) => { calls.push(['launch', path, sets]); throw new Error('no launch in this test') },
+    launch: async (path, sets) => {
+      calls.push(['launch', path, sets])
+      throw new Error('no launch in this test')
+    },
     cancel: async (id) => void calls.push(['cancel', id]),
     promote: async (e, v) => void calls.push(['promote', e, v]),
     rollback: async (e) => void calls.push(['rollback', e]),
@@ -28,32 +39,66 @@ export function fakes(over: Partial<DashActions> = {}) {
   }
   const needs: DataNeeds = {
     loadMetrics: (ids) => void calls.push(['loadMetrics', [...ids]]),
-    followLogs: (id) => { calls.push(['followLogs', id]); return () => void calls.push(['stopLogs', id]) },
+    followLogs: (id) => {
+      calls.push(['followLogs', id])
+      return () => void calls.push(['stopLogs', id])
+    },
   }
   return { actions, needs, calls }
 }
 
 /** Keys as a terminal sends them. */
-export const KEY = { enter: '\r', down: '\x1b[B', up: '\x1b[A', left: '\x1b[D', right: '\x1b[C', esc: '\x1b', tab: '\t', ctrlU: '\x15' } as const
+export const KEY = {
+  enter: '\r',
+  down: '\x1b[B',
+  up: '\x1b[A',
+  left: '\x1b[D',
+  right: '\x1b[C',
+  esc: '\x1b',
+  tab: '\t',
+  ctrlU: '\x15',
+} as const
 
 const ANSI = /\x1b\[[0-9;?]*[A-Za-z]/g
 
 /** Renders the app at a size; `frame()` is the last frame without colours. */
-export function renderApp(o: { rec: RecordedState; view?: View; size?: { columns: number; rows: number }; actions?: Partial<DashActions> }) {
+export function renderApp(o: {
+  rec: RecordedState
+  view?: View
+  size?: { columns: number; rows: number }
+  actions?: Partial<DashActions>
+}) {
   const store = new DashStore(restoreState(o.rec), 0)
   const f = fakes(o.actions)
-  const props = { store, actions: f.actions, needs: f.needs, specDir: EXAMPLES, size: o.size ?? { columns: 80, rows: 24 }, ...(o.view ? { initialView: o.view } : {}) }
+  const props = {
+    store,
+    actions: f.actions,
+    needs: f.needs,
+    specDir: EXAMPLES,
+    size: o.size ?? { columns: 80, rows: 24 },
+    ...(o.view ? { initialView: o.view } : {}),
+  }
   const r = render(h(App, props))
   const frame = () => (r.lastFrame() ?? '').replace(ANSI, '')
   return {
-    ...r, store, calls: f.calls, frame,
+    ...r,
+    store,
+    calls: f.calls,
+    frame,
     resize: (size: { columns: number; rows: number }) => r.rerender(h(App, { ...props, size })),
     /** Waits until the frame contains `text` (or passes `test`). */
     until: (what: string | ((f: string) => boolean), timeoutMs = 5000) =>
-      waitFor(typeof what === 'string' ? `a frame with ${JSON.stringify(what)}` : 'the expected frame', () => {
-        const f = frame()
-        return (typeof what === 'string' ? f.includes(what) : what(f)) ? f : undefined
-      }, timeoutMs, 10).catch((err: Error) => { throw new Error(`${err.message}\nlast frame:\n${frame()}`) }),
+      waitFor(
+        typeof what === 'string' ? `a frame with ${JSON.stringify(what)}` : 'the expected frame',
+        () => {
+          const f = frame()
+          return (typeof what === 'string' ? f.includes(what) : what(f)) ? f : undefined
+        },
+        timeoutMs,
+        10,
+      ).catch((err: Error) => {
+        throw new Error(`${err.message}\nlast frame:\n${frame()}`)
+      }),
     /** Types keys one at a time, letting the app redraw between them. */
     keys: async (...keys: string[]) => {
       for (const k of keys) {

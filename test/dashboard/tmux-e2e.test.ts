@@ -20,12 +20,24 @@ const kilnArgs = (...args: string[]) => ['--conditions=kiln-src', '--import', TS
 const tmux = (...args: string[]) => execFileSync('tmux', args, { encoding: 'utf8' })
 const screen = () => tmux('capture-pane', '-t', session, '-p')
 // With colours: the selected row is drawn inverse (SGR 7).
-const selected = (label: string) => () => tmux('capture-pane', '-t', session, '-p', '-e').split('\n').some((l) => /\x1b\[[0-9;]*7m/.test(l) && l.includes(label))
+const selected = (label: string) => () =>
+  tmux('capture-pane', '-t', session, '-p', '-e')
+    .split('\n')
+    .some((l) => /\x1b\[[0-9;]*7m/.test(l) && l.includes(label))
 const send = (...keys: string[]) => tmux('send-keys', '-t', session, ...keys)
 
 async function until(what: string, probe: (s: string) => boolean, timeoutMs = 30_000): Promise<string> {
-  return waitFor(what, () => { const s = screen(); return probe(s) ? s : undefined }, timeoutMs, 100)
-    .catch((err: Error) => { throw new Error(`${err.message}\nscreen:\n${screen()}`) })
+  return waitFor(
+    what,
+    () => {
+      const s = screen()
+      return probe(s) ? s : undefined
+    },
+    timeoutMs,
+    100,
+  ).catch((err: Error) => {
+    throw new Error(`${err.message}\nscreen:\n${screen()}`)
+  })
 }
 
 // Keys one at a time, each after the screen has taken the one before (no fixed sleeps).
@@ -49,10 +61,28 @@ test('dashboard - tmux: launch a sweep with keystrokes at 80x24 and watch its tr
     console.log('skipped: tmux is not installed (scripts/setup installs it)')
     return
   }
-  execFileSync(process.execPath, kilnArgs('up', '--workers', '1', '--detach', '--no-gateway'), { cwd: dir, stdio: 'pipe', timeout: 120_000 })
+  execFileSync(process.execPath, kilnArgs('up', '--workers', '1', '--detach', '--no-gateway'), {
+    cwd: dir,
+    stdio: 'pipe',
+    timeout: 120_000,
+  })
   // CI=true as on CI runners: Ink then draws nothing until exit unless kiln dash opts out.
-  const cmd = ['env', 'CI=true', process.execPath, ...kilnArgs('dash', '--specs', join(REPO, 'examples'))].map((a) => `'${a}'`).join(' ')
-  tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', '-c', dir, `${cmd}; echo "dash exited $?"; sleep 600`)
+  const cmd = ['env', 'CI=true', process.execPath, ...kilnArgs('dash', '--specs', join(REPO, 'examples'))]
+    .map((a) => `'${a}'`)
+    .join(' ')
+  tmux(
+    'new-session',
+    '-d',
+    '-s',
+    session,
+    '-x',
+    '80',
+    '-y',
+    '24',
+    '-c',
+    dir,
+    `${cmd}; echo "dash exited $?"; sleep 600`,
+  )
   await until('the dashboard', (s) => s.includes('● live') && s.includes('NODE'))
   const field = (label: string, value: string) => (s: string) => new RegExp(`${label} +${value}`).test(s)
   await type([
@@ -67,7 +97,10 @@ test('dashboard - tmux: launch a sweep with keystrokes at 80x24 and watch its tr
     [['C-u'], (s) => /max trials +█/.test(s), 'an empty max trials'],
     [['2'], (s) => s.includes('2█'), 'the typed 2'],
     [['Enter'], field('max trials', '2'), 'max trials 2'],
-    down('max concurrent'), down('lr low'), down('lr high'), down('epochs'),
+    down('max concurrent'),
+    down('lr low'),
+    down('lr high'),
+    down('epochs'),
     [['Enter'], (s) => s.includes('3█'), 'editing epochs'],
     [['C-u'], (s) => /epochs +█/.test(s), 'empty epochs'],
     [['1'], (s) => s.includes('1█'), 'the typed 1'],

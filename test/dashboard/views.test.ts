@@ -39,11 +39,15 @@ test('dashboard - sweeps: the list, then a sweep with trial states, params, pend
   assert.match(f, /loss +accuracy/)
   assert.match(f, /[\u2801-\u28ff]/, 'a braille chart line')
   // The charts asked for the trials' metric history.
-  await waitFor('the metric history to be asked for', () => app.calls.some(([what, ids]) => what === 'loadMetrics' && (ids as string[]).length === 5))
+  await waitFor('the metric history to be asked for', () =>
+    app.calls.some(([what, ids]) => what === 'loadMetrics' && (ids as string[]).length === 5),
+  )
   await app.keys(KEY.down, KEY.down, 'l')
   f = await app.until('log of')
   assert.match(f, /log of job-sweep-57bd0cef7aac-trial-3 pending/)
-  await waitFor('the log to be followed', () => app.calls.some(([w, id]) => w === 'followLogs' && id === 'job-sweep-57bd0cef7aac-trial-3'))
+  await waitFor('the log to be followed', () =>
+    app.calls.some(([w, id]) => w === 'followLogs' && id === 'job-sweep-57bd0cef7aac-trial-3'),
+  )
   app.unmount()
 })
 
@@ -57,7 +61,10 @@ test('dashboard - sweeps: x asks before cancelling, and only y cancels', async (
   assert.equal(app.calls.filter(([w]) => w === 'cancel').length, 0)
   await app.keys('x', 'y')
   await app.until('cancel: done')
-  assert.equal(app.calls.filter(([w]) => w === 'cancel'), [['cancel', 'sweep-57bd0cef7aac']])
+  assert.equal(
+    app.calls.filter(([w]) => w === 'cancel'),
+    [['cancel', 'sweep-57bd0cef7aac']],
+  )
   app.unmount()
 })
 
@@ -76,16 +83,35 @@ test('dashboard - endpoints: weights, req/s, p50/p99, drift and alerts; promote 
   await app.until('rollback: done')
   await app.keys('p', 'y')
   await app.until('promote: done')
-  assert.equal(app.calls.filter(([w]) => w === 'promote' || w === 'rollback'), [['rollback', 'fashion'], ['promote', 'fashion', 'dash-e2e-v1']])
+  assert.equal(
+    app.calls.filter(([w]) => w === 'promote' || w === 'rollback'),
+    [
+      ['rollback', 'fashion'],
+      ['promote', 'fashion', 'dash-e2e-v1'],
+    ],
+  )
   app.unmount()
 })
 
 test('dashboard - a failing action shows a message, not a crash', async () => {
-  const app = renderApp({ rec: endpoints, view: 'endpoints', actions: { promote: async () => { throw new Error('no gateway answers kiln.gateway.api.promote') } } })
+  const app = renderApp({
+    rec: endpoints,
+    view: 'endpoints',
+    actions: {
+      promote: async () => {
+        throw new Error('no gateway answers kiln.gateway.api.promote')
+      },
+    },
+  })
   await app.until('ENDPOINT')
   await app.keys('p', 'y')
   await app.until('promote: no gateway answers kiln.gateway.api.promote')
-  app.store.apply({ kind: 'error', where: 'kiln_trials', error: new Error('stream not found'), at: app.store.state.now })
+  app.store.apply({
+    kind: 'error',
+    where: 'kiln_trials',
+    error: new Error('stream not found'),
+    at: app.store.state.now,
+  })
   await app.until('kiln_trials: stream not found')
   assert.match(app.frame(), /ENDPOINT/)
   app.unmount()
@@ -120,7 +146,13 @@ test('dashboard - keys: tab and numbers switch views, ? shows help, footer names
 })
 
 test('dashboard - every view fits 80×24 and follows a resize', async () => {
-  for (const [view, key] of [['cluster', ''], ['runs', KEY.enter], ['launch', KEY.enter], ['endpoints', ''], ['logs', KEY.enter]] as const) {
+  for (const [view, key] of [
+    ['cluster', ''],
+    ['runs', KEY.enter],
+    ['launch', KEY.enter],
+    ['endpoints', ''],
+    ['logs', KEY.enter],
+  ] as const) {
     const app = renderApp({ rec: busy, view })
     await app.until('tab/1-5')
     if (key) await app.keys(key)
@@ -130,7 +162,11 @@ test('dashboard - every view fits 80×24 and follows a resize', async () => {
     app.resize({ columns: 120, rows: 40 })
     const big = (await app.until((f) => f.split('\n').length === 39)).split('\n')
     // Tables and charts fill the width; Launch and Logs lines are as long as their text.
-    if (view !== 'launch' && view !== 'logs') assert.ok(big.some((l) => [...l].length > 80), `${view}: does not use a wider terminal`)
+    if (view !== 'launch' && view !== 'logs')
+      assert.ok(
+        big.some((l) => [...l].length > 80),
+        `${view}: does not use a wider terminal`,
+      )
     app.unmount()
   }
 })

@@ -74,11 +74,24 @@ csv('blank lines and a UTF-8 BOM are ignored; cells may have spaces around numbe
 
 csv('a non-numeric cell is DATASET_MALFORMED naming file, line, column and the cell', async () => {
   const file = tmp.write('bad.csv', 'a,b,label\n1,2,0\n3,abc,1\n')
-  await rejects(() => readCsv(file), 'DATASET_MALFORMED', file, 'line 3, column 2 ("b")', 'expected a number', 'found "abc"')
+  await rejects(
+    () => readCsv(file),
+    'DATASET_MALFORMED',
+    file,
+    'line 3, column 2 ("b")',
+    'expected a number',
+    'found "abc"',
+  )
 })
 
 csv('an empty cell, and a fractional class index, are DATASET_MALFORMED', async () => {
-  await rejects(() => parseCsv('1,,0\n', 'e.csv', { header: false }), 'DATASET_MALFORMED', 'e.csv', 'line 1, column 2', 'found ""')
+  await rejects(
+    () => parseCsv('1,,0\n', 'e.csv', { header: false }),
+    'DATASET_MALFORMED',
+    'e.csv',
+    'line 1, column 2',
+    'found ""',
+  )
   await rejects(() => parseCsv('1,2,0.5\n', 'fr.csv'), 'DATASET_MALFORMED', 'fr.csv', 'line 1, column 3', 'class index')
 })
 
@@ -93,18 +106,42 @@ csv('line numbers count the newlines inside quoted fields', async () => {
 
 csv('an unclosed quote and text after a closing quote are DATASET_MALFORMED', async () => {
   await rejects(() => parseCsv('a,b\n"1,2\n', 'u.csv'), 'DATASET_MALFORMED', 'u.csv', 'line 2', 'never closed')
-  await rejects(() => parseCsv('a,b\n"1"x,2\n', 'v.csv'), 'DATASET_MALFORMED', 'v.csv', 'line 2', 'after a closing quote')
+  await rejects(
+    () => parseCsv('a,b\n"1"x,2\n', 'v.csv'),
+    'DATASET_MALFORMED',
+    'v.csv',
+    'line 2',
+    'after a closing quote',
+  )
 })
 
 csv('an unknown label name is DATASET_MISMATCH listing the columns', async () => {
-  await rejects(() => parseCsv('a,b\n1,0\n', 'n.csv', { label: 'species' }), 'DATASET_MISMATCH', 'n.csv', '"species"', '"a", "b"')
+  await rejects(
+    () => parseCsv('a,b\n1,0\n', 'n.csv', { label: 'species' }),
+    'DATASET_MISMATCH',
+    'n.csv',
+    '"species"',
+    '"a", "b"',
+  )
 })
 
 csv('bad options are ValidationErrors naming the option', () => {
-  const byName = (() => { try { parseCsv('1,0\n', 'o.csv', { header: false, label: 'y' }) } catch (e) { return e } })()
+  const byName = (() => {
+    try {
+      parseCsv('1,0\n', 'o.csv', { header: false, label: 'y' })
+    } catch (e) {
+      return e
+    }
+  })()
   assert.instance(byName, ValidationError)
   assert.is((byName as ValidationError).data?.field, 'label')
-  const index = (() => { try { parseCsv('1,0\n', 'o.csv', { label: 5 }) } catch (e) { return e } })()
+  const index = (() => {
+    try {
+      parseCsv('1,0\n', 'o.csv', { label: 5 })
+    } catch (e) {
+      return e
+    }
+  })()
   assert.instance(index, ValidationError)
   assert.ok((index as Error).message.includes('[-2, 1]'))
 })

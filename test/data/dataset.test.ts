@@ -24,16 +24,42 @@ build('plain arrays and other typed arrays are converted', () => {
 
 build('bad shapes and labels are ValidationErrors naming the field', () => {
   const field = (fn: () => unknown) => {
-    try { fn() } catch (err) { assert.instance(err, ValidationError); return (err as ValidationError).data?.field }
+    try {
+      fn()
+    } catch (err) {
+      assert.instance(err, ValidationError)
+      return (err as ValidationError).data?.field
+    }
     assert.unreachable('expected a ValidationError')
   }
-  assert.is(field(() => fromArrays({ name: 'd', x: [1, 2, 3], labels: [0, 1] })), 'sampleShape')
-  assert.is(field(() => fromArrays({ name: 'd', x: [1, 2, 3], labels: [0, 1], sampleShape: [2] })), 'x')
-  assert.is(field(() => fromArrays({ name: 'd', x: [1, 2], labels: [0, -1] })), 'labels[1]')
-  assert.is(field(() => fromArrays({ name: 'd', x: [1, 2], labels: [0, 1.5] })), 'labels[1]')
-  assert.is(field(() => fromArrays({ name: 'd', x: [1, 2], labels: [0, 3], numClasses: 3 })), 'numClasses')
-  assert.is(field(() => fromArrays({ name: '', x: [1], labels: [0] })), 'name')
-  assert.is(field(() => fromArrays({ name: 'd', x: [1], labels: [0], classNames: ['a', 'b'], numClasses: 1 })), 'classNames')
+  assert.is(
+    field(() => fromArrays({ name: 'd', x: [1, 2, 3], labels: [0, 1] })),
+    'sampleShape',
+  )
+  assert.is(
+    field(() => fromArrays({ name: 'd', x: [1, 2, 3], labels: [0, 1], sampleShape: [2] })),
+    'x',
+  )
+  assert.is(
+    field(() => fromArrays({ name: 'd', x: [1, 2], labels: [0, -1] })),
+    'labels[1]',
+  )
+  assert.is(
+    field(() => fromArrays({ name: 'd', x: [1, 2], labels: [0, 1.5] })),
+    'labels[1]',
+  )
+  assert.is(
+    field(() => fromArrays({ name: 'd', x: [1, 2], labels: [0, 3], numClasses: 3 })),
+    'numClasses',
+  )
+  assert.is(
+    field(() => fromArrays({ name: '', x: [1], labels: [0] })),
+    'name',
+  )
+  assert.is(
+    field(() => fromArrays({ name: 'd', x: [1], labels: [0], classNames: ['a', 'b'], numClasses: 1 })),
+    'classNames',
+  )
 })
 
 const fp = suite('data - fingerprint')

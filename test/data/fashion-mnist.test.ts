@@ -3,13 +3,23 @@ import { join } from 'node:path'
 import { gunzipSync } from 'node:zlib'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { FASHION_MNIST_DIR, featureStats, labelDistribution, loadFashionMnist, resolveDataset, type TrainTest } from '@kiln/data'
+import {
+  FASHION_MNIST_DIR,
+  featureStats,
+  labelDistribution,
+  loadFashionMnist,
+  resolveDataset,
+  type TrainTest,
+} from '@kiln/data'
 import { rejects } from './fixtures.js'
 
 const fm = suite('data - fashion-mnist')
 const installed = existsSync(FASHION_MNIST_DIR)
 const test = installed ? fm : fm.skip
-if (!installed) console.log(`data - fashion-mnist: skipping the loading tests, ${FASHION_MNIST_DIR} is missing (Debian package dataset-fashion-mnist)`)
+if (!installed)
+  console.log(
+    `data - fashion-mnist: skipping the loading tests, ${FASHION_MNIST_DIR} is missing (Debian package dataset-fashion-mnist)`,
+  )
 
 let loaded: TrainTest | undefined
 const load = async () => (loaded ??= await loadFashionMnist())
@@ -25,8 +35,12 @@ test('train has 60000 and test 10000 samples of [28, 28, 1] with labels 0..9', a
     assert.equal(ds.sampleShape, [28, 28, 1])
     assert.is(ds.x.length, ds.count * 784)
     assert.is(ds.numClasses, 10)
-    let lo = 10, hi = -1
-    for (const l of ds.labels) { if (l < lo) lo = l; if (l > hi) hi = l }
+    let lo = 10,
+      hi = -1
+    for (const l of ds.labels) {
+      if (l < lo) lo = l
+      if (l > hi) hi = l
+    }
     assert.is(lo, 0)
     assert.is(hi, 9)
   }
@@ -40,9 +54,14 @@ test('pixels are file bytes / 255, within [0, 1]; labels are the file labels', a
   const images = raw('train-images-idx3-ubyte.gz')
   assert.is(train.labels[0], labels[8])
   assert.is(train.labels[59999], labels[8 + 59999])
-  for (const i of [0, 400, 783, 784 * 1000 + 300, 784 * 60000 - 1]) assert.is(train.x[i], Math.fround(images[16 + i]! / 255))
-  let lo = Infinity, hi = -Infinity
-  for (const v of train.x) { if (v < lo) lo = v; if (v > hi) hi = v }
+  for (const i of [0, 400, 783, 784 * 1000 + 300, 784 * 60000 - 1])
+    assert.is(train.x[i], Math.fround(images[16 + i]! / 255))
+  let lo = Infinity,
+    hi = -Infinity
+  for (const v of train.x) {
+    if (v < lo) lo = v
+    if (v > hi) hi = v
+  }
   assert.is(lo, 0)
   assert.is(hi, 1)
 })
@@ -66,7 +85,12 @@ test('featureStats over 60000 x 784 and the class balance', async () => {
 })
 
 fm('a missing directory is DATASET_NOT_FOUND naming it and the Debian package', async () => {
-  await rejects(() => loadFashionMnist({ dir: '/nonexistent/fashion' }), 'DATASET_NOT_FOUND', '/nonexistent/fashion', 'dataset-fashion-mnist')
+  await rejects(
+    () => loadFashionMnist({ dir: '/nonexistent/fashion' }),
+    'DATASET_NOT_FOUND',
+    '/nonexistent/fashion',
+    'dataset-fashion-mnist',
+  )
 })
 
 fm.run()

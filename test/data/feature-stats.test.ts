@@ -16,7 +16,8 @@ function direct(x: Float32Array, rows: number, width: number, f: number, bins: n
   const n = vals.length
   const mean = vals.reduce((a, b) => a + b, 0) / n
   const std = Math.sqrt(vals.reduce((a, b) => a + (b - mean) ** 2, 0) / n)
-  const min = Math.min(...vals), max = Math.max(...vals)
+  const min = Math.min(...vals),
+    max = Math.max(...vals)
   const e = edges ?? Array.from({ length: bins + 1 }, (_, j) => (j === bins ? max : min + ((max - min) * j) / bins))
   const histogram = new Array<number>(bins).fill(0)
   for (const v of vals) {
@@ -45,7 +46,8 @@ function compare(s: FeatureStats, x: Float32Array, rows: number, width: number, 
 }
 
 stats('matches a direct computation (rows not a multiple of four, an offset mean)', () => {
-  const rows = 1003, width = 7
+  const rows = 1003,
+    width = 7
   const x = randomFloats(rows * width, 5, -3, 5)
   for (let i = 0; i < x.length; i += width) x[i] = 1000 + x[i]! // a large mean must not eat the variance
   const ds = fromArrays({ name: 's', x, labels: new Int32Array(rows), sampleShape: [width] })
@@ -64,13 +66,19 @@ stats('NaN values are left out of counts, moments and bins', () => {
   assert.is(s.features[1]!.count, 38)
   assert.is(s.features[0]!.count, 40)
   compare(s, x, 40, 3)
-  assert.is(s.features[1]!.histogram.reduce((a, b) => a + b, 0), 38)
+  assert.is(
+    s.features[1]!.histogram.reduce((a, b) => a + b, 0),
+    38,
+  )
 })
 
 stats('maxFeatures summarises evenly spaced features', () => {
   const x = randomFloats(20 * 10, 2)
   const s = featureStats({ x, sampleShape: [10], count: 20 }, { maxFeatures: 4 })
-  assert.equal(s.features.map((f) => f.index), [0, 2, 5, 7])
+  assert.equal(
+    s.features.map((f) => f.index),
+    [0, 2, 5, 7],
+  )
   assert.is(s.numFeatures, 10)
   compare(s, x, 20, 10)
 })
@@ -85,8 +93,10 @@ stats('with a reference, the edges are reused and out-of-range values land in th
   assert.equal(s.features[0]!.edges, ref.features[0]!.edges)
   assert.equal(s.features[0]!.histogram, [2, 1, 0, 0, 4])
   assert.is(s.features[0]!.max, 100)
-  assert.throws(() => featureStats({ x: window, sampleShape: [7], count: 1 }, { reference: ref }),
-    (e: unknown) => e instanceof ValidationError && e.data?.field === 'reference')
+  assert.throws(
+    () => featureStats({ x: window, sampleShape: [7], count: 1 }, { reference: ref }),
+    (e: unknown) => e instanceof ValidationError && e.data?.field === 'reference',
+  )
 })
 
 stats('a constant feature puts everything in bin 0 (and a higher serving value in the last)', () => {
@@ -104,8 +114,14 @@ stats('the result is JSON-safe and round-trips', () => {
 
 stats('bad bins or maxFeatures are ValidationErrors', () => {
   const ds = { x: new Float32Array(4), sampleShape: [2], count: 2 }
-  assert.throws(() => featureStats(ds, { bins: 0 }), (e: unknown) => e instanceof ValidationError && e.data?.field === 'bins')
-  assert.throws(() => featureStats(ds, { maxFeatures: 0 }), (e: unknown) => e instanceof ValidationError && e.data?.field === 'maxFeatures')
+  assert.throws(
+    () => featureStats(ds, { bins: 0 }),
+    (e: unknown) => e instanceof ValidationError && e.data?.field === 'bins',
+  )
+  assert.throws(
+    () => featureStats(ds, { maxFeatures: 0 }),
+    (e: unknown) => e instanceof ValidationError && e.data?.field === 'maxFeatures',
+  )
 })
 
 const labels = suite('data - labelDistribution')

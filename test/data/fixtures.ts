@@ -5,13 +5,21 @@ import { join } from 'node:path'
 import * as assert from 'uvu/assert'
 
 /** A fresh temp directory and a function that removes it. */
-export function tempDir(): { dir: string; path: (name: string) => string; write: (name: string, bytes: Uint8Array | string) => string; remove: () => void } {
+export function tempDir(): {
+  dir: string
+  path: (name: string) => string
+  write: (name: string, bytes: Uint8Array | string) => string
+  remove: () => void
+} {
   const dir = mkdtempSync(join(tmpdir(), 'kiln-data-'))
   const path = (name: string) => join(dir, name)
   return {
     dir,
     path,
-    write: (name, bytes) => { writeFileSync(path(name), bytes); return path(name) },
+    write: (name, bytes) => {
+      writeFileSync(path(name), bytes)
+      return path(name)
+    },
     remove: () => rmSync(dir, { recursive: true, force: true }),
   }
 }
@@ -41,14 +49,21 @@ export function idxBytes(type: IdxType, dims: number[], values: number[]): Uint8
 }
 
 /** An NPY file with the given descr, shape and data bytes, padded like numpy pads (to 64). */
-export function npyBytes(descr: string, shape: number[], data: Uint8Array, options: { version?: 1 | 2 | 3; fortran?: boolean; header?: string } = {}): Uint8Array {
+export function npyBytes(
+  descr: string,
+  shape: number[],
+  data: Uint8Array,
+  options: { version?: 1 | 2 | 3; fortran?: boolean; header?: string } = {},
+): Uint8Array {
   const version = options.version ?? 1
   const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`
-  let dict = options.header ?? `{'descr': '${descr}', 'fortran_order': ${options.fortran ? 'True' : 'False'}, 'shape': ${shapeText}, }`
+  let dict =
+    options.header ??
+    `{'descr': '${descr}', 'fortran_order': ${options.fortran ? 'True' : 'False'}, 'shape': ${shapeText}, }`
   const lenBytes = version === 1 ? 2 : 4
   const pre = 8 + lenBytes
   const total = Math.ceil((pre + dict.length + 1) / 64) * 64
-  dict = dict + ' '.repeat(total - pre - dict.length - 1) + '\n'
+  dict = `${dict + ' '.repeat(total - pre - dict.length - 1)}\n`
   const header = new TextEncoder().encode(dict)
   const out = new Uint8Array(pre + header.length + data.length)
   out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, version, 0])
@@ -66,7 +81,11 @@ export function bytesOf(a: ArrayBufferView): Uint8Array {
 }
 
 /** Runs fn, expecting it to throw (or reject with) an error with this code whose message contains every fragment. */
-export async function rejects(fn: () => unknown, code: string, ...fragments: string[]): Promise<Error & { code?: string; data?: Record<string, unknown> }> {
+export async function rejects(
+  fn: () => unknown,
+  code: string,
+  ...fragments: string[]
+): Promise<Error & { code?: string; data?: Record<string, unknown> }> {
   let caught: unknown
   try {
     await fn()
@@ -76,6 +95,7 @@ export async function rejects(fn: () => unknown, code: string, ...fragments: str
   assert.ok(caught instanceof Error, `expected an error with code ${code}, got ${String(caught)}`)
   const err = caught as Error & { code?: string }
   assert.is(err.code, code, `code of: ${err.message}`)
-  for (const f of fragments) assert.ok(err.message.includes(f), `message ${JSON.stringify(err.message)} should mention ${JSON.stringify(f)}`)
+  for (const f of fragments)
+    assert.ok(err.message.includes(f), `message ${JSON.stringify(err.message)} should mention ${JSON.stringify(f)}`)
   return err
 }

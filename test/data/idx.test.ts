@@ -101,7 +101,10 @@ const tmp2 = tempDir()
 pair.after(() => tmp2.remove())
 
 pair('images become [h, w, 1] samples scaled to [0, 1]; labels become Int32Array', async () => {
-  const images = tmp2.write('i.gz', gzipSync(idxBytes('uint8', [2, 2, 3], [0, 51, 102, 153, 204, 255, 1, 2, 3, 4, 5, 6])))
+  const images = tmp2.write(
+    'i.gz',
+    gzipSync(idxBytes('uint8', [2, 2, 3], [0, 51, 102, 153, 204, 255, 1, 2, 3, 4, 5, 6])),
+  )
   const labels = tmp2.write('l', idxBytes('uint8', [2], [3, 1]))
   const ds = await loadIdxPair(images, labels, { name: 'tiny' })
   assert.is(ds.name, 'tiny')

@@ -86,9 +86,15 @@ reader('an unsupported dtype or version is DATASET_UNSUPPORTED listing what work
 })
 
 reader('a header without shape, or with a bad shape entry, is DATASET_MALFORMED', async () => {
-  const noShape = tmp.write('noshape.npy', npyBytes('', [], new Uint8Array(4), { header: "{'descr': '<f4', 'fortran_order': False, }" }))
+  const noShape = tmp.write(
+    'noshape.npy',
+    npyBytes('', [], new Uint8Array(4), { header: "{'descr': '<f4', 'fortran_order': False, }" }),
+  )
   await rejects(() => readNpy(noShape), 'DATASET_MALFORMED', noShape, "no 'shape'")
-  const badShape = tmp.write('badshape.npy', npyBytes('', [], new Uint8Array(4), { header: "{'descr': '<f4', 'fortran_order': False, 'shape': (a,), }" }))
+  const badShape = tmp.write(
+    'badshape.npy',
+    npyBytes('', [], new Uint8Array(4), { header: "{'descr': '<f4', 'fortran_order': False, 'shape': (a,), }" }),
+  )
   await rejects(() => readNpy(badShape), 'DATASET_MALFORMED', badShape, 'non-integer entry')
 })
 

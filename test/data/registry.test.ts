@@ -19,7 +19,10 @@ resolve('a registered name runs its loader', async () => {
   const ds = fromArrays({ name: 'mine', x: [1, 2], labels: [0, 1], sampleShape: [1] })
   registerDataset('test-mine', async () => ({ train: ds }))
   assert.is((await resolveDataset('test-mine')).train, ds)
-  assert.throws(() => registerDataset('a/b', async () => ({ train: ds })), (e: unknown) => e instanceof ValidationError && e.data?.field === 'name')
+  assert.throws(
+    () => registerDataset('a/b', async () => ({ train: ds })),
+    (e: unknown) => e instanceof ValidationError && e.data?.field === 'name',
+  )
 })
 
 resolve('a .csv path, with label and header options after #', async () => {
@@ -33,7 +36,11 @@ resolve('a .csv path, with label and header options after #', async () => {
   const byIndex = await resolveDataset(`${file}#label=0`)
   assert.equal(Array.from(byIndex.train.labels), [1, 0])
   let err: unknown
-  try { await resolveDataset(`${file}#lable=y`) } catch (e) { err = e }
+  try {
+    await resolveDataset(`${file}#lable=y`)
+  } catch (e) {
+    err = e
+  }
   assert.instance(err, ValidationError)
   assert.is((err as ValidationError).data?.field, 'dataset#lable')
 })
@@ -79,7 +86,13 @@ resolve('a directory laid out like MNIST gives train and test', async () => {
 })
 
 resolve('an unknown name is DATASET_NOT_FOUND listing the registered ones', async () => {
-  await rejects(() => resolveDataset('mnist-fashion'), 'DATASET_NOT_FOUND', 'mnist-fashion', 'not a registered dataset', 'fashion-mnist')
+  await rejects(
+    () => resolveDataset('mnist-fashion'),
+    'DATASET_NOT_FOUND',
+    'mnist-fashion',
+    'not a registered dataset',
+    'fashion-mnist',
+  )
 })
 
 resolve('a file of no known format is DATASET_UNSUPPORTED', async () => {
@@ -89,7 +102,11 @@ resolve('a file of no known format is DATASET_UNSUPPORTED', async () => {
 
 resolve('an empty spec is a ValidationError', async () => {
   let err: unknown
-  try { await resolveDataset(' ') } catch (e) { err = e }
+  try {
+    await resolveDataset(' ')
+  } catch (e) {
+    err = e
+  }
   assert.instance(err, ValidationError)
 })
 

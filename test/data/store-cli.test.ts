@@ -12,21 +12,30 @@ import { startLayout, type TestLayout } from '../helpers/layout.js'
 type Ctx = { cluster?: TestLayout; dir?: string }
 const cli = suite<Ctx>('data - kiln data import and ls')
 
-cli.before(loud(async (ctx) => {
-  ctx.cluster = await startLayout()
-  ctx.dir = mkdtempSync(join(tmpdir(), 'kiln-data-cli-'))
-  // Two classes, three features, a header: what a user's CSV looks like.
-  const rows = Array.from({ length: 30 }, (_, i) => `${i % 7},${(i * 3) % 5},${i / 10},${i % 2 ? 'cat' : 'dog'}`)
-  writeFileSync(join(ctx.dir, 'pets.v1.csv'), ['a,b,c,kind', ...rows].join('\n') + '\n')
-}))
-cli.after(loud(async (ctx) => {
-  await ctx.cluster?.stop()
-  if (ctx.dir) rmSync(ctx.dir, { recursive: true, force: true })
-}))
+cli.before(
+  loud(async (ctx) => {
+    ctx.cluster = await startLayout()
+    ctx.dir = mkdtempSync(join(tmpdir(), 'kiln-data-cli-'))
+    // Two classes, three features, a header: what a user's CSV looks like.
+    const rows = Array.from({ length: 30 }, (_, i) => `${i % 7},${(i * 3) % 5},${i / 10},${i % 2 ? 'cat' : 'dog'}`)
+    writeFileSync(join(ctx.dir, 'pets.v1.csv'), `${['a,b,c,kind', ...rows].join('\n')}\n`)
+  }),
+)
+cli.after(
+  loud(async (ctx) => {
+    await ctx.cluster?.stop()
+    if (ctx.dir) rmSync(ctx.dir, { recursive: true, force: true })
+  }),
+)
 
 function sink(): Writable & { text: () => string } {
   let text = ''
-  const w = new Writable({ write(chunk, _enc, done) { text += String(chunk); done() } })
+  const w = new Writable({
+    write(chunk, _enc, done) {
+      text += String(chunk)
+      done()
+    },
+  })
   return Object.assign(w, { text: () => text })
 }
 
@@ -50,7 +59,10 @@ cli('import a CSV by relative path: the name comes from the file, --json prints 
 
   const again = await kiln(['data', 'import', 'pets.v1.csv#label=kind', '--name', 'pets'], ctx)
   assert.is(again.code, 0, again.stderr)
-  assert.match(again.stdout, new RegExp(`^imported pets \\(id ${dataset.id.slice(0, 12)}\\): 30 samples of \\[3\\], 2 classes`))
+  assert.match(
+    again.stdout,
+    new RegExp(`^imported pets \\(id ${dataset.id.slice(0, 12)}\\): 30 samples of \\[3\\], 2 classes`),
+  )
   assert.match(again.stdout, /`dataset: pets`/)
 })
 
@@ -59,9 +71,15 @@ cli('ls lists every name, as a table or as JSON', async (ctx) => {
   assert.is(table.code, 0, table.stderr)
   const lines = table.stdout.trim().split('\n')
   assert.match(lines[0]!, /^NAME\s+ID\s+SAMPLES\s+SHAPE\s+CLASSES\s+SIZE\s+IMPORTED\s+SOURCE$/)
-  assert.equal(lines.slice(1).map((l) => l.split(/\s+/)[0]), ['pets', 'pets-v1'])
+  assert.equal(
+    lines.slice(1).map((l) => l.split(/\s+/)[0]),
+    ['pets', 'pets-v1'],
+  )
   const json = JSON.parse((await kiln(['data', 'ls', '--json'], ctx)).stdout) as DatasetRecord[]
-  assert.equal(json.map((r) => r.name), ['pets', 'pets-v1'])
+  assert.equal(
+    json.map((r) => r.name),
+    ['pets', 'pets-v1'],
+  )
   assert.is(json[0]!.id, json[1]!.id, 'one content, two names')
 })
 

@@ -11,14 +11,29 @@ const pixels = (n: number, seed: number) => Float32Array.from(randomInts(n, seed
 
 function synthetic(): ResolvedDataset {
   return {
-    train: fromArrays({ name: 'syn', x: randomFloats(12 * 6, 1), labels: randomInts(12, 2, 0, 3), sampleShape: [2, 3], numClasses: 3, classNames: ['a', 'b', 'c'] }),
-    test: fromArrays({ name: 'syn', x: randomFloats(5 * 6, 3), labels: randomInts(5, 4, 0, 3), sampleShape: [2, 3], numClasses: 3, classNames: ['a', 'b', 'c'] }),
+    train: fromArrays({
+      name: 'syn',
+      x: randomFloats(12 * 6, 1),
+      labels: randomInts(12, 2, 0, 3),
+      sampleShape: [2, 3],
+      numClasses: 3,
+      classNames: ['a', 'b', 'c'],
+    }),
+    test: fromArrays({
+      name: 'syn',
+      x: randomFloats(5 * 6, 3),
+      labels: randomInts(5, 4, 0, 3),
+      sampleShape: [2, 3],
+      numClasses: 3,
+      classNames: ['a', 'b', 'c'],
+    }),
   }
 }
 
 function same(a: ResolvedDataset, b: ResolvedDataset): void {
   for (const which of ['train', 'test'] as const) {
-    const x = a[which], y = b[which]
+    const x = a[which],
+      y = b[which]
     assert.ok(x && y, `${which} present on both sides`)
     assert.is(y!.fingerprint, x!.fingerprint, `${which} fingerprint`)
     assert.equal([...y!.x], [...x!.x])
@@ -36,7 +51,8 @@ function tampered(bytes: Uint8Array, edit: (blob: any) => void): Uint8Array {
   return encode(blob)
 }
 
-const malformed = (pattern: RegExp) => (err: unknown) => err instanceof DatasetError && err.code === 'DATASET_MALFORMED' && pattern.test(err.message)
+const malformed = (pattern: RegExp) => (err: unknown) =>
+  err instanceof DatasetError && err.code === 'DATASET_MALFORMED' && pattern.test(err.message)
 
 codec('float features round-trip bit for bit, with names, shapes and test split', () => {
   const resolved = synthetic()
@@ -49,7 +65,10 @@ codec('float features round-trip bit for bit, with names, shapes and test split'
 })
 
 codec('scaled and raw byte features are stored as uint8 (4x smaller) and come back exact', () => {
-  for (const [x, scale] of [[pixels(400, 5), 255], [Float32Array.from(randomInts(400, 6, 0, 256)), 1]] as const) {
+  for (const [x, scale] of [
+    [pixels(400, 5), 255],
+    [Float32Array.from(randomInts(400, 6, 0, 256)), 1],
+  ] as const) {
     const resolved = { train: fromArrays({ name: 'img', x, labels: randomInts(100, 7, 0, 10), sampleShape: [2, 2] }) }
     const bytes = encodeDataset(resolved)
     const stored = decode<any>(bytes).splits.train
@@ -73,7 +92,9 @@ codec('the same data always encodes to the same bytes; other data to other bytes
 })
 
 codec('labels beyond 255 classes use uint16', () => {
-  const resolved = { train: fromArrays({ name: 'many', x: randomFloats(4, 8), labels: [0, 299, 7, 1000], numClasses: 1001 }) }
+  const resolved = {
+    train: fromArrays({ name: 'many', x: randomFloats(4, 8), labels: [0, 299, 7, 1000], numClasses: 1001 }),
+  }
   const bytes = encodeDataset(resolved)
   assert.is(decode<any>(bytes).splits.train.labels.dtype, 'uint16')
   assert.equal([...decodeDataset(bytes).train.labels], [0, 299, 7, 1000])
@@ -84,15 +105,60 @@ codec('malformed blobs get a DatasetError naming the source and the field', asyn
   const cases: [Uint8Array, RegExp][] = [
     [new Uint8Array([0x92, 0x01]), /^blob-1: dataset: expected a Kiln dataset \(msgpack\)/],
     [encode({ hello: 'world' }), /dataset\.format: expected "kiln-dataset"/],
-    [tampered(good, (b) => { b.version = 9 }), /dataset\.version: expected at most 1 .*got 9/],
-    [tampered(good, (b) => { b.splits.train.x.bytes = b.splits.train.x.bytes.subarray(4) }), /train\.x\.bytes: expected 288 bytes \(12 samples x 6 values of float32\), got 284/],
-    [tampered(good, (b) => { b.splits.test.labels.bytes = new Uint8Array(4) }), /test\.labels\.bytes: expected 5 bytes/],
-    [tampered(good, (b) => { b.splits.train.x.dtype = 'float64' }), /splits\.train\.x\.dtype: expected "uint8" or "uint16" or "int32" or "float32"/],
-    [tampered(good, (b) => { b.splits.train.labels.bytes[3] = 7 }), /train\.labels\[3\]: expected a class index from 0 to 2, got 7/],
-    [tampered(good, (b) => { b.splits.train.sampleShape = [2, -3] }), /splits\.train\.sampleShape\[1\]/],
-    [tampered(good, (b) => { b.splits.test.sampleShape = [3, 2] }), /test\.sampleShape: expected the train samples' shape \[2, 3\], got \[3, 2\]/],
-    [tampered(good, (b) => { delete b.splits.train }), /splits\.train: expected an object/],
-    [tampered(good, (b) => { b.splits.train.classNames = ['a'] }), /train\.classNames: expected 3 names/],
+    [
+      tampered(good, (b) => {
+        b.version = 9
+      }),
+      /dataset\.version: expected at most 1 .*got 9/,
+    ],
+    [
+      tampered(good, (b) => {
+        b.splits.train.x.bytes = b.splits.train.x.bytes.subarray(4)
+      }),
+      /train\.x\.bytes: expected 288 bytes \(12 samples x 6 values of float32\), got 284/,
+    ],
+    [
+      tampered(good, (b) => {
+        b.splits.test.labels.bytes = new Uint8Array(4)
+      }),
+      /test\.labels\.bytes: expected 5 bytes/,
+    ],
+    [
+      tampered(good, (b) => {
+        b.splits.train.x.dtype = 'float64'
+      }),
+      /splits\.train\.x\.dtype: expected "uint8" or "uint16" or "int32" or "float32"/,
+    ],
+    [
+      tampered(good, (b) => {
+        b.splits.train.labels.bytes[3] = 7
+      }),
+      /train\.labels\[3\]: expected a class index from 0 to 2, got 7/,
+    ],
+    [
+      tampered(good, (b) => {
+        b.splits.train.sampleShape = [2, -3]
+      }),
+      /splits\.train\.sampleShape\[1\]/,
+    ],
+    [
+      tampered(good, (b) => {
+        b.splits.test.sampleShape = [3, 2]
+      }),
+      /test\.sampleShape: expected the train samples' shape \[2, 3\], got \[3, 2\]/,
+    ],
+    [
+      tampered(good, (b) => {
+        delete b.splits.train
+      }),
+      /splits\.train: expected an object/,
+    ],
+    [
+      tampered(good, (b) => {
+        b.splits.train.classNames = ['a']
+      }),
+      /train\.classNames: expected 3 names/,
+    ],
   ]
   for (const [bytes, pattern] of cases) {
     await rejects(async () => decodeDataset(bytes, { source: 'blob-1' }), malformed(pattern), pattern.source)
@@ -102,7 +168,10 @@ codec('malformed blobs get a DatasetError naming the source and the field', asyn
 codec('a test set of another sample shape is refused at encode time', async () => {
   const resolved = synthetic()
   const test = fromArrays({ name: 't', x: randomFloats(6, 9), labels: [0], sampleShape: [6] })
-  await rejects(async () => encodeDataset({ train: resolved.train, test }), (e) => /test\.sampleShape/.test((e as Error).message))
+  await rejects(
+    async () => encodeDataset({ train: resolved.train, test }),
+    (e) => /test\.sampleShape/.test((e as Error).message),
+  )
 })
 
 codec.run()
@@ -111,14 +180,20 @@ const source = suite('data - store import source')
 
 source('relative paths resolve against the base folder; names come from the first file or folder', () => {
   assert.equal(importSource('fashion-mnist', '/x'), { location: 'fashion-mnist', defaultName: 'fashion-mnist' })
-  assert.equal(importSource('data/blobs.csv#label=y', '/home/u'), { location: '/home/u/data/blobs.csv#label=y', defaultName: 'blobs' })
+  assert.equal(importSource('data/blobs.csv#label=y', '/home/u'), {
+    location: '/home/u/data/blobs.csv#label=y',
+    defaultName: 'blobs',
+  })
   assert.equal(importSource('x.npy, /abs/y.npy', '/p'), { location: '/p/x.npy,/abs/y.npy', defaultName: 'x' })
   assert.equal(importSource('mnist.v2/', '/p'), { location: '/p/mnist.v2', defaultName: 'mnist-v2' })
   assert.equal(importSource('/d/train-images-idx3-ubyte.gz', '/p').defaultName, 'train-images-idx3-ubyte')
 })
 
 source('an empty spec is a ValidationError naming the dataset', async () => {
-  await rejects(async () => importSource(' ', '/p'), (e) => /^dataset: expected a registered dataset name or a path/.test((e as Error).message))
+  await rejects(
+    async () => importSource(' ', '/p'),
+    (e) => /^dataset: expected a registered dataset name or a path/.test((e as Error).message),
+  )
 })
 
 source.run()

@@ -12,19 +12,26 @@ type Ctx = { cluster?: TestLayout; store?: ObjectStore; dir?: string; fm?: Train
 const fm = suite<Ctx>('data - dataset store with fashion-mnist')
 const installed = existsSync(FASHION_MNIST_DIR)
 const test = installed ? fm : fm.skip
-if (!installed) console.log(`data - dataset store with fashion-mnist: skipped, ${FASHION_MNIST_DIR} is missing (Debian package dataset-fashion-mnist)`)
+if (!installed)
+  console.log(
+    `data - dataset store with fashion-mnist: skipped, ${FASHION_MNIST_DIR} is missing (Debian package dataset-fashion-mnist)`,
+  )
 
-fm.before(loud(async (ctx) => {
-  if (!installed) return
-  ctx.cluster = await startLayout()
-  ctx.store = ctx.cluster.layout.objects.datasets
-  ctx.dir = mkdtempSync(join(tmpdir(), 'kiln-fm-store-'))
-  ctx.fm = await loadFashionMnist()
-}))
-fm.after(loud(async (ctx) => {
-  await ctx.cluster?.stop()
-  if (ctx.dir) rmSync(ctx.dir, { recursive: true, force: true })
-}))
+fm.before(
+  loud(async (ctx) => {
+    if (!installed) return
+    ctx.cluster = await startLayout()
+    ctx.store = ctx.cluster.layout.objects.datasets
+    ctx.dir = mkdtempSync(join(tmpdir(), 'kiln-fm-store-'))
+    ctx.fm = await loadFashionMnist()
+  }),
+)
+fm.after(
+  loud(async (ctx) => {
+    await ctx.cluster?.stop()
+    if (ctx.dir) rmSync(ctx.dir, { recursive: true, force: true })
+  }),
+)
 
 // One import and one fetch of the full 70,000 images: the sizes and fingerprints must survive.
 test('fashion-mnist is stored as bytes (about 55 MB) and fetched back identical', async ({ store, dir, fm }) => {

@@ -13,10 +13,18 @@ const REPO = resolve(import.meta.dirname, '..', '..')
 test('demo - --quick --exit runs the lifecycle and stops the cluster', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'kiln-demo-'))
   try {
-    const child = spawn(process.execPath, [join(REPO, 'scripts', 'demo.mjs'), '--quick', '--exit', '--plain', '--dir', dir], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(
+      process.execPath,
+      [join(REPO, 'scripts', 'demo.mjs'), '--quick', '--exit', '--plain', '--dir', dir],
+      { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] },
+    )
     let out = ''
-    child.stdout.on('data', (d: Buffer) => { out += d })
-    child.stderr.on('data', (d: Buffer) => { out += d })
+    child.stdout.on('data', (d: Buffer) => {
+      out += d
+    })
+    child.stderr.on('data', (d: Buffer) => {
+      out += d
+    })
     const code = await new Promise<number | null>((ok) => child.on('close', ok))
     assert.is(code, 0, out.slice(-4000))
     assert.match(out, /sweep sweep-\w+: random search, asha scheduler, 4 trials/)

@@ -18,12 +18,16 @@ const ring = suite<Ctx>('dp - ring collectives')
 let trial = 0
 const nextTrial = () => `t-${++trial}`
 
-ring.before(loud(async (ctx) => {
-  ctx.server = await startNats({ jetstream: false })
-}))
-ring.after(loud(async (ctx) => {
-  await ctx.server?.stop()
-}))
+ring.before(
+  loud(async (ctx) => {
+    ctx.server = await startNats({ jetstream: false })
+  }),
+)
+ring.after(
+  loud(async (ctx) => {
+    await ctx.server?.stop()
+  }),
+)
 
 // Small integers: every partial sum is exact in float32, whatever order the ring adds in.
 function inputs(n: number, size: number): Float32Array[] {
@@ -32,24 +36,27 @@ function inputs(n: number, size: number): Float32Array[] {
 
 function sum(bufs: Float32Array[]): Float32Array {
   const out = new Float32Array(bufs[0]!.length)
-  for (const b of bufs) for (let i = 0; i < b.length; i++) out[i]! += b[i]!
+  for (const b of bufs) for (let i = 0; i < b.length; i++) out[i]! += b[i]
   return out
 }
 
 for (const n of [2, 3, 4]) {
-  ring(`all-reduce of ${n} ranks sums exactly, in many chunks, including sizes below the rank count`, async ({ server }) => {
-    const r = await openRing(server!.url, nextTrial(), n, { chunkBytes: 1000 })
-    try {
-      for (const size of [1, n - 1, 7, 1000, 12_345]) {
-        const bufs = inputs(n, size)
-        const want = sum(bufs)
-        await Promise.all(r.ranks.map((c, k) => c.allReduce(bufs[k]!, { average: false })))
-        for (let k = 0; k < n; k++) assert.equal([...bufs[k]!], [...want], `rank ${k}, size ${size}`)
+  ring(
+    `all-reduce of ${n} ranks sums exactly, in many chunks, including sizes below the rank count`,
+    async ({ server }) => {
+      const r = await openRing(server!.url, nextTrial(), n, { chunkBytes: 1000 })
+      try {
+        for (const size of [1, n - 1, 7, 1000, 12_345]) {
+          const bufs = inputs(n, size)
+          const want = sum(bufs)
+          await Promise.all(r.ranks.map((c, k) => c.allReduce(bufs[k]!, { average: false })))
+          for (let k = 0; k < n; k++) assert.equal([...bufs[k]!], [...want], `rank ${k}, size ${size}`)
+        }
+      } finally {
+        await r.close()
       }
-    } finally {
-      await r.close()
-    }
-  })
+    },
+  )
 }
 
 ring('all-reduce averages, and several operations may be in flight at once', async ({ server }) => {
@@ -65,7 +72,10 @@ ring('all-reduce averages, and several operations may be in flight at once', asy
   }
 })
 
-for (const [name, wire, tol] of [['float16', WireType.float16, 1e-3], ['bfloat16', WireType.bfloat16, 8e-3]] as const) {
+for (const [name, wire, tol] of [
+  ['float16', WireType.float16, 1e-3],
+  ['bfloat16', WireType.bfloat16, 8e-3],
+] as const) {
   ring(`a ${name} wire gives every rank the same bits, close to the float32 sum`, async ({ server }) => {
     const n = 3
     const r = await openRing(server!.url, nextTrial(), n, { chunkBytes: 2048 })
@@ -75,7 +85,8 @@ for (const [name, wire, tol] of [['float16', WireType.float16, 1e-3], ['bfloat16
       await Promise.all(r.ranks.map((c, k) => c.allReduce(bufs[k]!, { average: false, wire })))
       for (let k = 1; k < n; k++) assert.equal([...bufs[k]!], [...bufs[0]!], `rank ${k} equals rank 0`)
       let worst = 0
-      for (let i = 0; i < exact.length; i++) worst = Math.max(worst, Math.abs(bufs[0]![i]! - exact[i]!) / Math.max(1, Math.abs(exact[i]!)))
+      for (let i = 0; i < exact.length; i++)
+        worst = Math.max(worst, Math.abs(bufs[0]![i]! - exact[i]!) / Math.max(1, Math.abs(exact[i]!)))
       assert.ok(worst < tol, `worst relative error ${worst} >= ${tol}`)
       assert.ok(worst > 0, 'a 16-bit wire rounds something')
     } finally {
@@ -84,7 +95,7 @@ for (const [name, wire, tol] of [['float16', WireType.float16, 1e-3], ['bfloat16
   })
 }
 
-ring('broadcast copies the root\'s buffer to every rank; barrier waits for all', async ({ server }) => {
+ring("broadcast copies the root's buffer to every rank; barrier waits for all", async ({ server }) => {
   const n = 3
   const r = await openRing(server!.url, nextTrial(), n, { chunkBytes: 512 })
   try {
@@ -109,7 +120,9 @@ ring('a rank that never calls makes the step time out on the others', async ({ s
   const r = await openRing(server!.url, nextTrial(), n, { stepTimeoutMs: 300 })
   try {
     const started = Date.now()
-    const errs = await Promise.all([0, 1].map((k) => rejects(() => r.ranks[k]!.allReduce(new Float32Array(100)), CollectiveError)))
+    const errs = await Promise.all(
+      [0, 1].map((k) => rejects(() => r.ranks[k]!.allReduce(new Float32Array(100)), CollectiveError)),
+    )
     for (const e of errs) assert.is((e as CollectiveError).code, ErrorCode.timeout)
     assert.match((errs[0] as Error).message, /nothing from rank/)
     assert.ok(Date.now() - started < 5000, 'failed within a few timeouts')
@@ -123,7 +136,10 @@ ring('a rank that never calls makes the step time out on the others', async ({ s
 ring('ranks that disagree on a size fail with a clear error', async ({ server }) => {
   const r = await openRing(server!.url, nextTrial(), 2, { stepTimeoutMs: 2000 })
   try {
-    const [a] = await Promise.allSettled([r.ranks[0]!.allReduce(new Float32Array(10)), r.ranks[1]!.allReduce(new Float32Array(12))])
+    const [a] = await Promise.allSettled([
+      r.ranks[0]!.allReduce(new Float32Array(10)),
+      r.ranks[1]!.allReduce(new Float32Array(12)),
+    ])
     assert.is(a.status, 'rejected')
     const err = (a as PromiseRejectedResult).reason as CollectiveError
     assert.is(err.code, ErrorCode.invalidArgument)
@@ -139,7 +155,7 @@ ring('aborting the trial fails a pending step at once', async ({ server }) => {
   try {
     const pending = r.ranks[0]!.allReduce(new Float32Array(10))
     abort.abort()
-    const err = await rejects(() => pending, CollectiveError) as CollectiveError
+    const err = (await rejects(() => pending, CollectiveError)) as CollectiveError
     assert.is(err.code, ErrorCode.cancelled)
   } finally {
     await r.close()
@@ -150,8 +166,19 @@ ring('a rank of another attempt is not a peer: joining times out', async ({ serv
   const trialId = nextTrial()
   const ncs = await Promise.all([0, 1].map(() => connect({ servers: server!.url })))
   try {
-    const old = RingCommunicator.open({ nc: ncs[0]!, trialId, attempt: 1, rank: 1, worldSize: 2, rendezvousTimeoutMs: 60_000 })
-    const err = await rejects(() => RingCommunicator.open({ nc: ncs[1]!, trialId, attempt: 2, rank: 0, worldSize: 2, rendezvousTimeoutMs: 800 }), CollectiveError) as CollectiveError
+    const old = RingCommunicator.open({
+      nc: ncs[0]!,
+      trialId,
+      attempt: 1,
+      rank: 1,
+      worldSize: 2,
+      rendezvousTimeoutMs: 60_000,
+    })
+    const err = (await rejects(
+      () =>
+        RingCommunicator.open({ nc: ncs[1]!, trialId, attempt: 2, rank: 0, worldSize: 2, rendezvousTimeoutMs: 800 }),
+      CollectiveError,
+    )) as CollectiveError
     assert.is(err.code, ErrorCode.timeout)
     assert.match(err.message, /rank 1 .* did not join/)
     const fresh = await RingCommunicator.open({ nc: ncs[1]!, trialId, attempt: 1, rank: 0, worldSize: 2 })

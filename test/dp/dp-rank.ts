@@ -54,17 +54,40 @@ for (let k = 0; k < job.steps; k++) {
   y.set(all.y.subarray(from * CLASSES, (from + job.perRank) * CLASSES), k * job.perRank * CLASSES)
 }
 
-const model = tf.sequential({ layers: [
-  tf.layers.dense({ inputShape: [FEATURES], units: 16, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: job.initSeed }), biasInitializer: tf.initializers.randomNormal({ seed: job.initSeed + 1, stddev: 0.1 }) }),
-  tf.layers.dense({ units: CLASSES, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: job.initSeed + 2 }) }),
-] })
+const model = tf.sequential({
+  layers: [
+    tf.layers.dense({
+      inputShape: [FEATURES],
+      units: 16,
+      activation: 'relu',
+      kernelInitializer: tf.initializers.glorotUniform({ seed: job.initSeed }),
+      biasInitializer: tf.initializers.randomNormal({ seed: job.initSeed + 1, stddev: 0.1 }),
+    }),
+    tf.layers.dense({
+      units: CLASSES,
+      activation: 'softmax',
+      kernelInitializer: tf.initializers.glorotUniform({ seed: job.initSeed + 2 }),
+    }),
+  ],
+})
 const sgd = tf.train.sgd(0.2)
 let callbacks: tf.Callback[] = []
 let comm: RingCommunicator | undefined
 const nc = job.url ? await connect({ servers: job.url }) : undefined
 if (job.worldSize > 1) {
-  comm = await RingCommunicator.open({ nc: nc!, trialId: job.trialId, attempt: 1, rank: job.rank, worldSize: job.worldSize, chunkBytes: 1024, stepTimeoutMs: 20_000 })
-  const opt = new DistributedOptimizer(sgd, comm, { ...(job.bucketBytes ? { bucketBytes: job.bucketBytes } : {}), ...(job.compression ? { compression: job.compression } : {}) })
+  comm = await RingCommunicator.open({
+    nc: nc!,
+    trialId: job.trialId,
+    attempt: 1,
+    rank: job.rank,
+    worldSize: job.worldSize,
+    chunkBytes: 1024,
+    stepTimeoutMs: 20_000,
+  })
+  const opt = new DistributedOptimizer(sgd, comm, {
+    ...(job.bucketBytes ? { bucketBytes: job.bucketBytes } : {}),
+    ...(job.compression ? { compression: job.compression } : {}),
+  })
   model.compile({ optimizer: opt, loss: 'categoricalCrossentropy' })
   callbacks = [new RankSync(comm, () => [opt])]
 } else {
@@ -74,6 +97,9 @@ const initial = model.getWeights().map((w) => (w.dataSync() as Float32Array).sli
 const xs = tf.tensor2d(x, [job.steps * job.perRank, FEATURES])
 const ys = tf.tensor2d(y, [job.steps * job.perRank, CLASSES])
 await model.fit(xs, ys, { batchSize: job.perRank, epochs: 1, shuffle: false, verbose: 0, callbacks })
-parentPort!.postMessage({ initial, final: model.getWeights().map((w) => w.dataSync() as Float32Array) } satisfies RankWeights)
+parentPort!.postMessage({
+  initial,
+  final: model.getWeights().map((w) => w.dataSync() as Float32Array),
+} satisfies RankWeights)
 comm?.close()
 await nc?.close()

@@ -13,19 +13,25 @@ type Ctx = { server?: NatsServer }
 const eq = suite<Ctx>('dp - N ranks of batch B equal one rank of batch N*B')
 const entry = new URL('./dp-rank.ts', import.meta.url)
 
-eq.before(loud(async (ctx) => {
-  ctx.server = await startNats({ jetstream: false })
-}))
-eq.after(loud(async (ctx) => {
-  await ctx.server?.stop()
-}))
+eq.before(
+  loud(async (ctx) => {
+    ctx.server = await startNats({ jetstream: false })
+  }),
+)
+eq.after(
+  loud(async (ctx) => {
+    await ctx.server?.stop()
+  }),
+)
 
 function runRank(job: RankJob): Promise<RankWeights> {
   return new Promise((ok, fail) => {
     const w = tsWorker(entry, job)
     w.once('message', ok)
     w.once('error', fail)
-    w.once('exit', (code) => { if (code !== 0) fail(new Error(`rank ${job.rank} exited with ${code}`)) })
+    w.once('exit', (code) => {
+      if (code !== 0) fail(new Error(`rank ${job.rank} exited with ${code}`))
+    })
   })
 }
 
@@ -42,29 +48,37 @@ function relativeError(a: Float32Array, b: Float32Array): number {
 
 const B = 8
 const K = 12
-for (const [n, bucketBytes] of [[2, undefined], [3, 600]] as const) {
-  eq(`${n} ranks${bucketBytes ? `, ${bucketBytes}-byte buckets` : ''}: weights after ${K} steps match within 1e-5`, async ({ server }) => {
-    const trialId = `eq-${n}`
-    const common = { trialId, ranks: n, perRank: B, steps: K, ...(bucketBytes ? { bucketBytes } : {}) }
-    const [reference, ...ranks] = await Promise.all([
-      runRank({ ...common, rank: 0, worldSize: 1, perRank: n * B, initSeed: 1000 }),
-      ...Array.from({ length: n }, (_, rank) => runRank({ ...common, url: server!.url, rank, worldSize: n, initSeed: 1000 + 17 * rank })),
-    ])
-    assert.is(ranks[0]!.final.length, reference!.final.length)
-    let worst = 0
-    for (const [k, { final }] of ranks.entries()) {
-      final.forEach((w, i) => {
-        const err = relativeError(w, reference!.final[i]!)
-        worst = Math.max(worst, err)
-        assert.ok(err <= 1e-5, `rank ${k} weight ${i}: relative error ${err}`)
-        assert.equal([...w], [...ranks[0]!.final[i]!], `rank ${k} weight ${i} equals rank 0's`)
-      })
-    }
-    // Not trivially equal: training moved the weights, and the other ranks started elsewhere.
-    assert.ok(relativeError(reference!.initial[0]!, reference!.final[0]!) > 1e-3, 'training changed the weights')
-    assert.ok(relativeError(ranks[1]!.initial[0]!, ranks[0]!.initial[0]!) > 0.1, 'rank 1 started from other weights')
-    if (process.env.KILN_TEST_LOG) console.log(`worst relative error with ${n} ranks: ${worst}`)
-  })
+for (const [n, bucketBytes] of [
+  [2, undefined],
+  [3, 600],
+] as const) {
+  eq(
+    `${n} ranks${bucketBytes ? `, ${bucketBytes}-byte buckets` : ''}: weights after ${K} steps match within 1e-5`,
+    async ({ server }) => {
+      const trialId = `eq-${n}`
+      const common = { trialId, ranks: n, perRank: B, steps: K, ...(bucketBytes ? { bucketBytes } : {}) }
+      const [reference, ...ranks] = await Promise.all([
+        runRank({ ...common, rank: 0, worldSize: 1, perRank: n * B, initSeed: 1000 }),
+        ...Array.from({ length: n }, (_, rank) =>
+          runRank({ ...common, url: server!.url, rank, worldSize: n, initSeed: 1000 + 17 * rank }),
+        ),
+      ])
+      assert.is(ranks[0]!.final.length, reference!.final.length)
+      let worst = 0
+      for (const [k, { final }] of ranks.entries()) {
+        final.forEach((w, i) => {
+          const err = relativeError(w, reference!.final[i]!)
+          worst = Math.max(worst, err)
+          assert.ok(err <= 1e-5, `rank ${k} weight ${i}: relative error ${err}`)
+          assert.equal([...w], [...ranks[0]!.final[i]!], `rank ${k} weight ${i} equals rank 0's`)
+        })
+      }
+      // Not trivially equal: training moved the weights, and the other ranks started elsewhere.
+      assert.ok(relativeError(reference!.initial[0]!, reference!.final[0]!) > 1e-3, 'training changed the weights')
+      assert.ok(relativeError(ranks[1]!.initial[0]!, ranks[0]!.initial[0]!) > 0.1, 'rank 1 started from other weights')
+      if (process.env.KILN_TEST_LOG) console.log(`worst relative error with ${n} ranks: ${worst}`)
+    },
+  )
 }
 
 eq('fp16 compression stays close to the float32 result', async ({ server }) => {
@@ -72,7 +86,9 @@ eq('fp16 compression stays close to the float32 result', async ({ server }) => {
   const common = { trialId: 'eq-fp16', ranks: n, perRank: B, steps: K }
   const [reference, ...ranks] = await Promise.all([
     runRank({ ...common, rank: 0, worldSize: 1, perRank: n * B, initSeed: 7 }),
-    ...Array.from({ length: n }, (_, rank) => runRank({ ...common, url: server!.url, rank, worldSize: n, initSeed: 7, compression: 'fp16' })),
+    ...Array.from({ length: n }, (_, rank) =>
+      runRank({ ...common, url: server!.url, rank, worldSize: n, initSeed: 7, compression: 'fp16' }),
+    ),
   ])
   ranks[0]!.final.forEach((w, i) => {
     const err = relativeError(w, reference!.final[i]!)

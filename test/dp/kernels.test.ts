@@ -27,7 +27,8 @@ function refHalf(x: number): number {
   if (a >= 65520) return sign | 0x7c00
   let lo = 0
   let hi = 0x7bff
-  while (lo < hi) { // largest h with value <= a
+  while (lo < hi) {
+    // largest h with value <= a
     const mid = (lo + hi + 1) >> 1
     if (halfValue(mid) <= a) lo = mid
     else hi = mid - 1
@@ -35,7 +36,7 @@ function refHalf(x: number): number {
   const below = halfValue(lo)
   if (below === a || lo === 0x7bff) return sign | lo
   const above = halfValue(lo + 1)
-  const pick = a - below < above - a ? lo : a - below > above - a ? lo + 1 : (lo & 1 ? lo + 1 : lo)
+  const pick = a - below < above - a ? lo : a - below > above - a ? lo + 1 : lo & 1 ? lo + 1 : lo
   return sign | pick
 }
 function refBfloat(x: number): number {
@@ -45,7 +46,31 @@ function refBfloat(x: number): number {
   return ((b + 0x7fff + ((b >>> 16) & 1)) >>> 16) & 0xffff
 }
 
-const specials = [0, -0, 1, -1, 0.1, 65504, 65519.99, 65520, 1e6, -1e6, Infinity, -Infinity, 6e-8, 2.98e-8, 3e-8, 1e-9, 6.1e-5, 6.103515625e-5, 1.00048828125, 1.00146484375, 2049, 2051, 4097.5]
+const specials = [
+  0,
+  -0,
+  1,
+  -1,
+  0.1,
+  65504,
+  65519.99,
+  65520,
+  1e6,
+  -1e6,
+  Infinity,
+  -Infinity,
+  6e-8,
+  2.98e-8,
+  3e-8,
+  1e-9,
+  6.1e-5,
+  6.103515625e-5,
+  1.00048828125,
+  1.00146484375,
+  2049,
+  2051,
+  4097.5,
+]
 
 function encodeAll(values: Float32Array, wire: WireType, offset = 0): Uint16Array {
   const bytes = new Uint8Array(values.length * 2 + offset).subarray(offset)
@@ -58,9 +83,15 @@ for (const level of ['scalar', detectedSimd()] as const) {
     const before = simd()
     setSimd(level)
     try {
-      const values = Float32Array.from([...specials, ...randomFloats(4000, 3, -70000, 70000), ...randomFloats(1000, 4, -1e-4, 1e-4)])
+      const values = Float32Array.from([
+        ...specials,
+        ...randomFloats(4000, 3, -70000, 70000),
+        ...randomFloats(1000, 4, -1e-4, 1e-4),
+      ])
       const got = encodeAll(values, WireType.float16, 1)
-      values.forEach((v, i) => assert.is(got[i], refHalf(v), `value ${v}: got 0x${got[i]!.toString(16)}, want 0x${refHalf(v).toString(16)}`))
+      values.forEach((v, i) =>
+        assert.is(got[i], refHalf(v), `value ${v}: got 0x${got[i]!.toString(16)}, want 0x${refHalf(v).toString(16)}`),
+      )
       const back = new Float32Array(values.length)
       const wire = new Uint8Array(values.length * 2 + 3).subarray(3)
       wireEncode(values, wire, WireType.float16)
@@ -82,10 +113,17 @@ k('bfloat16 encode rounds to nearest even, decode is exact', () => {
   wireEncode(values, wire, WireType.bfloat16)
   const back = new Float32Array(values.length)
   wireDecode(wire, back, WireType.bfloat16)
-  back.forEach((b, i) => { u32[0] = got[i]! << 16; assert.is(b, f32[0]) })
+  back.forEach((b, i) => {
+    u32[0] = got[i]! << 16
+    assert.is(b, f32[0])
+  })
 })
 
-for (const [name, wire] of [['float32', WireType.float32], ['float16', WireType.float16], ['bfloat16', WireType.bfloat16]] as const) {
+for (const [name, wire] of [
+  ['float32', WireType.float32],
+  ['float16', WireType.float16],
+  ['bfloat16', WireType.bfloat16],
+] as const) {
   k(`accumulate (${name}): (acc + x) * scale, and the write-back equals what out holds`, () => {
     const n = 70_001 // large enough to be split over the thread pool, odd for the SIMD tail
     const acc = randomFloats(n, 8)
@@ -105,16 +143,26 @@ for (const [name, wire] of [['float32', WireType.float32], ['float16', WireType.
     wireAccumulate(withOut, src, wire, 0.5, out)
     const decoded = new Float32Array(n)
     wireDecode(out, decoded, wire)
-    for (let i = 0; i < n; i++) if (withOut[i] !== decoded[i]) assert.unreachable(`element ${i}: kept ${withOut[i]}, sent ${decoded[i]}`)
+    for (let i = 0; i < n; i++)
+      if (withOut[i] !== decoded[i]) assert.unreachable(`element ${i}: kept ${withOut[i]}, sent ${decoded[i]}`)
   })
 }
 
 k('bad arguments are refused naming the argument', () => {
   assert.throws(() => wireEncode(new Float32Array(4), new Uint8Array(7), WireType.float16), /wire must have 8 bytes/)
-  assert.throws(() => wireDecode(new Uint8Array(16), new Float32Array(4), 3 as WireType), /wireType must be an integer in \[0, 2\]/)
-  assert.throws(() => wireEncode(new Float64Array(4) as unknown as Float32Array, new Uint8Array(8), WireType.float16), (e: Error) => e instanceof TypeError && /src must be a Float32Array/.test(e.message))
+  assert.throws(
+    () => wireDecode(new Uint8Array(16), new Float32Array(4), 3 as WireType),
+    /wireType must be an integer in \[0, 2\]/,
+  )
+  assert.throws(
+    () => wireEncode(new Float64Array(4) as unknown as Float32Array, new Uint8Array(8), WireType.float16),
+    (e: Error) => e instanceof TypeError && /src must be a Float32Array/.test(e.message),
+  )
   const buf = new Float32Array(4)
-  assert.throws(() => wireAccumulate(buf, new Uint8Array(buf.buffer), WireType.float32), /wire and acc must not share memory/)
+  assert.throws(
+    () => wireAccumulate(buf, new Uint8Array(buf.buffer), WireType.float32),
+    /wire and acc must not share memory/,
+  )
 })
 
 k.run()

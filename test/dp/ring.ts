@@ -11,7 +11,9 @@ export interface Ring {
 /** N communicators of `trialId` (attempt 1 unless given), joined. */
 export async function openRing(url: string, trialId: string, n: number, o: Partial<RingOptions> = {}): Promise<Ring> {
   const ncs: NatsConnection[] = await Promise.all(Array.from({ length: n }, () => connect({ servers: url })))
-  const ranks = await Promise.all(ncs.map((nc, rank) => RingCommunicator.open({ nc, trialId, attempt: 1, rank, worldSize: n, ...o })))
+  const ranks = await Promise.all(
+    ncs.map((nc, rank) => RingCommunicator.open({ nc, trialId, attempt: 1, rank, worldSize: n, ...o })),
+  )
   return {
     ranks,
     close: async () => {

@@ -15,39 +15,53 @@ const repo = resolve(fileURLToPath(import.meta.url), '../../..')
 type Ctx = { dir?: string }
 const e2e = suite<Ctx>('e2e - a job on a local 2-worker cluster through the CLI')
 
-e2e.before(loud(async (ctx) => {
-  ctx.dir = mkdtempSync(join(tmpdir(), 'kiln-e2e-'))
-  const up = await runKiln(['up', '--workers', '2', '--detach', '--no-gateway'], ctx.dir)
-  assert.is(up.code, 0, `kiln up failed:\n${up.stdout}\n${up.stderr}`)
-}))
-e2e.after(loud(async (ctx) => {
-  if (!ctx.dir) return
-  const down = await runKiln(['down'], ctx.dir)
-  rmSync(ctx.dir, { recursive: true, force: true })
-  assert.is(down.code, 0, down.stderr)
-}))
+e2e.before(
+  loud(async (ctx) => {
+    ctx.dir = mkdtempSync(join(tmpdir(), 'kiln-e2e-'))
+    const up = await runKiln(['up', '--workers', '2', '--detach', '--no-gateway'], ctx.dir)
+    assert.is(up.code, 0, `kiln up failed:\n${up.stdout}\n${up.stderr}`)
+  }),
+)
+e2e.after(
+  loud(async (ctx) => {
+    if (!ctx.dir) return
+    const down = await runKiln(['down'], ctx.dir)
+    rmSync(ctx.dir, { recursive: true, force: true })
+    assert.is(down.code, 0, down.stderr)
+  }),
+)
 
-e2e('a Fashion-MNIST MLP job trains, streams metrics, registers its model; kiln jobs --json shows its test accuracy', async ({ dir }) => {
-  const submit = await runKiln(['submit', join(repo, 'examples', 'quick-mlp.yaml'), '--watch', '--json'], dir!)
-  assert.is(submit.code, 0, `${submit.stdout}\n${submit.stderr}`)
-  const events = submit.stdout.trim().split('\n').map((l) => JSON.parse(l) as { event: string; epoch?: number; job?: JobRecord })
-  assert.equal(events.filter((e) => e.event === 'epoch').map((e) => e.epoch), [1, 2], 'both epochs streamed while it ran')
-  const jobId = events.find((e) => e.event === 'submitted')!.job!.id
+e2e(
+  'a Fashion-MNIST MLP job trains, streams metrics, registers its model; kiln jobs --json shows its test accuracy',
+  async ({ dir }) => {
+    const submit = await runKiln(['submit', join(repo, 'examples', 'quick-mlp.yaml'), '--watch', '--json'], dir!)
+    assert.is(submit.code, 0, `${submit.stdout}\n${submit.stderr}`)
+    const events = submit.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { event: string; epoch?: number; job?: JobRecord })
+    assert.equal(
+      events.filter((e) => e.event === 'epoch').map((e) => e.epoch),
+      [1, 2],
+      'both epochs streamed while it ran',
+    )
+    const jobId = events.find((e) => e.event === 'submitted')!.job!.id
 
-  const jobs = JSON.parse((await runKiln(['jobs', '--json'], dir!)).stdout) as JobRecord[]
-  const job = jobs.find((j) => j.id === jobId)!
-  assert.is(job.state, 'succeeded')
-  assert.ok(job.metrics!.test_accuracy! > 0.7, `test accuracy ${job.metrics!.test_accuracy}`)
+    const jobs = JSON.parse((await runKiln(['jobs', '--json'], dir!)).stdout) as JobRecord[]
+    const job = jobs.find((j) => j.id === jobId)!
+    assert.is(job.state, 'succeeded')
+    assert.ok(job.metrics!.test_accuracy! > 0.7, `test accuracy ${job.metrics!.test_accuracy}`)
 
-  const trials = JSON.parse((await runKiln(['trials', jobId, '--json'], dir!)).stdout) as TrialRecord[]
-  assert.equal(trials[0]!.model, { name: 'quick-mlp', version: 1 })
-  assert.is(trials[0]!.attempts, 1)
+    const trials = JSON.parse((await runKiln(['trials', jobId, '--json'], dir!)).stdout) as TrialRecord[]
+    assert.equal(trials[0]!.model, { name: 'quick-mlp', version: 1 })
+    assert.is(trials[0]!.attempts, 1)
 
-  const logs = await runKiln(['logs', trials[0]!.id], dir!)
-  assert.is(logs.code, 0, logs.stderr)
+    const logs = await runKiln(['logs', trials[0]!.id], dir!)
+    assert.is(logs.code, 0, logs.stderr)
 
-  const nodes = JSON.parse((await runKiln(['nodes', '--json'], dir!)).stdout) as Array<{ live: boolean }>
-  assert.is(nodes.filter((n) => n.live).length, 2)
-})
+    const nodes = JSON.parse((await runKiln(['nodes', '--json'], dir!)).stdout) as Array<{ live: boolean }>
+    assert.is(nodes.filter((n) => n.live).length, 2)
+  },
+)
 
 e2e.run()

@@ -25,25 +25,41 @@ unit('PSI is 0 for equal distributions, grows with the shift, and survives empty
 })
 unit.run()
 
-interface Ctx { server: NatsServer; nc: NatsConnection; gw: Gateway; url: string; close: () => Promise<void>; alerts: DriftAlert[]; input: string; x: Float32Array }
+interface Ctx {
+  server: NatsServer
+  nc: NatsConnection
+  gw: Gateway
+  url: string
+  close: () => Promise<void>
+  alerts: DriftAlert[]
+  input: string
+  x: Float32Array
+}
 
 const WINDOW = 500
 const drift = suite<Ctx>('gateway - drift monitor')
-drift.before(loud(async (ctx) => {
-  ctx.server = await startNats()
-  ctx.nc = await connect({ servers: ctx.server.url })
-  const dir = await fashionModel()
-  const files = new Map(readdirSync(dir).map((f) => [f, new Uint8Array(readFileSync(join(dir, f)))]))
-  await publishModelVersion(await ensureLayout(ctx.nc), { model: 'fashion', files })
-  ctx.alerts = []
-  ctx.nc.subscribe(GatewaySubjects.driftAlerts, { callback: (_e, m) => ctx.alerts.push(decode(DriftAlertSchema, m.data)) })
-  ctx.gw = await createGateway({ nc: ctx.nc, threads: 1, monitor: { window: WINDOW }, log: () => {} })
-  const http = await serveGateway(ctx.gw, 0)
-  ctx.url = http.url
-  ctx.close = async () => { await http.close(); await ctx.gw.close() }
-  ctx.input = (await get(`${http.url}/v2/models/fashion`)).json.inputs[0].name
-  ctx.x = (await fashionData()).test.x
-}))
+drift.before(
+  loud(async (ctx) => {
+    ctx.server = await startNats()
+    ctx.nc = await connect({ servers: ctx.server.url })
+    const dir = await fashionModel()
+    const files = new Map(readdirSync(dir).map((f) => [f, new Uint8Array(readFileSync(join(dir, f)))]))
+    await publishModelVersion(await ensureLayout(ctx.nc), { model: 'fashion', files })
+    ctx.alerts = []
+    ctx.nc.subscribe(GatewaySubjects.driftAlerts, {
+      callback: (_e, m) => ctx.alerts.push(decode(DriftAlertSchema, m.data)),
+    })
+    ctx.gw = await createGateway({ nc: ctx.nc, threads: 1, monitor: { window: WINDOW }, log: () => {} })
+    const http = await serveGateway(ctx.gw, 0)
+    ctx.url = http.url
+    ctx.close = async () => {
+      await http.close()
+      await ctx.gw.close()
+    }
+    ctx.input = (await get(`${http.url}/v2/models/fashion`)).json.inputs[0].name
+    ctx.x = (await fashionData()).test.x
+  }),
+)
 drift.after(async (ctx) => {
   await ctx.close?.()
   await ctx.nc?.close()
@@ -54,7 +70,9 @@ async function send(ctx: Ctx, from: number, transform: (v: number) => number): P
   const rows = 50
   for (let start = from; start < from + WINDOW; start += rows) {
     const data = Array.from(ctx.x.subarray(start * 784, (start + rows) * 784), transform)
-    const res = await post(`${ctx.url}/v2/models/fashion/infer`, { inputs: [{ name: ctx.input, datatype: 'FP32', shape: [rows, 28, 28, 1], data }] })
+    const res = await post(`${ctx.url}/v2/models/fashion/infer`, {
+      inputs: [{ name: ctx.input, datatype: 'FP32', shape: [rows, 28, 28, 1], data }],
+    })
     assert.is(res.status, 200)
   }
 }

@@ -26,7 +26,9 @@ async function cached(name: string, train: (dir: string) => Promise<void>): Prom
 /** A Fashion-MNIST MLP (784-32-10), 1 epoch on 6000 images; its folder. */
 export function fashionModel(): Promise<string> {
   return cached('fashion-mlp', async (out) => {
-    const spec = parseSpec('name: fashion\ndataset: fashion-mnist\nmodel: { builtin: mlp, hidden: [32] }\ntraining: { epochs: 1, batchSize: 64, limit: 6000, seed: 7 }\n')
+    const spec = parseSpec(
+      'name: fashion\ndataset: fashion-mnist\nmodel: { builtin: mlp, hidden: [32] }\ntraining: { epochs: 1, batchSize: 64, limit: 6000, seed: 7 }\n',
+    )
     await trainLocal(spec, { outDir: out, log: quiet })
   })
 }
@@ -34,8 +36,14 @@ export function fashionModel(): Promise<string> {
 /** A blob classifier on [4] features, 3 classes; `seed` makes different weights. */
 export function blobModel(seed = 1, hidden = 8): Promise<string> {
   return cached(`blobs-${seed}-${hidden}`, async (out) => {
-    const spec = parseSpec(`name: blobs\ndataset: unused\nmodel: { builtin: mlp, hidden: [${hidden}] }\ntraining: { epochs: 2, batchSize: 16, seed: ${seed} }\n`)
-    await trainLocal(spec, { outDir: out, datasets: { train: blobDataset('blobs', 300, [4], 3, 1), test: blobDataset('blobs-test', 60, [4], 3, 2) }, log: quiet })
+    const spec = parseSpec(
+      `name: blobs\ndataset: unused\nmodel: { builtin: mlp, hidden: [${hidden}] }\ntraining: { epochs: 2, batchSize: 16, seed: ${seed} }\n`,
+    )
+    await trainLocal(spec, {
+      outDir: out,
+      datasets: { train: blobDataset('blobs', 300, [4], 3, 1), test: blobDataset('blobs-test', 60, [4], 3, 2) },
+      log: quiet,
+    })
   })
 }
 

@@ -14,14 +14,20 @@ export interface Running {
 }
 
 /** Starts a gateway serving `models` ({ name: [dir of v1, dir of v2, ...] }) from a temp folder. */
-export async function startGateway(models: Record<string, string[]>, options: Partial<GatewayOptions> = {}): Promise<Running> {
+export async function startGateway(
+  models: Record<string, string[]>,
+  options: Partial<GatewayOptions> = {},
+): Promise<Running> {
   const root = mkdtempSync(join(tmpdir(), 'kiln-gw-'))
   for (const [name, dirs] of Object.entries(models)) dirs.forEach((d, i) => install(d, root, name, i + 1))
   const logs: Record<string, unknown>[] = []
   const gw = await createGateway({ modelsDir: root, threads: 1, log: (r) => logs.push(r), ...options })
   const http = await serveGateway(gw, 0)
   return {
-    gw, url: http.url, root, logs,
+    gw,
+    url: http.url,
+    root,
+    logs,
     async close() {
       await http.close()
       await gw.close()
@@ -31,21 +37,36 @@ export async function startGateway(models: Record<string, string[]>, options: Pa
 }
 
 /** POSTs JSON (or raw bytes) and returns status, headers and the parsed JSON body (or raw bytes). */
-export async function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; headers: Headers; json: any; bytes: Uint8Array }> {
+export async function post(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Headers; json: any; bytes: Uint8Array }> {
   const raw = body instanceof Uint8Array || typeof body === 'string' ? body : JSON.stringify(body)
   const res = await fetch(url, { method: 'POST', body: raw, headers })
   const bytes = new Uint8Array(await res.arrayBuffer())
   let json: any
-  try { json = JSON.parse(new TextDecoder().decode(bytes)) } catch { json = undefined }
+  try {
+    json = JSON.parse(new TextDecoder().decode(bytes))
+  } catch {
+    json = undefined
+  }
   return { status: res.status, headers: res.headers, json, bytes }
 }
 
 /** GETs and parses JSON. */
-export async function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; json: any; text: string }> {
+export async function get(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; json: any; text: string }> {
   const res = await fetch(url, { headers })
   const text = await res.text()
   let json: any
-  try { json = JSON.parse(text) } catch { json = undefined }
+  try {
+    json = JSON.parse(text)
+  } catch {
+    json = undefined
+  }
   return { status: res.status, json, text }
 }
 
@@ -55,12 +76,19 @@ export function binaryBody(header: unknown, blobs: Uint8Array[]): { body: Uint8A
   const body = new Uint8Array(json.byteLength + blobs.reduce((n, b) => n + b.byteLength, 0))
   body.set(json, 0)
   let at = json.byteLength
-  for (const b of blobs) { body.set(b, at); at += b.byteLength }
+  for (const b of blobs) {
+    body.set(b, at)
+    at += b.byteLength
+  }
   return { body, headerLength: json.byteLength }
 }
 
 /** Resolves when `check()` is true; fails after `timeoutMs`. */
-export async function waitFor(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
+export async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 15_000,
+): Promise<void> {
   const until = Date.now() + timeoutMs
   while (!(await check())) {
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`)

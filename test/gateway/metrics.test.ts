@@ -43,12 +43,16 @@ export function validateExposition(text: string): Map<string, string> {
     if (line === '') throw new Error('empty line')
     if (line.startsWith('#')) {
       const m = new RegExp(`^# (HELP|TYPE) (${NAME}) (.*)$`).exec(line)
-      if (!m) { if (/^# (HELP|TYPE)/.test(line)) throw new Error(`bad ${line}`); continue }
+      if (!m) {
+        if (/^# (HELP|TYPE)/.test(line)) throw new Error(`bad ${line}`)
+        continue
+      }
       const [, kind, name, rest] = m
       if (done.has(name!) && name !== current) throw new Error(`family ${name} is split`)
       if (kind === 'TYPE') {
         if (types.has(name!)) throw new Error(`TYPE ${name} twice`)
-        if (!['counter', 'gauge', 'histogram', 'summary', 'untyped'].includes(rest!)) throw new Error(`bad type ${rest}`)
+        if (!['counter', 'gauge', 'histogram', 'summary', 'untyped'].includes(rest!))
+          throw new Error(`bad type ${rest}`)
         if (rest === 'counter' && !name!.endsWith('_total')) throw new Error(`counter ${name} must end in _total`)
         types.set(name!, rest!)
       } else {
@@ -69,7 +73,10 @@ export function validateExposition(text: string): Map<string, string> {
     if (type === undefined) throw new Error(`sample before its TYPE: ${line}`)
     if (family !== current) throw new Error(`sample of ${family} outside its family block: ${line}`)
     const labels = parseLabels(labelText ?? '', line)
-    const key = `${name}{${Object.entries(labels).sort().map(([k, v]) => `${k}=${v}`).join(',')}}`
+    const key = `${name}{${Object.entries(labels)
+      .sort()
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',')}}`
     if (series.has(key)) throw new Error(`duplicate series ${key}`)
     series.add(key)
     if (type === 'histogram') {
@@ -90,22 +97,32 @@ export function validateExposition(text: string): Map<string, string> {
   for (const [id, list] of buckets) {
     const last = list[list.length - 1]!
     if (last.le !== Infinity) throw new Error(`${id} has no +Inf bucket`)
-    if (counts.get(id) !== last.v) throw new Error(`${id}: _count ${counts.get(id)} differs from the +Inf bucket ${last.v}`)
+    if (counts.get(id) !== last.v)
+      throw new Error(`${id}: _count ${counts.get(id)} differs from the +Inf bucket ${last.v}`)
   }
   return types
 }
 
 const root = resolve(fileURLToPath(import.meta.url), '../../..')
-const PROMTOOL = [process.env.KILN_PROMTOOL, join(root, '.tools/promtool/usr/bin/promtool'), '/usr/bin/promtool'].find((p) => p && existsSync(p))
+const PROMTOOL = [process.env.KILN_PROMTOOL, join(root, '.tools/promtool/usr/bin/promtool'), '/usr/bin/promtool'].find(
+  (p) => p && existsSync(p),
+)
 
 const m = suite<{ g: Running }>('gateway - metrics exposition')
-m.before(loud(async (ctx) => {
-  ctx.g = await startGateway({ blobs: [await blobModel(1)] })
-  const input = (await get(`${ctx.g.url}/v2/models/blobs`)).json.inputs[0].name
-  for (let i = 0; i < 5; i++) await post(`${ctx.g.url}/v2/models/blobs/infer`, { inputs: [{ name: input, datatype: 'FP32', shape: [1, 4], data: [i, 1, 2, 3] }] })
-  await post(`${ctx.g.url}/v2/models/blobs/infer`, '{')
-}))
-m.after(async (ctx) => { await ctx.g?.close() })
+m.before(
+  loud(async (ctx) => {
+    ctx.g = await startGateway({ blobs: [await blobModel(1)] })
+    const input = (await get(`${ctx.g.url}/v2/models/blobs`)).json.inputs[0].name
+    for (let i = 0; i < 5; i++)
+      await post(`${ctx.g.url}/v2/models/blobs/infer`, {
+        inputs: [{ name: input, datatype: 'FP32', shape: [1, 4], data: [i, 1, 2, 3] }],
+      })
+    await post(`${ctx.g.url}/v2/models/blobs/infer`, '{')
+  }),
+)
+m.after(async (ctx) => {
+  await ctx.g?.close()
+})
 
 m('the validator refuses what the format forbids', () => {
   const bad = [
@@ -125,12 +142,19 @@ m('/metrics passes the strict validator, with every family the gateway promises'
   const text = (await get(`${g.url}/metrics`)).text
   const types = validateExposition(text)
   for (const [name, type] of [
-    ['kiln_gateway_requests_total', 'counter'], ['kiln_gateway_request_duration_seconds', 'histogram'],
-    ['kiln_gateway_queue_duration_seconds', 'histogram'], ['kiln_gateway_compute_duration_seconds', 'histogram'],
-    ['kiln_gateway_batch_size', 'histogram'], ['kiln_gateway_models_loaded', 'gauge'], ['kiln_gateway_model_memory_bytes', 'gauge'],
-    ['kiln_gateway_drift_feature_psi', 'gauge'], ['kiln_gateway_drift_prediction_psi', 'gauge'], ['kiln_gateway_drift_alerts_total', 'counter'],
+    ['kiln_gateway_requests_total', 'counter'],
+    ['kiln_gateway_request_duration_seconds', 'histogram'],
+    ['kiln_gateway_queue_duration_seconds', 'histogram'],
+    ['kiln_gateway_compute_duration_seconds', 'histogram'],
+    ['kiln_gateway_batch_size', 'histogram'],
+    ['kiln_gateway_models_loaded', 'gauge'],
+    ['kiln_gateway_model_memory_bytes', 'gauge'],
+    ['kiln_gateway_drift_feature_psi', 'gauge'],
+    ['kiln_gateway_drift_prediction_psi', 'gauge'],
+    ['kiln_gateway_drift_alerts_total', 'counter'],
     ['kiln_gateway_shadow_agreements_total', 'counter'],
-  ]) assert.is(types.get(name!), type, name)
+  ])
+    assert.is(types.get(name!), type, name)
 })
 
 m('label values and help text are escaped', () => {
@@ -147,7 +171,9 @@ m('label values and help text are escaped', () => {
 
 m('promtool check metrics accepts /metrics', async ({ g }) => {
   if (!PROMTOOL) {
-    console.log('  skipped: promtool not found (scripts/setup installs it into .tools/promtool; KILN_PROMTOOL overrides)')
+    console.log(
+      '  skipped: promtool not found (scripts/setup installs it into .tools/promtool; KILN_PROMTOOL overrides)',
+    )
     return
   }
   const text = (await get(`${g.url}/metrics`)).text

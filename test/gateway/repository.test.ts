@@ -20,51 +20,59 @@ function filesOf(dir: string): Map<string, Uint8Array> {
 const req = (input: string) => ({ inputs: [{ name: input, datatype: 'FP32', shape: [1, 4], data: [1, -1, 0.5, 2] }] })
 
 const hot = suite<{ server: NatsServer; nc: NatsConnection; layout: Layout }>('gateway - versions from NATS')
-hot.before(loud(async (ctx) => {
-  ctx.server = await startNats()
-  ctx.nc = await connect({ servers: ctx.server.url })
-  ctx.layout = await ensureLayout(ctx.nc)
-}))
+hot.before(
+  loud(async (ctx) => {
+    ctx.server = await startNats()
+    ctx.nc = await connect({ servers: ctx.server.url })
+    ctx.layout = await ensureLayout(ctx.nc)
+  }),
+)
 hot.after(async (ctx) => {
   await ctx.nc?.close()
   await ctx.server?.stop()
 })
 
-hot('a new version serves without a restart; a broken one fails to load and the old one keeps serving', async ({ nc, layout }) => {
-  const v1 = filesOf(await blobModel(1))
-  const v2 = filesOf(await blobModel(2))
-  await publishModelVersion(layout, { model: 'm', files: v1 })
-  const gw = await createGateway({ nc, threads: 1, log: () => {} })
-  const http = await serveGateway(gw, 0)
-  try {
-    const input = (await get(`${http.url}/v2/models/m`)).json.inputs[0].name
-    assert.is((await post(`${http.url}/v2/models/m/infer`, req(input))).json.model_version, '1')
+hot(
+  'a new version serves without a restart; a broken one fails to load and the old one keeps serving',
+  async ({ nc, layout }) => {
+    const v1 = filesOf(await blobModel(1))
+    const v2 = filesOf(await blobModel(2))
+    await publishModelVersion(layout, { model: 'm', files: v1 })
+    const gw = await createGateway({ nc, threads: 1, log: () => {} })
+    const http = await serveGateway(gw, 0)
+    try {
+      const input = (await get(`${http.url}/v2/models/m`)).json.inputs[0].name
+      assert.is((await post(`${http.url}/v2/models/m/infer`, req(input))).json.model_version, '1')
 
-    const broken = new Map(v2)
-    const shard = [...broken.keys()].find((k) => k.endsWith('.bin'))!
-    broken.set(shard, broken.get(shard)!.subarray(0, 10))
-    await publishModelVersion(layout, { model: 'm', files: broken })
-    await waitFor(() => gw.repo.has('m', 2) && gw.repo.find('m', 2).state === 'failed', 'version 2 to fail')
-    assert.match(gw.repo.find('m', 2).reason!, /weights: expected \d+ bytes/)
-    const still = await post(`${http.url}/v2/models/m/infer`, req(input))
-    assert.is(still.status, 200)
-    assert.is(still.json.model_version, '1', 'the failed version never became latest')
-    const direct = await post(`${http.url}/v2/models/m/versions/2/infer`, req(input))
-    assert.is(direct.status, 503)
-    assert.match(direct.json.error, /version 2 failed to load/)
-    const index = (await post(`${http.url}/v2/repository/index`, '')).json
-    assert.equal(index.map((e: { version: string; state: string }) => `${e.version}:${e.state}`), ['1:READY', '2:FAILED'])
+      const broken = new Map(v2)
+      const shard = [...broken.keys()].find((k) => k.endsWith('.bin'))!
+      broken.set(shard, broken.get(shard)!.subarray(0, 10))
+      await publishModelVersion(layout, { model: 'm', files: broken })
+      await waitFor(() => gw.repo.has('m', 2) && gw.repo.find('m', 2).state === 'failed', 'version 2 to fail')
+      assert.match(gw.repo.find('m', 2).reason!, /weights: expected \d+ bytes/)
+      const still = await post(`${http.url}/v2/models/m/infer`, req(input))
+      assert.is(still.status, 200)
+      assert.is(still.json.model_version, '1', 'the failed version never became latest')
+      const direct = await post(`${http.url}/v2/models/m/versions/2/infer`, req(input))
+      assert.is(direct.status, 503)
+      assert.match(direct.json.error, /version 2 failed to load/)
+      const index = (await post(`${http.url}/v2/repository/index`, '')).json
+      assert.equal(
+        index.map((e: { version: string; state: string }) => `${e.version}:${e.state}`),
+        ['1:READY', '2:FAILED'],
+      )
 
-    await publishModelVersion(layout, { model: 'm', files: v2 })
-    await waitFor(() => gw.repo.has('m', 3) && gw.repo.find('m', 3).state === 'ready', 'version 3 to load')
-    const fresh = await post(`${http.url}/v2/models/m/infer`, req(input))
-    assert.is(fresh.json.model_version, '3')
-    assert.not.equal(fresh.json.outputs[0].data, still.json.outputs[0].data)
-  } finally {
-    await http.close()
-    await gw.close()
-  }
-})
+      await publishModelVersion(layout, { model: 'm', files: v2 })
+      await waitFor(() => gw.repo.has('m', 3) && gw.repo.find('m', 3).state === 'ready', 'version 3 to load')
+      const fresh = await post(`${http.url}/v2/models/m/infer`, req(input))
+      assert.is(fresh.json.model_version, '3')
+      assert.not.equal(fresh.json.outputs[0].data, still.json.outputs[0].data)
+    } finally {
+      await http.close()
+      await gw.close()
+    }
+  },
+)
 
 hot.run()
 

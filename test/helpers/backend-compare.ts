@@ -15,15 +15,30 @@ export type BackendName = 'cpu' | 'kiln' | 'kiln-cuda'
 tf.env().set('IS_TEST', true)
 
 /** Element i passes when |kiln - cpu| <= atol + rtol * |cpu| (NaN must meet NaN, infinities match exactly). */
-export interface Tol { rtol: number; atol: number }
+export interface Tol {
+  rtol: number
+  atol: number
+}
 
 export const EXACT: Tol = { rtol: 0, atol: 0 }
 
 /** One output read back to host memory. */
-export interface Snapshot { label: string; shape: number[]; dtype: string; values: ArrayLike<number> }
+export interface Snapshot {
+  label: string
+  shape: number[]
+  dtype: string
+  values: ArrayLike<number>
+}
 
 /** The worst element of a comparison: its excess is |diff| / allowed (> 1 fails). */
-export interface Worst { label: string; index: number; cpu: number; kiln: number; diff: number; excess: number }
+export interface Worst {
+  label: string
+  index: number
+  cpu: number
+  kiln: number
+  diff: number
+  excess: number
+}
 
 /** Every tensor in a result (a tensor, an array, or a name map, nested), labelled by its path. */
 export function tensorsOf(out: unknown, label = 'out'): [string, tf.Tensor][] {
@@ -36,7 +51,7 @@ export function tensorsOf(out: unknown, label = 'out'): [string, tf.Tensor][] {
 /** Makes `backend` the active one (cpu, kiln and kiln-cuda initialise synchronously) and checks that it took. */
 export function useBackend(backend: BackendName): void {
   void tf.setBackend(backend)
-  if (tf.getBackend() !== backend || (tf.backend() instanceof KilnBackend) !== (backend === 'kiln'))
+  if (tf.getBackend() !== backend || tf.backend() instanceof KilnBackend !== (backend === 'kiln'))
     throw new Error(`could not switch to the ${backend} backend (active: ${tf.getBackend()})`)
 }
 
@@ -50,7 +65,12 @@ export function runOn(backend: BackendName, fn: () => unknown): Snapshot[] {
     return pairs.map(([, t]) => t)
   })
   try {
-    return out.map((t, i) => ({ label: labels[i]!, shape: [...t.shape], dtype: t.dtype, values: t.dataSync() as ArrayLike<number> }))
+    return out.map((t, i) => ({
+      label: labels[i]!,
+      shape: [...t.shape],
+      dtype: t.dtype,
+      values: t.dataSync() as ArrayLike<number>,
+    }))
   } finally {
     tf.dispose(out)
   }
@@ -69,7 +89,13 @@ function excessOf(cpu: number, kiln: number, tol: Tol): number {
  * Compares two sets of outputs; throws naming the worst element when any is out of
  * tolerance. `cpu` is the reference (refName names it in messages).
  */
-export function compareSnapshots(what: string, cpu: Snapshot[], kiln: Snapshot[], tol: Tol, refName = 'cpu'): Worst | undefined {
+export function compareSnapshots(
+  what: string,
+  cpu: Snapshot[],
+  kiln: Snapshot[],
+  tol: Tol,
+  refName = 'cpu',
+): Worst | undefined {
   if (cpu.length !== kiln.length) throw new Error(`${what}: ${refName} gave ${cpu.length} outputs, kiln ${kiln.length}`)
   let worst: Worst | undefined
   cpu.forEach((c, o) => {
@@ -78,15 +104,19 @@ export function compareSnapshots(what: string, cpu: Snapshot[], kiln: Snapshot[]
     if (c.shape.join() !== k.shape.join())
       throw new Error(`${what} ${c.label}: shape ${refName} [${c.shape}], kiln [${k.shape}]`)
     for (let i = 0; i < c.values.length; i++) {
-      const a = c.values[i]!, b = k.values[i]!
+      const a = c.values[i]!,
+        b = k.values[i]!
       const excess = excessOf(a, b, tol)
-      if (!worst || excess > worst.excess) worst = { label: c.label, index: i, cpu: a, kiln: b, diff: Math.abs(a - b), excess }
+      if (!worst || excess > worst.excess)
+        worst = { label: c.label, index: i, cpu: a, kiln: b, diff: Math.abs(a - b), excess }
     }
   })
   if (worst && worst.excess > 1) {
     const shape = cpu.find((s) => s.label === worst!.label)!.shape
-    throw new Error(`${what}: ${worst.label}[${coords(worst.index, shape)}] ${refName} ${worst.cpu}, kiln ${worst.kiln}, ` +
-      `|diff| ${worst.diff.toExponential(3)} > atol ${tol.atol} + rtol ${tol.rtol} * |${refName}| (${worst.excess.toFixed(1)}x)`)
+    throw new Error(
+      `${what}: ${worst.label}[${coords(worst.index, shape)}] ${refName} ${worst.cpu}, kiln ${worst.kiln}, ` +
+        `|diff| ${worst.diff.toExponential(3)} > atol ${tol.atol} + rtol ${tol.rtol} * |${refName}| (${worst.excess.toFixed(1)}x)`,
+    )
   }
   return worst
 }
@@ -104,7 +134,12 @@ function coords(index: number, shape: number[]): string {
  * Runs fn on cpu and on kiln (fn must build its inputs itself, from seeds, so both runs
  * see the same numbers) and compares everything it returns within tol.
  */
-export function compareBackends(what: string, fn: () => unknown, tol: Tol, target: BackendName = 'kiln'): Worst | undefined {
+export function compareBackends(
+  what: string,
+  fn: () => unknown,
+  tol: Tol,
+  target: BackendName = 'kiln',
+): Worst | undefined {
   const cpu = runOn('cpu', fn)
   const kiln = runOn(target, fn)
   if (cpu.length === 0) throw new Error(`${what}: returned no tensors`)
@@ -118,7 +153,8 @@ export function rand(shape: number[], seed: number, lo = -1, hi = 1): tf.Tensor 
 }
 
 /** rand() typed as the rank-4 (NHWC or NCHW) tensor conv and pool ops take. */
-export const rand4 = (shape: number[], seed: number, lo = -1, hi = 1): tf.Tensor4D => rand(shape, seed, lo, hi) as tf.Tensor4D
+export const rand4 = (shape: number[], seed: number, lo = -1, hi = 1): tf.Tensor4D =>
+  rand(shape, seed, lo, hi) as tf.Tensor4D
 
 /** Seeded int32 tensor with values in [lo, hi). */
 export function randInt(shape: number[], seed: number, lo: number, hi: number): tf.Tensor {
@@ -145,8 +181,18 @@ export function randSteps(shape: number[], seed: number, lo: number, hi: number)
  * other name in nativeKernelNames(), so a new native kernel without a test fails there.
  */
 export const NN_KERNELS = [
-  'BatchMatMul', '_FusedMatMul', 'Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter',
-  'MaxPool', 'AvgPool', 'MaxPoolGrad', 'AvgPoolGrad', 'Softmax', 'FusedBatchNorm',
+  'BatchMatMul',
+  '_FusedMatMul',
+  'Conv2D',
+  'FusedConv2D',
+  'Conv2DBackpropInput',
+  'Conv2DBackpropFilter',
+  'MaxPool',
+  'AvgPool',
+  'MaxPoolGrad',
+  'AvgPoolGrad',
+  'Softmax',
+  'FusedBatchNorm',
 ] as const
 
 /** Native kernels that ran their native code, and those that handed their inputs to the cpu kernel. */

@@ -28,18 +28,25 @@ export interface Tolerance {
 export function mismatch(got: number, want: number, tol: Tolerance = {}): string | null {
   if (Number.isNaN(want) || Number.isNaN(got)) return Number.isNaN(want) && Number.isNaN(got) ? null : 'NaN mismatch'
   if (!Number.isFinite(want) || !Number.isFinite(got)) return got === want ? null : 'infinity mismatch'
-  if (want === 0 && got === 0) return Object.is(want, -0) === Object.is(got, -0) || (tol.abs ?? 0) > 0 ? null : 'zero sign'
+  if (want === 0 && got === 0)
+    return Object.is(want, -0) === Object.is(got, -0) || (tol.abs ?? 0) > 0 ? null : 'zero sign'
   const bound = (tol.ulps ?? 0) * ulp(want) + (tol.abs ?? 0) + (tol.rel ?? 0) * Math.abs(want)
   return Math.abs(got - want) <= bound ? null : `off by ${(Math.abs(got - want) / ulp(want)).toFixed(1)} ulp`
 }
 
 /** Throws naming the first element of got that is not within tol of want. */
-export function assertClose(got: ArrayLike<number>, want: ArrayLike<number>, tol: Tolerance, what: string,
-  input?: (i: number) => string): void {
+export function assertClose(
+  got: ArrayLike<number>,
+  want: ArrayLike<number>,
+  tol: Tolerance,
+  what: string,
+  input?: (i: number) => string,
+): void {
   if (got.length !== want.length) throw new Error(`${what}: length ${got.length}, expected ${want.length}`)
   for (let i = 0; i < got.length; i++) {
     const why = mismatch(got[i]!, want[i]!, tol)
-    if (why) throw new Error(`${what}[${i}]${input ? ` (${input(i)})` : ''}: got ${got[i]}, expected ${want[i]}: ${why}`)
+    if (why)
+      throw new Error(`${what}[${i}]${input ? ` (${input(i)})` : ''}: got ${got[i]}, expected ${want[i]}: ${why}`)
   }
 }
 
@@ -47,7 +54,8 @@ export function assertClose(got: ArrayLike<number>, want: ArrayLike<number>, tol
 export function assertSameBits(a: Float32Array | Int32Array | Uint8Array, b: typeof a, what: string): void {
   if (a.length !== b.length) throw new Error(`${what}: lengths ${a.length} and ${b.length}`)
   for (let i = 0; i < a.length; i++) {
-    const x = a[i]!, y = b[i]!
+    const x = a[i]!,
+      y = b[i]!
     if (Object.is(x, y) || (Number.isNaN(x) && Number.isNaN(y))) continue
     throw new Error(`${what}[${i}]: ${x} vs ${y}`)
   }
@@ -103,7 +111,8 @@ export function erf64(x: number): number {
   if (Number.isNaN(x)) return NaN
   const a = Math.abs(x)
   if (a < 2.5) {
-    let term = x, sum = x
+    let term = x,
+      sum = x
     for (let n = 1; n < 200 && Math.abs(term) > 1e-18; n++) {
       term *= (-x * x) / n
       sum += term / (2 * n + 1)

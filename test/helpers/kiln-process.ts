@@ -22,15 +22,25 @@ export interface KilnChild {
 }
 
 /** Starts `kiln ...args` from the repository root with `env` added. */
-export function startKiln(args: string[], env: Record<string, string> = {}, readyTimeoutMs = 60_000, cwd = repo): KilnChild {
+export function startKiln(
+  args: string[],
+  env: Record<string, string> = {},
+  readyTimeoutMs = 60_000,
+  cwd = repo,
+): KilnChild {
   const child = spawn(process.execPath, ['--conditions=kiln-src', '--import', TSX, MAIN, ...args], {
-    cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+    cwd,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
   })
   let out = ''
   let stdout = ''
   const exited = new Promise<number | null>((ok) => child.once('exit', (code) => ok(code)))
   const ready = new Promise<Record<string, unknown>>((ok, fail) => {
-    const timer = setTimeout(() => fail(new Error(`kiln ${args[0]} not ready in ${readyTimeoutMs} ms:\n${out.slice(-3000)}`)), readyTimeoutMs)
+    const timer = setTimeout(
+      () => fail(new Error(`kiln ${args[0]} not ready in ${readyTimeoutMs} ms:\n${out.slice(-3000)}`)),
+      readyTimeoutMs,
+    )
     child.stdout!.on('data', (chunk: Buffer) => {
       out += chunk.toString()
       stdout += chunk.toString()
@@ -43,15 +53,24 @@ export function startKiln(args: string[], env: Record<string, string> = {}, read
             clearTimeout(timer)
             ok(parsed)
           }
-        } catch { /* not a JSON line */ }
+        } catch {
+          /* not a JSON line */
+        }
       }
     })
-    void exited.then((code) => { clearTimeout(timer); fail(new Error(`kiln ${args[0]} exited (${code}) before ready:\n${out.slice(-3000)}`)) })
+    void exited.then((code) => {
+      clearTimeout(timer)
+      fail(new Error(`kiln ${args[0]} exited (${code}) before ready:\n${out.slice(-3000)}`))
+    })
   })
   ready.catch(() => undefined)
-  child.stderr!.on('data', (chunk: Buffer) => { out = (out + chunk.toString()).slice(-200_000) })
+  child.stderr!.on('data', (chunk: Buffer) => {
+    out = (out + chunk.toString()).slice(-200_000)
+  })
   return {
-    child, ready, exited,
+    child,
+    ready,
+    exited,
     output: () => out,
     kill9: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
@@ -68,12 +87,24 @@ export function startKiln(args: string[], env: Record<string, string> = {}, read
 }
 
 /** Runs `kiln ...args` in `cwd` to its end: exit code and output. */
-export async function runKiln(args: string[], cwd: string, env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--conditions=kiln-src', '--import', TSX, MAIN, ...args], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+export async function runKiln(
+  args: string[],
+  cwd: string,
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, ['--conditions=kiln-src', '--import', TSX, MAIN, ...args], {
+    cwd,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   let stdout = ''
   let stderr = ''
-  child.stdout!.on('data', (c: Buffer) => { stdout += c.toString() })
-  child.stderr!.on('data', (c: Buffer) => { stderr += c.toString() })
+  child.stdout!.on('data', (c: Buffer) => {
+    stdout += c.toString()
+  })
+  child.stderr!.on('data', (c: Buffer) => {
+    stderr += c.toString()
+  })
   const code = await new Promise<number | null>((ok) => child.once('exit', (c) => ok(c)))
   return { code, stdout, stderr }
 }

@@ -16,5 +16,13 @@ export async function startLayout(): Promise<TestLayout> {
   const server = await startNats()
   const nc = await connect({ servers: server.url, timeout: 5000 })
   const layout = await ensureLayout(nc)
-  return { server, nc, layout, stop: async () => { await nc.close(); await server.stop() } }
+  return {
+    server,
+    nc,
+    layout,
+    stop: async () => {
+      await nc.close()
+      await server.stop()
+    },
+  }
 }

@@ -42,7 +42,11 @@ export async function startNats(opts: NatsOptions = {}): Promise<NatsServer> {
       ...(users ? { users } : {}),
     })
     return {
-      url: server.url, port: server.port, pid: server.pid, dir, version: server.version,
+      url: server.url,
+      port: server.port,
+      pid: server.pid,
+      dir,
+      version: server.version,
       stop: async () => {
         await server.stop(5000)
         rmSync(dir, { recursive: true, force: true })

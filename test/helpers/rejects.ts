@@ -13,9 +13,10 @@ export async function rejects(fn: () => Promise<unknown>, check: ErrorCheck, wha
     error = err
   }
   if (error === undefined) assert.unreachable(`${what} resolved; expected it to reject`)
-  const ok = check.prototype instanceof Error || check === Error
-    ? error instanceof (check as new () => Error)
-    : (check as (err: unknown) => boolean)(error)
+  const ok =
+    check.prototype instanceof Error || check === Error
+      ? error instanceof (check as new () => Error)
+      : (check as (err: unknown) => boolean)(error)
   assert.ok(ok, `${what} rejected with an unexpected error: ${String((error as Error)?.stack ?? error)}`)
   return error
 }

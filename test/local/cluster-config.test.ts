@@ -22,7 +22,11 @@ const conf = suite('local - cluster/ configs')
 conf('cluster/nats/kiln-permissions.conf is what roles.ts generates', () => {
   const file = join(CLUSTER, 'nats/kiln-permissions.conf')
   if (process.env.KILN_UPDATE_CLUSTER_CONF === '1') writeFileSync(file, permissionsConfText())
-  assert.fixture(readFileSync(file, 'utf8'), permissionsConfText(), 'stale: KILN_UPDATE_CLUSTER_CONF=1 node scripts/run-tests.mjs test/local/cluster-config.test.ts')
+  assert.fixture(
+    readFileSync(file, 'utf8'),
+    permissionsConfText(),
+    'stale: KILN_UPDATE_CLUSTER_CONF=1 node scripts/run-tests.mjs test/local/cluster-config.test.ts',
+  )
 })
 
 conf('the env examples name every role password the cluster config reads', () => {
@@ -33,26 +37,39 @@ conf('the env examples name every role password the cluster config reads', () =>
   for (const name of wanted) assert.match(env, new RegExp(`^${name}=`, 'm'), name)
 })
 
-conf('systemd units run existing kiln commands, read credentials from a file, restart on failure, stop with SIGTERM', () => {
-  const units = { coordinator: 30, worker: 120, gateway: 30 }
-  for (const [name, minStopS] of Object.entries(units)) {
-    const text = readFileSync(join(CLUSTER, `systemd/kiln-${name}.service`), 'utf8')
-    const field = (key: string) => new RegExp(`^${key}=(.*)$`, 'm').exec(text)?.[1]
-    const exec = field('ExecStart') ?? ''
-    const command = /main\.ts (\S+)/.exec(exec)?.[1]
-    assert.is(command, name, exec)
-    assert.ok(findCommand(command!), `kiln ${command} exists`)
-    assert.not.match(exec, /password|creds|--api-key/i, 'no secret on the command line')
-    assert.is(field('EnvironmentFile'), `/etc/kiln/${name}.env`)
-    assert.is(field('Restart'), 'on-failure')
-    assert.is(field('KillSignal'), 'SIGTERM')
-    assert.ok(Number(field('TimeoutStopSec')) >= minStopS, `${name}: TimeoutStopSec ${field('TimeoutStopSec')} < ${minStopS}`)
-  }
-})
+conf(
+  'systemd units run existing kiln commands, read credentials from a file, restart on failure, stop with SIGTERM',
+  () => {
+    const units = { coordinator: 30, worker: 120, gateway: 30 }
+    for (const [name, minStopS] of Object.entries(units)) {
+      const text = readFileSync(join(CLUSTER, `systemd/kiln-${name}.service`), 'utf8')
+      const field = (key: string) => new RegExp(`^${key}=(.*)$`, 'm').exec(text)?.[1]
+      const exec = field('ExecStart') ?? ''
+      const command = /main\.ts (\S+)/.exec(exec)?.[1]
+      assert.is(command, name, exec)
+      assert.ok(findCommand(command!), `kiln ${command} exists`)
+      assert.not.match(exec, /password|creds|--api-key/i, 'no secret on the command line')
+      assert.is(field('EnvironmentFile'), `/etc/kiln/${name}.env`)
+      assert.is(field('Restart'), 'on-failure')
+      assert.is(field('KillSignal'), 'SIGTERM')
+      assert.ok(
+        Number(field('TimeoutStopSec')) >= minStopS,
+        `${name}: TimeoutStopSec ${field('TimeoutStopSec')} < ${minStopS}`,
+      )
+    }
+  },
+)
 
 conf.run()
 
-const passwords = { KILN_ADMIN_PASSWORD: 'a-pw', KILN_COORDINATOR_PASSWORD: 'c-pw', KILN_WORKER_PASSWORD: 'w-pw', KILN_GATEWAY_PASSWORD: 'g-pw', KILN_CLIENT_PASSWORD: 'cl-pw', KILN_SYS_PASSWORD: 's-pw' }
+const passwords = {
+  KILN_ADMIN_PASSWORD: 'a-pw',
+  KILN_COORDINATOR_PASSWORD: 'c-pw',
+  KILN_WORKER_PASSWORD: 'w-pw',
+  KILN_GATEWAY_PASSWORD: 'g-pw',
+  KILN_CLIENT_PASSWORD: 'cl-pw',
+  KILN_SYS_PASSWORD: 's-pw',
+}
 type Ctx = { dir: string; servers: RunningNats[]; urls: string[]; ca: string; admin?: NatsConnection }
 const three = suite<Ctx>('local - the 3-node cluster config')
 const test = hasOpenssl() ? three : three.skip
@@ -65,38 +82,64 @@ function localized(text: string, dir: string, ports: { client: number; route: nu
     .replace(/^http: .*$/m, '')
     .replace(/store_dir: .*/, `store_dir: ${JSON.stringify(join(dir, `store-${i}`))}`)
     .replace(/listen: 0\.0\.0\.0:6222/, `listen: 127.0.0.1:${ports[i]!.route}`)
-    .replaceAll('/etc/kiln/tls/nats-server.pem', join(dir, 'cert.pem')).replaceAll('/etc/kiln/tls/nats-server-key.pem', join(dir, 'key.pem'))
-    .replaceAll('/etc/kiln/tls/nats-route.pem', join(dir, 'cert.pem')).replaceAll('/etc/kiln/tls/nats-route-key.pem', join(dir, 'key.pem'))
+    .replaceAll('/etc/kiln/tls/nats-server.pem', join(dir, 'cert.pem'))
+    .replaceAll('/etc/kiln/tls/nats-server-key.pem', join(dir, 'key.pem'))
+    .replaceAll('/etc/kiln/tls/nats-route.pem', join(dir, 'cert.pem'))
+    .replaceAll('/etc/kiln/tls/nats-route-key.pem', join(dir, 'key.pem'))
     .replaceAll('/etc/kiln/tls/ca.pem', join(dir, 'ca.pem'))
-  for (const [n, p] of ports.entries()) out = out.replace(`nats-route://nats-${n + 1}.kiln.internal:6222`, `nats-route://localhost:${p.route}`)
+  for (const [n, p] of ports.entries())
+    out = out.replace(`nats-route://nats-${n + 1}.kiln.internal:6222`, `nats-route://localhost:${p.route}`)
   return out
 }
 
-three.before(loud(async (ctx) => {
-  ctx.dir = mkdtempSync(join(tmpdir(), 'kiln-3node-'))
-  ctx.servers = []
-  if (!hasOpenssl()) return
-  ctx.ca = makeTestCerts(ctx.dir).ca
-  const ports = await Promise.all([0, 1, 2].map(async () => ({ client: await freePort(), route: await freePort() })))
-  const text = readFileSync(join(CLUSTER, 'nats/kiln-cluster.conf'), 'utf8')
-  ctx.servers = await Promise.all([0, 1, 2].map(async (i) => {
-    const dir = join(ctx.dir, `n${i + 1}`)
-    mkdirSync(dir)
-    copyFileSync(join(CLUSTER, 'nats/kiln-permissions.conf'), join(dir, 'kiln-permissions.conf'))
-    return startNatsServer({ dir, port: ports[i]!.client, extraConfig: localized(text, ctx.dir, ports, i), env: { ...process.env, ...passwords, KILN_NATS_NODE: `nats-${i + 1}` }, timeoutMs: 20_000 })
-  }))
-  ctx.urls = ports.map((p) => `tls://localhost:${p.client}`)
-}))
-three.after(loud(async (ctx) => {
-  await ctx.admin?.close()
-  await Promise.all(ctx.servers.map((s) => s.stop(5000)))
-  rmSync(ctx.dir, { recursive: true, force: true })
-}))
+three.before(
+  loud(async (ctx) => {
+    ctx.dir = mkdtempSync(join(tmpdir(), 'kiln-3node-'))
+    ctx.servers = []
+    if (!hasOpenssl()) return
+    ctx.ca = makeTestCerts(ctx.dir).ca
+    const ports = await Promise.all([0, 1, 2].map(async () => ({ client: await freePort(), route: await freePort() })))
+    const text = readFileSync(join(CLUSTER, 'nats/kiln-cluster.conf'), 'utf8')
+    ctx.servers = await Promise.all(
+      [0, 1, 2].map(async (i) => {
+        const dir = join(ctx.dir, `n${i + 1}`)
+        mkdirSync(dir)
+        copyFileSync(join(CLUSTER, 'nats/kiln-permissions.conf'), join(dir, 'kiln-permissions.conf'))
+        return startNatsServer({
+          dir,
+          port: ports[i]!.client,
+          extraConfig: localized(text, ctx.dir, ports, i),
+          env: { ...process.env, ...passwords, KILN_NATS_NODE: `nats-${i + 1}` },
+          timeoutMs: 20_000,
+        })
+      }),
+    )
+    ctx.urls = ports.map((p) => `tls://localhost:${p.client}`)
+  }),
+)
+three.after(
+  loud(async (ctx) => {
+    await ctx.admin?.close()
+    await Promise.all(ctx.servers.map((s) => s.stop(5000)))
+    rmSync(ctx.dir, { recursive: true, force: true })
+  }),
+)
 
 test('three nodes form a JetStream cluster over TLS; the layout is created with 3 replicas', async (ctx) => {
-  ctx.admin = await connectKiln({ nats: ctx.urls.join(','), user: 'admin', password: passwords.KILN_ADMIN_PASSWORD, tls: { ca: ctx.ca }, env: {} })
+  ctx.admin = await connectKiln({
+    nats: ctx.urls.join(','),
+    user: 'admin',
+    password: passwords.KILN_ADMIN_PASSWORD,
+    tls: { ca: ctx.ca },
+    env: {},
+  })
   // The meta leader is elected a moment after the routes connect.
-  const layout = await waitFor('the JetStream cluster to accept an R3 layout', () => ensureLayout(ctx.admin!, { replicas: 3 }), 60_000, 250)
+  const layout = await waitFor(
+    'the JetStream cluster to accept an R3 layout',
+    () => ensureLayout(ctx.admin!, { replicas: 3 }),
+    60_000,
+    250,
+  )
   const info = await layout.jsm.streams.info('KV_kiln_jobs')
   assert.is(info.config.num_replicas, 3)
   assert.is(info.config.storage, StorageType.File)
@@ -104,16 +147,28 @@ test('three nodes form a JetStream cluster over TLS; the layout is created with 
 })
 
 test('role users from the env file connect over TLS with the CA from KILN_NATS_CA and keep their permissions', async (ctx) => {
-  const env = { KILN_NATS_URL: ctx.urls[2]!, KILN_NATS_USER: 'worker', KILN_NATS_PASSWORD: passwords.KILN_WORKER_PASSWORD, KILN_NATS_CA: ctx.ca }
+  const env = {
+    KILN_NATS_URL: ctx.urls[2]!,
+    KILN_NATS_USER: 'worker',
+    KILN_NATS_PASSWORD: passwords.KILN_WORKER_PASSWORD,
+    KILN_NATS_CA: ctx.ca,
+  }
   const worker = await connectKiln({ env, role: 'worker' })
   try {
-    await assertDenied(() => worker.request('kiln.api.submit', new Uint8Array(), { timeout: 2000 }), 'worker → kiln.api.submit')
+    await assertDenied(
+      () => worker.request('kiln.api.submit', new Uint8Array(), { timeout: 2000 }),
+      'worker → kiln.api.submit',
+    )
     const kv = await worker.jetstream().views.kv('kiln_nodes', { bindOnly: true })
     assert.ok(await kv.put('node-1', new Uint8Array([1])), 'worker registers itself on a replicated bucket')
   } finally {
     await worker.close()
   }
-  const untrusted = await rejects(() => connectKiln({ env: { ...env, KILN_NATS_CA: '' }, timeoutMs: 3000 }), KilnError, 'a client without the CA') as KilnError
+  const untrusted = (await rejects(
+    () => connectKiln({ env: { ...env, KILN_NATS_CA: '' }, timeoutMs: 3000 }),
+    KilnError,
+    'a client without the CA',
+  )) as KilnError
   assert.is(untrusted.code, ErrorCode.unavailable, untrusted.message)
   assert.match(untrusted.message, /certificate/, 'says why')
 })

@@ -3,10 +3,19 @@ import * as assert from 'uvu/assert'
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { generateRoleUsers, natsConfigText, parseCredentials, readCredentials, ROLES, LocalClusterError } from '@kiln/local'
+import {
+  generateRoleUsers,
+  natsConfigText,
+  parseCredentials,
+  readCredentials,
+  ROLES,
+  LocalClusterError,
+} from '@kiln/local'
 
 const creds = suite<{ dir: string }>('local - credentials')
-creds.before((ctx) => { ctx.dir = mkdtempSync(join(tmpdir(), 'kiln-creds-')) })
+creds.before((ctx) => {
+  ctx.dir = mkdtempSync(join(tmpdir(), 'kiln-creds-'))
+})
 creds.after((ctx) => rmSync(ctx.dir, { recursive: true, force: true }))
 
 const mode = (path: string) => statSync(path).mode & 0o777
@@ -16,7 +25,10 @@ creds('one user per role, files 0600 in a 0700 folder, even under a permissive u
   try {
     const kiln = join(dir, '.kiln')
     const users = generateRoleUsers(kiln)
-    assert.equal(users.map((u) => u.role), [...ROLES])
+    assert.equal(
+      users.map((u) => u.role),
+      [...ROLES],
+    )
     assert.is(mode(kiln), 0o700)
     assert.is(mode(join(kiln, 'creds')), 0o700)
     for (const u of users) {
@@ -40,12 +52,19 @@ creds('passwords are random and long; a second generation replaces every one', (
 })
 
 creds('credential files: Kiln lines (quoted or exported), NATS .creds, bare nkey seeds', () => {
-  assert.equal(parseCredentials('# c\nexport KILN_NATS_USER="w"\nKILN_NATS_PASSWORD=\'p=q\'\nKILN_NATS_URL=nats://h:1\n', 'f'),
-    { kind: 'user', user: 'w', password: 'p=q', url: 'nats://h:1' })
+  assert.equal(
+    parseCredentials('# c\nexport KILN_NATS_USER="w"\nKILN_NATS_PASSWORD=\'p=q\'\nKILN_NATS_URL=nats://h:1\n', 'f'),
+    { kind: 'user', user: 'w', password: 'p=q', url: 'nats://h:1' },
+  )
   assert.equal(parseCredentials('KILN_NATS_TOKEN=abc\n', 'f'), { kind: 'token', token: 'abc' })
-  assert.equal(parseCredentials('KILN_NATS_USER=u\nKILN_NATS_PASSWORD=p\nKILN_NATS_CA=/etc/ca.pem\nKILN_NATS_CERT=/c\nKILN_NATS_KEY=/k\n', 'f'),
-    { kind: 'user', user: 'u', password: 'p', tls: { ca: '/etc/ca.pem', cert: '/c', key: '/k' } })
-  const seed = 'SU' + 'A'.repeat(56)
+  assert.equal(
+    parseCredentials(
+      'KILN_NATS_USER=u\nKILN_NATS_PASSWORD=p\nKILN_NATS_CA=/etc/ca.pem\nKILN_NATS_CERT=/c\nKILN_NATS_KEY=/k\n',
+      'f',
+    ),
+    { kind: 'user', user: 'u', password: 'p', tls: { ca: '/etc/ca.pem', cert: '/c', key: '/k' } },
+  )
+  const seed = `SU${'A'.repeat(56)}`
   assert.equal(parseCredentials(`${seed}\n`, 'f'), { kind: 'nkey', seed })
   assert.equal(parseCredentials(`KILN_NATS_NKEY=${seed}`, 'f'), { kind: 'nkey', seed })
   const jwt = '-----BEGIN NATS USER JWT-----\neyJ0\n------END NATS USER JWT------\n'
@@ -63,12 +82,25 @@ creds('a bad credential file names the file and line, never the text in it', ({ 
     assert.match((err as Error).message, `${file}: line 2: expected KEY=VALUE`)
     assert.not.match((err as Error).message, 'hunter2')
   }
-  assert.throws(() => parseCredentials('KILN_NATS_USER=only-a-user', 'x.creds'), /x\.creds: expected KILN_NATS_USER and KILN_NATS_PASSWORD/)
+  assert.throws(
+    () => parseCredentials('KILN_NATS_USER=only-a-user', 'x.creds'),
+    /x\.creds: expected KILN_NATS_USER and KILN_NATS_PASSWORD/,
+  )
 })
 
 creds('the server config writes users as JSON; services may answer the requests they receive', () => {
-  const text = natsConfigText({ users: [{ user: 'u', password: '$notavar', permissions: { publish: { allow: ['$JS.API.>'] }, subscribe: { allow: ['_INBOX.>'] }, responses: true } }] })
-  const block = JSON.parse(text.slice(text.indexOf('authorization: ') + 'authorization: '.length)) as { users: { password: string; permissions: { allow_responses: unknown } }[] }
+  const text = natsConfigText({
+    users: [
+      {
+        user: 'u',
+        password: '$notavar',
+        permissions: { publish: { allow: ['$JS.API.>'] }, subscribe: { allow: ['_INBOX.>'] }, responses: true },
+      },
+    ],
+  })
+  const block = JSON.parse(text.slice(text.indexOf('authorization: ') + 'authorization: '.length)) as {
+    users: { password: string; permissions: { allow_responses: unknown } }[]
+  }
   assert.is(block.users[0]!.password, '$notavar')
   assert.equal(block.users[0]!.permissions.allow_responses, { max: 1000, expires: '5m' })
 })

@@ -9,16 +9,32 @@ import { assertDenied, assertNotDelivered, startRoleServer, type RoleServer } fr
 const perms = suite<{ rs?: RoleServer }>('local - role permissions')
 const sc = StringCodec()
 
-perms.before(loud(async (ctx) => { ctx.rs = await startRoleServer() }))
-perms.after(loud(async (ctx) => { await ctx.rs?.close() }))
+perms.before(
+  loud(async (ctx) => {
+    ctx.rs = await startRoleServer()
+  }),
+)
+perms.after(
+  loud(async (ctx) => {
+    await ctx.rs?.close()
+  }),
+)
 
 perms('a worker cannot call kiln.api.submit; a client can, and the coordinator answers it', async ({ rs }) => {
   const { coordinator, worker, client } = rs!.nc
-  const sub = coordinator.subscribe(Subjects.api.submit, { callback: (_err, m) => m.respond(sc.encode(`ok ${m.string()}`)) })
+  const sub = coordinator.subscribe(Subjects.api.submit, {
+    callback: (_err, m) => m.respond(sc.encode(`ok ${m.string()}`)),
+  })
   await coordinator.flush()
   assert.is((await client.request(Subjects.api.submit, sc.encode('job'), { timeout: 2000 })).string(), 'ok job')
-  await assertDenied(() => worker.request(Subjects.api.submit, sc.encode('job'), { timeout: 2000 }), 'worker → kiln.api.submit')
-  await assertDenied(() => rs!.nc.gateway.request(Subjects.api.cancel, sc.encode('x'), { timeout: 2000 }), 'gateway → kiln.api.cancel')
+  await assertDenied(
+    () => worker.request(Subjects.api.submit, sc.encode('job'), { timeout: 2000 }),
+    'worker → kiln.api.submit',
+  )
+  await assertDenied(
+    () => rs!.nc.gateway.request(Subjects.api.cancel, sc.encode('x'), { timeout: 2000 }),
+    'gateway → kiln.api.cancel',
+  )
   sub.unsubscribe()
 })
 
@@ -26,65 +42,108 @@ perms('a client cannot publish heartbeats or node commands', async ({ rs }) => {
   const { coordinator, worker, client, admin } = rs!.nc
   await assertNotDelivered(client, Subjects.node.heartbeat('node-1'), coordinator, admin)
   await assertNotDelivered(client, Subjects.node.command('node-1'), worker, admin)
-  await assertDenied(() => client.request(Subjects.node.command('node-1'), sc.encode('drain'), { timeout: 2000 }), 'client → node command')
+  await assertDenied(
+    () => client.request(Subjects.node.command('node-1'), sc.encode('drain'), { timeout: 2000 }),
+    'client → node command',
+  )
 })
 
 perms('a client cannot listen to node commands or ring traffic', async ({ rs }) => {
   for (const subject of [Subjects.node.command('node-1'), Subjects.trial.ring('t1', 0)]) {
-    const closed = new Promise<string>((ok) => rs!.nc.client.subscribe(subject, { callback: (err) => ok(err?.message ?? 'no error') }))
+    const closed = new Promise<string>((ok) =>
+      rs!.nc.client.subscribe(subject, { callback: (err) => ok(err?.message ?? 'no error') }),
+    )
     assert.match(await closed, /Permissions Violation for Subscription/, subject)
   }
 })
 
-perms('a worker heartbeats, the coordinator commands it and it answers; it cannot command nodes itself', async ({ rs }) => {
-  const { coordinator, worker, client } = rs!.nc
-  const beats = coordinator.subscribe(Subjects.node.allHeartbeats, { max: 1 })
-  await coordinator.flush()
-  worker.publish(Subjects.node.heartbeat('node-1'), sc.encode('beat'))
-  for await (const m of beats) assert.is(m.subject, 'kiln.node.node-1.heartbeat')
-  worker.subscribe(Subjects.node.command('node-1'), { callback: (_e, m) => m.respond(sc.encode('done')) })
-  await worker.flush()
-  assert.is((await coordinator.request(Subjects.node.command('node-1'), sc.encode('drain'), { timeout: 2000 })).string(), 'done')
-  await assertDenied(() => worker.request(Subjects.node.command('node-2'), sc.encode('drain'), { timeout: 2000 }), 'worker → another node command')
-  // Answering is allowed only for requests it received, not into any inbox.
-  await assertNotDelivered(worker, '_INBOX.someone-else', client, rs!.nc.admin)
-})
+perms(
+  'a worker heartbeats, the coordinator commands it and it answers; it cannot command nodes itself',
+  async ({ rs }) => {
+    const { coordinator, worker, client } = rs!.nc
+    const beats = coordinator.subscribe(Subjects.node.allHeartbeats, { max: 1 })
+    await coordinator.flush()
+    worker.publish(Subjects.node.heartbeat('node-1'), sc.encode('beat'))
+    for await (const m of beats) assert.is(m.subject, 'kiln.node.node-1.heartbeat')
+    worker.subscribe(Subjects.node.command('node-1'), { callback: (_e, m) => m.respond(sc.encode('done')) })
+    await worker.flush()
+    assert.is(
+      (await coordinator.request(Subjects.node.command('node-1'), sc.encode('drain'), { timeout: 2000 })).string(),
+      'done',
+    )
+    await assertDenied(
+      () => worker.request(Subjects.node.command('node-2'), sc.encode('drain'), { timeout: 2000 }),
+      'worker → another node command',
+    )
+    // Answering is allowed only for requests it received, not into any inbox.
+    await assertNotDelivered(worker, '_INBOX.someone-else', client, rs!.nc.admin)
+  },
+)
 
 perms('the gateway serves kiln.gateway.api; clients call it, workers cannot', async ({ rs }) => {
   const { gateway, worker, client } = rs!.nc
-  const sub = gateway.subscribe(GatewaySubjects.api.all, { queue: GatewaySubjects.queue, callback: (_e, m) => m.respond(sc.encode('endpoints')) })
+  const sub = gateway.subscribe(GatewaySubjects.api.all, {
+    queue: GatewaySubjects.queue,
+    callback: (_e, m) => m.respond(sc.encode('endpoints')),
+  })
   await gateway.flush()
   assert.is((await client.request(GatewaySubjects.api.list, sc.encode('{}'), { timeout: 2000 })).string(), 'endpoints')
-  await assertDenied(() => worker.request(GatewaySubjects.api.deploy, sc.encode('{}'), { timeout: 2000 }), 'worker → gateway api')
+  await assertDenied(
+    () => worker.request(GatewaySubjects.api.deploy, sc.encode('{}'), { timeout: 2000 }),
+    'worker → gateway api',
+  )
   sub.unsubscribe()
 })
 
-perms('JetStream: every role reads state, each writes only its own buckets, none but admin and coordinator manage streams', async ({ rs }) => {
-  const { coordinator, worker, gateway, client } = rs!.nc
-  const kv = (nc: typeof worker, bucket: string) => nc.jetstream().views.kv(bucket, { bindOnly: true })
-  const blob = new Uint8Array([1, 2, 3])
-  assert.ok(await (await kv(worker, KvBucket.nodes)).put('node-1', blob), 'worker registers itself')
-  assert.ok(await (await kv(coordinator, KvBucket.jobs)).put('job-1', blob), 'coordinator writes jobs')
-  assert.ok(await (await kv(gateway, KvBucket.endpoints)).put('ep', blob), 'gateway writes endpoints')
-  assert.equal((await (await kv(client, KvBucket.jobs)).get('job-1'))?.value, blob, 'client reads jobs')
-  assert.equal((await (await kv(gateway, KvBucket.nodes)).get('node-1'))?.value, blob, 'gateway reads nodes')
-  await assertDenied(async () => (await kv(worker, KvBucket.jobs)).put('job-2', blob), 'worker → kiln_jobs')
-  await assertDenied(async () => (await kv(worker, KvBucket.trials)).put('t', blob), 'worker → kiln_trials')
-  await assertDenied(async () => (await kv(client, KvBucket.nodes)).put('fake-node', blob), 'client → kiln_nodes')
-  await assertDenied(async () => (await kv(worker, KvBucket.endpoints)).put('ep', blob), 'worker → kiln_endpoints')
+perms(
+  'JetStream: every role reads state, each writes only its own buckets, none but admin and coordinator manage streams',
+  async ({ rs }) => {
+    const { coordinator, worker, gateway, client } = rs!.nc
+    const kv = (nc: typeof worker, bucket: string) => nc.jetstream().views.kv(bucket, { bindOnly: true })
+    const blob = new Uint8Array([1, 2, 3])
+    assert.ok(await (await kv(worker, KvBucket.nodes)).put('node-1', blob), 'worker registers itself')
+    assert.ok(await (await kv(coordinator, KvBucket.jobs)).put('job-1', blob), 'coordinator writes jobs')
+    assert.ok(await (await kv(gateway, KvBucket.endpoints)).put('ep', blob), 'gateway writes endpoints')
+    assert.equal((await (await kv(client, KvBucket.jobs)).get('job-1'))?.value, blob, 'client reads jobs')
+    assert.equal((await (await kv(gateway, KvBucket.nodes)).get('node-1'))?.value, blob, 'gateway reads nodes')
+    await assertDenied(async () => (await kv(worker, KvBucket.jobs)).put('job-2', blob), 'worker → kiln_jobs')
+    await assertDenied(async () => (await kv(worker, KvBucket.trials)).put('t', blob), 'worker → kiln_trials')
+    await assertDenied(async () => (await kv(client, KvBucket.nodes)).put('fake-node', blob), 'client → kiln_nodes')
+    await assertDenied(async () => (await kv(worker, KvBucket.endpoints)).put('ep', blob), 'worker → kiln_endpoints')
 
-  const os = (nc: typeof worker, bucket: string) => nc.jetstream().views.os(bucket)
-  assert.is((await (await os(client, ObjectStoreBucket.datasets)).putBlob({ name: 'd' }, blob)).size, 3, 'client uploads a dataset')
-  assert.is((await (await os(worker, ObjectStoreBucket.checkpoints)).putBlob({ name: 'c' }, blob)).size, 3, 'worker writes a checkpoint')
-  const read = await (await os(worker, ObjectStoreBucket.datasets)).getBlob('d')
-  assert.equal([...read!], [...blob], 'worker reads the dataset')
-  await assertDenied(async () => (await os(worker, ObjectStoreBucket.bundles)).putBlob({ name: 'evil' }, blob), 'worker → bundles')
-  await assertDenied(async () => (await os(client, ObjectStoreBucket.models)).putBlob({ name: 'fake' }, blob), 'client → models')
+    const os = (nc: typeof worker, bucket: string) => nc.jetstream().views.os(bucket)
+    assert.is(
+      (await (await os(client, ObjectStoreBucket.datasets)).putBlob({ name: 'd' }, blob)).size,
+      3,
+      'client uploads a dataset',
+    )
+    assert.is(
+      (await (await os(worker, ObjectStoreBucket.checkpoints)).putBlob({ name: 'c' }, blob)).size,
+      3,
+      'worker writes a checkpoint',
+    )
+    const read = await (await os(worker, ObjectStoreBucket.datasets)).getBlob('d')
+    assert.equal([...read!], [...blob], 'worker reads the dataset')
+    await assertDenied(
+      async () => (await os(worker, ObjectStoreBucket.bundles)).putBlob({ name: 'evil' }, blob),
+      'worker → bundles',
+    )
+    await assertDenied(
+      async () => (await os(client, ObjectStoreBucket.models)).putBlob({ name: 'fake' }, blob),
+      'client → models',
+    )
 
-  for (const nc of [worker, gateway, client]) {
-    await assertDenied(async () => (await nc.jetstreamManager()).streams.delete(`KV_${KvBucket.jobs}`), 'stream delete')
-    await assertDenied(async () => (await nc.jetstreamManager()).streams.add({ name: 'SNOOP', subjects: ['kiln.api.>'] }), 'stream create')
-  }
-})
+    for (const nc of [worker, gateway, client]) {
+      await assertDenied(
+        async () => (await nc.jetstreamManager()).streams.delete(`KV_${KvBucket.jobs}`),
+        'stream delete',
+      )
+      await assertDenied(
+        async () => (await nc.jetstreamManager()).streams.add({ name: 'SNOOP', subjects: ['kiln.api.>'] }),
+        'stream create',
+      )
+    }
+  },
+)
 
 perms.run()

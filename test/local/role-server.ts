@@ -22,14 +22,19 @@ export async function startRoleServer(): Promise<RoleServer> {
   const dir = mkdtempSync(join(tmpdir(), 'kiln-roles-'))
   const users = generateRoleUsers(dir)
   const server = await startNats({ users })
-  const entries = await Promise.all(ROLES.map(async (role) => {
-    const u = users.find((x) => x.role === role)!
-    return [role, await connect({ servers: server.url, user: u.user, pass: u.password, name: role })] as const
-  }))
+  const entries = await Promise.all(
+    ROLES.map(async (role) => {
+      const u = users.find((x) => x.role === role)!
+      return [role, await connect({ servers: server.url, user: u.user, pass: u.password, name: role })] as const
+    }),
+  )
   const nc = Object.fromEntries(entries) as Record<Role, NatsConnection>
   await ensureLayout(nc.admin)
   return {
-    server, dir, users, nc,
+    server,
+    dir,
+    users,
+    nc,
     close: async () => {
       await Promise.all(Object.values(nc).map((c) => c.close()))
       await server.stop()
@@ -55,7 +60,12 @@ export async function assertDenied(fn: () => Promise<unknown>, what: string): Pr
  * by `marker` would arrive second had the first been delivered: the first message the
  * observer gets must be the marker.
  */
-export async function assertNotDelivered(publisher: NatsConnection, subject: string, observer: NatsConnection, marker: NatsConnection): Promise<void> {
+export async function assertNotDelivered(
+  publisher: NatsConnection,
+  subject: string,
+  observer: NatsConnection,
+  marker: NatsConnection,
+): Promise<void> {
   const sub = observer.subscribe(subject, { max: 1 })
   await observer.flush()
   publisher.publish(subject, new TextEncoder().encode('forbidden'))

@@ -14,18 +14,39 @@ const MAIN = resolve(fileURLToPath(import.meta.url), '../../../packages/cli/src/
 const TSX = import.meta.resolve('tsx')
 
 /** Runs `kiln ...args` in `cwd` to the end; stdout parsed as JSON lines. */
-function kiln(args: string[], cwd: string): Promise<{ code: number | null; lines: Record<string, unknown>[]; stderr: string }> {
+function kiln(
+  args: string[],
+  cwd: string,
+): Promise<{ code: number | null; lines: Record<string, unknown>[]; stderr: string }> {
   return new Promise((ok, fail) => {
-    const child = spawn(process.execPath, ['--conditions=kiln-src', '--import', TSX, MAIN, ...args], { cwd, env: { ...process.env, KILN_DIR: '' }, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, ['--conditions=kiln-src', '--import', TSX, MAIN, ...args], {
+      cwd,
+      env: { ...process.env, KILN_DIR: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let out = ''
     let stderr = ''
-    const timer = setTimeout(() => { child.kill('SIGKILL'); fail(new Error(`kiln ${args.join(' ')} took over 90 s:\n${out}\n${stderr}`)) }, 90_000)
-    child.stdout.on('data', (d: Buffer) => { out += d })
-    child.stderr.on('data', (d: Buffer) => { stderr += d })
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      fail(new Error(`kiln ${args.join(' ')} took over 90 s:\n${out}\n${stderr}`))
+    }, 90_000)
+    child.stdout.on('data', (d: Buffer) => {
+      out += d
+    })
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d
+    })
     child.once('exit', (code) => {
       clearTimeout(timer)
       try {
-        ok({ code, stderr, lines: out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>) })
+        ok({
+          code,
+          stderr,
+          lines: out
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => JSON.parse(l) as Record<string, unknown>),
+        })
       } catch (err) {
         fail(new Error(`kiln ${args.join(' ')} printed non-JSON: ${out}\n${stderr}`, { cause: err }))
       }
@@ -34,24 +55,48 @@ function kiln(args: string[], cwd: string): Promise<{ code: number | null; lines
 }
 
 /** The same, in this process (no start-up cost): for commands that leave nothing running. */
-async function kilnHere(args: string[], cwd: string): Promise<{ code: number | null; lines: Record<string, unknown>[]; stderr: string }> {
+async function kilnHere(
+  args: string[],
+  cwd: string,
+): Promise<{ code: number | null; lines: Record<string, unknown>[]; stderr: string }> {
   const stdout = new PassThrough()
   const stderr = new PassThrough()
   let out = ''
   let err = ''
-  stdout.on('data', (d: Buffer) => { out += d })
-  stderr.on('data', (d: Buffer) => { err += d })
-  const code = await runCli(args, { stdout, stderr, env: { ...process.env, KILN_DIR: '' }, cwd, onInterrupt: () => () => {} })
-  return { code, stderr: err, lines: out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>) }
+  stdout.on('data', (d: Buffer) => {
+    out += d
+  })
+  stderr.on('data', (d: Buffer) => {
+    err += d
+  })
+  const code = await runCli(args, {
+    stdout,
+    stderr,
+    env: { ...process.env, KILN_DIR: '' },
+    cwd,
+    onInterrupt: () => () => {},
+  })
+  return {
+    code,
+    stderr: err,
+    lines: out
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>),
+  }
 }
 
 const cli = suite<{ project: string }>('local - kiln up, status, down')
-cli.before((ctx) => { ctx.project = mkdtempSync(join(tmpdir(), 'kiln-cli-up-')) })
+cli.before((ctx) => {
+  ctx.project = mkdtempSync(join(tmpdir(), 'kiln-cli-up-'))
+})
 // Whatever a failed test left running is stopped here.
-cli.after(loud(async ({ project }) => {
-  await downLocalCluster(join(project, '.kiln')).catch(() => false)
-  rmSync(project, { recursive: true, force: true })
-}))
+cli.after(
+  loud(async ({ project }) => {
+    await downLocalCluster(join(project, '.kiln')).catch(() => false)
+    rmSync(project, { recursive: true, force: true })
+  }),
+)
 
 cli('kiln up --detach starts the cluster; status sees it; a second up finds it; down stops it', async ({ project }) => {
   const up = await kiln(['up', '--detach', '--workers', '0', '--no-gateway', '--json'], project)
@@ -63,12 +108,18 @@ cli('kiln up --detach starts the cluster; status sees it; a second up finds it; 
   assert.match(info.url, /^nats:\/\/127\.0\.0\.1:\d+$/)
   // The coordinator either runs, or this build says plainly that it has no such command.
   const expected = done.missing.includes('coordinator') ? ['nats'] : ['nats', 'coordinator']
-  assert.equal(info.processes.map((p) => p.name), expected)
+  assert.equal(
+    info.processes.map((p) => p.name),
+    expected,
+  )
   for (const p of info.processes) assert.ok(pidAlive(p.pid, p.marker), `${p.name} runs`)
 
   const status = await kilnHere(['status', '--json'], project)
   assert.is(status.code, 0, status.stderr)
-  const report = status.lines[0] as { running: boolean; probe: { nats: { ok: boolean }; coordinator: { ok: boolean }; nodes: { ok: boolean; ids: string[] } } }
+  const report = status.lines[0] as {
+    running: boolean
+    probe: { nats: { ok: boolean }; coordinator: { ok: boolean }; nodes: { ok: boolean; ids: string[] } }
+  }
   assert.ok(report.running)
   assert.ok(report.probe.nats.ok)
   assert.equal(report.probe.nodes, { ok: true, ids: [] })
@@ -77,11 +128,17 @@ cli('kiln up --detach starts the cluster; status sees it; a second up finds it; 
   const again = await kiln(['up', '--detach', '--json'], project)
   assert.is(again.code, 0, again.stderr)
   assert.equal(again.lines[0], { event: 'found', url: info.url, dead: [], supervised: false })
-  assert.equal((again.lines.at(-1) as { cluster: ClusterFile }).cluster.processes.map((p) => p.pid), info.processes.map((p) => p.pid))
+  assert.equal(
+    (again.lines.at(-1) as { cluster: ClusterFile }).cluster.processes.map((p) => p.pid),
+    info.processes.map((p) => p.pid),
+  )
 
   const down = await kilnHere(['down', '--json'], project)
   assert.is(down.code, 0, down.stderr)
-  assert.equal(down.lines.filter((l) => l.event === 'stopped').map((l) => l.name), [...expected].reverse())
+  assert.equal(
+    down.lines.filter((l) => l.event === 'stopped').map((l) => l.name),
+    [...expected].reverse(),
+  )
   assert.equal(down.lines.at(-1), { event: 'down', dir: join(project, '.kiln'), wasRunning: true })
   for (const p of info.processes) assert.not.ok(pidAlive(p.pid, p.marker), `${p.name} stopped`)
   const after = await kilnHere(['status', '--json'], project)

@@ -24,13 +24,51 @@ function caught(fn: () => unknown): Native {
 }
 
 const DEVICE_FUNCTIONS = [
-  'cudaStreamCreate', 'cudaStreamDestroy', 'cudaStreamSync', 'cudaStreamSyncAsync', 'cudaAlloc', 'cudaFree',
-  'cudaUpload', 'cudaDownload', 'cudaDownloadAsync', 'cudaCopy', 'cudaMemory', 'cudaEmptyCache', 'cudaResetPeakMemory',
-  'cudaSetTf32', 'cudaTf32', 'cudaUnary', 'cudaBinary', 'cudaCompare', 'cudaLogical', 'cudaLogicalNot', 'cudaSelect',
-  'cudaCast', 'cudaReduce', 'cudaArgReduce', 'cudaSoftmax', 'cudaBatchNorm', 'cudaBiasAct', 'cudaSgdUpdate',
-  'cudaMomentumUpdate', 'cudaAdamUpdate', 'cudaRmspropUpdate', 'cudaTranspose', 'cudaTile', 'cudaSlice', 'cudaFill',
-  'cudaGather', 'cudaOneHot', 'cudaConv2D', 'cudaConv2DBackpropInput', 'cudaConv2DBackpropFilter', 'cudaMaxPool',
-  'cudaAvgPool', 'cudaMaxPoolGrad', 'cudaAvgPoolGrad', 'cudaMatMul',
+  'cudaStreamCreate',
+  'cudaStreamDestroy',
+  'cudaStreamSync',
+  'cudaStreamSyncAsync',
+  'cudaAlloc',
+  'cudaFree',
+  'cudaUpload',
+  'cudaDownload',
+  'cudaDownloadAsync',
+  'cudaCopy',
+  'cudaMemory',
+  'cudaEmptyCache',
+  'cudaResetPeakMemory',
+  'cudaSetTf32',
+  'cudaTf32',
+  'cudaUnary',
+  'cudaBinary',
+  'cudaCompare',
+  'cudaLogical',
+  'cudaLogicalNot',
+  'cudaSelect',
+  'cudaCast',
+  'cudaReduce',
+  'cudaArgReduce',
+  'cudaSoftmax',
+  'cudaBatchNorm',
+  'cudaBiasAct',
+  'cudaSgdUpdate',
+  'cudaMomentumUpdate',
+  'cudaAdamUpdate',
+  'cudaRmspropUpdate',
+  'cudaTranspose',
+  'cudaTile',
+  'cudaSlice',
+  'cudaFill',
+  'cudaGather',
+  'cudaOneHot',
+  'cudaConv2D',
+  'cudaConv2DBackpropInput',
+  'cudaConv2DBackpropFilter',
+  'cudaMaxPool',
+  'cudaAvgPool',
+  'cudaMaxPoolGrad',
+  'cudaAvgPoolGrad',
+  'cudaMatMul',
 ]
 
 test('the addon exports every device function in every build', () => {
@@ -62,7 +100,11 @@ if (deviceCount() === 0) {
   const stream = addon.cudaStreamCreate(0)
 
   test('upload then download gives the same bytes, sync and async, for each dtype', async () => {
-    const arrays = [randomFloats(1000, 1), Int32Array.from({ length: 333 }, (_, i) => i * 7919 - 5), Uint8Array.of(0, 1, 1, 0, 1)]
+    const arrays = [
+      randomFloats(1000, 1),
+      Int32Array.from({ length: 333 }, (_, i) => i * 7919 - 5),
+      Uint8Array.of(0, 1, 1, 0, 1),
+    ]
     for (const host of arrays) {
       const buf = addon.cudaAlloc(stream, host.byteLength)
       addon.cudaUpload(stream, buf, host)
@@ -97,17 +139,33 @@ if (deviceCount() === 0) {
     assert.is(err.device, 'cuda:0')
     const buf = addon.cudaAlloc(stream, 16)
     addon.cudaFree(buf)
-    assert.instance(caught(() => addon.cudaUpload(stream, buf, new Float32Array(4))), RangeError)
-    assert.instance(caught(() => addon.cudaUpload(stream, stream as never, new Float32Array(4))), TypeError)
+    assert.instance(
+      caught(() => addon.cudaUpload(stream, buf, new Float32Array(4))),
+      RangeError,
+    )
+    assert.instance(
+      caught(() => addon.cudaUpload(stream, stream as never, new Float32Array(4))),
+      TypeError,
+    )
     const small = addon.cudaAlloc(stream, 8)
-    assert.instance(caught(() => addon.cudaUpload(stream, small, new Float32Array(4))), RangeError)
+    assert.instance(
+      caught(() => addon.cudaUpload(stream, small, new Float32Array(4))),
+      RangeError,
+    )
     addon.cudaFree(small)
   })
 
   test('device unary and binary kernels match the CPU kernels exactly for exact ops', () => {
-    const x = randomFloats(5000, 3, -4, 4), z = randomFloats(5000, 4, -4, 4)
-    const up = (a: Float32Array) => { const b = addon.cudaAlloc(stream, a.byteLength); addon.cudaUpload(stream, b, a); return b }
-    const dx = up(x), dz = up(z), dy = addon.cudaAlloc(stream, x.byteLength)
+    const x = randomFloats(5000, 3, -4, 4),
+      z = randomFloats(5000, 4, -4, 4)
+    const up = (a: Float32Array) => {
+      const b = addon.cudaAlloc(stream, a.byteLength)
+      addon.cudaUpload(stream, b, a)
+      return b
+    }
+    const dx = up(x),
+      dz = up(z),
+      dy = addon.cudaAlloc(stream, x.byteLength)
     const got = new Float32Array(x.length)
     addon.cudaUnary(stream, UnaryOp.Relu, dx, dy, x.length, 0, 0)
     addon.cudaDownload(stream, dy, got)
@@ -116,7 +174,7 @@ if (deviceCount() === 0) {
     addon.cudaBinary(stream, BinaryOp.Mul, dx, shape, dz, shape, dy, shape)
     addon.cudaDownload(stream, dy, got)
     assert.equal(Array.from(got), Array.from(binary(BinaryOp.Mul, x, [x.length], z, [z.length])))
-    addon.cudaBinary(stream, BinaryOp.Sub, 1, Int32Array.of(1), dz, shape, dy, shape)  // a by value
+    addon.cudaBinary(stream, BinaryOp.Sub, 1, Int32Array.of(1), dz, shape, dy, shape) // a by value
     addon.cudaDownload(stream, dy, got)
     assert.equal(Array.from(got), Array.from(binary(BinaryOp.Sub, Float32Array.of(1), [1], z, [z.length])))
     for (const b of [dx, dz, dy]) addon.cudaFree(b)

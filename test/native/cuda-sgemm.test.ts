@@ -7,15 +7,31 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import {
-  cudaDeviceInfo, cudaInfo, cudaSgemm, cudaSgemmAsync, deviceCount, sgemm, type CudaGemmOptions,
+  cudaDeviceInfo,
+  cudaInfo,
+  cudaSgemm,
+  cudaSgemmAsync,
+  deviceCount,
+  sgemm,
+  type CudaGemmOptions,
 } from '@kiln/native'
 import { offsetCopy, randomFloats } from '../helpers/random.ts'
 
 const test = suite('native - cuda sgemm')
 const info = cudaInfo()
 
-interface Case { m: number; n: number; k: number; transA: boolean; transB: boolean; batch: number
-  broadcastA?: boolean; broadcastB?: boolean; alpha: number; beta: number }
+interface Case {
+  m: number
+  n: number
+  k: number
+  transA: boolean
+  transB: boolean
+  batch: number
+  broadcastA?: boolean
+  broadcastB?: boolean
+  alpha: number
+  beta: number
+}
 
 function options(c: Case, seed: number): CudaGemmOptions & { c: Float32Array } {
   const a = randomFloats((c.broadcastA ? 1 : c.batch) * c.m * c.k, seed)
@@ -45,14 +61,23 @@ function compare(c: Case, seed: number) {
 function cases(): Case[] {
   const out: Case[] = []
   const sizes: [number, number, number][] = [
-    [1, 1, 1], [7, 7, 7], [1, 257, 33], [33, 1, 257], [257, 33, 7], [33, 7, 257], [129, 127, 9], [257, 257, 1],
-    [33, 1024, 257], [1024, 1024, 1024],
+    [1, 1, 1],
+    [7, 7, 7],
+    [1, 257, 33],
+    [33, 1, 257],
+    [257, 33, 7],
+    [33, 7, 257],
+    [129, 127, 9],
+    [257, 257, 1],
+    [33, 1024, 257],
+    [1024, 1024, 1024],
   ]
   for (const [m, n, k] of sizes)
     for (let t = 0; t < 4; t++)
       out.push({ m, n, k, transA: (t & 1) !== 0, transB: (t & 2) !== 0, batch: 1, alpha: 1, beta: 0 })
   for (let t = 0; t < 4; t++) {
-    const transA = (t & 1) !== 0, transB = (t & 2) !== 0
+    const transA = (t & 1) !== 0,
+      transB = (t & 2) !== 0
     out.push({ m: 37, n: 45, k: 29, transA, transB, batch: 3, alpha: 0.5, beta: -1.5 })
     out.push({ m: 37, n: 45, k: 29, transA, transB, batch: 3, broadcastA: true, alpha: 1, beta: 0 })
     out.push({ m: 37, n: 45, k: 29, transA, transB, batch: 3, broadcastB: true, alpha: 2, beta: 1 })
@@ -88,16 +113,28 @@ if (deviceCount() === 0) {
     assert.is(err.device, 'cuda:0')
     assert.ok(err.message.includes(info.reason), `message names the reason: ${err.message}`)
 
-    const rejected = await cudaSgemmAsync(small()).then(() => null, (e: Error & { code?: string }) => e)
+    const rejected = await cudaSgemmAsync(small()).then(
+      () => null,
+      (e: Error & { code?: string }) => e,
+    )
     assert.ok(rejected, 'cudaSgemmAsync rejects')
     assert.is(rejected!.code, 'NO_DEVICE')
     assert.is(caught(() => cudaDeviceInfo(0)).code, 'NO_DEVICE')
   })
 
   test('without a device: argument checks still come first', () => {
-    assert.instance(caught(() => cudaSgemm({ ...small(), a: new Float32Array(5) })), RangeError)
-    assert.instance(caught(() => cudaSgemm({ ...small(), device: -1 })), RangeError)
-    assert.instance(caught(() => cudaSgemm({ ...small(), b: [1, 2] as unknown as Float32Array })), TypeError)
+    assert.instance(
+      caught(() => cudaSgemm({ ...small(), a: new Float32Array(5) })),
+      RangeError,
+    )
+    assert.instance(
+      caught(() => cudaSgemm({ ...small(), device: -1 })),
+      RangeError,
+    )
+    assert.instance(
+      caught(() => cudaSgemm({ ...small(), b: [1, 2] as unknown as Float32Array })),
+      TypeError,
+    )
   })
 } else {
   test('matches the CPU sgemm: sizes 1..1024, every transpose, broadcast batches, alpha and beta', () => {

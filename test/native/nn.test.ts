@@ -21,8 +21,8 @@ const BN_CASES: [number[], number, number, number, number][] = [
   [[7, 3], 3, 1, 3, 1],
   [[4, 6], 24, 6, 24, 0],
   [[9, 1], 1, 1, 1, 1],
-  [[3, 1500], 1500, 1500, 1500, 1500],  // wide rows: column tiles
-  [[64, 32, 32, 3], 3, 3, 3, 3],          // threaded, 3 channels expanded into tiles
+  [[3, 1500], 1500, 1500, 1500, 1500], // wide rows: column tiles
+  [[64, 32, 32, 3], 3, 3, 3, 3], // threaded, 3 channels expanded into tiles
   [[2, 5000], 10000, 10000, 5000, 1],
 ]
 
@@ -30,14 +30,22 @@ bn('matches tf.batchNorm for parameters of length 1, C and all of x at every SIM
   BN_CASES.forEach(([shape, lm, lv, lo, ls], k) => {
     const n = shape.reduce((a, b) => a * b, 1)
     const x = randomFloats(n, k + 1, -3, 3)
-    const mean = randomFloats(lm, k + 2, -1, 1), variance = randomFloats(lv, k + 3, 0.1, 2)
-    const offset = lo ? randomFloats(lo, k + 4, -1, 1) : null, scale = ls ? randomFloats(ls, k + 5, 0.5, 2) : null
+    const mean = randomFloats(lm, k + 2, -1, 1),
+      variance = randomFloats(lv, k + 3, 0.1, 2)
+    const offset = lo ? randomFloats(lo, k + 4, -1, 1) : null,
+      scale = ls ? randomFloats(ls, k + 5, 0.5, 2) : null
     // tfjs wants all parameters at one rank, so the reference gets them expanded to x's
     // shape the way its kernel cycles through them.
-    const param = (v: Float32Array | null) => (v ? tf.tensor(Float32Array.from({ length: n }, (_, i) => v[i % v.length]!),
-      shape) : undefined)
-    const want = tf.tidy(() => values(tf.batchNorm(tf.tensor(x, shape), param(mean)!, param(variance)!, param(offset),
-      param(scale), 0.001)))
+    const param = (v: Float32Array | null) =>
+      v
+        ? tf.tensor(
+            Float32Array.from({ length: n }, (_, i) => v[i % v.length]!),
+            shape,
+          )
+        : undefined
+    const want = tf.tidy(() =>
+      values(tf.batchNorm(tf.tensor(x, shape), param(mean)!, param(variance)!, param(offset), param(scale), 0.001)),
+    )
     const results = atEachLevel((level) => {
       const y = batchNorm(x, { mean, variance, offset, scale, epsilon: 0.001 })
       assertClose(y, want, { ulps: 4, abs: 1e-6 }, `batchNorm ${level} [${shape}]`)
@@ -51,26 +59,39 @@ bn('matches tf.batchNorm for parameters of length 1, C and all of x at every SIM
 })
 
 bn('views at a byteOffset; bad lengths, types and overlaps are refused', () => {
-  const x = padded(randomFloats(24, 1), NaN), y = padded(new Float32Array(24), 3)
-  const mean = padded(randomFloats(4, 2), NaN), variance = padded(randomFloats(4, 3, 0.5, 1), NaN)
+  const x = padded(randomFloats(24, 1), NaN),
+    y = padded(new Float32Array(24), 3)
+  const mean = padded(randomFloats(4, 2), NaN),
+    variance = padded(randomFloats(4, 3, 0.5, 1), NaN)
   batchNorm(x, { mean, variance }, y)
   const want = tf.tidy(() => values(tf.batchNorm(tf.tensor2d(x.slice(), [6, 4]), mean.slice(), variance.slice())))
   assertClose(y, want, { ulps: 4 }, 'batchNorm view')
   assertPaddingIntact(y, 3)
-  const f = new Float32Array(24), v4 = new Float32Array(4).fill(1)
+  const f = new Float32Array(24),
+    v4 = new Float32Array(4).fill(1)
   const isRange = (re: RegExp) => (e: Error) => e instanceof RangeError && re.test(e.message)
-  assert.throws(() => addon.batchNorm(f, new Float32Array(5), v4, null, null, 0.001, new Float32Array(24)),
-    isRange(/mean has 5 values; expected 1, 4 \(channels\) or 24/))
-  assert.throws(() => addon.batchNorm(f, new Float32Array(5), new Float32Array(5), null, null, 0.001, new Float32Array(24)),
-    isRange(/not a multiple of 5 channels/))
+  assert.throws(
+    () => addon.batchNorm(f, new Float32Array(5), v4, null, null, 0.001, new Float32Array(24)),
+    isRange(/mean has 5 values; expected 1, 4 \(channels\) or 24/),
+  )
+  assert.throws(
+    () => addon.batchNorm(f, new Float32Array(5), new Float32Array(5), null, null, 0.001, new Float32Array(24)),
+    isRange(/not a multiple of 5 channels/),
+  )
   assert.throws(() => addon.batchNorm(f, v4, v4, null, null, 0.001, new Float32Array(23)), isRange(/y has 23 elements/))
-  assert.throws(() => addon.batchNorm(f, v4, new Float64Array(4) as never, null, null, 0.001, new Float32Array(24)),
-    (e: Error) => e instanceof TypeError && /variance must be a Float32Array/.test(e.message))
+  assert.throws(
+    () => addon.batchNorm(f, v4, new Float64Array(4) as never, null, null, 0.001, new Float32Array(24)),
+    (e: Error) => e instanceof TypeError && /variance must be a Float32Array/.test(e.message),
+  )
   const buf = new Float32Array(48)
-  assert.throws(() => addon.batchNorm(buf.subarray(0, 24), v4, v4, null, null, 0.001, buf.subarray(1, 25)),
-    isRange(/y and x must not share memory/))
-  assert.throws(() => addon.batchNorm(f, v4, v4, null, buf.subarray(30, 34), 0.001, buf.subarray(24, 48)),
-    isRange(/y and scale must not share memory/))
+  assert.throws(
+    () => addon.batchNorm(buf.subarray(0, 24), v4, v4, null, null, 0.001, buf.subarray(1, 25)),
+    isRange(/y and x must not share memory/),
+  )
+  assert.throws(
+    () => addon.batchNorm(f, v4, v4, null, buf.subarray(30, 34), 0.001, buf.subarray(24, 48)),
+    isRange(/y and scale must not share memory/),
+  )
 })
 
 bn.run()
@@ -88,7 +109,15 @@ const ACTS: [Activation, (t: tf.Tensor) => tf.Tensor, number][] = [
 ]
 
 epi('act(y + bias) matches tfjs add + activation for every activation, width and SIMD level', () => {
-  const shapes: [number, number][] = [[1, 1], [7, 3], [33, 10], [200, 300], [3, 1500], [10000, 10], [1, 100003]]
+  const shapes: [number, number][] = [
+    [1, 1],
+    [7, 3],
+    [33, 10],
+    [200, 300],
+    [3, 1500],
+    [10000, 10],
+    [1, 100003],
+  ]
   shapes.forEach(([rows, cols], k) => {
     const y0 = randomFloats(rows * cols, k + 20, -8, 8)
     y0[0] = NaN
@@ -108,20 +137,29 @@ epi('act(y + bias) matches tfjs add + activation for every activation, width and
 })
 
 epi('views at a byteOffset; bad arguments are refused', () => {
-  const y = padded(randomFloats(12, 1), 9), bias = padded(randomFloats(4, 2), NaN)
+  const y = padded(randomFloats(12, 1), 9),
+    bias = padded(randomFloats(4, 2), NaN)
   const want = tf.tidy(() => values(tf.relu(tf.add(tf.tensor2d(y.slice(), [3, 4]), tf.tensor1d(bias.slice())))))
   biasAct(y, 3, 4, bias, Activation.Relu)
   assertClose(y, want, {}, 'biasAct view')
   assertPaddingIntact(y, 9)
   const f = new Float32Array(12)
-  assert.throws(() => addon.biasAct(f, 3, 5, null, 0, 0),
-    (e: Error) => e instanceof RangeError && /rows x cols = 3x5/.test(e.message))
-  assert.throws(() => addon.biasAct(f, 3, 4, new Float32Array(3), 0, 0),
-    (e: Error) => e instanceof RangeError && /bias has 3/.test(e.message))
-  assert.throws(() => addon.biasAct(f, 3, 4, null, 7, 0),
-    (e: Error) => e instanceof RangeError && /act must be an integer in \[0, 6\]/.test(e.message))
-  assert.throws(() => addon.biasAct(f, 3, 4, f.subarray(0, 4), 0, 0),
-    (e: Error) => e instanceof RangeError && /must not share memory/.test(e.message))
+  assert.throws(
+    () => addon.biasAct(f, 3, 5, null, 0, 0),
+    (e: Error) => e instanceof RangeError && /rows x cols = 3x5/.test(e.message),
+  )
+  assert.throws(
+    () => addon.biasAct(f, 3, 4, new Float32Array(3), 0, 0),
+    (e: Error) => e instanceof RangeError && /bias has 3/.test(e.message),
+  )
+  assert.throws(
+    () => addon.biasAct(f, 3, 4, null, 7, 0),
+    (e: Error) => e instanceof RangeError && /act must be an integer in \[0, 6\]/.test(e.message),
+  )
+  assert.throws(
+    () => addon.biasAct(f, 3, 4, f.subarray(0, 4), 0, 0),
+    (e: Error) => e instanceof RangeError && /must not share memory/.test(e.message),
+  )
   assert.throws(() => addon.biasAct(f, 3, 4, [1, 2, 3, 4] as never, 0, 0), TypeError)
 })
 

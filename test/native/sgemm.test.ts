@@ -3,8 +3,18 @@ import * as assert from 'uvu/assert'
 import { addon, detectedSimd, setSimd, simd, sgemm, sgemmAsync, type SimdLevel } from '@kiln/native'
 import { offsetCopy, randomFloats } from '../helpers/random.ts'
 
-interface Case { m: number; n: number; k: number; transA: boolean; transB: boolean; batch: number
-  broadcastA?: boolean; broadcastB?: boolean; alpha: number; beta: number }
+interface Case {
+  m: number
+  n: number
+  k: number
+  transA: boolean
+  transB: boolean
+  batch: number
+  broadcastA?: boolean
+  broadcastB?: boolean
+  alpha: number
+  beta: number
+}
 
 // float64 reference with an error bound from the magnitudes summed: fp32 GEMMs may
 // reorder the sum, so the bound scales with sum |a||b| rather than with |c|.
@@ -12,10 +22,12 @@ function reference(c: Case, a: Float32Array, b: Float32Array, c0: Float32Array) 
   const out = new Float64Array(c.batch * c.m * c.n)
   const bound = new Float64Array(out.length)
   for (let t = 0; t < c.batch; t++) {
-    const ao = c.broadcastA ? 0 : t * c.m * c.k, bo = c.broadcastB ? 0 : t * c.k * c.n
+    const ao = c.broadcastA ? 0 : t * c.m * c.k,
+      bo = c.broadcastB ? 0 : t * c.k * c.n
     for (let i = 0; i < c.m; i++)
       for (let j = 0; j < c.n; j++) {
-        let s = 0, mag = 0
+        let s = 0,
+          mag = 0
         for (let p = 0; p < c.k; p++) {
           const av = c.transA ? a[ao + p * c.m + i]! : a[ao + i * c.k + p]!
           const bv = c.transB ? b[bo + j * c.k + p]! : b[bo + p * c.n + j]!
@@ -41,15 +53,25 @@ function assertClose(c: Case, got: Float32Array, ref: { out: Float64Array; bound
   for (let i = 0; i < got.length; i++) {
     const err = Math.abs(got[i]! - ref.out[i]!)
     if (!(err <= ref.bound[i]!))
-      assert.unreachable(`${JSON.stringify(c)}: c[${i}] = ${got[i]}, expected ${ref.out[i]} (err ${err} > ${ref.bound[i]})`)
+      assert.unreachable(
+        `${JSON.stringify(c)}: c[${i}] = ${got[i]}, expected ${ref.out[i]} (err ${err} > ${ref.bound[i]})`,
+      )
   }
 }
 
 function cases(): Case[] {
   const out: Case[] = []
   const sizes: [number, number, number][] = [
-    [1, 1, 1], [1, 7, 33], [7, 1, 33], [33, 7, 1], [7, 33, 257], [257, 33, 7], [33, 257, 33], [257, 257, 257],
-    [13, 50, 300], [100, 10, 128],
+    [1, 1, 1],
+    [1, 7, 33],
+    [7, 1, 33],
+    [33, 7, 1],
+    [7, 33, 257],
+    [257, 33, 7],
+    [33, 257, 33],
+    [257, 257, 257],
+    [13, 50, 300],
+    [100, 10, 128],
   ]
   for (const [m, n, k] of sizes)
     for (const transA of [false, true])
@@ -112,7 +134,9 @@ misc('k = 0 scales C by beta', () => {
 misc('typed arrays at a nonzero byteOffset are read and written in place', () => {
   const c: Case = { m: 9, n: 35, k: 17, transA: true, transB: true, batch: 1, alpha: 1, beta: 0 }
   const { a, b } = inputs(c, 5)
-  const ao = offsetCopy(a), bo = offsetCopy(b), co = offsetCopy(new Float32Array(9 * 35))
+  const ao = offsetCopy(a),
+    bo = offsetCopy(b),
+    co = offsetCopy(new Float32Array(9 * 35))
   assert.ok(ao.byteOffset > 0 && co.byteOffset > 0)
   sgemm({ ...c, a: ao, b: bo, c: co })
   assertClose(c, co, reference(c, a, b, new Float32Array(9 * 35)))
@@ -135,30 +159,44 @@ misc('the async variant resolves with the same result and leaves the loop free',
 
 misc('wrong argument types throw TypeError naming the argument', () => {
   const f = new Float32Array(4)
-  assert.throws(() => addon.sgemm(false, false, 1, 2, 2, 2, 1, new Float64Array(4) as never, f, 0, new Float32Array(4)),
-    (e: Error) => e instanceof TypeError && /a must be a Float32Array/.test(e.message))
-  assert.throws(() => addon.sgemm('no' as never, false, 1, 2, 2, 2, 1, f, f, 0, new Float32Array(4)),
-    (e: Error) => e instanceof TypeError && /transA/.test(e.message))
-  assert.throws(() => addon.sgemm(false, false, 1, '2' as never, 2, 2, 1, f, f, 0, new Float32Array(4)),
-    (e: Error) => e instanceof TypeError && /\bm\b/.test(e.message))
+  assert.throws(
+    () => addon.sgemm(false, false, 1, 2, 2, 2, 1, new Float64Array(4) as never, f, 0, new Float32Array(4)),
+    (e: Error) => e instanceof TypeError && /a must be a Float32Array/.test(e.message),
+  )
+  assert.throws(
+    () => addon.sgemm('no' as never, false, 1, 2, 2, 2, 1, f, f, 0, new Float32Array(4)),
+    (e: Error) => e instanceof TypeError && /transA/.test(e.message),
+  )
+  assert.throws(
+    () => addon.sgemm(false, false, 1, '2' as never, 2, 2, 1, f, f, 0, new Float32Array(4)),
+    (e: Error) => e instanceof TypeError && /\bm\b/.test(e.message),
+  )
 })
 
 misc('bad shapes throw RangeError naming the shapes', () => {
   const f = new Float32Array(4)
-  assert.throws(() => addon.sgemm(false, false, 1, 2, 2, 3, 1, f, new Float32Array(6), 0, new Float32Array(4)),
-    (e: Error) => e instanceof RangeError && /a has 4 elements, expected batch x m x k = 1x2x3/.test(e.message))
-  assert.throws(() => addon.sgemm(false, false, 2, 2, 2, 2, 1, f, f, 0, new Float32Array(4)),
-    (e: Error) => e instanceof RangeError && /c has 4 elements, expected batch x m x n = 2x2x2/.test(e.message))
-  assert.throws(() => addon.sgemm(false, false, 1, 0, 2, 2, 1, f, f, 0, f),
-    (e: Error) => e instanceof RangeError && /m must be an integer in \[1/.test(e.message))
+  assert.throws(
+    () => addon.sgemm(false, false, 1, 2, 2, 3, 1, f, new Float32Array(6), 0, new Float32Array(4)),
+    (e: Error) => e instanceof RangeError && /a has 4 elements, expected batch x m x k = 1x2x3/.test(e.message),
+  )
+  assert.throws(
+    () => addon.sgemm(false, false, 2, 2, 2, 2, 1, f, f, 0, new Float32Array(4)),
+    (e: Error) => e instanceof RangeError && /c has 4 elements, expected batch x m x n = 2x2x2/.test(e.message),
+  )
+  assert.throws(
+    () => addon.sgemm(false, false, 1, 0, 2, 2, 1, f, f, 0, f),
+    (e: Error) => e instanceof RangeError && /m must be an integer in \[1/.test(e.message),
+  )
   assert.throws(() => addon.sgemm(false, false, 1, 2.5, 2, 2, 1, f, f, 0, f), RangeError)
   assert.throws(() => addon.sgemm(false, false, 1, 2, 2, 2, Number.NaN, f, f, 0, new Float32Array(4)), RangeError)
 })
 
 misc('an output that aliases an input is refused', () => {
   const buf = new Float32Array(8)
-  assert.throws(() => addon.sgemm(false, false, 1, 2, 2, 2, 1, buf.subarray(0, 4), buf.subarray(4), 0, buf.subarray(2, 6)),
-    (e: Error) => e instanceof RangeError && /must not share memory/.test(e.message))
+  assert.throws(
+    () => addon.sgemm(false, false, 1, 2, 2, 2, 1, buf.subarray(0, 4), buf.subarray(4), 0, buf.subarray(2, 6)),
+    (e: Error) => e instanceof RangeError && /must not share memory/.test(e.message),
+  )
 })
 
 misc('async errors reject with the same error types', async () => {

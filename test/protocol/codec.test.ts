@@ -1,10 +1,19 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { ERROR_EXT_TYPE, KilnError, ValidationError, decode, encode } from '@kiln/protocol'
+import { ERROR_EXT_TYPE, type KilnError, ValidationError, decode, encode } from '@kiln/protocol'
 
 const tensors = suite('protocol - codec tensors')
 
-const kinds = [Float32Array, Float64Array, Int32Array, Int16Array, Int8Array, Uint8Array, Uint16Array, Uint32Array] as const
+const kinds = [
+  Float32Array,
+  Float64Array,
+  Int32Array,
+  Int16Array,
+  Int8Array,
+  Uint8Array,
+  Uint16Array,
+  Uint32Array,
+] as const
 
 tensors('typed arrays round-trip with their type and values', () => {
   for (const Kind of kinds) {
@@ -18,9 +27,12 @@ tensors('typed arrays round-trip with their type and values', () => {
 tensors('views with a nonzero byteOffset send only their own bytes', () => {
   const backing = new ArrayBuffer(64)
   new Uint8Array(backing).fill(0xee)
-  const f = new Float32Array(backing, 12, 3); f.set([1.5, -2, 3.25])
-  const i = new Int32Array(backing, 28, 2); i.set([-7, 1 << 30])
-  const u = new Uint8Array(backing, 37, 4); u.set([1, 2, 3, 4])
+  const f = new Float32Array(backing, 12, 3)
+  f.set([1.5, -2, 3.25])
+  const i = new Int32Array(backing, 28, 2)
+  i.set([-7, 1 << 30])
+  const u = new Uint8Array(backing, 37, 4)
+  u.set([1, 2, 3, 4])
   const got = decode<{ f: Float32Array; i: Int32Array; u: Uint8Array }>(encode({ f, i, u }))
   assert.instance(got.f, Float32Array)
   assert.equal(Array.from(got.f), [1.5, -2, 3.25])

@@ -1,7 +1,14 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import {
-  ErrorCode, KilnError, NotFoundError, TimeoutError, ValidationError, fromWire, registerError, toWire,
+  ErrorCode,
+  KilnError,
+  NotFoundError,
+  TimeoutError,
+  ValidationError,
+  fromWire,
+  registerError,
+  toWire,
 } from '@kiln/protocol'
 
 const roundTrip = suite('protocol - error round trip')
@@ -48,7 +55,9 @@ roundTrip('an unknown name becomes a KilnError that keeps name, code and message
 roundTrip('registered classes from other packages are rebuilt', () => {
   class PlacementError extends KilnError {
     override name = 'PlacementError'
-    constructor(slots: number) { super('unavailable', `no slot among ${slots}`) }
+    constructor(slots: number) {
+      super('unavailable', `no slot among ${slots}`)
+    }
   }
   registerError('PlacementError', PlacementError)
   const got = fromWire(toWire(new PlacementError(4)))
@@ -57,7 +66,14 @@ roundTrip('registered classes from other packages are rebuilt', () => {
 })
 
 roundTrip('malformed wire objects give an internal KilnError, not a crash', () => {
-  for (const bad of [null, 'boom', 42, {}, { name: 1, code: 'x', message: 'y' }, { name: 'a', code: 'b', message: 'c', data: [] }]) {
+  for (const bad of [
+    null,
+    'boom',
+    42,
+    {},
+    { name: 1, code: 'x', message: 'y' },
+    { name: 'a', code: 'b', message: 'c', data: [] },
+  ]) {
     const got = fromWire(bad)
     assert.instance(got, KilnError)
     assert.is(got.code, 'internal')
@@ -74,10 +90,16 @@ secrets('cause and stack stay behind', () => {
 })
 
 secrets('secret-looking keys in data are redacted, nested too', () => {
-  const wire = toWire(new KilnError('permission_denied', 'denied', {
-    data: { user: 'ana', apiKey: 'k-123', nested: { nkeySeed: 'SU...', list: [{ token: 't' }] } },
-  }))
-  assert.equal(wire.data, { user: 'ana', apiKey: '[redacted]', nested: { nkeySeed: '[redacted]', list: [{ token: '[redacted]' }] } })
+  const wire = toWire(
+    new KilnError('permission_denied', 'denied', {
+      data: { user: 'ana', apiKey: 'k-123', nested: { nkeySeed: 'SU...', list: [{ token: 't' }] } },
+    }),
+  )
+  assert.equal(wire.data, {
+    user: 'ana',
+    apiKey: '[redacted]',
+    nested: { nkeySeed: '[redacted]', list: [{ token: '[redacted]' }] },
+  })
 })
 
 secrets('plain errors and thrown non-errors become internal', () => {

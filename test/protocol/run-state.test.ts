@@ -1,6 +1,14 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { KilnError, RUN_STATES, RunState, assertTransition, canTransition, isTerminal, type RunState as State } from '@kiln/protocol'
+import {
+  KilnError,
+  RUN_STATES,
+  RunState,
+  assertTransition,
+  canTransition,
+  isTerminal,
+  type RunState as State,
+} from '@kiln/protocol'
 
 const states = suite('protocol - run state transitions')
 

@@ -21,8 +21,14 @@ subjects('ids that could widen a subject are refused with the field named', () =
       assert.is((err as ValidationError).data?.field, 'nodeId')
     }
   }
-  assert.throws(() => Subjects.trial.ring('t1', -1), (e: unknown) => e instanceof ValidationError)
-  assert.throws(() => Subjects.trial.ring('t1', 1.5), (e: unknown) => e instanceof ValidationError)
+  assert.throws(
+    () => Subjects.trial.ring('t1', -1),
+    (e: unknown) => e instanceof ValidationError,
+  )
+  assert.throws(
+    () => Subjects.trial.ring('t1', 1.5),
+    (e: unknown) => e instanceof ValidationError,
+  )
 })
 
 subjects.run()

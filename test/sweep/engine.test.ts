@@ -4,7 +4,10 @@ import { KilnError, NotFoundError, ValidationError } from '@kiln/protocol'
 import { parseSearchSpec, SweepEngine } from '@kiln/sweep'
 import { engine, FakeClock, start, startMany } from './drive.js'
 
-const SPACE = { 'optimizer.learningRate': { loguniform: [1e-4, 1e-2] }, 'model.hidden': { choice: [[128], [256, 128]] } }
+const SPACE = {
+  'optimizer.learningRate': { loguniform: [1e-4, 1e-2] },
+  'model.hidden': { choice: [[128], [256, 128]] },
+}
 
 const budgets = suite('sweep - engine budgets')
 
@@ -21,7 +24,14 @@ budgets('maxTrials and maxConcurrent: start, wait while full, finish when every 
   e.fail(c, new Error('worker lost'))
   assert.equal(e.next(), { done: 'all 3 trials finished (maxTrials 3)' })
   assert.equal(e.best(), { trialId: b, params: e.leaderboard()[0]!.params, value: 0.7 })
-  assert.equal(e.leaderboard().map((r) => [r.trialId, r.state, r.value ?? null]), [['trial-2', 'completed', 0.7], ['trial-1', 'completed', 0.5], ['trial-3', 'failed', null]])
+  assert.equal(
+    e.leaderboard().map((r) => [r.trialId, r.state, r.value ?? null]),
+    [
+      ['trial-2', 'completed', 0.7],
+      ['trial-1', 'completed', 0.5],
+      ['trial-3', 'failed', null],
+    ],
+  )
   assert.is(e.leaderboard()[2]!.error, 'worker lost')
 })
 
@@ -32,7 +42,10 @@ budgets('maxRuntime uses the injected clock: next() says done and running trials
   assert.is(e.report(a, 1, 0.1).action, 'continue')
   clock.advance(1)
   assert.equal(e.next(), { done: 'the time budget (maxRuntime 1000 ms) is spent' })
-  assert.equal(e.report(a, 2, 0.2), { action: 'stop', reason: 'the sweep ended: the time budget (maxRuntime 1000 ms) is spent' })
+  assert.equal(e.report(a, 2, 0.2), {
+    action: 'stop',
+    reason: 'the sweep ended: the time budget (maxRuntime 1000 ms) is spent',
+  })
   assert.is(e.leaderboard()[0]!.state, 'stopped')
   assert.equal(e.report(a, 3, 0.3), { action: 'stop', reason: 'trial is stopped' })
   assert.is(e.endReason, 'the time budget (maxRuntime 1000 ms) is spent')
@@ -42,7 +55,10 @@ budgets('a report after the time budget stops its trial even before next() notic
   const { engine: e, clock } = engine({ maxTrials: 10, maxRuntime: 500, space: SPACE })
   const a = start(e)
   clock.advance(600)
-  assert.equal(e.report(a, 1, 0.3), { action: 'stop', reason: 'the sweep ended: the time budget (maxRuntime 500 ms) is spent' })
+  assert.equal(e.report(a, 1, 0.3), {
+    action: 'stop',
+    reason: 'the sweep ended: the time budget (maxRuntime 500 ms) is spent',
+  })
   assert.equal(e.next(), { done: 'the time budget (maxRuntime 500 ms) is spent' })
 })
 
@@ -59,7 +75,10 @@ budgets('targetValue ends the sweep early, for min and max metrics', () => {
   const max = engine({ maxTrials: 10, maxConcurrent: 2, targetValue: 0.9, space: SPACE }).engine
   const [a, b] = startMany(max, 2)
   assert.is(max.report(a!, 1, 0.89).action, 'continue')
-  assert.equal(max.report(a!, 2, 0.91), { action: 'stop', reason: 'the sweep ended: trial-1 reached the target score 0.9 (0.91)' })
+  assert.equal(max.report(a!, 2, 0.91), {
+    action: 'stop',
+    reason: 'the sweep ended: trial-1 reached the target score 0.9 (0.91)',
+  })
   assert.equal(max.next(), { done: 'trial-1 reached the target score 0.9 (0.91)' })
   assert.is(max.report(b!, 1, 0.5).action, 'stop')
   const min = engine({ maxTrials: 10, metric: { name: 'val_loss' }, targetValue: 0.2, space: SPACE }).engine
@@ -74,20 +93,39 @@ api('bad calls get errors that name the problem and change nothing', () => {
   const { engine: e, events } = engine({ maxTrials: 2, space: SPACE })
   const a = start(e)
   const before = events.length
-  assert.throws(() => e.report('trial-9', 1, 0.5), (err: unknown) => err instanceof NotFoundError && err.message === 'trial "trial-9" not found')
-  assert.throws(() => e.report(a, 1, Number.NaN), (err: unknown) => err instanceof ValidationError && err.message === 'value: expected a finite metric value, got NaN')
-  assert.throws(() => e.report(a, -1, 0.5), (err: unknown) => err instanceof ValidationError && err.message === 't: expected a finite step >= 0, got -1')
+  assert.throws(
+    () => e.report('trial-9', 1, 0.5),
+    (err: unknown) => err instanceof NotFoundError && err.message === 'trial "trial-9" not found',
+  )
+  assert.throws(
+    () => e.report(a, 1, Number.NaN),
+    (err: unknown) =>
+      err instanceof ValidationError && err.message === 'value: expected a finite metric value, got NaN',
+  )
+  assert.throws(
+    () => e.report(a, -1, 0.5),
+    (err: unknown) => err instanceof ValidationError && err.message === 't: expected a finite step >= 0, got -1',
+  )
   e.complete(a, 0.5)
-  assert.throws(() => e.complete(a, 0.6), (err: unknown) => err instanceof KilnError && err.code === 'conflict')
+  assert.throws(
+    () => e.complete(a, 0.6),
+    (err: unknown) => err instanceof KilnError && err.code === 'conflict',
+  )
   assert.is(events.length, before + 1, 'only the complete was recorded')
   assert.equal(e.report(a, 2, 0.5), { action: 'stop', reason: 'trial is completed' })
 })
 
 api('an engine needs a metric and a uint32 seed', () => {
   const noMetric = parseSearchSpec({ maxTrials: 1, space: SPACE })
-  assert.throws(() => new SweepEngine(noMetric, { seed: 1, clock: new FakeClock() }), /search\.metric: expected a metric/)
+  assert.throws(
+    () => new SweepEngine(noMetric, { seed: 1, clock: new FakeClock() }),
+    /search\.metric: expected a metric/,
+  )
   const s = parseSearchSpec({ maxTrials: 1, space: SPACE }, { metric: { name: 'acc', mode: 'max' } })
-  assert.throws(() => new SweepEngine(s, { seed: -1, clock: new FakeClock() }), /seed: expected an integer from 0 to 4294967295, got -1/)
+  assert.throws(
+    () => new SweepEngine(s, { seed: -1, clock: new FakeClock() }),
+    /seed: expected an integer from 0 to 4294967295, got -1/,
+  )
 })
 
 api('params and decisions handed out are copies', () => {

@@ -60,10 +60,18 @@ const CONFIGS: Record<string, Record<string, unknown>> = {
   'tpe + asha': { algorithm: { name: 'tpe', startupTrials: 4 }, scheduler: { name: 'asha', maxT: 9, brackets: 2 } },
   'random + hyperband': { algorithm: 'random', scheduler: { name: 'hyperband', maxT: 9, gracePeriod: 1 } },
   'random + pbt': { algorithm: 'random', scheduler: { name: 'pbt', perturbationInterval: 2, quantileFraction: 0.5 } },
-  'tpe + median': { algorithm: { name: 'tpe', startupTrials: 3, multivariate: false }, scheduler: { name: 'median', minSamples: 2 } },
+  'tpe + median': {
+    algorithm: { name: 'tpe', startupTrials: 3, multivariate: false },
+    scheduler: { name: 'median', minSamples: 2 },
+  },
   'grid + fifo': { algorithm: 'grid', maxTrials: 30 },
 }
-const SPACE = { lr: { loguniform: [1e-4, 1e-1] }, units: { int: [8, 128], log: true }, act: { choice: ['relu', 'tanh'] }, drop: { quniform: [0, 0.5, 0.1] } }
+const SPACE = {
+  lr: { loguniform: [1e-4, 1e-1] },
+  units: { int: [8, 128], log: true },
+  act: { choice: ['relu', 'tanh'] },
+  drop: { quniform: [0, 0.5, 0.1] },
+}
 
 const replay = suite('sweep - replay and restore')
 
@@ -84,7 +92,9 @@ for (const [name, config] of Object.entries(CONFIGS)) {
     assert.is(replayed.eventCount, events.length)
 
     // From here on the three engines get the same calls: same running trials, same stream.
-    const [nextA, driverB, driverC] = [a.engine, replayed, restored].map((e, i) => driverA.fork(e, [a.clock, replayedClock, restoredClock][i]!, 99))
+    const [nextA, driverB, driverC] = [a.engine, replayed, restored].map((e, i) =>
+      driverA.fork(e, [a.clock, replayedClock, restoredClock][i]!, 99),
+    )
     for (const d of [nextA!, driverB!, driverC!]) d.run(250)
     assert.is(nextA!.said.length, 250)
     assert.equal(driverB!.said, nextA!.said, 'replayed engine: same asks and decisions')
@@ -101,8 +111,13 @@ replay('a log that does not fit is refused: other seed, other params, unknown tr
   const a = engine(s, 3)
   new Driver(a.engine, a.clock, 1).run(30)
   const clock = new FakeClock()
-  assert.throws(() => SweepEngine.replay(s, { seed: 4, clock }, a.events), (e: unknown) => e instanceof SweepReplayError && /seed 3, not 4/.test((e as Error).message))
-  const tampered = a.events.map((e) => (e.type === 'trial' && e.trialId === 'trial-2' ? { ...e, params: { ...e.params, act: 'gelu' } } : e))
+  assert.throws(
+    () => SweepEngine.replay(s, { seed: 4, clock }, a.events),
+    (e: unknown) => e instanceof SweepReplayError && /seed 3, not 4/.test((e as Error).message),
+  )
+  const tampered = a.events.map((e) =>
+    e.type === 'trial' && e.trialId === 'trial-2' ? { ...e, params: { ...e.params, act: 'gelu' } } : e,
+  )
   assert.throws(() => SweepEngine.replay(s, { seed: 3, clock }, tampered), /trial-2 was started with other params/)
   const ghost: SweepEvent[] = [a.events[0]!, { type: 'report', at: 1, trialId: 'trial-7', t: 1, value: 0.5 }]
   assert.throws(() => SweepEngine.replay(s, { seed: 3, clock }, ghost), /trial-7, which the log never started/)

@@ -19,13 +19,28 @@ function randomSection(seed: number): Record<string, unknown> {
     const lo = (u() - 0.5) * 10 ** int(-3, 3)
     const width = u() * 10 ** int(-2, 3) + 1e-6
     switch (int(0, 6)) {
-      case 0: space[key] = { uniform: [lo, lo + width] }; break
-      case 1: space[key] = { loguniform: [10 ** int(-6, 0), 10 ** int(1, 4)] }; break
-      case 2: space[key] = { quniform: [lo, lo + width, width / int(1, 20)] }; break
-      case 3: space[key] = { qloguniform: [int(1, 10), int(11, 1000), int(1, 7)] }; break
-      case 4: { const a = int(-50, 50); space[key] = { int: [a, a + int(1, 300)], ...(u() < 0.5 ? { step: int(1, 5) } : {}) }; break }
-      case 5: space[key] = { int: [int(1, 16), int(17, 4096)], log: true }; break
-      default: space[key] = { [u() < 0.5 ? 'choice' : 'grid']: CHOICES.slice(0, int(1, CHOICES.length)) }
+      case 0:
+        space[key] = { uniform: [lo, lo + width] }
+        break
+      case 1:
+        space[key] = { loguniform: [10 ** int(-6, 0), 10 ** int(1, 4)] }
+        break
+      case 2:
+        space[key] = { quniform: [lo, lo + width, width / int(1, 20)] }
+        break
+      case 3:
+        space[key] = { qloguniform: [int(1, 10), int(11, 1000), int(1, 7)] }
+        break
+      case 4: {
+        const a = int(-50, 50)
+        space[key] = { int: [a, a + int(1, 300)], ...(u() < 0.5 ? { step: int(1, 5) } : {}) }
+        break
+      }
+      case 5:
+        space[key] = { int: [int(1, 16), int(17, 4096)], log: true }
+        break
+      default:
+        space[key] = { [u() < 0.5 ? 'choice' : 'grid']: CHOICES.slice(0, int(1, CHOICES.length)) }
     }
   }
   return space
@@ -49,7 +64,10 @@ for (const algorithm of ['random', 'tpe', 'grid'] as const) {
       const hasValues = Object.values(section).some((d) => 'choice' in (d as object) || 'grid' in (d as object))
       if (algorithm === 'grid' && !hasValues) continue
       const tpe = { name: 'tpe', startupTrials: 4, eiCandidates: 8 }
-      const { engine: e, spec: s } = engine({ algorithm: algorithm === 'tpe' ? tpe : algorithm, maxTrials: 16, maxConcurrent: 2, space: section }, seed)
+      const { engine: e, spec: s } = engine(
+        { algorithm: algorithm === 'tpe' ? tpe : algorithm, maxTrials: 16, maxConcurrent: 2, space: section },
+        seed,
+      )
       const value = uniformStream(seed)
       for (let i = 0; i < 16; i++) {
         const n = e.next()
@@ -73,7 +91,12 @@ props('PBT explore stays inside every dimension, perturbing or resampling', () =
     const rng = new Rng(seed)
     const keys = Object.keys(s)
     // Start at the top of every numeric dimension: x1.2 must be clipped there.
-    let params = Object.fromEntries(keys.map((k) => { const d = s[k]!; return [k, isNumeric(d) ? snap(d, d.high) : d.values[0]!] }))
+    let params = Object.fromEntries(
+      keys.map((k) => {
+        const d = s[k]!
+        return [k, isNumeric(d) ? snap(d, d.high) : d.values[0]!]
+      }),
+    )
     for (let step = 0; step < 10; step++) {
       params = explore(params, s, keys, step % 3 === 0 ? 0.5 : 0, rng)
       assertInside(s, params, `explore seed ${seed} step ${step}`)
@@ -97,7 +120,11 @@ props('grid search enumerates the cartesian product once, last key fastest', () 
 })
 
 props('grid search with a numeric dimension samples it per point and repeats up to maxTrials', () => {
-  const { engine: e } = engine({ algorithm: 'grid', maxTrials: 4, space: { a: { grid: ['p', 'q'] }, lr: { loguniform: [1e-3, 1e-1] } } })
+  const { engine: e } = engine({
+    algorithm: 'grid',
+    maxTrials: 4,
+    space: { a: { grid: ['p', 'q'] }, lr: { loguniform: [1e-3, 1e-1] } },
+  })
   const got: [JsonValue, JsonValue][] = []
   for (let i = 0; i < 4; i++) {
     const n = e.next()
@@ -105,7 +132,10 @@ props('grid search with a numeric dimension samples it per point and repeats up 
     got.push([n.params.a!, n.params.lr!])
     e.complete(n.trialId, 0)
   }
-  assert.equal(got.map(([a]) => a), ['p', 'q', 'p', 'q'])
+  assert.equal(
+    got.map(([a]) => a),
+    ['p', 'q', 'p', 'q'],
+  )
   assert.is(new Set(got.map(([, lr]) => lr)).size, 4, 'fresh samples each time')
   assert.equal(e.next(), { done: 'all 4 trials finished (maxTrials 4)' })
 })

@@ -60,23 +60,28 @@ export default async function train() {
 type Ctx = { cluster?: TestLayout; store?: ObjectStore; project?: string; tmp?: string; bundle?: TrialBundle }
 const bundles = suite<Ctx>('train - trial bundles')
 
-bundles.before(loud(async (ctx) => {
-  ctx.cluster = await startLayout()
-  ctx.store = ctx.cluster.layout.objects.bundles
-  ctx.tmp = mkdtempSync(join(tmpdir(), 'kiln-bundle-'))
-  ctx.project = join(ctx.tmp, 'project')
-  for (const [name, text] of Object.entries(FILES)) {
-    mkdirSync(dirname(join(ctx.project, name)), { recursive: true })
-    writeFileSync(join(ctx.project, name), text)
-  }
-}))
-bundles.after(loud(async (ctx) => {
-  await ctx.cluster?.stop()
-  if (ctx.tmp) rmSync(ctx.tmp, { recursive: true, force: true })
-}))
+bundles.before(
+  loud(async (ctx) => {
+    ctx.cluster = await startLayout()
+    ctx.store = ctx.cluster.layout.objects.bundles
+    ctx.tmp = mkdtempSync(join(tmpdir(), 'kiln-bundle-'))
+    ctx.project = join(ctx.tmp, 'project')
+    for (const [name, text] of Object.entries(FILES)) {
+      mkdirSync(dirname(join(ctx.project, name)), { recursive: true })
+      writeFileSync(join(ctx.project, name), text)
+    }
+  }),
+)
+bundles.after(
+  loud(async (ctx) => {
+    await ctx.cluster?.stop()
+    if (ctx.tmp) rmSync(ctx.tmp, { recursive: true, force: true })
+  }),
+)
 
 const quiet = () => {}
-const spec = (script: string) => parseSpec(`name: bundled\ndataset: unused\nmodel: { script: ${script} }\ntraining: { epochs: 1, batchSize: 32 }\n`)
+const spec = (script: string) =>
+  parseSpec(`name: bundled\ndataset: unused\nmodel: { script: ${script} }\ntraining: { epochs: 1, batchSize: 32 }\n`)
 
 bundles('a script and its helper file become one ESM file; tfjs and Kiln stay imports', async (ctx) => {
   const bundle = await bundleTrialScript(join(ctx.project!, 'trial.ts'))
@@ -101,43 +106,61 @@ bundles('uploading is content-addressed: the same bundle is stored once', async 
   assert.is(await uploadBundle(store!, bundle!), bundle!.id)
   assert.is((await store!.info(bundle!.id))!.nuid, first!.nuid)
   assert.is(first!.size, bundle!.bytes.length)
-  await rejects(() => uploadBundle(store!, { ...bundle!, id: '0'.repeat(64) }), (e) => e instanceof ValidationError && /bundle\.id/.test((e as Error).message))
+  await rejects(
+    () => uploadBundle(store!, { ...bundle!, id: '0'.repeat(64) }),
+    (e) => e instanceof ValidationError && /bundle\.id/.test((e as Error).message),
+  )
 })
 
-bundles('a fetched bundle runs from a cache folder outside the repo, with the worker\'s own tfjs', async ({ store, bundle, tmp }) => {
-  const cacheDir = join(tmp!, 'worker-cache')
-  // As a worker does: resolve from where @kiln/train is (it finds itself and its tfjs there).
-  const path = await fetchBundle(store!, bundle!.id, cacheDir, { resolveFrom: [import.meta.resolve('@kiln/train')] })
-  assert.is(path, join(cacheDir, 'bundles', `${bundle!.id}.mjs`))
-  assert.is(sha256Hex(readFileSync(path)), bundle!.id)
-  const result = await trainLocal(spec(path), {
-    outDir: join(tmp!, 'model'),
-    datasets: { train: blobDataset('blobs', 200, [3, 2], 3), test: blobDataset('blobs-test', 30, [3, 2], 3, 2) },
-    log: quiet,
-  })
-  assert.is(result.epochsRun, 1)
-  assert.is(result.metrics.test?.count, 30)
-  const probe = (globalThis as any).__bundleProbe
-  assert.is(probe.mark, 'helper-inlined-42')
-  assert.is(probe.width, 6, '@kiln/data resolved and works')
-  assert.is(probe.format, MODEL_FORMAT, '@kiln/train resolved')
-  assert.ok(probe.tf === tf, 'the bundle got the same tfjs module instance as the worker')
-})
+bundles(
+  "a fetched bundle runs from a cache folder outside the repo, with the worker's own tfjs",
+  async ({ store, bundle, tmp }) => {
+    const cacheDir = join(tmp!, 'worker-cache')
+    // As a worker does: resolve from where @kiln/train is (it finds itself and its tfjs there).
+    const path = await fetchBundle(store!, bundle!.id, cacheDir, { resolveFrom: [import.meta.resolve('@kiln/train')] })
+    assert.is(path, join(cacheDir, 'bundles', `${bundle!.id}.mjs`))
+    assert.is(sha256Hex(readFileSync(path)), bundle!.id)
+    const result = await trainLocal(spec(path), {
+      outDir: join(tmp!, 'model'),
+      datasets: { train: blobDataset('blobs', 200, [3, 2], 3), test: blobDataset('blobs-test', 30, [3, 2], 3, 2) },
+      log: quiet,
+    })
+    assert.is(result.epochsRun, 1)
+    assert.is(result.metrics.test?.count, 30)
+    const probe = (globalThis as any).__bundleProbe
+    assert.is(probe.mark, 'helper-inlined-42')
+    assert.is(probe.width, 6, '@kiln/data resolved and works')
+    assert.is(probe.format, MODEL_FORMAT, '@kiln/train resolved')
+    assert.ok(probe.tf === tf, 'the bundle got the same tfjs module instance as the worker')
+  },
+)
 
-bundles('a corrupt cached bundle is fetched again; a node without the packages says which are missing', async ({ store, bundle, tmp }) => {
-  const cacheDir = join(tmp!, 'corrupt-cache')
-  const path = await fetchBundle(store!, bundle!.id, cacheDir)
-  writeFileSync(path, 'export default () => { throw new Error("tampered") }\n')
-  assert.is(await fetchBundle(store!, bundle!.id, cacheDir), path)
-  assert.is(sha256Hex(readFileSync(path)), bundle!.id)
+bundles(
+  'a corrupt cached bundle is fetched again; a node without the packages says which are missing',
+  async ({ store, bundle, tmp }) => {
+    const cacheDir = join(tmp!, 'corrupt-cache')
+    const path = await fetchBundle(store!, bundle!.id, cacheDir)
+    writeFileSync(path, 'export default () => { throw new Error("tampered") }\n')
+    assert.is(await fetchBundle(store!, bundle!.id, cacheDir), path)
+    assert.is(sha256Hex(readFileSync(path)), bundle!.id)
 
-  await rejects(() => fetchBundle(store!, bundle!.id, join(tmp!, 'bare'), { resolveFrom: [tmp!] }),
-    (e) => e instanceof BundleError && /imports @kiln\/data, @kiln\/train, @tensorflow\/tfjs, which this node does not have/.test((e as Error).message))
-  await rejects(() => fetchBundle(store!, 'f'.repeat(64), cacheDir), NotFoundError)
-  await rejects(() => fetchBundle(store!, '../etc/passwd', cacheDir), (e) => e instanceof ValidationError && /bundle: expected a bundle id/.test((e as Error).message))
-})
+    await rejects(
+      () => fetchBundle(store!, bundle!.id, join(tmp!, 'bare'), { resolveFrom: [tmp!] }),
+      (e) =>
+        e instanceof BundleError &&
+        /imports @kiln\/data, @kiln\/train, @tensorflow\/tfjs, which this node does not have/.test(
+          (e as Error).message,
+        ),
+    )
+    await rejects(() => fetchBundle(store!, 'f'.repeat(64), cacheDir), NotFoundError)
+    await rejects(
+      () => fetchBundle(store!, '../etc/passwd', cacheDir),
+      (e) => e instanceof ValidationError && /bundle: expected a bundle id/.test((e as Error).message),
+    )
+  },
+)
 
-bundles('stack traces from a bundle point at the user\'s file and line', async ({ store, project, tmp }) => {
+bundles("stack traces from a bundle point at the user's file and line", async ({ store, project, tmp }) => {
   process.setSourceMapsEnabled(true)
   const bundle = await bundleTrialScript(join(project!, 'throws.ts'))
   const path = await fetchBundle(store!, await uploadBundle(store!, bundle), join(tmp!, 'maps'))
@@ -149,9 +172,21 @@ bundles('stack traces from a bundle point at the user\'s file and line', async (
 })
 
 bundles('scripts that cannot be bundled get a BundleError naming the file and line', async ({ project }) => {
-  await rejects(() => bundleTrialScript(join(project!, 'broken.ts')), (e) => e instanceof BundleError && /broken\.ts:2:\d+: Expected identifier but found end of file/.test((e as Error).message))
-  await rejects(() => bundleTrialScript(join(project!, 'unresolved.ts')), (e) => e instanceof BundleError && /unresolved\.ts:1:\d+: Could not resolve "\.\/not-there"/.test((e as Error).message))
-  await rejects(() => bundleTrialScript(join(project!, 'missing.ts')), (e) => e instanceof BundleError && /missing\.ts: no such file/.test((e as Error).message))
+  await rejects(
+    () => bundleTrialScript(join(project!, 'broken.ts')),
+    (e) =>
+      e instanceof BundleError &&
+      /broken\.ts:2:\d+: Expected identifier but found end of file/.test((e as Error).message),
+  )
+  await rejects(
+    () => bundleTrialScript(join(project!, 'unresolved.ts')),
+    (e) =>
+      e instanceof BundleError && /unresolved\.ts:1:\d+: Could not resolve "\.\/not-there"/.test((e as Error).message),
+  )
+  await rejects(
+    () => bundleTrialScript(join(project!, 'missing.ts')),
+    (e) => e instanceof BundleError && /missing\.ts: no such file/.test((e as Error).message),
+  )
   assert.ok(existsSync(join(project!, 'trial.ts')))
 })
 

@@ -3,11 +3,20 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import * as tf from '@tensorflow/tfjs'
+import type * as tf from '@tensorflow/tfjs'
 import { FASHION_MNIST_DIR } from '@kiln/data'
 import {
-  buildBuiltinModel, loadModel, parseSpec, SpecError, trainLocal, TrainingAbortedError, TrialScriptError,
-  type BatchEvent, type EpochEvent, type LogRecord, type StartEvent,
+  buildBuiltinModel,
+  loadModel,
+  parseSpec,
+  SpecError,
+  trainLocal,
+  TrainingAbortedError,
+  TrialScriptError,
+  type BatchEvent,
+  type EpochEvent,
+  type LogRecord,
+  type StartEvent,
 } from '@kiln/train'
 import { loud } from '../helpers/hooks.js'
 import { blobDataset, tempDir, writeNpyBlobs } from './synthetic.js'
@@ -38,10 +47,12 @@ ${extra}`)
 
 const local = suite('train - local training')
 let tmp: { dir: string; remove: () => void }
-local.before(loud(() => {
-  tmp = tempDir()
-  writeNpyBlobs(tmp.dir, 600, [8], 3)
-}))
+local.before(
+  loud(() => {
+    tmp = tempDir()
+    writeNpyBlobs(tmp.dir, 600, [8], 3)
+  }),
+)
 local.after(() => tmp.remove())
 
 local('a builtin MLP trains on an NPY dataset, reports every epoch and saves the model', async () => {
@@ -64,7 +75,8 @@ local('a builtin MLP trains on an NPY dataset, reports every epoch and saves the
   for (const [i, e] of epochs.entries()) {
     assert.is(e.epoch, i + 1)
     assert.is(e.epochs, 3)
-    for (const k of ['loss', 'accuracy', 'val_loss', 'val_accuracy']) assert.type(e.metrics[k], 'number', `epoch ${i + 1} has ${k}`)
+    for (const k of ['loss', 'accuracy', 'val_loss', 'val_accuracy'])
+      assert.type(e.metrics[k], 'number', `epoch ${i + 1} has ${k}`)
     assert.ok(e.samplesPerSecond! > 0)
   }
   assert.ok(batches.length >= 3, 'at least the last batch of each epoch is shown')
@@ -96,9 +108,19 @@ local('the same seed trains the same model', async () => {
 
 local('sparse labels, no validation split and dropout train too', async () => {
   const spec = blobSpec('loss: sparseCategoricalCrossentropy\n')
-  const noVal = { ...spec, model: { ...spec.model, dropout: 0.1 }, training: { ...spec.training, validationSplit: 0, epochs: 1 }, metric: { name: 'accuracy', mode: 'max' as const } }
+  const noVal = {
+    ...spec,
+    model: { ...spec.model, dropout: 0.1 },
+    training: { ...spec.training, validationSplit: 0, epochs: 1 },
+    metric: { name: 'accuracy', mode: 'max' as const },
+  }
   const epochs: EpochEvent[] = []
-  const result = await trainLocal(noVal as typeof spec, { outDir: join(tmp.dir, 'sparse'), baseDir: tmp.dir, onEpoch: (e) => epochs.push(e), log: quiet })
+  const result = await trainLocal(noVal as typeof spec, {
+    outDir: join(tmp.dir, 'sparse'),
+    baseDir: tmp.dir,
+    onEpoch: (e) => epochs.push(e),
+    log: quiet,
+  })
   assert.equal(Object.keys(epochs[0]!.metrics).sort(), ['accuracy', 'loss'])
   assert.type(result.metrics.test?.loss, 'number')
 })
@@ -107,22 +129,30 @@ local('abort stops after the current batch, throws, and saves nothing', async ()
   const controller = new AbortController()
   const outDir = join(tmp.dir, 'aborted')
   let batchesAfterAbort = 0
-  const caught = await rejection(trainLocal(blobSpec(), {
-    outDir,
-    baseDir: tmp.dir,
-    signal: controller.signal,
-    log: quiet,
-    onBatch: () => {
-      if (controller.signal.aborted) batchesAfterAbort++
-      controller.abort()
-    },
-  }))
+  const caught = await rejection(
+    trainLocal(blobSpec(), {
+      outDir,
+      baseDir: tmp.dir,
+      signal: controller.signal,
+      log: quiet,
+      onBatch: () => {
+        if (controller.signal.aborted) batchesAfterAbort++
+        controller.abort()
+      },
+    }),
+  )
   assert.instance(caught, TrainingAbortedError, String(caught))
   assert.is((caught as TrainingAbortedError).code, 'cancelled')
   assert.is(batchesAfterAbort, 0, 'no batch ran after the abort')
   assert.not.ok(existsSync(outDir))
-  assert.equal(readdirSync(tmp.dir).filter((n) => n.includes('aborted')), [])
-  assert.instance(await rejection(trainLocal(blobSpec(), { outDir, baseDir: tmp.dir, signal: controller.signal, log: quiet })), TrainingAbortedError)
+  assert.equal(
+    readdirSync(tmp.dir).filter((n) => n.includes('aborted')),
+    [],
+  )
+  assert.instance(
+    await rejection(trainLocal(blobSpec(), { outDir, baseDir: tmp.dir, signal: controller.signal, log: quiet })),
+    TrainingAbortedError,
+  )
 })
 
 local('a missing dataset path is a DatasetError naming the resolved file', async () => {
@@ -138,9 +168,11 @@ local('a missing dataset path is a DatasetError naming the resolved file', async
 
 const script = suite('train - script trials')
 let stmp: { dir: string; remove: () => void }
-script.before(loud(() => {
-  stmp = tempDir()
-}))
+script.before(
+  loud(() => {
+    stmp = tempDir()
+  }),
+)
 script.after(() => stmp.remove())
 
 script('a script trial gets ctx.params and data; its reports arrive in order', async () => {
@@ -158,19 +190,30 @@ training: { epochs: 2, batchSize: 32 }
     onEpoch: (e) => epochs.push(e),
     log: (r) => logs.push(r),
   })
-  assert.equal(epochs.map((e) => e.epoch), [1, 2, 3])
+  assert.equal(
+    epochs.map((e) => e.epoch),
+    [1, 2, 3],
+  )
   assert.equal(epochs[0]!.metrics, { warmup: 1 }, 'the hand-made report comes first')
-  assert.ok('val_accuracy' in epochs[1]!.metrics && 'loss' in epochs[2]!.metrics, 'then one report per epoch from ctx.callbacks()')
+  assert.ok(
+    'val_accuracy' in epochs[1]!.metrics && 'loss' in epochs[2]!.metrics,
+    'then one report per epoch from ctx.callbacks()',
+  )
   const line = logs.find((l) => l.message === 'first report answered')
   assert.ok(line, 'ctx.log reaches the log sink')
-  assert.equal([line!.level, line!.component, line!.trial, line!.decision, line!.units], ['info', 'trial', 'scripted', 'continue', 12])
+  assert.equal(
+    [line!.level, line!.component, line!.trial, line!.decision, line!.units],
+    ['info', 'trial', 'scripted', 'continue', 12],
+  )
   assert.is(result.metrics.test?.count, 90)
   assert.ok(result.metrics.test!.accuracy > 0.6, `accuracy ${result.metrics.test!.accuracy}`)
   assert.ok(existsSync(join(stmp.dir, 'scripted', 'model.json')))
 })
 
 script('the example trial script runs from its spec', async () => {
-  const spec = parseSpec(`name: example\ndataset: unused\nmodel: { script: ./trial.ts, params: { units: 8, dropout: 0.1 } }\ntraining: { epochs: 1, batchSize: 64 }\n`)
+  const spec = parseSpec(
+    `name: example\ndataset: unused\nmodel: { script: ./trial.ts, params: { units: 8, dropout: 0.1 } }\ntraining: { epochs: 1, batchSize: 64 }\n`,
+  )
   const result = await trainLocal(spec, {
     outDir: join(stmp.dir, 'example'),
     baseDir: join(repo, 'examples'),
@@ -181,22 +224,36 @@ script('the example trial script runs from its spec', async () => {
   assert.is(result.metrics.test?.count, 30, 'testSplit holds out 10% when the dataset has no test set')
 })
 
-script('a script that returns nothing is an objective-function trial: its reports are the result, no model is saved', async () => {
-  const objective = join(stmp.dir, 'objective.mjs')
-  writeFileSync(objective, 'export default async (ctx) => { for (let e = 1; e <= 3; e++) await ctx.report({ score: e * ctx.params.learningRate }) }\n')
-  const spec = parseSpec(`name: objective\ndataset: unused\nmodel: { script: ${objective} }\noptimizer: { name: sgd, learningRate: 0.5 }\nmetric: { name: score, mode: max }\n`)
-  const outDir = join(stmp.dir, 'objective-out')
-  const result = await trainLocal(spec, { outDir, datasets: { train: blobDataset('blobs', 50, [4], 2) }, log: quiet })
-  assert.is(result.modelDir, undefined)
-  assert.is(existsSync(outDir), false, 'nothing saved')
-  assert.equal(result.metrics.epochs.map((e) => e.score), [0.5, 1, 1.5])
-  assert.is(result.metrics.objective.best, 1.5)
-})
+script(
+  'a script that returns nothing is an objective-function trial: its reports are the result, no model is saved',
+  async () => {
+    const objective = join(stmp.dir, 'objective.mjs')
+    writeFileSync(
+      objective,
+      'export default async (ctx) => { for (let e = 1; e <= 3; e++) await ctx.report({ score: e * ctx.params.learningRate }) }\n',
+    )
+    const spec = parseSpec(
+      `name: objective\ndataset: unused\nmodel: { script: ${objective} }\noptimizer: { name: sgd, learningRate: 0.5 }\nmetric: { name: score, mode: max }\n`,
+    )
+    const outDir = join(stmp.dir, 'objective-out')
+    const result = await trainLocal(spec, { outDir, datasets: { train: blobDataset('blobs', 50, [4], 2) }, log: quiet })
+    assert.is(result.modelDir, undefined)
+    assert.is(existsSync(outDir), false, 'nothing saved')
+    assert.equal(
+      result.metrics.epochs.map((e) => e.score),
+      [0.5, 1, 1.5],
+    )
+    assert.is(result.metrics.objective.best, 1.5)
+  },
+)
 
 script('a script that returns something other than a model, or is missing, is a TrialScriptError', async () => {
   const datasets = { train: blobDataset('blobs', 100, [4], 2) }
   const bad = parseSpec(`name: bad\ndataset: unused\nmodel: { script: ${join(here, 'fixtures', 'bad-trial.ts')} }\n`)
-  assert.match((await rejection(trainLocal(bad, { outDir: join(stmp.dir, 'bad'), datasets, log: quiet }))).message, /expected the default export to return a tf\.LayersModel or nothing, got object/)
+  assert.match(
+    (await rejection(trainLocal(bad, { outDir: join(stmp.dir, 'bad'), datasets, log: quiet }))).message,
+    /expected the default export to return a tf\.LayersModel or nothing, got object/,
+  )
   const missing = parseSpec('name: missing\ndataset: unused\nmodel: { script: ./nope.ts }\n')
   try {
     await trainLocal(missing, { outDir: join(stmp.dir, 'missing'), baseDir: stmp.dir, datasets, log: quiet })
@@ -215,8 +272,13 @@ models('the default CNN is conv32-pool-conv64-pool-dense128-dense(classes)', () 
   const model = buildBuiltinModel(spec.model as never, { sampleShape: [28, 28, 1], numClasses: 10 }, spec.loss, 42)
   const layers = model.layers.map((l) => `${l.getClassName()}${JSON.stringify(l.outputShape)}`)
   assert.equal(layers, [
-    'Conv2D[null,28,28,32]', 'MaxPooling2D[null,14,14,32]', 'Conv2D[null,14,14,64]', 'MaxPooling2D[null,7,7,64]',
-    'Flatten[null,3136]', 'Dense[null,128]', 'Dense[null,10]',
+    'Conv2D[null,28,28,32]',
+    'MaxPooling2D[null,14,14,32]',
+    'Conv2D[null,14,14,64]',
+    'MaxPooling2D[null,7,7,64]',
+    'Flatten[null,3136]',
+    'Dense[null,128]',
+    'Dense[null,10]',
   ])
   const config = model.layers[0]!.getConfig() as { activation: string; padding: string; kernelSize: number[] }
   assert.equal([config.activation, config.padding, config.kernelSize], ['relu', 'same', [3, 3]])
@@ -226,7 +288,8 @@ models('the default CNN is conv32-pool-conv64-pool-dense128-dense(classes)', () 
 
 models('builtin models are seeded: same seed, same weights; other seed, other weights', () => {
   const spec = parseSpec('name: m\ndataset: d\nmodel: { builtin: mlp, hidden: [8, 4], dropout: 0.2 }\n')
-  const build = (seed: number) => buildBuiltinModel(spec.model as never, { sampleShape: [5], numClasses: 3 }, spec.loss, seed)
+  const build = (seed: number) =>
+    buildBuiltinModel(spec.model as never, { sampleShape: [5], numClasses: 3 }, spec.loss, seed)
   const [a, b, c] = [build(1), build(1), build(2)]
   const weights = (m: tf.LayersModel) => m.getWeights().map((w) => Array.from(w.dataSync()))
   assert.equal(weights(a), weights(b))
@@ -239,7 +302,13 @@ models('a CNN on flat samples is a SpecError pointing at model.builtin', async (
   const spec = parseSpec('name: c\ndataset: d\nmodel: { builtin: cnn }\ntraining: { epochs: 1 }\n')
   const dir = tempDir()
   try {
-    const err = await rejection(trainLocal(spec, { outDir: join(dir.dir, 'x'), datasets: { train: blobDataset('flat', 50, [20], 2) }, log: quiet }))
+    const err = await rejection(
+      trainLocal(spec, {
+        outDir: join(dir.dir, 'x'),
+        datasets: { train: blobDataset('flat', 50, [20], 2) },
+        log: quiet,
+      }),
+    )
     assert.instance(err, SpecError)
     assert.match(err.message, /model\.builtin: expected a dataset of images .* got samples of shape \[20\]/)
     assert.equal(readdirSync(dir.dir), [])
@@ -249,10 +318,16 @@ models('a CNN on flat samples is a SpecError pointing at model.builtin', async (
 })
 
 models('a small CNN trains on image-shaped data (grey [h, w] gets a channel axis)', async () => {
-  const spec = parseSpec('name: c\ndataset: d\nmodel: { builtin: cnn, filters: [4], dense: [8], batchNorm: true }\ntraining: { epochs: 1, batchSize: 16 }\n')
+  const spec = parseSpec(
+    'name: c\ndataset: d\nmodel: { builtin: cnn, filters: [4], dense: [8], batchNorm: true }\ntraining: { epochs: 1, batchSize: 16 }\n',
+  )
   const dir = tempDir()
   try {
-    const result = await trainLocal(spec, { outDir: join(dir.dir, 'cnn'), datasets: { train: blobDataset('img', 160, [6, 6], 2) }, log: quiet })
+    const result = await trainLocal(spec, {
+      outDir: join(dir.dir, 'cnn'),
+      datasets: { train: blobDataset('img', 160, [6, 6], 2) },
+      log: quiet,
+    })
     assert.is(result.metrics.epochs.length, 1)
     const { model } = await loadModel(result.modelDir)
     assert.equal(model.inputs[0]!.shape, [null, 6, 6])
@@ -271,7 +346,9 @@ fashion('1 epoch on 2000 samples (training.limit) learns something', async () =>
   }
   const dir = tempDir()
   try {
-    const spec = parseSpec('name: fm\ndataset: fashion-mnist\nmodel: { builtin: mlp, hidden: [64] }\ntraining: { epochs: 1, batchSize: 64, limit: 2000 }\n')
+    const spec = parseSpec(
+      'name: fm\ndataset: fashion-mnist\nmodel: { builtin: mlp, hidden: [64] }\ntraining: { epochs: 1, batchSize: 64, limit: 2000 }\n',
+    )
     let start: StartEvent | undefined
     const result = await trainLocal(spec, { outDir: join(dir.dir, 'fm'), onStart: (e) => (start = e), log: quiet })
     assert.equal(start?.counts, { train: 1800, validation: 200, test: 10000 })

@@ -4,8 +4,16 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import * as tf from '@tensorflow/tfjs'
 import {
-  buildBuiltinModel, loadModel, METADATA_JSON, MODEL_FORMAT, ModelFormatError, parseSpec, saveModel, trainLocal,
-  type KilnModelMetadata, type Savable,
+  buildBuiltinModel,
+  loadModel,
+  METADATA_JSON,
+  MODEL_FORMAT,
+  ModelFormatError,
+  parseSpec,
+  saveModel,
+  trainLocal,
+  type KilnModelMetadata,
+  type Savable,
 } from '@kiln/train'
 import { loud } from '../helpers/hooks.js'
 import { blobDataset, tempDir } from './synthetic.js'
@@ -13,10 +21,12 @@ import { blobDataset, tempDir } from './synthetic.js'
 /** A plain TF.js file reader, independent of Kiln's: model.json plus the shards it lists. */
 function stockArtifacts(dir: string): tf.io.ModelArtifacts {
   const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as tf.io.ModelJSON
-  const buffers = json.weightsManifest.flatMap((g) => g.paths.map((p) => {
-    const b = readFileSync(join(dir, p))
-    return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer
-  }))
+  const buffers = json.weightsManifest.flatMap((g) =>
+    g.paths.map((p) => {
+      const b = readFileSync(join(dir, p))
+      return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer
+    }),
+  )
   return {
     modelTopology: json.modelTopology,
     weightSpecs: json.weightsManifest.flatMap((g) => g.weights),
@@ -47,16 +57,21 @@ async function withBackend<T>(name: string, fn: () => Promise<T>): Promise<T> {
 
 const fmt = suite('train - model format')
 let tmp: { dir: string; remove: () => void }
-fmt.before(loud(async () => {
-  tmp = tempDir('kiln-format-')
-  await tf.setBackend('kiln')
-}))
+fmt.before(
+  loud(async () => {
+    tmp = tempDir('kiln-format-')
+    await tf.setBackend('kiln')
+  }),
+)
 fmt.after(() => tmp.remove())
 
 for (const kind of ['mlp', 'cnn'] as const) {
   fmt(`a trained Kiln ${kind} loads in stock tfjs on the cpu backend and predicts the same`, async () => {
-    const model = kind === 'mlp' ? 'builtin: mlp, hidden: [32, 16], dropout: 0.1' : 'builtin: cnn, filters: [4, 8], dense: [16]'
-    const spec = parseSpec(`name: fmt-${kind}\ndataset: unused\nmodel: { ${model} }\ntraining: { epochs: 1, batchSize: 16 }\n`)
+    const model =
+      kind === 'mlp' ? 'builtin: mlp, hidden: [32, 16], dropout: 0.1' : 'builtin: cnn, filters: [4, 8], dense: [16]'
+    const spec = parseSpec(
+      `name: fmt-${kind}\ndataset: unused\nmodel: { ${model} }\ntraining: { epochs: 1, batchSize: 16 }\n`,
+    )
     const data = blobDataset('img', 120, [8, 8, 1], 3)
     const result = await trainLocal(spec, { outDir: join(tmp.dir, kind), datasets: { train: data }, log: () => {} })
     const x = data.x.subarray(0, 20 * 64)
@@ -79,21 +94,29 @@ for (const kind of ['mlp', 'cnn'] as const) {
 fmt('a model saved by stock tfjs (model.json + weights.bin) loads through loadModel', async () => {
   const dir = join(tmp.dir, 'stock')
   const stock = tf.sequential({
-    layers: [tf.layers.dense({ inputShape: [5], units: 7, activation: 'tanh' }), tf.layers.dense({ units: 3, activation: 'softmax' })],
+    layers: [
+      tf.layers.dense({ inputShape: [5], units: 7, activation: 'tanh' }),
+      tf.layers.dense({ units: 3, activation: 'softmax' }),
+    ],
   })
-  await stock.save(tf.io.withSaveHandler(async (artifacts) => {
-    mkdirSync(dir, { recursive: true })
-    const weights = tf.io.CompositeArrayBuffer.join(artifacts.weightData!)
-    writeFileSync(join(dir, 'weights.bin'), new Uint8Array(weights))
-    writeFileSync(join(dir, 'model.json'), JSON.stringify({
-      modelTopology: artifacts.modelTopology,
-      format: artifacts.format,
-      generatedBy: artifacts.generatedBy,
-      convertedBy: artifacts.convertedBy,
-      weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
-    }))
-    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }
-  }))
+  await stock.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      mkdirSync(dir, { recursive: true })
+      const weights = tf.io.CompositeArrayBuffer.join(artifacts.weightData!)
+      writeFileSync(join(dir, 'weights.bin'), new Uint8Array(weights))
+      writeFileSync(
+        join(dir, 'model.json'),
+        JSON.stringify({
+          modelTopology: artifacts.modelTopology,
+          format: artifacts.format,
+          generatedBy: artifacts.generatedBy,
+          convertedBy: artifacts.convertedBy,
+          weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
+        }),
+      )
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }
+    }),
+  )
   const x = Float32Array.from({ length: 4 * 5 }, (_, i) => Math.sin(i))
   const expected = predictOn(stock, x, [4, 5])
   const { model, metadata } = await loadModel(dir)
@@ -104,7 +127,9 @@ fmt('a model saved by stock tfjs (model.json + weights.bin) loads through loadMo
 })
 
 fmt('kiln-model.json carries metrics, hyperparameters, dataset, input stats and prediction distribution', async () => {
-  const spec = parseSpec('name: meta\ndataset: unused\nmodel: { builtin: mlp, hidden: [8] }\ntraining: { epochs: 2, batchSize: 32 }\n')
+  const spec = parseSpec(
+    'name: meta\ndataset: unused\nmodel: { builtin: mlp, hidden: [8] }\ntraining: { epochs: 2, batchSize: 32 }\n',
+  )
   const train = blobDataset('blobs', 300, [6], 3)
   const test = blobDataset('blobs-test', 60, [6], 3, 2)
   const result = await trainLocal(spec, { outDir: join(tmp.dir, 'meta'), datasets: { train, test }, log: () => {} })
@@ -114,15 +139,30 @@ fmt('kiln-model.json carries metrics, hyperparameters, dataset, input stats and 
   assert.ok(!Number.isNaN(Date.parse(meta.createdAt)))
   assert.equal(meta.metrics, result.metrics)
   assert.equal(meta.hyperparameters, spec)
-  assert.equal(meta.dataset, { name: 'blobs', fingerprint: train.fingerprint, count: 270, sampleShape: [6], numClasses: 3 })
+  assert.equal(meta.dataset, {
+    name: 'blobs',
+    fingerprint: train.fingerprint,
+    count: 270,
+    sampleShape: [6],
+    numClasses: 3,
+  })
   assert.match(meta.dataset.fingerprint, /^[0-9a-f]{64}$/)
-  assert.equal([meta.inputStats.count, meta.inputStats.numFeatures, meta.inputStats.bins, meta.inputStats.features.length], [270, 6, 10, 6])
+  assert.equal(
+    [meta.inputStats.count, meta.inputStats.numFeatures, meta.inputStats.bins, meta.inputStats.features.length],
+    [270, 6, 10, 6],
+  )
   assert.is(meta.inputStats.features[0]!.histogram.length, 10)
-  assert.is(meta.labelDistribution.counts.reduce((a, b) => a + b, 0), 270)
+  assert.is(
+    meta.labelDistribution.counts.reduce((a, b) => a + b, 0),
+    270,
+  )
   const pd = meta.predictionDistribution!
   assert.is(pd.count, 60)
   assert.is(pd.counts.length, 3)
-  assert.is(pd.counts.reduce((a, b) => a + b, 0), 60)
+  assert.is(
+    pd.counts.reduce((a, b) => a + b, 0),
+    60,
+  )
   assert.ok(Math.abs(pd.fractions.reduce((a, b) => a + b, 0) - 1) < 1e-9)
   assert.equal(meta.training.epochsRun, 2)
   assert.type(meta.versions.kiln, 'string')
@@ -132,8 +172,14 @@ fmt('kiln-model.json carries metrics, hyperparameters, dataset, input stats and 
 })
 
 fmt('input stats of wide samples are capped at 784 features', async () => {
-  const spec = parseSpec('name: wide\ndataset: unused\nmodel: { builtin: mlp, hidden: [4] }\ntraining: { epochs: 1, batchSize: 64, validationSplit: 0 }\n')
-  const result = await trainLocal(spec, { outDir: join(tmp.dir, 'wide'), datasets: { train: blobDataset('wide', 64, [1000], 2) }, log: () => {} })
+  const spec = parseSpec(
+    'name: wide\ndataset: unused\nmodel: { builtin: mlp, hidden: [4] }\ntraining: { epochs: 1, batchSize: 64, validationSplit: 0 }\n',
+  )
+  const result = await trainLocal(spec, {
+    outDir: join(tmp.dir, 'wide'),
+    datasets: { train: blobDataset('wide', 64, [1000], 2) },
+    log: () => {},
+  })
   const meta = JSON.parse(readFileSync(join(result.modelDir, METADATA_JSON), 'utf8')) as KilnModelMetadata
   assert.is(meta.inputStats.numFeatures, 1000)
   assert.is(meta.inputStats.features.length, 784)
@@ -144,7 +190,12 @@ fmt('weights over 4 MiB are split into shards and put back together', async () =
   const model = buildBuiltinModel(spec.model as never, { sampleShape: [784], numClasses: 10 }, spec.loss, 3)
   const dir = join(tmp.dir, 'big')
   const saved = await saveModel(model, dir)
-  assert.equal(readdirSync(dir).filter((f) => f.endsWith('.bin')).sort(), ['group1-shard1of2.bin', 'group1-shard2of2.bin'])
+  assert.equal(
+    readdirSync(dir)
+      .filter((f) => f.endsWith('.bin'))
+      .sort(),
+    ['group1-shard1of2.bin', 'group1-shard2of2.bin'],
+  )
   assert.is(saved.bytes - readFileSync(join(dir, 'model.json')).byteLength, (784 * 1400 + 1400 + 1400 * 10 + 10) * 4)
   const x = Float32Array.from({ length: 3 * 784 }, (_, i) => (i % 17) / 17)
   const { model: back } = await loadModel(dir)
@@ -155,9 +206,11 @@ fmt('weights over 4 MiB are split into shards and put back together', async () =
 
 const atomic = suite('train - model writes are atomic')
 let adir: { dir: string; remove: () => void }
-atomic.before(loud(() => {
-  adir = tempDir('kiln-atomic-')
-}))
+atomic.before(
+  loud(() => {
+    adir = tempDir('kiln-atomic-')
+  }),
+)
 atomic.after(() => adir.remove())
 
 function smallModel(): tf.Sequential {
@@ -202,7 +255,11 @@ atomic('metadata that cannot be written fails the save and keeps the previous mo
     assert.match((err as Error).message, /BigInt/)
   }
   assert.is(readFileSync(join(target, 'model.json'), 'utf8'), before, 'the old model is untouched')
-  assert.equal(readdirSync(adir.dir).filter((n) => n.startsWith('.')), [], 'no temporary directories left')
+  assert.equal(
+    readdirSync(adir.dir).filter((n) => n.startsWith('.')),
+    [],
+    'no temporary directories left',
+  )
   await saveModel(failingAfterWrite(second), target).catch(() => {})
   assert.is(readFileSync(join(target, 'model.json'), 'utf8'), before)
   const { model } = await loadModel(target)
@@ -220,7 +277,10 @@ atomic('saving over an existing model replaces it whole', async () => {
   assert.not.ok(existsSync(join(target, 'stale.txt')))
   const { model } = await loadModel(target)
   assert.equal(model.outputs[0]!.shape, [null, 5])
-  assert.equal(readdirSync(adir.dir).filter((n) => n.startsWith('.')), [])
+  assert.equal(
+    readdirSync(adir.dir).filter((n) => n.startsWith('.')),
+    [],
+  )
   for (const m of [a, b, model]) m.dispose()
 })
 
@@ -244,18 +304,23 @@ atomic('a directory that is not a model is never replaced', async () => {
   } catch (err) {
     assert.match((err as Error).message, /exists and is a file/)
   }
-  assert.equal(readdirSync(adir.dir).filter((n) => n.startsWith('.')), [])
+  assert.equal(
+    readdirSync(adir.dir).filter((n) => n.startsWith('.')),
+    [],
+  )
   model.dispose()
 })
 
 const bad = suite('train - loading bad model directories')
 let bdir: { dir: string; remove: () => void }
-bad.before(loud(async () => {
-  bdir = tempDir('kiln-badmodel-')
-  const model = smallModel()
-  await saveModel(model, join(bdir.dir, 'good'))
-  model.dispose()
-}))
+bad.before(
+  loud(async () => {
+    bdir = tempDir('kiln-badmodel-')
+    const model = smallModel()
+    await saveModel(model, join(bdir.dir, 'good'))
+    model.dispose()
+  }),
+)
 bad.after(() => bdir.remove())
 
 async function loadError(dir: string): Promise<Error> {
@@ -309,7 +374,10 @@ bad('shards of the wrong size, a broken model.json and a foreign kiln-model.json
   assert.match((await loadError(broken)).message, /model\.json: not valid JSON/)
   const foreign = copyGood('foreign', () => {})
   writeFileSync(join(foreign, METADATA_JSON), JSON.stringify({ format: 'kiln-model/9' }))
-  assert.match((await loadError(foreign)).message, /kiln-model\.json: format: expected "kiln-model\/1", got "kiln-model\/9"/)
+  assert.match(
+    (await loadError(foreign)).message,
+    /kiln-model\.json: format: expected "kiln-model\/1", got "kiln-model\/9"/,
+  )
 })
 
 fmt.run()

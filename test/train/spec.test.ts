@@ -43,18 +43,42 @@ parse('a minimal spec gets every default', () => {
 
 parse('JSON specs parse the same as YAML', () => {
   const yaml = parseSpec(BASE)
-  const json = parseSpec(JSON.stringify({ name: 'fashion-mlp', dataset: 'fashion-mnist', model: { builtin: 'mlp', hidden: [256, 128], activation: 'relu' } }), { filename: 'job.json' })
+  const json = parseSpec(
+    JSON.stringify({
+      name: 'fashion-mlp',
+      dataset: 'fashion-mnist',
+      model: { builtin: 'mlp', hidden: [256, 128], activation: 'relu' },
+    }),
+    { filename: 'job.json' },
+  )
   assert.equal(json, yaml)
 })
 
 parse('a CNN, a script model and a search section', () => {
   const cnn = parseSpec(`name: c\ndataset: d\nmodel: { builtin: cnn }\n`)
-  assert.equal(cnn.model, { builtin: 'cnn', filters: [32, 64], kernelSize: 3, poolSize: 2, dense: [128], activation: 'relu', dropout: 0, batchNorm: false })
-  const script = parseSpec(`name: s\ndataset: ./data/x.npy\nmodel: { script: ./trial.ts, params: { units: 64 } }\nmetric: { name: val_loss }\n`)
+  assert.equal(cnn.model, {
+    builtin: 'cnn',
+    filters: [32, 64],
+    kernelSize: 3,
+    poolSize: 2,
+    dense: [128],
+    activation: 'relu',
+    dropout: 0,
+    batchNorm: false,
+  })
+  const script = parseSpec(
+    `name: s\ndataset: ./data/x.npy\nmodel: { script: ./trial.ts, params: { units: 64 } }\nmetric: { name: val_loss }\n`,
+  )
   assert.equal(script.model, { script: './trial.ts', params: { units: 64 } })
   assert.equal(script.metric, { name: 'val_loss', mode: 'min' }, 'a loss is minimised unless said otherwise')
-  const sweep = parseSpec(withBase('search:\n  algorithm: tpe\n  space:\n    optimizer.learningRate: { loguniform: [1.0e-4, 1.0e-2] }\n'))
-  assert.equal(sweep.search, { algorithm: 'tpe', space: { 'optimizer.learningRate': { loguniform: [1e-4, 1e-2] } } }, 'search is kept as written for kiln sweep')
+  const sweep = parseSpec(
+    withBase('search:\n  algorithm: tpe\n  space:\n    optimizer.learningRate: { loguniform: [1.0e-4, 1.0e-2] }\n'),
+  )
+  assert.equal(
+    sweep.search,
+    { algorithm: 'tpe', space: { 'optimizer.learningRate': { loguniform: [1e-4, 1e-2] } } },
+    'search is kept as written for kiln sweep',
+  )
 })
 
 parse('without a validation split the default metric is accuracy', () => {
@@ -65,7 +89,9 @@ parse('without a validation split the default metric is accuracy', () => {
 const bad = suite('train - malformed specs name the field and what was expected')
 
 bad('a negative batch size', () => {
-  assert.equal(problems(withBase('training: { batchSize: -3 }\n')), ['training.batchSize: expected a positive integer, got -3'])
+  assert.equal(problems(withBase('training: { batchSize: -3 }\n')), [
+    'training.batchSize: expected a positive integer, got -3',
+  ])
 })
 
 bad('a fractional epoch count and a seed out of range', () => {
@@ -86,7 +112,9 @@ bad('a missing name and a bad name', () => {
 
 bad('an unknown key gets a did-you-mean', () => {
   assert.equal(problems(withBase('training: { epoch: 3 }\n')), ['training.epoch: unknown key (did you mean "epochs"?)'])
-  assert.equal(problems(withBase('optimizer: { learningrate: 0.01 }\n')), ['optimizer.learningrate: unknown key (did you mean "learningRate"?)'])
+  assert.equal(problems(withBase('optimizer: { learningrate: 0.01 }\n')), [
+    'optimizer.learningrate: unknown key (did you mean "learningRate"?)',
+  ])
   assert.equal(problems(withBase('trainig: {}\n')), ['trainig: unknown key (did you mean "training"?)'])
 })
 
@@ -106,7 +134,9 @@ bad('a wrong enum value suggests the closest', () => {
 })
 
 bad('model problems are about the variant meant', () => {
-  assert.equal(problems('name: a\ndataset: d\nmodel: { builtin: mpl }\n'), ['model.builtin: expected one of mlp, cnn, got "mpl" (did you mean "mlp"?)'])
+  assert.equal(problems('name: a\ndataset: d\nmodel: { builtin: mpl }\n'), [
+    'model.builtin: expected one of mlp, cnn, got "mpl" (did you mean "mlp"?)',
+  ])
   assert.equal(problems('name: a\ndataset: d\nmodel: { builtin: mlp, hidden: [256, -1], activation: rleu }\n'), [
     'model.hidden[1]: expected a positive integer, got -1',
     'model.activation: expected one of relu, elu, selu, gelu, swish, tanh, sigmoid, softplus, linear, got "rleu" (did you mean "relu"?)',
@@ -124,12 +154,18 @@ bad('model problems are about the variant meant', () => {
 })
 
 bad('fractions must lie in [0, 1)', () => {
-  assert.equal(problems(withBase('training: { validationSplit: 1 }\n')), ['training.validationSplit: expected a number from 0 up to (not including) 1, got 1'])
+  assert.equal(problems(withBase('training: { validationSplit: 1 }\n')), [
+    'training.validationSplit: expected a number from 0 up to (not including) 1, got 1',
+  ])
 })
 
 bad('the learning rate must be a positive number', () => {
-  assert.equal(problems(withBase('optimizer: { learningRate: 0 }\n')), ['optimizer.learningRate: expected a positive number, got 0'])
-  assert.equal(problems(withBase('optimizer: { learningRate: fast }\n')), ['optimizer.learningRate: expected a positive number, got "fast"'])
+  assert.equal(problems(withBase('optimizer: { learningRate: 0 }\n')), [
+    'optimizer.learningRate: expected a positive number, got 0',
+  ])
+  assert.equal(problems(withBase('optimizer: { learningRate: fast }\n')), [
+    'optimizer.learningRate: expected a positive number, got "fast"',
+  ])
 })
 
 bad('a setting the chosen optimizer ignores is an error', () => {
@@ -142,10 +178,13 @@ bad('a builtin model only has its own metrics', () => {
   assert.equal(problems(withBase('metric: { name: f1 }\n')), [
     'metric.name: expected one of loss, accuracy, val_loss, val_accuracy, got "f1"',
   ])
-  assert.equal(problems(withBase('training: { validationSplit: 0 }\nmetric: { name: val_accuracy, mode: biggest }\n')), [
-    'metric.name: expected one of loss, accuracy (training.validationSplit is 0, so there are no val_ metrics), got "val_accuracy" (did you mean "accuracy"?)',
-    'metric.mode: expected one of max, min, got "biggest"',
-  ])
+  assert.equal(
+    problems(withBase('training: { validationSplit: 0 }\nmetric: { name: val_accuracy, mode: biggest }\n')),
+    [
+      'metric.name: expected one of loss, accuracy (training.validationSplit is 0, so there are no val_ metrics), got "val_accuracy" (did you mean "accuracy"?)',
+      'metric.mode: expected one of max, min, got "biggest"',
+    ],
+  )
 })
 
 bad('resources: replicas at least 1, gpu a boolean', () => {
@@ -157,7 +196,9 @@ bad('resources: replicas at least 1, gpu a boolean', () => {
 })
 
 bad('search must be a mapping (its insides are for kiln sweep)', () => {
-  assert.equal(problems(withBase('search: [1, 2]\n')), ['search: expected a mapping (checked by kiln sweep), got [1,2]'])
+  assert.equal(problems(withBase('search: [1, 2]\n')), [
+    'search: expected a mapping (checked by kiln sweep), got [1,2]',
+  ])
 })
 
 bad('every problem is listed at once, in document order', () => {
@@ -181,7 +222,9 @@ extra: true
 })
 
 bad('not a mapping, empty, broken YAML, broken JSON', () => {
-  assert.equal(problems('- 1\n- 2\n'), ['spec: expected a mapping of spec fields (name, dataset, model, ...), got [1,2]'])
+  assert.equal(problems('- 1\n- 2\n'), [
+    'spec: expected a mapping of spec fields (name, dataset, model, ...), got [1,2]',
+  ])
   assert.equal(problems(''), ['spec: expected a mapping of spec fields (name, dataset, model, ...), got null'])
   const yaml = problems('name: a\nname: b\n')
   assert.is(yaml.length, 1)
@@ -200,7 +243,10 @@ bad('the error names the file, counts the problems and survives the wire', () =>
   assert.instance(caught, SpecError)
   const err = caught as SpecError
   assert.is(err.code, ErrorCode.invalidArgument)
-  assert.is(err.message, 'examples/job.yaml: invalid job spec (2 problems):\n  - training.batchSize: expected a positive integer, got -3\n  - training.epochs: expected a positive integer, got 0')
+  assert.is(
+    err.message,
+    'examples/job.yaml: invalid job spec (2 problems):\n  - training.batchSize: expected a positive integer, got -3\n  - training.epochs: expected a positive integer, got 0',
+  )
   const back = fromWire(toWire(err))
   assert.is(back.name, 'SpecError')
   assert.equal(back.data?.problems, err.problems)
@@ -226,16 +272,23 @@ overrides('an override into a missing optional section creates it', () => {
 overrides('bad overrides list every problem, with the same field messages', () => {
   const spec: Spec = parseSpec(BASE)
   try {
-    applyOverrides(spec, { 'training.epoch': 2, 'training.batchSize': 0, 'name.first': 'x', 'optimizer..name': 'sgd' }, 'job.yaml with --set')
+    applyOverrides(
+      spec,
+      { 'training.epoch': 2, 'training.batchSize': 0, 'name.first': 'x', 'optimizer..name': 'sgd' },
+      'job.yaml with --set',
+    )
     assert.unreachable('should have thrown')
   } catch (err) {
     assert.instance(err, SpecError)
-    assert.equal((err as SpecError).problems.map((p) => p.message), [
-      'name.first: cannot set inside name, which is not a mapping',
-      'optimizer..name: expected a dotted path like training.epochs',
-      'training.batchSize: expected a positive integer, got 0',
-      'training.epoch: unknown key (did you mean "epochs"?)',
-    ])
+    assert.equal(
+      (err as SpecError).problems.map((p) => p.message),
+      [
+        'name.first: cannot set inside name, which is not a mapping',
+        'optimizer..name: expected a dotted path like training.epochs',
+        'training.batchSize: expected a positive integer, got 0',
+        'training.epoch: unknown key (did you mean "epochs"?)',
+      ],
+    )
     assert.match((err as SpecError).message, /^job\.yaml with --set: invalid job spec \(4 problems\)/)
   }
   assert.is(spec.training.batchSize, 32, 'the input spec is unchanged after a failure')
@@ -252,7 +305,11 @@ overrides('parseOverride reads values as YAML', () => {
 })
 
 overrides('validateSpec checks values that did not come from text', () => {
-  assert.throws(() => validateSpec({ name: 'a', dataset: 'd', model: { builtin: 'mlp' }, training: { epochs: Infinity } }, 'message'), /training\.epochs: expected a positive integer, got Infinity/)
+  assert.throws(
+    () =>
+      validateSpec({ name: 'a', dataset: 'd', model: { builtin: 'mlp' }, training: { epochs: Infinity } }, 'message'),
+    /training\.epochs: expected a positive integer, got Infinity/,
+  )
 })
 
 parse.run()

@@ -20,7 +20,12 @@ function lcg(seed: number): () => number {
 }
 
 /** `count` samples of shape `sampleShape`, classes well apart (a small MLP learns them in an epoch). */
-export function blobs(count: number, sampleShape: number[], numClasses: number, seed = 1): { x: Float32Array; labels: Int32Array } {
+export function blobs(
+  count: number,
+  sampleShape: number[],
+  numClasses: number,
+  seed = 1,
+): { x: Float32Array; labels: Int32Array } {
   const rand = lcg(seed)
   const size = sampleShape.reduce((a, b) => a * b, 1)
   const centres = Array.from({ length: numClasses }, () => Float32Array.from({ length: size }, () => rand() * 4 - 2))
@@ -44,7 +49,7 @@ function npy(descr: string, shape: number[], body: Uint8Array): Uint8Array {
   let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`
   // Magic (6) + version (2) + length (2) + header, padded with spaces to a multiple of 64, '\n' last.
   const total = Math.ceil((10 + header.length + 1) / 64) * 64
-  header = header.padEnd(total - 10 - 1, ' ') + '\n'
+  header = `${header.padEnd(total - 10 - 1, ' ')}\n`
   const out = new Uint8Array(total + body.byteLength)
   out.set([0x93, ...Buffer.from('NUMPY'), 1, 0, header.length & 0xff, header.length >> 8], 0)
   out.set(Buffer.from(header, 'latin1'), 10)
@@ -64,8 +69,9 @@ export function writeNpyBlobs(dir: string, count: number, sampleShape: number[],
 export function writeCsvBlobs(dir: string, count: number, features: number, numClasses: number, seed = 1): string {
   const { x, labels } = blobs(count, [features], numClasses, seed)
   const rows = [[...Array.from({ length: features }, (_, j) => `f${j}`), 'label'].join(',')]
-  for (let i = 0; i < count; i++) rows.push([...x.subarray(i * features, (i + 1) * features)].map((v) => v.toFixed(4)).join(',') + `,${labels[i]}`)
+  for (let i = 0; i < count; i++)
+    rows.push(`${[...x.subarray(i * features, (i + 1) * features)].map((v) => v.toFixed(4)).join(',')},${labels[i]}`)
   const path = join(dir, 'blobs.csv')
-  writeFileSync(path, rows.join('\n') + '\n')
+  writeFileSync(path, `${rows.join('\n')}\n`)
   return path
 }

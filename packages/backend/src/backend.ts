@@ -35,7 +35,10 @@ export class KilnBackend extends MathBackendCPU {
   }
 
   /** An output buffer for dtype, contents unspecified. */
-  alloc<D extends DataType>(dtype: D, n: number): D extends 'bool' ? Uint8Array : D extends 'int32' ? Int32Array : Float32Array {
+  alloc<D extends DataType>(
+    dtype: D,
+    n: number,
+  ): D extends 'bool' ? Uint8Array : D extends 'int32' ? Int32Array : Float32Array {
     const ctor = dtype === 'int32' ? Int32Array : dtype === 'bool' ? Uint8Array : Float32Array
     return this.pool.take(ctor, n)
   }

@@ -25,10 +25,20 @@ const fusable = (name: string): name is DenseActivation => (DENSE_ACTIVATIONS as
 // every named closure made per call costs an Object.defineProperty, and this runs for
 // every Dense layer in every step.
 class DenseGrads {
-  constructor(private readonly dyAct: Tensor, private readonly saved: Tensor[], private readonly dBias: Tensor) {}
-  x(): Tensor { return matMul(this.dyAct, this.saved[1]!, false, true) }
-  kernel(): Tensor { return matMul(this.saved[0]!, this.dyAct, true, false) }
-  bias(): Tensor { return this.dBias }
+  constructor(
+    private readonly dyAct: Tensor,
+    private readonly saved: Tensor[],
+    private readonly dBias: Tensor,
+  ) {}
+  x(): Tensor {
+    return matMul(this.dyAct, this.saved[1]!, false, true)
+  }
+  kernel(): Tensor {
+    return matMul(this.saved[0]!, this.dyAct, true, false)
+  }
+  bias(): Tensor {
+    return this.dBias
+  }
 }
 
 function matMul(a: Tensor, b: Tensor, transposeA: boolean, transposeB: boolean): Tensor {
@@ -36,14 +46,20 @@ function matMul(a: Tensor, b: Tensor, transposeA: boolean, transposeB: boolean):
 }
 
 function denseGradient(dy: Tensor | Tensor[], saved: Tensor[], attrs: NamedAttrMap): DenseGrads {
-  const [dyAct, dBias] = tf.engine().runKernel(KILN_DENSE_BACKPROP, { dy: dy as Tensor, y: saved[2]! }, attrs) as Tensor[]
+  const [dyAct, dBias] = tf
+    .engine()
+    .runKernel(KILN_DENSE_BACKPROP, { dy: dy as Tensor, y: saved[2]! }, attrs) as Tensor[]
   return new DenseGrads(dyAct!, saved, dBias!)
 }
 
 function registerDenseGradient(): void {
   // saved: x, kernel, then the output y.
-  registerGradient({ kernelName: KILN_DENSE, inputsToSave: ['x', 'kernel'], outputsToSave: [true],
-    gradFunc: denseGradient as unknown as Parameters<typeof registerGradient>[0]['gradFunc'] })
+  registerGradient({
+    kernelName: KILN_DENSE,
+    inputsToSave: ['x', 'kernel'],
+    outputsToSave: [true],
+    gradFunc: denseGradient as unknown as Parameters<typeof registerGradient>[0]['gradFunc'],
+  })
 }
 
 let installed = false
@@ -60,9 +76,17 @@ export function installFusedDense(): void {
   proto.call = function (this: DenseLayer, inputs, kwargs) {
     const x = Array.isArray(inputs) ? (inputs.length === 1 ? inputs[0] : undefined) : inputs
     const activation = this.activation?.getClassName()
-    if (tf.getBackend() !== BACKEND_NAME || !x || x.rank !== 2 || x.dtype !== 'float32' || !activation ||
-      !fusable(activation)) return original.call(this, inputs, kwargs)
-    const kernel = this.kernel.read(), bias = this.bias?.read()
+    if (
+      tf.getBackend() !== BACKEND_NAME ||
+      !x ||
+      x.rank !== 2 ||
+      x.dtype !== 'float32' ||
+      !activation ||
+      !fusable(activation)
+    )
+      return original.call(this, inputs, kwargs)
+    const kernel = this.kernel.read(),
+      bias = this.bias?.read()
     if (kernel.dtype !== 'float32' || (bias && bias.dtype !== 'float32')) return original.call(this, inputs, kwargs)
     // One kernel and no temporaries: no tidy scope needed.
     this.invokeCallHook(inputs, kwargs)

@@ -8,12 +8,22 @@
 import * as tf from '@tensorflow/tfjs'
 import { registerGradient, type NamedAttrMap, type Tensor } from '@tensorflow/tfjs-core'
 import { BACKEND_NAME } from './kernels/native-kernel.js'
-import { KILN_CATEGORICAL_ACCURACY, KILN_CATEGORICAL_CROSSENTROPY, KILN_CATEGORICAL_CROSSENTROPY_GRAD,
-  type CrossentropyAttrs } from './kernels/categorical.js'
+import {
+  KILN_CATEGORICAL_ACCURACY,
+  KILN_CATEGORICAL_CROSSENTROPY,
+  KILN_CATEGORICAL_CROSSENTROPY_GRAD,
+  type CrossentropyAttrs,
+} from './kernels/categorical.js'
 
 type Fn = (yTrue: Tensor, yPred: Tensor) => Tensor
-interface Compiled { lossFunctions: Fn[]; metricsTensors: [Fn, number][] }
-interface Originals { crossentropy: Fn; accuracy: Fn }
+interface Compiled {
+  lossFunctions: Fn[]
+  metricsTensors: [Fn, number][]
+}
+interface Originals {
+  crossentropy: Fn
+  accuracy: Fn
+}
 
 // The tfjs-layers functions compile picks, found by compiling a stand-in with no layers
 // (nothing is created, nothing is named).
@@ -28,29 +38,47 @@ function originals(compile: (args: tf.ModelCompileArgs) => void): Originals {
 
 // Float32 or int32 labels and float32 predictions, [..., classes >= 1] of one shape, on
 // kiln; anything else keeps tfjs's code.
-const fits = (labels: Tensor, pred: Tensor) => tf.getBackend() === BACKEND_NAME && pred.dtype === 'float32' &&
-  (labels.dtype === 'float32' || labels.dtype === 'int32') && pred.rank >= 1 && pred.shape[pred.rank - 1]! >= 1 &&
-  labels.rank === pred.rank && labels.shape.every((d, i) => d === pred.shape[i])
+const fits = (labels: Tensor, pred: Tensor) =>
+  tf.getBackend() === BACKEND_NAME &&
+  pred.dtype === 'float32' &&
+  (labels.dtype === 'float32' || labels.dtype === 'int32') &&
+  pred.rank >= 1 &&
+  pred.shape[pred.rank - 1]! >= 1 &&
+  labels.rank === pred.rank &&
+  labels.shape.every((d, i) => d === pred.shape[i])
 
 function fusedCrossentropy(original: Fn): Fn {
-  return (target, output) => fits(target, output)
-    ? tf.engine().runKernel(KILN_CATEGORICAL_CROSSENTROPY, { target, output }, { epsilon: tf.backend().epsilon() }) as Tensor
-    : original(target, output)
+  return (target, output) =>
+    fits(target, output)
+      ? (tf
+          .engine()
+          .runKernel(KILN_CATEGORICAL_CROSSENTROPY, { target, output }, { epsilon: tf.backend().epsilon() }) as Tensor)
+      : original(target, output)
 }
 
 function fusedAccuracy(original: Fn): Fn {
-  return (yTrue, yPred) => fits(yTrue, yPred)
-    ? tf.engine().runKernel(KILN_CATEGORICAL_ACCURACY, { yTrue, yPred }) as Tensor
-    : original(yTrue, yPred)
+  return (yTrue, yPred) =>
+    fits(yTrue, yPred)
+      ? (tf.engine().runKernel(KILN_CATEGORICAL_ACCURACY, { yTrue, yPred }) as Tensor)
+      : original(yTrue, yPred)
 }
 
 // Methods rather than per-call closures (see DenseGrads in fused-dense.ts).
 class CrossentropyGrads {
-  constructor(private readonly dy: Tensor, private readonly saved: Tensor[], private readonly attrs: CrossentropyAttrs) {}
+  constructor(
+    private readonly dy: Tensor,
+    private readonly saved: Tensor[],
+    private readonly attrs: CrossentropyAttrs,
+  ) {}
   output(): Tensor {
     const [target, output] = this.saved as [Tensor, Tensor]
-    return tf.engine().runKernel(KILN_CATEGORICAL_CROSSENTROPY_GRAD, { dy: this.dy, target, output },
-      this.attrs as unknown as NamedAttrMap) as Tensor
+    return tf
+      .engine()
+      .runKernel(
+        KILN_CATEGORICAL_CROSSENTROPY_GRAD,
+        { dy: this.dy, target, output },
+        this.attrs as unknown as NamedAttrMap,
+      ) as Tensor
   }
 
   // Only when the targets themselves are trained: -log(q) per class, scaled by dy.
@@ -69,8 +97,11 @@ function crossentropyGradient(dy: Tensor | Tensor[], saved: Tensor[], attrs: Nam
 }
 
 function registerCrossentropyGradient(): void {
-  registerGradient({ kernelName: KILN_CATEGORICAL_CROSSENTROPY, inputsToSave: ['target', 'output'],
-    gradFunc: crossentropyGradient as unknown as Parameters<typeof registerGradient>[0]['gradFunc'] })
+  registerGradient({
+    kernelName: KILN_CATEGORICAL_CROSSENTROPY,
+    inputsToSave: ['target', 'output'],
+    gradFunc: crossentropyGradient as unknown as Parameters<typeof registerGradient>[0]['gradFunc'],
+  })
 }
 
 let installed = false
@@ -86,7 +117,8 @@ export function installFusedHead(): void {
   proto.compile = function (this: Compiled, args) {
     compile.call(this, args)
     found ??= originals(compile as (args: tf.ModelCompileArgs) => void)
-    const swap = (f: Fn) => f === found!.crossentropy ? fusedCrossentropy(f) : f === found!.accuracy ? fusedAccuracy(f) : f
+    const swap = (f: Fn) =>
+      f === found!.crossentropy ? fusedCrossentropy(f) : f === found!.accuracy ? fusedAccuracy(f) : f
     this.lossFunctions = this.lossFunctions.map(swap)
     this.metricsTensors = this.metricsTensors.map(([f, i]) => [swap(f), i])
   }

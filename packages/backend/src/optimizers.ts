@@ -9,21 +9,44 @@ import { BACKEND_NAME } from './kernels/native-kernel.js'
 import type { KilnBackend } from './backend.js'
 
 type Grads = tf.NamedTensorMap | { name: string; tensor: tf.Tensor }[]
-interface Slot { originalName: string; variable: tf.Variable }
+interface Slot {
+  originalName: string
+  variable: tf.Variable
+}
 
 /** One backend's in-place updates; each returns false to send the whole step to tfjs. */
 export interface FusedUpdater {
   sgd(v: tf.Variable, g: tf.Tensor, lr: number): void
   momentum(v: tf.Variable, g: tf.Tensor, accum: tf.Variable, lr: number, momentum: number, nesterov: boolean): void
-  adam(v: tf.Variable, g: tf.Tensor, m: tf.Variable, s: tf.Variable, lr: number, beta1: number, beta2: number,
-    epsilon: number, beta1Power: number, beta2Power: number): void
+  adam(
+    v: tf.Variable,
+    g: tf.Tensor,
+    m: tf.Variable,
+    s: tf.Variable,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    epsilon: number,
+    beta1Power: number,
+    beta2Power: number,
+  ): void
   /**
    * Optional: stores Adam's next beta powers (already rounded to float32) into its
    * one-element accBeta variables in place; without it they advance as tfjs tensors.
    */
   setScalars?(vars: tf.Variable[], values: number[]): void
-  rmsprop(v: tf.Variable, g: tf.Tensor, ms: tf.Variable, mom: tf.Variable, mg: tf.Variable | undefined, lr: number,
-    decay: number, momentum: number, epsilon: number, centered: boolean): void
+  rmsprop(
+    v: tf.Variable,
+    g: tf.Tensor,
+    ms: tf.Variable,
+    mom: tf.Variable,
+    mg: tf.Variable | undefined,
+    lr: number,
+    decay: number,
+    momentum: number,
+    epsilon: number,
+    centered: boolean,
+  ): void
 }
 
 const updaters = new Map<string, FusedUpdater>()
@@ -64,18 +87,33 @@ const values = (g: tf.Tensor): Float32Array => (tf.backend() as KilnBackend).val
 
 const cpuUpdater: FusedUpdater = {
   sgd: (v, g, lr) => addon.sgdUpdate(writable(v), values(g), lr),
-  momentum: (v, g, acc, lr, mo, nesterov) => addon.momentumUpdate(writable(v), values(g), writable(acc), lr, mo, nesterov),
+  momentum: (v, g, acc, lr, mo, nesterov) =>
+    addon.momentumUpdate(writable(v), values(g), writable(acc), lr, mo, nesterov),
   adam: (v, g, m, s, lr, b1, b2, eps, b1p, b2p) =>
     addon.adamUpdate(writable(v), values(g), writable(m), writable(s), lr, b1, b2, eps, b1p, b2p),
   rmsprop: (v, g, ms, mom, mg, lr, decay, mo, eps, centered) =>
-    addon.rmspropUpdate(writable(v), values(g), writable(ms), writable(mom), mg ? writable(mg) : null, lr, decay, mo,
-      eps, centered),
+    addon.rmspropUpdate(
+      writable(v),
+      values(g),
+      writable(ms),
+      writable(mom),
+      mg ? writable(mg) : null,
+      lr,
+      decay,
+      mo,
+      eps,
+      centered,
+    ),
   // Host memory: two kernels, two scalar tensors and a tidy scope per step become stores.
-  setScalars: (vars, nums) => vars.forEach((v, i) => { writable(v)[0] = nums[i]! }),
+  setScalars: (vars, nums) =>
+    vars.forEach((v, i) => {
+      writable(v)[0] = nums[i]!
+    }),
 }
 
 function slot(list: (Slot | undefined)[], i: number, name: string, suffix: string, value: tf.Variable): tf.Variable {
-  if (!list[i]) list[i] = { originalName: `${name}/${suffix}`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) }
+  if (!list[i])
+    list[i] = { originalName: `${name}/${suffix}`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) }
   return list[i]!.variable
 }
 
@@ -85,8 +123,11 @@ const usable = (value: tf.Variable | undefined, g: tf.Tensor | undefined): g is 
 type Registered = Record<string, tf.Variable>
 const variables = (): Registered => tf.engine().registeredVariables as Registered
 
-function patch<T extends tf.Optimizer>(proto: T, fused: (this: T, u: FusedUpdater, grads: Grads) => boolean,
-  onOriginal?: (self: T) => void): void {
+function patch<T extends tf.Optimizer>(
+  proto: T,
+  fused: (this: T, u: FusedUpdater, grads: Grads) => boolean,
+  onOriginal?: (self: T) => void,
+): void {
   const original = proto.applyGradients
   proto.applyGradients = function (this: T, grads: Grads) {
     // Any variable the native path cannot take sends the whole step to tfjs's code.
@@ -100,23 +141,43 @@ function patch<T extends tf.Optimizer>(proto: T, fused: (this: T, u: FusedUpdate
 }
 
 interface AdamState {
-  learningRate: number; beta1: number; beta2: number; epsilon: number
-  accBeta1: tf.Variable; accBeta2: tf.Variable
-  accumulatedFirstMoment: (Slot | undefined)[]; accumulatedSecondMoment: (Slot | undefined)[]
+  learningRate: number
+  beta1: number
+  beta2: number
+  epsilon: number
+  accBeta1: tf.Variable
+  accBeta2: tf.Variable
+  accumulatedFirstMoment: (Slot | undefined)[]
+  accumulatedSecondMoment: (Slot | undefined)[]
 }
 
-interface MomentumState { learningRate: number; momentum: number; useNesterov: boolean; accumulations: (Slot | undefined)[] }
+interface MomentumState {
+  learningRate: number
+  momentum: number
+  useNesterov: boolean
+  accumulations: (Slot | undefined)[]
+}
 
 interface RmsState {
-  learningRate: number; decay: number; momentum: number; epsilon: number; centered: boolean
-  accumulatedMeanSquares: (Slot | undefined)[]; accumulatedMoments: (Slot | undefined)[]
+  learningRate: number
+  decay: number
+  momentum: number
+  epsilon: number
+  centered: boolean
+  accumulatedMeanSquares: (Slot | undefined)[]
+  accumulatedMoments: (Slot | undefined)[]
   accumulatedMeanGrads: (Slot | undefined)[]
 }
 
 // Adam's beta powers, mirrored on the host: reading accBeta1/2 every step would stall a
 // GPU pipeline. The mirror is valid while the variables hold the data our own step
 // assigned (anything else, e.g. setWeights or a step through tfjs, makes us re-read).
-interface Powers { b1: number; b2: number; id1: object; id2: object }
+interface Powers {
+  b1: number
+  b2: number
+  id1: object
+  id2: object
+}
 const powers = new WeakMap<object, Powers>()
 
 function betaPowers(s: AdamState): [number, number] {
@@ -158,29 +219,34 @@ export function installFusedOptimizers(): void {
     return true
   })
 
-  patch(tf.AdamOptimizer.prototype, function (u, grads) {
-    if (!allUsable(grads)) return false
-    const s = this as unknown as AdamState
-    const vars = variables()
-    const [b1p, b2p] = betaPowers(s)
-    entries(grads).forEach(([name, g], i) => {
-      const value = vars[name]!
-      const m = slot(s.accumulatedFirstMoment, i, name, 'm', value)
-      const v = slot(s.accumulatedSecondMoment, i, name, 'v', value)
-      if (g) u.adam(value, g, m, v, s.learningRate, s.beta1, s.beta2, s.epsilon, b1p, b2p)
-    })
-    // tfjs multiplies float32 by float32: the mirror rounds the same way.
-    const b1 = Math.fround(b1p * Math.fround(s.beta1)), b2 = Math.fround(b2p * Math.fround(s.beta2))
-    if (u.setScalars) u.setScalars([s.accBeta1, s.accBeta2], [b1, b2])
-    else {
-      tf.tidy(() => {
-        s.accBeta1.assign(tf.mul(s.accBeta1, s.beta1))
-        s.accBeta2.assign(tf.mul(s.accBeta2, s.beta2))
+  patch(
+    tf.AdamOptimizer.prototype,
+    function (u, grads) {
+      if (!allUsable(grads)) return false
+      const s = this as unknown as AdamState
+      const vars = variables()
+      const [b1p, b2p] = betaPowers(s)
+      entries(grads).forEach(([name, g], i) => {
+        const value = vars[name]!
+        const m = slot(s.accumulatedFirstMoment, i, name, 'm', value)
+        const v = slot(s.accumulatedSecondMoment, i, name, 'v', value)
+        if (g) u.adam(value, g, m, v, s.learningRate, s.beta1, s.beta2, s.epsilon, b1p, b2p)
       })
-    }
-    powers.set(s, { b1, b2, id1: s.accBeta1.dataId, id2: s.accBeta2.dataId })
-    return true
-  }, (self) => powers.delete(self))
+      // tfjs multiplies float32 by float32: the mirror rounds the same way.
+      const b1 = Math.fround(b1p * Math.fround(s.beta1)),
+        b2 = Math.fround(b2p * Math.fround(s.beta2))
+      if (u.setScalars) u.setScalars([s.accBeta1, s.accBeta2], [b1, b2])
+      else {
+        tf.tidy(() => {
+          s.accBeta1.assign(tf.mul(s.accBeta1, s.beta1))
+          s.accBeta2.assign(tf.mul(s.accBeta2, s.beta2))
+        })
+      }
+      powers.set(s, { b1, b2, id1: s.accBeta1.dataId, id2: s.accBeta2.dataId })
+      return true
+    },
+    (self) => powers.delete(self),
+  )
 
   patch(tf.RMSPropOptimizer.prototype, function (u, grads) {
     if (!allUsable(grads)) return false

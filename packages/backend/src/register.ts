@@ -2,7 +2,14 @@
 // (same storage, so they work unchanged for the long tail), then the native kernels
 // replace the hot ones.
 import '@tensorflow/tfjs-backend-cpu'
-import { getKernel, getKernelsForBackend, registerBackend, registerKernel, findBackend, type KernelFunc } from '@tensorflow/tfjs-core'
+import {
+  getKernel,
+  getKernelsForBackend,
+  registerBackend,
+  registerKernel,
+  findBackend,
+  type KernelFunc,
+} from '@tensorflow/tfjs-core'
 import { KilnBackend } from './backend.js'
 import { BACKEND_NAME, nativeKernelConfigs, nativeKernelNames } from './kernels/native-kernel.js'
 import { installFusedOptimizers } from './optimizers.js'

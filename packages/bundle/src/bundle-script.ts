@@ -23,7 +23,8 @@ export interface TrialBundle {
 export const PROVIDED = /^@(tensorflow|kiln)\//
 
 // CommonJS code pulled in from npm calls require(); an ESM file has none, so give it one.
-const REQUIRE_SHIM = "import { createRequire as __kilnCreateRequire } from 'node:module';\nconst require = __kilnCreateRequire(import.meta.url);"
+const REQUIRE_SHIM =
+  "import { createRequire as __kilnCreateRequire } from 'node:module';\nconst require = __kilnCreateRequire(import.meta.url);"
 
 function providedPlugin(seen: Set<string>): Plugin {
   return {
@@ -58,7 +59,13 @@ function withManifest(code: string, map: string, manifest: string): string {
  */
 export async function bundleTrialScript(path: string): Promise<TrialBundle> {
   const file = resolve(path)
-  if (!(await access(file).then(() => true, () => false))) throw new BundleError(file, 'no such file')
+  if (
+    !(await access(file).then(
+      () => true,
+      () => false,
+    ))
+  )
+    throw new BundleError(file, 'no such file')
   const { build } = await import('esbuild')
   const externals = new Set<string>()
   const entry = basename(file)

@@ -12,10 +12,16 @@ import { readManifest } from './manifest.js'
 const ID = /^[0-9a-f]{64}$/
 
 /** Stores a bundle under its id unless it is there already; returns the id. */
-export async function uploadBundle(store: ObjectStore, bundle: Pick<TrialBundle, 'bytes' | 'id' | 'entry'>): Promise<string> {
+export async function uploadBundle(
+  store: ObjectStore,
+  bundle: Pick<TrialBundle, 'bytes' | 'id' | 'entry'>,
+): Promise<string> {
   // Checked here, not trusted: a wrong id would poison every worker's cache of that id.
   const id = sha256Hex(bundle.bytes)
-  if (bundle.id !== id) throw new ValidationError('bundle.id', `the sha256 of bundle.bytes (${id})`, { got: String(bundle.id).slice(0, 64) })
+  if (bundle.id !== id)
+    throw new ValidationError('bundle.id', `the sha256 of bundle.bytes (${id})`, {
+      got: String(bundle.id).slice(0, 64),
+    })
   readManifest(bundle.bytes, `bundle ${id.slice(0, 12)}`)
   await putContent(store, id, bundle.bytes, id, `kiln trial bundle of ${bundle.entry}`)
   return id
@@ -35,8 +41,14 @@ export interface FetchBundleOptions {
  * by hash (verified on download and on every call; a corrupt file is fetched again), with
  * its imports of tfjs and Kiln resolving to this process's own packages.
  */
-export async function fetchBundle(store: ObjectStore, id: string, cacheDir: string, options: FetchBundleOptions = {}): Promise<string> {
-  if (typeof id !== 'string' || !ID.test(id)) throw new ValidationError('bundle', 'a bundle id (64 hex digits)', { got: JSON.stringify(String(id).slice(0, 70)) })
+export async function fetchBundle(
+  store: ObjectStore,
+  id: string,
+  cacheDir: string,
+  options: FetchBundleOptions = {},
+): Promise<string> {
+  if (typeof id !== 'string' || !ID.test(id))
+    throw new ValidationError('bundle', 'a bundle id (64 hex digits)', { got: JSON.stringify(String(id).slice(0, 70)) })
   const path = resolve(cacheDir, 'bundles', `${id}.mjs`)
   const bytes = await fetchContent(store, id, id, path)
   const { externals } = readManifest(bytes, `bundle ${id.slice(0, 12)}`)

@@ -8,7 +8,10 @@ import { ErrorCode, KilnError, registerError, type KilnErrorOptions } from '@kil
 export class BundleError extends KilnError {
   override name = 'BundleError'
   constructor(subject: string, problem: string, options: KilnErrorOptions = {}) {
-    super(ErrorCode.invalidArgument, `${subject}: ${problem}`, { ...options, data: { ...options.data, subject, problem } })
+    super(ErrorCode.invalidArgument, `${subject}: ${problem}`, {
+      ...options,
+      data: { ...options.data, subject, problem },
+    })
   }
 }
 registerError('BundleError', BundleError)

@@ -44,14 +44,24 @@ export function locatePackages(names: readonly string[], from: readonly string[]
     for (const name of names) {
       if (found.has(name)) continue
       const dir = roots.map((r) => findPackageDir(name, r)).find((d) => d !== undefined)
-      if (dir) { found.set(name, dir); roots.push(dir); progress = true }
+      if (dir) {
+        found.set(name, dir)
+        roots.push(dir)
+        progress = true
+      }
     }
   }
   return found
 }
 
 async function linkTo(target: string, link: string): Promise<void> {
-  if (await readlink(link).then((t) => t === target, () => false)) return
+  if (
+    await readlink(link).then(
+      (t) => t === target,
+      () => false,
+    )
+  )
+    return
   await mkdir(dirname(link), { recursive: true })
   // A fresh link renamed over the old one: another fetch in this or another process never
   // sees the name missing.
@@ -66,11 +76,19 @@ async function linkTo(target: string, link: string): Promise<void> {
 }
 
 /** Makes `<dir>/node_modules/<pkg>` point at this process's copy of each external; BundleError if one is missing. */
-export async function linkExternals(dir: string, externals: readonly string[], from: readonly string[], subject: string): Promise<void> {
+export async function linkExternals(
+  dir: string,
+  externals: readonly string[],
+  from: readonly string[],
+  subject: string,
+): Promise<void> {
   const found = locatePackages(externals, from)
   const missing = externals.filter((e) => !found.has(e))
   if (missing.length > 0) {
-    throw new BundleError(subject, `imports ${missing.join(', ')}, which this node does not have (looked from ${from.map(toPath).join(', ')})`)
+    throw new BundleError(
+      subject,
+      `imports ${missing.join(', ')}, which this node does not have (looked from ${from.map(toPath).join(', ')})`,
+    )
   }
   for (const [name, target] of found) await linkTo(target, join(dir, 'node_modules', name))
 }

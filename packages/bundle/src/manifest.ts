@@ -28,10 +28,17 @@ export function readManifest(bytes: Uint8Array, subject: string): BundleManifest
     if (!line.startsWith(PREFIX)) throw new Error('no manifest line')
     value = JSON.parse(line.slice(PREFIX.length))
   } catch {
-    throw new BundleError(subject, `expected a Kiln bundle starting with "${PREFIX.trim()} {...}", got ${JSON.stringify(line.slice(0, 40))}`)
+    throw new BundleError(
+      subject,
+      `expected a Kiln bundle starting with "${PREFIX.trim()} {...}", got ${JSON.stringify(line.slice(0, 40))}`,
+    )
   }
   const m = value as Partial<BundleManifest>
-  if (typeof m.entry !== 'string' || !Array.isArray(m.externals) || !m.externals.every((e) => typeof e === 'string' && PACKAGE.test(e))) {
+  if (
+    typeof m.entry !== 'string' ||
+    !Array.isArray(m.externals) ||
+    !m.externals.every((e) => typeof e === 'string' && PACKAGE.test(e))
+  ) {
     throw new BundleError(subject, 'expected a manifest {entry: string, externals: package names}')
   }
   return { entry: m.entry, externals: m.externals }

@@ -48,7 +48,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     const guess = first.startsWith('-') ? undefined : didYouMean(first, names)
     const what = first.startsWith('-') ? `unknown option ${first}` : `unknown command ${JSON.stringify(first)}`
     const hint = guess ? `; did you mean "${guess}"?` : `; commands: ${names.join(', ')}`
-    return reportError(new UsageError(`${what}${hint} (see kiln --help)`), io, { command: 'kiln', json: argv.includes('--json') })
+    return reportError(new UsageError(`${what}${hint} (see kiln --help)`), io, {
+      command: 'kiln',
+      json: argv.includes('--json'),
+    })
   }
   return command.run(rest, io)
 }

@@ -17,24 +17,40 @@ export interface ClusterCommandSpec<T extends Options> {
   role?: ConnectionRole
   /** Positional arguments: exact count, or [min, max]. */
   positionals?: number | [number, number]
-  run(ctx: { nc: NatsConnection; flags: ParsedFlags<T & typeof CONNECTION_FLAGS>['values']; args: string[]; io: CliIo }): Promise<ExitCode | void>
+  run(ctx: {
+    nc: NatsConnection
+    flags: ParsedFlags<T & typeof CONNECTION_FLAGS>['values']
+    args: string[]
+    io: CliIo
+  }): Promise<ExitCode | void>
 }
 
 /** Runs a cluster command from argv. */
-export async function runClusterCommand<T extends Options>(spec: ClusterCommandSpec<T>, argv: string[], io: CliIo): Promise<number> {
+export async function runClusterCommand<T extends Options>(
+  spec: ClusterCommandSpec<T>,
+  argv: string[],
+  io: CliIo,
+): Promise<number> {
   let json = argv.includes('--json')
   let nc: NatsConnection | undefined
   try {
-    const parsed = parseFlags(spec.name, argv, { ...spec.flags, ...CONNECTION_FLAGS, help: { type: 'boolean', short: 'h' } } as T & typeof CONNECTION_FLAGS)
+    const parsed = parseFlags(spec.name, argv, {
+      ...spec.flags,
+      ...CONNECTION_FLAGS,
+      help: { type: 'boolean', short: 'h' },
+    } as T & typeof CONNECTION_FLAGS)
     const values = parsed.values as Record<string, unknown>
     json = values.json === true
     if (values.help) {
       io.stdout.write(spec.help)
       return ExitCode.ok
     }
-    const [min, max] = typeof spec.positionals === 'number' ? [spec.positionals, spec.positionals] : spec.positionals ?? [0, 0]
+    const [min, max] =
+      typeof spec.positionals === 'number' ? [spec.positionals, spec.positionals] : (spec.positionals ?? [0, 0])
     if (parsed.positionals.length < min || parsed.positionals.length > max) {
-      throw new UsageError(`${spec.name}: expected ${min === max ? min : `${min} to ${max}`} argument${max === 1 ? '' : 's'}, got ${parsed.positionals.length} (see ${spec.name} --help)`)
+      throw new UsageError(
+        `${spec.name}: expected ${min === max ? min : `${min} to ${max}`} argument${max === 1 ? '' : 's'}, got ${parsed.positionals.length} (see ${spec.name} --help)`,
+      )
     }
     nc = await connectFromFlags(values as never, io, spec.role ?? 'client')
     return (await spec.run({ nc, flags: parsed.values as never, args: parsed.positionals, io })) ?? ExitCode.ok

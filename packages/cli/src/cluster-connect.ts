@@ -18,10 +18,17 @@ export type ConnectionRole = 'client' | 'coordinator' | 'worker' | 'gateway'
  * server and credentials as the worker itself, as plain data (threads cannot share its
  * connection, nor receive nats.js authenticator functions).
  */
-export async function threadConnectionFromFlags(flags: { nats?: string; creds?: string }, io: CliIo): Promise<ThreadConnection> {
+export async function threadConnectionFromFlags(
+  flags: { nats?: string; creds?: string },
+  io: CliIo,
+): Promise<ThreadConnection> {
   const { resolveConnection } = await import('@kiln/client')
   const r = resolveConnection({
-    ...(flags.nats ? { nats: flags.nats } : {}), ...(flags.creds ? { creds: resolve(io.cwd, flags.creds) } : {}), role: 'worker', env: io.env, cwd: io.cwd,
+    ...(flags.nats ? { nats: flags.nats } : {}),
+    ...(flags.creds ? { creds: resolve(io.cwd, flags.creds) } : {}),
+    role: 'worker',
+    env: io.env,
+    cwd: io.cwd,
   })
   const c = r.credentials
   return {
@@ -35,7 +42,11 @@ export async function threadConnectionFromFlags(flags: { nats?: string; creds?: 
 }
 
 /** Connects as `role` using the connection flags (see @kiln/client's connectKiln for the order). */
-export async function connectFromFlags(flags: { nats?: string; creds?: string }, io: CliIo, role: ConnectionRole): Promise<NatsConnection> {
+export async function connectFromFlags(
+  flags: { nats?: string; creds?: string },
+  io: CliIo,
+  role: ConnectionRole,
+): Promise<NatsConnection> {
   const { connectKiln } = await import('@kiln/client')
   return connectKiln({
     ...(flags.nats ? { nats: flags.nats } : {}),

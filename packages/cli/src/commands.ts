@@ -112,7 +112,8 @@ export const COMMANDS: readonly Command[] = [
   {
     name: 'gateway',
     summary: 'serve models over HTTP (Open Inference Protocol v2), from a folder or the cluster',
-    usage: 'kiln gateway [--models DIR] [--nats URL] [--port P] [--host H] [--api-key K ...] [--memory-budget MB] [--max-batch N] [--max-delay-us N]',
+    usage:
+      'kiln gateway [--models DIR] [--nats URL] [--port P] [--host H] [--api-key K ...] [--memory-budget MB] [--max-batch N] [--max-delay-us N]',
     run: async (argv, io) => (await import('./commands/gateway.js')).gatewayCommand(argv, io),
   },
   {
@@ -123,7 +124,7 @@ export const COMMANDS: readonly Command[] = [
   },
   {
     name: 'endpoint',
-    summary: "list endpoints, shift traffic between variants, promote, roll back",
+    summary: 'list endpoints, shift traffic between variants, promote, roll back',
     usage: 'kiln endpoint list|traffic|promote|rollback ENDPOINT ...',
     run: async (argv, io) => (await import('./commands/endpoint.js')).endpointCommand(argv, io),
   },

@@ -11,6 +11,7 @@ export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode]
 export function exitCodeFor(err: unknown): ExitCode {
   if (!(err instanceof KilnError)) return ExitCode.failed
   if (err.code === ErrorCode.cancelled) return ExitCode.interrupted
-  if (err.code === ErrorCode.invalidArgument || err.code === ErrorCode.notFound || err.code.startsWith('DATASET_')) return ExitCode.badInput
+  if (err.code === ErrorCode.invalidArgument || err.code === ErrorCode.notFound || err.code.startsWith('DATASET_'))
+    return ExitCode.badInput
   return ExitCode.failed
 }

@@ -33,7 +33,11 @@ function toUsageError(command: string, err: unknown, options: Options): unknown 
   }
   if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
     const flag = /--[A-Za-z-]+/.exec(message)?.[0] ?? 'an option'
-    return new UsageError(message.includes('does not take an argument') ? `${flag} takes no value ${help}` : `${flag} expected a value ${help}`)
+    return new UsageError(
+      message.includes('does not take an argument')
+        ? `${flag} takes no value ${help}`
+        : `${flag} expected a value ${help}`,
+    )
   }
   return new UsageError(`${message} ${help}`)
 }

@@ -9,7 +9,7 @@ import { exitCodeFor, type ExitCode } from './exit-codes.js'
 export function reportError(err: unknown, io: CliIo, options: { command: string; json: boolean }): ExitCode {
   const code = exitCodeFor(err)
   if (options.json) {
-    io.stdout.write(JSON.stringify({ event: 'error', exitCode: code, error: toWire(err) }) + '\n')
+    io.stdout.write(`${JSON.stringify({ event: 'error', exitCode: code, error: toWire(err) })}\n`)
     return code
   }
   const debug = io.env.KILN_DEBUG === '1'
@@ -17,7 +17,8 @@ export function reportError(err: unknown, io: CliIo, options: { command: string;
     io.stderr.write(`${options.command}: ${err.message}\n`)
     // A trial script's own exception: its stack points into the user's code, which helps.
     const cause = err.cause
-    if ((debug || err.name === 'TrialScriptError') && cause instanceof Error && cause.stack) io.stderr.write(`${cause.stack}\n`)
+    if ((debug || err.name === 'TrialScriptError') && cause instanceof Error && cause.stack)
+      io.stderr.write(`${cause.stack}\n`)
     if (debug && err.stack) io.stderr.write(`${err.stack}\n`)
   } else {
     const message = err instanceof Error ? err.message : String(err)

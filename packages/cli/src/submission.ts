@@ -18,7 +18,11 @@ export interface Submission {
 }
 
 /** Reads SPEC with --set overrides and puts its inputs where the cluster's nodes find them. */
-export async function prepareSubmission(nc: NatsConnection, path: string, sets: readonly string[]): Promise<Submission> {
+export async function prepareSubmission(
+  nc: NatsConnection,
+  path: string,
+  sets: readonly string[],
+): Promise<Submission> {
   const overrides = Object.fromEntries(sets.map((s) => parseOverride(s)))
   const file = await readSpecFile(path, overrides)
   const layout = await ensureLayout(nc)
@@ -33,7 +37,10 @@ export async function prepareSubmission(nc: NatsConnection, path: string, sets: 
     options.datasetId = dataset.id
   } else {
     const source = importSource(file.spec.dataset, file.baseDir)
-    const record = await importDataset(layout.objects.datasets, await resolveDataset(source.location), { name: source.defaultName, source: source.location })
+    const record = await importDataset(layout.objects.datasets, await resolveDataset(source.location), {
+      name: source.defaultName,
+      source: source.location,
+    })
     options.datasetId = record.id
     notes.push(`imported dataset ${record.name} (${record.id.slice(0, 12)})`)
   }

@@ -16,7 +16,7 @@ export interface TrainPrinter {
 
 /** One JSON object per line on stdout: start, epoch, log, done (errors: see reportError). */
 export function jsonPrinter(io: CliIo): TrainPrinter {
-  const emit = (event: string, body: object) => io.stdout.write(JSON.stringify({ event, ...body }) + '\n')
+  const emit = (event: string, body: object) => io.stdout.write(`${JSON.stringify({ event, ...body })}\n`)
   return {
     start: (e) => emit('start', e),
     epoch: (e) => emit('epoch', e),
@@ -38,14 +38,17 @@ export function humanPrinter(io: CliIo, live: boolean): TrainPrinter {
   }
   const line = (text: string) => {
     clearBar()
-    out.write(text + '\n')
+    out.write(`${text}\n`)
   }
-  const epochLabel = (epoch: number, epochs: number) => `epoch ${String(epoch).padStart(String(epochs).length)}/${epochs}`
+  const epochLabel = (epoch: number, epochs: number) =>
+    `epoch ${String(epoch).padStart(String(epochs).length)}/${epochs}`
   const printer: TrainPrinter = {
     start(e) {
       const { train, validation, test } = e.counts
       const testNote = e.testFrom === 'split' ? ' held out' : ''
-      line(`${e.name}: training ${e.model} on ${e.dataset} (${thousands(train)} train, ${thousands(validation)} validation, ${thousands(test)} test${testNote}) on ${e.backend}, ${e.epochs} epoch${e.epochs === 1 ? '' : 's'} of batch ${e.batchSize}`)
+      line(
+        `${e.name}: training ${e.model} on ${e.dataset} (${thousands(train)} train, ${thousands(validation)} validation, ${thousands(test)} test${testNote}) on ${e.backend}, ${e.epochs} epoch${e.epochs === 1 ? '' : 's'} of batch ${e.batchSize}`,
+      )
     },
     epoch(e) {
       const timing = e.durationMs === undefined ? '' : `  ${duration(e.durationMs)}`
@@ -58,7 +61,7 @@ export function humanPrinter(io: CliIo, live: boolean): TrainPrinter {
         io.stderr.write(`${r.level === 'warn' ? 'warning' : 'error'}: ${r.message}\n`)
       } else if (r.level === 'info') {
         const { level: _l, component: _c, message, time: _t, trial: _tr, ...data } = r
-        line(`  ${message}${Object.keys(data).length ? ' ' + JSON.stringify(data) : ''}`)
+        line(`  ${message}${Object.keys(data).length ? ` ${JSON.stringify(data)}` : ''}`)
       }
     },
     note: (message) => line(message),
@@ -69,8 +72,15 @@ export function humanPrinter(io: CliIo, live: boolean): TrainPrinter {
         line(`test: accuracy ${test.accuracy.toFixed(4)}${loss} (${thousands(test.count)} samples)`)
       }
       const o = r.metrics.objective
-      if (o.best !== undefined) line(`${o.name} (${o.mode}): last ${o.last!.toFixed(4)}, best ${o.best.toFixed(4)}${r.stoppedEarly ? ' (stopped early)' : ''}`)
-      line(r.modelDir ? `model saved to ${r.modelDir} (${duration(r.durationMs)}, ${thousands(r.samplesPerSecond)} samples/s)` : `done in ${duration(r.durationMs)}; the trial returned no model, so none was saved`)
+      if (o.best !== undefined)
+        line(
+          `${o.name} (${o.mode}): last ${o.last!.toFixed(4)}, best ${o.best.toFixed(4)}${r.stoppedEarly ? ' (stopped early)' : ''}`,
+        )
+      line(
+        r.modelDir
+          ? `model saved to ${r.modelDir} (${duration(r.durationMs)}, ${thousands(r.samplesPerSecond)} samples/s)`
+          : `done in ${duration(r.durationMs)}; the trial returned no model, so none was saved`,
+      )
     },
   }
   if (live) {

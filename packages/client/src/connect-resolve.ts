@@ -10,8 +10,18 @@
 import { credsAuthenticator, nkeyAuthenticator, type ConnectionOptions } from 'nats'
 import { ValidationError } from '@kiln/protocol'
 import {
-  findClusterDir, isNkeySeed, LocalClusterError, LocalFailure, pidAlive, readClusterFile, readCredentials,
-  tlsFilesFrom, type ClusterFile, type Credentials, type Role, type TlsFiles,
+  findClusterDir,
+  isNkeySeed,
+  LocalClusterError,
+  LocalFailure,
+  pidAlive,
+  readClusterFile,
+  readCredentials,
+  tlsFilesFrom,
+  type ClusterFile,
+  type Credentials,
+  type Role,
+  type TlsFiles,
 } from '@kiln/local'
 
 export interface ConnectKilnOptions {
@@ -64,18 +74,29 @@ export function redactUrl(url: string): string {
 function seedCredentials(seedOrFile: string, source: string): Found {
   if (isNkeySeed(seedOrFile)) return { creds: { kind: 'nkey', seed: seedOrFile.trim() }, source }
   // A mistyped seed is still a secret: say what was wrong without echoing it as a "path".
-  if (/^S[A-Z2-7]{20,}$/.test(seedOrFile.trim())) throw new ValidationError(source, 'an nkey user seed (SU and 56 base32 characters) or a file holding one', { got: 'a malformed seed' })
+  if (/^S[A-Z2-7]{20,}$/.test(seedOrFile.trim()))
+    throw new ValidationError(source, 'an nkey user seed (SU and 56 base32 characters) or a file holding one', {
+      got: 'a malformed seed',
+    })
   const creds = readCredentials(seedOrFile)
-  if (creds.kind !== 'nkey') throw new ValidationError(source, 'an nkey user seed (SU...) or a file holding one', { got: 'something else' })
+  if (creds.kind !== 'nkey')
+    throw new ValidationError(source, 'an nkey user seed (SU...) or a file holding one', { got: 'something else' })
   return { creds, source }
 }
 
 function fromOptions(o: ConnectKilnOptions): Found | undefined {
-  const given = [o.creds !== undefined, o.user !== undefined || o.password !== undefined, o.token !== undefined, o.nkeySeed !== undefined]
-  if (given.filter(Boolean).length > 1) throw new ValidationError('credentials', 'only one of creds, user/password, token, nkeySeed')
+  const given = [
+    o.creds !== undefined,
+    o.user !== undefined || o.password !== undefined,
+    o.token !== undefined,
+    o.nkeySeed !== undefined,
+  ]
+  if (given.filter(Boolean).length > 1)
+    throw new ValidationError('credentials', 'only one of creds, user/password, token, nkeySeed')
   if (o.creds !== undefined) return { creds: readCredentials(o.creds), source: `credentials file ${o.creds}` }
   if (o.user !== undefined || o.password !== undefined) {
-    if (!o.user || o.password === undefined) throw new ValidationError(o.user ? 'password' : 'user', 'a user and a password together')
+    if (!o.user || o.password === undefined)
+      throw new ValidationError(o.user ? 'password' : 'user', 'a user and a password together')
     return { creds: { kind: 'user', user: o.user, password: o.password }, source: 'options' }
   }
   if (o.token !== undefined) return { creds: { kind: 'token', token: o.token }, source: 'options' }
@@ -84,12 +105,19 @@ function fromOptions(o: ConnectKilnOptions): Found | undefined {
 }
 
 function fromEnv(env: NodeJS.ProcessEnv): Found | undefined {
-  if (env.KILN_NATS_CREDS) return { creds: readCredentials(env.KILN_NATS_CREDS), source: `KILN_NATS_CREDS (${env.KILN_NATS_CREDS})` }
+  if (env.KILN_NATS_CREDS)
+    return { creds: readCredentials(env.KILN_NATS_CREDS), source: `KILN_NATS_CREDS (${env.KILN_NATS_CREDS})` }
   if (env.KILN_NATS_USER || env.KILN_NATS_PASSWORD) {
     if (!env.KILN_NATS_USER || env.KILN_NATS_PASSWORD === undefined) {
-      throw new ValidationError(env.KILN_NATS_USER ? 'KILN_NATS_PASSWORD' : 'KILN_NATS_USER', 'KILN_NATS_USER and KILN_NATS_PASSWORD set together')
+      throw new ValidationError(
+        env.KILN_NATS_USER ? 'KILN_NATS_PASSWORD' : 'KILN_NATS_USER',
+        'KILN_NATS_USER and KILN_NATS_PASSWORD set together',
+      )
     }
-    return { creds: { kind: 'user', user: env.KILN_NATS_USER, password: env.KILN_NATS_PASSWORD }, source: 'KILN_NATS_USER/KILN_NATS_PASSWORD' }
+    return {
+      creds: { kind: 'user', user: env.KILN_NATS_USER, password: env.KILN_NATS_PASSWORD },
+      source: 'KILN_NATS_USER/KILN_NATS_PASSWORD',
+    }
   }
   if (env.KILN_NATS_TOKEN) return { creds: { kind: 'token', token: env.KILN_NATS_TOKEN }, source: 'KILN_NATS_TOKEN' }
   if (env.KILN_NATS_NKEY) return seedCredentials(env.KILN_NATS_NKEY, 'KILN_NATS_NKEY')
@@ -100,7 +128,10 @@ function runningCluster(dir: string): ClusterFile {
   const info = readClusterFile(dir)
   const nats = info?.processes.find((p) => p.role === 'nats')
   if (!info || !nats || !pidAlive(nats.pid, nats.marker)) {
-    throw new LocalClusterError(LocalFailure.notRunning, `the local cluster in ${dir} is not running: start it with kiln up, or pass --nats URL`)
+    throw new LocalClusterError(
+      LocalFailure.notRunning,
+      `the local cluster in ${dir} is not running: start it with kiln up, or pass --nats URL`,
+    )
   }
   return info
 }
@@ -109,10 +140,14 @@ const sameServer = (a: string, b: string) => redactUrl(a).replace(/\/+$/, '') ==
 
 function authOptions(creds: Credentials): ConnectionOptions {
   switch (creds.kind) {
-    case 'user': return { user: creds.user, pass: creds.password }
-    case 'token': return { token: creds.token }
-    case 'nkey': return { authenticator: nkeyAuthenticator(new TextEncoder().encode(creds.seed)) }
-    case 'jwt': return { authenticator: credsAuthenticator(new TextEncoder().encode(creds.creds)) }
+    case 'user':
+      return { user: creds.user, pass: creds.password }
+    case 'token':
+      return { token: creds.token }
+    case 'nkey':
+      return { authenticator: nkeyAuthenticator(new TextEncoder().encode(creds.seed)) }
+    case 'jwt':
+      return { authenticator: credsAuthenticator(new TextEncoder().encode(creds.creds)) }
   }
 }
 
@@ -131,32 +166,68 @@ export function resolveConnection(o: ConnectKilnOptions = {}): ResolvedConnectio
   if (!url || !found) {
     const dir = findClusterDir(o.cwd ?? process.cwd(), env)
     if (!url) {
-      if (!dir) throw new LocalClusterError(LocalFailure.notRunning, 'no NATS server given: pass --nats URL, set KILN_NATS_URL, or start a local cluster with kiln up')
+      if (!dir)
+        throw new LocalClusterError(
+          LocalFailure.notRunning,
+          'no NATS server given: pass --nats URL, set KILN_NATS_URL, or start a local cluster with kiln up',
+        )
       url = runningCluster(dir).url
       urlSource = `local cluster ${dir}`
       clusterDir = dir
     }
     // Only for its credentials here: a damaged cluster.json must not block a --nats URL.
-    const info = dir ? (() => { try { return readClusterFile(dir) } catch { return undefined } })() : undefined
+    const info = dir
+      ? (() => {
+          try {
+            return readClusterFile(dir)
+          } catch {
+            return undefined
+          }
+        })()
+      : undefined
     if (!found && !url.includes('@') && info && sameServer(url, info.url)) {
       const file = info.creds[role]
-      if (!file) throw new LocalClusterError(LocalFailure.badCredentials, `the local cluster in ${dir} has no credentials for the ${role} role`)
+      if (!file)
+        throw new LocalClusterError(
+          LocalFailure.badCredentials,
+          `the local cluster in ${dir} has no credentials for the ${role} role`,
+        )
       found = { creds: readCredentials(file), source: `local cluster ${role} credentials ${file}` }
       clusterDir = dir
     }
   }
-  const servers = url.split(',').map((s) => s.trim()).filter(Boolean)
+  const servers = url
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
   const inUrl = servers.some((s) => redactUrl(s) !== s)
   const auth: ConnectionSummary['auth'] = found
-    ? { kind: found.creds.kind, source: found.source, ...(found.creds.kind === 'user' ? { user: found.creds.user } : {}) }
+    ? {
+        kind: found.creds.kind,
+        source: found.source,
+        ...(found.creds.kind === 'user' ? { user: found.creds.user } : {}),
+      }
     : { kind: inUrl ? 'user' : 'none', source: inUrl ? 'the URL' : 'none' }
   const tls = o.tls ?? tlsFilesFrom(env) ?? (found && 'tls' in found.creds ? found.creds.tls : undefined)
   return {
-    servers: servers.map(redactUrl), urlSource, auth, ...(clusterDir ? { clusterDir } : {}), ...(tls ? { tls } : {}),
+    servers: servers.map(redactUrl),
+    urlSource,
+    auth,
+    ...(clusterDir ? { clusterDir } : {}),
+    ...(tls ? { tls } : {}),
     ...(found ? { credentials: found.creds } : {}),
     options: {
-      servers, ...(found ? authOptions(found.creds) : {}),
-      ...(tls ? { tls: { ...(tls.ca ? { caFile: tls.ca } : {}), ...(tls.cert ? { certFile: tls.cert } : {}), ...(tls.key ? { keyFile: tls.key } : {}) } } : {}),
+      servers,
+      ...(found ? authOptions(found.creds) : {}),
+      ...(tls
+        ? {
+            tls: {
+              ...(tls.ca ? { caFile: tls.ca } : {}),
+              ...(tls.cert ? { certFile: tls.cert } : {}),
+              ...(tls.key ? { keyFile: tls.key } : {}),
+            },
+          }
+        : {}),
     },
   }
 }

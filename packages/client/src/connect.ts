@@ -13,14 +13,24 @@ export interface ConnectOptions extends ConnectKilnOptions {
   natsOptions?: Partial<ConnectionOptions>
 }
 
-const AUTH_CODES = new Set(['AUTHORIZATION_VIOLATION', 'AUTHENTICATION_EXPIRED', 'AUTHENTICATION_TIMEOUT', 'ACCOUNT_EXPIRED', 'PERMISSIONS_VIOLATION'])
+const AUTH_CODES = new Set([
+  'AUTHORIZATION_VIOLATION',
+  'AUTHENTICATION_EXPIRED',
+  'AUTHENTICATION_TIMEOUT',
+  'ACCOUNT_EXPIRED',
+  'PERMISSIONS_VIOLATION',
+])
 
 function describeAuth(auth: ConnectionSummary['auth']): string {
   switch (auth.kind) {
-    case 'user': return `the password of user ${JSON.stringify(auth.user ?? '?')} (from ${auth.source})`
-    case 'none': return 'a connection without credentials'
-    case 'jwt': return `the JWT credentials (from ${auth.source})`
-    default: return `the ${auth.kind} (from ${auth.source})`
+    case 'user':
+      return `the password of user ${JSON.stringify(auth.user ?? '?')} (from ${auth.source})`
+    case 'none':
+      return 'a connection without credentials'
+    case 'jwt':
+      return `the JWT credentials (from ${auth.source})`
+    default:
+      return `the ${auth.kind} (from ${auth.source})`
   }
 }
 
@@ -34,7 +44,12 @@ export function connectError(err: unknown, r: ConnectionSummary): KilnError {
   }
   const hint = r.clusterDir ? '; is the local cluster running? (kiln status)' : ''
   // Connection failures (refused, timeout, TLS) carry no credentials in their text.
-  const what = code === 'CONNECTION_REFUSED' ? 'connection refused' : code === 'TIMEOUT' ? 'timed out' : (err as Error).message || code || 'failed'
+  const what =
+    code === 'CONNECTION_REFUSED'
+      ? 'connection refused'
+      : code === 'TIMEOUT'
+        ? 'timed out'
+        : (err as Error).message || code || 'failed'
   return new KilnError(ErrorCode.unavailable, `cannot connect to ${where}: ${what}${hint}`, { data })
 }
 

@@ -3,8 +3,17 @@
 import type { NatsConnection } from 'nats'
 import type { z } from 'zod'
 import {
-  DeployRequestSchema, EndpointRecordSchema, ErrorCode, GatewaySubjects, KilnError, ListEndpointsRequestSchema,
-  PROTOCOL_VERSION, PromoteRequestSchema, RollbackRequestSchema, TrafficRequestSchema, check,
+  DeployRequestSchema,
+  EndpointRecordSchema,
+  ErrorCode,
+  GatewaySubjects,
+  KilnError,
+  ListEndpointsRequestSchema,
+  PROTOCOL_VERSION,
+  PromoteRequestSchema,
+  RollbackRequestSchema,
+  TrafficRequestSchema,
+  check,
   type EndpointRecord,
 } from '@kiln/protocol'
 import { call } from './request.js'
@@ -26,12 +35,22 @@ export interface DeployOptions {
 
 const v: typeof PROTOCOL_VERSION = PROTOCOL_VERSION
 
-async function gatewayCall<S extends z.ZodTypeAny>(nc: NatsConnection, subject: string, schema: S, body: z.input<S>, timeoutMs?: number): Promise<unknown> {
+async function gatewayCall<S extends z.ZodTypeAny>(
+  nc: NatsConnection,
+  subject: string,
+  schema: S,
+  body: z.input<S>,
+  timeoutMs?: number,
+): Promise<unknown> {
   try {
     return await call(nc, subject, schema, body, timeoutMs === undefined ? {} : { timeoutMs })
   } catch (err) {
     if (err instanceof KilnError && err.code === ErrorCode.unavailable && /nothing answers/.test(err.message)) {
-      throw new KilnError(ErrorCode.unavailable, `no gateway answers ${subject}: start one with kiln gateway --nats URL`, { cause: err })
+      throw new KilnError(
+        ErrorCode.unavailable,
+        `no gateway answers ${subject}: start one with kiln gateway --nats URL`,
+        { cause: err },
+      )
     }
     throw err
   }
@@ -41,12 +60,17 @@ const record = (data: unknown) => check(EndpointRecordSchema, data)
 
 /** Endpoint operations of one cluster connection. */
 export class EndpointsClient {
-  constructor(private readonly nc: NatsConnection, private readonly timeoutMs?: number) {}
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly timeoutMs?: number,
+  ) {}
 
   /** Puts model@version behind an endpoint (a rollout, a canary with `weight`, or a shadow). */
   async deploy(model: string, o: DeployOptions = {}): Promise<EndpointRecord> {
     const body = {
-      v, endpoint: o.endpoint ?? model, model,
+      v,
+      endpoint: o.endpoint ?? model,
+      model,
       ...(o.version !== undefined ? { version: o.version } : {}),
       ...(o.variant !== undefined ? { variant: o.variant } : {}),
       ...(o.weight !== undefined ? { weight: o.weight } : {}),
@@ -58,12 +82,28 @@ export class EndpointsClient {
 
   /** Sets variant weights: `{ "m-v1": 90, "m-v2": 10 }`. */
   async traffic(endpoint: string, weights: Record<string, number>): Promise<EndpointRecord> {
-    return record(await gatewayCall(this.nc, GatewaySubjects.api.traffic, TrafficRequestSchema, { v, endpoint, weights }, this.timeoutMs))
+    return record(
+      await gatewayCall(
+        this.nc,
+        GatewaySubjects.api.traffic,
+        TrafficRequestSchema,
+        { v, endpoint, weights },
+        this.timeoutMs,
+      ),
+    )
   }
 
   /** Makes one variant the only one. */
   async promote(endpoint: string, variant: string): Promise<EndpointRecord> {
-    return record(await gatewayCall(this.nc, GatewaySubjects.api.promote, PromoteRequestSchema, { v, endpoint, variant }, this.timeoutMs))
+    return record(
+      await gatewayCall(
+        this.nc,
+        GatewaySubjects.api.promote,
+        PromoteRequestSchema,
+        { v, endpoint, variant },
+        this.timeoutMs,
+      ),
+    )
   }
 
   /** Returns to the previous revision (or `toRevision`). */
@@ -74,7 +114,13 @@ export class EndpointsClient {
 
   /** Every endpoint (or the one named). */
   async list(endpoint?: string): Promise<EndpointRecord[]> {
-    const data = await gatewayCall(this.nc, GatewaySubjects.api.list, ListEndpointsRequestSchema, { v, ...(endpoint ? { endpoint } : {}) }, this.timeoutMs)
+    const data = await gatewayCall(
+      this.nc,
+      GatewaySubjects.api.list,
+      ListEndpointsRequestSchema,
+      { v, ...(endpoint ? { endpoint } : {}) },
+      this.timeoutMs,
+    )
     if (!Array.isArray(data)) throw new KilnError(ErrorCode.internal, 'list endpoints: expected a list in the reply')
     return data.map(record)
   }
@@ -104,10 +150,20 @@ export interface PredictResult {
   outputs: { name: string; shape: number[]; data: Float32Array }[]
 }
 
-interface OipOutput { name: string; shape: number[]; data?: number[]; parameters?: { binary_data_size?: number } }
+interface OipOutput {
+  name: string
+  shape: number[]
+  data?: number[]
+  parameters?: { binary_data_size?: number }
+}
 
 /** Calls POST /v2/models/{name}[/versions/{v}]/infer on a gateway at `baseUrl`; throws KilnError with the server's message. */
-export async function predict(baseUrl: string, name: string, inputs: PredictInput[], o: PredictOptions = {}): Promise<PredictResult> {
+export async function predict(
+  baseUrl: string,
+  name: string,
+  inputs: PredictInput[],
+  o: PredictOptions = {},
+): Promise<PredictResult> {
   const binary = o.binary ?? true
   const path = `/v2/models/${encodeURIComponent(name)}${o.version !== undefined ? `/versions/${o.version}` : ''}/infer`
   const blobs: Uint8Array[] = []
@@ -135,12 +191,32 @@ export async function predict(baseUrl: string, name: string, inputs: PredictInpu
   const bytes = new Uint8Array(await res.arrayBuffer())
   if (!res.ok) {
     let message = `HTTP ${res.status}`
-    try { message = (JSON.parse(new TextDecoder().decode(bytes)) as { error?: string }).error ?? message } catch { /* not JSON */ }
-    const code = res.status === 404 ? ErrorCode.notFound : res.status === 400 ? ErrorCode.invalidArgument : res.status === 503 ? ErrorCode.unavailable : res.status === 504 ? ErrorCode.timeout : res.status === 401 ? 'unauthenticated' : ErrorCode.internal
+    try {
+      message = (JSON.parse(new TextDecoder().decode(bytes)) as { error?: string }).error ?? message
+    } catch {
+      /* not JSON */
+    }
+    const code =
+      res.status === 404
+        ? ErrorCode.notFound
+        : res.status === 400
+          ? ErrorCode.invalidArgument
+          : res.status === 503
+            ? ErrorCode.unavailable
+            : res.status === 504
+              ? ErrorCode.timeout
+              : res.status === 401
+                ? 'unauthenticated'
+                : ErrorCode.internal
     throw new KilnError(code, message, { data: { status: res.status } })
   }
   const headLen = Number(res.headers.get('inference-header-content-length') ?? bytes.byteLength)
-  const parsed = JSON.parse(new TextDecoder().decode(bytes.subarray(0, headLen))) as { model_name: string; model_version: string; parameters?: Record<string, unknown>; outputs: OipOutput[] }
+  const parsed = JSON.parse(new TextDecoder().decode(bytes.subarray(0, headLen))) as {
+    model_name: string
+    model_version: string
+    parameters?: Record<string, unknown>
+    outputs: OipOutput[]
+  }
   let offset = headLen
   const outputs = parsed.outputs.map((out) => {
     const size = out.parameters?.binary_data_size
@@ -149,5 +225,10 @@ export async function predict(baseUrl: string, name: string, inputs: PredictInpu
     offset += size
     return { name: out.name, shape: out.shape, data }
   })
-  return { model: parsed.model_name, version: parsed.model_version, ...(parsed.parameters ? { parameters: parsed.parameters } : {}), outputs }
+  return {
+    model: parsed.model_name,
+    version: parsed.model_version,
+    ...(parsed.parameters ? { parameters: parsed.parameters } : {}),
+    outputs,
+  }
 }

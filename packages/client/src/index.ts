@@ -1,5 +1,3 @@
-// @kiln/client: the typed SDK over the cluster's NATS API.
-export {}
 export { call } from './request.js'
 export { JobsClient } from './jobs.js'
 export type { SubmitOptions, SubmitResult, NodeStatus } from './jobs.js'

@@ -1,10 +1,25 @@
 // A trial's log lines and metrics, read straight from their JetStream streams.
 import type { NatsConnection } from 'nats'
-import { LogLineSchema, MetricReportSchema, Subjects, decode, subjectToken, type LogLine, type MetricReport } from '@kiln/protocol'
+import {
+  LogLineSchema,
+  MetricReportSchema,
+  Subjects,
+  decode,
+  subjectToken,
+  type LogLine,
+  type MetricReport,
+} from '@kiln/protocol'
 import { StreamName, readSubject } from '@kiln/cluster-state'
 import type { z } from 'zod'
 
-async function* read<S extends z.ZodTypeAny>(nc: NatsConnection, stream: string, subject: string, schema: S, follow: boolean, signal?: AbortSignal): AsyncGenerator<z.output<S>> {
+async function* read<S extends z.ZodTypeAny>(
+  nc: NatsConnection,
+  stream: string,
+  subject: string,
+  schema: S,
+  follow: boolean,
+  signal?: AbortSignal,
+): AsyncGenerator<z.output<S>> {
   for await (const data of readSubject(nc, stream, subject, { follow, ...(signal ? { signal } : {}) })) {
     try {
       yield decode(schema, data)
@@ -15,11 +30,33 @@ async function* read<S extends z.ZodTypeAny>(nc: NatsConnection, stream: string,
 }
 
 /** A trial's log lines from the start; with follow, keeps waiting for new ones until aborted. */
-export function trialLogs(nc: NatsConnection, trialId: string, o: { follow?: boolean; signal?: AbortSignal } = {}): AsyncGenerator<LogLine> {
-  return read(nc, StreamName.logs, Subjects.logs.of(subjectToken(trialId, 'trialId')), LogLineSchema, o.follow ?? false, o.signal)
+export function trialLogs(
+  nc: NatsConnection,
+  trialId: string,
+  o: { follow?: boolean; signal?: AbortSignal } = {},
+): AsyncGenerator<LogLine> {
+  return read(
+    nc,
+    StreamName.logs,
+    Subjects.logs.of(subjectToken(trialId, 'trialId')),
+    LogLineSchema,
+    o.follow ?? false,
+    o.signal,
+  )
 }
 
 /** A trial's metric reports from the start; with follow, keeps waiting for new ones until aborted. */
-export function trialMetrics(nc: NatsConnection, trialId: string, o: { follow?: boolean; signal?: AbortSignal } = {}): AsyncGenerator<MetricReport> {
-  return read(nc, StreamName.metrics, Subjects.metrics.of(subjectToken(trialId, 'trialId')), MetricReportSchema, o.follow ?? false, o.signal)
+export function trialMetrics(
+  nc: NatsConnection,
+  trialId: string,
+  o: { follow?: boolean; signal?: AbortSignal } = {},
+): AsyncGenerator<MetricReport> {
+  return read(
+    nc,
+    StreamName.metrics,
+    Subjects.metrics.of(subjectToken(trialId, 'trialId')),
+    MetricReportSchema,
+    o.follow ?? false,
+    o.signal,
+  )
 }

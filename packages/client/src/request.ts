@@ -19,10 +19,16 @@ export async function call<S extends z.ZodTypeAny>(
   } catch (err) {
     const code = (err as { code?: string }).code
     if (code === '503' || /no responders/i.test(String((err as Error).message))) {
-      throw new KilnError(ErrorCode.unavailable, `nothing answers ${subject}: is a coordinator running (kiln up, or kiln coordinator)?`, { cause: err })
+      throw new KilnError(
+        ErrorCode.unavailable,
+        `nothing answers ${subject}: is a coordinator running (kiln up, or kiln coordinator)?`,
+        { cause: err },
+      )
     }
     if (code === 'TIMEOUT' || /timeout/i.test(String((err as Error).message))) {
-      throw new KilnError(ErrorCode.timeout, `no answer on ${subject} within ${options.timeoutMs ?? 10_000} ms`, { cause: err })
+      throw new KilnError(ErrorCode.timeout, `no answer on ${subject} within ${options.timeoutMs ?? 10_000} ms`, {
+        cause: err,
+      })
     }
     throw err
   }

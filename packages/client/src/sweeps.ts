@@ -1,8 +1,14 @@
 // Sweeps through the coordinator's API: launch, list, show (the leaderboard), stop.
 import type { NatsConnection } from 'nats'
 import {
-  CancelRequestSchema, ListRequestSchema, ShowRequestSchema, Subjects, SweepSubmitRequestSchema,
-  type JobRecord, type SweepRecord, type TrialRecord,
+  CancelRequestSchema,
+  ListRequestSchema,
+  ShowRequestSchema,
+  Subjects,
+  SweepSubmitRequestSchema,
+  type JobRecord,
+  type SweepRecord,
+  type TrialRecord,
 } from '@kiln/protocol'
 import { call } from './request.js'
 import type { SubmitOptions } from './jobs.js'
@@ -15,15 +21,31 @@ export interface SweepDetail {
 
 /** Sweeps API of one cluster connection. */
 export class SweepsClient {
-  constructor(private readonly nc: NatsConnection, private readonly timeoutMs = 15_000) {}
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly timeoutMs = 15_000,
+  ) {}
 
   /** Launches a sweep: a job spec with a `search:` section (checked by the coordinator). */
-  async submit(spec: unknown, o: SubmitOptions = {}): Promise<{ sweep: SweepRecord; job: JobRecord; created: boolean }> {
-    return (await call(this.nc, Subjects.api.sweep, SweepSubmitRequestSchema, { v: 1, spec, ...o }, { timeoutMs: this.timeoutMs })) as never
+  async submit(
+    spec: unknown,
+    o: SubmitOptions = {},
+  ): Promise<{ sweep: SweepRecord; job: JobRecord; created: boolean }> {
+    return (await call(
+      this.nc,
+      Subjects.api.sweep,
+      SweepSubmitRequestSchema,
+      { v: 1, spec, ...o },
+      { timeoutMs: this.timeoutMs },
+    )) as never
   }
 
   async list(limit?: number): Promise<SweepRecord[]> {
-    return (await call(this.nc, Subjects.api.list, ListRequestSchema, { v: 1, what: 'sweeps', ...(limit ? { limit } : {}) })) as SweepRecord[]
+    return (await call(this.nc, Subjects.api.list, ListRequestSchema, {
+      v: 1,
+      what: 'sweeps',
+      ...(limit ? { limit } : {}),
+    })) as SweepRecord[]
   }
 
   /** A sweep with its job and trials. */
@@ -35,6 +57,10 @@ export class SweepsClient {
 
   /** Stops a sweep: no new trials, running ones cancelled. */
   async stop(id: string): Promise<{ cancelled: string[] }> {
-    return (await call(this.nc, Subjects.api.cancel, CancelRequestSchema, { v: 1, id, reason: 'sweep stopped by a user' })) as { cancelled: string[] }
+    return (await call(this.nc, Subjects.api.cancel, CancelRequestSchema, {
+      v: 1,
+      id,
+      reason: 'sweep stopped by a user',
+    })) as { cancelled: string[] }
   }
 }

@@ -46,9 +46,15 @@ const REQUESTS = 'kiln_gateway_requests_total'
 const LATENCY = 'kiln_gateway_request_duration_seconds'
 const key = (l: Record<string, string>) => `${l.model}@${l.version}`
 
-function sumBy(samples: PromSample[], name: string, by: (l: Record<string, string>) => string, where: (l: Record<string, string>) => boolean = () => true): Map<string, number> {
+function sumBy(
+  samples: PromSample[],
+  name: string,
+  by: (l: Record<string, string>) => string,
+  where: (l: Record<string, string>) => boolean = () => true,
+): Map<string, number> {
   const out = new Map<string, number>()
-  for (const s of samples) if (s.name === name && where(s.labels)) out.set(by(s.labels), (out.get(by(s.labels)) ?? 0) + s.value)
+  for (const s of samples)
+    if (s.name === name && where(s.labels)) out.set(by(s.labels), (out.get(by(s.labels)) ?? 0) + s.value)
   return out
 }
 
@@ -91,7 +97,11 @@ export function trafficBetween(prev: Snapshot | undefined, cur: Snapshot): Model
     const predictionPsi = gauge('kiln_gateway_drift_prediction_psi', k)
     const drifted = gauge('kiln_gateway_drift_detected', k)
     return {
-      model, version, requests: total.get(k) ?? 0, errors: errors.get(k) ?? 0, variants,
+      model,
+      version,
+      requests: total.get(k) ?? 0,
+      errors: errors.get(k) ?? 0,
+      variants,
       ...(before ? { reqPerSec: ((total.get(k) ?? 0) - (before.get(k) ?? 0)) / seconds } : {}),
       ...(p50 !== undefined ? { p50Ms: p50 } : {}),
       ...(p99 !== undefined ? { p99Ms: p99 } : {}),
@@ -103,7 +113,11 @@ export function trafficBetween(prev: Snapshot | undefined, cur: Snapshot): Model
 }
 
 /** Scrapes `<url>/metrics` every interval and calls onStats with each result until stop(). */
-export function watchGateway(url: string, onStats: (stats: GatewayStats) => void, o: WatchGatewayOptions = {}): { stop(): void } {
+export function watchGateway(
+  url: string,
+  onStats: (stats: GatewayStats) => void,
+  o: WatchGatewayOptions = {},
+): { stop(): void } {
   const base = url.replace(/\/+$/, '')
   let prev: Snapshot | undefined
   let last: ModelTraffic[] = []
@@ -118,7 +132,10 @@ export function watchGateway(url: string, onStats: (stats: GatewayStats) => void
       prev = cur
       if (!stopped) onStats({ url: base, at: cur.at, models: last })
     } catch (err) {
-      const why = (err as Error).name === 'TimeoutError' ? 'timed out' : String((err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message)
+      const why =
+        (err as Error).name === 'TimeoutError'
+          ? 'timed out'
+          : String((err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message)
       if (!stopped) onStats({ url: base, at: Date.now(), models: last, error: `gateway ${base}: ${why}` })
     }
     if (!stopped) timer = setTimeout(() => void scrape(), o.intervalMs ?? 2000)

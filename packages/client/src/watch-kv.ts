@@ -30,12 +30,20 @@ async function bind(nc: NatsConnection, bucket: string): Promise<KV> {
 }
 
 /** Watches every key of `bucket`, decoding values with `schema`. */
-export function watchRecords<S extends z.ZodTypeAny>(nc: NatsConnection, bucket: string, schema: S, feed: RecordFeed<z.output<S>>, o: RecordWatchOptions = {}): RecordWatch {
+export function watchRecords<S extends z.ZodTypeAny>(
+  nc: NatsConnection,
+  bucket: string,
+  schema: S,
+  feed: RecordFeed<z.output<S>>,
+  o: RecordWatchOptions = {},
+): RecordWatch {
   let stopped = false
   let iter: QueuedIterator<KvEntry> | undefined
   let retry: NodeJS.Timeout | undefined
   let markReady!: () => void
-  const initialized = new Promise<void>((ok) => { markReady = ok })
+  const initialized = new Promise<void>((ok) => {
+    markReady = ok
+  })
 
   const start = async (): Promise<void> => {
     try {

@@ -42,7 +42,10 @@ export function parsePromText(text: string): PromSample[] {
  * interpolated linearly inside the bucket it falls in (as Prometheus' histogram_quantile).
  * Undefined when the histogram is empty.
  */
-export function histogramQuantile(q: number, buckets: ReadonlyArray<{ le: number; count: number }>): number | undefined {
+export function histogramQuantile(
+  q: number,
+  buckets: ReadonlyArray<{ le: number; count: number }>,
+): number | undefined {
   const sorted = [...buckets].sort((a, b) => a.le - b.le)
   const total = sorted.at(-1)?.count ?? 0
   if (total <= 0) return undefined

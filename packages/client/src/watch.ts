@@ -4,10 +4,25 @@
 // the server pushes every change once.
 import type { NatsConnection, Subscription } from 'nats'
 import {
-  DriftAlertSchema, EndpointRecordSchema, GatewaySubjects, JobRecordSchema, MetricReportSchema, ModelVersionRecordSchema,
-  NodeRegistrationSchema, Subjects, SweepRecordSchema, TrialRecordSchema, decode,
-  type DriftAlert, type EndpointRecord, type JobRecord, type MetricReport, type ModelVersionRecord, type NodeRegistration,
-  type SweepRecord, type TrialRecord,
+  DriftAlertSchema,
+  EndpointRecordSchema,
+  GatewaySubjects,
+  JobRecordSchema,
+  MetricReportSchema,
+  ModelVersionRecordSchema,
+  NodeRegistrationSchema,
+  Subjects,
+  SweepRecordSchema,
+  TrialRecordSchema,
+  decode,
+  type DriftAlert,
+  type EndpointRecord,
+  type JobRecord,
+  type MetricReport,
+  type ModelVersionRecord,
+  type NodeRegistration,
+  type SweepRecord,
+  type TrialRecord,
 } from '@kiln/protocol'
 import { KvBucket } from '@kiln/cluster-state'
 import { watchRecords, type RecordWatch } from './watch-kv.js'
@@ -51,35 +66,53 @@ const BUCKETS = [
 ] as const
 
 /** Calls `onChange` for every record and event of the cluster until stop(). */
-export function watchCluster(nc: NatsConnection, onChange: (change: ClusterChange) => void, o: WatchClusterOptions = {}): ClusterWatch {
+export function watchCluster(
+  nc: NatsConnection,
+  onChange: (change: ClusterChange) => void,
+  o: WatchClusterOptions = {},
+): ClusterWatch {
   const error = (where: string, err: unknown) => onChange({ kind: 'error', where, error: err, at: Date.now() })
   const watches: RecordWatch[] = BUCKETS.map(([kind, bucket, schema]) =>
-    watchRecords(nc, bucket, schema, {
-      put: (key, record) => onChange({ kind, key, record, at: Date.now() } as ClusterChange),
-      del: (key) => onChange({ kind, key, at: Date.now() } as ClusterChange),
-      error: (err, key) => error(key ? `${bucket} ${key}` : bucket, err),
-    }, o.retryMs === undefined ? {} : { retryMs: o.retryMs }))
+    watchRecords(
+      nc,
+      bucket,
+      schema,
+      {
+        put: (key, record) => onChange({ kind, key, record, at: Date.now() } as ClusterChange),
+        del: (key) => onChange({ kind, key, at: Date.now() } as ClusterChange),
+        error: (err, key) => error(key ? `${bucket} ${key}` : bucket, err),
+      },
+      o.retryMs === undefined ? {} : { retryMs: o.retryMs },
+    ),
+  )
 
   const subs: Subscription[] = []
   const listen = (subject: string, handle: (data: Uint8Array, subject: string) => void) => {
-    subs.push(nc.subscribe(subject, {
-      callback: (err, msg) => {
-        if (err) return error(subject, err)
-        try {
-          handle(msg.data, msg.subject)
-        } catch (e) {
-          error(msg.subject, e)
-        }
-      },
-    }))
+    subs.push(
+      nc.subscribe(subject, {
+        callback: (err, msg) => {
+          if (err) return error(subject, err)
+          try {
+            handle(msg.data, msg.subject)
+          } catch (e) {
+            error(msg.subject, e)
+          }
+        },
+      }),
+    )
   }
   listen(Subjects.events.all, (data, subject) => {
     const event = decode(data)
     if (event === null || typeof event !== 'object') throw new TypeError('an event that is not a map')
     onChange({ kind: 'event', subject, event: event as Record<string, unknown>, at: Date.now() })
   })
-  listen(GatewaySubjects.driftAlerts, (data) => onChange({ kind: 'drift', alert: decode(DriftAlertSchema, data), at: Date.now() }))
-  if (o.metrics ?? true) listen(Subjects.metrics.all, (data) => onChange({ kind: 'metric', report: decode(MetricReportSchema, data), at: Date.now() }))
+  listen(GatewaySubjects.driftAlerts, (data) =>
+    onChange({ kind: 'drift', alert: decode(DriftAlertSchema, data), at: Date.now() }),
+  )
+  if (o.metrics ?? true)
+    listen(Subjects.metrics.all, (data) =>
+      onChange({ kind: 'metric', report: decode(MetricReportSchema, data), at: Date.now() }),
+    )
 
   return {
     ready: Promise.all(watches.map((w) => w.initialized)).then(() => undefined),

@@ -3,7 +3,14 @@
 import type { JetStreamClient, JetStreamManager, KV, NatsConnection, ObjectStore } from 'nats'
 import { ErrorCode, KilnError } from '@kiln/protocol'
 import { ensureStream, type EnsuredStream } from './ensure-stream.js'
-import { KvBucket, ObjectStoreBucket, StreamName, layoutSpecs, type LayoutOptions, type LayoutSettings } from './layout-spec.js'
+import {
+  KvBucket,
+  ObjectStoreBucket,
+  StreamName,
+  layoutSpecs,
+  type LayoutOptions,
+  type LayoutSettings,
+} from './layout-spec.js'
 
 export interface EnsureLayoutOptions extends LayoutOptions {
   /** JetStream API request timeout (ms, default 5000). */
@@ -34,7 +41,11 @@ export async function ensureLayout(nc: NatsConnection, options: EnsureLayoutOpti
   try {
     jsm = await nc.jetstreamManager({ timeout })
   } catch (err) {
-    throw new KilnError(ErrorCode.unavailable, `JetStream is not available on the NATS server: ${(err as Error).message}`, { cause: err })
+    throw new KilnError(
+      ErrorCode.unavailable,
+      `JetStream is not available on the NATS server: ${(err as Error).message}`,
+      { cause: err },
+    )
   }
   const js = nc.jetstream({ timeout })
   const ensured = await Promise.all(specs.map((spec) => ensureStream(jsm, spec)))

@@ -64,7 +64,10 @@ export function assertCompatible(spec: StreamSpec, have: StreamConfig): void {
   }
   if (problems.length === 0) return
   const what = problems
-    .map((p) => `${p.field} is ${p.existing} where Kiln needs ${p.wanted}${spec.why?.[p.field] ? ` (${spec.why[p.field]})` : ''}`)
+    .map(
+      (p) =>
+        `${p.field} is ${p.existing} where Kiln needs ${p.wanted}${spec.why?.[p.field] ? ` (${spec.why[p.field]})` : ''}`,
+    )
     .join('; ')
   throw new LayoutConflictError(
     `${spec.kind} ${spec.name} already exists with an incompatible configuration: ${what}. ` +

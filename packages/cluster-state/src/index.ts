@@ -12,7 +12,16 @@ export type { EnsuredStream } from './ensure-stream.js'
 export { acquireLease, renewLease, releaseLease, leaseValid, waitForLeaseFree } from './lease.js'
 export type { Lease, WaitForLeaseOptions } from './lease.js'
 export { LayoutConflictError, LeaseLostError } from './errors.js'
-export { storeModelFiles, describeStoredModel, registerModelVersion, publishModelVersion, listModelVersions, getModelVersion, readModelFiles, watchModelVersions } from './model-registry.js'
+export {
+  storeModelFiles,
+  describeStoredModel,
+  registerModelVersion,
+  publishModelVersion,
+  listModelVersions,
+  getModelVersion,
+  readModelFiles,
+  watchModelVersions,
+} from './model-registry.js'
 export type { PublishModelInput, StoredModel } from './model-registry.js'
 export { serve } from './serve.js'
 export type { Handler } from './serve.js'

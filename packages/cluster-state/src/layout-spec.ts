@@ -18,7 +18,13 @@ export const KvBucket = {
 export type KvBucket = (typeof KvBucket)[keyof typeof KvBucket]
 
 /** Streams (history: append-only, bounded by age and size). */
-export const StreamName = { events: 'KILN_EVENTS', metrics: 'KILN_METRICS', logs: 'KILN_LOGS', capture: 'KILN_CAPTURE', sweeps: 'KILN_SWEEPS' } as const
+export const StreamName = {
+  events: 'KILN_EVENTS',
+  metrics: 'KILN_METRICS',
+  logs: 'KILN_LOGS',
+  capture: 'KILN_CAPTURE',
+  sweeps: 'KILN_SWEEPS',
+} as const
 export type StreamName = (typeof StreamName)[keyof typeof StreamName]
 
 /** Object stores (artifacts: chunked blobs with metadata). */
@@ -103,7 +109,11 @@ function intIn(field: string, value: number, min: number, max: number): number {
 
 // KV buckets follow the conventions of the nats clients (`KV_` stream, `$KV.<b>.>`, rollups,
 // direct get), so `nats kv` and any client library can bind to them.
-function kv(bucket: string, o: { ttlMs: number; maxValueSize: number; replicas: number }, why?: StreamSpec['why']): StreamSpec {
+function kv(
+  bucket: string,
+  o: { ttlMs: number; maxValueSize: number; replicas: number },
+  why?: StreamSpec['why'],
+): StreamSpec {
   return {
     kind: 'kv bucket',
     name: bucket,
@@ -183,26 +193,75 @@ export function layoutSpecs(options: LayoutOptions = {}): { specs: StreamSpec[];
     intIn(`limits.${which}.maxAgeMs`, l.maxAgeMs, 1000, 10 * 365 * DAY)
     intIn(`limits.${which}.maxBytes`, l.maxBytes, KiB, Number.MAX_SAFE_INTEGER)
     intIn(`limits.${which}.maxMsgSize`, l.maxMsgSize, KiB, 64 * 1024 * KiB)
-    if (l.maxMsgsPerSubject !== -1) intIn(`limits.${which}.maxMsgsPerSubject`, l.maxMsgsPerSubject, 1, Number.MAX_SAFE_INTEGER)
+    if (l.maxMsgsPerSubject !== -1)
+      intIn(`limits.${which}.maxMsgsPerSubject`, l.maxMsgsPerSubject, 1, Number.MAX_SAFE_INTEGER)
     return l
   }
   const specs: StreamSpec[] = [
-    kv(KvBucket.nodes, { ttlMs: nodeTtlMs, maxValueSize: 64 * KiB, replicas }, {
-      max_age: `${missedBeats} × the heartbeat interval of ${heartbeatMs} ms: a node that stops beating disappears`,
-    }),
+    kv(
+      KvBucket.nodes,
+      { ttlMs: nodeTtlMs, maxValueSize: 64 * KiB, replicas },
+      {
+        max_age: `${missedBeats} × the heartbeat interval of ${heartbeatMs} ms: a node that stops beating disappears`,
+      },
+    ),
     kv(KvBucket.jobs, { ttlMs: 0, maxValueSize: 1024 * KiB, replicas }, { max_age: 'jobs never expire on their own' }),
-    kv(KvBucket.trials, { ttlMs: 0, maxValueSize: 256 * KiB, replicas }, { max_age: 'trials never expire on their own' }),
-    kv(KvBucket.endpoints, { ttlMs: 0, maxValueSize: 64 * KiB, replicas }, { max_age: 'endpoints never expire on their own' }),
-    kv(KvBucket.sweeps, { ttlMs: 0, maxValueSize: 1024 * KiB, replicas }, { max_age: 'sweeps never expire on their own' }),
-    kv(KvBucket.modelVersions, { ttlMs: 0, maxValueSize: 256 * KiB, replicas }, { max_age: 'model versions never expire on their own' }),
-    kv(KvBucket.leader, { ttlMs: leaseTtlMs, maxValueSize: 4 * KiB, replicas }, {
-      max_age: 'the leader lease TTL: a lease nobody renews must expire, and no sooner than its holder expects',
-    }),
-    stream(StreamName.events, 'kiln.events.>', 'Kiln state changes (node, job, trial, sweep, endpoint)', limits('events'), replicas),
-    stream(StreamName.metrics, 'kiln.metrics.>', 'Kiln trial metrics, one subject per trial', limits('metrics'), replicas),
+    kv(
+      KvBucket.trials,
+      { ttlMs: 0, maxValueSize: 256 * KiB, replicas },
+      { max_age: 'trials never expire on their own' },
+    ),
+    kv(
+      KvBucket.endpoints,
+      { ttlMs: 0, maxValueSize: 64 * KiB, replicas },
+      { max_age: 'endpoints never expire on their own' },
+    ),
+    kv(
+      KvBucket.sweeps,
+      { ttlMs: 0, maxValueSize: 1024 * KiB, replicas },
+      { max_age: 'sweeps never expire on their own' },
+    ),
+    kv(
+      KvBucket.modelVersions,
+      { ttlMs: 0, maxValueSize: 256 * KiB, replicas },
+      { max_age: 'model versions never expire on their own' },
+    ),
+    kv(
+      KvBucket.leader,
+      { ttlMs: leaseTtlMs, maxValueSize: 4 * KiB, replicas },
+      {
+        max_age: 'the leader lease TTL: a lease nobody renews must expire, and no sooner than its holder expects',
+      },
+    ),
+    stream(
+      StreamName.events,
+      'kiln.events.>',
+      'Kiln state changes (node, job, trial, sweep, endpoint)',
+      limits('events'),
+      replicas,
+    ),
+    stream(
+      StreamName.metrics,
+      'kiln.metrics.>',
+      'Kiln trial metrics, one subject per trial',
+      limits('metrics'),
+      replicas,
+    ),
     stream(StreamName.logs, 'kiln.logs.>', 'Kiln trial log lines, one subject per trial', limits('logs'), replicas),
-    stream(StreamName.sweeps, 'kiln.sweep.>', 'Kiln sweep engine events (kiln.sweep.<id>.events), replayed on coordinator takeover', limits('sweeps'), replicas),
-    stream(StreamName.capture, 'kiln.capture.>', 'Sampled gateway requests and responses, one subject per model', limits('capture'), replicas),
+    stream(
+      StreamName.sweeps,
+      'kiln.sweep.>',
+      'Kiln sweep engine events (kiln.sweep.<id>.events), replayed on coordinator takeover',
+      limits('sweeps'),
+      replicas,
+    ),
+    stream(
+      StreamName.capture,
+      'kiln.capture.>',
+      'Sampled gateway requests and responses, one subject per model',
+      limits('capture'),
+      replicas,
+    ),
     ...Object.values(ObjectStoreBucket).map((b) => objects(b, replicas)),
   ]
   return { specs, settings: { heartbeatMs, nodeTtlMs, leaseTtlMs, replicas } }

@@ -7,7 +7,16 @@
 // moment it *sent* the write, which is never later than the server stored it; with ttlMs at
 // most the bucket's TTL the key cannot expire (and be taken) while the holder still trusts it.
 import { KvWatchInclude, type KV } from 'nats'
-import { KilnError, ErrorCode, LeaseRecordSchema, PROTOCOL_VERSION, TimeoutError, ValidationError, encode, subjectToken } from '@kiln/protocol'
+import {
+  KilnError,
+  ErrorCode,
+  LeaseRecordSchema,
+  PROTOCOL_VERSION,
+  TimeoutError,
+  ValidationError,
+  encode,
+  subjectToken,
+} from '@kiln/protocol'
 import { apiErrorCode } from './ensure-stream.js'
 import { LeaseLostError } from './errors.js'
 
@@ -54,14 +63,21 @@ function isCasConflict(err: unknown): boolean {
  * `ttlMs` may not exceed the bucket's TTL (kiln_leader's is the layout's leaseTtlMs).
  */
 export async function acquireLease(kv: KV, key: string, holderId: string, ttlMs: number): Promise<Lease | null> {
-  if (typeof key !== 'string' || !KEY.test(key)) throw new ValidationError('key', 'a KV key (A-Z a-z 0-9 _ - / = and inner dots)', { got: String(key) })
+  if (typeof key !== 'string' || !KEY.test(key))
+    throw new ValidationError('key', 'a KV key (A-Z a-z 0-9 _ - / = and inner dots)', { got: String(key) })
   subjectToken(holderId, 'holderId')
   const { name, ttlMs: bucketTtl } = await bucketOf(kv)
   if (bucketTtl <= 0) {
-    throw new KilnError(ErrorCode.invalidArgument, `bucket ${name} has no TTL: the lease of a dead holder would never expire`, { data: { bucket: name } })
+    throw new KilnError(
+      ErrorCode.invalidArgument,
+      `bucket ${name} has no TTL: the lease of a dead holder would never expire`,
+      { data: { bucket: name } },
+    )
   }
   if (!Number.isInteger(ttlMs) || ttlMs <= 0 || ttlMs > bucketTtl) {
-    throw new ValidationError('ttlMs', `an integer from 1 to the bucket's TTL (${bucketTtl} ms)`, { got: String(ttlMs) })
+    throw new ValidationError('ttlMs', `an integer from 1 to the bucket's TTL (${bucketTtl} ms)`, {
+      got: String(ttlMs),
+    })
   }
   const sent = performance.now()
   const now = Date.now()
@@ -79,7 +95,11 @@ export async function acquireLease(kv: KV, key: string, holderId: string, ttlMs:
 export async function renewLease(lease: Lease): Promise<Lease> {
   const sent = performance.now()
   try {
-    const revision = await lease.kv.update(lease.key, record(lease.holderId, lease.ttlMs, lease.acquiredAt, Date.now()), lease.revision)
+    const revision = await lease.kv.update(
+      lease.key,
+      record(lease.holderId, lease.ttlMs, lease.acquiredAt, Date.now()),
+      lease.revision,
+    )
     return { ...lease, revision, validUntil: sent + lease.ttlMs }
   } catch (err) {
     if (isCasConflict(err)) throw new LeaseLostError(lease.key, lease.holderId, { cause: err })
@@ -136,7 +156,10 @@ export async function waitForLeaseFree(kv: KV, key: string, options: WaitForLeas
       if (left <= 0) throw new TimeoutError(`waiting for lease ${JSON.stringify(key)} to be free`, timeoutMs)
       await new Promise<void>((ok) => {
         const timer = setTimeout(ok, Math.min(pollMs, left))
-        wake = () => { clearTimeout(timer); ok() }
+        wake = () => {
+          clearTimeout(timer)
+          ok()
+        }
       })
     }
   } finally {

@@ -6,8 +6,14 @@
 import { randomUUID } from 'node:crypto'
 import type { KvEntry } from 'nats'
 import {
-  ModelVersionRecordSchema, NotFoundError, ValidationError, decode, encode, subjectToken,
-  type ModelLineage, type ModelVersionRecord,
+  ModelVersionRecordSchema,
+  NotFoundError,
+  ValidationError,
+  decode,
+  encode,
+  subjectToken,
+  type ModelLineage,
+  type ModelVersionRecord,
 } from '@kiln/protocol'
 import type { Layout } from './ensure-layout.js'
 
@@ -30,7 +36,8 @@ function key(model: string, version: number): string {
 function packFiles(files: ReadonlyMap<string, Uint8Array>): Uint8Array {
   const out: Record<string, Uint8Array> = {}
   for (const [name, bytes] of files) {
-    if (!FILE_NAME.test(name)) throw new ValidationError(`files.${name}`, 'a plain file name (A-Z a-z 0-9 . _ -, not starting with .)')
+    if (!FILE_NAME.test(name))
+      throw new ValidationError(`files.${name}`, 'a plain file name (A-Z a-z 0-9 . _ -, not starting with .)')
     out[name] = bytes
   }
   return encode(out)
@@ -44,7 +51,11 @@ export interface StoredModel {
 }
 
 /** Stores a model's files as one object (no version yet: see registerModelVersion). */
-export async function storeModelFiles(layout: RegistryLayout, model: string, files: ReadonlyMap<string, Uint8Array>): Promise<StoredModel> {
+export async function storeModelFiles(
+  layout: RegistryLayout,
+  model: string,
+  files: ReadonlyMap<string, Uint8Array>,
+): Promise<StoredModel> {
   subjectToken(model, 'model')
   if (files.size === 0) throw new ValidationError('files', 'at least one file')
   const object = `${model}/${randomUUID()}`
@@ -59,7 +70,10 @@ export async function describeStoredModel(layout: RegistryLayout, object: string
 }
 
 /** Publishes the files as the next version of `model`; returns its record. */
-export async function publishModelVersion(layout: RegistryLayout, input: PublishModelInput): Promise<ModelVersionRecord> {
+export async function publishModelVersion(
+  layout: RegistryLayout,
+  input: PublishModelInput,
+): Promise<ModelVersionRecord> {
   const stored = await storeModelFiles(layout, input.model, input.files)
   return registerModelVersion(layout, { ...input, ...stored })
 }
@@ -76,7 +90,12 @@ export async function registerModelVersion(
   let version = (await latestVersion(layout, model)) + 1
   for (let attempt = 0; attempt < 100; attempt++, version++) {
     const record: ModelVersionRecord = {
-      v: 1, model, version, object, bytes, files: input.files,
+      v: 1,
+      model,
+      version,
+      object,
+      bytes,
+      files: input.files,
       ...(input.metrics ? { metrics: input.metrics } : {}),
       ...(input.lineage ? { lineage: input.lineage } : {}),
       createdAt: Date.now(),
@@ -113,12 +132,17 @@ export async function listModelVersions(layout: RegistryLayout, model?: string):
 // The version is in the key (`<model>.<version>`): no record needs reading.
 async function latestVersion(layout: RegistryLayout, model: string): Promise<number> {
   let latest = 0
-  for await (const k of await layout.kv.modelVersions.keys(`${model}.*`)) latest = Math.max(latest, Number(k.slice(model.length + 1)) || 0)
+  for await (const k of await layout.kv.modelVersions.keys(`${model}.*`))
+    latest = Math.max(latest, Number(k.slice(model.length + 1)) || 0)
   return latest
 }
 
 /** One version's record (`latest` or omitted: the highest version). NotFoundError if absent. */
-export async function getModelVersion(layout: RegistryLayout, model: string, version?: number | 'latest'): Promise<ModelVersionRecord> {
+export async function getModelVersion(
+  layout: RegistryLayout,
+  model: string,
+  version?: number | 'latest',
+): Promise<ModelVersionRecord> {
   subjectToken(model, 'model')
   if (version === undefined || version === 'latest') {
     const all = await listModelVersions(layout, model)
@@ -132,7 +156,10 @@ export async function getModelVersion(layout: RegistryLayout, model: string, ver
 }
 
 /** The files of a published version. */
-export async function readModelFiles(layout: RegistryLayout, record: ModelVersionRecord): Promise<Map<string, Uint8Array>> {
+export async function readModelFiles(
+  layout: RegistryLayout,
+  record: ModelVersionRecord,
+): Promise<Map<string, Uint8Array>> {
   const blob = await layout.objects.models.getBlob(record.object)
   if (blob === null) throw new NotFoundError('model object', record.object)
   const files = decode<Record<string, Uint8Array>>(blob)
@@ -151,7 +178,11 @@ export async function watchModelVersions(
   const done = (async () => {
     for await (const entry of iter) {
       let record: ModelVersionRecord | undefined
-      try { record = recordOf(entry) } catch { continue } // a malformed record is skipped, not fatal
+      try {
+        record = recordOf(entry)
+      } catch {
+        continue
+      } // a malformed record is skipped, not fatal
       if (record) onVersion(record)
     }
   })()

@@ -27,7 +27,12 @@ export function serve<S extends z.ZodTypeAny>(
   })
 }
 
-async function answer<S extends z.ZodTypeAny>(msg: Msg, schema: S, handler: Handler<S>, onError?: (err: unknown) => void): Promise<void> {
+async function answer<S extends z.ZodTypeAny>(
+  msg: Msg,
+  schema: S,
+  handler: Handler<S>,
+  onError?: (err: unknown) => void,
+): Promise<void> {
   let reply: unknown
   try {
     reply = replyOk(await handler(decode(schema, msg.data), msg))

@@ -3,7 +3,12 @@
 import { AckPolicy, DeliverPolicy, nanos, type NatsConnection } from 'nats'
 
 /** Raw message payloads of `subject` in `stream`, oldest first. */
-export async function* readSubject(nc: NatsConnection, stream: string, subject: string, o: { follow?: boolean; signal?: AbortSignal } = {}): AsyncGenerator<Uint8Array> {
+export async function* readSubject(
+  nc: NatsConnection,
+  stream: string,
+  subject: string,
+  o: { follow?: boolean; signal?: AbortSignal } = {},
+): AsyncGenerator<Uint8Array> {
   const follow = o.follow ?? false
   if (!follow) {
     const info = await (await nc.jetstreamManager()).streams.info(stream, { subjects_filter: subject })
@@ -12,8 +17,12 @@ export async function* readSubject(nc: NatsConnection, stream: string, subject: 
   // An ephemeral consumer of our own (no acks; the server drops it 30 s after we stop):
   // nats.js' ordered consumer never delivered against these streams on nats-server 2.10.
   const info = await (await nc.jetstreamManager()).consumers.add(stream, {
-    filter_subject: subject, deliver_policy: DeliverPolicy.All, ack_policy: AckPolicy.None,
-    mem_storage: true, inactive_threshold: nanos(30_000), num_replicas: 1,
+    filter_subject: subject,
+    deliver_policy: DeliverPolicy.All,
+    ack_policy: AckPolicy.None,
+    mem_storage: true,
+    inactive_threshold: nanos(30_000),
+    num_replicas: 1,
   })
   const consumer = await nc.jetstream().consumers.get(stream, info.name)
   const messages = await consumer.consume()

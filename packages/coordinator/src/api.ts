@@ -4,9 +4,21 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { z } from 'zod'
 import {
-  CancelRequestSchema, EventKind, JobSubmitRequestSchema, ListRequestSchema, NotFoundError, RunState, ShowRequestSchema, Subjects,
-  TrialReportSchema, TrialStatusUpdateSchema, SweepSubmitRequestSchema, PROTOCOL_VERSION,
-  type JobRecord, type SweepRecord, type TrialRecord,
+  CancelRequestSchema,
+  EventKind,
+  JobSubmitRequestSchema,
+  ListRequestSchema,
+  NotFoundError,
+  RunState,
+  ShowRequestSchema,
+  Subjects,
+  TrialReportSchema,
+  TrialStatusUpdateSchema,
+  SweepSubmitRequestSchema,
+  PROTOCOL_VERSION,
+  type JobRecord,
+  type SweepRecord,
+  type TrialRecord,
 } from '@kiln/protocol'
 import { validateSpec } from '@kiln/train/spec'
 import type { Leader } from './leader.js'
@@ -14,7 +26,10 @@ import { pendingTrial } from './trial-change.js'
 import { serve } from '@kiln/cluster-state'
 
 const QUEUE = 'kiln-coordinator'
-const StatusRequestSchema = z.object({ v: z.literal(PROTOCOL_VERSION) }).passthrough().describe('status')
+const StatusRequestSchema = z
+  .object({ v: z.literal(PROTOCOL_VERSION) })
+  .passthrough()
+  .describe('status')
 
 function newId(prefix: string): string {
   return `${prefix}-${randomBytes(6).toString('hex')}`
@@ -23,35 +38,60 @@ function newId(prefix: string): string {
 /** Subscribes the API of a leader; the subscriptions end with the leader. */
 export function serveApi(leader: Leader): void {
   const { nc, log } = leader.o
-  const onError = (err: unknown) => log('error', 'request handler failed', { error: String((err as Error)?.stack ?? err).slice(0, 2000) })
+  const onError = (err: unknown) =>
+    log('error', 'request handler failed', { error: String((err as Error)?.stack ?? err).slice(0, 2000) })
   const opts = { queue: QUEUE, onError }
   const locked = <T>(fn: () => Promise<T>) => leader.mutex.run(fn)
 
   leader.own(serve(nc, Subjects.api.submit, JobSubmitRequestSchema, (req) => locked(() => submit(leader, req)), opts))
-  leader.own(serve(nc, Subjects.api.sweep, SweepSubmitRequestSchema, (req) => locked(() => leader.sweeps.submit(req)), opts))
-  leader.own(serve(nc, Subjects.api.cancel, CancelRequestSchema, (req) => locked(() => leader.cancel(req.id, req.reason)), opts))
+  leader.own(
+    serve(nc, Subjects.api.sweep, SweepSubmitRequestSchema, (req) => locked(() => leader.sweeps.submit(req)), opts),
+  )
+  leader.own(
+    serve(nc, Subjects.api.cancel, CancelRequestSchema, (req) => locked(() => leader.cancel(req.id, req.reason)), opts),
+  )
   leader.own(serve(nc, Subjects.api.list, ListRequestSchema, async (req) => list(leader, req), opts))
   leader.own(serve(nc, Subjects.api.show, ShowRequestSchema, async (req) => show(leader, req.id), opts))
-  leader.own(serve(nc, Subjects.api.status, StatusRequestSchema, async () => ({
-    leader: leader.o.coordinatorId,
-    leaderSince: leader.since,
-    nodes: { live: leader.nodes.live().length, known: leader.nodes.all().length },
-    jobs: leader.jobs.values().length,
-    trials: countBy(leader.trials.values().map((t) => t.state)),
-  }), opts))
-  leader.own(serve(nc, Subjects.trial.allStatus, TrialStatusUpdateSchema, (u) => locked(() => leader.applyStatus(u)), opts))
+  leader.own(
+    serve(
+      nc,
+      Subjects.api.status,
+      StatusRequestSchema,
+      async () => ({
+        leader: leader.o.coordinatorId,
+        leaderSince: leader.since,
+        nodes: { live: leader.nodes.live().length, known: leader.nodes.all().length },
+        jobs: leader.jobs.values().length,
+        trials: countBy(leader.trials.values().map((t) => t.state)),
+      }),
+      opts,
+    ),
+  )
+  leader.own(
+    serve(nc, Subjects.trial.allStatus, TrialStatusUpdateSchema, (u) => locked(() => leader.applyStatus(u)), opts),
+  )
   leader.own(serve(nc, Subjects.trial.allReports, TrialReportSchema, (r) => locked(() => leader.applyReport(r)), opts))
 }
 
-async function submit(leader: Leader, req: z.output<typeof JobSubmitRequestSchema>): Promise<{ job: JobRecord; trials: TrialRecord[]; created: boolean }> {
+async function submit(
+  leader: Leader,
+  req: z.output<typeof JobSubmitRequestSchema>,
+): Promise<{ job: JobRecord; trials: TrialRecord[]; created: boolean }> {
   // Validation first: a bad spec is refused with every problem and nothing is written.
   const spec = validateSpec(req.spec, 'spec')
-  const jobId = req.idempotencyKey ? `job-${createHash('sha256').update(req.idempotencyKey).digest('hex').slice(0, 16)}` : newId('job')
+  const jobId = req.idempotencyKey
+    ? `job-${createHash('sha256').update(req.idempotencyKey).digest('hex').slice(0, 16)}`
+    : newId('job')
   const existing = leader.jobs.get(jobId) ?? (req.idempotencyKey ? await leader.jobs.refresh(jobId) : undefined)
   if (existing) return { job: existing, trials: leader.trialsOf(jobId), created: false }
   const now = Date.now()
   const job: JobRecord = {
-    v: 1, id: jobId, name: spec.name, state: RunState.pending, attempts: 0, spec,
+    v: 1,
+    id: jobId,
+    name: spec.name,
+    state: RunState.pending,
+    attempts: 0,
+    spec,
     timestamps: { createdAt: now, updatedAt: now },
     ...(req.bundleId ? { bundleId: req.bundleId } : {}),
     ...(req.datasetId ? { datasetId: req.datasetId } : {}),
@@ -63,14 +103,19 @@ async function submit(leader: Leader, req: z.output<typeof JobSubmitRequestSchem
   // two writes leaves, and the next leader repairs it (Leader.repairJobs); a trial whose job
   // was not written is deleted again, and announced only once both are stored.
   const trialId = job.trialIds[0]!
-  const [jobWrite, trialWrite] = await Promise.allSettled([leader.jobs.create(jobId, job), leader.trials.create(trialId, pendingTrial(jobId, trialId))])
+  const [jobWrite, trialWrite] = await Promise.allSettled([
+    leader.jobs.create(jobId, job),
+    leader.trials.create(trialId, pendingTrial(jobId, trialId)),
+  ])
   if (jobWrite.status === 'rejected') {
-    if (trialWrite.status === 'fulfilled' && trialWrite.value) await leader.trials.remove(trialId).catch((err) => leader.bad(`removal of ${trialId}`, err))
+    if (trialWrite.status === 'fulfilled' && trialWrite.value)
+      await leader.trials.remove(trialId).catch((err) => leader.bad(`removal of ${trialId}`, err))
     throw jobWrite.reason
   }
   // Someone else's job of this id (an idempotent resubmission): its trial, if this call
   // wrote it, is the same pending first trial its own writer would have written.
-  if (!jobWrite.value) return { job: (await leader.jobs.refresh(jobId))!, trials: leader.trialsOf(jobId), created: false }
+  if (!jobWrite.value)
+    return { job: (await leader.jobs.refresh(jobId))!, trials: leader.trialsOf(jobId), created: false }
   if (trialWrite.status === 'rejected') throw trialWrite.reason
   // A trial of this id already stored (left by an earlier, failed submission) is this job's.
   const trial = leader.trials.get(trialId) ?? (await leader.trials.refresh(trialId))!
@@ -83,22 +128,33 @@ async function submit(leader: Leader, req: z.output<typeof JobSubmitRequestSchem
 
 function list(leader: Leader, req: z.output<typeof ListRequestSchema>): unknown[] {
   const limit = req.limit ?? 1000
-  const newest = <T extends { timestamps: { createdAt: number } }>(xs: T[]) => xs.sort((a, b) => b.timestamps.createdAt - a.timestamps.createdAt).slice(0, limit)
+  const newest = <T extends { timestamps: { createdAt: number } }>(xs: T[]) =>
+    xs.sort((a, b) => b.timestamps.createdAt - a.timestamps.createdAt).slice(0, limit)
   if (req.what === 'jobs') return newest(leader.jobs.values())
-  if (req.what === 'sweeps') return leader.sweeps.records.values().sort((a, b) => b.createdAt - a.createdAt).slice(0, limit)
+  if (req.what === 'sweeps')
+    return leader.sweeps.records
+      .values()
+      .sort((a, b) => b.createdAt - a.createdAt)
+      .slice(0, limit)
   if (req.what === 'trials') return newest(leader.trials.values().filter((t) => !req.jobId || t.jobId === req.jobId))
   const now = Date.now()
-  return leader.nodes.all().map((n) => ({
-    ...n.registration,
-    live: leader.nodes.isLive(n.registration.nodeId, now),
-    lastBeatAgoMs: now - n.lastBeat,
-    load: n.heartbeat?.load ?? 0,
-    busySlots: n.heartbeat?.busySlots ?? [],
-    trials: n.heartbeat?.trials ?? [],
-  })).slice(0, limit)
+  return leader.nodes
+    .all()
+    .map((n) => ({
+      ...n.registration,
+      live: leader.nodes.isLive(n.registration.nodeId, now),
+      lastBeatAgoMs: now - n.lastBeat,
+      load: n.heartbeat?.load ?? 0,
+      busySlots: n.heartbeat?.busySlots ?? [],
+      trials: n.heartbeat?.trials ?? [],
+    }))
+    .slice(0, limit)
 }
 
-function show(leader: Leader, id: string): { job?: JobRecord; trial?: TrialRecord; trials?: TrialRecord[]; sweep?: SweepRecord } {
+function show(
+  leader: Leader,
+  id: string,
+): { job?: JobRecord; trial?: TrialRecord; trials?: TrialRecord[]; sweep?: SweepRecord } {
   const sweep = leader.sweeps.records.get(id)
   if (sweep) return { sweep, job: leader.jobs.get(sweep.jobId)!, trials: leader.trialsOf(sweep.jobId) }
   const job = leader.jobs.get(id)

@@ -3,7 +3,15 @@
 // death. A leader that cannot renew in time, or finds its writes refused, steps down at once.
 import { randomBytes } from 'node:crypto'
 import type { NatsConnection } from 'nats'
-import { acquireLease, ensureLayout, releaseLease, renewLease, waitForLeaseFree, type EnsureLayoutOptions, type Lease } from '@kiln/cluster-state'
+import {
+  acquireLease,
+  ensureLayout,
+  releaseLease,
+  renewLease,
+  waitForLeaseFree,
+  type EnsureLayoutOptions,
+  type Lease,
+} from '@kiln/cluster-state'
 import { TimeoutError } from '@kiln/protocol'
 import { jsonLineSink, makeLogger, type LogSink } from '@kiln/train/spec'
 import { serveApi } from './api.js'
@@ -64,8 +72,13 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
     }
     lease = held
     const l = new Leader({
-      nc: options.nc, layout, coordinatorId: id, log, retry,
-      lostAfterMs: nodeTtlMs, tickMs: options.tickMs ?? Math.max(50, Math.floor(heartbeatMs / 4)),
+      nc: options.nc,
+      layout,
+      coordinatorId: id,
+      log,
+      retry,
+      lostAfterMs: nodeTtlMs,
+      tickMs: options.tickMs ?? Math.max(50, Math.floor(heartbeatMs / 4)),
       commandTimeoutMs: options.commandTimeoutMs ?? 3000,
       onDeposed: (err) => stepDown(err.message),
     })
@@ -78,7 +91,13 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
     leadWaiters = []
     // Renew at a third of the TTL: two renewals may fail before the lease runs out.
     while (!stopped && leader === l && lease) {
-      await new Promise<void>((ok) => { const t = setTimeout(ok, leaseTtlMs / 3); wakeStandby = () => { clearTimeout(t); ok() } })
+      await new Promise<void>((ok) => {
+        const t = setTimeout(ok, leaseTtlMs / 3)
+        wakeStandby = () => {
+          clearTimeout(t)
+          ok()
+        }
+      })
       if (stopped || leader !== l || !lease) break
       try {
         lease = await renewLease(lease)

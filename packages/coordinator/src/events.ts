@@ -13,7 +13,12 @@ export interface KilnEvent {
 }
 
 /** Publishes an event; failures are reported, never thrown (state is already durable in KV). */
-export async function publishEvent(js: JetStreamClient, event: KilnEvent, dedupeId: string, onError: (err: unknown) => void): Promise<void> {
+export async function publishEvent(
+  js: JetStreamClient,
+  event: KilnEvent,
+  dedupeId: string,
+  onError: (err: unknown) => void,
+): Promise<void> {
   const h = headers()
   h.set('Nats-Msg-Id', dedupeId)
   try {

@@ -4,8 +4,14 @@
 // which is placed again from the last checkpoint (rank 0 writes them) within the retry
 // limit, on whatever slots are free then (an elastic restart, as torchrun does).
 import {
-  ErrorCode, KilnError, RunState, isTerminal,
-  type RankPlacement, type TrialAssignment, type TrialRecord, type TrialStatusUpdate,
+  ErrorCode,
+  KilnError,
+  RunState,
+  isTerminal,
+  type RankPlacement,
+  type TrialAssignment,
+  type TrialRecord,
+  type TrialStatusUpdate,
 } from '@kiln/protocol'
 import type { Leader } from './leader.js'
 import type { SlotRef } from './placement.js'
@@ -29,16 +35,29 @@ export function rankKey(trialId: string, rank = 0): string {
 /** Tells every node that runs a rank of `t` (as placed now) to stop it; nothing waits. */
 export function stopRanks(leader: Leader, t: TrialRecord, reason: string): void {
   for (const nodeId of new Set(placementsOf(t).map((r) => r.nodeId))) {
-    void leader.command(nodeId, { v: 1, kind: 'cancel', trialId: t.id, attempt: t.attempts, reason: reason.slice(0, 512) })
+    void leader
+      .command(nodeId, { v: 1, kind: 'cancel', trialId: t.id, attempt: t.attempts, reason: reason.slice(0, 512) })
       .catch((err) => leader.bad(`cancel on ${nodeId}`, err))
   }
 }
 
 /** Places every rank of `trial` on `slots` (rank k on slots[k]) in one write, then assigns each. */
-export async function placeGang(leader: Leader, trial: TrialRecord, slots: SlotRef[], assignment: (placed: TrialRecord, slotId: string, attempt: number) => TrialAssignment): Promise<void> {
+export async function placeGang(
+  leader: Leader,
+  trial: TrialRecord,
+  slots: SlotRef[],
+  assignment: (placed: TrialRecord, slotId: string, attempt: number) => TrialAssignment,
+): Promise<void> {
   const attempt = trial.attempts + 1
   const ranks: RankPlacement[] = slots.map((s, rank) => ({ rank, nodeId: s.nodeId, slotId: s.slotId, state: 'placed' }))
-  const placed = await leader.putTrial(trial, { state: RunState.placed, node: slots[0], ranks, attempts: attempt, reason: undefined, notBefore: undefined })
+  const placed = await leader.putTrial(trial, {
+    state: RunState.placed,
+    node: slots[0],
+    ranks,
+    attempts: attempt,
+    reason: undefined,
+    notBefore: undefined,
+  })
   for (const r of ranks) {
     const a: TrialAssignment = { ...assignment(placed, r.slotId, attempt), rank: r.rank, worldSize: ranks.length }
     // Outside the mutex, as for one rank: a slow node must not hold up everything else.
@@ -56,44 +75,82 @@ export async function placeGang(leader: Leader, trial: TrialRecord, slots: SlotR
 }
 
 /** Applies one rank's status to a gang trial (the gang counterpart of Leader.applyStatus). */
-export async function applyGangStatus(leader: Leader, t: TrialRecord, u: TrialStatusUpdate): Promise<{ state: RunState }> {
+export async function applyGangStatus(
+  leader: Leader,
+  t: TrialRecord,
+  u: TrialStatusUpdate,
+): Promise<{ state: RunState }> {
   const rank = u.rank ?? 0
   const mine = t.ranks!.find((r) => r.rank === rank)
   if (!mine || mine.nodeId !== u.nodeId || t.attempts !== u.attempt) {
-    throw new KilnError(ErrorCode.conflict, `trial ${u.trialId} attempt ${u.attempt} rank ${rank} on ${u.nodeId} is not the current placement; stop it`, { data: { trialId: u.trialId, state: t.state } })
+    throw new KilnError(
+      ErrorCode.conflict,
+      `trial ${u.trialId} attempt ${u.attempt} rank ${rank} on ${u.nodeId} is not the current placement; stop it`,
+      { data: { trialId: u.trialId, state: t.state } },
+    )
   }
   if (isTerminal(t.state)) {
     // Rank 0 ended the trial (or a user did): what the other ranks say no longer matters.
-    if (rank !== 0 || t.state === RunState.cancelled || (u.state === 'succeeded' && t.state === RunState.succeeded)) return { state: t.state }
-    throw new KilnError(ErrorCode.conflict, `trial ${u.trialId} is ${t.state}; stop it`, { data: { trialId: u.trialId, state: t.state } })
+    if (rank !== 0 || t.state === RunState.cancelled || (u.state === 'succeeded' && t.state === RunState.succeeded))
+      return { state: t.state }
+    throw new KilnError(ErrorCode.conflict, `trial ${u.trialId} is ${t.state}; stop it`, {
+      data: { trialId: u.trialId, state: t.state },
+    })
   }
   const withRank = (state: RankPlacement['state']) => t.ranks!.map((r) => (r.rank === rank ? { ...r, state } : r))
   switch (u.state) {
     case 'running': {
       const ranks = withRank('running')
       const all = ranks.every((r) => r.state === 'running' || r.state === 'done')
-      return { state: (await leader.putTrial(t, { ranks, ...(all && t.state === RunState.placed ? { state: RunState.running } : {}) })).state }
+      return {
+        state: (
+          await leader.putTrial(t, {
+            ranks,
+            ...(all && t.state === RunState.placed ? { state: RunState.running } : {}),
+          })
+        ).state,
+      }
     }
     case 'checkpointed':
-      return rank === 0 && u.checkpoint ? { state: (await leader.putTrial(t, { checkpoint: u.checkpoint })).state } : { state: t.state }
+      return rank === 0 && u.checkpoint
+        ? { state: (await leader.putTrial(t, { checkpoint: u.checkpoint })).state }
+        : { state: t.state }
     case 'succeeded':
       if (rank !== 0) return { state: (await leader.putTrial(t, { ranks: withRank('done') })).state }
       return {
-        state: (await leader.putTrial(t, {
-          state: RunState.succeeded, ...(u.checkpoint ? { checkpoint: u.checkpoint } : {}), ...(u.metrics ? { metrics: u.metrics } : {}),
-          ...(u.model ? { model: u.model } : {}), ...(u.artifact ? { artifact: u.artifact } : {}),
-        })).state,
+        state: (
+          await leader.putTrial(t, {
+            state: RunState.succeeded,
+            ...(u.checkpoint ? { checkpoint: u.checkpoint } : {}),
+            ...(u.metrics ? { metrics: u.metrics } : {}),
+            ...(u.model ? { model: u.model } : {}),
+            ...(u.artifact ? { artifact: u.artifact } : {}),
+          })
+        ).state,
       }
     case 'handed_back': {
       const why = `rank ${rank} handed back by ${u.nodeId} (draining)`
       stopRanks(leader, t, why)
       const checkpoint = rank === 0 && u.checkpoint ? { checkpoint: u.checkpoint } : {}
-      return { state: (await leader.putTrial(t, { state: RunState.pending, node: undefined, ranks: undefined, ...checkpoint, reason: why })).state }
+      return {
+        state: (
+          await leader.putTrial(t, {
+            state: RunState.pending,
+            node: undefined,
+            ranks: undefined,
+            ...checkpoint,
+            reason: why,
+          })
+        ).state,
+      }
     }
     case 'failed':
     case 'cancelled': {
       const detail = u.error ? `: ${u.error.message}` : ''
-      await leader.lose(t, `rank ${rank} on ${u.nodeId} ${u.state === 'failed' ? 'failed' : 'stopped'}${detail}`.slice(0, 400))
+      await leader.lose(
+        t,
+        `rank ${rank} on ${u.nodeId} ${u.state === 'failed' ? 'failed' : 'stopped'}${detail}`.slice(0, 400),
+      )
       return { state: leader.trials.get(t.id)!.state }
     }
   }

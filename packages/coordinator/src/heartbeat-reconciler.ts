@@ -22,10 +22,20 @@ export class HeartbeatReconciler {
     if (beat.busySlots.length < (this.leader.nodes.get(beat.nodeId)?.registration.slots.length ?? 0)) this.leader.kick()
     for (const info of listed.values()) {
       const t = this.leader.trials.get(info.trialId)
-      const ours = t && placementsOf(t).some((r) => r.nodeId === beat.nodeId && r.rank === (info.rank ?? 0)) &&
-        (t.state === RunState.running || t.state === RunState.placed) && (info.attempt === undefined || info.attempt === t.attempts)
+      const ours =
+        t &&
+        placementsOf(t).some((r) => r.nodeId === beat.nodeId && r.rank === (info.rank ?? 0)) &&
+        (t.state === RunState.running || t.state === RunState.placed) &&
+        (info.attempt === undefined || info.attempt === t.attempts)
       if (!ours) {
-        void this.leader.command(beat.nodeId, { v: 1, kind: 'cancel', trialId: info.trialId, ...(info.attempt ? { attempt: info.attempt } : {}), reason: 'not assigned to this node any more' })
+        void this.leader
+          .command(beat.nodeId, {
+            v: 1,
+            kind: 'cancel',
+            trialId: info.trialId,
+            ...(info.attempt ? { attempt: info.attempt } : {}),
+            reason: 'not assigned to this node any more',
+          })
           .catch((err) => this.leader.bad(`cancel on ${beat.nodeId}`, err))
       }
     }
@@ -42,11 +52,15 @@ export class HeartbeatReconciler {
         this.missing.set(key, n)
         if (n < MISSING_BEATS) continue
         this.missing.delete(key)
-        void this.leader.mutex.run(async () => {
-          const now = this.leader.trials.get(t.id)
-          const still = now && placementsOf(now).some((p) => p.rank === r.rank && p.nodeId === beat.nodeId && p.state !== 'done')
-          if (now?.state === RunState.running && still) await this.leader.lose(now, `node ${beat.nodeId} no longer runs ${isGang(now) ? `rank ${r.rank}` : 'it'}`)
-        }).catch(() => undefined)
+        void this.leader.mutex
+          .run(async () => {
+            const now = this.leader.trials.get(t.id)
+            const still =
+              now && placementsOf(now).some((p) => p.rank === r.rank && p.nodeId === beat.nodeId && p.state !== 'done')
+            if (now?.state === RunState.running && still)
+              await this.leader.lose(now, `node ${beat.nodeId} no longer runs ${isGang(now) ? `rank ${r.rank}` : 'it'}`)
+          })
+          .catch(() => undefined)
       }
     }
   }

@@ -26,7 +26,12 @@ export function derivedJobState(job: JobRecord, trials: readonly TrialRecord[]):
  * undefined when its state stays. A sweep between trials is not over (`sweepActive`): only
  * its end (sweeps.ts) ends its job.
  */
-export function jobChanges(job: JobRecord, trials: readonly TrialRecord[], mode: 'min' | 'max', sweepActive: boolean): Partial<JobRecord> | undefined {
+export function jobChanges(
+  job: JobRecord,
+  trials: readonly TrialRecord[],
+  mode: 'min' | 'max',
+  sweepActive: boolean,
+): Partial<JobRecord> | undefined {
   let state = derivedJobState(job, trials)
   if (state && isTerminal(state) && sweepActive) state = undefined
   // Every write is an fsync on the server (sync_interval: always), the cluster's real cost
@@ -44,7 +49,10 @@ export function jobChanges(job: JobRecord, trials: readonly TrialRecord[], mode:
 }
 
 /** Job metrics: those of its only trial, or of its best trial by the objective when several succeeded. */
-export function jobMetrics(trials: readonly TrialRecord[], mode: 'min' | 'max' = 'max'): Record<string, number> | undefined {
+export function jobMetrics(
+  trials: readonly TrialRecord[],
+  mode: 'min' | 'max' = 'max',
+): Record<string, number> | undefined {
   const done = trials.filter((t) => t.state === RunState.succeeded && t.metrics)
   if (done.length === 0) return undefined
   const score = (t: TrialRecord) => t.metrics?.objective ?? (mode === 'max' ? -Infinity : Infinity)

@@ -4,9 +4,27 @@
 // cached copy and is the only writer (see records.ts for why writes are compare-and-set).
 import type { NatsConnection, Subscription } from 'nats'
 import {
-  JobRecordSchema, KilnError, ErrorCode, NodeCommandSchema, NotFoundError, RunState, Subjects, TrialRecordSchema,
-  EventKind, encode, decode, apiReplySchema, isTerminal, unwrapReply,
-  type JobRecord, type NodeCommand, type TrialAssignment, type TrialRecord, type TrialStatusUpdate, type TrialReportMessage, type TrialDecision,
+  JobRecordSchema,
+  KilnError,
+  ErrorCode,
+  NodeCommandSchema,
+  NotFoundError,
+  RunState,
+  Subjects,
+  TrialRecordSchema,
+  EventKind,
+  encode,
+  decode,
+  apiReplySchema,
+  isTerminal,
+  unwrapReply,
+  type JobRecord,
+  type NodeCommand,
+  type TrialAssignment,
+  type TrialRecord,
+  type TrialStatusUpdate,
+  type TrialReportMessage,
+  type TrialDecision,
 } from '@kiln/protocol'
 import { KvBucket, type Layout } from '@kiln/cluster-state'
 import { validateSpec, type Logger, type Spec } from '@kiln/train/spec'
@@ -64,7 +82,13 @@ export class Leader {
     this.jobs = new Records(o.layout.kv.jobs, JobRecordSchema, KvBucket.jobs)
     this.trials = new Records(o.layout.kv.trials, TrialRecordSchema, KvBucket.trials)
     this.sweeps = new Sweeps(this)
-    this.nodes = new NodeRegistry(o.nc, o.layout.kv.nodes, o.lostAfterMs, (beat) => this.heartbeats.onHeartbeat(beat), (what, err) => this.bad(what, err))
+    this.nodes = new NodeRegistry(
+      o.nc,
+      o.layout.kv.nodes,
+      o.lostAfterMs,
+      (beat) => this.heartbeats.onHeartbeat(beat),
+      (what, err) => this.bad(what, err),
+    )
   }
 
   /** Loads every record, repairs half-written submissions, and starts placing. */
@@ -119,7 +143,12 @@ export class Leader {
   }
 
   /** Creates a pending trial of `job`. */
-  async createTrial(job: JobRecord, trialId: string, params?: Record<string, unknown>, sweepId?: string): Promise<TrialRecord> {
+  async createTrial(
+    job: JobRecord,
+    trialId: string,
+    params?: Record<string, unknown>,
+    sweepId?: string,
+  ): Promise<TrialRecord> {
     const trial = pendingTrial(job.id, trialId, params, sweepId)
     await this.trials.create(trialId, trial)
     this.event(EventKind.trial, trial)
@@ -147,7 +176,8 @@ export class Leader {
     if (changes.state && changes.state !== trial.state) this.event(EventKind.trial, written)
     if (beside) await beside
     else if (job) await this.putJob(job.job, job.changes)
-    if (written.sweepId && changes.state && changes.state !== trial.state && isTerminal(written.state)) await this.sweeps.trialEnded(written)
+    if (written.sweepId && changes.state && changes.state !== trial.state && isTerminal(written.state))
+      await this.sweeps.trialEnded(written)
     this.kick()
     return written
   }
@@ -191,12 +221,23 @@ export class Leader {
 
   /** Publishes the event of a job's or trial's state, as stored. */
   event(kind: typeof EventKind.job | typeof EventKind.trial, record: JobRecord | TrialRecord): void {
-    const e = { kind, id: record.id, state: record.state, at: Date.now(), attempts: record.attempts, ...('jobId' in record ? { jobId: record.jobId, node: record.node } : {}) }
-    void publishEvent(this.o.layout.js, e, `${kind}-${record.id}-${record.state}-${record.attempts}`, (err) => this.bad('event publish', err))
+    const e = {
+      kind,
+      id: record.id,
+      state: record.state,
+      at: Date.now(),
+      attempts: record.attempts,
+      ...('jobId' in record ? { jobId: record.jobId, node: record.node } : {}),
+    }
+    void publishEvent(this.o.layout.js, e, `${kind}-${record.id}-${record.state}-${record.attempts}`, (err) =>
+      this.bad('event publish', err),
+    )
   }
 
   bad(what: string, err: unknown): void {
-    this.o.log('warn', `ignored bad input from ${what}`, { error: String((err as Error)?.message ?? err).slice(0, 500) })
+    this.o.log('warn', `ignored bad input from ${what}`, {
+      error: String((err as Error)?.message ?? err).slice(0, 500),
+    })
   }
 
   /** Asks for a placement pass soon (coalesced). */
@@ -211,9 +252,12 @@ export class Leader {
 
   private schedule(): void {
     if (this.stopped) return
-    void this.mutex.run(() => this.pass()).catch((err) => {
-      if (!(err instanceof StaleWriteError)) this.o.log('error', 'placement pass failed', { error: String((err as Error)?.message ?? err) })
-    })
+    void this.mutex
+      .run(() => this.pass())
+      .catch((err) => {
+        if (!(err instanceof StaleWriteError))
+          this.o.log('error', 'placement pass failed', { error: String((err as Error)?.message ?? err) })
+      })
   }
 
   // One placement pass: lost nodes first (their slots free up), then pending trials.
@@ -233,15 +277,25 @@ export class Leader {
       const job = this.jobs.get(t.jobId)
       if (!job) continue
       const spec = this.specOf(job)
-      demands.push({ trialId: t.id, kind: spec.resources.gpu ? 'gpu' : 'cpu', ranks: spec.resources.replicas, createdAt: t.timestamps.createdAt })
+      demands.push({
+        trialId: t.id,
+        kind: spec.resources.gpu ? 'gpu' : 'cpu',
+        ranks: spec.resources.replicas,
+        createdAt: t.timestamps.createdAt,
+      })
     }
     const used = new Set<string>()
     for (const t of this.trials.values()) {
-      if (t.state === RunState.placed || t.state === RunState.running) for (const r of placementsOf(t)) used.add(slotKey(r.nodeId, r.slotId))
+      if (t.state === RunState.placed || t.state === RunState.running)
+        for (const r of placementsOf(t)) used.add(slotKey(r.nodeId, r.slotId))
     }
     const live = this.nodes.live(now)
     for (const n of live) for (const s of n.heartbeat?.busySlots ?? []) used.add(slotKey(n.registration.nodeId, s))
-    const result = placeTrials(demands, live.map((n) => n.registration), used)
+    const result = placeTrials(
+      demands,
+      live.map((n) => n.registration),
+      used,
+    )
     for (const [trialId, reason] of result.waiting) {
       const t = this.trials.get(trialId)
       if (!t || t.reason === reason) continue
@@ -269,7 +323,8 @@ export class Leader {
     }
     for (const p of result.placed) {
       const t = this.trials.get(p.trialId)
-      if (t && p.slots.length > 1) await placeGang(this, t, p.slots, (placed, slotId, attempt) => this.assignmentOf(placed, slotId, attempt))
+      if (t && p.slots.length > 1)
+        await placeGang(this, t, p.slots, (placed, slotId, attempt) => this.assignmentOf(placed, slotId, attempt))
       else if (t) await this.place(t, p.slots[0]!.nodeId, p.slots[0]!.slotId)
     }
   }
@@ -283,15 +338,29 @@ export class Leader {
     // of two). A leader that dies before then leaves the trial pending in the store; its
     // successor refuses that status (not the current placement), so the node never starts
     // it, and places it again. The "placed" state is never durable, so it has no event.
-    const placed = this.stageTrial(trial, { state: RunState.placed, node: { nodeId, slotId }, attempts: attempt, reason: undefined, notBefore: undefined })
+    const placed = this.stageTrial(trial, {
+      state: RunState.placed,
+      node: { nodeId, slotId },
+      attempts: attempt,
+      reason: undefined,
+      notBefore: undefined,
+    })
     const command: NodeCommand = { v: 1, kind: 'assign', assignment: this.assignmentOf(placed, slotId, attempt) }
     // Sent outside the mutex: a slow node must not hold up everything else.
     void this.command(nodeId, command).catch((err) =>
       this.mutex.run(async () => {
         const now = this.trials.get(trial.id)
         if (now?.state !== RunState.placed || now.attempts !== attempt) return
-        this.o.log('warn', 'node did not accept a trial', { trialId: trial.id, nodeId, error: String((err as Error).message) })
-        await this.putTrial(now, { state: RunState.pending, node: undefined, reason: `node ${nodeId} did not accept it: ${String((err as Error).message).slice(0, 200)}` })
+        this.o.log('warn', 'node did not accept a trial', {
+          trialId: trial.id,
+          nodeId,
+          error: String((err as Error).message),
+        })
+        await this.putTrial(now, {
+          state: RunState.pending,
+          node: undefined,
+          reason: `node ${nodeId} did not accept it: ${String((err as Error).message).slice(0, 200)}`,
+        })
       }),
     )
   }
@@ -300,7 +369,12 @@ export class Leader {
   assignmentOf(placed: TrialRecord, slotId: string, attempt: number): TrialAssignment {
     const job = this.jobs.get(placed.jobId)!
     return {
-      v: 1, trialId: placed.id, jobId: job.id, slotId, spec: job.spec, attempt,
+      v: 1,
+      trialId: placed.id,
+      jobId: job.id,
+      slotId,
+      spec: job.spec,
+      attempt,
       ...(placed.checkpoint ? { resumeFrom: placed.checkpoint } : {}),
       ...(job.bundleId ? { bundleId: job.bundleId } : {}),
       ...(job.datasetId ? { datasetId: job.datasetId } : {}),
@@ -311,7 +385,9 @@ export class Leader {
 
   /** Sends a command to a node and waits for its acknowledgement. */
   async command(nodeId: string, command: NodeCommand): Promise<unknown> {
-    const msg = await this.o.nc.request(Subjects.node.command(nodeId), encode(NodeCommandSchema, command), { timeout: this.o.commandTimeoutMs })
+    const msg = await this.o.nc.request(Subjects.node.command(nodeId), encode(NodeCommandSchema, command), {
+      timeout: this.o.commandTimeoutMs,
+    })
     return unwrapReply(decode(commandReply, msg.data) as never)
   }
 
@@ -340,26 +416,58 @@ export class Leader {
     if (isGang(t)) return applyGangStatus(this, t, u)
     const current = t.node?.nodeId === u.nodeId && t.attempts === u.attempt
     if (!current) {
-      throw new KilnError(ErrorCode.conflict, `trial ${u.trialId} attempt ${u.attempt} on ${u.nodeId} is not the current placement; stop it`, { data: { trialId: u.trialId, state: t.state } })
+      throw new KilnError(
+        ErrorCode.conflict,
+        `trial ${u.trialId} attempt ${u.attempt} on ${u.nodeId} is not the current placement; stop it`,
+        { data: { trialId: u.trialId, state: t.state } },
+      )
     }
     const checkpoint = u.checkpoint ? { checkpoint: u.checkpoint } : {}
     if (isTerminal(t.state)) {
       if (t.state === RunState.cancelled && u.state !== 'succeeded') return { state: t.state }
-      if ((u.state === 'succeeded' && t.state === RunState.succeeded) || (u.state === 'failed' && t.state === RunState.failed)) return { state: t.state }
-      throw new KilnError(ErrorCode.conflict, `trial ${u.trialId} is ${t.state}; stop it`, { data: { trialId: u.trialId, state: t.state } })
+      if (
+        (u.state === 'succeeded' && t.state === RunState.succeeded) ||
+        (u.state === 'failed' && t.state === RunState.failed)
+      )
+        return { state: t.state }
+      throw new KilnError(ErrorCode.conflict, `trial ${u.trialId} is ${t.state}; stop it`, {
+        data: { trialId: u.trialId, state: t.state },
+      })
     }
     switch (u.state) {
       case 'running':
-        if (t.state === RunState.placed) return { state: (await this.putTrial(t, { state: RunState.running, ...checkpoint })).state }
+        if (t.state === RunState.placed)
+          return { state: (await this.putTrial(t, { state: RunState.running, ...checkpoint })).state }
         return { state: t.state }
       case 'checkpointed':
         return { state: (await this.putTrial(t, checkpoint)).state }
       case 'succeeded':
-        return { state: (await this.putTrial(t, { state: RunState.succeeded, ...checkpoint, ...(u.metrics ? { metrics: u.metrics } : {}), ...(u.model ? { model: u.model } : {}), ...(u.artifact ? { artifact: u.artifact } : {}) })).state }
+        return {
+          state: (
+            await this.putTrial(t, {
+              state: RunState.succeeded,
+              ...checkpoint,
+              ...(u.metrics ? { metrics: u.metrics } : {}),
+              ...(u.model ? { model: u.model } : {}),
+              ...(u.artifact ? { artifact: u.artifact } : {}),
+            })
+          ).state,
+        }
       case 'failed':
-        return { state: (await this.putTrial(t, { state: RunState.failed, ...(u.error ? { error: u.error } : {}) })).state }
+        return {
+          state: (await this.putTrial(t, { state: RunState.failed, ...(u.error ? { error: u.error } : {}) })).state,
+        }
       case 'handed_back':
-        return { state: (await this.putTrial(t, { state: RunState.pending, node: undefined, ...checkpoint, reason: `handed back by ${u.nodeId} (draining)` })).state }
+        return {
+          state: (
+            await this.putTrial(t, {
+              state: RunState.pending,
+              node: undefined,
+              ...checkpoint,
+              reason: `handed back by ${u.nodeId} (draining)`,
+            })
+          ).state,
+        }
       case 'cancelled':
         return { state: (await this.putTrial(t, { state: RunState.cancelled })).state }
     }
@@ -369,7 +477,8 @@ export class Leader {
   async applyReport(r: TrialReportMessage): Promise<TrialDecision> {
     const t = this.trials.get(r.trialId)
     if (!t) throw new NotFoundError('trial', r.trialId)
-    if (t.node?.nodeId !== r.nodeId || t.attempts !== r.attempt || isTerminal(t.state)) return { decision: 'stop', reason: 'not the current placement' }
+    if (t.node?.nodeId !== r.nodeId || t.attempts !== r.attempt || isTerminal(t.state))
+      return { decision: 'stop', reason: 'not the current placement' }
     // Kept in memory and written with the trial's next state change: the full history is in
     // KILN_METRICS, and one fsync per epoch per trial is what limits dispatch rates.
     const written = this.trials.patch(t.id, { metrics: r.metrics })
@@ -394,4 +503,3 @@ export class Leader {
     return { cancelled }
   }
 }
-

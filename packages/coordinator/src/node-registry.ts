@@ -3,7 +3,14 @@
 // silent for missedBeats heartbeat intervals; a new leader counts every node as just seen,
 // so a takeover never declares the whole cluster lost.
 import type { KV, NatsConnection, Subscription } from 'nats'
-import { HeartbeatSchema, NodeRegistrationSchema, Subjects, decode, type Heartbeat, type NodeRegistration } from '@kiln/protocol'
+import {
+  HeartbeatSchema,
+  NodeRegistrationSchema,
+  Subjects,
+  decode,
+  type Heartbeat,
+  type NodeRegistration,
+} from '@kiln/protocol'
 
 export interface NodeView {
   registration: NodeRegistration

@@ -30,7 +30,11 @@ export interface PlacementResult {
  * back from smaller demands behind it, except that once an older gang waits, younger
  * demands may only use slots that would remain after it (so it cannot starve forever).
  */
-export function placeTrials(demands: readonly Demand[], nodes: readonly NodeRegistration[], used: ReadonlySet<string>): PlacementResult {
+export function placeTrials(
+  demands: readonly Demand[],
+  nodes: readonly NodeRegistration[],
+  used: ReadonlySet<string>,
+): PlacementResult {
   const free = new Map<string, Array<SlotRef & { kind: SlotKind }>>()
   for (const node of nodes) {
     for (const slot of node.slots) {
@@ -49,11 +53,17 @@ export function placeTrials(demands: readonly Demand[], nodes: readonly NodeRegi
     const pool = free.get(d.kind) ?? []
     const available = pool.length - (reserved.get(d.kind) ?? 0)
     if ((total.get(d.kind) ?? 0) < d.ranks) {
-      result.waiting.set(d.trialId, `waiting for ${d.ranks} ${d.kind} slot${d.ranks > 1 ? 's' : ''}; the cluster has ${total.get(d.kind) ?? 0}`)
+      result.waiting.set(
+        d.trialId,
+        `waiting for ${d.ranks} ${d.kind} slot${d.ranks > 1 ? 's' : ''}; the cluster has ${total.get(d.kind) ?? 0}`,
+      )
       continue
     }
     if (available < d.ranks) {
-      result.waiting.set(d.trialId, `waiting for ${d.ranks} ${d.kind} slot${d.ranks > 1 ? 's' : ''}, ${Math.max(0, pool.length)} free`)
+      result.waiting.set(
+        d.trialId,
+        `waiting for ${d.ranks} ${d.kind} slot${d.ranks > 1 ? 's' : ''}, ${Math.max(0, pool.length)} free`,
+      )
       result.queued.add(d.trialId)
       // Hold what is free for this older demand so younger ones do not starve it.
       reserved.set(d.kind, (reserved.get(d.kind) ?? 0) + Math.min(d.ranks, Math.max(0, available)))

@@ -10,7 +10,11 @@ import { KilnError, ErrorCode, decode, encode } from '@kiln/protocol'
 export class StaleWriteError extends KilnError {
   override name = 'StaleWriteError'
   constructor(bucket: string, key: string) {
-    super(ErrorCode.conflict, `${bucket}/${key} was changed by another writer; this coordinator is no longer the leader`, { data: { bucket, key } })
+    super(
+      ErrorCode.conflict,
+      `${bucket}/${key} was changed by another writer; this coordinator is no longer the leader`,
+      { data: { bucket, key } },
+    )
   }
 }
 
@@ -23,7 +27,11 @@ interface Entry<T> {
 export class Records<S extends z.ZodTypeAny> {
   private readonly entries = new Map<string, Entry<z.output<S>>>()
 
-  constructor(private readonly kv: KV, private readonly schema: S, private readonly bucket: string) {}
+  constructor(
+    private readonly kv: KV,
+    private readonly schema: S,
+    private readonly bucket: string,
+  ) {}
 
   /** Reads every record (at leader takeover); unreadable ones are reported, not fatal. */
   async load(onBad: (key: string, err: unknown) => void): Promise<void> {

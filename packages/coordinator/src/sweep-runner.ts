@@ -21,7 +21,12 @@ export function engineTrialIdOf(jobId: string, clusterId: string): string | unde
 
 /** What the leader must do for the engine's next step. */
 export type SweepAction =
-  | { kind: 'start'; trialId: string; params: Record<string, unknown>; resumeFrom?: { trialId: string; epoch?: number } }
+  | {
+      kind: 'start'
+      trialId: string
+      params: Record<string, unknown>
+      resumeFrom?: { trialId: string; epoch?: number }
+    }
   | { kind: 'wait'; reason: string }
   | { kind: 'done'; reason: string }
 
@@ -44,12 +49,33 @@ export class SweepRunner {
 
   /** A new sweep (its start event is written by the first flush). */
   static create(sweepId: string, jobId: string, search: SearchSpec, seed: number, js: JetStreamClient): SweepRunner {
-    return new SweepRunner(sweepId, jobId, search, js, (onEvent) => new SweepEngine(search, { seed, clock: { now: () => Date.now() }, onEvent }), 0)
+    return new SweepRunner(
+      sweepId,
+      jobId,
+      search,
+      js,
+      (onEvent) => new SweepEngine(search, { seed, clock: { now: () => Date.now() }, onEvent }),
+      0,
+    )
   }
 
   /** The same sweep rebuilt from its logged events. */
-  static replay(sweepId: string, jobId: string, search: SearchSpec, seed: number, js: JetStreamClient, events: SweepEvent[]): SweepRunner {
-    return new SweepRunner(sweepId, jobId, search, js, (onEvent) => SweepEngine.replay(search, { seed, clock: { now: () => Date.now() }, onEvent }, events), events.length)
+  static replay(
+    sweepId: string,
+    jobId: string,
+    search: SearchSpec,
+    seed: number,
+    js: JetStreamClient,
+    events: SweepEvent[],
+  ): SweepRunner {
+    return new SweepRunner(
+      sweepId,
+      jobId,
+      search,
+      js,
+      (onEvent) => SweepEngine.replay(search, { seed, clock: { now: () => Date.now() }, onEvent }, events),
+      events.length,
+    )
   }
 
   /** Subject of this sweep's event log. */
@@ -76,7 +102,12 @@ export class SweepRunner {
     await this.flush()
     if ('done' in r) return { kind: 'done', reason: r.done }
     if ('wait' in r) return { kind: 'wait', reason: r.wait }
-    return { kind: 'start', trialId: r.trialId, params: r.params as Record<string, unknown>, ...(r.resume ? { resumeFrom: { trialId: r.trialId, epoch: r.resume.fromT } } : {}) }
+    return {
+      kind: 'start',
+      trialId: r.trialId,
+      params: r.params as Record<string, unknown>,
+      ...(r.resume ? { resumeFrom: { trialId: r.trialId, epoch: r.resume.fromT } } : {}),
+    }
   }
 
   /** A running trial's report; the engine's decision. */
@@ -99,13 +130,23 @@ export class SweepRunner {
   summary(): Pick<SweepRecord, 'leaderboard' | 'best' | 'endReason'> {
     const best = this.engine.best()
     return {
-      leaderboard: this.engine.leaderboard().slice(0, 4096).map((r) => ({
-        trialId: r.trialId, params: r.params as Record<string, unknown>, state: r.state, t: r.t,
-        ...(r.value !== undefined ? { value: r.value } : {}), ...(r.best !== undefined ? { best: r.best } : {}),
-        ...(r.latest !== undefined ? { latest: r.latest } : {}), ...(r.rung !== undefined ? { rung: r.rung } : {}),
-        ...(r.error ? { error: r.error.slice(0, 1024) } : {}),
-      })),
-      ...(best ? { best: { trialId: best.trialId, value: best.value, params: best.params as Record<string, unknown> } } : {}),
+      leaderboard: this.engine
+        .leaderboard()
+        .slice(0, 4096)
+        .map((r) => ({
+          trialId: r.trialId,
+          params: r.params as Record<string, unknown>,
+          state: r.state,
+          t: r.t,
+          ...(r.value !== undefined ? { value: r.value } : {}),
+          ...(r.best !== undefined ? { best: r.best } : {}),
+          ...(r.latest !== undefined ? { latest: r.latest } : {}),
+          ...(r.rung !== undefined ? { rung: r.rung } : {}),
+          ...(r.error ? { error: r.error.slice(0, 1024) } : {}),
+        })),
+      ...(best
+        ? { best: { trialId: best.trialId, value: best.value, params: best.params as Record<string, unknown> } }
+        : {}),
       ...(this.engine.endReason ? { endReason: this.engine.endReason.slice(0, 512) } : {}),
     }
   }

@@ -4,8 +4,21 @@
 import { randomBytes } from 'node:crypto'
 import { KvBucket, StreamName, readSubject, describeStoredModel, registerModelVersion } from '@kiln/cluster-state'
 import {
-  EventKind, KilnError, ErrorCode, NotFoundError, RunState, SweepRecordSchema, ValidationError, decode, isTerminal,
-  type JobRecord, type SweepRecord, type SweepSubmitRequest, type TrialRecord, type TrialReportMessage, type TrialDecision,
+  EventKind,
+  KilnError,
+  ErrorCode,
+  NotFoundError,
+  RunState,
+  SweepRecordSchema,
+  ValidationError,
+  decode,
+  isTerminal,
+  type JobRecord,
+  type SweepRecord,
+  type SweepSubmitRequest,
+  type TrialRecord,
+  type TrialReportMessage,
+  type TrialDecision,
 } from '@kiln/protocol'
 import { parseSearchSpec, type SweepEvent } from '@kiln/sweep'
 import { validateSpec } from '@kiln/train/spec'
@@ -41,8 +54,12 @@ export class Sweeps {
       const spec = this.leader.specOf(job)
       const search = parseSearchSpec(spec.search, { metric: spec.metric })
       const events: SweepEvent[] = []
-      for await (const data of readSubject(this.leader.o.nc, StreamName.sweeps, SweepRunner.subject(sweep.id))) events.push(decode<SweepEvent>(data))
-      this.runners.set(sweep.id, SweepRunner.replay(sweep.id, job.id, search, spec.training.seed, this.leader.o.layout.js, events))
+      for await (const data of readSubject(this.leader.o.nc, StreamName.sweeps, SweepRunner.subject(sweep.id)))
+        events.push(decode<SweepEvent>(data))
+      this.runners.set(
+        sweep.id,
+        SweepRunner.replay(sweep.id, job.id, search, spec.training.seed, this.leader.o.layout.js, events),
+      )
       this.leader.o.log('info', 'sweep resumed from its log', { sweepId: sweep.id, events: events.length })
     }
   }
@@ -56,7 +73,11 @@ export class Sweeps {
   /** `kiln sweep`: checks the spec and its search section, stores job and sweep, starts filling. */
   async submit(req: SweepSubmitRequest): Promise<{ sweep: SweepRecord; job: JobRecord; created: boolean }> {
     const spec = validateSpec(req.spec, 'spec')
-    if (!spec.search) throw new ValidationError('search', 'a search section (a sweep needs a search space; use kiln submit for one job)')
+    if (!spec.search)
+      throw new ValidationError(
+        'search',
+        'a search section (a sweep needs a search space; use kiln submit for one job)',
+      )
     const search = parseSearchSpec(spec.search, { metric: spec.metric })
     const suffix = req.idempotencyKey ? req.idempotencyKey.slice(-24) : randomBytes(6).toString('hex')
     const sweepId = `sweep-${suffix}`
@@ -65,18 +86,32 @@ export class Sweeps {
     const now = Date.now()
     const jobId = `job-${sweepId}`
     const job: JobRecord = {
-      v: 1, id: jobId, name: spec.name, state: RunState.pending, attempts: 0, spec,
-      timestamps: { createdAt: now, updatedAt: now }, trialIds: [],
+      v: 1,
+      id: jobId,
+      name: spec.name,
+      state: RunState.pending,
+      attempts: 0,
+      spec,
+      timestamps: { createdAt: now, updatedAt: now },
+      trialIds: [],
       ...(req.bundleId ? { bundleId: req.bundleId } : {}),
       ...(req.datasetId ? { datasetId: req.datasetId } : {}),
     }
     await this.leader.jobs.create(jobId, job)
     this.leader.specOf(this.leader.jobs.get(jobId)!)
     const sweep: SweepRecord = {
-      v: 1, id: sweepId, jobId, name: spec.name, state: RunState.running,
+      v: 1,
+      id: sweepId,
+      jobId,
+      name: spec.name,
+      state: RunState.running,
       metric: { name: search.metric?.name ?? spec.metric.name, mode: search.metric?.mode ?? spec.metric.mode },
-      algorithm: search.algorithm.name, scheduler: search.scheduler.name, maxTrials: search.maxTrials ?? 0,
-      leaderboard: [], createdAt: now, updatedAt: now,
+      algorithm: search.algorithm.name,
+      scheduler: search.scheduler.name,
+      maxTrials: search.maxTrials ?? 0,
+      leaderboard: [],
+      createdAt: now,
+      updatedAt: now,
     }
     await this.records.create(sweepId, sweep)
     this.byJob.set(jobId, sweepId)
@@ -102,10 +137,19 @@ export class Sweeps {
     }
   }
 
-  private async startTrial(runner: SweepRunner, engineId: string, params: Record<string, unknown>, checkpoint?: TrialRecord['checkpoint']): Promise<void> {
+  private async startTrial(
+    runner: SweepRunner,
+    engineId: string,
+    params: Record<string, unknown>,
+    checkpoint?: TrialRecord['checkpoint'],
+  ): Promise<void> {
     const job = this.leader.jobs.get(runner.jobId)!
     let k = 0
-    while (job.trialIds.includes(clusterTrialId(job.id, engineId, k)) || this.leader.trials.get(clusterTrialId(job.id, engineId, k))) k++
+    while (
+      job.trialIds.includes(clusterTrialId(job.id, engineId, k)) ||
+      this.leader.trials.get(clusterTrialId(job.id, engineId, k))
+    )
+      k++
     const id = clusterTrialId(job.id, engineId, k)
     await this.leader.putJob(job, { trialIds: [...job.trialIds, id] })
     const trial = await this.leader.createTrial(this.leader.jobs.get(job.id)!, id, params, runner.sweepId)
@@ -125,14 +169,23 @@ export class Sweeps {
   async report(trial: TrialRecord, r: TrialReportMessage): Promise<TrialDecision> {
     const runner = trial.sweepId ? this.runners.get(trial.sweepId) : undefined
     const sweep = trial.sweepId ? this.records.get(trial.sweepId) : undefined
-    if (!runner || !sweep) return { decision: trial.sweepId ? 'stop' : 'continue', ...(trial.sweepId ? { reason: 'the sweep has ended' } : {}) }
+    if (!runner || !sweep)
+      return {
+        decision: trial.sweepId ? 'stop' : 'continue',
+        ...(trial.sweepId ? { reason: 'the sweep has ended' } : {}),
+      }
     const value = r.metrics[sweep.metric.name]
     if (value === undefined || !Number.isFinite(value)) return { decision: 'continue' }
     const engineId = engineTrialIdOf(runner.jobId, trial.id)!
     const d = await runner.report(engineId, r.epoch, value)
     await this.updateRecord(runner)
     if (d.action === 'continue') return { decision: 'continue' }
-    if (d.action === 'exploit') this.exploits.set(trial.id, { donor: d.donor, checkpointT: d.checkpointT, params: d.params as Record<string, unknown> })
+    if (d.action === 'exploit')
+      this.exploits.set(trial.id, {
+        donor: d.donor,
+        checkpointT: d.checkpointT,
+        params: d.params as Record<string, unknown>,
+      })
     return { decision: 'stop', reason: `${d.action}: ${d.reason}`.slice(0, 512) }
   }
 
@@ -146,7 +199,13 @@ export class Sweeps {
     this.exploits.delete(trial.id)
     if (exploit && trial.state === RunState.succeeded) {
       const donor = this.latestCluster(runner.jobId, exploit.donor)
-      const checkpoint = donor ? { name: `${runner.jobId}/${donor.id}/epoch-${exploit.checkpointT}`, epoch: exploit.checkpointT, at: Date.now() } : undefined
+      const checkpoint = donor
+        ? {
+            name: `${runner.jobId}/${donor.id}/epoch-${exploit.checkpointT}`,
+            epoch: exploit.checkpointT,
+            at: Date.now(),
+          }
+        : undefined
       await this.startTrial(runner, engineId, exploit.params, checkpoint)
     } else {
       await runner.ended(engineId, trial, sweep.metric.name)
@@ -157,7 +216,12 @@ export class Sweeps {
 
   private async updateRecord(runner: SweepRunner, changes: Partial<SweepRecord> = {}): Promise<SweepRecord> {
     const sweep = this.records.get(runner.sweepId)!
-    const next = await this.records.update(sweep.id, { ...sweep, ...runner.summary(), ...changes, updatedAt: Date.now() })
+    const next = await this.records.update(sweep.id, {
+      ...sweep,
+      ...runner.summary(),
+      ...changes,
+      updatedAt: Date.now(),
+    })
     if (changes.state && changes.state !== sweep.state) this.event(next)
     return next
   }
@@ -168,22 +232,41 @@ export class Sweeps {
     const spec = this.leader.specOf(job)
     const best = runner.engine.best()
     let model: SweepRecord['model']
-    const bestTrial = best ? this.leader.trialsOf(job.id).filter((t) => engineTrialIdOf(job.id, t.id) === best.trialId && t.artifact).pop() : undefined
+    const bestTrial = best
+      ? this.leader
+          .trialsOf(job.id)
+          .filter((t) => engineTrialIdOf(job.id, t.id) === best.trialId && t.artifact)
+          .pop()
+      : undefined
     if (best && bestTrial?.artifact) {
       try {
         const stored = await describeStoredModel(this.leader.o.layout, bestTrial.artifact)
         const version = await registerModelVersion(this.leader.o.layout, {
-          model: spec.name, ...stored,
+          model: spec.name,
+          ...stored,
           ...(bestTrial.metrics ? { metrics: bestTrial.metrics } : {}),
-          lineage: { sweepId: runner.sweepId, jobId: job.id, trialId: bestTrial.id, params: best.params as Record<string, unknown>, ...(job.datasetId ? { datasetHash: job.datasetId } : {}) },
+          lineage: {
+            sweepId: runner.sweepId,
+            jobId: job.id,
+            trialId: bestTrial.id,
+            params: best.params as Record<string, unknown>,
+            ...(job.datasetId ? { datasetHash: job.datasetId } : {}),
+          },
         })
         model = { name: version.model, version: version.version }
       } catch (err) {
-        this.leader.o.log('error', 'registering the best model failed', { sweepId: runner.sweepId, error: String((err as Error).message) })
+        this.leader.o.log('error', 'registering the best model failed', {
+          sweepId: runner.sweepId,
+          error: String((err as Error).message),
+        })
       }
     }
     this.runners.delete(runner.sweepId)
-    await this.updateRecord(runner, { state: model ? RunState.succeeded : RunState.failed, endReason: reason.slice(0, 512), ...(model ? { model } : {}) })
+    await this.updateRecord(runner, {
+      state: model ? RunState.succeeded : RunState.failed,
+      endReason: reason.slice(0, 512),
+      ...(model ? { model } : {}),
+    })
     const latest = this.leader.jobs.get(job.id)!
     if (!isTerminal(latest.state)) {
       await this.leader.putJob(latest, {
@@ -203,7 +286,13 @@ export class Sweeps {
     this.runners.delete(sweepId)
     const result = await this.leader.cancel(sweep.jobId, 'sweep stopped by a user')
     if (!isTerminal(sweep.state)) {
-      await this.records.update(sweepId, { ...sweep, ...(runner ? runner.summary() : {}), state: RunState.cancelled, endReason: 'stopped by a user', updatedAt: Date.now() })
+      await this.records.update(sweepId, {
+        ...sweep,
+        ...(runner ? runner.summary() : {}),
+        state: RunState.cancelled,
+        endReason: 'stopped by a user',
+        updatedAt: Date.now(),
+      })
       this.event(this.records.get(sweepId)!)
     }
     return result
@@ -214,7 +303,11 @@ export class Sweeps {
   }
 
   private event(sweep: SweepRecord): void {
-    void publishEvent(this.leader.o.layout.js, { kind: EventKind.sweep, id: sweep.id, state: sweep.state, at: Date.now(), jobId: sweep.jobId },
-      `sweep-${sweep.id}-${sweep.state}`, (err) => this.leader.bad('event publish', err))
+    void publishEvent(
+      this.leader.o.layout.js,
+      { kind: EventKind.sweep, id: sweep.id, state: sweep.state, at: Date.now(), jobId: sweep.jobId },
+      `sweep-${sweep.id}-${sweep.state}`,
+      (err) => this.leader.bad('event publish', err),
+    )
   }
 }

@@ -38,35 +38,55 @@ const MESSAGE_COLOR: Record<MessageLevel, string> = { info: 'green', warn: 'yell
 function Tabs({ view, state, width }: { view: View; state: AppProps['store']['state']; width: number }) {
   const conn = state.connection
   const dot = conn.state === 'live' ? 'green' : conn.state === 'offline' ? 'red' : 'yellow'
-  const tabs = VIEWS.map((v) => h(Text, { key: v.id, inverse: v.id === view, bold: v.id === view }, ` ${v.key} ${v.title} `))
-  return h(Box, { width, height: 1 },
-    h(Text, { wrap: 'truncate' }, h(Text, { bold: true, color: 'magenta' }, 'kiln '), ...tabs, h(Text, { color: dot }, ` ● ${conn.state}`)))
+  const tabs = VIEWS.map((v) =>
+    h(Text, { key: v.id, inverse: v.id === view, bold: v.id === view }, ` ${v.key} ${v.title} `),
+  )
+  return h(
+    Box,
+    { width, height: 1 },
+    h(
+      Text,
+      { wrap: 'truncate' },
+      h(Text, { bold: true, color: 'magenta' }, 'kiln '),
+      ...tabs,
+      h(Text, { color: dot }, ` ● ${conn.state}`),
+    ),
+  )
 }
 
 /** The dashboard app. */
 export function App(p: AppProps): ReactElement {
   const { store } = p
-  useSyncExternalStore((fn) => store.subscribe(fn), () => store.version)
+  useSyncExternalStore(
+    (fn) => store.subscribe(fn),
+    () => store.version,
+  )
   const screen = useScreenSize()
   const { columns: width, rows } = p.size ?? screen
   const { exit } = useApp()
   const [view, setView, getView] = useLiveState<View>(p.initialView ?? View.cluster)
   const [help, setHelp, getHelp] = useLiveState(false)
-  const [runs, setRuns, getRuns] = useLiveState<RunsNav>({ selected: 0, trial: 0, ...(p.initialRun ? { open: p.initialRun } : {}) })
+  const [runs, setRuns, getRuns] = useLiveState<RunsNav>({
+    selected: 0,
+    trial: 0,
+    ...(p.initialRun ? { open: p.initialRun } : {}),
+  })
   const [launch, setLaunch, getLaunch] = useLiveState<LaunchNav>(initialLaunchNav)
   const [endpoints, setEndpoints, getEndpoints] = useLiveState<EndpointsNav>({ selected: 0 })
   const [logs, setLogs, getLogs] = useLiveState<LogsNav>({ picker: 0, back: 0 })
   const lock = useRef({ held: false }).current
 
   // Every action reports its failure in the message line: a cluster error never crashes.
-  const act = <A extends unknown[]>(what: string, fn: (...a: A) => Promise<void>) => async (...a: A) => {
-    try {
-      await fn(...a)
-      store.message(MessageLevel.info, `${what}: done`)
-    } catch (err) {
-      store.message(MessageLevel.error, `${what}: ${describeError(err)}`)
+  const act =
+    <A extends unknown[]>(what: string, fn: (...a: A) => Promise<void>) =>
+    async (...a: A) => {
+      try {
+        await fn(...a)
+        store.message(MessageLevel.info, `${what}: done`)
+      } catch (err) {
+        store.message(MessageLevel.error, `${what}: ${describeError(err)}`)
+      }
     }
-  }
 
   useKeys((input, key) => {
     if (getHelp()) return setHelp(false)
@@ -79,7 +99,9 @@ export function App(p: AppProps): ReactElement {
     if (byKey) setView(byKey.id)
   })
   // A view left while asking y/n must not keep the keyboard.
-  useEffect(() => { lock.held = false }, [view])
+  useEffect(() => {
+    lock.held = false
+  }, [view])
 
   const bodyH = Math.max(6, rows - 4)
   const common = { width, height: bodyH }
@@ -89,26 +111,73 @@ export function App(p: AppProps): ReactElement {
     setRuns({ selected: 0, trial: 0, open: { kind: r.kind, id: r.id } })
     setView(View.runs)
   }
-  const body = help ? h(HelpView, common)
-    : view === View.cluster ? h(ClusterView, { state, ...common })
-    : view === View.runs ? h(RunsView, {
-      state, nav: runs, getNav: getRuns, setNav: setRuns, needs: p.needs, cancel: act('cancel', p.actions.cancel), lock, active: !help, ...common,
-      showLogs: (trialId: string) => { setLogs({ trialId, picker: 0, back: 0 }); setView(View.logs) },
-    })
-    : view === View.launch ? h(LaunchView, {
-      nav: launch, getNav: getLaunch, setNav: (f: (n: LaunchNav) => LaunchNav) => setLaunch(f), specDir: p.specDir, launch: p.actions.launch, onLaunched, lock, active: !help, ...common,
-    })
-    : view === View.endpoints ? h(EndpointsView, {
-      state, nav: endpoints, getNav: getEndpoints, setNav: setEndpoints, promote: act('promote', p.actions.promote), rollback: act('rollback', p.actions.rollback), lock, active: !help, ...common,
-    })
-    : h(LogsView, { state, nav: logs, getNav: getLogs, setNav: setLogs, needs: p.needs, active: !help, ...common })
+  const body = help
+    ? h(HelpView, common)
+    : view === View.cluster
+      ? h(ClusterView, { state, ...common })
+      : view === View.runs
+        ? h(RunsView, {
+            state,
+            nav: runs,
+            getNav: getRuns,
+            setNav: setRuns,
+            needs: p.needs,
+            cancel: act('cancel', p.actions.cancel),
+            lock,
+            active: !help,
+            ...common,
+            showLogs: (trialId: string) => {
+              setLogs({ trialId, picker: 0, back: 0 })
+              setView(View.logs)
+            },
+          })
+        : view === View.launch
+          ? h(LaunchView, {
+              nav: launch,
+              getNav: getLaunch,
+              setNav: (f: (n: LaunchNav) => LaunchNav) => setLaunch(f),
+              specDir: p.specDir,
+              launch: p.actions.launch,
+              onLaunched,
+              lock,
+              active: !help,
+              ...common,
+            })
+          : view === View.endpoints
+            ? h(EndpointsView, {
+                state,
+                nav: endpoints,
+                getNav: getEndpoints,
+                setNav: setEndpoints,
+                promote: act('promote', p.actions.promote),
+                rollback: act('rollback', p.actions.rollback),
+                lock,
+                active: !help,
+                ...common,
+              })
+            : h(LogsView, {
+                state,
+                nav: logs,
+                getNav: getLogs,
+                setNav: setLogs,
+                needs: p.needs,
+                active: !help,
+                ...common,
+              })
   const last = state.messages.at(-1)
   const fresh = last && state.now - last.at < 15_000
   // rows - 1 lines in all: a frame as tall as the terminal makes Ink clear the screen on
   // every redraw, which flickers.
-  return h(Box, { flexDirection: 'column', width, height: rows - 1 },
+  return h(
+    Box,
+    { flexDirection: 'column', width, height: rows - 1 },
     h(Tabs, { view, state, width }),
     h(Box, { height: bodyH, flexDirection: 'column', overflow: 'hidden' }, body),
-    h(Text, { wrap: 'truncate', ...(last ? { color: MESSAGE_COLOR[last.level], dimColor: !fresh } : {}) }, last ? last.text : ' '),
-    h(Text, { dimColor: true, wrap: 'truncate' }, help ? 'any key closes the help' : FOOTER[view]))
+    h(
+      Text,
+      { wrap: 'truncate', ...(last ? { color: MESSAGE_COLOR[last.level], dimColor: !fresh } : {}) },
+      last ? last.text : ' ',
+    ),
+    h(Text, { dimColor: true, wrap: 'truncate' }, help ? 'any key closes the help' : FOOTER[view]),
+  )
 }

@@ -33,7 +33,12 @@ export function addMessage(state: DashState, level: MessageLevel, text: string, 
 /** Adds a metric report to its trial's history (once per epoch/step, in order). */
 export function addMetric(state: DashState, report: Omit<MetricReport, 'v'>): void {
   const list = state.metrics.get(report.trialId) ?? []
-  const point: MetricPoint = { epoch: report.epoch, at: report.at, metrics: report.metrics, ...(report.step !== undefined ? { step: report.step } : {}) }
+  const point: MetricPoint = {
+    epoch: report.epoch,
+    at: report.at,
+    metrics: report.metrics,
+    ...(report.step !== undefined ? { step: report.step } : {}),
+  }
   const same = list.findIndex((p) => p.epoch === point.epoch && p.step === point.step)
   if (same >= 0) list[same] = point
   else list.push(point)
@@ -54,7 +59,8 @@ export function eventText(subject: string, e: Record<string, unknown>): Note['te
   if (kind === 'endpoint' || subject.endsWith('.endpoint')) {
     return `endpoint ${String(e.endpoint ?? e.id ?? '?')} ${String(e.op ?? 'changed')} (revision ${String(e.revision ?? '?')})`
   }
-  const where = e.node && typeof e.node === 'object' ? ` on ${String((e.node as { nodeId?: unknown }).nodeId ?? '?')}` : ''
+  const where =
+    e.node && typeof e.node === 'object' ? ` on ${String((e.node as { nodeId?: unknown }).nodeId ?? '?')}` : ''
   return `${kind} ${String(e.id ?? '?')}${e.state ? ` ${String(e.state)}` : ''}${where}`
 }
 
@@ -67,11 +73,16 @@ export function applyChange(state: DashState, c: ClusterChange): void {
       else state.nodes.delete(c.key)
       return
     }
-    case 'job': return void (c.record ? state.jobs.set(c.key, c.record) : state.jobs.delete(c.key))
-    case 'trial': return void (c.record ? state.trials.set(c.key, c.record) : state.trials.delete(c.key))
-    case 'sweep': return void (c.record ? state.sweeps.set(c.key, c.record) : state.sweeps.delete(c.key))
-    case 'endpoint': return void (c.record ? state.endpoints.set(c.key, c.record) : state.endpoints.delete(c.key))
-    case 'model': return void (c.record ? state.models.set(c.key, c.record) : state.models.delete(c.key))
+    case 'job':
+      return void (c.record ? state.jobs.set(c.key, c.record) : state.jobs.delete(c.key))
+    case 'trial':
+      return void (c.record ? state.trials.set(c.key, c.record) : state.trials.delete(c.key))
+    case 'sweep':
+      return void (c.record ? state.sweeps.set(c.key, c.record) : state.sweeps.delete(c.key))
+    case 'endpoint':
+      return void (c.record ? state.endpoints.set(c.key, c.record) : state.endpoints.delete(c.key))
+    case 'model':
+      return void (c.record ? state.models.set(c.key, c.record) : state.models.delete(c.key))
     case 'event': {
       const level = c.event.state === 'failed' ? MessageLevel.warn : MessageLevel.info
       return pushBounded(state.events, { at: c.at, level, text: eventText(c.subject, c.event) }, MAX_EVENTS)
@@ -81,7 +92,9 @@ export function applyChange(state: DashState, c: ClusterChange): void {
       const text = `drift on ${c.alert.model}@${c.alert.version}: feature PSI ${c.alert.featurePsi.toFixed(3)} over ${c.alert.threshold}`
       return pushBounded(state.events, { at: c.at, level: MessageLevel.warn, text }, MAX_EVENTS)
     }
-    case 'metric': return addMetric(state, c.report)
-    case 'error': return addMessage(state, MessageLevel.error, `${c.where}: ${describeError(c.error)}`, c.at)
+    case 'metric':
+      return addMetric(state, c.report)
+    case 'error':
+      return addMessage(state, MessageLevel.error, `${c.where}: ${describeError(c.error)}`, c.at)
   }
 }

@@ -1,6 +1,13 @@
 // The rows views show, computed from the state: runs (sweeps and plain jobs), a run's
 // trials, nodes with their slots, endpoint variants with their traffic.
-import { isTerminal, type DriftAlert, type JobRecord, type SweepRecord, type TrialRecord, type Variant } from '@kiln/protocol'
+import {
+  isTerminal,
+  type DriftAlert,
+  type JobRecord,
+  type SweepRecord,
+  type TrialRecord,
+  type Variant,
+} from '@kiln/protocol'
 import type { ModelTraffic } from '@kiln/client'
 import type { DashState } from './state.js'
 
@@ -51,7 +58,10 @@ function trialsOf(state: DashState, jobId: string): TrialRecord[] {
 }
 
 function counts(trials: TrialRecord[]) {
-  return { done: trials.filter((t) => isTerminal(t.state)).length, running: trials.filter((t) => t.state === 'running').length }
+  return {
+    done: trials.filter((t) => isTerminal(t.state)).length,
+    running: trials.filter((t) => t.state === 'running').length,
+  }
 }
 
 /** Sweeps and plain jobs: active ones first, then newest first. */
@@ -61,8 +71,15 @@ export function runRows(state: DashState): RunRow[] {
   for (const s of state.sweeps.values()) {
     const trials = trialsOf(state, s.jobId)
     rows.push({
-      kind: 'sweep', id: s.id, jobId: s.jobId, name: s.name, state: s.state, ...counts(trials),
-      total: Math.max(s.maxTrials, trials.length), metric: s.metric, createdAt: s.createdAt,
+      kind: 'sweep',
+      id: s.id,
+      jobId: s.jobId,
+      name: s.name,
+      state: s.state,
+      ...counts(trials),
+      total: Math.max(s.maxTrials, trials.length),
+      metric: s.metric,
+      createdAt: s.createdAt,
       ...(s.best ? { best: s.best.value } : {}),
     })
   }
@@ -72,8 +89,15 @@ export function runRows(state: DashState): RunRow[] {
     const metric = specMetric(j.spec)
     const best = j.metrics?.[metric.name] ?? j.metrics?.objective
     rows.push({
-      kind: 'job', id: j.id, jobId: j.id, name: j.name ?? j.id, state: j.state, ...counts(trials),
-      total: Math.max(j.trialIds.length, trials.length), metric, createdAt: j.timestamps.createdAt,
+      kind: 'job',
+      id: j.id,
+      jobId: j.id,
+      name: j.name ?? j.id,
+      state: j.state,
+      ...counts(trials),
+      total: Math.max(j.trialIds.length, trials.length),
+      metric,
+      createdAt: j.timestamps.createdAt,
       ...(best !== undefined ? { best } : {}),
     })
   }
@@ -88,13 +112,16 @@ export function runMetric(state: DashState, run: { kind: 'sweep' | 'job'; id: st
 }
 
 function seriesStats(state: DashState, trialId: string, name: string, mode: Mode): { latest?: number; best?: number } {
-  const values = (state.metrics.get(trialId) ?? []).map((p) => p.metrics[name]).filter((v): v is number => v !== undefined && Number.isFinite(v))
+  const values = (state.metrics.get(trialId) ?? [])
+    .map((p) => p.metrics[name])
+    .filter((v): v is number => v !== undefined && Number.isFinite(v))
   if (values.length === 0) return {}
   return { latest: values.at(-1)!, best: values.reduce((a, b) => (better(mode, b, a) ? b : a)) }
 }
 
 function where(state: DashState, t: TrialRecord): string {
-  if (t.node && !isTerminal(t.state)) return `${state.nodes.get(t.node.nodeId)?.registration.name ?? t.node.nodeId}/${t.node.slotId}`
+  if (t.node && !isTerminal(t.state))
+    return `${state.nodes.get(t.node.nodeId)?.registration.name ?? t.node.nodeId}/${t.node.slotId}`
   if (t.state === 'pending') return t.reason ?? 'waiting for a slot'
   return ''
 }
@@ -121,12 +148,16 @@ export function trialRows(state: DashState, run: { kind: 'sweep' | 'job'; id: st
     const cut = row?.state === 'stopped' && (fullEpochs === undefined || row.t < fullEpochs)
     const shownState = isTerminal(t.state) && cut ? 'stopped' : t.state
     return {
-      id: t.id, state: shownState, attempts: t.attempts, where: where(state, t), createdAt: t.timestamps.createdAt,
+      id: t.id,
+      state: shownState,
+      attempts: t.attempts,
+      where: where(state, t),
+      createdAt: t.timestamps.createdAt,
       ...(epochs > 0 ? { epochs } : {}),
       ...(row?.rung !== undefined ? { rung: row.rung } : {}),
       ...(latest !== undefined ? { latest } : {}),
       ...(best !== undefined ? { best } : {}),
-      ...(t.params ?? row?.params ? { params: t.params ?? row?.params } : {}),
+      ...((t.params ?? row?.params) ? { params: t.params ?? row?.params } : {}),
       ...(error ? { error } : {}),
     }
   })
@@ -134,13 +165,21 @@ export function trialRows(state: DashState, run: { kind: 'sweep' | 'job'; id: st
   for (const [id, r] of board) {
     if (rows.some((x) => x.id === id)) continue
     rows.push({
-      id, state: r.state, attempts: 0, where: '', createdAt: Number.MAX_SAFE_INTEGER, params: r.params,
-      ...(r.rung !== undefined ? { rung: r.rung } : {}), ...(r.latest !== undefined ? { latest: r.latest } : {}),
-      ...(r.best !== undefined ? { best: r.best } : {}), ...(r.error ? { error: r.error } : {}),
+      id,
+      state: r.state,
+      attempts: 0,
+      where: '',
+      createdAt: Number.MAX_SAFE_INTEGER,
+      params: r.params,
+      ...(r.rung !== undefined ? { rung: r.rung } : {}),
+      ...(r.latest !== undefined ? { latest: r.latest } : {}),
+      ...(r.best !== undefined ? { best: r.best } : {}),
+      ...(r.error ? { error: r.error } : {}),
     })
   }
   return rows.sort((a, b) => {
-    if (a.best !== undefined && b.best !== undefined && a.best !== b.best) return better(metric.mode, a.best, b.best) ? -1 : 1
+    if (a.best !== undefined && b.best !== undefined && a.best !== b.best)
+      return better(metric.mode, a.best, b.best) ? -1 : 1
     if ((a.best === undefined) !== (b.best === undefined)) return a.best === undefined ? 1 : -1
     return a.createdAt - b.createdAt || a.id.localeCompare(b.id)
   })
@@ -161,21 +200,27 @@ export interface NodeRow {
 /** Every known node, live ones first. */
 export function nodeRows(state: DashState): NodeRow[] {
   const placed = [...state.trials.values()].filter((t) => t.node && (t.state === 'running' || t.state === 'placed'))
-  return [...state.nodes.values()].map((n) => {
-    const id = n.registration.nodeId
-    const beatAgoMs = Math.max(0, state.now - n.lastSeen)
-    const mine = placed.filter((t) => t.node!.nodeId === id)
-    const busy = new Set([...(n.status?.busySlots ?? []), ...mine.map((t) => t.node!.slotId)])
-    // The KV entry is re-put every beat, so its age is the heartbeat age (the coordinator's
-    // list, polled, may be older than the last beat).
-    const lost = beatAgoMs > state.nodeTtlMs
-    return {
-      id, name: n.registration.name, host: n.registration.host, beatAgoMs, lost,
-      slots: n.registration.slots.map((s) => ({ id: s.id, kind: s.kind, busy: !lost && busy.has(s.id) })),
-      trials: lost ? [] : [...new Set([...mine.map((t) => t.id), ...(n.status?.trials ?? []).map((t) => t.trialId)])],
-      ...(n.status ? { load: n.status.load } : {}),
-    }
-  }).sort((a, b) => Number(a.lost) - Number(b.lost) || a.name.localeCompare(b.name))
+  return [...state.nodes.values()]
+    .map((n) => {
+      const id = n.registration.nodeId
+      const beatAgoMs = Math.max(0, state.now - n.lastSeen)
+      const mine = placed.filter((t) => t.node!.nodeId === id)
+      const busy = new Set([...(n.status?.busySlots ?? []), ...mine.map((t) => t.node!.slotId)])
+      // The KV entry is re-put every beat, so its age is the heartbeat age (the coordinator's
+      // list, polled, may be older than the last beat).
+      const lost = beatAgoMs > state.nodeTtlMs
+      return {
+        id,
+        name: n.registration.name,
+        host: n.registration.host,
+        beatAgoMs,
+        lost,
+        slots: n.registration.slots.map((s) => ({ id: s.id, kind: s.kind, busy: !lost && busy.has(s.id) })),
+        trials: lost ? [] : [...new Set([...mine.map((t) => t.id), ...(n.status?.trials ?? []).map((t) => t.trialId)])],
+        ...(n.status ? { load: n.status.load } : {}),
+      }
+    })
+    .sort((a, b) => Number(a.lost) - Number(b.lost) || a.name.localeCompare(b.name))
 }
 
 /** One variant of an endpoint with its traffic and drift. */
@@ -198,8 +243,12 @@ export function variantRows(state: DashState): VariantRow[] {
       const traffic = state.gateway?.models.find((m) => m.model === v.model && m.version === String(v.version))
       const drift = [...state.alerts].reverse().find((a) => a.model === v.model && a.version === v.version)
       out.push({
-        endpoint: e.name, revision: e.revision, variant: v, share: v.shadow ? v.shadow.sampleRate : served > 0 ? v.weight / served : 0,
-        ...(traffic ? { traffic } : {}), ...(drift ? { drift } : {}),
+        endpoint: e.name,
+        revision: e.revision,
+        variant: v,
+        share: v.shadow ? v.shadow.sampleRate : served > 0 ? v.weight / served : 0,
+        ...(traffic ? { traffic } : {}),
+        ...(drift ? { drift } : {}),
       })
     }
   }

@@ -22,7 +22,7 @@ export function metric(v: number | undefined): string {
 /** Cuts `s` to `width` characters, ending in … when cut. */
 export function clip(s: string, width: number): string {
   if (width <= 0) return ''
-  return s.length <= width ? s : width === 1 ? '…' : s.slice(0, width - 1) + '…'
+  return s.length <= width ? s : width === 1 ? '…' : `${s.slice(0, width - 1)}…`
 }
 
 /** Cuts or pads `s` to exactly `width` characters. */
@@ -32,14 +32,21 @@ export function fit(s: string, width: number, align: 'left' | 'right' = 'left'):
 }
 
 function valueText(v: unknown): string {
-  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : Math.abs(v) < 1e-2 ? v.toExponential(1) : String(Number(v.toPrecision(3)))
+  if (typeof v === 'number')
+    return Number.isInteger(v) ? String(v) : Math.abs(v) < 1e-2 ? v.toExponential(1) : String(Number(v.toPrecision(3)))
   if (typeof v === 'string') return v
   if (Array.isArray(v)) return `[${v.map(valueText).join(',')}]`
   if (v && typeof v === 'object') {
     const o = v as Record<string, unknown>
     // A whole model chosen by a sweep: its kind says most.
-    if (typeof o.builtin === 'string') return o.builtin + (Array.isArray(o.hidden) ? valueText(o.hidden) : Array.isArray(o.filters) ? valueText(o.filters) : '')
-    return `{${Object.entries(o).map(([k, x]) => `${k}:${valueText(x)}`).join(',')}}`
+    if (typeof o.builtin === 'string')
+      return (
+        o.builtin +
+        (Array.isArray(o.hidden) ? valueText(o.hidden) : Array.isArray(o.filters) ? valueText(o.filters) : '')
+      )
+    return `{${Object.entries(o)
+      .map(([k, x]) => `${k}:${valueText(x)}`)
+      .join(',')}}`
   }
   return String(v)
 }
@@ -47,7 +54,9 @@ function valueText(v: unknown): string {
 /** Hyperparameters as "lr=1.2e-3 hidden=[256,128]" (the last part of each dotted key). */
 export function paramsText(params: Record<string, unknown> | undefined): string {
   if (!params) return ''
-  return Object.entries(params).map(([k, v]) => `${shortKey(k)}=${valueText(v)}`).join(' ')
+  return Object.entries(params)
+    .map(([k, v]) => `${shortKey(k)}=${valueText(v)}`)
+    .join(' ')
 }
 
 const SHORT: Record<string, string> = { learningRate: 'lr', batchSize: 'batch', reductionFactor: 'eta' }

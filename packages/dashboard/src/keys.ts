@@ -1,6 +1,12 @@
 // The views, their keys, and the footer and help texts that name them.
 
-export const View = { cluster: 'cluster', runs: 'runs', launch: 'launch', endpoints: 'endpoints', logs: 'logs' } as const
+export const View = {
+  cluster: 'cluster',
+  runs: 'runs',
+  launch: 'launch',
+  endpoints: 'endpoints',
+  logs: 'logs',
+} as const
 export type View = (typeof View)[keyof typeof View]
 
 /** The views in tab order, with their number key and title. */
@@ -29,7 +35,7 @@ export const HELP: ReadonlyArray<[string, string]> = [
   ['1 2 3 4 5', 'Cluster, Sweeps & jobs, Launch, Endpoints, Logs'],
   ['↑ ↓, ⏎', 'move, select or open'],
   ['esc', 'back (close a sweep, leave a field, answer no)'],
-  ['l', 'Sweeps: follow the selected trial\'s log'],
+  ['l', "Sweeps: follow the selected trial's log"],
   ['x', 'Sweeps: cancel the selected sweep or job (asks first)'],
   ['← →', 'Launch: switch between the spec list and its values'],
   ['⏎, ctrl-u, esc', 'Launch: edit a value, clear it, leave it unchanged'],

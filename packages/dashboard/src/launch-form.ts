@@ -34,7 +34,8 @@ const isRecord = (v: unknown): v is Doc => typeof v === 'object' && v !== null &
 /** Reads a YAML or JSON spec into a plain object (throws with the parser's message). */
 export function readSpecDoc(path: string): Doc {
   const doc: unknown = parse(readFileSync(path, 'utf8'))
-  if (!isRecord(doc)) throw new Error(`${path}: expected a mapping (a job spec), got ${Array.isArray(doc) ? 'a list' : typeof doc}`)
+  if (!isRecord(doc))
+    throw new Error(`${path}: expected a mapping (a job spec), got ${Array.isArray(doc) ? 'a list' : typeof doc}`)
   return doc
 }
 
@@ -66,36 +67,66 @@ function lrDomain(doc: Doc): { dist: string; bounds: [number, number] } | undefi
   if (!isRecord(dim)) return undefined
   for (const dist of ['loguniform', 'uniform']) {
     const b = dim[dist]
-    if (Array.isArray(b) && b.length === 2 && typeof b[0] === 'number' && typeof b[1] === 'number') return { dist, bounds: [b[0], b[1]] }
+    if (Array.isArray(b) && b.length === 2 && typeof b[0] === 'number' && typeof b[1] === 'number')
+      return { dist, bounds: [b[0], b[1]] }
   }
   return undefined
 }
 
-const get = (doc: Doc, path: string): unknown => path.split('.').reduce<unknown>((n, k) => (isRecord(n) ? n[k] : undefined), doc)
+const get = (doc: Doc, path: string): unknown =>
+  path.split('.').reduce<unknown>((n, k) => (isRecord(n) ? n[k] : undefined), doc)
 
 /** The fields a spec offers: always name and epochs; the sweep's budget and lr range when it has them. */
 export function formFields(doc: Doc): FormField[] {
   const text = (v: unknown) => (v === undefined ? '' : String(v))
   const fields: FormField[] = [{ id: 'name', label: 'name', kind: FieldKind.text, initial: text(doc.name) }]
   if (isRecord(doc.search)) {
-    fields.push({ id: 'search.maxTrials', label: 'max trials', kind: FieldKind.int, initial: text(doc.search.maxTrials) })
-    fields.push({ id: 'search.maxConcurrent', label: 'max concurrent', kind: FieldKind.int, initial: text(doc.search.maxConcurrent ?? 1) })
+    fields.push({
+      id: 'search.maxTrials',
+      label: 'max trials',
+      kind: FieldKind.int,
+      initial: text(doc.search.maxTrials),
+    })
+    fields.push({
+      id: 'search.maxConcurrent',
+      label: 'max concurrent',
+      kind: FieldKind.int,
+      initial: text(doc.search.maxConcurrent ?? 1),
+    })
     const lr = lrDomain(doc)
     if (lr) {
-      fields.push({ id: 'lr.low', label: `lr low (${lr.dist})`, kind: FieldKind.positive, initial: String(lr.bounds[0]) })
-      fields.push({ id: 'lr.high', label: `lr high (${lr.dist})`, kind: FieldKind.positive, initial: String(lr.bounds[1]) })
+      fields.push({
+        id: 'lr.low',
+        label: `lr low (${lr.dist})`,
+        kind: FieldKind.positive,
+        initial: String(lr.bounds[0]),
+      })
+      fields.push({
+        id: 'lr.high',
+        label: `lr high (${lr.dist})`,
+        kind: FieldKind.positive,
+        initial: String(lr.bounds[1]),
+      })
     }
   } else {
     fields.push({ id: LR, label: 'learning rate', kind: FieldKind.positive, initial: text(get(doc, LR)) })
   }
-  fields.push({ id: 'training.epochs', label: 'epochs', kind: FieldKind.int, initial: text(get(doc, 'training.epochs')) })
+  fields.push({
+    id: 'training.epochs',
+    label: 'epochs',
+    kind: FieldKind.int,
+    initial: text(get(doc, 'training.epochs')),
+  })
   return fields
 }
 
 /** Why a value cannot be used, or undefined when it can. */
 export function fieldProblem(f: FormField, value: string): string | undefined {
   const v = value.trim()
-  if (f.kind === FieldKind.text) return /^[a-z0-9][a-z0-9-]{0,62}$/.test(v) ? undefined : 'expected 1-63 of a-z 0-9 - (starting with a letter or digit)'
+  if (f.kind === FieldKind.text)
+    return /^[a-z0-9][a-z0-9-]{0,62}$/.test(v)
+      ? undefined
+      : 'expected 1-63 of a-z 0-9 - (starting with a letter or digit)'
   if (v === '' && f.initial === '') return undefined
   const n = Number(v)
   if (f.kind === FieldKind.int) return Number.isInteger(n) && n > 0 ? undefined : 'expected a positive integer'
@@ -126,13 +157,17 @@ export function overrides(doc: Doc, fields: readonly FormField[], values: Readon
 }
 
 /** A problem across fields (the lr range upside down), or undefined. */
-export function formProblem(fields: readonly FormField[], values: Readonly<Record<string, string>>): string | undefined {
+export function formProblem(
+  fields: readonly FormField[],
+  values: Readonly<Record<string, string>>,
+): string | undefined {
   for (const f of fields) {
     const p = fieldProblem(f, values[f.id] ?? f.initial)
     if (p) return `${f.label}: ${p}`
   }
   const low = fields.find((f) => f.id === 'lr.low')
   const high = fields.find((f) => f.id === 'lr.high')
-  if (low && high && !(Number(values[low.id] ?? low.initial) < Number(values[high.id] ?? high.initial))) return 'lr low: expected less than lr high'
+  if (low && high && !(Number(values[low.id] ?? low.initial) < Number(values[high.id] ?? high.initial)))
+    return 'lr low: expected less than lr high'
   return undefined
 }

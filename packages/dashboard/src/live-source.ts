@@ -38,17 +38,31 @@ export function connectStore(nc: NatsConnection, store: DashStore, o: LiveSource
   let nodeTimer: NodeJS.Timeout | undefined
   const stops: Array<() => void> = []
   let stopped = false
-  store.update((s) => { s.connection = { state: ConnectionState.connecting, ...(o.server ? { server: o.server } : {}) } })
+  store.update((s) => {
+    s.connection = { state: ConnectionState.connecting, ...(o.server ? { server: o.server } : {}) }
+  })
 
   const watch = watchCluster(nc, (c) => store.apply(c))
   stops.push(() => watch.stop())
-  void watch.ready.then(() => store.update((s) => { s.connection.state = ConnectionState.live }))
+  void watch.ready.then(() =>
+    store.update((s) => {
+      s.connection.state = ConnectionState.live
+    }),
+  )
 
   void (async () => {
     for await (const st of nc.status()) {
       if (stopped) return
-      if (st.type === 'disconnect') store.update((s) => { s.connection.state = ConnectionState.offline; addMessage(s, MessageLevel.warn, `lost the connection to ${o.server ?? 'NATS'}; reconnecting`) })
-      if (st.type === 'reconnect') store.update((s) => { s.connection.state = ConnectionState.live; addMessage(s, MessageLevel.info, 'reconnected') })
+      if (st.type === 'disconnect')
+        store.update((s) => {
+          s.connection.state = ConnectionState.offline
+          addMessage(s, MessageLevel.warn, `lost the connection to ${o.server ?? 'NATS'}; reconnecting`)
+        })
+      if (st.type === 'reconnect')
+        store.update((s) => {
+          s.connection.state = ConnectionState.live
+          addMessage(s, MessageLevel.info, 'reconnected')
+        })
     }
   })()
 
@@ -72,14 +86,22 @@ export function connectStore(nc: NatsConnection, store: DashStore, o: LiveSource
   }
   void refreshNodes()
 
-  const tick = setInterval(() => store.update((s) => { s.now = Date.now() }), 1000)
+  const tick = setInterval(
+    () =>
+      store.update((s) => {
+        s.now = Date.now()
+      }),
+    1000,
+  )
   stops.push(() => clearInterval(tick))
 
   if (o.gatewayUrl) {
-    const gw = watchGateway(o.gatewayUrl, (stats) => store.update((s) => {
-      s.gateway = stats
-      if (stats.error) addMessage(s, MessageLevel.warn, stats.error)
-    }))
+    const gw = watchGateway(o.gatewayUrl, (stats) =>
+      store.update((s) => {
+        s.gateway = stats
+        if (stats.error) addMessage(s, MessageLevel.warn, stats.error)
+      }),
+    )
     stops.push(() => gw.stop())
   }
 
@@ -113,10 +135,13 @@ export function connectStore(nc: NatsConnection, store: DashStore, o: LiveSource
     },
     followLogs(trialId) {
       const abort = new AbortController()
-      store.update((s) => { s.logs.set(trialId, []) })
+      store.update((s) => {
+        s.logs.set(trialId, [])
+      })
       void (async () => {
         try {
-          for await (const line of trialLogs(nc, trialId, { follow: true, signal: abort.signal })) store.update((s) => addLogLine(s, line))
+          for await (const line of trialLogs(nc, trialId, { follow: true, signal: abort.signal }))
+            store.update((s) => addLogLine(s, line))
         } catch (err) {
           if (!abort.signal.aborted) store.message(MessageLevel.error, `log of ${trialId}: ${describeError(err)}`)
         }

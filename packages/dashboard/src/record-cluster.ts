@@ -23,7 +23,9 @@ async function until(probe: () => boolean, ms: number): Promise<void> {
 /** Reads the cluster's state, metric histories and logs, then stops. */
 export async function recordCluster(nc: NatsConnection, o: RecordClusterOptions = {}): Promise<RecordedState> {
   const store = new DashStore(undefined, 0)
-  const source = connectStore(nc, store, { ...(o.gatewayUrl ? { gatewayUrl: o.gatewayUrl, nodesEveryMs: 1000 } : { nodesEveryMs: 1000 }) })
+  const source = connectStore(nc, store, {
+    ...(o.gatewayUrl ? { gatewayUrl: o.gatewayUrl, nodesEveryMs: 1000 } : { nodesEveryMs: 1000 }),
+  })
   try {
     await source.ready
     const s = store.state
@@ -35,7 +37,7 @@ export async function recordCluster(nc: NatsConnection, o: RecordClusterOptions 
     const settle = o.settleMs ?? 5000
     await until(() => [...s.nodes.values()].every((n) => n.status !== undefined), settle)
     // Rates need two scrapes.
-    if (o.gatewayUrl) await until(() => s.gateway !== undefined && s.gateway.models.every((m) => m.reqPerSec !== undefined), settle)
+    if (o.gatewayUrl) await until(() => s.gateway?.models.every((m) => m.reqPerSec !== undefined) ?? false, settle)
     s.now = Date.now()
     return recordState(s)
   } finally {

@@ -2,8 +2,15 @@
 // from such recordings (test/dashboard/fixtures), so what they check is what a real cluster
 // looked like.
 import {
-  DriftAlertSchema, EndpointRecordSchema, JobRecordSchema, LogLineSchema, ModelVersionRecordSchema, NodeRegistrationSchema,
-  SweepRecordSchema, TrialRecordSchema, check,
+  DriftAlertSchema,
+  EndpointRecordSchema,
+  JobRecordSchema,
+  LogLineSchema,
+  ModelVersionRecordSchema,
+  NodeRegistrationSchema,
+  SweepRecordSchema,
+  TrialRecordSchema,
+  check,
 } from '@kiln/protocol'
 import type { GatewayStats, NodeStatus } from '@kiln/client'
 import { emptyState, type DashState, type MetricPoint, type NodeView, type Note } from './state.js'
@@ -58,17 +65,37 @@ export function restoreState(r: RecordedState): DashState {
   s.nodeTtlMs = r.nodeTtlMs
   for (const n of r.nodes) {
     s.nodes.set(n.registration.nodeId, {
-      registration: check(NodeRegistrationSchema, n.registration), lastSeen: n.lastSeen,
+      registration: check(NodeRegistrationSchema, n.registration),
+      lastSeen: n.lastSeen,
       ...(n.status ? { status: n.status as NodeStatus } : {}),
     })
   }
-  for (const j of r.jobs) { const x = check(JobRecordSchema, j); s.jobs.set(x.id, x) }
-  for (const t of r.trials) { const x = check(TrialRecordSchema, t); s.trials.set(x.id, x) }
-  for (const w of r.sweeps) { const x = check(SweepRecordSchema, w); s.sweeps.set(x.id, x) }
-  for (const e of r.endpoints) { const x = check(EndpointRecordSchema, e); s.endpoints.set(x.name, x) }
-  for (const m of r.models) { const x = check(ModelVersionRecordSchema, m); s.models.set(`${x.model}.${x.version}`, x) }
+  for (const j of r.jobs) {
+    const x = check(JobRecordSchema, j)
+    s.jobs.set(x.id, x)
+  }
+  for (const t of r.trials) {
+    const x = check(TrialRecordSchema, t)
+    s.trials.set(x.id, x)
+  }
+  for (const w of r.sweeps) {
+    const x = check(SweepRecordSchema, w)
+    s.sweeps.set(x.id, x)
+  }
+  for (const e of r.endpoints) {
+    const x = check(EndpointRecordSchema, e)
+    s.endpoints.set(x.name, x)
+  }
+  for (const m of r.models) {
+    const x = check(ModelVersionRecordSchema, m)
+    s.models.set(`${x.model}.${x.version}`, x)
+  }
   for (const [id, points] of Object.entries(r.metrics)) s.metrics.set(id, points)
-  for (const [id, lines] of Object.entries(r.logs)) s.logs.set(id, lines.map((l) => check(LogLineSchema, l)))
+  for (const [id, lines] of Object.entries(r.logs))
+    s.logs.set(
+      id,
+      lines.map((l) => check(LogLineSchema, l)),
+    )
   s.alerts = r.alerts.map((a) => check(DriftAlertSchema, a))
   s.events = r.events
   s.messages = r.messages

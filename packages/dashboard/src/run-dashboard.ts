@@ -40,19 +40,35 @@ const ALT_OFF = '\x1b[?1049l'
 export async function runDashboard(o: RunDashboardOptions): Promise<RecordedState> {
   const stdout = o.stdout ?? process.stdout
   const store = new DashStore()
-  const source = connectStore(o.nc, store, { ...(o.gatewayUrl ? { gatewayUrl: o.gatewayUrl } : {}), ...(o.server ? { server: o.server } : {}) })
+  const source = connectStore(o.nc, store, {
+    ...(o.gatewayUrl ? { gatewayUrl: o.gatewayUrl } : {}),
+    ...(o.server ? { server: o.server } : {}),
+  })
   const actions = o.actions ?? liveActions(o.nc, o.prepare)
   const alt = stdout.isTTY === true
   if (alt) stdout.write(ALT_ON)
   try {
-    const app = render(h(App, {
-      store, actions, needs: source, specDir: o.specDir,
-      ...(o.initialView ? { initialView: o.initialView } : {}), ...(o.initialRun ? { initialRun: o.initialRun } : {}),
-    }), {
-      stdout, ...(o.stdin ? { stdin: o.stdin } : {}), exitOnCtrlC: true, maxFps: 20,
-    })
+    const app = render(
+      h(App, {
+        store,
+        actions,
+        needs: source,
+        specDir: o.specDir,
+        ...(o.initialView ? { initialView: o.initialView } : {}),
+        ...(o.initialRun ? { initialRun: o.initialRun } : {}),
+      }),
+      {
+        stdout,
+        ...(o.stdin ? { stdin: o.stdin } : {}),
+        exitOnCtrlC: true,
+        maxFps: 20,
+      },
+    )
     const until = o.until
-    if (until) store.subscribe(() => { if (until(store.state)) app.unmount() })
+    if (until)
+      store.subscribe(() => {
+        if (until(store.state)) app.unmount()
+      })
     await app.waitUntilExit()
     return recordState(store.state)
   } finally {

@@ -2,7 +2,14 @@
 // last seen, the metric and log history of the trials it looked at, recent events, drift
 // alerts and gateway traffic. Views only read it; the store and the live source write it.
 import type {
-  DriftAlert, EndpointRecord, JobRecord, LogLine, ModelVersionRecord, NodeRegistration, SweepRecord, TrialRecord,
+  DriftAlert,
+  EndpointRecord,
+  JobRecord,
+  LogLine,
+  ModelVersionRecord,
+  NodeRegistration,
+  SweepRecord,
+  TrialRecord,
 } from '@kiln/protocol'
 import type { GatewayStats, NodeStatus } from '@kiln/client'
 

@@ -12,7 +12,10 @@ export class DashStore {
   private timer: NodeJS.Timeout | undefined
 
   /** throttleMs 0 tells listeners at once (tests). */
-  constructor(readonly state: DashState = emptyState(), private readonly throttleMs = 80) {}
+  constructor(
+    readonly state: DashState = emptyState(),
+    private readonly throttleMs = 80,
+  ) {}
 
   /** Calls fn after changes; returns the unsubscribe function. */
   subscribe(fn: () => void): () => void {

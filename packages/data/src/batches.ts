@@ -20,13 +20,19 @@ export interface BatchOptions {
 /** Yields the dataset in batches; every sample appears exactly once (bar a dropped remainder). */
 export function batches(ds: Dataset, batchSize: number, options: BatchOptions = {}): Generator<Batch, void, undefined> {
   // Checked here rather than in the generator, whose body would only run at the first next().
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new ValidationError('batchSize', `an integer >= 1, got ${String(batchSize)}`)
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new ValidationError('batchSize', `an integer >= 1, got ${String(batchSize)}`)
   const order = options.shuffleSeed === undefined ? null : permutation(ds.count, options.shuffleSeed)
   const end = options.dropRemainder ? ds.count - (ds.count % batchSize) : ds.count
   return generate(ds, batchSize, order, end)
 }
 
-function* generate(ds: Dataset, batchSize: number, order: Uint32Array | null, end: number): Generator<Batch, void, undefined> {
+function* generate(
+  ds: Dataset,
+  batchSize: number,
+  order: Uint32Array | null,
+  end: number,
+): Generator<Batch, void, undefined> {
   const size = sampleSize(ds)
   for (let start = 0; start < end; start += batchSize) {
     const stop = Math.min(start + batchSize, end)

@@ -16,7 +16,11 @@ const LF = 10
 /** Splits CSV text into records; blank lines are skipped. `file` names the source in errors. */
 export function parseCsvRecords(text: string, file: string, delimiter = ','): CsvRecords {
   if (delimiter.length !== 1 || delimiter === '"' || delimiter === '\n' || delimiter === '\r') {
-    throw new DatasetError(DatasetErrorCode.unsupported, file, `delimiter ${JSON.stringify(delimiter)} is not usable, expected one character other than a quote or newline`)
+    throw new DatasetError(
+      DatasetErrorCode.unsupported,
+      file,
+      `delimiter ${JSON.stringify(delimiter)} is not usable, expected one character other than a quote or newline`,
+    )
   }
   const delim = delimiter.charCodeAt(0)
   const start0 = text.charCodeAt(0) === 0xfeff ? 1 : 0 // a UTF-8 BOM from spreadsheet exports
@@ -37,10 +41,18 @@ export function parseCsvRecords(text: string, file: string, delimiter = ','): Cs
         for (;;) {
           const q = text.indexOf('"', j)
           if (q < 0) {
-            throw new DatasetError(DatasetErrorCode.malformed, file, `line ${recordLine}: a quoted field is never closed`)
+            throw new DatasetError(
+              DatasetErrorCode.malformed,
+              file,
+              `line ${recordLine}: a quoted field is never closed`,
+            )
           }
           parts += text.slice(j, q)
-          if (text.charCodeAt(q + 1) === QUOTE) { parts += '"'; j = q + 2; continue }
+          if (text.charCodeAt(q + 1) === QUOTE) {
+            parts += '"'
+            j = q + 2
+            continue
+          }
           j = q + 1
           break
         }
@@ -49,7 +61,11 @@ export function parseCsvRecords(text: string, file: string, delimiter = ','): Cs
         i = j
         const c = text.charCodeAt(i)
         if (i < n && c !== delim && c !== LF && !(c === CR && text.charCodeAt(i + 1) === LF)) {
-          throw new DatasetError(DatasetErrorCode.malformed, file, `line ${line}: unexpected ${JSON.stringify(text[i])} after a closing quote, expected ${JSON.stringify(delimiter)} or end of line`)
+          throw new DatasetError(
+            DatasetErrorCode.malformed,
+            file,
+            `line ${line}: unexpected ${JSON.stringify(text[i])} after a closing quote, expected ${JSON.stringify(delimiter)} or end of line`,
+          )
         }
       } else {
         let j = i
@@ -61,10 +77,16 @@ export function parseCsvRecords(text: string, file: string, delimiter = ','): Cs
         i = j
       }
       fields.push(field)
-      if (i < n && text.charCodeAt(i) === delim) { i++; continue }
+      if (i < n && text.charCodeAt(i) === delim) {
+        i++
+        continue
+      }
       // End of record: step over CRLF or LF.
       if (text.charCodeAt(i) === CR) i++
-      if (text.charCodeAt(i) === LF) { i++; line++ }
+      if (text.charCodeAt(i) === LF) {
+        i++
+        line++
+      }
       break
     }
     if (fields.length === 1 && fields[0]!.trim() === '') continue

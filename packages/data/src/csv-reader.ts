@@ -41,23 +41,32 @@ export async function readCsv(path: string, options: CsvOptions = {}): Promise<C
 export function parseCsv(text: string, file: string, options: CsvOptions = {}): CsvTable {
   const { records, lines } = parseCsvRecords(text, file, options.delimiter ?? ',')
   const first = records[0]
-  if (first === undefined) throw new DatasetError(DatasetErrorCode.malformed, file, 'no rows, expected a header or data rows')
+  if (first === undefined)
+    throw new DatasetError(DatasetErrorCode.malformed, file, 'no rows, expected a header or data rows')
   const width = first.length
-  if (width < 2) throw new DatasetError(DatasetErrorCode.malformed, file, `line ${lines[0]} has ${width} column, expected at least 2 (features and a label)`)
+  if (width < 2)
+    throw new DatasetError(
+      DatasetErrorCode.malformed,
+      file,
+      `line ${lines[0]} has ${width} column, expected at least 2 (features and a label)`,
+    )
   const labelOpt = options.label ?? -1
   const headerOpt = options.header ?? 'auto'
   if (typeof labelOpt === 'string' && headerOpt === false) {
     throw new ValidationError('label', 'a column index when header is false (a name needs a header row)')
   }
   let labelCol = typeof labelOpt === 'number' ? resolveIndex(labelOpt, width) : -1
-  const hasHeader = headerOpt === 'auto'
-    ? typeof labelOpt === 'string' || looksLikeHeader(first, records[1], labelCol)
-    : headerOpt
+  const hasHeader =
+    headerOpt === 'auto' ? typeof labelOpt === 'string' || looksLikeHeader(first, records[1], labelCol) : headerOpt
   const header = hasHeader ? first.map((s) => s.trim()) : null
   if (typeof labelOpt === 'string') {
     labelCol = header!.indexOf(labelOpt)
     if (labelCol < 0) {
-      throw new DatasetError(DatasetErrorCode.mismatch, file, `has no column ${JSON.stringify(labelOpt)}; its columns are ${header!.map((h) => JSON.stringify(h)).join(', ')}`)
+      throw new DatasetError(
+        DatasetErrorCode.mismatch,
+        file,
+        `has no column ${JSON.stringify(labelOpt)}; its columns are ${header!.map((h) => JSON.stringify(h)).join(', ')}`,
+      )
     }
   }
   const names = header ?? first.map((_, i) => `column ${i + 1}`)
@@ -71,17 +80,26 @@ export function parseCsv(text: string, file: string, options: CsvOptions = {}): 
   for (let r = 0; r < rows; r++) {
     const rec = records[start + r]!
     if (rec.length !== width) {
-      throw new DatasetError(DatasetErrorCode.malformed, file, `line ${lines[start + r]} has ${rec.length} fields, expected ${width} as on line ${lines[0]}`)
+      throw new DatasetError(
+        DatasetErrorCode.malformed,
+        file,
+        `line ${lines[start + r]} has ${rec.length} fields, expected ${width} as on line ${lines[0]}`,
+      )
     }
     let f = r * features
     for (let c = 0; c < width; c++) {
       const cell = rec[c]!
-      if (c === labelCol) { labelCells[r] = cell.trim(); continue }
+      if (c === labelCol) {
+        labelCells[r] = cell.trim()
+        continue
+      }
       if (!isNumber(cell)) throw badCell(file, lines[start + r]!, c, names, cell, 'a number')
       x[f++] = Number(cell)
     }
   }
-  const { labels, classNames } = encodeLabels(labelCells, (r, cell, expected) => badCell(file, lines[start + r]!, labelCol, names, cell, expected))
+  const { labels, classNames } = encodeLabels(labelCells, (r, cell, expected) =>
+    badCell(file, lines[start + r]!, labelCol, names, cell, expected),
+  )
   return {
     shape: [rows, features],
     x,
@@ -95,7 +113,10 @@ export function parseCsv(text: string, file: string, options: CsvOptions = {}): 
 function resolveIndex(index: number, width: number): number {
   const i = index < 0 ? width + index : index
   if (!Number.isInteger(index) || i < 0 || i >= width) {
-    throw new ValidationError('label', `a column index in [${-width}, ${width - 1}] (the file has ${width} columns), got ${index}`)
+    throw new ValidationError(
+      'label',
+      `a column index in [${-width}, ${width - 1}] (the file has ${width} columns), got ${index}`,
+    )
   }
   return i
 }
@@ -114,7 +135,8 @@ function encodeLabels(cells: string[], bad: (row: number, cell: string, expected
   if (cells.every((c) => isNumber(c))) {
     cells.forEach((cell, r) => {
       const v = Number(cell)
-      if (!Number.isInteger(v) || v < 0 || v > 0x7fffffff) throw bad(r, cell, 'a class index (an integer >= 0) or a class name')
+      if (!Number.isInteger(v) || v < 0 || v > 0x7fffffff)
+        throw bad(r, cell, 'a class index (an integer >= 0) or a class name')
       labels[r] = v
     })
     return { labels, classNames: undefined }
@@ -128,6 +150,17 @@ function encodeLabels(cells: string[], bad: (row: number, cell: string, expected
   return { labels, classNames }
 }
 
-function badCell(file: string, line: number, col: number, names: string[], cell: string, expected: string): DatasetError {
-  return new DatasetError(DatasetErrorCode.malformed, file, `line ${line}, column ${col + 1} (${JSON.stringify(names[col])}): expected ${expected}, found ${JSON.stringify(cell)}`)
+function badCell(
+  file: string,
+  line: number,
+  col: number,
+  names: string[],
+  cell: string,
+  expected: string,
+): DatasetError {
+  return new DatasetError(
+    DatasetErrorCode.malformed,
+    file,
+    `line ${line}, column ${col + 1} (${JSON.stringify(names[col])}): expected ${expected}, found ${JSON.stringify(cell)}`,
+  )
 }

@@ -63,11 +63,17 @@ export function fromArrays(input: FromArraysInput): Dataset {
   const count = labels.length
   const sampleShape = [...(input.sampleShape ?? [count === 0 ? 0 : x.length / count])]
   if (!sampleShape.every((d) => Number.isInteger(d) && d > 0)) {
-    throw new ValidationError('sampleShape', `positive integers, got [${sampleShape.join(', ')}] (x has ${x.length} values for ${count} labels)`)
+    throw new ValidationError(
+      'sampleShape',
+      `positive integers, got [${sampleShape.join(', ')}] (x has ${x.length} values for ${count} labels)`,
+    )
   }
   const size = shapeSize(sampleShape)
   if (x.length !== count * size) {
-    throw new ValidationError('x', `${count} samples x ${size} values = ${count * size} values (one sample per label, shape [${sampleShape.join(', ')}]), got ${x.length}`)
+    throw new ValidationError(
+      'x',
+      `${count} samples x ${size} values = ${count * size} values (one sample per label, shape [${sampleShape.join(', ')}]), got ${x.length}`,
+    )
   }
   let maxLabel = -1
   for (let i = 0; i < count; i++) if (labels[i]! > maxLabel) maxLabel = labels[i]!

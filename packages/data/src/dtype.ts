@@ -59,7 +59,13 @@ const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
  * order. A view (no copy) when the byte order matches the host and the offset is aligned;
  * otherwise the bytes are copied (and swapped) into a fresh buffer.
  */
-export function viewElements(bytes: Uint8Array, offset: number, length: number, dtype: DType, littleEndian: boolean): NumericArray {
+export function viewElements(
+  bytes: Uint8Array,
+  offset: number,
+  length: number,
+  dtype: DType,
+  littleEndian: boolean,
+): NumericArray {
   const ctor = CTORS[dtype]
   const size = ctor.BYTES_PER_ELEMENT
   const start = bytes.byteOffset + offset
@@ -75,11 +81,19 @@ export function viewElements(bytes: Uint8Array, offset: number, length: number, 
 function swapInPlace(b: Uint8Array, size: number): void {
   const n = b.length
   if (size === 2) {
-    for (let i = 0; i < n; i += 2) { const t = b[i]!; b[i] = b[i + 1]!; b[i + 1] = t }
+    for (let i = 0; i < n; i += 2) {
+      const t = b[i]!
+      b[i] = b[i + 1]!
+      b[i + 1] = t
+    }
   } else if (size === 4) {
     for (let i = 0; i < n; i += 4) {
-      const t0 = b[i]!, t1 = b[i + 1]!
-      b[i] = b[i + 3]!; b[i + 1] = b[i + 2]!; b[i + 2] = t1; b[i + 3] = t0
+      const t0 = b[i]!,
+        t1 = b[i + 1]!
+      b[i] = b[i + 3]!
+      b[i + 1] = b[i + 2]!
+      b[i + 2] = t1
+      b[i + 3] = t0
     }
   } else {
     for (let i = 0; i < n; i += size) b.subarray(i, i + size).reverse()

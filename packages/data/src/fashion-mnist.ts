@@ -19,10 +19,14 @@ export interface FashionMnistOptions {
  */
 export async function loadFashionMnist(options: FashionMnistOptions = {}): Promise<TrainTest> {
   const dir = options.dir ?? FASHION_MNIST_DIR
-  const isDir = await stat(dir).then((s) => s.isDirectory(), () => false)
+  const isDir = await stat(dir).then(
+    (s) => s.isDirectory(),
+    () => false,
+  )
   if (!isDir) {
     // The hint goes in both cases: a custom dir is usually a copy of the package's files.
-    const problem = `no such directory; Fashion-MNIST comes from the Debian package ${DEBIAN_PACKAGE} ` +
+    const problem =
+      `no such directory; Fashion-MNIST comes from the Debian package ${DEBIAN_PACKAGE} ` +
       `(apt-get install ${DEBIAN_PACKAGE}), which installs it in ${FASHION_MNIST_DIR}`
     throw new DatasetError(DatasetErrorCode.notFound, dir, problem, { data: { package: DEBIAN_PACKAGE } })
   }

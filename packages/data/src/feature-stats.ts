@@ -46,7 +46,10 @@ export interface FeatureStatsOptions {
  * Per-feature count/mean/std/min/max and a fixed-edge histogram: one sweep for the moments,
  * one for the bins (whose edges come from the moments' min/max, or from `reference`).
  */
-export function featureStats(ds: Pick<Dataset, 'x' | 'sampleShape' | 'count'>, options: FeatureStatsOptions = {}): FeatureStats {
+export function featureStats(
+  ds: Pick<Dataset, 'x' | 'sampleShape' | 'count'>,
+  options: FeatureStatsOptions = {},
+): FeatureStats {
   const width = sampleSize(ds)
   const ref = options.reference
   if (ref !== undefined && ref.numFeatures !== width) {
@@ -69,7 +72,9 @@ export function featureStats(ds: Pick<Dataset, 'x' | 'sampleShape' | 'count'>, o
 
   const out: FeatureSummary[] = []
   for (let k = 0; k < m; k++) {
-    const edges = ref?.features[k]!.edges.slice() ?? Array.from({ length: bins + 1 }, (_, j) => (j === bins ? hi[k]! : lo[k]! + ((hi[k]! - lo[k]!) * j) / bins))
+    const edges =
+      ref?.features[k]!.edges.slice() ??
+      Array.from({ length: bins + 1 }, (_, j) => (j === bins ? hi[k]! : lo[k]! + ((hi[k]! - lo[k]!) * j) / bins))
     out.push({
       index: features[k]!,
       count: mo.count[k]!,

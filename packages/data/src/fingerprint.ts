@@ -18,7 +18,13 @@ const bytesOf = (a: Float32Array | Int32Array) => new Uint8Array(a.buffer, a.byt
  * (or loaded twice) gets the same fingerprint, and any changed value a different one.
  */
 export function datasetFingerprint(d: FingerprintInput): string {
-  const meta = { v: 1, count: d.count, sampleShape: d.sampleShape, numClasses: d.numClasses, classNames: d.classNames ?? null }
+  const meta = {
+    v: 1,
+    count: d.count,
+    sampleShape: d.sampleShape,
+    numClasses: d.numClasses,
+    classNames: d.classNames ?? null,
+  }
   return createHash('sha256')
     .update(`kiln-dataset\n${JSON.stringify(meta)}\n`)
     .update(bytesOf(d.x))

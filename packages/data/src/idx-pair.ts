@@ -19,12 +19,20 @@ export interface IdxPairOptions {
  * Integer images are scaled to [0, 1] by their dtype's range (uint8: v / 255); float images
  * are kept as they are.
  */
-export async function loadIdxPair(imagesPath: string, labelsPath: string, options: IdxPairOptions = {}): Promise<Dataset> {
+export async function loadIdxPair(
+  imagesPath: string,
+  labelsPath: string,
+  options: IdxPairOptions = {},
+): Promise<Dataset> {
   const [images, labelArr] = await Promise.all([readIdx(imagesPath), readIdx(labelsPath)])
   const labels = labelsFrom(labelArr, labelsPath)
   const count = images.shape[0]!
   if (count !== labels.length) {
-    throw new DatasetError(DatasetErrorCode.mismatch, imagesPath, `has ${count} images but ${labelsPath} has ${labels.length} labels, expected the same count`)
+    throw new DatasetError(
+      DatasetErrorCode.mismatch,
+      imagesPath,
+      `has ${count} images but ${labelsPath} has ${labels.length} labels, expected the same count`,
+    )
   }
   let sampleShape = images.shape.slice(1)
   if (sampleShape.length === 0) sampleShape = [1]

@@ -5,12 +5,12 @@ import { dtypeSize, shapeSize, viewElements, type DType, type ShapedArray } from
 import { maybeGunzip, readDatasetFile } from './read-bytes.js'
 
 const IDX_DTYPES: Record<number, DType> = {
-  0x08: 'uint8',
-  0x09: 'int8',
-  0x0b: 'int16',
-  0x0c: 'int32',
-  0x0d: 'float32',
-  0x0e: 'float64',
+  8: 'uint8',
+  9: 'int8',
+  11: 'int16',
+  12: 'int32',
+  13: 'float32',
+  14: 'float64',
 }
 
 const hex = (n: number) => `0x${n.toString(16).padStart(2, '0')}`
@@ -31,18 +31,28 @@ export function parseIdx(raw: Uint8Array, file: string): ShapedArray {
   }
   if (bytes.length < 4) fail(DatasetErrorCode.truncated, `expected a 4-byte header, found ${bytes.length} bytes`)
   if (bytes[0] !== 0 || bytes[1] !== 0) {
-    fail(DatasetErrorCode.malformed, `bad magic number: expected 00 00 <dtype> <ndims>, found ${hex(bytes[0]!)} ${hex(bytes[1]!)}`)
+    fail(
+      DatasetErrorCode.malformed,
+      `bad magic number: expected 00 00 <dtype> <ndims>, found ${hex(bytes[0]!)} ${hex(bytes[1]!)}`,
+    )
   }
   const code = bytes[2]!
-  const dtype = IDX_DTYPES[code] ?? fail(
-    DatasetErrorCode.malformed,
-    `unknown dtype code ${hex(code)}, expected one of ${Object.keys(IDX_DTYPES).map((c) => hex(Number(c))).join(', ')}`,
-  )
+  const dtype =
+    IDX_DTYPES[code] ??
+    fail(
+      DatasetErrorCode.malformed,
+      `unknown dtype code ${hex(code)}, expected one of ${Object.keys(IDX_DTYPES)
+        .map((c) => hex(Number(c)))
+        .join(', ')}`,
+    )
   const ndims = bytes[3]!
   if (ndims === 0) fail(DatasetErrorCode.malformed, 'zero dimensions, expected at least 1')
   const headerBytes = 4 + 4 * ndims
   if (bytes.length < headerBytes) {
-    fail(DatasetErrorCode.truncated, `header declares ${ndims} dimensions (${headerBytes} header bytes), found ${bytes.length} bytes`)
+    fail(
+      DatasetErrorCode.truncated,
+      `header declares ${ndims} dimensions (${headerBytes} header bytes), found ${bytes.length} bytes`,
+    )
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   const shape: number[] = []
@@ -55,10 +65,16 @@ export function parseIdx(raw: Uint8Array, file: string): ShapedArray {
   const expected = count * dtypeSize(dtype)
   const found = bytes.length - headerBytes
   if (found < expected) {
-    fail(DatasetErrorCode.truncated, `expected ${expected} bytes of data (shape [${shape.join(', ')}] of ${dtype}), found ${found}`)
+    fail(
+      DatasetErrorCode.truncated,
+      `expected ${expected} bytes of data (shape [${shape.join(', ')}] of ${dtype}), found ${found}`,
+    )
   }
   if (found > expected) {
-    fail(DatasetErrorCode.malformed, `expected ${expected} bytes of data (shape [${shape.join(', ')}] of ${dtype}), found ${found} (${found - expected} extra)`)
+    fail(
+      DatasetErrorCode.malformed,
+      `expected ${expected} bytes of data (shape [${shape.join(', ')}] of ${dtype}), found ${found} (${found - expected} extra)`,
+    )
   }
   return { dtype, shape, data: viewElements(bytes, headerBytes, count, dtype, false) }
 }

@@ -41,10 +41,30 @@ export { labelDistribution } from './label-distribution.js'
 export type { LabelDistribution } from './label-distribution.js'
 
 export {
-  encodeDataset, decodeDataset, DATASET_FORMAT, DATASET_FORMAT_VERSION, DatasetRecordSchema,
-  importDataset, listDatasets, findDataset, fetchDataset, fetchDatasetFile, loadDatasetFile, datasetCachePath, MIN_ID_PREFIX,
-  sha256Hex, putContent, fetchContent, IntegrityError, importSource,
+  encodeDataset,
+  decodeDataset,
+  DATASET_FORMAT,
+  DATASET_FORMAT_VERSION,
+  DatasetRecordSchema,
+  importDataset,
+  listDatasets,
+  findDataset,
+  fetchDataset,
+  fetchDatasetFile,
+  loadDatasetFile,
+  datasetCachePath,
+  MIN_ID_PREFIX,
+  sha256Hex,
+  putContent,
+  fetchContent,
+  IntegrityError,
+  importSource,
 } from './store/index.js'
 export type {
-  DecodeDatasetOptions, DatasetRecord, ImportDatasetOptions, FetchDatasetOptions, FetchedDataset, ImportSource,
+  DecodeDatasetOptions,
+  DatasetRecord,
+  ImportDatasetOptions,
+  FetchDatasetOptions,
+  FetchedDataset,
+  ImportSource,
 } from './store/index.js'

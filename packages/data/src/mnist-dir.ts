@@ -11,7 +11,10 @@ export interface TrainTest {
 }
 
 async function exists(path: string): Promise<boolean> {
-  return access(path).then(() => true, () => false)
+  return access(path).then(
+    () => true,
+    () => false,
+  )
 }
 
 /** The path of `stem` in `dir`, gzipped (preferred) or not; a DatasetError naming both when neither exists. */
@@ -27,9 +30,16 @@ async function findIdx(dir: string, stem: string): Promise<string> {
  * Loads a directory laid out like MNIST: {train,t10k}-images-idx3-ubyte[.gz] and
  * {train,t10k}-labels-idx1-ubyte[.gz]. Datasets are named `${name}/train` and `${name}/test`.
  */
-export async function loadMnistStyleDir(dir: string, name: string, options: Omit<IdxPairOptions, 'name'> = {}): Promise<TrainTest> {
+export async function loadMnistStyleDir(
+  dir: string,
+  name: string,
+  options: Omit<IdxPairOptions, 'name'> = {},
+): Promise<TrainTest> {
   const split = async (prefix: string, label: string) => {
-    const [images, labels] = await Promise.all([findIdx(dir, `${prefix}-images-idx3-ubyte`), findIdx(dir, `${prefix}-labels-idx1-ubyte`)])
+    const [images, labels] = await Promise.all([
+      findIdx(dir, `${prefix}-images-idx3-ubyte`),
+      findIdx(dir, `${prefix}-labels-idx1-ubyte`),
+    ])
     return loadIdxPair(images, labels, { ...options, name: `${name}/${label}` })
   }
   const [train, test] = await Promise.all([split('train', 'train'), split('t10k', 'test')])

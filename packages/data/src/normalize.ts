@@ -16,7 +16,8 @@ export type NormalizationMethod = 'standard' | 'minmax'
  * std 1, so they become 0 instead of NaN. Keep the result to apply to test and serving data.
  */
 export function fitNormalization(ds: Dataset, method: NormalizationMethod): { mean: Float32Array; std: Float32Array } {
-  if (method !== 'standard' && method !== 'minmax') throw new ValidationError('method', `"standard" or "minmax", got ${JSON.stringify(method)}`)
+  if (method !== 'standard' && method !== 'minmax')
+    throw new ValidationError('method', `"standard" or "minmax", got ${JSON.stringify(method)}`)
   const width = sampleSize(ds)
   const all = Int32Array.from({ length: width }, (_, i) => i)
   const mo = featureMoments(ds.x, ds.count, width, all)
@@ -39,7 +40,8 @@ export function normalize(ds: Dataset, how: Normalization | NormalizationMethod)
   const std = perFeature(params.std, width, 'std')
   const inv = new Float64Array(width)
   for (let f = 0; f < width; f++) {
-    if (!(std[f]! > 0) || !Number.isFinite(std[f]!)) throw new ValidationError(`std[${f}]`, `a finite number > 0, got ${std[f]}`)
+    if (!(std[f]! > 0) || !Number.isFinite(std[f]!))
+      throw new ValidationError(`std[${f}]`, `a finite number > 0, got ${std[f]}`)
     inv[f] = 1 / std[f]!
   }
   const src = ds.x
@@ -64,7 +66,10 @@ function perFeature(v: number | ArrayLike<number>, width: number, field: string)
     return new Float64Array(width).fill(v)
   }
   if (v === null || typeof v !== 'object' || v.length !== width) {
-    throw new ValidationError(field, `a number or ${width} numbers (one per feature), got ${v === null || typeof v !== 'object' ? String(v) : `${v.length} numbers`}`)
+    throw new ValidationError(
+      field,
+      `a number or ${width} numbers (one per feature), got ${v === null || typeof v !== 'object' ? String(v) : `${v.length} numbers`}`,
+    )
   }
   return Float64Array.from(v)
 }

@@ -19,12 +19,20 @@ export interface NpyPairOptions {
 export async function loadNpyPair(xPath: string, yPath: string, options: NpyPairOptions = {}): Promise<Dataset> {
   const [xArr, yArr] = await Promise.all([readNpy(xPath), readNpy(yPath)])
   if (xArr.shape.length === 0) {
-    throw new DatasetError(DatasetErrorCode.malformed, xPath, 'features are a scalar, expected shape [n, ...sampleShape]')
+    throw new DatasetError(
+      DatasetErrorCode.malformed,
+      xPath,
+      'features are a scalar, expected shape [n, ...sampleShape]',
+    )
   }
   const labels = labelsFrom(yArr, yPath)
   const count = xArr.shape[0]!
   if (count !== labels.length) {
-    throw new DatasetError(DatasetErrorCode.mismatch, xPath, `has ${count} samples but ${yPath} has ${labels.length} labels, expected the same count`)
+    throw new DatasetError(
+      DatasetErrorCode.mismatch,
+      xPath,
+      `has ${count} samples but ${yPath} has ${labels.length} labels, expected the same count`,
+    )
   }
   const sampleShape = xArr.shape.length === 1 ? [1] : xArr.shape.slice(1)
   return fromArrays({

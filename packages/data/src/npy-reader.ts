@@ -33,11 +33,13 @@ export function parseNpy(bytes: Uint8Array, file: string): ShapedArray {
   const fail = (code: DatasetErrorCode, problem: string): never => {
     throw new DatasetError(code, file, `not a valid NPY file: ${problem}`)
   }
-  if (bytes.length < 10) fail(DatasetErrorCode.truncated, `expected at least a 10-byte preamble, found ${bytes.length} bytes`)
+  if (bytes.length < 10)
+    fail(DatasetErrorCode.truncated, `expected at least a 10-byte preamble, found ${bytes.length} bytes`)
   if (!MAGIC.every((b, i) => bytes[i] === b)) fail(DatasetErrorCode.malformed, 'bad magic, expected "\\x93NUMPY"')
   const major = bytes[6]!
   const minor = bytes[7]!
-  if (major < 1 || major > 3) fail(DatasetErrorCode.unsupported, `format version ${major}.${minor}, expected 1.0, 2.0 or 3.0`)
+  if (major < 1 || major > 3)
+    fail(DatasetErrorCode.unsupported, `format version ${major}.${minor}, expected 1.0, 2.0 or 3.0`)
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   const lenBytes = major === 1 ? 2 : 4
   if (bytes.length < 8 + lenBytes) fail(DatasetErrorCode.truncated, 'file ends inside the header length')
@@ -47,19 +49,30 @@ export function parseNpy(bytes: Uint8Array, file: string): ShapedArray {
     fail(DatasetErrorCode.truncated, `header declares ${headerLen} bytes, found ${bytes.length - 8 - lenBytes}`)
   }
   // 1.0 and 2.0 headers are latin1; 3.0 exists only to allow utf8 (field names).
-  const header = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(bytes.subarray(8 + lenBytes, dataStart)).trim()
+  const header = new TextDecoder(major === 3 ? 'utf-8' : 'latin1')
+    .decode(bytes.subarray(8 + lenBytes, dataStart))
+    .trim()
   const { dtype, littleEndian, fortranOrder, shape } = parseHeader(header, fail)
   if (fortranOrder) {
-    fail(DatasetErrorCode.unsupported, 'fortran_order is True; save the array in C order (numpy.ascontiguousarray) and try again')
+    fail(
+      DatasetErrorCode.unsupported,
+      'fortran_order is True; save the array in C order (numpy.ascontiguousarray) and try again',
+    )
   }
   const count = shapeSize(shape)
   const expected = count * dtypeSize(dtype)
   const found = bytes.length - dataStart
   if (found < expected) {
-    fail(DatasetErrorCode.truncated, `expected ${expected} bytes of data (shape [${shape.join(', ')}] of ${dtype}), found ${found}`)
+    fail(
+      DatasetErrorCode.truncated,
+      `expected ${expected} bytes of data (shape [${shape.join(', ')}] of ${dtype}), found ${found}`,
+    )
   }
   if (found > expected) {
-    fail(DatasetErrorCode.malformed, `expected ${expected} bytes of data (shape [${shape.join(', ')}] of ${dtype}), found ${found} (${found - expected} extra)`)
+    fail(
+      DatasetErrorCode.malformed,
+      `expected ${expected} bytes of data (shape [${shape.join(', ')}] of ${dtype}), found ${found} (${found - expected} extra)`,
+    )
   }
   return { dtype, shape, data: viewElements(bytes, dataStart, count, dtype, littleEndian) }
 }
@@ -73,9 +86,12 @@ interface NpyHeader {
 
 function parseHeader(header: string, fail: (code: DatasetErrorCode, problem: string) => never): NpyHeader {
   const malformed = (problem: string) => fail(DatasetErrorCode.malformed, problem)
-  if (!header.startsWith('{') || !header.endsWith('}')) malformed(`header is not a dict literal: ${JSON.stringify(header.slice(0, 80))}`)
+  if (!header.startsWith('{') || !header.endsWith('}'))
+    malformed(`header is not a dict literal: ${JSON.stringify(header.slice(0, 80))}`)
   const descr = /['"]descr['"]\s*:\s*(['"])(.*?)\1/.exec(header)?.[2] ?? malformed("header has no 'descr' string")
-  const order = /['"]fortran_order['"]\s*:\s*(True|False)\b/.exec(header)?.[1] ?? malformed("header has no 'fortran_order' True/False")
+  const order =
+    /['"]fortran_order['"]\s*:\s*(True|False)\b/.exec(header)?.[1] ??
+    malformed("header has no 'fortran_order' True/False")
   const shapeText = /['"]shape['"]\s*:\s*\(([^)]*)\)/.exec(header)?.[1] ?? malformed("header has no 'shape' tuple")
 
   const m = /^([<>|=])([a-z])(\d+)$/.exec(descr)
@@ -83,10 +99,14 @@ function parseHeader(header: string, fail: (code: DatasetErrorCode, problem: str
   if (!m || dtype === undefined) {
     return fail(DatasetErrorCode.unsupported, `dtype '${descr}' is not supported, expected one of ${SUPPORTED}`)
   }
-  const shape = shapeText.split(',').map((s) => s.trim()).filter((s) => s !== '').map((s) => {
-    // Python 2 wrote longs as "3L".
-    const d = /^(\d+)L?$/.exec(s)
-    return d ? Number(d[1]) : malformed(`shape (${shapeText}) has a non-integer entry ${JSON.stringify(s)}`)
-  })
+  const shape = shapeText
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')
+    .map((s) => {
+      // Python 2 wrote longs as "3L".
+      const d = /^(\d+)L?$/.exec(s)
+      return d ? Number(d[1]) : malformed(`shape (${shapeText}) has a non-integer entry ${JSON.stringify(s)}`)
+    })
   return { dtype, littleEndian: m[1] !== '>', fortranOrder: order === 'True', shape }
 }

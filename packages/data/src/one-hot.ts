@@ -2,7 +2,8 @@ import { ValidationError } from '@kiln/protocol'
 
 /** Row-major [labels.length, numClasses] one-hot matrix. */
 export function oneHot(labels: ArrayLike<number>, numClasses: number): Float32Array {
-  if (!Number.isInteger(numClasses) || numClasses < 1) throw new ValidationError('numClasses', `an integer >= 1, got ${String(numClasses)}`)
+  if (!Number.isInteger(numClasses) || numClasses < 1)
+    throw new ValidationError('numClasses', `an integer >= 1, got ${String(numClasses)}`)
   const out = new Float32Array(labels.length * numClasses)
   for (let i = 0; i < labels.length; i++) {
     const c = labels[i]!

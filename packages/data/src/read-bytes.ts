@@ -9,10 +9,13 @@ export async function readDatasetFile(path: string): Promise<Uint8Array> {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
     const problem =
-      code === 'ENOENT' ? 'no such file'
-      : code === 'EISDIR' ? 'is a directory, expected a file'
-      : code === 'EACCES' ? 'permission denied'
-      : `cannot be read (${code ?? String(err)})`
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EISDIR'
+          ? 'is a directory, expected a file'
+          : code === 'EACCES'
+            ? 'permission denied'
+            : `cannot be read (${code ?? String(err)})`
     return Promise.reject(new DatasetError(DatasetErrorCode.notFound, path, problem, { cause: err }))
   }
 }

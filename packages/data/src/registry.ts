@@ -16,7 +16,11 @@ const NAME = /^[a-z0-9][a-z0-9._-]*$/
 
 /** Adds a named dataset that specs may refer to; names look like "fashion-mnist" (no path separators). */
 export function registerDataset(name: string, loader: DatasetLoader): void {
-  if (!NAME.test(name)) throw new ValidationError('name', `lower-case letters, digits, ".", "_" or "-" (no "/"), got ${JSON.stringify(name)}`)
+  if (!NAME.test(name))
+    throw new ValidationError(
+      'name',
+      `lower-case letters, digits, ".", "_" or "-" (no "/"), got ${JSON.stringify(name)}`,
+    )
   loaders.set(name, loader)
 }
 

@@ -34,24 +34,34 @@ export async function resolveDataset(spec: string): Promise<ResolvedDataset> {
     const train = a.endsWith('.npy') ? await loadNpyPair(a, b) : await loadIdxPair(a, b)
     return { train }
   }
-  if (pair.length > 2) throw new ValidationError('dataset', `at most one "," (features,labels), got ${JSON.stringify(spec)}`)
+  if (pair.length > 2)
+    throw new ValidationError('dataset', `at most one "," (features,labels), got ${JSON.stringify(spec)}`)
 
   const hash = spec.indexOf('#')
   const path = hash >= 0 ? spec.slice(0, hash) : spec
   if (path.endsWith('.csv')) return { train: await loadCsvDataset(path, csvOptions(spec.slice(hash + 1), hash >= 0)) }
-  if (hash >= 0) throw new ValidationError('dataset', `options after "#" only for .csv files, got ${JSON.stringify(spec)}`)
+  if (hash >= 0)
+    throw new ValidationError('dataset', `options after "#" only for .csv files, got ${JSON.stringify(spec)}`)
   if (path.endsWith('.npy')) return { train: await loadNpyPair(path, npyLabelsPath(path)) }
 
   const info = await stat(path).catch(() => null)
   if (info === null) {
-    throw new DatasetError(DatasetErrorCode.notFound, spec, `not a registered dataset (${registeredDatasets().join(', ')}) and no such file or directory`)
+    throw new DatasetError(
+      DatasetErrorCode.notFound,
+      spec,
+      `not a registered dataset (${registeredDatasets().join(', ')}) and no such file or directory`,
+    )
   }
   if (info.isDirectory()) {
     const { train, test } = await loadMnistStyleDir(path, basename(path.replace(/\/+$/, '')) || path)
     return { train, test }
   }
   if (await looksLikeIdx(path)) return { train: await loadIdxPair(path, idxLabelsPath(path)) }
-  throw new DatasetError(DatasetErrorCode.unsupported, path, 'is not a .npy, .csv or IDX file, expected one of those (or a registered dataset name)')
+  throw new DatasetError(
+    DatasetErrorCode.unsupported,
+    path,
+    'is not a .npy, .csv or IDX file, expected one of those (or a registered dataset name)',
+  )
 }
 
 function csvOptions(fragment: string, present: boolean) {
@@ -72,7 +82,11 @@ function npyLabelsPath(xPath: string): string {
   const name = basename(xPath)
   const m = /^(.*?(?:^|[-_.]))x\.npy$/.exec(name)
   if (!m) {
-    throw new DatasetError(DatasetErrorCode.notFound, xPath, 'no labels file: name the features x.npy / *_x.npy (labels in y.npy / *_y.npy) or give "features.npy,labels.npy"')
+    throw new DatasetError(
+      DatasetErrorCode.notFound,
+      xPath,
+      'no labels file: name the features x.npy / *_x.npy (labels in y.npy / *_y.npy) or give "features.npy,labels.npy"',
+    )
   }
   return join(dirname(xPath), `${m[1]}y.npy`)
 }
@@ -80,7 +94,11 @@ function npyLabelsPath(xPath: string): string {
 function idxLabelsPath(imagesPath: string): string {
   const name = basename(imagesPath)
   if (!name.includes('images')) {
-    throw new DatasetError(DatasetErrorCode.notFound, imagesPath, 'no labels file: name the images *images*idx3* (labels *labels*idx1*) or give "images,labels"')
+    throw new DatasetError(
+      DatasetErrorCode.notFound,
+      imagesPath,
+      'no labels file: name the images *images*idx3* (labels *labels*idx1*) or give "images,labels"',
+    )
   }
   return join(dirname(imagesPath), name.replace('images', 'labels').replace(/idx\d/, 'idx1'))
 }

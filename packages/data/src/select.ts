@@ -12,7 +12,14 @@ export function gather(ds: Dataset, indices: ArrayLike<number>, name = ds.name):
 }
 
 /** Copies samples indices[from..to) into x and labels (which must hold to - from samples). */
-export function gatherInto(ds: Dataset, indices: ArrayLike<number>, from: number, to: number, x: Float32Array, labels: Int32Array): void {
+export function gatherInto(
+  ds: Dataset,
+  indices: ArrayLike<number>,
+  from: number,
+  to: number,
+  x: Float32Array,
+  labels: Int32Array,
+): void {
   const size = sampleSize(ds)
   const src = ds.x
   for (let k = from; k < to; k++) {
@@ -56,11 +63,16 @@ export function take(ds: Dataset, n: number): Dataset {
  * with one more batch would wait forever in an all-reduce).
  */
 export function shard(ds: Dataset, rank: number, worldSize: number): Dataset {
-  if (!Number.isInteger(worldSize) || worldSize < 1) throw new ValidationError('worldSize', `an integer >= 1, got ${String(worldSize)}`)
+  if (!Number.isInteger(worldSize) || worldSize < 1)
+    throw new ValidationError('worldSize', `an integer >= 1, got ${String(worldSize)}`)
   if (!Number.isInteger(rank) || rank < 0 || rank >= worldSize) {
     throw new ValidationError('rank', `an integer in [0, ${worldSize - 1}], got ${String(rank)}`)
   }
   const per = Math.floor(ds.count / worldSize)
-  if (per === 0) throw new ValidationError('worldSize', `at most the sample count ${ds.count} (each rank needs a sample), got ${worldSize}`)
+  if (per === 0)
+    throw new ValidationError(
+      'worldSize',
+      `at most the sample count ${ds.count} (each rank needs a sample), got ${worldSize}`,
+    )
   return slice(ds, rank * per, (rank + 1) * per, `${ds.name}:shard-${rank}-of-${worldSize}`)
 }

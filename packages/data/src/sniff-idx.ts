@@ -8,7 +8,9 @@ const IDX_CODES = new Set([0x08, 0x09, 0x0b, 0x0c, 0x0d, 0x0e])
 /** True when the file starts like IDX (00 00 <known dtype> <ndims >= 1>), gzipped or not; reads only its head. */
 export async function looksLikeIdx(path: string): Promise<boolean> {
   const fh = await open(path, 'r').catch((err: NodeJS.ErrnoException) => {
-    throw new DatasetError(DatasetErrorCode.notFound, path, `cannot be read (${err.code ?? err.message})`, { cause: err })
+    throw new DatasetError(DatasetErrorCode.notFound, path, `cannot be read (${err.code ?? err.message})`, {
+      cause: err,
+    })
   })
   let head: Uint8Array
   try {

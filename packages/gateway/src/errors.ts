@@ -23,7 +23,8 @@ export class PayloadTooLargeError extends KilnError {
   override name = 'PayloadTooLargeError'
   constructor(limitBytes: number, options: KilnErrorOptions = {}) {
     super(GatewayErrorCode.payloadTooLarge, `request body: expected at most ${limitBytes} bytes`, {
-      ...options, data: { ...options.data, limitBytes },
+      ...options,
+      data: { ...options.data, limitBytes },
     })
   }
 }
@@ -43,7 +44,8 @@ export class ModelLoadError extends KilnError {
   override name = 'ModelLoadError'
   constructor(model: string, version: number, reason: string, options: KilnErrorOptions = {}) {
     super(GatewayErrorCode.modelLoadFailed, `model ${model} version ${version} failed to load: ${reason}`, {
-      ...options, data: { ...options.data, model, version },
+      ...options,
+      data: { ...options.data, model, version },
     })
   }
 }

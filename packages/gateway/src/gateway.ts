@@ -25,7 +25,12 @@ import { InferencePool } from './worker/inference-pool.js'
 const pkg = createRequire(import.meta.url)('../package.json') as { version: string }
 
 /** A structured log line (one JSON object per line when printed). */
-export type GatewayLog = (record: { level: 'info' | 'warn' | 'error'; component: 'gateway'; msg: string; [k: string]: unknown }) => void
+export type GatewayLog = (record: {
+  level: 'info' | 'warn' | 'error'
+  component: 'gateway'
+  msg: string
+  [k: string]: unknown
+}) => void
 
 export interface GatewayOptions {
   /** Serve the models in this folder (no NATS needed). */
@@ -67,8 +72,10 @@ export interface Gateway {
 /** Creates a gateway: loads the repository, joins NATS when given, builds the app. */
 export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   if (!options.modelsDir && !options.nc) throw new TypeError('createGateway needs modelsDir or nc')
-  const log: GatewayLog = options.log ?? ((r) => process.stderr.write(JSON.stringify({ time: new Date().toISOString(), ...r }) + '\n'))
-  const say = (level: 'info' | 'warn', msg: string, data: Record<string, unknown>) => log({ level, component: 'gateway', msg, ...data })
+  const log: GatewayLog =
+    options.log ?? ((r) => process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), ...r })}\n`))
+  const say = (level: 'info' | 'warn', msg: string, data: Record<string, unknown>) =>
+    log({ level, component: 'gateway', msg, ...data })
   const random = options.random ?? Math.random
   const metrics = gatewayMetrics()
   const pool = new InferencePool(options.threads !== undefined ? { threads: options.threads } : {})
@@ -90,16 +97,31 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     metrics.drifted.set(mv(e), r.drifted ? 1 : 0)
     if (!r.drifted) return
     metrics.driftAlerts.inc(mv(e))
-    say('warn', 'drift detected', { model: e.model, version: e.version, featurePsi: r.featurePsi, predictionPsi: r.predictionPsi })
+    say('warn', 'drift detected', {
+      model: e.model,
+      version: e.version,
+      featurePsi: r.featurePsi,
+      predictionPsi: r.predictionPsi,
+    })
     const alert = {
-      v: 1 as const, model: e.model, version: e.version, featurePsi: r.featurePsi, threshold: r.threshold,
-      ...(r.predictionPsi !== undefined ? { predictionPsi: r.predictionPsi } : {}), worst: r.worst, window: r.window, at: Date.now(),
+      v: 1 as const,
+      model: e.model,
+      version: e.version,
+      featurePsi: r.featurePsi,
+      threshold: r.threshold,
+      ...(r.predictionPsi !== undefined ? { predictionPsi: r.predictionPsi } : {}),
+      worst: r.worst,
+      window: r.window,
+      at: Date.now(),
     }
     nc?.publish(GatewaySubjects.driftAlerts, encode(DriftAlertSchema, alert))
   }
 
   const repo: Repository = new Repository({
-    pool, batch, memoryBudgetBytes: budget, log: say,
+    pool,
+    batch,
+    memoryBudgetBytes: budget,
+    log: say,
     observer: (e) => ({
       queued: (ms) => metrics.queueSeconds.observe(mv(e), ms / 1000),
       batch: (rows, _n, ms) => {
@@ -129,27 +151,51 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     layout = await ensureLayout(nc)
     const l = layout
     stops.push((await followRegistry(l, repo)).stop)
-    await endpoints.follow(l.kv.endpoints, (key, err) => say('warn', 'skipped a malformed endpoint record', { endpoint: key, error: (err as Error).message }))
+    await endpoints.follow(l.kv.endpoints, (key, err) =>
+      say('warn', 'skipped a malformed endpoint record', { endpoint: key, error: (err as Error).message }),
+    )
     stops.push(() => endpoints.stop())
-    stops.push(serveEndpointApi({
-      nc, js: l.js, kv: l.kv.endpoints,
-      resolveVersion: async (model, version) => (await getModelVersion(l, model, version)).version,
-    }).stop)
+    stops.push(
+      serveEndpointApi({
+        nc,
+        js: l.js,
+        kv: l.kv.endpoints,
+        resolveVersion: async (model, version) => (await getModelVersion(l, model, version)).version,
+      }).stop,
+    )
   }
   ready = true
-  const capture = nc && layout && (options.captureRate ?? 0) > 0 ? new Capture(layout.js, options.captureRate!, random) : undefined
+  const capture =
+    nc && layout && (options.captureRate ?? 0) > 0 ? new Capture(layout.js, options.captureRate!, random) : undefined
   const apiKeyHashes = (options.apiKeys ?? []).map(hashApiKey)
   const inference = new InferenceService({ repo, endpoints, metrics, monitors, capture, random, apiKeyHashes })
   const maxBodyBytes = options.maxBodyBytes ?? 32 * 1024 * 1024
-  const logError = (err: unknown) => log({ level: 'error', component: 'gateway', msg: 'request failed', error: (err as Error)?.message ?? String(err), stack: (err as Error)?.stack })
+  const logError = (err: unknown) =>
+    log({
+      level: 'error',
+      component: 'gateway',
+      msg: 'request failed',
+      error: (err as Error)?.message ?? String(err),
+      stack: (err as Error)?.stack,
+    })
   const app = createApp({
-    inference, repo, endpoints, apiKeyHashes, version: pkg.version,
+    inference,
+    repo,
+    endpoints,
+    apiKeyHashes,
+    version: pkg.version,
     renderMetrics: () => metrics.registry.render(),
     isReady: () => ready,
-    maxBodyBytes, logError,
+    maxBodyBytes,
+    logError,
   })
   return {
-    app, repo, endpoints, metrics, pool, ...(layout ? { layout } : {}),
+    app,
+    repo,
+    endpoints,
+    metrics,
+    pool,
+    ...(layout ? { layout } : {}),
     listener: (next) => fastInferListener({ inference, maxBodyBytes, logError }, next),
     drift: (model, version) => lastDrift.get(`${model}@${version}`),
     async close() {

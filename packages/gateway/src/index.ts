@@ -7,7 +7,13 @@ export { batchConfig, DEFAULT_BATCH } from './batch/batch-config.js'
 export type { BatchConfig } from './batch/batch-config.js'
 export { Batcher } from './batch/batcher.js'
 export type { RunBatch, BatchObserver } from './batch/batcher.js'
-export { UnauthenticatedError, PayloadTooLargeError, OverloadedError, ModelLoadError, GatewayErrorCode } from './errors.js'
+export {
+  UnauthenticatedError,
+  PayloadTooLargeError,
+  OverloadedError,
+  ModelLoadError,
+  GatewayErrorCode,
+} from './errors.js'
 export { Datatype, halfToFloat } from './tensor/datatype.js'
 export { parseInferRequest } from './tensor/infer-request.js'
 export type { InferRequest, InputTensor } from './tensor/infer-request.js'

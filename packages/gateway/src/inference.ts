@@ -35,19 +35,34 @@ export interface Target {
 export function bindInputs(req: InferRequest, sig: ModelSignature): { inputs: WireTensor[]; rows: number } {
   req.inputs.forEach((t, i) => {
     if (!sig.inputs.some((s) => s.name === t.name)) {
-      throw new ValidationError(`inputs[${i}].name`, `one of the model's inputs (${sig.inputs.map((s) => JSON.stringify(s.name)).join(', ')})`, { got: JSON.stringify(t.name.slice(0, 64)) })
+      throw new ValidationError(
+        `inputs[${i}].name`,
+        `one of the model's inputs (${sig.inputs.map((s) => JSON.stringify(s.name)).join(', ')})`,
+        { got: JSON.stringify(t.name.slice(0, 64)) },
+      )
     }
   })
   let rows = -1
   const inputs = sig.inputs.map((spec) => {
     const i = req.inputs.findIndex((t) => t.name === spec.name)
-    if (i < 0) throw new ValidationError('inputs', `an input named ${JSON.stringify(spec.name)} of shape [${spec.shape.join(',')}]`, { got: 'nothing' })
+    if (i < 0)
+      throw new ValidationError(
+        'inputs',
+        `an input named ${JSON.stringify(spec.name)} of shape [${spec.shape.join(',')}]`,
+        { got: 'nothing' },
+      )
     const t = req.inputs[i]!
     const fits = t.shape.length === spec.shape.length && spec.shape.every((d, k) => d === -1 || d === t.shape[k])
-    if (!fits) throw new ValidationError(`inputs[${i}].shape`, `[${spec.shape.join(',')}] (-1: any size)`, { got: `[${t.shape.join(',')}]` })
+    if (!fits)
+      throw new ValidationError(`inputs[${i}].shape`, `[${spec.shape.join(',')}] (-1: any size)`, {
+        got: `[${t.shape.join(',')}]`,
+      })
     const n = t.shape[0]!
     if (n < 1) throw new ValidationError(`inputs[${i}].shape[0]`, 'a batch of at least 1', { got: String(n) })
-    if (rows >= 0 && n !== rows) throw new ValidationError(`inputs[${i}].shape[0]`, `the same batch size as the other inputs (${rows})`, { got: String(n) })
+    if (rows >= 0 && n !== rows)
+      throw new ValidationError(`inputs[${i}].shape[0]`, `the same batch size as the other inputs (${rows})`, {
+        got: String(n),
+      })
     rows = n
     return { shape: t.shape, data: t.data }
   })
@@ -71,7 +86,12 @@ export class InferenceService {
   constructor(private readonly d: InferenceDeps) {}
 
   /** Runs one request; `authorization` is the raw Authorization header. */
-  async infer(target: Target, body: Uint8Array, headerLength: number | undefined, authorization: string | undefined): Promise<ResponseBody> {
+  async infer(
+    target: Target,
+    body: Uint8Array,
+    headerLength: number | undefined,
+    authorization: string | undefined,
+  ): Promise<ResponseBody> {
     const started = performance.now()
     const endpoint = target.version === undefined ? this.d.endpoints.get(target.name) : undefined
     checkApiKey(authorization, this.d.apiKeyHashes, endpoint?.apiKeys)
@@ -90,7 +110,12 @@ export class InferenceService {
       const outputs = await entry.batcher!.submit(inputs)
       const named = outputs.map((o, i) => ({ name: entry.signature!.outputs[i]!.name, ...o }))
       const response = encodeInferResponse(
-        { model, version: entry.version, ...(req.id !== undefined ? { id: req.id } : {}), ...(endpoint ? { parameters: { endpoint: endpoint.name, variant } } : {}) },
+        {
+          model,
+          version: entry.version,
+          ...(req.id !== undefined ? { id: req.id } : {}),
+          ...(endpoint ? { parameters: { endpoint: endpoint.name, variant } } : {}),
+        },
         selectOutputs(named, req.outputs, req.binaryOutput),
       )
       const seconds = (performance.now() - started) / 1000
@@ -100,8 +125,14 @@ export class InferenceService {
       if (this.d.capture?.sample()) {
         this.d.metrics.captured.inc({ model })
         this.d.capture.publish({
-          model, version: entry.version, ...(endpoint ? { endpoint: endpoint.name, variant } : {}), ...(req.id !== undefined ? { id: req.id } : {}),
-          inputs: inputs.map((t, i) => ({ name: entry.signature!.inputs[i]!.name, ...t })), outputs: named, latencyMs: seconds * 1000, at: Date.now(),
+          model,
+          version: entry.version,
+          ...(endpoint ? { endpoint: endpoint.name, variant } : {}),
+          ...(req.id !== undefined ? { id: req.id } : {}),
+          inputs: inputs.map((t, i) => ({ name: entry.signature!.inputs[i]!.name, ...t })),
+          outputs: named,
+          latencyMs: seconds * 1000,
+          at: Date.now(),
         })
       }
       return response
@@ -115,7 +146,12 @@ export class InferenceService {
 
   // The shadow's answer is never returned: only whether its predicted classes agree with the
   // served answer, and how long it took.
-  private shadow(endpoint: string, variant: { name: string; model: string; version: number }, inputs: WireTensor[], served: WireTensor): void {
+  private shadow(
+    endpoint: string,
+    variant: { name: string; model: string; version: number },
+    inputs: WireTensor[],
+    served: WireTensor,
+  ): void {
     const labels = { endpoint, variant: variant.name }
     const started = performance.now()
     this.d.metrics.shadowRequests.inc(labels)

@@ -55,17 +55,29 @@ export function readClusterFile(dir: string): ClusterFile | undefined {
   try {
     data = JSON.parse(readFileSync(file, 'utf8')) as Partial<ClusterFile>
   } catch (err) {
-    throw new LocalClusterError(LocalFailure.badClusterFile, `${file}: not JSON (${(err as Error).message}); remove it and run kiln up`, { cause: err })
+    throw new LocalClusterError(
+      LocalFailure.badClusterFile,
+      `${file}: not JSON (${(err as Error).message}); remove it and run kiln up`,
+      { cause: err },
+    )
   }
-  if (data.format !== CLUSTER_FILE_FORMAT || typeof data.url !== 'string' || !Array.isArray(data.processes) || typeof data.creds !== 'object') {
-    throw new LocalClusterError(LocalFailure.badClusterFile, `${file}: expected format ${CLUSTER_FILE_FORMAT} with url, creds and processes; remove it and run kiln up`)
+  if (
+    data.format !== CLUSTER_FILE_FORMAT ||
+    typeof data.url !== 'string' ||
+    !Array.isArray(data.processes) ||
+    typeof data.creds !== 'object'
+  ) {
+    throw new LocalClusterError(
+      LocalFailure.badClusterFile,
+      `${file}: expected format ${CLUSTER_FILE_FORMAT} with url, creds and processes; remove it and run kiln up`,
+    )
   }
   return data as ClusterFile
 }
 
 /** Writes cluster.json atomically (readers never see half a file). */
 export function writeClusterFile(info: ClusterFile): void {
-  writePrivateFile(clusterFilePath(info.dir), JSON.stringify(info, null, 2) + '\n')
+  writePrivateFile(clusterFilePath(info.dir), `${JSON.stringify(info, null, 2)}\n`)
 }
 
 /**

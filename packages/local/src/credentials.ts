@@ -32,7 +32,10 @@ export function generateRoleUsers(dir: string, roles: readonly Role[] = ROLES): 
     const user = role
     const password = randomPassword()
     const file = join(credsDir, `${role}.creds`)
-    writePrivateFile(file, formatUserCredentials(user, password, `Kiln local cluster: NATS credentials of the ${role} role`))
+    writePrivateFile(
+      file,
+      formatUserCredentials(user, password, `Kiln local cluster: NATS credentials of the ${role} role`),
+    )
     return { role, user, password, permissions: rolePermissions(role), file }
   })
 }

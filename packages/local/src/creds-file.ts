@@ -25,8 +25,14 @@ export type Credentials =
   | { kind: 'jwt'; creds: string }
 
 const KEYS = [
-  'KILN_NATS_URL', 'KILN_NATS_USER', 'KILN_NATS_PASSWORD', 'KILN_NATS_TOKEN', 'KILN_NATS_NKEY',
-  'KILN_NATS_CA', 'KILN_NATS_CERT', 'KILN_NATS_KEY',
+  'KILN_NATS_URL',
+  'KILN_NATS_USER',
+  'KILN_NATS_PASSWORD',
+  'KILN_NATS_TOKEN',
+  'KILN_NATS_NKEY',
+  'KILN_NATS_CA',
+  'KILN_NATS_CERT',
+  'KILN_NATS_KEY',
 ] as const
 
 /** The TLS files named by KILN_NATS_CA / _CERT / _KEY in `vars` (a credential file or the environment), if any. */
@@ -54,7 +60,10 @@ function unquote(value: string): string {
 /** Parses the text of a credential file; `source` names it in errors (never its contents). */
 export function parseCredentials(text: string, source: string): Credentials {
   if (text.includes('-----BEGIN NATS USER JWT-----')) return { kind: 'jwt', creds: text }
-  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith('#'))
+  const lines = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'))
   if (lines.length === 1 && isNkeySeed(lines[0]!)) return { kind: 'nkey', seed: lines[0]! }
   const vars: Partial<Record<(typeof KEYS)[number], string>> = {}
   for (const [i, line] of lines.entries()) {
@@ -62,8 +71,10 @@ export function parseCredentials(text: string, source: string): Credentials {
     const key = m?.[1] as (typeof KEYS)[number] | undefined
     if (!m || !key || !KEYS.includes(key)) {
       // Name the line, not its text: the text may be a secret in the wrong place.
-      throw new LocalClusterError(LocalFailure.badCredentials,
-        `${source}: line ${i + 1}: expected KEY=VALUE with KEY one of ${KEYS.join(', ')}, a NATS .creds file or an nkey seed`)
+      throw new LocalClusterError(
+        LocalFailure.badCredentials,
+        `${source}: line ${i + 1}: expected KEY=VALUE with KEY one of ${KEYS.join(', ')}, a NATS .creds file or an nkey seed`,
+      )
     }
     vars[key] = unquote(m[2]!)
   }
@@ -73,9 +84,12 @@ export function parseCredentials(text: string, source: string): Credentials {
     return { kind: 'user', user: vars.KILN_NATS_USER, password: vars.KILN_NATS_PASSWORD, ...extras }
   }
   if (vars.KILN_NATS_TOKEN) return { kind: 'token', token: vars.KILN_NATS_TOKEN, ...extras }
-  if (vars.KILN_NATS_NKEY && isNkeySeed(vars.KILN_NATS_NKEY)) return { kind: 'nkey', seed: vars.KILN_NATS_NKEY.trim(), ...extras }
-  throw new LocalClusterError(LocalFailure.badCredentials,
-    `${source}: expected KILN_NATS_USER and KILN_NATS_PASSWORD, KILN_NATS_TOKEN, or KILN_NATS_NKEY (an nkey seed)`)
+  if (vars.KILN_NATS_NKEY && isNkeySeed(vars.KILN_NATS_NKEY))
+    return { kind: 'nkey', seed: vars.KILN_NATS_NKEY.trim(), ...extras }
+  throw new LocalClusterError(
+    LocalFailure.badCredentials,
+    `${source}: expected KILN_NATS_USER and KILN_NATS_PASSWORD, KILN_NATS_TOKEN, or KILN_NATS_NKEY (an nkey seed)`,
+  )
 }
 
 /** Reads and parses a credential file. */
@@ -84,7 +98,11 @@ export function readCredentials(file: string): Credentials {
   try {
     text = readFileSync(file, 'utf8')
   } catch (err) {
-    throw new LocalClusterError(LocalFailure.badCredentials, `cannot read credentials file ${file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`, { cause: err })
+    throw new LocalClusterError(
+      LocalFailure.badCredentials,
+      `cannot read credentials file ${file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`,
+      { cause: err },
+    )
   }
   return parseCredentials(text, file)
 }

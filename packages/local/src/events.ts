@@ -1,4 +1,3 @@
-import type { Exit } from './spawn-logged.js'
 import type { StopResult } from './process-control.js'
 
 /** Progress of `kiln up`, the foreground supervisor and `kiln down`, for the CLI to print. */

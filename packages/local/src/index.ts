@@ -11,10 +11,24 @@ export { Role, ROLES, rolePermissions } from './roles.js'
 export type { RolePermissions } from './roles.js'
 export { generateRoleUsers, randomPassword } from './credentials.js'
 export type { RoleUser } from './credentials.js'
-export { parseCredentials, readCredentials, formatUserCredentials, isNkeySeed, writePrivateFile, tlsFilesFrom } from './creds-file.js'
+export {
+  parseCredentials,
+  readCredentials,
+  formatUserCredentials,
+  isNkeySeed,
+  writePrivateFile,
+  tlsFilesFrom,
+} from './creds-file.js'
 export type { Credentials, TlsFiles } from './creds-file.js'
 export { ensurePrivateDir } from './private-dir.js'
-export { CLUSTER_FILE_FORMAT, KILN_DIR_NAME, clusterFilePath, readClusterFile, writeClusterFile, findClusterDir } from './cluster-file.js'
+export {
+  CLUSTER_FILE_FORMAT,
+  KILN_DIR_NAME,
+  clusterFilePath,
+  readClusterFile,
+  writeClusterFile,
+  findClusterDir,
+} from './cluster-file.js'
 export type { ClusterFile, ClusterProcess } from './cluster-file.js'
 export { pidAlive, stopPid, tailFile } from './process-control.js'
 export type { StopResult } from './process-control.js'

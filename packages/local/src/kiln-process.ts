@@ -18,11 +18,19 @@ export interface KilnCommand {
 /** The workspace's CLI from its TypeScript sources, as `pnpm kiln` and bin/kiln.mjs run it. */
 export function defaultKilnCommand(): KilnCommand {
   const main = resolve(fileURLToPath(import.meta.url), '../../../cli/src/main.ts')
-  return { command: process.execPath, args: ['--conditions=kiln-src', '--import', import.meta.resolve('tsx'), main], marker: main }
+  return {
+    command: process.execPath,
+    args: ['--conditions=kiln-src', '--import', import.meta.resolve('tsx'), main],
+    marker: main,
+  }
 }
 
 /** Starts `kiln <args>` in its own process group, its output appended to `logFile`. */
-export function spawnKiln(kiln: KilnCommand, args: string[], o: { logFile: string; cwd: string; env?: NodeJS.ProcessEnv }): Spawned {
+export function spawnKiln(
+  kiln: KilnCommand,
+  args: string[],
+  o: { logFile: string; cwd: string; env?: NodeJS.ProcessEnv },
+): Spawned {
   return spawnLogged(kiln.command, [...kiln.args, ...args], { ...o, detached: true })
 }
 
@@ -31,7 +39,9 @@ function hasReadyLine(output: string): boolean {
     if (!line.includes('"ready"')) continue
     try {
       if ((JSON.parse(line) as { event?: unknown }).event === 'ready') return true
-    } catch { /* not a JSON line */ }
+    } catch {
+      /* not a JSON line */
+    }
   }
   return false
 }
@@ -50,16 +60,30 @@ async function answers(url: string): Promise<boolean> {
  * command (it answered "unknown command"); throws LocalClusterError if it exits or is not
  * ready within `timeoutMs`, with the end of its log.
  */
-export async function waitForReady(proc: Spawned, name: string, timeoutMs: number, readyUrl?: string): Promise<'ready' | 'missing'> {
-  const failed = (what: string) => new LocalClusterError(LocalFailure.processStart,
-    `${name} ${what}; the end of its log (${proc.logFile}):\n${tailFile(proc.logFile, 2000).trimEnd()}`, { data: { process: name } })
+export async function waitForReady(
+  proc: Spawned,
+  name: string,
+  timeoutMs: number,
+  readyUrl?: string,
+): Promise<'ready' | 'missing'> {
+  const failed = (what: string) =>
+    new LocalClusterError(
+      LocalFailure.processStart,
+      `${name} ${what}; the end of its log (${proc.logFile}):\n${tailFile(proc.logFile, 2000).trimEnd()}`,
+      { data: { process: name } },
+    )
   let exitedEarly: { code: number | null; signal: string | null } | undefined
-  void proc.exited.then((e) => { exitedEarly = e })
-  return waitUntil<'ready' | 'missing'>(async () => {
-    const output = proc.output()
-    if (hasReadyLine(output)) return 'ready'
-    if (!exitedEarly) return readyUrl && (await answers(readyUrl)) ? 'ready' : undefined
-    if (/unknown command/.test(output)) return 'missing'
-    throw failed(`exited before it was ready (${exitedEarly.code ?? exitedEarly.signal})`)
-  }, { timeoutMs, intervalMs: readyUrl ? 200 : 50, onTimeout: () => failed(`was not ready within ${timeoutMs} ms`) })
+  void proc.exited.then((e) => {
+    exitedEarly = e
+  })
+  return waitUntil<'ready' | 'missing'>(
+    async () => {
+      const output = proc.output()
+      if (hasReadyLine(output)) return 'ready'
+      if (!exitedEarly) return readyUrl && (await answers(readyUrl)) ? 'ready' : undefined
+      if (/unknown command/.test(output)) return 'missing'
+      throw failed(`exited before it was ready (${exitedEarly.code ?? exitedEarly.signal})`)
+    },
+    { timeoutMs, intervalMs: readyUrl ? 200 : 50, onTimeout: () => failed(`was not ready within ${timeoutMs} ms`) },
+  )
 }

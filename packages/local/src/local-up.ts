@@ -5,7 +5,13 @@ import { availableParallelism } from 'node:os'
 import { join, resolve, dirname } from 'node:path'
 import { connect } from 'nats'
 import { ensureLayout } from '@kiln/cluster-state'
-import { CLUSTER_FILE_FORMAT, readClusterFile, writeClusterFile, type ClusterFile, type ClusterProcess } from './cluster-file.js'
+import {
+  CLUSTER_FILE_FORMAT,
+  readClusterFile,
+  writeClusterFile,
+  type ClusterFile,
+  type ClusterProcess,
+} from './cluster-file.js'
 import { generateRoleUsers, type RoleUser } from './credentials.js'
 import type { OnClusterEvent } from './events.js'
 import { defaultKilnCommand, type KilnCommand } from './kiln-process.js'
@@ -68,7 +74,11 @@ function portOf(url: string | undefined): number | undefined {
 async function gatewayPortFor(o: UpOptions): Promise<number | undefined> {
   if (o.gatewayPort === false) return undefined
   if (o.gatewayPort !== undefined) {
-    if (!(await portFree(o.gatewayPort))) throw new LocalClusterError(LocalFailure.processStart, `--port ${o.gatewayPort}: expected a free port, but something listens there`)
+    if (!(await portFree(o.gatewayPort)))
+      throw new LocalClusterError(
+        LocalFailure.processStart,
+        `--port ${o.gatewayPort}: expected a free port, but something listens there`,
+      )
     return o.gatewayPort
   }
   return (await portFree(DEFAULT_GATEWAY_PORT)) ? DEFAULT_GATEWAY_PORT : freePort()
@@ -78,7 +88,11 @@ async function gatewayPortFor(o: UpOptions): Promise<number | undefined> {
 // may create streams, and a worker or client started first must still find the layout.
 async function ensureLayoutAs(url: string, admin: RoleUser): Promise<void> {
   const nc = await connect({ servers: url, user: admin.user, pass: admin.password, timeout: 5000, name: 'kiln up' })
-  try { await ensureLayout(nc) } finally { await nc.close() }
+  try {
+    await ensureLayout(nc)
+  } finally {
+    await nc.close()
+  }
 }
 
 /** Starts the local cluster in `o.dir`, or finds the one running there. */
@@ -89,10 +103,15 @@ export async function upLocalCluster(o: UpOptions): Promise<UpResult> {
   try {
     const existing = readClusterFile(dir)
     const ctx: StartContext = {
-      kiln: o.kiln ?? defaultKilnCommand(), logsDir: join(dir, 'logs'), cwd: dirname(dir),
-      readyTimeoutMs: o.readyTimeoutMs ?? 120_000, onEvent: o.onEvent ?? (() => {}), ...(o.env ? { env: o.env } : {}),
+      kiln: o.kiln ?? defaultKilnCommand(),
+      logsDir: join(dir, 'logs'),
+      cwd: dirname(dir),
+      readyTimeoutMs: o.readyTimeoutMs ?? 120_000,
+      onEvent: o.onEvent ?? (() => {}),
+      ...(o.env ? { env: o.env } : {}),
     }
-    if (existing && natsAlive(existing)) return withDetach({ info: await restartDead(existing, ctx), found: true, missing: [], started: new Map() }, ctx)
+    if (existing && natsAlive(existing))
+      return withDetach({ info: await restartDead(existing, ctx), found: true, missing: [], started: new Map() }, ctx)
     // Leftovers of a cluster whose nats-server died are of no use: stop them, start afresh.
     if (existing) await stopClusterProcesses(existing)
     return withDetach(await startFresh(dir, o, ctx, existing), ctx)
@@ -104,10 +123,21 @@ export async function upLocalCluster(o: UpOptions): Promise<UpResult> {
 type UpParts = Omit<UpResult, 'detach' | 'context'>
 
 function withDetach(r: UpParts, context: StartContext): UpResult {
-  return { ...r, context, detach: () => { for (const s of r.started.values()) s.spawned.child.unref() } }
+  return {
+    ...r,
+    context,
+    detach: () => {
+      for (const s of r.started.values()) s.spawned.child.unref()
+    },
+  }
 }
 
-async function startFresh(dir: string, o: UpOptions, ctx: StartContext, previous: ClusterFile | undefined): Promise<UpParts> {
+async function startFresh(
+  dir: string,
+  o: UpOptions,
+  ctx: StartContext,
+  previous: ClusterFile | undefined,
+): Promise<UpParts> {
   ensurePrivateDir(ctx.logsDir)
   const users = generateRoleUsers(dir)
   const creds = Object.fromEntries(users.map((u) => [u.role, u.file]))
@@ -116,16 +146,35 @@ async function startFresh(dir: string, o: UpOptions, ctx: StartContext, previous
   ctx.onEvent({ event: 'starting', name: 'nats' })
   const t0 = Date.now()
   const nats = await startNatsServer({
-    dir, jetstreamDir: join(dir, 'jetstream'), users, serverName: 'kiln-local', logFile: join(ctx.logsDir, 'nats.log'), detached: true,
-    ...(natsPort ? { port: natsPort } : {}), ...(o.env ? { env: o.env } : {}),
+    dir,
+    jetstreamDir: join(dir, 'jetstream'),
+    users,
+    serverName: 'kiln-local',
+    logFile: join(ctx.logsDir, 'nats.log'),
+    detached: true,
+    ...(natsPort ? { port: natsPort } : {}),
+    ...(o.env ? { env: o.env } : {}),
   })
   nats.detach()
   ctx.onEvent({ event: 'ready', name: 'nats', pid: nats.pid, ms: Date.now() - t0 })
   const info: ClusterFile = {
-    format: CLUSTER_FILE_FORMAT, dir, url: nats.url, creds, started: new Date().toISOString(),
+    format: CLUSTER_FILE_FORMAT,
+    dir,
+    url: nats.url,
+    creds,
+    started: new Date().toISOString(),
     versions: { kiln: o.kilnVersion ?? 'unknown', natsServer: nats.version.join('.'), node: process.version },
     ...(o.supervisor !== undefined ? { supervisor: o.supervisor } : {}),
-    processes: [{ name: 'nats', role: 'nats', pid: nats.pid, marker: NATS_MARKER, log: nats.logFile, started: new Date(t0).toISOString() }],
+    processes: [
+      {
+        name: 'nats',
+        role: 'nats',
+        pid: nats.pid,
+        marker: NATS_MARKER,
+        log: nats.logFile,
+        started: new Date(t0).toISOString(),
+      },
+    ],
   }
   // Written before anything else starts, so `kiln down` can clean up after a failed start.
   writeClusterFile(info)
@@ -135,8 +184,17 @@ async function startFresh(dir: string, o: UpOptions, ctx: StartContext, previous
     await ensureLayoutAs(nats.url, users.find((u) => u.role === 'admin')!)
     const gatewayPort = await gatewayPortFor(o)
     if (gatewayPort !== undefined) info.gatewayUrl = `http://127.0.0.1:${gatewayPort}`
-    const groups = planProcesses({ url: nats.url, creds, workers: o.workers ?? 1, ...(gatewayPort !== undefined ? { gatewayPort } : {}), cpus: availableParallelism() })
-    const record = (entry: ClusterProcess) => { info.processes.push(entry); writeClusterFile(info) }
+    const groups = planProcesses({
+      url: nats.url,
+      creds,
+      workers: o.workers ?? 1,
+      ...(gatewayPort !== undefined ? { gatewayPort } : {}),
+      cpus: availableParallelism(),
+    })
+    const record = (entry: ClusterProcess) => {
+      info.processes.push(entry)
+      writeClusterFile(info)
+    }
     for (const group of groups) {
       const outcomes = await Promise.allSettled(group.map((plan) => startKilnProcess(plan, ctx, record)))
       for (const r of outcomes) {

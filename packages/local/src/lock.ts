@@ -18,7 +18,10 @@ export function lockDir(dir: string, what: string): () => void {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
       const [pid, holder] = readFileSync(file, 'utf8').trim().split(' ')
       if (pidAlive(Number(pid)) && Number(pid) !== process.pid) {
-        throw new LocalClusterError(LocalFailure.locked, `another kiln ${holder ?? 'command'} (pid ${pid}) is working on ${dir}; wait for it to finish`)
+        throw new LocalClusterError(
+          LocalFailure.locked,
+          `another kiln ${holder ?? 'command'} (pid ${pid}) is working on ${dir}; wait for it to finish`,
+        )
       }
       rmSync(file, { force: true })
     }

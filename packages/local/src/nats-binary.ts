@@ -10,7 +10,12 @@ import { LocalClusterError, LocalFailure } from './errors.js'
 const repoRoot = resolve(fileURLToPath(import.meta.url), '../../../..')
 
 function executable(path: string): boolean {
-  try { accessSync(path, constants.X_OK); return true } catch { return false }
+  try {
+    accessSync(path, constants.X_OK)
+    return true
+  } catch {
+    return false
+  }
 }
 
 /** Finds nats-server: $KILN_NATS_SERVER, then the copy scripts/setup unpacked, then PATH. */
@@ -21,11 +26,19 @@ export function natsServerPath(env: NodeJS.ProcessEnv = process.env): string {
   const candidates = [
     join(repoRoot, '.tools/nats/usr/sbin/nats-server'),
     join(repoRoot, '.tools/nats/usr/bin/nats-server'),
-    ...(env.PATH ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, 'nats-server')),
-    '/usr/sbin/nats-server', '/usr/local/sbin/nats-server',
+    ...(env.PATH ?? '')
+      .split(delimiter)
+      .filter(Boolean)
+      .map((dir) => join(dir, 'nats-server')),
+    '/usr/sbin/nats-server',
+    '/usr/local/sbin/nats-server',
   ]
   const found = candidates.find(executable)
-  if (!found) throw new LocalClusterError(LocalFailure.natsMissing, 'nats-server not found: run `bash scripts/setup` or set KILN_NATS_SERVER')
+  if (!found)
+    throw new LocalClusterError(
+      LocalFailure.natsMissing,
+      'nats-server not found: run `bash scripts/setup` or set KILN_NATS_SERVER',
+    )
   return found
 }
 
@@ -40,7 +53,11 @@ export function natsServerVersion(bin = natsServerPath()): NatsVersion {
   if (!v) {
     const out = execFileSync(bin, ['--version'], { encoding: 'utf8' })
     const m = /v?(\d+)\.(\d+)\.(\d+)/.exec(out)
-    if (!m) throw new LocalClusterError(LocalFailure.natsVersion, `cannot read the version of ${bin} from ${JSON.stringify(out)}`)
+    if (!m)
+      throw new LocalClusterError(
+        LocalFailure.natsVersion,
+        `cannot read the version of ${bin} from ${JSON.stringify(out)}`,
+      )
     v = [Number(m[1]), Number(m[2]), Number(m[3])]
     versions.set(bin, v)
   }

@@ -48,11 +48,15 @@ export function natsConfigText(o: NatsConfigOptions): string {
     lines.push(`jetstream: ${JSON.stringify(js)}`)
   }
   if (o.users) {
-    const users = o.users.map((u) => ({ user: u.user, password: u.password, permissions: permissionsBlock(u.permissions) }))
+    const users = o.users.map((u) => ({
+      user: u.user,
+      password: u.password,
+      permissions: permissionsBlock(u.permissions),
+    }))
     lines.push(`authorization: ${JSON.stringify({ users }, null, 2)}`)
   }
   if (o.extra) lines.push(o.extra)
-  return lines.join('\n') + '\n'
+  return `${lines.join('\n')}\n`
 }
 
 /**
@@ -64,7 +68,9 @@ export function permissionsConfText(): string {
     '# Subject permissions of each Kiln role, the same `kiln up` gives its local users.',
     '# Generated from packages/local/src/roles.ts (docs/security.md explains them); do not edit:',
     '# KILN_UPDATE_CLUSTER_CONF=1 node scripts/run-tests.mjs test/local/cluster-config.test.ts rewrites it.',
-    ...ROLES.map((role) => `KILN_${role.toUpperCase()}_PERMISSIONS = ${JSON.stringify(permissionsBlock(rolePermissions(role)))}`),
+    ...ROLES.map(
+      (role) => `KILN_${role.toUpperCase()}_PERMISSIONS = ${JSON.stringify(permissionsBlock(rolePermissions(role)))}`,
+    ),
     '',
   ].join('\n')
 }

@@ -56,13 +56,17 @@ export async function startNatsServer(o: NatsServerOptions): Promise<RunningNats
   const host = o.host ?? '127.0.0.1'
   const configFile = join(o.dir, 'nats.conf')
   const logFile = o.logFile ?? join(o.dir, 'nats.log')
-  writeFileSync(configFile, natsConfigText({
-    ...(o.jetstreamDir ? { jetstreamDir: o.jetstreamDir } : {}),
-    syncAlways: supportsSyncAlways(version),
-    ...(o.users ? { users: o.users } : {}),
-    ...(o.serverName ? { serverName: o.serverName } : {}),
-    ...(o.extraConfig ? { extra: o.extraConfig } : {}),
-  }), { mode: 0o600 })
+  writeFileSync(
+    configFile,
+    natsConfigText({
+      ...(o.jetstreamDir ? { jetstreamDir: o.jetstreamDir } : {}),
+      syncAlways: supportsSyncAlways(version),
+      ...(o.users ? { users: o.users } : {}),
+      ...(o.serverName ? { serverName: o.serverName } : {}),
+      ...(o.extraConfig ? { extra: o.extraConfig } : {}),
+    }),
+    { mode: 0o600 },
+  )
   // Address and port on the command line override whatever the config says.
   const args = ['-c', configFile, '-a', host, '-p', String(o.port ?? -1)]
   const proc = spawnLogged(bin, args, { logFile, detached: o.detached ?? false, ...(o.env ? { env: o.env } : {}) })
@@ -74,25 +78,43 @@ export async function startNatsServer(o: NatsServerOptions): Promise<RunningNats
     await proc.exited
   }
   try {
-    const port = await waitUntil(() => {
-      const log = proc.output()
-      const port = Number(/Listening for client connections on [^\s]+:(\d+)/.exec(log)?.[1] ?? 0)
-      return port && log.includes('Server is ready') ? port : undefined
-    }, {
-      timeoutMs: o.timeoutMs ?? 10_000,
-      intervalMs: 20,
-      onTimeout: () => new Error(`not ready after ${o.timeoutMs ?? 10_000} ms`),
-      abort: proc.exited.then((e) => { throw new Error(`exited (${e.code ?? e.signal})`) }),
-    })
+    const port = await waitUntil(
+      () => {
+        const log = proc.output()
+        const port = Number(/Listening for client connections on [^\s]+:(\d+)/.exec(log)?.[1] ?? 0)
+        return port && log.includes('Server is ready') ? port : undefined
+      },
+      {
+        timeoutMs: o.timeoutMs ?? 10_000,
+        intervalMs: 20,
+        onTimeout: () => new Error(`not ready after ${o.timeoutMs ?? 10_000} ms`),
+        abort: proc.exited.then((e) => {
+          throw new Error(`exited (${e.code ?? e.signal})`)
+        }),
+      },
+    )
     if (!(await tcpAccepts(port, host))) throw new Error(`logged ready but port ${port} refuses connections`)
     return {
-      url: `nats://${host}:${port}`, port, pid: proc.pid, version, bin, configFile, logFile, exited: proc.exited,
-      detach: () => { process.removeListener('exit', killOnExit); proc.child.unref() },
+      url: `nats://${host}:${port}`,
+      port,
+      pid: proc.pid,
+      version,
+      bin,
+      configFile,
+      logFile,
+      exited: proc.exited,
+      detach: () => {
+        process.removeListener('exit', killOnExit)
+        proc.child.unref()
+      },
       stop,
     }
   } catch (err) {
     await stop(2000)
-    throw new LocalClusterError(LocalFailure.natsStart,
-      `nats-server ${(err as Error).message}\n--- ${bin} ${args.join(' ')} (log ${logFile}) ---\n${tailFile(logFile)}`, { cause: err })
+    throw new LocalClusterError(
+      LocalFailure.natsStart,
+      `nats-server ${(err as Error).message}\n--- ${bin} ${args.join(' ')} (log ${logFile}) ---\n${tailFile(logFile)}`,
+      { cause: err },
+    )
   }
 }

@@ -15,7 +15,10 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
 export function tcpAccepts(port: number, host = '127.0.0.1'): Promise<boolean> {
   return new Promise((ok) => {
     const sock = createConnection({ host, port })
-    sock.once('connect', () => { sock.destroy(); ok(true) })
+    sock.once('connect', () => {
+      sock.destroy()
+      ok(true)
+    })
     sock.once('error', () => ok(false))
   })
 }

@@ -28,8 +28,15 @@ async function timed(fn: () => Promise<string | undefined>): Promise<Check> {
 }
 
 /** Runs every check over `nc` (client credentials suffice) with `timeoutMs` each. */
-export async function probeCluster(nc: NatsConnection, info: Pick<ClusterFile, 'gatewayUrl'>, timeoutMs = 2000): Promise<ClusterProbe> {
-  const nats = await timed(async () => { await nc.flush(); return nc.info?.version ? `nats-server ${nc.info.version}` : undefined })
+export async function probeCluster(
+  nc: NatsConnection,
+  info: Pick<ClusterFile, 'gatewayUrl'>,
+  timeoutMs = 2000,
+): Promise<ClusterProbe> {
+  const nats = await timed(async () => {
+    await nc.flush()
+    return nc.info?.version ? `nats-server ${nc.info.version}` : undefined
+  })
   const coordinator = await timed(async () => {
     await nc.request(Subjects.api.status, encode({ v: PROTOCOL_VERSION }), { timeout: timeoutMs })
     return undefined
@@ -44,10 +51,13 @@ export async function probeCluster(nc: NatsConnection, info: Pick<ClusterFile, '
     nodes = { ok: false, error: (err as Error).message }
   }
   const gatewayUrl = info.gatewayUrl
-  const gateway = gatewayUrl === undefined ? undefined : await timed(async () => {
-    const res = await fetch(`${gatewayUrl}/v2/health/ready`, { signal: AbortSignal.timeout(timeoutMs) })
-    if (!res.ok) throw new Error(`GET /v2/health/ready answered ${res.status}`)
-    return undefined
-  })
+  const gateway =
+    gatewayUrl === undefined
+      ? undefined
+      : await timed(async () => {
+          const res = await fetch(`${gatewayUrl}/v2/health/ready`, { signal: AbortSignal.timeout(timeoutMs) })
+          if (!res.ok) throw new Error(`GET /v2/health/ready answered ${res.status}`)
+          return undefined
+        })
   return { nats, coordinator, nodes, ...(gateway ? { gateway } : {}) }
 }

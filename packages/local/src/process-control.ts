@@ -3,7 +3,11 @@
 import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs'
 
 function procText(pid: number, file: string): string | undefined {
-  try { return readFileSync(`/proc/${pid}/${file}`, 'utf8') } catch { return undefined }
+  try {
+    return readFileSync(`/proc/${pid}/${file}`, 'utf8')
+  } catch {
+    return undefined
+  }
 }
 
 /**
@@ -28,8 +32,14 @@ export function pidAlive(pid: number, marker?: string): boolean {
 // Our processes are started in their own process group (detached), so signalling the group
 // reaches anything they started too; fall back to the pid alone.
 function signal(pid: number, sig: NodeJS.Signals): void {
-  try { process.kill(-pid, sig) } catch {
-    try { process.kill(pid, sig) } catch { /* already gone */ }
+  try {
+    process.kill(-pid, sig)
+  } catch {
+    try {
+      process.kill(pid, sig)
+    } catch {
+      /* already gone */
+    }
   }
 }
 

@@ -34,19 +34,32 @@ function connection(url: string, creds: string | undefined): string[] {
  */
 export function planProcesses(o: PlanOptions): PlannedProcess[][] {
   const coordinator: PlannedProcess = {
-    name: 'coordinator', role: 'coordinator', args: ['coordinator', ...connection(o.url, o.creds.coordinator)],
+    name: 'coordinator',
+    role: 'coordinator',
+    args: ['coordinator', ...connection(o.url, o.creds.coordinator)],
   }
   // Several workers on one machine share its cores rather than each claiming all of them.
-  const slots = o.workers > 1 ? ['--slots', String(Math.max(1, Math.floor((o.cpus ?? availableParallelism()) / o.workers)))] : []
-  const workers = Array.from({ length: o.workers }, (_, i): PlannedProcess => ({
-    name: `worker-${i + 1}`,
-    role: 'worker',
-    args: ['worker', ...connection(o.url, o.creds.worker), '--name', `worker-${i + 1}`, ...slots],
-  }))
-  const gateway: PlannedProcess[] = o.gatewayPort === undefined ? [] : [{
-    name: 'gateway', role: 'gateway', args: ['gateway', ...connection(o.url, o.creds.gateway), '--port', String(o.gatewayPort)],
-    readyUrl: `http://127.0.0.1:${o.gatewayPort}/v2/health/ready`,
-  }]
+  const slots =
+    o.workers > 1 ? ['--slots', String(Math.max(1, Math.floor((o.cpus ?? availableParallelism()) / o.workers)))] : []
+  const workers = Array.from(
+    { length: o.workers },
+    (_, i): PlannedProcess => ({
+      name: `worker-${i + 1}`,
+      role: 'worker',
+      args: ['worker', ...connection(o.url, o.creds.worker), '--name', `worker-${i + 1}`, ...slots],
+    }),
+  )
+  const gateway: PlannedProcess[] =
+    o.gatewayPort === undefined
+      ? []
+      : [
+          {
+            name: 'gateway',
+            role: 'gateway',
+            args: ['gateway', ...connection(o.url, o.creds.gateway), '--port', String(o.gatewayPort)],
+            readyUrl: `http://127.0.0.1:${o.gatewayPort}/v2/health/ready`,
+          },
+        ]
   return [[coordinator], [...workers, ...gateway]]
 }
 

@@ -12,7 +12,10 @@ export async function restartDead(info: ClusterFile, ctx: StartContext): Promise
   if (supervised) return info
   for (const p of dead) {
     if (!p.args) continue
-    const outcome = await startKilnProcess({ name: p.name, role: p.role as Exclude<typeof p.role, 'nats'>, args: p.args }, ctx)
+    const outcome = await startKilnProcess(
+      { name: p.name, role: p.role as Exclude<typeof p.role, 'nats'>, args: p.args },
+      ctx,
+    )
     if (outcome.kind === 'ready') {
       outcome.spawned.child.unref()
       Object.assign(p, { pid: outcome.entry.pid, started: outcome.entry.started, marker: outcome.entry.marker })

@@ -71,10 +71,16 @@ const TABLE: Record<Role, RolePermissions> = {
   worker: {
     publish: {
       allow: [
-        'kiln.node.*.>', 'kiln.trial.*.>', 'kiln.metrics.>', 'kiln.logs.>', 'kiln.events.>',
+        'kiln.node.*.>',
+        'kiln.trial.*.>',
+        'kiln.metrics.>',
+        'kiln.logs.>',
+        'kiln.events.>',
         ...JS_READ,
-        kvWrite(KvBucket.nodes), kvWrite(KvBucket.modelVersions),
-        objectWrite(ObjectStoreBucket.checkpoints), objectWrite(ObjectStoreBucket.models),
+        kvWrite(KvBucket.nodes),
+        kvWrite(KvBucket.modelVersions),
+        objectWrite(ObjectStoreBucket.checkpoints),
+        objectWrite(ObjectStoreBucket.models),
         objectPurge(ObjectStoreBucket.checkpoints),
       ],
       // Only the coordinator commands nodes.
@@ -86,17 +92,29 @@ const TABLE: Record<Role, RolePermissions> = {
   gateway: {
     // Endpoint records change only through the gateway's API (compare-and-set in KV); it
     // also publishes endpoint events, drift alerts and sampled requests (KILN_CAPTURE).
-    publish: { allow: ['kiln.gateway.>', 'kiln.events.>', 'kiln.alerts.>', 'kiln.capture.>', ...JS_READ, kvWrite(KvBucket.endpoints)] },
+    publish: {
+      allow: [
+        'kiln.gateway.>',
+        'kiln.events.>',
+        'kiln.alerts.>',
+        'kiln.capture.>',
+        ...JS_READ,
+        kvWrite(KvBucket.endpoints),
+      ],
+    },
     subscribe: { allow: ['kiln.gateway.api.>', 'kiln.events.>', '$SRV.>', INBOX] },
     responses: true,
   },
   client: {
     publish: {
       allow: [
-        'kiln.api.>', 'kiln.gateway.api.>',
+        'kiln.api.>',
+        'kiln.gateway.api.>',
         ...JS_READ,
-        objectWrite(ObjectStoreBucket.datasets), objectWrite(ObjectStoreBucket.bundles),
-        objectPurge(ObjectStoreBucket.datasets), objectPurge(ObjectStoreBucket.bundles),
+        objectWrite(ObjectStoreBucket.datasets),
+        objectWrite(ObjectStoreBucket.bundles),
+        objectPurge(ObjectStoreBucket.datasets),
+        objectPurge(ObjectStoreBucket.bundles),
       ],
     },
     subscribe: { allow: ['kiln.events.>', 'kiln.metrics.>', 'kiln.logs.>', 'kiln.alerts.>', INBOX] },

@@ -23,12 +23,20 @@ export interface Spawned {
 }
 
 function fileSize(file: string): number {
-  try { return statSync(file).size } catch { return 0 }
+  try {
+    return statSync(file).size
+  } catch {
+    return 0
+  }
 }
 
 function readFrom(file: string, start: number): string {
   let fd: number
-  try { fd = openSync(file, 'r') } catch { return '' }
+  try {
+    fd = openSync(file, 'r')
+  } catch {
+    return ''
+  }
   try {
     const size = statSync(file).size
     if (size <= start) return ''

@@ -27,15 +27,26 @@ export type StartOutcome =
  * its error thrown. `onSpawned` gets its cluster.json entry at once, so that a `kiln up`
  * interrupted while waiting leaves every pid for `kiln down` to find.
  */
-export async function startKilnProcess(plan: PlannedProcess, ctx: StartContext, onSpawned: (entry: ClusterProcess) => void = () => {}): Promise<StartOutcome> {
+export async function startKilnProcess(
+  plan: PlannedProcess,
+  ctx: StartContext,
+  onSpawned: (entry: ClusterProcess) => void = () => {},
+): Promise<StartOutcome> {
   ctx.onEvent({ event: 'starting', name: plan.name })
   const t0 = Date.now()
   const spawned = spawnKiln(ctx.kiln, plan.args, {
-    logFile: join(ctx.logsDir, `${plan.name}.log`), cwd: ctx.cwd, ...(ctx.env ? { env: ctx.env } : {}),
+    logFile: join(ctx.logsDir, `${plan.name}.log`),
+    cwd: ctx.cwd,
+    ...(ctx.env ? { env: ctx.env } : {}),
   })
   const entry: ClusterProcess = {
-    name: plan.name, role: plan.role, pid: spawned.pid, marker: ctx.kiln.marker, log: spawned.logFile,
-    started: new Date(t0).toISOString(), args: plan.args,
+    name: plan.name,
+    role: plan.role,
+    pid: spawned.pid,
+    marker: ctx.kiln.marker,
+    log: spawned.logFile,
+    started: new Date(t0).toISOString(),
+    args: plan.args,
   }
   onSpawned(entry)
   try {

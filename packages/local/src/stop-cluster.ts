@@ -10,11 +10,15 @@ import { pidAlive, stopPid } from './process-control.js'
 /** Stops every listed process that is still running, in STOP_ORDER, each role's processes together. */
 export async function stopClusterProcesses(info: ClusterFile, onEvent: OnClusterEvent = () => {}): Promise<void> {
   for (const role of STOP_ORDER) {
-    await Promise.all(info.processes.filter((p) => p.role === role).map(async (p) => {
-      if (!pidAlive(p.pid, p.marker)) return
-      onEvent({ event: 'stopping', name: p.name })
-      onEvent({ event: 'stopped', name: p.name, how: await stopPid(p.pid, p.marker, graceFor(role)) })
-    }))
+    await Promise.all(
+      info.processes
+        .filter((p) => p.role === role)
+        .map(async (p) => {
+          if (!pidAlive(p.pid, p.marker)) return
+          onEvent({ event: 'stopping', name: p.name })
+          onEvent({ event: 'stopped', name: p.name, how: await stopPid(p.pid, p.marker, graceFor(role)) })
+        }),
+    )
   }
 }
 
@@ -29,7 +33,10 @@ export function markStopped(info: ClusterFile): void {
  * `kiln up` supervising it is asked to stop it (SIGTERM), so it does not restart what we stop.
  * Returns false when nothing was running.
  */
-export async function downLocalCluster(dir: string, o: { onEvent?: OnClusterEvent; supervisorMarker?: string } = {}): Promise<boolean> {
+export async function downLocalCluster(
+  dir: string,
+  o: { onEvent?: OnClusterEvent; supervisorMarker?: string } = {},
+): Promise<boolean> {
   const info = readClusterFile(dir)
   if (!info) return false
   const unlock = lockDir(dir, 'down')

@@ -19,10 +19,16 @@ const FIRST_DELAY_MS = 1000
 const MAX_DELAY_MS = 30_000
 
 /** Supervises `started` (from upLocalCluster) until stop() or nats-server's death. */
-export function superviseLocalCluster(info: ClusterFile, started: Iterable<Extract<StartOutcome, { kind: 'ready' }>>, ctx: StartContext): Supervision {
+export function superviseLocalCluster(
+  info: ClusterFile,
+  started: Iterable<Extract<StartOutcome, { kind: 'ready' }>>,
+  ctx: StartContext,
+): Supervision {
   let stopping: Promise<void> | undefined
   let finish!: (how: 'stopped' | 'nats-exited') => void
-  const done = new Promise<'stopped' | 'nats-exited'>((ok) => { finish = ok })
+  const done = new Promise<'stopped' | 'nats-exited'>((ok) => {
+    finish = ok
+  })
   const onEvent: OnClusterEvent = ctx.onEvent
   // The exit events we wait on need referenced handles; a timer keeps the loop alive regardless.
   const keepAlive = setInterval(() => {}, 1 << 30)

@@ -10,7 +10,13 @@ export type WireType = (typeof WireType)[keyof typeof WireType]
 interface CollectiveAddon {
   collectiveEncode(src: Float32Array, wire: Uint8Array, wireType: number): void
   collectiveDecode(wire: Uint8Array, dst: Float32Array, wireType: number): void
-  collectiveAccumulate(acc: Float32Array, wire: Uint8Array, wireType: number, scale: number, out: Uint8Array | null): void
+  collectiveAccumulate(
+    acc: Float32Array,
+    wire: Uint8Array,
+    wireType: number,
+    scale: number,
+    out: Uint8Array | null,
+  ): void
 }
 
 const native = addon as unknown as CollectiveAddon
@@ -34,6 +40,12 @@ export function wireDecode(wire: Uint8Array, dst: Float32Array, type: WireType):
  * acc = (acc + wire) * scale; with `out`, also out = acc in `type`, and acc keeps exactly
  * what out holds (so the sender and its receivers agree to the bit).
  */
-export function wireAccumulate(acc: Float32Array, wire: Uint8Array, type: WireType, scale = 1, out: Uint8Array | null = null): void {
+export function wireAccumulate(
+  acc: Float32Array,
+  wire: Uint8Array,
+  type: WireType,
+  scale = 1,
+  out: Uint8Array | null = null,
+): void {
   native.collectiveAccumulate(acc, wire, type, scale, out)
 }

@@ -65,8 +65,14 @@ export function pair(fn: string, name: string, value: WindowPair | undefined, fa
 }
 
 /** @internal One spatial axis: output size and pads, by TensorFlow's rules. */
-export function windowAxis(fn: string, axis: 'height' | 'width', size: number, effFilter: number, stride: number,
-  padding: WindowPadding): { out: number; before: number; after: number } {
+export function windowAxis(
+  fn: string,
+  axis: 'height' | 'width',
+  size: number,
+  effFilter: number,
+  stride: number,
+  padding: WindowPadding,
+): { out: number; before: number; after: number } {
   if (padding === 'same') {
     const out = Math.ceil(size / stride)
     const total = Math.max((out - 1) * stride + effFilter - size, 0)
@@ -77,18 +83,25 @@ export function windowAxis(fn: string, axis: 'height' | 'width', size: number, e
   if (padding !== 'valid') {
     if (typeof padding !== 'object' || padding === null)
       throw new TypeError(`${fn}: padding must be 'same', 'valid' or {top, bottom, left, right}`)
-    const [b, a] = axis === 'height' ? ['top', 'bottom'] as const : ['left', 'right'] as const
+    const [b, a] = axis === 'height' ? (['top', 'bottom'] as const) : (['left', 'right'] as const)
     before = intField(fn, `padding.${b}`, padding[b], 0)
     after = intField(fn, `padding.${a}`, padding[a], 0)
     // A window made only of padding has no input to read: the kernels reject such pads.
-    for (const [side, pad] of [[b, before], [a, after]] as const)
+    for (const [side, pad] of [
+      [b, before],
+      [a, after],
+    ] as const)
       if (pad >= effFilter)
-        throw new RangeError(`${fn}: padding.${side} ${pad} must be less than the effective filter ${axis} ${effFilter}`)
+        throw new RangeError(
+          `${fn}: padding.${side} ${pad} must be less than the effective filter ${axis} ${effFilter}`,
+        )
   }
   const span = size + before + after - effFilter
   if (span < 0)
-    throw new RangeError(`${fn}: the ${axis === 'height' ? 'filter height' : 'filter width'} (${effFilter} with dilation) ` +
-      `exceeds the padded input ${axis} ${size + before + after}`)
+    throw new RangeError(
+      `${fn}: the ${axis === 'height' ? 'filter height' : 'filter width'} (${effFilter} with dilation) ` +
+        `exceeds the padded input ${axis} ${size + before + after}`,
+    )
   return { out: Math.floor(span / stride) + 1, before, after }
 }
 
@@ -106,12 +119,42 @@ export function convGeometry(o: ConvGeometryOptions): ConvGeometry {
   const [dilationHeight, dilationWidth] = pair(fn, 'dilations', o.dilations, 1)
   const h = windowAxis(fn, 'height', inHeight, dilationHeight * (filterHeight - 1) + 1, strideHeight, o.padding)
   const w = windowAxis(fn, 'width', inWidth, dilationWidth * (filterWidth - 1) + 1, strideWidth, o.padding)
-  const geom = Int32Array.of(batch, inHeight, inWidth, inChannels, filterHeight, filterWidth, outChannels, h.out, w.out,
-    strideHeight, strideWidth, h.before, w.before, dilationHeight, dilationWidth)
+  const geom = Int32Array.of(
+    batch,
+    inHeight,
+    inWidth,
+    inChannels,
+    filterHeight,
+    filterWidth,
+    outChannels,
+    h.out,
+    w.out,
+    strideHeight,
+    strideWidth,
+    h.before,
+    w.before,
+    dilationHeight,
+    dilationWidth,
+  )
   return {
-    geom, batch, inHeight, inWidth, inChannels, filterHeight, filterWidth, outChannels,
-    outHeight: h.out, outWidth: w.out, strideHeight, strideWidth, dilationHeight, dilationWidth,
-    padTop: h.before, padBottom: h.after, padLeft: w.before, padRight: w.after,
+    geom,
+    batch,
+    inHeight,
+    inWidth,
+    inChannels,
+    filterHeight,
+    filterWidth,
+    outChannels,
+    outHeight: h.out,
+    outWidth: w.out,
+    strideHeight,
+    strideWidth,
+    dilationHeight,
+    dilationWidth,
+    padTop: h.before,
+    padBottom: h.after,
+    padLeft: w.before,
+    padRight: w.after,
     xSize: batch * inHeight * inWidth * inChannels,
     ySize: batch * h.out * w.out * outChannels,
     filterSize: filterHeight * filterWidth * inChannels * outChannels,
@@ -140,11 +183,21 @@ export interface Conv2DBackpropFilterArgs {
   dw?: Float32Array
 }
 
-const conv = kernelPair<Conv2DArgs>('Conv2D', (a) => [a.x, a.filter], (a) => a.y ?? new Float32Array(a.geometry.ySize))
-const convInput = kernelPair<Conv2DBackpropInputArgs>('Conv2DBackpropInput', (a) => [a.dy, a.filter],
-  (a) => a.dx ?? new Float32Array(a.geometry.xSize))
-const convFilter = kernelPair<Conv2DBackpropFilterArgs>('Conv2DBackpropFilter', (a) => [a.x, a.dy],
-  (a) => a.dw ?? new Float32Array(a.geometry.filterSize))
+const conv = kernelPair<Conv2DArgs>(
+  'Conv2D',
+  (a) => [a.x, a.filter],
+  (a) => a.y ?? new Float32Array(a.geometry.ySize),
+)
+const convInput = kernelPair<Conv2DBackpropInputArgs>(
+  'Conv2DBackpropInput',
+  (a) => [a.dy, a.filter],
+  (a) => a.dx ?? new Float32Array(a.geometry.xSize),
+)
+const convFilter = kernelPair<Conv2DBackpropFilterArgs>(
+  'Conv2DBackpropFilter',
+  (a) => [a.x, a.dy],
+  (a) => a.dw ?? new Float32Array(a.geometry.filterSize),
+)
 
 /** y = conv2d(x, filter); returns y. */
 export const conv2d = conv[0]

@@ -3,27 +3,72 @@ export type { CudaInfo, NativeAddon, SimdLevel } from './types.js'
 export { sgemm, sgemmAsync, type GemmOptions } from './gemm.js'
 export { threads, setThreads, simd, detectedSimd, setSimd, deviceCount, cudaInfo } from './system.js'
 export {
-  convGeometry, conv2d, conv2dAsync, conv2dBackpropInput, conv2dBackpropInputAsync, conv2dBackpropFilter,
-  conv2dBackpropFilterAsync, type ConvGeometry, type ConvGeometryOptions, type WindowPadding, type WindowPair,
-  type Conv2DArgs, type Conv2DBackpropInputArgs, type Conv2DBackpropFilterArgs,
+  convGeometry,
+  conv2d,
+  conv2dAsync,
+  conv2dBackpropInput,
+  conv2dBackpropInputAsync,
+  conv2dBackpropFilter,
+  conv2dBackpropFilterAsync,
+  type ConvGeometry,
+  type ConvGeometryOptions,
+  type WindowPadding,
+  type WindowPair,
+  type Conv2DArgs,
+  type Conv2DBackpropInputArgs,
+  type Conv2DBackpropFilterArgs,
 } from './conv.js'
 export {
-  poolGeometry, maxPool, maxPoolAsync, maxPoolGrad, maxPoolGradAsync, avgPool, avgPoolAsync, avgPoolGrad,
-  avgPoolGradAsync, type PoolGeometry, type PoolGeometryOptions, type PoolArgs, type MaxPoolGradArgs,
+  poolGeometry,
+  maxPool,
+  maxPoolAsync,
+  maxPoolGrad,
+  maxPoolGradAsync,
+  avgPool,
+  avgPoolAsync,
+  avgPoolGrad,
+  avgPoolGradAsync,
+  type PoolGeometry,
+  type PoolGeometryOptions,
+  type PoolArgs,
+  type MaxPoolGradArgs,
   type AvgPoolGradArgs,
 } from './pool.js'
 export type { CudaDeviceInfo, CudaMemoryStats, CudaStream, DeviceBuffer } from './types.js'
 export {
-  cudaSgemm, cudaSgemmAsync, cudaSgemmBench, cudaDeviceInfo, cudaMemory, cudaEmptyCache, cudaSetTf32,
-  type CudaGemmOptions, type CudaSgemmBenchOptions,
+  cudaSgemm,
+  cudaSgemmAsync,
+  cudaSgemmBench,
+  cudaDeviceInfo,
+  cudaMemory,
+  cudaEmptyCache,
+  cudaSetTf32,
+  type CudaGemmOptions,
+  type CudaSgemmBenchOptions,
 } from './cuda.js'
 export { broadcastShape, type ShapeLike } from './shape-arg.js'
 export {
-  UnaryOp, BinaryOp, CompareOp, LogicalOp, unary, binary, compare, logical, logicalNot, select, cast, type DTypeName,
+  UnaryOp,
+  BinaryOp,
+  CompareOp,
+  LogicalOp,
+  unary,
+  binary,
+  compare,
+  logical,
+  logicalNot,
+  select,
+  cast,
+  type DTypeName,
 } from './elementwise.js'
 export { ReduceOp, ArgReduceOp, reduce, argReduce, softmax, logSoftmax } from './reduce.js'
 export { Activation, batchNorm, biasAct, type BatchNormParams } from './nn.js'
 export { sgdUpdate, momentumUpdate, adamUpdate, rmspropUpdate, type AdamStep, type RmspropStep } from './optim.js'
 export { transpose, tile, slice, fill, gather, oneHot } from './layout.js'
-export { softmaxGrad, categoricalCrossentropy, categoricalCrossentropyGrad, categoricalAccuracy } from './categorical.js'
+export {
+  softmaxGrad,
+  categoricalCrossentropy,
+  categoricalCrossentropyGrad,
+  categoricalAccuracy,
+} from './categorical.js'
 export { WireType, wireBytes, wireEncode, wireDecode, wireAccumulate } from './collective.js'

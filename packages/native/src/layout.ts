@@ -18,7 +18,12 @@ export function transpose<T extends Four>(x: T, xShape: ShapeLike, perm: ShapeLi
 
 /** tf.tile: x repeated reps[d] times along each dim. */
 export function tile<T extends Four>(x: T, xShape: ShapeLike, reps: ShapeLike, y?: T): T {
-  const out = y ?? like(x, Array.from(xShape).reduce((n, d, i) => n * d * reps[i]!, 1))
+  const out =
+    y ??
+    like(
+      x,
+      Array.from(xShape).reduce((n, d, i) => n * d * reps[i]!, 1),
+    )
   addon.tile(x, shapeArray(xShape), shapeArray(reps), out)
   return out
 }
@@ -38,16 +43,27 @@ export function fill<T extends Four>(y: T, value: number): T {
 }
 
 /** GatherV2 (batchDims 0) of x viewed as [outer, axisSize, inner]; indices must be in range. */
-export function gather<T extends Four>(x: T, outer: number, axisSize: number, inner: number, indices: Int32Array,
-  y?: T): T {
+export function gather<T extends Four>(
+  x: T,
+  outer: number,
+  axisSize: number,
+  inner: number,
+  indices: Int32Array,
+  y?: T,
+): T {
   const out = y ?? like(x, outer * indices.length * inner)
   addon.gather(x, outer, axisSize, inner, indices, out)
   return out
 }
 
 /** tf.oneHot into float32; out-of-range indices give a row of offValue. */
-export function oneHot(indices: Int32Array, depth: number, onValue = 1, offValue = 0,
-  y: Float32Array = new Float32Array(indices.length * depth)): Float32Array {
+export function oneHot(
+  indices: Int32Array,
+  depth: number,
+  onValue = 1,
+  offValue = 0,
+  y: Float32Array = new Float32Array(indices.length * depth),
+): Float32Array {
   addon.oneHot(indices, depth, onValue, offValue, y)
   return y
 }

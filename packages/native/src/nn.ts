@@ -16,15 +16,24 @@ export interface BatchNormParams {
 }
 
 /** y = offset + (x - mean) * scale / sqrt(variance + epsilon); y may be x. */
-export function batchNorm(x: Float32Array, p: BatchNormParams,
-  y: Float32Array = new Float32Array(x.length)): Float32Array {
+export function batchNorm(
+  x: Float32Array,
+  p: BatchNormParams,
+  y: Float32Array = new Float32Array(x.length),
+): Float32Array {
   addon.batchNorm(x, p.mean, p.variance, p.offset ?? null, p.scale ?? null, p.epsilon ?? 0.001, y)
   return y
 }
 
 /** In place: y[r, c] = act(y[r, c] + bias[c]); alpha is LeakyRelu's slope (tfjs default 0.2). */
-export function biasAct(y: Float32Array, rows: number, cols: number, bias: Float32Array | null,
-  act: Activation = Activation.Linear, alpha = 0.2): Float32Array {
+export function biasAct(
+  y: Float32Array,
+  rows: number,
+  cols: number,
+  bias: Float32Array | null,
+  act: Activation = Activation.Linear,
+  alpha = 0.2,
+): Float32Array {
   addon.biasAct(y, rows, cols, bias, act, alpha)
   return y
 }

@@ -8,8 +8,14 @@ export function sgdUpdate(v: Float32Array, g: Float32Array, learningRate: number
 }
 
 /** tf.train.momentum step; accum is the momentum slot. */
-export function momentumUpdate(v: Float32Array, g: Float32Array, accum: Float32Array, learningRate: number,
-  momentum: number, useNesterov = false): void {
+export function momentumUpdate(
+  v: Float32Array,
+  g: Float32Array,
+  accum: Float32Array,
+  learningRate: number,
+  momentum: number,
+  useNesterov = false,
+): void {
   addon.momentumUpdate(v, g, accum, learningRate, momentum, useNesterov)
 }
 
@@ -37,7 +43,13 @@ export interface RmspropStep {
 }
 
 /** tf.train.rmsprop step; ms, mom (and mg when centered) are the slots. */
-export function rmspropUpdate(v: Float32Array, g: Float32Array, ms: Float32Array, mom: Float32Array,
-  mg: Float32Array | null, o: RmspropStep): void {
+export function rmspropUpdate(
+  v: Float32Array,
+  g: Float32Array,
+  ms: Float32Array,
+  mom: Float32Array,
+  mg: Float32Array | null,
+  o: RmspropStep,
+): void {
   addon.rmspropUpdate(v, g, ms, mom, mg, o.learningRate, o.decay, o.momentum, o.epsilon, o.centered)
 }

@@ -45,11 +45,36 @@ export function poolGeometry(o: PoolGeometryOptions): PoolGeometry {
   const [strideHeight, strideWidth] = pair(fn, 'strides', o.strides, 1)
   const h = windowAxis(fn, 'height', inHeight, filterHeight, strideHeight, o.padding)
   const w = windowAxis(fn, 'width', inWidth, filterWidth, strideWidth, o.padding)
-  const geom = Int32Array.of(batch, inHeight, inWidth, channels, filterHeight, filterWidth, h.out, w.out,
-    strideHeight, strideWidth, h.before, w.before)
+  const geom = Int32Array.of(
+    batch,
+    inHeight,
+    inWidth,
+    channels,
+    filterHeight,
+    filterWidth,
+    h.out,
+    w.out,
+    strideHeight,
+    strideWidth,
+    h.before,
+    w.before,
+  )
   return {
-    geom, batch, inHeight, inWidth, channels, filterHeight, filterWidth, outHeight: h.out, outWidth: w.out,
-    strideHeight, strideWidth, padTop: h.before, padBottom: h.after, padLeft: w.before, padRight: w.after,
+    geom,
+    batch,
+    inHeight,
+    inWidth,
+    channels,
+    filterHeight,
+    filterWidth,
+    outHeight: h.out,
+    outWidth: w.out,
+    strideHeight,
+    strideWidth,
+    padTop: h.before,
+    padBottom: h.after,
+    padLeft: w.before,
+    padRight: w.after,
     xSize: batch * inHeight * inWidth * channels,
     ySize: batch * h.out * w.out * channels,
   }
@@ -78,9 +103,17 @@ export interface AvgPoolGradArgs {
 
 const ySized = (a: PoolArgs) => a.y ?? new Float32Array(a.geometry.ySize)
 const max = kernelPair<PoolArgs>('MaxPool', (a) => [a.x], ySized)
-const maxGrad = kernelPair<MaxPoolGradArgs>('MaxPoolGrad', (a) => [a.dy, a.x], (a) => a.dx ?? new Float32Array(a.geometry.xSize))
+const maxGrad = kernelPair<MaxPoolGradArgs>(
+  'MaxPoolGrad',
+  (a) => [a.dy, a.x],
+  (a) => a.dx ?? new Float32Array(a.geometry.xSize),
+)
 const avg = kernelPair<PoolArgs>('AvgPool', (a) => [a.x], ySized)
-const avgGrad = kernelPair<AvgPoolGradArgs>('AvgPoolGrad', (a) => [a.dy], (a) => a.dx ?? new Float32Array(a.geometry.xSize))
+const avgGrad = kernelPair<AvgPoolGradArgs>(
+  'AvgPoolGrad',
+  (a) => [a.dy],
+  (a) => a.dx ?? new Float32Array(a.geometry.xSize),
+)
 
 /** Max over each window (padding never wins); returns y. */
 export const maxPool = max[0]

@@ -16,10 +16,32 @@ export interface NativeAddon {
   simd(): SimdLevel
   detectedSimd(): SimdLevel
   setSimd(level: SimdLevel): SimdLevel
-  sgemm(transA: boolean, transB: boolean, batch: number, m: number, n: number, k: number, alpha: number,
-    a: Float32Array, b: Float32Array, beta: number, c: Float32Array): void
-  sgemmAsync(transA: boolean, transB: boolean, batch: number, m: number, n: number, k: number, alpha: number,
-    a: Float32Array, b: Float32Array, beta: number, c: Float32Array): Promise<void>
+  sgemm(
+    transA: boolean,
+    transB: boolean,
+    batch: number,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: Float32Array,
+    b: Float32Array,
+    beta: number,
+    c: Float32Array,
+  ): void
+  sgemmAsync(
+    transA: boolean,
+    transB: boolean,
+    batch: number,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: Float32Array,
+    b: Float32Array,
+    beta: number,
+    c: Float32Array,
+  ): Promise<void>
   deviceCount(): number
   cudaInfo(): CudaInfo
   [kernel: string]: unknown
@@ -58,10 +80,34 @@ export interface CudaDeviceInfo {
 // code NO_DEVICE when no device can be used.
 export interface NativeAddon {
   cudaDeviceInfo(device: number): CudaDeviceInfo
-  cudaSgemm(device: number, transA: boolean, transB: boolean, batch: number, m: number, n: number, k: number,
-    alpha: number, a: Float32Array, b: Float32Array, beta: number, c: Float32Array): void
-  cudaSgemmAsync(device: number, transA: boolean, transB: boolean, batch: number, m: number, n: number, k: number,
-    alpha: number, a: Float32Array, b: Float32Array, beta: number, c: Float32Array): Promise<void>
+  cudaSgemm(
+    device: number,
+    transA: boolean,
+    transB: boolean,
+    batch: number,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: Float32Array,
+    b: Float32Array,
+    beta: number,
+    c: Float32Array,
+  ): void
+  cudaSgemmAsync(
+    device: number,
+    transA: boolean,
+    transB: boolean,
+    batch: number,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: Float32Array,
+    b: Float32Array,
+    beta: number,
+    c: Float32Array,
+  ): Promise<void>
   /** Milliseconds per m x n x k sgemm, timed on the device; tf32 times the tensor-core kernel. */
   cudaSgemmBench(device: number, m: number, n: number, k: number, iters: number, tf32?: boolean): Promise<number>
 }
@@ -72,12 +118,33 @@ export interface NativeAddon {
 type F32OrI32 = Float32Array | Int32Array
 export interface NativeAddon {
   unary(op: number, x: Float32Array, y: Float32Array, alpha: number, beta: number): void
-  binary(op: number, a: Float32Array, aShape: Int32Array, b: Float32Array, bShape: Int32Array, y: Float32Array,
-    yShape: Int32Array): void
-  compare(op: number, a: F32OrI32, aShape: Int32Array, b: F32OrI32, bShape: Int32Array, y: Uint8Array,
-    yShape: Int32Array): void
-  logical(op: number, a: Uint8Array, aShape: Int32Array, b: Uint8Array, bShape: Int32Array, y: Uint8Array,
-    yShape: Int32Array): void
+  binary(
+    op: number,
+    a: Float32Array,
+    aShape: Int32Array,
+    b: Float32Array,
+    bShape: Int32Array,
+    y: Float32Array,
+    yShape: Int32Array,
+  ): void
+  compare(
+    op: number,
+    a: F32OrI32,
+    aShape: Int32Array,
+    b: F32OrI32,
+    bShape: Int32Array,
+    y: Uint8Array,
+    yShape: Int32Array,
+  ): void
+  logical(
+    op: number,
+    a: Uint8Array,
+    aShape: Int32Array,
+    b: Uint8Array,
+    bShape: Int32Array,
+    y: Uint8Array,
+    yShape: Int32Array,
+  ): void
   logicalNot(x: Uint8Array, y: Uint8Array): void
   select(cond: Uint8Array, condShape: Int32Array, a: F32OrI32, b: F32OrI32, y: F32OrI32): void
   cast(x: F32OrI32 | Uint8Array, y: F32OrI32 | Uint8Array): void
@@ -85,16 +152,49 @@ export interface NativeAddon {
   argReduce(op: number, x: F32OrI32, outer: number, size: number, inner: number, y: Int32Array): void
   softmax(x: Float32Array, rows: number, cols: number, y: Float32Array): void
   logSoftmax(x: Float32Array, rows: number, cols: number, y: Float32Array): void
-  batchNorm(x: Float32Array, mean: Float32Array, variance: Float32Array, offset: Float32Array | null,
-    scale: Float32Array | null, epsilon: number, y: Float32Array): void
+  batchNorm(
+    x: Float32Array,
+    mean: Float32Array,
+    variance: Float32Array,
+    offset: Float32Array | null,
+    scale: Float32Array | null,
+    epsilon: number,
+    y: Float32Array,
+  ): void
   biasAct(y: Float32Array, rows: number, cols: number, bias: Float32Array | null, act: number, alpha: number): void
   sgdUpdate(v: Float32Array, g: Float32Array, lr: number): void
-  momentumUpdate(v: Float32Array, g: Float32Array, accum: Float32Array, lr: number, momentum: number,
-    useNesterov: boolean): void
-  adamUpdate(v: Float32Array, g: Float32Array, m: Float32Array, s: Float32Array, lr: number, beta1: number,
-    beta2: number, eps: number, beta1Power: number, beta2Power: number): void
-  rmspropUpdate(v: Float32Array, g: Float32Array, ms: Float32Array, mom: Float32Array, mg: Float32Array | null,
-    lr: number, decay: number, momentum: number, eps: number, centered: boolean): void
+  momentumUpdate(
+    v: Float32Array,
+    g: Float32Array,
+    accum: Float32Array,
+    lr: number,
+    momentum: number,
+    useNesterov: boolean,
+  ): void
+  adamUpdate(
+    v: Float32Array,
+    g: Float32Array,
+    m: Float32Array,
+    s: Float32Array,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    beta1Power: number,
+    beta2Power: number,
+  ): void
+  rmspropUpdate(
+    v: Float32Array,
+    g: Float32Array,
+    ms: Float32Array,
+    mom: Float32Array,
+    mg: Float32Array | null,
+    lr: number,
+    decay: number,
+    momentum: number,
+    eps: number,
+    centered: boolean,
+  ): void
   transpose(x: F32OrI32, xShape: Int32Array, perm: Int32Array, y: F32OrI32): void
   tile(x: F32OrI32, xShape: Int32Array, reps: Int32Array, y: F32OrI32): void
   slice(x: F32OrI32, xShape: Int32Array, begin: Int32Array, size: Int32Array, y: F32OrI32): void
@@ -102,17 +202,34 @@ export interface NativeAddon {
   gather(x: F32OrI32, outer: number, axisSize: number, inner: number, indices: Int32Array, y: F32OrI32): void
   oneHot(indices: Int32Array, depth: number, onValue: number, offValue: number, y: Float32Array): void
   softmaxGrad(dy: Float32Array, y: Float32Array, rows: number, cols: number, dx: Float32Array): void
-  categoricalCrossentropy(target: F32OrI32, output: Float32Array, rows: number, cols: number, epsilon: number,
-    loss: Float32Array): void
-  categoricalCrossentropyGrad(dy: Float32Array, target: F32OrI32, output: Float32Array, rows: number, cols: number,
-    epsilon: number, dx: Float32Array): void
+  categoricalCrossentropy(
+    target: F32OrI32,
+    output: Float32Array,
+    rows: number,
+    cols: number,
+    epsilon: number,
+    loss: Float32Array,
+  ): void
+  categoricalCrossentropyGrad(
+    dy: Float32Array,
+    target: F32OrI32,
+    output: Float32Array,
+    rows: number,
+    cols: number,
+    epsilon: number,
+    dx: Float32Array,
+  ): void
   categoricalAccuracy(yTrue: F32OrI32, yPred: Float32Array, rows: number, cols: number, out: Float32Array): void
 }
 
 /** A CUDA stream (one per kiln-cuda backend instance); opaque. */
-export interface CudaStream { readonly __kilnCudaStream: true }
+export interface CudaStream {
+  readonly __kilnCudaStream: true
+}
 /** Device memory from the caching allocator; opaque. Freed by cudaFree or, at the latest, by GC. */
-export interface DeviceBuffer { readonly __kilnDeviceBuffer: true }
+export interface DeviceBuffer {
+  readonly __kilnDeviceBuffer: true
+}
 
 /** The caching allocator's counters for one device (bytes and counts). */
 export interface CudaMemoryStats {
@@ -150,8 +267,17 @@ export interface NativeAddon {
   cudaUpload(stream: CudaStream, buffer: Buf, array: HostArray): void
   cudaDownload(stream: CudaStream, buffer: Buf, array: HostArray): void
   cudaDownloadAsync(stream: CudaStream, buffer: Buf, array: HostArray): Promise<void>
-  cudaCopy(stream: CudaStream, dst: Buf, dstOffset: number, dstPitch: number, src: Buf, srcOffset: number,
-    srcPitch: number, rowBytes: number, rows: number): void
+  cudaCopy(
+    stream: CudaStream,
+    dst: Buf,
+    dstOffset: number,
+    dstPitch: number,
+    src: Buf,
+    srcOffset: number,
+    srcPitch: number,
+    rowBytes: number,
+    rows: number,
+  ): void
   cudaMemory(device: number): CudaMemoryStats
   cudaEmptyCache(device: number): void
   cudaResetPeakMemory(device: number): void
@@ -159,35 +285,140 @@ export interface NativeAddon {
   cudaTf32(): boolean
 
   cudaUnary(stream: CudaStream, op: number, x: Buf, y: Buf, n: number, alpha: number, beta: number): void
-  cudaBinary(stream: CudaStream, op: number, a: Operand, aShape: Int32Array, b: Operand, bShape: Int32Array, y: Buf,
-    yShape: Int32Array): void
-  cudaCompare(stream: CudaStream, op: number, dtype: number, a: Operand, aShape: Int32Array, b: Operand,
-    bShape: Int32Array, y: Buf, yShape: Int32Array): void
-  cudaLogical(stream: CudaStream, op: number, a: Buf, aShape: Int32Array, b: Buf, bShape: Int32Array, y: Buf,
-    yShape: Int32Array): void
+  cudaBinary(
+    stream: CudaStream,
+    op: number,
+    a: Operand,
+    aShape: Int32Array,
+    b: Operand,
+    bShape: Int32Array,
+    y: Buf,
+    yShape: Int32Array,
+  ): void
+  cudaCompare(
+    stream: CudaStream,
+    op: number,
+    dtype: number,
+    a: Operand,
+    aShape: Int32Array,
+    b: Operand,
+    bShape: Int32Array,
+    y: Buf,
+    yShape: Int32Array,
+  ): void
+  cudaLogical(
+    stream: CudaStream,
+    op: number,
+    a: Buf,
+    aShape: Int32Array,
+    b: Buf,
+    bShape: Int32Array,
+    y: Buf,
+    yShape: Int32Array,
+  ): void
   cudaLogicalNot(stream: CudaStream, x: Buf, y: Buf, n: number): void
   cudaSelect(stream: CudaStream, cond: Buf, condN: number, a: Buf, b: Buf, y: Buf, n: number): void
   cudaCast(stream: CudaStream, from: number, x: Buf, to: number, y: Buf, n: number): void
-  cudaReduce(stream: CudaStream, op: number, dtype: number, x: Buf, outer: number, size: number, inner: number, y: Buf): void
-  cudaArgReduce(stream: CudaStream, op: number, dtype: number, x: Buf, outer: number, size: number, inner: number,
-    y: Buf): void
+  cudaReduce(
+    stream: CudaStream,
+    op: number,
+    dtype: number,
+    x: Buf,
+    outer: number,
+    size: number,
+    inner: number,
+    y: Buf,
+  ): void
+  cudaArgReduce(
+    stream: CudaStream,
+    op: number,
+    dtype: number,
+    x: Buf,
+    outer: number,
+    size: number,
+    inner: number,
+    y: Buf,
+  ): void
   cudaSoftmax(stream: CudaStream, x: Buf, rows: number, cols: number, y: Buf, log: boolean): void
-  cudaBatchNorm(stream: CudaStream, x: Buf, channels: number, mean: Buf, variance: Buf, offset: Buf | null,
-    scale: Buf | null, epsilon: number, y: Buf): void
-  cudaBiasAct(stream: CudaStream, y: Buf, rows: number, cols: number, bias: Buf | null, act: number, alpha: number): void
+  cudaBatchNorm(
+    stream: CudaStream,
+    x: Buf,
+    channels: number,
+    mean: Buf,
+    variance: Buf,
+    offset: Buf | null,
+    scale: Buf | null,
+    epsilon: number,
+    y: Buf,
+  ): void
+  cudaBiasAct(
+    stream: CudaStream,
+    y: Buf,
+    rows: number,
+    cols: number,
+    bias: Buf | null,
+    act: number,
+    alpha: number,
+  ): void
   cudaSgdUpdate(stream: CudaStream, v: Buf, g: Buf, lr: number): void
-  cudaMomentumUpdate(stream: CudaStream, v: Buf, g: Buf, accum: Buf, lr: number, momentum: number, nesterov: boolean): void
-  cudaAdamUpdate(stream: CudaStream, v: Buf, g: Buf, m: Buf, s: Buf, lr: number, beta1: number, beta2: number,
-    epsilon: number, beta1Power: number, beta2Power: number): void
-  cudaRmspropUpdate(stream: CudaStream, v: Buf, g: Buf, ms: Buf, mom: Buf, mg: Buf | null, lr: number, decay: number,
-    momentum: number, epsilon: number, centered: boolean): void
+  cudaMomentumUpdate(
+    stream: CudaStream,
+    v: Buf,
+    g: Buf,
+    accum: Buf,
+    lr: number,
+    momentum: number,
+    nesterov: boolean,
+  ): void
+  cudaAdamUpdate(
+    stream: CudaStream,
+    v: Buf,
+    g: Buf,
+    m: Buf,
+    s: Buf,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    epsilon: number,
+    beta1Power: number,
+    beta2Power: number,
+  ): void
+  cudaRmspropUpdate(
+    stream: CudaStream,
+    v: Buf,
+    g: Buf,
+    ms: Buf,
+    mom: Buf,
+    mg: Buf | null,
+    lr: number,
+    decay: number,
+    momentum: number,
+    epsilon: number,
+    centered: boolean,
+  ): void
   cudaTranspose(stream: CudaStream, x: Buf, xShape: Int32Array, perm: Int32Array, y: Buf): void
   cudaTile(stream: CudaStream, x: Buf, xShape: Int32Array, reps: Int32Array, y: Buf): void
   cudaSlice(stream: CudaStream, x: Buf, xShape: Int32Array, begin: Int32Array, size: Int32Array, y: Buf): void
   cudaFill(stream: CudaStream, y: Buf, n: number, value: number, dtype: number): void
-  cudaGather(stream: CudaStream, x: Buf, outer: number, axisSize: number, inner: number, indices: Buf, nIndices: number,
-    y: Buf): void
-  cudaOneHot(stream: CudaStream, indices: Buf, n: number, depth: number, onValue: number, offValue: number, y: Buf): void
+  cudaGather(
+    stream: CudaStream,
+    x: Buf,
+    outer: number,
+    axisSize: number,
+    inner: number,
+    indices: Buf,
+    nIndices: number,
+    y: Buf,
+  ): void
+  cudaOneHot(
+    stream: CudaStream,
+    indices: Buf,
+    n: number,
+    depth: number,
+    onValue: number,
+    offValue: number,
+    y: Buf,
+  ): void
   cudaConv2D(stream: CudaStream, x: Buf, filter: Buf, y: Buf, geom: Int32Array): void
   cudaConv2DBackpropInput(stream: CudaStream, dy: Buf, filter: Buf, dx: Buf, geom: Int32Array): void
   cudaConv2DBackpropFilter(stream: CudaStream, x: Buf, dy: Buf, dw: Buf, geom: Int32Array): void
@@ -195,6 +426,16 @@ export interface NativeAddon {
   cudaAvgPool(stream: CudaStream, x: Buf, y: Buf, geom: Int32Array): void
   cudaMaxPoolGrad(stream: CudaStream, dy: Buf, x: Buf, dx: Buf, geom: Int32Array): void
   cudaAvgPoolGrad(stream: CudaStream, dy: Buf, dx: Buf, geom: Int32Array): void
-  cudaMatMul(stream: CudaStream, transA: boolean, transB: boolean, batch: number, m: number, n: number, k: number,
-    a: Buf, b: Buf, y: Buf): void
+  cudaMatMul(
+    stream: CudaStream,
+    transA: boolean,
+    transB: boolean,
+    batch: number,
+    m: number,
+    n: number,
+    k: number,
+    a: Buf,
+    b: Buf,
+    y: Buf,
+  ): void
 }

@@ -7,15 +7,21 @@ import { PROTOCOL_VERSION, expecting, version, wireError } from './fields.js'
 /** The reply schema for a request whose answer is `data`. */
 export function apiReplySchema<T extends z.ZodTypeAny>(data: T, name = 'reply') {
   return z
-    .discriminatedUnion('ok', [
-      z.object({ v: version, ok: z.literal(true), data }),
-      z.object({ v: version, ok: z.literal(false), error: wireError }),
-    ], expecting('true or false'))
+    .discriminatedUnion(
+      'ok',
+      [
+        z.object({ v: version, ok: z.literal(true), data }),
+        z.object({ v: version, ok: z.literal(false), error: wireError }),
+      ],
+      expecting('true or false'),
+    )
     .describe(name)
 }
 
 /** A decoded reply. */
-export type ApiReply<T> = { v: typeof PROTOCOL_VERSION; ok: true; data: T } | { v: typeof PROTOCOL_VERSION; ok: false; error: KilnError }
+export type ApiReply<T> =
+  | { v: typeof PROTOCOL_VERSION; ok: true; data: T }
+  | { v: typeof PROTOCOL_VERSION; ok: false; error: KilnError }
 
 /** A success reply. */
 export function replyOk<T>(data: T): { v: typeof PROTOCOL_VERSION; ok: true; data: T } {
@@ -24,7 +30,11 @@ export function replyOk<T>(data: T): { v: typeof PROTOCOL_VERSION; ok: true; dat
 
 /** A failure reply; the error is sent as its redacted wire form. */
 export function replyError(error: unknown): { v: typeof PROTOCOL_VERSION; ok: false; error: Error | WireError } {
-  return { v: PROTOCOL_VERSION, ok: false, error: error instanceof Error ? error : new KilnError('internal', String(error)) }
+  return {
+    v: PROTOCOL_VERSION,
+    ok: false,
+    error: error instanceof Error ? error : new KilnError('internal', String(error)),
+  }
 }
 
 /** The data of a reply, or its error thrown. */

@@ -53,7 +53,10 @@ export function decode(...args: [Uint8Array] | [z.ZodTypeAny, Uint8Array]): unkn
   try {
     value = packr.unpack(args[1])
   } catch (err) {
-    throw new ValidationError(name, 'a msgpack-encoded message', { got: `${typeOf(args[1])} that does not decode`, cause: err })
+    throw new ValidationError(name, 'a msgpack-encoded message', {
+      got: `${typeOf(args[1])} that does not decode`,
+      cause: err,
+    })
   }
   return check(schema, value, name)
 }

@@ -5,15 +5,34 @@ import { checkpointRef, count, expecting, id, message, metrics, text, wireError 
 import { TrialAssignmentSchema } from './job-messages.js'
 
 /** Coordinator → node, on kiln.node.<id>.command (request/reply). */
-export const NodeCommandSchema = z.discriminatedUnion('kind', [
-  z.object({ v: z.literal(1), kind: z.literal('assign'), assignment: TrialAssignmentSchema }),
-  z.object({ v: z.literal(1), kind: z.literal('cancel'), trialId: id('a trial id'), attempt: count.optional(), reason: text(512, 'a reason').optional() }),
-  z.object({ v: z.literal(1), kind: z.literal('drain') }),
-], expecting('a node command with kind "assign", "cancel" or "drain"')).describe('command')
+export const NodeCommandSchema = z
+  .discriminatedUnion(
+    'kind',
+    [
+      z.object({ v: z.literal(1), kind: z.literal('assign'), assignment: TrialAssignmentSchema }),
+      z.object({
+        v: z.literal(1),
+        kind: z.literal('cancel'),
+        trialId: id('a trial id'),
+        attempt: count.optional(),
+        reason: text(512, 'a reason').optional(),
+      }),
+      z.object({ v: z.literal(1), kind: z.literal('drain') }),
+    ],
+    expecting('a node command with kind "assign", "cancel" or "drain"'),
+  )
+  .describe('command')
 export type NodeCommand = z.infer<typeof NodeCommandSchema>
 
 /** What a node says about a trial it runs; the coordinator is the one writer of the record. */
-export const TrialStatusState = { running: 'running', succeeded: 'succeeded', failed: 'failed', handedBack: 'handed_back', cancelled: 'cancelled', checkpointed: 'checkpointed' } as const
+export const TrialStatusState = {
+  running: 'running',
+  succeeded: 'succeeded',
+  failed: 'failed',
+  handedBack: 'handed_back',
+  cancelled: 'cancelled',
+  checkpointed: 'checkpointed',
+} as const
 export type TrialStatusState = (typeof TrialStatusState)[keyof typeof TrialStatusState]
 
 /** Node → coordinator, on kiln.trial.<id>.status (request/reply; retried until answered). */
@@ -23,10 +42,18 @@ export const TrialStatusUpdateSchema = message('status', {
   attempt: z.number(expecting('an attempt number >= 1')).int().min(1),
   /** Which rank of a data-parallel trial speaks (default 0). */
   rank: z.number(expecting('a rank from 0 to 65535')).int().min(0).max(65535).optional(),
-  state: z.enum(Object.values(TrialStatusState) as [TrialStatusState, ...TrialStatusState[]], expecting(`one of ${Object.values(TrialStatusState).join(', ')}`)),
+  state: z.enum(
+    Object.values(TrialStatusState) as [TrialStatusState, ...TrialStatusState[]],
+    expecting(`one of ${Object.values(TrialStatusState).join(', ')}`),
+  ),
   checkpoint: checkpointRef.optional(),
   metrics: metrics.optional(),
-  model: z.object({ name: id('a model name'), version: z.number().int().min(1) }, expecting('a model version ({name, version})')).optional(),
+  model: z
+    .object(
+      { name: id('a model name'), version: z.number().int().min(1) },
+      expecting('a model version ({name, version})'),
+    )
+    .optional(),
   /** Stored model files (an object in kiln_models) of an 'artifact' trial. */
   artifact: text(512, 'an object name').optional(),
   error: wireError.optional(),
@@ -44,7 +71,10 @@ export const TrialReportSchema = message('report', {
 export type TrialReportMessage = z.infer<typeof TrialReportSchema>
 
 /** The coordinator's answer to a report. */
-export const TrialDecisionSchema = z.object({ decision: z.enum(['continue', 'stop'], expecting('"continue" or "stop"')), reason: text(512).optional() }, expecting('a decision'))
+export const TrialDecisionSchema = z.object(
+  { decision: z.enum(['continue', 'stop'], expecting('"continue" or "stop"')), reason: text(512).optional() },
+  expecting('a decision'),
+)
 export type TrialDecision = z.infer<typeof TrialDecisionSchema>
 
 /** Client → coordinator: list records. */

@@ -31,35 +31,46 @@ const sampleRate = z.number(expecting('a sample rate in (0, 1]')).gt(0).lte(1)
 const sha256Hex = z.string(expecting('a sha256 hash (64 lowercase hex digits)')).regex(/^[0-9a-f]{64}$/)
 
 /** One model version behind an endpoint; a shadow variant gets a sampled copy of the traffic. */
-export const VariantSchema = z.object({
-  name: id('a variant name'),
-  model: id('a model name'),
-  version: z.number(expecting('a version number >= 1')).int().min(1),
-  weight,
-  shadow: z.object({ sampleRate }, expecting('shadow settings ({sampleRate})')).optional(),
-}, expecting('a variant ({name, model, version, weight, shadow?})'))
+export const VariantSchema = z.object(
+  {
+    name: id('a variant name'),
+    model: id('a model name'),
+    version: z.number(expecting('a version number >= 1')).int().min(1),
+    weight,
+    shadow: z.object({ sampleRate }, expecting('shadow settings ({sampleRate})')).optional(),
+  },
+  expecting('a variant ({name, model, version, weight, shadow?})'),
+)
 export type Variant = z.infer<typeof VariantSchema>
 
-const variants = z.array(VariantSchema, expecting('a list of 1-16 variants')).min(1).max(16)
+const variants = z
+  .array(VariantSchema, expecting('a list of 1-16 variants'))
+  .min(1)
+  .max(16)
   .superRefine((list, ctx) => {
     const seen = new Set<string>()
     for (const [i, v] of list.entries()) {
-      if (seen.has(v.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `a variant name not used twice (${v.name})` })
+      if (seen.has(v.name))
+        ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `a variant name not used twice (${v.name})` })
       seen.add(v.name)
     }
     if (!list.some((v) => v.shadow === undefined && v.weight > 0)) {
       ctx.addIssue({ code: 'custom', message: 'at least one variant that is not a shadow and has a weight > 0' })
     }
-    if (list.filter((v) => v.shadow !== undefined).length > 1) ctx.addIssue({ code: 'custom', message: 'at most one shadow variant' })
+    if (list.filter((v) => v.shadow !== undefined).length > 1)
+      ctx.addIssue({ code: 'custom', message: 'at most one shadow variant' })
   })
 
 /** A past state of an endpoint, kept for rollback. */
-export const EndpointRevisionSchema = z.object({
-  revision: z.number(expecting('a revision number >= 1')).int().min(1),
-  variants,
-  at: timestamp,
-  reason: text(256, 'a reason'),
-}, expecting('a revision ({revision, variants, at, reason})'))
+export const EndpointRevisionSchema = z.object(
+  {
+    revision: z.number(expecting('a revision number >= 1')).int().min(1),
+    variants,
+    at: timestamp,
+    reason: text(256, 'a reason'),
+  },
+  expecting('a revision ({revision, variants, at, reason})'),
+)
 export type EndpointRevision = z.infer<typeof EndpointRevisionSchema>
 
 /** An endpoint as kept in kiln_endpoints (key: its name). */
@@ -70,7 +81,9 @@ export const EndpointRecordSchema = message('endpoint', {
   variants,
   /** sha256 (hex) of the API keys this endpoint accepts; empty or absent: none needed. */
   apiKeys: z.array(sha256Hex, expecting('a list of at most 64 key hashes')).max(64).optional(),
-  history: z.array(EndpointRevisionSchema, expecting(`a list of at most ${ENDPOINT_HISTORY} revisions`)).max(ENDPOINT_HISTORY),
+  history: z
+    .array(EndpointRevisionSchema, expecting(`a list of at most ${ENDPOINT_HISTORY} revisions`))
+    .max(ENDPOINT_HISTORY),
   reason: text(256, 'a reason'),
   createdAt: timestamp,
   updatedAt: timestamp,
@@ -98,7 +111,8 @@ export type DeployRequest = z.infer<typeof DeployRequestSchema>
 /** Set the weights of named variants (others keep theirs). */
 export const TrafficRequestSchema = message('traffic', {
   endpoint: id('an endpoint name'),
-  weights: z.record(id('a variant name'), weight, expecting('an object of variant names to weights'))
+  weights: z
+    .record(id('a variant name'), weight, expecting('an object of variant names to weights'))
     .refine((w) => Object.keys(w).length > 0, { message: 'at least one variant weight' }),
 })
 export type TrafficRequest = z.infer<typeof TrafficRequestSchema>

@@ -139,8 +139,12 @@ export function toWire(err: unknown): WireError {
 function isWireError(obj: unknown): obj is WireError {
   if (obj === null || typeof obj !== 'object') return false
   const o = obj as Record<string, unknown>
-  return typeof o.name === 'string' && typeof o.code === 'string' && typeof o.message === 'string' &&
+  return (
+    typeof o.name === 'string' &&
+    typeof o.code === 'string' &&
+    typeof o.message === 'string' &&
     (o.data === undefined || (o.data !== null && typeof o.data === 'object' && !Array.isArray(o.data)))
+  )
 }
 
 /** Rebuilds an error from the wire: a registered class when the name is known, else a KilnError. */

@@ -38,7 +38,10 @@ export const count = z.number(expecting('an integer >= 0')).int().nonnegative()
 
 /** Free text of bounded length (names, hosts, reasons). */
 export function text(max: number, what = 'a string') {
-  return z.string(expecting(`${what} of 1-${max} characters`)).min(1).max(max)
+  return z
+    .string(expecting(`${what} of 1-${max} characters`))
+    .min(1)
+    .max(max)
 }
 
 const metricName = z.string(expecting('a metric name of 1-128 characters')).min(1).max(128)
@@ -49,12 +52,15 @@ export const metrics = z
   .record(metricName, metricValue, expecting('an object of metric names to numbers'))
   .refine((m) => Object.keys(m).length <= 256, { message: 'at most 256 metrics' })
 
-const wireErrorObject = z.object({
-  name: text(128, 'an error name'),
-  code: text(64, 'an error code'),
-  message: z.string(expecting('an error message (a string)')).max(4096),
-  data: z.record(z.unknown(), expecting('an object of error details')).optional(),
-}, expecting('an error ({name, code, message, data?})'))
+const wireErrorObject = z.object(
+  {
+    name: text(128, 'an error name'),
+    code: text(64, 'an error code'),
+    message: z.string(expecting('an error message (a string)')).max(4096),
+    data: z.record(z.unknown(), expecting('an object of error details')).optional(),
+  },
+  expecting('an error ({name, code, message, data?})'),
+)
 
 /**
  * An error inside a message. It may arrive as a WireError object or (through the codec's
@@ -87,14 +93,18 @@ export function opaque(what: string, maxBytes = MAX_OPAQUE_BYTES) {
       ctx.addIssue({ code: 'custom', message: `${what} that can be encoded` })
       return
     }
-    if (size > maxBytes) ctx.addIssue({ code: 'custom', message: `${what} of at most ${maxBytes} bytes encoded (this one is ${size})` })
+    if (size > maxBytes)
+      ctx.addIssue({ code: 'custom', message: `${what} of at most ${maxBytes} bytes encoded (this one is ${size})` })
   })
 }
 
 /** Where a trial can resume: a checkpoint object in the kiln_checkpoints store. */
-export const checkpointRef = z.object({
-  name: text(255, 'a checkpoint object name'),
-  epoch: count,
-  at: timestamp,
-}, expecting('a checkpoint reference ({name, epoch, at})'))
+export const checkpointRef = z.object(
+  {
+    name: text(255, 'a checkpoint object name'),
+    epoch: count,
+    at: timestamp,
+  },
+  expecting('a checkpoint reference ({name, epoch, at})'),
+)
 export type CheckpointRef = z.infer<typeof checkpointRef>

@@ -25,7 +25,14 @@ export {
   CancelRequestSchema,
   RankPlacementSchema,
 } from './job-messages.js'
-export type { JobSubmitRequest, JobRecord, TrialRecord, TrialAssignment, CancelRequest, RankPlacement } from './job-messages.js'
+export type {
+  JobSubmitRequest,
+  JobRecord,
+  TrialRecord,
+  TrialAssignment,
+  CancelRequest,
+  RankPlacement,
+} from './job-messages.js'
 export { LogLevel, MAX_LOG_LINE, MetricReportSchema, LogLineSchema } from './trial-messages.js'
 export type { MetricReport, LogLine } from './trial-messages.js'
 export { apiReplySchema, replyOk, replyError, unwrapReply } from './api-reply.js'
@@ -35,18 +42,47 @@ export type { LeaseRecord } from './lease-record.js'
 export { ModelLineageSchema, ModelVersionRecordSchema } from './model-messages.js'
 export type { ModelLineage, ModelVersionRecord } from './model-messages.js'
 export {
-  ENDPOINT_HISTORY, GatewaySubjects, VariantSchema, EndpointRevisionSchema, EndpointRecordSchema, DeployRequestSchema,
-  TrafficRequestSchema, PromoteRequestSchema, RollbackRequestSchema, ListEndpointsRequestSchema, EndpointEventSchema,
+  ENDPOINT_HISTORY,
+  GatewaySubjects,
+  VariantSchema,
+  EndpointRevisionSchema,
+  EndpointRecordSchema,
+  DeployRequestSchema,
+  TrafficRequestSchema,
+  PromoteRequestSchema,
+  RollbackRequestSchema,
+  ListEndpointsRequestSchema,
+  EndpointEventSchema,
   DriftAlertSchema,
 } from './endpoint-messages.js'
 export type {
-  Variant, EndpointRevision, EndpointRecord, DeployRequest, TrafficRequest, PromoteRequest, RollbackRequest,
-  ListEndpointsRequest, EndpointEvent, DriftAlert,
+  Variant,
+  EndpointRevision,
+  EndpointRecord,
+  DeployRequest,
+  TrafficRequest,
+  PromoteRequest,
+  RollbackRequest,
+  ListEndpointsRequest,
+  EndpointEvent,
+  DriftAlert,
 } from './endpoint-messages.js'
 export {
-  NodeCommandSchema, TrialStatusState, TrialStatusUpdateSchema, TrialReportSchema, TrialDecisionSchema,
-  ListRequestSchema, ShowRequestSchema,
+  NodeCommandSchema,
+  TrialStatusState,
+  TrialStatusUpdateSchema,
+  TrialReportSchema,
+  TrialDecisionSchema,
+  ListRequestSchema,
+  ShowRequestSchema,
 } from './control-messages.js'
-export type { NodeCommand, TrialStatusUpdate, TrialReportMessage, TrialDecision, ListRequest, ShowRequest } from './control-messages.js'
+export type {
+  NodeCommand,
+  TrialStatusUpdate,
+  TrialReportMessage,
+  TrialDecision,
+  ListRequest,
+  ShowRequest,
+} from './control-messages.js'
 export { SweepRowSchema, SweepRecordSchema, SweepSubmitRequestSchema } from './sweep-messages.js'
 export type { SweepRow, SweepRecord, SweepSubmitRequest } from './sweep-messages.js'

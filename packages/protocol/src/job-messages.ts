@@ -4,7 +4,10 @@ import { z } from 'zod'
 import { checkpointRef, count, expecting, id, message, metrics, opaque, text, timestamp, wireError } from './fields.js'
 import { RUN_STATES, type RunState } from './run-state.js'
 
-const state = z.enum(RUN_STATES as [RunState, ...RunState[]], expecting(`one of ${RUN_STATES.map((s) => `"${s}"`).join(', ')}`))
+const state = z.enum(
+  RUN_STATES as [RunState, ...RunState[]],
+  expecting(`one of ${RUN_STATES.map((s) => `"${s}"`).join(', ')}`),
+)
 
 // The spec stays opaque here: @kiln/train's parseSpec is its one validator, and protocol
 // must not depend on train. Only its encoded size is bounded.
@@ -19,12 +22,15 @@ export const JobSubmitRequestSchema = message('submit', {
 })
 export type JobSubmitRequest = z.infer<typeof JobSubmitRequestSchema>
 
-const timestamps = z.object({
-  createdAt: timestamp,
-  updatedAt: timestamp,
-  startedAt: timestamp.optional(),
-  endedAt: timestamp.optional(),
-}, expecting('timestamps ({createdAt, updatedAt, startedAt?, endedAt?})'))
+const timestamps = z.object(
+  {
+    createdAt: timestamp,
+    updatedAt: timestamp,
+    startedAt: timestamp.optional(),
+    endedAt: timestamp.optional(),
+  },
+  expecting('timestamps ({createdAt, updatedAt, startedAt?, endedAt?})'),
+)
 
 // Shared by jobs and trials. attempts: how many times the record was placed (a trial), or
 // how many placements all its trials took together (a job).
@@ -50,20 +56,25 @@ export const JobRecordSchema = message('job', {
 export type JobRecord = z.infer<typeof JobRecordSchema>
 
 /** Where one rank of a data-parallel trial runs, and how far it got in this attempt. */
-export const RankPlacementSchema = z.object({
-  rank: z.number(expecting('a rank from 0 to 65535')).int().min(0).max(65535),
-  nodeId: id('a node id'),
-  slotId: id('a slot id'),
-  /** placed: assigned; running: said it runs; done: finished its part (rank 0 ends the trial). */
-  state: z.enum(['placed', 'running', 'done'], expecting('"placed", "running" or "done"')).optional(),
-}, expecting('a rank placement ({rank, nodeId, slotId, state?})'))
+export const RankPlacementSchema = z.object(
+  {
+    rank: z.number(expecting('a rank from 0 to 65535')).int().min(0).max(65535),
+    nodeId: id('a node id'),
+    slotId: id('a slot id'),
+    /** placed: assigned; running: said it runs; done: finished its part (rank 0 ends the trial). */
+    state: z.enum(['placed', 'running', 'done'], expecting('"placed", "running" or "done"')).optional(),
+  },
+  expecting('a rank placement ({rank, nodeId, slotId, state?})'),
+)
 export type RankPlacement = z.infer<typeof RankPlacementSchema>
 
 /** A trial as the coordinator keeps it in kiln_trials. */
 export const TrialRecordSchema = message('trial', {
   ...record,
   jobId: id('a job id'),
-  node: z.object({ nodeId: id('a node id'), slotId: id('a slot id') }, expecting('a placement ({nodeId, slotId})')).optional(),
+  node: z
+    .object({ nodeId: id('a node id'), slotId: id('a slot id') }, expecting('a placement ({nodeId, slotId})'))
+    .optional(),
   /** Every rank of a data-parallel trial (resources.replicas > 1), placed as one gang; `node` is rank 0's. */
   ranks: z.array(RankPlacementSchema, expecting('a list of at most 1024 rank placements')).max(1024).optional(),
   checkpoint: checkpointRef.optional(),
@@ -72,7 +83,12 @@ export const TrialRecordSchema = message('trial', {
   /** Why a pending trial is not running yet ("waiting for 1 cpu slot, 0 free"). */
   reason: text(512, 'a reason').optional(),
   /** The model version this trial published. */
-  model: z.object({ name: id('a model name'), version: z.number().int().min(1) }, expecting('a model version ({name, version})')).optional(),
+  model: z
+    .object(
+      { name: id('a model name'), version: z.number().int().min(1) },
+      expecting('a model version ({name, version})'),
+    )
+    .optional(),
   /** Hyperparameters of a sweep trial (dotted spec paths → values). */
   params: z.record(z.unknown(), expecting('an object of hyperparameters')).optional(),
   /** The stored (unregistered) model files of a sweep trial: an object in kiln_models. */

@@ -6,14 +6,17 @@ import { z } from 'zod'
 import { count, expecting, id, message, metrics, text, timestamp } from './fields.js'
 
 /** Where a model version came from; what a sweep's best model is registered with. */
-export const ModelLineageSchema = z.object({
-  jobId: id('a job id').optional(),
-  trialId: id('a trial id').optional(),
-  sweepId: id('a sweep id').optional(),
-  params: z.record(z.unknown(), expecting('an object of hyperparameters')).optional(),
-  datasetHash: text(128, 'a dataset hash').optional(),
-  source: text(512, 'a source description').optional(),
-}, expecting('a lineage ({jobId?, trialId?, sweepId?, params?, datasetHash?, source?})'))
+export const ModelLineageSchema = z.object(
+  {
+    jobId: id('a job id').optional(),
+    trialId: id('a trial id').optional(),
+    sweepId: id('a sweep id').optional(),
+    params: z.record(z.unknown(), expecting('an object of hyperparameters')).optional(),
+    datasetHash: text(128, 'a dataset hash').optional(),
+    source: text(512, 'a source description').optional(),
+  },
+  expecting('a lineage ({jobId?, trialId?, sweepId?, params?, datasetHash?, source?})'),
+)
 export type ModelLineage = z.infer<typeof ModelLineageSchema>
 
 /** One published version of a model. */

@@ -8,16 +8,23 @@ export const SlotKind = { cpu: 'cpu', gpu: 'gpu' } as const
 export type SlotKind = (typeof SlotKind)[keyof typeof SlotKind]
 
 export const SlotSchema = z
-  .object({
-    id: id('a slot id'),
-    kind: z.enum([SlotKind.cpu, SlotKind.gpu], expecting('"cpu" or "gpu"')),
-    threads: z.number(expecting('a thread count from 1 to 1024')).int().min(1).max(1024).optional(),
-    gpuIndex: z.number(expecting('a GPU index from 0 to 255')).int().min(0).max(255).optional(),
-    memoryMB: count.optional(),
-  }, expecting('a slot ({id, kind, threads?, gpuIndex?, memoryMB?})'))
+  .object(
+    {
+      id: id('a slot id'),
+      kind: z.enum([SlotKind.cpu, SlotKind.gpu], expecting('"cpu" or "gpu"')),
+      threads: z.number(expecting('a thread count from 1 to 1024')).int().min(1).max(1024).optional(),
+      gpuIndex: z.number(expecting('a GPU index from 0 to 255')).int().min(0).max(255).optional(),
+      memoryMB: count.optional(),
+    },
+    expecting('a slot ({id, kind, threads?, gpuIndex?, memoryMB?})'),
+  )
   .superRefine((slot, ctx) => {
     if (slot.kind === SlotKind.gpu && slot.gpuIndex === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['gpuIndex'], message: 'a GPU index from 0 to 255 (a gpu slot names its device)' })
+      ctx.addIssue({
+        code: 'custom',
+        path: ['gpuIndex'],
+        message: 'a GPU index from 0 to 255 (a gpu slot names its device)',
+      })
     }
     if (slot.kind === SlotKind.cpu && slot.gpuIndex !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['gpuIndex'], message: 'no gpuIndex on a cpu slot' })
@@ -37,7 +44,8 @@ export const NodeRegistrationSchema = message('registration', {
     .superRefine((slots, ctx) => {
       const seen = new Set<string>()
       slots.forEach((slot, k) => {
-        if (seen.has(slot.id)) ctx.addIssue({ code: 'custom', path: [k, 'id'], message: 'a slot id not used by another slot of this node' })
+        if (seen.has(slot.id))
+          ctx.addIssue({ code: 'custom', path: [k, 'id'], message: 'a slot id not used by another slot of this node' })
         seen.add(slot.id)
       })
     }),
@@ -53,7 +61,13 @@ export const HeartbeatSchema = message('heartbeat', {
   load: z.number(expecting('a number >= 0')).finite().nonnegative(),
   busySlots: z.array(id('a slot id'), expecting('a list of at most 256 slot ids')).max(256),
   trials: z
-    .array(z.object({ trialId: id('a trial id'), epoch: count, attempt: count.optional(), rank: count.optional() }, expecting('a trial ({trialId, epoch, attempt?, rank?})')), expecting('a list of at most 256 trials'))
+    .array(
+      z.object(
+        { trialId: id('a trial id'), epoch: count, attempt: count.optional(), rank: count.optional() },
+        expecting('a trial ({trialId, epoch, attempt?, rank?})'),
+      ),
+      expecting('a list of at most 256 trials'),
+    )
     .max(256),
 })
 export type Heartbeat = z.infer<typeof HeartbeatSchema>

@@ -74,8 +74,7 @@ export const Subjects = {
     allReports: 'kiln.trial.*.report',
     allStatus: 'kiln.trial.*.status',
     /** Ring all-reduce traffic between the ranks of one data-parallel trial. */
-    ring: (trialId: string, rank: number) =>
-      `kiln.trial.${subjectToken(trialId, 'trialId')}.ring.${rankToken(rank)}`,
+    ring: (trialId: string, rank: number) => `kiln.trial.${subjectToken(trialId, 'trialId')}.ring.${rankToken(rank)}`,
   },
 } as const
 

@@ -7,18 +7,21 @@ import { RUN_STATES, type RunState } from './run-state.js'
 const state = z.enum(RUN_STATES as [RunState, ...RunState[]], expecting(`one of ${RUN_STATES.join(', ')}`))
 
 /** One row of a sweep's leaderboard (values in the metric's own sense, not sign-flipped). */
-export const SweepRowSchema = z.object({
-  trialId: id('a trial id'),
-  params: z.record(z.unknown(), expecting('an object of hyperparameters')),
-  /** The engine's view: running, paused, completed, stopped, failed. */
-  state: text(32, 'a trial state'),
-  value: z.number().optional(),
-  best: z.number().optional(),
-  latest: z.number().optional(),
-  t: count,
-  rung: count.optional(),
-  error: z.string().max(1024).optional(),
-}, expecting('a leaderboard row'))
+export const SweepRowSchema = z.object(
+  {
+    trialId: id('a trial id'),
+    params: z.record(z.unknown(), expecting('an object of hyperparameters')),
+    /** The engine's view: running, paused, completed, stopped, failed. */
+    state: text(32, 'a trial state'),
+    value: z.number().optional(),
+    best: z.number().optional(),
+    latest: z.number().optional(),
+    t: count,
+    rung: count.optional(),
+    error: z.string().max(1024).optional(),
+  },
+  expecting('a leaderboard row'),
+)
 export type SweepRow = z.infer<typeof SweepRowSchema>
 
 /** A sweep as kept in kiln_sweeps. */
@@ -28,7 +31,10 @@ export const SweepRecordSchema = message('sweep', {
   jobId: id('a job id'),
   name: text(128, 'a sweep name'),
   state,
-  metric: z.object({ name: text(128, 'a metric name'), mode: z.enum(['min', 'max']) }, expecting('a metric ({name, mode})')),
+  metric: z.object(
+    { name: text(128, 'a metric name'), mode: z.enum(['min', 'max']) },
+    expecting('a metric ({name, mode})'),
+  ),
   algorithm: text(32, 'an algorithm'),
   scheduler: text(32, 'a scheduler'),
   maxTrials: count,

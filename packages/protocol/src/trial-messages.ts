@@ -21,7 +21,10 @@ export const MAX_LOG_LINE = 16 * 1024
 /** One line of a trial's log. */
 export const LogLineSchema = message('log', {
   trialId: id('a trial id'),
-  level: z.enum([LogLevel.debug, LogLevel.info, LogLevel.warn, LogLevel.error], expecting('"debug", "info", "warn" or "error"')),
+  level: z.enum(
+    [LogLevel.debug, LogLevel.info, LogLevel.warn, LogLevel.error],
+    expecting('"debug", "info", "warn" or "error"'),
+  ),
   msg: z.string(expecting(`a string of at most ${MAX_LOG_LINE} characters`)).max(MAX_LOG_LINE),
   at: timestamp,
 })

@@ -36,7 +36,8 @@ export function typeOf(value: unknown): string {
 // never credentials); anything bigger is summarized so an error stays one short line.
 function describe(value: unknown): string {
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value)
-  if (typeof value === 'string') return value.length <= 32 ? JSON.stringify(value) : `a string of ${value.length} characters`
+  if (typeof value === 'string')
+    return value.length <= 32 ? JSON.stringify(value) : `a string of ${value.length} characters`
   if (Array.isArray(value)) return `an array of ${value.length}`
   return typeOf(value)
 }
@@ -46,20 +47,26 @@ const article = (word: string) => (/^[aeiou]/.test(word) ? `an ${word}` : `a ${w
 // The phrase for a check that its schema did not word itself (see `expecting` in fields.ts).
 function derivedPhrase(issue: z.ZodIssueOptionalMessage): string {
   switch (issue.code) {
-    case 'invalid_type': return article(issue.expected === 'nan' ? 'number' : issue.expected)
-    case 'invalid_literal': return JSON.stringify(issue.expected)
-    case 'invalid_enum_value': return issue.options.map((o) => JSON.stringify(o)).join(' or ')
-    case 'invalid_union_discriminator': return issue.options.map((o) => JSON.stringify(o)).join(' or ')
-    case 'not_finite': return 'a finite number'
+    case 'invalid_type':
+      return article(issue.expected === 'nan' ? 'number' : issue.expected)
+    case 'invalid_literal':
+      return JSON.stringify(issue.expected)
+    case 'invalid_enum_value':
+      return issue.options.map((o) => JSON.stringify(o)).join(' or ')
+    case 'invalid_union_discriminator':
+      return issue.options.map((o) => JSON.stringify(o)).join(' or ')
+    case 'not_finite':
+      return 'a finite number'
     case 'too_small':
     case 'too_big': {
-      const op = issue.code === 'too_small' ? (issue.inclusive ? '>=' : '>') : (issue.inclusive ? '<=' : '<')
+      const op = issue.code === 'too_small' ? (issue.inclusive ? '>=' : '>') : issue.inclusive ? '<=' : '<'
       const bound = issue.code === 'too_small' ? issue.minimum : issue.maximum
       if (issue.type === 'string') return `a string of ${op} ${bound} characters`
       if (issue.type === 'array' || issue.type === 'set') return `${op} ${bound} items`
       return `a number ${op} ${bound}`
     }
-    default: return 'a valid value'
+    default:
+      return 'a valid value'
   }
 }
 
@@ -88,7 +95,11 @@ export function validationErrorFrom(root: string, issues: readonly z.ZodIssue[],
 }
 
 /** Validates `value` against `schema`; returns the parsed value or throws a ValidationError naming the field. */
-export function check<S extends z.ZodTypeAny>(schema: S, value: unknown, name = schema.description ?? 'message'): z.output<S> {
+export function check<S extends z.ZodTypeAny>(
+  schema: S,
+  value: unknown,
+  name = schema.description ?? 'message',
+): z.output<S> {
   const result = schema.safeParse(value, { errorMap: phrases })
   if (result.success) return result.data
   throw validationErrorFrom(name, result.error.issues, value)

@@ -25,10 +25,15 @@ export function createSearcher(spec: SearchSpec): Searcher {
 export function createScheduler(spec: SearchSpec, state?: JsonValue): Scheduler {
   const { name, ...options } = spec.scheduler
   switch (name) {
-    case 'fifo': return new FifoScheduler()
-    case 'asha': return new AshaScheduler(options as ConstructorParameters<typeof AshaScheduler>[0], state)
-    case 'hyperband': return new HyperbandScheduler(options as ConstructorParameters<typeof HyperbandScheduler>[0], state)
-    case 'median': return new MedianScheduler(options as ConstructorParameters<typeof MedianScheduler>[0], state)
-    case 'pbt': return new PbtScheduler(options as ConstructorParameters<typeof PbtScheduler>[0], state)
+    case 'fifo':
+      return new FifoScheduler()
+    case 'asha':
+      return new AshaScheduler(options as ConstructorParameters<typeof AshaScheduler>[0], state)
+    case 'hyperband':
+      return new HyperbandScheduler(options as ConstructorParameters<typeof HyperbandScheduler>[0], state)
+    case 'median':
+      return new MedianScheduler(options as ConstructorParameters<typeof MedianScheduler>[0], state)
+    case 'pbt':
+      return new PbtScheduler(options as ConstructorParameters<typeof PbtScheduler>[0], state)
   }
 }

@@ -53,8 +53,15 @@ export class SweepEngine {
   constructor(spec: SearchSpec, options: SweepEngineOptions)
   /** @internal replay() and restore() build engines without a start event. */
   constructor(spec: SearchSpec, options: SweepEngineOptions, from: SweepSnapshot | 'replay')
-  constructor(readonly spec: SearchSpec, options: SweepEngineOptions, from?: SweepSnapshot | 'replay') {
-    if (spec.metric === undefined) throw new ValidationError('search.metric', 'a metric { name, mode } (in search or in the job spec)', { got: 'nothing' })
+  constructor(
+    readonly spec: SearchSpec,
+    options: SweepEngineOptions,
+    from?: SweepSnapshot | 'replay',
+  ) {
+    if (spec.metric === undefined)
+      throw new ValidationError('search.metric', 'a metric { name, mode } (in search or in the job spec)', {
+        got: 'nothing',
+      })
     if (!Number.isInteger(options.seed) || options.seed < 0 || options.seed > 0xffffffff) {
       throw new ValidationError('seed', 'an integer from 0 to 4294967295', { got: String(options.seed) })
     }
@@ -66,7 +73,16 @@ export class SweepEngine {
     this.maxTrials = spec.maxTrials ?? (this.searcher instanceof GridSearcher ? this.searcher.size : Infinity)
     const snap = typeof from === 'object' ? from : undefined
     this.scheduler = createScheduler(spec, snap?.scheduler)
-    this.core = { seed: options.seed, startedAt: 0, rng: new Rng(options.seed), trials: [], resumeQueue: [], closed: false, failures: 0, events: 0 }
+    this.core = {
+      seed: options.seed,
+      startedAt: 0,
+      rng: new Rng(options.seed),
+      trials: [],
+      resumeQueue: [],
+      closed: false,
+      failures: 0,
+      events: 0,
+    }
     if (snap !== undefined) this.load(snap)
     else if (from === undefined) this.record({ type: 'start', at: this.clock.now(), seed: options.seed })
   }
@@ -113,9 +129,15 @@ export class SweepEngine {
     const live = c.trials.filter(isLive).length
     if (live === 0 && c.resumeQueue.length === 0) {
       const n = c.trials.length
-      return { done: this.searcher.remaining(n) === 0 ? `the search space is exhausted (${n} trials)` : `all ${n} trials finished (maxTrials ${this.maxTrials})` }
+      return {
+        done:
+          this.searcher.remaining(n) === 0
+            ? `the search space is exhausted (${n} trials)`
+            : `all ${n} trials finished (maxTrials ${this.maxTrials})`,
+      }
     }
-    if (full && (this.canStart() || c.resumeQueue.length > 0)) return { wait: `${running} trials running (maxConcurrent ${this.spec.maxConcurrent})` }
+    if (full && (this.canStart() || c.resumeQueue.length > 0))
+      return { wait: `${running} trials running (maxConcurrent ${this.spec.maxConcurrent})` }
     return { wait: `no new trials to start; ${live} still running or paused` }
   }
 
@@ -132,7 +154,8 @@ export class SweepEngine {
   /** The trial's process ended normally; `value` is its final metric (default: its best report). */
   complete(trialId: string, value?: number): void {
     const trial = this.trial(trialId)
-    if (value !== undefined && !Number.isFinite(value)) throw new ValidationError('value', 'a finite metric value or nothing', { got: String(value) })
+    if (value !== undefined && !Number.isFinite(value))
+      throw new ValidationError('value', 'a finite metric value or nothing', { got: String(value) })
     this.refuseEnded(trial)
     this.record({ type: 'complete', at: this.clock.now(), trialId, ...(value !== undefined ? { value } : {}) })
   }
@@ -191,22 +214,27 @@ export class SweepEngine {
    */
   apply(event: SweepEvent): Decision | undefined {
     const c = this.core
-    if (c.events === 0 && event.type !== 'start') throw new SweepReplayError(`the first event must be "start", got "${event.type}"`)
+    if (c.events === 0 && event.type !== 'start')
+      throw new SweepReplayError(`the first event must be "start", got "${event.type}"`)
     switch (event.type) {
       case 'start':
         if (c.events !== 0) throw new SweepReplayError('"start" may only come first')
-        if (event.seed !== c.seed) throw new SweepReplayError(`the log was recorded with seed ${event.seed}, not ${c.seed}`)
+        if (event.seed !== c.seed)
+          throw new SweepReplayError(`the log was recorded with seed ${event.seed}, not ${c.seed}`)
         c.startedAt = event.at
         break
       case 'trial': {
         const expected = this.nextTrialId()
-        if (event.trialId !== expected) throw new SweepReplayError(`expected trial ${expected} next, got ${event.trialId}`)
+        if (event.trialId !== expected)
+          throw new SweepReplayError(`expected trial ${expected} next, got ${event.trialId}`)
         const params = this.startTrial(event.at, event.trialId)
-        if (!jsonEqual(params, event.params)) throw new SweepReplayError(`${event.trialId} was started with other params; was the spec or seed changed?`)
+        if (!jsonEqual(params, event.params))
+          throw new SweepReplayError(`${event.trialId} was started with other params; was the spec or seed changed?`)
         break
       }
       case 'resume': {
-        if (this.core.resumeQueue[0] !== event.trialId) throw new SweepReplayError(`${event.trialId} is not the next trial to resume`)
+        if (this.core.resumeQueue[0] !== event.trialId)
+          throw new SweepReplayError(`${event.trialId} is not the next trial to resume`)
         c.resumeQueue.shift()
         this.byId.get(event.trialId)!.state = TrialState.running
         break
@@ -229,7 +257,8 @@ export class SweepEngine {
           c.failures++
           this.finish(trial, TrialState.failed, event.at)
           const max = this.spec.maxFailedTrials
-          if (max !== undefined && c.failures >= max) this.end(`${c.failures} trials failed (maxFailedTrials ${max})`, event.at)
+          if (max !== undefined && c.failures >= max)
+            this.end(`${c.failures} trials failed (maxFailedTrials ${max})`, event.at)
         }
         break
       }
@@ -319,7 +348,15 @@ export class SweepEngine {
   private startTrial(at: number, trialId: string): Params {
     const c = this.core
     const params = this.searcher.ask({ rng: c.rng, history: () => this.history(), started: c.trials.length })
-    const trial: TrialRecord = { id: trialId, index: c.trials.length, params, state: TrialState.running, history: [], exploits: [], startedAt: at }
+    const trial: TrialRecord = {
+      id: trialId,
+      index: c.trials.length,
+      params,
+      state: TrialState.running,
+      history: [],
+      exploits: [],
+      startedAt: at,
+    }
     c.trials.push(trial)
     this.byId.set(trialId, trial)
     this.scheduler.onStart(trial, this.context())
@@ -341,13 +378,22 @@ export class SweepEngine {
       if (isLive(t)) return [{ params: t.params, state: 'running', loss: undefined, lastT: lastT(t) }]
       const last = t.history[t.history.length - 1]?.[1]
       const value = t.state === TrialState.completed ? objective(t, this.sign) : last
-      return [{ params: t.params, state: t.state === TrialState.completed ? 'completed' : 'stopped', loss: value === undefined ? undefined : -this.sign * value, lastT: lastT(t) }]
+      return [
+        {
+          params: t.params,
+          state: t.state === TrialState.completed ? 'completed' : 'stopped',
+          loss: value === undefined ? undefined : -this.sign * value,
+          lastT: lastT(t),
+        },
+      ]
     })
   }
 
   private runtimeSpent(at: number): string | undefined {
     const max = this.spec.maxRuntimeMs
-    return max !== undefined && at - this.core.startedAt >= max ? `the time budget (maxRuntime ${max} ms) is spent` : undefined
+    return max !== undefined && at - this.core.startedAt >= max
+      ? `the time budget (maxRuntime ${max} ms) is spent`
+      : undefined
   }
 
   private context(): SchedulerContext {
@@ -372,7 +418,9 @@ export class SweepEngine {
 
   private refuseEnded(trial: TrialRecord): void {
     if (trial.state === TrialState.completed || trial.state === TrialState.failed) {
-      throw new KilnError(ErrorCode.conflict, `${trial.id} has already ${trial.state}`, { data: { trialId: trial.id, state: trial.state } })
+      throw new KilnError(ErrorCode.conflict, `${trial.id} has already ${trial.state}`, {
+        data: { trialId: trial.id, state: trial.state },
+      })
     }
   }
 

@@ -10,10 +10,14 @@ export class SearchSpecError extends KilnError {
 
   constructor(problems: string[], options: KilnErrorOptions = {}) {
     const head = problems.length === 1 ? '1 problem' : `${problems.length} problems`
-    super(ErrorCode.invalidArgument, `invalid search section (${head}):\n${problems.map((p) => `  - ${p}`).join('\n')}`, {
-      ...options,
-      data: { ...options.data, problems },
-    })
+    super(
+      ErrorCode.invalidArgument,
+      `invalid search section (${head}):\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+      {
+        ...options,
+        data: { ...options.data, problems },
+      },
+    )
     this.problems = problems
   }
 }

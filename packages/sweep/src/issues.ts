@@ -39,5 +39,9 @@ export function problemLines(root: string, issues: readonly z.ZodIssue[], input:
 
 // The user's value at a zod path (undefined where the path runs off the document).
 function at(root: unknown, path: readonly (string | number)[]): unknown {
-  return path.reduce<unknown>((node, key) => (node !== null && typeof node === 'object' ? (node as Record<string | number, unknown>)[key] : undefined), root)
+  return path.reduce<unknown>(
+    (node, key) =>
+      node !== null && typeof node === 'object' ? (node as Record<string | number, unknown>)[key] : undefined,
+    root,
+  )
 }

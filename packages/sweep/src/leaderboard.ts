@@ -32,7 +32,11 @@ export function objective(trial: TrialRecord, sign: 1 | -1): number | undefined 
 }
 
 /** Leaderboard rows, best first (trials without a value last, in start order). */
-export function leaderboardRows(trials: readonly TrialRecord[], sign: 1 | -1, rungOf: (id: string) => number | undefined): LeaderboardRow[] {
+export function leaderboardRows(
+  trials: readonly TrialRecord[],
+  sign: 1 | -1,
+  rungOf: (id: string) => number | undefined,
+): LeaderboardRow[] {
   const rows = trials.map((trial): LeaderboardRow & { index: number } => {
     const value = objective(trial, sign)
     const best = bestValue(trial, sign)
@@ -54,7 +58,8 @@ export function leaderboardRows(trials: readonly TrialRecord[], sign: 1 | -1, ru
     }
   })
   rows.sort((a, b) => {
-    if (a.value === undefined || b.value === undefined) return (a.value === undefined ? 1 : 0) - (b.value === undefined ? 1 : 0) || a.index - b.index
+    if (a.value === undefined || b.value === undefined)
+      return (a.value === undefined ? 1 : 0) - (b.value === undefined ? 1 : 0) || a.index - b.index
     return sign * (b.value - a.value) || a.index - b.index
   })
   return rows.map(({ index: _, ...row }) => row)

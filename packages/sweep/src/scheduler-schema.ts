@@ -4,7 +4,13 @@ import { z } from 'zod'
 import { between, expecting, positiveInt, positiveNumber, strictObject } from './schema-kit.js'
 
 /** The trial schedulers. */
-export const SchedulerName = { fifo: 'fifo', asha: 'asha', hyperband: 'hyperband', median: 'median', pbt: 'pbt' } as const
+export const SchedulerName = {
+  fifo: 'fifo',
+  asha: 'asha',
+  hyperband: 'hyperband',
+  median: 'median',
+  pbt: 'pbt',
+} as const
 export type SchedulerName = (typeof SchedulerName)[keyof typeof SchedulerName]
 
 const reductionFactor = z.number(expecting('a number >= 2')).min(2).finite().default(3)
@@ -37,9 +43,14 @@ export const schedulerSchemas = {
     perturbationInterval: positiveNumber(),
     quantileFraction: z.number(expecting('a number above 0 and at most 0.5')).gt(0).max(0.5).default(0.25),
     resampleProbability: between(0, 1).default(0.25),
-    mutations: z.array(z.string(expecting('a key of search.space')), expecting('a list of search.space keys')).min(1).optional(),
+    mutations: z
+      .array(z.string(expecting('a key of search.space')), expecting('a list of search.space keys'))
+      .min(1)
+      .optional(),
   }),
 }
 
 /** A checked scheduler section. */
-export type SchedulerSpec = { [K in keyof typeof schedulerSchemas]: z.output<(typeof schedulerSchemas)[K]> }[keyof typeof schedulerSchemas]
+export type SchedulerSpec = {
+  [K in keyof typeof schedulerSchemas]: z.output<(typeof schedulerSchemas)[K]>
+}[keyof typeof schedulerSchemas]

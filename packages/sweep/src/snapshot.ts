@@ -32,7 +32,13 @@ export function checkSnapshot(value: unknown): SweepSnapshot {
     throw new SweepReplayError(`not a sweep snapshot (expected format ${SNAPSHOT_FORMAT})`)
   }
   const rngOk = Array.isArray(s.rng) && s.rng.length === 4 && s.rng.every((w) => Number.isInteger(w))
-  if (!rngOk || !Array.isArray(s.trials) || !Array.isArray(s.resumeQueue) || typeof s.spec !== 'object' || typeof s.seed !== 'number') {
+  if (
+    !rngOk ||
+    !Array.isArray(s.trials) ||
+    !Array.isArray(s.resumeQueue) ||
+    typeof s.spec !== 'object' ||
+    typeof s.seed !== 'number'
+  ) {
     throw new SweepReplayError('snapshot is missing its rng, trials, resume queue, spec or seed')
   }
   return structuredClone(s as SweepSnapshot)

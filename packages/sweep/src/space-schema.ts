@@ -20,7 +20,9 @@ const DISTRIBUTION_PHRASE = `a distribution: one mapping key of ${DISTRIBUTIONS.
 type Issue = (path: (string | number)[], phrase: string, got?: string) => void
 
 function isNumberList(value: unknown, length: number): value is number[] {
-  return Array.isArray(value) && value.length === length && value.every((v) => typeof v === 'number' && Number.isFinite(v))
+  return (
+    Array.isArray(value) && value.length === length && value.every((v) => typeof v === 'number' && Number.isFinite(v))
+  )
 }
 
 // [low, high] or [low, high, q]: shape first, then each rule on its own so the line says
@@ -46,13 +48,16 @@ function intDomain(raw: Record<string, unknown>, issue: Issue): Domain | undefin
     issue(path, phrase, got)
   }
   for (const key of Object.keys(raw)) {
-    if (key !== 'int' && key !== 'log' && key !== 'step') fail([key], 'a known key of an int dimension (int, log, step)', 'an unknown key')
+    if (key !== 'int' && key !== 'log' && key !== 'step')
+      fail([key], 'a known key of an int dimension (int, log, step)', 'an unknown key')
   }
   if (raw.log !== undefined && typeof raw.log !== 'boolean') fail(['log'], 'true or false')
   const step = raw.step
-  if (step !== undefined && !(typeof step === 'number' && Number.isInteger(step) && step > 0)) fail(['step'], 'a positive integer step')
+  if (step !== undefined && !(typeof step === 'number' && Number.isInteger(step) && step > 0))
+    fail(['step'], 'a positive integer step')
   const bounds = numericBounds(raw.int, 'int', raw.log === true, issue)
-  if (bounds !== undefined && !(Number.isInteger(bounds[0]) && Number.isInteger(bounds[1]))) fail(['int'], '[low, high] as integers')
+  if (bounds !== undefined && !(Number.isInteger(bounds[0]) && Number.isInteger(bounds[1])))
+    fail(['int'], '[low, high] as integers')
   if (!ok || bounds === undefined) return undefined
   const q = typeof step === 'number' && step !== 1 ? { q: step } : {}
   return { kind: 'int', low: bounds[0], high: bounds[1], log: raw.log === true, ...q }
@@ -62,7 +67,11 @@ function intDomain(raw: Record<string, unknown>, issue: Issue): Domain | undefin
 export function parseDomain(raw: unknown, issue: Issue): Domain | undefined {
   if (!isRecord(raw)) return void issue([], DISTRIBUTION_PHRASE)
   const names = Object.keys(raw).filter((k) => (DISTRIBUTIONS as readonly string[]).includes(k))
-  if (names.length !== 1) return void issue([], names.length === 0 ? DISTRIBUTION_PHRASE : `exactly one distribution key (found ${names.join(', ')})`)
+  if (names.length !== 1)
+    return void issue(
+      [],
+      names.length === 0 ? DISTRIBUTION_PHRASE : `exactly one distribution key (found ${names.join(', ')})`,
+    )
   const name = names[0]!
   if (name === 'int') return intDomain(raw, issue)
   const extra = Object.keys(raw).filter((k) => k !== name)

@@ -74,19 +74,31 @@ function crossChecks(s: z.output<z.ZodObject<typeof fields>>, ctx: z.RefinementC
   if (sched.name === 'pbt') {
     const mutable = Object.keys(s.space).filter((k) => s.space[k]!.kind !== 'grid')
     for (const [i, key] of (sched.mutations ?? []).entries()) {
-      if (!mutable.includes(key)) addExpected(ctx, ['scheduler', 'mutations', i], `a non-grid key of search.space (${mutable.join(', ') || 'none'})`)
+      if (!mutable.includes(key))
+        addExpected(
+          ctx,
+          ['scheduler', 'mutations', i],
+          `a non-grid key of search.space (${mutable.join(', ') || 'none'})`,
+        )
     }
-    if (mutable.length === 0) addExpected(ctx, ['space'], 'at least one non-grid dimension for pbt to mutate', 'only grid dimensions')
+    if (mutable.length === 0)
+      addExpected(ctx, ['space'], 'at least one non-grid dimension for pbt to mutate', 'only grid dimensions')
   }
   if (s.algorithm.name === 'grid' && !Object.values(s.space).some((d) => !isNumeric(d))) {
     addExpected(ctx, ['space'], 'at least one grid or choice dimension for algorithm grid', 'only numeric dimensions')
   }
   if (s.algorithm.name !== 'grid' && s.maxTrials === undefined && s.maxRuntime === undefined) {
-    addExpected(ctx, ['maxTrials'], `a positive integer (${s.algorithm.name} search needs a trial budget unless maxRuntime is set)`)
+    addExpected(
+      ctx,
+      ['maxTrials'],
+      `a positive integer (${s.algorithm.name} search needs a trial budget unless maxRuntime is set)`,
+    )
   }
 }
 
-const searchSchema = strictObject(fields, 'a mapping (algorithm, scheduler, maxTrials, space, ...)').superRefine(crossChecks)
+const searchSchema = strictObject(fields, 'a mapping (algorithm, scheduler, maxTrials, space, ...)').superRefine(
+  crossChecks,
+)
 
 type Parsed = z.output<typeof searchSchema>
 

@@ -28,17 +28,28 @@ export interface Checkpoint {
 }
 
 async function save(name: string, t: tf.Tensor): Promise<SavedTensor> {
-  if (t.dtype !== 'float32' && t.dtype !== 'int32') throw new ModelFormatError(name, `a float32 or int32 tensor, got ${t.dtype}`)
+  if (t.dtype !== 'float32' && t.dtype !== 'int32')
+    throw new ModelFormatError(name, `a float32 or int32 tensor, got ${t.dtype}`)
   const data = (await t.data()) as Float32Array | Int32Array
   return { name, shape: [...t.shape], dtype: t.dtype, data: data.slice() }
 }
 
 /** Captures `model`'s weights and optimizer state after `epoch` completed epochs. */
-export async function captureCheckpoint(model: tf.LayersModel, epoch: number, reports: readonly TrialReport[]): Promise<Uint8Array> {
+export async function captureCheckpoint(
+  model: tf.LayersModel,
+  epoch: number,
+  reports: readonly TrialReport[],
+): Promise<Uint8Array> {
   const weights = await Promise.all(model.weights.map((w) => save(w.originalName, w.read())))
   const named = model.optimizer ? await model.optimizer.getWeights() : []
   const optimizer = await Promise.all(named.map((n) => save(n.name, n.tensor)))
-  const checkpoint: Checkpoint = { format: CHECKPOINT_FORMAT, epoch, reports: reports.map((r) => ({ ...r })), weights, optimizer }
+  const checkpoint: Checkpoint = {
+    format: CHECKPOINT_FORMAT,
+    epoch,
+    reports: reports.map((r) => ({ ...r })),
+    weights,
+    optimizer,
+  }
   return encode(checkpoint)
 }
 
@@ -51,23 +62,37 @@ export function readCheckpoint(bytes: Uint8Array, where = 'checkpoint'): Checkpo
     throw new ModelFormatError(where, 'not a Kiln checkpoint (does not decode)', { cause: err })
   }
   if (value === null || typeof value !== 'object' || value.format !== CHECKPOINT_FORMAT) {
-    throw new ModelFormatError(where, `format: expected "${CHECKPOINT_FORMAT}", got ${JSON.stringify((value as { format?: unknown })?.format)}`)
+    throw new ModelFormatError(
+      where,
+      `format: expected "${CHECKPOINT_FORMAT}", got ${JSON.stringify((value as { format?: unknown })?.format)}`,
+    )
   }
-  if (!Number.isInteger(value.epoch) || value.epoch < 0) throw new ModelFormatError(where, `epoch: expected an integer >= 0, got ${String(value.epoch)}`)
+  if (!Number.isInteger(value.epoch) || value.epoch < 0)
+    throw new ModelFormatError(where, `epoch: expected an integer >= 0, got ${String(value.epoch)}`)
   for (const t of [...value.weights, ...value.optimizer]) {
     const size = t.shape.reduce((a, b) => a * b, 1)
     if (!(t.data instanceof Float32Array || t.data instanceof Int32Array) || t.data.length !== size) {
-      throw new ModelFormatError(where, `tensor ${t.name}: expected ${size} values for shape [${t.shape}], got ${(t.data as { length?: number })?.length}`)
+      throw new ModelFormatError(
+        where,
+        `tensor ${t.name}: expected ${size} values for shape [${t.shape}], got ${(t.data as { length?: number })?.length}`,
+      )
     }
   }
   return value
 }
 
 /** Loads a checkpoint's weights and optimizer state into a compiled model of the same architecture. */
-export async function restoreCheckpoint(model: tf.LayersModel, checkpoint: Checkpoint, where = 'checkpoint'): Promise<void> {
+export async function restoreCheckpoint(
+  model: tf.LayersModel,
+  checkpoint: Checkpoint,
+  where = 'checkpoint',
+): Promise<void> {
   const weights = model.weights
   if (weights.length !== checkpoint.weights.length) {
-    throw new ModelFormatError(where, `expected ${weights.length} weights for this model, got ${checkpoint.weights.length}`)
+    throw new ModelFormatError(
+      where,
+      `expected ${weights.length} weights for this model, got ${checkpoint.weights.length}`,
+    )
   }
   weights.forEach((w, k) => {
     const saved = checkpoint.weights[k]!

@@ -152,10 +152,15 @@ export class TrialContext {
   }
 
   /** Reports metrics for the next step; the answer says whether to go on. */
-  async report(metrics: Record<string, number>, extra: { durationMs?: number; samplesPerSecond?: number } = {}): Promise<Decision> {
-    if (metrics === null || typeof metrics !== 'object') throw new ValidationError('metrics', 'a mapping of metric names to numbers')
+  async report(
+    metrics: Record<string, number>,
+    extra: { durationMs?: number; samplesPerSecond?: number } = {},
+  ): Promise<Decision> {
+    if (metrics === null || typeof metrics !== 'object')
+      throw new ValidationError('metrics', 'a mapping of metric names to numbers')
     for (const [key, value] of Object.entries(metrics)) {
-      if (typeof value !== 'number' || !Number.isFinite(value)) throw new ValidationError(`metrics.${key}`, `a finite number, got ${String(value)}`)
+      if (typeof value !== 'number' || !Number.isFinite(value))
+        throw new ValidationError(`metrics.${key}`, `a finite number, got ${String(value)}`)
     }
     const averaged = this.worldSize > 1 ? await this.averaged(metrics, extra) : { metrics: { ...metrics }, extra }
     const report: TrialReport = { step: ++this.steps, metrics: averaged.metrics, ...averaged.extra }

@@ -33,7 +33,10 @@ registerError('SpecError', SpecError)
 export class TrialScriptError extends KilnError {
   override name = 'TrialScriptError'
   constructor(script: string, problem: string, options: KilnErrorOptions = {}) {
-    super(ErrorCode.invalidArgument, `${script}: ${problem}`, { ...options, data: { ...options.data, script, problem } })
+    super(ErrorCode.invalidArgument, `${script}: ${problem}`, {
+      ...options,
+      data: { ...options.data, script, problem },
+    })
   }
 }
 registerError('TrialScriptError', TrialScriptError)

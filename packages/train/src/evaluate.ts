@@ -15,11 +15,17 @@ export function encodingFor(loss: unknown): LabelEncoding {
 }
 
 /** Test accuracy, loss (for a compiled model) and how often each class was predicted. */
-export async function evaluateModel(model: tf.LayersModel, test: Dataset): Promise<{ metrics: TestMetrics; predictions: PredictionDistribution }> {
+export async function evaluateModel(
+  model: tf.LayersModel,
+  test: Dataset,
+): Promise<{ metrics: TestMetrics; predictions: PredictionDistribution }> {
   const outputShape = model.outputs[0]?.shape ?? []
   const width = outputShape[outputShape.length - 1]
   if (model.outputs.length !== 1 || width !== test.numClasses) {
-    throw new ValidationError('model', `one output of ${test.numClasses} class scores (shape [null, ${test.numClasses}]), got ${JSON.stringify(model.outputs.map((o) => o.shape))}`)
+    throw new ValidationError(
+      'model',
+      `one output of ${test.numClasses} class scores (shape [null, ${test.numClasses}]), got ${JSON.stringify(model.outputs.map((o) => o.shape))}`,
+    )
   }
   const counts = new Array<number>(test.numClasses).fill(0)
   let correct = 0

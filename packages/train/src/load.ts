@@ -17,7 +17,11 @@ function fileReader(dir: string): (name: string) => Promise<Uint8Array> {
       return await readFile(join(dir, name))
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-        throw new ModelFormatError(dir, `no ${name}: expected a TF.js LayersModel directory (model.json and the weight files it lists)`, { cause: err })
+        throw new ModelFormatError(
+          dir,
+          `no ${name}: expected a TF.js LayersModel directory (model.json and the weight files it lists)`,
+          { cause: err },
+        )
       }
       throw err
     }

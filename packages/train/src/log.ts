@@ -17,7 +17,7 @@ export type LogSink = (record: LogRecord) => void
 /** A sink that writes one JSON object per line (stderr by default, so stdout stays for results). */
 export function jsonLineSink(stream: NodeJS.WritableStream = process.stderr): LogSink {
   return (record) => {
-    stream.write(JSON.stringify(record) + '\n')
+    stream.write(`${JSON.stringify(record)}\n`)
   }
 }
 

@@ -46,7 +46,10 @@ export function normalizeLogs(logs: Record<string, unknown>): Record<string, num
 }
 
 /** The objective's last and best values over the reported epochs. */
-export function objectiveOf(epochs: readonly EpochMetrics[], metric: { name: string; mode: 'max' | 'min' }): ObjectiveValue {
+export function objectiveOf(
+  epochs: readonly EpochMetrics[],
+  metric: { name: string; mode: 'max' | 'min' },
+): ObjectiveValue {
   const values = epochs.map((e) => e[metric.name]).filter((v): v is number => typeof v === 'number')
   const out: ObjectiveValue = { name: metric.name, mode: metric.mode }
   if (values.length === 0) return out

@@ -22,7 +22,10 @@ export function artifactsToFiles(artifacts: tf.io.ModelArtifacts, shardBytes = D
   if (artifacts.modelTopology === undefined || artifacts.modelTopology instanceof ArrayBuffer) {
     throw new ModelFormatError('model', 'expected a LayersModel with a JSON topology (graph models are not supported)')
   }
-  const weights = artifacts.weightData === undefined ? new Uint8Array(0) : new Uint8Array(tf.io.CompositeArrayBuffer.join(artifacts.weightData))
+  const weights =
+    artifacts.weightData === undefined
+      ? new Uint8Array(0)
+      : new Uint8Array(tf.io.CompositeArrayBuffer.join(artifacts.weightData))
   const count = Math.max(1, Math.ceil(weights.byteLength / shardBytes))
   const files: ModelFiles = new Map()
   const paths: string[] = []
@@ -46,7 +49,15 @@ export function artifactsToFiles(artifacts: tf.io.ModelArtifacts, shardBytes = D
   return files
 }
 
-const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, uint16: 2, float16: 2, complex64: 8 }
+const DTYPE_BYTES: Record<string, number> = {
+  float32: 4,
+  int32: 4,
+  bool: 1,
+  uint8: 1,
+  uint16: 2,
+  float16: 2,
+  complex64: 8,
+}
 
 function expectedWeightBytes(specs: readonly tf.io.WeightsManifestEntry[]): number | undefined {
   let total = 0
@@ -59,7 +70,10 @@ function expectedWeightBytes(specs: readonly tf.io.WeightsManifestEntry[]): numb
 }
 
 /** Reads model.json and its shards through `read`, checking names and sizes, into ModelArtifacts. */
-export async function filesToArtifacts(read: (name: string) => Promise<Uint8Array>, where: string): Promise<tf.io.ModelArtifacts> {
+export async function filesToArtifacts(
+  read: (name: string) => Promise<Uint8Array>,
+  where: string,
+): Promise<tf.io.ModelArtifacts> {
   let json: tf.io.ModelJSON
   try {
     json = JSON.parse(new TextDecoder().decode(await read(MODEL_JSON))) as tf.io.ModelJSON
@@ -67,8 +81,17 @@ export async function filesToArtifacts(read: (name: string) => Promise<Uint8Arra
     if (err instanceof ModelFormatError) throw err
     throw new ModelFormatError(`${where}/${MODEL_JSON}`, `not valid JSON: ${(err as Error).message}`, { cause: err })
   }
-  if (json === null || typeof json !== 'object' || typeof json.modelTopology !== 'object' || json.modelTopology === null || !Array.isArray(json.weightsManifest)) {
-    throw new ModelFormatError(`${where}/${MODEL_JSON}`, 'expected a TF.js LayersModel (modelTopology and weightsManifest)')
+  if (
+    json === null ||
+    typeof json !== 'object' ||
+    typeof json.modelTopology !== 'object' ||
+    json.modelTopology === null ||
+    !Array.isArray(json.weightsManifest)
+  ) {
+    throw new ModelFormatError(
+      `${where}/${MODEL_JSON}`,
+      'expected a TF.js LayersModel (modelTopology and weightsManifest)',
+    )
   }
   return tf.io.getModelArtifactsForJSON(json, async (manifest) => {
     const specs: tf.io.WeightsManifestEntry[] = []
@@ -76,7 +99,11 @@ export async function filesToArtifacts(read: (name: string) => Promise<Uint8Arra
     for (const group of manifest) {
       for (const path of group.paths) {
         // A model.json must not be able to read files outside its own directory.
-        if (!SAFE_NAME.test(path)) throw new ModelFormatError(`${where}/${MODEL_JSON}`, `weight path ${JSON.stringify(path)}: expected a plain file name in the model directory`)
+        if (!SAFE_NAME.test(path))
+          throw new ModelFormatError(
+            `${where}/${MODEL_JSON}`,
+            `weight path ${JSON.stringify(path)}: expected a plain file name in the model directory`,
+          )
         parts.push(await read(path))
       }
       specs.push(...group.weights)
@@ -89,7 +116,10 @@ export async function filesToArtifacts(read: (name: string) => Promise<Uint8Arra
     }
     const expected = expectedWeightBytes(specs)
     if (expected !== undefined && expected !== data.byteLength) {
-      throw new ModelFormatError(where, `weights: expected ${expected} bytes for the ${specs.length} weights in ${MODEL_JSON}, got ${data.byteLength} in the shard files`)
+      throw new ModelFormatError(
+        where,
+        `weights: expected ${expected} bytes for the ${specs.length} weights in ${MODEL_JSON}, got ${data.byteLength} in the shard files`,
+      )
     }
     return [specs, data.buffer]
   })

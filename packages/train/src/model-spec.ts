@@ -1,10 +1,30 @@
 // The `model:` section: a builtin architecture (mlp, cnn) or a user's trial script.
 import { z } from 'zod'
-import { addExpected, addProblem, bool, enumValues, expecting, fraction, isRecord, oneOf, positiveInt, positiveIntList, strictObject } from './spec-fields.js'
+import {
+  addExpected,
+  addProblem,
+  bool,
+  enumValues,
+  expecting,
+  fraction,
+  isRecord,
+  oneOf,
+  positiveInt,
+  positiveIntList,
+  strictObject,
+} from './spec-fields.js'
 
 /** Activations the builtin models accept (tfjs names). */
 export const Activation = {
-  relu: 'relu', elu: 'elu', selu: 'selu', gelu: 'gelu', swish: 'swish', tanh: 'tanh', sigmoid: 'sigmoid', softplus: 'softplus', linear: 'linear',
+  relu: 'relu',
+  elu: 'elu',
+  selu: 'selu',
+  gelu: 'gelu',
+  swish: 'swish',
+  tanh: 'tanh',
+  sigmoid: 'sigmoid',
+  softplus: 'softplus',
+  linear: 'linear',
 } as const
 export type Activation = (typeof Activation)[keyof typeof Activation]
 

@@ -91,7 +91,8 @@ export interface TrainResult {
 // the CPU, with a warning rather than a failure.
 async function selectBackend(spec: Spec, log: Logger, distributed: boolean): Promise<void> {
   if (spec.resources.threads !== undefined) setThreads(spec.resources.threads)
-  if (spec.resources.replicas > 1 && !distributed) log('warn', `resources.replicas is ${spec.resources.replicas}; a local run trains one replica`)
+  if (spec.resources.replicas > 1 && !distributed)
+    log('warn', `resources.replicas is ${spec.resources.replicas}; a local run trains one replica`)
   if (spec.resources.gpu) {
     if (tf.findBackendFactory('kiln-cuda')) {
       await tf.setBackend('kiln-cuda')
@@ -136,7 +137,11 @@ export async function trainLocal(spec: Spec, options: TrainLocalOptions): Promis
   const rank = options.collective?.rank ?? 0
   const worldSize = options.collective?.worldSize ?? 1
   await selectBackend(spec, log, worldSize > 1)
-  const data = rankData(await prepareData(spec, { baseDir, ...(options.datasets ? { datasets: options.datasets } : {}) }), rank, worldSize)
+  const data = rankData(
+    await prepareData(spec, { baseDir, ...(options.datasets ? { datasets: options.datasets } : {}) }),
+    rank,
+    worldSize,
+  )
   if (signal?.aborted) throw new TrainingAbortedError()
   const model = isBuiltin(spec.model) ? spec.model.builtin : 'script'
   options.onStart?.({
@@ -178,7 +183,9 @@ export async function trainLocal(spec: Spec, options: TrainLocalOptions): Promis
 
   let trained: tf.LayersModel | undefined
   try {
-    trained = isBuiltin(spec.model) ? await trainBuiltin(ctx, data) : await runScriptTrial(ctx, scriptPath(spec.model.script, baseDir))
+    trained = isBuiltin(spec.model)
+      ? await trainBuiltin(ctx, data)
+      : await runScriptTrial(ctx, scriptPath(spec.model.script, baseDir))
   } finally {
     tensors.dispose()
   }

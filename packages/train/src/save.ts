@@ -14,7 +14,10 @@ export interface Savable {
 }
 
 /** A tfjs save handler that turns the model into files and hands them to `write`. */
-export function filesSaveHandler(write: (files: ModelFiles) => Promise<void>, shardBytes = DEFAULT_SHARD_BYTES): tf.io.IOHandler {
+export function filesSaveHandler(
+  write: (files: ModelFiles) => Promise<void>,
+  shardBytes = DEFAULT_SHARD_BYTES,
+): tf.io.IOHandler {
   return {
     async save(artifacts) {
       await write(artifactsToFiles(artifacts, shardBytes))
@@ -50,7 +53,7 @@ async function syncDir(path: string): Promise<void> {
  */
 export function metadataJson(metadata: KilnModelMetadata): string {
   const pretty = JSON.stringify(metadata, null, 2)
-  return pretty.replace(/\[\s+([^[\]{}]*?)\s+\]/g, (_, inner: string) => `[${inner.split(/,\s+/).join(', ')}]`) + '\n'
+  return `${pretty.replace(/\[\s+([^[\]{}]*?)\s+\]/g, (_, inner: string) => `[${inner.split(/,\s+/).join(', ')}]`)}\n`
 }
 
 export interface SavedModel {
@@ -84,7 +87,8 @@ export async function saveModel(model: Savable, dir: string, metadata?: KilnMode
       }
     }
     await model.save(filesSaveHandler(write))
-    if (metadata !== undefined) await write(new Map([[METADATA_JSON, new TextEncoder().encode(metadataJson(metadata))]]))
+    if (metadata !== undefined)
+      await write(new Map([[METADATA_JSON, new TextEncoder().encode(metadataJson(metadata))]]))
     await syncDir(tmp)
     await publish(tmp, target, tag)
   } catch (err) {
@@ -103,15 +107,26 @@ export async function checkSaveTarget(dir: string): Promise<void> {
   const given = dir
   const info = await stat(target).catch(() => null)
   if (info === null) return
-  if (!info.isDirectory()) throw new ModelFormatError(given, 'exists and is a file, expected a new or model directory to save into')
-  const isModel = await stat(join(target, MODEL_JSON)).then(() => true, () => false)
-  if (!isModel) throw new ModelFormatError(given, `exists and is not a model directory (no ${MODEL_JSON}); pick another path or remove it`)
+  if (!info.isDirectory())
+    throw new ModelFormatError(given, 'exists and is a file, expected a new or model directory to save into')
+  const isModel = await stat(join(target, MODEL_JSON)).then(
+    () => true,
+    () => false,
+  )
+  if (!isModel)
+    throw new ModelFormatError(
+      given,
+      `exists and is not a model directory (no ${MODEL_JSON}); pick another path or remove it`,
+    )
 }
 
 // rename() cannot replace a non-empty directory, so an existing model is moved aside first
 // and put back if the new one cannot take its place.
 async function publish(tmp: string, target: string, tag: string): Promise<void> {
-  const exists = await stat(target).then(() => true, () => false)
+  const exists = await stat(target).then(
+    () => true,
+    () => false,
+  )
   if (!exists) {
     await rename(tmp, target)
   } else {

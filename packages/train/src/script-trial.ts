@@ -18,19 +18,26 @@ export function scriptPath(script: string, baseDir: string): string {
 
 /** Imports a trial script and checks that it default-exports a function. */
 export async function loadTrialScript(path: string): Promise<TrialFunction> {
-  const exists = await access(path).then(() => true, () => false)
+  const exists = await access(path).then(
+    () => true,
+    () => false,
+  )
   if (!exists) throw new TrialScriptError(path, 'no such file (model.script is relative to the spec file)')
   let mod: { default?: unknown }
   try {
     mod = (await import(pathToFileURL(path).href)) as { default?: unknown }
   } catch (err) {
-    const hint = path.endsWith('ts') && (err as NodeJS.ErrnoException).code === 'ERR_UNKNOWN_FILE_EXTENSION'
-      ? ' (TypeScript trial scripts need tsx: run through `pnpm kiln` or node --import tsx)'
-      : ''
+    const hint =
+      path.endsWith('ts') && (err as NodeJS.ErrnoException).code === 'ERR_UNKNOWN_FILE_EXTENSION'
+        ? ' (TypeScript trial scripts need tsx: run through `pnpm kiln` or node --import tsx)'
+        : ''
     throw new TrialScriptError(path, `could not be imported: ${(err as Error).message}${hint}`, { cause: err })
   }
   if (typeof mod.default !== 'function') {
-    throw new TrialScriptError(path, `expected a default export \`async (ctx) => tf.LayersModel\`, got ${mod.default === undefined ? 'no default export' : typeof mod.default}`)
+    throw new TrialScriptError(
+      path,
+      `expected a default export \`async (ctx) => tf.LayersModel\`, got ${mod.default === undefined ? 'no default export' : typeof mod.default}`,
+    )
   }
   return mod.default as TrialFunction
 }
@@ -39,7 +46,13 @@ export async function loadTrialScript(path: string): Promise<TrialFunction> {
 // returns a usable model.
 function isLayersModel(value: unknown): value is tf.LayersModel {
   const m = value as Partial<tf.LayersModel> | null
-  return m !== null && typeof m === 'object' && typeof m.predict === 'function' && typeof m.save === 'function' && Array.isArray(m.outputs)
+  return (
+    m !== null &&
+    typeof m === 'object' &&
+    typeof m.predict === 'function' &&
+    typeof m.save === 'function' &&
+    Array.isArray(m.outputs)
+  )
 }
 
 /** Runs the script with the context and returns the model it trained (undefined: none). */
@@ -53,7 +66,10 @@ export async function runScriptTrial(ctx: TrialContext, path: string): Promise<t
   }
   if (model === undefined) return undefined
   if (!isLayersModel(model)) {
-    throw new TrialScriptError(path, `expected the default export to return a tf.LayersModel or nothing, got ${model === null ? 'null' : typeof model}`)
+    throw new TrialScriptError(
+      path,
+      `expected the default export to return a tf.LayersModel or nothing, got ${model === null ? 'null' : typeof model}`,
+    )
   }
   return model
 }

@@ -69,8 +69,18 @@ export const CANDIDATES = 'kiln.candidates'
  * Adds an "expected <phrase>" issue at `path`; the formatter appends the value found and,
  * given `candidates`, the closest one.
  */
-export function addExpected(ctx: z.RefinementCtx, path: (string | number)[], phrase: string, candidates?: readonly string[]): void {
-  ctx.addIssue({ code: z.ZodIssueCode.custom, path, message: phrase, ...(candidates ? { params: { [CANDIDATES]: candidates } } : {}) })
+export function addExpected(
+  ctx: z.RefinementCtx,
+  path: (string | number)[],
+  phrase: string,
+  candidates?: readonly string[],
+): void {
+  ctx.addIssue({
+    code: z.ZodIssueCode.custom,
+    path,
+    message: phrase,
+    ...(candidates ? { params: { [CANDIDATES]: candidates } } : {}),
+  })
 }
 
 /** Reports every key of `raw` that is not in `known`, with the closest known key when one is near. */
@@ -94,11 +104,14 @@ export function strictObject<T extends z.ZodRawShape>(
   check?: (raw: Record<string, unknown>, ctx: z.RefinementCtx) => void,
 ) {
   const known = Object.keys(shape)
-  return z.preprocess((raw, ctx) => {
-    if (isRecord(raw)) {
-      rejectUnknownKeys(raw, known, ctx)
-      check?.(raw, ctx)
-    }
-    return raw
-  }, z.object(shape, expecting(phrase)))
+  return z.preprocess(
+    (raw, ctx) => {
+      if (isRecord(raw)) {
+        rejectUnknownKeys(raw, known, ctx)
+        check?.(raw, ctx)
+      }
+      return raw
+    },
+    z.object(shape, expecting(phrase)),
+  )
 }

@@ -18,7 +18,12 @@ export async function readSpecFile(path: string, overrides: SpecOverrides = {}):
     text = await readFile(path, 'utf8')
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
-    const problem = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, expected a spec file' : (err as Error).message
+    const problem =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EISDIR'
+          ? 'is a directory, expected a spec file'
+          : (err as Error).message
     throw new SpecError(path, [{ field: '', message: problem }], { cause: err })
   }
   let spec = parseSpec(text, { filename: path })

@@ -2,7 +2,19 @@
 // `kiln sweep` (whose `search.space` keys are dotted paths into this same object).
 import { z } from 'zod'
 import { modelSpec } from './model-spec.js'
-import { addExpected, bool, enumValues, expecting, fraction, isRecord, oneOf, positiveInt, positiveNumber, strictObject, uint32 } from './spec-fields.js'
+import {
+  addExpected,
+  bool,
+  enumValues,
+  expecting,
+  fraction,
+  isRecord,
+  oneOf,
+  positiveInt,
+  positiveNumber,
+  strictObject,
+  uint32,
+} from './spec-fields.js'
 
 /** The optimizers a spec can name (tfjs' tf.train.*). */
 export const OptimizerName = { sgd: 'sgd', momentum: 'momentum', adam: 'adam', rmsprop: 'rmsprop' } as const
@@ -44,7 +56,12 @@ const optimizer = strictObject(
   },
   'a mapping',
   (raw, ctx) => {
-    const name = typeof raw.name === 'string' && (enumValues(OptimizerName) as string[]).includes(raw.name) ? raw.name : raw.name === undefined ? 'adam' : undefined
+    const name =
+      typeof raw.name === 'string' && (enumValues(OptimizerName) as string[]).includes(raw.name)
+        ? raw.name
+        : raw.name === undefined
+          ? 'adam'
+          : undefined
     if (name === undefined) return
     for (const [key, users] of Object.entries(OPTIMIZER_SETTINGS)) {
       if (key in raw && !(users as readonly string[]).includes(name)) {
@@ -71,7 +88,10 @@ const training = strictObject(
 const METRIC_NAME = 'a metric name like val_accuracy (letters, digits and _)'
 const metric = strictObject(
   {
-    name: z.string(expecting(METRIC_NAME)).regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional(),
+    name: z
+      .string(expecting(METRIC_NAME))
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+      .optional(),
     mode: oneOf(['max', 'min']).optional(),
   },
   'a mapping',
@@ -130,7 +150,11 @@ function defaultMode(metricName: string): 'max' | 'min' {
 }
 
 /** The whole spec: raw YAML/JSON value in, typed and defaulted spec out. */
-export const specSchema = strictObject(fields, 'a mapping of spec fields (name, dataset, model, ...)', checkMetric).transform((s) => {
+export const specSchema = strictObject(
+  fields,
+  'a mapping of spec fields (name, dataset, model, ...)',
+  checkMetric,
+).transform((s) => {
   const metricName = s.metric.name ?? (s.training.validationSplit > 0 ? 'val_accuracy' : 'accuracy')
   return { ...s, metric: { name: metricName, mode: s.metric.mode ?? defaultMode(metricName) } }
 })

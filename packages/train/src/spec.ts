@@ -25,7 +25,8 @@ export function validateSpec(value: unknown, source = 'spec'): Spec {
  */
 export function parseSpec(text: string, options: ParseSpecOptions = {}): Spec {
   const source = options.filename ?? 'spec'
-  if (typeof text !== 'string') throw new SpecError(source, [{ field: '', message: `spec: expected YAML or JSON text, got ${typeof text}` }])
+  if (typeof text !== 'string')
+    throw new SpecError(source, [{ field: '', message: `spec: expected YAML or JSON text, got ${typeof text}` }])
   let value: unknown
   if (source.endsWith('.json')) {
     try {
@@ -37,7 +38,10 @@ export function parseSpec(text: string, options: ParseSpecOptions = {}): Spec {
     const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true })
     if (doc.errors.length > 0) {
       // The first line of a pretty yaml error already says where ("... at line 3, column 5:").
-      const problems = doc.errors.map((e) => ({ field: '', message: `not valid YAML: ${e.message.split('\n')[0]!.replace(/:$/, '')}` }))
+      const problems = doc.errors.map((e) => ({
+        field: '',
+        message: `not valid YAML: ${e.message.split('\n')[0]!.replace(/:$/, '')}`,
+      }))
       throw new SpecError(source, problems)
     }
     value = doc.toJS()

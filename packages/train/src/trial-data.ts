@@ -1,7 +1,17 @@
 // From the spec's `dataset:` to the train / validation / test splits a trial sees.
 import { isAbsolute, resolve } from 'node:path'
 import * as tf from '@tensorflow/tfjs'
-import { gather, oneHot, permutation, registeredDatasets, resolveDataset, sampleSize, splitValidation, type Dataset, type ResolvedDataset } from '@kiln/data'
+import {
+  gather,
+  oneHot,
+  permutation,
+  registeredDatasets,
+  resolveDataset,
+  sampleSize,
+  splitValidation,
+  type Dataset,
+  type ResolvedDataset,
+} from '@kiln/data'
 import type { Spec } from './spec-schema.js'
 
 /** The splits of one run, as typed arrays. */
@@ -89,8 +99,9 @@ export interface TensorPair {
 /** Inputs as [count, ...sampleShape] and labels in the given encoding. */
 export function toTensors(ds: Dataset, encoding: LabelEncoding = 'onehot'): TensorPair {
   const x = tf.tensor(ds.x.subarray(0, ds.count * sampleSize(ds)), [ds.count, ...ds.sampleShape], 'float32')
-  const y = encoding === 'sparse'
-    ? tf.tensor2d(Float32Array.from(ds.labels.subarray(0, ds.count)), [ds.count, 1])
-    : tf.tensor2d(oneHot(ds.labels.subarray(0, ds.count), ds.numClasses), [ds.count, ds.numClasses])
+  const y =
+    encoding === 'sparse'
+      ? tf.tensor2d(Float32Array.from(ds.labels.subarray(0, ds.count)), [ds.count, 1])
+      : tf.tensor2d(oneHot(ds.labels.subarray(0, ds.count), ds.numClasses), [ds.count, ds.numClasses])
   return { x, y }
 }

@@ -10,8 +10,17 @@ import { fileURLToPath } from 'node:url'
 import type { NatsConnection, Subscription } from 'nats'
 import { Piscina } from 'piscina'
 import {
-  HeartbeatSchema, KilnError, ErrorCode, NodeCommandSchema, NodeRegistrationSchema, Subjects, encode,
-  type NodeCommand, type NodeRegistration, type Slot, type TrialAssignment,
+  HeartbeatSchema,
+  KilnError,
+  ErrorCode,
+  NodeCommandSchema,
+  NodeRegistrationSchema,
+  Subjects,
+  encode,
+  type NodeCommand,
+  type NodeRegistration,
+  type Slot,
+  type TrialAssignment,
 } from '@kiln/protocol'
 import { ensureLayout, serve, type EnsureLayoutOptions } from '@kiln/cluster-state'
 import { jsonLineSink, makeLogger, type LogSink } from '@kiln/train/spec'
@@ -63,11 +72,22 @@ export async function startWorker(o: WorkerOptions): Promise<WorkerAgent> {
   const cacheDir = o.cacheDir ?? join(homedir(), '.cache', 'kiln')
   const log = makeLogger(o.log ?? jsonLineSink(), 'worker', { node: nodeId })
   const registration: NodeRegistration = {
-    v: 1, nodeId, name: o.name ?? hostname().slice(0, 128), host: hostname().slice(0, 255) || 'localhost',
-    slots: o.slots, version: o.version ?? '0.1.0', startedAt: Date.now(),
+    v: 1,
+    nodeId,
+    name: o.name ?? hostname().slice(0, 128),
+    host: hostname().slice(0, 255) || 'localhost',
+    slots: o.slots,
+    version: o.version ?? '0.1.0',
+    startedAt: Date.now(),
   }
   encode(NodeRegistrationSchema, registration) // validates slots before anything is announced
-  const pool = new Piscina({ filename: threadEntry, minThreads: 0, maxThreads: o.slots.length, idleTimeout: 60_000, concurrentTasksPerWorker: 1 })
+  const pool = new Piscina({
+    filename: threadEntry,
+    minThreads: 0,
+    maxThreads: o.slots.length,
+    idleTimeout: 60_000,
+    concurrentTasksPerWorker: 1,
+  })
   // Keyed by trial and rank: two ranks of one data-parallel trial may share a node.
   const hosts = new Map<string, TrialHost & { slotId: string }>()
   const hostKey = (trialId: string, rank = 0) => `${trialId}#${rank}`
@@ -79,8 +99,13 @@ export async function startWorker(o: WorkerOptions): Promise<WorkerAgent> {
     const extra = await fetchTrialInputs(a, layout, cacheDir)
     if (!a.resumeFrom) return extra
     const bytes = await layout.objects.checkpoints.getBlob(a.resumeFrom.name)
-    if (!bytes) throw new KilnError(ErrorCode.notFound, `checkpoint ${a.resumeFrom.name} is missing from kiln_checkpoints`)
-    log('info', 'resuming from checkpoint', { trialId: a.trialId, checkpoint: a.resumeFrom.name, epoch: a.resumeFrom.epoch })
+    if (!bytes)
+      throw new KilnError(ErrorCode.notFound, `checkpoint ${a.resumeFrom.name} is missing from kiln_checkpoints`)
+    log('info', 'resuming from checkpoint', {
+      trialId: a.trialId,
+      checkpoint: a.resumeFrom.name,
+      epoch: a.resumeFrom.epoch,
+    })
     return { ...extra, resumeFrom: bytes }
   }
 
@@ -90,24 +115,41 @@ export async function startWorker(o: WorkerOptions): Promise<WorkerAgent> {
     if (!slot) throw new KilnError(ErrorCode.invalidArgument, `node ${nodeId} has no slot ${a.slotId}`)
     const key = hostKey(a.trialId, a.rank)
     const busy = [...hosts.values()].find((h) => h.slotId === a.slotId)
-    if (busy && hostKey(busy.trialId, busy.rank) !== key) throw new KilnError(ErrorCode.conflict, `slot ${a.slotId} is busy with ${busy.trialId}`)
+    if (busy && hostKey(busy.trialId, busy.rank) !== key)
+      throw new KilnError(ErrorCode.conflict, `slot ${a.slotId} is busy with ${busy.trialId}`)
     const existing = hosts.get(key)
     if (existing) {
       if (existing.attempt === a.attempt) return { accepted: true }
       throw new KilnError(ErrorCode.conflict, `trial ${a.trialId} still runs here as attempt ${existing.attempt}`)
     }
-    const host = Object.assign(new TrialHost({
-      nc: o.nc, layout, pool, nodeId, log, assignment: a, threads: slot.threads ?? 1, prepare, connection: threadConnection,
-      ...(o.checkpointEveryEpochs !== undefined ? { checkpointEveryEpochs: o.checkpointEveryEpochs } : {}),
-      ...(o.checkpointEveryMs !== undefined ? { checkpointEveryMs: o.checkpointEveryMs } : {}),
-      onEnd: () => {
-        hosts.delete(key)
-        // Tells the coordinator the slot is free now, without the registration write.
-        beat(false)
-      },
-    }), { slotId: a.slotId })
+    const host = Object.assign(
+      new TrialHost({
+        nc: o.nc,
+        layout,
+        pool,
+        nodeId,
+        log,
+        assignment: a,
+        threads: slot.threads ?? 1,
+        prepare,
+        connection: threadConnection,
+        ...(o.checkpointEveryEpochs !== undefined ? { checkpointEveryEpochs: o.checkpointEveryEpochs } : {}),
+        ...(o.checkpointEveryMs !== undefined ? { checkpointEveryMs: o.checkpointEveryMs } : {}),
+        onEnd: () => {
+          hosts.delete(key)
+          // Tells the coordinator the slot is free now, without the registration write.
+          beat(false)
+        },
+      }),
+      { slotId: a.slotId },
+    )
     hosts.set(key, host)
-    log('info', 'trial assigned', { trialId: a.trialId, attempt: a.attempt, slot: a.slotId, ...(a.worldSize ? { rank: a.rank ?? 0, worldSize: a.worldSize } : {}) })
+    log('info', 'trial assigned', {
+      trialId: a.trialId,
+      attempt: a.attempt,
+      slot: a.slotId,
+      ...(a.worldSize ? { rank: a.rank ?? 0, worldSize: a.worldSize } : {}),
+    })
     return { accepted: true }
   }
 
@@ -117,7 +159,9 @@ export async function startWorker(o: WorkerOptions): Promise<WorkerAgent> {
         return assign(c.assignment)
       case 'cancel': {
         // Every rank of the trial on this node.
-        const hs = [...hosts.values()].filter((h) => h.trialId === c.trialId && (c.attempt === undefined || c.attempt === h.attempt))
+        const hs = [...hosts.values()].filter(
+          (h) => h.trialId === c.trialId && (c.attempt === undefined || c.attempt === h.attempt),
+        )
         for (const h of hs) h.stop('cancel', 10_000)
         return { cancelled: hs.length > 0 }
       }
@@ -132,20 +176,36 @@ export async function startWorker(o: WorkerOptions): Promise<WorkerAgent> {
   // and a beat per trial end would add one to every trial.
   const beat = (refresh: boolean) => {
     if (stopped) return
-    const trials = [...hosts.values()].map((h) => ({ trialId: h.trialId, epoch: h.epoch, attempt: h.attempt, ...(h.worldSize > 1 ? { rank: h.rank } : {}) }))
+    const trials = [...hosts.values()].map((h) => ({
+      trialId: h.trialId,
+      epoch: h.epoch,
+      attempt: h.attempt,
+      ...(h.worldSize > 1 ? { rank: h.rank } : {}),
+    }))
     try {
-      o.nc.publish(Subjects.node.heartbeat(nodeId), encode(HeartbeatSchema, {
-        v: 1, nodeId, at: Date.now(), load: loadavg()[0] ?? 0, busySlots: [...hosts.values()].map((h) => h.slotId), trials,
-      }))
+      o.nc.publish(
+        Subjects.node.heartbeat(nodeId),
+        encode(HeartbeatSchema, {
+          v: 1,
+          nodeId,
+          at: Date.now(),
+          load: loadavg()[0] ?? 0,
+          busySlots: [...hosts.values()].map((h) => h.slotId),
+          trials,
+        }),
+      )
     } catch (err) {
       log('warn', 'heartbeat not sent', { error: String((err as Error).message) })
     }
-    if (refresh && !draining) layout.kv.nodes.put(nodeId, encode(NodeRegistrationSchema, registration)).catch(() => undefined)
+    if (refresh && !draining)
+      layout.kv.nodes.put(nodeId, encode(NodeRegistrationSchema, registration)).catch(() => undefined)
   }
 
-  const subs: Subscription[] = [serve(o.nc, Subjects.node.command(nodeId), NodeCommandSchema, command, {
-    onError: (err) => log('error', 'command failed', { error: String((err as Error)?.message ?? err) }),
-  })]
+  const subs: Subscription[] = [
+    serve(o.nc, Subjects.node.command(nodeId), NodeCommandSchema, command, {
+      onError: (err) => log('error', 'command failed', { error: String((err as Error)?.message ?? err) }),
+    }),
+  ]
   await layout.kv.nodes.put(nodeId, encode(NodeRegistrationSchema, registration))
   const timer = setInterval(() => beat(true), layout.settings.heartbeatMs)
   beat(false)
@@ -167,7 +227,8 @@ export async function startWorker(o: WorkerOptions): Promise<WorkerAgent> {
   const agent: WorkerAgent = {
     nodeId,
     registration,
-    running: () => [...hosts.values()].map((h) => ({ trialId: h.trialId, attempt: h.attempt, epoch: h.epoch, rank: h.rank })),
+    running: () =>
+      [...hosts.values()].map((h) => ({ trialId: h.trialId, attempt: h.attempt, epoch: h.epoch, rank: h.rank })),
     drain: async (timeoutMs = 120_000) => {
       if (draining) return
       draining = true
@@ -202,5 +263,10 @@ function watchConnection(nc: NatsConnection, ms: number, onCutOff: () => void): 
       }
     }
   })()
-  return { stop: () => { stopped = true; if (timer) clearTimeout(timer) } }
+  return {
+    stop: () => {
+      stopped = true
+      if (timer) clearTimeout(timer)
+    },
+  }
 }

@@ -7,9 +7,21 @@ import type { NatsConnection } from 'nats'
 import type { Piscina } from 'piscina'
 import { z } from 'zod'
 import {
-  ErrorCode, KilnError, LogLineSchema, MetricReportSchema, Subjects, TrialDecisionSchema, TrialReportSchema,
-  TrialStatusUpdateSchema, apiReplySchema, decode, encode, toWire, unwrapReply,
-  type CheckpointRef, type TrialAssignment, type TrialStatusUpdate,
+  ErrorCode,
+  KilnError,
+  LogLineSchema,
+  MetricReportSchema,
+  Subjects,
+  TrialDecisionSchema,
+  TrialReportSchema,
+  TrialStatusUpdateSchema,
+  apiReplySchema,
+  decode,
+  encode,
+  unwrapReply,
+  type CheckpointRef,
+  type TrialAssignment,
+  type TrialStatusUpdate,
 } from '@kiln/protocol'
 import { publishModelVersion, storeModelFiles, type Layout } from '@kiln/cluster-state'
 import type { Logger } from '@kiln/train/spec'
@@ -83,10 +95,16 @@ export class TrialHost {
       await this.status({ state: 'running' })
       const extra = await this.o.prepare(a)
       const task: TrialTask = {
-        trialId: a.trialId, spec: a.spec, threads: this.o.threads, ...(a.params ? { params: a.params } : {}), port: threadPort as unknown as TrialTask['port'],
+        trialId: a.trialId,
+        spec: a.spec,
+        threads: this.o.threads,
+        ...(a.params ? { params: a.params } : {}),
+        port: threadPort as unknown as TrialTask['port'],
         ...(this.o.checkpointEveryEpochs !== undefined ? { checkpointEveryEpochs: this.o.checkpointEveryEpochs } : {}),
         ...(this.o.checkpointEveryMs !== undefined ? { checkpointEveryMs: this.o.checkpointEveryMs } : {}),
-        ...(this.worldSize > 1 ? { ring: { rank: this.rank, worldSize: this.worldSize, attempt: a.attempt, connection: this.o.connection } } : {}),
+        ...(this.worldSize > 1
+          ? { ring: { rank: this.rank, worldSize: this.worldSize, attempt: a.attempt, connection: this.o.connection } }
+          : {}),
         ...extra,
       }
       const transfer = [threadPort, ...(task.resumeFrom ? [task.resumeFrom.buffer] : [])] as never[]
@@ -95,7 +113,10 @@ export class TrialHost {
       if (this.stopReason === 'fenced') return
       if (this.stopReason === 'drain') {
         log('info', 'trial handed back', { trialId: a.trialId, checkpoint: this.lastCheckpoint?.name })
-        await this.status({ state: 'handed_back', ...(this.lastCheckpoint ? { checkpoint: this.lastCheckpoint } : {}) }).catch(() => undefined)
+        await this.status({
+          state: 'handed_back',
+          ...(this.lastCheckpoint ? { checkpoint: this.lastCheckpoint } : {}),
+        }).catch(() => undefined)
         return
       }
       if (this.stopReason === 'cancel') {
@@ -125,10 +146,23 @@ export class TrialHost {
         model: spec.name,
         files: new Map(Object.entries(outcome.files)),
         metrics: outcome.metrics,
-        lineage: { jobId: a.jobId, trialId: a.trialId, ...(a.params ? { params: a.params } : {}), ...(a.datasetId ? { datasetHash: a.datasetId } : {}) },
+        lineage: {
+          jobId: a.jobId,
+          trialId: a.trialId,
+          ...(a.params ? { params: a.params } : {}),
+          ...(a.datasetId ? { datasetHash: a.datasetId } : {}),
+        },
       })
-      await this.status({ state: 'succeeded', metrics: outcome.metrics, model: { name: version.model, version: version.version } })
-      log('info', 'trial succeeded', { trialId: a.trialId, model: `${version.model}@${version.version}`, ...outcome.metrics })
+      await this.status({
+        state: 'succeeded',
+        metrics: outcome.metrics,
+        model: { name: version.model, version: version.version },
+      })
+      log('info', 'trial succeeded', {
+        trialId: a.trialId,
+        model: `${version.model}@${version.version}`,
+        ...outcome.metrics,
+      })
     } catch (err) {
       if (this.stopReason === 'fenced') return
       await this.status({ state: 'failed', error: err as KilnError }).catch(() => undefined)
@@ -141,7 +175,11 @@ export class TrialHost {
       case 'log': {
         const { level, message, time: _t, component: _c, ...data } = m.record
         const text = Object.keys(data).length ? `${message} ${JSON.stringify(data)}` : message
-        this.o.layout.js.publish(Subjects.logs.of(a.trialId), encode(LogLineSchema, { v: 1, trialId: a.trialId, level, msg: text.slice(0, 16_000), at: Date.now() }))
+        this.o.layout.js
+          .publish(
+            Subjects.logs.of(a.trialId),
+            encode(LogLineSchema, { v: 1, trialId: a.trialId, level, msg: text.slice(0, 16_000), at: Date.now() }),
+          )
           .catch(() => undefined)
         return
       }
@@ -153,14 +191,43 @@ export class TrialHost {
         try {
           // The history write (KILN_METRICS) and the coordinator's decision are independent:
           // both are sent at once, so an epoch end waits for one round trip, not two in turn.
-          const history = this.o.layout.js.publish(Subjects.metrics.of(a.trialId), encode(MetricReportSchema, { v: 1, trialId: a.trialId, epoch: m.epoch, metrics: m.metrics, at: Date.now() }))
-            .catch((err) => this.o.log('warn', 'metrics not stored', { trialId: a.trialId, epoch: m.epoch, error: String((err as Error).message) }))
-          const reply = await this.request(Subjects.trial.report(a.trialId), encode(TrialReportSchema, {
-            v: 1, trialId: a.trialId, nodeId: this.o.nodeId, attempt: this.attempt, epoch: m.epoch, metrics: m.metrics,
-          })).finally(() => history)
-          decision = unwrapReply(decode(decisionReply, reply) as never as { v: 1; ok: true; data: { decision: 'continue' | 'stop' } }).decision
+          const history = this.o.layout.js
+            .publish(
+              Subjects.metrics.of(a.trialId),
+              encode(MetricReportSchema, {
+                v: 1,
+                trialId: a.trialId,
+                epoch: m.epoch,
+                metrics: m.metrics,
+                at: Date.now(),
+              }),
+            )
+            .catch((err) =>
+              this.o.log('warn', 'metrics not stored', {
+                trialId: a.trialId,
+                epoch: m.epoch,
+                error: String((err as Error).message),
+              }),
+            )
+          const reply = await this.request(
+            Subjects.trial.report(a.trialId),
+            encode(TrialReportSchema, {
+              v: 1,
+              trialId: a.trialId,
+              nodeId: this.o.nodeId,
+              attempt: this.attempt,
+              epoch: m.epoch,
+              metrics: m.metrics,
+            }),
+          ).finally(() => history)
+          decision = unwrapReply(
+            decode(decisionReply, reply) as never as { v: 1; ok: true; data: { decision: 'continue' | 'stop' } },
+          ).decision
         } catch (err) {
-          this.o.log('warn', 'report not answered; continuing', { trialId: a.trialId, error: String((err as Error).message) })
+          this.o.log('warn', 'report not answered; continuing', {
+            trialId: a.trialId,
+            error: String((err as Error).message),
+          })
         }
         this.port.postMessage({ type: 'decision', id: m.id, decision } satisfies ToThread)
         return
@@ -173,7 +240,11 @@ export class TrialHost {
           if (this.stopReason !== 'drain') await this.status({ state: 'checkpointed', checkpoint: this.lastCheckpoint })
           this.port.postMessage({ type: 'checkpointed', id: m.id } satisfies ToThread)
         } catch (err) {
-          this.port.postMessage({ type: 'checkpointed', id: m.id, error: String((err as Error).message) } satisfies ToThread)
+          this.port.postMessage({
+            type: 'checkpointed',
+            id: m.id,
+            error: String((err as Error).message),
+          } satisfies ToThread)
         }
       }
     }
@@ -188,7 +259,12 @@ export class TrialHost {
   private async status(update: Omit<TrialStatusUpdate, 'v' | 'trialId' | 'nodeId' | 'attempt'>): Promise<void> {
     const a = this.o.assignment
     const body = encode(TrialStatusUpdateSchema, {
-      v: 1, trialId: a.trialId, nodeId: this.o.nodeId, attempt: this.attempt, ...(this.worldSize > 1 ? { rank: this.rank } : {}), ...update,
+      v: 1,
+      trialId: a.trialId,
+      nodeId: this.o.nodeId,
+      attempt: this.attempt,
+      ...(this.worldSize > 1 ? { rank: this.rank } : {}),
+      ...update,
     })
     const deadline = Date.now() + 5 * 60_000
     for (let k = 0; ; k++) {
@@ -198,11 +274,19 @@ export class TrialHost {
       } catch (err) {
         const code = (err as KilnError).code
         if (code === ErrorCode.conflict || code === ErrorCode.notFound) {
-          this.o.log('warn', 'placement is stale; stopping the trial', { trialId: a.trialId, error: (err as Error).message })
+          this.o.log('warn', 'placement is stale; stopping the trial', {
+            trialId: a.trialId,
+            error: (err as Error).message,
+          })
           this.stop('fenced', 2000)
           throw err
         }
-        if (Date.now() > deadline) throw new KilnError(ErrorCode.unavailable, `no coordinator answered the ${update.state} status of ${a.trialId}`, { cause: err })
+        if (Date.now() > deadline)
+          throw new KilnError(
+            ErrorCode.unavailable,
+            `no coordinator answered the ${update.state} status of ${a.trialId}`,
+            { cause: err },
+          )
         await new Promise((ok) => setTimeout(ok, Math.min(2000, 100 * 2 ** k)))
       }
     }

@@ -9,7 +9,11 @@ import type { TrialAssignment } from '@kiln/protocol'
 import type { TrialTask } from './thread-messages.js'
 
 /** Fetches (or finds in `cacheDir`) the dataset and bundle an assignment names. */
-export async function fetchTrialInputs(a: TrialAssignment, layout: Layout, cacheDir: string): Promise<Partial<TrialTask>> {
+export async function fetchTrialInputs(
+  a: TrialAssignment,
+  layout: Layout,
+  cacheDir: string,
+): Promise<Partial<TrialTask>> {
   const out: Partial<TrialTask> = {}
   if (a.datasetId) out.datasetFile = (await fetchDatasetFile(layout.objects.datasets, a.datasetId, { cacheDir })).path
   if (a.bundleId) {

@@ -9,7 +9,11 @@ import type { TrialTask } from './thread-messages.js'
 const STOP_GRACE_MS = 5000
 
 /** Joins the trial's ring when it has several ranks; undefined for a one-rank trial. */
-export async function joinRing(task: TrialTask, spec: Spec, trialSignal: AbortSignal): Promise<{ collective: Collective; leave(): Promise<void> } | undefined> {
+export async function joinRing(
+  task: TrialTask,
+  spec: Spec,
+  trialSignal: AbortSignal,
+): Promise<{ collective: Collective; leave(): Promise<void> } | undefined> {
   const ring = task.ring
   if (!ring || ring.worldSize <= 1) return undefined
   const stop = new AbortController()
@@ -19,7 +23,12 @@ export async function joinRing(task: TrialTask, spec: Spec, trialSignal: AbortSi
   try {
     nc = await connectThread(ring.connection, `kiln-trial-${task.trialId}-rank-${ring.rank}`)
     const collective = await RingCommunicator.open({
-      nc, trialId: task.trialId, attempt: ring.attempt, rank: ring.rank, worldSize: ring.worldSize, signal: stop.signal,
+      nc,
+      trialId: task.trialId,
+      attempt: ring.attempt,
+      rank: ring.rank,
+      worldSize: ring.worldSize,
+      signal: stop.signal,
       ...(spec.resources.stepTimeout !== undefined ? { stepTimeoutMs: spec.resources.stepTimeout * 1000 } : {}),
     })
     const conn = nc

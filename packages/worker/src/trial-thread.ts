@@ -39,10 +39,11 @@ export default async function runTrialThread(task: TrialTask): Promise<TrialOutc
     waiting.get(m.id)?.(m)
     waiting.delete(m.id)
   })
-  const ask = (m: FromThread & { id: number }) => new Promise<ToThread>((ok) => {
-    waiting.set(m.id, ok)
-    port.postMessage(m, m.type === 'checkpoint' ? [m.bytes.buffer as ArrayBuffer] : [])
-  })
+  const ask = (m: FromThread & { id: number }) =>
+    new Promise<ToThread>((ok) => {
+      waiting.set(m.id, ok)
+      port.postMessage(m, m.type === 'checkpoint' ? [m.bytes.buffer as ArrayBuffer] : [])
+    })
 
   setThreads(task.threads)
   let spec = validateSpec(task.spec, `trial ${task.trialId}`)
@@ -63,24 +64,36 @@ export default async function runTrialThread(task: TrialTask): Promise<TrialOutc
         return answer.type === 'decision' ? answer.decision : 'continue'
       },
       ...(ring ? { collective: ring.collective } : {}),
-      ...(leader ? { checkpoint: {
-        ...(task.checkpointEveryEpochs !== undefined ? { everyEpochs: task.checkpointEveryEpochs } : {}),
-        ...(task.checkpointEveryMs !== undefined ? { everyMs: task.checkpointEveryMs } : {}),
-        // Read when an abort arrives: a drain hands progress back, a cancel does not need to.
-        get onAbort() { return handBack },
-        save: async (bytes, epoch) => {
-          // Copied: the buffer is transferred to the agent, and tfjs may still hold views.
-          const answer = await ask({ type: 'checkpoint', id: ++next, epoch, bytes: bytes.slice() })
-          if (answer.type === 'checkpointed' && answer.error) throw new Error(`checkpoint of epoch ${epoch} not stored: ${answer.error}`)
-        },
-      } } : {}),
+      ...(leader
+        ? {
+            checkpoint: {
+              ...(task.checkpointEveryEpochs !== undefined ? { everyEpochs: task.checkpointEveryEpochs } : {}),
+              ...(task.checkpointEveryMs !== undefined ? { everyMs: task.checkpointEveryMs } : {}),
+              // Read when an abort arrives: a drain hands progress back, a cancel does not need to.
+              get onAbort() {
+                return handBack
+              },
+              save: async (bytes, epoch) => {
+                // Copied: the buffer is transferred to the agent, and tfjs may still hold views.
+                const answer = await ask({ type: 'checkpoint', id: ++next, epoch, bytes: bytes.slice() })
+                if (answer.type === 'checkpointed' && answer.error)
+                  throw new Error(`checkpoint of epoch ${epoch} not stored: ${answer.error}`)
+              },
+            },
+          }
+        : {}),
       ...(task.resumeFrom ? { resumeFrom: task.resumeFrom } : {}),
       ...(task.datasetFile ? { datasets: await loadDatasetFile(task.datasetFile, { name: spec.dataset }) } : {}),
     })
     const files: Record<string, Uint8Array> = {}
     const dir = result.modelDir
     if (dir) for (const name of await readdir(dir)) files[name] = new Uint8Array(await readFile(join(dir, name)))
-    return { files, metrics: flatMetrics(result.metrics), epochsRun: result.epochsRun, stoppedEarly: result.stoppedEarly }
+    return {
+      files,
+      metrics: flatMetrics(result.metrics),
+      epochsRun: result.epochsRun,
+      stoppedEarly: result.stoppedEarly,
+    }
   } finally {
     await ring?.leave()
     await rm(join(outDir, '..'), { recursive: true, force: true })

@@ -5,7 +5,14 @@
 // value. Every kernel is queued on this backend's one CUDA stream, in order, so a
 // buffer freed here can be reused by the next kernel without waiting for the device.
 import {
-  DataStorage, engine, KernelBackend, util, type BackendTimingInfo, type DataId, type DataType, type TensorInfo,
+  DataStorage,
+  engine,
+  KernelBackend,
+  util,
+  type BackendTimingInfo,
+  type DataId,
+  type DataType,
+  type TensorInfo,
   type backend_util,
 } from '@tensorflow/tfjs-core'
 import { addon, type CudaMemoryStats, type CudaStream, type DeviceBuffer } from '@kiln/native'
@@ -72,9 +79,8 @@ export class KilnCudaBackend extends KernelBackend {
   makeTensorInfo(shape: number[], dtype: DataType, values?: Values): TensorInfo {
     const v = values ?? hostArray(dtype, util.sizeFromShape(shape))
     const first = (v as ArrayLike<unknown>)[0]
-    const encoded = dtype === 'string' && typeof first === 'string'
-      ? (v as unknown as string[]).map((s) => util.encodeString(s))
-      : v
+    const encoded =
+      dtype === 'string' && typeof first === 'string' ? (v as unknown as string[]).map((s) => util.encodeString(s)) : v
     return { dataId: this.write(encoded, shape, dtype), shape, dtype }
   }
 
@@ -193,7 +199,9 @@ export class KilnCudaBackend extends KernelBackend {
     return { kernelMs: util.now() - start }
   }
 
-  override memory(): { unreliable: boolean; reasons?: string[] } & Partial<CudaMemoryStats> & { numBytesInGPU?: number } {
+  override memory(): { unreliable: boolean; reasons?: string[] } & Partial<CudaMemoryStats> & {
+      numBytesInGPU?: number
+    } {
     const stats = addon.cudaMemory(this.device)
     return { unreliable: false, numBytesInGPU: stats.allocated, ...stats }
   }

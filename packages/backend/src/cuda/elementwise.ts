@@ -91,7 +91,7 @@ export const cudaCastKernel = cudaKernel(tfc.Cast, (args) => {
   const { dtype } = args.attrs as { dtype: DataType }
   const b = args.backend
   if (x.dtype === dtype) {
-    b.incRef(x.dataId)  // same dtype: share the data, as every backend does
+    b.incRef(x.dataId) // same dtype: share the data, as every backend does
     return { dataId: x.dataId, shape: [...x.shape], dtype }
   }
   if (!CASTABLE.includes(x.dtype) || !CASTABLE.includes(dtype)) return hostFallback(tfc.Cast, args)

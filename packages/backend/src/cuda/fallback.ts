@@ -12,7 +12,7 @@ let host: MathBackendCPU | undefined
 function hostBackend(): MathBackendCPU {
   if (!host) {
     host = new MathBackendCPU()
-    ;(host as unknown as { firstUse: boolean }).firstUse = false  // no "install tfjs-node" banner
+    ;(host as unknown as { firstUse: boolean }).firstUse = false // no "install tfjs-node" banner
   }
   return host
 }
@@ -36,7 +36,8 @@ export function runOnHost(kernelName: string, args: CudaKernelArgs<unknown>): Te
   }
   try {
     const out = kernel.kernelFunc({ inputs, attrs: args.attrs as never, backend: cpu } as Parameters<KernelFunc>[0]) as
-      TensorInfo | TensorInfo[]
+      | TensorInfo
+      | TensorInfo[]
     const list = Array.isArray(out) ? out : [out]
     // Read every output before anything is disposed: an output may share an input's data.
     const results = list.map((o) => backend.makeTensorInfo([...o.shape], o.dtype, cpu.readSync(o.dataId)))

@@ -13,10 +13,12 @@ const isNumeric = (d: DataType): d is 'float32' | 'int32' => d === 'float32' || 
 export const cudaGatherKernel = cudaKernel(tfc.GatherV2, (args) => {
   const { x, indices } = args.inputs as { x: TensorInfo; indices: TensorInfo }
   const { axis, batchDims } = args.attrs as { axis: number; batchDims: number }
-  if (!isNumeric(x.dtype) || indices.dtype !== 'int32' || (batchDims ?? 0) !== 0) return hostFallback(tfc.GatherV2, args)
+  if (!isNumeric(x.dtype) || indices.dtype !== 'int32' || (batchDims ?? 0) !== 0)
+    return hostFallback(tfc.GatherV2, args)
   const b = args.backend
   const ax = util.parseAxisParam(axis, x.shape)[0]!
-  const outer = sizeOf(x.shape.slice(0, ax)), inner = sizeOf(x.shape.slice(ax + 1))
+  const outer = sizeOf(x.shape.slice(0, ax)),
+    inner = sizeOf(x.shape.slice(ax + 1))
   const outShape = [...x.shape.slice(0, ax), ...indices.shape, ...x.shape.slice(ax + 1)]
   const y = b.alloc(x.dtype, sizeOf(outShape))
   addon.cudaGather(b.stream, b.buffer(x), outer, x.shape[ax]!, inner, b.buffer(indices), sizeOf(indices.shape), y)
@@ -25,7 +27,12 @@ export const cudaGatherKernel = cudaKernel(tfc.GatherV2, (args) => {
 
 export const cudaOneHotKernel = cudaKernel(tfc.OneHot, (args) => {
   const { indices } = args.inputs as { indices: TensorInfo }
-  const { depth, onValue, offValue, dtype } = args.attrs as { depth: number; onValue: number; offValue: number; dtype: DataType }
+  const { depth, onValue, offValue, dtype } = args.attrs as {
+    depth: number
+    onValue: number
+    offValue: number
+    dtype: DataType
+  }
   const out = dtype ?? 'float32'
   if (indices.dtype !== 'int32' || !isNumeric(out)) return hostFallback(tfc.OneHot, args)
   const b = args.backend
@@ -83,9 +90,13 @@ export const cudaConcatKernel = cudaKernel(tfc.Concat, (args) => {
   if (!dtype || !isNumeric(dtype) || inputs.some((t) => t.dtype !== dtype)) return hostFallback(tfc.Concat, args)
   const b = args.backend
   const ax = util.parseAxisParam(axis, inputs[0]!.shape)[0]!
-  const outShape = backend_util.computeOutShape(inputs.map((t) => t.shape), ax)
+  const outShape = backend_util.computeOutShape(
+    inputs.map((t) => t.shape),
+    ax,
+  )
   const y = b.alloc(dtype, sizeOf(outShape))
-  const outer = sizeOf(outShape.slice(0, ax)), outRow = sizeOf(outShape.slice(ax)) * 4
+  const outer = sizeOf(outShape.slice(0, ax)),
+    outRow = sizeOf(outShape.slice(ax)) * 4
   let offset = 0
   for (const t of inputs) {
     const row = sizeOf(t.shape.slice(ax)) * 4
@@ -126,8 +137,12 @@ export const cudaReshapeKernel = cudaKernel(tfc.Reshape, (args) => {
   const { shape } = args.attrs as { shape: number[] }
   const size = sizeOf(x.shape)
   const out = util.inferFromImplicitShape(shape, size)
-  util.assert(sizeOf(out) === size, () => `new shape (${out}) has ${sizeOf(out)} elements; the old shape (${x.shape}) ` +
-    `has ${size}: the sizes must match`)
+  util.assert(
+    sizeOf(out) === size,
+    () =>
+      `new shape (${out}) has ${sizeOf(out)} elements; the old shape (${x.shape}) ` +
+      `has ${size}: the sizes must match`,
+  )
   args.backend.incRef(x.dataId)
   return { dataId: x.dataId, shape: out, dtype: x.dtype }
 })

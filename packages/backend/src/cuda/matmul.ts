@@ -1,6 +1,12 @@
 // BatchMatMul and _FusedMatMul (Dense layers) on the device SGEMM (TF32 tensor cores
 // with KILN_TF32=1); the fused variant adds bias and activation in one more kernel.
-import { BatchMatMul, _FusedMatMul, type BatchMatMulAttrs, type _FusedMatMulAttrs, type TensorInfo } from '@tensorflow/tfjs-core'
+import {
+  BatchMatMul,
+  _FusedMatMul,
+  type BatchMatMulAttrs,
+  type _FusedMatMulAttrs,
+  type TensorInfo,
+} from '@tensorflow/tfjs-core'
 import { addon } from '@kiln/native'
 import { activationCode } from '../kernels/activation.js'
 import { plan } from '../kernels/matmul.js'
@@ -19,8 +25,11 @@ function matmul(args: CudaKernelArgs<unknown>, transA: boolean, transB: boolean)
   return be.output(p.outShape, 'float32', y)
 }
 
-export const cudaBatchMatMulKernel = cudaKernel<BatchMatMulAttrs>(BatchMatMul, (args) =>
-  matmul(args, args.attrs.transposeA, args.attrs.transposeB) ?? (hostFallback(BatchMatMul, args) as TensorInfo))
+export const cudaBatchMatMulKernel = cudaKernel<BatchMatMulAttrs>(
+  BatchMatMul,
+  (args) =>
+    matmul(args, args.attrs.transposeA, args.attrs.transposeB) ?? (hostFallback(BatchMatMul, args) as TensorInfo),
+)
 
 export const cudaFusedMatMulKernel = cudaKernel<_FusedMatMulAttrs>(_FusedMatMul, (args) => {
   const { bias, preluActivationWeights } = args.inputs as { bias?: TensorInfo; preluActivationWeights?: TensorInfo }
@@ -31,6 +40,7 @@ export const cudaFusedMatMulKernel = cudaKernel<_FusedMatMulAttrs>(_FusedMatMul,
   if (!out) return hostFallback(_FusedMatMul, args)
   const cols = out.shape[out.shape.length - 1]!
   const rows = out.shape.reduce((p, q) => p * q, 1) / Math.max(cols, 1)
-  if (cols > 0) biasActivation(args.backend, args.backend.buffer(out), rows, cols, bias, act, args.attrs.leakyreluAlpha ?? 0.2)
+  if (cols > 0)
+    biasActivation(args.backend, args.backend.buffer(out), rows, cols, bias, act, args.attrs.leakyreluAlpha ?? 0.2)
   return out
 })

@@ -24,13 +24,25 @@ export const cudaBatchNormKernel = cudaKernel(tfc.FusedBatchNorm, (args) => {
   const c = x!.shape[x!.shape.length - 1]!
   const n = util.sizeFromShape(x!.shape)
   // One value, one per channel or one per element; anything else broadcasts on the host.
-  const fits = (t: TensorInfo) => { const s = util.sizeFromShape(t.shape); return s === 1 || s === c || s === n }
+  const fits = (t: TensorInfo) => {
+    const s = util.sizeFromShape(t.shape)
+    return s === 1 || s === c || s === n
+  }
   if (parts.some((t) => t.dtype !== 'float32') || !parts.slice(1).every(fits) || n === 0)
     return hostFallback(tfc.FusedBatchNorm, args)
   const b = args.backend
   const y = b.alloc('float32', n)
   const dev = (t: TensorInfo | undefined) => (t ? b.buffer(t) : null)
-  addon.cudaBatchNorm(b.stream, b.buffer(x!), c, b.buffer(mean!), b.buffer(variance!), dev(offset), dev(scale),
-    varianceEpsilon ?? 0.001, y)
+  addon.cudaBatchNorm(
+    b.stream,
+    b.buffer(x!),
+    c,
+    b.buffer(mean!),
+    b.buffer(variance!),
+    dev(offset),
+    dev(scale),
+    varianceEpsilon ?? 0.001,
+    y,
+  )
   return b.output([...x!.shape], 'float32', y)
 })

@@ -28,6 +28,17 @@ export const cudaUpdater: FusedUpdater = {
   adam: (v, g, m, s, lr, b1, b2, eps, b1p, b2p) =>
     addon.cudaAdamUpdate(active().stream, writable(v), grad(g), writable(m), writable(s), lr, b1, b2, eps, b1p, b2p),
   rmsprop: (v, g, ms, mom, mg, lr, decay, mo, eps, centered) =>
-    addon.cudaRmspropUpdate(active().stream, writable(v), grad(g), writable(ms), writable(mom), mg ? writable(mg) : null,
-      lr, decay, mo, eps, centered),
+    addon.cudaRmspropUpdate(
+      active().stream,
+      writable(v),
+      grad(g),
+      writable(ms),
+      writable(mom),
+      mg ? writable(mg) : null,
+      lr,
+      decay,
+      mo,
+      eps,
+      centered,
+    ),
 }

@@ -1,6 +1,16 @@
 // MaxPool / AvgPool and their gradients (NHWC) on the device.
-import { AvgPool, AvgPoolGrad, MaxPool, MaxPoolGrad, util, type AvgPoolAttrs, type AvgPoolGradAttrs,
-  type MaxPoolAttrs, type MaxPoolGradAttrs, type TensorInfo } from '@tensorflow/tfjs-core'
+import {
+  AvgPool,
+  AvgPoolGrad,
+  MaxPool,
+  MaxPoolGrad,
+  util,
+  type AvgPoolAttrs,
+  type AvgPoolGradAttrs,
+  type MaxPoolAttrs,
+  type MaxPoolGradAttrs,
+  type TensorInfo,
+} from '@tensorflow/tfjs-core'
 import { addon } from '@kiln/native'
 import { poolGeom, poolInfo, simple, type PoolAttrs } from '../kernels/pool.js'
 import { cudaKernel, hostFallback, type CudaKernelArgs } from './kernel.js'

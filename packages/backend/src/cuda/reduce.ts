@@ -8,7 +8,10 @@ import { DTYPE_CODE } from './backend.js'
 import { cudaKernel, hostFallback } from './kernel.js'
 
 const REDUCE: [string, number][] = [
-  [tfc.Sum, ReduceOp.Sum], [tfc.Mean, ReduceOp.Mean], [tfc.Max, ReduceOp.Max], [tfc.Min, ReduceOp.Min],
+  [tfc.Sum, ReduceOp.Sum],
+  [tfc.Mean, ReduceOp.Mean],
+  [tfc.Max, ReduceOp.Max],
+  [tfc.Min, ReduceOp.Min],
   [tfc.Prod, ReduceOp.Prod],
 ]
 
@@ -28,12 +31,15 @@ export const cudaReduceKernels = REDUCE.map(([name, op]) =>
     }
     const y = b.alloc(outType, view.outer * view.inner)
     addon.cudaReduce(b.stream, op, DTYPE_CODE[outType], src, view.outer, view.size, view.inner, y)
-    if (castToFloat) addon.cudaFree(src)  // stream-ordered: reused only after the reduction ran
+    if (castToFloat) addon.cudaFree(src) // stream-ordered: reused only after the reduction ran
     return b.output(view.outShape, outType, y)
   }),
 )
 
-const ARG: [string, number][] = [[tfc.ArgMax, ArgReduceOp.ArgMax], [tfc.ArgMin, ArgReduceOp.ArgMin]]
+const ARG: [string, number][] = [
+  [tfc.ArgMax, ArgReduceOp.ArgMax],
+  [tfc.ArgMin, ArgReduceOp.ArgMin],
+]
 
 export const cudaArgReduceKernels = ARG.map(([name, op]) =>
   cudaKernel(name, (args) => {

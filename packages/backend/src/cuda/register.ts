@@ -2,7 +2,14 @@
 // it by default. Without a device (or with KILN_DEVICE=cpu) it registers nothing and
 // keeps the reason, so "kiln" (CPU) stays the default and callers can say why.
 import '@tensorflow/tfjs-backend-cpu'
-import { findBackend, getKernel, getKernelsForBackend, registerBackend, registerKernel, type KernelFunc } from '@tensorflow/tfjs-core'
+import {
+  findBackend,
+  getKernel,
+  getKernelsForBackend,
+  registerBackend,
+  registerKernel,
+  type KernelFunc,
+} from '@tensorflow/tfjs-core'
 import { addon, cudaInfo } from '@kiln/native'
 import { registerFusedUpdater } from '../optimizers.js'
 import { KilnCudaBackend } from './backend.js'

@@ -13,7 +13,13 @@ export function activationCode(name: string | undefined | null): number | undefi
  * The fused epilogue of _FusedMatMul / FusedConv2D in place on out ([rows, cols]):
  * y = act(y + bias). A one-element bias broadcasts to every column.
  */
-export function biasActivation(out: Float32Array, cols: number, bias: Float32Array | null, act: number, alpha: number): void {
+export function biasActivation(
+  out: Float32Array,
+  cols: number,
+  bias: Float32Array | null,
+  act: number,
+  alpha: number,
+): void {
   const row = bias && bias.length === 1 && cols !== 1 ? new Float32Array(cols).fill(bias[0]!) : bias
   if (row || act !== 0) addon.biasAct(out, out.length / cols, cols, row, act, alpha)
 }

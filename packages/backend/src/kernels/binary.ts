@@ -8,18 +8,31 @@ import { shapeArgs } from './shape-args.js'
 
 /** tfjs kernels and native op codes, shared with the kiln-cuda backend. */
 export const ARITH: [string, number][] = [
-  [tfc.Add, BinaryOp.Add], [tfc.Sub, BinaryOp.Sub], [tfc.Multiply, BinaryOp.Mul], [tfc.RealDiv, BinaryOp.Div],
-  [tfc.Maximum, BinaryOp.Maximum], [tfc.Minimum, BinaryOp.Minimum], [tfc.Pow, BinaryOp.Pow],
-  [tfc.SquaredDifference, BinaryOp.SquaredDifference], [tfc.Mod, BinaryOp.Mod],
+  [tfc.Add, BinaryOp.Add],
+  [tfc.Sub, BinaryOp.Sub],
+  [tfc.Multiply, BinaryOp.Mul],
+  [tfc.RealDiv, BinaryOp.Div],
+  [tfc.Maximum, BinaryOp.Maximum],
+  [tfc.Minimum, BinaryOp.Minimum],
+  [tfc.Pow, BinaryOp.Pow],
+  [tfc.SquaredDifference, BinaryOp.SquaredDifference],
+  [tfc.Mod, BinaryOp.Mod],
   [tfc.Atan2, BinaryOp.Atan2],
 ]
 
 export const COMPARE: [string, number][] = [
-  [tfc.Equal, CompareOp.Equal], [tfc.NotEqual, CompareOp.NotEqual], [tfc.Greater, CompareOp.Greater],
-  [tfc.GreaterEqual, CompareOp.GreaterEqual], [tfc.Less, CompareOp.Less], [tfc.LessEqual, CompareOp.LessEqual],
+  [tfc.Equal, CompareOp.Equal],
+  [tfc.NotEqual, CompareOp.NotEqual],
+  [tfc.Greater, CompareOp.Greater],
+  [tfc.GreaterEqual, CompareOp.GreaterEqual],
+  [tfc.Less, CompareOp.Less],
+  [tfc.LessEqual, CompareOp.LessEqual],
 ]
 
-export const LOGICAL: [string, number][] = [[tfc.LogicalAnd, LogicalOp.LogicalAnd], [tfc.LogicalOr, LogicalOp.LogicalOr]]
+export const LOGICAL: [string, number][] = [
+  [tfc.LogicalAnd, LogicalOp.LogicalAnd],
+  [tfc.LogicalOr, LogicalOp.LogicalOr],
+]
 
 const shapeOf = (t: TensorInfo) => Int32Array.from(t.shape)
 
@@ -42,7 +55,15 @@ function broadcastKernel(kind: Binary, name: string, op: number) {
     const shape = backend_util.assertAndGetBroadcastShape(a.shape, b.shape)
     const out = kind === 'binary' ? args.backend.f32(sizeOf(shape)) : args.backend.u8(sizeOf(shape))
     const s = shapeArgs(a.shape, b.shape, shape)
-    const run = addon[kind] as (op: number, a: unknown, as: Int32Array, b: unknown, bs: Int32Array, y: unknown, ys: Int32Array) => void
+    const run = addon[kind] as (
+      op: number,
+      a: unknown,
+      as: Int32Array,
+      b: unknown,
+      bs: Int32Array,
+      y: unknown,
+      ys: Int32Array,
+    ) => void
     run(op, args.backend.values(a), s.a, args.backend.values(b), s.b, out, s.y)
     return args.backend.output(shape, kind === 'binary' ? 'float32' : 'bool', out)
   })
@@ -57,7 +78,15 @@ export const eluGradKernel = nativeKernel(tfc.EluGrad, (args) => {
   const [dy, y] = pair(args.inputs)
   if (dy.dtype !== 'float32' || y.dtype !== 'float32') return cpuFallback(tfc.EluGrad, args)
   const out = args.backend.f32(sizeOf(dy.shape))
-  addon.binary(BinaryOp.EluGrad, args.backend.values(dy), shapeOf(dy), args.backend.values(y), shapeOf(y), out, shapeOf(dy))
+  addon.binary(
+    BinaryOp.EluGrad,
+    args.backend.values(dy),
+    shapeOf(dy),
+    args.backend.values(y),
+    shapeOf(y),
+    out,
+    shapeOf(dy),
+  )
   return args.backend.output([...dy.shape], 'float32', out)
 })
 

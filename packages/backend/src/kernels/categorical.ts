@@ -11,7 +11,9 @@ export const KILN_CATEGORICAL_CROSSENTROPY_GRAD = 'KilnCategoricalCrossentropyGr
 export const KILN_CATEGORICAL_ACCURACY = 'KilnCategoricalAccuracy'
 
 /** tfjs-layers' epsilon (the backend's), which clips the probabilities. */
-export interface CrossentropyAttrs { epsilon: number }
+export interface CrossentropyAttrs {
+  epsilon: number
+}
 
 // [rows, cols] of a [..., classes] tensor, and the per-row output shape.
 function rowsOf(t: TensorInfo): { rows: number; cols: number; rowShape: number[] } {
@@ -20,24 +22,36 @@ function rowsOf(t: TensorInfo): { rows: number; cols: number; rowShape: number[]
 }
 
 /** inputs {target, output}: [..., classes] float32 -> loss [...]. */
-export const crossentropyKernel = nativeKernel<CrossentropyAttrs>(KILN_CATEGORICAL_CROSSENTROPY, ({ inputs, backend, attrs }) => {
-  const { target, output } = inputs as { target: TensorInfo; output: TensorInfo }
-  const { rows, cols, rowShape } = rowsOf(output)
-  const loss = backend.f32(rows)
-  addon.categoricalCrossentropy(backend.values(target), backend.values(output), rows, cols, attrs.epsilon, loss)
-  return backend.output(rowShape, 'float32', loss)
-})
+export const crossentropyKernel = nativeKernel<CrossentropyAttrs>(
+  KILN_CATEGORICAL_CROSSENTROPY,
+  ({ inputs, backend, attrs }) => {
+    const { target, output } = inputs as { target: TensorInfo; output: TensorInfo }
+    const { rows, cols, rowShape } = rowsOf(output)
+    const loss = backend.f32(rows)
+    addon.categoricalCrossentropy(backend.values(target), backend.values(output), rows, cols, attrs.epsilon, loss)
+    return backend.output(rowShape, 'float32', loss)
+  },
+)
 
 /** inputs {dy: [...], target, output} -> d loss / d output, [..., classes]. */
-export const crossentropyGradKernel = nativeKernel<CrossentropyAttrs>(KILN_CATEGORICAL_CROSSENTROPY_GRAD,
+export const crossentropyGradKernel = nativeKernel<CrossentropyAttrs>(
+  KILN_CATEGORICAL_CROSSENTROPY_GRAD,
   ({ inputs, backend, attrs }) => {
     const { dy, target, output } = inputs as { dy: TensorInfo; target: TensorInfo; output: TensorInfo }
     const { rows, cols } = rowsOf(output)
     const dx = backend.f32(rows * cols)
-    addon.categoricalCrossentropyGrad(backend.values(dy), backend.values(target), backend.values(output), rows, cols,
-      attrs.epsilon, dx)
+    addon.categoricalCrossentropyGrad(
+      backend.values(dy),
+      backend.values(target),
+      backend.values(output),
+      rows,
+      cols,
+      attrs.epsilon,
+      dx,
+    )
     return backend.output([...output.shape], 'float32', dx)
-  })
+  },
+)
 
 /** inputs {yTrue, yPred}: [..., classes] float32 -> [...] of 1 (argmaxes agree) or 0. */
 export const accuracyKernel = nativeKernel(KILN_CATEGORICAL_ACCURACY, ({ inputs, backend }) => {

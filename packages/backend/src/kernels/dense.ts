@@ -14,18 +14,27 @@ export const KILN_DENSE_BACKPROP = 'KilnDenseBackprop'
 export const DENSE_ACTIVATIONS = ['linear', 'relu', 'sigmoid', 'tanh', 'elu', 'softmax'] as const
 export type DenseActivation = (typeof DENSE_ACTIVATIONS)[number]
 
-export interface DenseAttrs { activation: DenseActivation }
+export interface DenseAttrs {
+  activation: DenseActivation
+}
 
 // The epilogue code for each activation; softmax runs after a linear epilogue.
 const EPILOGUE: Record<DenseActivation, number> = {
-  linear: Activation.Linear, relu: Activation.Relu, sigmoid: Activation.Sigmoid, tanh: Activation.Tanh,
-  elu: Activation.Elu, softmax: Activation.Linear,
+  linear: Activation.Linear,
+  relu: Activation.Relu,
+  sigmoid: Activation.Sigmoid,
+  tanh: Activation.Tanh,
+  elu: Activation.Elu,
+  softmax: Activation.Linear,
 }
 
 // The derivative as dy and the activation's output: the formulas of tfjs's own gradients
 // (Relu: dy * step, Sigmoid: dy * y(1 - y), Tanh: (1 - y^2) dy, EluGrad).
 const GRAD_OP: Partial<Record<DenseActivation, number>> = {
-  relu: BinaryOp.ReluGrad, sigmoid: BinaryOp.SigmoidGrad, tanh: BinaryOp.TanhGrad, elu: BinaryOp.EluGrad,
+  relu: BinaryOp.ReluGrad,
+  sigmoid: BinaryOp.SigmoidGrad,
+  tanh: BinaryOp.TanhGrad,
+  elu: BinaryOp.EluGrad,
 }
 
 const flat = new Int32Array(1)

@@ -20,14 +20,17 @@ export const gatherKernel = nativeKernel(tfc.GatherV2, (args) => {
   const { axis, batchDims } = args.attrs as { axis: number; batchDims: number }
   if (!isNumeric(x.dtype) || indices.dtype !== 'int32' || (batchDims ?? 0) !== 0) return cpuFallback(tfc.GatherV2, args)
   const ax = util.parseAxisParam(axis, x.shape)[0]!
-  const outer = sizeOf(x.shape.slice(0, ax)), inner = sizeOf(x.shape.slice(ax + 1))
+  const outer = sizeOf(x.shape.slice(0, ax)),
+    inner = sizeOf(x.shape.slice(ax + 1))
   const outShape = [...x.shape.slice(0, ax), ...indices.shape, ...x.shape.slice(ax + 1)]
-  const src = args.backend.values<Float32Array | Int32Array>(x), idx = args.backend.values<Int32Array>(indices)
+  const src = args.backend.values<Float32Array | Int32Array>(x),
+    idx = args.backend.values<Int32Array>(indices)
   // model.fit gathers every batch, in order when shuffle is off: a run of consecutive rows
   // of user data is a view of x, as tfjs-backend-cpu's Slice gives. Not of a pooled array:
   // the view would pin it (never recycled), and a fresh copy of a whole dataset costs more
   // in page faults than copying its batches.
-  const run = outer === 1 && idx.length > 0 && !args.backend.recyclable(x.dataId) ? contiguousRun(idx, x.shape[ax]!) : -1
+  const run =
+    outer === 1 && idx.length > 0 && !args.backend.recyclable(x.dataId) ? contiguousRun(idx, x.shape[ax]!) : -1
   if (run >= 0) return args.backend.output(outShape, x.dtype, src.subarray(run * inner, (run + idx.length) * inner))
   const out = args.backend.alloc(x.dtype, sizeOf(outShape))
   addon.gather(src, outer, x.shape[ax]!, inner, idx, out)
@@ -39,11 +42,17 @@ const exactInFloat = (v: number) => Number.isInteger(v) && Math.abs(v) <= 2 ** 2
 
 export const oneHotKernel = nativeKernel(tfc.OneHot, (args) => {
   const { indices } = args.inputs as { indices: TensorInfo }
-  const { depth, onValue, offValue, dtype } = args.attrs as { depth: number; onValue: number; offValue: number; dtype: DataType }
+  const { depth, onValue, offValue, dtype } = args.attrs as {
+    depth: number
+    onValue: number
+    offValue: number
+    dtype: DataType
+  }
   // tf.oneHot defaults to int32, and sparseCategoricalCrossentropy uses that default: the
   // native one-hot writes float32, then a native cast makes the int32 result.
   const asInt = dtype === 'int32' && exactInFloat(onValue) && exactInFloat(offValue)
-  if (indices.dtype !== 'int32' || (dtype !== 'float32' && dtype !== undefined && !asInt)) return cpuFallback(tfc.OneHot, args)
+  if (indices.dtype !== 'int32' || (dtype !== 'float32' && dtype !== undefined && !asInt))
+    return cpuFallback(tfc.OneHot, args)
   const out = args.backend.f32(sizeOf(indices.shape) * depth)
   addon.oneHot(args.backend.values(indices), depth, onValue, offValue, out)
   if (!asInt) return args.backend.output([...indices.shape, depth], 'float32', out)
@@ -130,7 +139,10 @@ export const concatKernel = nativeKernel(tfc.Concat, (args) => {
   const dtype = inputs[0]?.dtype
   if (!dtype || !isNumeric(dtype) || inputs.some((t) => t.dtype !== dtype)) return cpuFallback(tfc.Concat, args)
   const ax = util.parseAxisParam(axis, inputs[0]!.shape)[0]!
-  const outShape = backend_util.computeOutShape(inputs.map((t) => t.shape), ax)
+  const outShape = backend_util.computeOutShape(
+    inputs.map((t) => t.shape),
+    ax,
+  )
   const out = args.backend.alloc(dtype, sizeOf(outShape))
   const outer = sizeOf(outShape.slice(0, ax))
   const outRow = sizeOf(outShape.slice(ax))

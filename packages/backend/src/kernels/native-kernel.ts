@@ -1,7 +1,13 @@
 // Every native kernel is declared through nativeKernel(), so the set of kernels that run
 // natively is known at run time (a test checks it covers the training kernel list).
-import { getKernel, type KernelConfig, type KernelFunc, type NamedAttrMap, type NamedTensorInfoMap,
-  type TensorInfo } from '@tensorflow/tfjs-core'
+import {
+  getKernel,
+  type KernelConfig,
+  type KernelFunc,
+  type NamedAttrMap,
+  type NamedTensorInfoMap,
+  type TensorInfo,
+} from '@tensorflow/tfjs-core'
 import type { KilnBackend } from '../backend.js'
 
 export const BACKEND_NAME = 'kiln'

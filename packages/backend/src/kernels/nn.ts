@@ -23,8 +23,12 @@ export const batchNormKernel = nativeKernel(tfc.FusedBatchNorm, (args) => {
   const c = x!.shape[x!.shape.length - 1]!
   const n = sizeOf(x!.shape)
   // Native takes per-channel or full-size parameters; anything else broadcasts in tfjs.
-  const fits = (t: TensorInfo) => { const s = sizeOf(t.shape); return s === c || s === n }
-  if (parts.some((t) => t.dtype !== 'float32') || !parts.slice(1).every(fits)) return cpuFallback(tfc.FusedBatchNorm, args)
+  const fits = (t: TensorInfo) => {
+    const s = sizeOf(t.shape)
+    return s === c || s === n
+  }
+  if (parts.some((t) => t.dtype !== 'float32') || !parts.slice(1).every(fits))
+    return cpuFallback(tfc.FusedBatchNorm, args)
   const v = (t: TensorInfo | undefined) => (t ? args.backend.values(t) : null)
   const out = args.backend.f32(n)
   addon.batchNorm(v(x)!, v(mean)!, v(variance)!, v(offset), v(scale), varianceEpsilon ?? 0.001, out)

@@ -1,6 +1,16 @@
 // MaxPool / AvgPool and their gradients on the native kernels (NHWC).
-import { AvgPool, AvgPoolGrad, backend_util, MaxPool, MaxPoolGrad, type AvgPoolAttrs, type AvgPoolGradAttrs,
-  type MaxPoolAttrs, type MaxPoolGradAttrs, type TensorInfo } from '@tensorflow/tfjs-core'
+import {
+  AvgPool,
+  AvgPoolGrad,
+  backend_util,
+  MaxPool,
+  MaxPoolGrad,
+  type AvgPoolAttrs,
+  type AvgPoolGradAttrs,
+  type MaxPoolAttrs,
+  type MaxPoolGradAttrs,
+  type TensorInfo,
+} from '@tensorflow/tfjs-core'
 import { addon } from '@kiln/native'
 import { cpuFallback, nativeKernel, type KernelArgs } from './native-kernel.js'
 
@@ -9,14 +19,32 @@ export type PoolAttrs = Pick<MaxPoolAttrs, 'filterSize' | 'strides' | 'pad' | 'd
 
 /** tfjs's own pooling geometry for an NHWC input shape. */
 export function poolInfo(shape: number[], a: PoolAttrs): backend_util.Conv2DInfo {
-  return backend_util.computePool2DInfo(shape as [number, number, number, number], a.filterSize, a.strides, 1,
-    a.pad, a.dimRoundingMode)
+  return backend_util.computePool2DInfo(
+    shape as [number, number, number, number],
+    a.filterSize,
+    a.strides,
+    1,
+    a.pad,
+    a.dimRoundingMode,
+  )
 }
 
 /** The native pool geometry vector for a tfjs pool info. */
 export function poolGeom(c: backend_util.Conv2DInfo): Int32Array {
-  return Int32Array.of(c.batchSize, c.inHeight, c.inWidth, c.inChannels, c.filterHeight, c.filterWidth,
-    c.outHeight, c.outWidth, c.strideHeight, c.strideWidth, c.padInfo.top, c.padInfo.left)
+  return Int32Array.of(
+    c.batchSize,
+    c.inHeight,
+    c.inWidth,
+    c.inChannels,
+    c.filterHeight,
+    c.filterWidth,
+    c.outHeight,
+    c.outWidth,
+    c.strideHeight,
+    c.strideWidth,
+    c.padInfo.top,
+    c.padInfo.left,
+  )
 }
 
 // Dilated pooling does not occur in Keras layers; the cpu kernel keeps it.

@@ -3,9 +3,14 @@
 import * as tfc from '@tensorflow/tfjs-core'
 import { backend_util, util, type TensorInfo } from '@tensorflow/tfjs-core'
 import { addon, ReduceOp, ArgReduceOp } from '@kiln/native'
-import { cpuFallback, nativeKernel, type KernelArgs } from './native-kernel.js'
+import { cpuFallback, nativeKernel } from './native-kernel.js'
 
-interface View { outer: number; size: number; inner: number; outShape: number[] }
+interface View {
+  outer: number
+  size: number
+  inner: number
+  outShape: number[]
+}
 
 // Module level, not a closure in reduceView: under tsx every named closure made per call
 // costs an Object.defineProperty (esbuild keepNames), and losses and metrics reduce
@@ -20,7 +25,8 @@ function product(shape: number[], from: number, to: number): number {
 export function reduceView(shape: number[], axisAttr: number | number[], keepDims: boolean): View | undefined {
   const axes = util.parseAxisParam(axisAttr, shape).sort((p, q) => p - q)
   for (let i = 1; i < axes.length; i++) if (axes[i] !== axes[i - 1]! + 1) return undefined
-  const first = axes[0] ?? 0, last = axes.length ? axes[axes.length - 1]! : -1
+  const first = axes[0] ?? 0,
+    last = axes.length ? axes[axes.length - 1]! : -1
   const [reducedShape] = backend_util.computeOutAndReduceShapes(shape, axes)
   return {
     outer: product(shape, 0, first),
@@ -31,7 +37,10 @@ export function reduceView(shape: number[], axisAttr: number | number[], keepDim
 }
 
 const REDUCE: [string, number][] = [
-  [tfc.Sum, ReduceOp.Sum], [tfc.Mean, ReduceOp.Mean], [tfc.Max, ReduceOp.Max], [tfc.Min, ReduceOp.Min],
+  [tfc.Sum, ReduceOp.Sum],
+  [tfc.Mean, ReduceOp.Mean],
+  [tfc.Max, ReduceOp.Max],
+  [tfc.Min, ReduceOp.Min],
   [tfc.Prod, ReduceOp.Prod],
 ]
 
@@ -44,7 +53,11 @@ export function axisAttrs(args: { attrs: unknown }, rank: number): { axis: numbe
 }
 
 /** How a native reduction runs: its view, whether x is cast to float first, the output dtype. */
-export interface ReducePlan { view: View; castToFloat: boolean; outType: 'float32' | 'int32' }
+export interface ReducePlan {
+  view: View
+  castToFloat: boolean
+  outType: 'float32' | 'int32'
+}
 
 /** The native plan for reduction `name` of x, or undefined when tfjs-backend-cpu must run it. */
 export function reducePlan(name: string, x: TensorInfo, args: { attrs: unknown }): ReducePlan | undefined {
@@ -70,13 +83,19 @@ export const reduceKernels = REDUCE.map(([name, op]) =>
       addon.cast(src, f)
       src = f
     }
-    const out = x.dtype === 'int32' && !meanOfOther ? args.backend.i32(view.outer * view.inner) : args.backend.f32(view.outer * view.inner)
+    const out =
+      x.dtype === 'int32' && !meanOfOther
+        ? args.backend.i32(view.outer * view.inner)
+        : args.backend.f32(view.outer * view.inner)
     addon.reduce(op, src as Float32Array, view.outer, view.size, view.inner, out as Float32Array)
     return args.backend.output(view.outShape, out instanceof Int32Array ? 'int32' : 'float32', out)
   }),
 )
 
-const ARG: [string, number][] = [[tfc.ArgMax, ArgReduceOp.ArgMax], [tfc.ArgMin, ArgReduceOp.ArgMin]]
+const ARG: [string, number][] = [
+  [tfc.ArgMax, ArgReduceOp.ArgMax],
+  [tfc.ArgMin, ArgReduceOp.ArgMin],
+]
 
 export const argReduceKernels = ARG.map(([name, op]) =>
   nativeKernel(name, (args) => {

@@ -41,7 +41,8 @@ Options:
 
 function intFlag(name: string, value: string | undefined, min: number): number | undefined {
   if (value === undefined) return undefined
-  if (!/^\d+$/.test(value) || Number(value) < min) throw new ValidationError(`--${name}`, `an integer >= ${min}`, { got: JSON.stringify(value) })
+  if (!/^\d+$/.test(value) || Number(value) < min)
+    throw new ValidationError(`--${name}`, `an integer >= ${min}`, { got: JSON.stringify(value) })
   return Number(value)
 }
 
@@ -55,42 +56,76 @@ function stopRequested(): Promise<string> {
 
 /** `kiln coordinator`. */
 export function coordinatorCommand(argv: string[], io: CliIo): Promise<number> {
-  return runClusterCommand({
-    name: 'kiln coordinator', help: COORDINATOR_HELP, role: 'coordinator',
-    flags: { id: { type: 'string' }, heartbeat: { type: 'string' }, replicas: { type: 'string' } },
-    run: async ({ nc, flags }) => {
-      const { startCoordinator } = await import('@kiln/coordinator')
-      const heartbeatMs = intFlag('heartbeat', flags.heartbeat as string | undefined, 50)
-      const replicas = intFlag('replicas', flags.replicas as string | undefined, 1)
-      const layout = { ...(heartbeatMs ? { heartbeatMs } : {}), ...(replicas ? { replicas } : {}) }
-      const coordinator = await startCoordinator({ nc, ...(flags.id ? { id: flags.id as string } : {}), layout })
-      io.stdout.write(JSON.stringify({ event: 'ready', component: 'coordinator', id: coordinator.id }) + '\n')
-      await Promise.race([stopRequested(), nc.closed()])
-      await coordinator.stop()
+  return runClusterCommand(
+    {
+      name: 'kiln coordinator',
+      help: COORDINATOR_HELP,
+      role: 'coordinator',
+      flags: { id: { type: 'string' }, heartbeat: { type: 'string' }, replicas: { type: 'string' } },
+      run: async ({ nc, flags }) => {
+        const { startCoordinator } = await import('@kiln/coordinator')
+        const heartbeatMs = intFlag('heartbeat', flags.heartbeat as string | undefined, 50)
+        const replicas = intFlag('replicas', flags.replicas as string | undefined, 1)
+        const layout = { ...(heartbeatMs ? { heartbeatMs } : {}), ...(replicas ? { replicas } : {}) }
+        const coordinator = await startCoordinator({ nc, ...(flags.id ? { id: flags.id as string } : {}), layout })
+        io.stdout.write(`${JSON.stringify({ event: 'ready', component: 'coordinator', id: coordinator.id })}\n`)
+        await Promise.race([stopRequested(), nc.closed()])
+        await coordinator.stop()
+      },
     },
-  }, argv, io)
+    argv,
+    io,
+  )
 }
 
 /** `kiln worker`. */
 export function workerCommand(argv: string[], io: CliIo): Promise<number> {
-  return runClusterCommand({
-    name: 'kiln worker', help: WORKER_HELP, role: 'worker',
-    flags: { slots: { type: 'string' }, gpus: { type: 'string' }, name: { type: 'string' }, 'checkpoint-every': { type: 'string' }, heartbeat: { type: 'string' }, cache: { type: 'string' } },
-    run: async ({ nc, flags }) => {
-      const { startWorker, discoverSlots, parseSlotsFlag, parseGpusFlag } = await import('@kiln/worker')
-      const { deviceCount } = await import('@kiln/native')
-      const slots = discoverSlots({ slots: parseSlotsFlag(flags.slots as string | undefined), gpus: parseGpusFlag(flags.gpus as string | undefined), deviceCount: deviceCount() })
-      const heartbeatMs = intFlag('heartbeat', flags.heartbeat as string | undefined, 50)
-      const every = intFlag('checkpoint-every', flags['checkpoint-every'] as string | undefined, 1)
-      const threadConnection = await threadConnectionFromFlags(flags as { nats?: string; creds?: string }, io)
-      const worker = await startWorker({
-        nc, slots, threadConnection, ...(flags.name ? { name: flags.name as string } : {}),
-        ...(heartbeatMs ? { layout: { heartbeatMs } } : {}), ...(every ? { checkpointEveryEpochs: every } : {}),
-        ...(flags.cache ? { cacheDir: resolve(io.cwd, flags.cache as string) } : {}),
-      })
-      io.stdout.write(JSON.stringify({ event: 'ready', component: 'worker', nodeId: worker.nodeId, slots: slots.map((s) => s.id) }) + '\n')
-      await Promise.race([stopRequested(), nc.closed()])
-      await worker.drain()
+  return runClusterCommand(
+    {
+      name: 'kiln worker',
+      help: WORKER_HELP,
+      role: 'worker',
+      flags: {
+        slots: { type: 'string' },
+        gpus: { type: 'string' },
+        name: { type: 'string' },
+        'checkpoint-every': { type: 'string' },
+        heartbeat: { type: 'string' },
+        cache: { type: 'string' },
+      },
+      run: async ({ nc, flags }) => {
+        const { startWorker, discoverSlots, parseSlotsFlag, parseGpusFlag } = await import('@kiln/worker')
+        const { deviceCount } = await import('@kiln/native')
+        const slots = discoverSlots({
+          slots: parseSlotsFlag(flags.slots as string | undefined),
+          gpus: parseGpusFlag(flags.gpus as string | undefined),
+          deviceCount: deviceCount(),
+        })
+        const heartbeatMs = intFlag('heartbeat', flags.heartbeat as string | undefined, 50)
+        const every = intFlag('checkpoint-every', flags['checkpoint-every'] as string | undefined, 1)
+        const threadConnection = await threadConnectionFromFlags(flags as { nats?: string; creds?: string }, io)
+        const worker = await startWorker({
+          nc,
+          slots,
+          threadConnection,
+          ...(flags.name ? { name: flags.name as string } : {}),
+          ...(heartbeatMs ? { layout: { heartbeatMs } } : {}),
+          ...(every ? { checkpointEveryEpochs: every } : {}),
+          ...(flags.cache ? { cacheDir: resolve(io.cwd, flags.cache as string) } : {}),
+        })
+        io.stdout.write(
+          `${JSON.stringify({
+            event: 'ready',
+            component: 'worker',
+            nodeId: worker.nodeId,
+            slots: slots.map((s) => s.id),
+          })}\n`,
+        )
+        await Promise.race([stopRequested(), nc.closed()])
+        await worker.drain()
+      },
     },
-  }, argv, io)
+    argv,
+    io,
+  )
 }

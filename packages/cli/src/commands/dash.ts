@@ -53,33 +53,53 @@ function leaveInkCiMode(): void {
 
 /** `kiln dash`. */
 export function dashCommand(argv: string[], io: CliIo): Promise<number> {
-  return runClusterCommand({
-    name: 'kiln dash', help: HELP,
-    flags: { gateway: { type: 'string' }, specs: { type: 'string' }, view: { type: 'string' }, record: { type: 'string' }, snapshot: { type: 'string' } },
-    run: async ({ nc, flags }) => {
-      const view = flags.view as string | undefined
-      if (view !== undefined && !(VIEWS as readonly string[]).includes(view)) throw new UsageError(`--view: expected one of ${VIEWS.join(', ')}, got ${JSON.stringify(view)}`)
-      const gateway = await gatewayUrl(flags.gateway as string | undefined, io)
-      if (!flags.snapshot && io.stdout.isTTY) leaveInkCiMode()
-      const dashboard = await import('@kiln/dashboard')
-      if (flags.snapshot) {
-        const recording = await dashboard.recordCluster(nc, gateway ? { gatewayUrl: gateway } : {})
-        writeFileSync(resolve(io.cwd, flags.snapshot as string), JSON.stringify(recording, null, 1) + '\n')
-        io.stdout.write(`wrote ${flags.snapshot}: ${recording.nodes.length} nodes, ${recording.jobs.length} jobs, ${recording.sweeps.length} sweeps, ${recording.trials.length} trials, ${recording.endpoints.length} endpoints\n`)
+  return runClusterCommand(
+    {
+      name: 'kiln dash',
+      help: HELP,
+      flags: {
+        gateway: { type: 'string' },
+        specs: { type: 'string' },
+        view: { type: 'string' },
+        record: { type: 'string' },
+        snapshot: { type: 'string' },
+      },
+      run: async ({ nc, flags }) => {
+        const view = flags.view as string | undefined
+        if (view !== undefined && !(VIEWS as readonly string[]).includes(view))
+          throw new UsageError(`--view: expected one of ${VIEWS.join(', ')}, got ${JSON.stringify(view)}`)
+        const gateway = await gatewayUrl(flags.gateway as string | undefined, io)
+        if (!flags.snapshot && io.stdout.isTTY) leaveInkCiMode()
+        const dashboard = await import('@kiln/dashboard')
+        if (flags.snapshot) {
+          const recording = await dashboard.recordCluster(nc, gateway ? { gatewayUrl: gateway } : {})
+          writeFileSync(resolve(io.cwd, flags.snapshot as string), `${JSON.stringify(recording, null, 1)}\n`)
+          io.stdout.write(
+            `wrote ${flags.snapshot}: ${recording.nodes.length} nodes, ${recording.jobs.length} jobs, ${recording.sweeps.length} sweeps, ${recording.trials.length} trials, ${recording.endpoints.length} endpoints\n`,
+          )
+          return ExitCode.ok
+        }
+        if (!io.stdout.isTTY)
+          throw new UsageError(
+            'kiln dash needs a terminal (stdout is not one); kiln nodes, kiln jobs and kiln endpoint list print the same as text',
+          )
+        const examples = join(io.cwd, 'examples')
+        const specDir = flags.specs ? resolve(io.cwd, flags.specs as string) : existsSync(examples) ? examples : io.cwd
+        const { prepareSubmission } = await import('../submission.js')
+        const recording = await dashboard.runDashboard({
+          nc,
+          specDir,
+          server: nc.getServer(),
+          prepare: (path, sets) => prepareSubmission(nc, path, sets),
+          ...(gateway ? { gatewayUrl: gateway } : {}),
+          ...(view ? { initialView: view as (typeof VIEWS)[number] } : {}),
+        })
+        if (flags.record)
+          writeFileSync(resolve(io.cwd, flags.record as string), `${JSON.stringify(recording, null, 1)}\n`)
         return ExitCode.ok
-      }
-      if (!io.stdout.isTTY) throw new UsageError('kiln dash needs a terminal (stdout is not one); kiln nodes, kiln jobs and kiln endpoint list print the same as text')
-      const examples = join(io.cwd, 'examples')
-      const specDir = flags.specs ? resolve(io.cwd, flags.specs as string) : existsSync(examples) ? examples : io.cwd
-      const { prepareSubmission } = await import('../submission.js')
-      const recording = await dashboard.runDashboard({
-        nc, specDir, server: nc.getServer(),
-        prepare: (path, sets) => prepareSubmission(nc, path, sets),
-        ...(gateway ? { gatewayUrl: gateway } : {}),
-        ...(view ? { initialView: view as (typeof VIEWS)[number] } : {}),
-      })
-      if (flags.record) writeFileSync(resolve(io.cwd, flags.record as string), JSON.stringify(recording, null, 1) + '\n')
-      return ExitCode.ok
+      },
     },
-  }, argv, io)
+    argv,
+    io,
+  )
 }

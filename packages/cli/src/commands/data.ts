@@ -12,7 +12,8 @@ import { reportError } from '../report-error.js'
 import { table } from '../table.js'
 import { UsageError } from '../usage-error.js'
 
-const CONN = '  --nats URL, --creds FILE   the cluster (default: $KILN_NATS_URL / $KILN_NATS_CREDS, else the local one)\n'
+const CONN =
+  '  --nats URL, --creds FILE   the cluster (default: $KILN_NATS_URL / $KILN_NATS_CREDS, else the local one)\n'
 
 /** `kiln data --help`. */
 export const DATA_HELP = `Usage: kiln data import fashion-mnist | PATH [--name NAME] [--json]
@@ -41,49 +42,76 @@ function megabytes(bytes: number): string {
 }
 
 function samples(r: DatasetRecord): string {
-  return r.counts.test === undefined ? thousands(r.counts.train) : `${thousands(r.counts.train)} + ${thousands(r.counts.test)}`
+  return r.counts.test === undefined
+    ? thousands(r.counts.train)
+    : `${thousands(r.counts.train)} + ${thousands(r.counts.test)}`
 }
 
 function importCommand(argv: string[], io: CliIo): Promise<number> {
-  return runClusterCommand({
-    name: 'kiln data import', help: DATA_HELP, positionals: 1,
-    flags: { name: { type: 'string', short: 'n' }, json: { type: 'boolean' } },
-    run: async ({ nc, flags, args, io: out }) => {
-      const { importDataset, importSource, resolveDataset } = await import('@kiln/data')
-      const source = importSource(args[0]!, out.cwd)
-      const name = subjectToken((flags.name as string | undefined) ?? source.defaultName, '--name')
-      const json = flags.json === true
-      if (!json) out.stderr.write(`loading ${args[0]} ...\n`)
-      const resolved = await resolveDataset(source.location)
-      const started = Date.now()
-      const record = await importDataset(await datasetStore(nc), resolved, { name, source: args[0]! })
-      if (json) {
-        out.stdout.write(JSON.stringify({ event: 'imported', dataset: record }) + '\n')
-        return
-      }
-      out.stdout.write(`imported ${record.name} (id ${record.id.slice(0, 12)}): ${samples(record)} samples of [${record.sampleShape.join(', ')}], ` +
-        `${record.numClasses} classes, ${megabytes(record.bytes)} in ${duration(Date.now() - started)}\n` +
-        `jobs use it as \`dataset: ${record.name}\` (or \`dataset: ${record.id.slice(0, 12)}\` for exactly this data)\n`)
+  return runClusterCommand(
+    {
+      name: 'kiln data import',
+      help: DATA_HELP,
+      positionals: 1,
+      flags: { name: { type: 'string', short: 'n' }, json: { type: 'boolean' } },
+      run: async ({ nc, flags, args, io: out }) => {
+        const { importDataset, importSource, resolveDataset } = await import('@kiln/data')
+        const source = importSource(args[0]!, out.cwd)
+        const name = subjectToken((flags.name as string | undefined) ?? source.defaultName, '--name')
+        const json = flags.json === true
+        if (!json) out.stderr.write(`loading ${args[0]} ...\n`)
+        const resolved = await resolveDataset(source.location)
+        const started = Date.now()
+        const record = await importDataset(await datasetStore(nc), resolved, { name, source: args[0]! })
+        if (json) {
+          out.stdout.write(`${JSON.stringify({ event: 'imported', dataset: record })}\n`)
+          return
+        }
+        out.stdout.write(
+          `imported ${record.name} (id ${record.id.slice(0, 12)}): ${samples(record)} samples of [${record.sampleShape.join(', ')}], ` +
+            `${record.numClasses} classes, ${megabytes(record.bytes)} in ${duration(Date.now() - started)}\n` +
+            `jobs use it as \`dataset: ${record.name}\` (or \`dataset: ${record.id.slice(0, 12)}\` for exactly this data)\n`,
+        )
+      },
     },
-  }, argv, io)
+    argv,
+    io,
+  )
 }
 
 function lsCommand(argv: string[], io: CliIo): Promise<number> {
-  return runClusterCommand({
-    name: 'kiln data ls', help: DATA_HELP, flags: { json: { type: 'boolean' } },
-    run: async ({ nc, flags, io: out }) => {
-      const { listDatasets } = await import('@kiln/data')
-      const records = await listDatasets(await datasetStore(nc))
-      if (flags.json) {
-        out.stdout.write(JSON.stringify(records) + '\n')
-        return
-      }
-      out.stdout.write(table(['NAME', 'ID', 'SAMPLES', 'SHAPE', 'CLASSES', 'SIZE', 'IMPORTED', 'SOURCE'], records.map((r) => [
-        r.name, r.id.slice(0, 12), samples(r), `[${r.sampleShape.join(', ')}]`, String(r.numClasses), megabytes(r.bytes),
-        `${duration(Math.max(0, Date.now() - r.importedAt))} ago`, r.source,
-      ])))
+  return runClusterCommand(
+    {
+      name: 'kiln data ls',
+      help: DATA_HELP,
+      flags: { json: { type: 'boolean' } },
+      run: async ({ nc, flags, io: out }) => {
+        const { listDatasets } = await import('@kiln/data')
+        const records = await listDatasets(await datasetStore(nc))
+        if (flags.json) {
+          out.stdout.write(`${JSON.stringify(records)}\n`)
+          return
+        }
+        out.stdout.write(
+          table(
+            ['NAME', 'ID', 'SAMPLES', 'SHAPE', 'CLASSES', 'SIZE', 'IMPORTED', 'SOURCE'],
+            records.map((r) => [
+              r.name,
+              r.id.slice(0, 12),
+              samples(r),
+              `[${r.sampleShape.join(', ')}]`,
+              String(r.numClasses),
+              megabytes(r.bytes),
+              `${duration(Math.max(0, Date.now() - r.importedAt))} ago`,
+              r.source,
+            ]),
+          ),
+        )
+      },
     },
-  }, argv, io)
+    argv,
+    io,
+  )
 }
 
 /** Runs `kiln data <import|ls>` with the arguments after `data`; returns the exit status. */
@@ -95,6 +123,12 @@ export async function dataCommand(argv: string[], io: CliIo): Promise<number> {
     io.stdout.write(DATA_HELP)
     return ExitCode.ok
   }
-  const problem = sub === undefined ? 'expected a subcommand, import or ls' : `unknown subcommand ${JSON.stringify(sub)}; expected import or ls`
-  return reportError(new UsageError(`${problem} (see kiln data --help)`), io, { command: 'kiln data', json: argv.includes('--json') })
+  const problem =
+    sub === undefined
+      ? 'expected a subcommand, import or ls'
+      : `unknown subcommand ${JSON.stringify(sub)}; expected import or ls`
+  return reportError(new UsageError(`${problem} (see kiln data --help)`), io, {
+    command: 'kiln data',
+    json: argv.includes('--json'),
+  })
 }

@@ -24,11 +24,19 @@ kiln endpoint rollback undoes it), unless:
 /** Parses MODEL[@VERSION]. */
 export function parseModelRef(ref: string): { model: string; version?: number } {
   const m = /^([A-Za-z0-9_-]{1,128})(?:@([1-9]\d{0,8}|latest))?$/.exec(ref)
-  if (!m) throw new UsageError(`MODEL[@VERSION]: expected a model name with an optional @version (e.g. fashion@3), got ${JSON.stringify(ref)}`)
+  if (!m)
+    throw new UsageError(
+      `MODEL[@VERSION]: expected a model name with an optional @version (e.g. fashion@3), got ${JSON.stringify(ref)}`,
+    )
   return { model: m[1]!, ...(m[2] && m[2] !== 'latest' ? { version: Number(m[2]) } : {}) }
 }
 
-function number(flag: string, raw: string | undefined, ok: (n: number) => boolean, expected: string): number | undefined {
+function number(
+  flag: string,
+  raw: string | undefined,
+  ok: (n: number) => boolean,
+  expected: string,
+): number | undefined {
   if (raw === undefined) return undefined
   const n = Number(raw)
   if (raw.trim() === '' || !ok(n)) throw new UsageError(`--${flag}: expected ${expected}, got ${JSON.stringify(raw)}`)
@@ -37,30 +45,53 @@ function number(flag: string, raw: string | undefined, ok: (n: number) => boolea
 
 /** `kiln deploy`. */
 export function deployCommand(argv: string[], io: CliIo): Promise<number> {
-  return runClusterCommand({
-    name: 'kiln deploy', help: HELP, positionals: 1,
-    flags: {
-      endpoint: { type: 'string' }, weight: { type: 'string' }, shadow: { type: 'string' }, variant: { type: 'string' },
-      'api-key': { type: 'string', multiple: true }, json: { type: 'boolean' },
+  return runClusterCommand(
+    {
+      name: 'kiln deploy',
+      help: HELP,
+      positionals: 1,
+      flags: {
+        endpoint: { type: 'string' },
+        weight: { type: 'string' },
+        shadow: { type: 'string' },
+        variant: { type: 'string' },
+        'api-key': { type: 'string', multiple: true },
+        json: { type: 'boolean' },
+      },
+      run: async ({ nc, flags, args, io: out }) => {
+        const { model, version } = parseModelRef(args[0]!)
+        const weight = number(
+          'weight',
+          flags.weight as string | undefined,
+          (n) => Number.isFinite(n) && n >= 0,
+          'a weight >= 0',
+        )
+        const shadowRate = number(
+          'shadow',
+          flags.shadow as string | undefined,
+          (n) => n > 0 && n <= 1,
+          'a share in (0, 1]',
+        )
+        if (weight !== undefined && shadowRate !== undefined)
+          throw new UsageError('--weight and --shadow: expected one of them, got both')
+        const { EndpointsClient } = await import('@kiln/client')
+        const { hashApiKey } = await import('@kiln/gateway')
+        const keys = flags['api-key'] as string[] | undefined
+        const record = await new EndpointsClient(nc).deploy(model, {
+          ...(flags.endpoint ? { endpoint: flags.endpoint as string } : {}),
+          ...(version !== undefined ? { version } : {}),
+          ...(flags.variant ? { variant: flags.variant as string } : {}),
+          ...(weight !== undefined ? { weight } : {}),
+          ...(shadowRate !== undefined ? { shadowRate } : {}),
+          ...(keys ? { apiKeyHashes: keys.map(hashApiKey) } : {}),
+        })
+        out.stdout.write(
+          flags.json ? `${JSON.stringify({ event: 'deployed', endpoint: record })}\n` : formatEndpoint(record),
+        )
+        return ExitCode.ok
+      },
     },
-    run: async ({ nc, flags, args, io: out }) => {
-      const { model, version } = parseModelRef(args[0]!)
-      const weight = number('weight', flags.weight as string | undefined, (n) => Number.isFinite(n) && n >= 0, 'a weight >= 0')
-      const shadowRate = number('shadow', flags.shadow as string | undefined, (n) => n > 0 && n <= 1, 'a share in (0, 1]')
-      if (weight !== undefined && shadowRate !== undefined) throw new UsageError('--weight and --shadow: expected one of them, got both')
-      const { EndpointsClient } = await import('@kiln/client')
-      const { hashApiKey } = await import('@kiln/gateway')
-      const keys = flags['api-key'] as string[] | undefined
-      const record = await new EndpointsClient(nc).deploy(model, {
-        ...(flags.endpoint ? { endpoint: flags.endpoint as string } : {}),
-        ...(version !== undefined ? { version } : {}),
-        ...(flags.variant ? { variant: flags.variant as string } : {}),
-        ...(weight !== undefined ? { weight } : {}),
-        ...(shadowRate !== undefined ? { shadowRate } : {}),
-        ...(keys ? { apiKeyHashes: keys.map(hashApiKey) } : {}),
-      })
-      out.stdout.write(flags.json ? JSON.stringify({ event: 'deployed', endpoint: record }) + '\n' : formatEndpoint(record))
-      return ExitCode.ok
-    },
-  }, argv, io)
+    argv,
+    io,
+  )
 }

@@ -27,9 +27,16 @@ export function downCommand(argv: string[], io: CliIo): Promise<number> {
   return runLocalCommand('kiln down', DOWN_HELP, {}, argv, io, async (_values, json) => {
     const dir = clusterDirFor(io)
     const info = readClusterFile(dir)
-    const wasRunning = info ? await downLocalCluster(dir, { onEvent: clusterEventPrinter(io, json), supervisorMarker: thisKiln().marker }) : false
-    if (json) io.stdout.write(JSON.stringify({ event: 'down', dir, wasRunning }) + '\n')
-    else io.stdout.write(wasRunning ? `local cluster in ${dir} stopped (its data stays; kiln up starts it again)\n` : `no local cluster is running in ${dir}\n`)
+    const wasRunning = info
+      ? await downLocalCluster(dir, { onEvent: clusterEventPrinter(io, json), supervisorMarker: thisKiln().marker })
+      : false
+    if (json) io.stdout.write(`${JSON.stringify({ event: 'down', dir, wasRunning })}\n`)
+    else
+      io.stdout.write(
+        wasRunning
+          ? `local cluster in ${dir} stopped (its data stays; kiln up starts it again)\n`
+          : `no local cluster is running in ${dir}\n`,
+      )
     return ExitCode.ok
   })
 }

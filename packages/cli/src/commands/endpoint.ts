@@ -18,12 +18,14 @@ const HELP = `Usage: kiln endpoint list [ENDPOINT] [--json]
 `
 
 function parseWeights(pairs: string[]): Record<string, number> {
-  if (pairs.length === 0) throw new UsageError('kiln endpoint traffic: expected VARIANT=WEIGHT pairs after the endpoint')
+  if (pairs.length === 0)
+    throw new UsageError('kiln endpoint traffic: expected VARIANT=WEIGHT pairs after the endpoint')
   const out: Record<string, number> = {}
   for (const pair of pairs) {
     const m = /^([A-Za-z0-9_-]{1,128})=(.+)$/.exec(pair)
     const w = m ? Number(m[2]) : Number.NaN
-    if (!m || !Number.isFinite(w) || w < 0) throw new UsageError(`traffic: expected VARIANT=WEIGHT with a weight >= 0, got ${JSON.stringify(pair)}`)
+    if (!m || !Number.isFinite(w) || w < 0)
+      throw new UsageError(`traffic: expected VARIANT=WEIGHT with a weight >= 0, got ${JSON.stringify(pair)}`)
     out[m[1]!] = w
   }
   return out
@@ -31,29 +33,46 @@ function parseWeights(pairs: string[]): Record<string, number> {
 
 /** `kiln endpoint ...`. */
 export function endpointCommand(argv: string[], io: CliIo): Promise<number> {
-  return runClusterCommand({
-    name: 'kiln endpoint', help: HELP, positionals: [1, 64],
-    flags: { to: { type: 'string' }, json: { type: 'boolean' } },
-    run: async ({ nc, flags, args, io: out }) => {
-      const [op, endpoint, ...rest] = args
-      const { EndpointsClient } = await import('@kiln/client')
-      const client = new EndpointsClient(nc)
-      const need = (n: number, usage: string) => {
-        if (endpoint === undefined || rest.length < n - 1 || (n === 2 && rest.length !== 1)) throw new UsageError(`expected ${usage} (see kiln endpoint --help)`)
-      }
-      let records
-      if (op === 'list') records = await client.list(endpoint)
-      else if (op === 'traffic') { need(1, 'kiln endpoint traffic ENDPOINT VARIANT=WEIGHT ...'); records = [await client.traffic(endpoint!, parseWeights(rest))] }
-      else if (op === 'promote') { need(2, 'kiln endpoint promote ENDPOINT VARIANT'); records = [await client.promote(endpoint!, rest[0]!)] }
-      else if (op === 'rollback') {
-        need(1, 'kiln endpoint rollback ENDPOINT [--to REVISION]')
-        const to = flags.to as string | undefined
-        if (to !== undefined && !/^[1-9]\d{0,8}$/.test(to)) throw new UsageError(`--to: expected a revision number >= 1, got ${JSON.stringify(to)}`)
-        records = [await client.rollback(endpoint!, to === undefined ? undefined : Number(to))]
-      } else throw new UsageError(`kiln endpoint: expected list, traffic, promote or rollback, got ${JSON.stringify(op)}`)
-      if (flags.json) for (const r of records) out.stdout.write(JSON.stringify({ event: 'endpoint', endpoint: r }) + '\n')
-      else out.stdout.write(records.length ? records.map(formatEndpoint).join('\n') : 'no endpoints (kiln deploy MODEL creates one)\n')
-      return ExitCode.ok
+  return runClusterCommand(
+    {
+      name: 'kiln endpoint',
+      help: HELP,
+      positionals: [1, 64],
+      flags: { to: { type: 'string' }, json: { type: 'boolean' } },
+      run: async ({ nc, flags, args, io: out }) => {
+        const [op, endpoint, ...rest] = args
+        const { EndpointsClient } = await import('@kiln/client')
+        const client = new EndpointsClient(nc)
+        const need = (n: number, usage: string) => {
+          if (endpoint === undefined || rest.length < n - 1 || (n === 2 && rest.length !== 1))
+            throw new UsageError(`expected ${usage} (see kiln endpoint --help)`)
+        }
+        let records
+        if (op === 'list') records = await client.list(endpoint)
+        else if (op === 'traffic') {
+          need(1, 'kiln endpoint traffic ENDPOINT VARIANT=WEIGHT ...')
+          records = [await client.traffic(endpoint!, parseWeights(rest))]
+        } else if (op === 'promote') {
+          need(2, 'kiln endpoint promote ENDPOINT VARIANT')
+          records = [await client.promote(endpoint!, rest[0]!)]
+        } else if (op === 'rollback') {
+          need(1, 'kiln endpoint rollback ENDPOINT [--to REVISION]')
+          const to = flags.to as string | undefined
+          if (to !== undefined && !/^[1-9]\d{0,8}$/.test(to))
+            throw new UsageError(`--to: expected a revision number >= 1, got ${JSON.stringify(to)}`)
+          records = [await client.rollback(endpoint!, to === undefined ? undefined : Number(to))]
+        } else
+          throw new UsageError(`kiln endpoint: expected list, traffic, promote or rollback, got ${JSON.stringify(op)}`)
+        if (flags.json)
+          for (const r of records) out.stdout.write(`${JSON.stringify({ event: 'endpoint', endpoint: r })}\n`)
+        else
+          out.stdout.write(
+            records.length ? records.map(formatEndpoint).join('\n') : 'no endpoints (kiln deploy MODEL creates one)\n',
+          )
+        return ExitCode.ok
+      },
     },
-  }, argv, io)
+    argv,
+    io,
+  )
 }

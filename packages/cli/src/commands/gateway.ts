@@ -32,7 +32,8 @@ Serves models over HTTP with the Open Inference Protocol v2 (KServe v2 / Triton)
 function int(flag: string, raw: string | undefined, min: number): number | undefined {
   if (raw === undefined) return undefined
   const n = Number(raw)
-  if (!Number.isInteger(n) || n < min) throw new UsageError(`--${flag}: expected an integer >= ${min}, got ${JSON.stringify(raw)}`)
+  if (!Number.isInteger(n) || n < min)
+    throw new UsageError(`--${flag}: expected an integer >= ${min}, got ${JSON.stringify(raw)}`)
   return n
 }
 
@@ -48,11 +49,20 @@ export async function gatewayCommand(argv: string[], io: CliIo): Promise<number>
   let nc: NatsConnection | undefined
   try {
     const { values: f } = parseFlags('kiln gateway', argv, {
-      models: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' },
-      'api-key': { type: 'string', multiple: true }, 'memory-budget': { type: 'string' }, 'max-batch': { type: 'string' },
-      'max-delay-us': { type: 'string' }, 'queue-limit': { type: 'string' }, 'timeout-ms': { type: 'string' },
-      threads: { type: 'string' }, 'capture-rate': { type: 'string' }, 'drift-window': { type: 'string' },
-      help: { type: 'boolean', short: 'h' }, ...CONNECTION_FLAGS,
+      models: { type: 'string' },
+      port: { type: 'string' },
+      host: { type: 'string' },
+      'api-key': { type: 'string', multiple: true },
+      'memory-budget': { type: 'string' },
+      'max-batch': { type: 'string' },
+      'max-delay-us': { type: 'string' },
+      'queue-limit': { type: 'string' },
+      'timeout-ms': { type: 'string' },
+      threads: { type: 'string' },
+      'capture-rate': { type: 'string' },
+      'drift-window': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+      ...CONNECTION_FLAGS,
     })
     if (f.help) {
       io.stdout.write(HELP)
@@ -63,10 +73,14 @@ export async function gatewayCommand(argv: string[], io: CliIo): Promise<number>
     const budgetMb = int('memory-budget', f['memory-budget'], 1)
     const threads = int('threads', f.threads, 1)
     const window = int('drift-window', f['drift-window'], 10)
-    const batching = Object.fromEntries(Object.entries({
-      maxBatch: int('max-batch', f['max-batch'], 1), maxDelayUs: int('max-delay-us', f['max-delay-us'], 0),
-      queueLimit: int('queue-limit', f['queue-limit'], 1), timeoutMs: int('timeout-ms', f['timeout-ms'], 1),
-    }).filter(([, v]) => v !== undefined))
+    const batching = Object.fromEntries(
+      Object.entries({
+        maxBatch: int('max-batch', f['max-batch'], 1),
+        maxDelayUs: int('max-delay-us', f['max-delay-us'], 0),
+        queueLimit: int('queue-limit', f['queue-limit'], 1),
+        timeoutMs: int('timeout-ms', f['timeout-ms'], 1),
+      }).filter(([, v]) => v !== undefined),
+    )
     const captureRate = rate('capture-rate', f['capture-rate'])
     const useNats = f.nats !== undefined || f.creds !== undefined || f.models === undefined
     if (useNats) nc = await connectFromFlags(f, io, 'gateway')
@@ -81,12 +95,19 @@ export async function gatewayCommand(argv: string[], io: CliIo): Promise<number>
       ...(captureRate !== undefined ? { captureRate } : {}),
       ...(window ? { monitor: { window } } : {}),
       batching,
-      log: (r) => io.stderr.write(JSON.stringify({ time: new Date().toISOString(), ...r }) + '\n'),
+      log: (r) => io.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), ...r })}\n`),
     })
     const listening = await serveGateway(gateway, port, f.host ?? '127.0.0.1')
     const models = gateway.repo.modelNames()
-    io.stdout.write(`kiln gateway listening on ${listening.url} (${models.length} model${models.length === 1 ? '' : 's'}: ${models.join(', ') || 'none yet'}; ${gateway.pool.threads} inference thread(s) × ${gateway.pool.nativeThreads} native)\n`)
-    await new Promise<void>((done) => { const off = io.onInterrupt(() => { off(); done() }) })
+    io.stdout.write(
+      `kiln gateway listening on ${listening.url} (${models.length} model${models.length === 1 ? '' : 's'}: ${models.join(', ') || 'none yet'}; ${gateway.pool.threads} inference thread(s) × ${gateway.pool.nativeThreads} native)\n`,
+    )
+    await new Promise<void>((done) => {
+      const off = io.onInterrupt(() => {
+        off()
+        done()
+      })
+    })
     io.stderr.write('kiln gateway: stopping\n')
     await listening.close()
     await gateway.close()

@@ -11,7 +11,11 @@ const COMMON = { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' 
 
 /** Parses `argv` against `flags` (plus --json and --help) and runs `run`; returns the exit status. */
 export async function runLocalCommand<T extends Options>(
-  name: string, help: string, flags: T, argv: string[], io: CliIo,
+  name: string,
+  help: string,
+  flags: T,
+  argv: string[],
+  io: CliIo,
   run: (values: ParsedFlags<T & typeof COMMON>['values'], json: boolean) => Promise<number>,
 ): Promise<number> {
   const json = argv.includes('--json')
@@ -21,7 +25,10 @@ export async function runLocalCommand<T extends Options>(
       io.stdout.write(help)
       return ExitCode.ok
     }
-    if (positionals.length) throw new UsageError(`${name} takes no arguments, got ${positionals.map((p) => JSON.stringify(p)).join(', ')} (see ${name} --help)`)
+    if (positionals.length)
+      throw new UsageError(
+        `${name} takes no arguments, got ${positionals.map((p) => JSON.stringify(p)).join(', ')} (see ${name} --help)`,
+      )
     return await run(values, json)
   } catch (err) {
     return reportError(err, io, { command: name, json })

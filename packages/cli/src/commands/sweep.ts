@@ -33,10 +33,19 @@ function fmt(v: number | undefined): string {
 
 function leaderboard(s: SweepRecord): string {
   const keys = [...new Set(s.leaderboard.flatMap((r) => Object.keys(r.params)))].sort()
-  const value = (v: unknown) => (typeof v === 'number' ? (Math.abs(v) < 0.01 ? v.toExponential(2) : String(+v.toFixed(4))) : JSON.stringify(v))
-  return table(['TRIAL', 'STATE', 'EPOCH', 'RUNG', s.metric.name.toUpperCase(), ...keys], s.leaderboard.map((r) => [
-    r.trialId, r.state, String(r.t), r.rung === undefined ? '-' : String(r.rung), fmt(r.value ?? r.best), ...keys.map((k) => value(r.params[k])),
-  ]))
+  const value = (v: unknown) =>
+    typeof v === 'number' ? (Math.abs(v) < 0.01 ? v.toExponential(2) : String(+v.toFixed(4))) : JSON.stringify(v)
+  return table(
+    ['TRIAL', 'STATE', 'EPOCH', 'RUNG', s.metric.name.toUpperCase(), ...keys],
+    s.leaderboard.map((r) => [
+      r.trialId,
+      r.state,
+      String(r.t),
+      r.rung === undefined ? '-' : String(r.rung),
+      fmt(r.value ?? r.best),
+      ...keys.map((k) => value(r.params[k])),
+    ]),
+  )
 }
 
 function headline(s: SweepRecord): string {
@@ -54,7 +63,7 @@ async function watch(nc: NatsConnection, id: string, io: CliIo, json: boolean): 
     const shape = JSON.stringify([sweep.state, sweep.leaderboard.map((r) => [r.state, r.t])])
     if (shape !== last) {
       last = shape
-      io.stdout.write(json ? JSON.stringify({ event: 'sweep', sweep }) + '\n' : headline(sweep) + leaderboard(sweep))
+      io.stdout.write(json ? `${JSON.stringify({ event: 'sweep', sweep })}\n` : headline(sweep) + leaderboard(sweep))
     }
     if (isTerminal(sweep.state)) return sweep
     await new Promise((ok) => setTimeout(ok, 1000))
@@ -63,53 +72,87 @@ async function watch(nc: NatsConnection, id: string, io: CliIo, json: boolean): 
 
 /** `kiln sweep ...`. */
 export function sweepCommand(argv: string[], io: CliIo): Promise<number> {
-  return runClusterCommand({
-    name: 'kiln sweep', help: SWEEP_HELP, positionals: [1, 2],
-    flags: { set: { type: 'string', short: 's', multiple: true }, watch: { type: 'boolean', short: 'w' }, json: { type: 'boolean' } },
-    run: async ({ nc, flags, args, io: out }) => {
-      const { SweepsClient } = await import('@kiln/client')
-      const client = new SweepsClient(nc)
-      const json = flags.json === true
-      const [first, second] = args as [string, string | undefined]
-      if (first === 'show' || first === 'stop') {
-        if (!second) throw new UsageError(`kiln sweep ${first}: expected a sweep id (see kiln sweep --help)`)
-        if (first === 'stop') {
-          const r = await client.stop(second)
-          out.stdout.write(json ? JSON.stringify(r) + '\n' : `stopped ${second}; cancelled ${r.cancelled.length} running trial(s)\n`)
+  return runClusterCommand(
+    {
+      name: 'kiln sweep',
+      help: SWEEP_HELP,
+      positionals: [1, 2],
+      flags: {
+        set: { type: 'string', short: 's', multiple: true },
+        watch: { type: 'boolean', short: 'w' },
+        json: { type: 'boolean' },
+      },
+      run: async ({ nc, flags, args, io: out }) => {
+        const { SweepsClient } = await import('@kiln/client')
+        const client = new SweepsClient(nc)
+        const json = flags.json === true
+        const [first, second] = args as [string, string | undefined]
+        if (first === 'show' || first === 'stop') {
+          if (!second) throw new UsageError(`kiln sweep ${first}: expected a sweep id (see kiln sweep --help)`)
+          if (first === 'stop') {
+            const r = await client.stop(second)
+            out.stdout.write(
+              json ? `${JSON.stringify(r)}\n` : `stopped ${second}; cancelled ${r.cancelled.length} running trial(s)\n`,
+            )
+            return ExitCode.ok
+          }
+          const { sweep } = await client.show(second)
+          out.stdout.write(json ? `${JSON.stringify(sweep)}\n` : headline(sweep) + leaderboard(sweep))
           return ExitCode.ok
         }
-        const { sweep } = await client.show(second)
-        out.stdout.write(json ? JSON.stringify(sweep) + '\n' : headline(sweep) + leaderboard(sweep))
-        return ExitCode.ok
-      }
-      if (second !== undefined) throw new UsageError(`kiln sweep: expected one SPEC, got ${args.length} arguments (see kiln sweep --help)`)
-      const { prepareSubmission } = await import('../submission.js')
-      const prepared = await prepareSubmission(nc, resolve(io.cwd, first), (flags.set as string[] | undefined) ?? [])
-      if (!prepared.spec.search) throw new UsageError(`${first}: a sweep needs a search: section (to run one job, use kiln submit)`)
-      const { sweep, created } = await client.submit(prepared.spec, prepared.options)
-      if (!json) for (const note of prepared.notes) out.stdout.write(`${note}\n`)
-      out.stdout.write(json ? JSON.stringify({ event: 'submitted', sweep, created }) + '\n' : `${created ? 'launched' : 'already launched'} sweep ${sweep.id} (${sweep.name}): ${sweep.algorithm} search, ${sweep.scheduler} scheduler, up to ${sweep.maxTrials} trials\n`)
-      if (!flags.watch) return ExitCode.ok
-      const final = await watch(nc, sweep.id, out, json)
-      return final.state === 'succeeded' ? ExitCode.ok : ExitCode.failed
+        if (second !== undefined)
+          throw new UsageError(`kiln sweep: expected one SPEC, got ${args.length} arguments (see kiln sweep --help)`)
+        const { prepareSubmission } = await import('../submission.js')
+        const prepared = await prepareSubmission(nc, resolve(io.cwd, first), (flags.set as string[] | undefined) ?? [])
+        if (!prepared.spec.search)
+          throw new UsageError(`${first}: a sweep needs a search: section (to run one job, use kiln submit)`)
+        const { sweep, created } = await client.submit(prepared.spec, prepared.options)
+        if (!json) for (const note of prepared.notes) out.stdout.write(`${note}\n`)
+        out.stdout.write(
+          json
+            ? `${JSON.stringify({ event: 'submitted', sweep, created })}\n`
+            : `${created ? 'launched' : 'already launched'} sweep ${sweep.id} (${sweep.name}): ${sweep.algorithm} search, ${sweep.scheduler} scheduler, up to ${sweep.maxTrials} trials\n`,
+        )
+        if (!flags.watch) return ExitCode.ok
+        const final = await watch(nc, sweep.id, out, json)
+        return final.state === 'succeeded' ? ExitCode.ok : ExitCode.failed
+      },
     },
-  }, argv, io)
+    argv,
+    io,
+  )
 }
 
 /** `kiln sweeps`. */
 export function sweepsCommand(argv: string[], io: CliIo): Promise<number> {
-  return runClusterCommand({
-    name: 'kiln sweeps', help: `Usage: kiln sweeps [--json]\n\nLists the cluster's sweeps (newest first).\n\n${CONN}`, flags: { json: { type: 'boolean' } },
-    run: async ({ nc, flags, io: out }) => {
-      const { SweepsClient } = await import('@kiln/client')
-      const sweeps = await new SweepsClient(nc).list()
-      if (flags.json) out.stdout.write(JSON.stringify(sweeps) + '\n')
-      else {
-        out.stdout.write(table(['SWEEP', 'NAME', 'STATE', 'TRIALS', 'SEARCH', 'BEST', 'MODEL'], sweeps.map((s) => [
-          s.id, s.name, s.state, `${s.leaderboard.length}/${s.maxTrials}`, `${s.algorithm}/${s.scheduler}`,
-          s.best ? `${s.metric.name} ${s.best.value.toFixed(4)}` : '-', s.model ? `${s.model.name}@${s.model.version}` : '-',
-        ])))
-      }
+  return runClusterCommand(
+    {
+      name: 'kiln sweeps',
+      help: `Usage: kiln sweeps [--json]\n\nLists the cluster's sweeps (newest first).\n\n${CONN}`,
+      flags: { json: { type: 'boolean' } },
+      run: async ({ nc, flags, io: out }) => {
+        const { SweepsClient } = await import('@kiln/client')
+        const sweeps = await new SweepsClient(nc).list()
+        if (flags.json) out.stdout.write(`${JSON.stringify(sweeps)}\n`)
+        else {
+          out.stdout.write(
+            table(
+              ['SWEEP', 'NAME', 'STATE', 'TRIALS', 'SEARCH', 'BEST', 'MODEL'],
+              sweeps.map((s) => [
+                s.id,
+                s.name,
+                s.state,
+                `${s.leaderboard.length}/${s.maxTrials}`,
+                `${s.algorithm}/${s.scheduler}`,
+                s.best ? `${s.metric.name} ${s.best.value.toFixed(4)}` : '-',
+                s.model ? `${s.model.name}@${s.model.version}` : '-',
+              ]),
+            ),
+          )
+        }
+      },
     },
-  }, argv, io)
+    argv,
+    io,
+  )
 }

@@ -57,7 +57,11 @@ function intFlag(name: string, value: string | undefined, min: number, max: numb
 export function thisKiln(): KilnCommand {
   const here = fileURLToPath(import.meta.url)
   const main = join(here, '..', '..', here.endsWith('.ts') ? 'main.ts' : 'main.js')
-  return { command: process.execPath, args: ['--conditions=kiln-src', '--import', import.meta.resolve('tsx'), main], marker: main }
+  return {
+    command: process.execPath,
+    args: ['--conditions=kiln-src', '--import', import.meta.resolve('tsx'), main],
+    marker: main,
+  }
 }
 
 /** The .kiln folder a cluster command in `io.cwd` uses. */
@@ -71,18 +75,28 @@ export function upCommand(argv: string[], io: CliIo): Promise<number> {
     const workers = intFlag('workers', values.workers, 0, 64) ?? 1
     const port = intFlag('port', values.port, 1, 65535)
     const natsPort = intFlag('nats-port', values['nats-port'], 1, 65535)
-    if (values['no-gateway'] && port !== undefined) throw new UsageError('--port is the gateway\'s port; it makes no sense with --no-gateway')
+    if (values['no-gateway'] && port !== undefined)
+      throw new UsageError("--port is the gateway's port; it makes no sense with --no-gateway")
     const pkg = createRequire(import.meta.url)('../../package.json') as { version: string }
     const up = await upLocalCluster({
-      dir: clusterDirFor(io), workers, kiln: thisKiln(), kilnVersion: pkg.version, onEvent: clusterEventPrinter(io, json), env: io.env,
-      gatewayPort: values['no-gateway'] ? false : port, ...(natsPort ? { natsPort } : {}),
+      dir: clusterDirFor(io),
+      workers,
+      kiln: thisKiln(),
+      kilnVersion: pkg.version,
+      onEvent: clusterEventPrinter(io, json),
+      env: io.env,
+      gatewayPort: values['no-gateway'] ? false : port,
+      ...(natsPort ? { natsPort } : {}),
       ...(values.detach ? {} : { supervisor: process.pid }),
     })
-    if (json) io.stdout.write(JSON.stringify({ event: 'up', found: up.found, missing: up.missing, cluster: up.info }) + '\n')
-    else io.stdout.write(`local cluster ${up.found ? 'already running' : 'running'}:\n${clusterSummary(up.info, io.cwd)}`)
+    if (json)
+      io.stdout.write(`${JSON.stringify({ event: 'up', found: up.found, missing: up.missing, cluster: up.info })}\n`)
+    else
+      io.stdout.write(`local cluster ${up.found ? 'already running' : 'running'}:\n${clusterSummary(up.info, io.cwd)}`)
     if (values.detach || up.found) {
       up.detach()
-      if (!json) io.stdout.write(up.found && !values.detach ? 'it runs detached; kiln down stops it\n' : 'kiln down stops it\n')
+      if (!json)
+        io.stdout.write(up.found && !values.detach ? 'it runs detached; kiln down stops it\n' : 'kiln down stops it\n')
       return ExitCode.ok
     }
     return foreground(up, io, json)
@@ -95,14 +109,20 @@ async function foreground(up: Awaited<ReturnType<typeof upLocalCluster>>, io: Cl
   let asked = 0
   const stop = () => {
     if (++asked > 1) process.exit(ExitCode.interrupted)
-    if (!json) io.stdout.write('stopping (workers drain first; Ctrl-C again to quit at once and leave the rest to kiln down)\n')
+    if (!json)
+      io.stdout.write('stopping (workers drain first; Ctrl-C again to quit at once and leave the rest to kiln down)\n')
     void supervision.stop()
   }
   const offInterrupt = io.onInterrupt(stop)
   process.on('SIGTERM', stop)
   try {
     const how = await supervision.done
-    if (!json) io.stdout.write(how === 'stopped' ? 'local cluster stopped\n' : 'nats-server exited, so the cluster was stopped (see .kiln/logs/nats.log)\n')
+    if (!json)
+      io.stdout.write(
+        how === 'stopped'
+          ? 'local cluster stopped\n'
+          : 'nats-server exited, so the cluster was stopped (see .kiln/logs/nats.log)\n',
+      )
     return how === 'stopped' ? ExitCode.ok : ExitCode.failed
   } finally {
     offInterrupt()

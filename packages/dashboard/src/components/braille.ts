@@ -56,11 +56,18 @@ export function plotBraille(series: readonly Series[], width: number, height: nu
     colors[cy]![cx] = color
   }
   for (const s of series) {
-    const pts = s.points.filter(([px, py]) => Number.isFinite(px) && Number.isFinite(py)).map(([px, py]) => toDot(px, py))
+    const pts = s.points
+      .filter(([px, py]) => Number.isFinite(px) && Number.isFinite(py))
+      .map(([px, py]) => toDot(px, py))
     if (pts.length === 1) set(pts[0]![0], pts[0]![1], s.color)
     for (let i = 1; i < pts.length; i++) line(pts[i - 1]!, pts[i]!, (dx, dy) => set(dx, dy, s.color))
   }
-  return codes.map((row, r) => row.map((code, c) => ({ ch: String.fromCharCode(0x2800 + code), ...(colors[r]![c] ? { color: colors[r]![c] } : {}) })))
+  return codes.map((row, r) =>
+    row.map((code, c) => ({
+      ch: String.fromCharCode(0x2800 + code),
+      ...(colors[r]![c] ? { color: colors[r]![c] } : {}),
+    })),
+  )
 }
 
 // Bresenham: every dot between a and b.

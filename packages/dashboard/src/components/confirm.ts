@@ -10,5 +10,10 @@ export interface Pending {
 
 /** The question, highlighted, with its keys. */
 export function ConfirmLine({ question }: { question: string }): ReactElement {
-  return h(Text, { wrap: 'truncate' }, h(Text, { color: 'black', backgroundColor: 'yellow' }, ` ${question} `), h(Text, { bold: true }, ' y/n'))
+  return h(
+    Text,
+    { wrap: 'truncate' },
+    h(Text, { color: 'black', backgroundColor: 'yellow' }, ` ${question} `),
+    h(Text, { bold: true }, ' y/n'),
+  )
 }

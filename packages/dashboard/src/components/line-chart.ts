@@ -38,9 +38,21 @@ export function LineChart({ title, series, width, height }: LineChartProps): Rea
     return h(Box, { flexDirection: 'column', width, height }, head, h(Text, { dimColor: true }, 'no data yet'))
   }
   const cells = plotBraille(series, plotW, plotH, x, y)
-  const label = (r: number) => (r === 0 ? metric(y.max) : r === plotH - 1 ? metric(y.min) : '').padStart(LABEL - 1) + '┤'
-  return h(Box, { flexDirection: 'column', width, height },
+  const label = (r: number) =>
+    `${(r === 0 ? metric(y.max) : r === plotH - 1 ? metric(y.min) : '').padStart(LABEL - 1)}┤`
+  return h(
+    Box,
+    { flexDirection: 'column', width, height },
     head,
-    ...cells.map((row, r) => h(Text, { key: r, wrap: 'truncate' }, h(Text, { dimColor: true }, label(r)), ...rowRuns(row))),
-    h(Text, { dimColor: true, wrap: 'truncate' }, ' '.repeat(LABEL) + `epoch ${Math.round(x.min)}`.padEnd(plotW - String(Math.round(x.max)).length) + String(Math.round(x.max))))
+    ...cells.map((row, r) =>
+      h(Text, { key: r, wrap: 'truncate' }, h(Text, { dimColor: true }, label(r)), ...rowRuns(row)),
+    ),
+    h(
+      Text,
+      { dimColor: true, wrap: 'truncate' },
+      ' '.repeat(LABEL) +
+        `epoch ${Math.round(x.min)}`.padEnd(plotW - String(Math.round(x.max)).length) +
+        String(Math.round(x.max)),
+    ),
+  )
 }

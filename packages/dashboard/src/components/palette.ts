@@ -6,11 +6,22 @@ export const SERIES_COLORS = ['cyan', 'magenta', 'yellow', 'green', 'blueBright'
 /** How a job, trial or sweep state is coloured. */
 export function stateColor(state: string): string | undefined {
   switch (state) {
-    case 'running': case 'placed': return 'cyan'
-    case 'succeeded': case 'completed': return 'green'
-    case 'failed': case 'lost': return 'red'
-    case 'cancelled': case 'stopped': case 'paused': return 'gray'
-    case 'pending': return 'yellow'
-    default: return undefined
+    case 'running':
+    case 'placed':
+      return 'cyan'
+    case 'succeeded':
+    case 'completed':
+      return 'green'
+    case 'failed':
+    case 'lost':
+      return 'red'
+    case 'cancelled':
+    case 'stopped':
+    case 'paused':
+      return 'gray'
+    case 'pending':
+      return 'yellow'
+    default:
+      return undefined
   }
 }

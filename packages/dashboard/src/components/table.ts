@@ -44,19 +44,38 @@ export function Table({ columns, rows, selected, height, empty, focused = true }
   const full = columns.map((c) => fit(c.title, c.width, c.align)).join(' ')
   // Where the list is, over the end of the header (a title cut short says less than this).
   const more = rows.length > height ? ` ${top + 1}-${top + shown.length}/${rows.length}` : ''
-  const header = more ? full.trimEnd().slice(0, Math.max(0, full.length - more.length)).padEnd(full.length - more.length) : full
-  const body = shown.length === 0
-    ? [h(Text, { key: 'empty', dimColor: true }, empty ?? 'nothing yet')]
-    : shown.map((row, i) => {
-      const isSel = top + i === selected
-      const cells = columns.map((c, k) => {
-        const text = fit(row.cells[k] ?? '', c.width, c.align) + (k < columns.length - 1 ? ' ' : '')
-        const color = row.cellColors?.[k] ?? row.color
-        return h(Text, { key: k, ...(color && !isSel ? { color } : {}) }, text)
-      })
-      return h(Text, { key: row.key, wrap: 'truncate', inverse: isSel && focused, bold: isSel, dimColor: row.dim === true && !isSel }, ...cells)
-    })
-  return h(Box, { flexDirection: 'column' },
+  const header = more
+    ? full
+        .trimEnd()
+        .slice(0, Math.max(0, full.length - more.length))
+        .padEnd(full.length - more.length)
+    : full
+  const body =
+    shown.length === 0
+      ? [h(Text, { key: 'empty', dimColor: true }, empty ?? 'nothing yet')]
+      : shown.map((row, i) => {
+          const isSel = top + i === selected
+          const cells = columns.map((c, k) => {
+            const text = fit(row.cells[k] ?? '', c.width, c.align) + (k < columns.length - 1 ? ' ' : '')
+            const color = row.cellColors?.[k] ?? row.color
+            return h(Text, { key: k, ...(color && !isSel ? { color } : {}) }, text)
+          })
+          return h(
+            Text,
+            {
+              key: row.key,
+              wrap: 'truncate',
+              inverse: isSel && focused,
+              bold: isSel,
+              dimColor: row.dim === true && !isSel,
+            },
+            ...cells,
+          )
+        })
+  return h(
+    Box,
+    { flexDirection: 'column' },
     h(Text, { bold: true, wrap: 'truncate' }, header, h(Text, { dimColor: true }, more)),
-    ...body)
+    ...body,
+  )
 }

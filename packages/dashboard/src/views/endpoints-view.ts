@@ -65,33 +65,70 @@ export function EndpointsView(p: EndpointsViewProps): ReactElement {
     if (!r) return
     if (input === 'p') {
       p.lock.held = true
-      setNav({ selected: sel, confirm: { question: `Promote ${r.variant.name} to all of ${r.endpoint}'s traffic?`, run: () => p.promote(r.endpoint, r.variant.name) } })
+      setNav({
+        selected: sel,
+        confirm: {
+          question: `Promote ${r.variant.name} to all of ${r.endpoint}'s traffic?`,
+          run: () => p.promote(r.endpoint, r.variant.name),
+        },
+      })
     }
     if (input === 'r') {
       p.lock.held = true
-      setNav({ selected: sel, confirm: { question: `Roll ${r.endpoint} back from revision ${r.revision} to the one before?`, run: () => p.rollback(r.endpoint) } })
+      setNav({
+        selected: sel,
+        confirm: {
+          question: `Roll ${r.endpoint} back from revision ${r.revision} to the one before?`,
+          run: () => p.rollback(r.endpoint),
+        },
+      })
     }
   }, p.active)
 
   const alerts = state.alerts.slice(-Math.max(0, Math.floor(height / 3) - 1)).reverse()
   const tableH = Math.max(2, height - alerts.length - 5)
   const gw = state.gateway
-  const gwLine = !gw ? 'gateway: no /metrics (kiln dash --gateway URL)' : gw.error ? gw.error : `gateway ${gw.url} · scraped ${age(state.now - gw.at)} ago`
-  return h(Box, { flexDirection: 'column', width, height },
+  const gwLine = !gw
+    ? 'gateway: no /metrics (kiln dash --gateway URL)'
+    : gw.error
+      ? gw.error
+      : `gateway ${gw.url} · scraped ${age(state.now - gw.at)} ago`
+  return h(
+    Box,
+    { flexDirection: 'column', width, height },
     h(Table, {
       columns: [
-        { title: 'ENDPOINT', width: 10 }, { title: 'VARIANT', width: Math.max(8, width - 71) }, { title: 'MODEL', width: 12 },
-        { title: 'WEIGHT', width: 11 }, { title: 'REQ/S', width: 6, align: 'right' }, { title: 'P50', width: 7, align: 'right' },
-        { title: 'P99', width: 7, align: 'right' }, { title: 'DRIFT', width: 10 },
+        { title: 'ENDPOINT', width: 10 },
+        { title: 'VARIANT', width: Math.max(8, width - 71) },
+        { title: 'MODEL', width: 12 },
+        { title: 'WEIGHT', width: 11 },
+        { title: 'REQ/S', width: 6, align: 'right' },
+        { title: 'P50', width: 7, align: 'right' },
+        { title: 'P99', width: 7, align: 'right' },
+        { title: 'DRIFT', width: 10 },
       ],
       rows: rows.map((r) => ({
         key: `${r.endpoint}/${r.variant.name}`,
         cells: [
-          r.endpoint, r.variant.name + (r.variant.shadow ? ' (shadow)' : ''), `${r.variant.model}@${r.variant.version}`,
+          r.endpoint,
+          r.variant.name + (r.variant.shadow ? ' (shadow)' : ''),
+          `${r.variant.model}@${r.variant.version}`,
           `${bar(r.share, 6)} ${Math.round(r.share * 100)}%`,
-          r.traffic?.reqPerSec === undefined ? '-' : r.traffic.reqPerSec.toFixed(1), millis(r.traffic?.p50Ms), millis(r.traffic?.p99Ms), driftText(r),
+          r.traffic?.reqPerSec === undefined ? '-' : r.traffic.reqPerSec.toFixed(1),
+          millis(r.traffic?.p50Ms),
+          millis(r.traffic?.p99Ms),
+          driftText(r),
         ],
-        cellColors: [undefined, r.variant.shadow ? 'gray' : undefined, undefined, 'cyan', undefined, undefined, undefined, r.traffic?.drifted || r.drift ? 'red' : 'green'],
+        cellColors: [
+          undefined,
+          r.variant.shadow ? 'gray' : undefined,
+          undefined,
+          'cyan',
+          undefined,
+          undefined,
+          undefined,
+          r.traffic?.drifted || r.drift ? 'red' : 'green',
+        ],
       })),
       selected: sel,
       height: tableH,
@@ -101,8 +138,17 @@ export function EndpointsView(p: EndpointsViewProps): ReactElement {
     h(Text, { bold: true }, 'Drift alerts'),
     ...(alerts.length === 0
       ? [h(Text, { key: 'none', dimColor: true }, 'none')]
-      : alerts.map((a, i) => h(Text, { key: `a${i}`, color: 'red', wrap: 'truncate' },
-        `${age(state.now - a.at)} ago ${a.model}@${a.version}: feature PSI ${metric(a.featurePsi)} > ${a.threshold}` +
-        `${a.predictionPsi !== undefined ? `, predictions ${metric(a.predictionPsi)}` : ''}; worst features ${a.worst.slice(0, 3).map((w) => w.index).join(', ')}`))),
-    nav.confirm ? h(ConfirmLine, { question: nav.confirm.question }) : h(Text, null, ' '))
+      : alerts.map((a, i) =>
+          h(
+            Text,
+            { key: `a${i}`, color: 'red', wrap: 'truncate' },
+            `${age(state.now - a.at)} ago ${a.model}@${a.version}: feature PSI ${metric(a.featurePsi)} > ${a.threshold}` +
+              `${a.predictionPsi !== undefined ? `, predictions ${metric(a.predictionPsi)}` : ''}; worst features ${a.worst
+                .slice(0, 3)
+                .map((w) => w.index)
+                .join(', ')}`,
+          ),
+        )),
+    nav.confirm ? h(ConfirmLine, { question: nav.confirm.question }) : h(Text, null, ' '),
+  )
 }

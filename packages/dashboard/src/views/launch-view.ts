@@ -46,11 +46,12 @@ const clamp = (i: number, n: number) => Math.max(0, Math.min(n - 1, i))
 export function LaunchView(p: LaunchViewProps): ReactElement {
   const { nav, width, height } = p
   // The global keys stay off from the very key that opens a field (typed text may hold a q).
-  const setNav = (f: (n: LaunchNav) => LaunchNav) => p.setNav((n) => {
-    const next = f(n)
-    p.lock.held = next.editing !== undefined
-    return next
-  })
+  const setNav = (f: (n: LaunchNav) => LaunchNav) =>
+    p.setNav((n) => {
+      const next = f(n)
+      p.lock.held = next.editing !== undefined
+      return next
+    })
   const specs = useMemo(() => listSpecs(p.specDir), [p.specDir])
   // By path, so that a key handler running before the next render reads the spec it just picked.
   const cache = useRef(new Map<string, Loaded>()).current
@@ -81,14 +82,27 @@ export function LaunchView(p: LaunchViewProps): ReactElement {
     if (problem) return setNav((n) => ({ ...n, status: { kind: 'error', text: problem } }))
     const sets = overrides(loaded.doc, fields, nav.values)
     const path = nav.path
-    setNav((n) => ({ ...n, status: { kind: 'busy', text: `submitting ${path}${sets.length ? ` with ${sets.length} change${sets.length === 1 ? '' : 's'}` : ''}…` } }))
+    setNav((n) => ({
+      ...n,
+      status: {
+        kind: 'busy',
+        text: `submitting ${path}${sets.length ? ` with ${sets.length} change${sets.length === 1 ? '' : 's'}` : ''}…`,
+      },
+    }))
     p.launch(path, sets).then(
       (result) => {
-        setNav((n) => ({ ...n, status: { kind: 'done', text: `${result.kind} ${result.id} submitted${result.notes.length ? ` (${result.notes.join('; ')})` : ''}` } }))
+        setNav((n) => ({
+          ...n,
+          status: {
+            kind: 'done',
+            text: `${result.kind} ${result.id} submitted${result.notes.length ? ` (${result.notes.join('; ')})` : ''}`,
+          },
+        }))
         p.onLaunched(result)
       },
       // The whole message: a spec error lists every problem on its own line.
-      (err) => setNav((n) => ({ ...n, status: { kind: 'error', text: err instanceof Error ? err.message : String(err) } })),
+      (err) =>
+        setNav((n) => ({ ...n, status: { kind: 'error', text: err instanceof Error ? err.message : String(err) } })),
     )
   }
 
@@ -99,12 +113,23 @@ export function LaunchView(p: LaunchViewProps): ReactElement {
     if (ed) {
       if (key.escape) return setNav((n) => ({ ...n, editing: undefined }))
       if (key.return) {
-        if (ed.id === PATH) return setNav((n) => ({ ...n, editing: undefined, path: ed.text.trim(), values: {}, field: 0, pane: 'form', status: undefined }))
+        if (ed.id === PATH)
+          return setNav((n) => ({
+            ...n,
+            editing: undefined,
+            path: ed.text.trim(),
+            values: {},
+            field: 0,
+            pane: 'form',
+            status: undefined,
+          }))
         return setNav((n) => ({ ...n, editing: undefined, values: { ...n.values, [ed.id]: ed.text } }))
       }
-      if (key.backspace || key.delete) return setNav((n) => ({ ...n, editing: { id: ed.id, text: ed.text.slice(0, -1) } }))
+      if (key.backspace || key.delete)
+        return setNav((n) => ({ ...n, editing: { id: ed.id, text: ed.text.slice(0, -1) } }))
       if (key.ctrl && input === 'u') return setNav((n) => ({ ...n, editing: { id: ed.id, text: '' } }))
-      if (input && !key.ctrl && !key.meta && !key.tab) return setNav((n) => ({ ...n, editing: { id: ed.id, text: ed.text + input } }))
+      if (input && !key.ctrl && !key.meta && !key.tab)
+        return setNav((n) => ({ ...n, editing: { id: ed.id, text: ed.text + input } }))
       return
     }
     if (input === 's') return submit()
@@ -115,7 +140,14 @@ export function LaunchView(p: LaunchViewProps): ReactElement {
       if (key.return || key.rightArrow) {
         const chosen = specs[nav.spec]
         if (!chosen) return setNav((s) => ({ ...s, editing: { id: PATH, text: s.path ?? '' } }))
-        return setNav((s) => ({ ...s, path: chosen.path, values: s.path === chosen.path ? s.values : {}, pane: 'form', field: 0, status: undefined }))
+        return setNav((s) => ({
+          ...s,
+          path: chosen.path,
+          values: s.path === chosen.path ? s.values : {},
+          pane: 'form',
+          field: 0,
+          status: undefined,
+        }))
       }
       return
     }
@@ -134,23 +166,57 @@ export function LaunchView(p: LaunchViewProps): ReactElement {
   const formW = width - listW - 2
   const listRows = [...specs.map((s) => `${s.sweep ? '◆' : ' '} ${s.label}`), '  other path…']
   const labelW = Math.min(20, Math.max(10, ...fields.map((f) => f.label.length)))
-  const shown = (f: FormField) => (nav.editing?.id === f.id ? `${nav.editing.text}█` : nav.values[f.id] ?? f.initial)
+  const shown = (f: FormField) => (nav.editing?.id === f.id ? `${nav.editing.text}█` : (nav.values[f.id] ?? f.initial))
   const statusColor = nav.status?.kind === 'error' ? 'red' : nav.status?.kind === 'done' ? 'green' : 'yellow'
-  const pathLine = nav.editing?.id === PATH ? `path: ${nav.editing.text}█` : nav.path ? clip(nav.path, formW) : 'pick a spec on the left (◆ = a sweep)'
-  return h(Box, { flexDirection: 'row', width, height },
-    h(Box, { flexDirection: 'column', width: listW, marginRight: 2 },
+  const pathLine =
+    nav.editing?.id === PATH
+      ? `path: ${nav.editing.text}█`
+      : nav.path
+        ? clip(nav.path, formW)
+        : 'pick a spec on the left (◆ = a sweep)'
+  return h(
+    Box,
+    { flexDirection: 'row', width, height },
+    h(
+      Box,
+      { flexDirection: 'column', width: listW, marginRight: 2 },
       h(Text, { bold: true }, 'Specs'),
-      ...listRows.slice(0, height - 1).map((text, i) => h(Text, {
-        key: `s${i}`, wrap: 'truncate', inverse: nav.pane === 'specs' && nav.spec === i, dimColor: i === specs.length,
-      }, fit(text, listW)))),
-    h(Box, { flexDirection: 'column', width: formW },
+      ...listRows.slice(0, height - 1).map((text, i) =>
+        h(
+          Text,
+          {
+            key: `s${i}`,
+            wrap: 'truncate',
+            inverse: nav.pane === 'specs' && nav.spec === i,
+            dimColor: i === specs.length,
+          },
+          fit(text, listW),
+        ),
+      ),
+    ),
+    h(
+      Box,
+      { flexDirection: 'column', width: formW },
       h(Text, { bold: true }, 'Values'),
       h(Text, { wrap: 'truncate', color: nav.editing?.id === PATH ? 'yellow' : 'cyan' }, pathLine),
       ...(loaded?.error ? [h(Text, { key: 'err', color: 'red', wrap: 'wrap' }, loaded.error)] : []),
-      ...fields.map((f, i) => h(Text, { key: f.id, wrap: 'truncate', inverse: nav.pane === 'form' && nav.field === i },
-        h(Text, { dimColor: true }, fit(f.label, labelW)), ' ', h(Text, { color: nav.editing?.id === f.id ? 'yellow' : undefined }, shown(f) || '-'))),
+      ...fields.map((f, i) =>
+        h(
+          Text,
+          { key: f.id, wrap: 'truncate', inverse: nav.pane === 'form' && nav.field === i },
+          h(Text, { dimColor: true }, fit(f.label, labelW)),
+          ' ',
+          h(Text, { color: nav.editing?.id === f.id ? 'yellow' : undefined }, shown(f) || '-'),
+        ),
+      ),
       nav.path && !loaded?.error
-        ? h(Text, { inverse: nav.pane === 'form' && nav.field === fields.length, bold: true, color: 'green' }, '[ Submit ]')
+        ? h(
+            Text,
+            { inverse: nav.pane === 'form' && nav.field === fields.length, bold: true, color: 'green' },
+            '[ Submit ]',
+          )
         : null,
-      nav.status ? h(Box, { marginTop: 1 }, h(Text, { color: statusColor, wrap: 'wrap' }, nav.status.text)) : null))
+      nav.status ? h(Box, { marginTop: 1 }, h(Text, { color: statusColor, wrap: 'wrap' }, nav.status.text)) : null,
+    ),
+  )
 }

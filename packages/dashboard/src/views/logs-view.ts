@@ -34,15 +34,20 @@ const LEVEL_COLOR: Record<string, string | undefined> = { error: 'red', warn: 'y
 /** A trial's log lines and its metric reports (builtin trials log little else), in time order. */
 function trialLines(state: DashState, trialId: string): Array<{ at: number; level: string; msg: string }> {
   const reports = (state.metrics.get(trialId) ?? []).map((p) => ({
-    at: p.at, level: 'metric',
-    msg: `epoch ${p.epoch}${p.step !== undefined ? ` step ${p.step}` : ''}  ${Object.entries(p.metrics).map(([k, v]) => `${k} ${metric(v)}`).join('  ')}`,
+    at: p.at,
+    level: 'metric',
+    msg: `epoch ${p.epoch}${p.step !== undefined ? ` step ${p.step}` : ''}  ${Object.entries(p.metrics)
+      .map(([k, v]) => `${k} ${metric(v)}`)
+      .join('  ')}`,
   }))
   return [...(state.logs.get(trialId) ?? []), ...reports].sort((a, b) => a.at - b.at)
 }
 
 function pickable(state: DashState) {
-  return [...state.trials.values()].sort((a, b) =>
-    Number(isTerminal(a.state)) - Number(isTerminal(b.state)) || b.timestamps.updatedAt - a.timestamps.updatedAt)
+  return [...state.trials.values()].sort(
+    (a, b) =>
+      Number(isTerminal(a.state)) - Number(isTerminal(b.state)) || b.timestamps.updatedAt - a.timestamps.updatedAt,
+  )
 }
 
 /** The Logs view. */
@@ -77,27 +82,55 @@ export function LogsView(p: LogsViewProps): ReactElement {
   }, active)
 
   if (!nav.trialId) {
-    return h(Box, { flexDirection: 'column', width, height },
+    return h(
+      Box,
+      { flexDirection: 'column', width, height },
       h(Text, { bold: true }, 'Pick a trial to follow'),
       h(Table, {
-        columns: [{ title: 'TRIAL', width: Math.max(12, width - 10 - 8 - 24) }, { title: 'STATE', width: 10 }, { title: 'UPDATED', width: 8, align: 'right' }, { title: 'NODE', width: 20 }],
+        columns: [
+          { title: 'TRIAL', width: Math.max(12, width - 10 - 8 - 24) },
+          { title: 'STATE', width: 10 },
+          { title: 'UPDATED', width: 8, align: 'right' },
+          { title: 'NODE', width: 20 },
+        ],
         rows: trials.map((t) => ({
           key: t.id,
-          cells: [t.id, t.state, age(state.now - t.timestamps.updatedAt), t.node ? `${state.nodes.get(t.node.nodeId)?.registration.name ?? t.node.nodeId}/${t.node.slotId}` : ''],
+          cells: [
+            t.id,
+            t.state,
+            age(state.now - t.timestamps.updatedAt),
+            t.node ? `${state.nodes.get(t.node.nodeId)?.registration.name ?? t.node.nodeId}/${t.node.slotId}` : '',
+          ],
           cellColors: [undefined, stateColor(t.state)],
         })),
         selected: Math.min(nav.picker, trials.length - 1),
         height: height - 2,
         empty: 'no trials yet',
-      }))
+      }),
+    )
   }
   const trial = state.trials.get(nav.trialId)
   const end = lines.length - Math.min(nav.back, maxBack)
   const shown = lines.slice(Math.max(0, end - bodyH), end)
   const where = nav.back > 0 ? `line ${end} of ${lines.length} (end: follow)` : `following, ${lines.length} lines`
-  return h(Box, { flexDirection: 'column', width, height },
-    h(Text, { bold: true, wrap: 'truncate' }, `log of ${nav.trialId}`, h(Text, { color: stateColor(trial?.state ?? '') }, ` ${trial?.state ?? ''}`), h(Text, { dimColor: true }, ` · ${where}`)),
+  return h(
+    Box,
+    { flexDirection: 'column', width, height },
+    h(
+      Text,
+      { bold: true, wrap: 'truncate' },
+      `log of ${nav.trialId}`,
+      h(Text, { color: stateColor(trial?.state ?? '') }, ` ${trial?.state ?? ''}`),
+      h(Text, { dimColor: true }, ` · ${where}`),
+    ),
     ...(shown.length === 0
       ? [h(Text, { key: 'none', dimColor: true }, 'no log lines yet')]
-      : shown.map((l, i) => h(Text, { key: `l${i}`, wrap: 'truncate', ...(LEVEL_COLOR[l.level] ? { color: LEVEL_COLOR[l.level] } : {}) }, l.msg))))
+      : shown.map((l, i) =>
+          h(
+            Text,
+            { key: `l${i}`, wrap: 'truncate', ...(LEVEL_COLOR[l.level] ? { color: LEVEL_COLOR[l.level] } : {}) },
+            l.msg,
+          ),
+        )),
+  )
 }

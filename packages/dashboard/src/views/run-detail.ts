@@ -34,7 +34,9 @@ function headline(state: DashState, run: RunRef, rows: TrialRow[]): string {
     const s = state.sweeps.get(run.id)
     if (!s) return `sweep ${run.id} (not in the cluster's records)`
     const done = rows.filter((r) => ['succeeded', 'failed', 'cancelled', 'stopped'].includes(r.state)).length
-    const best = s.best ? `best ${m.name} ${metric(s.best.value)} (${shortTrial(s.best.trialId, s.jobId)})` : `${m.name} ${m.mode}`
+    const best = s.best
+      ? `best ${m.name} ${metric(s.best.value)} (${shortTrial(s.best.trialId, s.jobId)})`
+      : `${m.name} ${m.mode}`
     const end = s.endReason ? ` · ${s.endReason}` : ''
     return `${s.name} ${s.state} · ${s.algorithm}/${s.scheduler} · ${best} · ${done}/${s.maxTrials} done${end}`
   }
@@ -55,7 +57,9 @@ function series(state: DashState, rows: TrialRow[], names: string[], selected: n
     const name = pick(points, names)
     return {
       color: SERIES_COLORS[i]!,
-      points: name ? points.filter((p) => p.metrics[name] !== undefined).map((p) => [p.epoch, p.metrics[name]!] as const) : [],
+      points: name
+        ? points.filter((p) => p.metrics[name] !== undefined).map((p) => [p.epoch, p.metrics[name]!] as const)
+        : [],
     }
   })
   // The selected trial is drawn last, so its line is on top.
@@ -66,30 +70,71 @@ function series(state: DashState, rows: TrialRow[], names: string[], selected: n
 /** The detail of a run. */
 export function RunDetail({ state, run, selected, width, height }: RunDetailProps): ReactElement {
   const rows = trialRows(state, run)
-  const jobId = run.kind === 'sweep' ? state.sweeps.get(run.id)?.jobId ?? run.id : run.id
+  const jobId = run.kind === 'sweep' ? (state.sweeps.get(run.id)?.jobId ?? run.id) : run.id
   const chartH = Math.max(5, Math.min(10, Math.floor((height - 2) / 2)))
   const tableH = Math.max(2, height - chartH - 3)
   const restW = Math.max(10, width - 2 - 9 - 10 - 3 - 5 - 7 - 7)
   const columns = [
-    { title: '', width: 1 }, { title: 'TRIAL', width: 8 }, { title: 'STATE', width: 9 }, { title: 'EP', width: 2, align: 'right' as const }, { title: 'RUNG', width: 4, align: 'right' as const },
-    { title: 'LATEST', width: 6, align: 'right' as const }, { title: 'BEST', width: 6, align: 'right' as const }, { title: 'PARAMS / WHERE', width: restW },
+    { title: '', width: 1 },
+    { title: 'TRIAL', width: 8 },
+    { title: 'STATE', width: 9 },
+    { title: 'EP', width: 2, align: 'right' as const },
+    { title: 'RUNG', width: 4, align: 'right' as const },
+    { title: 'LATEST', width: 6, align: 'right' as const },
+    { title: 'BEST', width: 6, align: 'right' as const },
+    { title: 'PARAMS / WHERE', width: restW },
   ]
   const table: Row[] = rows.map((r, i) => ({
     key: r.id,
     cells: [
-      i < SERIES_COLORS.length ? '■' : ' ', shortTrial(r.id, jobId), r.state, r.epochs === undefined ? '' : String(r.epochs), r.rung === undefined ? '' : String(r.rung),
-      metric(r.latest), metric(r.best),
-      r.state === 'pending' || r.state === 'failed' ? `${r.error ?? r.where}  ${paramsText(r.params)}` : `${paramsText(r.params)}${r.where ? `  @${r.where}` : ''}`,
+      i < SERIES_COLORS.length ? '■' : ' ',
+      shortTrial(r.id, jobId),
+      r.state,
+      r.epochs === undefined ? '' : String(r.epochs),
+      r.rung === undefined ? '' : String(r.rung),
+      metric(r.latest),
+      metric(r.best),
+      r.state === 'pending' || r.state === 'failed'
+        ? `${r.error ?? r.where}  ${paramsText(r.params)}`
+        : `${paramsText(r.params)}${r.where ? `  @${r.where}` : ''}`,
     ],
-    cellColors: [SERIES_COLORS[i], undefined, stateColor(r.state), undefined, undefined, undefined, undefined, r.state === 'failed' ? 'red' : undefined],
+    cellColors: [
+      SERIES_COLORS[i],
+      undefined,
+      stateColor(r.state),
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      r.state === 'failed' ? 'red' : undefined,
+    ],
   }))
   const chartW = Math.floor((width - 1) / 2)
-  return h(Box, { flexDirection: 'column', width, height },
+  return h(
+    Box,
+    { flexDirection: 'column', width, height },
     h(Text, { bold: true, wrap: 'truncate' }, clip(headline(state, run, rows), width)),
-    h(Box, { height: tableH + 1, flexDirection: 'column' },
-      h(Table, { columns, rows: table, selected, height: tableH, empty: 'no trials yet' })),
-    h(Box, { flexDirection: 'row', height: chartH, marginTop: 1 },
-      h(LineChart, { title: 'loss', series: series(state, rows, ['val_loss', 'loss'], selected), width: chartW, height: chartH }),
+    h(
+      Box,
+      { height: tableH + 1, flexDirection: 'column' },
+      h(Table, { columns, rows: table, selected, height: tableH, empty: 'no trials yet' }),
+    ),
+    h(
+      Box,
+      { flexDirection: 'row', height: chartH, marginTop: 1 },
+      h(LineChart, {
+        title: 'loss',
+        series: series(state, rows, ['val_loss', 'loss'], selected),
+        width: chartW,
+        height: chartH,
+      }),
       h(Box, { width: 1 }),
-      h(LineChart, { title: 'accuracy', series: series(state, rows, ['val_accuracy', 'accuracy'], selected), width: chartW, height: chartH })))
+      h(LineChart, {
+        title: 'accuracy',
+        series: series(state, rows, ['val_accuracy', 'accuracy'], selected),
+        width: chartW,
+        height: chartH,
+      }),
+    ),
+  )
 }

@@ -78,27 +78,46 @@ export function RunsView(p: RunsViewProps): ReactElement {
       const target = open ?? runs[nav.selected]
       if (!target) return
       p.lock.held = true
-      setNav({ ...nav, confirm: { question: `Cancel ${target.kind} ${target.id} and all its trials?`, run: () => p.cancel(target.id) } })
+      setNav({
+        ...nav,
+        confirm: { question: `Cancel ${target.kind} ${target.id} and all its trials?`, run: () => p.cancel(target.id) },
+      })
     }
   }, p.active)
 
   const body = open
     ? h(RunDetail, { state, run: open, selected: nav.trial, width, height: height - 1 })
     : h(Table, {
-      columns: [
-        { title: 'KIND', width: 5 }, { title: 'NAME', width: Math.max(10, width - 5 - 9 - 10 - 6 - 16 - 6 - 6) }, { title: 'STATE', width: 9 },
-        { title: 'TRIALS', width: 10 }, { title: 'BEST', width: 6, align: 'right' }, { title: 'METRIC', width: 16 }, { title: 'AGE', width: 6, align: 'right' },
-      ],
-      rows: runs.map((r) => ({
-        key: `${r.kind}-${r.id}`,
-        cells: [r.kind, r.name, r.state, `${r.done}/${r.total}${r.running ? ` ${r.running}▶` : ''}`, metric(r.best), `${r.metric.name} ${r.metric.mode}`, age(state.now - r.createdAt)],
-        cellColors: [r.kind === 'sweep' ? 'magenta' : 'blue', undefined, stateColor(r.state)],
-      })),
-      selected: clamp(nav.selected, runs.length),
-      height: height - 2,
-      empty: 'no sweeps or jobs yet: press 3 to launch one',
-    })
-  return h(Box, { flexDirection: 'column', width, height },
+        columns: [
+          { title: 'KIND', width: 5 },
+          { title: 'NAME', width: Math.max(10, width - 5 - 9 - 10 - 6 - 16 - 6 - 6) },
+          { title: 'STATE', width: 9 },
+          { title: 'TRIALS', width: 10 },
+          { title: 'BEST', width: 6, align: 'right' },
+          { title: 'METRIC', width: 16 },
+          { title: 'AGE', width: 6, align: 'right' },
+        ],
+        rows: runs.map((r) => ({
+          key: `${r.kind}-${r.id}`,
+          cells: [
+            r.kind,
+            r.name,
+            r.state,
+            `${r.done}/${r.total}${r.running ? ` ${r.running}▶` : ''}`,
+            metric(r.best),
+            `${r.metric.name} ${r.metric.mode}`,
+            age(state.now - r.createdAt),
+          ],
+          cellColors: [r.kind === 'sweep' ? 'magenta' : 'blue', undefined, stateColor(r.state)],
+        })),
+        selected: clamp(nav.selected, runs.length),
+        height: height - 2,
+        empty: 'no sweeps or jobs yet: press 3 to launch one',
+      })
+  return h(
+    Box,
+    { flexDirection: 'column', width, height },
     body,
-    nav.confirm ? h(ConfirmLine, { question: nav.confirm.question }) : h(Text, null, ' '))
+    nav.confirm ? h(ConfirmLine, { question: nav.confirm.question }) : h(Text, null, ' '),
+  )
 }

@@ -23,7 +23,13 @@ function digestHex(digest: string): string | undefined {
  * Stores `bytes` (whose sha256 is `sha`) as object `name`, unless the store already holds
  * exactly that content there. Returns whether it uploaded.
  */
-export async function putContent(store: ObjectStore, name: string, bytes: Uint8Array, sha: string, description?: string): Promise<boolean> {
+export async function putContent(
+  store: ObjectStore,
+  name: string,
+  bytes: Uint8Array,
+  sha: string,
+  description?: string,
+): Promise<boolean> {
   const info = await store.info(name)
   if (info && !info.deleted && info.size === bytes.length && digestHex(info.digest) === sha) return false
   await store.putBlob({ name, ...(description ? { description } : {}) }, bytes)

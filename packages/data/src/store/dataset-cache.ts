@@ -43,7 +43,11 @@ const decodeFor = (bytes: Uint8Array, record: Pick<DatasetRecord, 'id' | 'name'>
  * Makes sure the node's cache holds dataset `ref` (a name or id), verified by hash on
  * download and when already cached (a corrupt file is fetched again); returns its path.
  */
-export async function fetchDatasetFile(store: ObjectStore, ref: string, options: FetchDatasetOptions): Promise<{ path: string; record: DatasetRecord }> {
+export async function fetchDatasetFile(
+  store: ObjectStore,
+  ref: string,
+  options: FetchDatasetOptions,
+): Promise<{ path: string; record: DatasetRecord }> {
   const { record, path } = await fetchBytes(store, ref, options.cacheDir)
   return { path, record }
 }
@@ -54,7 +58,10 @@ export async function fetchDatasetFile(store: ObjectStore, ref: string, options:
  */
 export async function loadDatasetFile(path: string, options: { name?: string } = {}): Promise<ResolvedDataset> {
   const id = FILE.exec(basename(path))?.[1]
-  if (id === undefined) throw new ValidationError('path', 'a dataset cache file named <sha256>.kds', { got: JSON.stringify(basename(path)) })
+  if (id === undefined)
+    throw new ValidationError('path', 'a dataset cache file named <sha256>.kds', {
+      got: JSON.stringify(basename(path)),
+    })
   const bytes = await readFile(path)
   const actual = sha256Hex(bytes)
   if (actual !== id) throw new IntegrityError(path, id, actual)
@@ -62,7 +69,11 @@ export async function loadDatasetFile(path: string, options: { name?: string } =
 }
 
 /** Loads dataset `ref` (a name or id) for training, through the node's verified cache. */
-export async function fetchDataset(store: ObjectStore, ref: string, options: FetchDatasetOptions): Promise<FetchedDataset> {
+export async function fetchDataset(
+  store: ObjectStore,
+  ref: string,
+  options: FetchDatasetOptions,
+): Promise<FetchedDataset> {
   const { record, bytes } = await fetchBytes(store, ref, options.cacheDir)
   return { ...decodeFor(bytes, record), record }
 }

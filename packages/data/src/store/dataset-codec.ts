@@ -9,7 +9,13 @@ import { shapeSize } from '../dtype.js'
 import { DatasetError, DatasetErrorCode } from '../errors.js'
 import type { ResolvedDataset } from '../registry.js'
 import {
-  StoredDType, decodeFeatures, decodeLabels, encodeFeatures, encodeLabels, storedSize, type StoredArray,
+  StoredDType,
+  decodeFeatures,
+  decodeLabels,
+  encodeFeatures,
+  encodeLabels,
+  storedSize,
+  type StoredArray,
 } from './element-codec.js'
 
 /** The format tag every encoded dataset starts with. */
@@ -55,7 +61,9 @@ function encodeSplit(ds: Dataset): Split {
 // A model takes one input shape, so a test set must match the training set's.
 function checkTestShape(train: Pick<Dataset, 'sampleShape'>, test: Pick<Dataset, 'sampleShape'> | undefined): void {
   if (test && test.sampleShape.join() !== train.sampleShape.join()) {
-    throw new ValidationError('test.sampleShape', `the train samples' shape [${train.sampleShape.join(', ')}]`, { got: `[${test.sampleShape.join(', ')}]` })
+    throw new ValidationError('test.sampleShape', `the train samples' shape [${train.sampleShape.join(', ')}]`, {
+      got: `[${test.sampleShape.join(', ')}]`,
+    })
   }
 }
 
@@ -83,7 +91,9 @@ function checkSplit(at: string, s: Split, elements: number): void {
     }
   }
   if (s.x.dtype === StoredDType.uint8 ? s.x.scale === undefined : s.x.dtype !== StoredDType.float32) {
-    throw new ValidationError(`${at}.x`, 'float32, or uint8 with a scale', { got: `${s.x.dtype}${s.x.scale === undefined ? '' : ` with scale ${s.x.scale}`}` })
+    throw new ValidationError(`${at}.x`, 'float32, or uint8 with a scale', {
+      got: `${s.x.dtype}${s.x.scale === undefined ? '' : ` with scale ${s.x.scale}`}`,
+    })
   }
   if (s.labels.dtype === StoredDType.float32 || s.labels.scale !== undefined) {
     throw new ValidationError(`${at}.labels.dtype`, 'uint8, uint16 or int32 (no scale)', { got: s.labels.dtype })
@@ -91,7 +101,9 @@ function checkSplit(at: string, s: Split, elements: number): void {
   want(`${at}.x.bytes`, s.x, s.count * elements, `${s.count} samples x ${elements} values`)
   want(`${at}.labels.bytes`, s.labels, s.count, `${s.count} labels`)
   if (s.classNames && s.classNames.length !== s.numClasses) {
-    throw new ValidationError(`${at}.classNames`, `${s.numClasses} names (one per class)`, { got: `${s.classNames.length}` })
+    throw new ValidationError(`${at}.classNames`, `${s.numClasses} names (one per class)`, {
+      got: `${s.classNames.length}`,
+    })
   }
 }
 
@@ -103,7 +115,9 @@ function decodeSplit(which: string, s: Split, name: string): Dataset {
   for (let i = 0; i < labels.length; i++) {
     const label = labels[i]!
     if (label < 0 || label >= s.numClasses) {
-      throw new ValidationError(`${at}.labels[${i}]`, `a class index from 0 to ${s.numClasses - 1}`, { got: String(label) })
+      throw new ValidationError(`${at}.labels[${i}]`, `a class index from 0 to ${s.numClasses - 1}`, {
+        got: String(label),
+      })
     }
   }
   return makeDataset({
@@ -122,11 +136,16 @@ function parse(bytes: Uint8Array): z.infer<typeof encoded> {
   try {
     value = decode(bytes)
   } catch (err) {
-    throw new ValidationError('dataset', 'a Kiln dataset (msgpack)', { got: `${bytes.length} bytes that do not decode`, cause: err })
+    throw new ValidationError('dataset', 'a Kiln dataset (msgpack)', {
+      got: `${bytes.length} bytes that do not decode`,
+      cause: err,
+    })
   }
   const head = value as { format?: unknown; version?: unknown } | null
   if (head?.format === DATASET_FORMAT && typeof head.version === 'number' && head.version > DATASET_FORMAT_VERSION) {
-    throw new ValidationError('dataset.version', `at most ${DATASET_FORMAT_VERSION} (written by a newer Kiln)`, { got: String(head.version) })
+    throw new ValidationError('dataset.version', `at most ${DATASET_FORMAT_VERSION} (written by a newer Kiln)`, {
+      got: String(head.version),
+    })
   }
   return check(encoded, value, 'dataset')
 }
@@ -145,6 +164,9 @@ export function decodeDataset(bytes: Uint8Array, options: DecodeDatasetOptions =
     return { train: train!, ...(test ? { test } : {}) }
   } catch (err) {
     if (!(err instanceof ValidationError)) throw err
-    throw new DatasetError(DatasetErrorCode.malformed, options.source ?? 'dataset', err.message, { cause: err, data: err.data ?? {} })
+    throw new DatasetError(DatasetErrorCode.malformed, options.source ?? 'dataset', err.message, {
+      cause: err,
+      data: err.data ?? {},
+    })
   }
 }

@@ -17,31 +17,33 @@ const featureSummary = z.object({
 })
 
 /** A dataset's record, as stored (msgpack) next to its data. */
-export const DatasetRecordSchema = z.object({
-  v: z.literal(1),
-  /** sha256 hex of the encoded dataset: its address in the store and in worker caches. */
-  id: z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 hex digest'),
-  name: z.string(),
-  /** Where it was imported from, as the user named it (a registered name or a path). */
-  source: z.string(),
-  /** datasetFingerprint of the training set, as models record it. */
-  fingerprint: z.string(),
-  counts: z.object({ train: z.number().int().nonnegative(), test: z.number().int().nonnegative().optional() }),
-  sampleShape: z.array(z.number().int().positive()),
-  numClasses: z.number().int().positive(),
-  classNames: z.array(z.string()).optional(),
-  /** Size of the encoded dataset (what a worker downloads). */
-  bytes: z.number().int().nonnegative(),
-  /** featureStats of the training inputs, a few features only: enough to eyeball, small to list. */
-  stats: z.object({
-    count: z.number().int().nonnegative(),
-    numFeatures: z.number().int().nonnegative(),
-    bins: z.number().int().positive(),
-    features: z.array(featureSummary),
-  }),
-  /** ms since the epoch. */
-  importedAt: z.number().int().nonnegative(),
-}).describe('datasetRecord')
+export const DatasetRecordSchema = z
+  .object({
+    v: z.literal(1),
+    /** sha256 hex of the encoded dataset: its address in the store and in worker caches. */
+    id: z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 hex digest'),
+    name: z.string(),
+    /** Where it was imported from, as the user named it (a registered name or a path). */
+    source: z.string(),
+    /** datasetFingerprint of the training set, as models record it. */
+    fingerprint: z.string(),
+    counts: z.object({ train: z.number().int().nonnegative(), test: z.number().int().nonnegative().optional() }),
+    sampleShape: z.array(z.number().int().positive()),
+    numClasses: z.number().int().positive(),
+    classNames: z.array(z.string()).optional(),
+    /** Size of the encoded dataset (what a worker downloads). */
+    bytes: z.number().int().nonnegative(),
+    /** featureStats of the training inputs, a few features only: enough to eyeball, small to list. */
+    stats: z.object({
+      count: z.number().int().nonnegative(),
+      numFeatures: z.number().int().nonnegative(),
+      bins: z.number().int().positive(),
+      features: z.array(featureSummary),
+    }),
+    /** ms since the epoch. */
+    importedAt: z.number().int().nonnegative(),
+  })
+  .describe('datasetRecord')
 
 /** What the store knows about an imported dataset. */
 export type DatasetRecord = z.infer<typeof DatasetRecordSchema>

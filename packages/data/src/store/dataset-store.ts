@@ -40,9 +40,14 @@ async function getRecord(store: ObjectStore, object: string): Promise<DatasetRec
 }
 
 /** Stores a dataset under a name (content-addressed: the same data is stored once); returns its record. */
-export async function importDataset(store: ObjectStore, resolved: ResolvedDataset, options: ImportDatasetOptions): Promise<DatasetRecord> {
+export async function importDataset(
+  store: ObjectStore,
+  resolved: ResolvedDataset,
+  options: ImportDatasetOptions,
+): Promise<DatasetRecord> {
   const name = subjectToken(options.name, 'name')
-  if (typeof options.source !== 'string' || options.source === '') throw new ValidationError('source', 'a non-empty string')
+  if (typeof options.source !== 'string' || options.source === '')
+    throw new ValidationError('source', 'a non-empty string')
   const { train, test } = resolved
   if (train.count < 1) throw new ValidationError('train.count', 'at least one sample', { got: String(train.count) })
   const bytes = encodeDataset(resolved)
@@ -90,7 +95,9 @@ export async function findDataset(store: ObjectStore, ref: string): Promise<Data
     const matches = ref.length === 64 ? [idObject(ref)] : await objectNames(store, idObject(ref))
     if (matches.length > 1) {
       const ids = matches.map((m) => m.slice(idObject('').length, idObject('').length + 16))
-      throw new ValidationError('dataset', 'an id prefix that matches one dataset', { got: `${ref}, which matches ${matches.length}: ${ids.join(', ')}` })
+      throw new ValidationError('dataset', 'an id prefix that matches one dataset', {
+        got: `${ref}, which matches ${matches.length}: ${ids.join(', ')}`,
+      })
     }
     const record = matches[0] && (await getRecord(store, matches[0]))
     if (record) return record

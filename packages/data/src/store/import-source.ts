@@ -13,7 +13,10 @@ export interface ImportSource {
 
 // Store names are subject tokens; file names often have dots.
 function tokenOf(text: string): string {
-  return text.replace(/[^A-Za-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 128)
+  return text
+    .replace(/[^A-Za-z0-9_-]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 128)
 }
 
 /**
@@ -21,7 +24,8 @@ function tokenOf(text: string): string {
  * a folder, a file) against baseDir, and names it after its first file or folder.
  */
 export function importSource(spec: string, baseDir: string): ImportSource {
-  if (typeof spec !== 'string' || spec.trim() === '') throw new ValidationError('dataset', 'a registered dataset name or a path')
+  if (typeof spec !== 'string' || spec.trim() === '')
+    throw new ValidationError('dataset', 'a registered dataset name or a path')
   if (registeredDatasets().includes(spec)) return { location: spec, defaultName: tokenOf(spec) }
   const parts = spec.split(',').map((part) => {
     const hash = part.indexOf('#')

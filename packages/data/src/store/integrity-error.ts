@@ -7,10 +7,14 @@ import { ErrorCode, KilnError, registerError, type KilnErrorOptions } from '@kil
 export class IntegrityError extends KilnError {
   override name = 'IntegrityError'
   constructor(object: string, expected: string, actual: string, options: KilnErrorOptions = {}) {
-    super(ErrorCode.internal, `${object}: content hashes to sha256 ${actual.slice(0, 12)}…, expected ${expected.slice(0, 12)}… (corrupted in the store?)`, {
-      ...options,
-      data: { ...options.data, object, expected, actual },
-    })
+    super(
+      ErrorCode.internal,
+      `${object}: content hashes to sha256 ${actual.slice(0, 12)}…, expected ${expected.slice(0, 12)}… (corrupted in the store?)`,
+      {
+        ...options,
+        data: { ...options.data, object, expected, actual },
+      },
+    )
   }
 }
 registerError('IntegrityError', IntegrityError)

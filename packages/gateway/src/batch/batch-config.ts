@@ -18,11 +18,17 @@ export interface BatchConfig {
 
 /** Defaults (as Triton's): batches of up to 64, no added delay, 1024 queued requests, 30 s timeout. */
 export const DEFAULT_BATCH: BatchConfig = {
-  maxBatch: 64, maxDelayUs: 0, preferredSizes: [], queueLimit: 1024, timeoutMs: 30_000, maxInflight: 1,
+  maxBatch: 64,
+  maxDelayUs: 0,
+  preferredSizes: [],
+  queueLimit: 1024,
+  timeoutMs: 30_000,
+  maxInflight: 1,
 }
 
 function positiveInt(field: string, v: number, min: number): number {
-  if (!Number.isInteger(v) || v < min) throw new ValidationError(`batching.${field}`, `an integer >= ${min}`, { got: String(v) })
+  if (!Number.isInteger(v) || v < min)
+    throw new ValidationError(`batching.${field}`, `an integer >= ${min}`, { got: String(v) })
   return v
 }
 

@@ -53,7 +53,11 @@ export class Batcher {
   private closed = false
   private readonly deadlines = new DeadlineSweep<Pending>((p) => this.expire(p))
 
-  constructor(private readonly config: BatchConfig, private readonly run: RunBatch, private readonly observer: BatchObserver = {}) {}
+  constructor(
+    private readonly config: BatchConfig,
+    private readonly run: RunBatch,
+    private readonly observer: BatchObserver = {},
+  ) {}
 
   /** Requests waiting plus batches running (an eviction must wait for 0). */
   get busy(): number {
@@ -64,11 +68,21 @@ export class Batcher {
   submit(inputs: WireTensor[]): Promise<WireTensor[]> {
     if (this.closed) return Promise.reject(new OverloadedError('the model is being unloaded; retry', 1))
     if (this.queue.length >= this.config.queueLimit) {
-      return Promise.reject(new OverloadedError(`the model's queue is full (${this.config.queueLimit} requests waiting); retry later`, 1))
+      return Promise.reject(
+        new OverloadedError(`the model's queue is full (${this.config.queueLimit} requests waiting); retry later`, 1),
+      )
     }
     return new Promise((resolve, reject) => {
       const now = performance.now()
-      const p: Pending = { rows: inputs[0]?.shape[0] ?? 0, inputs, enqueuedAt: now, deadline: now + this.config.timeoutMs, settled: false, resolve, reject }
+      const p: Pending = {
+        rows: inputs[0]?.shape[0] ?? 0,
+        inputs,
+        enqueuedAt: now,
+        deadline: now + this.config.timeoutMs,
+        settled: false,
+        resolve,
+        reject,
+      }
       this.queue.push(p)
       this.deadlines.track(p)
       this.pump()
@@ -104,11 +118,15 @@ export class Batcher {
     while (this.inflight < this.config.maxInflight && this.queue.length > 0) {
       const rows = this.queuedRows()
       const waitedUs = (performance.now() - this.queue[0]!.enqueuedAt) * 1000
-      const ready = rows >= this.config.maxBatch || waitedUs >= this.config.maxDelayUs || this.config.preferredSizes.includes(rows)
+      const ready =
+        rows >= this.config.maxBatch || waitedUs >= this.config.maxDelayUs || this.config.preferredSizes.includes(rows)
       if (!ready) {
         if (this.timer === undefined) {
           const ms = Math.max(0, (this.config.maxDelayUs - waitedUs) / 1000)
-          this.timer = setTimeout(() => { this.timer = undefined; this.pump() }, ms)
+          this.timer = setTimeout(() => {
+            this.timer = undefined
+            this.pump()
+          }, ms)
         }
         return
       }
@@ -135,19 +153,26 @@ export class Batcher {
     for (const p of batch) this.observer.queued?.(now - p.enqueuedAt)
     const inputs = batch[0]!.inputs.map((_, k) => concatRows(batch.map((p) => p.inputs[k]!)))
     const rows = batch.reduce((n, p) => n + p.rows, 0)
-    this.run(inputs).then(
-      ({ outputs, computeMs }) => {
-        this.observer.batch?.(rows, batch.length, computeMs)
-        let start = 0
-        for (const p of batch) {
-          this.settle(p, outputs.map((o) => sliceRows(o, start, p.rows)))
-          start += p.rows
-        }
-      },
-      (err: unknown) => { for (const p of batch) this.settle(p, err instanceof Error ? err : new Error(String(err))) },
-    ).finally(() => {
-      this.inflight--
-      this.pump()
-    })
+    this.run(inputs)
+      .then(
+        ({ outputs, computeMs }) => {
+          this.observer.batch?.(rows, batch.length, computeMs)
+          let start = 0
+          for (const p of batch) {
+            this.settle(
+              p,
+              outputs.map((o) => sliceRows(o, start, p.rows)),
+            )
+            start += p.rows
+          }
+        },
+        (err: unknown) => {
+          for (const p of batch) this.settle(p, err instanceof Error ? err : new Error(String(err)))
+        },
+      )
+      .finally(() => {
+        this.inflight--
+        this.pump()
+      })
   }
 }

@@ -43,16 +43,19 @@ export class DeadlineSweep<T extends Deadlined> {
     this.skipSettled()
     const next = this.entries[this.head]
     if (next === undefined) return
-    this.timer = setTimeout(() => {
-      this.timer = undefined
-      const now = performance.now()
-      for (; this.head < this.entries.length; this.head++) {
-        const e = this.entries[this.head]!
-        if (e.settled) continue
-        if (e.deadline > now) break
-        this.expire(e)
-      }
-      this.arm()
-    }, Math.max(0, next.deadline - performance.now()))
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined
+        const now = performance.now()
+        for (; this.head < this.entries.length; this.head++) {
+          const e = this.entries[this.head]!
+          if (e.settled) continue
+          if (e.deadline > now) break
+          this.expire(e)
+        }
+        this.arm()
+      },
+      Math.max(0, next.deadline - performance.now()),
+    )
   }
 }

@@ -4,9 +4,22 @@
 // different replicas are never lost; each change is announced on kiln.events.endpoint.
 import type { JetStreamClient, KV, Msg, NatsConnection, Subscription } from 'nats'
 import {
-  DeployRequestSchema, EndpointEventSchema, EndpointRecordSchema, GatewaySubjects, KilnError, ListEndpointsRequestSchema,
-  NotFoundError, PromoteRequestSchema, RollbackRequestSchema, Subjects, TrafficRequestSchema, decode, encode, replyError,
-  replyOk, type EndpointRecord,
+  DeployRequestSchema,
+  EndpointEventSchema,
+  EndpointRecordSchema,
+  GatewaySubjects,
+  KilnError,
+  ListEndpointsRequestSchema,
+  NotFoundError,
+  PromoteRequestSchema,
+  RollbackRequestSchema,
+  Subjects,
+  TrafficRequestSchema,
+  decode,
+  encode,
+  replyError,
+  replyOk,
+  type EndpointRecord,
 } from '@kiln/protocol'
 import { applyDeploy, applyPromote, applyRollback, applyTraffic } from './endpoint-ops.js'
 
@@ -26,7 +39,11 @@ function isConflict(err: unknown): boolean {
 }
 
 /** Reads, changes and writes one record with compare-and-set; retries when another writer won. */
-async function change(kv: KV, name: string, fn: (current: EndpointRecord | undefined) => EndpointRecord): Promise<EndpointRecord> {
+async function change(
+  kv: KV,
+  name: string,
+  fn: (current: EndpointRecord | undefined) => EndpointRecord,
+): Promise<EndpointRecord> {
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     const entry = await kv.get(name)
     const live = entry && entry.operation === 'PUT' && entry.value.length > 0
@@ -53,7 +70,9 @@ export function serveEndpointApi(o: EndpointServiceOptions): { stop: () => void 
   const now = o.now ?? Date.now
   const publishEvent = async (op: 'deploy' | 'traffic' | 'promote' | 'rollback', r: EndpointRecord) => {
     const event = { v: 1 as const, op, endpoint: r.name, revision: r.revision, variants: r.variants, at: now() }
-    await o.js.publish(Subjects.events.of('endpoint'), encode(EndpointEventSchema, event), { msgID: `endpoint-${r.name}-${r.revision}` })
+    await o.js.publish(Subjects.events.of('endpoint'), encode(EndpointEventSchema, event), {
+      msgID: `endpoint-${r.name}-${r.revision}`,
+    })
     return r
   }
   const handlers: Record<string, (data: Uint8Array) => Promise<unknown>> = {
@@ -64,27 +83,38 @@ export function serveEndpointApi(o: EndpointServiceOptions): { stop: () => void 
     },
     [GatewaySubjects.api.traffic]: async (data) => {
       const req = decode(TrafficRequestSchema, data)
-      return publishEvent('traffic', await change(o.kv, req.endpoint, (cur) => applyTraffic(existing(cur, req.endpoint), req, now())))
+      return publishEvent(
+        'traffic',
+        await change(o.kv, req.endpoint, (cur) => applyTraffic(existing(cur, req.endpoint), req, now())),
+      )
     },
     [GatewaySubjects.api.promote]: async (data) => {
       const req = decode(PromoteRequestSchema, data)
-      return publishEvent('promote', await change(o.kv, req.endpoint, (cur) => applyPromote(existing(cur, req.endpoint), req, now())))
+      return publishEvent(
+        'promote',
+        await change(o.kv, req.endpoint, (cur) => applyPromote(existing(cur, req.endpoint), req, now())),
+      )
     },
     [GatewaySubjects.api.rollback]: async (data) => {
       const req = decode(RollbackRequestSchema, data)
-      return publishEvent('rollback', await change(o.kv, req.endpoint, (cur) => applyRollback(existing(cur, req.endpoint), req, now())))
+      return publishEvent(
+        'rollback',
+        await change(o.kv, req.endpoint, (cur) => applyRollback(existing(cur, req.endpoint), req, now())),
+      )
     },
     [GatewaySubjects.api.list]: async (data) => {
       const req = decode(ListEndpointsRequestSchema, data)
       const out: EndpointRecord[] = []
       if (req.endpoint !== undefined) {
         const entry = await o.kv.get(req.endpoint)
-        if (!entry || entry.operation !== 'PUT' || entry.value.length === 0) throw new NotFoundError('endpoint', req.endpoint)
+        if (!entry || entry.operation !== 'PUT' || entry.value.length === 0)
+          throw new NotFoundError('endpoint', req.endpoint)
         out.push(decode(EndpointRecordSchema, entry.value))
       } else {
         for await (const key of await o.kv.keys()) {
           const entry = await o.kv.get(key)
-          if (entry && entry.operation === 'PUT' && entry.value.length > 0) out.push(decode(EndpointRecordSchema, entry.value))
+          if (entry && entry.operation === 'PUT' && entry.value.length > 0)
+            out.push(decode(EndpointRecordSchema, entry.value))
         }
       }
       return out.sort((a, b) => a.name.localeCompare(b.name))
@@ -100,6 +130,11 @@ export function serveEndpointApi(o: EndpointServiceOptions): { stop: () => void 
           (error: unknown) => msg.respond(encode(replyError(error))),
         )
       },
-    }))
-  return { stop: () => { for (const s of subs) s.unsubscribe() } }
+    }),
+  )
+  return {
+    stop: () => {
+      for (const s of subs) s.unsubscribe()
+    },
+  }
 }

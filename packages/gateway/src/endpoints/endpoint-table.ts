@@ -34,7 +34,9 @@ export class EndpointTable {
   /** Watches the bucket; resolves once the existing records are in. */
   async follow(kv: KV, onBadRecord?: (key: string, err: unknown) => void): Promise<void> {
     let initialized!: () => void
-    const ready = new Promise<void>((ok) => { initialized = ok })
+    const ready = new Promise<void>((ok) => {
+      initialized = ok
+    })
     const iter = await kv.watch({ key: '>', initializedFn: () => initialized() })
     this.stopWatch = () => iter.stop()
     void (async () => {

@@ -15,7 +15,10 @@ export function routeRequest(record: EndpointRecord, random: () => number): Rout
   let draw = random() * total
   let primary = serving[serving.length - 1]!
   for (const v of serving) {
-    if (draw < v.weight) { primary = v; break }
+    if (draw < v.weight) {
+      primary = v
+      break
+    }
     draw -= v.weight
   }
   const shadowVariant = record.variants.find((v) => v.shadow !== undefined)

@@ -38,11 +38,22 @@ export function createApp(d: AppDeps): Hono {
   const app = new Hono()
   app.onError(onError(d.logError))
   app.notFound((c) => c.json({ error: `no route ${c.req.method} ${new URL(c.req.url).pathname}` }, 404))
-  app.use('*', bodyLimit({ maxSize: d.maxBodyBytes, onError: () => { throw new PayloadTooLargeError(d.maxBodyBytes) } }))
-  const auth = (c: Context) => checkApiKey(c.req.header('authorization'), d.apiKeyHashes, d.endpoints.get(c.req.param('name') ?? '')?.apiKeys)
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: d.maxBodyBytes,
+      onError: () => {
+        throw new PayloadTooLargeError(d.maxBodyBytes)
+      },
+    }),
+  )
+  const auth = (c: Context) =>
+    checkApiKey(c.req.header('authorization'), d.apiKeyHashes, d.endpoints.get(c.req.param('name') ?? '')?.apiKeys)
 
   app.get('/v2/health/live', (c) => c.json({ live: true }))
-  app.get('/v2/health/ready', (c) => (d.isReady() ? c.json({ ready: true }) : c.json({ ready: false, error: 'the gateway is starting' }, 503)))
+  app.get('/v2/health/ready', (c) =>
+    d.isReady() ? c.json({ ready: true }) : c.json({ ready: false, error: 'the gateway is starting' }, 503),
+  )
   app.get('/v2', (c) => c.json({ name: 'kiln', version: d.version, extensions: EXTENSIONS }))
   app.get('/metrics', (c) => c.body(d.renderMetrics(), 200, { 'content-type': METRICS_CONTENT_TYPE }))
 
@@ -56,7 +67,10 @@ export function createApp(d: AppDeps): Hono {
     }
     if (!d.repo.hasModel(t.name)) throw new NotFoundError('model or endpoint', t.name)
     const entry = await d.repo.acquire(t.name, t.version)
-    const versions = d.repo.list().filter((v) => v.model === t.name).map((v) => String(v.version))
+    const versions = d.repo
+      .list()
+      .filter((v) => v.model === t.name)
+      .map((v) => String(v.version))
     return { entry, name: t.name, versions }
   }
 
@@ -65,7 +79,13 @@ export function createApp(d: AppDeps): Hono {
     const { entry, name, versions } = await resolve(target(c))
     const sig = entry.signature!
     const tensor = (s: { name: string; shape: number[] }) => ({ name: s.name, datatype: 'FP32', shape: s.shape })
-    return c.json({ name, versions, platform: 'tensorflowjs_layers', inputs: sig.inputs.map(tensor), outputs: sig.outputs.map(tensor) })
+    return c.json({
+      name,
+      versions,
+      platform: 'tensorflowjs_layers',
+      inputs: sig.inputs.map(tensor),
+      outputs: sig.outputs.map(tensor),
+    })
   }
   app.get('/v2/models/:name', metadata)
   app.get('/v2/models/:name/versions/:version', metadata)
@@ -78,7 +98,11 @@ export function createApp(d: AppDeps): Hono {
     const model = primary?.model ?? t.name
     const version = t.version ?? primary?.version
     const versions = d.repo.list().filter((v) => v.model === model && (version === undefined || v.version === version))
-    if (versions.length === 0) throw new NotFoundError(version === undefined ? 'model or endpoint' : 'model version', version === undefined ? t.name : `${model}@${version}`)
+    if (versions.length === 0)
+      throw new NotFoundError(
+        version === undefined ? 'model or endpoint' : 'model version',
+        version === undefined ? t.name : `${model}@${version}`,
+      )
     // Ready means servable: loaded, or loadable on the first request (evicted versions are).
     const isReady = versions.some((v) => v.state === 'ready' || v.state === 'available' || v.state === 'loading')
     return c.json({ name: t.name, ready: isReady }, isReady ? 200 : 400)
@@ -88,7 +112,12 @@ export function createApp(d: AppDeps): Hono {
 
   const infer = async (c: Context) => {
     const body = new Uint8Array(await c.req.arrayBuffer())
-    const out = await d.inference.infer(target(c), body, parseHeaderLength(c.req.header('inference-header-content-length')), c.req.header('authorization'))
+    const out = await d.inference.infer(
+      target(c),
+      body,
+      parseHeaderLength(c.req.header('inference-header-content-length')),
+      c.req.header('authorization'),
+    )
     return c.body(out.body as string, 200, out.headers)
   }
   app.post('/v2/models/:name/infer', infer)
@@ -96,7 +125,14 @@ export function createApp(d: AppDeps): Hono {
 
   app.post('/v2/repository/index', (c) => {
     checkApiKey(c.req.header('authorization'), d.apiKeyHashes)
-    return c.json(d.repo.list().map((v) => ({ name: v.model, version: String(v.version), state: v.state.toUpperCase(), reason: v.reason ?? '' })))
+    return c.json(
+      d.repo.list().map((v) => ({
+        name: v.model,
+        version: String(v.version),
+        state: v.state.toUpperCase(),
+        reason: v.reason ?? '',
+      })),
+    )
   })
   app.post('/v2/repository/models/:name/load', async (c) => {
     checkApiKey(c.req.header('authorization'), d.apiKeyHashes)

@@ -15,12 +15,21 @@ export function bearerToken(header: string | undefined): string | undefined {
  * Throws UnauthenticatedError unless the request carries an accepted key. `globalHashes`:
  * the gateway's keys; `endpointHashes`: those of the endpoint called, if any.
  */
-export function checkApiKey(header: string | undefined, globalHashes: readonly string[], endpointHashes: readonly string[] = []): void {
+export function checkApiKey(
+  header: string | undefined,
+  globalHashes: readonly string[],
+  endpointHashes: readonly string[] = [],
+): void {
   if (globalHashes.length === 0 && endpointHashes.length === 0) return
   const token = bearerToken(header)
   if (token === undefined) {
-    throw new UnauthenticatedError(header === undefined ? 'missing API key: expected an Authorization: Bearer <key> header' : 'Authorization: expected "Bearer <key>"')
+    throw new UnauthenticatedError(
+      header === undefined
+        ? 'missing API key: expected an Authorization: Bearer <key> header'
+        : 'Authorization: expected "Bearer <key>"',
+    )
   }
   const hash = hashApiKey(token)
-  if (!hashAllowed(hash, globalHashes) && !hashAllowed(hash, endpointHashes)) throw new UnauthenticatedError('API key not accepted')
+  if (!hashAllowed(hash, globalHashes) && !hashAllowed(hash, endpointHashes))
+    throw new UnauthenticatedError('API key not accepted')
 }

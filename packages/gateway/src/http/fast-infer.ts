@@ -29,7 +29,8 @@ function param(raw: string): string {
 
 /** Reads the whole body, refusing more than `max` bytes (declared or sent). */
 function readBody(req: IncomingMessage, max: number): Promise<Uint8Array> {
-  const declared = req.headers['transfer-encoding'] === undefined ? Number(req.headers['content-length'] ?? 0) : Number.NaN
+  const declared =
+    req.headers['transfer-encoding'] === undefined ? Number(req.headers['content-length'] ?? 0) : Number.NaN
   if (declared > max) return Promise.reject(new PayloadTooLargeError(max))
   return new Promise((resolve, reject) => {
     const sized = Number.isInteger(declared) && declared >= 0
@@ -58,11 +59,20 @@ function readBody(req: IncomingMessage, max: number): Promise<Uint8Array> {
 
 function send(res: ServerResponse, status: number, headers: Record<string, string>, body: Uint8Array | string): void {
   if (res.headersSent || res.destroyed) return
-  res.writeHead(status, { ...headers, 'content-length': typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength })
+  res.writeHead(status, {
+    ...headers,
+    'content-length': typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength,
+  })
   res.end(body)
 }
 
-async function serveInfer(d: FastInferDeps, req: IncomingMessage, res: ServerResponse, name: string, version: string | undefined): Promise<void> {
+async function serveInfer(
+  d: FastInferDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  name: string,
+  version: string | undefined,
+): Promise<void> {
   try {
     const body = await readBody(req, d.maxBodyBytes)
     const v = parseVersion(version === undefined ? undefined : param(version))

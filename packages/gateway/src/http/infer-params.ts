@@ -5,13 +5,17 @@ import { ValidationError } from '@kiln/protocol'
 /** A `{version}` path segment: undefined when absent, else a number >= 1. */
 export function parseVersion(raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined
-  if (!/^[1-9]\d{0,8}$/.test(raw)) throw new ValidationError('version', 'a version number >= 1', { got: JSON.stringify(raw.slice(0, 16)) })
+  if (!/^[1-9]\d{0,8}$/.test(raw))
+    throw new ValidationError('version', 'a version number >= 1', { got: JSON.stringify(raw.slice(0, 16)) })
   return Number(raw)
 }
 
 /** The Inference-Header-Content-Length header (binary extension); undefined when absent. */
 export function parseHeaderLength(raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined
-  if (!/^\d{1,10}$/.test(raw.trim())) throw new ValidationError('Inference-Header-Content-Length', 'a byte count (an integer >= 0)', { got: JSON.stringify(raw.slice(0, 16)) })
+  if (!/^\d{1,10}$/.test(raw.trim()))
+    throw new ValidationError('Inference-Header-Content-Length', 'a byte count (an integer >= 0)', {
+      got: JSON.stringify(raw.slice(0, 16)),
+    })
   return Number(raw)
 }

@@ -10,7 +10,10 @@ import { statusFor } from './status.js'
 export type ErrorLog = (err: unknown) => void
 
 /** The status, headers and body that answer a failed request (logging unexpected errors). */
-export function errorReply(err: unknown, log: ErrorLog): { status: number; headers: Record<string, string>; body: string } {
+export function errorReply(
+  err: unknown,
+  log: ErrorLog,
+): { status: number; headers: Record<string, string>; body: string } {
   const status = statusFor(err)
   const headers: Record<string, string> = { 'content-type': 'application/json' }
   if (err instanceof OverloadedError) headers['retry-after'] = String(err.retryAfterS)

@@ -30,9 +30,15 @@ function labelText(names: readonly string[], values: readonly string[], extra?: 
 
 export abstract class Metric<S extends { values: string[] } = { values: string[]; v: number }> {
   protected readonly series = new Map<string, S>()
-  constructor(readonly name: string, readonly help: string, readonly labelNames: readonly string[], readonly type: string) {
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    readonly labelNames: readonly string[],
+    readonly type: string,
+  ) {
     if (!NAME.test(name)) throw new Error(`bad metric name ${name}`)
-    for (const l of labelNames) if (!LABEL.test(l) || l.startsWith('__') || l === 'le') throw new Error(`bad label name ${l}`)
+    for (const l of labelNames)
+      if (!LABEL.test(l) || l.startsWith('__') || l === 'le') throw new Error(`bad label name ${l}`)
   }
 
   protected values(labels: Labels): string[] {
@@ -48,7 +54,9 @@ export abstract class Metric<S extends { values: string[] } = { values: string[]
 
   /** The metric's block in the exposition format. */
   render(): string {
-    return [`# HELP ${this.name} ${escapeHelp(this.help)}`, `# TYPE ${this.name} ${this.type}`, ...this.samples()].join('\n')
+    return [`# HELP ${this.name} ${escapeHelp(this.help)}`, `# TYPE ${this.name} ${this.type}`, ...this.samples()].join(
+      '\n',
+    )
   }
 }
 
@@ -74,7 +82,9 @@ export class Counter extends Metric {
   }
 
   samples(): string[] {
-    return [...this.series.values()].map((s) => `${this.name}${labelText(this.labelNames, s.values)} ${formatValue(s.v)}`)
+    return [...this.series.values()].map(
+      (s) => `${this.name}${labelText(this.labelNames, s.values)} ${formatValue(s.v)}`,
+    )
   }
 }
 
@@ -96,7 +106,9 @@ export class Gauge extends Metric {
   }
 
   samples(): string[] {
-    return [...this.series.values()].map((s) => `${this.name}${labelText(this.labelNames, s.values)} ${formatValue(s.v)}`)
+    return [...this.series.values()].map(
+      (s) => `${this.name}${labelText(this.labelNames, s.values)} ${formatValue(s.v)}`,
+    )
   }
 }
 
@@ -121,7 +133,8 @@ export class Histogram extends Metric<HistogramSeries> {
     const values = this.values(labels)
     const key = JSON.stringify(values)
     let s = this.series.get(key)
-    if (!s) this.series.set(key, (s = { values, counts: new Array<number>(this.buckets.length).fill(0), sum: 0, count: 0 }))
+    if (!s)
+      this.series.set(key, (s = { values, counts: new Array<number>(this.buckets.length).fill(0), sum: 0, count: 0 }))
     for (let i = 0; i < this.buckets.length; i++) if (v <= this.buckets[i]!) s.counts[i]!++
     s.sum += v
     s.count++
@@ -140,7 +153,9 @@ export class Histogram extends Metric<HistogramSeries> {
   samples(): string[] {
     const out: string[] = []
     for (const s of this.series.values()) {
-      this.buckets.forEach((b, i) => out.push(`${this.name}_bucket${labelText(this.labelNames, s.values, ['le', formatValue(b)])} ${s.counts[i]}`))
+      this.buckets.forEach((b, i) =>
+        out.push(`${this.name}_bucket${labelText(this.labelNames, s.values, ['le', formatValue(b)])} ${s.counts[i]}`),
+      )
       out.push(`${this.name}_bucket${labelText(this.labelNames, s.values, ['le', '+Inf'])} ${s.count}`)
       out.push(`${this.name}_sum${labelText(this.labelNames, s.values)} ${formatValue(s.sum)}`)
       out.push(`${this.name}_count${labelText(this.labelNames, s.values)} ${s.count}`)
@@ -162,7 +177,7 @@ export class MetricsRegistry {
 
   /** The whole exposition text. */
   render(): string {
-    return this.metrics.map((m) => m.render()).join('\n') + '\n'
+    return `${this.metrics.map((m) => m.render()).join('\n')}\n`
   }
 }
 

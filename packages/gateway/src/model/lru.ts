@@ -7,7 +7,12 @@ interface Sized {
 }
 
 /** The versions to unload (LRU first); undefined when evicting every idle one is not enough. */
-export function pickEvictions<T extends Sized>(loaded: readonly T[], need: number, budget: number, isBusy: (v: T) => boolean): T[] | undefined {
+export function pickEvictions<T extends Sized>(
+  loaded: readonly T[],
+  need: number,
+  budget: number,
+  isBusy: (v: T) => boolean,
+): T[] | undefined {
   let used = loaded.reduce((n, v) => n + v.memoryBytes, 0)
   if (used + need <= budget) return []
   const order = loaded.filter((v) => !isBusy(v)).sort((a, b) => a.lastUsed - b.lastUsed)

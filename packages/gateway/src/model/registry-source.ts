@@ -6,9 +6,15 @@ import type { ModelVersionRecord } from '@kiln/protocol'
 import type { Repository } from './repository.js'
 
 /** Follows the registry into `repo` until stop(). Resolves once the existing versions are known. */
-export async function followRegistry(layout: Pick<Layout, 'kv' | 'objects'>, repo: Repository): Promise<{ stop: () => void }> {
+export async function followRegistry(
+  layout: Pick<Layout, 'kv' | 'objects'>,
+  repo: Repository,
+): Promise<{ stop: () => void }> {
   const add = (record: ModelVersionRecord, load: boolean) =>
-    repo.add({ model: record.model, version: record.version, bytes: record.bytes, read: () => readModelFiles(layout, record) }, load)
+    repo.add(
+      { model: record.model, version: record.version, bytes: record.bytes, read: () => readModelFiles(layout, record) },
+      load,
+    )
   const existing = await listModelVersions(layout)
   const latest = new Map<string, ModelVersionRecord>()
   for (const record of existing) {

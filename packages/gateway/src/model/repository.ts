@@ -48,7 +48,14 @@ export class Repository {
     if (!versions) this.models.set(source.model, (versions = new Map()))
     let entry = versions.get(source.version)
     if (!entry) {
-      entry = { model: source.model, version: source.version, source, state: VersionState.available, lastUsed: 0, memoryBytes: 0 }
+      entry = {
+        model: source.model,
+        version: source.version,
+        source,
+        state: VersionState.available,
+        lastUsed: 0,
+        memoryBytes: 0,
+      }
       versions.set(source.version, entry)
     }
     if (load) this.ensureLoaded(entry).catch(() => {}) // failure is recorded on the entry
@@ -62,7 +69,9 @@ export class Repository {
 
   /** Every version, by model then version. */
   list(): ServedVersion[] {
-    return [...this.models.keys()].sort().flatMap((m) => [...this.models.get(m)!.values()].sort((a, b) => a.version - b.version))
+    return [...this.models.keys()]
+      .sort()
+      .flatMap((m) => [...this.models.get(m)!.values()].sort((a, b) => a.version - b.version))
   }
 
   /** Names of the known models. */
@@ -81,7 +90,8 @@ export class Repository {
     if (!versions) return undefined
     // A loop, not filter + sort: this runs on every request that names no version.
     let best: ServedVersion | undefined
-    for (const v of versions.values()) if (SERVABLE.has(v.state) && (best === undefined || v.version > best.version)) best = v
+    for (const v of versions.values())
+      if (SERVABLE.has(v.state) && (best === undefined || v.version > best.version)) best = v
     return best
   }
 
@@ -94,9 +104,15 @@ export class Repository {
       if (!latest) {
         const all = [...versions.values()]
         if (all.some((v) => v.state === VersionState.unloaded)) {
-          throw new KilnError(ErrorCode.notFound, `model ${model} is unloaded (POST /v2/repository/models/${model}/load to serve it)`)
+          throw new KilnError(
+            ErrorCode.notFound,
+            `model ${model} is unloaded (POST /v2/repository/models/${model}/load to serve it)`,
+          )
         }
-        throw new KilnError(ErrorCode.unavailable, `model ${model}: no version could be loaded (${all.map((v) => `${v.version}: ${v.reason ?? v.state}`).join('; ')})`)
+        throw new KilnError(
+          ErrorCode.unavailable,
+          `model ${model}: no version could be loaded (${all.map((v) => `${v.version}: ${v.reason ?? v.state}`).join('; ')})`,
+        )
       }
       return latest
     }
@@ -109,9 +125,16 @@ export class Repository {
   async acquire(model: string, version?: number): Promise<ServedVersion> {
     const entry = this.find(model, version)
     if (entry.state === VersionState.unloaded) {
-      throw new KilnError(ErrorCode.notFound, `model ${model} version ${entry.version} is unloaded (POST /v2/repository/models/${model}/load to serve it)`)
+      throw new KilnError(
+        ErrorCode.notFound,
+        `model ${model} version ${entry.version} is unloaded (POST /v2/repository/models/${model}/load to serve it)`,
+      )
     }
-    if (entry.state === VersionState.failed) throw new KilnError(ErrorCode.unavailable, `model ${model} version ${entry.version} failed to load: ${entry.reason ?? 'unknown reason'}`)
+    if (entry.state === VersionState.failed)
+      throw new KilnError(
+        ErrorCode.unavailable,
+        `model ${model} version ${entry.version} failed to load: ${entry.reason ?? 'unknown reason'}`,
+      )
     entry.lastUsed = performance.now()
     return entry.state === VersionState.ready ? entry : this.ensureLoaded(entry)
   }
@@ -120,10 +143,12 @@ export class Repository {
   async load(model: string, version?: number): Promise<ServedVersion> {
     const versions = this.models.get(model)
     if (!versions) throw new NotFoundError('model', model)
-    const entry = version === undefined
-      ? [...versions.values()].sort((a, b) => b.version - a.version)[0]!
-      : this.find(model, version)
-    if (entry.state === VersionState.unloaded || entry.state === VersionState.failed) entry.state = VersionState.available
+    const entry =
+      version === undefined
+        ? [...versions.values()].sort((a, b) => b.version - a.version)[0]!
+        : this.find(model, version)
+    if (entry.state === VersionState.unloaded || entry.state === VersionState.failed)
+      entry.state = VersionState.available
     entry.lastUsed = performance.now()
     return this.ensureLoaded(entry)
   }
@@ -142,7 +167,9 @@ export class Repository {
 
   /** Keys of the versions the inference threads should keep. */
   liveKeys(): string[] {
-    return this.list().filter((v) => v.key !== undefined).map((v) => v.key!)
+    return this.list()
+      .filter((v) => v.key !== undefined)
+      .map((v) => v.key!)
   }
 
   /** Bytes the loaded versions take (estimate). */
@@ -168,7 +195,9 @@ export class Repository {
 
   private ensureLoaded(entry: ServedVersion): Promise<ServedVersion> {
     if (entry.state === VersionState.ready) return Promise.resolve(entry)
-    entry.loading ??= this.doLoad(entry).finally(() => { delete entry.loading })
+    entry.loading ??= this.doLoad(entry).finally(() => {
+      delete entry.loading
+    })
     return entry.loading
   }
 
@@ -176,8 +205,16 @@ export class Repository {
     const loaded = this.list().filter((v) => v.state === VersionState.ready && v !== entry)
     const evict = pickEvictions(loaded, need, this.options.memoryBudgetBytes, (v) => (v.batcher?.busy ?? 0) > 0)
     if (evict === undefined) {
-      if (loaded.length === 0) throw new ModelLoadError(entry.model, entry.version, `needs about ${need} bytes, more than the memory budget of ${this.options.memoryBudgetBytes}`)
-      throw new OverloadedError(`no room in the memory budget for model ${entry.model} version ${entry.version} while other models are busy; retry`, 1)
+      if (loaded.length === 0)
+        throw new ModelLoadError(
+          entry.model,
+          entry.version,
+          `needs about ${need} bytes, more than the memory budget of ${this.options.memoryBudgetBytes}`,
+        )
+      throw new OverloadedError(
+        `no room in the memory budget for model ${entry.model} version ${entry.version} while other models are busy; retry`,
+        1,
+      )
     }
     for (const v of evict) {
       this.options.log?.('info', 'evicted to stay within the memory budget', { model: v.model, version: v.version })
@@ -210,22 +247,43 @@ export class Repository {
       const key = `${entry.model}@${entry.version}#${++this.seq}`
       let signature
       try {
-        ({ signature } = await pool.load(key, packed, [...this.liveKeys(), key]))
+        ;({ signature } = await pool.load(key, packed, [...this.liveKeys(), key]))
       } catch (err) {
         throw new ModelLoadError(entry.model, entry.version, (err as Error).message, { cause: err })
       }
-      if (entry.state !== VersionState.loading) throw new ModelLoadError(entry.model, entry.version, 'unloaded while loading')
+      if (entry.state !== VersionState.loading)
+        throw new ModelLoadError(entry.model, entry.version, 'unloaded while loading')
       const names = tensorNames(files.get('model.json'))
-      if (names.inputs?.length === signature.inputs.length) signature.inputs.forEach((t, i) => { t.name = names.inputs![i]! })
-      if (names.outputs?.length === signature.outputs.length) signature.outputs.forEach((t, i) => { t.name = names.outputs![i]! })
+      if (names.inputs?.length === signature.inputs.length)
+        signature.inputs.forEach((t, i) => {
+          t.name = names.inputs![i]!
+        })
+      if (names.outputs?.length === signature.outputs.length)
+        signature.outputs.forEach((t, i) => {
+          t.name = names.outputs![i]!
+        })
       if (signature.inputs.some((s) => s.shape[0] !== -1)) {
         throw new ModelLoadError(entry.model, entry.version, 'expected every input to have a dynamic batch dimension')
       }
-      Object.assign(entry, { key, files: packed, signature, state: VersionState.ready, memoryBytes: packed.buffer.byteLength + signature.weightBytes * pool.threads })
+      Object.assign(entry, {
+        key,
+        files: packed,
+        signature,
+        state: VersionState.ready,
+        memoryBytes: packed.buffer.byteLength + signature.weightBytes * pool.threads,
+      })
       if (metadata) entry.metadata = metadata
       delete entry.reason
-      entry.batcher = new Batcher(this.options.batch, (inputs) => pool.infer(key, packed, this.liveKeys(), inputs), this.options.observer?.(entry))
-      this.options.log?.('info', 'model loaded', { model: entry.model, version: entry.version, bytes: entry.memoryBytes })
+      entry.batcher = new Batcher(
+        this.options.batch,
+        (inputs) => pool.infer(key, packed, this.liveKeys(), inputs),
+        this.options.observer?.(entry),
+      )
+      this.options.log?.('info', 'model loaded', {
+        model: entry.model,
+        version: entry.version,
+        bytes: entry.memoryBytes,
+      })
       this.options.onLoaded?.(entry)
       return entry
     } catch (err) {
@@ -234,9 +292,18 @@ export class Repository {
         throw err
       }
       entry.state = VersionState.failed
-      entry.reason = err instanceof KilnError && err instanceof ModelLoadError ? err.message.replace(/^model \S+ version \d+ failed to load: /, '') : (err as Error).message
-      this.options.log?.('warn', 'model failed to load', { model: entry.model, version: entry.version, reason: entry.reason })
-      throw err instanceof ValidationError || err instanceof ModelLoadError ? err : new ModelLoadError(entry.model, entry.version, entry.reason, { cause: err })
+      entry.reason =
+        err instanceof KilnError && err instanceof ModelLoadError
+          ? err.message.replace(/^model \S+ version \d+ failed to load: /, '')
+          : (err as Error).message
+      this.options.log?.('warn', 'model failed to load', {
+        model: entry.model,
+        version: entry.version,
+        reason: entry.reason,
+      })
+      throw err instanceof ValidationError || err instanceof ModelLoadError
+        ? err
+        : new ModelLoadError(entry.model, entry.version, entry.reason, { cause: err })
     }
   }
 }

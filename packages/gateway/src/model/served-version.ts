@@ -20,7 +20,11 @@ export interface VersionSource {
  * API until loaded again.
  */
 export const VersionState = {
-  available: 'available', loading: 'loading', ready: 'ready', failed: 'failed', unloaded: 'unloaded',
+  available: 'available',
+  loading: 'loading',
+  ready: 'ready',
+  failed: 'failed',
+  unloaded: 'unloaded',
 } as const
 export type VersionState = (typeof VersionState)[keyof typeof VersionState]
 

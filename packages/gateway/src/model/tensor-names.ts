@@ -4,7 +4,10 @@
 // model's input is its InputLayer's name (or `<first layer>_input`) and its output is its
 // last layer's name; a functional model lists its input_layers and output_layers.
 
-interface LayerConfig { class_name?: string; config?: { name?: string } }
+interface LayerConfig {
+  class_name?: string
+  config?: { name?: string }
+}
 interface Topology {
   class_name?: string
   config?: { layers?: LayerConfig[]; input_layers?: unknown[][]; output_layers?: unknown[][] } | LayerConfig[]

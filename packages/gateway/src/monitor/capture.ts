@@ -22,7 +22,11 @@ export class Capture {
   failures = 0
   captured = 0
 
-  constructor(private readonly js: JetStreamClient, readonly sampleRate: number, private readonly random: () => number = Math.random) {}
+  constructor(
+    private readonly js: JetStreamClient,
+    readonly sampleRate: number,
+    private readonly random: () => number = Math.random,
+  ) {}
 
   /** Whether this request should be captured (decide before copying anything). */
   sample(): boolean {
@@ -32,8 +36,12 @@ export class Capture {
   /** Publishes one record in the background. */
   publish(record: CaptureRecord): void {
     this.js.publish(GatewaySubjects.capture(record.model), encode({ v: 1, ...record })).then(
-      () => { this.captured++ },
-      () => { this.failures++ },
+      () => {
+        this.captured++
+      },
+      () => {
+        this.failures++
+      },
     )
   }
 }

@@ -40,7 +40,11 @@ export class DriftMonitor {
   private classes: number[]
   private seen = 0
 
-  constructor(private readonly baseline: Baseline, private readonly onWindow: (r: DriftResult) => void, options: DriftOptions = {}) {
+  constructor(
+    private readonly baseline: Baseline,
+    private readonly onWindow: (r: DriftResult) => void,
+    options: DriftOptions = {},
+  ) {
     this.window = options.window ?? 500
     this.threshold = options.threshold ?? 0.2
     this.stats = baseline.inputStats
@@ -94,7 +98,10 @@ export class DriftMonitor {
 
   private flush(): void {
     const bins = this.stats.bins
-    const scores = this.stats.features.map((f, k) => ({ index: f.index, psi: psi(f.histogram, this.hist.subarray(k * bins, (k + 1) * bins)) }))
+    const scores = this.stats.features.map((f, k) => ({
+      index: f.index,
+      psi: psi(f.histogram, this.hist.subarray(k * bins, (k + 1) * bins)),
+    }))
     const featurePsi = scores.reduce((n, s) => n + s.psi, 0) / Math.max(1, scores.length)
     const maxFeaturePsi = scores.reduce((m, s) => Math.max(m, s.psi), 0)
     const dist = this.baseline.predictionDistribution
@@ -105,6 +112,14 @@ export class DriftMonitor {
     this.hist.fill(0)
     this.classes.fill(0)
     this.seen = 0
-    this.onWindow({ featurePsi, maxFeaturePsi, ...(predictionPsi !== undefined ? { predictionPsi } : {}), worst, window, drifted, threshold: this.threshold })
+    this.onWindow({
+      featurePsi,
+      maxFeaturePsi,
+      ...(predictionPsi !== undefined ? { predictionPsi } : {}),
+      worst,
+      window,
+      drifted,
+      threshold: this.threshold,
+    })
   }
 }

@@ -4,8 +4,18 @@ import { ValidationError } from '@kiln/protocol'
 
 /** OIP datatypes the gateway accepts. */
 export const Datatype = {
-  BOOL: 'BOOL', UINT8: 'UINT8', UINT16: 'UINT16', UINT32: 'UINT32', UINT64: 'UINT64',
-  INT8: 'INT8', INT16: 'INT16', INT32: 'INT32', INT64: 'INT64', FP16: 'FP16', FP32: 'FP32', FP64: 'FP64',
+  BOOL: 'BOOL',
+  UINT8: 'UINT8',
+  UINT16: 'UINT16',
+  UINT32: 'UINT32',
+  UINT64: 'UINT64',
+  INT8: 'INT8',
+  INT16: 'INT16',
+  INT32: 'INT32',
+  INT64: 'INT64',
+  FP16: 'FP16',
+  FP32: 'FP32',
+  FP64: 'FP64',
 } as const
 export type Datatype = (typeof Datatype)[keyof typeof Datatype]
 
@@ -17,15 +27,21 @@ interface Info {
 }
 
 const INT = (bytes: number, signed: boolean): Info => ({
-  bytes, integer: true,
+  bytes,
+  integer: true,
   min: signed ? -(2 ** (8 * bytes - 1)) : 0,
   max: signed ? 2 ** (8 * bytes - 1) - 1 : 2 ** (8 * bytes) - 1,
 })
 
 const INFO: Record<Datatype, Info> = {
   BOOL: { bytes: 1, integer: true, min: 0, max: 1 },
-  UINT8: INT(1, false), UINT16: INT(2, false), UINT32: INT(4, false), UINT64: { ...INT(8, false), max: Number.MAX_SAFE_INTEGER },
-  INT8: INT(1, true), INT16: INT(2, true), INT32: INT(4, true),
+  UINT8: INT(1, false),
+  UINT16: INT(2, false),
+  UINT32: INT(4, false),
+  UINT64: { ...INT(8, false), max: Number.MAX_SAFE_INTEGER },
+  INT8: INT(1, true),
+  INT16: INT(2, true),
+  INT32: INT(4, true),
   INT64: { ...INT(8, true), min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER },
   FP16: { bytes: 2, integer: false, min: -65504, max: 65504 },
   FP32: { bytes: 4, integer: false, min: -3.4028234663852886e38, max: 3.4028234663852886e38 },
@@ -37,7 +53,9 @@ const NAMES = Object.keys(INFO).join(', ')
 /** Checks a datatype name; `field` names it in the error. */
 export function parseDatatype(value: unknown, field: string): Datatype {
   if (typeof value === 'string' && value in INFO) return value as Datatype
-  throw new ValidationError(field, `one of ${NAMES}`, { got: typeof value === 'string' ? JSON.stringify(value.slice(0, 32)) : typeof value })
+  throw new ValidationError(field, `one of ${NAMES}`, {
+    got: typeof value === 'string' ? JSON.stringify(value.slice(0, 32)) : typeof value,
+  })
 }
 
 /** Bytes per element of a datatype. */
@@ -76,7 +94,9 @@ const READ: Record<Datatype, (view: DataView, i: number) => number> = {
 export function bytesToFloat32(dt: Datatype, bytes: Uint8Array, field: string): Float32Array {
   const size = INFO[dt].bytes
   if (bytes.byteLength % size !== 0) {
-    throw new ValidationError(field, `a whole number of ${dt} elements (${size} bytes each)`, { got: `${bytes.byteLength} bytes` })
+    throw new ValidationError(field, `a whole number of ${dt} elements (${size} bytes each)`, {
+      got: `${bytes.byteLength} bytes`,
+    })
   }
   const n = bytes.byteLength / size
   const out = new Float32Array(n)
@@ -89,7 +109,8 @@ export function bytesToFloat32(dt: Datatype, bytes: Uint8Array, field: string): 
     for (let i = 0; i < n; i++) out[i] = read(view, i)
   }
   for (let i = 0; i < n; i++) {
-    if (!Number.isFinite(out[i]!)) throw new ValidationError(`${field}[${i}]`, 'a finite number', { got: String(out[i]) })
+    if (!Number.isFinite(out[i]!))
+      throw new ValidationError(`${field}[${i}]`, 'a finite number', { got: String(out[i]) })
   }
   return out
 }
@@ -106,10 +127,14 @@ export function jsonToFloat32(dt: Datatype, values: readonly unknown[], field: s
       continue
     }
     if (typeof v !== 'number' || !Number.isFinite(v)) {
-      throw new ValidationError(`${field}[${i}]`, `a finite number (${dt})`, { got: typeof v === 'number' ? String(v) : v === null ? 'null' : typeof v })
+      throw new ValidationError(`${field}[${i}]`, `a finite number (${dt})`, {
+        got: typeof v === 'number' ? String(v) : v === null ? 'null' : typeof v,
+      })
     }
-    if (info.integer && !Number.isInteger(v)) throw new ValidationError(`${field}[${i}]`, `an integer (${dt})`, { got: String(v) })
-    if (v < info.min || v > info.max) throw new ValidationError(`${field}[${i}]`, `a ${dt} value from ${info.min} to ${info.max}`, { got: String(v) })
+    if (info.integer && !Number.isInteger(v))
+      throw new ValidationError(`${field}[${i}]`, `an integer (${dt})`, { got: String(v) })
+    if (v < info.min || v > info.max)
+      throw new ValidationError(`${field}[${i}]`, `a ${dt} value from ${info.min} to ${info.max}`, { got: String(v) })
     out[i] = v
   }
   return out

@@ -24,17 +24,29 @@ export interface ResponseInfo {
 }
 
 /** Picks the asked-for outputs (all when none asked), refusing unknown names. */
-export function selectOutputs(outputs: OutputTensor[], asked: OutputRequest[] | undefined, binaryDefault: boolean): { tensor: OutputTensor; binary: boolean }[] {
+export function selectOutputs(
+  outputs: OutputTensor[],
+  asked: OutputRequest[] | undefined,
+  binaryDefault: boolean,
+): { tensor: OutputTensor; binary: boolean }[] {
   if (asked === undefined) return outputs.map((tensor) => ({ tensor, binary: binaryDefault }))
   return asked.map((o, i) => {
     const tensor = outputs.find((t) => t.name === o.name)
-    if (!tensor) throw new ValidationError(`outputs[${i}].name`, `one of the model's outputs (${outputs.map((t) => JSON.stringify(t.name)).join(', ')})`, { got: JSON.stringify(o.name.slice(0, 64)) })
+    if (!tensor)
+      throw new ValidationError(
+        `outputs[${i}].name`,
+        `one of the model's outputs (${outputs.map((t) => JSON.stringify(t.name)).join(', ')})`,
+        { got: JSON.stringify(o.name.slice(0, 64)) },
+      )
     return { tensor, binary: o.binary }
   })
 }
 
 /** Builds the response body and headers. */
-export function encodeInferResponse(info: ResponseInfo, chosen: { tensor: OutputTensor; binary: boolean }[]): ResponseBody {
+export function encodeInferResponse(
+  info: ResponseInfo,
+  chosen: { tensor: OutputTensor; binary: boolean }[],
+): ResponseBody {
   const blobs: Uint8Array[] = []
   const outputs = chosen.map(({ tensor, binary }) => {
     const head = { name: tensor.name, datatype: 'FP32', shape: tensor.shape }
@@ -62,6 +74,9 @@ export function encodeInferResponse(info: ResponseInfo, chosen: { tensor: Output
   }
   return {
     body,
-    headers: { 'content-type': 'application/octet-stream', 'inference-header-content-length': String(header.byteLength) },
+    headers: {
+      'content-type': 'application/octet-stream',
+      'inference-header-content-length': String(header.byteLength),
+    },
   }
 }

@@ -6,7 +6,14 @@ import * as tf from '@tensorflow/tfjs'
 import { filesLoadHandler } from '@kiln/train'
 import { Piscina } from 'piscina'
 import { packedFile, type PackedFiles } from './packed-files.js'
-import { NEEDS_FILES, type InferResult, type InferTask, type LoadResult, type ModelSignature, type WorkerTask } from './messages.js'
+import {
+  NEEDS_FILES,
+  type InferResult,
+  type InferTask,
+  type LoadResult,
+  type ModelSignature,
+  type WorkerTask,
+} from './messages.js'
 
 const models = new Map<string, Promise<tf.LayersModel>>()
 
@@ -30,7 +37,10 @@ function forget(live: readonly string[]): void {
   for (const [key, model] of models) {
     if (keep.has(key)) continue
     models.delete(key)
-    model.then((m) => m.dispose(), () => {})
+    model.then(
+      (m) => m.dispose(),
+      () => {},
+    )
   }
 }
 
@@ -56,7 +66,9 @@ async function infer(task: InferTask): Promise<InferResult> {
   })
   try {
     // A copy: tfjs may hand back the backend's own storage, which must not be transferred away.
-    const outputs = await Promise.all(outs.map(async (t) => ({ shape: t.shape, data: Float32Array.from(await t.data() as Float32Array) })))
+    const outputs = await Promise.all(
+      outs.map(async (t) => ({ shape: t.shape, data: Float32Array.from((await t.data()) as Float32Array) })),
+    )
     return { outputs, computeMs: performance.now() - started }
   } finally {
     tf.dispose(outs)
@@ -66,8 +78,12 @@ async function infer(task: InferTask): Promise<InferResult> {
 /** Transfers the output buffers back instead of copying them. */
 function moved(result: InferResult): unknown {
   const transferable = {
-    get [Piscina.transferableSymbol]() { return result.outputs.map((o) => o.data.buffer) },
-    get [Piscina.valueSymbol]() { return result },
+    get [Piscina.transferableSymbol]() {
+      return result.outputs.map((o) => o.data.buffer)
+    },
+    get [Piscina.valueSymbol]() {
+      return result
+    },
   }
   return Piscina.move(transferable as unknown as ArrayBuffer)
 }

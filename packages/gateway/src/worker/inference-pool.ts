@@ -28,7 +28,9 @@ export class InferencePool {
   constructor(options: InferencePoolOptions = {}) {
     const cores = availableParallelism()
     this.threads = options.threads ?? Math.max(1, Math.floor(cores / 2))
-    const wanted = options.nativeThreads ?? (process.env.KILN_THREADS ? nativeThreads() : Math.max(1, Math.floor(cores / this.threads)))
+    const wanted =
+      options.nativeThreads ??
+      (process.env.KILN_THREADS ? nativeThreads() : Math.max(1, Math.floor(cores / this.threads)))
     this.nativeThreads = setThreads(wanted)
     this.pool = new Piscina({
       filename: ENTRY,
@@ -63,7 +65,10 @@ export class InferencePool {
     } catch (err) {
       if ((err as Error)?.message !== NEEDS_FILES) throw err
       const again = copies.map((t) => t.data.buffer) as ArrayBuffer[]
-      return this.pool.run({ op: 'infer', key, files, live, inputs: copies }, { transferList: again }) as Promise<InferResult>
+      return this.pool.run(
+        { op: 'infer', key, files, live, inputs: copies },
+        { transferList: again },
+      ) as Promise<InferResult>
     }
   }
 

@@ -53,7 +53,9 @@ export class AshaScheduler implements Scheduler {
     state?: JsonValue,
   ) {
     this.s = (state as unknown as AshaState | undefined) ?? {
-      brackets: Array.from({ length: options.brackets }, (_, b) => ashaMilestones(options, b).map((milestone) => ({ milestone, recorded: {} }))),
+      brackets: Array.from({ length: options.brackets }, (_, b) =>
+        ashaMilestones(options, b).map((milestone) => ({ milestone, recorded: {} })),
+      ),
       bracketOf: {},
     }
   }

@@ -47,7 +47,13 @@ export class HyperbandScheduler implements Scheduler {
     if (b === undefined || b.closed) {
       const plan = this.s.nextPlan++ % this.plans.length
       const rungs = this.plans[plan]!.milestones.length
-      b = { plan, members: [], recorded: Array.from({ length: rungs }, () => ({})), resolved: new Array<boolean>(rungs).fill(false), closed: false }
+      b = {
+        plan,
+        members: [],
+        recorded: Array.from({ length: rungs }, () => ({})),
+        resolved: new Array<boolean>(rungs).fill(false),
+        closed: false,
+      }
       this.s.brackets.push(b)
     }
     b.members.push(trial.id)
@@ -69,7 +75,9 @@ export class HyperbandScheduler implements Scheduler {
       return { decision: { action: 'pause', reason: waiting } }
     }
     const kept = this.s.rung[trial.id]! > k
-    const decision = kept ? CONTINUE : stop(`not in the top 1/${this.options.reductionFactor} at rung t=${plan.milestones[k]} of bracket s=${plan.s}`)
+    const decision = kept
+      ? CONTINUE
+      : stop(`not in the top 1/${this.options.reductionFactor} at rung t=${plan.milestones[k]} of bracket s=${plan.s}`)
     return { decision, ...effects }
   }
 
@@ -117,7 +125,9 @@ export class HyperbandScheduler implements Scheduler {
     const promoted = b.members.filter((id) => this.s.rung[id]! >= k && isLive(ctx.trials.get(id)!))
     if (promoted.some((id) => !(id in b.recorded[k]!))) return undefined
     b.resolved[k] = true
-    const ranked = promoted.sort((x, y) => b.recorded[k]![y]! - b.recorded[k]![x]! || b.members.indexOf(x) - b.members.indexOf(y))
+    const ranked = promoted.sort(
+      (x, y) => b.recorded[k]![y]! - b.recorded[k]![x]! || b.members.indexOf(x) - b.members.indexOf(y),
+    )
     const kept = ranked.slice(0, keepCount(ranked.length, this.options.reductionFactor))
     for (const id of kept) this.s.rung[id] = k + 1
     const others = (ids: string[]) => ids.filter((id) => id !== current)

@@ -65,7 +65,11 @@ export class MedianScheduler extends PerTrialScheduler<MedianOptions, Series> {
     const mine = this.options.compare === 'best' ? own.best : runningMean(own, t)
     if (mine >= mid) return { decision: CONTINUE }
     const what = this.options.compare === 'best' ? 'best value' : 'running average'
-    return { decision: stop(`${what} ${round(ctx.sign * mine)} at t=${t} is worse than the median ${round(ctx.sign * mid)} of ${others.length} other trials' running averages`) }
+    return {
+      decision: stop(
+        `${what} ${round(ctx.sign * mine)} at t=${t} is worse than the median ${round(ctx.sign * mid)} of ${others.length} other trials' running averages`,
+      ),
+    }
   }
 }
 

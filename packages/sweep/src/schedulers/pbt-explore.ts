@@ -10,7 +10,13 @@ import type { Rng } from '../rng.js'
 export const PERTURB_FACTORS = [0.8, 1.2] as const
 
 /** New params from a donor's: `keys` explored, everything else copied. */
-export function explore(donor: Params, space: Space, keys: readonly string[], resampleProbability: number, rng: Rng): Params {
+export function explore(
+  donor: Params,
+  space: Space,
+  keys: readonly string[],
+  resampleProbability: number,
+  rng: Rng,
+): Params {
   const out = structuredClone(donor)
   for (const key of keys) {
     const domain = space[key]!
@@ -23,7 +29,8 @@ export function explore(donor: Params, space: Space, keys: readonly string[], re
       const value = donor[key] as number
       let next = snap(domain, value * PERTURB_FACTORS[up]!)
       const step = stepOf(domain)
-      if (domain.kind === 'int' && next === value && step !== undefined) next = snap(domain, value + (up ? step : -step))
+      if (domain.kind === 'int' && next === value && step !== undefined)
+        next = snap(domain, value + (up ? step : -step))
       out[key] = next
     } else {
       const at = Math.max(0, indexOfValue(domain, donor[key]))

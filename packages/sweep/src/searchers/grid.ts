@@ -14,7 +14,9 @@ export class GridSearcher implements Searcher {
   private readonly repeats: boolean
 
   constructor(private readonly space: Space) {
-    this.axes = Object.entries(space).flatMap(([key, d]) => (isNumeric(d) ? [] : [[key, d.values.length] as [string, number]]))
+    this.axes = Object.entries(space).flatMap(([key, d]) =>
+      isNumeric(d) ? [] : [[key, d.values.length] as [string, number]],
+    )
     this.size = this.axes.reduce((n, [, len]) => n * len, 1)
     this.repeats = Object.values(space).some(isNumeric)
   }
@@ -33,7 +35,9 @@ export class GridSearcher implements Searcher {
     }
     const params: Params = {}
     for (const [key, domain] of Object.entries(this.space)) {
-      params[key] = isNumeric(domain) ? sampleDomain(domain, ctx.rng) : structuredClone(domain.values[chosen.get(key)!]!)
+      params[key] = isNumeric(domain)
+        ? sampleDomain(domain, ctx.rng)
+        : structuredClone(domain.values[chosen.get(key)!]!)
     }
     return params
   }

@@ -4,7 +4,17 @@
 // trials) except for the bandwidth floor (see numericKernels).
 // Numeric dims live in internal coordinates (log for log dims); discrete ones are scored by
 // the mass of their value's bin, so that rounding does not bias l(x)/g(x).
-import { fromInternal, indexOfValue, internalBounds, isNumeric, stepOf, toInternal, type Domain, type NumericDomain, type ValuesDomain } from '../domain.js'
+import {
+  fromInternal,
+  indexOfValue,
+  internalBounds,
+  isNumeric,
+  stepOf,
+  toInternal,
+  type Domain,
+  type NumericDomain,
+  type ValuesDomain,
+} from '../domain.js'
 import type { JsonValue, Params } from '../json.js'
 import type { Rng } from '../rng.js'
 import { logBinMass, logDensity, logSumExp, sampleKernel, type Kernel } from './normal.js'
@@ -38,7 +48,9 @@ export interface ParzenOptions {
 export function observationWeights(n: number): number[] {
   if (n < 25) return new Array<number>(n).fill(1)
   const ramp = n - 25
-  return Array.from({ length: n }, (_, i) => (i < ramp ? (ramp === 1 ? 1 / n : 1 / n + ((1 - 1 / n) * i) / (ramp - 1)) : 1))
+  return Array.from({ length: n }, (_, i) =>
+    i < ramp ? (ramp === 1 ? 1 / n : 1 / n + ((1 - 1 / n) * i) / (ramp - 1)) : 1,
+  )
 }
 
 // Each kernel is as wide as the larger gap to its sorted neighbours (the bounds count as
@@ -87,7 +99,12 @@ export class ParzenEstimator {
    * `observations` in the order their trials started (newest last); `weights`, one per
    * observation, replace the default ramp (observationWeights).
    */
-  constructor(dims: [string, Domain][], observations: readonly Params[], options: ParzenOptions, weights?: readonly number[]) {
+  constructor(
+    dims: [string, Domain][],
+    observations: readonly Params[],
+    options: ParzenOptions,
+    weights?: readonly number[],
+  ) {
     const keep = observations.map((p) => dims.every(([key, d]) => valid(d, p[key])))
     const usable = observations.filter((_, i) => keep[i])
     this.axes = dims.map(([key, domain]): Axis => {
@@ -112,7 +129,8 @@ export class ParzenEstimator {
       const c = rng.weighted(this.weights)
       const point: Params = {}
       for (const axis of this.axes) {
-        if ('kernels' in axis) point[axis.key] = fromInternal(axis.domain, sampleKernel(axis.kernels[c]!, axis.low, axis.high, rng))
+        if ('kernels' in axis)
+          point[axis.key] = fromInternal(axis.domain, sampleKernel(axis.kernels[c]!, axis.low, axis.high, rng))
         else point[axis.key] = structuredClone(axis.domain.values[rng.weighted(axis.logProbs[c]!.map(Math.exp))]!)
       }
       out.push(point)
@@ -138,7 +156,13 @@ function axisLogPdf(axis: Axis, c: number, value: JsonValue): number {
   if (q === undefined) return logDensity(axis.kernels[c]!, axis.low, axis.high, toInternal(axis.domain, v))
   const below = v - q / 2
   const a = axis.domain.log && below <= 0 ? axis.domain.low : below
-  return logBinMass(axis.kernels[c]!, axis.low, axis.high, toInternal(axis.domain, a), toInternal(axis.domain, v + q / 2))
+  return logBinMass(
+    axis.kernels[c]!,
+    axis.low,
+    axis.high,
+    toInternal(axis.domain, a),
+    toInternal(axis.domain, v + q / 2),
+  )
 }
 
 function valid(domain: Domain, value: JsonValue | undefined): boolean {

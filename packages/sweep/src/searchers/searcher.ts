@@ -1,5 +1,3 @@
-// What every searcher sees: the space, the engine's RNG and what the trials so far did.
-import type { Space } from '../domain.js'
 import type { Params } from '../json.js'
 import type { Rng } from '../rng.js'
 

@@ -42,11 +42,13 @@ function rankKey(t: PastTrial): [number, number, number] {
 
 /** Splits trials (kept in start order) into the best `nBelow` and the rest. */
 export function splitTrials(trials: readonly PastTrial[], nBelow: number): [PastTrial[], PastTrial[]] {
-  const order = trials.map((_, i) => i).sort((a, b) => {
-    const ka = rankKey(trials[a]!)
-    const kb = rankKey(trials[b]!)
-    return ka[0] - kb[0] || ka[1] - kb[1] || ka[2] - kb[2] || a - b
-  })
+  const order = trials
+    .map((_, i) => i)
+    .sort((a, b) => {
+      const ka = rankKey(trials[a]!)
+      const kb = rankKey(trials[b]!)
+      return ka[0] - kb[0] || ka[1] - kb[1] || ka[2] - kb[2] || a - b
+    })
   const below = new Set(order.slice(0, nBelow))
   return [trials.filter((_, i) => below.has(i)), trials.filter((_, i) => !below.has(i))]
 }
@@ -94,8 +96,17 @@ export class TpeSearcher implements Searcher {
   private choose(dims: [string, Domain][], below: PastTrial[], above: PastTrial[], ctx: AskContext): Params {
     const options = { priorWeight: this.options.priorWeight, minBandwidth: this.options.minBandwidth }
     const weights = this.options.weighting === 'ei' ? improvementWeights(below, above) : undefined
-    const l = new ParzenEstimator(dims, below.map((t) => t.params), options, weights)
-    const g = new ParzenEstimator(dims, above.map((t) => t.params), options)
+    const l = new ParzenEstimator(
+      dims,
+      below.map((t) => t.params),
+      options,
+      weights,
+    )
+    const g = new ParzenEstimator(
+      dims,
+      above.map((t) => t.params),
+      options,
+    )
     let best: Params | undefined
     let bestScore = -Infinity
     for (const candidate of l.sample(ctx.rng, this.options.eiCandidates)) {

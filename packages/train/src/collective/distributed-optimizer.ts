@@ -46,21 +46,33 @@ export class DistributedOptimizer extends tf.Optimizer {
   private plan: { key: string; buckets: Bucket[] } | undefined
   private pending: { buckets: Bucket[]; buffers: Float32Array[]; done: Promise<unknown> } | undefined
 
-  constructor(readonly inner: tf.Optimizer, private readonly comm: Collective, o: DistributedOptions = {}) {
+  constructor(
+    readonly inner: tf.Optimizer,
+    private readonly comm: Collective,
+    o: DistributedOptions = {},
+  ) {
     super()
     this.bucketBytes = o.bucketBytes ?? DEFAULT_BUCKET_BYTES
-    if (!(this.bucketBytes > 0)) throw new CollectiveError(ErrorCode.invalidArgument, `bucketBytes: expected a positive number, got ${o.bucketBytes}`)
+    if (!(this.bucketBytes > 0))
+      throw new CollectiveError(
+        ErrorCode.invalidArgument,
+        `bucketBytes: expected a positive number, got ${o.bucketBytes}`,
+      )
     this.wire = wireTypeOf(o.compression ?? Compression.none)
   }
 
   /** Starts averaging this step's gradients; finishStep() applies them. */
   override applyGradients(grads: Grads): void {
     if (this.pending) {
-      throw new CollectiveError(ErrorCode.invalidArgument, 'the previous step of a distributed optimizer was never finished: pass ctx.callbacks() to model.fit (they apply each step once its gradients are averaged)')
+      throw new CollectiveError(
+        ErrorCode.invalidArgument,
+        'the previous step of a distributed optimizer was never finished: pass ctx.callbacks() to model.fit (they apply each step once its gradients are averaged)',
+      )
     }
     const started = performance.now()
-    const list = (Array.isArray(grads) ? grads : Object.entries(grads).map(([name, tensor]) => ({ name, tensor })))
-      .filter((g) => g.tensor != null)
+    const list = (
+      Array.isArray(grads) ? grads : Object.entries(grads).map(([name, tensor]) => ({ name, tensor }))
+    ).filter((g) => g.tensor != null)
     const byName = new Map(list.map((g) => [g.name, g.tensor]))
     const buckets = this.bucketsFor(list)
     const buffers: Float32Array[] = []
@@ -89,10 +101,12 @@ export class DistributedOptimizer extends tf.Optimizer {
       this.stats.commWaitMs += performance.now() - started
     }
     const averaged: tf.NamedTensorMap = {}
-    p.buckets.forEach((b, i) => b.names.forEach((name, k) => {
-      const size = b.shapes[k]!.reduce((x, y) => x * y, 1)
-      averaged[name] = tf.tensor(p.buffers[i]!.subarray(b.offsets[k]!, b.offsets[k]! + size), b.shapes[k], 'float32')
-    }))
+    p.buckets.forEach((b, i) =>
+      b.names.forEach((name, k) => {
+        const size = b.shapes[k]!.reduce((x, y) => x * y, 1)
+        averaged[name] = tf.tensor(p.buffers[i]!.subarray(b.offsets[k]!, b.offsets[k]! + size), b.shapes[k], 'float32')
+      }),
+    )
     try {
       this.inner.applyGradients(averaged)
     } finally {
@@ -109,9 +123,13 @@ export class DistributedOptimizer extends tf.Optimizer {
     const buckets: Bucket[] = []
     let current: Bucket | undefined
     for (const g of [...list].reverse()) {
-      if (g.tensor.dtype !== 'float32') throw new CollectiveError(ErrorCode.invalidArgument, `gradient of ${g.name}: expected float32, got ${g.tensor.dtype}`)
+      if (g.tensor.dtype !== 'float32')
+        throw new CollectiveError(
+          ErrorCode.invalidArgument,
+          `gradient of ${g.name}: expected float32, got ${g.tensor.dtype}`,
+        )
       const bytes = g.tensor.size * 4
-      if (!current || (current.size > 0 && (current.size * 4 + bytes) > this.bucketBytes)) {
+      if (!current || (current.size > 0 && current.size * 4 + bytes > this.bucketBytes)) {
         current = { names: [], shapes: [], offsets: [], size: 0 }
         buckets.push(current)
       }

@@ -16,5 +16,7 @@ registerError('CollectiveError', CollectiveError)
 
 /** A step timed out waiting for `peer`. */
 export function collectiveTimeout(what: string, peer: number, ms: number): CollectiveError {
-  return new CollectiveError(ErrorCode.timeout, `${what}: nothing from rank ${peer} for ${ms} ms (it died or stalls)`, { data: { peer, ms } })
+  return new CollectiveError(ErrorCode.timeout, `${what}: nothing from rank ${peer} for ${ms} ms (it died or stalls)`, {
+    data: { peer, ms },
+  })
 }

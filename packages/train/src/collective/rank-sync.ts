@@ -31,7 +31,10 @@ export async function broadcastWeights(model: tf.LayersModel, comm: Collective, 
 export class RankSync extends tf.Callback {
   private synced = false
 
-  constructor(private readonly comm: Collective, private readonly optimizers: () => readonly DistributedOptimizer[]) {
+  constructor(
+    private readonly comm: Collective,
+    private readonly optimizers: () => readonly DistributedOptimizer[],
+  ) {
     super()
   }
 

@@ -21,7 +21,13 @@ export class AllReduceOp extends RingOp {
   private gathered = 0
   private readonly targets: { initial: number; firstFromPrev: number; finalize: number; gather: number }
 
-  constructor(id: number, link: RingLink, private readonly buf: Float32Array, private readonly wire: WireType, private readonly scale: number) {
+  constructor(
+    id: number,
+    link: RingLink,
+    private readonly buf: Float32Array,
+    private readonly wire: WireType,
+    private readonly scale: number,
+  ) {
     super(id, `all-reduce #${id}`, link, buf.length)
     this.bytes = wireBytes(wire)
     const n = link.size
@@ -29,7 +35,12 @@ export class AllReduceOp extends RingOp {
     const r = link.rank
     let gather = 0
     for (let g = 0; g < n; g++) if (g !== mod(r + 1, n)) gather += this.plan.chunks(g)
-    this.targets = { initial: this.plan.chunks(r), firstFromPrev: this.plan.chunks(mod(r - 1, n)), finalize: this.plan.chunks(mod(r + 1, n)), gather }
+    this.targets = {
+      initial: this.plan.chunks(r),
+      firstFromPrev: this.plan.chunks(mod(r - 1, n)),
+      finalize: this.plan.chunks(mod(r + 1, n)),
+      gather,
+    }
   }
 
   start(): void {
@@ -49,7 +60,9 @@ export class AllReduceOp extends RingOp {
     while (this.sentInitial < this.targets.initial && this.sentInitial < allowed) {
       const j = this.sentInitial++
       const [b, e] = this.plan.range(g, j)
-      this.link.send(this.header(RingKind.reduceScatter, 0, g, j), (e - b) * this.bytes, (p) => wireEncode(this.buf.subarray(b, e), p, this.wire))
+      this.link.send(this.header(RingKind.reduceScatter, 0, g, j), (e - b) * this.bytes, (p) =>
+        wireEncode(this.buf.subarray(b, e), p, this.wire),
+      )
     }
   }
 
@@ -64,12 +77,19 @@ export class AllReduceOp extends RingOp {
     this.expect(h.step <= n - 2, `step ${h.step} of ${n - 1}`)
     if (h.kind === RingKind.reduceScatter) {
       const g = mod(r - 1 - h.step, n)
-      this.expect(h.seg === g && h.chunk < this.plan.chunks(g), `reduce-scatter step ${h.step} segment ${h.seg} chunk ${h.chunk}`)
+      this.expect(
+        h.seg === g && h.chunk < this.plan.chunks(g),
+        `reduce-scatter step ${h.step} segment ${h.seg} chunk ${h.chunk}`,
+      )
       const [b, e] = this.plan.range(g, h.chunk)
       const acc = this.buf.subarray(b, e)
       const last = h.step === n - 2
-      const next = last ? this.header(RingKind.allGather, 0, g, h.chunk) : this.header(RingKind.reduceScatter, h.step + 1, g, h.chunk)
-      this.link.send(next, (e - b) * this.bytes, (out) => wireAccumulate(acc, payload, this.wire, last ? this.scale : 1, out))
+      const next = last
+        ? this.header(RingKind.allGather, 0, g, h.chunk)
+        : this.header(RingKind.reduceScatter, h.step + 1, g, h.chunk)
+      this.link.send(next, (e - b) * this.bytes, (out) =>
+        wireAccumulate(acc, payload, this.wire, last ? this.scale : 1, out),
+      )
       if (last) this.finalized++
       if (h.step === 0) {
         this.rsFirstReceived++
@@ -78,16 +98,27 @@ export class AllReduceOp extends RingOp {
     } else {
       this.expect(h.kind === RingKind.allGather, `kind ${h.kind}`)
       const g = mod(r - h.step, n)
-      this.expect(h.seg === g && h.chunk < this.plan.chunks(g), `all-gather step ${h.step} segment ${h.seg} chunk ${h.chunk}`)
+      this.expect(
+        h.seg === g && h.chunk < this.plan.chunks(g),
+        `all-gather step ${h.step} segment ${h.seg} chunk ${h.chunk}`,
+      )
       const [b, e] = this.plan.range(g, h.chunk)
       wireDecode(payload, this.buf.subarray(b, e), this.wire)
-      if (h.step < n - 2) this.link.send(this.header(RingKind.allGather, h.step + 1, g, h.chunk), payload.byteLength, (out) => out.set(payload))
+      if (h.step < n - 2)
+        this.link.send(this.header(RingKind.allGather, h.step + 1, g, h.chunk), payload.byteLength, (out) =>
+          out.set(payload),
+        )
       this.gathered++
     }
     this.check()
   }
 
   private check(): void {
-    if (this.finalized === this.targets.finalize && this.gathered === this.targets.gather && this.sentInitial === this.targets.initial) this.resolve()
+    if (
+      this.finalized === this.targets.finalize &&
+      this.gathered === this.targets.gather &&
+      this.sentInitial === this.targets.initial
+    )
+      this.resolve()
   }
 }

@@ -52,8 +52,13 @@ export class RingCommunicator implements Collective, RingLink {
   private readonly onAbort = () => this.breakAll(new CollectiveError(ErrorCode.cancelled, 'the trial was stopped'))
 
   private constructor(private readonly o: RingOptions) {
-    if (!Number.isInteger(o.worldSize) || o.worldSize < 1) throw new CollectiveError(ErrorCode.invalidArgument, `worldSize: expected an integer >= 1, got ${o.worldSize}`)
-    if (!Number.isInteger(o.rank) || o.rank < 0 || o.rank >= o.worldSize) throw new CollectiveError(ErrorCode.invalidArgument, `rank: expected an integer from 0 to ${o.worldSize - 1}, got ${o.rank}`)
+    if (!Number.isInteger(o.worldSize) || o.worldSize < 1)
+      throw new CollectiveError(ErrorCode.invalidArgument, `worldSize: expected an integer >= 1, got ${o.worldSize}`)
+    if (!Number.isInteger(o.rank) || o.rank < 0 || o.rank >= o.worldSize)
+      throw new CollectiveError(
+        ErrorCode.invalidArgument,
+        `rank: expected an integer from 0 to ${o.worldSize - 1}, got ${o.rank}`,
+      )
     this.nc = o.nc
     this.rank = o.rank
     this.worldSize = o.worldSize
@@ -61,7 +66,9 @@ export class RingCommunicator implements Collective, RingLink {
     const maxPayload = o.nc.info?.max_payload ?? 1024 * 1024
     this.chunkBytes = Math.max(64, Math.min(o.chunkBytes ?? DEFAULT_CHUNK, maxPayload - HEADER_BYTES - 64))
     this.next = Subjects.trial.ring(o.trialId, mod(o.rank + 1, o.worldSize))
-    this.sub = o.nc.subscribe(Subjects.trial.ring(o.trialId, o.rank), { callback: (err, msg) => this.onMessage(err, msg) })
+    this.sub = o.nc.subscribe(Subjects.trial.ring(o.trialId, o.rank), {
+      callback: (err, msg) => this.onMessage(err, msg),
+    })
     this.timer = setInterval(() => this.checkTimeouts(), Math.max(20, Math.min(1000, this.timeoutMs / 4)))
     this.timer.unref()
     o.signal?.addEventListener('abort', this.onAbort, { once: true })
@@ -86,7 +93,16 @@ export class RingCommunicator implements Collective, RingLink {
 
   private async rendezvous(timeoutMs: number): Promise<void> {
     const ping = new Uint8Array(HEADER_BYTES)
-    writeHeader(ping, { kind: RingKind.ping, wire: 0, step: 0, attempt: this.o.attempt, op: 0, seg: this.rank, chunk: 0, total: 0 })
+    writeHeader(ping, {
+      kind: RingKind.ping,
+      wire: 0,
+      step: 0,
+      attempt: this.o.attempt,
+      op: 0,
+      seg: this.rank,
+      chunk: 0,
+      total: 0,
+    })
     const deadline = Date.now() + timeoutMs
     for (;;) {
       if (this.broken) throw this.broken
@@ -95,7 +111,11 @@ export class RingCommunicator implements Collective, RingLink {
         return
       } catch (err) {
         if (Date.now() > deadline) {
-          throw new CollectiveError(ErrorCode.timeout, `rank ${mod(this.rank + 1, this.worldSize)} of trial ${this.o.trialId} did not join within ${timeoutMs} ms`, { cause: err })
+          throw new CollectiveError(
+            ErrorCode.timeout,
+            `rank ${mod(this.rank + 1, this.worldSize)} of trial ${this.o.trialId} did not join within ${timeoutMs} ms`,
+            { cause: err },
+          )
         }
         // "no responders" comes back at once; do not spin on it.
         await new Promise((ok) => setTimeout(ok, 50))
@@ -110,7 +130,12 @@ export class RingCommunicator implements Collective, RingLink {
 
   broadcast(buf: Float32Array, root = 0): Promise<void> {
     if (!Number.isInteger(root) || root < 0 || root >= this.worldSize) {
-      return Promise.reject(new CollectiveError(ErrorCode.invalidArgument, `root: expected a rank from 0 to ${this.worldSize - 1}, got ${root}`))
+      return Promise.reject(
+        new CollectiveError(
+          ErrorCode.invalidArgument,
+          `root: expected a rank from 0 to ${this.worldSize - 1}, got ${root}`,
+        ),
+      )
     }
     return this.run((id) => new BroadcastOp(id, this, buf, root))
   }
@@ -123,7 +148,10 @@ export class RingCommunicator implements Collective, RingLink {
     if (this.broken) return Promise.reject(this.broken)
     const op = make(++this.lastOp)
     this.ops.set(op.id, op)
-    void op.done.then(() => this.ops.delete(op.id), () => this.ops.delete(op.id))
+    void op.done.then(
+      () => this.ops.delete(op.id),
+      () => this.ops.delete(op.id),
+    )
     try {
       op.start()
       for (const [h, payload] of this.early.get(op.id) ?? []) op.receive(h, payload)
@@ -144,7 +172,10 @@ export class RingCommunicator implements Collective, RingLink {
   }
 
   private onMessage(err: Error | null, msg: Msg): void {
-    if (err) return this.breakAll(new CollectiveError(ErrorCode.unavailable, `ring subscription failed: ${err.message}`, { cause: err }))
+    if (err)
+      return this.breakAll(
+        new CollectiveError(ErrorCode.unavailable, `ring subscription failed: ${err.message}`, { cause: err }),
+      )
     const h = readHeader(msg.data)
     if (!h || h.attempt !== this.o.attempt) return
     if (h.kind === RingKind.ping) {

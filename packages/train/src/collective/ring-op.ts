@@ -21,7 +21,12 @@ export abstract class RingOp {
   private settle!: { ok: () => void; fail: (err: Error) => void }
   private finished = false
 
-  constructor(readonly id: number, readonly what: string, protected readonly link: RingLink, readonly total: number) {
+  constructor(
+    readonly id: number,
+    readonly what: string,
+    protected readonly link: RingLink,
+    readonly total: number,
+  ) {
     this.done = new Promise<void>((ok, fail) => (this.settle = { ok, fail }))
     // A failure nobody awaits yet (a bucket still queued) must not crash the thread.
     this.done.catch(() => undefined)
@@ -39,7 +44,10 @@ export abstract class RingOp {
     if (this.finished) return
     this.lastProgress = performance.now()
     if (h.total !== this.total) {
-      throw new CollectiveError(ErrorCode.invalidArgument, `${this.what}: ranks disagree on its size (${this.total} elements here, ${h.total} at the previous rank); every rank must run the same collectives in the same order`)
+      throw new CollectiveError(
+        ErrorCode.invalidArgument,
+        `${this.what}: ranks disagree on its size (${this.total} elements here, ${h.total} at the previous rank); every rank must run the same collectives in the same order`,
+      )
     }
     this.handle(h, payload)
   }

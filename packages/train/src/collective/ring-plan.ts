@@ -3,7 +3,11 @@
 // max_payload). Every rank computes the same cut from the same numbers.
 
 export class RingPlan {
-  constructor(readonly total: number, readonly parts: number, readonly chunkElems: number) {}
+  constructor(
+    readonly total: number,
+    readonly parts: number,
+    readonly chunkElems: number,
+  ) {}
 
   /** First element of segment g (g may equal parts: the end). */
   segStart(g: number): number {

@@ -29,7 +29,15 @@ export async function connectThread(c: ThreadConnection, name: string): Promise<
     ...(c.token !== undefined ? { token: c.token } : {}),
     ...(c.nkeySeed !== undefined ? { authenticator: nkeyAuthenticator(encoder.encode(c.nkeySeed)) } : {}),
     ...(c.creds !== undefined ? { authenticator: credsAuthenticator(encoder.encode(c.creds)) } : {}),
-    ...(c.tls ? { tls: { ...(c.tls.ca ? { caFile: c.tls.ca } : {}), ...(c.tls.cert ? { certFile: c.tls.cert } : {}), ...(c.tls.key ? { keyFile: c.tls.key } : {}) } } : {}),
+    ...(c.tls
+      ? {
+          tls: {
+            ...(c.tls.ca ? { caFile: c.tls.ca } : {}),
+            ...(c.tls.cert ? { certFile: c.tls.cert } : {}),
+            ...(c.tls.key ? { keyFile: c.tls.key } : {}),
+          },
+        }
+      : {}),
   }
   return connect(options)
 }

@@ -19,10 +19,12 @@ function imageShape(sampleShape: readonly number[]): [number, number, number] | 
 export function buildCnn(spec: CnnModelSpec, shape: ModelShape, seed: number): tf.Sequential {
   const image = imageShape(shape.sampleShape)
   if (image === undefined) {
-    throw new SpecError('spec', [{
-      field: 'model.builtin',
-      message: `model.builtin: expected a dataset of images ([height, width] or [height, width, channels] samples) for cnn, got samples of shape [${shape.sampleShape.join(', ')}]; use builtin: mlp`,
-    }])
+    throw new SpecError('spec', [
+      {
+        field: 'model.builtin',
+        message: `model.builtin: expected a dataset of images ([height, width] or [height, width, channels] samples) for cnn, got samples of shape [${shape.sampleShape.join(', ')}]; use builtin: mlp`,
+      },
+    ])
   }
   const seeds = new LayerSeeds(seed)
   const model = tf.sequential({ name: 'cnn' })
@@ -34,17 +36,19 @@ export function buildCnn(spec: CnnModelSpec, shape: ModelShape, seed: number): t
   }
   let [h, w] = image
   for (const filters of spec.filters) {
-    model.add(tf.layers.conv2d({
-      ...(inputShape ? { inputShape } : {}),
-      filters,
-      kernelSize: spec.kernelSize,
-      padding: 'same',
-      // With batch norm the activation comes after the normalisation, and the conv's bias is
-      // redundant (batch norm's beta does its job).
-      activation: spec.batchNorm ? 'linear' : spec.activation,
-      useBias: !spec.batchNorm,
-      kernelInitializer: seeds.kernel(),
-    }))
+    model.add(
+      tf.layers.conv2d({
+        ...(inputShape ? { inputShape } : {}),
+        filters,
+        kernelSize: spec.kernelSize,
+        padding: 'same',
+        // With batch norm the activation comes after the normalisation, and the conv's bias is
+        // redundant (batch norm's beta does its job).
+        activation: spec.batchNorm ? 'linear' : spec.activation,
+        useBias: !spec.batchNorm,
+        kernelInitializer: seeds.kernel(),
+      }),
+    )
     inputShape = undefined
     if (spec.batchNorm) {
       model.add(tf.layers.batchNormalization())
@@ -63,6 +67,8 @@ export function buildCnn(spec: CnnModelSpec, shape: ModelShape, seed: number): t
     model.add(tf.layers.dense({ units, activation: spec.activation, kernelInitializer: seeds.kernel() }))
     if (spec.dropout > 0) model.add(tf.layers.dropout({ rate: spec.dropout, seed: seeds.take() }))
   }
-  model.add(tf.layers.dense({ units: shape.numClasses, activation: shape.outputActivation, kernelInitializer: seeds.kernel() }))
+  model.add(
+    tf.layers.dense({ units: shape.numClasses, activation: shape.outputActivation, kernelInitializer: seeds.kernel() }),
+  )
   return model
 }

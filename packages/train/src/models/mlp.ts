@@ -14,6 +14,8 @@ export function buildMlp(spec: MlpModelSpec, shape: ModelShape, seed: number): t
     model.add(tf.layers.dense({ units, activation: spec.activation, kernelInitializer: seeds.kernel() }))
     if (spec.dropout > 0) model.add(tf.layers.dropout({ rate: spec.dropout, seed: seeds.take() }))
   }
-  model.add(tf.layers.dense({ units: shape.numClasses, activation: shape.outputActivation, kernelInitializer: seeds.kernel() }))
+  model.add(
+    tf.layers.dense({ units: shape.numClasses, activation: shape.outputActivation, kernelInitializer: seeds.kernel() }),
+  )
   return model
 }
