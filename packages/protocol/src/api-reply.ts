@@ -2,7 +2,8 @@
 // `{ v, ok: false, error }`. Readers get a KilnError they can throw as it is.
 import { z } from 'zod'
 import { KilnError, type WireError } from './errors.js'
-import { PROTOCOL_VERSION, expecting, version, wireError } from './fields.js'
+import { PROTOCOL_VERSION, version, wireError } from './fields.js'
+import { expecting } from './schema-kit.js'
 
 /** The reply schema for a request whose answer is `data`. */
 export function apiReplySchema<T extends z.ZodTypeAny>(data: T, name = 'reply') {

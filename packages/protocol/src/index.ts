@@ -11,7 +11,32 @@ export {
 export type { ErrorData, WireError, KilnErrorOptions, ValidationErrorOptions } from './errors.js'
 export { Subjects, SUBJECT_ROOT, SUBJECT_TOKEN_PATTERN, EventKind, subjectToken } from './subjects.js'
 export { encode, decode, ERROR_EXT_TYPE } from './codec.js'
-export { check, fieldPath } from './validate.js'
+export { check, validationErrorFrom } from './validate.js'
+export { fieldPath, valueAt, typeOf, describeValue, phrases, parseWith, problemsFrom } from './problems.js'
+export type { Problem, ProblemStyle, ProblemOptions } from './problems.js'
+export {
+  WHOLE_MESSAGE,
+  CANDIDATES,
+  GOT,
+  expecting,
+  isRecord,
+  addProblem,
+  addExpected,
+  positiveInt,
+  positiveNumber,
+  uint32,
+  fraction,
+  between,
+  positiveIntList,
+  bool,
+  enumValues,
+  oneOf,
+  rejectUnknownKeys,
+  strictObject,
+  namedVariant,
+} from './schema-kit.js'
+export type { UnknownKeyWording, StrictObjectOptions } from './schema-kit.js'
+export { didYouMean } from './did-you-mean.js'
 export { PROTOCOL_VERSION, MAX_OPAQUE_BYTES } from './fields.js'
 export type { CheckpointRef } from './fields.js'
 export { RunState, RUN_STATES, canTransition, isTerminal, assertTransition } from './run-state.js'

@@ -39,7 +39,7 @@ export { MODEL_FORMAT } from './metadata.js'
 export type { KilnModelMetadata, DatasetInfo, PredictionDistribution } from './metadata.js'
 
 export { LogLevel, jsonLineSink } from './log.js'
-export { didYouMean } from './did-you-mean.js'
+export { didYouMean } from '@kiln/protocol'
 export type { LogRecord, LogSink } from './log.js'
 
 export { Compression, wireTypeOf, soloCollective } from './collective/collective.js'
