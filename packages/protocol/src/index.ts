@@ -1,5 +1,6 @@
 export {
   ErrorCode,
+  isBadInput,
   KilnError,
   ValidationError,
   NotFoundError,
