@@ -24,5 +24,7 @@ export {
 } from './model-registry.js'
 export type { PublishModelInput, StoredModel } from './model-registry.js'
 export { serve } from './serve.js'
-export type { Handler } from './serve.js'
+export type { Handler, ServeOptions } from './serve.js'
+export { call } from './call.js'
+export type { CallOptions } from './call.js'
 export { readSubject } from './stream-reader.js'

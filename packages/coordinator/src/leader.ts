@@ -13,11 +13,9 @@ import {
   Subjects,
   TrialRecordSchema,
   EventKind,
-  encode,
-  decode,
-  apiReplySchema,
+  NodeCommandReplySchema,
   isTerminal,
-  unwrapReply,
+  type NodeCommandReply,
   type JobRecord,
   type NodeCommand,
   type TrialAssignment,
@@ -26,9 +24,8 @@ import {
   type TrialReportMessage,
   type TrialDecision,
 } from '@kiln/protocol'
-import { KvBucket, type Layout } from '@kiln/cluster-state'
+import { KvBucket, call, type Layout } from '@kiln/cluster-state'
 import { validateSpec, type Logger, type Spec } from '@kiln/train/spec'
-import { z } from 'zod'
 import { publishEvent } from './events.js'
 import { jobChanges } from './job-state.js'
 import { Mutex } from './mutex.js'
@@ -59,7 +56,6 @@ export interface LeaderOptions {
 
 // How often a waiting trial's reason may be rewritten (see pass()).
 const REASON_REFRESH_MS = 2000
-const commandReply = apiReplySchema(z.unknown(), 'command reply')
 
 export class Leader {
   readonly jobs: Records<typeof JobRecordSchema>
@@ -384,11 +380,11 @@ export class Leader {
   }
 
   /** Sends a command to a node and waits for its acknowledgement. */
-  async command(nodeId: string, command: NodeCommand): Promise<unknown> {
-    const msg = await this.o.nc.request(Subjects.node.command(nodeId), encode(NodeCommandSchema, command), {
-      timeout: this.o.commandTimeoutMs,
+  async command(nodeId: string, command: NodeCommand): Promise<NodeCommandReply> {
+    return call(this.o.nc, Subjects.node.command(nodeId), NodeCommandSchema, command, NodeCommandReplySchema, {
+      timeoutMs: this.o.commandTimeoutMs,
+      noResponders: `is node ${nodeId} running?`,
     })
-    return unwrapReply(decode(commandReply, msg.data) as never)
   }
 
   /** A trial whose node is gone: retried from its checkpoint after a backoff, or failed. */

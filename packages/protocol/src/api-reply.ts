@@ -38,8 +38,13 @@ export function replyError(error: unknown): { v: typeof PROTOCOL_VERSION; ok: fa
   }
 }
 
-/** The data of a reply, or its error thrown. */
-export function unwrapReply<T>(reply: ApiReply<T>): T {
+/**
+ * The data of a reply (as apiReplySchema decodes it, or an ApiReply), or its error thrown.
+ * Typed by the reply itself: zod infers `data?` for a schema that accepts undefined.
+ */
+export function unwrapReply<R extends { ok: true; data?: unknown } | { ok: false; error: KilnError }>(
+  reply: R,
+): Extract<R, { ok: true }>['data'] {
   if (reply.ok) return reply.data
   throw reply.error
 }

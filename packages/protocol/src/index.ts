@@ -62,6 +62,27 @@ export type {
 export { LogLevel, MAX_LOG_LINE, MetricReportSchema, LogLineSchema } from './trial-messages.js'
 export type { MetricReport, LogLine } from './trial-messages.js'
 export { apiReplySchema, replyOk, replyError, unwrapReply } from './api-reply.js'
+export {
+  SubmitReplySchema,
+  SweepSubmitReplySchema,
+  CancelReplySchema,
+  ShowReplySchema,
+  NodeStatusSchema,
+  ListReplySchemas,
+  StatusReplySchema,
+  TrialStatusReplySchema,
+  NodeCommandReplySchema,
+} from './api-replies.js'
+export type {
+  SubmitReply,
+  SweepSubmitReply,
+  CancelReply,
+  ShowReply,
+  NodeStatus,
+  StatusReply,
+  TrialStatusReply,
+  NodeCommandReply,
+} from './api-replies.js'
 export type { ApiReply } from './api-reply.js'
 export { LeaseRecordSchema } from './lease-record.js'
 export type { LeaseRecord } from './lease-record.js'
@@ -112,3 +133,5 @@ export type {
 } from './control-messages.js'
 export { SweepRowSchema, SweepRecordSchema, SweepSubmitRequestSchema } from './sweep-messages.js'
 export type { SweepRow, SweepRecord, SweepSubmitRequest } from './sweep-messages.js'
+export { Rng } from './rng.js'
+export type { RngState } from './rng.js'
