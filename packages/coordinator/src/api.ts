@@ -25,7 +25,7 @@ import {
 import { validateSpec } from '@kiln/train/spec'
 import type { Leader } from './leader.js'
 import { pendingTrial } from './trial-change.js'
-import { serve } from '@kiln/cluster-state'
+import { KvBucket, serve } from '@kiln/cluster-state'
 
 const QUEUE = 'kiln-coordinator'
 const StatusRequestSchema = z
@@ -119,8 +119,8 @@ async function submit(
   // was not written is deleted again, and announced only once both are stored.
   const trialId = job.trialIds[0]!
   const [jobWrite, trialWrite] = await Promise.allSettled([
-    leader.store.jobs.create(jobId, job),
-    leader.store.trials.create(trialId, pendingTrial(jobId, trialId)),
+    leader.store.timed(KvBucket.jobs, leader.store.jobs.create(jobId, job)),
+    leader.store.timed(KvBucket.trials, leader.store.trials.create(trialId, pendingTrial(jobId, trialId))),
   ])
   if (jobWrite.status === 'rejected') {
     if (trialWrite.status === 'fulfilled' && trialWrite.value)

@@ -111,7 +111,7 @@ export class Sweeps {
       ...(req.bundleId ? { bundleId: req.bundleId } : {}),
       ...(req.datasetId ? { datasetId: req.datasetId } : {}),
     }
-    await this.o.store.jobs.create(jobId, job)
+    await this.o.store.timed(KvBucket.jobs, this.o.store.jobs.create(jobId, job))
     this.o.store.specOf(this.o.store.jobs.get(jobId)!)
     const sweep: SweepRecord = {
       v: 1,
