@@ -24,6 +24,7 @@ import {
 } from '@kiln/protocol'
 import { validateSpec } from '@kiln/train/spec'
 import type { Leader } from './leader.js'
+import { assertSameSubmission } from './idempotency.js'
 import { pendingTrial } from './trial-change.js'
 import { KvBucket, serve } from '@kiln/cluster-state'
 
@@ -96,9 +97,14 @@ async function submit(
   const jobId = req.idempotencyKey
     ? `job-${createHash('sha256').update(req.idempotencyKey).digest('hex').slice(0, 16)}`
     : newId('job')
+  const body = { spec, bundleId: req.bundleId, datasetId: req.datasetId }
+  const resubmitted = (job: JobRecord) => {
+    if (req.idempotencyKey) assertSameSubmission(req.idempotencyKey, job.id, job, body)
+    return { job, trials: leader.trialsOf(jobId), created: false }
+  }
   const existing =
     leader.store.jobs.get(jobId) ?? (req.idempotencyKey ? await leader.store.jobs.refresh(jobId) : undefined)
-  if (existing) return { job: existing, trials: leader.trialsOf(jobId), created: false }
+  if (existing) return resubmitted(existing)
   const now = Date.now()
   const job: JobRecord = {
     v: 1,
@@ -129,8 +135,7 @@ async function submit(
   }
   // Someone else's job of this id (an idempotent resubmission): its trial, if this call
   // wrote it, is the same pending first trial its own writer would have written.
-  if (!jobWrite.value)
-    return { job: (await leader.store.jobs.refresh(jobId))!, trials: leader.trialsOf(jobId), created: false }
+  if (!jobWrite.value) return resubmitted((await leader.store.jobs.refresh(jobId))!)
   if (trialWrite.status === 'rejected') throw trialWrite.reason
   // A trial of this id already stored (left by an earlier, failed submission) is this job's.
   const trial = leader.store.trials.get(trialId) ?? (await leader.store.trials.refresh(trialId))!

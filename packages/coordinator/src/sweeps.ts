@@ -1,7 +1,7 @@
 // The leader's sweeps: submission, the fill loop that turns engine proposals into trials,
 // reports routed to the engine, the end of a sweep (its best model registered with lineage)
 // and rebuilding every running sweep from its event log at takeover.
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { KvBucket, StreamName, readSubject, describeStoredModel, registerModelVersion } from '@kiln/cluster-state'
 import {
   EventKind,
@@ -27,6 +27,7 @@ import type { Layout } from '@kiln/cluster-state'
 import type { Logger } from '@kiln/train/spec'
 import type { TrialStore } from './trial-store.js'
 import { publishEvent } from './events.js'
+import { assertSameSubmission } from './idempotency.js'
 import { Records } from './records.js'
 import { SweepRunner, clusterTrialId, engineTrialIdOf } from './sweep-runner.js'
 
@@ -93,10 +94,18 @@ export class Sweeps {
         'a search section (a sweep needs a search space; use kiln submit for one job)',
       )
     const search = parseSearchSpec(spec.search, { metric: spec.metric })
-    const suffix = req.idempotencyKey ? req.idempotencyKey.slice(-24) : randomBytes(6).toString('hex')
+    // Hashed, as job ids are: two keys must never name one sweep.
+    const suffix = req.idempotencyKey
+      ? createHash('sha256').update(req.idempotencyKey).digest('hex').slice(0, 16)
+      : randomBytes(6).toString('hex')
     const sweepId = `sweep-${suffix}`
     const existing = this.records.get(sweepId)
-    if (existing) return { sweep: existing, job: this.o.store.jobs.get(existing.jobId)!, created: false }
+    if (existing) {
+      const job = this.o.store.jobs.get(existing.jobId)!
+      const body = { spec, bundleId: req.bundleId, datasetId: req.datasetId }
+      if (req.idempotencyKey) assertSameSubmission(req.idempotencyKey, existing.id, job, body)
+      return { sweep: existing, job, created: false }
+    }
     const now = Date.now()
     const jobId = `job-${sweepId}`
     const job: JobRecord = {
