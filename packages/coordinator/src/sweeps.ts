@@ -21,7 +21,7 @@ import {
   type TrialDecision,
 } from '@kiln/protocol'
 import { parseSearchSpec, type SweepEvent } from '@kiln/sweep'
-import { validateSpec } from '@kiln/train/spec'
+import { checkSearchSpace, validateSpec } from '@kiln/train/spec'
 import type { NatsConnection } from 'nats'
 import type { Layout } from '@kiln/cluster-state'
 import type { Logger } from '@kiln/train/spec'
@@ -93,6 +93,8 @@ export class Sweeps {
         'search',
         'a search section (a sweep needs a search space; use kiln submit for one job)',
       )
+    // Every space key and distribution against the job spec, before anything is stored.
+    checkSearchSpace(spec)
     const search = parseSearchSpec(spec.search, { metric: spec.metric })
     // Hashed, as job ids are: two keys must never name one sweep.
     const suffix = req.idempotencyKey

@@ -3,6 +3,7 @@ export { SpecError, TrialScriptError, ModelFormatError, TrainingAbortedError } f
 export type { SpecProblem } from './errors.js'
 
 export { parseSpec, validateSpec, applyOverrides, parseOverride } from './spec.js'
+export { checkSearchSpace } from './search-space-check.js'
 export type { ParseSpecOptions, SpecOverrides } from './spec.js'
 export { readSpecFile } from './spec-file.js'
 export type { SpecFile } from './spec-file.js'
