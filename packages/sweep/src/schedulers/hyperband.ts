@@ -8,7 +8,15 @@
 import type { JsonValue } from '../json.js'
 import { isLive, type TrialRecord } from '../trial.js'
 import { hyperbandBrackets, keepCount, type BracketPlan, type HyperbandOptions } from './hyperband-plan.js'
-import { CONTINUE, finished, stop, type Outcome, type Scheduler, type SchedulerContext, type SideEffects } from './scheduler.js'
+import {
+  CONTINUE,
+  finished,
+  stop,
+  type Outcome,
+  type Scheduler,
+  type SchedulerContext,
+  type SideEffects,
+} from './scheduler.js'
 
 interface Bracket {
   plan: number
