@@ -112,6 +112,10 @@ export class SweepRunner {
 
   /** A running trial's report; the engine's decision. */
   async report(engineTrialId: string, t: number, value: number): Promise<Decision> {
+    // A step reported again with the same value (custom metrics merged into an epoch): the
+    // engine heard it already.
+    const row = this.engine.leaderboard().find((r) => r.trialId === engineTrialId)
+    if (row?.state === 'running' && row.t === t && row.latest === value) return { action: 'continue' }
     const d = this.engine.report(engineTrialId, t, value)
     await this.flush()
     return d

@@ -29,6 +29,7 @@ import type { TrialStore } from './trial-store.js'
 import { publishEvent } from './events.js'
 import { assertSameSubmission } from './idempotency.js'
 import { Records } from './records.js'
+import { catchUpReports } from './sweep-catch-up.js'
 import { SweepRunner, clusterTrialId, engineTrialIdOf } from './sweep-runner.js'
 
 interface Exploit {
@@ -71,11 +72,12 @@ export class Sweeps {
       const events: SweepEvent[] = []
       for await (const data of readSubject(this.o.nc, StreamName.sweeps, SweepRunner.subject(sweep.id)))
         events.push(decode<SweepEvent>(data))
-      this.runners.set(
-        sweep.id,
-        SweepRunner.replay(sweep.id, job.id, search, spec.training.seed, this.o.layout.js, events),
-      )
-      this.o.log('info', 'sweep resumed from its log', { sweepId: sweep.id, events: events.length })
+      const runner = SweepRunner.replay(sweep.id, job.id, search, spec.training.seed, this.o.layout.js, events)
+      this.runners.set(sweep.id, runner)
+      const metric = sweep.metric.name
+      const caught = await catchUpReports(this.o.nc, runner, this.o.store.trialsOf(job.id), metric, this.o.bad)
+      if (caught > 0) await this.updateRecord(runner)
+      this.o.log('info', 'sweep resumed from its log', { sweepId: sweep.id, events: events.length, caught })
     }
   }
 
