@@ -5,12 +5,20 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import * as tf from '@tensorflow/tfjs'
-import { TrialContext, validateSpec, type TrialReport } from '@kiln/train'
+import {
+  CHECKPOINT_FORMAT,
+  TrialContext,
+  validateSpec,
+  type Checkpoint,
+  type TrialContextOptions,
+  type TrialReport,
+} from '@kiln/train'
 import { ValidationError } from '@kiln/protocol'
 
-function context(): { ctx: TrialContext; seen: TrialReport[] } {
+function context(resume?: Partial<TrialContextOptions>): { ctx: TrialContext; seen: TrialReport[] } {
   const seen: TrialReport[] = []
   const ctx = new TrialContext({
+    ...resume,
     spec: validateSpec({ name: 'steps', dataset: 'x', model: { builtin: 'mlp' } }),
     data: () => Promise.reject(new Error('no data in this test')),
     reporter: async (r) => {
@@ -91,6 +99,29 @@ steps('a report before training is step 1, and the first epoch joins it', async 
   assert.equal(
     ctx.history.map((r) => r.step),
     [1, 2, 3],
+  )
+})
+
+steps("a PBT child resumed from a donor's checkpoint reports only its own training", async () => {
+  const donor: Checkpoint = {
+    format: CHECKPOINT_FORMAT,
+    epoch: 2,
+    reports: [
+      { step: 1, metrics: { val_accuracy: 0.9 } },
+      { step: 2, metrics: { val_accuracy: 0.95 } },
+    ],
+    weights: [],
+    optimizer: [],
+  }
+  const own = context({ resume: structuredClone(donor) }).ctx
+  assert.equal(own.history.length, 2, 'its own checkpoint: its reports are its history')
+  const { ctx } = context({ resume: structuredClone(donor), resumeReports: false })
+  assert.equal(ctx.history, [], "the donor's reports are not the child's")
+  assert.is(ctx.step, 2, "but its steps go on from the donor's epoch")
+  await fit(ctx, 1)
+  assert.equal(
+    ctx.history.map((r) => r.step),
+    [3],
   )
 })
 

@@ -66,6 +66,11 @@ export interface TrialContextOptions {
   checkpoint?: CheckpointPolicy
   /** Carry on from this checkpoint: its weights, optimizer state, epoch and reports. */
   resume?: Checkpoint
+  /**
+   * False when `resume` is another trial's checkpoint (a PBT donor's): its weights and epoch
+   * carry over, its reports do not, so this trial reports only its own training.
+   */
+  resumeReports?: boolean
 }
 
 /** The params a trial sees (see TrialParams). */
@@ -110,7 +115,8 @@ export class TrialContext {
     this.rank = this.collective.rank
     this.worldSize = this.collective.worldSize
     this.signal = options.signal
-    this.history = options.resume ? options.resume.reports.map((r) => ({ ...r })) : []
+    const inherited = options.resume && options.resumeReports !== false ? options.resume.reports : []
+    this.history = inherited.map((r) => ({ ...r }))
     this.steps = options.resume?.epoch ?? 0
   }
 
