@@ -138,6 +138,22 @@ function geometry(count: number, evil: boolean): Int32Array {
   )
 }
 
+// gbdt params (kiln/gbdt.h order), each sometimes replaced by a hostile value.
+const GBDT_PARAMS = [1, 1, 0.1, 4, 0, 1, 0, 16, 1, 1, 1, 1e3, 7]
+
+function gbdtParams(): Float64Array {
+  const length = chance(0.1) ? pick([0, 12, 14]) : 13
+  return Float64Array.from({ length }, (_, i) => (chance(0.15) ? pick([...NUMBERS, ...OPS, ...HUGE]) : GBDT_PARAMS[i]!))
+}
+
+// A small trained booster: 8 rows, 2 features, early stopping after one round without a
+// (1e3) improvement, so hostile round counts stay quick.
+function booster(): unknown {
+  const x = Float32Array.from({ length: 16 }, (_, i) => (i * 7) % 5)
+  const y = Float32Array.from({ length: 8 }, (_, i) => i % 2)
+  return raw.gbdtCreate!(x, 8, 2, y, x, 8, y, Float64Array.from(GBDT_PARAMS))
+}
+
 function hostArray(arena: Arena, type: 'f32' | 'i32' | 'u8', evil: boolean) {
   const n = arrayLength(evil)
   if (type === 'f32') return arena.view((b, o, l) => new Float32Array(b, o, l), n, 4)
@@ -190,6 +206,10 @@ function value(kind: ArgKind, arena: Arena, evil: boolean): unknown {
       return geometry(15, evil)
     case 'geom12':
       return geometry(12, evil)
+    case 'gbdtParams':
+      return gbdtParams()
+    case 'booster':
+      return chance(0.95) ? booster() : {}
     case 'simd':
       return pick(['scalar', 'avx2', 'avx512', 'bogus', ''])
     case 'device':

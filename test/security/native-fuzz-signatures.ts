@@ -29,6 +29,8 @@ export type ArgKind =
   | 'ownBuf'
   | 'operand'
   | 'threads'
+  | 'gbdtParams'
+  | 'booster'
 
 const gemm: ArgKind[] = ['bool', 'bool', 'size', 'size', 'size', 'size', 'num', 'f32', 'f32', 'num', 'f32']
 const conv: ArgKind[] = ['f32', 'f32', 'f32', 'geom15']
@@ -38,6 +40,8 @@ const cudaConv: ArgKind[] = ['stream', 'buf', 'buf', 'buf', 'geom15']
 const cudaPool2: ArgKind[] = ['stream', 'buf', 'buf', 'geom12']
 const cudaPool3: ArgKind[] = ['stream', 'buf', 'buf', 'buf', 'geom12']
 const broadcast = (t: ArgKind, y: ArgKind): ArgKind[] => ['op', t, 'shape', t, 'shape', y, 'shape']
+const trees: ArgKind[] = ['i32', 'f32', 'i32', 'i32', 'u8', 'f32', 'i32']
+const gbdtPredict: ArgKind[] = [...trees, 'size', 'f32', 'size', 'f32']
 const cudaBroadcast: ArgKind[] = ['stream', 'op', 'operand', 'shape', 'operand', 'shape', 'buf', 'shape']
 
 /** Every export and its arguments; the async twin of a function takes the same ones. */
@@ -145,6 +149,14 @@ export const SIGNATURES: Record<string, ArgKind[]> = {
   categoricalCrossentropy: ['f32|i32', 'f32', 'size', 'size', 'num', 'f32'],
   categoricalCrossentropyGrad: ['f32', 'f32|i32', 'f32', 'size', 'size', 'num', 'f32'],
   categoricalAccuracy: ['f32|i32', 'f32', 'size', 'size', 'f32'],
+  gbdtCreate: ['f32', 'size', 'size', 'f32', 'f32?', 'size', 'f32?', 'gbdtParams'],
+  gbdtBoost: ['booster', 'size'],
+  gbdtBoostAsync: ['booster', 'size'],
+  gbdtState: ['booster'],
+  gbdtModel: ['booster', 'size'],
+  gbdtLoad: ['booster', ...trees, 'f32'],
+  gbdtPredict: gbdtPredict,
+  gbdtPredictAsync: gbdtPredict,
 }
 
 /** Whether a kind is a device handle (only meaningful where a CUDA device exists). */
