@@ -35,6 +35,8 @@ export { normalize, fitNormalization } from './normalize.js'
 export type { Normalization, NormalizationMethod } from './normalize.js'
 
 export { featureStats } from './feature-stats.js'
+export { nonFiniteFeatures, describeNonFinite } from './non-finite.js'
+export type { NonFiniteFeature } from './non-finite.js'
 export type { FeatureStats, FeatureSummary, FeatureStatsOptions } from './feature-stats.js'
 export { labelDistribution } from './label-distribution.js'
 export type { LabelDistribution } from './label-distribution.js'
