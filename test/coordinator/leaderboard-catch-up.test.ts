@@ -3,41 +3,31 @@
 // catches up from there instead of missing them.
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { connect, type NatsConnection } from 'nats'
-import { startCoordinator, type Coordinator } from '@kiln/coordinator'
 import { SweepsClient } from '@kiln/client'
-import { ensureLayout, type Layout } from '@kiln/cluster-state'
 import { MetricReportSchema, Subjects, encode } from '@kiln/protocol'
 import { fakeNode, type FakeNode } from '../helpers/fake-node.js'
 import { loud } from '../helpers/hooks.js'
-import { startNats, type NatsServer } from '../helpers/nats.js'
 import { waitFor } from '../helpers/wait-for.js'
+import { startTestCluster, type TestCluster } from '../helpers/coordinator.js'
 
-const layoutOpts = { heartbeatMs: 250, leaseTtlMs: 2000 }
-type Ctx = { server?: NatsServer; ncs?: NatsConnection[]; coords?: Coordinator[]; layout?: Layout; node?: FakeNode }
+type Ctx = { cluster?: TestCluster; node?: FakeNode }
 const catchUp = suite<Ctx>('coordinator - the leaderboard catches up after a restart')
 
 catchUp.before(
   loud(async (ctx) => {
-    ctx.server = await startNats()
-    ctx.ncs = await Promise.all([0, 1, 2].map(() => connect({ servers: ctx.server!.url })))
-    ctx.layout = await ensureLayout(ctx.ncs[1]!, layoutOpts)
-    ctx.coords = [await startCoordinator({ nc: ctx.ncs[0]!, id: 'coord-a', layout: layoutOpts, log: () => {} })]
-    await ctx.coords[0]!.leading()
+    ctx.cluster = await startTestCluster({ id: 'coord-a' })
   }),
 )
 catchUp.after(
   loud(async (ctx) => {
     ctx.node?.stop()
-    for (const c of ctx.coords ?? []) await c.stop()
-    await Promise.all((ctx.ncs ?? []).map((nc) => nc.close()))
-    await ctx.server?.stop()
+    await ctx.cluster?.stop()
   }),
 )
 
 catchUp('reports stored while the coordinator was down reach the leaderboard of the next one', async (ctx) => {
-  const sweeps = new SweepsClient(ctx.ncs![2]!)
-  ctx.node = fakeNode(ctx.ncs![1]!, ctx.layout!)
+  const sweeps = new SweepsClient(ctx.cluster!.ncs[2]!)
+  ctx.node = fakeNode(ctx.cluster!.ncs[1]!, ctx.cluster!.layout)
   await ctx.node.join()
   const { sweep } = await sweeps.submit({
     name: 'catch-up',
@@ -51,18 +41,17 @@ catchUp('reports stored while the coordinator was down reach the leaderboard of 
   // What a node does per epoch: store the report, and ask the coordinator.
   const report = async (epoch: number, value: number, ask: boolean) => {
     const metrics = { val_accuracy: value, loss: 1 - value }
-    await ctx.layout!.js.publish(
+    await ctx.cluster!.layout.js.publish(
       Subjects.metrics.of(trialId),
       encode(MetricReportSchema, { v: 1, trialId, epoch, metrics, at: Date.now() }),
     )
     if (ask) assert.ok((await ctx.node!.report({ trialId, attempt: 1, epoch, metrics })).ok)
   }
   await report(1, 0.5, true)
-  await ctx.coords![0]!.stop()
+  await ctx.cluster!.coords[0]!.stop()
   await report(2, 0.6, false)
   await report(3, 0.7, false)
-  ctx.coords!.push(await startCoordinator({ nc: ctx.ncs![0]!, id: 'coord-b', layout: layoutOpts, log: () => {} }))
-  await ctx.coords![1]!.leading()
+  await ctx.cluster!.start({ id: 'coord-b' })
   const row = await waitFor('the leaderboard to catch up', async () => {
     const shown = await sweeps.show(sweep.id)
     const r = shown.sweep.leaderboard[0]

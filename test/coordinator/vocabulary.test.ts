@@ -3,51 +3,28 @@
 // sweeps, and lost nodes forgotten after a while instead of listed (with busy slots) forever.
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { connect, type NatsConnection } from 'nats'
-import { startCoordinator, type Coordinator } from '@kiln/coordinator'
 import { JobsClient, SweepsClient } from '@kiln/client'
-import { ensureLayout, type Layout } from '@kiln/cluster-state'
 import { ErrorCode } from '@kiln/protocol'
 import { fakeNode, type FakeNode } from '../helpers/fake-node.js'
 import { loud } from '../helpers/hooks.js'
-import { startNats, type NatsServer } from '../helpers/nats.js'
 import { waitFor } from '../helpers/wait-for.js'
+import { startTestCluster, type TestCluster } from '../helpers/coordinator.js'
 
-const layoutOpts = { heartbeatMs: 250, leaseTtlMs: 2000 }
-type Ctx = {
-  server?: NatsServer
-  ncs?: NatsConnection[]
-  coord?: Coordinator
-  layout?: Layout
-  jobs?: JobsClient
-  sweeps?: SweepsClient
-  node?: FakeNode
-}
+type Ctx = { cluster?: TestCluster; jobs?: JobsClient; sweeps?: SweepsClient; node?: FakeNode }
 const words = suite<Ctx>('coordinator - one vocabulary (ids, prefixes, counts, nodes)')
 const spec = (name: string) => ({ name, dataset: 'fashion-mnist', model: { builtin: 'mlp' } })
 
 words.before.each(
   loud(async (ctx) => {
-    ctx.server = await startNats()
-    ctx.ncs = await Promise.all([0, 1, 2].map(() => connect({ servers: ctx.server!.url })))
-    ctx.layout = await ensureLayout(ctx.ncs[1]!, layoutOpts)
-    ctx.coord = await startCoordinator({
-      nc: ctx.ncs[0]!,
-      layout: layoutOpts,
-      log: () => {},
-      forgetNodesAfterMs: 1500,
-    })
-    await ctx.coord.leading()
-    ctx.jobs = new JobsClient(ctx.ncs[2]!)
-    ctx.sweeps = new SweepsClient(ctx.ncs[2]!)
+    ctx.cluster = await startTestCluster({ forgetNodesAfterMs: 1500 })
+    ctx.jobs = new JobsClient(ctx.cluster.ncs[2]!)
+    ctx.sweeps = new SweepsClient(ctx.cluster.ncs[2]!)
   }),
 )
 words.after.each(
   loud(async (ctx) => {
     ctx.node?.stop()
-    await ctx.coord?.stop()
-    await Promise.all((ctx.ncs ?? []).map((nc) => nc.close()))
-    await ctx.server?.stop()
+    await ctx.cluster?.stop()
   }),
 )
 
@@ -73,7 +50,7 @@ words('a unique prefix names a job or trial; an ambiguous or unknown one is an e
 })
 
 words('a grid sweep counts its grid; its leaderboard names trials by their cluster ids', async (ctx) => {
-  ctx.node = fakeNode(ctx.ncs![1]!, ctx.layout!)
+  ctx.node = fakeNode(ctx.cluster!.ncs[1]!, ctx.cluster!.layout)
   await ctx.node.join()
   const { sweep } = await ctx.sweeps!.submit({
     ...spec('grid-count'),
@@ -98,7 +75,7 @@ words('a grid sweep counts its grid; its leaderboard names trials by their clust
 })
 
 words('a lost node is forgotten after forgetNodesAfterMs, and with it its busy slots', async (ctx) => {
-  ctx.node = fakeNode(ctx.ncs![1]!, ctx.layout!, 'node-gone')
+  ctx.node = fakeNode(ctx.cluster!.ncs[1]!, ctx.cluster!.layout, 'node-gone')
   await ctx.node.join()
   await waitFor('the node to be live', async () => (await ctx.jobs!.nodes()).find((n) => n.live))
   ctx.node.stop() // silent, its registration left behind (a crash)
