@@ -6,12 +6,14 @@
 import { randomUUID } from 'node:crypto'
 import type { KvEntry } from 'nats'
 import {
+  EvaluationSchema,
   ModelVersionRecordSchema,
   NotFoundError,
   ValidationError,
   decode,
   encode,
   subjectToken,
+  type Evaluation,
   type ModelLineage,
   type ModelVersionRecord,
 } from '@kiln/protocol'
@@ -48,6 +50,32 @@ export interface StoredModel {
   object: string
   bytes: number
   files: string[]
+  /** The test evaluation kiln-model.json carries, when it carries a readable one. */
+  evaluation?: Evaluation
+}
+
+// kiln-model.json is @kiln/train's format; only its evaluation is read here, and a file
+// without a readable one (an older Kiln, a plain TF.js model) simply has none.
+function evaluationOf(files: ReadonlyMap<string, Uint8Array>): Evaluation | undefined {
+  const bytes = files.get('kiln-model.json')
+  if (!bytes) return undefined
+  try {
+    const meta = JSON.parse(new TextDecoder().decode(bytes)) as { metrics?: { test?: { evaluation?: unknown } } }
+    const parsed = EvaluationSchema.safeParse(meta.metrics?.test?.evaluation)
+    return parsed.success ? parsed.data : undefined
+  } catch {
+    return undefined
+  }
+}
+
+function describe(object: string, files: ReadonlyMap<string, Uint8Array>): StoredModel {
+  const evaluation = evaluationOf(files)
+  return {
+    object,
+    bytes: [...files.values()].reduce((n, b) => n + b.byteLength, 0),
+    files: [...files.keys()],
+    ...(evaluation ? { evaluation } : {}),
+  }
 }
 
 /** Stores a model's files as one object (no version yet: see registerModelVersion). */
@@ -60,13 +88,12 @@ export async function storeModelFiles(
   if (files.size === 0) throw new ValidationError('files', 'at least one file')
   const object = `${model}/${randomUUID()}`
   await layout.objects.models.putBlob({ name: object }, packFiles(files))
-  return { object, bytes: [...files.values()].reduce((n, b) => n + b.byteLength, 0), files: [...files.keys()] }
+  return describe(object, files)
 }
 
 /** Reads the file names and size of a stored model object. */
 export async function describeStoredModel(layout: RegistryLayout, object: string): Promise<StoredModel> {
-  const files = await readModelFiles(layout, { object } as ModelVersionRecord)
-  return { object, bytes: [...files.values()].reduce((n, b) => n + b.byteLength, 0), files: [...files.keys()] }
+  return describe(object, await readModelFiles(layout, { object } as ModelVersionRecord))
 }
 
 /** Publishes the files as the next version of `model`; returns its record. */
@@ -98,6 +125,7 @@ export async function registerModelVersion(
       files: input.files,
       ...(input.metrics ? { metrics: input.metrics } : {}),
       ...(input.lineage ? { lineage: input.lineage } : {}),
+      ...(input.evaluation ? { evaluation: input.evaluation } : {}),
       createdAt: Date.now(),
     }
     try {

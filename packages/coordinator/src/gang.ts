@@ -125,6 +125,7 @@ export async function applyGangStatus(
             ...(u.metrics ? { metrics: u.metrics } : {}),
             ...(u.model ? { model: u.model } : {}),
             ...(u.artifact ? { artifact: u.artifact } : {}),
+            ...(u.evaluation ? { evaluation: u.evaluation } : {}),
           })
         ).state,
       }

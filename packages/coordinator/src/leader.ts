@@ -450,6 +450,7 @@ export class Leader {
               ...(u.metrics ? { metrics: u.metrics } : {}),
               ...(u.model ? { model: u.model } : {}),
               ...(u.artifact ? { artifact: u.artifact } : {}),
+              ...(u.evaluation ? { evaluation: u.evaluation } : {}),
             })
           ).state,
         }

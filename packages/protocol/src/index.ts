@@ -40,6 +40,14 @@ export type { ApiReply } from './api-reply.js'
 export { LeaseRecordSchema } from './lease-record.js'
 export type { LeaseRecord } from './lease-record.js'
 export { ModelLineageSchema, ModelVersionRecordSchema } from './model-messages.js'
+export {
+  EvaluationSchema,
+  ClassificationEvaluationSchema,
+  RegressionEvaluationSchema,
+  MAX_CONFUSION_CLASSES,
+  MAX_EVALUATED_CLASSES,
+} from './evaluation-messages.js'
+export type { Evaluation, ClassificationEvaluation, RegressionEvaluation } from './evaluation-messages.js'
 export type { ModelLineage, ModelVersionRecord } from './model-messages.js'
 export {
   ENDPOINT_HISTORY,
