@@ -23,6 +23,18 @@ export {
   watchModelVersions,
 } from './model-registry.js'
 export type { PublishModelInput, StoredModel } from './model-registry.js'
+export {
+  registryKey,
+  readRegistryRecord,
+  listRegistryRecords,
+  changeRegistryRecord,
+  readRegistrySettings,
+  writeRegistrySettings,
+} from './registry-records.js'
+export { parseModelRef, formatModelRef, modelNames, notFoundWithHint, resolveModelRef } from './model-ref.js'
+export type { ModelRef } from './model-ref.js'
+export { applyModelsRequest, servingEndpoints, assertLoadable, resolveDeployTarget } from './registry-ops.js'
+export type { ModelsReply } from './registry-ops.js'
 export { serve } from './serve.js'
 export type { Handler } from './serve.js'
 export { readSubject } from './stream-reader.js'

@@ -18,6 +18,7 @@ import {
   type ModelVersionRecord,
 } from '@kiln/protocol'
 import type { Layout } from './ensure-layout.js'
+import { readRegistryRecord } from './registry-records.js'
 
 /** What a publisher hands over: the files of one model (TF.js format + kiln-model.json). */
 export interface PublishModelInput {
@@ -157,11 +158,14 @@ export async function listModelVersions(layout: RegistryLayout, model?: string):
   return records.sort((a, b) => a.model.localeCompare(b.model) || a.version - b.version)
 }
 
-// The version is in the key (`<model>.<version>`): no record needs reading.
+// The version is in the key (`<model>.<version>`): no record needs reading. A deleted
+// version's number stays taken (the registry record remembers it), so lineage never
+// points at two different models under one number.
 async function latestVersion(layout: RegistryLayout, model: string): Promise<number> {
   let latest = 0
   for await (const k of await layout.kv.modelVersions.keys(`${model}.*`))
     latest = Math.max(latest, Number(k.slice(model.length + 1)) || 0)
+  for (const v of Object.keys((await readRegistryRecord(layout, model)).versions)) latest = Math.max(latest, Number(v))
   return latest
 }
 

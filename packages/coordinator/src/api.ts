@@ -22,6 +22,7 @@ import {
 } from '@kiln/protocol'
 import { validateSpec } from '@kiln/train/spec'
 import type { Leader } from './leader.js'
+import { serveModelsApi } from './models-api.js'
 import { pendingTrial } from './trial-change.js'
 import { serve } from '@kiln/cluster-state'
 
@@ -52,6 +53,7 @@ export function serveApi(leader: Leader): void {
   )
   leader.own(serve(nc, Subjects.api.list, ListRequestSchema, async (req) => list(leader, req), opts))
   leader.own(serve(nc, Subjects.api.show, ShowRequestSchema, async (req) => show(leader, req.id), opts))
+  serveModelsApi(leader, opts)
   leader.own(
     serve(
       nc,

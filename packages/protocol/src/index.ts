@@ -11,6 +11,7 @@ export {
 export type { ErrorData, WireError, KilnErrorOptions, ValidationErrorOptions } from './errors.js'
 export { Subjects, SUBJECT_ROOT, SUBJECT_TOKEN_PATTERN, EventKind, subjectToken } from './subjects.js'
 export { encode, decode, ERROR_EXT_TYPE } from './codec.js'
+export { didYouMean } from './did-you-mean.js'
 export { check, fieldPath } from './validate.js'
 export { PROTOCOL_VERSION, MAX_OPAQUE_BYTES } from './fields.js'
 export type { CheckpointRef } from './fields.js'
@@ -48,6 +49,23 @@ export {
   MAX_EVALUATED_CLASSES,
 } from './evaluation-messages.js'
 export type { Evaluation, ClassificationEvaluation, RegressionEvaluation } from './evaluation-messages.js'
+export {
+  APPROVAL_HISTORY,
+  Approval,
+  AliasNameSchema,
+  VersionStateSchema,
+  ModelRegistryRecordSchema,
+  RegistrySettingsSchema,
+  ModelsRequestSchema,
+  approvalOf,
+} from './model-registry-messages.js'
+export type {
+  ApprovalDecision,
+  VersionState,
+  ModelRegistryRecord,
+  RegistrySettings,
+  ModelsRequest,
+} from './model-registry-messages.js'
 export type { ModelLineage, ModelVersionRecord } from './model-messages.js'
 export {
   ENDPOINT_HISTORY,
