@@ -119,8 +119,21 @@ export const COMMANDS: readonly Command[] = [
   {
     name: 'deploy',
     summary: 'put a registered model version behind an endpoint (rollout, canary or shadow)',
-    usage: 'kiln deploy MODEL[@VERSION] [--endpoint E] [--weight W | --shadow RATE] [--api-key K ...]',
+    usage: 'kiln deploy MODEL[@VERSION|@ALIAS] [--endpoint E] [--weight W | --shadow RATE] [--api-key K ...]',
     run: async (argv, io) => (await import('./commands/deploy.js')).deployCommand(argv, io),
+  },
+  {
+    name: 'models',
+    summary: 'the model registry: versions, metrics, aliases, approval, archive/delete',
+    usage:
+      'kiln models [NAME] | show NAME[@V|@ALIAS] | alias NAME@V ALIAS | approve|reject NAME@V | archive|delete NAME@V',
+    run: async (argv, io) => (await import('./commands/models.js')).modelsCommand(argv, io),
+  },
+  {
+    name: 'eval',
+    summary: 'evaluate a registered model (or a model folder) on a dataset',
+    usage: 'kiln eval MODEL[@VERSION|@ALIAS] DATASET [--split test|train|all] [--json]',
+    run: async (argv, io) => (await import('./commands/eval.js')).evalCommand(argv, io),
   },
   {
     name: 'endpoint',
