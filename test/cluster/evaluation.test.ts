@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert'
 import { connect, type NatsConnection } from 'nats'
 import { startCoordinator, type Coordinator } from '@kiln/coordinator'
 import { startWorker, type WorkerAgent } from '@kiln/worker'
-import { JobsClient, SweepsClient } from '@kiln/client'
+import { JobsClient, RunsClient, SweepsClient } from '@kiln/client'
 import { ensureLayout, getModelVersion } from '@kiln/cluster-state'
 import { EvaluationSchema, type Evaluation, type TrialRecord } from '@kiln/protocol'
 import { loud } from '../helpers/hooks.js'
@@ -88,8 +88,13 @@ function assertFlat(t: TrialRecord): void {
 }
 
 evaluation('a job: its trial and its model version carry the evaluation', async ({ jobs, data, ncs }) => {
-  const { job } = await jobs!.submit(spec(data!.dir, 'eval-job'))
-  const trial = await waitFor(
+  const { job } = await jobs!.submit({
+    ...spec(data!.dir, 'eval-job'),
+    experiment: 'blobs-baselines',
+    tags: { team: 'vision', baseline: true },
+    notes: 'first try',
+  })
+  const listed = await waitFor(
     'the trial to succeed',
     async () => {
       const t = (await jobs!.trials(job.id))[0]
@@ -99,12 +104,25 @@ evaluation('a job: its trial and its model version carry the evaluation', async 
     120_000,
     100,
   )
+  assert.is(listed.evaluation, undefined, 'a list leaves evaluations out (size)')
+  const trial = (await jobs!.show(listed.id)).trial!
   assertFull(trial.evaluation, 'the trial record')
   assertFlat(trial)
   const layout = await ensureLayout(ncs![3]!, layoutOpts)
   const version = await getModelVersion(layout, trial.model!.name, trial.model!.version)
   assertFull(version.evaluation, 'the model version')
   assert.equal(version.evaluation, trial.evaluation)
+  // The run carries the spec's experiment, tags and notes, and is found by them.
+  const runs = await new RunsClient(ncs![3]!).query({
+    experiment: 'blobs-baselines',
+    where: 'tags.team == "vision" and tags.baseline and test_accuracy >= 0',
+  })
+  assert.equal(
+    runs.map((r) => [r.id, r.kind, r.notes]),
+    [[job.id, 'job', 'first try']],
+  )
+  assert.equal(runs[0]!.evaluation, trial.evaluation)
+  assert.is(runs[0]!.params['optimizer.learningRate'], 0.01)
 })
 
 evaluation('a sweep: every trial and the registered best carry full evaluations', async ({ sweeps, data, ncs }) => {
@@ -140,6 +158,11 @@ evaluation('a sweep: every trial and the registered best carry full evaluations'
   const best = succeeded.find((t) => t.id === version.lineage?.trialId)
   assertFull(version.evaluation, 'the registered best')
   assert.equal(version.evaluation, best?.evaluation, "the best model's evaluation is its trial's")
+  const runs = await new RunsClient(ncs![3]!).query({ where: `sweep == "${sweep.id}"`, sort: 'test_accuracy' })
+  assert.is(runs.length, trials.length, 'each sweep trial is a run')
+  assert.ok(runs.every((r) => r.kind === 'trial' && r.experiment === 'eval-sweep'))
+  const lrs = runs.map((r) => r.params['optimizer.learningRate'])
+  assert.is(new Set(lrs).size, runs.length, "each run has its trial's own learning rate")
 })
 
 evaluation.run()

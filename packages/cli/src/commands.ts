@@ -123,6 +123,18 @@ export const COMMANDS: readonly Command[] = [
     run: async (argv, io) => (await import('./commands/deploy.js')).deployCommand(argv, io),
   },
   {
+    name: 'runs',
+    summary: 'search every job and sweep trial: --experiment, --where EXPR, --sort, --limit; runs show RUN',
+    usage: 'kiln runs [--experiment E] [--where EXPR] [--sort METRIC] [--limit N] | kiln runs show RUN [--history]',
+    run: async (argv, io) => (await import('./commands/runs.js')).runsCommand(argv, io),
+  },
+  {
+    name: 'compare',
+    summary: 'put runs side by side: differing params, final and best metrics, per-class F1, curves',
+    usage: 'kiln compare RUN RUN [RUN ...] [--json]',
+    run: async (argv, io) => (await import('./commands/runs.js')).compareCommand(argv, io),
+  },
+  {
     name: 'models',
     summary: 'the model registry: versions, metrics, aliases, approval, archive/delete',
     usage:

@@ -138,7 +138,12 @@ function list(leader: Leader, req: z.output<typeof ListRequestSchema>): unknown[
       .values()
       .sort((a, b) => b.createdAt - a.createdAt)
       .slice(0, limit)
-  if (req.what === 'trials') return newest(leader.trials.values().filter((t) => !req.jobId || t.jobId === req.jobId))
+  // A list leaves each trial's evaluation out (show has it): a thousand of them would
+  // outgrow a NATS message.
+  if (req.what === 'trials')
+    return newest(leader.trials.values().filter((t) => !req.jobId || t.jobId === req.jobId)).map(
+      ({ evaluation: _evaluation, ...t }) => t,
+    )
   const now = Date.now()
   return leader.nodes
     .all()
