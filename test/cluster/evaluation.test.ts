@@ -1,5 +1,8 @@
 // Every training path of the cluster ends with a full evaluation on its test split: a job's
 // trial and model version, each trial of a sweep, and the sweep's registered best model.
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { PassThrough } from 'node:stream'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { connect, type NatsConnection } from 'nats'
@@ -12,6 +15,19 @@ import { loud } from '../helpers/hooks.js'
 import { startNats, type NatsServer } from '../helpers/nats.js'
 import { waitFor } from '../helpers/wait-for.js'
 import { tempDir, writeNpyBlobs } from '../train/synthetic.js'
+import { reportCommand } from '../../packages/cli/src/commands/report.js'
+
+/** Runs `kiln report TARGET --html FILE` in this process; returns the HTML. */
+async function report(url: string, target: string, dir: string): Promise<string> {
+  const file = join(dir, `${target.replace(/[^a-z0-9-]/gi, '_')}.html`)
+  let err = ''
+  const stderr = new PassThrough().on('data', (d: Buffer) => (err += d))
+  const io = { stdout: new PassThrough(), stderr, env: {}, cwd: dir, onInterrupt: () => () => {} }
+  const code = await reportCommand([target, '--html', file, '--nats', url], io)
+  assert.is(code, 0, err)
+  return readFileSync(file, 'utf8')
+}
+const plots = (html: string) => [...new Set([...html.matchAll(/data-plot="([^"]+)"/g)].map((m) => m[1]))].sort()
 
 type Ctx = {
   server?: NatsServer
@@ -125,7 +141,8 @@ evaluation('a job: its trial and its model version carry the evaluation', async 
   assert.is(runs[0]!.params['optimizer.learningRate'], 0.01)
 })
 
-evaluation('a sweep: every trial and the registered best carry full evaluations', async ({ sweeps, data, ncs }) => {
+evaluation('a sweep: every trial and the registered best carry full evaluations', async (ctx) => {
+  const { sweeps, data, ncs } = ctx
   const { sweep } = await sweeps!.submit({
     ...spec(data!.dir, 'eval-sweep'),
     metric: { name: 'val_accuracy', mode: 'max' },
@@ -163,6 +180,12 @@ evaluation('a sweep: every trial and the registered best carry full evaluations'
   assert.ok(runs.every((r) => r.kind === 'trial' && r.experiment === 'eval-sweep'))
   const lrs = runs.map((r) => r.params['optimizer.learningRate'])
   assert.is(new Set(lrs).size, runs.length, "each run has its trial's own learning rate")
+  // kiln report of the sweep and of its model: every plot the data allows.
+  const all = ['best-so-far', 'confusion', 'curves', 'importance', 'lineage', 'parallel-coordinates', 'per-class']
+  assert.equal(plots(await report(ctx.server!.url, sweep.id, ctx.data!.dir)), all)
+  const model = await report(ctx.server!.url, `${done.model!.name}@${done.model!.version}`, ctx.data!.dir)
+  assert.equal(plots(model), all, 'a model from a sweep shows its sweep too')
+  assert.ok(model.includes(sweep.id), 'the lineage names the sweep')
 })
 
 evaluation.run()

@@ -135,6 +135,12 @@ export const COMMANDS: readonly Command[] = [
     run: async (argv, io) => (await import('./commands/runs.js')).compareCommand(argv, io),
   },
   {
+    name: 'report',
+    summary: 'write a self-contained HTML report of a job, sweep or model version (curves, evaluation, lineage)',
+    usage: 'kiln report JOB|SWEEP|MODEL[@VERSION|@ALIAS] --html FILE',
+    run: async (argv, io) => (await import('./commands/report.js')).reportCommand(argv, io),
+  },
+  {
     name: 'models',
     summary: 'the model registry: versions, metrics, aliases, approval, archive/delete',
     usage:

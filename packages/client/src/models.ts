@@ -16,7 +16,7 @@ import {
   type VersionState,
 } from '@kiln/protocol'
 import {
-  ensureLayout,
+  bindLayout,
   listModelVersions,
   listRegistryRecords,
   notFoundWithHint,
@@ -27,7 +27,7 @@ import {
   readRegistrySettings,
   resolveModelRef,
   servingEndpoints,
-  type Layout,
+  type BoundLayout,
 } from '@kiln/cluster-state'
 import { call } from './request.js'
 
@@ -72,14 +72,14 @@ function view(record: ModelVersionRecord, registry: ModelRegistryRecord | undefi
 
 /** Lists, resolves and changes registered models. */
 export class ModelsClient {
-  private layout?: Promise<Layout>
+  private layout?: Promise<BoundLayout>
   constructor(
     private readonly nc: NatsConnection,
     private readonly o: { by?: string; timeoutMs?: number } = {},
   ) {}
 
-  private bound(): Promise<Layout> {
-    this.layout ??= ensureLayout(this.nc)
+  private bound(): Promise<BoundLayout> {
+    this.layout ??= bindLayout(this.nc)
     return this.layout
   }
 

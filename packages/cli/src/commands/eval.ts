@@ -136,9 +136,9 @@ async function loadModel(arg: string, io: CliIo, cluster: () => Promise<NatsConn
 }
 
 async function clusterDataset(nc: NatsConnection, ref: string, cacheDir: string): Promise<ResolvedDataset> {
-  const { ensureLayout } = await import('@kiln/cluster-state')
+  const { bindLayout } = await import('@kiln/cluster-state')
   const { fetchDataset } = await import('@kiln/data')
-  return fetchDataset((await ensureLayout(nc)).objects.datasets, ref, { cacheDir })
+  return fetchDataset((await bindLayout(nc)).objects.datasets, ref, { cacheDir })
 }
 
 function pick(data: ResolvedDataset, split: string | undefined, arg: string): { name: string; data: Dataset } {
