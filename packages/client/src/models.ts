@@ -4,6 +4,7 @@
 import { hostname, userInfo } from 'node:os'
 import type { NatsConnection } from 'nats'
 import {
+  ModelsReplySchema,
   ModelsRequestSchema,
   Subjects,
   approvalOf,
@@ -114,7 +115,7 @@ export class ModelsClient {
 
   private async change(req: Record<string, unknown>): Promise<unknown> {
     const body = { v: 1, by: this.o.by ?? defaultActor(), ...req } as ModelsRequest
-    return call(this.nc, Subjects.api.models, ModelsRequestSchema, body, {
+    return call(this.nc, Subjects.api.models, ModelsRequestSchema, body, ModelsReplySchema, {
       ...(this.o.timeoutMs ? { timeoutMs: this.o.timeoutMs } : {}),
     })
   }

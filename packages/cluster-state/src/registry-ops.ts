@@ -12,6 +12,7 @@ import {
   type EndpointRecord,
   type ModelRegistryRecord,
   type ModelVersionRecord,
+  type ModelsReply,
   type ModelsRequest,
   type RegistrySettings,
 } from '@kiln/protocol'
@@ -50,9 +51,6 @@ export async function servingEndpoints(layout: Pick<Layout, 'kv'>): Promise<Map<
   }
   return out
 }
-
-/** What a registry change answers: the model's record, or the settings. */
-export type ModelsReply = { registry: ModelRegistryRecord } | { settings: RegistrySettings }
 
 /** Applies one registry change. */
 export async function applyModelsRequest(layout: OpsLayout, req: ModelsRequest): Promise<ModelsReply> {

@@ -1,7 +1,7 @@
 // `kiln.api.models`: registry changes (aliases, approval, archive/delete, settings). Clients
 // may read the registry buckets but not write them; the coordinator writes for them, with
 // the checks in @kiln/cluster-state's registry-ops (compare-and-set, so no mutex is needed).
-import { ModelsRequestSchema, Subjects } from '@kiln/protocol'
+import { ModelsReplySchema, ModelsRequestSchema, Subjects } from '@kiln/protocol'
 import { applyModelsRequest, serve } from '@kiln/cluster-state'
 import type { Leader } from './leader.js'
 
@@ -17,7 +17,7 @@ export function serveModelsApi(leader: Leader, opts: { queue: string; onError: (
         leader.o.log('info', 'model registry changed', { ...req, v: undefined })
         return reply
       },
-      opts,
+      { ...opts, reply: ModelsReplySchema },
     ),
   )
 }

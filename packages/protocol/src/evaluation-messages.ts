@@ -3,7 +3,8 @@
 // by the CLI, the dashboard and reports. Plain numbers and arrays, so it travels in msgpack
 // and JSON alike.
 import { z } from 'zod'
-import { count, expecting } from './fields.js'
+import { count } from './fields.js'
+import { expecting } from './schema-kit.js'
 
 /** The widest confusion matrix kept (classes²): a 1000-class one would outgrow a trial record. */
 export const MAX_CONFUSION_CLASSES = 100

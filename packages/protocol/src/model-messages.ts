@@ -4,7 +4,8 @@
 // always read the files it names.
 import { z } from 'zod'
 import { EvaluationSchema } from './evaluation-messages.js'
-import { count, expecting, id, message, metrics, text, timestamp } from './fields.js'
+import { count, id, message, metrics, text, timestamp } from './fields.js'
+import { expecting } from './schema-kit.js'
 
 /** Where a model version came from; what a sweep's best model is registered with. */
 export const ModelLineageSchema = z.object(

@@ -3,7 +3,8 @@
 // settings. Kept in the kiln_model_registry KV bucket (key `m.<model>`, and `settings`),
 // written only by the coordinator, through the `kiln.api.models` request.
 import { z } from 'zod'
-import { expecting, id, message, text, timestamp } from './fields.js'
+import { id, message, text, timestamp } from './fields.js'
+import { expecting } from './schema-kit.js'
 
 /** How many approval decisions a version keeps (newest first). */
 export const APPROVAL_HISTORY = 10
@@ -97,6 +98,13 @@ export const ModelsRequestSchema = z
   )
   .describe('models')
 export type ModelsRequest = z.infer<typeof ModelsRequestSchema>
+
+/** The coordinator's answer on `kiln.api.models`: the model's record, or the settings. */
+export const ModelsReplySchema = z.union([
+  z.object({ registry: ModelRegistryRecordSchema }),
+  z.object({ settings: RegistrySettingsSchema }),
+])
+export type ModelsReply = z.infer<typeof ModelsReplySchema>
 
 /** The approval of a version from its state: the latest decision, else pending. */
 export function approvalOf(state: VersionState | undefined): Approval {
