@@ -1,11 +1,9 @@
 // The evaluation and the registry from the command line: `kiln train` prints the full
 // evaluation (and, on a terminal, its curves), `kiln models` lists/shows/aliases versions,
 // `kiln eval` evaluates a registered model or a folder on a dataset.
-import { spawn } from 'node:child_process'
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
-import { fileURLToPath } from 'node:url'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { connect, type NatsConnection } from 'nats'
@@ -15,33 +13,13 @@ import { EvaluationSchema } from '@kiln/protocol'
 import { humanPrinter } from '../../packages/cli/src/train-printer.js'
 import { evaluateClassification } from '@kiln/train/evaluation'
 import { loud } from '../helpers/hooks.js'
+import { runKiln } from '../helpers/kiln-process.js'
 import { startNats, type NatsServer } from '../helpers/nats.js'
 import { tempDir, writeCsvBlobs } from '../train/synthetic.js'
 
-const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
-const MAIN = join(repo, 'packages', 'cli', 'src', 'main.ts')
-const TSX = import.meta.resolve('tsx')
-
-type Run = { code: number | null; stdout: string; stderr: string }
-function kiln(args: string[], cwd: string, env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--conditions=kiln-src', '--import', TSX, MAIN, ...args], {
-      cwd,
-      env: { ...process.env, FORCE_COLOR: '0', KILN_NATS_URL: '', KILN_DIR: join(cwd, '.no-cluster'), ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
-    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000)
-    child.stdout.on('data', (d: Buffer) => (stdout += d))
-    child.stderr.on('data', (d: Buffer) => (stderr += d))
-    child.on('error', reject)
-    child.on('close', (code) => {
-      clearTimeout(timer)
-      resolve({ code, stdout, stderr })
-    })
-  })
-}
+// No cluster unless a test names one: neither the environment's nor a local one.
+const kiln = (args: string[], cwd: string) =>
+  runKiln(args, cwd, { FORCE_COLOR: '0', KILN_NATS_URL: '', KILN_DIR: join(cwd, '.no-cluster') })
 
 type Ctx = { tmp: { dir: string; remove(): void }; server: NatsServer; nc: NatsConnection; coord: Coordinator }
 const cli = suite<Ctx>('cli - evaluation, kiln models and kiln eval')

@@ -1,9 +1,7 @@
 // `kiln runs`, `kiln runs show --history` and `kiln compare` against a real nats-server
 // whose job and trial records and metric reports are written as a coordinator and workers
 // write them (no training: the commands only read them).
-import { spawn } from 'node:child_process'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { connect, type NatsConnection } from 'nats'
@@ -19,33 +17,12 @@ import {
 } from '@kiln/protocol'
 import { evaluateClassification } from '@kiln/train/evaluation'
 import { loud } from '../helpers/hooks.js'
+import { runKiln } from '../helpers/kiln-process.js'
 import { startNats, type NatsServer } from '../helpers/nats.js'
 import { tempDir } from '../train/synthetic.js'
 
-const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
-const MAIN = join(repo, 'packages', 'cli', 'src', 'main.ts')
-const TSX = import.meta.resolve('tsx')
-
-type Run = { code: number | null; stdout: string; stderr: string }
-function kiln(args: string[], cwd: string, url: string): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--conditions=kiln-src', '--import', TSX, MAIN, ...args, '--nats', url], {
-      cwd,
-      env: { ...process.env, FORCE_COLOR: '0', KILN_DIR: join(cwd, '.none') },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000)
-    child.stdout.on('data', (d: Buffer) => (stdout += d))
-    child.stderr.on('data', (d: Buffer) => (stderr += d))
-    child.on('error', reject)
-    child.on('close', (code) => {
-      clearTimeout(timer)
-      resolve({ code, stdout, stderr })
-    })
-  })
-}
+const kiln = (args: string[], cwd: string, url: string) =>
+  runKiln([...args, '--nats', url], cwd, { FORCE_COLOR: '0', KILN_DIR: join(cwd, '.none') })
 
 type Ctx = { server: NatsServer; nc: NatsConnection; tmp: { dir: string; remove(): void } }
 const runs = suite<Ctx>('cli - kiln runs and kiln compare')

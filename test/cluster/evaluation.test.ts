@@ -103,7 +103,8 @@ function assertFlat(t: TrialRecord): void {
   if (t.evaluation?.task === 'classification') assert.is(m.test_f1_macro, t.evaluation.macro.f1)
 }
 
-evaluation('a job: its trial and its model version carry the evaluation', async ({ jobs, data, ncs }) => {
+evaluation('a job: its trial and its model version carry the evaluation', async (ctx) => {
+  const { jobs, data, ncs } = ctx
   const { job } = await jobs!.submit({
     ...spec(data!.dir, 'eval-job'),
     experiment: 'blobs-baselines',
@@ -139,6 +140,9 @@ evaluation('a job: its trial and its model version carry the evaluation', async 
   )
   assert.equal(runs[0]!.evaluation, trial.evaluation)
   assert.is(runs[0]!.params['optimizer.learningRate'], 0.01)
+  const html = await report(ctx.server!.url, job.id, ctx.data!.dir)
+  assert.equal(plots(html), ['confusion', 'curves', 'lineage', 'per-class'])
+  assert.ok(html.includes('first try') && html.includes('blobs-baselines'), 'notes and experiment in the summary')
 })
 
 evaluation('a sweep: every trial and the registered best carry full evaluations', async (ctx) => {
