@@ -25,6 +25,7 @@ import {
 import { validateSpec } from '@kiln/train/spec'
 import type { Leader } from './leader.js'
 import { assertSameSubmission } from './idempotency.js'
+import { serveModelsApi } from './models-api.js'
 import { pendingTrial } from './trial-change.js'
 import { KvBucket, serve } from '@kiln/cluster-state'
 
@@ -55,6 +56,7 @@ export function serveApi(leader: Leader): void {
   )
   leader.own(serve(nc, Subjects.api.list, ListRequestSchema, async (req) => list(leader, req), opts))
   leader.own(serve(nc, Subjects.api.show, ShowRequestSchema, async (req) => show(leader, req.id), opts))
+  serveModelsApi(leader, opts)
   leader.own(
     serve(
       nc,
@@ -156,8 +158,12 @@ function list(leader: Leader, req: z.output<typeof ListRequestSchema>): unknown[
       .values()
       .sort((a, b) => b.createdAt - a.createdAt)
       .slice(0, limit)
+  // A list leaves each trial's evaluation out (show has it): a thousand of them would
+  // outgrow a NATS message.
   if (req.what === 'trials')
-    return newest(leader.store.trials.values().filter((t) => !req.jobId || t.jobId === req.jobId))
+    return newest(leader.store.trials.values().filter((t) => !req.jobId || t.jobId === req.jobId)).map(
+      ({ evaluation: _evaluation, ...t }) => t,
+    )
   const now = Date.now()
   return leader.nodes
     .all()
