@@ -25,6 +25,7 @@ import {
 import { validateSpec } from '@kiln/train/spec'
 import type { Leader } from './leader.js'
 import { assertSameSubmission } from './idempotency.js'
+import { serveModelsApi } from './models-api.js'
 import { resolveId, type IdSpace } from './resolve-id.js'
 import { pendingTrial } from './trial-change.js'
 import { KvBucket, serve } from '@kiln/cluster-state'
@@ -70,6 +71,7 @@ export function serveApi(leader: Leader): void {
       opts,
     ),
   )
+  serveModelsApi(leader, opts)
   leader.own(
     serve(
       nc,
@@ -172,11 +174,14 @@ function list(leader: Leader, req: z.output<typeof ListRequestSchema>): unknown[
       .sort((a, b) => b.createdAt - a.createdAt)
       .slice(0, limit)
   if (req.what === 'trials') {
-    if (!req.jobId) return newest(leader.store.trials.values())
     // A job, or a sweep (its job's trials), by id or unique prefix.
-    const id = resolveId(req.jobId, idSpaces(leader).slice(0, 2))
-    const jobId = leader.sweeps.records.get(id)?.jobId ?? id
-    return newest(leader.store.trials.values().filter((t) => t.jobId === jobId))
+    const id = req.jobId === undefined ? undefined : resolveId(req.jobId, idSpaces(leader).slice(0, 2))
+    const jobId = id === undefined ? undefined : (leader.sweeps.records.get(id)?.jobId ?? id)
+    // A list leaves each trial's evaluation out (show has it): a thousand of them would
+    // outgrow a NATS message.
+    return newest(leader.store.trials.values().filter((t) => !jobId || t.jobId === jobId)).map(
+      ({ evaluation: _evaluation, ...t }) => t,
+    )
   }
   const now = Date.now()
   return leader.nodes

@@ -3,6 +3,7 @@
 import type { MessagePort } from 'node:worker_threads'
 import type { LogRecord } from '@kiln/train/spec'
 import type { ThreadConnection } from '@kiln/train'
+import type { Evaluation } from '@kiln/protocol'
 
 /** Thread → agent. `id` pairs a request with its answer. */
 export type FromThread =
@@ -44,6 +45,8 @@ export interface TrialTask {
 export interface TrialOutcome {
   files: Record<string, Uint8Array>
   metrics: Record<string, number>
+  /** The model's full evaluation on the test split (absent without a model or a test split). */
+  evaluation?: Evaluation
   epochsRun: number
   stoppedEarly: boolean
 }
