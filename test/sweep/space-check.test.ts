@@ -79,4 +79,36 @@ check("--set search.space='{optimizer.learningrate: ...}' (as kiln sweep reads i
   )
 })
 
+// mlp and cnn stand for any two families: each one's fields only fit its own section.
+const FAMILIES = { model: { choice: [{ builtin: 'mlp' }, { builtin: 'cnn' }] } }
+
+check("a conditional dimension is checked inside its parent's values that switch it on", () => {
+  checkSearchSpace(
+    sweep({
+      ...FAMILIES,
+      'model.hidden': { choice: [[64], [128, 64]], when: { 'model.builtin': 'mlp' } },
+      'model.filters': { choice: [[16], [32, 64]], when: { 'model.builtin': 'cnn' } },
+      'model.dropout': { uniform: [0, 0.5], when: { 'model.builtin': ['mlp', 'cnn'] } },
+      'model.batchNorm': { choice: [true, false], when: { 'model.filters': [[32, 64]] } },
+    }),
+  )
+  // Alone against the job spec (an mlp), model.filters would be an unknown key.
+  assert.match(
+    problems({ 'model.filters': { choice: [[16]] } })[0]!,
+    /search\.space\.model\.filters: model\.filters: unknown key/,
+  )
+})
+
+check('a conditional dimension that does not fit one of its families names that family', () => {
+  assert.equal(
+    problems({ ...FAMILIES, 'model.filters': { choice: [[16]], when: { 'model.builtin': ['cnn', 'mlp'] } } }),
+    [
+      'search.space.model.filters (with model = {"builtin":"mlp"}): model.filters: unknown key (known keys: builtin, hidden, activation, dropout)',
+    ],
+  )
+  assert.equal(problems({ ...FAMILIES, 'model.kernelSize': { int: [0, 5], when: { 'model.builtin': 'cnn' } } }), [
+    'search.space.model.kernelSize: its low bound 0 does not fit (with model = {"builtin":"cnn"}): model.kernelSize: expected a positive integer, got 0',
+  ])
+})
+
 check.run()

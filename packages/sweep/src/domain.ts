@@ -13,11 +13,26 @@ export interface NumericDomain {
   log: boolean
   /** Values are low + k*q; integers default to q = 1. */
   q?: number
+  /** Set when the dimension exists only for some values of another one (see conditions.ts). */
+  when?: Condition
 }
 
 /** A list of values: `choice` is sampled, `grid` is enumerated by the grid searcher. */
 export interface ValuesDomain {
   kind: 'choice' | 'grid'
+  values: JsonValue[]
+  /** Set when the dimension exists only for some values of another one (see conditions.ts). */
+  when?: Condition
+}
+
+/**
+ * A dimension exists only while the (choice or grid) dimension `key`, earlier in the space,
+ * exists and has one of `values`, read at `path` inside its value when that value is a
+ * mapping (`when: { model.builtin: gbdt }` with a dimension `model` of mappings).
+ */
+export interface Condition {
+  key: string
+  path: string[]
   values: JsonValue[]
 }
 

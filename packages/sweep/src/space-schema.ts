@@ -4,12 +4,14 @@
 //   model.dropout:          { quniform: [0, 0.5, 0.1] }
 //   model.hidden:           { choice: [[128], [256, 128]] }
 //   training.seed:          { grid: [1, 2, 3] }
+//   model.trees:            { int: [50, 500], when: { model.builtin: gbdt } }   (space-when.ts)
 // Checked by hand rather than as a zod union, so that each mistake gets its own line that
 // names the dimension and the rule it broke.
 import { z } from 'zod'
 import type { Domain } from './domain.js'
 import type { JsonValue } from './json.js'
 import { addExpected, isRecord } from '@kiln/protocol'
+import { parseWhen } from './space-when.js'
 
 /** The distribution keys a dimension may use. */
 export const DISTRIBUTIONS = ['uniform', 'loguniform', 'quniform', 'qloguniform', 'int', 'choice', 'grid'] as const
@@ -95,6 +97,7 @@ export const spaceSchema = z.unknown().transform((raw, ctx): Record<string, Doma
     return z.NEVER
   }
   const space: Record<string, Domain> = {}
+  const broken = new Set<string>()
   for (const [key, value] of Object.entries(raw)) {
     if (!KEY.test(key)) {
       addExpected(ctx, [key], 'a dotted path into the job spec like optimizer.learningRate', {
@@ -102,10 +105,31 @@ export const spaceSchema = z.unknown().transform((raw, ctx): Record<string, Doma
       })
       continue
     }
-    const domain = parseDomain(value, (path, phrase, got) =>
-      addExpected(ctx, [key, ...path], phrase, got === undefined ? {} : { got }),
+    const { when, ...rest } = isRecord(value) ? value : { when: undefined }
+    let ok = true
+    const issue = (path: (string | number)[], phrase: string, extra: { got?: string; candidates?: string[] } = {}) => {
+      ok = false
+      addExpected(ctx, [key, ...path], phrase, extra)
+    }
+    const domain = parseDomain(isRecord(value) ? rest : value, (path, phrase, got) =>
+      issue(path, phrase, got === undefined ? {} : { got }),
     )
-    if (domain !== undefined) space[key] = domain
+    const condition =
+      when === undefined
+        ? undefined
+        : parseWhen(when, space, broken, (path, phrase, extra) => issue(['when', ...path], phrase, extra))
+    if (domain === undefined || !ok) broken.add(key)
+    else space[key] = condition === undefined ? domain : { ...domain, when: condition }
   }
+  checkSectionOrder(Object.keys(raw), (path, phrase) => addExpected(ctx, path, phrase))
   return space
 })
+
+// Setting a key replaces what was inside it, so a key inside another must come after it
+// (`model` before `model.trees`), or the trial would lose the inner value.
+function checkSectionOrder(keys: readonly string[], issue: (path: string[], phrase: string) => void): void {
+  keys.forEach((inner, i) => {
+    const outer = keys.slice(i + 1).find((k) => inner.startsWith(`${k}.`))
+    if (outer !== undefined) issue([inner], `a key listed after ${outer}, which sets the section it is inside`)
+  })
+}

@@ -2,7 +2,9 @@
 // reported as `search.<path>: expected X, got Y`.
 import { z } from 'zod'
 import { addExpected, expecting, namedVariant, parseWith, positiveInt, problemsFrom } from '@kiln/protocol'
+import { isConditional } from './conditions.js'
 import { isNumeric, type Space } from './domain.js'
+import { mutableKeys } from './schedulers/pbt-explore.js'
 import { parseDuration } from './duration.js'
 import { SearchSpecError } from './errors.js'
 import { schedulerSchemas, strictSection } from './scheduler-schema.js'
@@ -71,17 +73,18 @@ function crossChecks(s: z.output<z.ZodObject<typeof fields>>, ctx: z.RefinementC
     addExpected(ctx, ['scheduler', 'gracePeriod'], `at most maxT (${sched.maxT})`)
   }
   if (sched.name === 'pbt') {
-    const mutable = Object.keys(s.space).filter((k) => s.space[k]!.kind !== 'grid')
+    const mutable = mutableKeys(s.space)
+    const what = isConditional(s.space)
+      ? 'a non-grid key of search.space that is not conditional and switches no other key on'
+      : 'a non-grid key of search.space'
     for (const [i, key] of (sched.mutations ?? []).entries()) {
       if (!mutable.includes(key))
-        addExpected(
-          ctx,
-          ['scheduler', 'mutations', i],
-          `a non-grid key of search.space (${mutable.join(', ') || 'none'})`,
-        )
+        addExpected(ctx, ['scheduler', 'mutations', i], `${what} (${mutable.join(', ') || 'none'})`)
     }
     if (mutable.length === 0)
-      addExpected(ctx, ['space'], 'at least one non-grid dimension for pbt to mutate', { got: 'only grid dimensions' })
+      addExpected(ctx, ['space'], 'at least one non-grid dimension for pbt to mutate', {
+        got: isConditional(s.space) ? 'only grid, conditional or switching dimensions' : 'only grid dimensions',
+      })
   }
   if (s.algorithm.name === 'grid' && !Object.values(s.space).some((d) => !isNumeric(d))) {
     addExpected(ctx, ['space'], 'at least one grid or choice dimension for algorithm grid', {

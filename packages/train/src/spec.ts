@@ -69,7 +69,9 @@ export function applyOverrides(spec: Spec, overrides: SpecOverrides, source = 'o
       problems.push({ field: key, message: `${key}: expected a dotted path like training.epochs` })
       continue
     }
-    const problem = setPath(copy, parts, value)
+    // A copy: a later override inside this one (`model.trees` after `model`) must not write
+    // into the caller's value.
+    const problem = setPath(copy, parts, structuredClone(value))
     if (problem !== undefined) problems.push({ field: key, message: `${key}: ${problem}` })
   }
   if (problems.length === 0) return validateSpec(copy, source)

@@ -2,9 +2,19 @@
 // either resampled from its prior (with resampleProbability) or perturbed: numbers times 0.8
 // or 1.2, lists one position left or right; results stay inside the dimension's bounds and
 // steps. An integer moves at least one step when it can, or it would never leave small values.
+import { parentKeys } from '../conditions.js'
 import { indexOfValue, isNumeric, sampleDomain, snap, stepOf, type Space } from '../domain.js'
 import type { Params } from '../json.js'
 import type { Rng } from '@kiln/protocol'
+
+/**
+ * The keys PBT may explore: not grid ones, and in a conditional space neither a conditional
+ * key nor one that switches others on (a child would outlive its parent's change).
+ */
+export function mutableKeys(space: Space): string[] {
+  const parents = parentKeys(space)
+  return Object.keys(space).filter((k) => space[k]!.kind !== 'grid' && space[k]!.when === undefined && !parents.has(k))
+}
 
 /** The perturbation factors, as in Ray Tune and the PBT paper. */
 export const PERTURB_FACTORS = [0.8, 1.2] as const

@@ -4,7 +4,7 @@
 // checkpoint and params) and explores (perturbs the copied params). The decision carries the
 // donor, the step of the donor's checkpoint and the new params; the trial keeps its id.
 import { isLive, type TrialRecord } from '../trial.js'
-import { explore } from './pbt-explore.js'
+import { explore, mutableKeys } from './pbt-explore.js'
 import { CONTINUE, PerTrialScheduler, type Outcome, type SchedulerContext } from './scheduler.js'
 
 export interface PbtOptions {
@@ -46,7 +46,7 @@ export class PbtScheduler extends PerTrialScheduler<PbtOptions, Member> {
     const q = quantileSize(ranked.length, this.options.quantileFraction)
     if (q === 0 || !ranked.slice(ranked.length - q).includes(trial.id)) return { decision: CONTINUE }
     const donor = ctx.rng.pick(ranked.slice(0, q))
-    const keys = this.options.mutations ?? Object.keys(ctx.space).filter((k) => ctx.space[k]!.kind !== 'grid')
+    const keys = this.options.mutations ?? mutableKeys(ctx.space)
     const params = explore(ctx.trials.get(donor)!.params, ctx.space, keys, this.options.resampleProbability, ctx.rng)
     const reason = `in the bottom ${q} of ${ranked.length} at t=${t}: exploits ${donor}`
     return { decision: { action: 'exploit', reason, donor, checkpointT: this.records[donor]!.t, params } }

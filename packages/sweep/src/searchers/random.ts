@@ -1,12 +1,18 @@
+import { isActive } from '../conditions.js'
 import { sampleDomain, type Space } from '../domain.js'
 import type { Params } from '../json.js'
 import type { Rng } from '@kiln/protocol'
 import type { AskContext, Searcher } from './searcher.js'
 
-/** One value per dimension from its prior; `grid` dimensions are drawn like `choice` here. */
+/**
+ * One value per dimension from its prior, in space order, leaving out the dimensions whose
+ * condition the values drawn before them do not meet; `grid` dimensions are drawn like
+ * `choice` here.
+ */
 export function sampleSpace(space: Space, rng: Rng): Params {
   const params: Params = {}
-  for (const [key, domain] of Object.entries(space)) params[key] = sampleDomain(domain, rng)
+  for (const [key, domain] of Object.entries(space))
+    if (isActive(domain, params)) params[key] = sampleDomain(domain, rng)
   return params
 }
 

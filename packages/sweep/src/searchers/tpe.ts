@@ -11,6 +11,7 @@
 // further they got, the better; then by their last loss). Only finished trials count toward
 // startupTrials and gamma. With constantLiar, running (and paused) trials join the "above"
 // group as if they had done badly, so parallel asks do not all pile onto the same spot.
+import { decideInRounds } from '../conditions.js'
 import type { Domain, Space } from '../domain.js'
 import type { Params } from '../json.js'
 import type { AskContext, PastTrial, Searcher } from './searcher.js'
@@ -86,11 +87,25 @@ export class TpeSearcher implements Searcher {
     if (finished.length < this.options.startupTrials) return sampleSpace(this.space, ctx.rng)
     const trials = history.filter((t) => t.loss !== undefined || (t.state === 'running' && this.options.constantLiar))
     const [below, above] = splitTrials(trials, tpeGamma(finished.length))
-    const dims = Object.entries(this.space)
-    const groups = this.options.multivariate ? [dims] : dims.map((d) => [d])
-    const params: Params = {}
-    for (const group of groups) Object.assign(params, this.choose(group, below, above, ctx))
-    return params
+    // A conditional space is decided top-down: the unconditional dimensions first, then the
+    // dimensions the values chosen so far switch on, each group modelled on the trials that
+    // have it (the estimators drop observations without it).
+    return decideInRounds(this.space, (dims) => {
+      const params: Params = {}
+      for (const group of this.groups(dims)) Object.assign(params, this.choose(group, below, above, ctx))
+      return params
+    })
+  }
+
+  // Multivariate TPE models the dimensions that exist together (one condition) jointly.
+  private groups(dims: [string, Domain][]): [string, Domain][][] {
+    if (!this.options.multivariate) return dims.map((d) => [d])
+    const byCondition = new Map<string, [string, Domain][]>()
+    for (const dim of dims) {
+      const id = JSON.stringify(dim[1].when ?? null)
+      byCondition.set(id, [...(byCondition.get(id) ?? []), dim])
+    }
+    return [...byCondition.values()]
   }
 
   private choose(dims: [string, Domain][], below: PastTrial[], above: PastTrial[], ctx: AskContext): Params {
