@@ -103,7 +103,7 @@ check('a conditional dimension that does not fit one of its families names that 
   assert.equal(
     problems({ ...FAMILIES, 'model.filters': { choice: [[16]], when: { 'model.builtin': ['cnn', 'mlp'] } } }),
     [
-      'search.space.model.filters (with model = {"builtin":"mlp"}): model.filters: unknown key (known keys: builtin, hidden, activation, dropout)',
+      'search.space.model.filters (with model = {"builtin":"mlp"}): model.filters: unknown key (known keys: builtin, hidden, activation, dropout, batchNorm)',
     ],
   )
   assert.equal(problems({ ...FAMILIES, 'model.kernelSize': { int: [0, 5], when: { 'model.builtin': 'cnn' } } }), [

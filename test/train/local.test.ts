@@ -340,6 +340,27 @@ models('a small CNN trains on image-shaped data (grey [h, w] gets a channel axis
   }
 })
 
+models('an MLP with batch norm trains, and its saved model has a batch norm layer per hidden layer', async () => {
+  const spec = parseSpec(
+    'name: m\ndataset: d\nmodel: { builtin: mlp, hidden: [8, 4], batchNorm: true, dropout: 0.1 }\ntraining: { epochs: 1, batchSize: 16 }\n',
+  )
+  const dir = tempDir()
+  try {
+    const result = await trainLocal(spec, {
+      outDir: join(dir.dir, 'mlp'),
+      datasets: { train: blobDataset('tab', 160, [5], 2) },
+      log: quiet,
+    })
+    assert.is(result.metrics.epochs.length, 1)
+    const { model } = await loadModel(result.modelDir)
+    const kinds = model.layers.map((l) => l.getClassName())
+    assert.is(kinds.filter((k) => k === 'BatchNormalization').length, 2, kinds.join(' '))
+    model.dispose()
+  } finally {
+    dir.remove()
+  }
+})
+
 const fashion = suite('train - fashion-mnist')
 
 fashion('1 epoch on 2000 samples (training.limit) learns something', async () => {

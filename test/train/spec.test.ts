@@ -32,7 +32,7 @@ parse('a minimal spec gets every default', () => {
   assert.equal(spec, {
     name: 'fashion-mlp',
     dataset: 'fashion-mnist',
-    model: { builtin: 'mlp', hidden: [256, 128], activation: 'relu', dropout: 0 },
+    model: { builtin: 'mlp', hidden: [256, 128], activation: 'relu', dropout: 0, batchNorm: false },
     optimizer: { name: 'adam', learningRate: 0.001 },
     loss: 'categoricalCrossentropy',
     training: { epochs: 10, batchSize: 32, validationSplit: 0.1, testSplit: 0.1, seed: 42 },
@@ -258,7 +258,7 @@ overrides('--set style overrides apply by dotted path and are validated again', 
   const spec = parseSpec(BASE)
   const out = applyOverrides(spec, { 'training.epochs': 2, 'model.hidden': [64], 'optimizer.learningRate': 3e-4 })
   assert.is(out.training.epochs, 2)
-  assert.equal(out.model, { builtin: 'mlp', hidden: [64], activation: 'relu', dropout: 0 })
+  assert.equal(out.model, { builtin: 'mlp', hidden: [64], activation: 'relu', dropout: 0, batchNorm: false })
   assert.is(out.optimizer.learningRate, 3e-4)
   assert.is(spec.training.epochs, 10, 'the input spec is unchanged')
 })

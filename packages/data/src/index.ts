@@ -5,6 +5,8 @@ export type { NumericArray, ShapedArray } from './dtype.js'
 export { readIdx, parseIdx } from './idx-reader.js'
 export { readNpy, parseNpy } from './npy-reader.js'
 export { readCsv, parseCsv } from './csv-reader.js'
+export { parseCsvRecords } from './csv-parse.js'
+export type { CsvRecords } from './csv-parse.js'
 export type { CsvOptions, CsvTable } from './csv-reader.js'
 
 export { fromArrays, sampleSize } from './dataset.js'

@@ -38,6 +38,8 @@ const mlp = strictObject(
     hidden: positiveIntList().default([128]),
     activation: oneOf(enumValues(Activation)).default('relu'),
     dropout: fraction().default(0),
+    /** Batch normalization between each hidden layer's dense and its activation. */
+    batchNorm: bool().default(false),
   },
   'a mapping',
 )

@@ -1,0 +1,105 @@
+// The autopilot's sweep: one job spec whose `search:` section is a conditional space over
+// the model families (a family's parameters exist only in its trials), searched by TPE
+// with ASHA stopping weak trials early, all within the time budget. Everything here is a
+// plain spec: the coordinator runs it like any sweep (interruptible, durable, visible).
+import { familyPlan, type Dimension, type Family } from './families.js'
+import type { ProblemKind, Problem } from './problem.js'
+
+/** The metrics a user may name with --metric, per problem. */
+export const AutopilotMetric = { accuracy: 'accuracy', logLoss: 'log_loss', mse: 'mse', rmse: 'rmse' } as const
+export type AutopilotMetric = (typeof AutopilotMetric)[keyof typeof AutopilotMetric]
+
+export interface PlanInput {
+  /** The spec's name (model name of the sweep's best and the ensemble). */
+  name: string
+  /** The dataset as a job spec names it. */
+  dataset: string
+  problem: Problem
+  rows: number
+  families: readonly Family[]
+  metric: AutopilotMetric
+  /** Wall-clock budget of the whole run; the search gets most of it. */
+  budgetMs: number
+  /** Trials at once (the cluster's free slots). */
+  concurrency: number
+  seed: number
+  /** Whether the dataset brings its own test set (else 20% is held out). */
+  hasTestSet: boolean
+}
+
+/** Epochs of every trial: ASHA's rungs at 1, 3 and 9 (reduction factor 3). */
+export const EPOCHS = 9
+/** The share of the budget the search gets; the rest builds, evaluates and explains the ensemble. */
+export const SEARCH_SHARE = 0.8
+
+/** The sweep's metric (reported each epoch) for the user's metric. */
+export function sweepMetric(metric: AutopilotMetric): { name: string; mode: 'min' | 'max' } {
+  return metric === AutopilotMetric.accuracy ? { name: 'val_accuracy', mode: 'max' } : { name: 'val_loss', mode: 'min' }
+}
+
+// A key several families use (optimizer.learningRate) becomes one dimension that exists for
+// all of them, over the union of their ranges.
+function merge(a: Dimension, b: Dimension): Dimension {
+  const [kind] = Object.keys(a).filter((k) => k !== 'log' && k !== 'step')
+  const av = a[kind!] as unknown[]
+  const bv = b[kind!] as unknown[] | undefined
+  if (bv === undefined) return a
+  if (kind === 'choice') {
+    const seen = new Set(av.map((v) => JSON.stringify(v)))
+    return { choice: [...av, ...bv.filter((v) => !seen.has(JSON.stringify(v)))] }
+  }
+  const [lo, hi, ...rest] = av as number[]
+  return { ...a, [kind!]: [Math.min(lo!, bv[0] as number), Math.max(hi!, bv[1] as number), ...rest] }
+}
+
+/** The conditional space over `families`. */
+export function familySpace(families: readonly Family[], problem: ProblemKind, rows: number): Record<string, unknown> {
+  const shape = { rows, problem, trees: 300 }
+  const plans = families.map((f) => ({ family: f, ...familyPlan(f, shape) }))
+  const shared = new Map<string, { dim: Dimension; families: Family[] }>()
+  for (const p of plans) {
+    for (const [key, dim] of Object.entries(p.dims)) {
+      const seen = shared.get(key)
+      shared.set(
+        key,
+        seen ? { dim: merge(seen.dim, dim), families: [...seen.families, p.family] } : { dim, families: [p.family] },
+      )
+    }
+  }
+  const space: Record<string, unknown> = { model: { choice: plans.map((p) => p.model) } }
+  for (const [key, { dim, families: users }] of shared) {
+    space[key] = { ...dim, when: { 'model.builtin': users.length === 1 ? users[0] : users } }
+  }
+  return space
+}
+
+/** The job spec of the autopilot's sweep. */
+export function autopilotSpec(input: PlanInput): Record<string, unknown> {
+  const metric = sweepMetric(input.metric)
+  const searchMs = Math.max(60_000, Math.round(input.budgetMs * SEARCH_SHARE))
+  return {
+    name: input.name,
+    dataset: input.dataset,
+    // The `model` dimension replaces this with each trial's family.
+    model: { builtin: input.families[0] },
+    training: {
+      epochs: EPOCHS,
+      validationSplit: 0.2,
+      ...(input.hasTestSet ? {} : { testSplit: 0.2 }),
+      seed: input.seed,
+    },
+    metric,
+    tags: { autopilot: true, problem: input.problem.kind },
+    search: {
+      algorithm: { name: 'tpe', startupTrials: Math.max(4, 2 * input.families.length) },
+      scheduler: { name: 'asha', gracePeriod: 1, reductionFactor: 3, maxT: EPOCHS },
+      maxTrials: 500,
+      maxConcurrent: input.concurrency,
+      maxRuntime: searchMs,
+      // A family that cannot train on this data fails fast; the others go on.
+      maxFailedTrials: 50,
+      metric,
+      space: familySpace(input.families, input.problem.kind, input.rows),
+    },
+  }
+}

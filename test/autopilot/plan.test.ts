@@ -1,0 +1,84 @@
+// The autopilot's sweep is an ordinary job spec: it validates, its conditional space passes
+// the check every sweep gets before launch, and each family's parameters exist only for it.
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { autopilotSpec, chooseFamilies, Family, familySpace, ProblemKind } from '@kiln/autopilot'
+import { parseSearchSpec, RandomSearcher, Rng } from '@kiln/sweep'
+import { checkSearchSpace, validateSpec } from '@kiln/train/spec'
+
+const plan = suite('autopilot - the plan: one sweep over model families')
+
+const problem = { kind: ProblemKind.multiclass, target: 'species', classNames: ['a', 'b', 'c'], missingTargets: 0 }
+
+plan('families: what the spec knows and the data allows', () => {
+  const all = () => true
+  assert.equal(chooseFamilies({ problem: 'binary', images: false, missing: false }, all).families, [
+    'gbdt',
+    'linear',
+    'mlp',
+  ])
+  assert.equal(chooseFamilies({ problem: 'multiclass', images: true, missing: false }, all).families, ['cnn', 'mlp'])
+  const gaps = chooseFamilies({ problem: 'binary', images: false, missing: true }, all)
+  assert.equal(gaps.families, ['gbdt'])
+  assert.match(gaps.notes.join('\n'), /mlp: left out, the features have missing values/)
+  assert.equal(chooseFamilies({ problem: 'regression', images: false, missing: false }, all).families, [
+    'gbdt',
+    'linear',
+  ])
+  assert.throws(
+    () => chooseFamilies({ problem: 'binary', images: false, missing: true }, (f) => f === 'mlp'),
+    /no model family can learn from this data: gbdt: not a model kind of this Kiln/,
+  )
+})
+
+plan('the spec validates and its space passes the pre-launch check, for the families this Kiln knows', () => {
+  const { families } = chooseFamilies({ problem: 'multiclass', images: false, missing: false })
+  assert.ok(families.includes(Family.mlp))
+  const spec = validateSpec(
+    autopilotSpec({
+      name: 'autopilot-iris',
+      dataset: 'iris',
+      problem,
+      rows: 150,
+      families,
+      metric: 'accuracy',
+      budgetMs: 120_000,
+      concurrency: 2,
+      seed: 7,
+      hasTestSet: false,
+    }),
+  )
+  checkSearchSpace(spec)
+  assert.equal(spec.metric, { name: 'val_accuracy', mode: 'max' })
+  const search = parseSearchSpec(spec.search, { metric: spec.metric })
+  assert.is(search.scheduler.name, 'asha')
+  assert.is(search.maxRuntimeMs, 96_000, 'the search gets 80% of the budget')
+})
+
+plan('a key several families use is one dimension over the union of their ranges, for all of them', () => {
+  const space = familySpace([Family.gbdt, Family.linear, Family.mlp], ProblemKind.binary, 1000) as Record<
+    string,
+    Record<string, unknown>
+  >
+  assert.equal(space.model, {
+    choice: [{ builtin: 'gbdt', trees: 300, earlyStopping: 20 }, { builtin: 'linear' }, { builtin: 'mlp' }],
+  })
+  assert.equal(space['optimizer.learningRate'], {
+    loguniform: [3e-4, 0.1],
+    when: { 'model.builtin': ['linear', 'mlp'] },
+  })
+  assert.equal(space['model.maxLeaves']!.when, { 'model.builtin': 'gbdt' })
+  // Every sample has exactly its family's keys.
+  const parsed = parseSearchSpec({ maxTrials: 1, space }, { metric: { name: 'val_accuracy', mode: 'max' } })
+  const searcher = new RandomSearcher(parsed.space)
+  const rng = new Rng(3)
+  for (let i = 0; i < 30; i++) {
+    const p = searcher.ask({ rng, history: () => [], started: i })
+    const family = (p.model as { builtin: string }).builtin
+    assert.is('model.maxLeaves' in p, family === 'gbdt', JSON.stringify(p))
+    assert.is('model.hidden' in p, family === 'mlp', JSON.stringify(p))
+    assert.is('optimizer.learningRate' in p, family !== 'gbdt', JSON.stringify(p))
+  }
+})
+
+plan.run()
