@@ -10,7 +10,7 @@ export type { SpecFile } from './spec-file.js'
 export { OptimizerName, LossName, BUILTIN_METRICS } from './spec-schema.js'
 export type { Spec, OptimizerSpec, TrainingSpec, MetricSpec, ResourcesSpec } from './spec-schema.js'
 export { Activation, Builtin, isBuiltin } from './model-spec.js'
-export type { ModelSpec, MlpModelSpec, CnnModelSpec, ScriptModelSpec } from './model-spec.js'
+export type { ModelSpec, MlpModelSpec, CnnModelSpec, EnsembleModelSpec, ScriptModelSpec } from './model-spec.js'
 
 export { buildBuiltinModel } from './models/build.js'
 export { buildMlp } from './models/mlp.js'
@@ -28,6 +28,28 @@ export type { TensorPair } from './trial-data.js'
 export { datasetLocation } from './trial-data.js'
 export { evaluateModel, predictScores } from './evaluate.js'
 export type { EpochMetrics, TestMetrics, TrainMetrics, ObjectiveValue } from './metrics.js'
+
+export { SelectionMetric, accuracyOf, logLossOf, mseOf, lossOf } from './ensemble/scores.js'
+export type { Truth } from './ensemble/scores.js'
+export { selectEnsemble, blend } from './ensemble/selection.js'
+export type { Candidate, Selection, SelectionOptions } from './ensemble/selection.js'
+export { permutationImportance } from './ensemble/permutation-importance.js'
+export type { FeatureImportance, ImportanceOptions, Predict } from './ensemble/permutation-importance.js'
+
+export { loadPredictor, filesUnder } from './ensemble/predictor.js'
+export type { Predictor, PredictorKind } from './ensemble/predictor.js'
+export { tfjsPredictor, tfjsKind } from './ensemble/tfjs-predictor.js'
+export {
+  EnsembleModel,
+  ENSEMBLE_JSON,
+  ENSEMBLE_FORMAT,
+  parseEnsembleModel,
+  ensembleKind,
+} from './ensemble/ensemble-model.js'
+export type { EnsembleInfo, EnsembleMember } from './ensemble/ensemble-model.js'
+export { MEMBER_KINDS, MODEL_KINDS } from './ensemble/model-kinds.js'
+export { evaluatePredictor } from './ensemble/evaluate-predictor.js'
+export type { CandidateFiles } from './ensemble/ensemble-trial.js'
 
 export { trainLocal } from './run-local.js'
 export type { TrainLocalOptions, TrainResult, StartEvent, EpochEvent } from './run-local.js'

@@ -28,8 +28,8 @@ export const Activation = {
 } as const
 export type Activation = (typeof Activation)[keyof typeof Activation]
 
-/** The builtin architectures. */
-export const Builtin = { mlp: 'mlp', cnn: 'cnn' } as const
+/** The builtin models: architectures (mlp, cnn) and ensembles of stored models. */
+export const Builtin = { mlp: 'mlp', cnn: 'cnn', ensemble: 'ensemble' } as const
 export type Builtin = (typeof Builtin)[keyof typeof Builtin]
 
 const mlp = strictObject(
@@ -58,6 +58,33 @@ const cnn = strictObject(
   'a mapping',
 )
 
+// An ensemble of stored models (a sweep's trials, as `kiln autopilot` builds it): ensemble
+// selection over their validation predictions keeps a weighted multiset of `members`.
+const ensembleMember = strictObject(
+  {
+    /** The stored model object (a sweep trial's artifact in kiln_models). */
+    artifact: z.string(expecting('a stored model object name, like "name/uuid"')).min(1).max(300),
+    /** Names the member for people (the trial it came from). */
+    label: z.string(expecting('a short label')).max(200).default(''),
+    family: z.string(expecting('a model family name')).max(40).optional(),
+  },
+  'a mapping { artifact, label, family }',
+)
+
+const ensemble = strictObject(
+  {
+    builtin: z.literal('ensemble'),
+    members: z.array(ensembleMember, expecting('a list of candidate models')).min(1).max(64),
+    /** Rounds of greedy selection (each adds one candidate, with replacement). */
+    rounds: positiveInt().max(1000).default(25),
+    /** What selection minimizes on the validation split; auto: accuracy for classes, mse for regression. */
+    metric: oneOf(['auto', 'accuracy', 'log_loss', 'mse']).default('auto'),
+    /** Permutation importance of the features on the validation split (tables). */
+    importance: bool().default(true),
+  },
+  'a mapping',
+)
+
 const SCRIPT_PHRASE = 'a path to a .ts, .mts, .js or .mjs module (relative to the spec file)'
 const script = strictObject(
   {
@@ -70,7 +97,8 @@ const script = strictObject(
 export type MlpModelSpec = z.output<typeof mlp>
 export type CnnModelSpec = z.output<typeof cnn>
 export type ScriptModelSpec = z.output<typeof script>
-export type ModelSpec = MlpModelSpec | CnnModelSpec | ScriptModelSpec
+export type EnsembleModelSpec = z.output<typeof ensemble>
+export type ModelSpec = MlpModelSpec | CnnModelSpec | EnsembleModelSpec | ScriptModelSpec
 
 const MODEL_PHRASE = 'a mapping with "builtin: mlp", "builtin: cnn" or "script: ./trial.ts"'
 
@@ -85,6 +113,7 @@ function variantFor(raw: unknown, ctx: z.RefinementCtx): z.ZodTypeAny | undefine
   if (!('builtin' in raw)) return addExpected(ctx, [], MODEL_PHRASE), undefined
   if (raw.builtin === 'mlp') return mlp
   if (raw.builtin === 'cnn') return cnn
+  if (raw.builtin === 'ensemble') return ensemble
   const builtins = Object.values(Builtin)
   return addExpected(ctx, ['builtin'], `one of ${builtins.join(', ')}`, { candidates: builtins }), undefined
 }
@@ -102,5 +131,5 @@ export const modelSpec = z.unknown().transform((raw, ctx): ModelSpec => {
 
 /** Whether the model is built by Kiln (so its metric names are known in advance). */
 export function isBuiltin(model: ModelSpec): model is MlpModelSpec | CnnModelSpec {
-  return 'builtin' in model
+  return 'builtin' in model && model.builtin !== 'ensemble'
 }

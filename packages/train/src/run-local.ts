@@ -11,6 +11,9 @@ import { jsonLineSink, makeLogger, type Logger, type LogSink } from './log.js'
 import { modelMetadata } from './metadata.js'
 import { objectiveOf, type EpochMetrics, type TrainMetrics } from './metrics.js'
 import { isBuiltin } from './model-spec.js'
+import { EnsembleModel } from './ensemble/ensemble-model.js'
+import { trainEnsemble, type CandidateFiles } from './ensemble/ensemble-trial.js'
+import { evaluatePredictor } from './ensemble/evaluate-predictor.js'
 import { checkSaveTarget, saveModel } from './save.js'
 import type { Collective } from './collective/collective.js'
 import type { DistributedOptions } from './collective/distributed-optimizer.js'
@@ -73,6 +76,8 @@ export interface TrainLocalOptions {
    * metrics are averaged, and only rank 0 evaluates and saves (other ranks return no model).
    */
   collective?: Collective
+  /** An ensemble's candidates: each stored model's files by the artifact name its spec lists. */
+  candidates?: CandidateFiles
 }
 
 export interface TrainResult {
@@ -146,7 +151,7 @@ export async function trainLocal(spec: Spec, options: TrainLocalOptions): Promis
   )
   checkFinite(spec, data, (message) => log('warn', message))
   if (signal?.aborted) throw new TrainingAbortedError()
-  const model = isBuiltin(spec.model) ? spec.model.builtin : 'script'
+  const model = 'builtin' in spec.model ? spec.model.builtin : 'script'
   options.onStart?.({
     name: spec.name,
     dataset: spec.dataset,
@@ -185,18 +190,22 @@ export async function trainLocal(spec: Spec, options: TrainLocalOptions): Promis
   })
   const reports = ctx.history
 
-  let trained: tf.LayersModel | undefined
+  let trained: tf.LayersModel | EnsembleModel | undefined
   try {
-    trained = isBuiltin(spec.model)
-      ? await trainBuiltin(ctx, data)
-      : await runScriptTrial(ctx, scriptPath(spec.model.script, baseDir))
+    trained =
+      'builtin' in spec.model && spec.model.builtin === 'ensemble'
+        ? await trainEnsemble(ctx, data, options.candidates ?? new Map())
+        : isBuiltin(spec.model)
+          ? await trainBuiltin(ctx, data)
+          : await runScriptTrial(ctx, scriptPath((spec.model as { script: string }).script, baseDir))
   } finally {
     tensors.dispose()
   }
   try {
     if (ctx.abortedWhere || signal?.aborted) {
       // A drained trial hands its progress back: the next attempt resumes from here.
-      if (options.checkpoint?.onAbort && trained) await ctx.checkpointNow(trained, reports.length)
+      if (options.checkpoint?.onAbort && trained && !(trained instanceof EnsembleModel))
+        await ctx.checkpointNow(trained, reports.length)
       throw new TrainingAbortedError(ctx.abortedWhere)
     }
     const epochsOnly: EpochMetrics[] = reports.map((r) => ({ epoch: r.step, ...r.metrics }))
@@ -211,7 +220,11 @@ export async function trainLocal(spec: Spec, options: TrainLocalOptions): Promis
         stoppedEarly: ctx.shouldStop && reports.length < spec.training.epochs,
       }
     }
-    const evaluation = data.test ? await evaluateModel(trained, data.test) : undefined
+    const evaluation = !data.test
+      ? undefined
+      : trained instanceof EnsembleModel
+        ? await evaluatePredictor(trained, data.test)
+        : await evaluateModel(trained, data.test)
     const epochs: EpochMetrics[] = reports.map((r) => ({ epoch: r.step, ...r.metrics }))
     const metrics: TrainMetrics = {
       epochs,
@@ -224,7 +237,7 @@ export async function trainLocal(spec: Spec, options: TrainLocalOptions): Promis
       spec,
       data,
       metrics,
-      ...(evaluation ? { predictions: evaluation.predictions } : {}),
+      ...(evaluation?.predictions ? { predictions: evaluation.predictions } : {}),
       training: { durationMs: performance.now() - started, samplesPerSecond, epochsRun: reports.length, stoppedEarly },
     })
     const saved = await saveModel(trained, options.outDir, metadata)

@@ -63,12 +63,17 @@ export interface SavedModel {
 }
 
 /**
- * Saves model.json, weight shards and kiln-model.json into `dir`, atomically: everything is
+ * Saves model.json and weight shards (a tfjs model), or the files a builtin model makes
+ * itself (ensemble.json and its members'), plus kiln-model.json into `dir`, atomically: everything is
  * written into a hidden sibling directory that is renamed into place at the end, so a crash or
  * error never leaves a half-written model, and an existing model at `dir` stays until the new
  * one is complete (then it is replaced). A `dir` that exists but holds no model is refused.
  */
-export async function saveModel(model: Savable, dir: string, metadata?: KilnModelMetadata): Promise<SavedModel> {
+export async function saveModel(
+  model: Savable | { files(): ModelFiles },
+  dir: string,
+  metadata?: KilnModelMetadata,
+): Promise<SavedModel> {
   const target = resolve(dir)
   await checkSaveTarget(target)
   const parent = dirname(target)
@@ -86,7 +91,8 @@ export async function saveModel(model: Savable, dir: string, metadata?: KilnMode
         bytes += content.byteLength
       }
     }
-    await model.save(filesSaveHandler(write))
+    if ('files' in model) await write(model.files())
+    else await model.save(filesSaveHandler(write))
     if (metadata !== undefined)
       await write(new Map([[METADATA_JSON, new TextEncoder().encode(metadataJson(metadata))]]))
     await syncDir(tmp)

@@ -34,6 +34,8 @@ export interface TrialTask {
   datasetFile?: string
   /** Path of a fetched script bundle, if the trial is a script. */
   scriptFile?: string
+  /** An ensemble's candidate models: each stored model's files by its artifact name. */
+  candidates?: Record<string, Record<string, Uint8Array>>
   checkpointEveryEpochs?: number
   checkpointEveryMs?: number
   /** A data-parallel trial's gang: this thread's rank, and how it reaches the others. */

@@ -86,6 +86,13 @@ export default async function runTrialThread(task: TrialTask): Promise<TrialOutc
         : {}),
       ...(task.resumeFrom ? { resumeFrom: task.resumeFrom, resumeReports: task.resumeReports ?? true } : {}),
       ...(task.datasetFile ? { datasets: await loadDatasetFile(task.datasetFile, { name: spec.dataset }) } : {}),
+      ...(task.candidates
+        ? {
+            candidates: new Map(
+              Object.entries(task.candidates).map(([artifact, files]) => [artifact, new Map(Object.entries(files))]),
+            ),
+          }
+        : {}),
     })
     const files: Record<string, Uint8Array> = {}
     const dir = result.modelDir

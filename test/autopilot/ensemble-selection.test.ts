@@ -2,15 +2,8 @@
 // on predictions whose right answers are known.
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import {
-  accuracyOf,
-  blend,
-  familyBoard,
-  logLossOf,
-  permutationImportance,
-  selectEnsemble,
-  type Candidate,
-} from '@kiln/autopilot'
+import { familyBoard } from '@kiln/autopilot'
+import { accuracyOf, blend, logLossOf, permutationImportance, selectEnsemble, type Candidate } from '@kiln/train'
 import { Rng } from '@kiln/protocol'
 
 const ens = suite('autopilot - ensemble selection and explanations')

@@ -1,0 +1,156 @@
+// builtin: ensemble through the ordinary training path: candidates' files in, a weighted
+// ensemble selected on the validation split, evaluated on the test split, saved as one model
+// (ensemble.json + each member's files under its prefix) that loads back and predicts alike.
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { fromArrays } from '@kiln/data'
+import { ModelFormatError, parseSpec, trainLocal, type ModelFiles } from '@kiln/train'
+import { ENSEMBLE_JSON, MEMBER_KINDS, MODEL_KINDS, loadPredictor, parseEnsembleModel } from '@kiln/train'
+import { Rng } from '@kiln/protocol'
+import { tempDir } from './synthetic.js'
+
+const quiet = () => {}
+
+// 600 rows, 4 features; the class is the sign of x0 + x1/2 plus noise: learnable, not perfectly.
+function noisyTable() {
+  const rng = new Rng(11)
+  const rows = 600
+  const x = Float32Array.from({ length: rows * 4 }, () => rng.uniform(-1, 1))
+  const labels = Int32Array.from({ length: rows }, (_, r) =>
+    x[r * 4]! + 0.5 * x[r * 4 + 1]! + rng.normal() * 0.3 > 0 ? 1 : 0,
+  )
+  return fromArrays({
+    name: 'noisy',
+    x,
+    labels,
+    sampleShape: [4],
+    featureNames: ['a', 'b', 'c', 'd'],
+    classNames: ['no', 'yes'],
+  })
+}
+
+function readDir(dir: string): ModelFiles {
+  return new Map(readdirSync(dir).map((name) => [name, new Uint8Array(readFileSync(join(dir, name)))]))
+}
+
+const ens = suite('train - builtin ensemble')
+
+ens('two MLPs become one ensemble model: selected on validation, evaluated on test, saved and reloaded', async () => {
+  const data = noisyTable()
+  const dir = tempDir()
+  try {
+    const candidates = new Map<string, ModelFiles>()
+    for (const [i, hidden] of [[16], [8, 8]].entries()) {
+      const spec = parseSpec(
+        `name: m\ndataset: noisy\nmodel: { builtin: mlp, hidden: ${JSON.stringify(hidden)} }\noptimizer: { learningRate: 0.01 }\ntraining: { epochs: 3, batchSize: 32, validationSplit: 0.25, testSplit: 0.2, seed: 5 }\n`,
+      )
+      const result = await trainLocal(spec, { outDir: join(dir.dir, `m${i}`), datasets: { train: data }, log: quiet })
+      candidates.set(`m/${i}`, readDir(result.modelDir!))
+    }
+    const spec = parseSpec(
+      'name: ens\ndataset: noisy\nmodel: { builtin: ensemble, members: [{ artifact: m/0, label: trial-1, family: mlp }, { artifact: m/1, label: trial-2, family: mlp }], rounds: 10 }\ntraining: { validationSplit: 0.25, testSplit: 0.2, seed: 5 }\n',
+    )
+    const epochs: Record<string, number>[] = []
+    const result = await trainLocal(spec, {
+      outDir: join(dir.dir, 'ens'),
+      datasets: { train: data },
+      candidates,
+      log: quiet,
+      onEpoch: (e) => epochs.push(e.metrics),
+    })
+    assert.is(epochs.length, 1, 'one report: the ensemble on the validation split')
+    assert.ok(epochs[0]!.val_accuracy! > 0.75, `val accuracy ${epochs[0]!.val_accuracy}`)
+    assert.ok(result.metrics.test!.accuracy > 0.75, `test accuracy ${result.metrics.test!.accuracy}`)
+    assert.is(result.metrics.test!.evaluation?.task, 'classification')
+    const files = readDir(result.modelDir!)
+    assert.ok(files.has(ENSEMBLE_JSON) && files.has('kiln-model.json') && files.has('m0.model.json'))
+    const info = JSON.parse(new TextDecoder().decode(files.get(ENSEMBLE_JSON)))
+    assert.is(info.format, 'kiln-ensemble/1')
+    assert.equal(info.classNames, ['no', 'yes'])
+    assert.ok(Math.abs(info.members.reduce((s: number, m: { weight: number }) => s + m.weight, 0) - 1) < 1e-9)
+    assert.ok(info.selection.loss <= info.selection.bestSingleLoss + 1e-12, 'never worse than the best candidate')
+    assert.is(info.explanation.importance[0].feature, 'a', 'the class depends most on a')
+    assert.is(info.explanation.importance.at(-1).importance < 0.02, true, 'c and d do not matter')
+    // Reloaded from its files (as a server would), it predicts what it predicted before.
+    const reloaded = await loadPredictor(files, 'ens', MODEL_KINDS)
+    const x = data.x.subarray(0, 40)
+    const again = await reloaded.predict(x, 10)
+    const direct = await (await parseEnsembleModel(files, 'ens', MEMBER_KINDS)).predict(x, 10)
+    assert.equal(Array.from(again), Array.from(direct))
+    assert.is(reloaded.outputs, 2)
+    reloaded.dispose()
+  } finally {
+    dir.remove()
+  }
+})
+
+ens('an ensemble.json that lies about its members is refused with the field named', async () => {
+  {
+    const bad = (info: Record<string, unknown>) =>
+      parseEnsembleModel(
+        new Map([[ENSEMBLE_JSON, new TextEncoder().encode(JSON.stringify(info))]]),
+        'bad-model',
+        MEMBER_KINDS,
+      ).then(
+        () => assert.unreachable('expected a ModelFormatError'),
+        (err: unknown) => {
+          assert.instance(err, ModelFormatError)
+          return (err as Error).message
+        },
+      )
+    const base = {
+      format: 'kiln-ensemble/1',
+      task: 'classification',
+      sampleShape: [4],
+      outputs: 2,
+      classNames: ['a', 'b'],
+    }
+    assert.match(await bad({ ...base, members: [] }), /members: expected a non-empty list/)
+    assert.match(
+      await bad({ ...base, members: [{ prefix: 'm0.', weight: 0.5, label: 'x' }] }),
+      /members: expected weights summing to 1, got 0.5/,
+    )
+    assert.match(
+      await bad({ ...base, members: [{ prefix: '../', weight: 1, label: 'x' }] }),
+      /members\[0\]\.prefix: expected "m0\."/,
+    )
+    assert.match(
+      await bad({ ...base, members: [{ prefix: 'm0.', weight: 1, label: 'x' }] }),
+      /no model file a predictor reads/,
+    )
+  }
+})
+
+ens('an ensemble spec names its candidates; a missing one or no validation split is refused', async () => {
+  const data = noisyTable()
+  const dir = tempDir()
+  try {
+    const run = (yaml: string) =>
+      trainLocal(parseSpec(yaml), {
+        outDir: join(dir.dir, 'e'),
+        datasets: { train: data },
+        candidates: new Map(),
+        log: quiet,
+      }).then(
+        () => assert.unreachable('expected a refusal'),
+        (err: Error) => err.message,
+      )
+    assert.match(
+      await run('name: e\ndataset: noisy\nmodel: { builtin: ensemble, members: [{ artifact: m/9 }] }\n'),
+      /model\.members: expected the files of m\/9, got nothing/,
+    )
+    assert.match(
+      await run(
+        'name: e\ndataset: noisy\nmodel: { builtin: ensemble, members: [{ artifact: m/9 }] }\ntraining: { validationSplit: 0 }\nmetric: { name: accuracy }\n',
+      ),
+      /training\.validationSplit: expected a validation split to select the ensemble on/,
+    )
+    assert.throws(() => parseSpec('name: e\ndataset: d\nmodel: { builtin: ensemble, members: [] }\n'), /model\.members/)
+  } finally {
+    dir.remove()
+  }
+})
+
+ens.run()
