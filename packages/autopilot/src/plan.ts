@@ -76,7 +76,7 @@ export function familySpace(families: readonly Family[], problem: ProblemKind, r
 /** The job spec of the autopilot's sweep. */
 export function autopilotSpec(input: PlanInput): Record<string, unknown> {
   const metric = sweepMetric(input.metric)
-  const searchMs = Math.max(60_000, Math.round(input.budgetMs * SEARCH_SHARE))
+  const searchMs = Math.round(input.budgetMs * SEARCH_SHARE)
   return {
     name: input.name,
     dataset: input.dataset,

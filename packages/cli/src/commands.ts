@@ -68,6 +68,12 @@ export const COMMANDS: readonly Command[] = [
     run: async (argv, io) => (await import('./commands/sweep.js')).sweepCommand(argv, io),
   },
   {
+    name: 'autopilot',
+    summary: 'find a model for a dataset by itself: families searched as one sweep, an ensemble, explained',
+    usage: 'kiln autopilot DATASET [--target COL] [--metric M] [--budget 10m] [--deploy] [--json]',
+    run: async (argv, io) => (await import('./commands/autopilot.js')).autopilotCommand(argv, io),
+  },
+  {
     name: 'sweeps',
     summary: "list the cluster's sweeps",
     usage: 'kiln sweeps [--json]',

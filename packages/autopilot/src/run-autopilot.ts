@@ -1,0 +1,174 @@
+// `kiln autopilot` against a cluster: store the analyzed dataset, launch one sweep over the
+// model families (the coordinator runs it like any sweep: durable, interruptible, in the
+// dashboard), then one ensemble job over the best trials, then (with deploy) an endpoint.
+// Every submission carries an idempotency key derived from the data and the options, so
+// running the same command again after an interruption picks up the same sweep and job
+// instead of starting over.
+import { createHash } from 'node:crypto'
+import type { NatsConnection } from 'nats'
+import { ensureLayout } from '@kiln/cluster-state'
+import { EndpointsClient, JobsClient, SweepsClient } from '@kiln/client'
+import { importDataset } from '@kiln/data'
+import { isTerminal, KilnError, ErrorCode, type JobRecord, type SweepRecord } from '@kiln/protocol'
+import { checkSearchSpace, validateSpec } from '@kiln/train/spec'
+import type { AnalyzedInput } from './analyze-input.js'
+import { chooseFamilies } from './choose-families.js'
+import { chooseCandidates, ensembleSpec } from './ensemble-spec.js'
+import { explainVersion, type Explanation } from './explain.js'
+import type { Family } from './families.js'
+import { familyBoard, type FamilyRow } from './family-board.js'
+import { autopilotSpec, sweepMetric, type AutopilotMetric } from './plan.js'
+import { ProblemKind } from './problem.js'
+
+export interface AutopilotOptions {
+  metric?: AutopilotMetric
+  budgetMs: number
+  deploy?: boolean
+  /** The endpoint's name (default: the model's). */
+  endpoint?: string
+  seed?: number
+  /** How often to look at the sweep and the job (default 1 s). */
+  pollMs?: number
+}
+
+/** What happens, in order, for a caller to show. */
+export type AutopilotEvent =
+  | { type: 'plan'; families: Family[]; notes: string[]; spec: Record<string, unknown> }
+  | { type: 'dataset'; id: string; name: string }
+  | { type: 'sweep'; sweep: SweepRecord; created: boolean }
+  | { type: 'progress'; sweep: SweepRecord }
+  | { type: 'ensemble'; job: JobRecord; candidates: string[]; created: boolean }
+  | { type: 'deployed'; endpoint: string; model: string; version: number }
+
+export interface AutopilotResult {
+  sweep: SweepRecord
+  board: FamilyRow[]
+  /** The ensemble's registered version and what it says about itself (absent if it failed). */
+  ensemble?: Explanation & { model: string; version: number }
+  /** Why there is no ensemble, when there is none. */
+  ensembleError?: string
+  endpoint?: string
+}
+
+const sleep = (ms: number) => new Promise((ok) => setTimeout(ok, ms))
+
+/** The metric a problem gets unless the user names one; refuses one that does not fit. */
+export function metricFor(problem: ProblemKind, asked: AutopilotMetric | undefined): AutopilotMetric {
+  const regression = problem === ProblemKind.regression
+  const allowed: AutopilotMetric[] = regression ? ['mse', 'rmse'] : ['accuracy', 'log_loss']
+  if (asked === undefined) return allowed[0]!
+  if (!allowed.includes(asked))
+    throw new KilnError(
+      ErrorCode.invalidArgument,
+      `--metric: expected ${allowed.join(' or ')} for ${problem}, got ${asked}`,
+    )
+  return asked
+}
+
+// Same data, target and options: same key, so a second run attaches to the first one's work.
+function keyOf(datasetId: string, input: AnalyzedInput, spec: Record<string, unknown>): string {
+  const h = createHash('sha256')
+    .update(JSON.stringify([datasetId, input.problem, spec]))
+    .digest('hex')
+  return `autopilot-${h.slice(0, 24)}`
+}
+
+async function slots(nc: NatsConnection): Promise<number> {
+  const nodes = await new JobsClient(nc).nodes().catch(() => [])
+  const n = nodes.filter((node) => node.live).reduce((sum, node) => sum + node.slots.length, 0)
+  return Math.max(1, Math.min(4, n))
+}
+
+/** Runs the autopilot on analyzed input; `onEvent` hears each step. */
+export async function runAutopilot(
+  nc: NatsConnection,
+  input: AnalyzedInput,
+  options: AutopilotOptions,
+  onEvent: (e: AutopilotEvent) => void = () => {},
+): Promise<AutopilotResult> {
+  const metric = metricFor(input.problem.kind, options.metric)
+  const { families, notes } = chooseFamilies(input.traits)
+  const spec = autopilotSpec({
+    name: input.name,
+    dataset: input.name,
+    problem: input.problem,
+    rows: input.rows,
+    families,
+    metric,
+    budgetMs: options.budgetMs,
+    concurrency: await slots(nc),
+    seed: options.seed ?? 42,
+    hasTestSet: input.resolved.test !== undefined,
+  })
+  checkSearchSpace(validateSpec(spec, 'autopilot'), 'autopilot')
+  onEvent({ type: 'plan', families, notes: [...input.notes, ...notes], spec })
+  const layout = await ensureLayout(nc)
+  const record = await importDataset(layout.objects.datasets, input.resolved, {
+    name: input.name,
+    source: input.source,
+  })
+  onEvent({ type: 'dataset', id: record.id, name: record.name })
+  const key = keyOf(record.id, input, spec)
+  const sweeps = new SweepsClient(nc)
+  const submitted = await sweeps.submit(spec, { datasetId: record.id, idempotencyKey: key })
+  onEvent({ type: 'sweep', sweep: submitted.sweep, created: submitted.created })
+  const poll = options.pollMs ?? 1000
+  let detail = await sweeps.show(submitted.sweep.id)
+  let shape = ''
+  while (!isTerminal(detail.sweep.state)) {
+    const now = JSON.stringify(detail.sweep.leaderboard.map((r) => [r.state, r.t]))
+    if (now !== shape) onEvent({ type: 'progress', sweep: detail.sweep })
+    shape = now
+    await sleep(poll)
+    detail = await sweeps.show(submitted.sweep.id)
+  }
+  const { sweep, trials } = detail
+  const mode = sweep.metric.mode
+  const results = trials.map((t) => ({
+    id: t.id,
+    params: t.params ?? {},
+    ...(t.artifact ? { artifact: t.artifact } : {}),
+    ...(t.metrics?.objective !== undefined ? { value: t.metrics.objective } : {}),
+    state: t.state,
+    ...(t.metrics?.test_accuracy !== undefined ? { test: t.metrics.test_accuracy } : {}),
+  }))
+  const result: AutopilotResult = { sweep, board: familyBoard(results, mode) }
+  const candidates = chooseCandidates(results, mode)
+  if (candidates.length === 0) {
+    result.ensembleError = `no trial of ${sweep.id} left a model (${sweep.endReason ?? sweep.state})`
+    return result
+  }
+  const selection = metric === 'log_loss' ? 'log_loss' : metric === 'accuracy' ? 'accuracy' : 'mse'
+  const jobs = new JobsClient(nc)
+  const ens = await jobs.submit(ensembleSpec(spec, candidates, selection), {
+    datasetId: record.id,
+    idempotencyKey: `${key}-ensemble`,
+  })
+  onEvent({ type: 'ensemble', job: ens.job, candidates: candidates.map((c) => c.id), created: ens.created })
+  let shown = await jobs.show(ens.job.id)
+  while (!isTerminal(shown.job!.state)) {
+    await sleep(poll)
+    shown = await jobs.show(ens.job.id)
+  }
+  const version = shown.trials?.find((t) => t.model)?.model
+  if (!version) {
+    result.ensembleError = shown.job!.error?.message ?? `the ensemble job ${ens.job.id} ended ${shown.job!.state}`
+  } else {
+    result.ensemble = {
+      model: version.name,
+      version: version.version,
+      ...(await explainVersion(nc, version.name, version.version)),
+    }
+  }
+  const deployed =
+    result.ensemble ?? (sweep.model ? { model: sweep.model.name, version: sweep.model.version } : undefined)
+  if (options.deploy && deployed) {
+    const endpoint = options.endpoint ?? deployed.model
+    await new EndpointsClient(nc).deploy(deployed.model, { endpoint, version: deployed.version })
+    result.endpoint = endpoint
+    onEvent({ type: 'deployed', endpoint, model: deployed.model, version: deployed.version })
+  }
+  return result
+}
+
+export { sweepMetric }
