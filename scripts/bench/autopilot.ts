@@ -1,0 +1,147 @@
+// pnpm bench:autopilot [-- --json] [--datasets iris,wine,breast-cancer,digits,fashion-mnist]
+//                      [--budget S] [--image-budget S] [--workers N]
+// The autopilot on a local cluster (nats-server, a coordinator and N one-slot workers, as
+// `kiln up` runs them) against scikit-learn's HistGradientBoostingClassifier and
+// LogisticRegression (standardized), trained in the same run (Debian python3-sklearn,
+// /usr/bin/python3) on the rows the autopilot trained and validated on, and tested on its
+// test rows (the dataset's own test set, else the autopilot's seeded 20% hold-out). Each
+// table gets --budget seconds (default 120), an image dataset --image-budget (default 600).
+// One line per dataset: the ensemble's test accuracy, the sweep's best single trial's, and
+// both peers'; aims (issue 19): at least the better peer on each table, >= 0.93 on
+// Fashion-MNIST within 10 minutes. Datasets this Kiln does not register are reported as skipped.
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { connect } from 'nats'
+import { analyzeDataset, runAutopilot } from '@kiln/autopilot'
+import { JobsClient } from '@kiln/client'
+import { type Dataset, registeredDatasets, resolveDataset } from '@kiln/data'
+import { defaultKilnCommand, spawnKiln, startNatsServer, waitForReady, type Spawned } from '@kiln/local'
+import { prepareData, validateSpec } from '@kiln/train'
+import { parseFlags, report, round } from './common.js'
+
+const argv = process.argv.slice(2)
+const take = (flag: string): string | undefined => {
+  const i = argv.indexOf(flag)
+  if (i < 0) return undefined
+  const [value] = argv.splice(i, 2).slice(1)
+  return value
+}
+const datasets = (take('--datasets') ?? 'iris,wine,breast-cancer,digits,fashion-mnist').split(',')
+const flags = parseFlags(argv, 0, ['--budget', '--image-budget', '--workers'])
+const budget = (flags.extra['--budget'] ?? 120) * 1000
+const imageBudget = (flags.extra['--image-budget'] ?? 600) * 1000
+const workers = flags.extra['--workers'] ?? 2
+const PEER = fileURLToPath(new URL('./autopilot_sklearn.py', import.meta.url))
+const dir = mkdtempSync(join(tmpdir(), 'kiln-bench-autopilot-'))
+const procs: Spawned[] = []
+
+const kiln = defaultKilnCommand()
+async function start(name: string, args: string[]): Promise<void> {
+  const p = spawnKiln(kiln, args, {
+    logFile: join(dir, `${name}.log`),
+    cwd: process.cwd(),
+    env: { ...process.env, KILN_THREADS: '1' },
+  })
+  procs.push(p)
+  if ((await waitForReady(p, name, 60_000)) !== 'ready')
+    throw new Error(`${name} did not start:\n${p.output().slice(-2000)}`)
+}
+
+// The peers train on the autopilot's train and validation rows and test on its test rows.
+type Peers = {
+  sklearn: string
+  hgb: { accuracy: number; trainMs: number }
+  logreg: { accuracy: number; trainMs: number }
+}
+function sklearn(train: Dataset[], test: Dataset): { error: string } | Peers {
+  const peer = mkdtempSync(join(dir, 'peer-'))
+  const f32 = (parts: ArrayLike<number>[]) => Buffer.concat(parts.map((p) => Buffer.from(Float32Array.from(p).buffer)))
+  const cols = test.x.length / Math.max(1, test.count)
+  writeFileSync(join(peer, 'train_x.f32'), f32(train.map((d) => d.x.subarray(0, d.count * cols))))
+  writeFileSync(join(peer, 'train_y.f32'), f32(train.map((d) => d.labels.subarray(0, d.count))))
+  writeFileSync(join(peer, 'test_x.f32'), f32([test.x.subarray(0, test.count * cols)]))
+  writeFileSync(join(peer, 'test_y.f32'), f32([test.labels.subarray(0, test.count)]))
+  writeFileSync(join(peer, 'meta.json'), JSON.stringify({ cols }))
+  // Debian's OpenBLAS tuning variables only for this command (they confuse its CPU probe here).
+  const env: NodeJS.ProcessEnv = { ...process.env, OMP_NUM_THREADS: String(flags.threads) }
+  delete env.OPENBLAS_CORETYPE
+  delete env.OPENBLAS_L2_SIZE
+  const run = spawnSync('/usr/bin/python3', [PEER, peer], { encoding: 'utf8', env })
+  if (run.status !== 0) return { error: (run.stderr || run.error?.message || 'failed').trim().split('\n').at(-1)! }
+  return JSON.parse(run.stdout.trim().split('\n').at(-1)!)
+}
+
+try {
+  const nats = await startNatsServer({ dir, jetstreamDir: join(dir, 'js') })
+  await start('coordinator', ['coordinator', '--nats', nats.url])
+  await Promise.all(
+    Array.from({ length: workers }, (_, k) =>
+      start(`w${k}`, [
+        'worker',
+        '--nats',
+        nats.url,
+        '--name',
+        `w${k}`,
+        '--slots',
+        '1',
+        '--cache',
+        join(dir, `cache-${k}`),
+      ]),
+    ),
+  )
+  const nc = await connect({ servers: nats.url })
+  while ((await new JobsClient(nc).nodes()).filter((n) => n.live).length < workers)
+    await new Promise((ok) => setTimeout(ok, 100))
+  for (const name of datasets) {
+    if (!registeredDatasets().includes(name)) {
+      report(flags, {
+        bench: 'autopilot',
+        dataset: name,
+        skipped: `not a registered dataset here (${registeredDatasets().join(', ')})`,
+      })
+      continue
+    }
+    const resolved = await resolveDataset(name)
+    const input = analyzeDataset(resolved, name)
+    const budgetMs = input.traits.images ? imageBudget : budget
+    const started = performance.now()
+    const result = await runAutopilot(nc, input, { budgetMs, pollMs: 2000 })
+    const wallMs = performance.now() - started
+    // The autopilot's own splits, cut as its trials cut them.
+    const spec = (await new JobsClient(nc).show(result.sweep.jobId)).job!.spec as Record<string, unknown>
+    const { search: _, ...job } = spec
+    const data = await prepareData(validateSpec(job), { baseDir: process.cwd(), datasets: resolved })
+    const peers = sklearn([data.train, ...(data.validation ? [data.validation] : [])], data.test!)
+    const ens = result.ensemble?.evaluation
+    const single = result.board[0]?.best
+    report(flags, {
+      bench: 'autopilot',
+      dataset: name,
+      problem: input.problem.kind,
+      rows: input.rows,
+      budget_s: budgetMs / 1000,
+      wall_s: round(wallMs / 1000),
+      trials: result.sweep.leaderboard.length,
+      families: result.board.map((r) => `${r.family}:${r.trials}`).join(' '),
+      ...(ens?.task === 'classification' ? { test_acc: ens.accuracy } : {}),
+      ...(single?.test !== undefined ? { best_single_test_acc: single.test } : {}),
+      members: result.ensemble?.members.length ?? 0,
+      ...('error' in peers
+        ? { sklearn_error: peers.error }
+        : {
+            sklearn: peers.sklearn,
+            sklearn_hgb_test_acc: peers.hgb.accuracy,
+            sklearn_logreg_test_acc: peers.logreg.accuracy,
+          }),
+      ...(result.ensembleError ? { error: result.ensembleError } : {}),
+    })
+  }
+  await nc.close()
+  await nats.stop()
+} finally {
+  for (const p of procs) p.child.kill('SIGKILL')
+  rmSync(dir, { recursive: true, force: true })
+}
