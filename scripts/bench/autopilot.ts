@@ -18,9 +18,10 @@ import { connect } from 'nats'
 import { analyzeDataset, runAutopilot } from '@kiln/autopilot'
 import { JobsClient } from '@kiln/client'
 import { type Dataset, registeredDatasets, resolveDataset } from '@kiln/data'
-import { defaultKilnCommand, spawnKiln, startNatsServer, waitForReady, type Spawned } from '@kiln/local'
+import { startNatsServer } from '@kiln/local'
 import { prepareData, validateSpec } from '@kiln/train'
 import { parseFlags, report, round } from './common.js'
+import { kilnProcesses } from './kiln-processes.js'
 
 const argv = process.argv.slice(2)
 const take = (flag: string): string | undefined => {
@@ -36,19 +37,9 @@ const imageBudget = (flags.extra['--image-budget'] ?? 600) * 1000
 const workers = flags.extra['--workers'] ?? 2
 const PEER = fileURLToPath(new URL('./autopilot_sklearn.py', import.meta.url))
 const dir = mkdtempSync(join(tmpdir(), 'kiln-bench-autopilot-'))
-const procs: Spawned[] = []
 
-const kiln = defaultKilnCommand()
-async function start(name: string, args: string[]): Promise<void> {
-  const p = spawnKiln(kiln, args, {
-    logFile: join(dir, `${name}.log`),
-    cwd: process.cwd(),
-    env: { ...process.env, KILN_THREADS: '1' },
-  })
-  procs.push(p)
-  if ((await waitForReady(p, name, 60_000)) !== 'ready')
-    throw new Error(`${name} did not start:\n${p.output().slice(-2000)}`)
-}
+const kiln = kilnProcesses(dir)
+const start = kiln.start
 
 // The peers train on the autopilot's train and validation rows and test on its test rows.
 type Peers = {
@@ -142,6 +133,6 @@ try {
   await nc.close()
   await nats.stop()
 } finally {
-  for (const p of procs) p.child.kill('SIGKILL')
+  kiln.killAll()
   rmSync(dir, { recursive: true, force: true })
 }

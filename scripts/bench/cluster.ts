@@ -13,7 +13,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { connect } from 'nats'
 import { JobsClient } from '@kiln/client'
-import { defaultKilnCommand, spawnKiln, startNatsServer, waitForReady, type Spawned } from '@kiln/local'
+import { startNatsServer } from '@kiln/local'
+import { kilnProcesses } from './kiln-processes.js'
 import { parseFlags, report, round } from './common.js'
 
 const flags = parseFlags(process.argv.slice(2), 0, ['--trials', '--slots', '--heartbeat'])
@@ -22,7 +23,6 @@ const slots = flags.extra['--slots'] ?? 2
 const heartbeat = flags.extra['--heartbeat'] ?? 500
 const missedBeats = 3
 const dir = mkdtempSync(join(tmpdir(), 'kiln-bench-cluster-'))
-const procs: Spawned[] = []
 
 function csv(rows: number): string {
   const lines = ['a,b,c,d,label']
@@ -30,18 +30,8 @@ function csv(rows: number): string {
   return `${lines.join('\n')}\n`
 }
 
-const kiln = defaultKilnCommand()
-async function start(name: string, args: string[]): Promise<Spawned> {
-  const p = spawnKiln(kiln, args, {
-    logFile: join(dir, `${name}.log`),
-    cwd: process.cwd(),
-    env: { ...process.env, KILN_THREADS: '1' },
-  })
-  procs.push(p)
-  if ((await waitForReady(p, name, 60_000)) !== 'ready')
-    throw new Error(`${name} did not start:\n${p.output().slice(-2000)}`)
-  return p
-}
+const kiln = kilnProcesses(dir)
+const start = kiln.start
 
 try {
   writeFileSync(join(dir, 'tiny.csv'), csv(32))
@@ -170,9 +160,9 @@ try {
   })
   await client.cancel(job.id)
   await nc.close()
-  for (const p of procs) p.child.kill('SIGKILL')
+  kiln.killAll()
   await nats.stop()
 } finally {
-  for (const p of procs) p.child.kill('SIGKILL')
+  kiln.killAll()
   rmSync(dir, { recursive: true, force: true })
 }
