@@ -1,9 +1,13 @@
 // Problem detection and column types from a CSV, and the bad input refused before anything
 // reaches a cluster: a target that does not exist, one class, words to regress on.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { ValidationError } from '@kiln/protocol'
 import { ColumnKind, detectProblem, encodeTable, rawTable, targetColumn, type ProblemKind } from '@kiln/autopilot'
+import { runKiln } from '../helpers/kiln-process.js'
 
 const CSV = `name,age,city,income,vip,score
 ann,34,paris,51000.5,yes,1
@@ -103,6 +107,35 @@ detect('a file without a header row names its columns by position', () => {
   const { table, problem } = problemOf('1,2,a\n3,4,b\n5,6,a\n')
   assert.equal(table.columns, ['column 1', 'column 2', 'column 3'])
   assert.is(problem.kind, 'binary')
+})
+
+detect('kiln autopilot refuses bad input with exit 2 before connecting to any cluster', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kiln-autopilot-bad-'))
+  try {
+    writeFileSync(join(dir, 'data.csv'), CSV)
+    writeFileSync(join(dir, 'one.csv'), 'a,b,label\n1,2,cat\n3,4,cat\n')
+    // An address where nothing listens: reaching it would fail differently.
+    const nats = ['--nats', 'nats://127.0.0.1:9']
+    const cases: [string[], RegExp][] = [
+      [
+        ['data.csv', '--target', 'scroe'],
+        /--target: expected a column of data\.csv .* got "scroe" \(did you mean "score"\?\)/,
+      ],
+      [['one.csv'], /--target: expected a column with at least 2 classes to tell apart, got only "cat" in label/],
+      [
+        ['data.csv', '--target', 'city', '--problem', 'regression'],
+        /--target: expected numbers in city .* got the text "paris"/,
+      ],
+      [['data.csv', '--metric', 'rmse'], /--metric: expected accuracy or log_loss for binary, got rmse/],
+    ]
+    for (const [args, message] of cases) {
+      const run = await runKiln(['autopilot', ...args, ...nats], dir)
+      assert.is(run.code, 2, `${args.join(' ')}: ${run.stderr}`)
+      assert.match(run.stderr, message)
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
 })
 
 detect.run()
