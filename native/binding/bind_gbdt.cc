@@ -2,7 +2,7 @@
 // gbdtCreate(x, rows, cols, y, validX | null, validRows, validY | null, params: Float64Array(13)) -> booster
 //   bins the data; y holds class indices (classifiers) or targets (regression) as floats.
 // gbdtBoost(booster, rounds) -> rounds run; gbdtBoostAsync(...) -> Promise of it (off the event loop)
-// gbdtState(booster) -> { rounds, bestRounds, stopped, trainLoss, validLoss }
+// gbdtState(booster) -> { rounds, bestRounds, stopped, trainLoss, validLoss, trainAccuracy, validAccuracy }
 // gbdtModel(booster, rounds) -> { feature, threshold, left, right, missingLeft, value, roots, baseScore }
 //   the first `rounds` rounds' trees (-1: all), as fresh typed arrays
 // gbdtLoad(booster, feature, threshold, left, right, missingLeft, value, roots, baseScore)
@@ -160,6 +160,8 @@ Napi::Value state_js(const Napi::CallbackInfo& info) {
     o.Set("stopped", b.stopped());
     o.Set("trainLoss", b.train_loss());
     o.Set("validLoss", b.valid_loss());
+    o.Set("trainAccuracy", b.train_accuracy());
+    o.Set("validAccuracy", b.valid_accuracy());
     return o;
   });
 }

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs'
 import { gather, permutation } from '@kiln/data'
 import type { TrialContext } from './context.js'
 import { restoreCheckpoint } from './checkpoint.js'
-import { isBuiltin } from './model-spec.js'
+import { isNetwork } from './model-spec.js'
 import { buildBuiltinModel } from './models/build.js'
 import { encodingFor } from './evaluate.js'
 import type { PreparedData } from './trial-data.js'
@@ -18,7 +18,7 @@ function epochSeed(seed: number, epoch: number): number {
 /** Builds, compiles and fits the spec's builtin model on the prepared splits. */
 export async function trainBuiltin(ctx: TrialContext, data: PreparedData): Promise<tf.LayersModel> {
   const spec = ctx.spec
-  if (!isBuiltin(spec.model)) throw new Error('trainBuiltin needs a builtin model spec')
+  if (!isNetwork(spec.model)) throw new Error('trainBuiltin needs a builtin network spec (mlp, cnn)')
   const { epochs, batchSize, seed } = spec.training
   const model = buildBuiltinModel(spec.model, data.train, spec.loss, seed)
   model.compile({ optimizer: ctx.distributed(ctx.optimizer()), loss: spec.loss, metrics: ['accuracy'] })

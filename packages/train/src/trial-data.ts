@@ -99,7 +99,7 @@ export function checkFinite(spec: Spec, data: PreparedData, warn: (message: stri
   if (found.length === 0) return
   const what = describeNonFinite(found)
   const model = spec.model as { builtin?: string }
-  if (model.builtin === 'mlp' || model.builtin === 'cnn')
+  if (model.builtin === 'mlp' || model.builtin === 'cnn' || model.builtin === 'linear')
     throw new DatasetError(
       DatasetErrorCode.malformed,
       spec.dataset,
