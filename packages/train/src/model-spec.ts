@@ -13,7 +13,7 @@ import {
   positiveIntList,
   positiveNumber,
   strictObject,
-} from './spec-fields.js'
+} from '@kiln/protocol'
 
 /** Activations the builtin models accept (tfjs names). */
 export const Activation = {
@@ -144,7 +144,7 @@ function variantFor(raw: unknown, ctx: z.RefinementCtx): z.ZodTypeAny | undefine
   if (raw.builtin === 'gbdt') return gbdt
   if (raw.builtin === 'linear') return linear
   const builtins = Object.values(Builtin)
-  return addExpected(ctx, ['builtin'], `one of ${builtins.join(', ')}`, builtins), undefined
+  return addExpected(ctx, ['builtin'], `one of ${builtins.join(', ')}`, { candidates: builtins }), undefined
 }
 
 /** The `model:` schema. */
