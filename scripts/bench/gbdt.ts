@@ -14,7 +14,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { type Dataset, fromArrays, gather, mulberry32, permutation, resolveDataset } from '@kiln/data'
+import { type Dataset, fromArrays, gather, permutation, resolveDataset } from '@kiln/data'
+import { Rng } from '@kiln/protocol'
 import { gbdtBoost, gbdtCreate, gbdtPredict, gbdtTrees, threads } from '@kiln/native'
 import { parseFlags, report } from './common.ts'
 
@@ -35,7 +36,8 @@ const PEER = fileURLToPath(new URL('./gbdt_sklearn.py', import.meta.url))
 
 // A HIGGS-like table: 28 features, the class a noisy nonlinear function of a few of them.
 function synthetic(n: number): Dataset {
-  const rand = mulberry32(seed)
+  const rng = new Rng(seed)
+  const rand = () => rng.next()
   const cols = 28
   const x = new Float32Array(n * cols)
   const labels = new Int32Array(n)

@@ -3,7 +3,6 @@
 // values learned per split, early stopping, checkpoint replay, and refused input.
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { mulberry32 } from '@kiln/data'
 import {
   type GbdtParams,
   type GbdtTrees,
@@ -15,6 +14,7 @@ import {
   gbdtState,
   gbdtTrees,
 } from '@kiln/native'
+import { Rng } from '@kiln/protocol'
 
 const test = suite('native - gbdt')
 
@@ -36,7 +36,8 @@ const PARAMS: GbdtParams = {
 
 /** rows x cols uniform features and labels from a nonlinear rule; `classes` classes. */
 function table(rows: number, cols: number, seed: number, classes = 2) {
-  const rand = mulberry32(seed)
+  const rng = new Rng(seed)
+  const rand = () => rng.next()
   const x = new Float32Array(rows * cols)
   const y = new Float32Array(rows)
   for (let r = 0; r < rows; r++) {
@@ -111,7 +112,8 @@ test('the same seed grows the same trees; another seed other trees (with subsamp
 
 test('missing values go to the side each split learned', async () => {
   // The class is "feature 0 is missing"; the other feature is noise.
-  const rand = mulberry32(5)
+  const rng = new Rng(5)
+  const rand = () => rng.next()
   const rows = 1000
   const x = new Float32Array(rows * 2)
   const y = new Float32Array(rows)
@@ -130,7 +132,8 @@ test('missing values go to the side each split learned', async () => {
 
 test('early stopping ends training when the validation loss stops improving', async () => {
   // Labels are coin flips: trees only fit noise, so the validation loss soon rises.
-  const rand = mulberry32(9)
+  const rng = new Rng(9)
+  const rand = () => rng.next()
   const noisy = (rows: number) => {
     const x = Float32Array.from({ length: rows * 4 }, () => rand())
     return { x, y: Float32Array.from({ length: rows }, () => Number(rand() < 0.5)), rows }
