@@ -258,4 +258,6 @@ void register_gbdt(Napi::Env env, Napi::Object exports) {
   export_pair(env, exports, "gbdtPredict", predict_js);
 }
 
+KILN_BINDING(register_gbdt);
+
 }  // namespace kiln::binding
