@@ -9,7 +9,15 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { gather, loadSklearnTable, permutation, sampleSize } from '@kiln/data'
+import {
+  decodeDataset,
+  encodeDataset,
+  gather,
+  loadSklearnTable,
+  permutation,
+  resolveDataset,
+  sampleSize,
+} from '@kiln/data'
 import {
   GBDT_JSON,
   ModelFormatError,
@@ -139,6 +147,37 @@ test('a gbdt.json whose trees point backwards is refused as a bad model file', a
     assert.instance(e, ModelFormatError)
     assert.match((e as Error).message, 'children')
   }
+})
+
+test('regression: gbdt on diabetes beats predicting the mean; CSV targets survive the store codec', async () => {
+  const r = await trainLocal(
+    parseSpec(`name: diabetes
+dataset: diabetes
+model: { builtin: gbdt, objective: regression, trees: 100, learningRate: 0.05 }
+training: { epochs: 4, seed: 3, testSplit: 0.2 }
+`),
+    { outDir: join(tmp, 'diabetes'), log: quiet },
+  )
+  assert.is(r.metrics.objective.name, 'val_loss')
+  const all = await loadSklearnTable('diabetes')
+  const t = all.targets!
+  const mean = t.reduce((a, b) => a + b, 0) / t.length
+  const variance = t.reduce((a, b) => a + (b - mean) ** 2, 0) / t.length
+  assert.ok(r.metrics.test!.loss! < 0.8 * variance, `test MSE ${r.metrics.test!.loss} vs target variance ${variance}`)
+  assert.is(r.metrics.test!.accuracy, undefined)
+  const { model } = await loadGbdtModel(r.modelDir!)
+  assert.is(model.info.objective, 'regression')
+  assert.is(model.predict(all.x.subarray(0, 10)).length, 1)
+
+  const csv = join(tmp, 'houses.csv')
+  writeFileSync(csv, 'rooms,age,price\n3,10,250.5\n4,2,410.25\n2,30,120\n')
+  const { train } = await resolveDataset(`${csv}#label=price&regression=true`)
+  assert.equal(Array.from(train.targets!), [250.5, 410.25, 120])
+  assert.equal(train.featureNames, ['rooms', 'age'])
+  const back = decodeDataset(encodeDataset({ train })).train
+  assert.equal(Array.from(back.targets!), [250.5, 410.25, 120])
+  assert.equal(back.featureNames, ['rooms', 'age'])
+  assert.not.equal(back.fingerprint, (await resolveDataset(`${csv}#label=rooms`)).train.fingerprint)
 })
 
 test.run()

@@ -69,7 +69,10 @@ export function humanPrinter(io: CliIo, live: boolean): TrainPrinter {
       const test = r.metrics.test
       if (test) {
         const loss = test.loss === undefined ? '' : `, loss ${test.loss.toFixed(4)}`
-        line(`test: accuracy ${test.accuracy.toFixed(4)}${loss} (${thousands(test.count)} samples)`)
+        const accuracy = test.accuracy === undefined ? '' : `accuracy ${test.accuracy.toFixed(4)}`
+        line(
+          `test: ${accuracy || 'mean squared error'}${accuracy ? loss : ` ${test.loss?.toFixed(4)}`} (${thousands(test.count)} samples)`,
+        )
       }
       const o = r.metrics.objective
       if (o.best !== undefined)

@@ -1,6 +1,7 @@
 // The small tables that Debian's python3-sklearn ships (sklearn/datasets/data/), registered
 // as named datasets: breast-cancer, wine, iris (first line "rows,features,class names...",
-// then rows of features and a class index) and digits (8x8 images, no header). Read from
+// then rows of features and a class index), digits (8x8 images, no header) and the
+// regression table diabetes (space-separated features, targets in a second file). Read from
 // the package's files: nothing is downloaded.
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -17,6 +18,8 @@ const CANCER_PARTS = [...PARTS, 'concave points', 'symmetry', 'fractal dimension
 
 interface Table {
   file: string
+  /** Regression: the file of targets (one per line); rows are then space-separated. */
+  targets?: string
   /** Feature names in file order (scikit-learn's). */
   features: string[]
   /** Class names for files without a first line that names them. */
@@ -56,6 +59,11 @@ export const SKLEARN_TABLES: Record<string, Table> = {
     features: Array.from({ length: 64 }, (_, i) => `pixel_${Math.floor(i / 8)}_${i % 8}`),
     classNames: Array.from({ length: 10 }, (_, i) => String(i)),
   },
+  diabetes: {
+    file: 'diabetes_data_raw.csv.gz',
+    targets: 'diabetes_target.csv.gz',
+    features: ['age', 'sex', 'bmi', 'bp', 's1', 's2', 's3', 's4', 's5', 's6'],
+  },
 }
 
 /** Loads one of SKLEARN_TABLES from python3-sklearn's files. */
@@ -67,19 +75,29 @@ export async function loadSklearnTable(
   if (!table || !Object.hasOwn(SKLEARN_TABLES, name))
     throw new DatasetError(DatasetErrorCode.notFound, name, `not one of ${Object.keys(SKLEARN_TABLES).join(', ')}`)
   const path = join(dir, table.file)
-  const raw = await readFile(path).catch((err: NodeJS.ErrnoException) => {
-    throw new DatasetError(
-      DatasetErrorCode.notFound,
-      path,
-      `cannot be read (${err.code ?? err.message}); the table comes from the Debian package ${DEBIAN_PACKAGE} (apt-get install ${DEBIAN_PACKAGE}, which scripts/setup does)`,
-      { cause: err, data: { package: DEBIAN_PACKAGE } },
-    )
-  })
-  const text = new TextDecoder().decode(path.endsWith('.gz') ? gunzipSync(raw) : raw)
-  const lines = text.split('\n').filter((l) => l.trim() !== '')
+  const lines = await readLines(path)
+  const width = table.features.length
+  if (table.targets) {
+    const targetPath = join(dir, table.targets)
+    const targets = (await readLines(targetPath)).map(Number)
+    const x = new Float32Array(lines.length * width)
+    lines.forEach((line, r) => {
+      const cells = line.trim().split(/\s+/).map(Number)
+      if (cells.length !== width || cells.some((v) => !Number.isFinite(v)))
+        throw new DatasetError(DatasetErrorCode.malformed, path, `line ${r + 1}: expected ${width} numbers`)
+      x.set(cells, r * width)
+    })
+    return fromArrays({
+      name,
+      x,
+      labels: new Int32Array(lines.length),
+      sampleShape: [width],
+      featureNames: table.features,
+      targets,
+    })
+  }
   let classNames = table.classNames
   if (!classNames) classNames = lines.shift()!.split(',').slice(2)
-  const width = table.features.length
   const x = new Float32Array(lines.length * width)
   const labels = new Int32Array(lines.length)
   lines.forEach((line, r) => {
@@ -90,4 +108,17 @@ export async function loadSklearnTable(
     labels[r] = cells[width]!
   })
   return fromArrays({ name, x, labels, sampleShape: [width], classNames, featureNames: table.features })
+}
+
+async function readLines(path: string): Promise<string[]> {
+  const raw = await readFile(path).catch((err: NodeJS.ErrnoException) => {
+    throw new DatasetError(
+      DatasetErrorCode.notFound,
+      path,
+      `cannot be read (${err.code ?? err.message}); the table comes from the Debian package ${DEBIAN_PACKAGE} (apt-get install ${DEBIAN_PACKAGE}, which scripts/setup does)`,
+      { cause: err, data: { package: DEBIAN_PACKAGE } },
+    )
+  })
+  const text = new TextDecoder().decode(path.endsWith('.gz') ? gunzipSync(raw) : raw)
+  return text.split('\n').filter((l) => l.trim() !== '')
 }

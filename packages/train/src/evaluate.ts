@@ -18,7 +18,8 @@ export function encodingFor(loss: unknown): LabelEncoding {
 export async function evaluateModel(
   model: tf.LayersModel,
   test: Dataset,
-): Promise<{ metrics: TestMetrics; predictions: PredictionDistribution }> {
+): Promise<{ metrics: TestMetrics; predictions?: PredictionDistribution }> {
+  if (test.targets) return { metrics: await meanSquaredError(model, test, test.targets) }
   const outputShape = model.outputs[0]?.shape ?? []
   const width = outputShape[outputShape.length - 1]
   if (model.outputs.length !== 1 || width !== test.numClasses) {
@@ -62,4 +63,21 @@ export async function evaluateModel(
     metrics,
     predictions: { count: test.count, counts, fractions: counts.map((c) => (test.count === 0 ? 0 : c / test.count)) },
   }
+}
+
+// A regression model's test metrics: the mean squared error of its one output.
+async function meanSquaredError(model: tf.LayersModel, test: Dataset, targets: Float32Array): Promise<TestMetrics> {
+  const size = sampleSize(test)
+  let se = 0
+  for (let start = 0; start < test.count; start += EVAL_BATCH) {
+    const n = Math.min(EVAL_BATCH, test.count - start)
+    const out = tf.tidy(() => {
+      const x = tf.tensor(test.x.subarray(start * size, (start + n) * size), [n, ...test.sampleShape])
+      return (model.predict(x) as tf.Tensor).reshape([n])
+    })
+    const values = await out.data()
+    out.dispose()
+    for (let i = 0; i < n; i++) se += (values[i]! - targets[start + i]!) ** 2
+  }
+  return { count: test.count, loss: test.count === 0 ? 0 : se / test.count }
 }

@@ -14,9 +14,10 @@ export async function evaluateGbdt(
   const n = test.count
   const out = await model.predictAsync(test.x.subarray(0, n * sampleSize(test)))
   if (model.info.objective === 'regression') {
+    const y = test.targets ?? test.labels
     let se = 0
-    for (let i = 0; i < n; i++) se += (out[i]! - test.labels[i]!) ** 2
-    return { metrics: { count: n, accuracy: 0, loss: n === 0 ? 0 : se / n } }
+    for (let i = 0; i < n; i++) se += (out[i]! - y[i]!) ** 2
+    return { metrics: { count: n, loss: n === 0 ? 0 : se / n } }
   }
   const k = model.outputs
   const counts = new Array<number>(k).fill(0)

@@ -5,6 +5,7 @@
 import { type GbdtTrees, gbdtPredict, gbdtPredictAsync } from '@kiln/native'
 import type { TrialReport } from '../context.js'
 import { ModelFormatError } from '../errors.js'
+import type { TabularObjectiveName } from '../tabular/objective.js'
 import { gbdtCheckpoint } from './gbdt-checkpoint.js'
 import type { ModelFiles } from '../model-files.js'
 
@@ -13,7 +14,8 @@ export const GBDT_JSON = 'gbdt.json'
 /** Its `format`; bumped when an older reader would misread a newer file. */
 export const GBDT_FORMAT = 'kiln-gbdt/1'
 
-export type GbdtObjectiveName = 'binary' | 'multiclass' | 'regression'
+/** A resolved tabular objective. */
+export type GbdtObjectiveName = TabularObjectiveName
 
 /** What a gbdt model needs besides its trees to turn rows into predictions. */
 export interface GbdtModelInfo {

@@ -12,39 +12,23 @@ import {
   gbdtState,
   gbdtTrees,
 } from '@kiln/native'
-import { ValidationError } from '@kiln/protocol'
 import type { TrialContext } from '../context.js'
 import type { GbdtModelSpec } from '../model-spec.js'
 import type { PreparedData } from '../trial-data.js'
 import { gbdtCheckpoint, treesFromCheckpoint } from './gbdt-checkpoint.js'
-import { GbdtModel, type GbdtObjectiveName } from './gbdt-model.js'
+import { resolveObjective, type TabularObjectiveName } from '../tabular/objective.js'
+import { GbdtModel } from './gbdt-model.js'
 
-/** The objective a spec asks for, checked against the data's classes. */
-export function resolveObjective(objective: GbdtModelSpec['objective'], numClasses: number): GbdtObjectiveName {
-  if (objective === 'regression') return 'regression'
-  if (numClasses < 2)
-    throw new ValidationError('model.objective', 'a dataset with at least 2 classes for a classifier', {
-      got: `${numClasses} class`,
-    })
-  if (objective === 'auto') return numClasses === 2 ? 'binary' : 'multiclass'
-  if (objective === 'binary' && numClasses !== 2)
-    throw new ValidationError('model.objective', 'multiclass (the dataset has more than 2 classes)', {
-      got: `binary for ${numClasses} classes`,
-    })
-  if (objective === 'multiclass' && numClasses === 2)
-    throw new ValidationError('model.objective', 'binary (the dataset has 2 classes)', { got: 'multiclass' })
-  return objective
-}
-
-/** Rows and labels as the booster takes them: class indices (or regression targets) as floats. */
+/** Rows and labels as the booster takes them: class indices, or regression targets, as floats. */
 export function gbdtData(ds: Dataset): GbdtData {
-  return { x: ds.x.subarray(0, ds.count * sampleSize(ds)), y: Float32Array.from(ds.labels), rows: ds.count }
+  const y = ds.targets ? ds.targets.subarray(0, ds.count) : Float32Array.from(ds.labels.subarray(0, ds.count))
+  return { x: ds.x.subarray(0, ds.count * sampleSize(ds)), y, rows: ds.count }
 }
 
 /** The native parameters of a gbdt spec. */
 export function gbdtParams(
   m: GbdtModelSpec,
-  objective: GbdtObjectiveName,
+  objective: TabularObjectiveName,
   numClasses: number,
   seed: number,
 ): GbdtParams {
@@ -70,7 +54,7 @@ export async function trainGbdt(ctx: TrialContext, data: PreparedData): Promise<
   const spec = ctx.spec
   const m = spec.model as GbdtModelSpec
   const numClasses = data.train.numClasses
-  const objective = resolveObjective(m.objective, numClasses)
+  const objective = resolveObjective(m.objective, numClasses, data.train.targets !== undefined)
   const cols = sampleSize(data.train)
   const train = gbdtData(data.train)
   const booster = gbdtCreate(
