@@ -3,6 +3,8 @@
 import type { BatchEvent, EpochEvent, LogRecord, StartEvent, TrainResult } from '@kiln/train'
 import type { CliIo } from './io.js'
 import { duration, metricsLine, thousands } from './format.js'
+import { curvesText } from './curves-text.js'
+import { evaluationText } from './evaluation-text.js'
 
 /** Receives training events and renders them. */
 export interface TrainPrinter {
@@ -47,7 +49,7 @@ export function humanPrinter(io: CliIo, live: boolean): TrainPrinter {
       const { train, validation, test } = e.counts
       const testNote = e.testFrom === 'split' ? ' held out' : ''
       line(
-        `${e.name}: training ${e.model} on ${e.dataset} (${thousands(train)} train, ${thousands(validation)} validation, ${thousands(test)} test${testNote}) on ${e.backend}, ${e.epochs} epoch${e.epochs === 1 ? '' : 's'} of batch ${e.batchSize}`,
+        `${e.name}: training ${e.model} on ${e.dataset} (${thousands(train)} train, ${thousands(validation)} validation, ${thousands(test)} test${testNote}) on ${e.backend}, ${e.epochs} epoch${e.epochs === 1 ? '' : 's'}${e.model === 'gbdt' ? '' : ` of batch ${e.batchSize}`}`,
       )
     },
     epoch(e) {
@@ -73,7 +75,10 @@ export function humanPrinter(io: CliIo, live: boolean): TrainPrinter {
         line(
           `test: ${accuracy || 'mean squared error'}${accuracy ? loss : ` ${test.loss?.toFixed(4)}`} (${thousands(test.count)} samples)`,
         )
+        if (test.evaluation) out.write(evaluationText(test.evaluation, { color: live }))
       }
+      // Curves only on a terminal: a log file gets the per-epoch lines above instead.
+      if (live) out.write(curvesText(r.metrics.epochs, { width: io.stdout.columns ?? 80, color: true }))
       const o = r.metrics.objective
       if (o.best !== undefined)
         line(

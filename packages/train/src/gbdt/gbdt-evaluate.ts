@@ -1,7 +1,10 @@
-// Final evaluation of a gbdt model on the test set: accuracy and log loss (mean squared
-// error for regression) and how often each class was predicted, as evaluateModel reports
-// them for a network.
+// Final evaluation of a gbdt model on the test set, with the same figures a network gets
+// (evaluation/): every classification figure and the log loss, or for regression the mean
+// squared error with MAE, RMSE and R²; and how often each class was predicted.
 import { type Dataset, sampleSize } from '@kiln/data'
+import { regressionTestMetrics } from '../evaluate.js'
+import { evaluateClassification } from '../evaluation/classification.js'
+import { argmaxRows } from '../evaluation/probabilities.js'
 import type { PredictionDistribution } from '../metadata.js'
 import type { TestMetrics } from '../metrics.js'
 import type { GbdtModel } from './gbdt-model.js'
@@ -13,26 +16,27 @@ export async function evaluateGbdt(
 ): Promise<{ metrics: TestMetrics; predictions?: PredictionDistribution }> {
   const n = test.count
   const out = await model.predictAsync(test.x.subarray(0, n * sampleSize(test)))
-  if (model.info.objective === 'regression') {
-    const y = test.targets ?? test.labels
-    let se = 0
-    for (let i = 0; i < n; i++) se += (out[i]! - y[i]!) ** 2
-    return { metrics: { count: n, loss: n === 0 ? 0 : se / n } }
-  }
+  if (model.info.objective === 'regression')
+    return { metrics: regressionTestMetrics(test.targets?.subarray(0, n) ?? Float32Array.from(test.labels), out) }
   const k = model.outputs
   const counts = new Array<number>(k).fill(0)
-  let correct = 0
-  let loss = 0
-  for (let r = 0; r < n; r++) {
-    let best = 0
-    for (let c = 1; c < k; c++) if (out[r * k + c]! > out[r * k + best]!) best = c
-    counts[best]!++
-    const y = test.labels[r]!
-    if (best === y) correct++
-    loss -= Math.log(Math.max(out[r * k + y] ?? 0, 1e-15))
+  for (const c of argmaxRows(out, n, k)) counts[c]!++
+  const metrics: TestMetrics = { count: n, accuracy: 0 }
+  if (n > 0) {
+    const evaluation = evaluateClassification({
+      scores: out,
+      labels: test.labels.subarray(0, n),
+      numClasses: k,
+      ...(test.classNames ? { classNames: test.classNames } : {}),
+    })
+    metrics.accuracy = evaluation.accuracy
+    metrics.evaluation = evaluation
+    let loss = 0
+    for (let r = 0; r < n; r++) loss -= Math.log(Math.max(out[r * k + test.labels[r]!]!, 1e-15))
+    metrics.loss = loss / n
   }
   return {
-    metrics: { count: n, accuracy: n === 0 ? 0 : correct / n, loss: n === 0 ? 0 : loss / n },
+    metrics,
     predictions: { count: n, counts, fractions: counts.map((c) => (n === 0 ? 0 : c / n)) },
   }
 }
