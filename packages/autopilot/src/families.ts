@@ -51,6 +51,7 @@ export function familyPlan(family: Family, shape: DataShape): FamilyPlan {
       return {
         model: { builtin: 'linear' },
         dims: {
+          'model.l2': { loguniform: [1e-6, 1e-1] },
           'optimizer.learningRate': { loguniform: [1e-3, 1e-1] },
           'training.batchSize': { choice: batchSizes(shape.rows) },
         },

@@ -9,7 +9,7 @@ export interface BoardTrial {
   /** The sweep metric's value (objective), when the trial reported one. */
   value?: number
   state: string
-  /** Test-split accuracy (classification) or loss, when the trial was evaluated. */
+  /** Test-split accuracy (classification) or RMSE (regression), when the trial was evaluated. */
   test?: number
 }
 

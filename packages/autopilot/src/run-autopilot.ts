@@ -42,12 +42,16 @@ export type AutopilotEvent =
 
 export interface AutopilotResult {
   sweep: SweepRecord
+  /** The test figure the board shows: accuracy for classes, RMSE for regression. */
+  testMetric: 'accuracy' | 'rmse'
   board: FamilyRow[]
   /** The ensemble's registered version and what it says about itself (absent if it failed). */
   ensemble?: Explanation & { model: string; version: number }
   /** Why there is no ensemble, when there is none. */
   ensembleError?: string
   endpoint?: string
+  /** Why --deploy did not deploy, when it did not. */
+  deployError?: string
 }
 
 const sleep = (ms: number) => new Promise((ok) => setTimeout(ok, ms))
@@ -124,15 +128,16 @@ export async function runAutopilot(
   }
   const { sweep, trials } = detail
   const mode = sweep.metric.mode
+  const testMetric = input.problem.kind === ProblemKind.regression ? 'rmse' : 'accuracy'
   const results = trials.map((t) => ({
     id: t.id,
     params: t.params ?? {},
     ...(t.artifact ? { artifact: t.artifact } : {}),
     ...(t.metrics?.objective !== undefined ? { value: t.metrics.objective } : {}),
     state: t.state,
-    ...(t.metrics?.test_accuracy !== undefined ? { test: t.metrics.test_accuracy } : {}),
+    ...(t.metrics?.[`test_${testMetric}`] !== undefined ? { test: t.metrics[`test_${testMetric}`] } : {}),
   }))
-  const result: AutopilotResult = { sweep, board: familyBoard(results, mode) }
+  const result: AutopilotResult = { sweep, testMetric, board: familyBoard(results, mode) }
   const candidates = chooseCandidates(results, mode)
   if (candidates.length === 0) {
     result.ensembleError = `no trial of ${sweep.id} left a model (${sweep.endReason ?? sweep.state})`
@@ -164,9 +169,15 @@ export async function runAutopilot(
     result.ensemble ?? (sweep.model ? { model: sweep.model.name, version: sweep.model.version } : undefined)
   if (options.deploy && deployed) {
     const endpoint = options.endpoint ?? deployed.model
-    await new EndpointsClient(nc).deploy(deployed.model, { endpoint, version: deployed.version })
-    result.endpoint = endpoint
-    onEvent({ type: 'deployed', endpoint, model: deployed.model, version: deployed.version })
+    // The model is registered whatever happens here: a failed deploy is reported, not thrown,
+    // so the result (and how to deploy it by hand) still reaches the user.
+    try {
+      await new EndpointsClient(nc).deploy(deployed.model, { endpoint, version: deployed.version })
+      result.endpoint = endpoint
+      onEvent({ type: 'deployed', endpoint, model: deployed.model, version: deployed.version })
+    } catch (err) {
+      result.deployError = `${(err as Error).message} (kiln deploy ${deployed.model}@${deployed.version} --endpoint ${endpoint} retries it)`
+    }
   }
   return result
 }

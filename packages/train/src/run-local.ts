@@ -10,6 +10,9 @@ import { evaluateModel } from './evaluate.js'
 import { jsonLineSink, makeLogger, type Logger, type LogSink } from './log.js'
 import { modelMetadata } from './metadata.js'
 import { objectiveOf, type EpochMetrics, type TrainMetrics } from './metrics.js'
+import { evaluateGbdt } from './gbdt/gbdt-evaluate.js'
+import { GbdtModel } from './gbdt/gbdt-model.js'
+import { trainGbdt } from './gbdt/gbdt-trial.js'
 import { isBuiltin } from './model-spec.js'
 import { EnsembleModel } from './ensemble/ensemble-model.js'
 import { trainEnsemble, type CandidateFiles } from './ensemble/ensemble-trial.js'
@@ -190,14 +193,16 @@ export async function trainLocal(spec: Spec, options: TrainLocalOptions): Promis
   })
   const reports = ctx.history
 
-  let trained: tf.LayersModel | EnsembleModel | undefined
+  let trained: tf.LayersModel | GbdtModel | EnsembleModel | undefined
   try {
     trained =
       'builtin' in spec.model && spec.model.builtin === 'ensemble'
         ? await trainEnsemble(ctx, data, options.candidates ?? new Map())
-        : isBuiltin(spec.model)
-          ? await trainBuiltin(ctx, data)
-          : await runScriptTrial(ctx, scriptPath((spec.model as { script: string }).script, baseDir))
+        : 'builtin' in spec.model && spec.model.builtin === 'gbdt'
+          ? await trainGbdt(ctx, data)
+          : isBuiltin(spec.model)
+            ? await trainBuiltin(ctx, data)
+            : await runScriptTrial(ctx, scriptPath((spec.model as { script: string }).script, baseDir))
   } finally {
     tensors.dispose()
   }
@@ -222,9 +227,11 @@ export async function trainLocal(spec: Spec, options: TrainLocalOptions): Promis
     }
     const evaluation = !data.test
       ? undefined
-      : trained instanceof EnsembleModel
-        ? await evaluatePredictor(trained, data.test)
-        : await evaluateModel(trained, data.test)
+      : trained instanceof GbdtModel
+        ? await evaluateGbdt(trained, data.test)
+        : trained instanceof EnsembleModel
+          ? await evaluatePredictor(trained, data.test)
+          : await evaluateModel(trained, data.test)
     const epochs: EpochMetrics[] = reports.map((r) => ({ epoch: r.step, ...r.metrics }))
     const metrics: TrainMetrics = {
       epochs,

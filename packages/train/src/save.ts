@@ -6,6 +6,7 @@ import { basename, dirname, join, resolve } from 'node:path'
 import * as tf from '@tensorflow/tfjs'
 import type { KilnModelMetadata } from './metadata.js'
 import { ModelFormatError } from './errors.js'
+import { GBDT_JSON } from './gbdt/gbdt-model.js'
 import { artifactsToFiles, DEFAULT_SHARD_BYTES, METADATA_JSON, MODEL_JSON, type ModelFiles } from './model-files.js'
 
 /** Anything with LayersModel's save(handler). */
@@ -64,7 +65,7 @@ export interface SavedModel {
 
 /**
  * Saves model.json and weight shards (a tfjs model), or the files a builtin model makes
- * itself (ensemble.json and its members'), plus kiln-model.json into `dir`, atomically: everything is
+ * itself (gbdt.json, ensemble.json and its members'), plus kiln-model.json into `dir`, atomically: everything is
  * written into a hidden sibling directory that is renamed into place at the end, so a crash or
  * error never leaves a half-written model, and an existing model at `dir` stays until the new
  * one is complete (then it is replaced). A `dir` that exists but holds no model is refused.
@@ -115,14 +116,15 @@ export async function checkSaveTarget(dir: string): Promise<void> {
   if (info === null) return
   if (!info.isDirectory())
     throw new ModelFormatError(given, 'exists and is a file, expected a new or model directory to save into')
-  const isModel = await stat(join(target, MODEL_JSON)).then(
-    () => true,
-    () => false,
-  )
-  if (!isModel)
+  const exists = (name: string) =>
+    stat(join(target, name)).then(
+      () => true,
+      () => false,
+    )
+  if (!(await exists(MODEL_JSON)) && !(await exists(GBDT_JSON)))
     throw new ModelFormatError(
       given,
-      `exists and is not a model directory (no ${MODEL_JSON}); pick another path or remove it`,
+      `exists and is not a model directory (no ${MODEL_JSON} or ${GBDT_JSON}); pick another path or remove it`,
     )
 }
 

@@ -68,7 +68,7 @@ export function autopilotPrinter(io: CliIo, json: boolean, input: AnalyzedInput)
     out(`\nsweep ${s.id} ${s.state}: ${s.leaderboard.length} trials${s.endReason ? ` (${s.endReason})` : ''}\n`)
     out(
       table(
-        ['FAMILY', 'TRIALS', `BEST ${s.metric.name.toUpperCase()}`, 'TEST ACCURACY', 'TRIAL'],
+        ['FAMILY', 'TRIALS', `BEST ${s.metric.name.toUpperCase()}`, `TEST ${r.testMetric.toUpperCase()}`, 'TRIAL'],
         r.board.map((row) => [
           row.family,
           String(row.trials),
@@ -96,8 +96,8 @@ export function autopilotPrinter(io: CliIo, json: boolean, input: AnalyzedInput)
       out(
         `  validation ${s.metric.name} ${f4(val)} (the sweep's best trial ${f4(single?.value)}; ${ens.selection?.candidates ?? '?'} candidates)\n`,
       )
-    if (ens.evaluation?.task === 'classification')
-      out(`  test accuracy ${f4(ens.evaluation.accuracy)} (the sweep's best trial ${f4(single?.test)})\n`)
+    const test = ens.evaluation?.task === 'classification' ? ens.evaluation.accuracy : ens.evaluation?.rmse
+    if (test !== undefined) out(`  test ${r.testMetric} ${f4(test)} (the sweep's best trial ${f4(single?.test)})\n`)
     if (ens.evaluation) out(evaluationText(ens.evaluation, { color: io.stdout.isTTY === true }))
     if (ens.importance && ens.importance.length > 0) {
       const top = ens.importance.slice(0, 12)
@@ -108,6 +108,7 @@ export function autopilotPrinter(io: CliIo, json: boolean, input: AnalyzedInput)
         out(`  ${i.feature.padEnd(w)}  ${f4(i.importance)} ± ${f4(i.std)}  ${bar(i.importance / max)}\n`)
     }
     if (r.endpoint) out(`\nendpoint ${r.endpoint}: kiln endpoint show ${r.endpoint}\n`)
+    if (r.deployError) io.stderr.write(`kiln autopilot: not deployed: ${r.deployError}\n`)
   }
   const interrupted = () =>
     out(

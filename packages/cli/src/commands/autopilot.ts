@@ -132,7 +132,7 @@ export async function autopilotCommand(argv: string[], io: CliIo): Promise<numbe
       return ExitCode.interrupted
     }
     print.result(result)
-    return result.ensemble || result.sweep.model ? ExitCode.ok : ExitCode.failed
+    return (result.ensemble || result.sweep.model) && !result.deployError ? ExitCode.ok : ExitCode.failed
   } catch (err) {
     return reportError(err, io, { command: 'kiln autopilot', json })
   } finally {

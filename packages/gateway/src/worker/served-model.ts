@@ -1,8 +1,8 @@
 // A model as an inference thread holds it: a TF.js LayersModel, or any other kind Kiln can
-// load as a Predictor (an ensemble of stored models: ensemble.json), behind one interface
-// so batching, signatures and metrics do not care which.
+// load as a Predictor (gradient-boosted trees: gbdt.json; an ensemble of stored models:
+// ensemble.json), behind one interface so batching, signatures and metrics do not care which.
 import * as tf from '@tensorflow/tfjs'
-import { ENSEMBLE_JSON, MODEL_KINDS, filesLoadHandler, loadPredictor, type Predictor } from '@kiln/train'
+import { MODEL_JSON, MODEL_KINDS, filesLoadHandler, loadPredictor, type Predictor } from '@kiln/train'
 import { packedFile, type PackedFiles } from './packed-files.js'
 import type { ModelSignature, WireTensor } from './messages.js'
 
@@ -57,14 +57,14 @@ function predictorModel(p: Predictor, bytes: number): ServedModel {
   }
 }
 
-/** Loads a version's files: an ensemble (or another Predictor kind) by its file, else TF.js. */
+/** Loads a version's files: TF.js when there is a model.json, else a Predictor kind (gbdt, ensemble). */
 export async function loadServedModel(key: string, files: PackedFiles): Promise<ServedModel> {
   const read = async (name: string) => {
     const bytes = packedFile(files, name)
     if (!bytes) throw new Error(`no file ${name} in the model's files`)
     return bytes
   }
-  if (!files.names.includes(ENSEMBLE_JSON)) return tfjsModel(await tf.loadLayersModel(filesLoadHandler(read, key)))
+  if (files.names.includes(MODEL_JSON)) return tfjsModel(await tf.loadLayersModel(filesLoadHandler(read, key)))
   const map = new Map(files.names.map((name) => [name, packedFile(files, name)!]))
   return predictorModel(await loadPredictor(map, key, MODEL_KINDS), files.buffer.byteLength)
 }

@@ -24,7 +24,7 @@ export type CandidateFiles = ReadonlyMap<string, ModelFiles>
 const MAX_IMPORTANCE_FEATURES = 200
 
 function truthOf(ds: Dataset): Truth {
-  const targets = (ds as Dataset & { targets?: Float32Array }).targets
+  const targets = ds.targets
   return targets ? { targets: targets.subarray(0, ds.count) } : { labels: ds.labels.subarray(0, ds.count) }
 }
 

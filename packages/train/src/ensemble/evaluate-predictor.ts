@@ -1,15 +1,14 @@
-// Final evaluation of any Predictor (an ensemble) on the test set, with the figures a
+// Final evaluation of any Predictor (an ensemble, a gbdt model) on the test set, with the figures a
 // network gets: every classification figure and the log loss, or for regression the mean
 // squared error with MAE, RMSE and R²; and how often each class was predicted.
 import { sampleSize, type Dataset } from '@kiln/data'
-import type { RegressionEvaluation } from '@kiln/protocol'
 import { evaluateClassification } from '../evaluation/classification.js'
 import { argmaxRows } from '../evaluation/probabilities.js'
-import { evaluateRegression } from '../evaluation/regression.js'
+import { regressionTestMetrics } from '../evaluate.js'
 import type { PredictionDistribution } from '../metadata.js'
 import type { TestMetrics } from '../metrics.js'
 import type { Predictor } from './predictor.js'
-import { logLossOf, mseOf } from './scores.js'
+import { logLossOf } from './scores.js'
 
 /** Test metrics (and, for classes, the predicted-class distribution) of a predictor. */
 export async function evaluatePredictor(
@@ -18,12 +17,8 @@ export async function evaluatePredictor(
 ): Promise<{ metrics: TestMetrics; predictions?: PredictionDistribution }> {
   const n = test.count
   const out = await model.predict(test.x.subarray(0, n * sampleSize(test)), n)
-  const targets = (test as Dataset & { targets?: Float32Array }).targets?.subarray(0, n)
-  if (targets) {
-    const evaluation: RegressionEvaluation = evaluateRegression(targets, out)
-    // Regression has no accuracy; the field stays for the classification-shaped readers.
-    return { metrics: { count: n, accuracy: 0, loss: mseOf(out, targets), evaluation } }
-  }
+  const targets = test.targets?.subarray(0, n)
+  if (targets) return { metrics: regressionTestMetrics(targets, out) }
   const k = model.outputs
   const labels = test.labels.subarray(0, n)
   const counts = new Array<number>(k).fill(0)

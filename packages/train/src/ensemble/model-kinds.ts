@@ -1,11 +1,12 @@
 // The model kinds an ensemble's members may be, in the order they are tried. A new model
 // kind that predicts rows (gbdt.json, say) joins here to be ensembled and served as a member.
+import { gbdtKind } from '../gbdt/gbdt-predictor.js'
 import type { PredictorKind } from './predictor.js'
 import { tfjsKind } from './tfjs-predictor.js'
 import { ensembleKind } from './ensemble-model.js'
 
 /** Kinds a member may be: anything that predicts rows, except another ensemble. */
-export const MEMBER_KINDS: readonly PredictorKind[] = [tfjsKind]
+export const MEMBER_KINDS: readonly PredictorKind[] = [gbdtKind, tfjsKind]
 
 /** Kinds a served model may be: an ensemble (of MEMBER_KINDS) or a member kind itself. */
 export const MODEL_KINDS: readonly PredictorKind[] = [ensembleKind(MEMBER_KINDS), ...MEMBER_KINDS]
