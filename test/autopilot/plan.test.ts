@@ -55,6 +55,37 @@ plan('the spec validates and its space passes the pre-launch check, for the fami
   assert.is(search.maxRuntimeMs, 96_000, 'the search gets 80% of the budget')
 })
 
+plan(
+  'images (cnn and mlp, 6 epochs) and regression (gbdt and linear, val_loss) plan specs pass the same checks',
+  () => {
+    const base = {
+      name: 'autopilot-x',
+      dataset: 'x',
+      rows: 1000,
+      budgetMs: 600_000,
+      concurrency: 2,
+      seed: 1,
+      hasTestSet: true,
+    }
+    const images = validateSpec(
+      autopilotSpec({ ...base, problem, families: [Family.cnn, Family.mlp], metric: 'accuracy' }),
+    )
+    checkSearchSpace(images)
+    assert.is(images.training.epochs, 6)
+    const regression = validateSpec(
+      autopilotSpec({
+        ...base,
+        problem: { kind: ProblemKind.regression, target: 'y', missingTargets: 0 },
+        families: [Family.gbdt, Family.linear],
+        metric: 'rmse',
+      }),
+    )
+    checkSearchSpace(regression)
+    assert.equal(regression.metric, { name: 'val_loss', mode: 'min' })
+    assert.is(regression.training.epochs, 9)
+  },
+)
+
 plan('a key several families use is one dimension over the union of their ranges, for all of them', () => {
   const space = familySpace([Family.gbdt, Family.linear, Family.mlp], ProblemKind.binary, 1000) as Record<
     string,

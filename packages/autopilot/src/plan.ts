@@ -27,8 +27,10 @@ export interface PlanInput {
   hasTestSet: boolean
 }
 
-/** Epochs of every trial: ASHA's rungs at 1, 3 and 9 (reduction factor 3). */
+/** Epochs of a table's trials: ASHA's rungs at 1, 3 and 9 (reduction factor 3). */
 export const EPOCHS = 9
+/** Epochs of an image model's trials (rungs at 1 and 3): a CNN epoch over tens of thousands of images is long. */
+export const IMAGE_EPOCHS = 6
 /** The share of the budget the search gets; the rest builds, evaluates and explains the ensemble. */
 export const SEARCH_SHARE = 0.8
 
@@ -77,13 +79,14 @@ export function familySpace(families: readonly Family[], problem: ProblemKind, r
 export function autopilotSpec(input: PlanInput): Record<string, unknown> {
   const metric = sweepMetric(input.metric)
   const searchMs = Math.round(input.budgetMs * SEARCH_SHARE)
+  const epochs = input.families.includes('cnn') ? IMAGE_EPOCHS : EPOCHS
   return {
     name: input.name,
     dataset: input.dataset,
     // The `model` dimension replaces this with each trial's family.
     model: { builtin: input.families[0] },
     training: {
-      epochs: EPOCHS,
+      epochs,
       validationSplit: 0.2,
       ...(input.hasTestSet ? {} : { testSplit: 0.2 }),
       seed: input.seed,
@@ -92,7 +95,7 @@ export function autopilotSpec(input: PlanInput): Record<string, unknown> {
     tags: { autopilot: true, problem: input.problem.kind },
     search: {
       algorithm: { name: 'tpe', startupTrials: Math.max(4, 2 * input.families.length) },
-      scheduler: { name: 'asha', gracePeriod: 1, reductionFactor: 3, maxT: EPOCHS },
+      scheduler: { name: 'asha', gracePeriod: 1, reductionFactor: 3, maxT: epochs },
       maxTrials: 500,
       maxConcurrent: input.concurrency,
       maxRuntime: searchMs,
