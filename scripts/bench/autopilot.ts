@@ -1,8 +1,9 @@
-// pnpm bench:autopilot [-- --json] [--datasets iris,wine,breast-cancer,digits,fashion-mnist]
+// pnpm bench:autopilot [-- --json] [--datasets iris,wine,breast-cancer,digits,diabetes,fashion-mnist]
 //                      [--budget S] [--image-budget S] [--workers N]
 // The autopilot on a local cluster (nats-server, a coordinator and N one-slot workers, as
 // `kiln up` runs them) against scikit-learn's HistGradientBoostingClassifier and
-// LogisticRegression (standardized), trained in the same run (Debian python3-sklearn,
+// LogisticRegression (standardized; for regression HistGradientBoostingRegressor and
+// LinearRegression, by test RMSE), trained in the same run (Debian python3-sklearn,
 // /usr/bin/python3) on the rows the autopilot trained and validated on, and tested on its
 // test rows (the dataset's own test set, else the autopilot's seeded 20% hold-out). Each
 // table gets --budget seconds (default 120), an image dataset --image-budget (default 600).
@@ -30,7 +31,7 @@ const take = (flag: string): string | undefined => {
   const [value] = argv.splice(i, 2).slice(1)
   return value
 }
-const datasets = (take('--datasets') ?? 'iris,wine,breast-cancer,digits,fashion-mnist').split(',')
+const datasets = (take('--datasets') ?? 'iris,wine,breast-cancer,digits,diabetes,fashion-mnist').split(',')
 const flags = parseFlags(argv, 0, ['--budget', '--image-budget', '--workers'])
 const budget = (flags.extra['--budget'] ?? 120) * 1000
 const imageBudget = (flags.extra['--image-budget'] ?? 600) * 1000
@@ -42,20 +43,18 @@ const kiln = kilnProcesses(dir)
 const start = kiln.start
 
 // The peers train on the autopilot's train and validation rows and test on its test rows.
-type Peers = {
-  sklearn: string
-  hgb: { accuracy: number; trainMs: number }
-  logreg: { accuracy: number; trainMs: number }
-}
+type Score = { accuracy?: number; rmse?: number; trainMs: number }
+type Peers = { sklearn: string; hgb: Score; logreg?: Score; linear?: Score }
 function sklearn(train: Dataset[], test: Dataset): { error: string } | Peers {
   const peer = mkdtempSync(join(dir, 'peer-'))
   const f32 = (parts: ArrayLike<number>[]) => Buffer.concat(parts.map((p) => Buffer.from(Float32Array.from(p).buffer)))
   const cols = test.x.length / Math.max(1, test.count)
   writeFileSync(join(peer, 'train_x.f32'), f32(train.map((d) => d.x.subarray(0, d.count * cols))))
-  writeFileSync(join(peer, 'train_y.f32'), f32(train.map((d) => d.labels.subarray(0, d.count))))
+  const y = (d: Dataset) => d.targets?.subarray(0, d.count) ?? d.labels.subarray(0, d.count)
+  writeFileSync(join(peer, 'train_y.f32'), f32(train.map(y)))
   writeFileSync(join(peer, 'test_x.f32'), f32([test.x.subarray(0, test.count * cols)]))
-  writeFileSync(join(peer, 'test_y.f32'), f32([test.labels.subarray(0, test.count)]))
-  writeFileSync(join(peer, 'meta.json'), JSON.stringify({ cols }))
+  writeFileSync(join(peer, 'test_y.f32'), f32([y(test)]))
+  writeFileSync(join(peer, 'meta.json'), JSON.stringify({ cols, task: test.targets ? 'regression' : 'classification' }))
   // Debian's OpenBLAS tuning variables only for this command (they confuse its CPU probe here).
   const env: NodeJS.ProcessEnv = { ...process.env, OMP_NUM_THREADS: String(flags.threads) }
   delete env.OPENBLAS_CORETYPE
@@ -117,15 +116,18 @@ try {
       wall_s: round(wallMs / 1000),
       trials: result.sweep.leaderboard.length,
       families: result.board.map((r) => `${r.family}:${r.trials}`).join(' '),
-      ...(ens?.task === 'classification' ? { test_acc: ens.accuracy } : {}),
-      ...(single?.test !== undefined ? { best_single_test_acc: single.test } : {}),
+      ...(ens?.task === 'classification' ? { test_acc: ens.accuracy } : ens ? { test_rmse: ens.rmse } : {}),
+      ...(single?.test !== undefined
+        ? { [`best_single_test_${result.testMetric === 'rmse' ? 'rmse' : 'acc'}`]: single.test }
+        : {}),
       members: result.ensemble?.members.length ?? 0,
       ...('error' in peers
         ? { sklearn_error: peers.error }
         : {
             sklearn: peers.sklearn,
-            sklearn_hgb_test_acc: peers.hgb.accuracy,
-            sklearn_logreg_test_acc: peers.logreg.accuracy,
+            ...(peers.logreg
+              ? { sklearn_hgb_test_acc: peers.hgb.accuracy!, sklearn_logreg_test_acc: peers.logreg.accuracy! }
+              : { sklearn_hgb_test_rmse: peers.hgb.rmse!, sklearn_linear_test_rmse: peers.linear!.rmse! }),
           }),
       ...(result.ensembleError ? { error: result.ensembleError } : {}),
     })
