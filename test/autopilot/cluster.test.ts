@@ -82,68 +82,90 @@ ap.after(
   }),
 )
 
-ap('a small table: detected, searched, ensembled, registered, explained, deployed and served', async (ctx) => {
-  const csv = writeTable(ctx.dir!, 'shop.csv', 3)
-  const args = ['autopilot', csv, '--budget', '30s', '--deploy', '--json', '--nats', ctx.nats!.url]
-  const run = await runKiln(args, ctx.dir!)
-  assert.is(run.code, 0, `${run.stdout}\n${run.stderr}`)
-  const out = events(run.stdout)
-  const plan = out.find((e) => e.event === 'plan')!
-  assert.ok((plan.families as string[]).includes('mlp'))
-  assert.match((plan.notes as string[]).join('\n'), /color: categorical \(3 values\)/)
-  const result = out.find((e) => e.event === 'result') as Event & {
-    sweep: { id: string; state: string; leaderboard: { params: Record<string, unknown> }[] }
-    ensemble: {
-      model: string
-      version: number
-      members: { weight: number }[]
-      evaluation: { accuracy: number }
-      importance: { feature: string }[]
+ap(
+  'a small table: detected, searched (interrupted and picked up), ensembled, registered, explained, deployed and served',
+  async (ctx) => {
+    const csv = writeTable(ctx.dir!, 'shop.csv', 3)
+    const args = ['autopilot', csv, '--budget', '30s', '--deploy', '--json', '--nats', ctx.nats!.url]
+    // Ctrl-C once the sweep has a finished trial: the command stops, the sweep goes on.
+    const first = startKiln(args, {}, 600_000, ctx.dir!)
+    const sweeps = new SweepsClient(ctx.nc!)
+    const early = await waitFor(
+      'a finished trial of autopilot-shop',
+      async () => {
+        const sweep = (await sweeps.list()).find((s) => s.name === 'autopilot-shop')
+        return sweep?.leaderboard.some((r) => r.state === 'completed' || r.state === 'stopped') ? sweep : undefined
+      },
+      120_000,
+      100,
+    )
+    first.child.kill('SIGINT')
+    assert.is(await first.exited, 130, first.output())
+    assert.match(first.output(), /"event":"interrupted"/)
+    const run = await runKiln(args, ctx.dir!)
+    assert.is(run.code, 0, `${run.stdout}\n${run.stderr}`)
+    const out = events(run.stdout)
+    const picked = out.find((e) => e.event === 'sweep') as Event & { created: boolean; sweep: { id: string } }
+    assert.is(picked.created, false, 'the second run picked up the sweep')
+    assert.is(picked.sweep.id, early.id)
+    const plan = out.find((e) => e.event === 'plan')!
+    assert.ok((plan.families as string[]).includes('mlp'))
+    assert.match((plan.notes as string[]).join('\n'), /color: categorical \(3 values\)/)
+    const result = out.find((e) => e.event === 'result') as Event & {
+      sweep: { id: string; state: string; leaderboard: { params: Record<string, unknown> }[] }
+      ensemble: {
+        model: string
+        version: number
+        members: { weight: number }[]
+        evaluation: { accuracy: number }
+        importance: { feature: string }[]
+      }
+      endpoint: string
     }
-    endpoint: string
-  }
-  assert.is(result.sweep.state, 'succeeded')
-  assert.ok(result.sweep.leaderboard.length >= 2, `${result.sweep.leaderboard.length} trials`)
-  // Conditional params: each trial names its family as the whole model section.
-  for (const row of result.sweep.leaderboard) assert.ok('model' in row.params, JSON.stringify(row.params))
-  const ens = result.ensemble
-  assert.is(ens.model, 'autopilot-shop')
-  const total = ens.members.reduce((s, m) => s + m.weight, 0)
-  assert.ok(Math.abs(total - 1) < 1e-9, `weights sum to ${total}`)
-  assert.ok(ens.evaluation.accuracy > 0.7, `test accuracy ${ens.evaluation.accuracy}`)
-  assert.is(ens.importance.length, 4, 'every feature has an importance')
-  assert.is(result.endpoint, 'autopilot-shop')
-  // The endpoint answers what the registered files predict.
-  const models = new ModelsClient(ctx.nc!)
-  const { record } = await models.show(`${ens.model}@${ens.version}`)
-  const local = await loadPredictor(await models.files(record), 'registered', MODEL_KINDS)
-  const x = Float32Array.from([0.9, 0.5, 2, 3, -0.9, -0.5, 0, 1])
-  const want = await local.predict(x, 2)
-  local.dispose()
-  const served = await waitFor(
-    'the endpoint to serve',
-    () => predict(ctx.http!.url, 'autopilot-shop', [{ name: 'input', shape: [2, 4], data: x }]).catch(() => undefined),
-    60_000,
-    250,
-  )
-  assert.equal(served.outputs[0]!.shape, [2, 2])
-  for (let i = 0; i < 4; i++) assert.ok(Math.abs(served.outputs[0]!.data[i]! - want[i]!) < 1e-5, `output ${i}`)
-  assert.ok(
-    served.outputs[0]!.data[1]! > 0.5 && served.outputs[0]!.data[2]! > 0.5,
-    'yes for the first row, no for the second',
-  )
+    assert.is(result.sweep.state, 'succeeded')
+    assert.ok(result.sweep.leaderboard.length >= 2, `${result.sweep.leaderboard.length} trials`)
+    // Conditional params: each trial names its family as the whole model section.
+    for (const row of result.sweep.leaderboard) assert.ok('model' in row.params, JSON.stringify(row.params))
+    const ens = result.ensemble
+    assert.is(ens.model, 'autopilot-shop')
+    const total = ens.members.reduce((s, m) => s + m.weight, 0)
+    assert.ok(Math.abs(total - 1) < 1e-9, `weights sum to ${total}`)
+    assert.ok(ens.evaluation.accuracy > 0.7, `test accuracy ${ens.evaluation.accuracy}`)
+    assert.is(ens.importance.length, 4, 'every feature has an importance')
+    assert.is(result.endpoint, 'autopilot-shop')
+    // The endpoint answers what the registered files predict.
+    const models = new ModelsClient(ctx.nc!)
+    const { record } = await models.show(`${ens.model}@${ens.version}`)
+    const local = await loadPredictor(await models.files(record), 'registered', MODEL_KINDS)
+    const x = Float32Array.from([0.9, 0.5, 2, 3, -0.9, -0.5, 0, 1])
+    const want = await local.predict(x, 2)
+    local.dispose()
+    const served = await waitFor(
+      'the endpoint to serve',
+      () =>
+        predict(ctx.http!.url, 'autopilot-shop', [{ name: 'input', shape: [2, 4], data: x }]).catch(() => undefined),
+      60_000,
+      250,
+    )
+    assert.equal(served.outputs[0]!.shape, [2, 2])
+    for (let i = 0; i < 4; i++) assert.ok(Math.abs(served.outputs[0]!.data[i]! - want[i]!) < 1e-5, `output ${i}`)
+    assert.ok(
+      served.outputs[0]!.data[1]! > 0.5 && served.outputs[0]!.data[2]! > 0.5,
+      'yes for the first row, no for the second',
+    )
 
-  // The same command again picks up the same sweep and ensemble: nothing new runs.
-  const again = await runKiln(args, ctx.dir!)
-  assert.is(again.code, 0, again.stderr)
-  const second = events(again.stdout)
-  assert.is((second.find((e) => e.event === 'sweep') as { created: boolean }).created, false)
-  assert.is((second.find((e) => e.event === 'ensemble') as { created: boolean }).created, false)
-  const after = await new SweepsClient(ctx.nc!).show(result.sweep.id)
-  assert.is(after.trials.length, result.sweep.leaderboard.length, 'no trial was added')
-  const versions = await models.list('autopilot-shop')
-  assert.is(versions.length, 2, 'the sweep best and the ensemble, registered once each')
-})
+    // The same command again picks up the same sweep and ensemble: nothing new runs.
+    const again = await runKiln(args, ctx.dir!)
+    assert.is(again.code, 0, again.stderr)
+    const second = events(again.stdout)
+    assert.is((second.find((e) => e.event === 'sweep') as { created: boolean }).created, false)
+    assert.is((second.find((e) => e.event === 'ensemble') as { created: boolean }).created, false)
+    const after = await new SweepsClient(ctx.nc!).show(result.sweep.id)
+    assert.is(after.trials.length, result.sweep.leaderboard.length, 'no trial was added')
+    const versions = await models.list('autopilot-shop')
+    assert.is(versions.length, 2, 'the sweep best and the ensemble, registered once each')
+  },
+)
 
 ap('a worker killed mid-autopilot: its trial runs again elsewhere and the run ends with an ensemble', async (ctx) => {
   const env = { KILN_THREADS: '1' }
