@@ -6,7 +6,7 @@
 // instead of starting over.
 import { createHash } from 'node:crypto'
 import type { NatsConnection } from 'nats'
-import { ensureLayout } from '@kiln/cluster-state'
+import { bindLayout } from '@kiln/cluster-state'
 import { EndpointsClient, JobsClient, SweepsClient } from '@kiln/client'
 import { importDataset } from '@kiln/data'
 import { isTerminal, KilnError, ErrorCode, type JobRecord, type SweepRecord } from '@kiln/protocol'
@@ -106,7 +106,7 @@ export async function runAutopilot(
   })
   checkSearchSpace(validateSpec(spec, 'autopilot'), 'autopilot')
   onEvent({ type: 'plan', families, notes: [...input.notes, ...notes], spec })
-  const layout = await ensureLayout(nc)
+  const layout = await bindLayout(nc)
   const record = await importDataset(layout.objects.datasets, input.resolved, {
     name: input.name,
     source: input.source,
