@@ -6,6 +6,7 @@ import type { CliIo } from '../io.js'
 import { runClusterCommand } from '../cluster-command.js'
 import { ExitCode } from '../exit-codes.js'
 import { table } from '../table.js'
+import { headline, leaderboard } from './sweep-text.js'
 import { UsageError } from '../usage-error.js'
 
 const CONN = `  --nats URL, --creds FILE   the cluster (default: $KILN_NATS_URL / $KILN_NATS_CREDS, else the local one)\n`
@@ -26,33 +27,6 @@ Options:
   -w, --watch          follow the sweep until it ends (the leaderboard as it changes)
       --json           JSON output
 ${CONN}`
-
-function fmt(v: number | undefined): string {
-  return v === undefined ? '-' : v.toFixed(4)
-}
-
-function leaderboard(s: SweepRecord): string {
-  const keys = [...new Set(s.leaderboard.flatMap((r) => Object.keys(r.params)))].sort()
-  const value = (v: unknown) =>
-    typeof v === 'number' ? (Math.abs(v) < 0.01 ? v.toExponential(2) : String(+v.toFixed(4))) : JSON.stringify(v)
-  return table(
-    ['TRIAL', 'STATE', 'EPOCH', 'RUNG', s.metric.name.toUpperCase(), ...keys],
-    s.leaderboard.map((r) => [
-      r.trialId,
-      r.state,
-      String(r.t),
-      r.rung === undefined ? '-' : String(r.rung),
-      fmt(r.value ?? r.best),
-      ...keys.map((k) => value(r.params[k])),
-    ]),
-  )
-}
-
-function headline(s: SweepRecord): string {
-  const best = s.best ? `best ${s.metric.name} ${s.best.value.toFixed(4)} (${s.best.trialId})` : 'no result yet'
-  const model = s.model ? `, model ${s.model.name}@${s.model.version}` : ''
-  return `${s.id} ${s.name}: ${s.state}, ${s.leaderboard.length}/${s.maxTrials || '?'} trials, ${s.algorithm}/${s.scheduler}, ${best}${model}${s.endReason ? ` — ${s.endReason}` : ''}\n`
-}
 
 async function watch(nc: NatsConnection, id: string, io: CliIo, json: boolean): Promise<SweepRecord> {
   const { SweepsClient } = await import('@kiln/client')
