@@ -13,7 +13,16 @@ export { Family, familyPlan } from './families.js'
 export { chooseFamilies, knowsFamily } from './choose-families.js'
 export type { DataTraits } from './choose-families.js'
 export type { FamilyPlan, DataShape } from './families.js'
-export { AutopilotMetric, autopilotSpec, familySpace, sweepMetric, EPOCHS, IMAGE_EPOCHS, SEARCH_SHARE } from './plan.js'
+export {
+  AutopilotMetric,
+  autopilotSpec,
+  familySpace,
+  metricFor,
+  sweepMetric,
+  EPOCHS,
+  IMAGE_EPOCHS,
+  SEARCH_SHARE,
+} from './plan.js'
 export type { PlanInput } from './plan.js'
 export { familyBoard, familyOf } from './family-board.js'
 export type { BoardTrial, FamilyRow } from './family-board.js'
@@ -23,6 +32,6 @@ export { chooseCandidates, ensembleSpec, MAX_CANDIDATES } from './ensemble-spec.
 export type { TrialResult } from './ensemble-spec.js'
 export { explainVersion } from './explain.js'
 export type { Explanation } from './explain.js'
-export { runAutopilot, metricFor } from './run-autopilot.js'
+export { runAutopilot, MAX_CONCURRENT } from './run-autopilot.js'
 export type { AutopilotOptions, AutopilotEvent, AutopilotResult } from './run-autopilot.js'
 export { parseDuration } from '@kiln/sweep'

@@ -3,7 +3,8 @@
 // with ASHA stopping weak trials early, all within the time budget. Everything here is a
 // plain spec: the coordinator runs it like any sweep (interruptible, durable, visible).
 import { familyPlan, type Dimension, type Family } from './families.js'
-import type { ProblemKind, Problem } from './problem.js'
+import { ErrorCode, KilnError } from '@kiln/protocol'
+import { ProblemKind, type Problem } from './problem.js'
 
 /** The metrics a user may name with --metric, per problem. */
 export const AutopilotMetric = { accuracy: 'accuracy', logLoss: 'log_loss', mse: 'mse', rmse: 'rmse' } as const
@@ -33,6 +34,19 @@ export const EPOCHS = 9
 export const IMAGE_EPOCHS = 6
 /** The share of the budget the search gets; the rest builds, evaluates and explains the ensemble. */
 export const SEARCH_SHARE = 0.8
+
+/** The metric a problem gets unless the user names one; refuses one that does not fit. */
+export function metricFor(problem: ProblemKind, asked: AutopilotMetric | undefined): AutopilotMetric {
+  const regression = problem === ProblemKind.regression
+  const allowed: AutopilotMetric[] = regression ? ['mse', 'rmse'] : ['accuracy', 'log_loss']
+  if (asked === undefined) return allowed[0]!
+  if (!allowed.includes(asked))
+    throw new KilnError(
+      ErrorCode.invalidArgument,
+      `--metric: expected ${allowed.join(' or ')} for ${problem}, got ${asked}`,
+    )
+  return asked
+}
 
 /** The sweep's metric (reported each epoch) for the user's metric. */
 export function sweepMetric(metric: AutopilotMetric): { name: string; mode: 'min' | 'max' } {

@@ -9,15 +9,16 @@ import type { NatsConnection } from 'nats'
 import { bindLayout } from '@kiln/cluster-state'
 import { EndpointsClient, JobsClient, SweepsClient } from '@kiln/client'
 import { importDataset } from '@kiln/data'
-import { isTerminal, KilnError, ErrorCode, type JobRecord, type SweepRecord } from '@kiln/protocol'
+import { isTerminal, type JobRecord, type SweepRecord } from '@kiln/protocol'
 import { checkSearchSpace, validateSpec } from '@kiln/train/spec'
 import type { AnalyzedInput } from './analyze-input.js'
 import { chooseFamilies } from './choose-families.js'
 import { chooseCandidates, ensembleSpec } from './ensemble-spec.js'
 import { explainVersion, type Explanation } from './explain.js'
+import { followJob, followSweep } from './follow.js'
 import type { Family } from './families.js'
 import { familyBoard, type FamilyRow } from './family-board.js'
-import { autopilotSpec, sweepMetric, type AutopilotMetric } from './plan.js'
+import { autopilotSpec, metricFor, sweepMetric, type AutopilotMetric } from './plan.js'
 import { ProblemKind } from './problem.js'
 
 export interface AutopilotOptions {
@@ -54,21 +55,6 @@ export interface AutopilotResult {
   deployError?: string
 }
 
-const sleep = (ms: number) => new Promise((ok) => setTimeout(ok, ms))
-
-/** The metric a problem gets unless the user names one; refuses one that does not fit. */
-export function metricFor(problem: ProblemKind, asked: AutopilotMetric | undefined): AutopilotMetric {
-  const regression = problem === ProblemKind.regression
-  const allowed: AutopilotMetric[] = regression ? ['mse', 'rmse'] : ['accuracy', 'log_loss']
-  if (asked === undefined) return allowed[0]!
-  if (!allowed.includes(asked))
-    throw new KilnError(
-      ErrorCode.invalidArgument,
-      `--metric: expected ${allowed.join(' or ')} for ${problem}, got ${asked}`,
-    )
-  return asked
-}
-
 // Same data, target and options: same key, so a second run attaches to the first one's work.
 function keyOf(datasetId: string, input: AnalyzedInput, spec: Record<string, unknown>): string {
   const h = createHash('sha256')
@@ -77,10 +63,16 @@ function keyOf(datasetId: string, input: AnalyzedInput, spec: Record<string, unk
   return `autopilot-${h.slice(0, 24)}`
 }
 
-async function slots(nc: NatsConnection): Promise<number> {
+/**
+ * Trials at once. Fixed rather than the live slots, so that the plan (and its idempotency
+ * key) is the same when the command runs again after a node came or went; the coordinator
+ * only places trials on free slots anyway, and a shared cluster keeps room for others.
+ */
+export const MAX_CONCURRENT = 4
+
+async function liveSlots(nc: NatsConnection): Promise<number> {
   const nodes = await new JobsClient(nc).nodes().catch(() => [])
-  const n = nodes.filter((node) => node.live).reduce((sum, node) => sum + node.slots.length, 0)
-  return Math.max(1, Math.min(4, n))
+  return nodes.filter((node) => node.live).reduce((sum, node) => sum + node.slots.length, 0)
 }
 
 /** Runs the autopilot on analyzed input; `onEvent` hears each step. */
@@ -92,6 +84,7 @@ export async function runAutopilot(
 ): Promise<AutopilotResult> {
   const metric = metricFor(input.problem.kind, options.metric)
   const { families, notes } = chooseFamilies(input.traits)
+  if ((await liveSlots(nc)) === 0) notes.push('no worker is live: the sweep waits for one (kiln worker --nats URL)')
   const spec = autopilotSpec({
     name: input.name,
     dataset: input.name,
@@ -100,7 +93,7 @@ export async function runAutopilot(
     families,
     metric,
     budgetMs: options.budgetMs,
-    concurrency: await slots(nc),
+    concurrency: MAX_CONCURRENT,
     seed: options.seed ?? 42,
     hasTestSet: input.resolved.test !== undefined,
   })
@@ -117,15 +110,7 @@ export async function runAutopilot(
   const submitted = await sweeps.submit(spec, { datasetId: record.id, idempotencyKey: key })
   onEvent({ type: 'sweep', sweep: submitted.sweep, created: submitted.created })
   const poll = options.pollMs ?? 1000
-  let detail = await sweeps.show(submitted.sweep.id)
-  let shape = ''
-  while (!isTerminal(detail.sweep.state)) {
-    const now = JSON.stringify(detail.sweep.leaderboard.map((r) => [r.state, r.t]))
-    if (now !== shape) onEvent({ type: 'progress', sweep: detail.sweep })
-    shape = now
-    await sleep(poll)
-    detail = await sweeps.show(submitted.sweep.id)
-  }
+  const detail = await followSweep(nc, submitted.sweep.id, poll, (sweep) => onEvent({ type: 'progress', sweep }))
   const { sweep, trials } = detail
   const mode = sweep.metric.mode
   const testMetric = input.problem.kind === ProblemKind.regression ? 'rmse' : 'accuracy'
@@ -144,19 +129,18 @@ export async function runAutopilot(
     return result
   }
   const selection = metric === 'log_loss' ? 'log_loss' : metric === 'accuracy' ? 'accuracy' : 'mse'
-  const jobs = new JobsClient(nc)
-  const ens = await jobs.submit(ensembleSpec(spec, candidates, selection), {
+  const ens = await new JobsClient(nc).submit(ensembleSpec(spec, candidates, selection), {
     datasetId: record.id,
     idempotencyKey: `${key}-ensemble`,
   })
   onEvent({ type: 'ensemble', job: ens.job, candidates: candidates.map((c) => c.id), created: ens.created })
-  let shown = await jobs.show(ens.job.id)
-  while (!isTerminal(shown.job!.state)) {
-    await sleep(poll)
-    shown = await jobs.show(ens.job.id)
-  }
+  // The ensemble is quick next to the search; one more budget is plenty, after which the
+  // job is left to finish and a second run picks it up.
+  const shown = await followJob(nc, ens.job.id, poll, Date.now() + options.budgetMs)
   const version = shown.trials?.find((t) => t.model)?.model
-  if (!version) {
+  if (!isTerminal(shown.job!.state)) {
+    result.ensembleError = `the ensemble job ${ens.job.id} is still ${shown.job!.state}: run this command again to pick it up`
+  } else if (!version) {
     result.ensembleError = shown.job!.error?.message ?? `the ensemble job ${ens.job.id} ended ${shown.job!.state}`
   } else {
     result.ensemble = {

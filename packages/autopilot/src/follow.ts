@@ -1,0 +1,38 @@
+// Following what the cluster runs for the autopilot: the sweep until it ends (a progress
+// event whenever a trial changes), and the ensemble job until it ends or a deadline passes.
+import type { NatsConnection } from 'nats'
+import { JobsClient, SweepsClient, type SweepDetail } from '@kiln/client'
+import { isTerminal, type ShowReply, type SweepRecord } from '@kiln/protocol'
+
+const sleep = (ms: number) => new Promise((ok) => setTimeout(ok, ms))
+
+/** Polls the sweep every `pollMs` until it ends; `onProgress` hears each change of its trials. */
+export async function followSweep(
+  nc: NatsConnection,
+  id: string,
+  pollMs: number,
+  onProgress: (sweep: SweepRecord) => void,
+): Promise<SweepDetail> {
+  const sweeps = new SweepsClient(nc)
+  let detail = await sweeps.show(id)
+  let shape = ''
+  while (!isTerminal(detail.sweep.state)) {
+    const now = JSON.stringify(detail.sweep.leaderboard.map((r) => [r.state, r.t]))
+    if (now !== shape) onProgress(detail.sweep)
+    shape = now
+    await sleep(pollMs)
+    detail = await sweeps.show(id)
+  }
+  return detail
+}
+
+/** Polls a job until it ends or `deadline` (ms since the epoch) passes; its last view. */
+export async function followJob(nc: NatsConnection, id: string, pollMs: number, deadline: number): Promise<ShowReply> {
+  const jobs = new JobsClient(nc)
+  let shown = await jobs.show(id)
+  while (!isTerminal(shown.job!.state) && Date.now() < deadline) {
+    await sleep(pollMs)
+    shown = await jobs.show(id)
+  }
+  return shown
+}
