@@ -51,6 +51,29 @@ test('dashboard - sweeps: the list, then a sweep with trial states, params, pend
   app.unmount()
 })
 
+test('dashboard - sweeps: a failed trial shows its reason, and where its script threw when selected', async () => {
+  const rec = recording('busy')
+  const trial = rec.trials.find((t) => t.id === 'job-sweep-57bd0cef7aac-trial-3')!
+  Object.assign(trial, {
+    state: 'failed',
+    error: {
+      name: 'TrialScriptError',
+      code: 'invalid_argument',
+      message: 'trial.ts: failed: RangeError: the learning rate is cursed',
+      data: { at: 'helper.ts:5:11', frames: ['at check (helper.ts:5:11)', 'at train (trial.ts:5:3)'] },
+    },
+  })
+  const app = renderApp({ rec, view: 'runs' })
+  await app.until('busy-sweep')
+  await app.keys(KEY.enter)
+  let f = await app.until('TRIAL')
+  assert.match(f, /trial-3 +failed .*trial\.ts: failed: RangeError: the le/, 'its row says why (clipped at 80 columns)')
+  await app.keys(KEY.down, KEY.down)
+  f = await app.until('at check (helper.ts:5:11)')
+  assert.match(f, /at train \(trial\.ts:5:3\)/)
+  app.unmount()
+})
+
 test('dashboard - sweeps: x asks before cancelling, and only y cancels', async () => {
   const app = renderApp({ rec: busy, view: 'runs' })
   await app.until('busy-sweep')

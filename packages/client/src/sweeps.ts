@@ -2,6 +2,8 @@
 import type { NatsConnection } from 'nats'
 import {
   CancelRequestSchema,
+  ErrorCode,
+  KilnError,
   ListRequestSchema,
   ShowRequestSchema,
   Subjects,
@@ -50,8 +52,15 @@ export class SweepsClient {
 
   /** A sweep with its job and trials. */
   async show(id: string): Promise<SweepDetail> {
-    const shown = (await call(this.nc, Subjects.api.show, ShowRequestSchema, { v: 1, id })) as Partial<SweepDetail>
-    if (!shown.sweep) throw new Error(`${id} is not a sweep`)
+    const shown = (await call(this.nc, Subjects.api.show, ShowRequestSchema, { v: 1, id })) as Partial<SweepDetail> & {
+      trial?: unknown
+    }
+    if (!shown.sweep) {
+      const what = shown.trial ? 'a trial' : 'a job'
+      throw new KilnError(ErrorCode.invalidArgument, `${id} is ${what}, not a sweep (kiln sweeps lists the sweeps)`, {
+        data: { id },
+      })
+    }
     return shown as SweepDetail
   }
 

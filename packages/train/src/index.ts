@@ -27,7 +27,8 @@ export type { TensorPair } from './trial-data.js'
 export type { EpochMetrics, TestMetrics, TrainMetrics, ObjectiveValue } from './metrics.js'
 
 export { trainLocal } from './run-local.js'
-export type { TrainLocalOptions, TrainResult, StartEvent, EpochEvent } from './run-local.js'
+export type { TrainLocalOptions, TrainResult } from './run-local.js'
+export type { StartEvent, EpochEvent } from './train-events.js'
 
 export { saveModel, filesSaveHandler } from './save.js'
 export type { Savable, SavedModel } from './save.js'

@@ -1,10 +1,12 @@
 // Running a user's trial script: `export default async function (ctx) { ...; return model }`.
-import { access } from 'node:fs/promises'
+import { access, readFile } from 'node:fs/promises'
 import { isAbsolute, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type * as tf from '@tensorflow/tfjs'
+import { readManifest } from '@kiln/bundle'
 import type { TrialContext } from './context.js'
 import { TrialScriptError } from './errors.js'
+import { userFrames } from './user-frames.js'
 
 /** What a trial script exports by default. */
 // A trial that returns nothing is an objective function: its reports are its result (as in
@@ -14,6 +16,27 @@ export type TrialFunction = (ctx: TrialContext) => Promise<tf.LayersModel | void
 /** Where `script` (from the spec) lives: relative paths count from the spec file's directory. */
 export function scriptPath(script: string, baseDir: string): string {
   return isAbsolute(script) ? script : resolve(baseDir, script)
+}
+
+// The name a person knows the script by: a bundle's entry file (a cluster trial runs
+// `<cache>/bundles/<sha256>.mjs`, a name nobody wrote), else the path as given.
+async function scriptName(path: string): Promise<string> {
+  try {
+    const head = (await readFile(path)).subarray(0, 4096)
+    return head.indexOf('// kiln-bundle/') === 0 ? readManifest(head, path).entry : path
+  } catch {
+    return path
+  }
+}
+
+// What the script threw, with where in the user's own files (data.frames, data.at).
+async function scriptFailure(path: string, what: string, err: unknown): Promise<TrialScriptError> {
+  const frames = userFrames(err, path)
+  const thrown = err instanceof Error ? `${err.name === 'Error' ? '' : `${err.name}: `}${err.message}` : String(err)
+  return new TrialScriptError(await scriptName(path), `${what}: ${thrown}`, {
+    cause: err,
+    data: { error: thrown, ...(frames.length > 0 ? { at: frames[0]!.replace(/^at (.* \()?|\)$/g, ''), frames } : {}) },
+  })
 }
 
 /** Imports a trial script and checks that it default-exports a function. */
@@ -31,7 +54,9 @@ export async function loadTrialScript(path: string): Promise<TrialFunction> {
       path.endsWith('ts') && (err as NodeJS.ErrnoException).code === 'ERR_UNKNOWN_FILE_EXTENSION'
         ? ' (TypeScript trial scripts need tsx: run through `pnpm kiln` or node --import tsx)'
         : ''
-    throw new TrialScriptError(path, `could not be imported: ${(err as Error).message}${hint}`, { cause: err })
+    if (hint)
+      throw new TrialScriptError(path, `could not be imported: ${(err as Error).message}${hint}`, { cause: err })
+    throw await scriptFailure(path, 'could not be imported', err)
   }
   if (typeof mod.default !== 'function') {
     throw new TrialScriptError(
@@ -62,7 +87,7 @@ export async function runScriptTrial(ctx: TrialContext, path: string): Promise<t
   try {
     model = await trial(ctx)
   } catch (err) {
-    throw new TrialScriptError(path, `failed: ${(err as Error)?.message ?? String(err)}`, { cause: err })
+    throw await scriptFailure(path, 'failed', err)
   }
   if (model === undefined) return undefined
   if (!isLayersModel(model)) {

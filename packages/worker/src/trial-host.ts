@@ -173,7 +173,7 @@ export class TrialHost {
     const a = this.o.assignment
     switch (m.type) {
       case 'log': {
-        const { level, message, time: _t, component: _c, ...data } = m.record
+        const { level, message, time: _t, component: _c, trial: _trial, ...data } = m.record
         const text = Object.keys(data).length ? `${message} ${JSON.stringify(data)}` : message
         this.o.layout.js
           .publish(

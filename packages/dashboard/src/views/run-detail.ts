@@ -72,7 +72,13 @@ export function RunDetail({ state, run, selected, width, height }: RunDetailProp
   const rows = trialRows(state, run)
   const jobId = run.kind === 'sweep' ? (state.sweeps.get(run.id)?.jobId ?? run.id) : run.id
   const chartH = Math.max(5, Math.min(10, Math.floor((height - 2) / 2)))
-  const tableH = Math.max(2, height - chartH - 3)
+  // The selected trial's failure, where its script threw: under the table, at most 3 frames.
+  const picked = rows[selected]
+  const why =
+    picked?.state === 'failed' && picked.error
+      ? [`${picked.error}`, ...(picked.frames ?? []).slice(0, 3).map((f) => `  ${f}`)]
+      : []
+  const tableH = Math.max(2, height - chartH - 3 - why.length)
   const restW = Math.max(10, width - 2 - 9 - 10 - 3 - 5 - 7 - 7)
   const columns = [
     { title: '', width: 1 },
@@ -119,6 +125,7 @@ export function RunDetail({ state, run, selected, width, height }: RunDetailProp
       { height: tableH + 1, flexDirection: 'column' },
       h(Table, { columns, rows: table, selected, height: tableH, empty: 'no trials yet' }),
     ),
+    ...why.map((line, i) => h(Text, { key: `why${i}`, color: 'red', wrap: 'truncate' }, clip(line, width))),
     h(
       Box,
       { flexDirection: 'row', height: chartH, marginTop: 1 },
