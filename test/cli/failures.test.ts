@@ -78,7 +78,7 @@ failures('submit --watch of a throwing script prints its message and the user fi
   assert.is(run.code, 1, `${run.stdout}\n${run.stderr}`)
   assert.match(run.stdout, /t0: failed: trial\.ts: failed: RangeError: the learning rate 0\.01 is cursed/)
   assert.match(run.stdout, `at checkLearningRate (${THROW_AT})`)
-  assert.match(run.stdout, `at train (${CALL_AT})`)
+  assert.match(run.stdout, `at train (${CALL_AT})`, run.stdout)
   assert.not.match(run.stdout, /bundles\//, 'no cache path of the bundle')
   ctx.failedJob = /submitted (job-\S+)/.exec(run.stdout)![1]
 })

@@ -54,7 +54,7 @@ export function userFrames(err: unknown, script: string, max = MAX_USER_FRAMES):
     const m = FRAME.exec(line)
     if (!m) continue
     const file = m[2]!.startsWith('file://') ? fileURLToPath(m[2]!) : m[2]!
-    const fn = m[1]?.replace(/^(async )?Module\./, '$1')
+    const fn = m[1]?.replace(/^(async )?(Module|Object)\./, '$1')
     let where: string | undefined
     const map = file === script ? inlineMap(file) : undefined
     if (map) {
