@@ -1,7 +1,7 @@
 // The dashboard: a tab bar, the current view, a message line and a footer naming the keys.
 // Global keys (tab, 1-5, ?, q) are off while a view holds the keyboard (a text field, a
 // y/n question).
-import { type ReactElement, createElement as h, useEffect, useRef, useSyncExternalStore } from 'react'
+import { type ReactElement, createElement as h, useEffect, useRef, useState, useSyncExternalStore } from 'react'
 import { Box, Text, useApp } from 'ink'
 import { useKeys } from './use-keys.js'
 import type { DashActions, LaunchResult } from './actions.js'
@@ -102,6 +102,12 @@ export function App(p: AppProps): ReactElement {
   useEffect(() => {
     lock.held = false
   }, [view])
+  // The first frame is drawn before Ink reads the keyboard (raw mode and the key listener
+  // come in effects, run after it): keys typed then are echoed and line-buffered by the
+  // terminal. This effect runs after useKeys' own, so the footer that names the keys
+  // appears only once they work; a script driving the terminal waits for it.
+  const [keysReady, setKeysReady] = useState(false)
+  useEffect(() => setKeysReady(true), [])
 
   const bodyH = Math.max(6, rows - 4)
   const common = { width, height: bodyH }
@@ -178,6 +184,10 @@ export function App(p: AppProps): ReactElement {
       { wrap: 'truncate', ...(last ? { color: MESSAGE_COLOR[last.level], dimColor: !fresh } : {}) },
       last ? last.text : ' ',
     ),
-    h(Text, { dimColor: true, wrap: 'truncate' }, help ? 'any key closes the help' : FOOTER[view]),
+    h(
+      Text,
+      { dimColor: true, wrap: 'truncate' },
+      help ? 'any key closes the help' : keysReady ? FOOTER[view] : 'starting…',
+    ),
   )
 }
