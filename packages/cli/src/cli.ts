@@ -43,7 +43,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const command = findCommand(first)
   if (command === undefined) {
     const [{ didYouMean }, { reportError }, { UsageError }] = await Promise.all([
-      import('@kiln/train/spec'),
+      import('@kiln/protocol'),
       import('./report-error.js'),
       import('./usage-error.js'),
     ])

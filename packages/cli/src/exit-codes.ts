@@ -1,4 +1,4 @@
-import { ErrorCode, KilnError } from '@kiln/protocol'
+import { ErrorCode, KilnError, isBadInput } from '@kiln/protocol'
 import { ExitCode } from './exit-status.js'
 
 export { ExitCode } from './exit-status.js'
@@ -10,7 +10,6 @@ export { ExitCode } from './exit-status.js'
 export function exitCodeFor(err: unknown): ExitCode {
   if (!(err instanceof KilnError)) return ExitCode.failed
   if (err.code === ErrorCode.cancelled) return ExitCode.interrupted
-  if (err.code === ErrorCode.invalidArgument || err.code === ErrorCode.notFound || err.code.startsWith('DATASET_'))
-    return ExitCode.badInput
+  if (isBadInput(err.code)) return ExitCode.badInput
   return ExitCode.failed
 }

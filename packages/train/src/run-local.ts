@@ -19,7 +19,7 @@ import { runScriptTrial, scriptPath } from './script-trial.js'
 import type { Spec } from './spec-schema.js'
 import { trainBuiltin } from './builtin-trial.js'
 import type { BatchEvent, Decision } from './trial-callback.js'
-import { prepareData, toTensors, type PreparedData } from './trial-data.js'
+import { checkFinite, prepareData, toTensors, type PreparedData } from './trial-data.js'
 import { narrator } from './narrate.js'
 import type { EpochEvent, StartEvent } from './train-events.js'
 
@@ -127,6 +127,7 @@ export async function trainLocal(spec: Spec, options: TrainLocalOptions): Promis
     rank,
     worldSize,
   )
+  checkFinite(spec, data, (message) => log('warn', message))
   if (signal?.aborted) throw new TrainingAbortedError()
   const model = isBuiltin(spec.model) ? spec.model.builtin : 'script'
   const story = options.narrate ? narrator(log) : undefined
