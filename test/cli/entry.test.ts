@@ -86,4 +86,17 @@ entry('an unknown command is exit 2 with a guess, still from the compiled CLI', 
   assert.match(run.stderr, /unknown command "trian"; did you mean "train"\?/)
 })
 
+entry('kiln gateway --help gives each option its own default', () => {
+  const run = traced(['gateway', '--help'])
+  assert.is(run.code, 0, run.stderr)
+  const help = run.stdout.replace(/\n {20,}/g, ' ')
+  assert.match(help, /--drift-window N +samples per drift window: .*\(default 500, at least 10\)/)
+  assert.match(help, /--max-delay-us N +how long a request may wait .*\(default 0: /)
+  assert.is(
+    help.match(/a batch leaves as soon as a thread is free/g)?.length,
+    1,
+    'that default belongs to --max-delay-us alone',
+  )
+})
+
 entry.run()

@@ -26,7 +26,8 @@ Serves models over HTTP with the Open Inference Protocol v2 (KServe v2 / Triton)
   --timeout-ms N      per-request timeout (default 30000)
   --threads N         inference threads (default: half the cores)
   --capture-rate R    share of requests captured to the KILN_CAPTURE stream (NATS; default 0)
-  --drift-window N    samples per drift window (default 0: a batch leaves as soon as a thread is free)
+  --drift-window N    samples per drift window: each full window is scored against the
+                      training data (default 500, at least 10)
 `
 
 function int(flag: string, raw: string | undefined, min: number): number | undefined {

@@ -68,11 +68,11 @@ export function statusCommand(argv: string[], io: CliIo): Promise<number> {
       const alive = new Map(processes.map((p) => [p.name, p.running]))
       io.stdout.write(`local cluster (started ${info.started}):\n${clusterSummary(info, io.cwd, alive)}`)
       const checks = [
-        `check nats         ${checkText(probe?.nats)}`,
-        `check coordinator  ${checkText(probe?.coordinator)}`,
-        ...(info.gatewayUrl ? [`check gateway      ${checkText(probe?.gateway)}`] : []),
+        `nats         ${checkText(probe?.nats)}`,
+        `coordinator  ${checkText(probe?.coordinator)}`,
+        ...(info.gatewayUrl ? [`gateway      ${checkText(probe?.gateway)}`] : []),
       ]
-      io.stdout.write(`${checks.map((l) => `  ${l}\n`).join('')}`)
+      io.stdout.write(`checks\n${checks.map((l) => `  ${l}\n`).join('')}`)
       if (overview) io.stdout.write(`${overviewLines(overview).join('\n')}\n`)
     }
     return running ? ExitCode.ok : ExitCode.failed
