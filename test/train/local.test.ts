@@ -199,7 +199,7 @@ training: { epochs: 2, batchSize: 32 }
     'val_accuracy' in epochs[1]!.metrics && 'loss' in epochs[2]!.metrics,
     'then one report per epoch from ctx.callbacks()',
   )
-  const line = logs.find((l) => l.message === 'first report answered')
+  const line = logs.find((l) => l.msg === 'first report answered')
   assert.ok(line, 'ctx.log reaches the log sink')
   assert.equal(
     [line!.level, line!.component, line!.trial, line!.decision, line!.units],

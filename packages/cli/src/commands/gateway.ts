@@ -1,6 +1,7 @@
 // `kiln gateway`: the inference gateway. With --models DIR it serves a folder and needs no
 // NATS; otherwise it serves the cluster's model registry and endpoints.
 import type { NatsConnection } from 'nats'
+import { jsonLineSink } from '@kiln/protocol'
 import type { CliIo } from '../io.js'
 import { CONNECTION_FLAGS, connectFromFlags } from '../cluster-connect.js'
 import { ExitCode } from '../exit-codes.js'
@@ -96,7 +97,7 @@ export async function gatewayCommand(argv: string[], io: CliIo): Promise<number>
       ...(captureRate !== undefined ? { captureRate } : {}),
       ...(window ? { monitor: { window } } : {}),
       batching,
-      log: (r) => io.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), ...r })}\n`),
+      log: jsonLineSink(io.stderr),
     })
     const listening = await serveGateway(gateway, port, f.host ?? '127.0.0.1')
     const models = gateway.repo.modelNames()

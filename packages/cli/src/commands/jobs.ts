@@ -243,12 +243,8 @@ export function logsCommand(argv: string[], io: CliIo): Promise<number> {
         const { JobsClient, trialLogs } = await import('@kiln/client')
         const trial = await oneTrial(new JobsClient(nc), args[0]!)
         const json = flags.json === true
-        const print = (line: { at: number; level: string; msg: string }) =>
-          out.stdout.write(
-            json
-              ? `${JSON.stringify(line)}\n`
-              : `${new Date(line.at).toISOString()} ${line.level.padEnd(5)} ${line.msg}\n`,
-          )
+        const print = (line: { time: string; level: string; msg: string }) =>
+          out.stdout.write(json ? `${JSON.stringify(line)}\n` : `${line.time} ${line.level.padEnd(5)} ${line.msg}\n`)
         const controller = new AbortController()
         const off = out.onInterrupt(() => controller.abort())
         let lines = 0
@@ -265,14 +261,14 @@ export function logsCommand(argv: string[], io: CliIo): Promise<number> {
         }
         // The record says how it ended, wherever it failed (also before its log began).
         const failure = failureOf(trial)
-        const at = trial.timestamps.endedAt ?? trial.timestamps.updatedAt
+        const time = new Date(trial.timestamps.endedAt ?? trial.timestamps.updatedAt).toISOString()
         if (failure) {
           const text = failureText(trial, 'trial failed: ').trimEnd()
           if (json)
             out.stdout.write(
-              `${JSON.stringify({ v: 1, trialId: trial.id, level: 'error', msg: text, at, error: trial.error })}\n`,
+              `${JSON.stringify({ v: 1, trialId: trial.id, time, level: 'error', component: 'kiln', msg: text, error: trial.error })}\n`,
             )
-          else print({ at, level: 'error', msg: text })
+          else print({ time, level: 'error', msg: text })
         } else if (lines === 0 && !json) {
           out.stdout.write(
             `${trial.id} has logged nothing yet (${trial.state}${trial.reason ? `: ${trial.reason}` : ''})\n`,

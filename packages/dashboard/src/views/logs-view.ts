@@ -40,7 +40,8 @@ function trialLines(state: DashState, trialId: string): Array<{ at: number; leve
       .map(([k, v]) => `${k} ${metric(v)}`)
       .join('  ')}`,
   }))
-  return [...(state.logs.get(trialId) ?? []), ...reports].sort((a, b) => a.at - b.at)
+  const lines = (state.logs.get(trialId) ?? []).map((l) => ({ at: Date.parse(l.time), level: l.level, msg: l.msg }))
+  return [...lines, ...reports].sort((a, b) => a.at - b.at)
 }
 
 function pickable(state: DashState) {
