@@ -8,13 +8,10 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { connect, type NatsConnection } from 'nats'
-import { startCoordinator, type Coordinator } from '@kiln/coordinator'
-import { startWorker, type WorkerAgent } from '@kiln/worker'
 import type { JobRecord, TrialRecord } from '@kiln/protocol'
 import { cli } from '../helpers/cli.js'
 import { loud } from '../helpers/hooks.js'
-import { startNats, type NatsServer } from '../helpers/nats.js'
+import { type SmallCluster, startSmallCluster } from '../helpers/small-cluster.js'
 import { tempDir, writeNpyBlobs } from '../train/synthetic.js'
 
 const FIXTURE = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'throwing-trial', 'trial.ts')
@@ -23,19 +20,14 @@ const THROW_AT = 'helper.ts:5:11'
 const CALL_AT = 'trial.ts:5:3'
 
 type Ctx = {
-  server?: NatsServer
-  ncs?: NatsConnection[]
-  coord?: Coordinator
-  worker?: WorkerAgent
+  cluster?: SmallCluster
   data?: { dir: string; remove(): void }
   failedJob?: string
 }
 const failures = suite<Ctx>('cli - failed trials explain themselves, unknown ids are errors')
-const quiet = process.env.KILN_TEST_LOG ? (r: unknown) => console.error(JSON.stringify(r)) : () => {}
 
 failures.before(
   loud(async (ctx) => {
-    ctx.server = await startNats()
     ctx.data = tempDir('kiln-cli-fail-')
     writeNpyBlobs(ctx.data.dir, 240, [6], 3)
     const spec = (name: string, model: string) =>
@@ -48,29 +40,17 @@ failures.before(
       `${spec('throwing-sweep', `{ script: ${JSON.stringify(FIXTURE)} }`)}search:\n  algorithm: grid\n  scheduler: fifo\n` +
         '  maxConcurrent: 1\n  space:\n    model.params.scale: { grid: [0, 2] }\n',
     )
-    ctx.ncs = await Promise.all([0, 1].map(() => connect({ servers: ctx.server!.url })))
-    ctx.coord = await startCoordinator({ nc: ctx.ncs[0]!, log: quiet })
-    await ctx.coord.leading()
-    ctx.worker = await startWorker({
-      nc: ctx.ncs[1]!,
-      slots: [{ id: 'cpu0', kind: 'cpu', threads: 1 }],
-      log: quiet,
-      name: 'w1',
-      cacheDir: join(ctx.data.dir, 'cache'),
-    })
+    ctx.cluster = await startSmallCluster(ctx.data.dir)
   }),
 )
 failures.after(
   loud(async (ctx) => {
-    await ctx.worker?.stop()
-    await ctx.coord?.stop()
-    await Promise.all((ctx.ncs ?? []).map((nc) => nc.close()))
-    await ctx.server?.stop()
+    await ctx.cluster?.stop()
     ctx.data?.remove()
   }),
 )
 
-const kiln = (ctx: Ctx, ...argv: string[]) => cli([...argv, '--nats', ctx.server!.url], ctx.data!.dir)
+const kiln = (ctx: Ctx, ...argv: string[]) => cli([...argv, '--nats', ctx.cluster!.server.url], ctx.data!.dir)
 const CURSOR_UP = /\x1b\[\d+A/
 
 failures('submit --watch of a throwing script prints its message and the user file:line', async (ctx) => {
@@ -117,7 +97,7 @@ failures('kiln logs of the failed trial (by its job id) ends with why and where'
 failures('kiln logs of a builtin trial says what it did: data, epochs, evaluation', async (ctx) => {
   // On a terminal the watch redraws its trial line in place and leaves the result below.
   const submit = await cli(
-    ['submit', 'builtin.yaml', '--watch', '--nats', ctx.server!.url],
+    ['submit', 'builtin.yaml', '--watch', '--nats', ctx.cluster!.server.url],
     ctx.data!.dir,
     {},
     { columns: 100 },

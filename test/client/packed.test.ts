@@ -10,22 +10,15 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { connect, type NatsConnection } from 'nats'
-import { startCoordinator, type Coordinator } from '@kiln/coordinator'
-import { startWorker, type WorkerAgent } from '@kiln/worker'
 import { loud } from '../helpers/hooks.js'
-import { startNats, type NatsServer } from '../helpers/nats.js'
+import { type SmallCluster, startSmallCluster } from '../helpers/small-cluster.js'
 import { tempDir, writeNpyBlobs } from '../train/synthetic.js'
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const PACKAGES = ['protocol', 'cluster-state', 'local', 'client']
-const quiet = process.env.KILN_TEST_LOG ? (r: unknown) => console.error(JSON.stringify(r)) : () => {}
 
 type Ctx = {
-  server?: NatsServer
-  ncs?: NatsConnection[]
-  coord?: Coordinator
-  worker?: WorkerAgent
+  cluster?: SmallCluster
   data?: { dir: string; remove(): void }
   scratch?: string
 }
@@ -33,28 +26,15 @@ const packed = suite<Ctx>('client - @kiln/client from packed tarballs talks to a
 
 packed.before(
   loud(async (ctx) => {
-    ctx.server = await startNats()
     ctx.data = tempDir('kiln-packed-data-')
     writeNpyBlobs(ctx.data.dir, 200, [5], 2)
-    ctx.ncs = await Promise.all([0, 1].map(() => connect({ servers: ctx.server!.url })))
-    ctx.coord = await startCoordinator({ nc: ctx.ncs[0]!, log: quiet })
-    await ctx.coord.leading()
-    ctx.worker = await startWorker({
-      nc: ctx.ncs[1]!,
-      slots: [{ id: 'cpu0', kind: 'cpu', threads: 1 }],
-      log: quiet,
-      name: 'packed-w1',
-      cacheDir: join(ctx.data.dir, 'cache'),
-    })
+    ctx.cluster = await startSmallCluster(ctx.data.dir, 'packed-w1')
     ctx.scratch = mkdtempSync(join(tmpdir(), 'kiln-packed-'))
   }),
 )
 packed.after(
   loud(async (ctx) => {
-    await ctx.worker?.stop()
-    await ctx.coord?.stop()
-    await Promise.all((ctx.ncs ?? []).map((nc) => nc.close()))
-    await ctx.server?.stop()
+    await ctx.cluster?.stop()
     ctx.data?.remove()
     if (ctx.scratch) rmSync(ctx.scratch, { recursive: true, force: true })
   }),
@@ -123,7 +103,9 @@ console.log(JSON.stringify({ state: shown.job.state, lines, client: import.meta.
 await nc.close()
 `,
   )
-  const out = JSON.parse(await run('node', ['service.mjs', ctx.server!.url, join(ctx.data!.dir, 'x.npy')], app)) as {
+  const out = JSON.parse(
+    await run('node', ['service.mjs', ctx.cluster!.server.url, join(ctx.data!.dir, 'x.npy')], app),
+  ) as {
     state: string
     lines: string[]
     client: string
