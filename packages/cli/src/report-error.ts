@@ -1,3 +1,4 @@
+import { errorText } from '@kiln/client'
 import { KilnError, toWire } from '@kiln/protocol'
 import type { CliIo } from './io.js'
 import { exitCodeFor, type ExitCode } from './exit-codes.js'
@@ -21,20 +22,10 @@ export function reportError(err: unknown, io: CliIo, options: { command: string;
       io.stderr.write(`${cause.stack}\n`)
     if (debug && err.stack) io.stderr.write(`${err.stack}\n`)
   } else {
-    const message = err instanceof Error ? natsHint(err) : String(err)
+    const message = errorText(err)
     io.stderr.write(`${options.command}: failed: ${message}\n`)
     if (debug && err instanceof Error && err.stack) io.stderr.write(`${err.stack}\n`)
     else io.stderr.write('(set KILN_DEBUG=1 to see the stack trace)\n')
   }
   return code
-}
-
-// The NATS client's own errors are bare codes ("TIMEOUT"); say what they mean here.
-function natsHint(err: Error): string {
-  if (err.name !== 'NatsError') return err.message
-  const code = (err as { code?: string }).code
-  if (code === 'TIMEOUT' || code === '408')
-    return `NATS did not answer in time (${err.message}): the server or its JetStream storage is overloaded or out of reach; try again`
-  if (code === '503') return `nothing answered on NATS (${err.message}): is the cluster running?`
-  return `NATS: ${err.message}`
 }
