@@ -11,6 +11,7 @@ export const View = {
   launch: 'launch',
   endpoints: 'endpoints',
   logs: 'logs',
+  experiments: 'experiments',
 } as const
 export type View = (typeof View)[keyof typeof View]
 

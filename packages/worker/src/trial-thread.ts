@@ -8,10 +8,11 @@ import { loadDatasetFile } from '@kiln/data'
 import { setThreads } from '@kiln/native'
 import { toWire } from '@kiln/protocol'
 import { applyOverrides, trainLocal, validateSpec, type TrainMetrics } from '@kiln/train'
+import { evaluationMetrics } from '@kiln/train/evaluation'
 import type { FromThread, ToThread, TrialOutcome, TrialTask } from './thread-messages.js'
 import { joinRing } from './trial-ring.js'
 
-/** Flattens a run's metrics for the trial record: last epoch's, `test_*`, and the objective. */
+/** Flattens a run's metrics for the trial record: last epoch's, `test_*` (every headline figure of the evaluation), and the objective. */
 export function flatMetrics(m: TrainMetrics): Record<string, number> {
   const out: Record<string, number> = {}
   const last = m.epochs[m.epochs.length - 1]
@@ -19,6 +20,7 @@ export function flatMetrics(m: TrainMetrics): Record<string, number> {
   if (m.test) {
     out.test_accuracy = m.test.accuracy
     if (m.test.loss !== undefined) out.test_loss = m.test.loss
+    if (m.test.evaluation) Object.assign(out, evaluationMetrics(m.test.evaluation))
   }
   if (m.objective.best !== undefined) out.objective = m.objective.best
   out.epochs = m.epochs.length
@@ -95,7 +97,7 @@ async function runTrial(task: TrialTask): Promise<TrialOutcome> {
             },
           }
         : {}),
-      ...(task.resumeFrom ? { resumeFrom: task.resumeFrom } : {}),
+      ...(task.resumeFrom ? { resumeFrom: task.resumeFrom, resumeReports: task.resumeReports ?? true } : {}),
       ...(task.datasetFile ? { datasets: await loadDatasetFile(task.datasetFile, { name: spec.dataset }) } : {}),
     })
     const files: Record<string, Uint8Array> = {}
@@ -104,6 +106,7 @@ async function runTrial(task: TrialTask): Promise<TrialOutcome> {
     return {
       files,
       metrics: flatMetrics(result.metrics),
+      ...(result.metrics.test?.evaluation ? { evaluation: result.metrics.test.evaluation } : {}),
       epochsRun: result.epochsRun,
       stoppedEarly: result.stoppedEarly,
     }

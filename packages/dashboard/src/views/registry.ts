@@ -5,6 +5,7 @@ import type { ReactElement } from 'react'
 import { View, type ViewProps } from '../view-props.js'
 import { ClusterView } from './cluster-view.js'
 import { EndpointsView, initialEndpointsNav } from './endpoints-view.js'
+import { ExperimentsView, initialExperimentsNav } from './experiments-view.js'
 import { LaunchView, initialLaunchNav } from './launch-view.js'
 import { LogsView, initialLogsNav } from './logs-view.js'
 import { RunsView, initialRunsNav } from './runs-view.js'
@@ -81,6 +82,17 @@ export const VIEWS: readonly ViewEntry[] = [
     help: [['end, home', 'Logs: follow the newest lines, go to the first']],
     initialNav: initialLogsNav,
     Component: LogsView,
+  }),
+  entry({
+    id: View.experiments,
+    key: '6',
+    title: 'Evals',
+    footer: '/ filter  s sort  ⏎ open  esc back',
+    help: [
+      ['/, s', 'Evals: filter runs (--where syntax: test_accuracy > 0.9 and tags.team == "vision"), change the sort'],
+    ],
+    initialNav: initialExperimentsNav,
+    Component: ExperimentsView,
   }),
 ]
 
