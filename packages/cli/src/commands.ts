@@ -1,6 +1,6 @@
-// The command table: `kiln <name>`. Commands load lazily, so `kiln --help` does not pay for
-// TensorFlow.js and the native addon. Future commands (submit, sweep, up, worker, deploy,
-// ...) are one entry each.
+// The command table: `kiln <name>`, one entry per command. Each loads its module only when
+// it runs, so `kiln --help` loads none of them (nor TensorFlow.js or the native addon;
+// test/cli/entry.test.ts traces it). This file imports nothing at run time.
 import type { CliIo } from './io.js'
 
 export interface Command {
