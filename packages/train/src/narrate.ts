@@ -35,8 +35,12 @@ export function narrator(log: Logger) {
       log('info', `epoch ${e.epoch}/${e.epochs}: ${metrics(e.metrics)}${timing}`)
     },
     tested(m: TestMetrics): void {
-      const loss = m.loss === undefined ? '' : `, loss ${metric(m.loss)}`
-      log('info', `test: accuracy ${metric(m.accuracy)}${loss} (${count(m.count)} samples)`)
+      // A regression model (gbdt, squared error) has a loss and no accuracy.
+      const parts = [
+        ...(m.accuracy === undefined ? [] : [`accuracy ${metric(m.accuracy)}`]),
+        ...(m.loss === undefined ? [] : [`loss ${metric(m.loss)}`]),
+      ]
+      log('info', `test: ${parts.join(', ') || 'evaluated'} (${count(m.count)} samples)`)
     },
     stopped(epochs: number, early: boolean): void {
       log(
