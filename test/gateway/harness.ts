@@ -95,3 +95,18 @@ export async function waitFor(
     await new Promise((r) => setTimeout(r, 20))
   }
 }
+
+/** A prom-client metric's value for these labels (histograms: `suffix` count or sum); 0 when never set. */
+export async function metricValue(
+  metric: { get(): Promise<{ values: { labels: object; value: number; metricName?: string }[] }> },
+  labels: Record<string, string>,
+  suffix?: 'count' | 'sum',
+): Promise<number> {
+  const same = (l: object) =>
+    Object.entries(labels).every(([k, v]) => (l as Record<string, unknown>)[k] === v) &&
+    Object.keys(l).filter((k) => k !== 'le').length === Object.keys(labels).length
+  const found = (await metric.get()).values.find(
+    (s) => same(s.labels) && (suffix === undefined || s.metricName?.endsWith(`_${suffix}`)),
+  )
+  return found?.value ?? 0
+}

@@ -9,7 +9,9 @@ import { DriftAlertSchema, GatewaySubjects, encode } from '@kiln/protocol'
 import { batchConfig, type BatchConfig } from './batch/batch-config.js'
 import { EndpointTable } from './endpoints/endpoint-table.js'
 import { serveEndpointApi } from './endpoints/endpoint-service.js'
-import { hashApiKey } from './endpoints/api-keys.js'
+import { hashApiKey } from './auth/api-keys.js'
+import { AccessPolicy } from './auth/access-policy.js'
+import { ByteBudget } from './batch/byte-budget.js'
 import { createApp } from './http/app.js'
 import { fastInferListener } from './http/fast-infer.js'
 import { InferenceService } from './inference.js'
@@ -46,6 +48,8 @@ export interface GatewayOptions {
   threads?: number
   /** Request body limit (default 32 MiB). */
   maxBodyBytes?: number
+  /** Bytes of inference request bodies held at once; more get 503 with Retry-After (default 256 MiB). */
+  queueBudgetBytes?: number
   monitor?: DriftOptions & { enabled?: boolean }
   /** Share of requests captured to KILN_CAPTURE (NATS only; default 0). */
   captureRate?: number
@@ -61,6 +65,9 @@ export interface Gateway {
   endpoints: EndpointTable
   metrics: GatewayMetrics
   pool: InferencePool
+  /** The byte budget of the requests held now. */
+  admission: ByteBudget
+  access: AccessPolicy
   layout?: Layout
   /** Wraps the app's node:http listener (`next`) with the fast path for infer requests. */
   listener(next: RequestListener): RequestListener
@@ -81,13 +88,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const pool = new InferencePool(options.threads !== undefined ? { threads: options.threads } : {})
   const batch = batchConfig({ maxInflight: pool.threads, ...options.batching })
   const budget = options.memoryBudgetBytes ?? 1024 ** 3
-  metrics.memoryBudget.set({}, budget)
+  metrics.memoryBudget.set(budget)
   const monitors = new Map<ServedVersion, DriftMonitor>()
   const lastDrift = new Map<string, DriftResult>()
   const mv = (e: ServedVersion) => ({ model: e.model, version: String(e.version) })
   let layout: Layout | undefined
   const nc = options.nc
-  const updateLoaded = () => metrics.modelsLoaded.set({}, repo.list().filter((v) => v.state === 'ready').length)
+  const updateLoaded = () => metrics.modelsLoaded.set(repo.list().filter((v) => v.state === 'ready').length)
 
   const onDrift = (e: ServedVersion, r: DriftResult) => {
     lastDrift.set(`${e.model}@${e.version}`, r)
@@ -167,9 +174,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   ready = true
   const capture =
     nc && layout && (options.captureRate ?? 0) > 0 ? new Capture(layout.js, options.captureRate!, random) : undefined
-  const apiKeyHashes = (options.apiKeys ?? []).map(hashApiKey)
-  const inference = new InferenceService({ repo, endpoints, metrics, monitors, capture, random, apiKeyHashes })
+  const access = new AccessPolicy((options.apiKeys ?? []).map(hashApiKey), endpoints)
+  const inference = new InferenceService({ repo, endpoints, metrics, monitors, capture, random })
   const maxBodyBytes = options.maxBodyBytes ?? 32 * 1024 * 1024
+  const admission = new ByteBudget(options.queueBudgetBytes ?? 256 * 1024 * 1024, (held) =>
+    metrics.queuedBytes.set(held),
+  )
+  metrics.queueBudget.set(admission.limitBytes)
   const logError = (err: unknown) =>
     log({
       level: 'error',
@@ -182,9 +193,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     inference,
     repo,
     endpoints,
-    apiKeyHashes,
+    access,
+    budget: admission,
     version: pkg.version,
-    renderMetrics: () => metrics.registry.render(),
+    renderMetrics: async () => ({ text: await metrics.registry.metrics(), contentType: metrics.registry.contentType }),
     isReady: () => ready,
     maxBodyBytes,
     logError,
@@ -195,8 +207,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     endpoints,
     metrics,
     pool,
+    admission,
+    access,
     ...(layout ? { layout } : {}),
-    listener: (next) => fastInferListener({ inference, maxBodyBytes, logError }, next),
+    listener: (next) => fastInferListener({ inference, access, budget: admission, maxBodyBytes, logError }, next),
     drift: (model, version) => lastDrift.get(`${model}@${version}`),
     async close() {
       for (const stop of stops) stop()

@@ -6,7 +6,6 @@ import type { DriftMonitor } from './monitor/drift-monitor.js'
 import type { Capture } from './monitor/capture.js'
 import type { EndpointTable } from './endpoints/endpoint-table.js'
 import { routeRequest } from './endpoints/router.js'
-import { checkApiKey } from './http/auth.js'
 import { statusFor } from './http/status.js'
 import type { GatewayMetrics } from './metrics/gateway-metrics.js'
 import type { Repository } from './model/repository.js'
@@ -22,8 +21,10 @@ export interface InferenceDeps {
   monitors: Map<ServedVersion, DriftMonitor>
   capture: Capture | undefined
   random: () => number
-  apiKeyHashes: readonly string[]
 }
+
+/** The label value of a model or version that does not exist (keeps /metrics bounded). */
+export const UNKNOWN_LABEL = '_unknown_'
 
 /** What a request addresses: `/v2/models/{name}[/versions/{version}]`. */
 export interface Target {
@@ -85,26 +86,28 @@ function argmaxRows(t: WireTensor): Int32Array {
 export class InferenceService {
   constructor(private readonly d: InferenceDeps) {}
 
-  /** Runs one request; `authorization` is the raw Authorization header. */
-  async infer(
-    target: Target,
-    body: Uint8Array,
-    headerLength: number | undefined,
-    authorization: string | undefined,
-  ): Promise<ResponseBody> {
+  /** Runs one request (its caller has checked the API key: see auth/access-policy.ts). */
+  async infer(target: Target, body: Uint8Array, headerLength: number | undefined): Promise<ResponseBody> {
     const started = performance.now()
     const endpoint = target.version === undefined ? this.d.endpoints.get(target.name) : undefined
-    checkApiKey(authorization, this.d.apiKeyHashes, endpoint?.apiKeys)
     const route = endpoint ? routeRequest(endpoint, this.d.random) : undefined
     const model = route?.primary.model ?? target.name
     const version = route?.primary.version ?? target.version
     const variant = route?.primary.name ?? '-'
-    let labels = { model, version: version === undefined ? 'latest' : String(version), variant, status: '200' }
+    // Label values only for names that exist: made-up names would grow /metrics without bound.
+    const known = endpoint !== undefined || this.d.repo.hasModel(model)
+    const labels = {
+      model: known ? model : UNKNOWN_LABEL,
+      version:
+        version === undefined ? 'latest' : known && this.d.repo.has(model, version) ? String(version) : UNKNOWN_LABEL,
+      variant,
+      status: '200',
+    }
     try {
-      if (!endpoint && !this.d.repo.hasModel(model)) throw new NotFoundError('model or endpoint', target.name)
+      if (!known) throw new NotFoundError('model or endpoint', target.name)
       const req = parseInferRequest(body, headerLength)
       const entry = await this.d.repo.acquire(model, version)
-      labels = { ...labels, version: String(entry.version) }
+      labels.version = String(entry.version)
       const { inputs, rows } = bindInputs(req, entry.signature!)
       const copies = route?.shadow ? inputs.map((t) => ({ shape: t.shape, data: t.data.slice() })) : undefined
       const outputs = await entry.batcher!.submit(inputs)

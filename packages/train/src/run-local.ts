@@ -9,6 +9,7 @@ import { TrainingAbortedError } from './errors.js'
 import { evaluateModel } from './evaluate.js'
 import { jsonLineSink, makeLogger, type Logger, type LogSink } from './log.js'
 import { modelMetadata } from './metadata.js'
+import { signatureOf } from './model-format.js'
 import { objectiveOf, type EpochMetrics, type TrainMetrics } from './metrics.js'
 import { isBuiltin } from './model-spec.js'
 import { checkSaveTarget, saveModel } from './save.js'
@@ -221,6 +222,7 @@ export async function trainLocal(spec: Spec, options: TrainLocalOptions): Promis
       data,
       metrics,
       ...(evaluation ? { predictions: evaluation.predictions } : {}),
+      signature: signatureOf(trained.inputs, trained.outputs, data.source.classNames),
       training: { durationMs: performance.now() - started, samplesPerSecond, epochsRun: reports.length, stoppedEarly },
     })
     const saved = await saveModel(trained, options.outDir, metadata)

@@ -91,7 +91,9 @@ export function applyTraffic(current: EndpointRecord, req: TrafficRequest, now: 
     if (variantOf(current, name, `weights.${name}`).shadow)
       throw new ValidationError(`weights.${name}`, 'a serving variant (shadows take a sample rate, not a weight)')
   }
-  const variants = current.variants.map((v) => (v.name in req.weights ? { ...v, weight: req.weights[v.name]! } : v))
+  const variants = current.variants.map((v) =>
+    Object.hasOwn(req.weights, v.name) ? { ...v, weight: req.weights[v.name]! } : v,
+  )
   const desc = Object.entries(req.weights)
     .map(([n, w]) => `${n}=${w}`)
     .join(' ')

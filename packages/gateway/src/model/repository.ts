@@ -3,7 +3,8 @@
 // version that fails to load is marked failed and never becomes `latest`, so the previous
 // one keeps serving.
 import { ErrorCode, KilnError, NotFoundError, ValidationError } from '@kiln/protocol'
-import { MODEL_FORMAT, type KilnModelMetadata } from '@kiln/train'
+import type { KilnModelMetadata } from '@kiln/train'
+import { MODEL_FORMAT } from '@kiln/train/model-format'
 import { Batcher, type BatchObserver } from '../batch/batcher.js'
 import type { BatchConfig } from '../batch/batch-config.js'
 import { ModelLoadError, OverloadedError } from '../errors.js'
