@@ -4,11 +4,11 @@
 import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { loadFashionMnist, type Dataset } from '@kiln/data'
+import { fromArrays, loadFashionMnist, type Dataset } from '@kiln/data'
 import { parseSpec, trainLocal } from '@kiln/train'
 import { blobDataset } from '../train/synthetic.js'
 
-const CACHE = join(tmpdir(), 'kiln-gateway-fixtures-v1')
+const CACHE = join(tmpdir(), 'kiln-gateway-fixtures-v2')
 const quiet = () => {}
 
 async function cached(name: string, train: (dir: string) => Promise<void>): Promise<string> {
@@ -33,17 +33,24 @@ export function fashionModel(): Promise<string> {
   })
 }
 
-/** A blob classifier on [4] features, 3 classes; `seed` makes different weights. */
-export function blobModel(seed = 1, hidden = 8): Promise<string> {
-  return cached(`blobs-${seed}-${hidden}`, async (out) => {
+/** The blobs a blob classifier learns: 3 classes named red, green and blue. */
+export function blobData(features = 4): { train: Dataset; test: Dataset } {
+  const named = (d: Dataset) =>
+    fromArrays({ name: d.name, x: d.x, labels: d.labels, sampleShape: [...d.sampleShape], classNames: CLASSES })
+  return {
+    train: named(blobDataset('blobs', 300, [features], 3, 1)),
+    test: named(blobDataset('blobs-test', 60, [features], 3, 2)),
+  }
+}
+const CLASSES = ['red', 'green', 'blue']
+
+/** A blob classifier on [features] features, 3 classes; `seed` makes different weights. */
+export function blobModel(seed = 1, hidden = 8, features = 4): Promise<string> {
+  return cached(`blobs-${seed}-${hidden}${features === 4 ? '' : `-f${features}`}`, async (out) => {
     const spec = parseSpec(
       `name: blobs\ndataset: unused\nmodel: { builtin: mlp, hidden: [${hidden}] }\ntraining: { epochs: 2, batchSize: 16, seed: ${seed} }\n`,
     )
-    await trainLocal(spec, {
-      outDir: out,
-      datasets: { train: blobDataset('blobs', 300, [4], 3, 1), test: blobDataset('blobs-test', 60, [4], 3, 2) },
-      log: quiet,
-    })
+    await trainLocal(spec, { outDir: out, datasets: blobData(features), log: quiet })
   })
 }
 

@@ -19,7 +19,7 @@ import { gatewayMetrics, type GatewayMetrics } from './metrics/gateway-metrics.j
 import { Capture } from './monitor/capture.js'
 import { DriftMonitor, type DriftOptions, type DriftResult } from './monitor/drift-monitor.js'
 import { scanModelDir } from './model/dir-source.js'
-import { followRegistry } from './model/registry-source.js'
+import { followRegistry, registrySource } from './model/registry-source.js'
 import { Repository } from './model/repository.js'
 import type { ServedVersion } from './model/served-version.js'
 import { InferencePool } from './worker/inference-pool.js'
@@ -168,6 +168,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         js: l.js,
         kv: l.kv.endpoints,
         resolveVersion: async (model, version) => (await getModelVersion(l, model, version)).version,
+        // A version registered a moment ago may not have reached the registry watch yet.
+        signatureOf: async (model, version) => {
+          if (!repo.has(model, version)) repo.add(registrySource(l, await getModelVersion(l, model, version)))
+          return (await repo.acquire(model, version)).signature!
+        },
       }).stop,
     )
   }

@@ -12,7 +12,8 @@ import type { Repository } from './model/repository.js'
 import type { ServedVersion } from './model/served-version.js'
 import { parseInferRequest, type InferRequest } from './tensor/infer-request.js'
 import { encodeInferResponse, selectOutputs, type ResponseBody } from './tensor/infer-response.js'
-import type { ModelSignature, WireTensor } from './worker/messages.js'
+import type { ModelSignature } from '@kiln/train/model-format'
+import type { WireTensor } from './worker/messages.js'
 
 export interface InferenceDeps {
   repo: Repository
@@ -111,7 +112,8 @@ export class InferenceService {
       const { inputs, rows } = bindInputs(req, entry.signature!)
       const copies = route?.shadow ? inputs.map((t) => ({ shape: t.shape, data: t.data.slice() })) : undefined
       const outputs = await entry.batcher!.submit(inputs)
-      const named = outputs.map((o, i) => ({ name: entry.signature!.outputs[i]!.name, ...o }))
+      const sig = entry.signature!
+      const named = outputs.map((o, i) => ({ name: sig.outputs[i]!.name, ...o }))
       const response = encodeInferResponse(
         {
           model,
@@ -119,7 +121,11 @@ export class InferenceService {
           ...(req.id !== undefined ? { id: req.id } : {}),
           ...(endpoint ? { parameters: { endpoint: endpoint.name, variant } } : {}),
         },
-        selectOutputs(named, req.outputs, req.binaryOutput),
+        selectOutputs(
+          named.map((o, i) => (sig.outputs[i]!.classNames ? { ...o, classNames: sig.outputs[i]!.classNames } : o)),
+          req.outputs,
+          req.binaryOutput,
+        ),
       )
       const seconds = (performance.now() - started) / 1000
       this.d.metrics.requestSeconds.observe({ model, version: labels.version }, seconds)

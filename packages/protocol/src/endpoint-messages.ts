@@ -43,6 +43,12 @@ export const VariantSchema = z.object(
 )
 export type Variant = z.infer<typeof VariantSchema>
 
+/** Request capture of an endpoint: this share of its requests go to KILN_CAPTURE. */
+const capture = z.object(
+  { sampleRate: z.number(expecting('a capture rate from 0 to 1')).gte(0).lte(1) },
+  expecting('capture settings ({sampleRate})'),
+)
+
 const variants = z
   .array(VariantSchema, expecting('a list of 1-16 variants'))
   .min(1)
@@ -81,6 +87,7 @@ export const EndpointRecordSchema = message('endpoint', {
   variants,
   /** sha256 (hex) of the API keys this endpoint accepts; empty or absent: none needed. */
   apiKeys: z.array(sha256Hex, expecting('a list of at most 64 key hashes')).max(64).optional(),
+  capture: capture.optional(),
   history: z
     .array(EndpointRevisionSchema, expecting(`a list of at most ${ENDPOINT_HISTORY} revisions`))
     .max(ENDPOINT_HISTORY),
@@ -105,6 +112,10 @@ export const DeployRequestSchema = message('deploy', {
   weight: weight.optional(),
   shadow: z.object({ sampleRate }, expecting('shadow settings ({sampleRate})')).optional(),
   apiKeys: apiKeyHashes,
+  /** Capture settings for the endpoint (kept by later deploys that do not say). */
+  capture: capture.optional(),
+  /** Allow a rollout to change the endpoint's signature (its inputs and outputs). */
+  newSignature: z.boolean(expecting('true or false')).optional(),
 })
 export type DeployRequest = z.infer<typeof DeployRequestSchema>
 

@@ -66,12 +66,14 @@ export function applyDeploy(
       createdAt: now,
       updatedAt: now,
       ...(req.apiKeys ? { apiKeys: req.apiKeys } : {}),
+      ...(req.capture ? { capture: req.capture } : {}),
     })
   }
   // A plain deploy is a rollout: the new version replaces every variant.
   const rollout = req.weight === undefined && req.shadow === undefined
   const others = rollout ? [] : current.variants.filter((v) => v.name !== variant.name && !(req.shadow && v.shadow))
-  return next(current, [...others, variant], reason, now, req.apiKeys ?? current.apiKeys)
+  const updated = next(current, [...others, variant], reason, now, req.apiKeys ?? current.apiKeys)
+  return req.capture ? check(EndpointRecordSchema, { ...updated, capture: req.capture }) : updated
 }
 
 function variantOf(record: EndpointRecord, name: string, field: string): Variant {

@@ -19,8 +19,12 @@ import {
   encode,
   replyError,
   replyOk,
+  ValidationError,
+  type DeployRequest,
   type EndpointRecord,
 } from '@kiln/protocol'
+import type { ModelSignature } from '@kiln/train/model-format'
+import { signatureDifference } from '../model/signature.js'
 import { applyDeploy, applyPromote, applyRollback, applyTraffic } from './endpoint-ops.js'
 
 export interface EndpointServiceOptions {
@@ -29,6 +33,8 @@ export interface EndpointServiceOptions {
   kv: KV
   /** The version a deploy without one gets (the latest registered); NotFoundError if none. */
   resolveVersion(model: string, version: number | undefined): Promise<number>
+  /** The signature a model version serves (loading it when needed). */
+  signatureOf(model: string, version: number): Promise<ModelSignature>
   now?: () => number
 }
 
@@ -42,13 +48,13 @@ function isConflict(err: unknown): boolean {
 async function change(
   kv: KV,
   name: string,
-  fn: (current: EndpointRecord | undefined) => EndpointRecord,
+  fn: (current: EndpointRecord | undefined) => EndpointRecord | Promise<EndpointRecord>,
 ): Promise<EndpointRecord> {
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     const entry = await kv.get(name)
     const live = entry && entry.operation === 'PUT' && entry.value.length > 0
     const current = live ? decode(EndpointRecordSchema, entry.value) : undefined
-    const updated = fn(current)
+    const updated = await fn(current)
     try {
       if (live) await kv.update(name, encode(EndpointRecordSchema, updated), entry.revision)
       else await kv.create(name, encode(EndpointRecordSchema, updated))
@@ -58,6 +64,33 @@ async function change(
     }
   }
   throw new KilnError('conflict', `endpoint ${name} changed ${ATTEMPTS} times while being updated; retry`)
+}
+
+/**
+ * Refuses a deploy whose version would answer differently named or shaped tensors than the
+ * endpoint's variants (unless a rollout says newSignature), naming the first field that differs.
+ */
+async function checkSignature(
+  o: EndpointServiceOptions,
+  current: EndpointRecord | undefined,
+  req: DeployRequest,
+  version: number,
+): Promise<void> {
+  if (!current) return
+  const rollout = req.weight === undefined && req.shadow === undefined
+  if (rollout && req.newSignature) return
+  const candidate = await o.signatureOf(req.model, version)
+  for (const v of current.variants) {
+    const problem = signatureDifference(await o.signatureOf(v.model, v.version), candidate)
+    if (problem) {
+      const hint = rollout ? '; a rollout may change it with --new-signature' : ''
+      throw new ValidationError(
+        problem.field,
+        `${problem.expected} (as variant ${v.name} of endpoint ${current.name}${hint})`,
+        { got: problem.got },
+      )
+    }
+  }
 }
 
 function existing(current: EndpointRecord | undefined, name: string): EndpointRecord {
@@ -79,7 +112,13 @@ export function serveEndpointApi(o: EndpointServiceOptions): { stop: () => void 
     [GatewaySubjects.api.deploy]: async (data) => {
       const req = decode(DeployRequestSchema, data)
       const version = await o.resolveVersion(req.model, req.version)
-      return publishEvent('deploy', await change(o.kv, req.endpoint, (cur) => applyDeploy(cur, req, version, now())))
+      return publishEvent(
+        'deploy',
+        await change(o.kv, req.endpoint, async (cur) => {
+          await checkSignature(o, cur, req, version)
+          return applyDeploy(cur, req, version, now())
+        }),
+      )
     },
     [GatewaySubjects.api.traffic]: async (data) => {
       const req = decode(TrafficRequestSchema, data)
@@ -111,7 +150,11 @@ export function serveEndpointApi(o: EndpointServiceOptions): { stop: () => void 
           throw new NotFoundError('endpoint', req.endpoint)
         out.push(decode(EndpointRecordSchema, entry.value))
       } else {
-        for await (const key of await o.kv.keys()) {
+        // Keys first, then the records: a kv.get inside the keys() iteration ended it after
+        // the first endpoint (kiln endpoint list showed one).
+        const keys: string[] = []
+        for await (const key of await o.kv.keys()) keys.push(key)
+        for (const key of keys) {
           const entry = await o.kv.get(key)
           if (entry && entry.operation === 'PUT' && entry.value.length > 0)
             out.push(decode(EndpointRecordSchema, entry.value))

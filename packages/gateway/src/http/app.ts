@@ -83,7 +83,11 @@ export function createApp(d: AppDeps): Hono {
   const metadata = async (c: Context) => {
     const { entry, name, versions } = await resolve(target(c))
     const sig = entry.signature!
-    const tensor = (s: { name: string; shape: number[] }) => ({ name: s.name, datatype: 'FP32', shape: s.shape })
+    const tensor = (s: { name: string; datatype: string; shape: number[] }) => ({
+      name: s.name,
+      datatype: s.datatype,
+      shape: s.shape,
+    })
     return c.json({
       name,
       versions,

@@ -11,7 +11,7 @@ import { ModelLoadError, OverloadedError } from '../errors.js'
 import type { InferencePool } from '../worker/inference-pool.js'
 import { packFiles } from '../worker/packed-files.js'
 import { pickEvictions } from './lru.js'
-import { tensorNames } from './tensor-names.js'
+import { servedSignature } from './signature.js'
 import { VersionState, type ServedVersion, type VersionSource } from './served-version.js'
 
 export interface RepositoryOptions {
@@ -246,23 +246,16 @@ export class Repository {
       }
       const packed = packFiles(files)
       const key = `${entry.model}@${entry.version}#${++this.seq}`
+      let loaded
       let signature
       try {
-        ;({ signature } = await pool.load(key, packed, [...this.liveKeys(), key]))
+        loaded = await pool.load(key, packed, [...this.liveKeys(), key])
+        signature = servedSignature(loaded, metadata)
       } catch (err) {
         throw new ModelLoadError(entry.model, entry.version, (err as Error).message, { cause: err })
       }
       if (entry.state !== VersionState.loading)
         throw new ModelLoadError(entry.model, entry.version, 'unloaded while loading')
-      const names = tensorNames(files.get('model.json'))
-      if (names.inputs?.length === signature.inputs.length)
-        signature.inputs.forEach((t, i) => {
-          t.name = names.inputs![i]!
-        })
-      if (names.outputs?.length === signature.outputs.length)
-        signature.outputs.forEach((t, i) => {
-          t.name = names.outputs![i]!
-        })
       if (signature.inputs.some((s) => s.shape[0] !== -1)) {
         throw new ModelLoadError(entry.model, entry.version, 'expected every input to have a dynamic batch dimension')
       }
@@ -271,7 +264,7 @@ export class Repository {
         files: packed,
         signature,
         state: VersionState.ready,
-        memoryBytes: packed.buffer.byteLength + signature.weightBytes * pool.threads,
+        memoryBytes: packed.buffer.byteLength + loaded.weightBytes * pool.threads,
       })
       if (metadata) entry.metadata = metadata
       delete entry.reason

@@ -1,8 +1,8 @@
 // One version of one model as the gateway knows it: where its files come from, whether it
 // is loaded, and (once loaded) its signature, metadata and batching queue.
 import type { KilnModelMetadata } from '@kiln/train'
+import type { ModelSignature } from '@kiln/train/model-format'
 import type { Batcher } from '../batch/batcher.js'
-import type { ModelSignature } from '../worker/messages.js'
 import type { PackedFiles } from '../worker/packed-files.js'
 
 /** Where a version's files come from (a folder, the NATS object store). */
