@@ -14,6 +14,8 @@ import {
   Subjects,
   TrialReportSchema,
   TrialStatusUpdateSchema,
+  TrialStatusReplySchema,
+  TrialDecisionSchema,
   SweepSubmitRequestSchema,
   PROTOCOL_VERSION,
   type JobRecord,
@@ -22,8 +24,9 @@ import {
 } from '@kiln/protocol'
 import { validateSpec } from '@kiln/train/spec'
 import type { Leader } from './leader.js'
+import { assertSameSubmission } from './idempotency.js'
 import { pendingTrial } from './trial-change.js'
-import { serve } from '@kiln/cluster-state'
+import { KvBucket, serve } from '@kiln/cluster-state'
 
 const QUEUE = 'kiln-coordinator'
 const StatusRequestSchema = z
@@ -61,16 +64,28 @@ export function serveApi(leader: Leader): void {
         leader: leader.o.coordinatorId,
         leaderSince: leader.since,
         nodes: { live: leader.nodes.live().length, known: leader.nodes.all().length },
-        jobs: leader.jobs.values().length,
-        trials: countBy(leader.trials.values().map((t) => t.state)),
+        jobs: leader.store.jobs.values().length,
+        trials: countBy(leader.store.trials.values().map((t) => t.state)),
       }),
       opts,
     ),
   )
+  // A node may speak for a trial only on that trial's own subject (issue 13: subject and
+  // body ids agree), so per-trial permissions mean what they say.
   leader.own(
-    serve(nc, Subjects.trial.allStatus, TrialStatusUpdateSchema, (u) => locked(() => leader.applyStatus(u)), opts),
+    serve(nc, Subjects.trial.allStatus, TrialStatusUpdateSchema, (u) => locked(() => leader.applyStatus(u)), {
+      ...opts,
+      reply: TrialStatusReplySchema,
+      subjectOf: (u) => Subjects.trial.status(u.trialId),
+    }),
   )
-  leader.own(serve(nc, Subjects.trial.allReports, TrialReportSchema, (r) => locked(() => leader.applyReport(r)), opts))
+  leader.own(
+    serve(nc, Subjects.trial.allReports, TrialReportSchema, (r) => locked(() => leader.applyReport(r)), {
+      ...opts,
+      reply: TrialDecisionSchema,
+      subjectOf: (r) => Subjects.trial.report(r.trialId),
+    }),
+  )
 }
 
 async function submit(
@@ -82,8 +97,14 @@ async function submit(
   const jobId = req.idempotencyKey
     ? `job-${createHash('sha256').update(req.idempotencyKey).digest('hex').slice(0, 16)}`
     : newId('job')
-  const existing = leader.jobs.get(jobId) ?? (req.idempotencyKey ? await leader.jobs.refresh(jobId) : undefined)
-  if (existing) return { job: existing, trials: leader.trialsOf(jobId), created: false }
+  const body = { spec, bundleId: req.bundleId, datasetId: req.datasetId }
+  const resubmitted = (job: JobRecord) => {
+    if (req.idempotencyKey) assertSameSubmission(req.idempotencyKey, job.id, job, body)
+    return { job, trials: leader.trialsOf(jobId), created: false }
+  }
+  const existing =
+    leader.store.jobs.get(jobId) ?? (req.idempotencyKey ? await leader.store.jobs.refresh(jobId) : undefined)
+  if (existing) return resubmitted(existing)
   const now = Date.now()
   const job: JobRecord = {
     v: 1,
@@ -104,39 +125,39 @@ async function submit(
   // was not written is deleted again, and announced only once both are stored.
   const trialId = job.trialIds[0]!
   const [jobWrite, trialWrite] = await Promise.allSettled([
-    leader.jobs.create(jobId, job),
-    leader.trials.create(trialId, pendingTrial(jobId, trialId)),
+    leader.store.timed(KvBucket.jobs, leader.store.jobs.create(jobId, job)),
+    leader.store.timed(KvBucket.trials, leader.store.trials.create(trialId, pendingTrial(jobId, trialId))),
   ])
   if (jobWrite.status === 'rejected') {
     if (trialWrite.status === 'fulfilled' && trialWrite.value)
-      await leader.trials.remove(trialId).catch((err) => leader.bad(`removal of ${trialId}`, err))
+      await leader.store.trials.remove(trialId).catch((err) => leader.bad(`removal of ${trialId}`, err))
     throw jobWrite.reason
   }
   // Someone else's job of this id (an idempotent resubmission): its trial, if this call
   // wrote it, is the same pending first trial its own writer would have written.
-  if (!jobWrite.value)
-    return { job: (await leader.jobs.refresh(jobId))!, trials: leader.trialsOf(jobId), created: false }
+  if (!jobWrite.value) return resubmitted((await leader.store.jobs.refresh(jobId))!)
   if (trialWrite.status === 'rejected') throw trialWrite.reason
   // A trial of this id already stored (left by an earlier, failed submission) is this job's.
-  const trial = leader.trials.get(trialId) ?? (await leader.trials.refresh(trialId))!
-  leader.event(EventKind.trial, trial)
-  leader.specOf(leader.jobs.get(jobId)!)
+  const trial = leader.store.trials.get(trialId) ?? (await leader.store.trials.refresh(trialId))!
+  leader.store.event(EventKind.trial, trial)
+  leader.store.specOf(leader.store.jobs.get(jobId)!)
   leader.kick()
   leader.o.log('info', 'job submitted', { jobId, name: spec.name })
-  return { job: leader.jobs.get(jobId)!, trials: [trial], created: true }
+  return { job: leader.store.jobs.get(jobId)!, trials: [trial], created: true }
 }
 
 function list(leader: Leader, req: z.output<typeof ListRequestSchema>): unknown[] {
   const limit = req.limit ?? 1000
   const newest = <T extends { timestamps: { createdAt: number } }>(xs: T[]) =>
     xs.sort((a, b) => b.timestamps.createdAt - a.timestamps.createdAt).slice(0, limit)
-  if (req.what === 'jobs') return newest(leader.jobs.values())
+  if (req.what === 'jobs') return newest(leader.store.jobs.values())
   if (req.what === 'sweeps')
     return leader.sweeps.records
       .values()
       .sort((a, b) => b.createdAt - a.createdAt)
       .slice(0, limit)
-  if (req.what === 'trials') return newest(leader.trials.values().filter((t) => !req.jobId || t.jobId === req.jobId))
+  if (req.what === 'trials')
+    return newest(leader.store.trials.values().filter((t) => !req.jobId || t.jobId === req.jobId))
   const now = Date.now()
   return leader.nodes
     .all()
@@ -156,10 +177,10 @@ function show(
   id: string,
 ): { job?: JobRecord; trial?: TrialRecord; trials?: TrialRecord[]; sweep?: SweepRecord } {
   const sweep = leader.sweeps.records.get(id)
-  if (sweep) return { sweep, job: leader.jobs.get(sweep.jobId)!, trials: leader.trialsOf(sweep.jobId) }
-  const job = leader.jobs.get(id)
+  if (sweep) return { sweep, job: leader.store.jobs.get(sweep.jobId)!, trials: leader.trialsOf(sweep.jobId) }
+  const job = leader.store.jobs.get(id)
   if (job) return { job, trials: leader.trialsOf(id) }
-  const trial = leader.trials.get(id)
+  const trial = leader.store.trials.get(id)
   if (trial) return { trial }
   throw new NotFoundError('job or trial', id)
 }

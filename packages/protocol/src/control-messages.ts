@@ -1,7 +1,8 @@
 // The control plane between coordinator, nodes and clients: node commands, trial status
 // updates and reports (node → coordinator), and the list/show requests of the client API.
 import { z } from 'zod'
-import { checkpointRef, count, expecting, id, message, metrics, text, wireError } from './fields.js'
+import { checkpointRef, count, id, message, metrics, text, wireError } from './fields.js'
+import { expecting } from './schema-kit.js'
 import { TrialAssignmentSchema } from './job-messages.js'
 
 /** Coordinator → node, on kiln.node.<id>.command (request/reply). */

@@ -3,7 +3,8 @@
 // the kiln_endpoints KV bucket and are changed only by gateways, through the request/reply
 // API on `kiln.gateway.api.<op>` (compare-and-set on the KV revision).
 import { z } from 'zod'
-import { count, expecting, id, message, text, timestamp } from './fields.js'
+import { count, id, message, text, timestamp } from './fields.js'
+import { expecting } from './schema-kit.js'
 
 /** How many past revisions a record keeps for `rollback`. */
 export const ENDPOINT_HISTORY = 20

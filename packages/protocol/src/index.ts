@@ -1,5 +1,6 @@
 export {
   ErrorCode,
+  isBadInput,
   KilnError,
   ValidationError,
   NotFoundError,
@@ -11,7 +12,32 @@ export {
 export type { ErrorData, WireError, KilnErrorOptions, ValidationErrorOptions } from './errors.js'
 export { Subjects, SUBJECT_ROOT, SUBJECT_TOKEN_PATTERN, EventKind, subjectToken } from './subjects.js'
 export { encode, decode, ERROR_EXT_TYPE } from './codec.js'
-export { check, fieldPath } from './validate.js'
+export { check, validationErrorFrom } from './validate.js'
+export { fieldPath, valueAt, typeOf, describeValue, phrases, parseWith, problemsFrom } from './problems.js'
+export type { Problem, ProblemStyle, ProblemOptions } from './problems.js'
+export {
+  WHOLE_MESSAGE,
+  CANDIDATES,
+  GOT,
+  expecting,
+  isRecord,
+  addProblem,
+  addExpected,
+  positiveInt,
+  positiveNumber,
+  uint32,
+  fraction,
+  between,
+  positiveIntList,
+  bool,
+  enumValues,
+  oneOf,
+  rejectUnknownKeys,
+  strictObject,
+  namedVariant,
+} from './schema-kit.js'
+export type { UnknownKeyWording, StrictObjectOptions } from './schema-kit.js'
+export { didYouMean } from './did-you-mean.js'
 export { PROTOCOL_VERSION, MAX_OPAQUE_BYTES } from './fields.js'
 export type { CheckpointRef } from './fields.js'
 export { RunState, RUN_STATES, canTransition, isTerminal, assertTransition } from './run-state.js'
@@ -36,6 +62,27 @@ export type {
 export { LogLevel, MAX_LOG_LINE, MetricReportSchema, LogLineSchema } from './trial-messages.js'
 export type { MetricReport, LogLine } from './trial-messages.js'
 export { apiReplySchema, replyOk, replyError, unwrapReply } from './api-reply.js'
+export {
+  SubmitReplySchema,
+  SweepSubmitReplySchema,
+  CancelReplySchema,
+  ShowReplySchema,
+  NodeStatusSchema,
+  ListReplySchemas,
+  StatusReplySchema,
+  TrialStatusReplySchema,
+  NodeCommandReplySchema,
+} from './api-replies.js'
+export type {
+  SubmitReply,
+  SweepSubmitReply,
+  CancelReply,
+  ShowReply,
+  NodeStatus,
+  StatusReply,
+  TrialStatusReply,
+  NodeCommandReply,
+} from './api-replies.js'
 export type { ApiReply } from './api-reply.js'
 export { LeaseRecordSchema } from './lease-record.js'
 export type { LeaseRecord } from './lease-record.js'
@@ -86,3 +133,5 @@ export type {
 } from './control-messages.js'
 export { SweepRowSchema, SweepRecordSchema, SweepSubmitRequestSchema } from './sweep-messages.js'
 export type { SweepRow, SweepRecord, SweepSubmitRequest } from './sweep-messages.js'
+export { Rng } from './rng.js'
+export type { RngState } from './rng.js'

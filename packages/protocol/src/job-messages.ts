@@ -1,7 +1,8 @@
 // Jobs and trials: what a client submits, what the coordinator keeps (kiln_jobs,
 // kiln_trials), what it tells a node to run, and cancellation.
 import { z } from 'zod'
-import { checkpointRef, count, expecting, id, message, metrics, opaque, text, timestamp, wireError } from './fields.js'
+import { checkpointRef, count, id, message, metrics, opaque, text, timestamp, wireError } from './fields.js'
+import { expecting } from './schema-kit.js'
 import { RUN_STATES, type RunState } from './run-state.js'
 
 const state = z.enum(

@@ -3,7 +3,8 @@
 // are written to the kiln_models object store first, so a reader that finds a record can
 // always read the files it names.
 import { z } from 'zod'
-import { count, expecting, id, message, metrics, text, timestamp } from './fields.js'
+import { count, id, message, metrics, text, timestamp } from './fields.js'
+import { expecting } from './schema-kit.js'
 
 /** Where a model version came from; what a sweep's best model is registered with. */
 export const ModelLineageSchema = z.object(

@@ -3,6 +3,7 @@
 import type * as tf from '@tensorflow/tfjs'
 import { ValidationError } from '@kiln/protocol'
 import { captureCheckpoint, type Checkpoint } from './checkpoint.js'
+import type { TrialReport } from './trial-report.js'
 import { soloCollective, type Collective } from './collective/collective.js'
 import { DistributedOptimizer, type DistributedOptions } from './collective/distributed-optimizer.js'
 import { RankSync } from './collective/rank-sync.js'
@@ -38,14 +39,7 @@ export interface TrialParams {
   [param: string]: unknown
 }
 
-/** One report: the metrics of a step (an epoch, for the fit callbacks). */
-export interface TrialReport {
-  /** 1-based, counting reports. */
-  step: number
-  metrics: Record<string, number>
-  durationMs?: number
-  samplesPerSecond?: number
-}
+export type { TrialReport } from './trial-report.js'
 
 /** When a trial saves checkpoints, and where they go. */
 export interface CheckpointPolicy {

@@ -3,6 +3,7 @@ export { SpecError, TrialScriptError, ModelFormatError, TrainingAbortedError } f
 export type { SpecProblem } from './errors.js'
 
 export { parseSpec, validateSpec, applyOverrides, parseOverride } from './spec.js'
+export { checkSearchSpace } from './search-space-check.js'
 export type { ParseSpecOptions, SpecOverrides } from './spec.js'
 export { readSpecFile } from './spec-file.js'
 export type { SpecFile } from './spec-file.js'
@@ -40,7 +41,7 @@ export type { ModelSignature, TensorSignature } from './model-format.js'
 export type { KilnModelMetadata, DatasetInfo, PredictionDistribution } from './metadata.js'
 
 export { LogLevel, jsonLineSink } from './log.js'
-export { didYouMean } from './did-you-mean.js'
+export { didYouMean } from '@kiln/protocol'
 export type { LogRecord, LogSink } from './log.js'
 
 export { Compression, wireTypeOf, soloCollective } from './collective/collective.js'

@@ -20,7 +20,7 @@ import { runScriptTrial, scriptPath } from './script-trial.js'
 import type { Spec } from './spec-schema.js'
 import { trainBuiltin } from './builtin-trial.js'
 import type { BatchEvent, Decision } from './trial-callback.js'
-import { prepareData, toTensors, type PreparedData } from './trial-data.js'
+import { checkFinite, prepareData, toTensors, type PreparedData } from './trial-data.js'
 
 /** Said once the data is loaded and split, before the first epoch. */
 export interface StartEvent {
@@ -143,6 +143,7 @@ export async function trainLocal(spec: Spec, options: TrainLocalOptions): Promis
     rank,
     worldSize,
   )
+  checkFinite(spec, data, (message) => log('warn', message))
   if (signal?.aborted) throw new TrainingAbortedError()
   const model = isBuiltin(spec.model) ? spec.model.builtin : 'script'
   options.onStart?.({

@@ -14,7 +14,7 @@ import {
   positiveNumber,
   strictObject,
   uint32,
-} from './spec-fields.js'
+} from '@kiln/protocol'
 
 /** The optimizers a spec can name (tfjs' tf.train.*). */
 export const OptimizerName = { sgd: 'sgd', momentum: 'momentum', adam: 'adam', rmsprop: 'rmsprop' } as const
@@ -55,19 +55,21 @@ const optimizer = strictObject(
     rho: fraction().optional(),
   },
   'a mapping',
-  (raw, ctx) => {
-    const name =
-      typeof raw.name === 'string' && (enumValues(OptimizerName) as string[]).includes(raw.name)
-        ? raw.name
-        : raw.name === undefined
-          ? 'adam'
-          : undefined
-    if (name === undefined) return
-    for (const [key, users] of Object.entries(OPTIMIZER_SETTINGS)) {
-      if (key in raw && !(users as readonly string[]).includes(name)) {
-        addExpected(ctx, [key], `no ${key} for optimizer ${name} (only ${users.join(', ')} use it)`)
+  {
+    check: (raw, ctx) => {
+      const name =
+        typeof raw.name === 'string' && (enumValues(OptimizerName) as string[]).includes(raw.name)
+          ? raw.name
+          : raw.name === undefined
+            ? 'adam'
+            : undefined
+      if (name === undefined) return
+      for (const [key, users] of Object.entries(OPTIMIZER_SETTINGS)) {
+        if (key in raw && !(users as readonly string[]).includes(name)) {
+          addExpected(ctx, [key], `no ${key} for optimizer ${name} (only ${users.join(', ')} use it)`)
+        }
       }
-    }
+    },
   },
 )
 
@@ -140,7 +142,7 @@ function checkMetric(raw: Record<string, unknown>, ctx: z.RefinementCtx): void {
   const allowed = BUILTIN_METRICS.filter((m) => !(noValidation && m.startsWith('val_')))
   if (!allowed.includes(name as never)) {
     const why = noValidation ? ' (training.validationSplit is 0, so there are no val_ metrics)' : ''
-    addExpected(ctx, ['metric', 'name'], `one of ${allowed.join(', ')}${why}`, allowed)
+    addExpected(ctx, ['metric', 'name'], `one of ${allowed.join(', ')}${why}`, { candidates: allowed })
   }
 }
 
@@ -150,11 +152,9 @@ function defaultMode(metricName: string): 'max' | 'min' {
 }
 
 /** The whole spec: raw YAML/JSON value in, typed and defaulted spec out. */
-export const specSchema = strictObject(
-  fields,
-  'a mapping of spec fields (name, dataset, model, ...)',
-  checkMetric,
-).transform((s) => {
+export const specSchema = strictObject(fields, 'a mapping of spec fields (name, dataset, model, ...)', {
+  check: checkMetric,
+}).transform((s) => {
   const metricName = s.metric.name ?? (s.training.validationSplit > 0 ? 'val_accuracy' : 'accuracy')
   return { ...s, metric: { name: metricName, mode: s.metric.mode ?? defaultMode(metricName) } }
 })

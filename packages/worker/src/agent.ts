@@ -22,13 +22,14 @@ import {
   type Slot,
   type TrialAssignment,
 } from '@kiln/protocol'
-import { ensureLayout, serve, type EnsureLayoutOptions } from '@kiln/cluster-state'
+import { ensureLayout, serve, serveMetrics, type EnsureLayoutOptions } from '@kiln/cluster-state'
 import { jsonLineSink, makeLogger, type LogSink } from '@kiln/train/spec'
 // Types only: the agent's thread must not load tfjs (the trial threads do).
 import type { ThreadConnection } from '@kiln/train'
 import type { TrialTask } from './thread-messages.js'
 import { fetchTrialInputs } from './trial-inputs.js'
 import { TrialHost } from './trial-host.js'
+import { WorkerMetrics } from './worker-metrics.js'
 
 export interface WorkerOptions {
   nc: NatsConnection
@@ -47,11 +48,19 @@ export interface WorkerOptions {
   /** Where datasets and bundles are cached (default ~/.cache/kiln). */
   cacheDir?: string
   version?: string
+  /** Serve Prometheus /metrics on this port (0: any free one; default: no server). */
+  metricsPort?: number
+  /** The address /metrics listens on (default 127.0.0.1). */
+  metricsHost?: string
+  /** The native kernel thread pool's size, for /metrics (the CLI passes @kiln/native's threads). */
+  kernelThreads?: () => number
 }
 
 export interface WorkerAgent {
   readonly nodeId: string
   readonly registration: NodeRegistration
+  /** The port of /metrics, when it is served. */
+  readonly metricsPort: number | undefined
   /** Trials running now. */
   running(): Array<{ trialId: string; attempt: number; epoch: number; rank: number }>
   /** Checkpoints and hands back every trial, deregisters, and stops. */
@@ -94,6 +103,13 @@ export async function startWorker(o: WorkerOptions): Promise<WorkerAgent> {
   const threadConnection = o.threadConnection ?? { servers: [o.nc.getServer()] }
   let draining = false
   let stopped = false
+  const metrics = new WorkerMetrics({
+    slots: o.slots,
+    busy: () => [...hosts.values()].map((h) => h.slotId),
+    ...(o.kernelThreads ? { kernelThreads: o.kernelThreads } : {}),
+  })
+  const metricsServer =
+    o.metricsPort === undefined ? undefined : await serveMetrics(metrics.registry, o.metricsPort, o.metricsHost)
 
   const prepare = async (a: TrialAssignment): Promise<Partial<TrialTask>> => {
     const extra = await fetchTrialInputs(a, layout, cacheDir)
@@ -136,6 +152,7 @@ export async function startWorker(o: WorkerOptions): Promise<WorkerAgent> {
         ...(o.checkpointEveryEpochs !== undefined ? { checkpointEveryEpochs: o.checkpointEveryEpochs } : {}),
         ...(o.checkpointEveryMs !== undefined ? { checkpointEveryMs: o.checkpointEveryMs } : {}),
         onEnd: () => {
+          metrics.ended.inc()
           hosts.delete(key)
           // Tells the coordinator the slot is free now, without the registration write.
           beat(false)
@@ -144,6 +161,7 @@ export async function startWorker(o: WorkerOptions): Promise<WorkerAgent> {
       { slotId: a.slotId },
     )
     hosts.set(key, host)
+    metrics.started.inc()
     log('info', 'trial assigned', {
       trialId: a.trialId,
       attempt: a.attempt,
@@ -222,11 +240,13 @@ export async function startWorker(o: WorkerOptions): Promise<WorkerAgent> {
     for (const s of subs) s.unsubscribe()
     await layout.kv.nodes.delete(nodeId).catch(() => undefined)
     await pool.destroy().catch(() => undefined)
+    await metricsServer?.close()
   }
 
   const agent: WorkerAgent = {
     nodeId,
     registration,
+    metricsPort: metricsServer?.port,
     running: () =>
       [...hosts.values()].map((h) => ({ trialId: h.trialId, attempt: h.attempt, epoch: h.epoch, rank: h.rank })),
     drain: async (timeoutMs = 120_000) => {

@@ -3,7 +3,7 @@
 // JSON so snapshots can carry it.
 import type { Space } from '../domain.js'
 import type { JsonValue, Params } from '../json.js'
-import type { Rng } from '../rng.js'
+import type { Rng } from '@kiln/protocol'
 import type { TrialRecord } from '../trial.js'
 
 /** What a trial should do after a report. */
