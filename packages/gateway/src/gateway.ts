@@ -20,8 +20,9 @@ import { Capture } from './monitor/capture.js'
 import { DriftMonitor, type DriftOptions, type DriftResult } from './monitor/drift-monitor.js'
 import { scanModelDir } from './model/dir-source.js'
 import { followRegistry, registrySource } from './model/registry-source.js'
+import type { LoadRetryPolicy } from './model/load-retry.js'
 import { Repository } from './model/repository.js'
-import type { ServedVersion } from './model/served-version.js'
+import { VersionState, type ServedVersion } from './model/served-version.js'
 import { InferencePool } from './worker/inference-pool.js'
 
 const pkg = createRequire(import.meta.url)('../package.json') as { version: string }
@@ -53,6 +54,8 @@ export interface GatewayOptions {
   monitor?: DriftOptions & { enabled?: boolean }
   /** Share of requests captured to KILN_CAPTURE (NATS only; default 0). */
   captureRate?: number
+  /** Model loads at once (default: the inference threads) and how failed loads are retried. */
+  loads?: { concurrency?: number; retry?: Partial<LoadRetryPolicy> }
   /** Uniform [0, 1) source for routing, shadow and capture sampling (seed it in tests). */
   random?: () => number
   log?: GatewayLog
@@ -128,7 +131,16 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     pool,
     batch,
     memoryBudgetBytes: budget,
+    ...(options.loads?.concurrency !== undefined ? { loadConcurrency: options.loads.concurrency } : {}),
+    ...(options.loads?.retry ? { loadRetry: options.loads.retry } : {}),
     log: say,
+    onState: (e) => {
+      for (const state of Object.values(VersionState))
+        metrics.modelState.set({ ...mv(e), state }, e.state === state ? 1 : 0)
+      metrics.loadAttempts.set(mv(e), e.attempts)
+      if (e.state === VersionState.failed) metrics.loadFailures.inc(mv(e))
+      metrics.loadsQueued.set(repo.loads.queued)
+    },
     observer: (e) => ({
       queued: (ms) => metrics.queueSeconds.observe(mv(e), ms / 1000),
       batch: (rows, _n, ms) => {
@@ -162,6 +174,14 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       say('warn', 'skipped a malformed endpoint record', { endpoint: key, error: (err as Error).message }),
     )
     stops.push(() => endpoints.stop())
+    // Every version an endpoint routes to is loaded at once (not on its first request), so a
+    // restarted gateway serves its endpoints as soon as the loads are through.
+    const preloadVariants = () => {
+      for (const e of endpoints.list())
+        for (const v of e.variants) if (repo.has(v.model, v.version)) repo.preload(repo.find(v.model, v.version))
+    }
+    endpoints.onChange(preloadVariants)
+    preloadVariants()
     stops.push(
       serveEndpointApi({
         nc,

@@ -7,7 +7,7 @@ import type { AccessPolicy } from '../auth/access-policy.js'
 import type { ByteBudget } from '../batch/byte-budget.js'
 import { PayloadTooLargeError } from '../errors.js'
 import type { InferenceService, Target } from '../inference.js'
-import type { Repository } from '../model/repository.js'
+import { retryAfterS, type Repository } from '../model/repository.js'
 import type { ServedVersion } from '../model/served-version.js'
 import type { EndpointTable } from '../endpoints/endpoint-table.js'
 import { requireKey } from './auth.js'
@@ -99,21 +99,30 @@ export function createApp(d: AppDeps): Hono {
   app.get('/v2/models/:name', metadata)
   app.get('/v2/models/:name/versions/:version', metadata)
 
+  // Ready means servable: loaded, or loadable on the first request (evicted versions are).
+  // Each version says its state, and why and how often its loads failed.
   const ready = async (c: Context) => {
     const t = target(c)
     const endpoint = t.version === undefined ? d.endpoints.get(t.name) : undefined
-    const primary = endpoint?.variants.find((v) => v.shadow === undefined && v.weight > 0)
-    const model = primary?.model ?? t.name
-    const version = t.version ?? primary?.version
-    const versions = d.repo.list().filter((v) => v.model === model && (version === undefined || v.version === version))
+    const wanted = endpoint
+      ? endpoint.variants
+          .filter((v) => v.shadow === undefined && v.weight > 0)
+          .map((v) => [v.model, v.version] as const)
+      : [[t.name, t.version] as const]
+    const versions = d.repo
+      .list()
+      .filter((v) => wanted.some(([m, n]) => v.model === m && (n === undefined || v.version === n)))
     if (versions.length === 0)
       throw new NotFoundError(
-        version === undefined ? 'model or endpoint' : 'model version',
-        version === undefined ? t.name : `${model}@${version}`,
+        t.version === undefined ? 'model or endpoint' : 'model version',
+        t.version === undefined ? t.name : `${t.name}@${t.version}`,
       )
-    // Ready means servable: loaded, or loadable on the first request (evicted versions are).
-    const isReady = versions.some((v) => v.state === 'ready' || v.state === 'available' || v.state === 'loading')
-    return c.json({ name: t.name, ready: isReady }, isReady ? 200 : 400)
+    // A load being retried is not servable, even while its next try runs.
+    const servable = (v: ServedVersion) =>
+      v.state === 'ready' || v.state === 'available' || (v.state === 'loading' && v.attempts === 0)
+    // An endpoint is ready when every serving variant is; a model when any version is.
+    const isReady = endpoint ? versions.every(servable) : versions.some(servable)
+    return c.json({ name: t.name, ready: isReady, versions: versions.map(versionStatus) }, isReady ? 200 : 400)
   }
   app.get('/v2/models/:name/ready', ready)
   app.get('/v2/models/:name/versions/:version/ready', ready)
@@ -148,12 +157,7 @@ export function createApp(d: AppDeps): Hono {
       d.repo
         .list()
         .filter((v) => d.access.allows(v.model, authorization))
-        .map((v) => ({
-          name: v.model,
-          version: String(v.version),
-          state: v.state.toUpperCase(),
-          reason: v.reason ?? '',
-        })),
+        .map((v) => ({ name: v.model, ...versionStatus(v) })),
     )
   })
   app.post('/v2/repository/models/:name/load', async (c) => {
@@ -165,6 +169,17 @@ export function createApp(d: AppDeps): Hono {
     return c.json({ name: c.req.param('name'), unloaded: done.map((v) => String(v.version)) })
   })
   return app
+}
+
+/** A version's serving state as ready and the repository index report it. */
+function versionStatus(v: ServedVersion) {
+  return {
+    version: String(v.version),
+    state: v.state.toUpperCase(),
+    reason: v.reason ?? '',
+    attempts: v.attempts,
+    ...(v.retryAt !== undefined ? { retry_in_s: retryAfterS(v) } : {}),
+  }
 }
 
 // Repository requests may name a version in the body: {"parameters": {"version": "2"}}.

@@ -58,6 +58,18 @@ export function gatewayMetrics() {
       'Bytes of request bodies the gateway holds at most; more get 503 with Retry-After.',
     ),
     modelsLoaded: gauge('kiln_gateway_models_loaded', 'Model versions loaded in memory.'),
+    modelState: gauge(
+      'kiln_gateway_model_state',
+      'Serving state of each known model version: 1 for its state (available, loading, ready, failed, unloaded).',
+      ['model', 'version', 'state'],
+    ),
+    loadFailures: counter('kiln_gateway_model_load_failures_total', 'Model loads that failed (each try).', MV),
+    loadAttempts: gauge(
+      'kiln_gateway_model_load_failed_attempts',
+      'Failed loads of a model version since its last successful one.',
+      MV,
+    ),
+    loadsQueued: gauge('kiln_gateway_model_loads_queued', 'Model loads waiting for their turn.'),
     modelMemory: gauge(
       'kiln_gateway_model_memory_bytes',
       'Estimated memory of a loaded model version (shared files plus a weight copy per thread).',

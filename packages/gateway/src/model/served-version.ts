@@ -34,7 +34,12 @@ export interface ServedVersion {
   version: number
   source: VersionSource
   state: VersionState
+  /** Why the last load failed (until one succeeds). */
   reason?: string
+  /** Loads that failed since the last one that succeeded. */
+  attempts: number
+  /** When the next try of a failed load starts (Date.now() ms); absent when none is planned. */
+  retryAt?: number
   /** Identifies this load in the inference threads (a reload gets a new key). */
   key?: string
   files?: PackedFiles
