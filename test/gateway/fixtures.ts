@@ -8,7 +8,7 @@ import { fromArrays, loadFashionMnist, type Dataset } from '@kiln/data'
 import { parseSpec, trainLocal } from '@kiln/train'
 import { blobDataset } from '../train/synthetic.js'
 
-const CACHE = join(tmpdir(), 'kiln-gateway-fixtures-v2')
+const CACHE = join(tmpdir(), 'kiln-gateway-fixtures-v4')
 const quiet = () => {}
 
 async function cached(name: string, train: (dir: string) => Promise<void>): Promise<string> {
@@ -33,14 +33,19 @@ export function fashionModel(): Promise<string> {
   })
 }
 
-/** The blobs a blob classifier learns: 3 classes named red, green and blue. */
+/** The blobs a blob classifier learns: 3 classes named red, green and blue; the test set is
+ * 60 more samples around the same centres. */
 export function blobData(features = 4): { train: Dataset; test: Dataset } {
-  const named = (d: Dataset) =>
-    fromArrays({ name: d.name, x: d.x, labels: d.labels, sampleShape: [...d.sampleShape], classNames: CLASSES })
-  return {
-    train: named(blobDataset('blobs', 300, [features], 3, 1)),
-    test: named(blobDataset('blobs-test', 60, [features], 3, 2)),
-  }
+  const all = blobDataset('blobs', 360, [features], 3, 1)
+  const part = (name: string, from: number, to: number) =>
+    fromArrays({
+      name,
+      x: all.x.subarray(from * features, to * features),
+      labels: all.labels.subarray(from, to),
+      sampleShape: [features],
+      classNames: CLASSES,
+    })
+  return { train: part('blobs', 0, 300), test: part('blobs-test', 300, 360) }
 }
 const CLASSES = ['red', 'green', 'blue']
 
@@ -48,7 +53,7 @@ const CLASSES = ['red', 'green', 'blue']
 export function blobModel(seed = 1, hidden = 8, features = 4): Promise<string> {
   return cached(`blobs-${seed}-${hidden}${features === 4 ? '' : `-f${features}`}`, async (out) => {
     const spec = parseSpec(
-      `name: blobs\ndataset: unused\nmodel: { builtin: mlp, hidden: [${hidden}] }\ntraining: { epochs: 2, batchSize: 16, seed: ${seed} }\n`,
+      `name: blobs\ndataset: unused\nmodel: { builtin: mlp, hidden: [${hidden}] }\noptimizer: { name: adam, learningRate: 0.01 }\ntraining: { epochs: 4, batchSize: 16, seed: ${seed} }\n`,
     )
     await trainLocal(spec, { outDir: out, datasets: blobData(features), log: quiet })
   })

@@ -17,6 +17,8 @@ import { fastInferListener } from './http/fast-infer.js'
 import { InferenceService } from './inference.js'
 import { gatewayMetrics, type GatewayMetrics } from './metrics/gateway-metrics.js'
 import { Capture } from './monitor/capture.js'
+import { qualityMonitor } from './monitor/quality-alerts.js'
+import type { QualityMonitor, QualityOptions } from './monitor/quality-monitor.js'
 import { DriftMonitor, type DriftOptions, type DriftResult } from './monitor/drift-monitor.js'
 import { scanModelDir } from './model/dir-source.js'
 import { followRegistry, registrySource } from './model/registry-source.js'
@@ -52,8 +54,10 @@ export interface GatewayOptions {
   /** Bytes of inference request bodies held at once; more get 503 with Retry-After (default 256 MiB). */
   queueBudgetBytes?: number
   monitor?: DriftOptions & { enabled?: boolean }
-  /** Share of requests captured to KILN_CAPTURE (NATS only; default 0). */
+  /** Share of direct model requests captured (endpoints say their own: kiln deploy --capture); default 0. */
   captureRate?: number
+  /** Live accuracy from ground truth: window, minimum rows, alert threshold. */
+  quality?: QualityOptions
   /** Model loads at once (default: the inference threads) and how failed loads are retried. */
   loads?: { concurrency?: number; retry?: Partial<LoadRetryPolicy> }
   /** Uniform [0, 1) source for routing, shadow and capture sampling (seed it in tests). */
@@ -68,6 +72,8 @@ export interface Gateway {
   endpoints: EndpointTable
   metrics: GatewayMetrics
   pool: InferencePool
+  /** Live accuracy per endpoint variant from ground truth. */
+  quality: QualityMonitor
   /** The byte budget of the requests held now. */
   admission: ByteBudget
   access: AccessPolicy
@@ -197,10 +203,24 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     )
   }
   ready = true
-  const capture =
-    nc && layout && (options.captureRate ?? 0) > 0 ? new Capture(layout.js, options.captureRate!, random) : undefined
+  const capture = layout ? new Capture(layout.js) : undefined
+  const quality = qualityMonitor({
+    metrics,
+    nc,
+    warn: (msg, data) => say('warn', msg, data),
+    ...(options.quality ? { options: options.quality } : {}),
+  })
   const access = new AccessPolicy((options.apiKeys ?? []).map(hashApiKey), endpoints)
-  const inference = new InferenceService({ repo, endpoints, metrics, monitors, capture, random })
+  const inference = new InferenceService({
+    repo,
+    endpoints,
+    metrics,
+    monitors,
+    capture,
+    captureRate: options.captureRate ?? 0,
+    quality,
+    random,
+  })
   const maxBodyBytes = options.maxBodyBytes ?? 32 * 1024 * 1024
   const admission = new ByteBudget(options.queueBudgetBytes ?? 256 * 1024 * 1024, (held) =>
     metrics.queuedBytes.set(held),
@@ -220,6 +240,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     endpoints,
     access,
     budget: admission,
+    quality,
+    capture,
     version: pkg.version,
     renderMetrics: async () => ({ text: await metrics.registry.metrics(), contentType: metrics.registry.contentType }),
     isReady: () => ready,
@@ -232,6 +254,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     endpoints,
     metrics,
     pool,
+    quality,
     admission,
     access,
     ...(layout ? { layout } : {}),

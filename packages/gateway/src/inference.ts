@@ -1,7 +1,9 @@
 // One inference request, end to end: which model version serves it (endpoint routing or the
 // model itself), API key, parsing and checking the tensors against the model, the batching
 // queue, the response, and the side paths (shadow copy, monitor, capture, metrics).
+import { randomUUID } from 'node:crypto'
 import { NotFoundError, ValidationError } from '@kiln/protocol'
+import type { QualityMonitor } from './monitor/quality-monitor.js'
 import type { DriftMonitor } from './monitor/drift-monitor.js'
 import type { Capture } from './monitor/capture.js'
 import type { EndpointTable } from './endpoints/endpoint-table.js'
@@ -20,7 +22,11 @@ export interface InferenceDeps {
   endpoints: EndpointTable
   metrics: GatewayMetrics
   monitors: Map<ServedVersion, DriftMonitor>
+  /** Publishes captured exchanges (NATS only). */
   capture: Capture | undefined
+  /** Share of requests captured when the endpoint does not say (direct model calls). */
+  captureRate: number
+  quality: QualityMonitor
   random: () => number
 }
 
@@ -71,7 +77,8 @@ export function bindInputs(req: InferRequest, sig: ModelSignature): { inputs: Wi
   return { inputs, rows }
 }
 
-function argmaxRows(t: WireTensor): Int32Array {
+/** The index of the largest value in each row (the predicted class). */
+export function argmaxRows(t: WireTensor): Int32Array {
   const rows = t.shape[0] ?? 0
   const width = t.data.length / Math.max(1, rows)
   const out = new Int32Array(rows)
@@ -114,11 +121,16 @@ export class InferenceService {
       const outputs = await entry.batcher!.submit(inputs)
       const sig = entry.signature!
       const named = outputs.map((o, i) => ({ name: sig.outputs[i]!.name, ...o }))
+      // A captured request always has an id (the client's, or one made here and answered), so
+      // its ground truth can be posted later.
+      const rate = endpoint?.capture?.sampleRate ?? this.d.captureRate
+      const captured = rate > 0 && this.d.random() < rate
+      const id = captured ? (req.id ?? randomUUID()) : req.id
       const response = encodeInferResponse(
         {
           model,
           version: entry.version,
-          ...(req.id !== undefined ? { id: req.id } : {}),
+          ...(id !== undefined ? { id } : {}),
           ...(endpoint ? { parameters: { endpoint: endpoint.name, variant } } : {}),
         },
         selectOutputs(
@@ -131,14 +143,27 @@ export class InferenceService {
       this.d.metrics.requestSeconds.observe({ model, version: labels.version }, seconds)
       this.d.monitors.get(entry)?.observe(inputs[0]!.data, rows, outputs[0]?.data)
       if (route?.shadow && copies) this.shadow(endpoint!.name, route.shadow, copies, outputs[0]!)
-      if (this.d.capture?.sample()) {
+      if (captured) {
+        const name = endpoint?.name ?? model
+        const baseline = entry.metadata?.metrics?.test?.accuracy
+        if (outputs[0]) {
+          const classes = argmaxRows(outputs[0])
+          this.d.quality.remember(id!, {
+            name,
+            variant,
+            model,
+            version: entry.version,
+            classes,
+            ...(baseline !== undefined ? { baseline } : {}),
+          })
+        }
         this.d.metrics.captured.inc({ model })
-        this.d.capture.publish({
+        this.d.capture?.publish(name, {
           model,
           version: entry.version,
           ...(endpoint ? { endpoint: endpoint.name, variant } : {}),
-          ...(req.id !== undefined ? { id: req.id } : {}),
-          inputs: inputs.map((t, i) => ({ name: entry.signature!.inputs[i]!.name, ...t })),
+          id: id!,
+          inputs: inputs.map((t, i) => ({ name: sig.inputs[i]!.name, ...t })),
           outputs: named,
           latencyMs: seconds * 1000,
           at: Date.now(),

@@ -22,8 +22,11 @@ export const GatewaySubjects = {
   /** Queue group every replica joins, so that one of them answers each request. */
   queue: 'kiln-gateway',
   driftAlerts: 'kiln.alerts.drift',
+  qualityAlerts: 'kiln.alerts.quality',
   /** Sampled requests and responses (stream KILN_CAPTURE), one subject per model. */
   capture: (model: string) => `kiln.capture.${model}`,
+  /** Ground truth posted for the captured requests of an endpoint or model. */
+  captureTruth: (name: string) => `kiln.capture.${name}.truth`,
   captureAll: 'kiln.capture.>',
 } as const
 
@@ -173,3 +176,19 @@ export const DriftAlertSchema = message('drift alert', {
   at: timestamp,
 })
 export type DriftAlert = z.infer<typeof DriftAlertSchema>
+
+/** A model-quality alert on `kiln.alerts.quality`: live accuracy fell below the test accuracy. */
+export const QualityAlertSchema = message('quality alert', {
+  /** The endpoint (or model) called. */
+  name: id('an endpoint or model name'),
+  variant: text(128, 'a variant name'),
+  model: id('a model name'),
+  version: z.number(expecting('a version number >= 1')).int().min(1),
+  /** Over the last `window` labelled rows. */
+  accuracy: z.number(expecting('a number')),
+  baseline: z.number(expecting('a number')),
+  threshold: z.number(expecting('a number')),
+  window: count,
+  at: timestamp,
+})
+export type QualityAlert = z.infer<typeof QualityAlertSchema>

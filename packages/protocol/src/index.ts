@@ -100,6 +100,7 @@ export {
   RollbackRequestSchema,
   ListEndpointsRequestSchema,
   EndpointEventSchema,
+  QualityAlertSchema,
   DriftAlertSchema,
 } from './endpoint-messages.js'
 export type {
@@ -112,6 +113,7 @@ export type {
   RollbackRequest,
   ListEndpointsRequest,
   EndpointEvent,
+  QualityAlert,
   DriftAlert,
 } from './endpoint-messages.js'
 export {

@@ -10,7 +10,10 @@ import type { InferenceService, Target } from '../inference.js'
 import { retryAfterS, type Repository } from '../model/repository.js'
 import type { ServedVersion } from '../model/served-version.js'
 import type { EndpointTable } from '../endpoints/endpoint-table.js'
+import type { Capture } from '../monitor/capture.js'
+import type { QualityMonitor } from '../monitor/quality-monitor.js'
 import { requireKey } from './auth.js'
+import { groundTruthRoute } from './ground-truth.js'
 import { parseHeaderLength, parseVersion, requestBytes } from './infer-params.js'
 import { onError, type ErrorLog } from './on-error.js'
 
@@ -22,6 +25,8 @@ export interface AppDeps {
   isReady: () => boolean
   access: AccessPolicy
   budget: ByteBudget
+  quality: QualityMonitor
+  capture: Capture | undefined
   maxBodyBytes: number
   version: string
   logError: ErrorLog
@@ -145,6 +150,17 @@ export function createApp(d: AppDeps): Hono {
       release()
     }
   }
+  groundTruthRoute(app, {
+    quality: d.quality,
+    capture: d.capture,
+    classNamesOf: (name) => {
+      const primary = d.endpoints.get(name)?.variants.find((v) => v.shadow === undefined && v.weight > 0)
+      const entry = primary
+        ? d.repo.list().find((v) => v.model === primary.model && v.version === primary.version)
+        : d.repo.latest(name)
+      return entry?.signature?.outputs[0]?.classNames
+    },
+  })
   app.post('/v2/models/:name/infer', infer)
   app.post('/v2/models/:name/versions/:version/infer', infer)
 

@@ -110,6 +110,23 @@ export function gatewayMetrics() {
       EV,
       LATENCY,
     ),
+    groundTruthRows: counter(
+      'kiln_gateway_ground_truth_rows_total',
+      'Captured rows whose ground truth arrived, by endpoint (or model) and variant.',
+      EV,
+    ),
+    groundTruthCorrect: counter(
+      'kiln_gateway_ground_truth_correct_total',
+      'Of those, rows the served prediction got right.',
+      EV,
+    ),
+    liveAccuracy: gauge('kiln_gateway_live_accuracy', 'Accuracy over the last window of rows with ground truth.', EV),
+    qualityDegraded: gauge(
+      'kiln_gateway_quality_degraded',
+      "1 while live accuracy is below the model's test accuracy by more than the threshold, else 0.",
+      EV,
+    ),
+    qualityAlerts: counter('kiln_gateway_quality_alerts_total', 'Times live accuracy fell below the threshold.', EV),
     captured: counter('kiln_gateway_captured_total', 'Requests and responses sent to the capture stream.', ['model']),
   }
 }
