@@ -125,8 +125,8 @@ export const COMMANDS: readonly Command[] = [
   },
   {
     name: 'endpoint',
-    summary: 'list endpoints, shift traffic between variants, promote, roll back',
-    usage: 'kiln endpoint list|traffic|promote|rollback ENDPOINT ...',
+    summary: 'list and show endpoints (traffic, latency, accuracy), shift traffic, promote, roll back',
+    usage: 'kiln endpoint list|show|traffic|promote|rollback ENDPOINT ...',
     run: async (argv, io) => (await import('./commands/endpoint.js')).endpointCommand(argv, io),
   },
   {

@@ -1,7 +1,9 @@
 // The gateway process: model repository (folder or NATS registry), inference threads,
 // batching, endpoints, monitor, capture, metrics and the HTTP app, wired together.
 import type { RequestListener } from 'node:http'
+import { randomBytes } from 'node:crypto'
 import { createRequire } from 'node:module'
+import { hostname } from 'node:os'
 import type { Hono } from 'hono'
 import type { NatsConnection } from 'nats'
 import { ensureLayout, getModelVersion, type Layout } from '@kiln/cluster-state'
@@ -25,6 +27,8 @@ import { followRegistry, registrySource } from './model/registry-source.js'
 import type { LoadRetryPolicy } from './model/load-retry.js'
 import { Repository } from './model/repository.js'
 import { VersionState, type ServedVersion } from './model/served-version.js'
+import { endpointStats } from './monitor/endpoint-stats.js'
+import { VariantStats } from './monitor/variant-stats.js'
 import { InferencePool } from './worker/inference-pool.js'
 
 const pkg = createRequire(import.meta.url)('../package.json') as { version: string }
@@ -93,6 +97,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const say = (level: 'info' | 'warn', msg: string, data: Record<string, unknown>) =>
     log({ level, component: 'gateway', msg, ...data })
   const random = options.random ?? Math.random
+  // Names this replica in the answers it gives beside others (endpoint stats).
+  const instance = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`
   const metrics = gatewayMetrics()
   const pool = new InferencePool(options.threads !== undefined ? { threads: options.threads } : {})
   const batch = batchConfig({ maxInflight: pool.threads, ...options.batching })
@@ -148,10 +154,18 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       metrics.loadsQueued.set(repo.loads.queued)
     },
     observer: (e) => ({
-      queued: (ms) => metrics.queueSeconds.observe(mv(e), ms / 1000),
-      batch: (rows, _n, ms) => {
+      queued: (ms) => {
+        metrics.queueSeconds.observe(mv(e), ms / 1000)
+        e.stats.queue.count++
+        e.stats.queue.ns += Math.round(ms * 1e6)
+      },
+      batch: (rows, n, ms) => {
         metrics.batchSize.observe(mv(e), rows)
         metrics.computeSeconds.observe(mv(e), ms / 1000)
+        e.stats.executionCount++
+        e.stats.inferenceCount += rows
+        e.stats.computeInfer.count += n
+        e.stats.computeInfer.ns += Math.round(ms * 1e6)
       },
     }),
     onLoaded: (e) => {
@@ -168,6 +182,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     },
   })
 
+  const quality = qualityMonitor({
+    metrics,
+    nc,
+    warn: (msg, data) => say('warn', msg, data),
+    ...(options.quality ? { options: options.quality } : {}),
+  })
+  const variantStats = new VariantStats()
   const endpoints = new EndpointTable()
   const stops: (() => void)[] = []
   let ready = false
@@ -194,6 +215,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         js: l.js,
         kv: l.kv.endpoints,
         resolveVersion: async (model, version) => (await getModelVersion(l, model, version)).version,
+        stats: (endpoint) => endpointStats(instance, endpoint, variantStats, quality),
         // A version registered a moment ago may not have reached the registry watch yet.
         signatureOf: async (model, version) => {
           if (!repo.has(model, version)) repo.add(registrySource(l, await getModelVersion(l, model, version)))
@@ -204,14 +226,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   }
   ready = true
   const capture = layout ? new Capture(layout.js) : undefined
-  const quality = qualityMonitor({
-    metrics,
-    nc,
-    warn: (msg, data) => say('warn', msg, data),
-    ...(options.quality ? { options: options.quality } : {}),
-  })
   const access = new AccessPolicy((options.apiKeys ?? []).map(hashApiKey), endpoints)
   const inference = new InferenceService({
+    variantStats,
     repo,
     endpoints,
     metrics,
@@ -242,6 +259,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     budget: admission,
     quality,
     capture,
+    batch,
+    threads: pool.threads,
     version: pkg.version,
     renderMetrics: async () => ({ text: await metrics.registry.metrics(), contentType: metrics.registry.contentType }),
     isReady: () => ready,

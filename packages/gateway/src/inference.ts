@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto'
 import { NotFoundError, ValidationError } from '@kiln/protocol'
 import type { QualityMonitor } from './monitor/quality-monitor.js'
+import type { VariantStats } from './monitor/variant-stats.js'
 import type { DriftMonitor } from './monitor/drift-monitor.js'
 import type { Capture } from './monitor/capture.js'
 import type { EndpointTable } from './endpoints/endpoint-table.js'
@@ -27,6 +28,8 @@ export interface InferenceDeps {
   /** Share of requests captured when the endpoint does not say (direct model calls). */
   captureRate: number
   quality: QualityMonitor
+  /** Last minute per endpoint variant (kiln endpoint show). */
+  variantStats: VariantStats
   random: () => number
 }
 
@@ -111,10 +114,11 @@ export class InferenceService {
       variant,
       status: '200',
     }
+    let entry: ServedVersion | undefined
     try {
       if (!known) throw new NotFoundError('model or endpoint', target.name)
       const req = parseInferRequest(body, headerLength)
-      const entry = await this.d.repo.acquire(model, version)
+      entry = await this.d.repo.acquire(model, version)
       labels.version = String(entry.version)
       const { inputs, rows } = bindInputs(req, entry.signature!)
       const copies = route?.shadow ? inputs.map((t) => ({ shape: t.shape, data: t.data.slice() })) : undefined
@@ -175,6 +179,15 @@ export class InferenceService {
       throw err
     } finally {
       this.d.metrics.requests.inc(labels)
+      const seconds = (performance.now() - started) / 1000
+      const ok = labels.status === '200'
+      if (endpoint) this.d.variantStats.record(endpoint.name, variant, seconds, ok)
+      if (entry) {
+        const d = ok ? entry.stats.success : entry.stats.fail
+        d.count++
+        d.ns += Math.round(seconds * 1e9)
+        entry.stats.lastInference = Date.now()
+      }
     }
   }
 

@@ -17,6 +17,8 @@ export const GatewaySubjects = {
     promote: 'kiln.gateway.api.promote',
     rollback: 'kiln.gateway.api.rollback',
     list: 'kiln.gateway.api.list',
+    /** Every replica answers (no queue group): its last minute of traffic per variant. */
+    stats: 'kiln.gateway.api.stats',
     all: 'kiln.gateway.api.>',
   },
   /** Queue group every replica joins, so that one of them answers each request. */
@@ -192,3 +194,33 @@ export const QualityAlertSchema = message('quality alert', {
   at: timestamp,
 })
 export type QualityAlert = z.infer<typeof QualityAlertSchema>
+
+/** Ask every gateway replica for an endpoint's last minute of traffic. */
+export const EndpointStatsRequestSchema = message('endpoint stats', {
+  endpoint: id('an endpoint name'),
+})
+export type EndpointStatsRequest = z.infer<typeof EndpointStatsRequestSchema>
+
+/** One replica's answer: per variant, requests, errors and a latency histogram (on `latencyBounds`). */
+export const EndpointStatsSchema = message('endpoint stats reply', {
+  gateway: text(128, 'a gateway id'),
+  windowS: count,
+  latencyBounds: z.array(z.number(expecting('a bound in seconds')), expecting('bucket bounds')).max(256),
+  variants: z
+    .array(
+      z.object(
+        {
+          variant: text(128, 'a variant name'),
+          requests: count,
+          errors: count,
+          latencyCounts: z.array(count, expecting('bucket counts')).max(257),
+          labelled: count.optional(),
+          accuracy: z.number(expecting('an accuracy')).optional(),
+        },
+        expecting('variant stats'),
+      ),
+      expecting('a list of variants'),
+    )
+    .max(64),
+})
+export type EndpointStats = z.infer<typeof EndpointStatsSchema>

@@ -101,6 +101,8 @@ export {
   ListEndpointsRequestSchema,
   EndpointEventSchema,
   QualityAlertSchema,
+  EndpointStatsRequestSchema,
+  EndpointStatsSchema,
   DriftAlertSchema,
 } from './endpoint-messages.js'
 export type {
@@ -114,6 +116,8 @@ export type {
   ListEndpointsRequest,
   EndpointEvent,
   QualityAlert,
+  EndpointStatsRequest,
+  EndpointStats,
   DriftAlert,
 } from './endpoint-messages.js'
 export {

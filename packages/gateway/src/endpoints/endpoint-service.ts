@@ -20,6 +20,10 @@ import {
   replyError,
   replyOk,
   ValidationError,
+  EndpointStatsRequestSchema,
+  EndpointStatsSchema,
+  check,
+  type EndpointStats,
   type DeployRequest,
   type EndpointRecord,
 } from '@kiln/protocol'
@@ -33,6 +37,8 @@ export interface EndpointServiceOptions {
   kv: KV
   /** The version a deploy without one gets (the latest registered); NotFoundError if none. */
   resolveVersion(model: string, version: number | undefined): Promise<number>
+  /** This replica's last minute of traffic of an endpoint's variants. */
+  stats(endpoint: string): EndpointStats
   /** The signature a model version serves (loading it when needed). */
   signatureOf(model: string, version: number): Promise<ModelSignature>
   now?: () => number
@@ -172,6 +178,20 @@ export function serveEndpointApi(o: EndpointServiceOptions): { stop: () => void 
           (data) => msg.respond(encode(replyOk(data))),
           (error: unknown) => msg.respond(encode(replyError(error))),
         )
+      },
+    }),
+  )
+  // Every replica answers stats (no queue group): the caller adds them up.
+  subs.push(
+    o.nc.subscribe(GatewaySubjects.api.stats, {
+      callback: (err, msg) => {
+        if (err) return
+        try {
+          const req = decode(EndpointStatsRequestSchema, msg.data)
+          msg.respond(encode(replyOk(check(EndpointStatsSchema, o.stats(req.endpoint)))))
+        } catch (error) {
+          msg.respond(encode(replyError(error)))
+        }
       },
     }),
   )

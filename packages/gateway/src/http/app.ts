@@ -14,6 +14,8 @@ import type { Capture } from '../monitor/capture.js'
 import type { QualityMonitor } from '../monitor/quality-monitor.js'
 import { requireKey } from './auth.js'
 import { groundTruthRoute } from './ground-truth.js'
+import { modelInfoRoutes } from './model-info.js'
+import type { BatchConfig } from '../batch/batch-config.js'
 import { parseHeaderLength, parseVersion, requestBytes } from './infer-params.js'
 import { onError, type ErrorLog } from './on-error.js'
 
@@ -27,6 +29,8 @@ export interface AppDeps {
   budget: ByteBudget
   quality: QualityMonitor
   capture: Capture | undefined
+  batch: BatchConfig
+  threads: number
   maxBodyBytes: number
   version: string
   logError: ErrorLog
@@ -150,6 +154,7 @@ export function createApp(d: AppDeps): Hono {
       release()
     }
   }
+  modelInfoRoutes(app, { repo: d.repo, endpoints: d.endpoints, batch: d.batch, threads: d.threads })
   groundTruthRoute(app, {
     quality: d.quality,
     capture: d.capture,

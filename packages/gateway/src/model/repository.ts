@@ -12,7 +12,7 @@ import { LoadQueue } from './load-queue.js'
 import { DEFAULT_LOAD_RETRY, retryDelayMs, type LoadRetryPolicy } from './load-retry.js'
 import { loadVersion } from './load-version.js'
 import { pickEvictions } from './lru.js'
-import { VersionState, type ServedVersion, type VersionSource } from './served-version.js'
+import { VersionState, emptyStats, type ServedVersion, type VersionSource } from './served-version.js'
 
 export interface RepositoryOptions {
   pool: InferencePool
@@ -57,6 +57,7 @@ export class Repository {
         source,
         state: VersionState.available,
         attempts: 0,
+        stats: emptyStats(),
         lastUsed: 0,
         memoryBytes: 0,
       }

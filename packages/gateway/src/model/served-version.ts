@@ -47,8 +47,42 @@ export interface ServedVersion {
   metadata?: KilnModelMetadata
   batcher?: Batcher
   loading?: Promise<ServedVersion>
+  stats: VersionStats
   /** performance.now() of the last request (LRU order). */
   lastUsed: number
   /** Estimated memory while loaded: the shared files plus a copy of the weights per thread. */
   memoryBytes: number
+}
+
+/** A duration statistic as Triton's statistics extension reports it. */
+export interface StatDuration {
+  count: number
+  ns: number
+}
+
+/** Per-version counters for GET /v2/models/{name}/stats (Triton's statistics extension). */
+export interface VersionStats {
+  /** Rows inferred, and batches run. */
+  inferenceCount: number
+  executionCount: number
+  /** Date.now() of the last request; 0 before any. */
+  lastInference: number
+  success: StatDuration
+  fail: StatDuration
+  queue: StatDuration
+  computeInfer: StatDuration
+}
+
+/** Fresh counters. */
+export function emptyStats(): VersionStats {
+  const d = () => ({ count: 0, ns: 0 })
+  return {
+    inferenceCount: 0,
+    executionCount: 0,
+    lastInference: 0,
+    success: d(),
+    fail: d(),
+    queue: d(),
+    computeInfer: d(),
+  }
 }
