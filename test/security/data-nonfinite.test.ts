@@ -94,7 +94,7 @@ test('a builtin network refuses to train on them, naming the columns', async () 
     err = e
   }
   assert.instance(err, DatasetError)
-  assert.is((err as DatasetError).code, 'DATASET_MALFORMED')
+  assert.is((err as DatasetError).code, 'dataset_malformed')
   assert.match((err as Error).message, '"age" (2 Inf)')
   assert.match((err as Error).message, 'builtin mlp cannot train on them')
 })

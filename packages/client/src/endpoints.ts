@@ -22,6 +22,8 @@ export interface DeployOptions {
   endpoint?: string
   /** Default: the latest registered version. */
   version?: number
+  /** Deploy the version this model alias names, and roll to its new target whenever it moves. */
+  alias?: string
   /** Variant name (default `<model>-v<version>`). */
   variant?: string
   /** Add beside the current variants with this weight (a canary) instead of replacing them. */
@@ -74,6 +76,7 @@ export class EndpointsClient {
       endpoint: o.endpoint ?? model,
       model,
       ...(o.version !== undefined ? { version: o.version } : {}),
+      ...(o.alias !== undefined ? { alias: o.alias } : {}),
       ...(o.variant !== undefined ? { variant: o.variant } : {}),
       ...(o.weight !== undefined ? { weight: o.weight } : {}),
       ...(o.shadowRate !== undefined ? { shadow: { sampleRate: o.shadowRate } } : {}),

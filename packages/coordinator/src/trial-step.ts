@@ -143,5 +143,6 @@ export function outcomeOf(u: TrialStatusUpdate): Partial<TrialRecord> {
     ...(u.metrics ? { metrics: u.metrics } : {}),
     ...(u.model ? { model: u.model } : {}),
     ...(u.artifact ? { artifact: u.artifact } : {}),
+    ...(u.evaluation ? { evaluation: u.evaluation } : {}),
   }
 }

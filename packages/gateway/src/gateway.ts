@@ -6,7 +6,7 @@ import { createRequire } from 'node:module'
 import { hostname } from 'node:os'
 import type { Hono } from 'hono'
 import type { NatsConnection } from 'nats'
-import { ensureLayout, getModelVersion, type Layout } from '@kiln/cluster-state'
+import { ensureLayout, getModelVersion, resolveDeployTarget, type Layout } from '@kiln/cluster-state'
 import { DriftAlertSchema, GatewaySubjects, encode } from '@kiln/protocol'
 import { batchConfig, type BatchConfig } from './batch/batch-config.js'
 import { EndpointTable } from './endpoints/endpoint-table.js'
@@ -14,6 +14,7 @@ import { serveEndpointApi } from './endpoints/endpoint-service.js'
 import { hashApiKey } from './auth/api-keys.js'
 import { AccessPolicy } from './auth/access-policy.js'
 import { ByteBudget } from './batch/byte-budget.js'
+import { followAliases } from './endpoints/alias-follower.js'
 import { createApp } from './http/app.js'
 import { fastInferListener } from './http/fast-infer.js'
 import { InferenceService } from './inference.js'
@@ -214,7 +215,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         nc,
         js: l.js,
         kv: l.kv.endpoints,
-        resolveVersion: async (model, version) => (await getModelVersion(l, model, version)).version,
+        resolveVersion: async (model, version, alias) =>
+          (await resolveDeployTarget(l, { model, ...(version ? { version } : {}), ...(alias ? { alias } : {}) }))
+            .version,
         stats: (endpoint) => endpointStats(instance, endpoint, variantStats, quality),
         // A version registered a moment ago may not have reached the registry watch yet.
         signatureOf: async (model, version) => {
@@ -223,6 +226,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         },
       }).stop,
     )
+    stops.push((await followAliases(l, say)).stop)
   }
   ready = true
   const capture = layout ? new Capture(layout.js) : undefined

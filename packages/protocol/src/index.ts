@@ -87,6 +87,33 @@ export type { ApiReply } from './api-reply.js'
 export { LeaseRecordSchema } from './lease-record.js'
 export type { LeaseRecord } from './lease-record.js'
 export { ModelLineageSchema, ModelVersionRecordSchema } from './model-messages.js'
+export {
+  EvaluationSchema,
+  ClassificationEvaluationSchema,
+  RegressionEvaluationSchema,
+  MAX_CONFUSION_CLASSES,
+  MAX_EVALUATED_CLASSES,
+} from './evaluation-messages.js'
+export type { Evaluation, ClassificationEvaluation, RegressionEvaluation } from './evaluation-messages.js'
+export {
+  APPROVAL_HISTORY,
+  Approval,
+  AliasNameSchema,
+  VersionStateSchema,
+  ModelRegistryRecordSchema,
+  RegistrySettingsSchema,
+  ModelsRequestSchema,
+  ModelsReplySchema,
+  approvalOf,
+} from './model-registry-messages.js'
+export type {
+  ApprovalDecision,
+  VersionState,
+  ModelRegistryRecord,
+  RegistrySettings,
+  ModelsRequest,
+  ModelsReply,
+} from './model-registry-messages.js'
 export type { ModelLineage, ModelVersionRecord } from './model-messages.js'
 export {
   ENDPOINT_HISTORY,

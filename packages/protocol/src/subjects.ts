@@ -43,6 +43,8 @@ export const Subjects = {
     list: 'kiln.api.list',
     show: 'kiln.api.show',
     logs: 'kiln.api.logs',
+    /** Model registry changes: aliases, approval, archive/delete, settings. */
+    models: 'kiln.api.models',
     all: 'kiln.api.>',
   },
   node: {

@@ -25,6 +25,8 @@ export { TrialCallback } from './trial-callback.js'
 export type { Decision, BatchEvent } from './trial-callback.js'
 export type { TrialFunction } from './script-trial.js'
 export type { TensorPair } from './trial-data.js'
+export { datasetLocation } from './trial-data.js'
+export { evaluateModel, predictScores } from './evaluate.js'
 export type { EpochMetrics, TestMetrics, TrainMetrics, ObjectiveValue } from './metrics.js'
 
 export { trainLocal } from './run-local.js'

@@ -116,6 +116,20 @@ const resources = strictObject(
 
 const NAME_PHRASE = 'a name of 1-63 lowercase letters, digits and dashes, like "fashion-mlp"'
 
+// Experiments group runs (`kiln runs --experiment`); tags label them for --where (tags.team).
+const EXPERIMENT_PHRASE = 'an experiment name of 1-63 letters, digits, _ . and -, like "fashion-baselines"'
+const tagValue = z.union(
+  [z.string().max(256), z.number().finite(), z.boolean()],
+  expecting('a string, number or true/false'),
+)
+const tags = z
+  .record(
+    z.string(expecting('a tag name')).regex(/^[A-Za-z_][A-Za-z0-9_-]{0,62}$/, 'a tag name of letters, digits, _ and -'),
+    tagValue,
+    expecting('a mapping of tag names to strings, numbers or true/false, like { team: vision }'),
+  )
+  .refine((t) => Object.keys(t).length <= 32, 'at most 32 tags')
+
 const fields = {
   name: z.string(expecting(NAME_PHRASE)).regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/),
   dataset: z.string(expecting('a dataset name like fashion-mnist, or a path')).min(1),
@@ -127,6 +141,14 @@ const fields = {
   resources: resources.default({}),
   /** Opaque here: `kiln sweep` validates it (algorithm, scheduler, space of dotted paths). */
   search: z.record(z.unknown(), expecting('a mapping (checked by kiln sweep)')).optional(),
+  /** The experiment the run belongs to (default: the spec's name). */
+  experiment: z
+    .string(expecting(EXPERIMENT_PHRASE))
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/)
+    .optional(),
+  tags: tags.optional(),
+  /** Free text kept with the run. */
+  notes: z.string(expecting('free text of at most 4096 characters')).max(4096).optional(),
 }
 
 // Cross-field rule: a builtin model only produces the metrics in BUILTIN_METRICS, and no

@@ -3,6 +3,7 @@
 import type { MessagePort } from 'node:worker_threads'
 import type { LogRecord } from '@kiln/train/spec'
 import type { ThreadConnection } from '@kiln/train'
+import type { Evaluation } from '@kiln/protocol'
 
 /** Thread → agent. `id` pairs a request with its answer. */
 export type FromThread =
@@ -27,6 +28,8 @@ export interface TrialTask {
   threads: number
   /** A checkpoint to resume from. */
   resumeFrom?: Uint8Array
+  /** Whether that checkpoint is this trial's own (its reports are its history) or a donor's (PBT: weights only). */
+  resumeReports?: boolean
   /** Path of a cached dataset file (from the cluster's dataset store), if any. */
   datasetFile?: string
   /** Path of a fetched script bundle, if the trial is a script. */
@@ -42,6 +45,8 @@ export interface TrialTask {
 export interface TrialOutcome {
   files: Record<string, Uint8Array>
   metrics: Record<string, number>
+  /** The model's full evaluation on the test split (absent without a model or a test split). */
+  evaluation?: Evaluation
   epochsRun: number
   stoppedEarly: boolean
 }

@@ -139,10 +139,11 @@ export class TrialHost {
         log('info', 'trial succeeded (no model)', { trialId: a.trialId, ...outcome.metrics })
         return
       }
+      const evaluation = outcome.evaluation ? { evaluation: outcome.evaluation } : {}
       if (a.publish === 'artifact') {
         // A sweep trial: its files are kept; the coordinator registers the sweep's best.
         const stored = await storeModelFiles(this.o.layout, spec.name, new Map(Object.entries(outcome.files)))
-        await this.status({ state: 'succeeded', metrics: outcome.metrics, artifact: stored.object })
+        await this.status({ state: 'succeeded', metrics: outcome.metrics, artifact: stored.object, ...evaluation })
         log('info', 'trial succeeded', { trialId: a.trialId, artifact: stored.object, ...outcome.metrics })
         return
       }
@@ -161,6 +162,7 @@ export class TrialHost {
         state: 'succeeded',
         metrics: outcome.metrics,
         model: { name: version.model, version: version.version },
+        ...evaluation,
       })
       log('info', 'trial succeeded', {
         trialId: a.trialId,

@@ -35,8 +35,11 @@ export interface EndpointServiceOptions {
   nc: NatsConnection
   js: JetStreamClient
   kv: KV
-  /** The version a deploy without one gets (the latest registered); NotFoundError if none. */
-  resolveVersion(model: string, version: number | undefined): Promise<number>
+  /**
+   * The version a deploy puts behind the endpoint: `version`, the one `alias` names, or the
+   * latest; refused (NotFoundError, or unapproved under the cluster's approval rule).
+   */
+  resolveVersion(model: string, version: number | undefined, alias?: string): Promise<number>
   /** This replica's last minute of traffic of an endpoint's variants. */
   stats(endpoint: string): EndpointStats
   /** The signature a model version serves (loading it when needed). */
@@ -50,8 +53,11 @@ function isConflict(err: unknown): boolean {
   return /wrong last sequence|exists/i.test((err as Error).message ?? '')
 }
 
-/** Reads, changes and writes one record with compare-and-set; retries when another writer won. */
-async function change(
+/**
+ * Reads, changes and writes one record with compare-and-set; retries when another writer won.
+ * `fn` returning the current record unchanged writes nothing.
+ */
+export async function change(
   kv: KV,
   name: string,
   fn: (current: EndpointRecord | undefined) => EndpointRecord | Promise<EndpointRecord>,
@@ -61,6 +67,7 @@ async function change(
     const live = entry && entry.operation === 'PUT' && entry.value.length > 0
     const current = live ? decode(EndpointRecordSchema, entry.value) : undefined
     const updated = await fn(current)
+    if (updated === current) return updated
     try {
       if (live) await kv.update(name, encode(EndpointRecordSchema, updated), entry.revision)
       else await kv.create(name, encode(EndpointRecordSchema, updated))
@@ -99,6 +106,16 @@ async function checkSignature(
   }
 }
 
+/**
+ * Every endpoint name in the bucket. Keys first, then anything else: awaiting a kv.get (or a
+ * write) inside the keys() iteration ends it after the first key (kiln endpoint list showed one).
+ */
+export async function endpointNames(kv: KV): Promise<string[]> {
+  const keys: string[] = []
+  for await (const key of await kv.keys()) keys.push(key)
+  return keys
+}
+
 function existing(current: EndpointRecord | undefined, name: string): EndpointRecord {
   if (!current) throw new NotFoundError('endpoint', name)
   return current
@@ -117,7 +134,7 @@ export function serveEndpointApi(o: EndpointServiceOptions): { stop: () => void 
   const handlers: Record<string, (data: Uint8Array) => Promise<unknown>> = {
     [GatewaySubjects.api.deploy]: async (data) => {
       const req = decode(DeployRequestSchema, data)
-      const version = await o.resolveVersion(req.model, req.version)
+      const version = await o.resolveVersion(req.model, req.version, req.alias)
       return publishEvent(
         'deploy',
         await change(o.kv, req.endpoint, async (cur) => {
@@ -156,11 +173,7 @@ export function serveEndpointApi(o: EndpointServiceOptions): { stop: () => void 
           throw new NotFoundError('endpoint', req.endpoint)
         out.push(decode(EndpointRecordSchema, entry.value))
       } else {
-        // Keys first, then the records: a kv.get inside the keys() iteration ended it after
-        // the first endpoint (kiln endpoint list showed one).
-        const keys: string[] = []
-        for await (const key of await o.kv.keys()) keys.push(key)
-        for (const key of keys) {
+        for (const key of await endpointNames(o.kv)) {
           const entry = await o.kv.get(key)
           if (entry && entry.operation === 'PUT' && entry.value.length > 0)
             out.push(decode(EndpointRecordSchema, entry.value))
