@@ -1,55 +1,27 @@
 // Complete endpoint views (issue 14, item 3): `kiln endpoint list` lists every endpoint;
 // `kiln endpoint show` adds the last minute per variant from every gateway replica and the
 // revisions; Triton's /config and /stats per model.
-import { readdirSync, readFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { connect, type NatsConnection } from 'nats'
-import { ensureLayout, publishModelVersion } from '@kiln/cluster-state'
-import { PassThrough } from 'node:stream'
-import { runCli, type CliIo } from '@kiln/cli'
+import { runCli } from '@kiln/cli'
 import { EndpointsClient, endpointTraffic } from '@kiln/client'
-import { createGateway, serveGateway, type Gateway } from '@kiln/gateway'
+import { createGateway, serveGateway } from '@kiln/gateway'
 import { loud } from '../helpers/hooks.js'
-import { startNats, type NatsServer } from '../helpers/nats.js'
 import { blobModel } from './fixtures.js'
-import { get, post, waitFor } from './harness.js'
+import { cliIo, get, post, startClusterGateway, waitFor, type ClusterGateway } from './harness.js'
 
-interface Ctx {
-  server: NatsServer
-  nc: NatsConnection
-  gw: Gateway
-  url: string
-  close: () => Promise<void>
+interface Ctx extends ClusterGateway {
   client: EndpointsClient
 }
-
-const filesOf = (dir: string) => new Map(readdirSync(dir).map((f) => [f, new Uint8Array(readFileSync(join(dir, f)))]))
 
 const views = suite<Ctx>('gateway - endpoint views')
 views.before(
   loud(async (ctx) => {
-    ctx.server = await startNats()
-    ctx.nc = await connect({ servers: ctx.server.url })
-    const layout = await ensureLayout(ctx.nc)
-    await publishModelVersion(layout, { model: 'clf', files: filesOf(await blobModel(1)) })
-    await publishModelVersion(layout, { model: 'clf', files: filesOf(await blobModel(2)) })
-    ctx.gw = await createGateway({ nc: ctx.nc, threads: 1, log: () => {} })
-    const http = await serveGateway(ctx.gw, 0)
-    ctx.url = http.url
-    ctx.close = async () => {
-      await http.close()
-      await ctx.gw.close()
-    }
+    Object.assign(ctx, await startClusterGateway({ clf: [await blobModel(1), await blobModel(2)] }))
     ctx.client = new EndpointsClient(ctx.nc)
   }),
 )
-views.after(async (ctx) => {
-  await ctx.close?.()
-  await ctx.nc?.close()
-  await ctx.server?.stop()
-})
+views.after(async (ctx) => ctx.close?.())
 
 views('endpoint list returns every endpoint (five of them)', async ({ client }) => {
   const names = ['e1', 'e2', 'e3', 'e4', 'e5']
@@ -63,20 +35,12 @@ views('endpoint list returns every endpoint (five of them)', async ({ client }) 
 
 const body = { inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 4], data: [1, 0, -1, 2] }] }
 
-function captureIo() {
-  let text = ''
-  const out = new PassThrough()
-  out.on('data', (c) => {
-    text += String(c)
-  })
-  const io: CliIo = { stdout: out, stderr: out, env: {}, cwd: process.cwd(), onInterrupt: () => () => {} }
-  return { io, text: () => text }
-}
-
 views('endpoint show adds up the traffic every replica served, per variant', async ({ client, nc, url, server }) => {
   const second = await createGateway({ nc, threads: 1, log: () => {} })
   const http2 = await serveGateway(second, 0)
   try {
+    // Either replica may answer the deploy, which loads both versions to compare signatures.
+    await waitFor(() => second.repo.list().every((v) => v.state === 'ready'), 'the second replica loaded', 60_000)
     const r = await client.deploy('clf', { endpoint: 'e1', version: 2, weight: 1 })
     await waitFor(() => second.endpoints.get('e1')?.revision === r.revision, 'the canary on the second replica')
     for (let i = 0; i < 30; i++) assert.is((await post(`${url}/v2/models/e1/infer`, body)).status, 200)
@@ -98,7 +62,7 @@ views('endpoint show adds up the traffic every replica served, per variant', asy
       assert.ok(v.p50Ms! > 0 && v.p99Ms! >= v.p50Ms!, JSON.stringify(v))
       assert.ok(Math.abs(v.reqPerSec - v.requests / 60) < 1e-9)
     }
-    const c = captureIo()
+    const c = cliIo()
     assert.is(await runCli(['endpoint', 'show', 'e1', '--nats', server.url], c.io), 0, c.text())
     assert.match(c.text(), /last 60 s \(2 gateways answered\)/)
     assert.match(c.text(), /clf-v2 +\d+\.\d +\d+ +[\d.]+ +[\d.]+ +-/)

@@ -3,72 +3,45 @@
 // id; the gateway reports live accuracy per variant and raises an alert when it falls below
 // the model's test accuracy by the threshold: fired by wrong ground truth, not by right.
 // `kiln capture` reads it all back (table, JSON, NPY).
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { PassThrough } from 'node:stream'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { connect, type NatsConnection } from 'nats'
-import { runCli, type CliIo } from '@kiln/cli'
-import { ensureLayout, publishModelVersion } from '@kiln/cluster-state'
+import { runCli } from '@kiln/cli'
 import { EndpointsClient, readCapture } from '@kiln/client'
 import { parseNpy } from '@kiln/data'
-import { createGateway, serveGateway, type Gateway } from '@kiln/gateway'
 import { GatewaySubjects, QualityAlertSchema, decode, type QualityAlert } from '@kiln/protocol'
 import { loud } from '../helpers/hooks.js'
-import { startNats, type NatsServer } from '../helpers/nats.js'
 import { blobData, blobModel } from './fixtures.js'
-import { get, metricValue, post, waitFor } from './harness.js'
+import { cliIo, get, metricValue, post, startClusterGateway, waitFor, type ClusterGateway } from './harness.js'
 
-interface Ctx {
-  server: NatsServer
-  nc: NatsConnection
-  gw: Gateway
-  url: string
-  close: () => Promise<void>
+interface Ctx extends ClusterGateway {
   alerts: QualityAlert[]
   testAccuracy: number
 }
 
-const filesOf = (dir: string) => new Map(readdirSync(dir).map((f) => [f, new Uint8Array(readFileSync(join(dir, f)))]))
 const CLASSES = ['red', 'green', 'blue']
 
 const quality = suite<Ctx>('gateway - model quality from captured requests and ground truth')
 quality.before(
   loud(async (ctx) => {
-    ctx.server = await startNats()
-    ctx.nc = await connect({ servers: ctx.server.url })
-    const layout = await ensureLayout(ctx.nc)
     const dir = await blobModel(1)
     ctx.testAccuracy = JSON.parse(readFileSync(join(dir, 'kiln-model.json'), 'utf8')).metrics.test.accuracy
-    await publishModelVersion(layout, { model: 'clf', files: filesOf(dir) })
+    Object.assign(
+      ctx,
+      await startClusterGateway({ clf: [dir] }, { quality: { window: 60, minSamples: 30, threshold: 0.15 } }),
+    )
     ctx.alerts = []
     ctx.nc.subscribe(GatewaySubjects.qualityAlerts, {
       callback: (_e, m) => ctx.alerts.push(decode(QualityAlertSchema, m.data)),
     })
-    ctx.gw = await createGateway({
-      nc: ctx.nc,
-      threads: 1,
-      quality: { window: 60, minSamples: 30, threshold: 0.15 },
-      log: () => {},
-    })
-    const http = await serveGateway(ctx.gw, 0)
-    ctx.url = http.url
-    ctx.close = async () => {
-      await http.close()
-      await ctx.gw.close()
-    }
     const client = new EndpointsClient(ctx.nc)
     for (const endpoint of ['right', 'wrong']) await client.deploy('clf', { endpoint, captureRate: 1 })
     await waitFor(() => ctx.gw.endpoints.get('wrong')?.capture?.sampleRate === 1, 'the endpoints')
   }),
 )
-quality.after(async (ctx) => {
-  await ctx.close?.()
-  await ctx.nc?.close()
-  await ctx.server?.stop()
-})
+quality.after(async (ctx) => ctx.close?.())
 
 /** Sends the 60 test samples one per request (ids e-0...); returns their true labels. */
 async function serve(url: string, endpoint: string): Promise<number[]> {
@@ -138,16 +111,6 @@ quality('a captured request without an id gets one in its response', async ({ ur
   assert.match(res.json.id, /^[0-9a-f-]{36}$/)
 })
 
-function captureIo(cwd: string) {
-  let text = ''
-  const out = new PassThrough()
-  out.on('data', (c) => {
-    text += String(c)
-  })
-  const io: CliIo = { stdout: out, stderr: out, env: {}, cwd, onInterrupt: () => () => {} }
-  return { io, text: () => text }
-}
-
 quality('kiln capture reads the exchanges back with their ground truth (table, JSON, NPY)', async (ctx) => {
   await waitFor(async () => (await readCapture(ctx.nc, 'wrong')).filter((r) => r.labels).length === 60, 'the stream')
   const records = await readCapture(ctx.nc, 'wrong')
@@ -156,10 +119,10 @@ quality('kiln capture reads the exchanges back with their ground truth (table, J
   assert.is(records[0]!.variant, 'clf-v1')
   const dir = mkdtempSync(join(tmpdir(), 'kiln-capture-'))
   try {
-    const table = captureIo(dir)
+    const table = cliIo({}, dir)
     assert.is(await runCli(['capture', 'wrong', '--nats', ctx.server.url, '--since', '1h'], table.io), 0)
     assert.match(table.text(), /wrong-0 /)
-    const json = captureIo(dir)
+    const json = cliIo({}, dir)
     assert.is(await runCli(['capture', 'wrong', '--nats', ctx.server.url, '--json'], json.io), 0)
     const lines = json
       .text()
@@ -168,7 +131,7 @@ quality('kiln capture reads the exchanges back with their ground truth (table, J
       .map((l) => JSON.parse(l))
     assert.is(lines.length, 60)
     assert.is(lines[3].labels.length, 1)
-    const npy = captureIo(dir)
+    const npy = cliIo({}, dir)
     assert.is(await runCli(['capture', 'wrong', '--nats', ctx.server.url, '--npy', 'out'], npy.io), 0, npy.text())
     const x = parseNpy(readFileSync(join(dir, 'out', 'inputs.npy')), 'inputs.npy')
     const y = parseNpy(readFileSync(join(dir, 'out', 'labels.npy')), 'labels.npy')
@@ -180,7 +143,7 @@ quality('kiln capture reads the exchanges back with their ground truth (table, J
       Array.from(y.data.subarray(0, 6)),
       Array.from(test.labels.subarray(0, 6)).map((l) => (l + 1) % 3),
     )
-    const future = captureIo(dir)
+    const future = cliIo({}, dir)
     assert.is(await runCli(['capture', 'wrong', '--nats', ctx.server.url, '--since', '2999-01-01'], future.io), 0)
     assert.match(future.text(), /nothing captured for wrong/)
   } finally {

@@ -3,60 +3,39 @@
 // one endpoint: a canary and a shadow between two of them fail no request; a plain TF.js
 // folder gets the same names on load; a deploy whose signature differs is refused naming
 // the field; outputs can come back as top-k labelled classes.
-import { readdirSync, readFileSync, rmSync } from 'node:fs'
+import { readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { connect, type NatsConnection } from 'nats'
-import { ensureLayout, publishModelVersion, type Layout } from '@kiln/cluster-state'
 import { EndpointsClient } from '@kiln/client'
-import { createGateway, serveGateway, type Gateway } from '@kiln/gateway'
 import { KilnError } from '@kiln/protocol'
 import { loud } from '../helpers/hooks.js'
-import { startNats, type NatsServer } from '../helpers/nats.js'
 import { uniformStream } from '../helpers/random.js'
 import { rejects } from '../helpers/rejects.js'
-import { blobModel, install } from './fixtures.js'
-import { get, metricValue, post, startGateway, waitFor } from './harness.js'
+import { blobModel } from './fixtures.js'
+import { get, metricValue, post, startClusterGateway, startGateway, waitFor, type ClusterGateway } from './harness.js'
 
-interface Ctx {
-  server: NatsServer
-  nc: NatsConnection
-  layout: Layout
-  gw: Gateway
-  url: string
-  close: () => Promise<void>
+interface Ctx extends ClusterGateway {
   client: EndpointsClient
 }
 
-const filesOf = (dir: string) => new Map(readdirSync(dir).map((f) => [f, new Uint8Array(readFileSync(join(dir, f)))]))
 const row = (i: number) => [Math.sin(i), Math.cos(i), (i % 7) - 3, -1]
 
 const sig = suite<Ctx>('gateway - stable model signatures')
 sig.before(
   loud(async (ctx) => {
-    ctx.server = await startNats()
-    ctx.nc = await connect({ servers: ctx.server.url })
-    ctx.layout = await ensureLayout(ctx.nc)
     // Two trainings with different seeds and layer sizes: TF.js names their layers differently.
-    await publishModelVersion(ctx.layout, { model: 'clf', files: filesOf(await blobModel(1, 8)) })
-    await publishModelVersion(ctx.layout, { model: 'clf', files: filesOf(await blobModel(3, 16)) })
-    await publishModelVersion(ctx.layout, { model: 'wide', files: filesOf(await blobModel(1, 8, 6)) })
-    ctx.gw = await createGateway({ nc: ctx.nc, threads: 1, random: uniformStream(5), log: () => {} })
-    const http = await serveGateway(ctx.gw, 0)
-    ctx.url = http.url
-    ctx.close = async () => {
-      await http.close()
-      await ctx.gw.close()
-    }
+    Object.assign(
+      ctx,
+      await startClusterGateway(
+        { clf: [await blobModel(1, 8), await blobModel(3, 16)], wide: [await blobModel(1, 8, 6)] },
+        { random: uniformStream(5) },
+      ),
+    )
     ctx.client = new EndpointsClient(ctx.nc)
   }),
 )
-sig.after(async (ctx) => {
-  await ctx.close?.()
-  await ctx.nc?.close()
-  await ctx.server?.stop()
-})
+sig.after(async (ctx) => ctx.close?.())
 
 sig('kiln-model.json carries the signature Kiln chose, with class names', async () => {
   const meta = JSON.parse(readFileSync(join(await blobModel(1, 8), 'kiln-model.json'), 'utf8'))

@@ -4,34 +4,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { PassThrough } from 'node:stream'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { runCli, type CliIo } from '@kiln/cli'
+import { runCli } from '@kiln/cli'
 import { blobModel, install } from '../gateway/fixtures.js'
-import { post, waitFor } from '../gateway/harness.js'
-
-function captureIo(env: Record<string, string>, cwd: string) {
-  let text = ''
-  let stop: (() => void) | undefined
-  const out = new PassThrough()
-  out.on('data', (c) => {
-    text += String(c)
-  })
-  const io: CliIo = {
-    stdout: out,
-    stderr: out,
-    env,
-    cwd,
-    onInterrupt(handler) {
-      stop = handler
-      return () => {
-        stop = undefined
-      }
-    },
-  }
-  return { io, text: () => text, interrupt: () => stop?.() }
-}
+import { cliIo, post, waitFor } from '../gateway/harness.js'
 
 const sources = suite<{ dir: string }>('security - gateway keys from a file or the environment')
 sources.before(async (ctx) => {
@@ -44,7 +21,7 @@ sources.after(({ dir }) => rmSync(dir, { recursive: true, force: true }))
 const body = { inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 4], data: [1, 2, 3, 4] }] }
 
 sources('keys from --api-key-file and $KILN_GATEWAY_API_KEYS are required and accepted', async ({ dir }) => {
-  const c = captureIo({ KILN_GATEWAY_API_KEYS: 'env-key-abcdef,env-key-2-abcdef' }, dir)
+  const c = cliIo({ KILN_GATEWAY_API_KEYS: 'env-key-abcdef,env-key-2-abcdef' }, dir)
   const done = runCli(
     ['gateway', '--models', 'models', '--port', '0', '--threads', '1', '--api-key-file', 'keys.txt'],
     c.io,
@@ -67,7 +44,7 @@ sources('keys from --api-key-file and $KILN_GATEWAY_API_KEYS are required and ac
 
 sources('a key file with a bad key is refused without printing it', async ({ dir }) => {
   writeFileSync(join(dir, 'bad.txt'), 'short\n')
-  const c = captureIo({}, dir)
+  const c = cliIo({}, dir)
   const code = await runCli(['gateway', '--models', 'models', '--port', '0', '--api-key-file', 'bad.txt'], c.io)
   assert.is(code, 2)
   assert.match(c.text(), /--api-key-file bad\.txt: key 1: expected 8-512 printable characters/)

@@ -1,29 +1,18 @@
 // Issue 13 finding 2: an endpoint's API key guards its model on every path (the endpoint's
 // name, the model's own name, version paths, metadata, ready, repository load/unload/index)
 // unless a gateway-wide key is given.
-import { readdirSync, readFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { connect, type NatsConnection } from 'nats'
-import { ensureLayout, publishModelVersion } from '@kiln/cluster-state'
 import { EndpointsClient } from '@kiln/client'
-import { createGateway, hashApiKey, serveGateway, type Gateway } from '@kiln/gateway'
+import { createGateway, hashApiKey, serveGateway } from '@kiln/gateway'
 import { blobModel } from '../gateway/fixtures.js'
-import { get, post, waitFor } from '../gateway/harness.js'
+import { get, post, startClusterGateway, waitFor, type ClusterGateway } from '../gateway/harness.js'
 import { loud } from '../helpers/hooks.js'
-import { startNats, type NatsServer } from '../helpers/nats.js'
 
-interface Ctx {
-  server: NatsServer
-  nc: NatsConnection
-  gw: Gateway
-  url: string
-  close: () => Promise<void>
+interface Ctx extends ClusterGateway {
   input: string
 }
 
-const filesOf = (dir: string) => new Map(readdirSync(dir).map((f) => [f, new Uint8Array(readFileSync(join(dir, f)))]))
 const GLOBAL = 'gateway-wide-key'
 const bearer = (k: string) => ({ authorization: `Bearer ${k}` })
 const body = (input: string) => ({ inputs: [{ name: input, datatype: 'FP32', shape: [1, 4], data: [0.5, -1, 2, 0] }] })
@@ -31,19 +20,9 @@ const body = (input: string) => ({ inputs: [{ name: input, datatype: 'FP32', sha
 const keys = suite<Ctx>('security - gateway endpoint keys guard every path')
 keys.before(
   loud(async (ctx) => {
-    ctx.server = await startNats()
-    ctx.nc = await connect({ servers: ctx.server.url })
-    const layout = await ensureLayout(ctx.nc)
-    for (const model of ['guarded', 'shopmodel', 'open'])
-      await publishModelVersion(layout, { model, files: filesOf(await blobModel(1)) })
-    // Without a gateway-wide key (the case of the finding), then with one (a second gateway).
-    ctx.gw = await createGateway({ nc: ctx.nc, threads: 1, log: () => {} })
-    const http = await serveGateway(ctx.gw, 0)
-    ctx.url = http.url
-    ctx.close = async () => {
-      await http.close()
-      await ctx.gw.close()
-    }
+    const model = await blobModel(1)
+    // Without a gateway-wide key (the case of the finding); a second gateway below has one.
+    Object.assign(ctx, await startClusterGateway({ guarded: [model], shopmodel: [model], open: [model] }))
     const client = new EndpointsClient(ctx.nc)
     // `kiln deploy guarded --api-key K` (endpoint named as the model) and
     // `kiln deploy shopmodel --endpoint shop --api-key K2`.
@@ -56,11 +35,7 @@ keys.before(
     ctx.input = (await get(`${ctx.url}/v2/models/open`)).json.inputs[0].name
   }),
 )
-keys.after(async (ctx) => {
-  await ctx.close?.()
-  await ctx.nc?.close()
-  await ctx.server?.stop()
-})
+keys.after(async (ctx) => ctx.close?.())
 
 const guardedPaths = (model: string, endpoint: string) => [
   ['POST', `/v2/models/${endpoint}/infer`],
