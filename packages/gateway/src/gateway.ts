@@ -26,6 +26,7 @@ import { DriftMonitor, type DriftOptions, type DriftResult } from './monitor/dri
 import { scanModelDir } from './model/dir-source.js'
 import { followRegistry, registrySource } from './model/registry-source.js'
 import type { LoadRetryPolicy } from './model/load-retry.js'
+import { parseMetadata } from './model/load-version.js'
 import { Repository } from './model/repository.js'
 import { VersionState, type ServedVersion } from './model/served-version.js'
 import { endpointStats } from './monitor/endpoint-stats.js'
@@ -220,9 +221,14 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
             .version,
         stats: (endpoint) => endpointStats(instance, endpoint, variantStats, quality),
         // A version registered a moment ago may not have reached the registry watch yet.
+        // kiln-model.json's signature answers without a load (deploys need not wait for the
+        // load queue); older models without one are loaded to learn it.
         signatureOf: async (model, version) => {
           if (!repo.has(model, version)) repo.add(registrySource(l, await getModelVersion(l, model, version)))
-          return (await repo.acquire(model, version)).signature!
+          const entry = repo.find(model, version)
+          if (entry.signature) return entry.signature
+          const stored = parseMetadata((await entry.source.read()).get('kiln-model.json'))?.signature
+          return stored ?? (await repo.acquire(model, version)).signature!
         },
       }).stop,
     )

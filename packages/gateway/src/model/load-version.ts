@@ -29,7 +29,8 @@ export interface LoadContext {
   makeRoom(bytes: number): void
 }
 
-function parseMetadata(bytes: Uint8Array | undefined): KilnModelMetadata | undefined {
+/** kiln-model.json's content (undefined without one); throws on another format. */
+export function parseMetadata(bytes: Uint8Array | undefined): KilnModelMetadata | undefined {
   if (bytes === undefined) return undefined
   const value = JSON.parse(new TextDecoder().decode(bytes)) as { format?: unknown }
   if (value === null || typeof value !== 'object' || value.format !== MODEL_FORMAT) {
