@@ -129,6 +129,9 @@ export {
   RollbackRequestSchema,
   ListEndpointsRequestSchema,
   EndpointEventSchema,
+  QualityAlertSchema,
+  EndpointStatsRequestSchema,
+  EndpointStatsSchema,
   DriftAlertSchema,
 } from './endpoint-messages.js'
 export type {
@@ -141,6 +144,9 @@ export type {
   RollbackRequest,
   ListEndpointsRequest,
   EndpointEvent,
+  QualityAlert,
+  EndpointStatsRequest,
+  EndpointStats,
   DriftAlert,
 } from './endpoint-messages.js'
 export {

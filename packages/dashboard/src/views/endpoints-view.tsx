@@ -28,6 +28,8 @@ function bar(share: number, width: number): string {
 
 // Mean feature PSI of the last window (2 decimals: the threshold is 0.2).
 function driftText(r: VariantRow): string {
+  // A version whose loads fail says so first (the gateway retries it with backoff).
+  if (r.traffic?.failedAttempts) return `LOAD FAILED ×${r.traffic.failedAttempts}`
   const psi = r.traffic?.featurePsi ?? r.drift?.featurePsi
   if (psi === undefined) return '-'
   return `${r.traffic?.drifted || (r.drift && r.traffic?.drifted !== false) ? 'DRIFT' : 'ok'} ${psi.toFixed(2)}`
@@ -116,7 +118,7 @@ export function EndpointsView(p: ViewProps<EndpointsNav>): ReactElement {
             undefined,
             undefined,
             undefined,
-            r.traffic?.drifted || r.drift ? 'red' : 'green',
+            r.traffic?.drifted || r.drift || r.traffic?.failedAttempts ? 'red' : 'green',
           ],
         }))}
         selected={sel}
