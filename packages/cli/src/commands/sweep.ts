@@ -1,12 +1,14 @@
 // `kiln sweep SPEC [--watch]`, `kiln sweep show ID`, `kiln sweep stop ID`, `kiln sweeps`.
 import { resolve } from 'node:path'
 import type { NatsConnection } from 'nats'
-import { isTerminal, type SweepRecord } from '@kiln/protocol'
+import type { SweepDetail } from '@kiln/client'
+import { isTerminal } from '@kiln/protocol'
 import type { CliIo } from '../io.js'
 import { runClusterCommand } from '../cluster-command.js'
 import { ExitCode } from '../exit-codes.js'
+import { canRedraw, liveFrame } from '../live-frame.js'
+import { failuresText, leaderboardLines, rowLine, sweepHeadline, trialCount } from '../sweep-board.js'
 import { table } from '../table.js'
-import { headline, leaderboard } from './sweep-text.js'
 import { UsageError } from '../usage-error.js'
 
 const CONN = `  --nats URL, --creds FILE   the cluster (default: $KILN_NATS_URL / $KILN_NATS_CREDS, else the local one)\n`
@@ -28,18 +30,37 @@ Options:
       --json           JSON output
 ${CONN}`
 
-async function watch(nc: NatsConnection, id: string, io: CliIo, json: boolean): Promise<SweepRecord> {
+async function watch(nc: NatsConnection, id: string, io: CliIo, json: boolean): Promise<SweepDetail> {
   const { SweepsClient } = await import('@kiln/client')
   const client = new SweepsClient(nc)
+  const frame = !json && canRedraw(io) ? liveFrame(io) : undefined
   let last = ''
+  let lastState = ''
+  const rows = new Map<string, string>()
   for (;;) {
-    const { sweep } = await client.show(id)
-    const shape = JSON.stringify([sweep.state, sweep.leaderboard.map((r) => [r.state, r.t])])
+    const detail = await client.show(id)
+    const { sweep } = detail
+    const shape = JSON.stringify([sweep.state, sweep.leaderboard.map((r) => [r.state, r.t, r.rung])])
     if (shape !== last) {
       last = shape
-      io.stdout.write(json ? `${JSON.stringify({ event: 'sweep', sweep })}\n` : headline(sweep) + leaderboard(sweep))
+      if (json) io.stdout.write(`${JSON.stringify({ event: 'sweep', sweep })}\n`)
+      else if (frame) frame.draw([sweepHeadline(sweep), ...leaderboardLines(sweep)])
+      else {
+        // Piped: only what changed, one line each.
+        if (sweep.state !== lastState) io.stdout.write(`${sweepHeadline(sweep)}\n`)
+        lastState = sweep.state
+        for (const r of sweep.leaderboard) {
+          const line = rowLine(sweep, r)
+          if (rows.get(r.trialId) !== line) io.stdout.write(`${line}\n`)
+          rows.set(r.trialId, line)
+        }
+      }
     }
-    if (isTerminal(sweep.state)) return sweep
+    if (isTerminal(sweep.state)) {
+      frame?.keep()
+      if (!json) io.stdout.write(failuresText(detail))
+      return detail
+    }
     await new Promise((ok) => setTimeout(ok, 1000))
   }
 }
@@ -70,8 +91,13 @@ export function sweepCommand(argv: string[], io: CliIo): Promise<number> {
             )
             return ExitCode.ok
           }
-          const { sweep } = await client.show(second)
-          out.stdout.write(json ? `${JSON.stringify(sweep)}\n` : headline(sweep) + leaderboard(sweep))
+          const detail = await client.show(second)
+          const { sweep } = detail
+          out.stdout.write(
+            json
+              ? `${JSON.stringify(sweep)}\n`
+              : `${[sweepHeadline(sweep), ...leaderboardLines(sweep)].join('\n')}\n${failuresText(detail)}`,
+          )
           return ExitCode.ok
         }
         if (second !== undefined)
@@ -85,11 +111,11 @@ export function sweepCommand(argv: string[], io: CliIo): Promise<number> {
         out.stdout.write(
           json
             ? `${JSON.stringify({ event: 'submitted', sweep, created })}\n`
-            : `${created ? 'launched' : 'already launched'} sweep ${sweep.id} (${sweep.name}): ${sweep.algorithm} search, ${sweep.scheduler} scheduler, up to ${sweep.maxTrials} trials\n`,
+            : `${created ? 'launched' : 'already launched'} sweep ${sweep.id} (${sweep.name}): ${sweep.algorithm} search, ${sweep.scheduler} scheduler, ${sweep.maxTrials > 0 ? `up to ${sweep.maxTrials}` : 'every grid point as'} trials\n`,
         )
         if (!flags.watch) return ExitCode.ok
         const final = await watch(nc, sweep.id, out, json)
-        return final.state === 'succeeded' ? ExitCode.ok : ExitCode.failed
+        return final.sweep.state === 'succeeded' ? ExitCode.ok : ExitCode.failed
       },
     },
     argv,
@@ -116,7 +142,7 @@ export function sweepsCommand(argv: string[], io: CliIo): Promise<number> {
                 s.id,
                 s.name,
                 s.state,
-                `${s.leaderboard.length}/${s.maxTrials}`,
+                trialCount(s),
                 `${s.algorithm}/${s.scheduler}`,
                 s.best ? `${s.metric.name} ${s.best.value.toFixed(4)}` : '-',
                 s.model ? `${s.model.name}@${s.model.version}` : '-',

@@ -4,7 +4,7 @@
 // it; its CPU pool is process-wide and shared (see inference-pool.ts for the sizing).
 import { Piscina } from 'piscina'
 import type { PackedFiles } from './packed-files.js'
-import { NEEDS_FILES, type InferResult, type InferTask, type LoadResult, type WorkerTask } from './messages.js'
+import { NEEDS_FILES, type InferResult, type InferTask, type WorkerTask } from './messages.js'
 import { loadServedModel, type ServedModel } from './served-model.js'
 
 const models = new Map<string, Promise<ServedModel>>()
@@ -56,8 +56,7 @@ function moved(result: InferResult): unknown {
 export default async function run(task: WorkerTask): Promise<unknown> {
   forget(task.live)
   if (task.op === 'load') {
-    const result: LoadResult = { signature: (await load(task.key, task.files)).signature() }
-    return result
+    return (await load(task.key, task.files)).shapes()
   }
   return moved(await infer(task))
 }

@@ -4,11 +4,11 @@
 import * as tf from '@tensorflow/tfjs'
 import { MODEL_JSON, MODEL_KINDS, filesLoadHandler, loadPredictor, type Predictor } from '@kiln/train'
 import { packedFile, type PackedFiles } from './packed-files.js'
-import type { ModelSignature, WireTensor } from './messages.js'
+import type { LoadResult, WireTensor } from './messages.js'
 
-/** A loaded model: its signature and one batch at a time. */
+/** A loaded model: its tensor shapes (the main thread names them) and one batch at a time. */
 export interface ServedModel {
-  signature(): ModelSignature
+  shapes(): LoadResult
   run(inputs: WireTensor[]): Promise<WireTensor[]>
   dispose(): void
 }
@@ -17,9 +17,9 @@ const dims = (shape: readonly (number | null)[]) => shape.map((d) => (d === null
 
 function tfjsModel(model: tf.LayersModel): ServedModel {
   return {
-    signature: () => ({
-      inputs: model.inputs.map((t, i) => ({ name: model.inputNames[i] ?? t.name, shape: dims(t.shape) })),
-      outputs: model.outputs.map((t, i) => ({ name: model.outputNames[i] ?? t.name, shape: dims(t.shape) })),
+    shapes: () => ({
+      inputs: model.inputs.map((t) => ({ shape: dims(t.shape) })),
+      outputs: model.outputs.map((t) => ({ shape: dims(t.shape) })),
       weightBytes: model.weights.reduce((n, w) => n + w.shape.reduce((a: number, b) => a * (b ?? 1), 1) * 4, 0),
     }),
     async run(inputs) {
@@ -43,9 +43,9 @@ function tfjsModel(model: tf.LayersModel): ServedModel {
 
 function predictorModel(p: Predictor, bytes: number): ServedModel {
   return {
-    signature: () => ({
-      inputs: [{ name: 'input', shape: [-1, ...p.sampleShape] }],
-      outputs: [{ name: 'output', shape: [-1, p.outputs] }],
+    shapes: () => ({
+      inputs: [{ shape: [-1, ...p.sampleShape] }],
+      outputs: [{ shape: [-1, p.outputs] }],
       weightBytes: bytes,
     }),
     async run(inputs) {
