@@ -6,7 +6,17 @@ import { join } from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { ValidationError } from '@kiln/protocol'
-import { ColumnKind, detectProblem, encodeTable, rawTable, targetColumn, type ProblemKind } from '@kiln/autopilot'
+import {
+  analyzeDataset,
+  ColumnKind,
+  datasetName,
+  detectProblem,
+  encodeTable,
+  rawTable,
+  targetColumn,
+  type ProblemKind,
+} from '@kiln/autopilot'
+import { fromArrays } from '@kiln/data'
 import { runKiln } from '../helpers/kiln-process.js'
 
 const CSV = `name,age,city,income,vip,score
@@ -107,6 +117,26 @@ detect('a file without a header row names its columns by position', () => {
   const { table, problem } = problemOf('1,2,a\n3,4,b\n5,6,a\n')
   assert.equal(table.columns, ['column 1', 'column 2', 'column 3'])
   assert.is(problem.kind, 'binary')
+})
+
+detect('a prepared dataset: its labels are the target, images are told from tables, bad input refused', () => {
+  const images = fromArrays({ name: 'img', x: new Float32Array(4 * 16), labels: [0, 1, 2, 1], sampleShape: [4, 4] })
+  const a = analyzeDataset({ train: images }, 'My Images')
+  assert.equal([a.name, a.problem.kind, a.traits.images], ['autopilot-my-images', 'multiclass', true])
+  assert.is(datasetName('/data/Sales 2024.CSV'), 'autopilot-sales-2024')
+  const one = fromArrays({ name: 'one', x: new Float32Array(6), labels: [0, 0, 0], sampleShape: [2] })
+  assert.match(
+    refusal(() => analyzeDataset({ train: one }, 'one')),
+    /^DATASET: expected a dataset with at least 2 classes/,
+  )
+  assert.match(
+    refusal(() => analyzeDataset({ train: images }, 'img', { target: 'y' })),
+    /^--target: expected no --target for img: its target is its labels/,
+  )
+  assert.match(
+    refusal(() => analyzeDataset({ train: images }, 'img', { problem: 'regression' })),
+    /^--problem: expected multiclass \(the problem img poses\), got regression/,
+  )
 })
 
 detect('kiln autopilot refuses bad input with exit 2 before connecting to any cluster', async () => {

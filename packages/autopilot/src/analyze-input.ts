@@ -31,14 +31,17 @@ export interface AnalyzedInput {
   notes: string[]
 }
 
-/** A dataset name from a file name: lowercase letters, digits and dashes. */
-export function datasetName(path: string): string {
-  const stem = basename(path).replace(/\.[^.]*$/, '')
+/**
+ * The name of the autopilot's dataset and model for a file or dataset name: autopilot-<the
+ * name in lowercase letters, digits and dashes>, which both a job spec and the stores accept.
+ */
+export function datasetName(pathOrName: string): string {
+  const stem = basename(pathOrName).replace(/\.csv$/i, '')
   const token = stem
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
     .slice(0, 40)
+    .replace(/^-+|-+$/g, '')
   return `autopilot-${token || 'data'}`
 }
 
@@ -118,7 +121,7 @@ export function analyzeDataset(resolved: ResolvedDataset, name: string, options:
   const size = train.sampleShape.reduce((a, b) => a * b, 1)
   return {
     resolved,
-    name: name.replace(/[^A-Za-z0-9_-]/g, '-'),
+    name: datasetName(name),
     source: name,
     problem,
     traits: { problem: kind, images: train.sampleShape.length >= 2, missing },
