@@ -259,7 +259,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     batch,
     threads: pool.threads,
     version: pkg.version,
-    renderMetrics: async () => ({ text: await exposition(metrics.registry), contentType: metrics.registry.contentType }),
+    renderMetrics: async () => ({
+      text: await exposition(metrics.registry),
+      contentType: metrics.registry.contentType,
+    }),
     isReady: () => ready,
     maxBodyBytes,
     logError,
