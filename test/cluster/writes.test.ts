@@ -95,7 +95,7 @@ function fakeNode(nc: NatsConnection, layout: Layout): FakeNode {
     },
     status: async (u) => {
       const msg = await nc.request(
-        Subjects.trial.status(u.trialId),
+        Subjects.trial.status(u.trialId, NODE),
         encode(TrialStatusUpdateSchema, { v: 1, nodeId: NODE, ...u }),
         { timeout: 5000 },
       )

@@ -5,13 +5,16 @@ import { createHash, randomBytes } from 'node:crypto'
 import { z } from 'zod'
 import {
   CancelRequestSchema,
+  ErrorCode,
   EventKind,
   JobSubmitRequestSchema,
+  KilnError,
   ListRequestSchema,
   NotFoundError,
   RunState,
   ShowRequestSchema,
   Subjects,
+  trialSender,
   TrialReportSchema,
   TrialStatusUpdateSchema,
   SweepSubmitRequestSchema,
@@ -68,9 +71,33 @@ export function serveApi(leader: Leader): void {
     ),
   )
   leader.own(
-    serve(nc, Subjects.trial.allStatus, TrialStatusUpdateSchema, (u) => locked(() => leader.applyStatus(u)), opts),
+    serve(
+      nc,
+      Subjects.trial.allStatus,
+      TrialStatusUpdateSchema,
+      (u, msg) => locked(() => leader.applyStatus(fromSender(u, msg.subject))),
+      opts,
+    ),
   )
-  leader.own(serve(nc, Subjects.trial.allReports, TrialReportSchema, (r) => locked(() => leader.applyReport(r)), opts))
+  leader.own(
+    serve(
+      nc,
+      Subjects.trial.allReports,
+      TrialReportSchema,
+      (r, msg) => locked(() => leader.applyReport(fromSender(r, msg.subject))),
+      opts,
+    ),
+  )
+}
+
+// Only node N may publish on kiln.trial.*.status.N (its credential says so), so a status
+// naming another node than its subject is a node speaking for another: refused. The
+// placement checks then compare the (now authentic) node with the trial's placement.
+function fromSender<T extends { nodeId: string }>(u: T, subject: string): T {
+  const sender = trialSender(subject)
+  if (sender !== u.nodeId)
+    throw new KilnError(ErrorCode.permissionDenied, `a message of node ${u.nodeId} arrived on ${subject}: refused`)
+  return u
 }
 
 async function submit(

@@ -1,13 +1,18 @@
 // Which nodes exist and which are alive. Registrations come from kiln_nodes (a KV watch);
 // liveness from heartbeats on kiln.node.*.heartbeat. A node is lost once it has been
 // silent for missedBeats heartbeat intervals; a new leader counts every node as just seen,
-// so a takeover never declares the whole cluster lost.
+// so a takeover never declares the whole cluster lost. Each node's credential may write only
+// its own key and heartbeat subject, so a registration or beat naming another node than its
+// key or subject says is refused: one node cannot speak for another.
 import type { KV, NatsConnection, Subscription } from 'nats'
 import {
+  ErrorCode,
   HeartbeatSchema,
+  KilnError,
   NodeRegistrationSchema,
   Subjects,
   decode,
+  relayedMessage,
   type Heartbeat,
   type NodeRegistration,
 } from '@kiln/protocol'
@@ -40,6 +45,7 @@ export class NodeRegistry {
         if (e.operation !== 'PUT') continue
         try {
           const registration = decode(NodeRegistrationSchema, e.value)
+          if (registration.nodeId !== e.key) throw mismatch('registration', registration.nodeId, e.key)
           const known = this.nodes.get(registration.nodeId)
           this.nodes.set(registration.nodeId, { ...known, registration, lastBeat: known?.lastBeat ?? Date.now() })
         } catch (err) {
@@ -52,7 +58,11 @@ export class NodeRegistry {
         if (err) return
         let beat: Heartbeat
         try {
+          const relayed = relayedMessage(msg, Subjects.node.allHeartbeats)
+          if (relayed) throw new KilnError(ErrorCode.permissionDenied, `refused a relayed heartbeat: ${relayed}`)
           beat = decode(HeartbeatSchema, msg.data)
+          if (msg.subject !== Subjects.node.heartbeat(beat.nodeId))
+            throw mismatch('heartbeat', beat.nodeId, msg.subject)
         } catch (e) {
           this.onBad(msg.subject, e)
           return
@@ -95,4 +105,8 @@ export class NodeRegistry {
   remove(nodeId: string): void {
     this.nodes.delete(nodeId)
   }
+}
+
+function mismatch(what: string, nodeId: string, where: string): KilnError {
+  return new KilnError(ErrorCode.permissionDenied, `a ${what} of node ${nodeId} arrived on ${where}: refused`)
 }

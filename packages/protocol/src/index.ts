@@ -9,8 +9,10 @@ export {
   fromWire,
 } from './errors.js'
 export type { ErrorData, WireError, KilnErrorOptions, ValidationErrorOptions } from './errors.js'
-export { Subjects, SUBJECT_ROOT, SUBJECT_TOKEN_PATTERN, EventKind, subjectToken } from './subjects.js'
+export { Subjects, SUBJECT_ROOT, SUBJECT_TOKEN_PATTERN, EventKind, subjectToken, trialSender } from './subjects.js'
 export { encode, decode, ERROR_EXT_TYPE } from './codec.js'
+export { subjectMatches, relayedMessage } from './subject-match.js'
+export type { RoutedMessage } from './subject-match.js'
 export { check, fieldPath } from './validate.js'
 export { PROTOCOL_VERSION, MAX_OPAQUE_BYTES } from './fields.js'
 export type { CheckpointRef } from './fields.js'

@@ -52,6 +52,8 @@ export interface WorkerOptions {
 export interface WorkerAgent {
   readonly nodeId: string
   readonly registration: NodeRegistration
+  /** Whether it is draining (told to, or stopping): it takes no new trials. */
+  readonly draining: boolean
   /** Trials running now. */
   running(): Array<{ trialId: string; attempt: number; epoch: number; rank: number }>
   /** Checkpoints and hands back every trial, deregisters, and stops. */
@@ -227,6 +229,9 @@ export async function startWorker(o: WorkerOptions): Promise<WorkerAgent> {
   const agent: WorkerAgent = {
     nodeId,
     registration,
+    get draining() {
+      return draining
+    },
     running: () =>
       [...hosts.values()].map((h) => ({ trialId: h.trialId, attempt: h.attempt, epoch: h.epoch, rank: h.rank })),
     drain: async (timeoutMs = 120_000) => {

@@ -210,7 +210,7 @@ export class TrialHost {
               }),
             )
           const reply = await this.request(
-            Subjects.trial.report(a.trialId),
+            Subjects.trial.report(a.trialId, this.o.nodeId),
             encode(TrialReportSchema, {
               v: 1,
               trialId: a.trialId,
@@ -269,7 +269,9 @@ export class TrialHost {
     const deadline = Date.now() + 5 * 60_000
     for (let k = 0; ; k++) {
       try {
-        unwrapReply(decode(statusReply, await this.request(Subjects.trial.status(a.trialId), body)) as never)
+        unwrapReply(
+          decode(statusReply, await this.request(Subjects.trial.status(a.trialId, this.o.nodeId), body)) as never,
+        )
         return
       } catch (err) {
         const code = (err as KilnError).code

@@ -6,7 +6,7 @@ import { resolve } from 'node:path'
 import { ValidationError } from '@kiln/protocol'
 import type { CliIo } from '../io.js'
 import { runClusterCommand } from '../cluster-command.js'
-import { threadConnectionFromFlags } from '../cluster-connect.js'
+import { workerIdentityFromFlags } from '../cluster-connect.js'
 
 const COORDINATOR_HELP = `Usage: kiln coordinator [--nats URL] [--creds FILE] [--id ID]
 
@@ -23,11 +23,13 @@ Options:
                  a 3-node NATS cluster; existing streams are left as they are)
 `
 
-const WORKER_HELP = `Usage: kiln worker [--nats URL] [--creds FILE] [--slots auto|N] [--gpus auto|none|LIST] [--name NAME]
+const WORKER_HELP = `Usage: kiln worker [--nats URL] [--creds NODE.creds] [--slots auto|N] [--gpus auto|none|LIST] [--name NAME]
 
-Runs a node agent: announces this machine's slots, takes trials and runs them in threads,
-streams their metrics and logs, stores checkpoints and models. SIGTERM drains: running
-trials are checkpointed and handed back to run elsewhere.
+Runs a node agent: announces this machine's slots, takes trials and runs them (builtin
+models in threads, trial scripts in sandboxed processes), streams their metrics and logs,
+stores checkpoints and models. SIGTERM drains: running trials are checkpointed and handed
+back to run elsewhere. --creds is the node's own credential file from kiln node add NAME:
+the node's id is NAME, and it can act only as that node.
 
 Options:
   --slots auto|N          CPU slots (default auto: one per 4 cores, at least 1)
@@ -103,11 +105,13 @@ export function workerCommand(argv: string[], io: CliIo): Promise<number> {
         })
         const heartbeatMs = intFlag('heartbeat', flags.heartbeat as string | undefined, 50)
         const every = intFlag('checkpoint-every', flags['checkpoint-every'] as string | undefined, 1)
-        const threadConnection = await threadConnectionFromFlags(flags as { nats?: string; creds?: string }, io)
+        const identity = await workerIdentityFromFlags(flags as { nats?: string; creds?: string }, io)
         const worker = await startWorker({
           nc,
           slots,
-          threadConnection,
+          threadConnection: identity.connection,
+          // A node identity (kiln node add) may act only as its own node.
+          ...(identity.nodeId ? { nodeId: identity.nodeId } : {}),
           ...(flags.name ? { name: flags.name as string } : {}),
           ...(heartbeatMs ? { layout: { heartbeatMs } } : {}),
           ...(every ? { checkpointEveryEpochs: every } : {}),
