@@ -7,6 +7,7 @@ import { connect, type NatsConnection } from 'nats'
 import { startCoordinator, type Coordinator } from '@kiln/coordinator'
 import { startWorker, type WorkerAgent } from '@kiln/worker'
 import { ensureLayout } from '@kiln/cluster-state'
+import { inboxPrefix, nodeUserName, readCredentials } from '@kiln/local'
 import { startNats, type NatsServer } from '../helpers/nats.js'
 import { startRoleServer, type RoleServer } from '../local/role-server.js'
 
@@ -23,8 +24,8 @@ export interface SecureCluster {
 
 const quiet = process.env.KILN_TEST_LOG ? (r: unknown) => console.error(JSON.stringify(r)) : () => {}
 
-/** Starts the server, the coordinator (leading) and worker node-1. */
-export async function startSecureCluster(o: { open?: boolean } = {}): Promise<SecureCluster> {
+/** Starts the server, the coordinator (leading) and worker node-1 (`slots` CPU slots, default 1). */
+export async function startSecureCluster(o: { open?: boolean; slots?: number } = {}): Promise<SecureCluster> {
   let roles: RoleServer | undefined
   let server: NatsServer | undefined
   let nc: Record<Who, NatsConnection>
@@ -41,10 +42,16 @@ export async function startSecureCluster(o: { open?: boolean } = {}): Promise<Se
   }
   const coordinator = await startCoordinator({ nc: nc.coordinator, log: quiet })
   await coordinator.leading()
+  // Its builtin trials' rings connect with its own credentials, as `kiln worker` does.
+  const creds = roles ? readCredentials(roles.nodeCreds['node-1']) : undefined
   const worker = await startWorker({
     nc: nc.worker,
     nodeId: 'node-1',
-    slots: [{ id: 'cpu0', kind: 'cpu', threads: 1 }],
+    threadConnection: {
+      servers: [nc.worker.getServer()],
+      ...(creds?.kind === 'nkey' ? { nkeySeed: creds.seed, inboxPrefix: inboxPrefix(nodeUserName('node-1')) } : {}),
+    },
+    slots: Array.from({ length: o.slots ?? 1 }, (_, k) => ({ id: `cpu${k}`, kind: 'cpu' as const, threads: 1 })),
     log: quiet,
   })
   return {

@@ -1,7 +1,8 @@
-// The agent's side of one running trial: starts it in a pool thread, publishes its metrics,
-// logs and checkpoints, relays the coordinator's decisions, and reports how it ended. Every
-// status update is retried until the coordinator answers (it may be failing over); an answer
-// that this placement is stale stops the trial at once.
+// The agent's side of one running trial: starts it (a builtin model in a pool thread, a
+// script in its own sandboxed process), publishes its metrics, logs and checkpoints, relays
+// the coordinator's decisions, and reports how it ended. Every status update is retried
+// until the coordinator answers (it may be failing over); an answer that this placement is
+// stale stops the trial at once.
 import { MessageChannel } from 'node:worker_threads'
 import type { NatsConnection } from 'nats'
 import type { Piscina } from 'piscina'
@@ -27,6 +28,7 @@ import { publishModelVersion, storeModelFiles, type Layout } from '@kiln/cluster
 import type { Logger } from '@kiln/train/spec'
 import type { ThreadConnection } from '@kiln/train'
 import type { FromThread, ToThread, TrialOutcome, TrialTask } from './thread-messages.js'
+import type { SandboxPlan } from './trial-sandbox.js'
 
 const statusReply = apiReplySchema(z.object({ state: z.string() }).passthrough(), 'status reply')
 const decisionReply = apiReplySchema(TrialDecisionSchema, 'decision reply')
@@ -41,6 +43,10 @@ export interface TrialHostOptions {
   threads: number
   /** How a data-parallel trial's thread connects to NATS for its ring. */
   connection: ThreadConnection
+  /** How script trials are confined (their own process; builtin ones run in the pool). */
+  sandbox: SandboxPlan
+  /** Whether the slot is a GPU (its device nodes go into the sandbox). */
+  gpu: boolean
   checkpointEveryEpochs?: number
   checkpointEveryMs?: number
   /** Resolve extra task inputs (resume bytes, dataset, bundle) before the thread starts. */
@@ -107,8 +113,7 @@ export class TrialHost {
           : {}),
         ...extra,
       }
-      const transfer = [threadPort, ...(task.resumeFrom ? [task.resumeFrom.buffer] : [])] as never[]
-      outcome = await this.o.pool.run(task, { transferList: transfer, signal: this.hardStop.signal })
+      outcome = isScript(a.spec) ? await this.runScript(task) : await this.runThread(task, threadPort)
     } catch (err) {
       if (this.stopReason === 'fenced') return
       if (this.stopReason === 'drain') {
@@ -169,18 +174,68 @@ export class TrialHost {
     }
   }
 
+  private runThread(task: TrialTask, threadPort: MessageChannel['port2']): Promise<TrialOutcome> {
+    const transfer = [threadPort, ...(task.resumeFrom ? [task.resumeFrom.buffer] : [])] as never[]
+    return this.o.pool.run(task, { transferList: transfer, signal: this.hardStop.signal })
+  }
+
+  // Trial code from a client: its own process, sandbox and limits; no NATS of its own (the
+  // ring, if any, runs here and the process's collective operations are relayed to it).
+  private async runScript(task: TrialTask): Promise<TrialOutcome> {
+    if (!task.scriptFile)
+      throw new KilnError(
+        ErrorCode.invalidArgument,
+        'a script trial runs from a bundle in the cluster: submit it with kiln submit, which bundles model.script',
+      )
+    const resources = (task.spec as { resources?: { memoryMb?: number; timeout?: number } }).resources ?? {}
+    let leave: (() => Promise<void>) | undefined
+    const collective = task.ring
+      ? (async () => {
+          const [{ joinRing }, { validateSpec }] = await Promise.all([
+            import('./trial-ring.js'),
+            import('@kiln/train/spec'),
+          ])
+          const ring = await joinRing(task, validateSpec(task.spec, `trial ${task.trialId}`), this.hardStop.signal)
+          leave = ring?.leave
+          return ring?.collective
+        })()
+      : undefined
+    // Awaited when the process first asks for it; a ring that fails to form fails that call.
+    collective?.catch(() => undefined)
+    const { runTrialProcess } = await import('./trial-process.js')
+    try {
+      return await runTrialProcess({
+        task,
+        sandbox: this.o.sandbox,
+        gpu: this.o.gpu,
+        signal: this.hardStop.signal,
+        ...(resources.memoryMb ? { memoryMb: resources.memoryMb } : {}),
+        ...(resources.timeout ? { timeoutS: resources.timeout } : {}),
+        ...(collective ? { collective } : {}),
+        onOutput: (stream, line) => this.publishLog(stream === 'stdout' ? 'info' : 'warn', line),
+      })
+    } finally {
+      await collective?.catch(() => undefined)
+      await leave?.()
+    }
+  }
+
+  private publishLog(level: 'debug' | 'info' | 'warn' | 'error', text: string): void {
+    const trialId = this.o.assignment.trialId
+    this.o.layout.js
+      .publish(
+        Subjects.logs.of(trialId),
+        encode(LogLineSchema, { v: 1, trialId, level, msg: text.slice(0, 16_000), at: Date.now() }),
+      )
+      .catch(() => undefined)
+  }
+
   private async onThreadMessage(m: FromThread): Promise<void> {
     const a = this.o.assignment
     switch (m.type) {
       case 'log': {
         const { level, message, time: _t, component: _c, ...data } = m.record
-        const text = Object.keys(data).length ? `${message} ${JSON.stringify(data)}` : message
-        this.o.layout.js
-          .publish(
-            Subjects.logs.of(a.trialId),
-            encode(LogLineSchema, { v: 1, trialId: a.trialId, level, msg: text.slice(0, 16_000), at: Date.now() }),
-          )
-          .catch(() => undefined)
+        this.publishLog(level, Object.keys(data).length ? `${message} ${JSON.stringify(data)}` : message)
         return
       }
       case 'epoch':
@@ -293,4 +348,10 @@ export class TrialHost {
       }
     }
   }
+}
+
+/** Whether a job spec (plain JSON) is a script trial. */
+function isScript(spec: unknown): boolean {
+  const model = (spec as { model?: unknown } | undefined)?.model
+  return typeof model === 'object' && model !== null && 'script' in model
 }

@@ -37,6 +37,9 @@ Options:
   --name NAME             node name shown by kiln nodes (default: the host name)
   --checkpoint-every N    checkpoint every N epochs (default 1)
   --cache DIR             where datasets and trial bundles are cached (default ~/.cache/kiln)
+  --sandbox MODE          how script trials are confined: auto (default: the strongest this
+                          machine allows), bwrap (bubblewrap namespaces, no network), user
+                          (another OS user; root workers), none (docs/security.md)
   --heartbeat MS          heartbeat interval (default 2000; all processes alike)
   --nats URL, --creds FILE  as for every cluster command
 `
@@ -94,9 +97,13 @@ export function workerCommand(argv: string[], io: CliIo): Promise<number> {
         'checkpoint-every': { type: 'string' },
         heartbeat: { type: 'string' },
         cache: { type: 'string' },
+        sandbox: { type: 'string' },
       },
       run: async ({ nc, flags }) => {
-        const { startWorker, discoverSlots, parseSlotsFlag, parseGpusFlag } = await import('@kiln/worker')
+        const { startWorker, discoverSlots, parseSlotsFlag, parseGpusFlag, chooseSandbox } = await import(
+          '@kiln/worker'
+        )
+        const sandbox = chooseSandbox((flags.sandbox as 'auto' | undefined) ?? 'auto')
         const { deviceCount } = await import('@kiln/native')
         const slots = discoverSlots({
           slots: parseSlotsFlag(flags.slots as string | undefined),
@@ -110,6 +117,7 @@ export function workerCommand(argv: string[], io: CliIo): Promise<number> {
           nc,
           slots,
           threadConnection: identity.connection,
+          sandbox,
           // A node identity (kiln node add) may act only as its own node.
           ...(identity.nodeId ? { nodeId: identity.nodeId } : {}),
           ...(flags.name ? { name: flags.name as string } : {}),
