@@ -114,28 +114,31 @@ export function readCredentials(file: string): Credentials {
   return parseCredentials(text, file)
 }
 
-/** The text of a Kiln credential file for a user/password pair. */
-export function formatUserCredentials(user: string, password: string, comment: string, url?: string): string {
+// A Kiln credential file: a comment, the usage note, the URL if given, then the identity.
+function credentialsText(comment: string, usage: string, url: string | undefined, identity: string[]): string {
   return [
     `# ${comment}`,
-    '# Secret: keep this file mode 0600. Usable as --creds FILE, KILN_NATS_CREDS or a systemd EnvironmentFile.',
+    `# Secret: keep this file mode 0600. Usable as ${usage}.`,
     ...(url ? [`KILN_NATS_URL=${url}`] : []),
-    `KILN_NATS_USER=${user}`,
-    `KILN_NATS_PASSWORD=${password}`,
+    ...identity,
     '',
   ].join('\n')
 }
 
+/** The text of a Kiln credential file for a user/password pair. */
+export function formatUserCredentials(user: string, password: string, comment: string, url?: string): string {
+  return credentialsText(comment, '--creds FILE, KILN_NATS_CREDS or a systemd EnvironmentFile', url, [
+    `KILN_NATS_USER=${user}`,
+    `KILN_NATS_PASSWORD=${password}`,
+  ])
+}
+
 /** The text of a worker node's credential file: its id and its nkey seed (`kiln node add`). */
 export function formatNodeCredentials(nodeId: string, seed: string, comment: string, url?: string): string {
-  return [
-    `# ${comment}`,
-    '# Secret: keep this file mode 0600. Usable as `kiln worker --creds FILE`, KILN_NATS_CREDS or a systemd EnvironmentFile.',
-    ...(url ? [`KILN_NATS_URL=${url}`] : []),
+  return credentialsText(comment, '`kiln worker --creds FILE`, KILN_NATS_CREDS or a systemd EnvironmentFile', url, [
     `KILN_NODE_ID=${nodeId}`,
     `KILN_NATS_NKEY=${seed}`,
-    '',
-  ].join('\n')
+  ])
 }
 
 /** Writes `text` to `file` readable by its owner only, replacing any old file atomically. */

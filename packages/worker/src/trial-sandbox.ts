@@ -8,8 +8,8 @@
 //   none   neither: only the environment is scrubbed and the working folder is empty; the
 //          trial could read what the worker's user can. The worker says so when it starts.
 import { spawnSync } from 'node:child_process'
-import { accessSync, constants, readdirSync, readFileSync, realpathSync } from 'node:fs'
-import { delimiter, dirname, join, resolve } from 'node:path'
+import { readdirSync, readFileSync, realpathSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { ValidationError } from '@kiln/protocol'
 
@@ -27,18 +27,14 @@ export interface SandboxPlan {
 // packages/worker/{src,dist}/ → the Kiln installation, whose code the trial process runs.
 const KILN_ROOT = resolve(fileURLToPath(import.meta.url), '../../../..')
 
-function executable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK)
-    return true
-  } catch {
-    return false
-  }
-}
-
+// Where `bwrap` is on this PATH, as the shell finds it.
 function findBwrap(env: NodeJS.ProcessEnv): string | undefined {
-  const dirs = [...(env.PATH ?? '').split(delimiter).filter(Boolean), '/usr/bin', '/bin']
-  return dirs.map((d) => join(d, 'bwrap')).find(executable)
+  const found = spawnSync('sh', ['-c', 'command -v bwrap'], {
+    env: { PATH: `${env.PATH ?? ''}:/usr/bin:/bin` },
+    encoding: 'utf8',
+  })
+  const path = found.status === 0 ? found.stdout.trim() : ''
+  return path.startsWith('/') ? path : undefined
 }
 
 // The uid and gid of `nobody`, whom trials run as when the worker is root.
