@@ -9,6 +9,7 @@
 
 #include "../cpu/categorical.h"
 #include "fast_args.h"
+#include "kiln/checked.h"
 #include "registry.h"
 
 namespace kiln::binding {
@@ -23,8 +24,7 @@ struct Matrix {
 // rows and cols at args i, i + 1, checked against every matrix argument's length.
 Matrix matrix(const FastArgs& a, size_t i, std::initializer_list<std::pair<const char*, size_t>> mats) {
   const Matrix m{a.integer(i, "rows", 0, kMaxDim), a.integer(i + 1, "cols", 1, kMaxDim)};
-  int64_t n;
-  if (__builtin_mul_overflow(m.rows, m.cols, &n)) throw ShapeError(std::string(a.fn()) + ": rows x cols overflows");
+  const int64_t n = checked_mul(m.rows, m.cols, a.fn(), "rows x cols");
   for (const auto& [name, length] : mats) check_length(a.fn(), name, length, n, "rows x cols");
   return m;
 }

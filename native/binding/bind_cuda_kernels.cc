@@ -17,6 +17,7 @@
 
 #include "cuda_entry.h"
 #include "device_handles.h"
+#include "kiln/checked.h"
 #include "kiln/cuda_kernels.h"
 #include "kiln/elementwise.h"
 #include "kiln/reduce.h"
@@ -27,15 +28,13 @@ namespace {
 
 #if KILN_HAS_CUDA
 
-constexpr int64_t kMaxElements = int64_t(1) << 44;
-
 int64_t count_arg(const FastArgs& a, size_t i, const char* name) { return a.integer(i, name, 0, kMaxElements); }
 
 // A buffer holding at least n elements of `width` bytes.
 template <class T = float>
 T* data_arg(const FastArgs& a, size_t i, const char* name, int64_t n, const char* what, int64_t width = sizeof(T)) {
   DeviceBlock& b = buffer_arg(a, i, name);
-  check_bytes(a, b, n * width, name, what);
+  check_bytes(a, b, checked_mul(n, width, a.fn(), what), name, what);
   return static_cast<T*>(b.ptr);
 }
 
@@ -144,7 +143,8 @@ napi_value reduce_js(const FastArgs& a) {
   const auto op = ReduceOp(a.op(1, kReduceOpCount));
   const bool ints = a.integer(2, "dtype", 0, 1) == 1;
   const View3 v = view_arg(a, 4);
-  const int64_t nx = v.outer * v.size * v.inner, ny = v.outer * v.inner;
+  const int64_t nx = checked_product({v.outer, v.size, v.inner}, a.fn(), "outer x size x inner"),
+                ny = checked_mul(v.outer, v.inner, a.fn(), "outer x inner");
   if (ints)
     cuda::reduce(s, op, data_arg<int32_t>(a, 3, "x", nx, "outer x size x inner"), v.outer, v.size, v.inner,
                  data_arg<int32_t>(a, 7, "y", ny, "outer x inner"));
@@ -159,8 +159,8 @@ napi_value arg_reduce_js(const FastArgs& a) {
   const auto op = ArgReduceOp(a.op(1, kArgReduceOpCount));
   const bool ints = a.integer(2, "dtype", 0, 1) == 1;
   const View3 v = view_arg(a, 4);
-  const int64_t nx = v.outer * v.size * v.inner;
-  int32_t* y = data_arg<int32_t>(a, 7, "y", v.outer * v.inner, "outer x inner");
+  const int64_t nx = checked_product({v.outer, v.size, v.inner}, a.fn(), "outer x size x inner");
+  int32_t* y = data_arg<int32_t>(a, 7, "y", checked_mul(v.outer, v.inner, a.fn(), "outer x inner"), "outer x inner");
   if (ints) cuda::arg_reduce(s, op, data_arg<int32_t>(a, 3, "x", nx, "outer x size x inner"), v.outer, v.size, v.inner, y);
   else cuda::arg_reduce(s, op, data_arg(a, 3, "x", nx, "outer x size x inner"), v.outer, v.size, v.inner, y);
   return nullptr;
@@ -169,8 +169,9 @@ napi_value arg_reduce_js(const FastArgs& a) {
 napi_value softmax_js(const FastArgs& a) {
   cuda::Stream* s = stream_arg(a, 0);
   const int64_t rows = count_arg(a, 2, "rows"), cols = count_arg(a, 3, "cols");
-  const float* x = data_arg(a, 1, "x", rows * cols, "rows x cols");
-  float* y = data_arg(a, 4, "y", rows * cols, "rows x cols");
+  const int64_t n = checked_mul(rows, cols, a.fn(), "rows x cols");
+  const float* x = data_arg(a, 1, "x", n, "rows x cols");
+  float* y = data_arg(a, 4, "y", n, "rows x cols");
   if (a.boolean(5, "log")) cuda::log_softmax(s, x, rows, cols, y);
   else cuda::softmax(s, x, rows, cols, y);
   return nullptr;
@@ -195,7 +196,7 @@ napi_value batch_norm_js(const FastArgs& a) {
 napi_value bias_act_js(const FastArgs& a) {
   cuda::Stream* s = stream_arg(a, 0);
   const int64_t rows = count_arg(a, 2, "rows"), cols = a.integer(3, "cols", 1, kMaxElements);
-  float* y = data_arg(a, 1, "y", rows * cols, "rows x cols");
+  float* y = data_arg(a, 1, "y", checked_mul(rows, cols, a.fn(), "rows x cols"), "rows x cols");
   const float* bias = a.nullish(4) ? nullptr : data_arg(a, 4, "bias", cols, "cols");
   const auto act = Activation(a.op(5, kActivationCount));
   cuda::bias_act(s, y, rows, cols, bias, act, float(a.number(6, "alpha")));

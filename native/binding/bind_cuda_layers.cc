@@ -17,6 +17,7 @@
 
 #include "cuda_entry.h"
 #include "device_handles.h"
+#include "kiln/checked.h"
 #include "kiln/conv.h"
 #include "kiln/cuda_kernels.h"
 #include "kiln/layout.h"
@@ -28,12 +29,10 @@ namespace {
 
 #if KILN_HAS_CUDA
 
-constexpr int64_t kMaxElements = int64_t(1) << 44;
-
 template <class T = uint32_t>
 T* data_arg(const FastArgs& a, size_t i, const char* name, int64_t n, const char* what) {
   DeviceBlock& b = buffer_arg(a, i, name);
-  check_bytes(a, b, n * int64_t(sizeof(T)), name, what);
+  check_bytes(a, b, checked_mul(n, int64_t(sizeof(T)), a.fn(), what), name, what);
   return static_cast<T*>(b.ptr);
 }
 
@@ -53,7 +52,9 @@ napi_value tile_js(const FastArgs& a) {
   int64_t reps[kMaxRank];
   a.ints(3, "reps", xs.rank, reps);
   int64_t n = 1;
-  for (int d = 0; d < xs.rank; ++d) n *= xs.dims[d] * (reps[d] < 0 ? 0 : reps[d]);
+  for (int d = 0; d < xs.rank; ++d)
+    n = checked_mul(n, checked_mul(xs.dims[d], reps[d] < 0 ? 0 : reps[d], a.fn(), "xShape x reps"), a.fn(),
+                    "xShape x reps");
   cuda::tile(stream_arg(a, 0), data_arg(a, 1, "x", xs.size(), "xShape"), xs, reps,
              data_arg(a, 4, "y", n, "xShape x reps"));
   return nullptr;
@@ -87,16 +88,17 @@ napi_value fill_js(const FastArgs& a) {
 napi_value gather_js(const FastArgs& a) {
   const int64_t outer = count_arg(a, 2, "outer"), axis = count_arg(a, 3, "axisSize"), inner = count_arg(a, 4, "inner");
   const int64_t ni = count_arg(a, 6, "nIndices");
-  cuda::gather(stream_arg(a, 0), data_arg(a, 1, "x", outer * axis * inner, "outer x axisSize x inner"), outer, axis,
-               inner, data_arg<int32_t>(a, 5, "indices", ni, "nIndices"), ni,
-               data_arg(a, 7, "y", outer * ni * inner, "outer x nIndices x inner"));
+  const int64_t nx = checked_product({outer, axis, inner}, a.fn(), "outer x axisSize x inner");
+  const int64_t ny = checked_product({outer, ni, inner}, a.fn(), "outer x nIndices x inner");
+  cuda::gather(stream_arg(a, 0), data_arg(a, 1, "x", nx, "outer x axisSize x inner"), outer, axis, inner,
+               data_arg<int32_t>(a, 5, "indices", ni, "nIndices"), ni, data_arg(a, 7, "y", ny, "outer x nIndices x inner"));
   return nullptr;
 }
 
 napi_value one_hot_js(const FastArgs& a) {
   const int64_t n = count_arg(a, 2, "n"), depth = count_arg(a, 3, "depth");
   cuda::one_hot(stream_arg(a, 0), data_arg<int32_t>(a, 1, "indices", n, "n"), n, depth, float(a.number(4, "onValue")),
-                float(a.number(5, "offValue")), data_arg<float>(a, 6, "y", n * depth, "n x depth"));
+                float(a.number(5, "offValue")), data_arg<float>(a, 6, "y", checked_mul(n, depth, a.fn(), "n x depth"), "n x depth"));
   return nullptr;
 }
 
@@ -164,9 +166,10 @@ napi_value avg_pool_grad_js(const FastArgs& a) {
 // One operand of a batched matmul: one matrix (broadcast: stride 0) or `batch` of them.
 const float* matrix_arg(const FastArgs& a, size_t i, const char* name, int64_t batch, int64_t one, int64_t* stride) {
   DeviceBlock& b = buffer_arg(a, i, name);
-  const bool single = b.bytes == size_t(one * 4);
+  const int64_t bytes = checked_mul(one, 4, a.fn(), "rows x cols");
+  const bool single = b.bytes == size_t(bytes);
   *stride = single ? 0 : one;
-  check_bytes(a, b, (single ? 1 : batch) * one * 4, name, "batch x rows x cols");
+  check_bytes(a, b, checked_mul(single ? 1 : batch, bytes, a.fn(), "batch x rows x cols"), name, "batch x rows x cols");
   return static_cast<const float*>(b.ptr);
 }
 
@@ -178,10 +181,11 @@ napi_value matmul_js(const FastArgs& a) {
   g.m = a.integer(4, "m", 0, kMaxDim), g.n = a.integer(5, "n", 0, kMaxDim), g.k = a.integer(6, "k", 0, kMaxDim);
   g.lda = g.trans_a ? g.m : g.k, g.ldb = g.trans_b ? g.k : g.n, g.ldc = g.n;
   int64_t sa, sb;
-  const float* pa = matrix_arg(a, 7, "a", batch, g.m * g.k, &sa);
-  const float* pb = matrix_arg(a, 8, "b", batch, g.k * g.n, &sb);
-  float* y = data_arg<float>(a, 9, "y", batch * g.m * g.n, "batch x m x n");
-  cuda::sgemm(stream_arg(a, 0), g, batch, 1.0f, pa, sa, pb, sb, 0.0f, y, g.m * g.n);
+  const float* pa = matrix_arg(a, 7, "a", batch, checked_mul(g.m, g.k, a.fn(), "m x k"), &sa);
+  const float* pb = matrix_arg(a, 8, "b", batch, checked_mul(g.k, g.n, a.fn(), "k x n"), &sb);
+  const int64_t mn = checked_mul(g.m, g.n, a.fn(), "m x n");
+  float* y = data_arg<float>(a, 9, "y", checked_mul(batch, mn, a.fn(), "batch x m x n"), "batch x m x n");
+  cuda::sgemm(stream_arg(a, 0), g, batch, 1.0f, pa, sa, pb, sb, 0.0f, y, mn);
   return nullptr;
 }
 

@@ -14,6 +14,7 @@
 
 #include "cuda_entry.h"
 #include "device_handles.h"
+#include "kiln/checked.h"
 #include "kiln/cuda_kernels.h"
 #include "registry.h"
 
@@ -140,8 +141,9 @@ napi_value copy_js(const FastArgs& a) {
   if (rows == 0 || row == 0) return nullptr;
   if (rows > 1 && (dst_pitch < row || src_pitch < row))
     throw ShapeError(std::string(a.fn()) + ": dstPitch and srcPitch must be >= rowBytes");
-  check_bytes(a, dst, dst_off + (rows - 1) * dst_pitch + row, "dst", "offset + rows x pitch");
-  check_bytes(a, src, src_off + (rows - 1) * src_pitch + row, "src", "offset + rows x pitch");
+  const char* what = "offset + rows x pitch";
+  check_bytes(a, dst, checked_add(checked_add(dst_off, checked_mul(rows - 1, dst_pitch, a.fn(), what), a.fn(), what), row, a.fn(), what), "dst", what);
+  check_bytes(a, src, checked_add(checked_add(src_off, checked_mul(rows - 1, src_pitch, a.fn(), what), a.fn(), what), row, a.fn(), what), "src", what);
   cuda::copy_rows(s, static_cast<char*>(dst.ptr) + dst_off, size_t(dst_pitch), static_cast<const char*>(src.ptr) + src_off,
                   size_t(src_pitch), size_t(row), size_t(rows));
   return nullptr;

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "fast_args.h"
+#include "kiln/checked.h"
 #include "kiln/layout.h"
 #include "registry.h"
 
@@ -49,7 +50,7 @@ void tile_js(const FastArgs& a) {
   int64_t n = 1;
   for (int d = 0; d < r.xs.rank; ++d) {
     if (reps[d] < 0) throw ShapeError("tile: reps must be >= 0, got " + std::to_string(reps[d]));
-    n *= r.xs.dims[d] * reps[d];
+    n = checked_mul(n, checked_mul(r.xs.dims[d], reps[d], a.fn(), "xShape times reps"), a.fn(), "xShape times reps");
   }
   check_length(a.fn(), "y", r.y.length, n, "xShape times reps");
   tile(in(r), r.xs, reps, out(r));
@@ -88,11 +89,12 @@ void gather_js(const FastArgs& a) {
   auto idx = a.i32(4, "indices");
   const auto y = a.typed(5, "y", kF32 | kI32, kFloatOrInt);
   if (y.type != x.type) throw ArgumentError("gather: y must have the type of x");
-  int64_t n;
-  if (__builtin_mul_overflow(outer * axis, inner, &n) || n != int64_t(x.length))
+  const int64_t n = checked_product({outer, axis, inner}, a.fn(), "outer x axisSize x inner");
+  if (n != int64_t(x.length))
     throw ShapeError("gather: x has " + std::to_string(x.length) + " elements; expected outer x axisSize x inner = " +
                      std::to_string(outer) + "x" + std::to_string(axis) + "x" + std::to_string(inner));
-  check_length(a.fn(), "y", y.length, outer * int64_t(idx.length) * inner, "outer x indices x inner");
+  check_length(a.fn(), "y", y.length, checked_product({outer, int64_t(idx.length), inner}, a.fn(), "outer x indices x inner"),
+               "outer x indices x inner");
   check_output(a.fn(), "y", y.data, y.length * 4, "x", x.data, x.length * 4);
   check_output(a.fn(), "y", y.data, y.length * 4, "indices", idx.data, idx.length * 4);
   gather(static_cast<const uint32_t*>(x.data), outer, axis, inner, idx.data, int64_t(idx.length),
@@ -104,7 +106,8 @@ void one_hot_js(const FastArgs& a) {
   const int64_t depth = a.integer(1, "depth", 0, int64_t(1) << 31);
   const float on = static_cast<float>(a.number(2, "onValue")), off = static_cast<float>(a.number(3, "offValue"));
   auto y = a.f32(4, "y");
-  check_length(a.fn(), "y", y.length, int64_t(idx.length) * depth, "indices x depth");
+  check_length(a.fn(), "y", y.length, checked_mul(int64_t(idx.length), depth, a.fn(), "indices x depth"),
+               "indices x depth");
   check_output(a.fn(), "y", y.data, y.length * 4, "indices", idx.data, idx.length * 4);
   one_hot(idx.data, int64_t(idx.length), depth, on, off, y.data);
 }

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "fast_args.h"
+#include "kiln/checked.h"
 #include "kiln/nn.h"
 #include "registry.h"
 
@@ -36,8 +37,8 @@ void batch_norm_js(const FastArgs& a) {
 void bias_act_js(const FastArgs& a) {
   auto y = a.f32(0, "y");
   const int64_t rows = a.integer(1, "rows", 0, int64_t(1) << 40), cols = a.integer(2, "cols", 0, int64_t(1) << 40);
-  int64_t n;
-  if (__builtin_mul_overflow(rows, cols, &n) || n != int64_t(y.length))
+  const int64_t n = checked_mul(rows, cols, a.fn(), "rows x cols");
+  if (n != int64_t(y.length))
     throw ShapeError("biasAct: y has " + std::to_string(y.length) + " elements; expected rows x cols = " +
                      std::to_string(rows) + "x" + std::to_string(cols));
   const float* bias = nullptr;

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "fast_args.h"
+#include "kiln/checked.h"
 #include "kiln/reduce.h"
 #include "registry.h"
 
@@ -20,8 +21,8 @@ struct Dims {
 Dims dims(const FastArgs& a, size_t i, size_t x_length) {
   Dims d{a.integer(i, "outer", 0, kMaxDim), a.integer(i + 1, "size", 0, kMaxDim),
          a.integer(i + 2, "inner", 0, kMaxDim)};
-  int64_t n;
-  if (__builtin_mul_overflow(d.outer * d.size, d.inner, &n) || n != int64_t(x_length))
+  const int64_t n = checked_product({d.outer, d.size, d.inner}, a.fn(), "outer x size x inner");
+  if (n != int64_t(x_length))
     throw ShapeError(std::string(a.fn()) + ": x has " + std::to_string(x_length) +
                      " elements; expected outer x size x inner = " + std::to_string(d.outer) + "x" +
                      std::to_string(d.size) + "x" + std::to_string(d.inner));
@@ -64,8 +65,8 @@ void softmax_js(const FastArgs& a) {
   auto x = a.f32(0, "x");
   const int64_t rows = a.integer(1, "rows", 0, kMaxDim), cols = a.integer(2, "cols", 0, kMaxDim);
   auto y = a.f32(3, "y");
-  int64_t n;
-  if (__builtin_mul_overflow(rows, cols, &n) || n != int64_t(x.length))
+  const int64_t n = checked_mul(rows, cols, a.fn(), "rows x cols");
+  if (n != int64_t(x.length))
     throw ShapeError(std::string(a.fn()) + ": x has " + std::to_string(x.length) +
                      " elements; expected rows x cols = " + std::to_string(rows) + "x" + std::to_string(cols));
   check_length(a.fn(), "y", y.length, n, "rows x cols");

@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "kiln/checked.h"
+
 namespace kiln::binding {
 namespace {
 
@@ -27,14 +29,18 @@ GemmArgs gemm_args(const Napi::CallbackInfo& info, size_t first, const char* fn)
   g.c = f32_arg(info, first + 10, fn, "c");
 
   const std::string name(fn);
-  const int64_t batch = g.batch, a_size = s.m * s.k, b_size = s.k * s.n, c_size = s.m * s.n;
-  if (g.a.length != size_t(a_size) && g.a.length != size_t(batch * a_size))
+  const int64_t batch = g.batch, a_size = checked_mul(s.m, s.k, fn, "m x k"),
+                b_size = checked_mul(s.k, s.n, fn, "k x n"), c_size = checked_mul(s.m, s.n, fn, "m x n");
+  const int64_t a_all = checked_mul(batch, a_size, fn, "batch x m x k"),
+                b_all = checked_mul(batch, b_size, fn, "batch x k x n"),
+                c_all = checked_mul(batch, c_size, fn, "batch x m x n");
+  if (g.a.length != size_t(a_size) && g.a.length != size_t(a_all))
     throw ShapeError(name + ": a has " + std::to_string(g.a.length) + " elements, expected batch x m x k = " +
                      dims(batch, s.m, s.k) + " (or m x k to broadcast)");
-  if (g.b.length != size_t(b_size) && g.b.length != size_t(batch * b_size))
+  if (g.b.length != size_t(b_size) && g.b.length != size_t(b_all))
     throw ShapeError(name + ": b has " + std::to_string(g.b.length) + " elements, expected batch x k x n = " +
                      dims(batch, s.k, s.n) + " (or k x n to broadcast)");
-  if (g.c.length != size_t(batch * c_size))
+  if (g.c.length != size_t(c_all))
     throw ShapeError(name + ": c has " + std::to_string(g.c.length) + " elements, expected batch x m x n = " +
                      dims(batch, s.m, s.n));
   check_no_overlap(g.c.data, g.c.length * 4, g.a.data, g.a.length * 4, fn, "c", "a");

@@ -39,6 +39,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   register_layout(env, exports);
   register_collective(env, exports);
   register_categorical(env, exports);
+  register_gbdt(env, exports);
   return exports;
 }
 

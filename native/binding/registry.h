@@ -19,6 +19,7 @@ void register_optim(Napi::Env env, Napi::Object exports);
 void register_layout(Napi::Env env, Napi::Object exports);
 void register_collective(Napi::Env env, Napi::Object exports);
 void register_categorical(Napi::Env env, Napi::Object exports);
+void register_gbdt(Napi::Env env, Napi::Object exports);
 
 /// Adds fn(info, async) as `name` (synchronous) and `nameAsync` (returns a Promise).
 void export_pair(Napi::Env env, Napi::Object exports, const char* name,

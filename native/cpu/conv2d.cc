@@ -6,6 +6,7 @@
 #include <string>
 
 #include "conv_kernels.h"
+#include "kiln/checked.h"
 #include "kiln/conv.h"
 #include "kiln/cpu_features.h"
 #include "kiln/errors.h"
@@ -17,9 +18,6 @@ namespace {
 
 using detail::ConvPath;
 
-// Larger than any typed array can be, small enough that products of sizes cannot overflow.
-constexpr int64_t kMaxElements = int64_t(1) << 46;
-
 thread_local detail::ConvScratch tls_col;     // im2col rows or padded input rows of one task
 thread_local detail::ConvScratch tls_filter;  // Conv2D's filter in the kDot layout
 
@@ -27,14 +25,6 @@ std::string str(int64_t v) { return std::to_string(v); }
 
 void check_positive(const char* op, const char* name, int64_t v) {
   if (v < 1) throw ShapeError(std::string(op) + ": " + name + " must be a positive integer, got " + str(v));
-}
-
-void check_elements(const char* op, const char* what, std::initializer_list<int64_t> dims) {
-  int64_t p = 1;
-  for (int64_t d : dims) {
-    if (d > kMaxElements / p) throw ShapeError(std::string(op) + ": " + what + " has too many elements");
-    p *= d;
-  }
 }
 
 // Rows of one im2col/GEMM chunk: the chunk (plus its share of the output) stays in L2,
@@ -152,9 +142,9 @@ void check_conv_geometry(const ConvGeometry& g, const char* op) {
   for (const auto& [name, v] : sizes) check_positive(op, name, v);
   check_window_axis(op, "Height", "padTop", g.in_h, g.filter_h, g.dilation_h, g.stride_h, g.pad_top, g.out_h);
   check_window_axis(op, "Width", "padLeft", g.in_w, g.filter_w, g.dilation_w, g.stride_w, g.pad_left, g.out_w);
-  check_elements(op, "x", {g.batch, g.in_h, g.in_w, g.in_c});
-  check_elements(op, "y", {g.batch, g.out_h, g.out_w, g.out_c});
-  check_elements(op, "filter", {g.filter_h, g.filter_w, g.in_c, g.out_c});
+  checked_product({g.batch, g.in_h, g.in_w, g.in_c}, op, "x");
+  checked_product({g.batch, g.out_h, g.out_w, g.out_c}, op, "y");
+  checked_product({g.filter_h, g.filter_w, g.in_c, g.out_c}, op, "filter");
 }
 
 ConvGeometry make_conv_geometry(const int32_t* v, const char* op) {

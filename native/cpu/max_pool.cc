@@ -5,6 +5,7 @@
 #include <string>
 
 #define KILN_POOL_KERNELS_IMPL
+#include "kiln/checked.h"
 #include "kiln/conv.h"
 #include "kiln/cpu_features.h"
 #include "kiln/errors.h"
@@ -41,14 +42,8 @@ void check_pool_geometry(const PoolGeometry& g, const char* op) {
   // MaxPoolGrad numbers window positions with floats, exact below 2^24.
   if (g.filter_h * g.filter_w >= (int64_t(1) << 24))
     throw ShapeError(std::string(op) + ": the filter window has too many elements");
-  constexpr int64_t kMax = int64_t(1) << 46;
-  for (int64_t h : {g.in_h, g.out_h}) {
-    int64_t p = 1;
-    for (int64_t d : {g.batch, h, std::max(g.in_w, g.out_w), g.channels}) {
-      if (d > kMax / p) throw ShapeError(std::string(op) + ": tensor has too many elements");
-      p *= d;
-    }
-  }
+  checked_product({g.batch, g.in_h, g.in_w, g.channels}, op, "x");
+  checked_product({g.batch, g.out_h, g.out_w, g.channels}, op, "y");
 }
 
 PoolGeometry make_pool_geometry(const int32_t* v, const char* op) {

@@ -4,22 +4,12 @@
 // hands. Every write is an fsync on a real cluster, the limit of its dispatch rate.
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { connect, type NatsConnection, type Subscription } from 'nats'
+import { connect, type NatsConnection } from 'nats'
 import { startCoordinator, type Coordinator } from '@kiln/coordinator'
 import { JobsClient } from '@kiln/client'
-import { ensureLayout, serve, type Layout } from '@kiln/cluster-state'
-import {
-  HeartbeatSchema,
-  NodeCommandSchema,
-  NodeRegistrationSchema,
-  Subjects,
-  TrialRecordSchema,
-  TrialStatusUpdateSchema,
-  decode,
-  encode,
-  type TrialAssignment,
-  type TrialStatusUpdate,
-} from '@kiln/protocol'
+import { ensureLayout, type Layout } from '@kiln/cluster-state'
+import { TrialRecordSchema, decode } from '@kiln/protocol'
+import { fakeNode, type FakeNode } from '../helpers/fake-node.js'
 import { loud } from '../helpers/hooks.js'
 import { startNats, type NatsServer } from '../helpers/nats.js'
 import { waitFor } from '../helpers/wait-for.js'
@@ -37,75 +27,6 @@ const quiet = () => {}
 const layoutOpts = { heartbeatMs: 250, leaseTtlMs: 2000 }
 const NODE = 'node-double'
 const spec = (name: string) => ({ name, dataset: 'fashion-mnist', model: { builtin: 'mlp' } })
-
-interface FakeNode {
-  assigned: TrialAssignment[]
-  join(): Promise<void>
-  leave(): Promise<void>
-  stop(): void
-  status(u: Omit<TrialStatusUpdate, 'v' | 'nodeId'>): Promise<{ ok: boolean; error?: { code: string } }>
-}
-
-// One cpu slot; accepts every assignment; beats while joined.
-function fakeNode(nc: NatsConnection, layout: Layout): FakeNode {
-  const assigned: TrialAssignment[] = []
-  const registration = {
-    v: 1,
-    nodeId: NODE,
-    name: 'double',
-    host: 'localhost',
-    slots: [{ id: 'cpu0', kind: 'cpu', threads: 1 }],
-    version: '0.1.0',
-    startedAt: Date.now(),
-  } as const
-  let timer: NodeJS.Timeout | undefined
-  const sub: Subscription = serve(nc, Subjects.node.command(NODE), NodeCommandSchema, async (c) => {
-    if (c.kind === 'assign') assigned.push(c.assignment)
-    return { accepted: true }
-  })
-  // What it said it runs, so its beats list it (a running trial a node omits is lost).
-  const runs = new Map<string, number>()
-  const beat = () =>
-    nc.publish(
-      Subjects.node.heartbeat(NODE),
-      encode(HeartbeatSchema, {
-        v: 1,
-        nodeId: NODE,
-        at: Date.now(),
-        load: 0,
-        busySlots: runs.size ? ['cpu0'] : [],
-        trials: [...runs].map(([trialId, attempt]) => ({ trialId, attempt, epoch: 0 })),
-      }),
-    )
-  return {
-    assigned,
-    join: async () => {
-      await layout.kv.nodes.put(NODE, encode(NodeRegistrationSchema, registration))
-      beat()
-      timer = setInterval(beat, layoutOpts.heartbeatMs)
-    },
-    leave: async () => {
-      clearInterval(timer)
-      sub.unsubscribe()
-      await layout.kv.nodes.delete(NODE)
-    },
-    stop: () => {
-      clearInterval(timer)
-      sub.unsubscribe()
-    },
-    status: async (u) => {
-      const msg = await nc.request(
-        Subjects.trial.status(u.trialId, NODE),
-        encode(TrialStatusUpdateSchema, { v: 1, nodeId: NODE, ...u }),
-        { timeout: 5000 },
-      )
-      const reply = decode<{ ok: boolean; error?: { code: string } }>(msg.data)
-      if (reply.ok && u.state === 'running') runs.set(u.trialId, u.attempt)
-      else runs.delete(u.trialId)
-      return reply
-    },
-  }
-}
 
 const lastSeq = async (layout: Layout, stream: string) => (await layout.jsm.streams.info(stream)).state.last_seq
 const stored = async (layout: Layout, trialId: string) =>

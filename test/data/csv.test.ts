@@ -72,11 +72,11 @@ csv('blank lines and a UTF-8 BOM are ignored; cells may have spaces around numbe
   assert.equal(Array.from(t.x), [1, 2])
 })
 
-csv('a non-numeric cell is DATASET_MALFORMED naming file, line, column and the cell', async () => {
+csv('a non-numeric cell is dataset_malformed naming file, line, column and the cell', async () => {
   const file = tmp.write('bad.csv', 'a,b,label\n1,2,0\n3,abc,1\n')
   await rejects(
     () => readCsv(file),
-    'DATASET_MALFORMED',
+    'dataset_malformed',
     file,
     'line 3, column 2 ("b")',
     'expected a number',
@@ -84,41 +84,41 @@ csv('a non-numeric cell is DATASET_MALFORMED naming file, line, column and the c
   )
 })
 
-csv('an empty cell, and a fractional class index, are DATASET_MALFORMED', async () => {
+csv('an empty cell, and a fractional class index, are dataset_malformed', async () => {
   await rejects(
     () => parseCsv('1,,0\n', 'e.csv', { header: false }),
-    'DATASET_MALFORMED',
+    'dataset_malformed',
     'e.csv',
     'line 1, column 2',
     'found ""',
   )
-  await rejects(() => parseCsv('1,2,0.5\n', 'fr.csv'), 'DATASET_MALFORMED', 'fr.csv', 'line 1, column 3', 'class index')
+  await rejects(() => parseCsv('1,2,0.5\n', 'fr.csv'), 'dataset_malformed', 'fr.csv', 'line 1, column 3', 'class index')
 })
 
-csv('a ragged row is DATASET_MALFORMED naming its line and field counts', async () => {
+csv('a ragged row is dataset_malformed naming its line and field counts', async () => {
   const file = tmp.write('ragged.csv', 'a,b,label\r\n1,2,0\r\n3,1\r\n')
-  await rejects(() => readCsv(file), 'DATASET_MALFORMED', file, 'line 3 has 2 fields, expected 3')
+  await rejects(() => readCsv(file), 'dataset_malformed', file, 'line 3 has 2 fields, expected 3')
 })
 
 csv('line numbers count the newlines inside quoted fields', async () => {
-  await rejects(() => parseCsv('"multi\nline",b,c\n1,2,0\n1,x,0\n', 'm.csv'), 'DATASET_MALFORMED', 'line 4, column 2')
+  await rejects(() => parseCsv('"multi\nline",b,c\n1,2,0\n1,x,0\n', 'm.csv'), 'dataset_malformed', 'line 4, column 2')
 })
 
-csv('an unclosed quote and text after a closing quote are DATASET_MALFORMED', async () => {
-  await rejects(() => parseCsv('a,b\n"1,2\n', 'u.csv'), 'DATASET_MALFORMED', 'u.csv', 'line 2', 'never closed')
+csv('an unclosed quote and text after a closing quote are dataset_malformed', async () => {
+  await rejects(() => parseCsv('a,b\n"1,2\n', 'u.csv'), 'dataset_malformed', 'u.csv', 'line 2', 'never closed')
   await rejects(
     () => parseCsv('a,b\n"1"x,2\n', 'v.csv'),
-    'DATASET_MALFORMED',
+    'dataset_malformed',
     'v.csv',
     'line 2',
     'after a closing quote',
   )
 })
 
-csv('an unknown label name is DATASET_MISMATCH listing the columns', async () => {
+csv('an unknown label name is dataset_mismatch listing the columns', async () => {
   await rejects(
     () => parseCsv('a,b\n1,0\n', 'n.csv', { label: 'species' }),
-    'DATASET_MISMATCH',
+    'dataset_mismatch',
     'n.csv',
     '"species"',
     '"a", "b"',
@@ -146,9 +146,9 @@ csv('bad options are ValidationErrors naming the option', () => {
   assert.ok((index as Error).message.includes('[-2, 1]'))
 })
 
-csv('an empty file or a header alone is DATASET_MALFORMED', async () => {
-  await rejects(() => parseCsv('', 'empty.csv'), 'DATASET_MALFORMED', 'empty.csv', 'no rows')
-  await rejects(() => parseCsv('a,b\n', 'head.csv'), 'DATASET_MALFORMED', 'head.csv', 'no data rows')
+csv('an empty file or a header alone is dataset_malformed', async () => {
+  await rejects(() => parseCsv('', 'empty.csv'), 'dataset_malformed', 'empty.csv', 'no rows')
+  await rejects(() => parseCsv('a,b\n', 'head.csv'), 'dataset_malformed', 'head.csv', 'no data rows')
 })
 
 csv('loadCsvDataset gives a Dataset with sampleShape [features] and class names', async () => {

@@ -95,12 +95,12 @@ fp('covers only the view of x, not the rest of its buffer', () => {
 const errors = suite('data - errors')
 
 errors('DatasetError has name, code, file data, and survives the wire', () => {
-  const err = new DatasetError('DATASET_TRUNCATED', '/tmp/x.idx', 'expected 4 bytes of data, found 3')
+  const err = new DatasetError('dataset_truncated', '/tmp/x.idx', 'expected 4 bytes of data, found 3')
   assert.is(err.name, 'DatasetError')
   assert.is(err.message, '/tmp/x.idx: expected 4 bytes of data, found 3')
   const back = fromWire(toWire(err))
   assert.instance(back, DatasetError)
-  assert.is(back.code, 'DATASET_TRUNCATED')
+  assert.is(back.code, 'dataset_truncated')
   assert.equal(back.data, { file: '/tmp/x.idx', problem: 'expected 4 bytes of data, found 3' })
 })
 

@@ -84,10 +84,10 @@ test('featureStats over 60000 x 784 and the class balance', async () => {
   assert.equal(labelDistribution(train).counts, new Array(10).fill(6000))
 })
 
-fm('a missing directory is DATASET_NOT_FOUND naming it and the Debian package', async () => {
+fm('a missing directory is dataset_not_found naming it and the Debian package', async () => {
   await rejects(
     () => loadFashionMnist({ dir: '/nonexistent/fashion' }),
-    'DATASET_NOT_FOUND',
+    'dataset_not_found',
     '/nonexistent/fashion',
     'dataset-fashion-mnist',
   )

@@ -38,62 +38,62 @@ reader('one-byte data is a view of the file bytes, not a copy', () => {
   assert.is(got.data.byteOffset, 8)
 })
 
-reader('a file cut short by one byte is DATASET_TRUNCATED with both byte counts', async () => {
+reader('a file cut short by one byte is dataset_truncated with both byte counts', async () => {
   const raw = idxBytes('int16', [2, 3], CASES.int16)
   const file = tmp.write('short.idx', raw.subarray(0, raw.length - 1))
-  const err = await rejects(() => readIdx(file), 'DATASET_TRUNCATED', file, 'expected 12 bytes of data', 'found 11')
+  const err = await rejects(() => readIdx(file), 'dataset_truncated', file, 'expected 12 bytes of data', 'found 11')
   assert.instance(err, DatasetError)
   assert.is(err.data?.file, file)
 })
 
-reader('a gzipped file cut short is DATASET_TRUNCATED', async () => {
+reader('a gzipped file cut short is dataset_truncated', async () => {
   const gz = gzipSync(idxBytes('uint8', [100], new Array(100).fill(7)))
   const file = tmp.write('short.gz', gz.subarray(0, gz.length - 6))
-  await rejects(() => readIdx(file), 'DATASET_TRUNCATED', file, 'gzip')
+  await rejects(() => readIdx(file), 'dataset_truncated', file, 'gzip')
 })
 
-reader('corrupt gzip data is DATASET_MALFORMED', async () => {
+reader('corrupt gzip data is dataset_malformed', async () => {
   const gz = gzipSync(idxBytes('uint8', [100], new Array(100).fill(7)))
   gz.fill(0xff, 10, 20)
   const file = tmp.write('corrupt.gz', gz)
-  await rejects(() => readIdx(file), 'DATASET_MALFORMED', file, 'gzip data is corrupt')
+  await rejects(() => readIdx(file), 'dataset_malformed', file, 'gzip data is corrupt')
 })
 
-reader('a wrong magic number is DATASET_MALFORMED naming the bytes found', async () => {
+reader('a wrong magic number is dataset_malformed naming the bytes found', async () => {
   const raw = idxBytes('uint8', [2], [1, 2])
   raw[0] = 0x50
   raw[1] = 0x4b
   const file = tmp.write('zip.idx', raw)
-  await rejects(() => readIdx(file), 'DATASET_MALFORMED', file, 'bad magic number', '0x50 0x4b')
+  await rejects(() => readIdx(file), 'dataset_malformed', file, 'bad magic number', '0x50 0x4b')
 })
 
-reader('an unknown dtype code is DATASET_MALFORMED listing the known ones', async () => {
+reader('an unknown dtype code is dataset_malformed listing the known ones', async () => {
   const raw = idxBytes('uint8', [2], [1, 2])
   raw[2] = 0x0a
   const file = tmp.write('dtype.idx', raw)
-  await rejects(() => readIdx(file), 'DATASET_MALFORMED', file, 'unknown dtype code 0x0a', '0x08')
+  await rejects(() => readIdx(file), 'dataset_malformed', file, 'unknown dtype code 0x0a', '0x08')
 })
 
-reader('zero dimensions, or a zero-length dimension, is DATASET_MALFORMED', async () => {
+reader('zero dimensions, or a zero-length dimension, is dataset_malformed', async () => {
   const none = tmp.write('nodims.idx', new Uint8Array([0, 0, 0x08, 0]))
-  await rejects(() => readIdx(none), 'DATASET_MALFORMED', none, 'zero dimensions')
+  await rejects(() => readIdx(none), 'dataset_malformed', none, 'zero dimensions')
   const empty = tmp.write('empty-dim.idx', idxBytes('uint8', [3, 0], []))
-  await rejects(() => readIdx(empty), 'DATASET_MALFORMED', empty, 'dimension 1 is 0')
+  await rejects(() => readIdx(empty), 'dataset_malformed', empty, 'dimension 1 is 0')
 })
 
-reader('a header cut inside the dimensions is DATASET_TRUNCATED', async () => {
+reader('a header cut inside the dimensions is dataset_truncated', async () => {
   const file = tmp.write('header.idx', idxBytes('uint8', [2, 2], [1, 2, 3, 4]).subarray(0, 9))
-  await rejects(() => readIdx(file), 'DATASET_TRUNCATED', file, '2 dimensions')
+  await rejects(() => readIdx(file), 'dataset_truncated', file, '2 dimensions')
 })
 
-reader('trailing bytes after the data are DATASET_MALFORMED', async () => {
+reader('trailing bytes after the data are dataset_malformed', async () => {
   const raw = idxBytes('uint8', [2], [1, 2])
   const file = tmp.write('extra.idx', new Uint8Array([...raw, 9, 9]))
-  await rejects(() => readIdx(file), 'DATASET_MALFORMED', file, '2 extra')
+  await rejects(() => readIdx(file), 'dataset_malformed', file, '2 extra')
 })
 
-reader('a missing file is DATASET_NOT_FOUND naming it', async () => {
-  await rejects(() => readIdx(tmp.path('nope.idx')), 'DATASET_NOT_FOUND', tmp.path('nope.idx'), 'no such file')
+reader('a missing file is dataset_not_found naming it', async () => {
+  await rejects(() => readIdx(tmp.path('nope.idx')), 'dataset_not_found', tmp.path('nope.idx'), 'no such file')
 })
 
 const pair = suite('data - idx pair')
@@ -134,16 +134,16 @@ pair('signed images are scaled by their dtype range, not by the data', async () 
   assert.equal(ds.sampleShape, [3])
 })
 
-pair('an image/label count mismatch is DATASET_MISMATCH naming both files', async () => {
+pair('an image/label count mismatch is dataset_mismatch naming both files', async () => {
   const images = tmp2.write('i3', idxBytes('uint8', [2, 1], [1, 2]))
   const labels = tmp2.write('l3', idxBytes('uint8', [3], [0, 1, 2]))
-  await rejects(() => loadIdxPair(images, labels), 'DATASET_MISMATCH', images, labels, '2 images', '3 labels')
+  await rejects(() => loadIdxPair(images, labels), 'dataset_mismatch', images, labels, '2 images', '3 labels')
 })
 
-pair('float labels are DATASET_UNSUPPORTED naming the labels file', async () => {
+pair('float labels are dataset_unsupported naming the labels file', async () => {
   const images = tmp2.write('i4', idxBytes('uint8', [1, 1], [1]))
   const labels = tmp2.write('l4', idxBytes('float32', [1], [0.5]))
-  await rejects(() => loadIdxPair(images, labels), 'DATASET_UNSUPPORTED', labels, 'float32', 'integer')
+  await rejects(() => loadIdxPair(images, labels), 'dataset_unsupported', labels, 'float32', 'integer')
 })
 
 reader.run()

@@ -52,50 +52,50 @@ reader('big-endian data is swapped to host order', () => {
   assert.equal(Array.from(parseNpy(npyBytes('>f4', [2], be), 'be.npy').data as Float32Array), [1.5, -2])
 })
 
-reader('fortran_order True is DATASET_UNSUPPORTED and says how to fix it', async () => {
+reader('fortran_order True is dataset_unsupported and says how to fix it', async () => {
   const file = tmp.write('f.npy', npyBytes('<f4', [2, 2], bytesOf(new Float32Array(4)), { fortran: true }))
-  await rejects(() => readNpy(file), 'DATASET_UNSUPPORTED', file, 'fortran_order is True', 'C order')
+  await rejects(() => readNpy(file), 'dataset_unsupported', file, 'fortran_order is True', 'C order')
 })
 
-reader('a file cut short by one byte is DATASET_TRUNCATED with both byte counts', async () => {
+reader('a file cut short by one byte is dataset_truncated with both byte counts', async () => {
   const bytes = npyBytes('<i4', [2, 3], bytesOf(new Int32Array(6)))
   const file = tmp.write('short.npy', bytes.subarray(0, bytes.length - 1))
-  await rejects(() => readNpy(file), 'DATASET_TRUNCATED', file, 'expected 24 bytes of data', 'found 23')
+  await rejects(() => readNpy(file), 'dataset_truncated', file, 'expected 24 bytes of data', 'found 23')
 })
 
-reader('a file cut inside the header is DATASET_TRUNCATED', async () => {
+reader('a file cut inside the header is dataset_truncated', async () => {
   const bytes = npyBytes('<i4', [2], bytesOf(new Int32Array(2)))
   const file = tmp.write('header.npy', bytes.subarray(0, 40))
-  await rejects(() => readNpy(file), 'DATASET_TRUNCATED', file, 'header declares')
+  await rejects(() => readNpy(file), 'dataset_truncated', file, 'header declares')
 })
 
-reader('a bad magic is DATASET_MALFORMED', async () => {
+reader('a bad magic is dataset_malformed', async () => {
   const bytes = npyBytes('<i4', [2], bytesOf(new Int32Array(2)))
   bytes[1] = 0x50
   const file = tmp.write('magic.npy', bytes)
-  await rejects(() => readNpy(file), 'DATASET_MALFORMED', file, 'bad magic')
+  await rejects(() => readNpy(file), 'dataset_malformed', file, 'bad magic')
 })
 
-reader('an unsupported dtype or version is DATASET_UNSUPPORTED listing what works', async () => {
+reader('an unsupported dtype or version is dataset_unsupported listing what works', async () => {
   const c8 = tmp.write('c8.npy', npyBytes('<c8', [1], new Uint8Array(8)))
-  await rejects(() => readNpy(c8), 'DATASET_UNSUPPORTED', c8, "dtype '<c8'", '<f4')
+  await rejects(() => readNpy(c8), 'dataset_unsupported', c8, "dtype '<c8'", '<f4')
   const v4 = npyBytes('<f4', [1], new Uint8Array(4))
   v4[6] = 4
   const file = tmp.write('v4.npy', v4)
-  await rejects(() => readNpy(file), 'DATASET_UNSUPPORTED', file, 'format version 4.0')
+  await rejects(() => readNpy(file), 'dataset_unsupported', file, 'format version 4.0')
 })
 
-reader('a header without shape, or with a bad shape entry, is DATASET_MALFORMED', async () => {
+reader('a header without shape, or with a bad shape entry, is dataset_malformed', async () => {
   const noShape = tmp.write(
     'noshape.npy',
     npyBytes('', [], new Uint8Array(4), { header: "{'descr': '<f4', 'fortran_order': False, }" }),
   )
-  await rejects(() => readNpy(noShape), 'DATASET_MALFORMED', noShape, "no 'shape'")
+  await rejects(() => readNpy(noShape), 'dataset_malformed', noShape, "no 'shape'")
   const badShape = tmp.write(
     'badshape.npy',
     npyBytes('', [], new Uint8Array(4), { header: "{'descr': '<f4', 'fortran_order': False, 'shape': (a,), }" }),
   )
-  await rejects(() => readNpy(badShape), 'DATASET_MALFORMED', badShape, 'non-integer entry')
+  await rejects(() => readNpy(badShape), 'dataset_malformed', badShape, 'non-integer entry')
 })
 
 const pair = suite('data - npy pair')
@@ -116,18 +116,18 @@ pair('features [n, 2, 2] and int64 labels make a Dataset with raw float values',
   assert.is(unit.name, 'u')
 })
 
-pair('labels of shape [n, 1] are accepted; a count mismatch is DATASET_MISMATCH', async () => {
+pair('labels of shape [n, 1] are accepted; a count mismatch is dataset_mismatch', async () => {
   const x = tmp2.write('x2.npy', npyBytes('<f4', [3, 1], bytesOf(Float32Array.from([1, 2, 3]))))
   const y = tmp2.write('y2.npy', npyBytes('<i4', [3, 1], bytesOf(Int32Array.from([0, 1, 1]))))
   assert.equal(Array.from((await loadNpyPair(x, y)).labels), [0, 1, 1])
   const y3 = tmp2.write('y3.npy', npyBytes('<i4', [2], bytesOf(Int32Array.from([0, 1]))))
-  await rejects(() => loadNpyPair(x, y3), 'DATASET_MISMATCH', x, y3, '3 samples', '2 labels')
+  await rejects(() => loadNpyPair(x, y3), 'dataset_mismatch', x, y3, '3 samples', '2 labels')
 })
 
-pair('negative labels are DATASET_MALFORMED naming the labels file', async () => {
+pair('negative labels are dataset_malformed naming the labels file', async () => {
   const x = tmp2.write('x4.npy', npyBytes('<f4', [2], bytesOf(Float32Array.from([1, 2]))))
   const y = tmp2.write('y4.npy', npyBytes('<i4', [2], bytesOf(Int32Array.from([0, -1]))))
-  await rejects(() => loadNpyPair(x, y), 'DATASET_MALFORMED', y, 'label 1 is -1')
+  await rejects(() => loadNpyPair(x, y), 'dataset_malformed', y, 'label 1 is -1')
 })
 
 reader.run()

@@ -56,7 +56,7 @@ resolve('x.npy finds y.npy beside it; "a.npy,b.npy" names both', async () => {
   const a = tmp.write('feat.npy', x)
   const b = tmp.write('lab.npy', y)
   assert.is((await resolveDataset(`${a},${b}`)).train.fingerprint, got.train.fingerprint)
-  await rejects(() => resolveDataset(a), 'DATASET_NOT_FOUND', a, 'x.npy', 'features.npy,labels.npy')
+  await rejects(() => resolveDataset(a), 'dataset_not_found', a, 'x.npy', 'features.npy,labels.npy')
 })
 
 resolve('an IDX images file is recognised by content and finds its labels file', async () => {
@@ -85,19 +85,19 @@ resolve('a directory laid out like MNIST gives train and test', async () => {
   assert.is(got.test?.name, 'mini/test')
 })
 
-resolve('an unknown name is DATASET_NOT_FOUND listing the registered ones', async () => {
+resolve('an unknown name is dataset_not_found listing the registered ones', async () => {
   await rejects(
     () => resolveDataset('mnist-fashion'),
-    'DATASET_NOT_FOUND',
+    'dataset_not_found',
     'mnist-fashion',
     'not a registered dataset',
     'fashion-mnist',
   )
 })
 
-resolve('a file of no known format is DATASET_UNSUPPORTED', async () => {
+resolve('a file of no known format is dataset_unsupported', async () => {
   const file = tmp.write('notes.txt', 'hello')
-  await rejects(() => resolveDataset(file), 'DATASET_UNSUPPORTED', file, '.npy, .csv or IDX')
+  await rejects(() => resolveDataset(file), 'dataset_unsupported', file, '.npy, .csv or IDX')
 })
 
 resolve('an empty spec is a ValidationError', async () => {

@@ -52,7 +52,7 @@ function tampered(bytes: Uint8Array, edit: (blob: any) => void): Uint8Array {
 }
 
 const malformed = (pattern: RegExp) => (err: unknown) =>
-  err instanceof DatasetError && err.code === 'DATASET_MALFORMED' && pattern.test(err.message)
+  err instanceof DatasetError && err.code === 'dataset_malformed' && pattern.test(err.message)
 
 codec('float features round-trip bit for bit, with names, shapes and test split', () => {
   const resolved = synthetic()

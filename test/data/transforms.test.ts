@@ -1,11 +1,10 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { ValidationError } from '@kiln/protocol'
+import { Rng, ValidationError } from '@kiln/protocol'
 import {
   batches,
   fitNormalization,
   fromArrays,
-  mulberry32,
   normalize,
   oneHot,
   permutation,
@@ -46,17 +45,17 @@ const sorted = (a: number[]) => [...a].sort((p, q) => p - q)
 
 const seeded = suite('data - seeded shuffles')
 
-seeded('mulberry32 replays from its seed and stays in [0, 1)', () => {
-  const a = mulberry32(42),
-    b = mulberry32(42),
-    c = mulberry32(43)
-  const sa = range(1000).map(() => a())
+seeded('the one Rng replays from its seed and stays in [0, 1)', () => {
+  const a = new Rng(42),
+    b = new Rng(42),
+    c = new Rng(43)
+  const sa = range(1000).map(() => a.next())
   assert.equal(
-    range(1000).map(() => b()),
+    range(1000).map(() => b.next()),
     sa,
   )
   assert.not.equal(
-    range(1000).map(() => c()),
+    range(1000).map(() => c.next()),
     sa,
   )
   assert.ok(sa.every((v) => v >= 0 && v < 1))

@@ -105,6 +105,7 @@ export async function runKiln(
   child.stderr!.on('data', (c: Buffer) => {
     stderr += c.toString()
   })
-  const code = await new Promise<number | null>((ok) => child.once('exit', (c) => ok(c)))
+  // 'close', not 'exit': output still in the pipes when the process exits would be lost.
+  const code = await new Promise<number | null>((ok) => child.once('close', (c) => ok(c)))
   return { code, stdout, stderr }
 }

@@ -7,6 +7,7 @@ import {
   TimeoutError,
   ValidationError,
   fromWire,
+  isBadInput,
   registerError,
   toWire,
 } from '@kiln/protocol'
@@ -107,5 +108,17 @@ secrets('plain errors and thrown non-errors become internal', () => {
   assert.equal(toWire('oops'), { name: 'Error', code: 'internal', message: 'oops' })
 })
 
+const codes = suite('protocol - one error code list')
+
+codes('every code is snake_case, dataset codes included, and says whether it is bad input', () => {
+  for (const code of Object.values(ErrorCode)) assert.match(code, /^[a-z]+(_[a-z]+)*$/)
+  assert.is(ErrorCode.datasetTruncated, 'dataset_truncated')
+  for (const code of ['invalid_argument', 'not_found', 'dataset_not_found', 'dataset_malformed', 'dataset_mismatch'])
+    assert.ok(isBadInput(code), code)
+  for (const code of ['internal', 'timeout', 'unavailable', 'conflict', 'cancelled', 'DATASET_TRUNCATED'])
+    assert.not.ok(isBadInput(code), code)
+})
+
 roundTrip.run()
 secrets.run()
+codes.run()

@@ -79,7 +79,7 @@ ids('the coordinator refuses a status or registration whose body names another n
   )
   assert.is(reply.ok, false)
   assert.is(reply.error?.code, ErrorCode.permissionDenied, reply.error?.message)
-  assert.match(reply.error!.message, 'a message of node node-1 arrived on kiln.trial.t1.status.node-2')
+  assert.match(reply.error!.message, 'for kiln.trial.t1.status.node-1 arrived on kiln.trial.t1.status.node-2')
 
   // node-2 writes its own key claiming to be node-9, then its true self: once the coordinator
   // lists the second (its watch is in order), the first was refused, not listed.

@@ -125,8 +125,39 @@ export const COMMANDS: readonly Command[] = [
   {
     name: 'deploy',
     summary: 'put a registered model version behind an endpoint (rollout, canary or shadow)',
-    usage: 'kiln deploy MODEL[@VERSION] [--endpoint E] [--weight W | --shadow RATE] [--api-key K ...]',
+    usage: 'kiln deploy MODEL[@VERSION|@ALIAS] [--endpoint E] [--weight W | --shadow RATE] [--api-key K ...]',
     run: async (argv, io) => (await import('./commands/deploy.js')).deployCommand(argv, io),
+  },
+  {
+    name: 'runs',
+    summary: 'search every job and sweep trial: --experiment, --where EXPR, --sort, --limit; runs show RUN',
+    usage: 'kiln runs [--experiment E] [--where EXPR] [--sort METRIC] [--limit N] | kiln runs show RUN [--history]',
+    run: async (argv, io) => (await import('./commands/runs.js')).runsCommand(argv, io),
+  },
+  {
+    name: 'compare',
+    summary: 'put runs side by side: differing params, final and best metrics, per-class F1, curves',
+    usage: 'kiln compare RUN RUN [RUN ...] [--json]',
+    run: async (argv, io) => (await import('./commands/runs.js')).compareCommand(argv, io),
+  },
+  {
+    name: 'report',
+    summary: 'write a self-contained HTML report of a job, sweep or model version (curves, evaluation, lineage)',
+    usage: 'kiln report JOB|SWEEP|MODEL[@VERSION|@ALIAS] --html FILE',
+    run: async (argv, io) => (await import('./commands/report.js')).reportCommand(argv, io),
+  },
+  {
+    name: 'models',
+    summary: 'the model registry: versions, metrics, aliases, approval, archive/delete',
+    usage:
+      'kiln models [NAME] | show NAME[@V|@ALIAS] | alias NAME@V ALIAS | approve|reject NAME@V | archive|delete NAME@V',
+    run: async (argv, io) => (await import('./commands/models.js')).modelsCommand(argv, io),
+  },
+  {
+    name: 'eval',
+    summary: 'evaluate a registered model (or a model folder) on a dataset',
+    usage: 'kiln eval MODEL[@VERSION|@ALIAS] DATASET [--split test|train|all] [--json]',
+    run: async (argv, io) => (await import('./commands/eval.js')).evalCommand(argv, io),
   },
   {
     name: 'endpoint',

@@ -1,4 +1,4 @@
-import { ErrorCode, KilnError } from '@kiln/protocol'
+import { ErrorCode, KilnError, isBadInput } from '@kiln/protocol'
 
 /** Process exit statuses of the kiln command. */
 export const ExitCode = { ok: 0, failed: 1, badInput: 2, interrupted: 130 } as const
@@ -11,7 +11,6 @@ export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode]
 export function exitCodeFor(err: unknown): ExitCode {
   if (!(err instanceof KilnError)) return ExitCode.failed
   if (err.code === ErrorCode.cancelled) return ExitCode.interrupted
-  if (err.code === ErrorCode.invalidArgument || err.code === ErrorCode.notFound || err.code.startsWith('DATASET_'))
-    return ExitCode.badInput
+  if (isBadInput(err.code)) return ExitCode.badInput
   return ExitCode.failed
 }

@@ -7,7 +7,7 @@ import type { NatsConnection } from 'nats'
 import { ensureLayout } from '@kiln/cluster-state'
 import { findDataset, importDataset, importSource, resolveDataset } from '@kiln/data'
 import { NotFoundError } from '@kiln/protocol'
-import { parseOverride, readSpecFile, type Spec } from '@kiln/train'
+import { checkSearchSpace, parseOverride, readSpecFile, type Spec } from '@kiln/train'
 import type { SubmitOptions } from '@kiln/client'
 
 export interface Submission {
@@ -25,6 +25,8 @@ export async function prepareSubmission(
 ): Promise<Submission> {
   const overrides = Object.fromEntries(sets.map((s) => parseOverride(s)))
   const file = await readSpecFile(path, overrides)
+  // A sweep's space is checked against the job spec here too, before anything is uploaded.
+  if (file.spec.search) checkSearchSpace(file.spec, path)
   const layout = await ensureLayout(nc)
   const notes: string[] = []
   const options: SubmitOptions = {}

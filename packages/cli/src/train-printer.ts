@@ -3,6 +3,8 @@
 import type { BatchEvent, EpochEvent, LogRecord, StartEvent, TrainResult } from '@kiln/train'
 import type { CliIo } from './io.js'
 import { duration, metricsLine, thousands } from './format.js'
+import { curvesText } from './curves-text.js'
+import { evaluationText } from './evaluation-text.js'
 
 /** Receives training events and renders them. */
 export interface TrainPrinter {
@@ -70,7 +72,10 @@ export function humanPrinter(io: CliIo, live: boolean): TrainPrinter {
       if (test) {
         const loss = test.loss === undefined ? '' : `, loss ${test.loss.toFixed(4)}`
         line(`test: accuracy ${test.accuracy.toFixed(4)}${loss} (${thousands(test.count)} samples)`)
+        if (test.evaluation) out.write(evaluationText(test.evaluation, { color: live }))
       }
+      // Curves only on a terminal: a log file gets the per-epoch lines above instead.
+      if (live) out.write(curvesText(r.metrics.epochs, { width: io.stdout.columns ?? 80, color: true }))
       const o = r.metrics.objective
       if (o.best !== undefined)
         line(

@@ -1,7 +1,7 @@
 // Endpoints through the gateways' NATS API (kiln.gateway.api.<op>; any gateway replica
 // answers), and `predict`: an Open Inference Protocol v2 call over HTTP.
 import type { NatsConnection } from 'nats'
-import type { z } from 'zod'
+import { z } from 'zod'
 import {
   DeployRequestSchema,
   EndpointRecordSchema,
@@ -13,7 +13,6 @@ import {
   PromoteRequestSchema,
   RollbackRequestSchema,
   TrafficRequestSchema,
-  check,
   type EndpointRecord,
 } from '@kiln/protocol'
 import { call } from './request.js'
@@ -23,6 +22,8 @@ export interface DeployOptions {
   endpoint?: string
   /** Default: the latest registered version. */
   version?: number
+  /** Deploy the version this model alias names, and roll to its new target whenever it moves. */
+  alias?: string
   /** Variant name (default `<model>-v<version>`). */
   variant?: string
   /** Add beside the current variants with this weight (a canary) instead of replacing them. */
@@ -35,15 +36,16 @@ export interface DeployOptions {
 
 const v: typeof PROTOCOL_VERSION = PROTOCOL_VERSION
 
-async function gatewayCall<S extends z.ZodTypeAny>(
+async function gatewayCall<S extends z.ZodTypeAny, R extends z.ZodTypeAny>(
   nc: NatsConnection,
   subject: string,
   schema: S,
   body: z.input<S>,
+  reply: R,
   timeoutMs?: number,
-): Promise<unknown> {
+): Promise<z.output<R>> {
   try {
-    return await call(nc, subject, schema, body, timeoutMs === undefined ? {} : { timeoutMs })
+    return await call(nc, subject, schema, body, reply, timeoutMs === undefined ? {} : { timeoutMs })
   } catch (err) {
     if (err instanceof KilnError && err.code === ErrorCode.unavailable && /nothing answers/.test(err.message)) {
       throw new KilnError(
@@ -55,8 +57,6 @@ async function gatewayCall<S extends z.ZodTypeAny>(
     throw err
   }
 }
-
-const record = (data: unknown) => check(EndpointRecordSchema, data)
 
 /** Endpoint operations of one cluster connection. */
 export class EndpointsClient {
@@ -72,57 +72,69 @@ export class EndpointsClient {
       endpoint: o.endpoint ?? model,
       model,
       ...(o.version !== undefined ? { version: o.version } : {}),
+      ...(o.alias !== undefined ? { alias: o.alias } : {}),
       ...(o.variant !== undefined ? { variant: o.variant } : {}),
       ...(o.weight !== undefined ? { weight: o.weight } : {}),
       ...(o.shadowRate !== undefined ? { shadow: { sampleRate: o.shadowRate } } : {}),
       ...(o.apiKeyHashes ? { apiKeys: o.apiKeyHashes } : {}),
     }
-    return record(await gatewayCall(this.nc, GatewaySubjects.api.deploy, DeployRequestSchema, body, this.timeoutMs))
+    return gatewayCall(
+      this.nc,
+      GatewaySubjects.api.deploy,
+      DeployRequestSchema,
+      body,
+      EndpointRecordSchema,
+      this.timeoutMs,
+    )
   }
 
   /** Sets variant weights: `{ "m-v1": 90, "m-v2": 10 }`. */
   async traffic(endpoint: string, weights: Record<string, number>): Promise<EndpointRecord> {
-    return record(
-      await gatewayCall(
-        this.nc,
-        GatewaySubjects.api.traffic,
-        TrafficRequestSchema,
-        { v, endpoint, weights },
-        this.timeoutMs,
-      ),
+    return gatewayCall(
+      this.nc,
+      GatewaySubjects.api.traffic,
+      TrafficRequestSchema,
+      { v, endpoint, weights },
+      EndpointRecordSchema,
+      this.timeoutMs,
     )
   }
 
   /** Makes one variant the only one. */
   async promote(endpoint: string, variant: string): Promise<EndpointRecord> {
-    return record(
-      await gatewayCall(
-        this.nc,
-        GatewaySubjects.api.promote,
-        PromoteRequestSchema,
-        { v, endpoint, variant },
-        this.timeoutMs,
-      ),
+    return gatewayCall(
+      this.nc,
+      GatewaySubjects.api.promote,
+      PromoteRequestSchema,
+      { v, endpoint, variant },
+      EndpointRecordSchema,
+      this.timeoutMs,
     )
   }
 
   /** Returns to the previous revision (or `toRevision`). */
   async rollback(endpoint: string, toRevision?: number): Promise<EndpointRecord> {
     const body = { v, endpoint, ...(toRevision !== undefined ? { toRevision } : {}) }
-    return record(await gatewayCall(this.nc, GatewaySubjects.api.rollback, RollbackRequestSchema, body, this.timeoutMs))
+    return gatewayCall(
+      this.nc,
+      GatewaySubjects.api.rollback,
+      RollbackRequestSchema,
+      body,
+      EndpointRecordSchema,
+      this.timeoutMs,
+    )
   }
 
   /** Every endpoint (or the one named). */
   async list(endpoint?: string): Promise<EndpointRecord[]> {
-    const data = await gatewayCall(
+    return gatewayCall(
       this.nc,
       GatewaySubjects.api.list,
       ListEndpointsRequestSchema,
       { v, ...(endpoint ? { endpoint } : {}) },
+      z.array(EndpointRecordSchema),
       this.timeoutMs,
     )
-    if (!Array.isArray(data)) throw new KilnError(ErrorCode.internal, 'list endpoints: expected a list in the reply')
-    return data.map(record)
   }
 }
 

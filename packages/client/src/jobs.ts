@@ -1,14 +1,22 @@
 // Jobs, trials and nodes through the coordinator's API.
 import type { NatsConnection } from 'nats'
 import {
+  CancelReplySchema,
   CancelRequestSchema,
   JobSubmitRequestSchema,
+  ListReplySchemas,
   ListRequestSchema,
-  ShowRequestSchema,
-  Subjects,
   PROTOCOL_VERSION,
+  ShowReplySchema,
+  ShowRequestSchema,
+  StatusReplySchema,
+  Subjects,
+  SubmitReplySchema,
   type JobRecord,
-  type NodeRegistration,
+  type NodeStatus,
+  type ShowReply,
+  type StatusReply,
+  type SubmitReply,
   type TrialRecord,
 } from '@kiln/protocol'
 import { z } from 'zod'
@@ -17,25 +25,13 @@ import { call } from './request.js'
 export interface SubmitOptions {
   bundleId?: string
   datasetId?: string
-  /** Submitting twice with the same key makes one job. */
+  /** Submitting twice with the same key makes one job (the same key with another body is refused). */
   idempotencyKey?: string
 }
 
-export interface SubmitResult {
-  job: JobRecord
-  trials: TrialRecord[]
-  /** False when the idempotency key named an existing job. */
-  created: boolean
-}
-
-/** A node as `kiln nodes` shows it. */
-export interface NodeStatus extends NodeRegistration {
-  live: boolean
-  lastBeatAgoMs: number
-  load: number
-  busySlots: string[]
-  trials: Array<{ trialId: string; epoch: number; attempt?: number }>
-}
+/** What submit returns; `created` is false when the idempotency key named an existing job. */
+export type SubmitResult = SubmitReply
+export type { NodeStatus }
 
 const StatusSchema = z.object({ v: z.literal(PROTOCOL_VERSION) }).describe('status')
 
@@ -48,61 +44,39 @@ export class JobsClient {
 
   /** Submits a job spec (validated by the coordinator; persisted before this resolves). */
   async submit(spec: unknown, o: SubmitOptions = {}): Promise<SubmitResult> {
-    return (await call(
-      this.nc,
-      Subjects.api.submit,
-      JobSubmitRequestSchema,
-      { v: 1, spec, ...o },
-      { timeoutMs: this.timeoutMs },
-    )) as SubmitResult
+    const body = { v: 1, spec, ...o } as const
+    return call(this.nc, Subjects.api.submit, JobSubmitRequestSchema, body, SubmitReplySchema, {
+      timeoutMs: this.timeoutMs,
+    })
   }
 
   async jobs(limit?: number): Promise<JobRecord[]> {
-    return (await call(this.nc, Subjects.api.list, ListRequestSchema, {
-      v: 1,
-      what: 'jobs',
-      ...(limit ? { limit } : {}),
-    })) as JobRecord[]
+    const body = { v: 1, what: 'jobs', ...(limit ? { limit } : {}) } as const
+    return call(this.nc, Subjects.api.list, ListRequestSchema, body, ListReplySchemas.jobs)
   }
 
   async trials(jobId?: string): Promise<TrialRecord[]> {
-    return (await call(this.nc, Subjects.api.list, ListRequestSchema, {
-      v: 1,
-      what: 'trials',
-      ...(jobId ? { jobId } : {}),
-    })) as TrialRecord[]
+    const body = { v: 1, what: 'trials', ...(jobId ? { jobId } : {}) } as const
+    return call(this.nc, Subjects.api.list, ListRequestSchema, body, ListReplySchemas.trials)
   }
 
   async nodes(): Promise<NodeStatus[]> {
-    return (await call(this.nc, Subjects.api.list, ListRequestSchema, { v: 1, what: 'nodes' })) as NodeStatus[]
+    return call(this.nc, Subjects.api.list, ListRequestSchema, { v: 1, what: 'nodes' }, ListReplySchemas.nodes)
   }
 
-  /** A job with its trials, or one trial. */
-  async show(id: string): Promise<{ job?: JobRecord; trial?: TrialRecord; trials?: TrialRecord[] }> {
-    return (await call(this.nc, Subjects.api.show, ShowRequestSchema, { v: 1, id })) as {
-      job?: JobRecord
-      trial?: TrialRecord
-      trials?: TrialRecord[]
-    }
+  /** A job with its trials, or one trial (an id or a unique prefix of one). */
+  async show(id: string): Promise<ShowReply> {
+    return call(this.nc, Subjects.api.show, ShowRequestSchema, { v: 1, id }, ShowReplySchema)
   }
 
   /** Cancels a job (all its trials) or one trial. */
   async cancel(id: string, reason?: string): Promise<{ cancelled: string[] }> {
-    return (await call(this.nc, Subjects.api.cancel, CancelRequestSchema, {
-      v: 1,
-      id,
-      ...(reason ? { reason } : {}),
-    })) as { cancelled: string[] }
+    const body = { v: 1, id, ...(reason ? { reason } : {}) } as const
+    return call(this.nc, Subjects.api.cancel, CancelRequestSchema, body, CancelReplySchema)
   }
 
   /** The leader's summary (also a liveness check of the coordinator). */
-  async status(): Promise<{
-    leader: string
-    leaderSince: number
-    nodes: { live: number; known: number }
-    jobs: number
-    trials: Record<string, number>
-  }> {
-    return (await call(this.nc, Subjects.api.status, StatusSchema, { v: 1 }, { timeoutMs: this.timeoutMs })) as never
+  async status(): Promise<StatusReply> {
+    return call(this.nc, Subjects.api.status, StatusSchema, { v: 1 }, StatusReplySchema, { timeoutMs: this.timeoutMs })
   }
 }

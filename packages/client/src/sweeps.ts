@@ -1,13 +1,19 @@
 // Sweeps through the coordinator's API: launch, list, show (the leaderboard), stop.
 import type { NatsConnection } from 'nats'
 import {
+  CancelReplySchema,
   CancelRequestSchema,
+  ListReplySchemas,
   ListRequestSchema,
+  NotFoundError,
+  ShowReplySchema,
   ShowRequestSchema,
   Subjects,
+  SweepSubmitReplySchema,
   SweepSubmitRequestSchema,
   type JobRecord,
   type SweepRecord,
+  type SweepSubmitReply,
   type TrialRecord,
 } from '@kiln/protocol'
 import { call } from './request.js'
@@ -27,40 +33,28 @@ export class SweepsClient {
   ) {}
 
   /** Launches a sweep: a job spec with a `search:` section (checked by the coordinator). */
-  async submit(
-    spec: unknown,
-    o: SubmitOptions = {},
-  ): Promise<{ sweep: SweepRecord; job: JobRecord; created: boolean }> {
-    return (await call(
-      this.nc,
-      Subjects.api.sweep,
-      SweepSubmitRequestSchema,
-      { v: 1, spec, ...o },
-      { timeoutMs: this.timeoutMs },
-    )) as never
+  async submit(spec: unknown, o: SubmitOptions = {}): Promise<SweepSubmitReply> {
+    const body = { v: 1, spec, ...o } as const
+    return call(this.nc, Subjects.api.sweep, SweepSubmitRequestSchema, body, SweepSubmitReplySchema, {
+      timeoutMs: this.timeoutMs,
+    })
   }
 
   async list(limit?: number): Promise<SweepRecord[]> {
-    return (await call(this.nc, Subjects.api.list, ListRequestSchema, {
-      v: 1,
-      what: 'sweeps',
-      ...(limit ? { limit } : {}),
-    })) as SweepRecord[]
+    const body = { v: 1, what: 'sweeps', ...(limit ? { limit } : {}) } as const
+    return call(this.nc, Subjects.api.list, ListRequestSchema, body, ListReplySchemas.sweeps)
   }
 
   /** A sweep with its job and trials. */
   async show(id: string): Promise<SweepDetail> {
-    const shown = (await call(this.nc, Subjects.api.show, ShowRequestSchema, { v: 1, id })) as Partial<SweepDetail>
-    if (!shown.sweep) throw new Error(`${id} is not a sweep`)
-    return shown as SweepDetail
+    const shown = await call(this.nc, Subjects.api.show, ShowRequestSchema, { v: 1, id }, ShowReplySchema)
+    if (!shown.sweep || !shown.job) throw new NotFoundError('sweep', id)
+    return { sweep: shown.sweep, job: shown.job, trials: shown.trials ?? [] }
   }
 
   /** Stops a sweep: no new trials, running ones cancelled. */
   async stop(id: string): Promise<{ cancelled: string[] }> {
-    return (await call(this.nc, Subjects.api.cancel, CancelRequestSchema, {
-      v: 1,
-      id,
-      reason: 'sweep stopped by a user',
-    })) as { cancelled: string[] }
+    const body = { v: 1, id, reason: 'sweep stopped by a user' } as const
+    return call(this.nc, Subjects.api.cancel, CancelRequestSchema, body, CancelReplySchema)
   }
 }

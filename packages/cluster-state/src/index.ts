@@ -4,6 +4,8 @@
 // create and check the same layout (whoever starts first creates it), and none of them may
 // depend on the coordinator. It cannot live in @kiln/protocol either, which does no I/O.
 export { ensureLayout } from './ensure-layout.js'
+export { bindLayout } from './bind-layout.js'
+export type { BoundLayout } from './bind-layout.js'
 export type { Layout, EnsureLayoutOptions } from './ensure-layout.js'
 export { KvBucket, StreamName, ObjectStoreBucket, LAYOUT_DEFAULTS, layoutSpecs } from './layout-spec.js'
 export type { LayoutOptions, LayoutSettings, StreamLimits, StreamSpec, FixedField } from './layout-spec.js'
@@ -23,6 +25,21 @@ export {
   watchModelVersions,
 } from './model-registry.js'
 export type { PublishModelInput, StoredModel } from './model-registry.js'
+export {
+  registryKey,
+  readRegistryRecord,
+  listRegistryRecords,
+  changeRegistryRecord,
+  readRegistrySettings,
+  writeRegistrySettings,
+} from './registry-records.js'
+export { parseModelRef, formatModelRef, modelNames, notFoundWithHint, resolveModelRef } from './model-ref.js'
+export type { ModelRef } from './model-ref.js'
+export { applyModelsRequest, servingEndpoints, assertLoadable, resolveDeployTarget } from './registry-ops.js'
 export { serve } from './serve.js'
-export type { Handler } from './serve.js'
+export type { Handler, ServeOptions } from './serve.js'
+export { call } from './call.js'
+export type { CallOptions } from './call.js'
 export { readSubject } from './stream-reader.js'
+export { serveMetrics } from './metrics-server.js'
+export type { MetricsServer, MetricsSource } from './metrics-server.js'

@@ -13,6 +13,7 @@ export const KvBucket = {
   endpoints: 'kiln_endpoints',
   leader: 'kiln_leader',
   modelVersions: 'kiln_model_versions',
+  modelRegistry: 'kiln_model_registry',
   sweeps: 'kiln_sweeps',
 } as const
 export type KvBucket = (typeof KvBucket)[keyof typeof KvBucket]
@@ -225,6 +226,11 @@ export function layoutSpecs(options: LayoutOptions = {}): { specs: StreamSpec[];
       KvBucket.modelVersions,
       { ttlMs: 0, maxValueSize: 256 * KiB, replicas },
       { max_age: 'model versions never expire on their own' },
+    ),
+    kv(
+      KvBucket.modelRegistry,
+      { ttlMs: 0, maxValueSize: 1024 * KiB, replicas },
+      { max_age: 'aliases and approvals never expire on their own' },
     ),
     kv(
       KvBucket.leader,

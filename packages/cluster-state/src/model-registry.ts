@@ -6,16 +6,19 @@
 import { randomUUID } from 'node:crypto'
 import type { KvEntry } from 'nats'
 import {
+  EvaluationSchema,
   ModelVersionRecordSchema,
   NotFoundError,
   ValidationError,
   decode,
   encode,
   subjectToken,
+  type Evaluation,
   type ModelLineage,
   type ModelVersionRecord,
 } from '@kiln/protocol'
 import type { Layout } from './ensure-layout.js'
+import { readRegistryRecord } from './registry-records.js'
 
 /** What a publisher hands over: the files of one model (TF.js format + kiln-model.json). */
 export interface PublishModelInput {
@@ -48,6 +51,32 @@ export interface StoredModel {
   object: string
   bytes: number
   files: string[]
+  /** The test evaluation kiln-model.json carries, when it carries a readable one. */
+  evaluation?: Evaluation
+}
+
+// kiln-model.json is @kiln/train's format; only its evaluation is read here, and a file
+// without a readable one (an older Kiln, a plain TF.js model) simply has none.
+function evaluationOf(files: ReadonlyMap<string, Uint8Array>): Evaluation | undefined {
+  const bytes = files.get('kiln-model.json')
+  if (!bytes) return undefined
+  try {
+    const meta = JSON.parse(new TextDecoder().decode(bytes)) as { metrics?: { test?: { evaluation?: unknown } } }
+    const parsed = EvaluationSchema.safeParse(meta.metrics?.test?.evaluation)
+    return parsed.success ? parsed.data : undefined
+  } catch {
+    return undefined
+  }
+}
+
+function describe(object: string, files: ReadonlyMap<string, Uint8Array>): StoredModel {
+  const evaluation = evaluationOf(files)
+  return {
+    object,
+    bytes: [...files.values()].reduce((n, b) => n + b.byteLength, 0),
+    files: [...files.keys()],
+    ...(evaluation ? { evaluation } : {}),
+  }
 }
 
 /** Stores a model's files as one object (no version yet: see registerModelVersion). */
@@ -60,13 +89,12 @@ export async function storeModelFiles(
   if (files.size === 0) throw new ValidationError('files', 'at least one file')
   const object = `${model}/${randomUUID()}`
   await layout.objects.models.putBlob({ name: object }, packFiles(files))
-  return { object, bytes: [...files.values()].reduce((n, b) => n + b.byteLength, 0), files: [...files.keys()] }
+  return describe(object, files)
 }
 
 /** Reads the file names and size of a stored model object. */
 export async function describeStoredModel(layout: RegistryLayout, object: string): Promise<StoredModel> {
-  const files = await readModelFiles(layout, { object } as ModelVersionRecord)
-  return { object, bytes: [...files.values()].reduce((n, b) => n + b.byteLength, 0), files: [...files.keys()] }
+  return describe(object, await readModelFiles(layout, { object } as ModelVersionRecord))
 }
 
 /** Publishes the files as the next version of `model`; returns its record. */
@@ -98,6 +126,7 @@ export async function registerModelVersion(
       files: input.files,
       ...(input.metrics ? { metrics: input.metrics } : {}),
       ...(input.lineage ? { lineage: input.lineage } : {}),
+      ...(input.evaluation ? { evaluation: input.evaluation } : {}),
       createdAt: Date.now(),
     }
     try {
@@ -129,11 +158,14 @@ export async function listModelVersions(layout: RegistryLayout, model?: string):
   return records.sort((a, b) => a.model.localeCompare(b.model) || a.version - b.version)
 }
 
-// The version is in the key (`<model>.<version>`): no record needs reading.
+// The version is in the key (`<model>.<version>`): no record needs reading. A deleted
+// version's number stays taken (the registry record remembers it), so lineage never
+// points at two different models under one number.
 async function latestVersion(layout: RegistryLayout, model: string): Promise<number> {
   let latest = 0
   for await (const k of await layout.kv.modelVersions.keys(`${model}.*`))
     latest = Math.max(latest, Number(k.slice(model.length + 1)) || 0)
+  for (const v of Object.keys((await readRegistryRecord(layout, model)).versions)) latest = Math.max(latest, Number(v))
   return latest
 }
 

@@ -14,9 +14,10 @@ import {
   RunState,
   ShowRequestSchema,
   Subjects,
-  trialSender,
   TrialReportSchema,
   TrialStatusUpdateSchema,
+  TrialStatusReplySchema,
+  TrialDecisionSchema,
   SweepSubmitRequestSchema,
   PROTOCOL_VERSION,
   type JobRecord,
@@ -25,8 +26,11 @@ import {
 } from '@kiln/protocol'
 import { validateSpec } from '@kiln/train/spec'
 import type { Leader } from './leader.js'
+import { assertSameSubmission } from './idempotency.js'
+import { serveModelsApi } from './models-api.js'
+import { resolveId, type IdSpace } from './resolve-id.js'
 import { pendingTrial } from './trial-change.js'
-import { serve } from '@kiln/cluster-state'
+import { KvBucket, serve } from '@kiln/cluster-state'
 
 const QUEUE = 'kiln-coordinator'
 const StatusRequestSchema = z
@@ -51,10 +55,25 @@ export function serveApi(leader: Leader): void {
     serve(nc, Subjects.api.sweep, SweepSubmitRequestSchema, (req) => locked(() => leader.sweeps.submit(req)), opts),
   )
   leader.own(
-    serve(nc, Subjects.api.cancel, CancelRequestSchema, (req) => locked(() => leader.cancel(req.id, req.reason)), opts),
+    serve(
+      nc,
+      Subjects.api.cancel,
+      CancelRequestSchema,
+      (req) => locked(() => leader.cancel(resolveId(req.id, idSpaces(leader)), req.reason)),
+      opts,
+    ),
   )
   leader.own(serve(nc, Subjects.api.list, ListRequestSchema, async (req) => list(leader, req), opts))
-  leader.own(serve(nc, Subjects.api.show, ShowRequestSchema, async (req) => show(leader, req.id), opts))
+  leader.own(
+    serve(
+      nc,
+      Subjects.api.show,
+      ShowRequestSchema,
+      async (req) => show(leader, resolveId(req.id, idSpaces(leader))),
+      opts,
+    ),
+  )
+  serveModelsApi(leader, opts)
   leader.own(
     serve(
       nc,
@@ -64,40 +83,29 @@ export function serveApi(leader: Leader): void {
         leader: leader.o.coordinatorId,
         leaderSince: leader.since,
         nodes: { live: leader.nodes.live().length, known: leader.nodes.all().length },
-        jobs: leader.jobs.values().length,
-        trials: countBy(leader.trials.values().map((t) => t.state)),
+        jobs: leader.store.jobs.values().length,
+        trials: countBy(leader.store.trials.values().map((t) => t.state)),
       }),
       opts,
     ),
   )
+  // A node may speak for a trial only on that trial's own subject, under its own node id
+  // (issue 13: subject and body ids agree; only node N may publish on kiln.trial.*.status.N),
+  // so the node a status names is the node that sent it, and the placement checks hold.
   leader.own(
-    serve(
-      nc,
-      Subjects.trial.allStatus,
-      TrialStatusUpdateSchema,
-      (u, msg) => locked(() => leader.applyStatus(fromSender(u, msg.subject))),
-      opts,
-    ),
+    serve(nc, Subjects.trial.allStatus, TrialStatusUpdateSchema, (u) => locked(() => leader.applyStatus(u)), {
+      ...opts,
+      reply: TrialStatusReplySchema,
+      subjectOf: (u) => Subjects.trial.status(u.trialId, u.nodeId),
+    }),
   )
   leader.own(
-    serve(
-      nc,
-      Subjects.trial.allReports,
-      TrialReportSchema,
-      (r, msg) => locked(() => leader.applyReport(fromSender(r, msg.subject))),
-      opts,
-    ),
+    serve(nc, Subjects.trial.allReports, TrialReportSchema, (r) => locked(() => leader.applyReport(r)), {
+      ...opts,
+      reply: TrialDecisionSchema,
+      subjectOf: (r) => Subjects.trial.report(r.trialId, r.nodeId),
+    }),
   )
-}
-
-// Only node N may publish on kiln.trial.*.status.N (its credential says so), so a status
-// naming another node than its subject is a node speaking for another: refused. The
-// placement checks then compare the (now authentic) node with the trial's placement.
-function fromSender<T extends { nodeId: string }>(u: T, subject: string): T {
-  const sender = trialSender(subject)
-  if (sender !== u.nodeId)
-    throw new KilnError(ErrorCode.permissionDenied, `a message of node ${u.nodeId} arrived on ${subject}: refused`)
-  return u
 }
 
 async function submit(
@@ -109,8 +117,14 @@ async function submit(
   const jobId = req.idempotencyKey
     ? `job-${createHash('sha256').update(req.idempotencyKey).digest('hex').slice(0, 16)}`
     : newId('job')
-  const existing = leader.jobs.get(jobId) ?? (req.idempotencyKey ? await leader.jobs.refresh(jobId) : undefined)
-  if (existing) return { job: existing, trials: leader.trialsOf(jobId), created: false }
+  const body = { spec, bundleId: req.bundleId, datasetId: req.datasetId }
+  const resubmitted = (job: JobRecord) => {
+    if (req.idempotencyKey) assertSameSubmission(req.idempotencyKey, job.id, job, body)
+    return { job, trials: leader.trialsOf(jobId), created: false }
+  }
+  const existing =
+    leader.store.jobs.get(jobId) ?? (req.idempotencyKey ? await leader.store.jobs.refresh(jobId) : undefined)
+  if (existing) return resubmitted(existing)
   const now = Date.now()
   const job: JobRecord = {
     v: 1,
@@ -131,39 +145,47 @@ async function submit(
   // was not written is deleted again, and announced only once both are stored.
   const trialId = job.trialIds[0]!
   const [jobWrite, trialWrite] = await Promise.allSettled([
-    leader.jobs.create(jobId, job),
-    leader.trials.create(trialId, pendingTrial(jobId, trialId)),
+    leader.store.timed(KvBucket.jobs, leader.store.jobs.create(jobId, job)),
+    leader.store.timed(KvBucket.trials, leader.store.trials.create(trialId, pendingTrial(jobId, trialId))),
   ])
   if (jobWrite.status === 'rejected') {
     if (trialWrite.status === 'fulfilled' && trialWrite.value)
-      await leader.trials.remove(trialId).catch((err) => leader.bad(`removal of ${trialId}`, err))
+      await leader.store.trials.remove(trialId).catch((err) => leader.bad(`removal of ${trialId}`, err))
     throw jobWrite.reason
   }
   // Someone else's job of this id (an idempotent resubmission): its trial, if this call
   // wrote it, is the same pending first trial its own writer would have written.
-  if (!jobWrite.value)
-    return { job: (await leader.jobs.refresh(jobId))!, trials: leader.trialsOf(jobId), created: false }
+  if (!jobWrite.value) return resubmitted((await leader.store.jobs.refresh(jobId))!)
   if (trialWrite.status === 'rejected') throw trialWrite.reason
   // A trial of this id already stored (left by an earlier, failed submission) is this job's.
-  const trial = leader.trials.get(trialId) ?? (await leader.trials.refresh(trialId))!
-  leader.event(EventKind.trial, trial)
-  leader.specOf(leader.jobs.get(jobId)!)
+  const trial = leader.store.trials.get(trialId) ?? (await leader.store.trials.refresh(trialId))!
+  leader.store.event(EventKind.trial, trial)
+  leader.store.specOf(leader.store.jobs.get(jobId)!)
   leader.kick()
   leader.o.log('info', 'job submitted', { jobId, name: spec.name })
-  return { job: leader.jobs.get(jobId)!, trials: [trial], created: true }
+  return { job: leader.store.jobs.get(jobId)!, trials: [trial], created: true }
 }
 
 function list(leader: Leader, req: z.output<typeof ListRequestSchema>): unknown[] {
   const limit = req.limit ?? 1000
   const newest = <T extends { timestamps: { createdAt: number } }>(xs: T[]) =>
     xs.sort((a, b) => b.timestamps.createdAt - a.timestamps.createdAt).slice(0, limit)
-  if (req.what === 'jobs') return newest(leader.jobs.values())
+  if (req.what === 'jobs') return newest(leader.store.jobs.values())
   if (req.what === 'sweeps')
     return leader.sweeps.records
       .values()
       .sort((a, b) => b.createdAt - a.createdAt)
       .slice(0, limit)
-  if (req.what === 'trials') return newest(leader.trials.values().filter((t) => !req.jobId || t.jobId === req.jobId))
+  if (req.what === 'trials') {
+    // A job, or a sweep (its job's trials), by id or unique prefix.
+    const id = req.jobId === undefined ? undefined : resolveId(req.jobId, idSpaces(leader).slice(0, 2))
+    const jobId = id === undefined ? undefined : (leader.sweeps.records.get(id)?.jobId ?? id)
+    // A list leaves each trial's evaluation out (show has it): a thousand of them would
+    // outgrow a NATS message.
+    return newest(leader.store.trials.values().filter((t) => !jobId || t.jobId === jobId)).map(
+      ({ evaluation: _evaluation, ...t }) => t,
+    )
+  }
   const now = Date.now()
   return leader.nodes
     .all()
@@ -183,12 +205,22 @@ function show(
   id: string,
 ): { job?: JobRecord; trial?: TrialRecord; trials?: TrialRecord[]; sweep?: SweepRecord } {
   const sweep = leader.sweeps.records.get(id)
-  if (sweep) return { sweep, job: leader.jobs.get(sweep.jobId)!, trials: leader.trialsOf(sweep.jobId) }
-  const job = leader.jobs.get(id)
+  if (sweep) return { sweep, job: leader.store.jobs.get(sweep.jobId)!, trials: leader.trialsOf(sweep.jobId) }
+  const job = leader.store.jobs.get(id)
   if (job) return { job, trials: leader.trialsOf(id) }
-  const trial = leader.trials.get(id)
+  const trial = leader.store.trials.get(id)
   if (trial) return { trial }
-  throw new NotFoundError('job or trial', id)
+  throw new NotFoundError('sweep, job or trial', id)
+}
+
+// Where ids are looked up, in this order.
+function idSpaces(leader: Leader): IdSpace[] {
+  const space = (kind: string, records: { get(id: string): unknown; keys(): Iterable<string> }): IdSpace => ({
+    kind,
+    has: (id) => records.get(id) !== undefined,
+    ids: () => records.keys(),
+  })
+  return [space('sweep', leader.sweeps.records), space('job', leader.store.jobs), space('trial', leader.store.trials)]
 }
 
 function countBy(xs: string[]): Record<string, number> {

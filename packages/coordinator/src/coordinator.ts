@@ -8,6 +8,7 @@ import {
   ensureLayout,
   releaseLease,
   renewLease,
+  serveMetrics,
   waitForLeaseFree,
   type EnsureLayoutOptions,
   type Lease,
@@ -16,6 +17,7 @@ import { TimeoutError } from '@kiln/protocol'
 import { jsonLineSink, makeLogger, type LogSink } from '@kiln/train/spec'
 import { serveApi } from './api.js'
 import { Leader } from './leader.js'
+import { CoordinatorMetrics } from './metrics.js'
 import { DEFAULT_RETRY, type RetryPolicy } from './retry.js'
 
 const LEASE_KEY = 'coordinator'
@@ -29,6 +31,12 @@ export interface CoordinatorOptions {
   tickMs?: number
   commandTimeoutMs?: number
   log?: LogSink
+  /** A lost node is forgotten (with its slots) after this long; default 3 node TTLs, at least 30 s. */
+  forgetNodesAfterMs?: number
+  /** Serve Prometheus /metrics on this port (0: any free one; default: no server). */
+  metricsPort?: number
+  /** The address /metrics listens on (default 127.0.0.1). */
+  metricsHost?: string
   /** Called each time this coordinator becomes leader or steps down. */
   onRole?: (role: 'leader' | 'standby') => void
 }
@@ -38,6 +46,8 @@ export interface Coordinator {
   isLeader(): boolean
   /** Resolves once this coordinator leads (tests and `kiln up` wait on it). */
   leading(): Promise<void>
+  /** The port of /metrics, when it is served. */
+  readonly metricsPort: number | undefined
   /** Steps down (releasing the lease so a standby takes over at once) and stops. */
   stop(): Promise<void>
 }
@@ -54,6 +64,11 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
   let stopped = false
   let leadWaiters: Array<() => void> = []
   let wakeStandby: () => void = () => {}
+  const metrics = new CoordinatorMetrics()
+  const metricsServer =
+    options.metricsPort === undefined
+      ? undefined
+      : await serveMetrics(metrics.registry, options.metricsPort, options.metricsHost)
 
   const stepDown = (why: string) => {
     if (!leader) return
@@ -78,9 +93,11 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
       log,
       retry,
       lostAfterMs: nodeTtlMs,
+      forgetAfterMs: options.forgetNodesAfterMs ?? Math.max(30_000, 3 * nodeTtlMs),
       tickMs: options.tickMs ?? Math.max(50, Math.floor(heartbeatMs / 4)),
       commandTimeoutMs: options.commandTimeoutMs ?? 3000,
       onDeposed: (err) => stepDown(err.message),
+      metrics,
     })
     leader = l
     await l.start()
@@ -131,6 +148,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
 
   return {
     id,
+    metricsPort: metricsServer?.port,
     isLeader: () => leader !== undefined,
     leading: () => (leader ? Promise.resolve() : new Promise<void>((ok) => leadWaiters.push(ok))),
     stop: async () => {
@@ -140,6 +158,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
       leader = undefined
       wakeStandby()
       if (held) await releaseLease(held).catch(() => false)
+      await metricsServer?.close()
       // A standby may be parked in waitForLeaseFree; it sees `stopped` when it wakes.
       await Promise.race([running.catch(() => undefined), new Promise((ok) => setTimeout(ok, 200))])
     },

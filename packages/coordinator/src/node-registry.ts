@@ -1,9 +1,12 @@
 // Which nodes exist and which are alive. Registrations come from kiln_nodes (a KV watch);
 // liveness from heartbeats on kiln.node.*.heartbeat. A node is lost once it has been
 // silent for missedBeats heartbeat intervals; a new leader counts every node as just seen,
-// so a takeover never declares the whole cluster lost. Each node's credential may write only
-// its own key and heartbeat subject, so a registration or beat naming another node than its
-// key or subject says is refused: one node cannot speak for another.
+// so a takeover never declares the whole cluster lost. A lost node is forgotten after
+// forgetAfterMs (a restarted worker comes back under a new id, and its old entry, with the
+// slots its last beat said were busy, must not stay listed), or at once when its
+// registration is deleted (a node that stopped cleanly). Each node's credential may write
+// only its own key and heartbeat subject, so a registration or beat naming another node
+// than its key or subject says is refused: one node cannot speak for another.
 import type { KV, NatsConnection, Subscription } from 'nats'
 import {
   ErrorCode,
@@ -32,7 +35,7 @@ export class NodeRegistry {
   constructor(
     private readonly nc: NatsConnection,
     private readonly kv: KV,
-    private readonly lostAfterMs: number,
+    private readonly ttl: { lostAfterMs: number; forgetAfterMs: number },
     private readonly onBeat: (beat: Heartbeat) => void,
     private readonly onBad: (what: string, err: unknown) => void,
   ) {}
@@ -42,7 +45,10 @@ export class NodeRegistry {
     this.watch = iter
     void (async () => {
       for await (const e of iter) {
-        if (e.operation !== 'PUT') continue
+        if (e.operation !== 'PUT') {
+          this.nodes.delete(e.key)
+          continue
+        }
         try {
           const registration = decode(NodeRegistrationSchema, e.value)
           if (registration.nodeId !== e.key) throw mismatch('registration', registration.nodeId, e.key)
@@ -61,10 +67,13 @@ export class NodeRegistry {
           const relayed = relayedMessage(msg, Subjects.node.allHeartbeats)
           if (relayed) throw new KilnError(ErrorCode.permissionDenied, `refused a relayed heartbeat: ${relayed}`)
           beat = decode(HeartbeatSchema, msg.data)
-          if (msg.subject !== Subjects.node.heartbeat(beat.nodeId))
-            throw mismatch('heartbeat', beat.nodeId, msg.subject)
         } catch (e) {
           this.onBad(msg.subject, e)
+          return
+        }
+        // A beat speaks for the node of its subject only (kiln.node.<id>.heartbeat).
+        if (msg.subject !== Subjects.node.heartbeat(beat.nodeId)) {
+          this.onBad(msg.subject, new Error(`a heartbeat of node ${beat.nodeId} on another node's subject`))
           return
         }
         const view = this.nodes.get(beat.nodeId)
@@ -98,7 +107,19 @@ export class NodeRegistry {
   /** Whether a node is alive; a node never heard of counts from this leader's start. */
   isLive(nodeId: string, now = Date.now()): boolean {
     const last = this.nodes.get(nodeId)?.lastBeat ?? this.startedAt
-    return now - last <= this.lostAfterMs
+    return now - last <= this.ttl.lostAfterMs
+  }
+
+  /** Forgets nodes silent for longer than forgetAfterMs; their ids. */
+  forgetLost(now = Date.now()): string[] {
+    const gone: string[] = []
+    for (const [id, view] of this.nodes) {
+      if (now - view.lastBeat > this.ttl.forgetAfterMs) {
+        this.nodes.delete(id)
+        gone.push(id)
+      }
+    }
+    return gone
   }
 
   /** Forgets a node that said it is leaving (drained). */

@@ -1,7 +1,7 @@
 // The leader's sweeps: submission, the fill loop that turns engine proposals into trials,
 // reports routed to the engine, the end of a sweep (its best model registered with lineage)
 // and rebuilding every running sweep from its event log at takeover.
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { KvBucket, StreamName, readSubject, describeStoredModel, registerModelVersion } from '@kiln/cluster-state'
 import {
   EventKind,
@@ -21,10 +21,15 @@ import {
   type TrialDecision,
 } from '@kiln/protocol'
 import { parseSearchSpec, type SweepEvent } from '@kiln/sweep'
-import { validateSpec } from '@kiln/train/spec'
-import type { Leader } from './leader.js'
+import { checkSearchSpace, validateSpec } from '@kiln/train/spec'
+import type { NatsConnection } from 'nats'
+import type { Layout } from '@kiln/cluster-state'
+import type { Logger } from '@kiln/train/spec'
+import type { TrialStore } from './trial-store.js'
 import { publishEvent } from './events.js'
+import { assertSameSubmission } from './idempotency.js'
 import { Records } from './records.js'
+import { catchUpReports } from './sweep-catch-up.js'
 import { SweepRunner, clusterTrialId, engineTrialIdOf } from './sweep-runner.js'
 
 interface Exploit {
@@ -33,34 +38,46 @@ interface Exploit {
   params: Record<string, unknown>
 }
 
+/** What the sweeps need of the leader. */
+export interface SweepsOptions {
+  store: TrialStore
+  /** Cancels a job's trials that have not ended, then the job; the trials cancelled. */
+  cancelJob(jobId: string, reason: string): Promise<string[]>
+  nc: NatsConnection
+  layout: Layout
+  log: Logger
+  bad(what: string, err: unknown): void
+}
+
 export class Sweeps {
   readonly records: Records<typeof SweepRecordSchema>
   private readonly runners = new Map<string, SweepRunner>()
   private readonly byJob = new Map<string, string>()
   private readonly exploits = new Map<string, Exploit>()
 
-  constructor(private readonly leader: Leader) {
-    this.records = new Records(leader.o.layout.kv.sweeps, SweepRecordSchema, KvBucket.sweeps)
+  constructor(private readonly o: SweepsOptions) {
+    this.records = new Records(o.layout.kv.sweeps, SweepRecordSchema, KvBucket.sweeps)
   }
 
   /** At takeover: every running sweep's engine, rebuilt from its event log. */
   async load(): Promise<void> {
-    await this.records.load((key, err) => this.leader.bad(`kiln_sweeps/${key}`, err))
+    await this.records.load((key, err) => this.o.bad(`kiln_sweeps/${key}`, err))
     for (const sweep of this.records.values()) {
       this.byJob.set(sweep.jobId, sweep.id)
       if (isTerminal(sweep.state)) continue
-      const job = this.leader.jobs.get(sweep.jobId)
+      const job = this.o.store.jobs.get(sweep.jobId)
       if (!job) continue
-      const spec = this.leader.specOf(job)
+      const spec = this.o.store.specOf(job)
       const search = parseSearchSpec(spec.search, { metric: spec.metric })
       const events: SweepEvent[] = []
-      for await (const data of readSubject(this.leader.o.nc, StreamName.sweeps, SweepRunner.subject(sweep.id)))
+      for await (const data of readSubject(this.o.nc, StreamName.sweeps, SweepRunner.subject(sweep.id)))
         events.push(decode<SweepEvent>(data))
-      this.runners.set(
-        sweep.id,
-        SweepRunner.replay(sweep.id, job.id, search, spec.training.seed, this.leader.o.layout.js, events),
-      )
-      this.leader.o.log('info', 'sweep resumed from its log', { sweepId: sweep.id, events: events.length })
+      const runner = SweepRunner.replay(sweep.id, job.id, search, spec.training.seed, this.o.layout.js, events)
+      this.runners.set(sweep.id, runner)
+      const metric = sweep.metric.name
+      const caught = await catchUpReports(this.o.nc, runner, this.o.store.trialsOf(job.id), metric, this.o.bad)
+      if (caught > 0) await this.updateRecord(runner)
+      this.o.log('info', 'sweep resumed from its log', { sweepId: sweep.id, events: events.length, caught })
     }
   }
 
@@ -78,11 +95,21 @@ export class Sweeps {
         'search',
         'a search section (a sweep needs a search space; use kiln submit for one job)',
       )
+    // Every space key and distribution against the job spec, before anything is stored.
+    checkSearchSpace(spec)
     const search = parseSearchSpec(spec.search, { metric: spec.metric })
-    const suffix = req.idempotencyKey ? req.idempotencyKey.slice(-24) : randomBytes(6).toString('hex')
+    // Hashed, as job ids are: two keys must never name one sweep.
+    const suffix = req.idempotencyKey
+      ? createHash('sha256').update(req.idempotencyKey).digest('hex').slice(0, 16)
+      : randomBytes(6).toString('hex')
     const sweepId = `sweep-${suffix}`
     const existing = this.records.get(sweepId)
-    if (existing) return { sweep: existing, job: this.leader.jobs.get(existing.jobId)!, created: false }
+    if (existing) {
+      const job = this.o.store.jobs.get(existing.jobId)!
+      const body = { spec, bundleId: req.bundleId, datasetId: req.datasetId }
+      if (req.idempotencyKey) assertSameSubmission(req.idempotencyKey, existing.id, job, body)
+      return { sweep: existing, job, created: false }
+    }
     const now = Date.now()
     const jobId = `job-${sweepId}`
     const job: JobRecord = {
@@ -97,8 +124,11 @@ export class Sweeps {
       ...(req.bundleId ? { bundleId: req.bundleId } : {}),
       ...(req.datasetId ? { datasetId: req.datasetId } : {}),
     }
-    await this.leader.jobs.create(jobId, job)
-    this.leader.specOf(this.leader.jobs.get(jobId)!)
+    await this.o.store.timed(KvBucket.jobs, this.o.store.jobs.create(jobId, job))
+    this.o.store.specOf(this.o.store.jobs.get(jobId)!)
+    const runner = SweepRunner.create(sweepId, jobId, search, spec.training.seed, this.o.layout.js)
+    // The engine's budget: a grid's size when maxTrials is not given (0: only maxRuntime bounds it).
+    const budget = runner.engine.maxTrials
     const sweep: SweepRecord = {
       v: 1,
       id: sweepId,
@@ -108,17 +138,17 @@ export class Sweeps {
       metric: { name: search.metric?.name ?? spec.metric.name, mode: search.metric?.mode ?? spec.metric.mode },
       algorithm: search.algorithm.name,
       scheduler: search.scheduler.name,
-      maxTrials: search.maxTrials ?? 0,
+      maxTrials: Number.isFinite(budget) ? budget : 0,
       leaderboard: [],
       createdAt: now,
       updatedAt: now,
     }
     await this.records.create(sweepId, sweep)
     this.byJob.set(jobId, sweepId)
-    this.runners.set(sweepId, SweepRunner.create(sweepId, jobId, search, spec.training.seed, this.leader.o.layout.js))
+    this.runners.set(sweepId, runner)
     this.event(sweep)
     await this.fill()
-    return { sweep: this.records.get(sweepId)!, job: this.leader.jobs.get(jobId)!, created: true }
+    return { sweep: this.records.get(sweepId)!, job: this.o.store.jobs.get(jobId)!, created: true }
   }
 
   /** Starts what each sweep's engine proposes, until it says wait or done. */
@@ -143,25 +173,35 @@ export class Sweeps {
     params: Record<string, unknown>,
     checkpoint?: TrialRecord['checkpoint'],
   ): Promise<void> {
-    const job = this.leader.jobs.get(runner.jobId)!
+    const job = this.o.store.jobs.get(runner.jobId)!
     let k = 0
     while (
       job.trialIds.includes(clusterTrialId(job.id, engineId, k)) ||
-      this.leader.trials.get(clusterTrialId(job.id, engineId, k))
+      this.o.store.trials.get(clusterTrialId(job.id, engineId, k))
     )
       k++
     const id = clusterTrialId(job.id, engineId, k)
-    await this.leader.putJob(job, { trialIds: [...job.trialIds, id] })
-    const trial = await this.leader.createTrial(this.leader.jobs.get(job.id)!, id, params, runner.sweepId)
-    if (checkpoint) await this.leader.putTrial(trial, { checkpoint })
+    await this.o.store.writeJob(job, { trialIds: [...job.trialIds, id] })
+    const trial = await this.o.store.create(this.o.store.jobs.get(job.id)!, id, params, runner.sweepId)
+    if (checkpoint) await this.o.store.write(trial, { checkpoint })
   }
 
   private activeTrials(jobId: string): TrialRecord[] {
-    return this.leader.trialsOf(jobId).filter((t) => !isTerminal(t.state))
+    return this.o.store.trialsOf(jobId).filter((t) => !isTerminal(t.state))
+  }
+
+  // The cluster id of each engine trial: its latest continuation, or the id it will get.
+  private clusterIds(runner: SweepRunner): (engineId: string) => string {
+    const latest = new Map<string, string>()
+    for (const t of this.o.store.trialsOf(runner.jobId)) {
+      const engineId = engineTrialIdOf(runner.jobId, t.id)
+      if (engineId !== undefined) latest.set(engineId, t.id)
+    }
+    return (engineId) => latest.get(engineId) ?? clusterTrialId(runner.jobId, engineId)
   }
 
   private latestCluster(jobId: string, engineId: string): TrialRecord | undefined {
-    const all = this.leader.trialsOf(jobId).filter((t) => engineTrialIdOf(jobId, t.id) === engineId)
+    const all = this.o.store.trialsOf(jobId).filter((t) => engineTrialIdOf(jobId, t.id) === engineId)
     return all[all.length - 1]
   }
 
@@ -218,7 +258,7 @@ export class Sweeps {
     const sweep = this.records.get(runner.sweepId)!
     const next = await this.records.update(sweep.id, {
       ...sweep,
-      ...runner.summary(),
+      ...runner.summary(this.clusterIds(runner)),
       ...changes,
       updatedAt: Date.now(),
     })
@@ -228,20 +268,20 @@ export class Sweeps {
 
   // The sweep is over: its best trial's stored model becomes a version of the sweep's model.
   private async finish(runner: SweepRunner, reason: string): Promise<void> {
-    const job = this.leader.jobs.get(runner.jobId)!
-    const spec = this.leader.specOf(job)
+    const job = this.o.store.jobs.get(runner.jobId)!
+    const spec = this.o.store.specOf(job)
     const best = runner.engine.best()
     let model: SweepRecord['model']
     const bestTrial = best
-      ? this.leader
+      ? this.o.store
           .trialsOf(job.id)
           .filter((t) => engineTrialIdOf(job.id, t.id) === best.trialId && t.artifact)
           .pop()
       : undefined
     if (best && bestTrial?.artifact) {
       try {
-        const stored = await describeStoredModel(this.leader.o.layout, bestTrial.artifact)
-        const version = await registerModelVersion(this.leader.o.layout, {
+        const stored = await describeStoredModel(this.o.layout, bestTrial.artifact)
+        const version = await registerModelVersion(this.o.layout, {
           model: spec.name,
           ...stored,
           ...(bestTrial.metrics ? { metrics: bestTrial.metrics } : {}),
@@ -255,7 +295,7 @@ export class Sweeps {
         })
         model = { name: version.model, version: version.version }
       } catch (err) {
-        this.leader.o.log('error', 'registering the best model failed', {
+        this.o.log('error', 'registering the best model failed', {
           sweepId: runner.sweepId,
           error: String((err as Error).message),
         })
@@ -267,15 +307,15 @@ export class Sweeps {
       endReason: reason.slice(0, 512),
       ...(model ? { model } : {}),
     })
-    const latest = this.leader.jobs.get(job.id)!
+    const latest = this.o.store.jobs.get(job.id)!
     if (!isTerminal(latest.state)) {
-      await this.leader.putJob(latest, {
+      await this.o.store.writeJob(latest, {
         state: model ? RunState.succeeded : RunState.failed,
         ...(best ? { metrics: { ...(bestTrial?.metrics ?? {}), objective: best.value } } : {}),
         ...(model ? {} : { error: new KilnError(ErrorCode.internal, `sweep ended without a model: ${reason}`) }),
       })
     }
-    this.leader.o.log('info', 'sweep finished', { sweepId: runner.sweepId, reason, model })
+    this.o.log('info', 'sweep finished', { sweepId: runner.sweepId, reason, model })
   }
 
   /** Stops a sweep: no new trials; running ones are cancelled. */
@@ -284,11 +324,11 @@ export class Sweeps {
     if (!sweep) throw new NotFoundError('sweep', sweepId)
     const runner = this.runners.get(sweepId)
     this.runners.delete(sweepId)
-    const result = await this.leader.cancel(sweep.jobId, 'sweep stopped by a user')
+    const result = { cancelled: await this.o.cancelJob(sweep.jobId, 'sweep stopped by a user') }
     if (!isTerminal(sweep.state)) {
       await this.records.update(sweepId, {
         ...sweep,
-        ...(runner ? runner.summary() : {}),
+        ...(runner ? runner.summary(this.clusterIds(runner)) : {}),
         state: RunState.cancelled,
         endReason: 'stopped by a user',
         updatedAt: Date.now(),
@@ -304,10 +344,10 @@ export class Sweeps {
 
   private event(sweep: SweepRecord): void {
     void publishEvent(
-      this.leader.o.layout.js,
+      this.o.layout.js,
       { kind: EventKind.sweep, id: sweep.id, state: sweep.state, at: Date.now(), jobId: sweep.jobId },
       `sweep-${sweep.id}-${sweep.state}`,
-      (err) => this.leader.bad('event publish', err),
+      (err) => this.o.bad('event publish', err),
     )
   }
 }

@@ -1,5 +1,5 @@
 // The dashboard: a tab bar, the current view, a message line and a footer naming the keys.
-// Global keys (tab, 1-5, ?, q) are off while a view holds the keyboard (a text field, a
+// Global keys (tab, 1-6, ?, q) are off while a view holds the keyboard (a text field, a
 // y/n question).
 import { type ReactElement, createElement as h, useEffect, useRef, useSyncExternalStore } from 'react'
 import { Box, Text, useApp } from 'ink'
@@ -14,6 +14,7 @@ import { useScreenSize } from './use-screen-size.js'
 import { useLiveState } from './use-live-state.js'
 import { ClusterView } from './views/cluster-view.js'
 import { EndpointsView, type EndpointsNav } from './views/endpoints-view.js'
+import { ExperimentsView, type ExperimentsNav } from './views/experiments-view.js'
 import { HelpView } from './views/help-view.js'
 import { LaunchView, initialLaunchNav, type LaunchNav } from './views/launch-view.js'
 import { LogsView, type LogsNav } from './views/logs-view.js'
@@ -74,6 +75,7 @@ export function App(p: AppProps): ReactElement {
   const [launch, setLaunch, getLaunch] = useLiveState<LaunchNav>(initialLaunchNav)
   const [endpoints, setEndpoints, getEndpoints] = useLiveState<EndpointsNav>({ selected: 0 })
   const [logs, setLogs, getLogs] = useLiveState<LogsNav>({ picker: 0, back: 0 })
+  const [experiments, setExperiments, getExperiments] = useLiveState<ExperimentsNav>({ selected: 0, sort: 0 })
   const lock = useRef({ held: false }).current
 
   // Every action reports its failure in the message line: a cluster error never crashes.
@@ -155,15 +157,25 @@ export function App(p: AppProps): ReactElement {
                 active: !help,
                 ...common,
               })
-            : h(LogsView, {
-                state,
-                nav: logs,
-                getNav: getLogs,
-                setNav: setLogs,
-                needs: p.needs,
-                active: !help,
-                ...common,
-              })
+            : view === View.experiments
+              ? h(ExperimentsView, {
+                  state,
+                  nav: experiments,
+                  getNav: getExperiments,
+                  setNav: setExperiments,
+                  lock,
+                  active: !help,
+                  ...common,
+                })
+              : h(LogsView, {
+                  state,
+                  nav: logs,
+                  getNav: getLogs,
+                  setNav: setLogs,
+                  needs: p.needs,
+                  active: !help,
+                  ...common,
+                })
   const last = state.messages.at(-1)
   const fresh = last && state.now - last.at < 15_000
   // rows - 1 lines in all: a frame as tall as the terminal makes Ink clear the screen on

@@ -15,6 +15,7 @@ export async function loadCsvDataset(path: string, options: CsvDatasetOptions = 
     x: table.x,
     sampleShape: [table.shape[1]],
     labels: table.labels,
+    featureNames: table.featureNames,
     ...(table.classNames ? { classNames: table.classNames } : {}),
   })
 }

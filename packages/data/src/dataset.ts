@@ -18,6 +18,8 @@ export interface Dataset {
   readonly fingerprint: string
   /** Class names, when the source had them (CSV label names): labels[i] names classNames[labels[i]]. */
   readonly classNames?: readonly string[]
+  /** Names of the features (one per element of a sample), when the source had them (CSV headers). */
+  readonly featureNames?: readonly string[]
 }
 
 /** The fields a dataset is made of, before its fingerprint exists. */
@@ -53,6 +55,8 @@ export interface FromArraysInput {
   /** Default: the largest label + 1 (or classNames.length). */
   numClasses?: number
   classNames?: readonly string[]
+  /** One name per element of a sample. */
+  featureNames?: readonly string[]
 }
 
 /** Builds a Dataset from arrays, checking that shapes and labels agree. */
@@ -84,6 +88,9 @@ export function fromArrays(input: FromArraysInput): Dataset {
   if (input.classNames !== undefined && input.classNames.length !== numClasses) {
     throw new ValidationError('classNames', `${numClasses} names (one per class), got ${input.classNames.length}`)
   }
+  if (input.featureNames !== undefined && input.featureNames.length !== size) {
+    throw new ValidationError('featureNames', `${size} names (one per feature), got ${input.featureNames.length}`)
+  }
   return makeDataset({
     name: input.name,
     x,
@@ -92,6 +99,7 @@ export function fromArrays(input: FromArraysInput): Dataset {
     numClasses,
     count,
     ...(input.classNames ? { classNames: [...input.classNames] } : {}),
+    ...(input.featureNames ? { featureNames: [...input.featureNames] } : {}),
   })
 }
 

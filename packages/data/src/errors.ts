@@ -1,12 +1,12 @@
-import { KilnError, registerError, type KilnErrorOptions } from '@kiln/protocol'
+import { ErrorCode, KilnError, registerError, type KilnErrorOptions } from '@kiln/protocol'
 
-/** What went wrong with a dataset file; programs branch on these, people read the message. */
+/** What went wrong with a dataset file (the dataset part of the shared ErrorCode list). */
 export const DatasetErrorCode = {
-  notFound: 'DATASET_NOT_FOUND',
-  truncated: 'DATASET_TRUNCATED',
-  malformed: 'DATASET_MALFORMED',
-  unsupported: 'DATASET_UNSUPPORTED',
-  mismatch: 'DATASET_MISMATCH',
+  notFound: ErrorCode.datasetNotFound,
+  truncated: ErrorCode.datasetTruncated,
+  malformed: ErrorCode.datasetMalformed,
+  unsupported: ErrorCode.datasetUnsupported,
+  mismatch: ErrorCode.datasetMismatch,
 } as const
 export type DatasetErrorCode = (typeof DatasetErrorCode)[keyof typeof DatasetErrorCode]
 

@@ -2,7 +2,7 @@
 // one big-endian uint32 per dimension and the big-endian data. Often gzipped.
 import { DatasetError, DatasetErrorCode } from './errors.js'
 import { dtypeSize, shapeSize, viewElements, type DType, type ShapedArray } from './dtype.js'
-import { maybeGunzip, readDatasetFile } from './read-bytes.js'
+import { maybeGunzip, peekGunzip, readDatasetFile } from './read-bytes.js'
 
 const IDX_DTYPES: Record<number, DType> = {
   8: 'uint8',
@@ -20,15 +20,46 @@ export async function readIdx(path: string): Promise<ShapedArray> {
   return parseIdx(await readDatasetFile(path), path)
 }
 
+// More than any dataset Kiln trains on fits in memory; a header claiming more is hostile or broken.
+const MAX_DATA_BYTES = 2 ** 34
+
 /**
  * Parses IDX bytes; `file` only names the source in errors. One-byte dtypes are views into
- * the (inflated) bytes; wider ones are copied once to swap them to host order.
+ * the (inflated) bytes; wider ones are copied once to swap them to host order. Gzipped
+ * input is inflated only after its header is checked, and never past the size the header
+ * declares (a small .gz of a gigabyte of zeros is refused, not inflated).
  */
 export function parseIdx(raw: Uint8Array, file: string): ShapedArray {
-  const bytes = maybeGunzip(raw, file)
   const fail = (code: DatasetErrorCode, problem: string): never => {
     throw new DatasetError(code, file, `not a valid IDX file: ${problem}`)
   }
+  const { dtype, shape, headerBytes } = parseHeader(peekGunzip(raw, 4 + 4 * 255, file), fail)
+  const count = shapeSize(shape)
+  const expected = count * dtypeSize(dtype)
+  if (expected > MAX_DATA_BYTES)
+    fail(
+      DatasetErrorCode.malformed,
+      `header declares ${expected} bytes of data (shape [${shape.join(', ')}] of ${dtype}), more than the ${MAX_DATA_BYTES} Kiln reads from one file`,
+    )
+  const bytes = maybeGunzip(raw, file, headerBytes + expected, 'its header declares')
+  const found = bytes.length - headerBytes
+  if (found < expected) {
+    fail(
+      DatasetErrorCode.truncated,
+      `expected ${expected} bytes of data (shape [${shape.join(', ')}] of ${dtype}), found ${found}`,
+    )
+  }
+  if (found > expected) {
+    fail(
+      DatasetErrorCode.malformed,
+      `expected ${expected} bytes of data (shape [${shape.join(', ')}] of ${dtype}), found ${found} (${found - expected} extra)`,
+    )
+  }
+  return { dtype, shape, data: viewElements(bytes, headerBytes, count, dtype, false) }
+}
+
+/** The magic, dtype and dimensions at the start of an IDX file (its first bytes, inflated). */
+function parseHeader(bytes: Uint8Array, fail: (code: DatasetErrorCode, problem: string) => never) {
   if (bytes.length < 4) fail(DatasetErrorCode.truncated, `expected a 4-byte header, found ${bytes.length} bytes`)
   if (bytes[0] !== 0 || bytes[1] !== 0) {
     fail(
@@ -61,20 +92,5 @@ export function parseIdx(raw: Uint8Array, file: string): ShapedArray {
     if (d === 0) fail(DatasetErrorCode.malformed, `dimension ${i} is 0, expected at least 1`)
     shape.push(d)
   }
-  const count = shapeSize(shape)
-  const expected = count * dtypeSize(dtype)
-  const found = bytes.length - headerBytes
-  if (found < expected) {
-    fail(
-      DatasetErrorCode.truncated,
-      `expected ${expected} bytes of data (shape [${shape.join(', ')}] of ${dtype}), found ${found}`,
-    )
-  }
-  if (found > expected) {
-    fail(
-      DatasetErrorCode.malformed,
-      `expected ${expected} bytes of data (shape [${shape.join(', ')}] of ${dtype}), found ${found} (${found - expected} extra)`,
-    )
-  }
-  return { dtype, shape, data: viewElements(bytes, headerBytes, count, dtype, false) }
+  return { dtype, shape, headerBytes }
 }

@@ -57,6 +57,7 @@ export function normalize(ds: Dataset, how: Normalization | NormalizationMethod)
     numClasses: ds.numClasses,
     count: ds.count,
     ...(ds.classNames ? { classNames: ds.classNames } : {}),
+    ...(ds.featureNames ? { featureNames: ds.featureNames } : {}),
   })
 }
 

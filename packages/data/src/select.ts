@@ -48,6 +48,7 @@ function derive(ds: Dataset, name: string, x: Float32Array, labels: Int32Array, 
     numClasses: ds.numClasses,
     count,
     ...(ds.classNames ? { classNames: ds.classNames } : {}),
+    ...(ds.featureNames ? { featureNames: ds.featureNames } : {}),
   })
 }
 

@@ -1,7 +1,6 @@
 import { open } from 'node:fs/promises'
-import { constants, gunzipSync } from 'node:zlib'
 import { DatasetError, DatasetErrorCode } from './errors.js'
-import { isGzip } from './read-bytes.js'
+import { isGzip, peekGunzip } from './read-bytes.js'
 
 const IDX_CODES = new Set([0x08, 0x09, 0x0b, 0x0c, 0x0d, 0x0e])
 
@@ -20,13 +19,6 @@ export async function looksLikeIdx(path: string): Promise<boolean> {
   } finally {
     await fh.close()
   }
-  if (isGzip(head)) {
-    try {
-      // Z_SYNC_FLUSH inflates what the partial stream holds instead of failing on its end.
-      head = gunzipSync(head, { finishFlush: constants.Z_SYNC_FLUSH })
-    } catch {
-      return false
-    }
-  }
+  if (isGzip(head)) head = peekGunzip(head, 4)
   return head.length >= 4 && head[0] === 0 && head[1] === 0 && IDX_CODES.has(head[2]!) && head[3]! > 0
 }

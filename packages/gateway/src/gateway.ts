@@ -4,11 +4,12 @@ import type { RequestListener } from 'node:http'
 import { createRequire } from 'node:module'
 import type { Hono } from 'hono'
 import type { NatsConnection } from 'nats'
-import { ensureLayout, getModelVersion, type Layout } from '@kiln/cluster-state'
+import { ensureLayout, resolveDeployTarget, type Layout } from '@kiln/cluster-state'
 import { DriftAlertSchema, GatewaySubjects, encode } from '@kiln/protocol'
 import { batchConfig, type BatchConfig } from './batch/batch-config.js'
 import { EndpointTable } from './endpoints/endpoint-table.js'
 import { serveEndpointApi } from './endpoints/endpoint-service.js'
+import { followAliases } from './endpoints/alias-follower.js'
 import { hashApiKey } from './endpoints/api-keys.js'
 import { createApp } from './http/app.js'
 import { fastInferListener } from './http/fast-infer.js'
@@ -160,9 +161,12 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         nc,
         js: l.js,
         kv: l.kv.endpoints,
-        resolveVersion: async (model, version) => (await getModelVersion(l, model, version)).version,
+        resolveVersion: async (model, version, alias) =>
+          (await resolveDeployTarget(l, { model, ...(version ? { version } : {}), ...(alias ? { alias } : {}) }))
+            .version,
       }).stop,
     )
+    stops.push((await followAliases(l, say)).stop)
   }
   ready = true
   const capture =

@@ -72,3 +72,18 @@ export {
   categoricalAccuracy,
 } from './categorical.js'
 export { WireType, wireBytes, wireEncode, wireDecode, wireAccumulate } from './collective.js'
+export {
+  GbdtObjective,
+  gbdtCreate,
+  gbdtBoost,
+  gbdtState,
+  gbdtTrees,
+  gbdtLoad,
+  gbdtPredict,
+  gbdtPredictAsync,
+  type GbdtParams,
+  type GbdtTrees,
+  type GbdtState,
+  type GbdtBooster,
+  type GbdtData,
+} from './gbdt.js'

@@ -2,7 +2,8 @@
 // `{ v, ok: false, error }`. Readers get a KilnError they can throw as it is.
 import { z } from 'zod'
 import { KilnError, type WireError } from './errors.js'
-import { PROTOCOL_VERSION, expecting, version, wireError } from './fields.js'
+import { PROTOCOL_VERSION, version, wireError } from './fields.js'
+import { expecting } from './schema-kit.js'
 
 /** The reply schema for a request whose answer is `data`. */
 export function apiReplySchema<T extends z.ZodTypeAny>(data: T, name = 'reply') {
@@ -37,8 +38,13 @@ export function replyError(error: unknown): { v: typeof PROTOCOL_VERSION; ok: fa
   }
 }
 
-/** The data of a reply, or its error thrown. */
-export function unwrapReply<T>(reply: ApiReply<T>): T {
+/**
+ * The data of a reply (as apiReplySchema decodes it, or an ApiReply), or its error thrown.
+ * Typed by the reply itself: zod infers `data?` for a schema that accepts undefined.
+ */
+export function unwrapReply<R extends { ok: true; data?: unknown } | { ok: false; error: KilnError }>(
+  reply: R,
+): Extract<R, { ok: true }>['data'] {
   if (reply.ok) return reply.data
   throw reply.error
 }

@@ -1,7 +1,8 @@
 import { Packr, addExtension } from 'msgpackr'
 import { z } from 'zod'
 import { ValidationError, fromWire, toWire } from './errors.js'
-import { check, typeOf } from './validate.js'
+import { typeOf } from './problems.js'
+import { check } from './validate.js'
 
 // Typed arrays travel as their raw bytes in the host's byte order; the wire is defined
 // as little-endian, so a big-endian host must not silently send swapped tensors.

@@ -1,7 +1,9 @@
 // The control plane between coordinator, nodes and clients: node commands, trial status
 // updates and reports (node → coordinator), and the list/show requests of the client API.
 import { z } from 'zod'
-import { checkpointRef, count, expecting, id, message, metrics, text, wireError } from './fields.js'
+import { checkpointRef, count, id, message, metrics, text, wireError } from './fields.js'
+import { expecting } from './schema-kit.js'
+import { EvaluationSchema } from './evaluation-messages.js'
 import { TrialAssignmentSchema } from './job-messages.js'
 
 /** Coordinator → node, on kiln.node.<id>.command (request/reply). */
@@ -56,6 +58,8 @@ export const TrialStatusUpdateSchema = message('status', {
     .optional(),
   /** Stored model files (an object in kiln_models) of an 'artifact' trial. */
   artifact: text(512, 'an object name').optional(),
+  /** The model's evaluation on the test split (with 'succeeded'). */
+  evaluation: EvaluationSchema.optional(),
   error: wireError.optional(),
 })
 export type TrialStatusUpdate = z.infer<typeof TrialStatusUpdateSchema>

@@ -3,7 +3,9 @@
 // the kiln_endpoints KV bucket and are changed only by gateways, through the request/reply
 // API on `kiln.gateway.api.<op>` (compare-and-set on the KV revision).
 import { z } from 'zod'
-import { count, expecting, id, message, text, timestamp } from './fields.js'
+import { count, id, message, text, timestamp } from './fields.js'
+import { expecting } from './schema-kit.js'
+import { AliasNameSchema } from './model-registry-messages.js'
 
 /** How many past revisions a record keeps for `rollback`. */
 export const ENDPOINT_HISTORY = 20
@@ -38,8 +40,10 @@ export const VariantSchema = z.object(
     version: z.number(expecting('a version number >= 1')).int().min(1),
     weight,
     shadow: z.object({ sampleRate }, expecting('shadow settings ({sampleRate})')).optional(),
+    /** The model alias this variant follows: when it moves, the variant rolls to its new version. */
+    alias: AliasNameSchema.optional(),
   },
-  expecting('a variant ({name, model, version, weight, shadow?})'),
+  expecting('a variant ({name, model, version, weight, shadow?, alias?})'),
 )
 export type Variant = z.infer<typeof VariantSchema>
 
@@ -101,6 +105,8 @@ export const DeployRequestSchema = message('deploy', {
   endpoint: id('an endpoint name'),
   model: id('a model name'),
   version: z.number(expecting('a version number >= 1')).int().min(1).optional(),
+  /** Deploy the version this alias names, and follow the alias when it moves (not with version). */
+  alias: AliasNameSchema.optional(),
   variant: id('a variant name').optional(),
   weight: weight.optional(),
   shadow: z.object({ sampleRate }, expecting('shadow settings ({sampleRate})')).optional(),

@@ -1,4 +1,4 @@
-/** Machine-readable error codes; the gateway maps these (and only these) to HTTP statuses. */
+/** Machine-readable error codes, one list for every package; the gateway maps these to HTTP statuses. */
 export const ErrorCode = {
   invalidArgument: 'invalid_argument',
   notFound: 'not_found',
@@ -8,8 +8,33 @@ export const ErrorCode = {
   unavailable: 'unavailable',
   cancelled: 'cancelled',
   internal: 'internal',
+  /** A dataset file or name that does not exist. */
+  datasetNotFound: 'dataset_not_found',
+  /** A dataset file that ends before its header says it should. */
+  datasetTruncated: 'dataset_truncated',
+  /** A dataset file that is not what its format says (bad magic, a non-numeric cell). */
+  datasetMalformed: 'dataset_malformed',
+  /** A dataset file of a format or dtype Kiln does not read. */
+  datasetUnsupported: 'dataset_unsupported',
+  /** Dataset files that do not belong together (image and label counts differ). */
+  datasetMismatch: 'dataset_mismatch',
 } as const
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]
+
+const BAD_INPUT: ReadonlySet<string> = new Set([
+  ErrorCode.invalidArgument,
+  ErrorCode.notFound,
+  ErrorCode.datasetNotFound,
+  ErrorCode.datasetTruncated,
+  ErrorCode.datasetMalformed,
+  ErrorCode.datasetUnsupported,
+  ErrorCode.datasetMismatch,
+])
+
+/** Whether a code means the caller's input was wrong (a flag, spec, file or id to fix), not the system. */
+export function isBadInput(code: string): boolean {
+  return BAD_INPUT.has(code)
+}
 
 /** Structured, JSON-safe details about an error; never secrets. */
 export type ErrorData = Record<string, unknown>

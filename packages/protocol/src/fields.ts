@@ -1,5 +1,6 @@
-// Building blocks of the message schemas. Each field words what it expects as one phrase
-// ("an integer >= 0"); validate.ts turns a failed check into `path: expected <phrase>, got X`.
+// Fields of the message schemas, made with the schema kit (schema-kit.ts): each words what it
+// expects as one phrase ("an integer >= 0"); validate.ts turns a failed check into
+// `path: expected <phrase>, got X`.
 //
 // Objects strip keys they do not know instead of refusing them: during a rolling upgrade a
 // newer node may send an optional field an older coordinator has never heard of. A change
@@ -7,15 +8,11 @@
 import { z } from 'zod'
 import { Packr } from 'msgpackr'
 import { fromWire, toWire, type KilnError } from './errors.js'
+import { expecting } from './schema-kit.js'
 import { SUBJECT_TOKEN_PATTERN } from './subjects.js'
 
 /** The `v` every message carries; readers refuse versions they do not speak. */
 export const PROTOCOL_VERSION = 1
-
-/** Schema params that word every issue of that schema as "expected <phrase>". */
-export function expecting(phrase: string): { errorMap: z.ZodErrorMap } {
-  return { errorMap: () => ({ message: phrase }) }
-}
 
 /** The `v` field of every message. */
 export const version = z.literal(PROTOCOL_VERSION, expecting(`protocol version ${PROTOCOL_VERSION}`))

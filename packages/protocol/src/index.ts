@@ -1,5 +1,6 @@
 export {
   ErrorCode,
+  isBadInput,
   KilnError,
   ValidationError,
   NotFoundError,
@@ -9,11 +10,36 @@ export {
   fromWire,
 } from './errors.js'
 export type { ErrorData, WireError, KilnErrorOptions, ValidationErrorOptions } from './errors.js'
-export { Subjects, SUBJECT_ROOT, SUBJECT_TOKEN_PATTERN, EventKind, subjectToken, trialSender } from './subjects.js'
+export { Subjects, SUBJECT_ROOT, SUBJECT_TOKEN_PATTERN, EventKind, subjectToken } from './subjects.js'
 export { encode, decode, ERROR_EXT_TYPE } from './codec.js'
 export { subjectMatches, relayedMessage } from './subject-match.js'
 export type { RoutedMessage } from './subject-match.js'
-export { check, fieldPath } from './validate.js'
+export { check, validationErrorFrom } from './validate.js'
+export { fieldPath, valueAt, typeOf, describeValue, phrases, parseWith, problemsFrom } from './problems.js'
+export type { Problem, ProblemStyle, ProblemOptions } from './problems.js'
+export {
+  WHOLE_MESSAGE,
+  CANDIDATES,
+  GOT,
+  expecting,
+  isRecord,
+  addProblem,
+  addExpected,
+  positiveInt,
+  positiveNumber,
+  uint32,
+  fraction,
+  between,
+  positiveIntList,
+  bool,
+  enumValues,
+  oneOf,
+  rejectUnknownKeys,
+  strictObject,
+  namedVariant,
+} from './schema-kit.js'
+export type { UnknownKeyWording, StrictObjectOptions } from './schema-kit.js'
+export { didYouMean } from './did-you-mean.js'
 export { PROTOCOL_VERSION, MAX_OPAQUE_BYTES } from './fields.js'
 export type { CheckpointRef } from './fields.js'
 export { RunState, RUN_STATES, canTransition, isTerminal, assertTransition } from './run-state.js'
@@ -38,10 +64,58 @@ export type {
 export { LogLevel, MAX_LOG_LINE, MetricReportSchema, LogLineSchema } from './trial-messages.js'
 export type { MetricReport, LogLine } from './trial-messages.js'
 export { apiReplySchema, replyOk, replyError, unwrapReply } from './api-reply.js'
+export {
+  SubmitReplySchema,
+  SweepSubmitReplySchema,
+  CancelReplySchema,
+  ShowReplySchema,
+  NodeStatusSchema,
+  ListReplySchemas,
+  StatusReplySchema,
+  TrialStatusReplySchema,
+  NodeCommandReplySchema,
+} from './api-replies.js'
+export type {
+  SubmitReply,
+  SweepSubmitReply,
+  CancelReply,
+  ShowReply,
+  NodeStatus,
+  StatusReply,
+  TrialStatusReply,
+  NodeCommandReply,
+} from './api-replies.js'
 export type { ApiReply } from './api-reply.js'
 export { LeaseRecordSchema } from './lease-record.js'
 export type { LeaseRecord } from './lease-record.js'
 export { ModelLineageSchema, ModelVersionRecordSchema } from './model-messages.js'
+export {
+  EvaluationSchema,
+  ClassificationEvaluationSchema,
+  RegressionEvaluationSchema,
+  MAX_CONFUSION_CLASSES,
+  MAX_EVALUATED_CLASSES,
+} from './evaluation-messages.js'
+export type { Evaluation, ClassificationEvaluation, RegressionEvaluation } from './evaluation-messages.js'
+export {
+  APPROVAL_HISTORY,
+  Approval,
+  AliasNameSchema,
+  VersionStateSchema,
+  ModelRegistryRecordSchema,
+  RegistrySettingsSchema,
+  ModelsRequestSchema,
+  ModelsReplySchema,
+  approvalOf,
+} from './model-registry-messages.js'
+export type {
+  ApprovalDecision,
+  VersionState,
+  ModelRegistryRecord,
+  RegistrySettings,
+  ModelsRequest,
+  ModelsReply,
+} from './model-registry-messages.js'
 export type { ModelLineage, ModelVersionRecord } from './model-messages.js'
 export {
   ENDPOINT_HISTORY,
@@ -88,3 +162,5 @@ export type {
 } from './control-messages.js'
 export { SweepRowSchema, SweepRecordSchema, SweepSubmitRequestSchema } from './sweep-messages.js'
 export type { SweepRow, SweepRecord, SweepSubmitRequest } from './sweep-messages.js'
+export { Rng } from './rng.js'
+export type { RngState } from './rng.js'

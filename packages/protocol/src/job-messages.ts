@@ -1,7 +1,9 @@
 // Jobs and trials: what a client submits, what the coordinator keeps (kiln_jobs,
 // kiln_trials), what it tells a node to run, and cancellation.
 import { z } from 'zod'
-import { checkpointRef, count, expecting, id, message, metrics, opaque, text, timestamp, wireError } from './fields.js'
+import { EvaluationSchema } from './evaluation-messages.js'
+import { checkpointRef, count, id, message, metrics, opaque, text, timestamp, wireError } from './fields.js'
+import { expecting } from './schema-kit.js'
 import { RUN_STATES, type RunState } from './run-state.js'
 
 const state = z.enum(
@@ -95,6 +97,8 @@ export const TrialRecordSchema = message('trial', {
   artifact: text(512, 'an object name').optional(),
   /** The sweep this trial belongs to. */
   sweepId: id('a sweep id').optional(),
+  /** Its model's evaluation on the test split. */
+  evaluation: EvaluationSchema.optional(),
 })
 export type TrialRecord = z.infer<typeof TrialRecordSchema>
 

@@ -3,7 +3,9 @@
 // are written to the kiln_models object store first, so a reader that finds a record can
 // always read the files it names.
 import { z } from 'zod'
-import { count, expecting, id, message, metrics, text, timestamp } from './fields.js'
+import { EvaluationSchema } from './evaluation-messages.js'
+import { count, id, message, metrics, text, timestamp } from './fields.js'
+import { expecting } from './schema-kit.js'
 
 /** Where a model version came from; what a sweep's best model is registered with. */
 export const ModelLineageSchema = z.object(
@@ -30,6 +32,8 @@ export const ModelVersionRecordSchema = message('model version', {
   files: z.array(text(255, 'a file name'), expecting('a list of file names')).max(4096),
   metrics: metrics.optional(),
   lineage: ModelLineageSchema.optional(),
+  /** The version's evaluation on its test split (from kiln-model.json). */
+  evaluation: EvaluationSchema.optional(),
   createdAt: timestamp,
 })
 export type ModelVersionRecord = z.infer<typeof ModelVersionRecordSchema>

@@ -1,7 +1,8 @@
 // What a worker node says about itself: its registration (kept in kiln_nodes, refreshed
 // while it lives) and its heartbeat.
 import { z } from 'zod'
-import { count, expecting, id, message, text, timestamp } from './fields.js'
+import { count, id, message, text, timestamp } from './fields.js'
+import { expecting } from './schema-kit.js'
 
 /** The kinds of slot a node offers; a trial asks for one by its resources. */
 export const SlotKind = { cpu: 'cpu', gpu: 'gpu' } as const

@@ -43,6 +43,8 @@ export const Subjects = {
     list: 'kiln.api.list',
     show: 'kiln.api.show',
     logs: 'kiln.api.logs',
+    /** Model registry changes: aliases, approval, archive/delete, settings. */
+    models: 'kiln.api.models',
     all: 'kiln.api.>',
   },
   node: {
@@ -70,7 +72,7 @@ export const Subjects = {
     /**
      * Per-epoch metrics a trial reports from node `nodeId`; the sweep scheduler answers
      * stop/continue. The node's id is in the subject because the server lets only that node
-     * publish there: the coordinator knows who sent it (trialSender).
+     * publish there: the coordinator knows who sent it (its serve subjectOf).
      */
     report: (trialId: string, nodeId: string) =>
       `kiln.trial.${subjectToken(trialId, 'trialId')}.report.${subjectToken(nodeId, 'nodeId')}`,
@@ -83,12 +85,6 @@ export const Subjects = {
     ring: (trialId: string, rank: number) => `kiln.trial.${subjectToken(trialId, 'trialId')}.ring.${rankToken(rank)}`,
   },
 } as const
-
-/** The node that sent a trial status or report: the last token of its subject. */
-export function trialSender(subject: string): string | undefined {
-  const t = subject.split('.')
-  return t.length === 5 && t[0] === SUBJECT_ROOT && t[1] === 'trial' ? t[4] : undefined
-}
 
 function rankToken(rank: number): string {
   if (!Number.isInteger(rank) || rank < 0 || rank > 65535) {

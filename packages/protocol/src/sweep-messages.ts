@@ -1,7 +1,8 @@
 // Sweeps: a job whose trials a search engine proposes (kiln_sweeps holds one record per
 // sweep, rewritten as it progresses; its engine events are in KILN_SWEEPS).
 import { z } from 'zod'
-import { count, expecting, id, message, opaque, text, timestamp } from './fields.js'
+import { count, id, message, opaque, text, timestamp } from './fields.js'
+import { expecting } from './schema-kit.js'
 import { RUN_STATES, type RunState } from './run-state.js'
 
 const state = z.enum(RUN_STATES as [RunState, ...RunState[]], expecting(`one of ${RUN_STATES.join(', ')}`))

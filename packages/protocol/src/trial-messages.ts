@@ -1,6 +1,7 @@
 // What a running trial streams: metrics (KILN_METRICS) and log lines (KILN_LOGS).
 import { z } from 'zod'
-import { count, expecting, id, message, metrics, timestamp } from './fields.js'
+import { count, id, message, metrics, timestamp } from './fields.js'
+import { expecting } from './schema-kit.js'
 
 /** One epoch's (or step's) metrics from a trial. */
 export const MetricReportSchema = message('metric', {

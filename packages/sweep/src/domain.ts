@@ -3,7 +3,7 @@
 // coordinates (log for log dims, widened by half a step for discrete ones) that random
 // search and TPE's Parzen estimators both work in, so the two see the same geometry.
 import { jsonEqual, type JsonValue } from './json.js'
-import type { Rng } from './rng.js'
+import type { Rng } from '@kiln/protocol'
 
 /** A numeric dimension: floats or integers, optionally log-scaled and/or quantized to steps of q. */
 export interface NumericDomain {

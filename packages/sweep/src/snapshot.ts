@@ -2,7 +2,7 @@
 // may store one to shorten the event log it replays; restore continues identically.
 import type { JsonValue } from './json.js'
 import { SweepReplayError } from './errors.js'
-import type { RngState } from './rng.js'
+import type { RngState } from '@kiln/protocol'
 import type { SearchSpec } from './spec-schema.js'
 import type { TrialRecord } from './trial.js'
 

@@ -9,7 +9,7 @@
 import { z } from 'zod'
 import type { Domain } from './domain.js'
 import type { JsonValue } from './json.js'
-import { addExpected, isRecord } from './schema-kit.js'
+import { addExpected, isRecord } from '@kiln/protocol'
 
 /** The distribution keys a dimension may use. */
 export const DISTRIBUTIONS = ['uniform', 'loguniform', 'quniform', 'qloguniform', 'int', 'choice', 'grid'] as const
@@ -97,10 +97,14 @@ export const spaceSchema = z.unknown().transform((raw, ctx): Record<string, Doma
   const space: Record<string, Domain> = {}
   for (const [key, value] of Object.entries(raw)) {
     if (!KEY.test(key)) {
-      addExpected(ctx, [key], 'a dotted path into the job spec like optimizer.learningRate', JSON.stringify(key))
+      addExpected(ctx, [key], 'a dotted path into the job spec like optimizer.learningRate', {
+        got: JSON.stringify(key),
+      })
       continue
     }
-    const domain = parseDomain(value, (path, phrase, got) => addExpected(ctx, [key, ...path], phrase, got))
+    const domain = parseDomain(value, (path, phrase, got) =>
+      addExpected(ctx, [key, ...path], phrase, got === undefined ? {} : { got }),
+    )
     if (domain !== undefined) space[key] = domain
   }
   return space

@@ -1,12 +1,11 @@
 // The `search:` section of a job spec (see README "Sweeps"), checked with every problem
 // reported as `search.<path>: expected X, got Y`.
 import { z } from 'zod'
+import { addExpected, expecting, namedVariant, parseWith, positiveInt, problemsFrom } from '@kiln/protocol'
 import { isNumeric, type Space } from './domain.js'
 import { parseDuration } from './duration.js'
 import { SearchSpecError } from './errors.js'
-import { problemLines } from './issues.js'
-import { schedulerSchemas } from './scheduler-schema.js'
-import { addExpected, expecting, namedVariant, positiveInt, strictObject } from './schema-kit.js'
+import { schedulerSchemas, strictSection } from './scheduler-schema.js'
 import { spaceSchema } from './space-schema.js'
 
 /** The searchers. */
@@ -18,7 +17,7 @@ const name = <N extends string>(n: N) => z.literal(n)
 // Optuna 5's defaults: n_startup_trials 10, n_ei_candidates 24, prior_weight 1, multivariate
 // (its default for one objective) and constant_liar; minBandwidth and weighting are
 // Watanabe 2023's minimum bandwidth factor and EI weighting (see searchers/tpe.ts).
-const tpe = strictObject({
+const tpe = strictSection({
   name: name('tpe'),
   startupTrials: positiveInt().default(10),
   eiCandidates: positiveInt().default(24),
@@ -30,13 +29,13 @@ const tpe = strictObject({
 })
 
 const algorithmSchema = namedVariant('a search algorithm', {
-  grid: strictObject({ name: name('grid') }),
-  random: strictObject({ name: name('random') }),
+  grid: strictSection({ name: name('grid') }),
+  random: strictSection({ name: name('random') }),
   tpe,
 })
 
 const METRIC_NAME = 'a metric name like val_accuracy (letters, digits and _)'
-const metricSchema = strictObject({
+const metricSchema = strictSection({
   name: z.string(expecting(METRIC_NAME)).regex(/^[A-Za-z_][A-Za-z0-9_]*$/),
   mode: z.enum(['min', 'max'], expecting('min or max')).optional(),
 }).transform((m) => ({ name: m.name, mode: m.mode ?? defaultMode(m.name) }))
@@ -82,10 +81,12 @@ function crossChecks(s: z.output<z.ZodObject<typeof fields>>, ctx: z.RefinementC
         )
     }
     if (mutable.length === 0)
-      addExpected(ctx, ['space'], 'at least one non-grid dimension for pbt to mutate', 'only grid dimensions')
+      addExpected(ctx, ['space'], 'at least one non-grid dimension for pbt to mutate', { got: 'only grid dimensions' })
   }
   if (s.algorithm.name === 'grid' && !Object.values(s.space).some((d) => !isNumeric(d))) {
-    addExpected(ctx, ['space'], 'at least one grid or choice dimension for algorithm grid', 'only numeric dimensions')
+    addExpected(ctx, ['space'], 'at least one grid or choice dimension for algorithm grid', {
+      got: 'only numeric dimensions',
+    })
   }
   if (s.algorithm.name !== 'grid' && s.maxTrials === undefined && s.maxRuntime === undefined) {
     addExpected(
@@ -96,7 +97,7 @@ function crossChecks(s: z.output<z.ZodObject<typeof fields>>, ctx: z.RefinementC
   }
 }
 
-const searchSchema = strictObject(fields, 'a mapping (algorithm, scheduler, maxTrials, space, ...)').superRefine(
+const searchSchema = strictSection(fields, 'a mapping (algorithm, scheduler, maxTrials, space, ...)').superRefine(
   crossChecks,
 )
 
@@ -120,9 +121,9 @@ export interface ParseSearchSpecOptions {
  * defaults; throws a SearchSpecError listing every problem.
  */
 export function parseSearchSpec(value: unknown, options: ParseSearchSpecOptions = {}): SearchSpec {
-  const result = searchSchema.safeParse(value)
+  const result = parseWith(searchSchema, value)
   if (!result.success) {
-    const lines = problemLines('search', result.error.issues, value)
+    const lines = problemsFrom('search', result.error.issues, value).map((p) => p.message)
     throw new SearchSpecError(lines.length > 0 ? lines : ['search: expected a valid search section'])
   }
   const { maxRuntime, metric, ...rest } = result.data

@@ -4,7 +4,7 @@
 // RNG of dropout differs from an uninterrupted run.
 import * as tf from '@tensorflow/tfjs'
 import { decode, encode } from '@kiln/protocol'
-import type { TrialReport } from './context.js'
+import type { TrialReport } from './trial-report.js'
 import { ModelFormatError } from './errors.js'
 
 /** The `format` tag; bumped when an older reader would misread a newer checkpoint. */

@@ -1,8 +1,11 @@
-// Final evaluation on the test set: accuracy and class frequencies from the predictions,
-// loss from the model's own compiled loss.
+// Final evaluation on the test set: the model's class scores for every sample, turned into
+// every figure of the task (evaluation/classification.ts), the loss from the model's own
+// compiled loss, and how often each class was predicted (the drift baseline).
 import * as tf from '@tensorflow/tfjs'
 import { ValidationError } from '@kiln/protocol'
 import { sampleSize, type Dataset } from '@kiln/data'
+import { evaluateClassification } from './evaluation/classification.js'
+import { argmaxRows } from './evaluation/probabilities.js'
 import type { PredictionDistribution } from './metadata.js'
 import type { TestMetrics } from './metrics.js'
 import { toTensors, type LabelEncoding } from './trial-data.js'
@@ -14,52 +17,81 @@ export function encodingFor(loss: unknown): LabelEncoding {
   return loss === 'sparseCategoricalCrossentropy' ? 'sparse' : 'onehot'
 }
 
-/** Test accuracy, loss (for a compiled model) and how often each class was predicted. */
+/**
+ * The model's scores for every sample of `data`, row-major count × numClasses. A single
+ * sigmoid output on a 2-class dataset becomes [1 - p, p].
+ */
+export async function predictScores(model: tf.LayersModel, data: Dataset): Promise<Float32Array> {
+  const outputShape = model.outputs[0]?.shape ?? []
+  const width = outputShape[outputShape.length - 1]
+  const k = data.numClasses
+  const sigmoid = width === 1 && k === 2
+  if (model.outputs.length !== 1 || (width !== k && !sigmoid)) {
+    throw new ValidationError(
+      'model',
+      `one output of ${k} class scores (shape [null, ${k}]), got ${JSON.stringify(model.outputs.map((o) => o.shape))}`,
+    )
+  }
+  const scores = new Float32Array(data.count * k)
+  const size = sampleSize(data)
+  for (let start = 0; start < data.count; start += EVAL_BATCH) {
+    const n = Math.min(EVAL_BATCH, data.count - start)
+    const out = tf.tidy(() => {
+      const x = tf.tensor(data.x.subarray(start * size, (start + n) * size), [n, ...data.sampleShape])
+      return model.predict(x) as tf.Tensor
+    })
+    const values = await out.data<'float32'>()
+    out.dispose()
+    if (!sigmoid) scores.set(values, start * k)
+    else
+      for (let i = 0; i < n; i++) {
+        scores[(start + i) * 2] = 1 - values[i]!
+        scores[(start + i) * 2 + 1] = values[i]!
+      }
+  }
+  return scores
+}
+
+/** Every test figure, the loss (for a compiled model) and how often each class was predicted. */
 export async function evaluateModel(
   model: tf.LayersModel,
   test: Dataset,
 ): Promise<{ metrics: TestMetrics; predictions: PredictionDistribution }> {
-  const outputShape = model.outputs[0]?.shape ?? []
-  const width = outputShape[outputShape.length - 1]
-  if (model.outputs.length !== 1 || width !== test.numClasses) {
-    throw new ValidationError(
-      'model',
-      `one output of ${test.numClasses} class scores (shape [null, ${test.numClasses}]), got ${JSON.stringify(model.outputs.map((o) => o.shape))}`,
-    )
-  }
-  const counts = new Array<number>(test.numClasses).fill(0)
-  let correct = 0
-  const size = sampleSize(test)
-  for (let start = 0; start < test.count; start += EVAL_BATCH) {
-    const n = Math.min(EVAL_BATCH, test.count - start)
-    const predicted = tf.tidy(() => {
-      const x = tf.tensor(test.x.subarray(start * size, (start + n) * size), [n, ...test.sampleShape])
-      return (model.predict(x) as tf.Tensor).argMax(-1)
+  const k = test.numClasses
+  const scores = await predictScores(model, test)
+  const counts = new Array<number>(k).fill(0)
+  for (const c of argmaxRows(scores, test.count, k)) counts[c]!++
+  const metrics: TestMetrics = { count: test.count, accuracy: 0 }
+  if (test.count > 0 && k >= 2) {
+    const evaluation = evaluateClassification({
+      scores,
+      labels: test.labels.subarray(0, test.count),
+      numClasses: k,
+      ...(test.classNames ? { classNames: test.classNames } : {}),
     })
-    const classes = await predicted.data()
-    predicted.dispose()
-    for (let i = 0; i < n; i++) {
-      const c = classes[i]!
-      counts[c]!++
-      if (c === test.labels[start + i]) correct++
-    }
+    metrics.accuracy = evaluation.accuracy
+    metrics.evaluation = evaluation
   }
-  const metrics: TestMetrics = { count: test.count, accuracy: test.count === 0 ? 0 : correct / test.count }
-  // model.loss is only set by compile(); a script may hand back an uncompiled model.
-  if (model.loss !== undefined && test.count > 0) {
-    const { x, y } = toTensors(test, encodingFor(model.loss))
-    try {
-      const out = model.evaluate(x, y, { batchSize: EVAL_BATCH })
-      const loss = Array.isArray(out) ? out[0]! : out
-      metrics.loss = (await loss.data())[0]!
-      tf.dispose(out)
-    } finally {
-      x.dispose()
-      y.dispose()
-    }
-  }
+  // model.loss is only set by compile(); a script may hand back an uncompiled model. A
+  // single sigmoid output would want its labels as one column, which toTensors does not make.
+  const width = model.outputs[0]?.shape.at(-1)
+  if (model.loss !== undefined && test.count > 0 && width === k) metrics.loss = await compiledLoss(model, test)
   return {
     metrics,
     predictions: { count: test.count, counts, fractions: counts.map((c) => (test.count === 0 ? 0 : c / test.count)) },
+  }
+}
+
+async function compiledLoss(model: tf.LayersModel, test: Dataset): Promise<number> {
+  const { x, y } = toTensors(test, encodingFor(model.loss))
+  try {
+    const out = model.evaluate(x, y, { batchSize: EVAL_BATCH })
+    const loss = Array.isArray(out) ? out[0]! : out
+    const value = (await loss.data())[0]!
+    tf.dispose(out)
+    return value
+  } finally {
+    x.dispose()
+    y.dispose()
   }
 }

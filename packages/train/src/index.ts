@@ -3,6 +3,7 @@ export { SpecError, TrialScriptError, ModelFormatError, TrainingAbortedError } f
 export type { SpecProblem } from './errors.js'
 
 export { parseSpec, validateSpec, applyOverrides, parseOverride } from './spec.js'
+export { checkSearchSpace } from './search-space-check.js'
 export type { ParseSpecOptions, SpecOverrides } from './spec.js'
 export { readSpecFile } from './spec-file.js'
 export type { SpecFile } from './spec-file.js'
@@ -24,6 +25,8 @@ export { TrialCallback } from './trial-callback.js'
 export type { Decision, BatchEvent } from './trial-callback.js'
 export type { TrialFunction } from './script-trial.js'
 export type { TensorPair } from './trial-data.js'
+export { datasetLocation } from './trial-data.js'
+export { evaluateModel, predictScores } from './evaluate.js'
 export type { EpochMetrics, TestMetrics, TrainMetrics, ObjectiveValue } from './metrics.js'
 
 export { trainLocal } from './run-local.js'
@@ -39,7 +42,7 @@ export { MODEL_FORMAT } from './metadata.js'
 export type { KilnModelMetadata, DatasetInfo, PredictionDistribution } from './metadata.js'
 
 export { LogLevel, jsonLineSink } from './log.js'
-export { didYouMean } from './did-you-mean.js'
+export { didYouMean } from '@kiln/protocol'
 export type { LogRecord, LogSink } from './log.js'
 
 export { Compression, wireTypeOf, soloCollective } from './collective/collective.js'

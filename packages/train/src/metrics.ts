@@ -1,4 +1,5 @@
 // Metric names and shapes shared by reports, results and saved models.
+import type { Evaluation } from '@kiln/protocol'
 
 /** One epoch's metrics (loss, accuracy, val_loss, val_accuracy, or whatever a script reports). */
 export interface EpochMetrics {
@@ -14,6 +15,8 @@ export interface TestMetrics {
   accuracy: number
   /** The model's compiled loss on the test set (absent for an uncompiled script model). */
   loss?: number
+  /** Every figure of the task (per-class, averages, confusion matrix, areas): evaluation/. */
+  evaluation?: Evaluation
 }
 
 /** The spec's objective metric (`metric:`), as reported. */

@@ -12,7 +12,7 @@ import {
   positiveInt,
   positiveIntList,
   strictObject,
-} from './spec-fields.js'
+} from '@kiln/protocol'
 
 /** Activations the builtin models accept (tfjs names). */
 export const Activation = {
@@ -84,7 +84,7 @@ function variantFor(raw: unknown, ctx: z.RefinementCtx): z.ZodTypeAny | undefine
   if (raw.builtin === 'mlp') return mlp
   if (raw.builtin === 'cnn') return cnn
   const builtins = Object.values(Builtin)
-  return addExpected(ctx, ['builtin'], `one of ${builtins.join(', ')}`, builtins), undefined
+  return addExpected(ctx, ['builtin'], `one of ${builtins.join(', ')}`, { candidates: builtins }), undefined
 }
 
 /** The `model:` schema. */

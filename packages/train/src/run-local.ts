@@ -19,7 +19,7 @@ import { runScriptTrial, scriptPath } from './script-trial.js'
 import type { Spec } from './spec-schema.js'
 import { trainBuiltin } from './builtin-trial.js'
 import type { BatchEvent, Decision } from './trial-callback.js'
-import { prepareData, toTensors, type PreparedData } from './trial-data.js'
+import { checkFinite, prepareData, toTensors, type PreparedData } from './trial-data.js'
 
 /** Said once the data is loaded and split, before the first epoch. */
 export interface StartEvent {
@@ -66,6 +66,8 @@ export interface TrainLocalOptions {
   checkpoint?: CheckpointPolicy & { onAbort?: boolean }
   /** A checkpoint (as checkpoint.save received it) to carry on from. */
   resumeFrom?: Uint8Array
+  /** Whether resumeFrom's reports are this run's history (default) or another trial's (PBT: weights only). */
+  resumeReports?: boolean
   /**
    * The ranks of a data-parallel trial: this rank trains on its shard, gradients and
    * metrics are averaged, and only rank 0 evaluates and saves (other ranks return no model).
@@ -142,6 +144,7 @@ export async function trainLocal(spec: Spec, options: TrainLocalOptions): Promis
     rank,
     worldSize,
   )
+  checkFinite(spec, data, (message) => log('warn', message))
   if (signal?.aborted) throw new TrainingAbortedError()
   const model = isBuiltin(spec.model) ? spec.model.builtin : 'script'
   options.onStart?.({
@@ -177,6 +180,7 @@ export async function trainLocal(spec: Spec, options: TrainLocalOptions): Promis
     ...(signal ? { signal } : {}),
     ...(options.checkpoint ? { checkpoint: options.checkpoint } : {}),
     ...(options.resumeFrom ? { resume: readCheckpoint(options.resumeFrom, 'resumeFrom') } : {}),
+    ...(options.resumeReports === false ? { resumeReports: false } : {}),
     ...(options.collective ? { collective: options.collective, distributed: distributedOptions(spec) } : {}),
   })
   const reports = ctx.history

@@ -3,6 +3,7 @@
 export { SpecError } from './errors.js'
 export type { SpecProblem } from './errors.js'
 export { parseSpec, validateSpec, applyOverrides, parseOverride } from './spec.js'
+export { checkSearchSpace } from './search-space-check.js'
 export type { ParseSpecOptions, SpecOverrides } from './spec.js'
 export type { Spec, OptimizerSpec, TrainingSpec, MetricSpec, ResourcesSpec } from './spec-schema.js'
 export { makeLogger, jsonLineSink, LogLevel } from './log.js'

@@ -14,7 +14,7 @@ import {
   positiveNumber,
   strictObject,
   uint32,
-} from './spec-fields.js'
+} from '@kiln/protocol'
 
 /** The optimizers a spec can name (tfjs' tf.train.*). */
 export const OptimizerName = { sgd: 'sgd', momentum: 'momentum', adam: 'adam', rmsprop: 'rmsprop' } as const
@@ -55,19 +55,21 @@ const optimizer = strictObject(
     rho: fraction().optional(),
   },
   'a mapping',
-  (raw, ctx) => {
-    const name =
-      typeof raw.name === 'string' && (enumValues(OptimizerName) as string[]).includes(raw.name)
-        ? raw.name
-        : raw.name === undefined
-          ? 'adam'
-          : undefined
-    if (name === undefined) return
-    for (const [key, users] of Object.entries(OPTIMIZER_SETTINGS)) {
-      if (key in raw && !(users as readonly string[]).includes(name)) {
-        addExpected(ctx, [key], `no ${key} for optimizer ${name} (only ${users.join(', ')} use it)`)
+  {
+    check: (raw, ctx) => {
+      const name =
+        typeof raw.name === 'string' && (enumValues(OptimizerName) as string[]).includes(raw.name)
+          ? raw.name
+          : raw.name === undefined
+            ? 'adam'
+            : undefined
+      if (name === undefined) return
+      for (const [key, users] of Object.entries(OPTIMIZER_SETTINGS)) {
+        if (key in raw && !(users as readonly string[]).includes(name)) {
+          addExpected(ctx, [key], `no ${key} for optimizer ${name} (only ${users.join(', ')} use it)`)
+        }
       }
-    }
+    },
   },
 )
 
@@ -118,6 +120,20 @@ const resources = strictObject(
 
 const NAME_PHRASE = 'a name of 1-63 lowercase letters, digits and dashes, like "fashion-mlp"'
 
+// Experiments group runs (`kiln runs --experiment`); tags label them for --where (tags.team).
+const EXPERIMENT_PHRASE = 'an experiment name of 1-63 letters, digits, _ . and -, like "fashion-baselines"'
+const tagValue = z.union(
+  [z.string().max(256), z.number().finite(), z.boolean()],
+  expecting('a string, number or true/false'),
+)
+const tags = z
+  .record(
+    z.string(expecting('a tag name')).regex(/^[A-Za-z_][A-Za-z0-9_-]{0,62}$/, 'a tag name of letters, digits, _ and -'),
+    tagValue,
+    expecting('a mapping of tag names to strings, numbers or true/false, like { team: vision }'),
+  )
+  .refine((t) => Object.keys(t).length <= 32, 'at most 32 tags')
+
 const fields = {
   name: z.string(expecting(NAME_PHRASE)).regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/),
   dataset: z.string(expecting('a dataset name like fashion-mnist, or a path')).min(1),
@@ -129,6 +145,14 @@ const fields = {
   resources: resources.default({}),
   /** Opaque here: `kiln sweep` validates it (algorithm, scheduler, space of dotted paths). */
   search: z.record(z.unknown(), expecting('a mapping (checked by kiln sweep)')).optional(),
+  /** The experiment the run belongs to (default: the spec's name). */
+  experiment: z
+    .string(expecting(EXPERIMENT_PHRASE))
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/)
+    .optional(),
+  tags: tags.optional(),
+  /** Free text kept with the run. */
+  notes: z.string(expecting('free text of at most 4096 characters')).max(4096).optional(),
 }
 
 // Cross-field rule: a builtin model only produces the metrics in BUILTIN_METRICS, and no
@@ -144,7 +168,7 @@ function checkMetric(raw: Record<string, unknown>, ctx: z.RefinementCtx): void {
   const allowed = BUILTIN_METRICS.filter((m) => !(noValidation && m.startsWith('val_')))
   if (!allowed.includes(name as never)) {
     const why = noValidation ? ' (training.validationSplit is 0, so there are no val_ metrics)' : ''
-    addExpected(ctx, ['metric', 'name'], `one of ${allowed.join(', ')}${why}`, allowed)
+    addExpected(ctx, ['metric', 'name'], `one of ${allowed.join(', ')}${why}`, { candidates: allowed })
   }
 }
 
@@ -154,11 +178,9 @@ function defaultMode(metricName: string): 'max' | 'min' {
 }
 
 /** The whole spec: raw YAML/JSON value in, typed and defaulted spec out. */
-export const specSchema = strictObject(
-  fields,
-  'a mapping of spec fields (name, dataset, model, ...)',
-  checkMetric,
-).transform((s) => {
+export const specSchema = strictObject(fields, 'a mapping of spec fields (name, dataset, model, ...)', {
+  check: checkMetric,
+}).transform((s) => {
   const metricName = s.metric.name ?? (s.training.validationSplit > 0 ? 'val_accuracy' : 'accuracy')
   return { ...s, metric: { name: metricName, mode: s.metric.mode ?? defaultMode(metricName) } }
 })

@@ -1,10 +1,9 @@
 // Parsing and overriding job specs. Pure: no I/O, so the coordinator, sweeps and the CLI all
 // get the same answer for the same text.
 import { parseDocument, parse as parseYaml } from 'yaml'
-import { ValidationError } from '@kiln/protocol'
+import { ValidationError, isRecord, parseWith, problemsFrom } from '@kiln/protocol'
+import type { z } from 'zod'
 import { SpecError, type SpecProblem } from './errors.js'
-import { isRecord } from './spec-fields.js'
-import { problemsFrom } from './spec-issues.js'
 import { specSchema, type Spec } from './spec-schema.js'
 
 export interface ParseSpecOptions {
@@ -14,9 +13,14 @@ export interface ParseSpecOptions {
 
 /** Checks an already-parsed value (from YAML, JSON or a message) and fills in the defaults. */
 export function validateSpec(value: unknown, source = 'spec'): Spec {
-  const result = specSchema.safeParse(value)
+  const result = parseWith(specSchema, value)
   if (result.success) return result.data
-  throw new SpecError(source, problemsFrom(result.error.issues, value))
+  throw new SpecError(source, specProblems(result.error.issues, value))
+}
+
+// Lines name fields from the spec's top (`training.epochs`), the spec itself as `spec`.
+function specProblems(issues: readonly z.ZodIssue[], value: unknown): SpecProblem[] {
+  return problemsFrom('', issues, value, { whole: 'spec' }).map((p) => ({ field: p.field, message: p.message }))
 }
 
 /**
@@ -70,8 +74,8 @@ export function applyOverrides(spec: Spec, overrides: SpecOverrides, source = 'o
   }
   if (problems.length === 0) return validateSpec(copy, source)
   // Still validate what could be set, so the user hears about every problem at once.
-  const result = specSchema.safeParse(copy)
-  throw new SpecError(source, result.success ? problems : [...problems, ...problemsFrom(result.error.issues, copy)])
+  const result = parseWith(specSchema, copy)
+  throw new SpecError(source, result.success ? problems : [...problems, ...specProblems(result.error.issues, copy)])
 }
 
 // Creates missing mappings on the way (an optional section); refuses to walk into a scalar or

@@ -2,7 +2,11 @@
 import { isAbsolute, resolve } from 'node:path'
 import * as tf from '@tensorflow/tfjs'
 import {
+  DatasetError,
+  DatasetErrorCode,
+  describeNonFinite,
   gather,
+  nonFiniteFeatures,
   oneHot,
   permutation,
   registeredDatasets,
@@ -83,6 +87,25 @@ export async function prepareData(spec: Spec, options: PrepareOptions): Promise<
     ...(test && test.count > 0 ? { test } : {}),
     testFrom,
   }
+}
+
+/**
+ * Reports NaN / ±Infinity in the training features: a builtin network refuses them (one NaN
+ * input makes every loss NaN), anything else (gbdt learns NaN as missing, a script decides
+ * for itself) gets the same words as a warning.
+ */
+export function checkFinite(spec: Spec, data: PreparedData, warn: (message: string) => void): void {
+  const found = nonFiniteFeatures(data.source)
+  if (found.length === 0) return
+  const what = describeNonFinite(found)
+  const model = spec.model as { builtin?: string }
+  if (model.builtin === 'mlp' || model.builtin === 'cnn')
+    throw new DatasetError(
+      DatasetErrorCode.malformed,
+      spec.dataset,
+      `${what}; builtin ${model.builtin} cannot train on them: clean the data, or use model: { builtin: gbdt }, which learns NaN as a missing value`,
+    )
+  warn(what)
 }
 
 /** How labels are fed to the loss: one-hot rows, or class indices for the sparse loss. */

@@ -23,7 +23,7 @@ import {
   type Slot,
   type TrialAssignment,
 } from '@kiln/protocol'
-import { ensureLayout, serve, type EnsureLayoutOptions } from '@kiln/cluster-state'
+import { ensureLayout, serve, serveMetrics, type EnsureLayoutOptions } from '@kiln/cluster-state'
 import { jsonLineSink, makeLogger, type LogSink } from '@kiln/train/spec'
 // Types only: the agent's thread must not load tfjs (the trial threads do).
 import type { ThreadConnection } from '@kiln/train'
@@ -31,6 +31,7 @@ import type { TrialTask } from './thread-messages.js'
 import { fetchTrialInputs } from './trial-inputs.js'
 import { TrialHost } from './trial-host.js'
 import { chooseSandbox, type SandboxMode, type SandboxPlan } from './trial-sandbox.js'
+import { WorkerMetrics } from './worker-metrics.js'
 
 export interface WorkerOptions {
   nc: NatsConnection
@@ -53,6 +54,12 @@ export interface WorkerOptions {
   /** How script trials are confined (default auto: the strongest this machine allows). */
   sandbox?: 'auto' | SandboxMode | SandboxPlan
   version?: string
+  /** Serve Prometheus /metrics on this port (0: any free one; default: no server). */
+  metricsPort?: number
+  /** The address /metrics listens on (default 127.0.0.1). */
+  metricsHost?: string
+  /** The native kernel thread pool's size, for /metrics (the CLI passes @kiln/native's threads). */
+  kernelThreads?: () => number
 }
 
 export interface WorkerAgent {
@@ -60,6 +67,8 @@ export interface WorkerAgent {
   readonly registration: NodeRegistration
   /** Whether it is draining (told to, or stopping): it takes no new trials. */
   readonly draining: boolean
+  /** The port of /metrics, when it is served. */
+  readonly metricsPort: number | undefined
   /** Trials running now. */
   running(): Array<{ trialId: string; attempt: number; epoch: number; rank: number }>
   /** Checkpoints and hands back every trial, deregisters, and stops. */
@@ -108,6 +117,13 @@ export async function startWorker(o: WorkerOptions): Promise<WorkerAgent> {
   const threadConnection = o.threadConnection ?? { servers: [o.nc.getServer()] }
   let draining = false
   let stopped = false
+  const metrics = new WorkerMetrics({
+    slots: o.slots,
+    busy: () => [...hosts.values()].map((h) => h.slotId),
+    ...(o.kernelThreads ? { kernelThreads: o.kernelThreads } : {}),
+  })
+  const metricsServer =
+    o.metricsPort === undefined ? undefined : await serveMetrics(metrics.registry, o.metricsPort, o.metricsHost)
 
   const prepare = async (a: TrialAssignment): Promise<Partial<TrialTask>> => {
     const extra = await fetchTrialInputs(a, layout, cacheDir)
@@ -120,7 +136,10 @@ export async function startWorker(o: WorkerOptions): Promise<WorkerAgent> {
       checkpoint: a.resumeFrom.name,
       epoch: a.resumeFrom.epoch,
     })
-    return { ...extra, resumeFrom: bytes }
+    // A checkpoint of another trial (a PBT donor's) lends its weights, never its reports:
+    // the trial reports only its own training. Checkpoints are named <job>/<trial>/epoch-N.
+    const own = a.resumeFrom.name.startsWith(`${a.jobId}/${a.trialId}/`)
+    return { ...extra, resumeFrom: bytes, resumeReports: own }
   }
 
   const assign = (a: TrialAssignment) => {
@@ -152,6 +171,7 @@ export async function startWorker(o: WorkerOptions): Promise<WorkerAgent> {
         ...(o.checkpointEveryEpochs !== undefined ? { checkpointEveryEpochs: o.checkpointEveryEpochs } : {}),
         ...(o.checkpointEveryMs !== undefined ? { checkpointEveryMs: o.checkpointEveryMs } : {}),
         onEnd: () => {
+          metrics.ended.inc()
           hosts.delete(key)
           // Tells the coordinator the slot is free now, without the registration write.
           beat(false)
@@ -160,6 +180,7 @@ export async function startWorker(o: WorkerOptions): Promise<WorkerAgent> {
       { slotId: a.slotId },
     )
     hosts.set(key, host)
+    metrics.started.inc()
     log('info', 'trial assigned', {
       trialId: a.trialId,
       attempt: a.attempt,
@@ -238,6 +259,7 @@ export async function startWorker(o: WorkerOptions): Promise<WorkerAgent> {
     for (const s of subs) s.unsubscribe()
     await layout.kv.nodes.delete(nodeId).catch(() => undefined)
     await pool.destroy().catch(() => undefined)
+    await metricsServer?.close()
   }
 
   const agent: WorkerAgent = {
@@ -246,6 +268,7 @@ export async function startWorker(o: WorkerOptions): Promise<WorkerAgent> {
     get draining() {
       return draining
     },
+    metricsPort: metricsServer?.port,
     running: () =>
       [...hosts.values()].map((h) => ({ trialId: h.trialId, attempt: h.attempt, epoch: h.epoch, rank: h.rank })),
     drain: async (timeoutMs = 120_000) => {

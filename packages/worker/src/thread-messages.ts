@@ -4,6 +4,7 @@
 import type { MessagePort } from 'node:worker_threads'
 import type { LogRecord } from '@kiln/train/spec'
 import type { ThreadConnection } from '@kiln/train'
+import type { Evaluation } from '@kiln/protocol'
 
 /** The trial's end of its channel: a MessagePort in a thread, the IPC channel in a process. */
 export interface TrialPort {
@@ -35,6 +36,8 @@ export interface TrialTask {
   threads: number
   /** A checkpoint to resume from. */
   resumeFrom?: Uint8Array
+  /** Whether that checkpoint is this trial's own (its reports are its history) or a donor's (PBT: weights only). */
+  resumeReports?: boolean
   /** Path of a cached dataset file (from the cluster's dataset store), if any. */
   datasetFile?: string
   /** Path of a fetched script bundle, if the trial is a script. */
@@ -50,6 +53,8 @@ export interface TrialTask {
 export interface TrialOutcome {
   files: Record<string, Uint8Array>
   metrics: Record<string, number>
+  /** The model's full evaluation on the test split (absent without a model or a test split). */
+  evaluation?: Evaluation
   epochsRun: number
   stoppedEarly: boolean
 }

@@ -3,10 +3,9 @@
 // the coordinator's decisions, and reports how it ended. Every status update is retried
 // until the coordinator answers (it may be failing over); an answer that this placement is
 // stale stops the trial at once.
-import { MessageChannel } from 'node:worker_threads'
+import { MessageChannel, type TransferListItem } from 'node:worker_threads'
 import type { NatsConnection } from 'nats'
 import type { Piscina } from 'piscina'
-import { z } from 'zod'
 import {
   ErrorCode,
   KilnError,
@@ -15,23 +14,25 @@ import {
   Subjects,
   TrialDecisionSchema,
   TrialReportSchema,
+  TrialStatusReplySchema,
   TrialStatusUpdateSchema,
-  apiReplySchema,
-  decode,
   encode,
-  unwrapReply,
   type CheckpointRef,
   type TrialAssignment,
   type TrialStatusUpdate,
 } from '@kiln/protocol'
-import { publishModelVersion, storeModelFiles, type Layout } from '@kiln/cluster-state'
+import { call, publishModelVersion, storeModelFiles, type Layout } from '@kiln/cluster-state'
 import type { Logger } from '@kiln/train/spec'
 import type { ThreadConnection } from '@kiln/train'
 import type { FromThread, ToThread, TrialOutcome, TrialTask } from './thread-messages.js'
 import type { SandboxPlan } from './trial-sandbox.js'
 
-const statusReply = apiReplySchema(z.object({ state: z.string() }).passthrough(), 'status reply')
-const decisionReply = apiReplySchema(TrialDecisionSchema, 'decision reply')
+// How long one status or report waits for the coordinator, and how long a status is retried
+// (the coordinator may be failing over) before the trial gives up on it.
+const REQUEST_TIMEOUT_MS = 5000
+const STATUS_RETRY_MS = 5 * 60_000
+// A stale placement: the trial runs somewhere else now, or no more.
+const isStale = (err: KilnError) => err.code === ErrorCode.conflict || err.code === ErrorCode.notFound
 
 export interface TrialHostOptions {
   nc: NatsConnection
@@ -140,10 +141,11 @@ export class TrialHost {
         log('info', 'trial succeeded (no model)', { trialId: a.trialId, ...outcome.metrics })
         return
       }
+      const evaluation = outcome.evaluation ? { evaluation: outcome.evaluation } : {}
       if (a.publish === 'artifact') {
         // A sweep trial: its files are kept; the coordinator registers the sweep's best.
         const stored = await storeModelFiles(this.o.layout, spec.name, new Map(Object.entries(outcome.files)))
-        await this.status({ state: 'succeeded', metrics: outcome.metrics, artifact: stored.object })
+        await this.status({ state: 'succeeded', metrics: outcome.metrics, artifact: stored.object, ...evaluation })
         log('info', 'trial succeeded', { trialId: a.trialId, artifact: stored.object, ...outcome.metrics })
         return
       }
@@ -162,6 +164,7 @@ export class TrialHost {
         state: 'succeeded',
         metrics: outcome.metrics,
         model: { name: version.model, version: version.version },
+        ...evaluation,
       })
       log('info', 'trial succeeded', {
         trialId: a.trialId,
@@ -175,7 +178,10 @@ export class TrialHost {
   }
 
   private runThread(task: TrialTask, threadPort: MessageChannel['port2']): Promise<TrialOutcome> {
-    const transfer = [threadPort, ...(task.resumeFrom ? [task.resumeFrom.buffer] : [])] as never[]
+    const transfer: TransferListItem[] = [
+      threadPort,
+      ...(task.resumeFrom ? [task.resumeFrom.buffer as ArrayBuffer] : []),
+    ]
     return this.o.pool.run(task, { transferList: transfer, signal: this.hardStop.signal })
   }
 
@@ -264,19 +270,25 @@ export class TrialHost {
                 error: String((err as Error).message),
               }),
             )
-          const reply = await this.request(
-            Subjects.trial.report(a.trialId, this.o.nodeId),
-            encode(TrialReportSchema, {
-              v: 1,
-              trialId: a.trialId,
-              nodeId: this.o.nodeId,
-              attempt: this.attempt,
-              epoch: m.epoch,
-              metrics: m.metrics,
-            }),
-          ).finally(() => history)
-          decision = unwrapReply(
-            decode(decisionReply, reply) as never as { v: 1; ok: true; data: { decision: 'continue' | 'stop' } },
+          const body = {
+            v: 1,
+            trialId: a.trialId,
+            nodeId: this.o.nodeId,
+            attempt: this.attempt,
+            epoch: m.epoch,
+            metrics: m.metrics,
+          } as const
+          decision = (
+            await call(
+              this.o.nc,
+              Subjects.trial.report(a.trialId, this.o.nodeId),
+              TrialReportSchema,
+              body,
+              TrialDecisionSchema,
+              {
+                timeoutMs: REQUEST_TIMEOUT_MS,
+              },
+            ).finally(() => history)
           ).decision
         } catch (err) {
           this.o.log('warn', 'report not answered; continuing', {
@@ -305,47 +317,40 @@ export class TrialHost {
     }
   }
 
-  private async request(subject: string, data: Uint8Array): Promise<Uint8Array> {
-    return (await this.o.nc.request(subject, data, { timeout: 5000 })).data
-  }
-
   // Retried until answered (the coordinator may be failing over); a refusal because this
   // placement is stale stops the trial.
   private async status(update: Omit<TrialStatusUpdate, 'v' | 'trialId' | 'nodeId' | 'attempt'>): Promise<void> {
     const a = this.o.assignment
-    const body = encode(TrialStatusUpdateSchema, {
+    const body = {
       v: 1,
       trialId: a.trialId,
       nodeId: this.o.nodeId,
       attempt: this.attempt,
       ...(this.worldSize > 1 ? { rank: this.rank } : {}),
       ...update,
-    })
-    const deadline = Date.now() + 5 * 60_000
-    for (let k = 0; ; k++) {
-      try {
-        unwrapReply(
-          decode(statusReply, await this.request(Subjects.trial.status(a.trialId, this.o.nodeId), body)) as never,
-        )
-        return
-      } catch (err) {
-        const code = (err as KilnError).code
-        if (code === ErrorCode.conflict || code === ErrorCode.notFound) {
-          this.o.log('warn', 'placement is stale; stopping the trial', {
-            trialId: a.trialId,
-            error: (err as Error).message,
-          })
-          this.stop('fenced', 2000)
-          throw err
-        }
-        if (Date.now() > deadline)
-          throw new KilnError(
-            ErrorCode.unavailable,
-            `no coordinator answered the ${update.state} status of ${a.trialId}`,
-            { cause: err },
-          )
-        await new Promise((ok) => setTimeout(ok, Math.min(2000, 100 * 2 ** k)))
+    } as const
+    try {
+      await call(
+        this.o.nc,
+        Subjects.trial.status(a.trialId, this.o.nodeId),
+        TrialStatusUpdateSchema,
+        body,
+        TrialStatusReplySchema,
+        {
+          timeoutMs: REQUEST_TIMEOUT_MS,
+          retryForMs: STATUS_RETRY_MS,
+          final: isStale,
+        },
+      )
+    } catch (err) {
+      if (isStale(err as KilnError)) {
+        this.o.log('warn', 'placement is stale; stopping the trial', {
+          trialId: a.trialId,
+          error: (err as Error).message,
+        })
+        this.stop('fenced', 2000)
       }
+      throw err
     }
   }
 }

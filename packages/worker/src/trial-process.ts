@@ -63,7 +63,7 @@ function childNodeArgs(memoryMb: number | undefined): string[] {
         // left as it is: node reports it
       }
     }
-    out.push(`${m[1]}=${resolved}`)
+    out.push(m[1]!, resolved)
   }
   if (memoryMb) out.push(`--max-old-space-size=${memoryMb}`)
   return [...out, ENTRY]

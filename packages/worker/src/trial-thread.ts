@@ -8,13 +8,14 @@ import { join } from 'node:path'
 import { loadDatasetFile } from '@kiln/data'
 import { setThreads } from '@kiln/native'
 import { applyOverrides, trainLocal, validateSpec, type TrainMetrics } from '@kiln/train'
+import { evaluationMetrics } from '@kiln/train/evaluation'
 import type { FromThread, ToThread, TrialOutcome, TrialPort, TrialTask } from './thread-messages.js'
 import { joinRing } from './trial-ring.js'
 
 /** How a trial reaches its data-parallel peers: a ring of its own, or one the agent relays. */
 export type JoinCollective = typeof joinRing
 
-/** Flattens a run's metrics for the trial record: last epoch's, `test_*`, and the objective. */
+/** Flattens a run's metrics for the trial record: last epoch's, `test_*` (every headline figure of the evaluation), and the objective. */
 export function flatMetrics(m: TrainMetrics): Record<string, number> {
   const out: Record<string, number> = {}
   const last = m.epochs[m.epochs.length - 1]
@@ -22,6 +23,7 @@ export function flatMetrics(m: TrainMetrics): Record<string, number> {
   if (m.test) {
     out.test_accuracy = m.test.accuracy
     if (m.test.loss !== undefined) out.test_loss = m.test.loss
+    if (m.test.evaluation) Object.assign(out, evaluationMetrics(m.test.evaluation))
   }
   if (m.objective.best !== undefined) out.objective = m.objective.best
   out.epochs = m.epochs.length
@@ -91,7 +93,7 @@ export async function runTrial(task: TrialTask, joinCollective: JoinCollective):
             },
           }
         : {}),
-      ...(task.resumeFrom ? { resumeFrom: task.resumeFrom } : {}),
+      ...(task.resumeFrom ? { resumeFrom: task.resumeFrom, resumeReports: task.resumeReports ?? true } : {}),
       ...(task.datasetFile ? { datasets: await loadDatasetFile(task.datasetFile, { name: spec.dataset }) } : {}),
     })
     const files: Record<string, Uint8Array> = {}
@@ -100,6 +102,7 @@ export async function runTrial(task: TrialTask, joinCollective: JoinCollective):
     return {
       files,
       metrics: flatMetrics(result.metrics),
+      ...(result.metrics.test?.evaluation ? { evaluation: result.metrics.test.evaluation } : {}),
       epochsRun: result.epochsRun,
       stoppedEarly: result.stoppedEarly,
     }

@@ -5,7 +5,7 @@
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu'
 import { getKernel, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core'
 import type { KilnCudaBackend } from './backend.js'
-import type { CudaKernelArgs } from './kernel.js'
+import type { CudaKernelArgs } from './kernel-args.js'
 
 let host: MathBackendCPU | undefined
 

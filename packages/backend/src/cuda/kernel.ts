@@ -1,17 +1,13 @@
 // Every kiln-cuda kernel is declared through cudaKernel(), so the set that runs on the
 // device is known at run time (the kernel-list test checks it covers TRAINING_KERNELS).
 // Kernels tfjs has and kiln-cuda does not run on the host (fallback.ts).
-import type { KernelConfig, KernelFunc, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core'
-import type { KilnCudaBackend } from './backend.js'
+import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core'
 import { runOnHost } from './fallback.js'
+import type { CudaKernelArgs } from './kernel-args.js'
+
+export type { CudaKernelArgs } from './kernel-args.js'
 
 export const CUDA_BACKEND_NAME = 'kiln-cuda'
-
-export interface CudaKernelArgs<A = NamedAttrMap> {
-  inputs: NamedTensorInfoMap
-  backend: KilnCudaBackend
-  attrs: A
-}
 
 const configs: KernelConfig[] = []
 const names = new Set<string>()

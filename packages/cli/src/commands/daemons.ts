@@ -21,6 +21,7 @@ Options:
   --heartbeat MS node heartbeat interval the cluster uses (default 2000; all processes alike)
   --replicas N   JetStream replicas of every bucket and stream it creates (default 1; 3 on
                  a 3-node NATS cluster; existing streams are left as they are)
+  --metrics-port N  serve Prometheus /metrics on 127.0.0.1:N (default: none)
 `
 
 const WORKER_HELP = `Usage: kiln worker [--nats URL] [--creds NODE.creds] [--slots auto|N] [--gpus auto|none|LIST] [--name NAME]
@@ -41,6 +42,7 @@ Options:
                           machine allows), bwrap (bubblewrap namespaces, no network), user
                           (another OS user; root workers), none (docs/security.md)
   --heartbeat MS          heartbeat interval (default 2000; all processes alike)
+  --metrics-port N        serve Prometheus /metrics on 127.0.0.1:N (default: none)
   --nats URL, --creds FILE  as for every cluster command
 `
 
@@ -66,13 +68,24 @@ export function coordinatorCommand(argv: string[], io: CliIo): Promise<number> {
       name: 'kiln coordinator',
       help: COORDINATOR_HELP,
       role: 'coordinator',
-      flags: { id: { type: 'string' }, heartbeat: { type: 'string' }, replicas: { type: 'string' } },
+      flags: {
+        id: { type: 'string' },
+        heartbeat: { type: 'string' },
+        replicas: { type: 'string' },
+        'metrics-port': { type: 'string' },
+      },
       run: async ({ nc, flags }) => {
         const { startCoordinator } = await import('@kiln/coordinator')
         const heartbeatMs = intFlag('heartbeat', flags.heartbeat as string | undefined, 50)
         const replicas = intFlag('replicas', flags.replicas as string | undefined, 1)
         const layout = { ...(heartbeatMs ? { heartbeatMs } : {}), ...(replicas ? { replicas } : {}) }
-        const coordinator = await startCoordinator({ nc, ...(flags.id ? { id: flags.id as string } : {}), layout })
+        const metricsPort = intFlag('metrics-port', flags['metrics-port'] as string | undefined, 0)
+        const coordinator = await startCoordinator({
+          nc,
+          ...(flags.id ? { id: flags.id as string } : {}),
+          layout,
+          ...(metricsPort !== undefined ? { metricsPort } : {}),
+        })
         io.stdout.write(`${JSON.stringify({ event: 'ready', component: 'coordinator', id: coordinator.id })}\n`)
         await Promise.race([stopRequested(), nc.closed()])
         await coordinator.stop()
@@ -98,13 +111,14 @@ export function workerCommand(argv: string[], io: CliIo): Promise<number> {
         heartbeat: { type: 'string' },
         cache: { type: 'string' },
         sandbox: { type: 'string' },
+        'metrics-port': { type: 'string' },
       },
       run: async ({ nc, flags }) => {
         const { startWorker, discoverSlots, parseSlotsFlag, parseGpusFlag, chooseSandbox } = await import(
           '@kiln/worker'
         )
         const sandbox = chooseSandbox((flags.sandbox as 'auto' | undefined) ?? 'auto')
-        const { deviceCount } = await import('@kiln/native')
+        const { deviceCount, threads } = await import('@kiln/native')
         const slots = discoverSlots({
           slots: parseSlotsFlag(flags.slots as string | undefined),
           gpus: parseGpusFlag(flags.gpus as string | undefined),
@@ -112,6 +126,7 @@ export function workerCommand(argv: string[], io: CliIo): Promise<number> {
         })
         const heartbeatMs = intFlag('heartbeat', flags.heartbeat as string | undefined, 50)
         const every = intFlag('checkpoint-every', flags['checkpoint-every'] as string | undefined, 1)
+        const metricsPort = intFlag('metrics-port', flags['metrics-port'] as string | undefined, 0)
         const identity = await workerIdentityFromFlags(flags as { nats?: string; creds?: string }, io)
         const worker = await startWorker({
           nc,
@@ -124,6 +139,7 @@ export function workerCommand(argv: string[], io: CliIo): Promise<number> {
           ...(heartbeatMs ? { layout: { heartbeatMs } } : {}),
           ...(every ? { checkpointEveryEpochs: every } : {}),
           ...(flags.cache ? { cacheDir: resolve(io.cwd, flags.cache as string) } : {}),
+          ...(metricsPort !== undefined ? { metricsPort, kernelThreads: threads } : {}),
         })
         io.stdout.write(
           `${JSON.stringify({

@@ -55,7 +55,7 @@ function importCommand(argv: string[], io: CliIo): Promise<number> {
       positionals: 1,
       flags: { name: { type: 'string', short: 'n' }, json: { type: 'boolean' } },
       run: async ({ nc, flags, args, io: out }) => {
-        const { importDataset, importSource, resolveDataset } = await import('@kiln/data')
+        const { describeNonFinite, importDataset, importSource, resolveDataset } = await import('@kiln/data')
         const source = importSource(args[0]!, out.cwd)
         const name = subjectToken((flags.name as string | undefined) ?? source.defaultName, '--name')
         const json = flags.json === true
@@ -67,6 +67,10 @@ function importCommand(argv: string[], io: CliIo): Promise<number> {
           out.stdout.write(`${JSON.stringify({ event: 'imported', dataset: record })}\n`)
           return
         }
+        if (record.nonFinite)
+          out.stderr.write(
+            `warning: ${describeNonFinite(record.nonFinite)}; networks (mlp, cnn) refuse this data, gbdt learns NaN as missing\n`,
+          )
         out.stdout.write(
           `imported ${record.name} (id ${record.id.slice(0, 12)}): ${samples(record)} samples of [${record.sampleShape.join(', ')}], ` +
             `${record.numClasses} classes, ${megabytes(record.bytes)} in ${duration(Date.now() - started)}\n` +

@@ -1,14 +1,17 @@
-// `kiln deploy MODEL[@VERSION]`: put a registered model version behind an endpoint.
+// `kiln deploy MODEL[@VERSION|@ALIAS]`: put a registered model version behind an endpoint.
 import type { CliIo } from '../io.js'
 import { runClusterCommand } from '../cluster-command.js'
 import { ExitCode } from '../exit-codes.js'
 import { UsageError } from '../usage-error.js'
 import { formatEndpoint } from './endpoint-format.js'
 
-const HELP = `Usage: kiln deploy MODEL[@VERSION] [--endpoint E] [--weight W | --shadow RATE] [--variant V]
+const HELP = `Usage: kiln deploy MODEL[@VERSION|@ALIAS] [--endpoint E] [--weight W | --shadow RATE] [--variant V]
                    [--api-key K ...] [--json]
 
-Puts MODEL (the latest registered version, or VERSION) behind endpoint E (default: MODEL).
+Puts MODEL (the latest registered version, VERSION, or the version ALIAS names) behind
+endpoint E (default: MODEL). With @ALIAS the variant follows the alias: when
+kiln models alias moves it, the endpoint rolls to the new version (a new revision).
+Under kiln models require-approval on, only approved versions deploy.
 A new endpoint serves only it. On an existing endpoint it replaces every variant (a rollout;
 kiln endpoint rollback undoes it), unless:
   --weight W      it is added beside the current variants with weight W (a canary: its share
@@ -20,16 +23,6 @@ kiln endpoint rollback undoes it), unless:
   --json          print the endpoint record as JSON
   --nats URL, --creds FILE   the cluster (default: $KILN_NATS_URL, else the local one)
 `
-
-/** Parses MODEL[@VERSION]. */
-export function parseModelRef(ref: string): { model: string; version?: number } {
-  const m = /^([A-Za-z0-9_-]{1,128})(?:@([1-9]\d{0,8}|latest))?$/.exec(ref)
-  if (!m)
-    throw new UsageError(
-      `MODEL[@VERSION]: expected a model name with an optional @version (e.g. fashion@3), got ${JSON.stringify(ref)}`,
-    )
-  return { model: m[1]!, ...(m[2] && m[2] !== 'latest' ? { version: Number(m[2]) } : {}) }
-}
 
 function number(
   flag: string,
@@ -59,7 +52,8 @@ export function deployCommand(argv: string[], io: CliIo): Promise<number> {
         json: { type: 'boolean' },
       },
       run: async ({ nc, flags, args, io: out }) => {
-        const { model, version } = parseModelRef(args[0]!)
+        const { parseModelRef } = await import('@kiln/cluster-state')
+        const { model, version, alias } = parseModelRef(args[0]!, 'MODEL[@VERSION|@ALIAS]')
         const weight = number(
           'weight',
           flags.weight as string | undefined,
@@ -80,6 +74,7 @@ export function deployCommand(argv: string[], io: CliIo): Promise<number> {
         const record = await new EndpointsClient(nc).deploy(model, {
           ...(flags.endpoint ? { endpoint: flags.endpoint as string } : {}),
           ...(version !== undefined ? { version } : {}),
+          ...(alias !== undefined ? { alias } : {}),
           ...(flags.variant ? { variant: flags.variant as string } : {}),
           ...(weight !== undefined ? { weight } : {}),
           ...(shadowRate !== undefined ? { shadowRate } : {}),

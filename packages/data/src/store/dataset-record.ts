@@ -40,6 +40,17 @@ export const DatasetRecordSchema = z
       bins: z.number().int().positive(),
       features: z.array(featureSummary),
     }),
+    /** Features holding NaN or ±Infinity (the first 64 of them), with counts; absent when all are finite. */
+    nonFinite: z
+      .array(
+        z.object({
+          feature: z.number().int().nonnegative(),
+          name: z.string(),
+          nan: z.number().int().nonnegative(),
+          inf: z.number().int().nonnegative(),
+        }),
+      )
+      .optional(),
     /** ms since the epoch. */
     importedAt: z.number().int().nonnegative(),
   })

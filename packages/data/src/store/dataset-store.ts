@@ -7,6 +7,7 @@
 import type { ObjectStore } from 'nats'
 import { NotFoundError, SUBJECT_TOKEN_PATTERN, ValidationError, decode, encode, subjectToken } from '@kiln/protocol'
 import { featureStats } from '../feature-stats.js'
+import { nonFiniteFeatures } from '../non-finite.js'
 import type { ResolvedDataset } from '../registry.js'
 import { putContent, sha256Hex } from './content-object.js'
 import { encodeDataset } from './dataset-codec.js'
@@ -50,6 +51,7 @@ export async function importDataset(
     throw new ValidationError('source', 'a non-empty string')
   const { train, test } = resolved
   if (train.count < 1) throw new ValidationError('train.count', 'at least one sample', { got: String(train.count) })
+  const nonFinite = nonFiniteFeatures(train).slice(0, 64)
   const bytes = encodeDataset(resolved)
   const id = sha256Hex(bytes)
   await putContent(store, dataObject(id), bytes, id, `kiln dataset ${name}`)
@@ -65,6 +67,7 @@ export async function importDataset(
     ...(train.classNames ? { classNames: [...train.classNames] } : {}),
     bytes: bytes.length,
     stats: featureStats(train, RECORD_STATS),
+    ...(nonFinite.length > 0 ? { nonFinite } : {}),
     importedAt: Date.now(),
   }
   await putRecord(store, idObject(id), record)

@@ -15,7 +15,7 @@ import {
 } from '@kiln/protocol'
 
 /** The record after a change: revision + 1, the old state pushed onto the history. */
-function next(
+export function next(
   current: EndpointRecord,
   variants: Variant[],
   reason: string,
@@ -51,8 +51,9 @@ export function applyDeploy(
     version,
     weight: req.shadow ? 0 : (req.weight ?? 1),
     ...(req.shadow ? { shadow: req.shadow } : {}),
+    ...(req.alias ? { alias: req.alias } : {}),
   }
-  const reason = `deploy ${req.model}@${version}${req.shadow ? ` as shadow (${req.shadow.sampleRate})` : req.weight !== undefined ? ` with weight ${req.weight}` : ''}`
+  const reason = `deploy ${req.model}@${version}${req.alias ? ` (${req.alias})` : ''}${req.shadow ? ` as shadow (${req.shadow.sampleRate})` : req.weight !== undefined ? ` with weight ${req.weight}` : ''}`
   if (!current) {
     if (req.shadow)
       throw new ValidationError('shadow', 'an endpoint that already serves a variant (a shadow only mirrors traffic)')

@@ -28,8 +28,11 @@ export interface EndpointServiceOptions {
   nc: NatsConnection
   js: JetStreamClient
   kv: KV
-  /** The version a deploy without one gets (the latest registered); NotFoundError if none. */
-  resolveVersion(model: string, version: number | undefined): Promise<number>
+  /**
+   * The version a deploy puts behind the endpoint: `version`, the one `alias` names, or the
+   * latest; refused (NotFoundError, or unapproved under the cluster's approval rule).
+   */
+  resolveVersion(model: string, version: number | undefined, alias?: string): Promise<number>
   now?: () => number
 }
 
@@ -39,8 +42,11 @@ function isConflict(err: unknown): boolean {
   return /wrong last sequence|exists/i.test((err as Error).message ?? '')
 }
 
-/** Reads, changes and writes one record with compare-and-set; retries when another writer won. */
-async function change(
+/**
+ * Reads, changes and writes one record with compare-and-set; retries when another writer won.
+ * `fn` returning the current record unchanged writes nothing.
+ */
+export async function change(
   kv: KV,
   name: string,
   fn: (current: EndpointRecord | undefined) => EndpointRecord,
@@ -50,6 +56,7 @@ async function change(
     const live = entry && entry.operation === 'PUT' && entry.value.length > 0
     const current = live ? decode(EndpointRecordSchema, entry.value) : undefined
     const updated = fn(current)
+    if (updated === current) return updated
     try {
       if (live) await kv.update(name, encode(EndpointRecordSchema, updated), entry.revision)
       else await kv.create(name, encode(EndpointRecordSchema, updated))
@@ -79,7 +86,7 @@ export function serveEndpointApi(o: EndpointServiceOptions): { stop: () => void 
   const handlers: Record<string, (data: Uint8Array) => Promise<unknown>> = {
     [GatewaySubjects.api.deploy]: async (data) => {
       const req = decode(DeployRequestSchema, data)
-      const version = await o.resolveVersion(req.model, req.version)
+      const version = await o.resolveVersion(req.model, req.version, req.alias)
       return publishEvent('deploy', await change(o.kv, req.endpoint, (cur) => applyDeploy(cur, req, version, now())))
     },
     [GatewaySubjects.api.traffic]: async (data) => {

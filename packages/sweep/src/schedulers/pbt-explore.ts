@@ -4,7 +4,7 @@
 // steps. An integer moves at least one step when it can, or it would never leave small values.
 import { indexOfValue, isNumeric, sampleDomain, snap, stepOf, type Space } from '../domain.js'
 import type { Params } from '../json.js'
-import type { Rng } from '../rng.js'
+import type { Rng } from '@kiln/protocol'
 
 /** The perturbation factors, as in Ray Tune and the PBT paper. */
 export const PERTURB_FACTORS = [0.8, 1.2] as const

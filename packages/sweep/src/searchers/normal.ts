@@ -1,6 +1,6 @@
 // Truncated normal kernels for the Parzen estimators: log densities, log bin masses for
 // discrete dimensions, and sampling, all stable far into the tails.
-import type { Rng } from '../rng.js'
+import type { Rng } from '@kiln/protocol'
 
 const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI)
 

@@ -16,7 +16,7 @@ import {
   type ValuesDomain,
 } from '../domain.js'
 import type { JsonValue, Params } from '../json.js'
-import type { Rng } from '../rng.js'
+import type { Rng } from '@kiln/protocol'
 import { logBinMass, logDensity, logSumExp, sampleKernel, type Kernel } from './normal.js'
 
 interface NumericAxis {

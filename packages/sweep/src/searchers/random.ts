@@ -1,6 +1,6 @@
 import { sampleDomain, type Space } from '../domain.js'
 import type { Params } from '../json.js'
-import type { Rng } from '../rng.js'
+import type { Rng } from '@kiln/protocol'
 import type { AskContext, Searcher } from './searcher.js'
 
 /** One value per dimension from its prior; `grid` dimensions are drawn like `choice` here. */

@@ -1,5 +1,5 @@
 import type { Params } from '../json.js'
-import type { Rng } from '../rng.js'
+import type { Rng } from '@kiln/protocol'
 
 /** One earlier trial as a searcher sees it. Losses are "lower is better" whatever the metric's mode. */
 export interface PastTrial {

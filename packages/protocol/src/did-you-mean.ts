@@ -1,3 +1,4 @@
+// Did-you-mean for names a person typed (spec keys, enum values, CLI flags and commands).
 /** Edit distance (insert, delete, substitute, swap of neighbours) between two short strings. */
 function distance(a: string, b: string): number {
   const rows = a.length + 1

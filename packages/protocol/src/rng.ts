@@ -1,5 +1,7 @@
-// The sweep's only source of randomness. Its whole state is four uint32 words, so a
-// snapshot carries it as plain JSON and a restored engine continues the same stream.
+// Kiln's one seeded random number generator: sweeps sample with it, datasets shuffle with
+// it. Its whole state is four uint32 words, so a sweep snapshot carries it as plain JSON and
+// a restored engine continues the same stream; the same seed gives the same stream on every
+// machine (never Math.random where a run must replay).
 
 /** The serializable state of an Rng: four uint32 words. */
 export type RngState = [number, number, number, number]

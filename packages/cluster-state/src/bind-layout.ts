@@ -1,0 +1,36 @@
+// Binding to a layout that someone else created, without creating or checking anything:
+// what clients use. ensureLayout checks every stream against this process's settings
+// (heartbeat, lease TTL), which a client does not know and has no business enforcing.
+import type { NatsConnection } from 'nats'
+import { ErrorCode, KilnError } from '@kiln/protocol'
+import type { Layout } from './ensure-layout.js'
+import { KvBucket, ObjectStoreBucket } from './layout-spec.js'
+
+/** The KV buckets and object stores of an existing layout. */
+export type BoundLayout = Pick<Layout, 'js' | 'kv' | 'objects'>
+
+/** Binds every bucket and store; `unavailable` when the cluster has no layout (yet). */
+export async function bindLayout(nc: NatsConnection, options: { timeoutMs?: number } = {}): Promise<BoundLayout> {
+  const js = nc.jetstream({ timeout: options.timeoutMs ?? 5000 })
+  try {
+    const kv = await Promise.all(
+      Object.entries(KvBucket).map(
+        async ([role, bucket]) => [role, await js.views.kv(bucket, { bindOnly: true })] as const,
+      ),
+    )
+    const objects = await Promise.all(
+      Object.entries(ObjectStoreBucket).map(async ([role, bucket]) => [role, await js.views.os(bucket)] as const),
+    )
+    return {
+      js,
+      kv: Object.fromEntries(kv) as Layout['kv'],
+      objects: Object.fromEntries(objects) as Layout['objects'],
+    }
+  } catch (err) {
+    throw new KilnError(
+      ErrorCode.unavailable,
+      `the cluster's JetStream layout is not there (is a coordinator of this Kiln version running?): ${(err as Error).message}`,
+      { cause: err },
+    )
+  }
+}
