@@ -12,6 +12,8 @@ export interface CsvOptions {
   label?: string | number
   /** Field delimiter, one character; default ','. */
   delimiter?: string
+  /** The label column holds numbers to predict (regression targets), not classes. Default false. */
+  regression?: boolean
 }
 
 /** A CSV file as features and labels. */
@@ -26,6 +28,8 @@ export interface CsvTable {
   labelName: string
   /** Present when the label column held names: label i means classNames[i] (sorted order). */
   classNames?: string[]
+  /** With `regression`: the label column's numbers (labels are then all 0). */
+  targets?: Float32Array
 }
 
 const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/
@@ -97,9 +101,24 @@ export function parseCsv(text: string, file: string, options: CsvOptions = {}): 
       x[f++] = Number(cell)
     }
   }
-  const { labels, classNames } = encodeLabels(labelCells, (r, cell, expected) =>
-    badCell(file, lines[start + r]!, labelCol, names, cell, expected),
-  )
+  const bad = (r: number, cell: string, expected: string) =>
+    badCell(file, lines[start + r]!, labelCol, names, cell, expected)
+  if (options.regression) {
+    const targets = Float32Array.from(labelCells, (cell, r) =>
+      isNumber(cell) && Number.isFinite(Number(cell))
+        ? Number(cell)
+        : (bad(r, cell, 'a finite number (a regression target)') as never),
+    )
+    return {
+      shape: [rows, features],
+      x,
+      labels: new Int32Array(rows),
+      featureNames: names.filter((_, i) => i !== labelCol),
+      labelName: names[labelCol]!,
+      targets,
+    }
+  }
+  const { labels, classNames } = encodeLabels(labelCells, bad)
   return {
     shape: [rows, features],
     x,

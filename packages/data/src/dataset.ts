@@ -20,6 +20,11 @@ export interface Dataset {
   readonly classNames?: readonly string[]
   /** Names of the features (one per element of a sample), when the source had them (CSV headers). */
   readonly featureNames?: readonly string[]
+  /**
+   * A regression dataset's numeric targets, one per sample; its labels are then all 0
+   * (one class), so code that only knows classes still works.
+   */
+  readonly targets?: Float32Array
 }
 
 /** The fields a dataset is made of, before its fingerprint exists. */
@@ -57,6 +62,8 @@ export interface FromArraysInput {
   classNames?: readonly string[]
   /** One name per element of a sample. */
   featureNames?: readonly string[]
+  /** Regression targets (finite numbers), one per sample; labels are then all 0. */
+  targets?: ArrayLike<number>
 }
 
 /** Builds a Dataset from arrays, checking that shapes and labels agree. */
@@ -91,6 +98,7 @@ export function fromArrays(input: FromArraysInput): Dataset {
   if (input.featureNames !== undefined && input.featureNames.length !== size) {
     throw new ValidationError('featureNames', `${size} names (one per feature), got ${input.featureNames.length}`)
   }
+  const targets = input.targets === undefined ? undefined : toTargets(input.targets, count)
   return makeDataset({
     name: input.name,
     x,
@@ -100,7 +108,16 @@ export function fromArrays(input: FromArraysInput): Dataset {
     count,
     ...(input.classNames ? { classNames: [...input.classNames] } : {}),
     ...(input.featureNames ? { featureNames: [...input.featureNames] } : {}),
+    ...(targets ? { targets } : {}),
   })
+}
+
+function toTargets(a: ArrayLike<number>, count: number): Float32Array {
+  if (a.length !== count) throw new ValidationError('targets', `${count} values (one per sample), got ${a.length}`)
+  const out = a instanceof Float32Array ? a : Float32Array.from(a)
+  for (let i = 0; i < out.length; i++)
+    if (!Number.isFinite(out[i])) throw new ValidationError(`targets[${i}]`, `a finite number, got ${String(a[i])}`)
+  return out
 }
 
 /** Float32 view or copy of numeric data; int64 values beyond 2^53 would lose precision anyway in float32. */

@@ -58,6 +58,7 @@ export function normalize(ds: Dataset, how: Normalization | NormalizationMethod)
     count: ds.count,
     ...(ds.classNames ? { classNames: ds.classNames } : {}),
     ...(ds.featureNames ? { featureNames: ds.featureNames } : {}),
+    ...(ds.targets ? { targets: ds.targets } : {}),
   })
 }
 

@@ -38,6 +38,9 @@ const split = z.object({
   classNames: z.array(z.string()).optional(),
   x: storedArray,
   labels: storedArray,
+  /** Regression targets: float32 bytes, one per sample. */
+  targets: z.custom<Uint8Array>((v) => v instanceof Uint8Array, { message: 'raw bytes' }).optional(),
+  featureNames: z.array(z.string()).optional(),
 })
 type Split = z.infer<typeof split>
 
@@ -55,6 +58,8 @@ function encodeSplit(ds: Dataset): Split {
     ...(ds.classNames ? { classNames: [...ds.classNames] } : {}),
     x: encodeFeatures(ds.x),
     labels: encodeLabels(ds.labels, ds.numClasses),
+    ...(ds.targets ? { targets: new Uint8Array(Float32Array.from(ds.targets.subarray(0, ds.count)).buffer) } : {}),
+    ...(ds.featureNames ? { featureNames: [...ds.featureNames] } : {}),
   }
 }
 
@@ -111,6 +116,10 @@ function decodeSplit(which: string, s: Split, name: string): Dataset {
   const elements = shapeSize(s.sampleShape)
   const at = `dataset.splits.${which}`
   checkSplit(at, s, elements)
+  if (s.featureNames && s.featureNames.length !== elements)
+    throw new ValidationError(`${at}.featureNames`, `${elements} names (one per feature)`, {
+      got: `${s.featureNames.length}`,
+    })
   const labels = decodeLabels(s.labels, s.count)
   for (let i = 0; i < labels.length; i++) {
     const label = labels[i]!
@@ -128,7 +137,22 @@ function decodeSplit(which: string, s: Split, name: string): Dataset {
     numClasses: s.numClasses,
     count: s.count,
     ...(s.classNames ? { classNames: s.classNames } : {}),
+    ...(s.featureNames ? { featureNames: s.featureNames } : {}),
+    ...(s.targets ? { targets: decodeTargets(at, s.targets, s.count) } : {}),
   })
+}
+
+function decodeTargets(at: string, bytes: Uint8Array, count: number): Float32Array {
+  if (bytes.length !== count * 4)
+    throw new ValidationError(`${at}.targets`, `${count * 4} bytes (${count} float32 targets)`, {
+      got: `${bytes.length}`,
+    })
+  const out = new Float32Array(count)
+  new Uint8Array(out.buffer).set(bytes)
+  for (let i = 0; i < count; i++)
+    if (!Number.isFinite(out[i]))
+      throw new ValidationError(`${at}.targets[${i}]`, 'a finite number', { got: String(out[i]) })
+  return out
 }
 
 function parse(bytes: Uint8Array): z.infer<typeof encoded> {
