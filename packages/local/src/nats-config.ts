@@ -3,7 +3,6 @@
 // in the KILN account, JetStream in KILN_JS (nats-accounts.ts). The port and address go on
 // the command line, which overrides the file.
 import { kilnAccounts } from './nats-accounts.js'
-import type { NodeIdentity } from './node-identity.js'
 import { SHARED_ROLES, nodePermissions, rolePermissions, type RolePermissions } from './roles.js'
 
 /** A Kiln user: a role's name and password, or a node's nkey (its public key: no secret). */
@@ -66,7 +65,7 @@ export function natsConfigText(o: NatsConfigOptions): string {
  * copy lists no node; `kiln node add|revoke --nats-conf DIR` rewrites DIR/kiln-accounts.conf
  * from DIR/nodes.json. Every value but the password variables is JSON.
  */
-export function accountsConfText(nodes: readonly NodeIdentity[]): string {
+export function accountsConfText(nodes: readonly { nodeId: string; publicKey: string }[]): string {
   const [js, kiln] = Object.entries(kilnAccounts([]))
   const roleLines = SHARED_ROLES.map((role) => {
     const password = `$KILN_${role.toUpperCase()}_PASSWORD`
