@@ -158,7 +158,10 @@ test("console output becomes the trial's log lines, with their times", async (ct
       ['info', 'line two'],
     ],
   )
-  for (const l of lines) assert.ok(l.at >= before && l.at <= Date.now(), `time ${l.at}`)
+  for (const l of lines) {
+    const at = Date.parse(l.time)
+    assert.ok(at >= before && at <= Date.now(), `time ${l.time}`)
+  }
 })
 
 test('a trial over resources.memoryMb is killed and its record says so', async (ctx) => {

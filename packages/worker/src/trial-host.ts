@@ -10,6 +10,7 @@ import {
   ErrorCode,
   KilnError,
   LogLineSchema,
+  MAX_LOG_LINE,
   MetricReportSchema,
   Subjects,
   TrialDecisionSchema,
@@ -18,6 +19,7 @@ import {
   TrialStatusUpdateSchema,
   encode,
   type CheckpointRef,
+  type LogLevel,
   type TrialAssignment,
   type TrialStatusUpdate,
 } from '@kiln/protocol'
@@ -218,7 +220,7 @@ export class TrialHost {
         ...(resources.memoryMb ? { memoryMb: resources.memoryMb } : {}),
         ...(resources.timeout ? { timeoutS: resources.timeout } : {}),
         ...(collective ? { collective } : {}),
-        onOutput: (stream, line) => this.publishLog(stream === 'stdout' ? 'info' : 'warn', line),
+        onOutput: (stream, line) => this.publishLog({ level: stream === 'stdout' ? 'info' : 'warn', msg: line }),
       })
     } finally {
       await collective?.catch(() => undefined)
@@ -226,12 +228,20 @@ export class TrialHost {
     }
   }
 
-  private publishLog(level: 'debug' | 'info' | 'warn' | 'error', text: string): void {
+  // One line of the trial's log stream (KILN_LOGS): a record the trial logged, or a line it printed.
+  private publishLog(line: { level: LogLevel; msg: string; time?: string; component?: string }): void {
     const trialId = this.o.assignment.trialId
     this.o.layout.js
       .publish(
         Subjects.logs.of(trialId),
-        encode(LogLineSchema, { v: 1, trialId, level, msg: text.slice(0, 16_000), at: Date.now() }),
+        encode(LogLineSchema, {
+          v: 1,
+          trialId,
+          time: line.time ?? new Date().toISOString(),
+          level: line.level,
+          component: line.component ?? 'trial',
+          msg: line.msg.slice(0, MAX_LOG_LINE),
+        }),
       )
       .catch(() => undefined)
   }
@@ -240,8 +250,15 @@ export class TrialHost {
     const a = this.o.assignment
     switch (m.type) {
       case 'log': {
-        const { level, message, time: _t, component: _c, ...data } = m.record
-        this.publishLog(level, Object.keys(data).length ? `${message} ${JSON.stringify(data)}` : message)
+        // The trial's own record, with its id; details that are not the line's own fields
+        // are kept in its text (the stream's line has a fixed shape).
+        const { level, msg, time, component, trial: _trial, ...data } = m.record
+        this.publishLog({
+          level,
+          time,
+          component,
+          msg: Object.keys(data).length ? `${msg} ${JSON.stringify(data)}` : msg,
+        })
         return
       }
       case 'epoch':
