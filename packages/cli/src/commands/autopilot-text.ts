@@ -52,7 +52,8 @@ export function autopilotPrinter(io: CliIo, json: boolean, input: AnalyzedInput)
         if (best === lastBest && Math.floor(finished / 10) === Math.floor(done / 10)) return
         done = finished
         lastBest = best
-        return out(`  ${finished} trials done, ${s.leaderboard.length - finished} running: ${best}\n`)
+        // A launched trial may still wait for a free slot: "in progress", not "running".
+        return out(`  ${finished} trials done, ${s.leaderboard.length - finished} in progress: ${best}\n`)
       }
       case 'ensemble':
         return out(
