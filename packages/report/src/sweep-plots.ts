@@ -14,8 +14,11 @@ export interface SweepTrial {
 type Axis = { key: string; name: string; at: (v: unknown) => number | undefined; ticks: string[] }
 
 // A numeric parameter gets a linear or (spanning > 2 decades) log axis; anything else one
-// evenly spaced position per distinct value.
-function axisOf(name: string, values: unknown[]): Axis {
+// evenly spaced position per distinct value. A conditional parameter (one model family's)
+// is missing from other trials: the axis is made of the trials that have it, and the
+// others' lines skip it.
+function axisOf(name: string, all: unknown[]): Axis {
+  const values = all.filter((v) => v !== undefined)
   const numbers = values.filter((v): v is number => typeof v === 'number' && Number.isFinite(v))
   if (numbers.length === values.length && numbers.length > 0) {
     const lo = Math.min(...numbers)
@@ -106,15 +109,18 @@ export function parallelCoordinates(
 /**
  * How much of the metric's variance each parameter explains: the correlation ratio η²
  * of the metric grouped by the parameter's value (numbers in up to 4 quantile bins, on a log
- * scale when they span over 2 decades). 0 explains nothing, 1 everything; not causal.
+ * scale when they span over 2 decades). 0 explains nothing, 1 everything; not causal. A
+ * parameter only some trials have (one family's, in a conditional space) is judged among them.
  */
 export function parameterImportance(trials: readonly SweepTrial[]): { param: string; importance: number }[] {
-  const done = finished(trials)
-  if (done.length < 3) return []
-  const mean = done.reduce((a, t) => a + t.value, 0) / done.length
-  const total = done.reduce((a, t) => a + (t.value - mean) ** 2, 0)
-  return paramNames(done)
-    .map((param) => {
+  const finishedTrials = finished(trials)
+  return paramNames(finishedTrials)
+    .flatMap((param) => {
+      // A conditional parameter is judged among the trials that have it.
+      const done = finishedTrials.filter((t) => t.params[param] !== undefined)
+      if (done.length < 3) return []
+      const mean = done.reduce((a, t) => a + t.value, 0) / done.length
+      const total = done.reduce((a, t) => a + (t.value - mean) ** 2, 0)
       const raw = done.map((t) => t.params[param])
       const numeric = raw.every((v) => typeof v === 'number')
       const keys = numeric ? bins(raw as number[]) : raw.map((v) => JSON.stringify(v))
@@ -122,7 +128,7 @@ export function parameterImportance(trials: readonly SweepTrial[]): { param: str
       for (const [i, t] of done.entries()) groups.set(keys[i]!, [...(groups.get(keys[i]!) ?? []), t.value])
       let between = 0
       for (const g of groups.values()) between += g.length * (g.reduce((a, b) => a + b, 0) / g.length - mean) ** 2
-      return { param, importance: total === 0 ? 0 : between / total }
+      return [{ param, importance: total === 0 ? 0 : between / total }]
     })
     .sort((a, b) => b.importance - a.importance)
 }
