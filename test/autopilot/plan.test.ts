@@ -72,10 +72,6 @@ plan(
     )
     checkSearchSpace(images)
     assert.is(images.training.epochs, 6)
-    // CNN trials choose their augmentation (none among the choices); MLP trials have none.
-    const augment = (images.search?.space as Record<string, { choice: unknown[]; when: unknown }>)['model.augment']
-    assert.equal(augment?.when, { 'model.builtin': 'cnn' })
-    assert.ok(augment?.choice.some((a) => (a as { flip: boolean }).flip))
     const regression = validateSpec(
       autopilotSpec({
         ...base,

@@ -65,7 +65,6 @@ parse('a CNN, a script model and a search section', () => {
     activation: 'relu',
     dropout: 0,
     batchNorm: false,
-    augment: { flip: false, shift: 0 },
   })
   const script = parseSpec(
     `name: s\ndataset: ./data/x.npy\nmodel: { script: ./trial.ts, params: { units: 64 } }\nmetric: { name: val_loss }\n`,

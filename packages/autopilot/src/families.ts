@@ -79,14 +79,6 @@ export function familyPlan(family: Family, shape: DataShape): FamilyPlan {
             ],
           },
           'model.dense': { choice: [[128], [256]] },
-          // Mirrored and shifted copies each epoch (2 pixels: a 28x28 image's usual shift).
-          'model.augment': {
-            choice: [
-              { flip: false, shift: 0 },
-              { flip: false, shift: 2 },
-              { flip: true, shift: 2 },
-            ],
-          },
           'model.dropout': { quniform: [0, 0.5, 0.1] },
           'optimizer.learningRate': { loguniform: [3e-4, 3e-3] },
           'training.batchSize': { choice: [64, 128] },

@@ -9,7 +9,6 @@ import type { LossName } from './spec-schema.js'
 import { buildLinear, foldStandardization } from './tabular/linear.js'
 import { resolveObjective } from './tabular/objective.js'
 import { buildBuiltinModel } from './models/build.js'
-import { augmentImages, augments } from './models/augment.js'
 import { encodingFor } from './evaluate.js'
 import type { PreparedData } from './trial-data.js'
 import { type LabelEncoding, toTensors } from './trial-data.js'
@@ -68,16 +67,12 @@ export async function trainBuiltin(ctx: TrialContext, data: PreparedData): Promi
   model.compile({ optimizer: ctx.distributed(ctx.optimizer()), loss, metrics })
   const validation = rest.validation ? toTensors(rest.validation, encoding) : undefined
   const callbacks = ctx.callbacks()
-  const m = ctx.spec.model
-  const augment = 'builtin' in m && m.builtin === 'cnn' && augments(m.augment) ? m.augment : undefined
   try {
     if (ctx.resumeFrom) await restoreCheckpoint(model, ctx.resumeFrom)
     // One fit() per epoch over a freshly permuted copy, with shuffle off: the seeded
     // equivalent of fit({ shuffle: true, epochs }).
     for (let epoch = ctx.initialEpoch; epoch < epochs; epoch++) {
       const shuffled = gather(train, permutation(train.count, epochSeed(seed, epoch)))
-      // gather copied the samples: augmenting them leaves the dataset itself as it was.
-      if (augment) augmentImages(shuffled.x, shuffled.count, shuffled.sampleShape, augment, epochSeed(seed + 1, epoch))
       const { x, y } = toTensors(shuffled, encoding)
       try {
         await model.fit(x, y, {

@@ -23,8 +23,6 @@ export type {
 export { buildBuiltinModel } from './models/build.js'
 export { buildMlp } from './models/mlp.js'
 export { buildCnn } from './models/cnn.js'
-export { augmentImages } from './models/augment.js'
-export type { ImageAugment } from './models/augment.js'
 export { createOptimizer } from './optimizer.js'
 
 export { TrialContext, trialParams } from './context.js'

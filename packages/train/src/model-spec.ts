@@ -45,17 +45,6 @@ const mlp = strictObject(
   'a mapping',
 )
 
-// Training-time augmentation of image samples, drawn per epoch from the run's seed.
-const augment = strictObject(
-  {
-    /** Mirror each sample left-right with probability 1/2. */
-    flip: bool().default(false),
-    /** Move each sample by up to this many pixels in each direction (zeros fill in). */
-    shift: z.number(expecting('an integer from 0 to 16')).int().min(0).max(16).default(0),
-  },
-  'a mapping { flip, shift }',
-)
-
 const cnn = strictObject(
   {
     builtin: z.literal('cnn'),
@@ -66,7 +55,6 @@ const cnn = strictObject(
     activation: oneOf(enumValues(Activation)).default('relu'),
     dropout: fraction().default(0),
     batchNorm: bool().default(false),
-    augment: augment.default({}),
   },
   'a mapping',
 )
