@@ -6,7 +6,14 @@ import { createRequire } from 'node:module'
 import { hostname } from 'node:os'
 import type { Hono } from 'hono'
 import type { NatsConnection } from 'nats'
-import { ensureLayout, exposition, getModelVersion, resolveDeployTarget, type Layout } from '@kiln/cluster-state'
+import {
+  bindLayout,
+  ensureLayout,
+  exposition,
+  getModelVersion,
+  resolveDeployTarget,
+  type BoundLayout,
+} from '@kiln/cluster-state'
 import { DriftAlertSchema, GatewaySubjects, encode, jsonLineSink, makeLogger, type LogSink } from '@kiln/protocol'
 import { batchConfig, type BatchConfig } from './batch/batch-config.js'
 import { EndpointTable } from './endpoints/endpoint-table.js'
@@ -78,7 +85,7 @@ export interface Gateway {
   /** The byte budget of the requests held now. */
   admission: ByteBudget
   access: AccessPolicy
-  layout?: Layout
+  layout?: BoundLayout
   /** Wraps the app's node:http listener (`next`) with the fast path for infer requests. */
   listener(next: RequestListener): RequestListener
   /** Last window's drift score per loaded model version. */
@@ -102,7 +109,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const monitors = new Map<ServedVersion, DriftMonitor>()
   const lastDrift = new Map<string, DriftResult>()
   const mv = (e: ServedVersion) => ({ model: e.model, version: String(e.version) })
-  let layout: Layout | undefined
+  let layout: BoundLayout | undefined
   const nc = options.nc
   const updateLoaded = () => metrics.modelsLoaded.set(repo.list().filter((v) => v.state === 'ready').length)
 
@@ -189,7 +196,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   let ready = false
   if (options.modelsDir) for (const source of await scanModelDir(options.modelsDir)) repo.add(source)
   if (nc) {
-    layout = await ensureLayout(nc)
+    // The cluster's coordinator made its layout with its heartbeat and lease settings, which
+    // the gateway does not know and must not check against its own defaults (a coordinator
+    // started with --heartbeat 1000 made the gateway's start fail): bind to it, and create
+    // it only where there is none yet (a gateway started first, or alone on its nats-server).
+    layout = await bindLayout(nc).catch(() => ensureLayout(nc))
     const l = layout
     stops.push((await followRegistry(l, repo)).stop)
     await endpoints.follow(l.kv.endpoints, (key, err) =>
@@ -259,7 +270,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     batch,
     threads: pool.threads,
     version: pkg.version,
-    renderMetrics: async () => ({ text: await exposition(metrics.registry), contentType: metrics.registry.contentType }),
+    renderMetrics: async () => ({
+      text: await exposition(metrics.registry),
+      contentType: metrics.registry.contentType,
+    }),
     isReady: () => ready,
     maxBodyBytes,
     logError,

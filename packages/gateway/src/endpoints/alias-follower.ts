@@ -4,7 +4,7 @@
 // compare-and-set write lets one of them roll and the others find nothing left to do.
 import { ModelRegistryRecordSchema, Subjects, decode, encode, EndpointEventSchema } from '@kiln/protocol'
 import type { EndpointRecord, ModelRegistryRecord } from '@kiln/protocol'
-import { resolveDeployTarget, type Layout } from '@kiln/cluster-state'
+import { resolveDeployTarget, type BoundLayout } from '@kiln/cluster-state'
 import { next } from './endpoint-ops.js'
 import { change, endpointNames } from './endpoint-service.js'
 
@@ -28,7 +28,7 @@ export function rollToAliases(
 
 /** Watches kiln_model_registry and rolls following endpoints; returns its stop(). */
 export async function followAliases(
-  layout: Layout,
+  layout: BoundLayout,
   log: (level: 'info' | 'warn', msg: string, data: Record<string, unknown>) => void,
 ): Promise<{ stop: () => void }> {
   const iter = await layout.kv.modelRegistry.watch({ key: 'm.>' })
