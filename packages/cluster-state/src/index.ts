@@ -32,6 +32,7 @@ export {
   changeRegistryRecord,
   readRegistrySettings,
   writeRegistrySettings,
+  watchRegistryRecords,
 } from './registry-records.js'
 export { parseModelRef, formatModelRef, modelNames, notFoundWithHint, resolveModelRef } from './model-ref.js'
 export type { ModelRef } from './model-ref.js'

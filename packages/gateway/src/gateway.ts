@@ -177,6 +177,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       }
       updateLoaded()
     },
+    onRemoved: (e) => {
+      for (const state of Object.values(VersionState)) metrics.modelState.remove({ ...mv(e), state })
+      metrics.loadAttempts.remove(mv(e))
+    },
     onUnloaded: (e) => {
       metrics.modelMemory.remove(mv(e))
       monitors.delete(e)
@@ -202,7 +206,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     // it only where there is none yet (a gateway started first, or alone on its nats-server).
     layout = await bindLayout(nc).catch(() => ensureLayout(nc))
     const l = layout
-    stops.push((await followRegistry(l, repo)).stop)
+    stops.push(
+      (
+        await followRegistry(l, repo, (err, key) =>
+          say('warn', 'a model registry record could not be applied', { key, error: (err as Error).message }),
+        )
+      ).stop,
+    )
     await endpoints.follow(l.kv.endpoints, (key, err) =>
       say('warn', 'skipped a malformed endpoint record', { endpoint: key, error: (err as Error).message }),
     )

@@ -27,6 +27,8 @@ export interface RepositoryOptions {
   onUnloaded?: (model: ServedVersion) => void
   /** After every state change (metrics). */
   onState?: (model: ServedVersion) => void
+  /** After a version left the repository (its metric series go with it). */
+  onRemoved?: (model: ServedVersion) => void
   log?: (level: 'info' | 'warn', msg: string, data: Record<string, unknown>) => void
 }
 
@@ -173,6 +175,21 @@ export class Repository {
       this.setState(entry, VersionState.unloaded)
     }
     return targets
+  }
+
+  /**
+   * Forgets a version whose files are gone (archived or deleted in the registry): it stops
+   * serving, is no longer listed, and a request naming it gets 404 instead of a failed load.
+   */
+  remove(model: string, version: number): void {
+    const versions = this.models.get(model)
+    const entry = versions?.get(version)
+    if (!versions || !entry) return
+    this.cancelRetry(entry)
+    this.release(entry)
+    versions.delete(version)
+    if (versions.size === 0) this.models.delete(model)
+    this.options.onRemoved?.(entry)
   }
 
   /** Keys of the versions the inference threads should keep. */
