@@ -7,24 +7,19 @@
 import type { ReactElement } from 'react'
 import { Box, Text } from 'ink'
 import { sizeText, type ModelVersionView } from '@kiln/client'
-import { useKeys } from '../use-keys.js'
+import { clampRow as clamp, useListKeys, type ListNav } from '../use-list-keys.js'
 import { age, metric, paramsText } from '../format.js'
-import { ConfirmLine, type Pending } from '../components/confirm.js'
+import { ConfirmLine } from '../components/confirm.js'
 import { Table } from '../components/table.js'
 import { headlineMetric, modelRows } from '../model-rows.js'
 import type { ViewProps } from '../view-props.js'
 
-export interface ModelsNav {
-  selected: number
-  confirm?: Pending
-}
+export type ModelsNav = ListNav
 
 export const initialModelsNav: ModelsNav = { selected: 0 }
 
 /** The alias `c` moves: the one deploys and pipeline gates follow by convention. */
 export const CHAMPION = 'champion'
-
-const clamp = (i: number, n: number) => Math.max(0, Math.min(n - 1, i))
 
 const APPROVAL_COLOR: Record<string, string> = { approved: 'green', rejected: 'red', pending: 'yellow' }
 
@@ -56,32 +51,17 @@ function evaluationLine(v: ModelVersionView): string {
 
 /** The Models view. */
 export function ModelsView(p: ViewProps<ModelsNav>): ReactElement {
-  const { state, nav, setNav, width, height } = p
+  const { state, nav, width, height } = p
   const rows = modelRows(state)
   const sel = clamp(nav.selected, rows.length)
 
-  useKeys((input, key) => {
-    const nav = p.getNav()
-    const sel = clamp(nav.selected, rows.length)
-    if (nav.confirm) {
-      const pending = nav.confirm
-      p.holdKeys(false)
-      setNav({ selected: sel })
-      if (input === 'y' || input === 'Y') void pending.run()
-      return
-    }
-    if (key.upArrow) return setNav({ selected: clamp(sel - 1, rows.length) })
-    if (key.downArrow) return setNav({ selected: clamp(sel + 1, rows.length) })
+  useListKeys(p, rows.length, (input, _key, sel, ask) => {
     const v = rows[sel]
     if (!v) return
     const ref = `${v.record.model}@${v.record.version}`
-    const ask = (question: string, run: () => Promise<void>) => {
-      p.holdKeys(true)
-      setNav({ selected: sel, confirm: { question, run } })
-    }
     if (input === 'a') ask(`Approve ${ref}?`, () => p.actions.approve(ref))
     if (input === 'c') ask(`Make ${ref} the ${CHAMPION} of ${v.record.model}?`, () => p.actions.alias(ref, CHAMPION))
-  }, p.active)
+  })
 
   const v = rows[sel]
   const detail = v
