@@ -162,12 +162,11 @@ export class Leader {
     return { state: (await this.driver.applyTo(u.trialId, { kind: 'status', update: u })).state }
   }
 
-  /** A trial's epoch report: recorded as its latest metrics, answered continue or stop. */
+  /** A trial's epoch report: recorded as its latest metrics, answered continue or stop; a stale attempt's is refused. */
   async applyReport(r: TrialReportMessage): Promise<TrialDecision> {
     const t = this.store.trials.get(r.trialId)
-    if (!t) return { decision: 'stop', reason: 'no such trial' }
-    const { trial, step } = await this.driver.apply(t, { kind: 'report', report: r })
-    if (step.decision) return step.decision
+    if (!t) throw new NotFoundError('trial', r.trialId)
+    const { trial } = await this.driver.apply(t, { kind: 'report', report: r })
     return trial.sweepId ? this.sweeps.report(trial, r) : { decision: 'continue' }
   }
 
