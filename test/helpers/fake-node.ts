@@ -29,8 +29,10 @@ export interface FakeNode {
   assigned: TrialAssignment[]
   /** The cancels it was sent, in order. */
   cancelled: Array<{ trialId: string; attempt?: number }>
+  /** How many probes (ping) it answered. */
+  readonly pings: number
   join(): Promise<void>
-  /** Stops beating, still answering commands: a live node whose beats do not arrive. */
+  /** Stops beating, still answering commands: a live node whose beats come late (a loaded machine). */
   silence(): void
   leave(): Promise<void>
   stop(): void
@@ -44,6 +46,7 @@ export interface FakeNode {
 export function fakeNode(nc: NatsConnection, layout: Layout, nodeId = 'node-double', heartbeatMs = 250): FakeNode {
   const assigned: TrialAssignment[] = []
   const cancelled: FakeNode['cancelled'] = []
+  let pings = 0
   const registration = {
     v: 1,
     nodeId,
@@ -58,6 +61,10 @@ export function fakeNode(nc: NatsConnection, layout: Layout, nodeId = 'node-doub
   const runs = new Map<string, number>()
   const sub: Subscription = serve(nc, Subjects.node.command(nodeId), NodeCommandSchema, async (c) => {
     if (c.kind === 'assign') assigned.push(c.assignment)
+    if (c.kind === 'ping') {
+      pings++
+      return { alive: true }
+    }
     if (c.kind === 'cancel') {
       cancelled.push({ trialId: c.trialId, ...(c.attempt === undefined ? {} : { attempt: c.attempt }) })
       return { cancelled: runs.delete(c.trialId) }
@@ -82,6 +89,9 @@ export function fakeNode(nc: NatsConnection, layout: Layout, nodeId = 'node-doub
     nodeId,
     assigned,
     cancelled,
+    get pings() {
+      return pings
+    },
     join: async () => {
       await layout.kv.nodes.put(nodeId, encode(NodeRegistrationSchema, registration))
       beat()

@@ -115,6 +115,12 @@ export class NodeRegistry {
     return now - last <= this.ttl.lostAfterMs
   }
 
+  /** Counts a node as heard from now (it answered a probe). */
+  heard(nodeId: string): void {
+    const view = this.nodes.get(nodeId)
+    if (view) view.lastBeat = Date.now()
+  }
+
   /** Forgets nodes silent for longer than forgetAfterMs; their ids. */
   forgetLost(now = Date.now()): string[] {
     const gone: string[] = []
