@@ -109,6 +109,7 @@ export class Leader {
     })
     this.probes = new NodeProbes({
       port: this.port,
+      log: o.log,
       heard: (nodeId) => this.nodes.heard(nodeId),
       kick: () => this.kick(),
     })

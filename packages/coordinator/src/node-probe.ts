@@ -4,10 +4,12 @@
 // the last checkpoint elsewhere. So such a node is asked once on its command subject; it is
 // lost only if that goes unanswered (a dead worker's subject has no responders: at once). An
 // answer counts as a beat, and any real beat clears what a probe found.
+import type { Logger } from '@kiln/train/spec'
 import type { NodePort } from './node-port.js'
 
 export interface NodeProbeOptions {
   port: NodePort
+  log: Logger
   /** The node answered: count it as heard from now. */
   heard(nodeId: string): void
   /** A probe went unanswered: look again soon. */
@@ -43,6 +45,7 @@ export class NodeProbes {
       () => {
         this.unanswered.delete(nodeId)
         this.o.heard(nodeId)
+        this.o.log('info', 'a node whose beats stopped answered a probe; its trials stay', { nodeId })
       },
       () => {
         this.unanswered.set(nodeId, true)
