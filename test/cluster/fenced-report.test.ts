@@ -2,7 +2,7 @@
 // lost and placed again) must stop that attempt and keep the epoch out of the trial's
 // history: KILN_METRICS holds the current placement's epochs only. A real worker and a real
 // trial; the test answers the coordinator's subjects itself, so the refusal comes exactly at
-// epoch 1 (sweep-faults saw a lost attempt's epoch stored beside its retry's).
+// epoch 2 (sweep-faults saw a lost attempt's epoch stored beside its retry's).
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { connect, type NatsConnection } from 'nats'
@@ -60,12 +60,12 @@ fenced.after(
   }),
 )
 
-fenced('the refused epoch is not stored, and the attempt says and trains nothing more', async (ctx) => {
+fenced('a refused epoch is not stored, and the attempt says and trains nothing more', async (ctx) => {
   const nc = ctx.ncs![0]!
   const trialId = 'job-fence-t0'
   const statuses: TrialStatusUpdate[] = []
   const reports: TrialReportMessage[] = []
-  // The coordinator's side: the placement starts; its first report finds it stale.
+  // The coordinator's side: the placement starts, epoch 1 is accepted, then it is stale.
   const subs = [
     serve(nc, Subjects.trial.allStatus, TrialStatusUpdateSchema, async (u) => {
       statuses.push(u)
@@ -73,6 +73,7 @@ fenced('the refused epoch is not stored, and the attempt says and trains nothing
     }),
     serve(nc, Subjects.trial.allReports, TrialReportSchema, async (r) => {
       reports.push(r)
+      if (r.epoch === 1) return { decision: 'continue' }
       throw new KilnError(ErrorCode.conflict, `trial ${trialId} attempt 1 is not the current placement; stop it`)
     }),
   ]
@@ -86,21 +87,24 @@ fenced('the refused epoch is not stored, and the attempt says and trains nothing
     const assignment = { v: 1, trialId, jobId: 'job-fence', slotId: 'cpu0', spec, attempt: 1 } as const
     const command = { v: 1, kind: 'assign', assignment } as const
     await call(nc, Subjects.node.command(ctx.worker!.nodeId), NodeCommandSchema, command, NodeCommandReplySchema)
-    await waitFor('the first report', () => reports.length > 0, 60_000)
+    await waitFor('the refused report', () => reports.length > 1, 60_000)
     await waitFor('the attempt to end on the worker', () => ctx.worker!.running().length === 0, 60_000)
     assert.equal(
       reports.map((r) => r.epoch),
-      [1],
+      [1, 2],
       'no epoch trained after the refusal',
     )
     assert.equal(
-      statuses.map((s) => s.state),
-      ['running'],
+      statuses.map((s) => [s.state, s.checkpoint?.epoch]),
+      [
+        ['running', undefined],
+        ['checkpointed', 1],
+      ],
       'no checkpoint or end said for a stale attempt',
     )
-    const stored: number[] = []
-    for await (const m of trialMetrics(nc, trialId)) stored.push(m.epoch)
-    assert.equal(stored, [], 'the refused epoch is not in KILN_METRICS')
+    const stored: Array<[number, number | undefined]> = []
+    for await (const m of trialMetrics(nc, trialId)) stored.push([m.epoch, m.attempt])
+    assert.equal(stored, [[1, 1]], 'the accepted epoch, with its attempt; not the refused one')
   } finally {
     for (const s of subs) s.unsubscribe()
   }

@@ -321,7 +321,14 @@ export class TrialHost {
         error: String((err as Error).message),
       })
     }
-    const report = { v: 1, trialId: a.trialId, epoch: m.epoch, metrics: m.metrics, at: Date.now() } as const
+    const report = {
+      v: 1,
+      trialId: a.trialId,
+      epoch: m.epoch,
+      attempt: this.attempt,
+      metrics: m.metrics,
+      at: Date.now(),
+    } as const
     this.stored = this.stored
       .then(() => this.o.layout.js.publish(Subjects.metrics.of(a.trialId), encode(MetricReportSchema, report)))
       .then(
