@@ -298,14 +298,7 @@ export class TrialHost {
   // while the trial trains on; a status waits for the stores before it (see status()).
   private async report(m: Extract<FromThread, { type: 'report' }>): Promise<'continue' | 'stop'> {
     const a = this.o.assignment
-    const body = {
-      v: 1,
-      trialId: a.trialId,
-      nodeId: this.o.nodeId,
-      attempt: this.attempt,
-      epoch: m.epoch,
-      metrics: m.metrics,
-    } as const
+    const body = { ...this.placement(), epoch: m.epoch, metrics: m.metrics }
     let decision: 'continue' | 'stop' = 'continue'
     try {
       const subject = Subjects.trial.report(a.trialId, this.o.nodeId)
@@ -343,6 +336,11 @@ export class TrialHost {
     return decision
   }
 
+  // Who speaks, in every status and report: the coordinator refuses a stale placement's.
+  private placement() {
+    return { v: 1, trialId: this.o.assignment.trialId, nodeId: this.o.nodeId, attempt: this.attempt } as const
+  }
+
   private isFenced(): boolean {
     return this.stopReason === 'fenced'
   }
@@ -361,14 +359,7 @@ export class TrialHost {
   // trial's end (or checkpoint) never reaches the coordinator ahead of its epochs' history.
   private async status(update: Omit<TrialStatusUpdate, 'v' | 'trialId' | 'nodeId' | 'attempt'>): Promise<void> {
     const a = this.o.assignment
-    const body = {
-      v: 1,
-      trialId: a.trialId,
-      nodeId: this.o.nodeId,
-      attempt: this.attempt,
-      ...(this.worldSize > 1 ? { rank: this.rank } : {}),
-      ...update,
-    } as const
+    const body = { ...this.placement(), ...(this.worldSize > 1 ? { rank: this.rank } : {}), ...update }
     await this.stored
     try {
       await call(
