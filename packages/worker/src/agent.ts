@@ -205,6 +205,8 @@ export async function startWorker(o: WorkerOptions): Promise<WorkerAgent> {
       case 'drain':
         void agent.drain()
         return { draining: true }
+      case 'ping':
+        return { alive: true }
     }
   }
 

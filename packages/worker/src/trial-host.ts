@@ -70,6 +70,8 @@ export class TrialHost {
   private readonly hardStop = new AbortController()
   private stopReason: 'cancel' | 'drain' | 'fenced' | undefined
   private lastCheckpoint: CheckpointRef | undefined
+  // The epoch reports being stored in KILN_METRICS, in order.
+  private stored: Promise<void> = Promise.resolve()
   readonly done: Promise<void>
 
   constructor(private readonly o: TrialHostOptions) {
@@ -135,6 +137,8 @@ export class TrialHost {
       await this.status({ state: 'failed', error: err as KilnError }).catch(() => undefined)
       return
     }
+    // Training ended on a refused report: nothing of this attempt is kept.
+    if (this.isFenced()) return
     try {
       const spec = a.spec as { name: string }
       if (Object.keys(outcome.files).length === 0) {
@@ -264,61 +268,14 @@ export class TrialHost {
       case 'epoch':
         this.epoch = m.epoch
         return
-      case 'report': {
-        let decision: 'continue' | 'stop' = 'continue'
-        try {
-          // The history write (KILN_METRICS) and the coordinator's decision are independent:
-          // both are sent at once, so an epoch end waits for one round trip, not two in turn.
-          const history = this.o.layout.js
-            .publish(
-              Subjects.metrics.of(a.trialId),
-              encode(MetricReportSchema, {
-                v: 1,
-                trialId: a.trialId,
-                epoch: m.epoch,
-                metrics: m.metrics,
-                at: Date.now(),
-              }),
-            )
-            .catch((err) =>
-              this.o.log('warn', 'metrics not stored', {
-                trialId: a.trialId,
-                epoch: m.epoch,
-                error: String((err as Error).message),
-              }),
-            )
-          const body = {
-            v: 1,
-            trialId: a.trialId,
-            nodeId: this.o.nodeId,
-            attempt: this.attempt,
-            epoch: m.epoch,
-            metrics: m.metrics,
-          } as const
-          decision = (
-            await call(
-              this.o.nc,
-              Subjects.trial.report(a.trialId, this.o.nodeId),
-              TrialReportSchema,
-              body,
-              TrialDecisionSchema,
-              {
-                timeoutMs: REQUEST_TIMEOUT_MS,
-              },
-            ).finally(() => history)
-          ).decision
-        } catch (err) {
-          this.o.log('warn', 'report not answered; continuing', {
-            trialId: a.trialId,
-            error: String((err as Error).message),
-          })
-        }
-        this.port.postMessage({ type: 'decision', id: m.id, decision } satisfies ToThread)
+      case 'report':
+        this.port.postMessage({ type: 'decision', id: m.id, decision: await this.report(m) } satisfies ToThread)
         return
-      }
       case 'checkpoint': {
         const name = `${a.jobId}/${a.trialId}/epoch-${m.epoch}`
         try {
+          // A fenced attempt's checkpoint would take the name the current placement writes.
+          if (this.stopReason === 'fenced') throw new KilnError(ErrorCode.conflict, 'this placement is stale')
           await this.o.layout.objects.checkpoints.putBlob({ name }, m.bytes)
           this.lastCheckpoint = { name, epoch: m.epoch, at: Date.now() }
           if (this.stopReason !== 'drain') await this.status({ state: 'checkpointed', checkpoint: this.lastCheckpoint })
@@ -334,18 +291,76 @@ export class TrialHost {
     }
   }
 
-  // Retried until answered (the coordinator may be failing over); a refusal because this
-  // placement is stale stops the trial.
-  private async status(update: Omit<TrialStatusUpdate, 'v' | 'trialId' | 'nodeId' | 'attempt'>): Promise<void> {
+  // An epoch's report. The coordinator's answer comes first: a report it refuses (this
+  // placement is stale: the trial was lost and placed again, or it ended) is no part of the
+  // trial's history, so it is never stored, and the trial stops. One it accepts, or that
+  // nobody answers (a failover: the next leader catches up from KILN_METRICS), is stored
+  // while the trial trains on; a status waits for the stores before it (see status()).
+  private async report(m: Extract<FromThread, { type: 'report' }>): Promise<'continue' | 'stop'> {
     const a = this.o.assignment
-    const body = {
+    const body = { ...this.placement(), epoch: m.epoch, metrics: m.metrics }
+    let decision: 'continue' | 'stop' = 'continue'
+    try {
+      const subject = Subjects.trial.report(a.trialId, this.o.nodeId)
+      const options = { timeoutMs: REQUEST_TIMEOUT_MS }
+      decision = (await call(this.o.nc, subject, TrialReportSchema, body, TrialDecisionSchema, options)).decision
+    } catch (err) {
+      if (isStale(err as KilnError)) {
+        this.fence(err as KilnError)
+        return 'stop'
+      }
+      this.o.log('warn', 'report not answered; continuing', {
+        trialId: a.trialId,
+        error: String((err as Error).message),
+      })
+    }
+    const report = {
       v: 1,
       trialId: a.trialId,
-      nodeId: this.o.nodeId,
+      epoch: m.epoch,
       attempt: this.attempt,
-      ...(this.worldSize > 1 ? { rank: this.rank } : {}),
-      ...update,
+      metrics: m.metrics,
+      at: Date.now(),
     } as const
+    this.stored = this.stored
+      .then(() => this.o.layout.js.publish(Subjects.metrics.of(a.trialId), encode(MetricReportSchema, report)))
+      .then(
+        () => undefined,
+        (err) =>
+          this.o.log('warn', 'metrics not stored', {
+            trialId: a.trialId,
+            epoch: m.epoch,
+            error: String((err as Error).message),
+          }),
+      )
+    return decision
+  }
+
+  // Who speaks, in every status and report: the coordinator refuses a stale placement's.
+  private placement() {
+    return { v: 1, trialId: this.o.assignment.trialId, nodeId: this.o.nodeId, attempt: this.attempt } as const
+  }
+
+  private isFenced(): boolean {
+    return this.stopReason === 'fenced'
+  }
+
+  // The coordinator says this placement is stale: the trial stops at once, and says nothing more.
+  private fence(err: KilnError): void {
+    this.o.log('warn', 'placement is stale; stopping the trial', {
+      trialId: this.o.assignment.trialId,
+      error: err.message,
+    })
+    this.stop('fenced', 2000)
+  }
+
+  // Retried until answered (the coordinator may be failing over); a refusal because this
+  // placement is stale stops the trial. Sent after the reports before it are stored: a
+  // trial's end (or checkpoint) never reaches the coordinator ahead of its epochs' history.
+  private async status(update: Omit<TrialStatusUpdate, 'v' | 'trialId' | 'nodeId' | 'attempt'>): Promise<void> {
+    const a = this.o.assignment
+    const body = { ...this.placement(), ...(this.worldSize > 1 ? { rank: this.rank } : {}), ...update }
+    await this.stored
     try {
       await call(
         this.o.nc,
@@ -360,13 +375,7 @@ export class TrialHost {
         },
       )
     } catch (err) {
-      if (isStale(err as KilnError)) {
-        this.o.log('warn', 'placement is stale; stopping the trial', {
-          trialId: a.trialId,
-          error: (err as Error).message,
-        })
-        this.stop('fenced', 2000)
-      }
+      if (isStale(err as KilnError)) this.fence(err as KilnError)
       throw err
     }
   }
