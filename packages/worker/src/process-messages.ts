@@ -26,5 +26,7 @@ export type FromProcess =
   | FromThread
   | CollectiveRequest
   | { type: 'output'; stream: 'stdout' | 'stderr'; text: string }
+  /** Its code is loaded (tfjs, the addon, Kiln): it waits for its task. */
+  | { type: 'ready' }
   | { type: 'outcome'; outcome: TrialOutcome }
   | { type: 'failed'; error: WireError }
