@@ -8,7 +8,7 @@ import { bundleTrialScript, uploadBundle } from '@kiln/bundle'
 import { JobsClient } from '@kiln/client'
 import { ensureLayout, readSubject } from '@kiln/cluster-state'
 import { importDataset, resolveDataset } from '@kiln/data'
-import { LogLineSchema, decode, type LogLine, type TrialRecord } from '@kiln/protocol'
+import { LogLineSchema, Subjects, decode, type LogLine, type TrialRecord } from '@kiln/protocol'
 import { waitFor } from '../helpers/wait-for.js'
 import { startSecureCluster, type SecureCluster } from './secure-cluster.js'
 
@@ -60,7 +60,7 @@ export async function startScriptCluster(o: Parameters<typeof startSecureCluster
       100,
     )
     const logs: LogLine[] = []
-    for await (const bytes of readSubject(nc, 'KILN_LOGS', `kiln.logs.${trial.id}`))
+    for await (const bytes of readSubject(nc, 'KILN_LOGS', Subjects.logs.trial(trial.id)))
       logs.push(decode(LogLineSchema, bytes))
     return { trial, logs }
   }

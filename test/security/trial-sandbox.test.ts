@@ -137,12 +137,22 @@ test('a trial over resources.timeout is killed and its record says so', async (c
   assert.match(String(trial.error?.message), /killed: time limit of 3 s \(resources.timeout\) exceeded/)
 })
 
-test('a data-parallel script trial trains across two sandboxed ranks (the agent relays its ring)', async (ctx) => {
-  const { trial } = await runScript(
+test('a data-parallel script trial trains across two sandboxed ranks (the agent relays its ring), without the node credential', async (ctx) => {
+  const { trial, logs } = await runScript(
     ctx,
     'ranks',
     `import * as tf from '@tensorflow/tfjs'
+import { getHeapSnapshot } from 'node:v8'
 export default async function (ctx) {
+  // Whatever its process was given is somewhere in its heap: look for a node seed there.
+  let seeds = 0
+  let carry = ''
+  for await (const chunk of getHeapSnapshot()) {
+    const text = carry + chunk
+    seeds += (text.match(/SU[A-Z2-7]{56}/g) ?? []).length
+    carry = text.slice(-57)
+  }
+  console.log('seeds in heap: ' + seeds)
   const { train, sampleShape, numClasses } = await ctx.data()
   const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: sampleShape, units: numClasses, activation: 'softmax' })] })
   model.compile({ optimizer: ctx.distributed(ctx.optimizer()), loss: 'categoricalCrossentropy', metrics: ['accuracy'] })
@@ -159,6 +169,8 @@ export default async function (ctx) {
   assert.is(trial.state, 'succeeded', trial.error?.message)
   assert.equal(trial.model, { name: 'ranks', version: 1 })
   assert.is(trial.ranks?.length, 2, JSON.stringify(trial.ranks))
+  const seen = logs.filter((l) => l.msg.startsWith('seeds in heap: ')).map((l) => l.msg)
+  assert.equal(seen, ['seeds in heap: 0', 'seeds in heap: 0'], 'a rank was given the node credential')
 })
 
 sandbox.run()

@@ -112,7 +112,16 @@ export class TrialHost {
         ...(this.o.checkpointEveryEpochs !== undefined ? { checkpointEveryEpochs: this.o.checkpointEveryEpochs } : {}),
         ...(this.o.checkpointEveryMs !== undefined ? { checkpointEveryMs: this.o.checkpointEveryMs } : {}),
         ...(this.worldSize > 1
-          ? { ring: { rank: this.rank, worldSize: this.worldSize, attempt: a.attempt, connection: this.o.connection } }
+          ? {
+              ring: {
+                rank: this.rank,
+                worldSize: this.worldSize,
+                attempt: a.attempt,
+                connection: this.o.connection,
+                nodeId: this.o.nodeId,
+                prevNodeId: a.prevNodeId ?? this.o.nodeId,
+              },
+            }
           : {}),
         ...extra,
       }
@@ -236,7 +245,7 @@ export class TrialHost {
     const trialId = this.o.assignment.trialId
     this.o.layout.js
       .publish(
-        Subjects.logs.of(trialId),
+        Subjects.logs.of(trialId, this.o.nodeId),
         encode(LogLineSchema, {
           v: 1,
           trialId,
@@ -274,7 +283,7 @@ export class TrialHost {
           // both are sent at once, so an epoch end waits for one round trip, not two in turn.
           const history = this.o.layout.js
             .publish(
-              Subjects.metrics.of(a.trialId),
+              Subjects.metrics.of(a.trialId, this.o.nodeId),
               encode(MetricReportSchema, {
                 v: 1,
                 trialId: a.trialId,

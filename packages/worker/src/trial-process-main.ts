@@ -5,7 +5,7 @@
 import { toWire } from '@kiln/protocol'
 import { ipcJoin } from './ipc-collective.js'
 import type { FromProcess, ToProcess } from './process-messages.js'
-import type { ToThread, TrialPort } from './thread-messages.js'
+import type { ToThread, TrialPort, TrialTask } from './thread-messages.js'
 import { runTrial } from './trial-thread.js'
 
 // Started by warmTrialCode: importing this module was the point.
@@ -54,7 +54,8 @@ async function run(task: Extract<ToProcess, { type: 'task' }>['task']): Promise<
       (m) => void send(m),
       (fn) => collectiveListeners.push(fn),
     )
-    const outcome = await runTrial({ ...task, port }, join)
+    // Of the ring, only ipcJoin reads the task's (its place: rank and world size).
+    const outcome = await runTrial({ ...task, port } as TrialTask, join)
     await send({ type: 'outcome', outcome })
   } catch (err) {
     code = 1

@@ -11,7 +11,7 @@ import { linkExternals, readManifest } from '@kiln/bundle'
 import { fromWire, KilnError, ErrorCode } from '@kiln/protocol'
 import type { Collective } from '@kiln/train'
 import { relayCollective } from './ipc-collective.js'
-import type { FromProcess, ToProcess } from './process-messages.js'
+import type { FromProcess, ProcessTask, ToProcess } from './process-messages.js'
 import { processTreeRss } from './process-tree-rss.js'
 import type { TrialOutcome, TrialTask } from './thread-messages.js'
 import type { TrialProcess } from './trial-process-start.js'
@@ -52,6 +52,13 @@ async function stage(task: TrialTask, inDir: string): Promise<TrialTask> {
     await linkExternals(inDir, externals, [fileURLToPath(import.meta.resolve('@kiln/train'))], 'trial bundle')
   }
   return staged
+}
+
+// What the process is told: its place in the ring, never the node's connection to it (the
+// node's credential); the agent runs the ring for it.
+function processTask(task: TrialTask): ProcessTask {
+  const { port: _port, ring, ...rest } = task
+  return { ...rest, ...(ring ? { ring: { rank: ring.rank, worldSize: ring.worldSize } } : {}) }
 }
 
 /** Runs `o.task` in its own sandboxed process `o.process`; resolves with its outcome. The process is disposed of. */
@@ -109,8 +116,7 @@ export async function runTrialProcess(o: TrialProcessOptions): Promise<TrialOutc
   try {
     // A process started for this trial may still be loading: its task goes once it listens.
     const [staged, loaded] = await Promise.all([stage(o.task, proc.inDir), proc.ready])
-    if (loaded && child.connected)
-      child.send({ type: 'task', task: { ...staged, port: undefined } as Omit<TrialTask, 'port'> })
+    if (loaded && child.connected) child.send({ type: 'task', task: processTask(staged) })
     const exit = await proc.exited
     if (killedFor) throw killedFor
     if (ended && 'outcome' in ended) return ended.outcome
