@@ -8,6 +8,7 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { chooseSandbox } from '@kiln/worker'
 import { loud } from '../helpers/hooks.js'
+import { waitFor } from '../helpers/wait-for.js'
 import { startScriptCluster, type ScriptCluster } from './script-trials.js'
 
 type Ctx = { s?: ScriptCluster }
@@ -108,6 +109,31 @@ test("console output becomes the trial's log lines, with their times", async (ct
     const at = Date.parse(l.time)
     assert.ok(at >= before && at <= Date.now(), `time ${l.time}`)
   }
+})
+
+test('after a script trial each free slot has a loaded process waiting; the next trial takes one, never reused', async (ctx) => {
+  const worker = ctx.s!.c.worker
+  const first = await runScript(
+    ctx,
+    'marks',
+    `export default async function (ctx) { globalThis.kilnMark = 'left by marks'; await ctx.report({ score: 1 }) }\n`,
+  )
+  assert.is(first.trial.state, 'succeeded', first.trial.error?.message)
+  await waitFor('a loaded process waiting on each slot', () => worker.trialProcesses().ready === 2, 120_000)
+  const before = worker.trialProcesses()
+  const { trial, logs } = await runScript(
+    ctx,
+    'looks',
+    `export default async function (ctx) { console.log('mark: ' + String(globalThis.kilnMark)); await ctx.report({ score: 1 }) }\n`,
+  )
+  assert.is(trial.state, 'succeeded', trial.error?.message)
+  assert.is(worker.trialProcesses().prestarted, before.prestarted + 1, JSON.stringify(worker.trialProcesses()))
+  assert.is(worker.trialProcesses().cold, before.cold)
+  assert.ok(
+    logs.some((l) => l.msg === 'mark: undefined'),
+    logs.map((l) => l.msg).join('\n'),
+  )
+  await waitFor('the used process replaced', () => worker.trialProcesses().ready === 2, 120_000)
 })
 
 test('a trial over resources.memoryMb is killed and its record says so', async (ctx) => {

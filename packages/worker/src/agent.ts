@@ -51,9 +51,8 @@ export interface WorkerOptions {
   /** Where datasets and bundles are cached (default ~/.cache/kiln). */
   cacheDir?: string
   /**
-   * Keep a script-trial process started for each free slot ahead of its trial (`kiln worker`
-   * does; default false, for workers that run builtin models only): each serves one trial,
-   * then the slot gets a fresh one.
+   * Once it has run a script trial, keep a script-trial process started for each free slot
+   * ahead of the next (default true): each serves one trial, then the slot gets a fresh one.
    */
   prestartTrials?: boolean
   /** How script trials are confined (default auto: the strongest this machine allows). */
@@ -133,7 +132,7 @@ export async function startWorker(o: WorkerOptions): Promise<WorkerAgent> {
   const processes = new TrialProcesses({
     sandbox,
     slots: o.slots,
-    prestart: o.prestartTrials ?? false,
+    prestart: o.prestartTrials ?? true,
     log,
     onTake: (start) => {
       taken[start]++

@@ -1,10 +1,11 @@
-// The worker's script-trial processes, one slot at a time: a process is started for each
-// free slot before any trial arrives (loading node, tfjs, the addon and Kiln takes about a
-// second of CPU), so a trial starts in one that is ready. Each process serves exactly one
-// trial and is then discarded; the slot's next one is started fresh, after everything left
-// running under the slot's uid is killed and what it left in the shared temporary folders
-// removed. A process is started for the needs of the last trial on its slot (GPU,
-// resources.memoryMb); a trial that needs otherwise gets one started for it (a "cold" start).
+// The worker's script-trial processes, one slot at a time: once the worker has run a script
+// trial, a process is started for each free slot before the next trial arrives (loading
+// node, tfjs, the addon and Kiln takes about a second of CPU), so a trial starts in one that
+// is ready. Each process serves exactly one trial and is then discarded; the slot's next
+// one is started fresh, after everything left running under the slot's uid is killed and
+// what it left in the shared temporary folders removed. A process is started for the needs
+// of the last trial on its slot (GPU, resources.memoryMb); a trial that needs otherwise
+// gets one started for it (a "cold" start).
 import type { Slot } from '@kiln/protocol'
 import type { Logger } from '@kiln/train/spec'
 import { KilnError, ErrorCode } from '@kiln/protocol'
@@ -16,7 +17,7 @@ import type { SandboxPlan } from './trial-sandbox.js'
 export interface TrialProcessesOptions {
   sandbox: SandboxPlan
   slots: readonly Slot[]
-  /** Start a process for each free slot ahead of its trials (default false). */
+  /** Once a script trial ran, keep a process started for each free slot ahead of its next. */
   prestart?: boolean
   log: Logger
   /** Called for each process a trial takes: started ahead, or started for it. */
@@ -30,8 +31,10 @@ export class TrialProcesses {
   private readonly waiting = new Map<string, Entry>()
   private readonly users = new Map<string, { uid: number; gid: number }>()
   private readonly claim: UidClaim | undefined
+  private readonly running = new Set<string>()
   private warmed: Promise<void> | undefined
   private closed = false
+  private scripts = false
 
   constructor(private readonly o: TrialProcessesOptions) {
     const { sandbox } = o
@@ -46,7 +49,6 @@ export class TrialProcesses {
         for (const s of o.slots) this.users.set(s.id, { uid: sandbox.uid, gid: sandbox.gid })
       }
     }
-    if (o.prestart ?? false) for (const s of o.slots) this.prestart(s.id, undefined)
   }
 
   /** The uid trials on `slotId` run as (undefined: the worker's own). */
@@ -74,9 +76,17 @@ export class TrialProcesses {
       this.o.onTake?.('cold')
     }
     // Once this trial's process is gone, the slot gets a fresh one for its next trial.
+    this.running.add(slotId)
     void proc.exited.then(() => {
-      if (this.o.prestart ?? false) this.prestart(slotId, need.memoryMb)
+      this.running.delete(slotId)
+      if (this.o.prestart) this.prestart(slotId, need.memoryMb)
     })
+    // This worker runs script trials: from now on every free slot keeps one waiting. (Not
+    // from the start: a worker of builtin models only would pay ~1 s CPU and ~110 MB a slot.)
+    if (this.o.prestart && !this.scripts) {
+      this.scripts = true
+      for (const s of this.o.slots) if (!this.running.has(s.id)) this.prestart(s.id, undefined)
+    }
     return proc
   }
 
@@ -90,8 +100,9 @@ export class TrialProcesses {
     this.claim?.release()
   }
 
+  // Never on a slot whose trial runs: its uid's leftovers are swept before a start.
   private prestart(slotId: string, memoryMb: number | undefined): void {
-    if (this.closed || this.waiting.has(slotId)) return
+    if (this.closed || this.waiting.has(slotId) || this.running.has(slotId)) return
     const slot = this.o.slots.find((s) => s.id === slotId)
     if (!slot) return
     const proc = this.start(slotId, slot.kind === 'gpu', memoryMb).catch((err: unknown) => {
