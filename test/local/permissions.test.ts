@@ -49,7 +49,7 @@ perms('a client cannot publish heartbeats or node commands', async ({ rs }) => {
 })
 
 perms('a client cannot listen to node commands or ring traffic', async ({ rs }) => {
-  for (const subject of [Subjects.node.command('node-1'), Subjects.trial.ring('t1', 0)]) {
+  for (const subject of [Subjects.node.command('node-1'), Subjects.trial.ring('t1', 0, 'node-1')]) {
     const closed = new Promise<string>((ok) =>
       rs!.nc.client.subscribe(subject, { callback: (err) => ok(err?.message ?? 'no error') }),
     )

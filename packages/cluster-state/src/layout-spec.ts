@@ -249,11 +249,17 @@ export function layoutSpecs(options: LayoutOptions = {}): { specs: StreamSpec[];
     stream(
       StreamName.metrics,
       'kiln.metrics.>',
-      'Kiln trial metrics, one subject per trial',
+      'Kiln trial metrics, one subject per trial and node',
       limits('metrics'),
       replicas,
     ),
-    stream(StreamName.logs, 'kiln.logs.>', 'Kiln trial log lines, one subject per trial', limits('logs'), replicas),
+    stream(
+      StreamName.logs,
+      'kiln.logs.>',
+      'Kiln trial log lines, one subject per trial and node',
+      limits('logs'),
+      replicas,
+    ),
     stream(
       StreamName.sweeps,
       'kiln.sweep.>',

@@ -84,7 +84,10 @@ export class TrialDriver {
     switch (e.kind) {
       case 'assign': {
         const base = this.assignmentOf(current, e.slotId, e.attempt)
-        const assignment = e.rank === undefined ? base : { ...base, rank: e.rank, worldSize: e.worldSize }
+        const assignment =
+          e.rank === undefined
+            ? base
+            : { ...base, rank: e.rank, worldSize: e.worldSize, ...(e.prevNodeId ? { prevNodeId: e.prevNodeId } : {}) }
         // The one place a refusal comes back: as an event, under the mutex, for the attempt
         // that was sent (the machine ignores it once the trial moved on).
         void this.o.port.command(e.nodeId, { v: 1, kind: 'assign', assignment }).catch((err) =>

@@ -98,6 +98,7 @@ function placeStep(t: TrialRecord, slots: SlotRef[]): TrialStep {
       attempt,
       rank: r.rank,
       worldSize: ranks.length,
+      prevNodeId: ranks[(r.rank + ranks.length - 1) % ranks.length]!.nodeId,
     })),
   }
 }

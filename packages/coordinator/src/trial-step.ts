@@ -37,7 +37,16 @@ export type TrialEvent =
 /** What the machine asks of the world besides keeping the changes. */
 export type TrialEffect =
   /** Tell a node to run one rank of the trial as placed (attempt, slot, rank of a gang). */
-  | { kind: 'assign'; nodeId: string; slotId: string; attempt: number; rank?: number; worldSize?: number }
+  | {
+      kind: 'assign'
+      nodeId: string
+      slotId: string
+      attempt: number
+      rank?: number
+      worldSize?: number
+      /** The previous rank's node (data-parallel trials). */
+      prevNodeId?: string
+    }
   /** Tell these nodes to stop the trial's attempt; nothing waits for them. */
   | { kind: 'stop'; nodeIds: string[]; attempt: number; reason: string }
   /** Look at the trial again at `at` (a retry's backoff ends). */

@@ -127,8 +127,9 @@ export function rolePermissions(role: SharedRole): RolePermissions {
 
 /**
  * The permissions of worker node `nodeId`: its own heartbeat, commands and kiln_nodes key,
- * statuses and reports only under its own id (the coordinator checks the trial is placed
- * there), the ring, metrics and logs of trials, and checkpoint and model writes.
+ * statuses and reports, ring messages, metrics and logs of trials only under its own id
+ * (the coordinator checks the trial is placed there; a ring rank hears only its previous
+ * rank's node), and checkpoint and model writes.
  */
 export function nodePermissions(nodeId: string): RolePermissions {
   const id = subjectToken(nodeId, 'nodeId')
@@ -138,9 +139,9 @@ export function nodePermissions(nodeId: string): RolePermissions {
         `kiln.node.${id}.heartbeat`,
         `kiln.trial.*.status.${id}`,
         `kiln.trial.*.report.${id}`,
-        'kiln.trial.*.ring.*',
-        'kiln.metrics.*',
-        'kiln.logs.*',
+        `kiln.trial.*.ring.*.${id}`,
+        `kiln.metrics.*.${id}`,
+        `kiln.logs.*.${id}`,
         ...JS_READ,
         `$KV.${KvBucket.nodes}.${id}`,
         kvWrite(KvBucket.modelVersions),
@@ -149,7 +150,7 @@ export function nodePermissions(nodeId: string): RolePermissions {
         objectPurge(ObjectStoreBucket.checkpoints),
       ],
     },
-    subscribe: { allow: [`kiln.node.${id}.command`, 'kiln.trial.*.ring.*', `${inboxPrefix(nodeUserName(id))}.>`] },
+    subscribe: { allow: [`kiln.node.${id}.command`, 'kiln.trial.*.ring.*.*', `${inboxPrefix(nodeUserName(id))}.>`] },
     responses: true,
   }
 }

@@ -112,6 +112,8 @@ export const TrialAssignmentSchema = message('assignment', {
   /** This process's rank in a data-parallel trial (default 0) and how many ranks it has (default 1). */
   rank: z.number(expecting('a rank from 0 to 65535')).int().min(0).max(65535).optional(),
   worldSize: z.number(expecting('a world size from 1 to 1024')).int().min(1).max(1024).optional(),
+  /** The node of the previous rank (rank - 1, around the ring): the one peer its ring hears. */
+  prevNodeId: id('a node id').optional(),
   resumeFrom: checkpointRef.optional(),
   bundleId: id('a bundle id').optional(),
   datasetId: id('a dataset id').optional(),

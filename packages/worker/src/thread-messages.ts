@@ -45,7 +45,15 @@ export interface TrialTask {
   checkpointEveryEpochs?: number
   checkpointEveryMs?: number
   /** A data-parallel trial's gang: this thread's rank, and how it reaches the others. */
-  ring?: { rank: number; worldSize: number; attempt: number; connection: ThreadConnection }
+  ring?: {
+    rank: number
+    worldSize: number
+    attempt: number
+    connection: ThreadConnection
+    /** This rank's node, and the previous rank's (the one its ring hears). */
+    nodeId: string
+    prevNodeId: string
+  }
   port: MessagePort | TrialPort
 }
 

@@ -27,7 +27,7 @@ import { call, publishModelVersion, storeModelFiles, type Layout } from '@kiln/c
 import type { Logger } from '@kiln/train/spec'
 import type { ThreadConnection } from '@kiln/train'
 import type { FromThread, ToThread, TrialOutcome, TrialTask } from './thread-messages.js'
-import type { SandboxPlan } from './trial-sandbox.js'
+import type { TrialProcesses } from './warm-trial-processes.js'
 
 // How long one status or report waits for the coordinator, and how long a status is retried
 // (the coordinator may be failing over) before the trial gives up on it.
@@ -46,8 +46,8 @@ export interface TrialHostOptions {
   threads: number
   /** How a data-parallel trial's thread connects to NATS for its ring. */
   connection: ThreadConnection
-  /** How script trials are confined (their own process; builtin ones run in the pool). */
-  sandbox: SandboxPlan
+  /** Where script trials run: their own sandboxed process (builtin ones run in the pool). */
+  processes: TrialProcesses
   /** Whether the slot is a GPU (its device nodes go into the sandbox). */
   gpu: boolean
   checkpointEveryEpochs?: number
@@ -114,7 +114,16 @@ export class TrialHost {
         ...(this.o.checkpointEveryEpochs !== undefined ? { checkpointEveryEpochs: this.o.checkpointEveryEpochs } : {}),
         ...(this.o.checkpointEveryMs !== undefined ? { checkpointEveryMs: this.o.checkpointEveryMs } : {}),
         ...(this.worldSize > 1
-          ? { ring: { rank: this.rank, worldSize: this.worldSize, attempt: a.attempt, connection: this.o.connection } }
+          ? {
+              ring: {
+                rank: this.rank,
+                worldSize: this.worldSize,
+                attempt: a.attempt,
+                connection: this.o.connection,
+                nodeId: this.o.nodeId,
+                prevNodeId: a.prevNodeId ?? this.o.nodeId,
+              },
+            }
           : {}),
         ...extra,
       }
@@ -216,10 +225,13 @@ export class TrialHost {
     collective?.catch(() => undefined)
     const { runTrialProcess } = await import('./trial-process.js')
     try {
+      const proc = await this.o.processes.take(this.o.assignment.slotId, {
+        gpu: this.o.gpu,
+        ...(resources.memoryMb ? { memoryMb: resources.memoryMb } : {}),
+      })
       return await runTrialProcess({
         task,
-        sandbox: this.o.sandbox,
-        gpu: this.o.gpu,
+        process: proc,
         signal: this.hardStop.signal,
         ...(resources.memoryMb ? { memoryMb: resources.memoryMb } : {}),
         ...(resources.timeout ? { timeoutS: resources.timeout } : {}),
@@ -237,7 +249,7 @@ export class TrialHost {
     const trialId = this.o.assignment.trialId
     this.o.layout.js
       .publish(
-        Subjects.logs.of(trialId),
+        Subjects.logs.of(trialId, this.o.nodeId),
         encode(LogLineSchema, {
           v: 1,
           trialId,
@@ -323,7 +335,9 @@ export class TrialHost {
       at: Date.now(),
     } as const
     this.stored = this.stored
-      .then(() => this.o.layout.js.publish(Subjects.metrics.of(a.trialId), encode(MetricReportSchema, report)))
+      .then(() =>
+        this.o.layout.js.publish(Subjects.metrics.of(a.trialId, this.o.nodeId), encode(MetricReportSchema, report)),
+      )
       .then(
         () => undefined,
         (err) =>
