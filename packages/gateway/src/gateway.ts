@@ -22,6 +22,7 @@ import { gatewayMetrics, type GatewayMetrics } from './metrics/gateway-metrics.j
 import { Capture } from './monitor/capture.js'
 import { qualityMonitor } from './monitor/quality-alerts.js'
 import type { QualityMonitor, QualityOptions } from './monitor/quality-monitor.js'
+import { localTruth, sharedTruth, type TruthScorer } from './monitor/truth-share.js'
 import { DriftMonitor, type DriftOptions, type DriftResult } from './monitor/drift-monitor.js'
 import { scanModelDir } from './model/dir-source.js'
 import { followRegistry, registrySource } from './model/registry-source.js'
@@ -234,6 +235,14 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     )
     stops.push((await followAliases(l, say)).stop)
   }
+  let scoreTruth: TruthScorer = localTruth(quality)
+  if (nc) {
+    const shared = sharedTruth(nc, instance, quality, (err) =>
+      say('warn', 'ground truth not shared', { error: (err as Error)?.message ?? String(err) }),
+    )
+    scoreTruth = shared.score
+    stops.push(shared.stop)
+  }
   ready = true
   const capture = layout ? new Capture(layout.js) : undefined
   const access = new AccessPolicy((options.apiKeys ?? []).map(hashApiKey), endpoints)
@@ -267,7 +276,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     endpoints,
     access,
     budget: admission,
-    quality,
+    scoreTruth,
     capture,
     batch,
     threads: pool.threads,

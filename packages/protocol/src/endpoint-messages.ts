@@ -20,6 +20,8 @@ export const GatewaySubjects = {
     list: 'kiln.gateway.api.list',
     /** Every replica answers (no queue group): its last minute of traffic per variant. */
     stats: 'kiln.gateway.api.stats',
+    /** Every replica answers (no queue group): ground truth, scored where the request was served. */
+    truth: 'kiln.gateway.api.truth',
     all: 'kiln.gateway.api.>',
   },
   /** Queue group every replica joins, so that one of them answers each request. */

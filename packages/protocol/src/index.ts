@@ -116,6 +116,13 @@ export type {
 } from './model-registry-messages.js'
 export type { ModelLineage, ModelVersionRecord } from './model-messages.js'
 export {
+  MAX_TRUTH_RECORDS,
+  TRUTH_OUTCOMES,
+  GroundTruthShareSchema,
+  GroundTruthOutcomesSchema,
+} from './ground-truth-messages.js'
+export type { GroundTruthShare, GroundTruthOutcomes, TruthOutcome } from './ground-truth-messages.js'
+export {
   ENDPOINT_HISTORY,
   GatewaySubjects,
   VariantSchema,
