@@ -34,6 +34,8 @@ export const ObjectStoreBucket = {
   bundles: 'kiln_bundles',
   checkpoints: 'kiln_checkpoints',
   models: 'kiln_models',
+  /** Batch transform outputs: one object per shard (`<jobId>/shard-<i>`). */
+  transforms: 'kiln_transforms',
 } as const
 export type ObjectStoreBucket = (typeof ObjectStoreBucket)[keyof typeof ObjectStoreBucket]
 

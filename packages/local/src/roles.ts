@@ -82,6 +82,9 @@ const TABLE: Record<Role, RolePermissions> = {
         objectWrite(ObjectStoreBucket.checkpoints),
         objectWrite(ObjectStoreBucket.models),
         objectPurge(ObjectStoreBucket.checkpoints),
+        // Transform shards: a shard scored again replaces its object (a purge).
+        objectWrite(ObjectStoreBucket.transforms),
+        objectPurge(ObjectStoreBucket.transforms),
       ],
       // Only the coordinator commands nodes.
       deny: ['kiln.node.*.command'],

@@ -116,6 +116,14 @@ export type {
 } from './model-registry-messages.js'
 export type { ModelLineage, ModelVersionRecord } from './model-messages.js'
 export {
+  MAX_TRANSFORM_SHARDS,
+  TransformSubmitRequestSchema,
+  ShardRefSchema,
+  TransformShardSchema,
+  transformShardObject,
+} from './transform-messages.js'
+export type { TransformSubmitRequest, ShardRef, TransformShard } from './transform-messages.js'
+export {
   MAX_TRUTH_RECORDS,
   TRUTH_OUTCOMES,
   GroundTruthShareSchema,

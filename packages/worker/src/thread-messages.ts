@@ -2,7 +2,7 @@
 // no NATS connection of its own; the agent publishes for it and relays the answers.
 import type { MessagePort } from 'node:worker_threads'
 import type { LogRecord } from '@kiln/train/spec'
-import type { ThreadConnection } from '@kiln/train'
+import type { ScoredShard, ThreadConnection } from '@kiln/train'
 import type { Evaluation } from '@kiln/protocol'
 
 /** Thread → agent. `id` pairs a request with its answer. */
@@ -36,6 +36,9 @@ export interface TrialTask {
   scriptFile?: string
   checkpointEveryEpochs?: number
   checkpointEveryMs?: number
+  /** A transform trial: its shard of the dataset, and the model version's files. */
+  shard?: { index: number; count: number }
+  modelFiles?: Map<string, Uint8Array>
   /** A data-parallel trial's gang: this thread's rank, and how it reaches the others. */
   ring?: { rank: number; worldSize: number; attempt: number; connection: ThreadConnection }
   port: MessagePort
@@ -49,4 +52,6 @@ export interface TrialOutcome {
   evaluation?: Evaluation
   epochsRun: number
   stoppedEarly: boolean
+  /** A transform trial's scored rows (its files are empty). */
+  shard?: ScoredShard
 }

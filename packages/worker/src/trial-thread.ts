@@ -10,6 +10,7 @@ import { applyOverrides, trainLocal, validateSpec, type TrainMetrics } from '@ki
 import { evaluationMetrics } from '@kiln/train/evaluation'
 import type { FromThread, ToThread, TrialOutcome, TrialTask } from './thread-messages.js'
 import { joinRing } from './trial-ring.js'
+import { runTransformShard } from './transform-thread.js'
 
 /** Flattens a run's metrics for the trial record: last epoch's, `test_*` (every headline figure of the evaluation), and the objective. */
 export function flatMetrics(m: TrainMetrics): Record<string, number> {
@@ -27,6 +28,7 @@ export function flatMetrics(m: TrainMetrics): Record<string, number> {
 }
 
 export default async function runTrialThread(task: TrialTask): Promise<TrialOutcome> {
+  if (task.shard) return runTransformShard(task)
   const { port } = task
   const controller = new AbortController()
   let handBack = false
