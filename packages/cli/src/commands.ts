@@ -1,6 +1,6 @@
-// The command table: `kiln <name>`. Commands load lazily, so `kiln --help` does not pay for
-// TensorFlow.js and the native addon. Future commands (submit, sweep, up, worker, deploy,
-// ...) are one entry each.
+// The command table: `kiln <name>`, one entry per command. Each loads its module only when
+// it runs, so `kiln --help` loads none of them (nor TensorFlow.js or the native addon;
+// test/cli/entry.test.ts traces it). This file imports nothing at run time.
 import type { CliIo } from './io.js'
 
 export interface Command {
@@ -46,8 +46,14 @@ export const COMMANDS: readonly Command[] = [
   {
     name: 'worker',
     summary: "run a node agent that offers this machine's CPU/GPU slots",
-    usage: 'kiln worker [--nats URL] [--slots auto|N] [--gpus auto|LIST] [--name N]',
+    usage: 'kiln worker [--nats URL] [--creds NODE.creds] [--slots auto|N] [--gpus auto|LIST] [--name N]',
     run: async (argv, io) => (await import('./commands/daemons.js')).workerCommand(argv, io),
+  },
+  {
+    name: 'node',
+    summary: "issue or revoke a worker node's own credentials (kiln node add NAME)",
+    usage: 'kiln node add NAME [--out FILE] | kiln node revoke NAME | kiln node ls [--nats-conf DIR]',
+    run: async (argv, io) => (await import('./commands/node.js')).nodeCommand(argv, io),
   },
   {
     name: 'submit',

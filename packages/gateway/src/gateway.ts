@@ -6,8 +6,8 @@ import { createRequire } from 'node:module'
 import { hostname } from 'node:os'
 import type { Hono } from 'hono'
 import type { NatsConnection } from 'nats'
-import { ensureLayout, getModelVersion, resolveDeployTarget, type Layout } from '@kiln/cluster-state'
-import { DriftAlertSchema, GatewaySubjects, encode } from '@kiln/protocol'
+import { ensureLayout, exposition, getModelVersion, resolveDeployTarget, type Layout } from '@kiln/cluster-state'
+import { DriftAlertSchema, GatewaySubjects, encode, jsonLineSink, makeLogger, type LogSink } from '@kiln/protocol'
 import { batchConfig, type BatchConfig } from './batch/batch-config.js'
 import { EndpointTable } from './endpoints/endpoint-table.js'
 import { serveEndpointApi } from './endpoints/endpoint-service.js'
@@ -36,13 +36,8 @@ import { InferencePool } from './worker/inference-pool.js'
 
 const pkg = createRequire(import.meta.url)('../package.json') as { version: string }
 
-/** A structured log line (one JSON object per line when printed). */
-export type GatewayLog = (record: {
-  level: 'info' | 'warn' | 'error'
-  component: 'gateway'
-  msg: string
-  [k: string]: unknown
-}) => void
+/** Where the gateway's log records go: Kiln's one log record (@kiln/protocol's LogRecord). */
+export type GatewayLog = LogSink
 
 export interface GatewayOptions {
   /** Serve the models in this folder (no NATS needed). */
@@ -95,10 +90,8 @@ export interface Gateway {
 /** Creates a gateway: loads the repository, joins NATS when given, builds the app. */
 export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   if (!options.modelsDir && !options.nc) throw new TypeError('createGateway needs modelsDir or nc')
-  const log: GatewayLog =
-    options.log ?? ((r) => process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), ...r })}\n`))
-  const say = (level: 'info' | 'warn', msg: string, data: Record<string, unknown>) =>
-    log({ level, component: 'gateway', msg, ...data })
+  const log = makeLogger(options.log ?? jsonLineSink(), 'gateway')
+  const say = (level: 'info' | 'warn', msg: string, data: Record<string, unknown>) => log(level, msg, data)
   const random = options.random ?? Math.random
   // Names this replica in the answers it gives beside others (endpoint stats).
   const instance = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`
@@ -263,13 +256,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   )
   metrics.queueBudget.set(admission.limitBytes)
   const logError = (err: unknown) =>
-    log({
-      level: 'error',
-      component: 'gateway',
-      msg: 'request failed',
-      error: (err as Error)?.message ?? String(err),
-      stack: (err as Error)?.stack,
-    })
+    log('error', 'request failed', { error: (err as Error)?.message ?? String(err), stack: (err as Error)?.stack })
   const app = createApp({
     inference,
     repo,
@@ -281,7 +268,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     batch,
     threads: pool.threads,
     version: pkg.version,
-    renderMetrics: async () => ({ text: await metrics.registry.metrics(), contentType: metrics.registry.contentType }),
+    renderMetrics: async () => ({ text: await exposition(metrics.registry), contentType: metrics.registry.contentType }),
     isReady: () => ready,
     maxBodyBytes,
     logError,

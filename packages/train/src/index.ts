@@ -37,7 +37,8 @@ export { evaluateModel, predictScores } from './evaluate.js'
 export type { EpochMetrics, TestMetrics, TrainMetrics, ObjectiveValue } from './metrics.js'
 
 export { trainLocal } from './run-local.js'
-export type { TrainLocalOptions, TrainResult, StartEvent, EpochEvent } from './run-local.js'
+export type { TrainLocalOptions, TrainResult } from './run-local.js'
+export type { StartEvent, EpochEvent } from './train-events.js'
 
 export { saveModel, filesSaveHandler } from './save.js'
 export type { Savable, SavedModel } from './save.js'

@@ -1,6 +1,7 @@
 // `kiln gateway`: the inference gateway. With --models DIR it serves a folder and needs no
 // NATS; otherwise it serves the cluster's model registry and endpoints.
 import type { NatsConnection } from 'nats'
+import { jsonLineSink } from '@kiln/protocol'
 import type { CliIo } from '../io.js'
 import { collectApiKeys } from '../api-keys.js'
 import { CONNECTION_FLAGS, connectFromFlags } from '../cluster-connect.js'
@@ -30,7 +31,8 @@ Serves models over HTTP with the Open Inference Protocol v2 (KServe v2 / Triton)
   --timeout-ms N      per-request timeout (default 30000)
   --threads N         inference threads (default: half the cores)
   --capture-rate R    share of requests captured to the KILN_CAPTURE stream (NATS; default 0)
-  --drift-window N    samples per drift window (default 500)
+  --drift-window N    samples per drift window: each full window is scored against the
+                      training data (default 500, at least 10)
 `
 
 function int(flag: string, raw: string | undefined, min: number): number | undefined {
@@ -110,7 +112,7 @@ export async function gatewayCommand(argv: string[], io: CliIo): Promise<number>
       ...(captureRate !== undefined ? { captureRate } : {}),
       ...(window ? { monitor: { window } } : {}),
       batching,
-      log: (r) => io.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), ...r })}\n`),
+      log: jsonLineSink(io.stderr),
     })
     const listening = await serveGateway(gateway, port, f.host ?? '127.0.0.1')
     const models = gateway.repo.modelNames()

@@ -1,33 +1,23 @@
+/** @jsxRuntime automatic */
+/** @jsxImportSource react */
 // Endpoints: each endpoint's variants with their traffic weights, requests per second and
 // p50/p99 latency (from the gateway's /metrics), drift; promote a variant or roll an
 // endpoint back, each after a y.
-import { type ReactElement, createElement as h } from 'react'
+import type { ReactElement } from 'react'
 import { Box, Text } from 'ink'
 import { useKeys } from '../use-keys.js'
 import { variantRows, type VariantRow } from '../derive.js'
 import { age, metric, millis } from '../format.js'
 import { ConfirmLine, type Pending } from '../components/confirm.js'
 import { Table } from '../components/table.js'
-import type { DashState } from '../state.js'
+import type { ViewProps } from '../view-props.js'
 
 export interface EndpointsNav {
   selected: number
   confirm?: Pending
 }
 
-export interface EndpointsViewProps {
-  state: DashState
-  nav: EndpointsNav
-  /** The nav as last set (key handlers run before the next render). */
-  getNav(): EndpointsNav
-  setNav(nav: EndpointsNav): void
-  promote(endpoint: string, variant: string): Promise<void>
-  rollback(endpoint: string): Promise<void>
-  active: boolean
-  lock: { held: boolean }
-  width: number
-  height: number
-}
+export const initialEndpointsNav: EndpointsNav = { selected: 0 }
 
 const clamp = (i: number, n: number) => Math.max(0, Math.min(n - 1, i))
 
@@ -46,7 +36,7 @@ function driftText(r: VariantRow): string {
 }
 
 /** The Endpoints view. */
-export function EndpointsView(p: EndpointsViewProps): ReactElement {
+export function EndpointsView(p: ViewProps<EndpointsNav>): ReactElement {
   const { state, nav, setNav, width, height } = p
   const rows = variantRows(state)
   const sel = clamp(nav.selected, rows.length)
@@ -56,7 +46,7 @@ export function EndpointsView(p: EndpointsViewProps): ReactElement {
     const sel = clamp(nav.selected, rows.length)
     if (nav.confirm) {
       const pending = nav.confirm
-      p.lock.held = false
+      p.holdKeys(false)
       setNav({ selected: sel })
       if (input === 'y' || input === 'Y') void pending.run()
       return
@@ -66,22 +56,22 @@ export function EndpointsView(p: EndpointsViewProps): ReactElement {
     const r = rows[sel]
     if (!r) return
     if (input === 'p') {
-      p.lock.held = true
+      p.holdKeys(true)
       setNav({
         selected: sel,
         confirm: {
           question: `Promote ${r.variant.name} to all of ${r.endpoint}'s traffic?`,
-          run: () => p.promote(r.endpoint, r.variant.name),
+          run: () => p.actions.promote(r.endpoint, r.variant.name),
         },
       })
     }
     if (input === 'r') {
-      p.lock.held = true
+      p.holdKeys(true)
       setNav({
         selected: sel,
         confirm: {
           question: `Roll ${r.endpoint} back from revision ${r.revision} to the one before?`,
-          run: () => p.rollback(r.endpoint),
+          run: () => p.actions.rollback(r.endpoint),
         },
       })
     }
@@ -95,62 +85,64 @@ export function EndpointsView(p: EndpointsViewProps): ReactElement {
     : gw.error
       ? gw.error
       : `gateway ${gw.url} · scraped ${age(state.now - gw.at)} ago`
-  return h(
-    Box,
-    { flexDirection: 'column', width, height },
-    h(Table, {
-      columns: [
-        { title: 'ENDPOINT', width: 10 },
-        { title: 'VARIANT', width: Math.max(8, width - 71) },
-        { title: 'MODEL', width: 12 },
-        { title: 'WEIGHT', width: 11 },
-        { title: 'REQ/S', width: 6, align: 'right' },
-        { title: 'P50', width: 7, align: 'right' },
-        { title: 'P99', width: 7, align: 'right' },
-        { title: 'DRIFT', width: 10 },
-      ],
-      rows: rows.map((r) => ({
-        key: `${r.endpoint}/${r.variant.name}`,
-        cells: [
-          r.endpoint,
-          r.variant.name + (r.variant.shadow ? ' (shadow)' : ''),
-          `${r.variant.model}@${r.variant.version}`,
-          `${bar(r.share, 6)} ${Math.round(r.share * 100)}%`,
-          r.traffic?.reqPerSec === undefined ? '-' : r.traffic.reqPerSec.toFixed(1),
-          millis(r.traffic?.p50Ms),
-          millis(r.traffic?.p99Ms),
-          driftText(r),
-        ],
-        cellColors: [
-          undefined,
-          r.variant.shadow ? 'gray' : undefined,
-          undefined,
-          'cyan',
-          undefined,
-          undefined,
-          undefined,
-          r.traffic?.drifted || r.drift || r.traffic?.failedAttempts ? 'red' : 'green',
-        ],
-      })),
-      selected: sel,
-      height: tableH,
-      empty: 'no endpoints: deploy a model with kiln deploy MODEL (or let the demo do it)',
-    }),
-    h(Text, { dimColor: !gw?.error, color: gw?.error ? 'yellow' : undefined, wrap: 'truncate' }, gwLine),
-    h(Text, { bold: true }, 'Drift alerts'),
-    ...(alerts.length === 0
-      ? [h(Text, { key: 'none', dimColor: true }, 'none')]
-      : alerts.map((a, i) =>
-          h(
-            Text,
-            { key: `a${i}`, color: 'red', wrap: 'truncate' },
-            `${age(state.now - a.at)} ago ${a.model}@${a.version}: feature PSI ${metric(a.featurePsi)} > ${a.threshold}` +
+  return (
+    <Box flexDirection="column" width={width} height={height}>
+      <Table
+        columns={[
+          { title: 'ENDPOINT', width: 10 },
+          { title: 'VARIANT', width: Math.max(8, width - 71) },
+          { title: 'MODEL', width: 12 },
+          { title: 'WEIGHT', width: 11 },
+          { title: 'REQ/S', width: 6, align: 'right' },
+          { title: 'P50', width: 7, align: 'right' },
+          { title: 'P99', width: 7, align: 'right' },
+          { title: 'DRIFT', width: 10 },
+        ]}
+        rows={rows.map((r) => ({
+          key: `${r.endpoint}/${r.variant.name}`,
+          cells: [
+            r.endpoint,
+            r.variant.name + (r.variant.shadow ? ' (shadow)' : ''),
+            `${r.variant.model}@${r.variant.version}`,
+            `${bar(r.share, 6)} ${Math.round(r.share * 100)}%`,
+            r.traffic?.reqPerSec === undefined ? '-' : r.traffic.reqPerSec.toFixed(1),
+            millis(r.traffic?.p50Ms),
+            millis(r.traffic?.p99Ms),
+            driftText(r),
+          ],
+          cellColors: [
+            undefined,
+            r.variant.shadow ? 'gray' : undefined,
+            undefined,
+            'cyan',
+            undefined,
+            undefined,
+            undefined,
+            r.traffic?.drifted || r.drift || r.traffic?.failedAttempts ? 'red' : 'green',
+          ],
+        }))}
+        selected={sel}
+        height={tableH}
+        empty="no endpoints: deploy a model with kiln deploy MODEL (or let the demo do it)"
+      />
+      <Text dimColor={!gw?.error} color={gw?.error ? 'yellow' : undefined} wrap="truncate">
+        {gwLine}
+      </Text>
+      <Text bold>Drift alerts</Text>
+      {alerts.length === 0 ? (
+        <Text dimColor>none</Text>
+      ) : (
+        alerts.map((a) => (
+          <Text key={`${a.at} ${a.model}@${a.version}`} color="red" wrap="truncate">
+            {`${age(state.now - a.at)} ago ${a.model}@${a.version}: feature PSI ${metric(a.featurePsi)} > ${a.threshold}` +
               `${a.predictionPsi !== undefined ? `, predictions ${metric(a.predictionPsi)}` : ''}; worst features ${a.worst
                 .slice(0, 3)
                 .map((w) => w.index)
-                .join(', ')}`,
-          ),
-        )),
-    nav.confirm ? h(ConfirmLine, { question: nav.confirm.question }) : h(Text, null, ' '),
+                .join(', ')}`}
+          </Text>
+        ))
+      )}
+      {nav.confirm ? <ConfirmLine question={nav.confirm.question} /> : <Text> </Text>}
+    </Box>
   )
 }
