@@ -122,6 +122,17 @@ perms(
       3,
       'worker writes a checkpoint',
     )
+    // A transform shard scored again replaces its object: a write, then a purge of the old one.
+    for (const attempt of [1, 2])
+      assert.is(
+        (await (await os(worker, ObjectStoreBucket.transforms)).putBlob({ name: 'job-1/0' }, blob)).size,
+        3,
+        `worker writes a transform shard (attempt ${attempt})`,
+      )
+    await assertDenied(
+      async () => (await os(client, ObjectStoreBucket.transforms)).putBlob({ name: 'job-1/0' }, blob),
+      'client → transforms',
+    )
     const read = await (await os(worker, ObjectStoreBucket.datasets)).getBlob('d')
     assert.equal([...read!], [...blob], 'worker reads the dataset')
     await assertDenied(
