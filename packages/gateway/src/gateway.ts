@@ -16,6 +16,8 @@ import { AccessPolicy } from './auth/access-policy.js'
 import { ByteBudget } from './batch/byte-budget.js'
 import { followAliases } from './endpoints/alias-follower.js'
 import { createApp } from './http/app.js'
+import { asyncRoutes } from './http/async-routes.js'
+import { AsyncQueue } from './async/async-queue.js'
 import { fastInferListener } from './http/fast-infer.js'
 import { InferenceService } from './inference.js'
 import { gatewayMetrics, type GatewayMetrics } from './metrics/gateway-metrics.js'
@@ -33,6 +35,10 @@ import { VersionState, type ServedVersion } from './model/served-version.js'
 import { endpointStats } from './monitor/endpoint-stats.js'
 import { VariantStats } from './monitor/variant-stats.js'
 import { InferencePool } from './worker/inference-pool.js'
+
+// A queued request's body travels in one KILN_ASYNC message (8 MiB, the server's payload
+// limit), beside its envelope.
+const ASYNC_MAX_BODY_BYTES = 8 * 1024 * 1024 - 64 * 1024
 
 const pkg = createRequire(import.meta.url)('../package.json') as { version: string }
 
@@ -62,6 +68,8 @@ export interface GatewayOptions {
   quality?: QualityOptions
   /** Model loads at once (default: the inference threads) and how failed loads are retried. */
   loads?: { concurrency?: number; retry?: Partial<LoadRetryPolicy> }
+  /** Async inference (NATS only): requests worked on at once by this replica (default 4 per thread; 0: accept only), and how long one may go unanswered before another replica takes it. */
+  async?: { workers?: number; ackWaitMs?: number }
   /** Uniform [0, 1) source for routing, shadow and capture sampling (seed it in tests). */
   random?: () => number
   log?: GatewayLog
@@ -80,6 +88,8 @@ export interface Gateway {
   admission: ByteBudget
   access: AccessPolicy
   layout?: Layout
+  /** Async inference requests (with NATS). */
+  asyncQueue?: AsyncQueue
   /** Wraps the app's node:http listener (`next`) with the fast path for infer requests. */
   listener(next: RequestListener): RequestListener
   /** Last window's drift score per loaded model version. */
@@ -268,11 +278,33 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     batch,
     threads: pool.threads,
     version: pkg.version,
-    renderMetrics: async () => ({ text: await exposition(metrics.registry), contentType: metrics.registry.contentType }),
+    renderMetrics: async () => ({
+      text: await exposition(metrics.registry),
+      contentType: metrics.registry.contentType,
+    }),
     isReady: () => ready,
     maxBodyBytes,
     logError,
   })
+  let asyncQueue: AsyncQueue | undefined
+  if (nc && layout) {
+    asyncQueue = new AsyncQueue({
+      nc,
+      layout,
+      inference,
+      workers: options.async?.workers ?? 4 * pool.threads,
+      ...(options.async?.ackWaitMs !== undefined ? { ackWaitMs: options.async.ackWaitMs } : {}),
+      logError,
+    })
+    await asyncQueue.start()
+    asyncRoutes(app, {
+      queue: asyncQueue,
+      access,
+      endpoints,
+      repo,
+      maxBodyBytes: Math.min(maxBodyBytes, ASYNC_MAX_BODY_BYTES),
+    })
+  }
   return {
     app,
     repo,
@@ -283,9 +315,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     admission,
     access,
     ...(layout ? { layout } : {}),
+    ...(asyncQueue ? { asyncQueue } : {}),
     listener: (next) => fastInferListener({ inference, access, budget: admission, maxBodyBytes, logError }, next),
     drift: (model, version) => lastDrift.get(`${model}@${version}`),
     async close() {
+      await asyncQueue?.stop()
       for (const stop of stops) stop()
       repo.close()
       await pool.close()

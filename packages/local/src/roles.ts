@@ -96,6 +96,9 @@ const TABLE: Record<SharedRole, RolePermissions> = {
         'kiln.capture.>',
         ...JS_READ,
         kvWrite(KvBucket.endpoints),
+        // Async inference: queued requests go to KILN_ASYNC (kiln.gateway.async.>, covered
+        // above), their records and answers to kiln_async_results.
+        kvWrite(KvBucket.asyncResults),
       ],
     },
     subscribe: { allow: ['kiln.gateway.api.>', 'kiln.events.>', `${inboxPrefix('gateway')}.>`] },
@@ -114,7 +117,15 @@ const TABLE: Record<SharedRole, RolePermissions> = {
       ],
     },
     subscribe: {
-      allow: ['kiln.events.>', 'kiln.metrics.>', 'kiln.logs.>', 'kiln.alerts.>', `${inboxPrefix('client')}.>`],
+      allow: [
+        'kiln.events.>',
+        'kiln.metrics.>',
+        'kiln.logs.>',
+        'kiln.alerts.>',
+        // Async inference results a caller asked to have delivered (?notify=TOKEN).
+        'kiln.gateway.results.>',
+        `${inboxPrefix('client')}.>`,
+      ],
     },
     responses: false,
   },

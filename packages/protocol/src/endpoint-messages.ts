@@ -33,6 +33,12 @@ export const GatewaySubjects = {
   /** Ground truth posted for the captured requests of an endpoint or model. */
   captureTruth: (name: string) => `kiln.capture.${name}.truth`,
   captureAll: 'kiln.capture.>',
+  /** Async inference requests (stream KILN_ASYNC, a work queue every replica pulls from). */
+  asyncRequests: 'kiln.gateway.async.requests',
+  asyncAll: 'kiln.gateway.async.>',
+  /** Where an async result is also published when its request named `notify`. */
+  asyncResult: (notify: string) => `kiln.gateway.results.${notify}`,
+  asyncResultsAll: 'kiln.gateway.results.>',
 } as const
 
 const weight = z.number(expecting('a weight >= 0 (a finite number)')).finite().nonnegative()

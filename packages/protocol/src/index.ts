@@ -134,6 +134,8 @@ export {
   GroundTruthOutcomesSchema,
 } from './ground-truth-messages.js'
 export type { GroundTruthShare, GroundTruthOutcomes, TruthOutcome } from './ground-truth-messages.js'
+export { ASYNC_STATES, AsyncRequestSchema, AsyncResultSchema } from './async-inference-messages.js'
+export type { AsyncRequest, AsyncResult, AsyncState } from './async-inference-messages.js'
 export {
   ENDPOINT_HISTORY,
   GatewaySubjects,

@@ -33,6 +33,9 @@ Serves models over HTTP with the Open Inference Protocol v2 (KServe v2 / Triton)
   --capture-rate R    share of requests captured to the KILN_CAPTURE stream (NATS; default 0)
   --drift-window N    samples per drift window: each full window is scored against the
                       training data (default 500, at least 10)
+  --async-workers N   async inference requests (POST .../infer-async) this gateway works on at
+                      once (NATS; default 4 per inference thread; 0: accept them, leave them to
+                      other gateways)
 `
 
 function int(flag: string, raw: string | undefined, min: number): number | undefined {
@@ -69,6 +72,7 @@ export async function gatewayCommand(argv: string[], io: CliIo): Promise<number>
       threads: { type: 'string' },
       'capture-rate': { type: 'string' },
       'drift-window': { type: 'string' },
+      'async-workers': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       ...CONNECTION_FLAGS,
     })
@@ -81,6 +85,7 @@ export async function gatewayCommand(argv: string[], io: CliIo): Promise<number>
     const budgetMb = int('memory-budget', f['memory-budget'], 1)
     const threads = int('threads', f.threads, 1)
     const window = int('drift-window', f['drift-window'], 10)
+    const asyncWorkers = int('async-workers', f['async-workers'], 0)
     const batching = Object.fromEntries(
       Object.entries({
         maxBatch: int('max-batch', f['max-batch'], 1),
@@ -111,6 +116,7 @@ export async function gatewayCommand(argv: string[], io: CliIo): Promise<number>
       ...(threads ? { threads } : {}),
       ...(captureRate !== undefined ? { captureRate } : {}),
       ...(window ? { monitor: { window } } : {}),
+      ...(asyncWorkers !== undefined ? { async: { workers: asyncWorkers } } : {}),
       batching,
       log: jsonLineSink(io.stderr),
     })
