@@ -35,6 +35,7 @@ import { VersionState, type ServedVersion } from './model/served-version.js'
 import { endpointStats } from './monitor/endpoint-stats.js'
 import { VariantStats } from './monitor/variant-stats.js'
 import { InferencePool } from './worker/inference-pool.js'
+import { ThreadScaler, scalingOptions, type ScalingOptions } from './worker/thread-scaler.js'
 
 // A queued request's body travels in one KILN_ASYNC message (8 MiB, the server's payload
 // limit), beside its envelope.
@@ -55,8 +56,12 @@ export interface GatewayOptions {
   /** Default 1 GiB. */
   memoryBudgetBytes?: number
   batching?: Partial<BatchConfig>
-  /** Inference threads (default: half the cores, at least 1). */
+  /** Inference threads (default: half the cores, at least 1); with `scaling`, its maxThreads. */
   threads?: number
+  /** Inference threads between minThreads and maxThreads, following the load (worker/thread-scaler.ts). */
+  scaling?: Partial<ScalingOptions> & { minThreads: number; maxThreads: number }
+  /** Unload a model version nobody called for this long (ms; loaded again on its next request). */
+  idleModelTtlMs?: number
   /** Request body limit (default 32 MiB). */
   maxBodyBytes?: number
   /** Bytes of inference request bodies held at once; more get 503 with Retry-After (default 256 MiB). */
@@ -106,8 +111,19 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   // Names this replica in the answers it gives beside others (endpoint stats).
   const instance = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`
   const metrics = gatewayMetrics()
-  const pool = new InferencePool(options.threads !== undefined ? { threads: options.threads } : {})
-  const batch = batchConfig({ maxInflight: pool.threads, ...options.batching })
+  const scaling = options.scaling ? scalingOptions(options.scaling) : undefined
+  const pool = new InferencePool(
+    scaling
+      ? { threads: scaling.maxThreads, minThreads: scaling.minThreads, idleTimeoutMs: scaling.downscaleDelayMs }
+      : options.threads !== undefined
+        ? { threads: options.threads }
+        : {},
+  )
+  const batch = batchConfig({ maxInflight: scaling?.minThreads ?? pool.threads, ...options.batching })
+  metrics.inferenceThreadsWanted.set(batch.maxInflight)
+  metrics.inferenceThreads.set(pool.liveThreads)
+  let waitedMs = 0
+  let waited = 0
   const budget = options.memoryBudgetBytes ?? 1024 ** 3
   metrics.memoryBudget.set(budget)
   const monitors = new Map<ServedVersion, DriftMonitor>()
@@ -161,6 +177,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     },
     observer: (e) => ({
       queued: (ms) => {
+        waitedMs += ms
+        waited++
         metrics.queueSeconds.observe(mv(e), ms / 1000)
         e.stats.queue.count++
         e.stats.queue.ns += Math.round(ms * 1e6)
@@ -187,6 +205,32 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       updateLoaded()
     },
   })
+
+  // Every interval: the threads follow the load (scaling), idle versions are unloaded.
+  const scaler = scaling ? new ThreadScaler(scaling) : undefined
+  const tick = () => {
+    if (scaler) {
+      const sample = {
+        runningBatches: pool.busy,
+        queuedRows: repo.list().reduce((n, v) => n + (v.batcher?.queuedRows() ?? 0), 0),
+        maxBatch: batch.maxBatch,
+        meanQueueMs: waited > 0 ? waitedMs / waited : 0,
+      }
+      waitedMs = 0
+      waited = 0
+      batch.maxInflight = scaler.decide(sample, performance.now())
+      metrics.inferenceThreadsWanted.set(batch.maxInflight)
+    }
+    metrics.inferenceThreads.set(pool.liveThreads)
+    if (options.idleModelTtlMs !== undefined)
+      for (const v of repo.unloadIdle(options.idleModelTtlMs)) {
+        metrics.idleUnloads.inc()
+        say('info', 'unloaded an idle model version', { model: v.model, version: v.version })
+      }
+  }
+  const tickMs = Math.min(scaling?.intervalMs ?? 1000, Math.max(50, (options.idleModelTtlMs ?? 2000) / 2))
+  const ticker = scaling || options.idleModelTtlMs !== undefined ? setInterval(tick, tickMs) : undefined
+  ticker?.unref()
 
   const quality = qualityMonitor({
     metrics,
@@ -319,6 +363,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     listener: (next) => fastInferListener({ inference, access, budget: admission, maxBodyBytes, logError }, next),
     drift: (model, version) => lastDrift.get(`${model}@${version}`),
     async close() {
+      clearInterval(ticker)
       await asyncQueue?.stop()
       for (const stop of stops) stop()
       repo.close()
