@@ -74,20 +74,30 @@ asyncInfer('requests queued on one replica are answered by another started after
   const url = ctx.http2.url
 
   for (const [i, id] of ids.entries()) {
-    const res = await waitFor(`async request ${i}`, async () => {
-      const r = await get(`${url}/v2/async/${id}`)
-      return r.status === 202 ? undefined : r
-    })
+    // The first waits for the new replica's thread to start and load the model: minutes on a
+    // loaded machine, at worst.
+    const res = await waitFor(
+      `async request ${i}`,
+      async () => {
+        const r = await get(`${url}/v2/async/${id}`)
+        return r.status === 202 ? undefined : r
+      },
+      180_000,
+    )
     assert.is(res.status, 200, res.text)
     const sync = await post(`${url}/v2/models/clf/infer`, rowRequest(i))
     assert.is(sync.status, 200)
     assert.equal(res.json.outputs, sync.json.outputs, `request ${i}: the synchronous answer`)
     assert.is(res.json.model_name, 'clf')
   }
-  const failed = await waitFor('the malformed request', async () => {
-    const r = await get(`${url}/v2/async/${bad.json.id}`)
-    return r.status === 202 ? undefined : r
-  })
+  const failed = await waitFor(
+    'the malformed request',
+    async () => {
+      const r = await get(`${url}/v2/async/${bad.json.id}`)
+      return r.status === 202 ? undefined : r
+    },
+    180_000,
+  )
   const badSync = await post(`${url}/v2/models/clf/infer`, '{"inputs": [')
   assert.is(failed.status, badSync.status)
   assert.equal(failed.json, badSync.json, 'the synchronous error')

@@ -35,7 +35,8 @@ import { VersionState, type ServedVersion } from './model/served-version.js'
 import { endpointStats } from './monitor/endpoint-stats.js'
 import { VariantStats } from './monitor/variant-stats.js'
 import { InferencePool } from './worker/inference-pool.js'
-import { ThreadScaler, scalingOptions, type ScalingOptions } from './worker/thread-scaler.js'
+import { scalingOptions, type ScalingOptions } from './worker/thread-scaler.js'
+import { startScalingLoop } from './worker/scaling-loop.js'
 
 // A queued request's body travels in one KILN_ASYNC message (8 MiB, the server's payload
 // limit), beside its envelope.
@@ -120,10 +121,6 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         : {},
   )
   const batch = batchConfig({ maxInflight: scaling?.minThreads ?? pool.threads, ...options.batching })
-  metrics.inferenceThreadsWanted.set(batch.maxInflight)
-  metrics.inferenceThreads.set(pool.liveThreads)
-  let waitedMs = 0
-  let waited = 0
   const budget = options.memoryBudgetBytes ?? 1024 ** 3
   metrics.memoryBudget.set(budget)
   const monitors = new Map<ServedVersion, DriftMonitor>()
@@ -177,8 +174,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     },
     observer: (e) => ({
       queued: (ms) => {
-        waitedMs += ms
-        waited++
+        scalingLoop.queued(ms)
         metrics.queueSeconds.observe(mv(e), ms / 1000)
         e.stats.queue.count++
         e.stats.queue.ns += Math.round(ms * 1e6)
@@ -206,31 +202,15 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     },
   })
 
-  // Every interval: the threads follow the load (scaling), idle versions are unloaded.
-  const scaler = scaling ? new ThreadScaler(scaling) : undefined
-  const tick = () => {
-    if (scaler) {
-      const sample = {
-        runningBatches: pool.busy,
-        queuedRows: repo.list().reduce((n, v) => n + (v.batcher?.queuedRows() ?? 0), 0),
-        maxBatch: batch.maxBatch,
-        meanQueueMs: waited > 0 ? waitedMs / waited : 0,
-      }
-      waitedMs = 0
-      waited = 0
-      batch.maxInflight = scaler.decide(sample, performance.now())
-      metrics.inferenceThreadsWanted.set(batch.maxInflight)
-    }
-    metrics.inferenceThreads.set(pool.liveThreads)
-    if (options.idleModelTtlMs !== undefined)
-      for (const v of repo.unloadIdle(options.idleModelTtlMs)) {
-        metrics.idleUnloads.inc()
-        say('info', 'unloaded an idle model version', { model: v.model, version: v.version })
-      }
-  }
-  const tickMs = Math.min(scaling?.intervalMs ?? 1000, Math.max(50, (options.idleModelTtlMs ?? 2000) / 2))
-  const ticker = scaling || options.idleModelTtlMs !== undefined ? setInterval(tick, tickMs) : undefined
-  ticker?.unref()
+  const scalingLoop = startScalingLoop({
+    pool,
+    repo,
+    batch,
+    metrics,
+    ...(scaling ? { scaling } : {}),
+    ...(options.idleModelTtlMs !== undefined ? { idleModelTtlMs: options.idleModelTtlMs } : {}),
+    say,
+  })
 
   const quality = qualityMonitor({
     metrics,
@@ -363,7 +343,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     listener: (next) => fastInferListener({ inference, access, budget: admission, maxBodyBytes, logError }, next),
     drift: (model, version) => lastDrift.get(`${model}@${version}`),
     async close() {
-      clearInterval(ticker)
+      scalingLoop.stop()
       await asyncQueue?.stop()
       for (const stop of stops) stop()
       repo.close()

@@ -84,7 +84,8 @@ export class AsyncQueue {
     })
     const consumer = await js.consumers.get(streams.async, ASYNC_CONSUMER)
     this.messages = await consumer.consume({ max_messages: this.o.workers })
-    void this.loop(this.messages)
+    // The iterator ends when stopped; an error ending it early is logged (requests wait for another replica).
+    this.loop(this.messages).catch(this.o.logError)
   }
 
   /** Stops taking requests; those being worked on finish (unfinished ones go to another replica). */
