@@ -37,5 +37,4 @@ export { InferencePool } from './worker/inference-pool.js'
 export { ThreadScaler, scalingOptions, DEFAULT_SCALING } from './worker/thread-scaler.js'
 export type { ScalingOptions, LoadSample } from './worker/thread-scaler.js'
 export { AsyncQueue, ASYNC_CONSUMER } from './async/async-queue.js'
-export { MODEL_LOADERS, gbdtLoader, tfjsLoader } from './worker/model-loaders.js'
-export type { ModelLoader, HeldModel } from './worker/model-loaders.js'
+// worker/model-loaders.ts (MODEL_LOADERS) is not exported: it loads TF.js, which the main thread never does.
