@@ -1,6 +1,6 @@
 // The gateway serves gradient-boosted trees (builtin: gbdt; gbdt.json, no model.json) as it
 // serves TF.js models: the signature from kiln-model.json, batching, endpoints, and answers
-// over OIP v2 equal to the model's own predictions.
+// over OIP v2 equal to the model's own predictions, missing features (NaN) included.
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { suite } from 'uvu'
@@ -38,9 +38,8 @@ gbdt('a gbdt model answers over OIP v2 (JSON and binary) what it predicts itself
   assert.equal(res.json.outputs[0].shape, [rows, 3])
   const served = res.json.outputs[0].data as number[]
   for (const [i, v] of served.entries()) assert.ok(Math.abs(v - own[i]!) < 1e-6, `value ${i}: ${v} vs ${own[i]}`)
-  // The binary tensor extension, one row (inputs must be finite: a missing feature, NaN,
-  // is refused by the gateway's input check as for any model).
-  const row = x.slice(4, 8)
+  // The binary tensor extension, one row with a missing feature (NaN), which trees take.
+  const row = new Float32Array([x[0]!, Number.NaN, x[2]!, x[3]!])
   const { body, headerLength } = binaryBody(
     {
       inputs: [{ name: input, datatype: 'FP32', shape: [1, 4], parameters: { binary_data_size: 16 } }],
@@ -56,6 +55,17 @@ gbdt('a gbdt model answers over OIP v2 (JSON and binary) what it predicts itself
   const out = new Float32Array(bin.bytes.slice(jsonLength).buffer)
   const ownRow = parseGbdtModel(readFileSync(join(ctx.dir, 'gbdt.json')), 'gbdt.json').predict(row)
   assert.equal([...out], [...ownRow])
+  // A TF.js model refuses the same NaN, naming where it is.
+  const mlpInput = (await get(`${ctx.url}/v2/models/mlp`)).json.inputs[0].name
+  const nan = binaryBody(
+    { inputs: [{ name: mlpInput, datatype: 'FP32', shape: [1, 4], parameters: { binary_data_size: 16 } }] },
+    [new Uint8Array(row.buffer)],
+  )
+  const refused = await post(`${ctx.url}/v2/models/mlp/infer`, nan.body, {
+    'inference-header-content-length': String(nan.headerLength),
+  })
+  assert.is(refused.status, 400)
+  assert.is(refused.json.error, 'inputs[0].data[1]: expected a finite number, got NaN')
 })
 
 gbdt('a gbdt model behind an endpoint, batched with concurrent requests', async (ctx) => {

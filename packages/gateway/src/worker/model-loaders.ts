@@ -40,6 +40,7 @@ export const gbdtLoader: ModelLoader = {
         inputs: [{ shape: [-1, features] }],
         outputs: [{ shape: [-1, model.outputs] }],
         weightBytes: bytes.byteLength,
+        acceptsMissing: true,
       }),
       async run([x]) {
         const rows = x!.shape[0]!
