@@ -11,7 +11,7 @@ import {
   type TrialStatusUpdate,
 } from '@kiln/protocol'
 import type { Layout } from '@kiln/cluster-state'
-import type { Logger } from '@kiln/train/spec'
+import { jobDemand, type Logger } from '@kiln/train/spec'
 import { HeartbeatReconciler } from './heartbeat-reconciler.js'
 import { Mutex } from './mutex.js'
 import { natsNodePort, type NodePort } from './node-port.js'
@@ -218,11 +218,11 @@ export class Leader {
     for (const t of pending) {
       const job = this.store.jobs.get(t.jobId)
       if (!job) continue
-      const spec = this.store.specOf(job)
+      const demand = jobDemand(this.store.jobSpecOf(job))
       demands.push({
         trialId: t.id,
-        kind: spec.resources.gpu ? 'gpu' : 'cpu',
-        ranks: spec.resources.replicas,
+        kind: demand.gpu ? 'gpu' : 'cpu',
+        ranks: demand.replicas,
         createdAt: t.timestamps.createdAt,
       })
     }

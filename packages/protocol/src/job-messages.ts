@@ -5,6 +5,7 @@ import { EvaluationSchema } from './evaluation-messages.js'
 import { checkpointRef, count, id, message, metrics, opaque, text, timestamp, wireError } from './fields.js'
 import { expecting } from './schema-kit.js'
 import { RUN_STATES, type RunState } from './run-state.js'
+import { ShardRefSchema } from './transform-messages.js'
 
 const state = z.enum(
   RUN_STATES as [RunState, ...RunState[]],
@@ -119,6 +120,8 @@ export const TrialAssignmentSchema = message('assignment', {
   datasetId: id('a dataset id').optional(),
   /** A sweep trial's hyperparameters (dotted spec paths → values), applied over the spec. */
   params: z.record(z.unknown(), expecting('an object of hyperparameters')).optional(),
+  /** A transform trial's shard of the dataset (transform jobs only). */
+  shard: ShardRefSchema.optional(),
   /** 'version' (default): register the model as a new version; 'artifact': only store its files (sweep trials: the coordinator registers the best). */
   publish: z.enum(['version', 'artifact'], expecting('"version" or "artifact"')).optional(),
 })

@@ -36,6 +36,8 @@ export const Subjects = {
   /** Client → coordinator request/reply API. */
   api: {
     submit: 'kiln.api.submit',
+    /** A batch transform: a job of dataset shards scored by a registered model. */
+    transform: 'kiln.api.transform',
     sweep: 'kiln.api.sweep',
     cancel: 'kiln.api.cancel',
     status: 'kiln.api.status',

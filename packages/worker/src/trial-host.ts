@@ -28,6 +28,7 @@ import type { Logger } from '@kiln/train/spec'
 import type { ThreadConnection } from '@kiln/train'
 import type { FromThread, ToThread, TrialOutcome, TrialTask } from './thread-messages.js'
 import type { TrialProcesses } from './warm-trial-processes.js'
+import { storeShard } from './transform-output.js'
 
 // How long one status or report waits for the coordinator, and how long a status is retried
 // (the coordinator may be failing over) before the trial gives up on it.
@@ -113,6 +114,7 @@ export class TrialHost {
         port: threadPort as unknown as TrialTask['port'],
         ...(this.o.checkpointEveryEpochs !== undefined ? { checkpointEveryEpochs: this.o.checkpointEveryEpochs } : {}),
         ...(this.o.checkpointEveryMs !== undefined ? { checkpointEveryMs: this.o.checkpointEveryMs } : {}),
+        ...(a.shard ? { shard: a.shard } : {}),
         ...(this.worldSize > 1
           ? {
               ring: {
@@ -150,6 +152,13 @@ export class TrialHost {
     if (this.isFenced()) return
     try {
       const spec = a.spec as { name: string }
+      if (outcome.shard) {
+        // A transform shard: its rows' predictions are its result, kept for the client.
+        const stored = await storeShard(this.o.layout, a.jobId, a.shard!.index, outcome.shard)
+        await this.status({ state: 'succeeded', metrics: outcome.metrics, artifact: stored })
+        log('info', 'shard scored', { trialId: a.trialId, shard: a.shard!.index, ...outcome.metrics })
+        return
+      }
       if (Object.keys(outcome.files).length === 0) {
         // An objective-function trial: its metrics are its result.
         await this.status({ state: 'succeeded', metrics: outcome.metrics })

@@ -192,6 +192,18 @@ export class Repository {
     this.options.onRemoved?.(entry)
   }
 
+  /**
+   * Unloads the ready versions nobody acquired for `idleMs` and none is waiting on; they stay
+   * servable and load again on their next request. Returns them.
+   */
+  unloadIdle(idleMs: number, now = performance.now()): ServedVersion[] {
+    const idle = this.list().filter(
+      (v) => v.state === VersionState.ready && now - v.lastUsed >= idleMs && (v.batcher?.busy ?? 0) === 0,
+    )
+    for (const v of idle) this.release(v)
+    return idle
+  }
+
   /** Keys of the versions the inference threads should keep. */
   liveKeys(): string[] {
     return this.list()
@@ -283,7 +295,8 @@ export class Repository {
       // Unloaded through the repository API while it loaded: it stays unloaded.
       if (entry.state !== VersionState.loading)
         throw new KilnError(ErrorCode.notFound, `model ${entry.model} version ${entry.version} was unloaded`)
-      Object.assign(entry, loaded, { attempts: 0 })
+      // A load counts as a use: a preloaded version is not idle the moment it is ready.
+      Object.assign(entry, loaded, { attempts: 0, lastUsed: performance.now() })
       delete entry.reason
       const { pool } = this.options
       entry.batcher = new Batcher(

@@ -1,24 +1,19 @@
 // An inference thread: holds the models it has been asked to run (loaded from the shared
-// file pack on first use), runs one batch per task with the kiln backend, and returns the
-// outputs as transferred buffers. The native addon is context-aware, so every thread loads
-// it; its CPU pool is process-wide and shared (see inference-pool.ts for the sizing).
-import * as tf from '@tensorflow/tfjs'
-import { filesLoadHandler } from '@kiln/train'
+// file pack on first use, by the loader of their format: model-loaders.ts), runs one batch
+// per task, and returns the outputs as transferred buffers. The native addon is
+// context-aware, so every thread loads it; its CPU pool is process-wide and shared (see
+// inference-pool.ts for the sizing).
 import { Piscina } from 'piscina'
-import { packedFile, type PackedFiles } from './packed-files.js'
-import { NEEDS_FILES, type InferResult, type InferTask, type LoadResult, type WorkerTask } from './messages.js'
+import { NEEDS_FILES, type InferResult, type InferTask, type WorkerTask } from './messages.js'
+import { loadHeldModel, type HeldModel } from './model-loaders.js'
+import type { PackedFiles } from './packed-files.js'
 
-const models = new Map<string, Promise<tf.LayersModel>>()
+const models = new Map<string, Promise<HeldModel>>()
 
-function load(key: string, files: PackedFiles): Promise<tf.LayersModel> {
+function load(key: string, files: PackedFiles): Promise<HeldModel> {
   let model = models.get(key)
   if (!model) {
-    const read = async (name: string) => {
-      const bytes = packedFile(files, name)
-      if (!bytes) throw new Error(`no file ${name} in the model's files`)
-      return bytes
-    }
-    model = tf.loadLayersModel(filesLoadHandler(read, key))
+    model = loadHeldModel(files, key)
     models.set(key, model)
     model.catch(() => models.delete(key))
   }
@@ -37,37 +32,12 @@ function forget(live: readonly string[]): void {
   }
 }
 
-const dims = (shape: readonly (number | null)[]) => shape.map((d) => (d === null ? -1 : d))
-
-// Shapes only: the main thread names the tensors (model/signature.ts), since TF.js' names
-// differ between two loads of one model.
-function shapesOf(model: tf.LayersModel): LoadResult {
-  const weightBytes = model.weights.reduce((n, w) => n + w.shape.reduce((a: number, b) => a * (b ?? 1), 1) * 4, 0)
-  return {
-    inputs: model.inputs.map((t) => ({ shape: dims(t.shape) })),
-    outputs: model.outputs.map((t) => ({ shape: dims(t.shape) })),
-    weightBytes,
-  }
-}
-
 async function infer(task: InferTask): Promise<InferResult> {
   if (!models.has(task.key) && !task.files) throw new Error(NEEDS_FILES)
   const model = await load(task.key, task.files!)
   const started = performance.now()
-  const outs = tf.tidy(() => {
-    const xs = task.inputs.map((t) => tf.tensor(t.data, t.shape, 'float32'))
-    const y = model.predict(xs.length === 1 ? xs[0]! : xs)
-    return Array.isArray(y) ? y : [y]
-  })
-  try {
-    // A copy: tfjs may hand back the backend's own storage, which must not be transferred away.
-    const outputs = await Promise.all(
-      outs.map(async (t) => ({ shape: t.shape, data: Float32Array.from((await t.data()) as Float32Array) })),
-    )
-    return { outputs, computeMs: performance.now() - started }
-  } finally {
-    tf.dispose(outs)
-  }
+  const outputs = await model.run(task.inputs)
+  return { outputs, computeMs: performance.now() - started }
 }
 
 /** Transfers the output buffers back instead of copying them. */
@@ -87,7 +57,7 @@ function moved(result: InferResult): unknown {
 export default async function run(task: WorkerTask): Promise<unknown> {
   forget(task.live)
   if (task.op === 'load') {
-    return shapesOf(await load(task.key, task.files))
+    return (await load(task.key, task.files)).shapes()
   }
   return moved(await infer(task))
 }
