@@ -1,4 +1,5 @@
 import { addon } from './addon.js'
+import type { CpuCaches, GemmPlan, SimdLevel } from './types.js'
 
 export interface GemmOptions {
   /** op(A) is m x k; A is stored k x m when transA. */
@@ -37,3 +38,25 @@ export async function sgemmAsync(o: GemmOptions): Promise<Float32Array> {
   await addon.sgemmAsync(...a)
   return a[10]
 }
+
+export interface GemmPlanOptions {
+  m: number
+  n: number
+  k: number
+  transA?: boolean
+  transB?: boolean
+  /** Plan for this SIMD level (default: the one in effect); any level, even one this CPU lacks. */
+  simd?: SimdLevel
+  /** Plan for these cache sizes (default: this CPU's). */
+  caches?: Pick<CpuCaches, 'l1d' | 'l2' | 'l3'>
+}
+
+/** How sgemm would block and run a shape: on this core, or on a described one (nothing runs). */
+export function gemmPlan(o: GemmPlanOptions): GemmPlan {
+  const caches = o.caches ?? addon.cpuCaches()
+  const level = o.simd ?? addon.simd()
+  return addon.gemmPlan(o.m, o.n, o.k, !!o.transA, !!o.transB, level, caches.l1d, caches.l2, caches.l3)
+}
+
+/** This CPU's data cache sizes (CPUID), from which sgemm derives its blocking. */
+export const cpuCaches = (): CpuCaches => addon.cpuCaches()

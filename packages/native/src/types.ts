@@ -42,9 +42,43 @@ export interface NativeAddon {
     beta: number,
     c: Float32Array,
   ): Promise<void>
+  gemmPlan(
+    m: number,
+    n: number,
+    k: number,
+    transA: boolean,
+    transB: boolean,
+    simd: SimdLevel,
+    l1d: number,
+    l2: number,
+    l3: number,
+  ): GemmPlan
+  cpuCaches(): CpuCaches
   deviceCount(): number
   cudaInfo(): CudaInfo
   [kernel: string]: unknown
+}
+
+/** Data cache sizes in bytes (L1d and L2 per core, L3 per instance), from CPUID. */
+export interface CpuCaches {
+  l1d: number
+  l2: number
+  l3: number
+  /** Logical CPUs sharing one L3. */
+  l3Sharing: number
+}
+
+/** How sgemm blocks one shape: microkernel MR x NR, depth blocks, B block width, A block rows. */
+export interface GemmPlan {
+  kernel: string
+  mr: number
+  nr: number
+  kc: number
+  kBlocks: number
+  nc: number
+  mc: number
+  /** false: A is read in place (no packing pass). */
+  packA: boolean
 }
 
 // Convolution and pooling kernels (NHWC), named after the TensorFlow kernels. `geom` is
