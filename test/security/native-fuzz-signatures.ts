@@ -31,6 +31,10 @@ export type ArgKind =
   | 'threads'
   | 'gbdtParams'
   | 'booster'
+  | 'stepSpec'
+  | 'f64'
+  | 'step'
+  | 'f32[]'
 
 const gemm: ArgKind[] = ['bool', 'bool', 'size', 'size', 'size', 'size', 'num', 'f32', 'f32', 'num', 'f32']
 const conv: ArgKind[] = ['f32', 'f32', 'f32', 'geom15']
@@ -53,6 +57,10 @@ export const SIGNATURES: Record<string, ArgKind[]> = {
   setSimd: ['simd'],
   sgemm: gemm,
   sgemmAsync: gemm,
+  gemmPlan: ['size', 'size', 'size', 'bool', 'bool', 'simd', 'size', 'size', 'size'],
+  cpuCaches: [],
+  trainStepCreate: ['stepSpec', 'f64'],
+  trainStep: ['step', 'f32', 'f32|i32', 'size', 'f32[]', 'f32[]', 'f32[]', 'f64', 'f32'],
   Conv2D: conv,
   Conv2DAsync: conv,
   Conv2DBackpropInput: conv,

@@ -63,6 +63,16 @@ export {
 } from './elementwise.js'
 export { ReduceOp, ArgReduceOp, reduce, argReduce, softmax, logSoftmax } from './reduce.js'
 export { Activation, batchNorm, biasAct, type BatchNormParams } from './nn.js'
+export {
+  StepLayerOp,
+  StepOptimizer,
+  trainStepCreate,
+  trainStep,
+  type StepLayer,
+  type StepSpec,
+  type StepArgs,
+  type TrainStepHandle,
+} from './train-step.js'
 export { sgdUpdate, momentumUpdate, adamUpdate, rmspropUpdate, type AdamStep, type RmspropStep } from './optim.js'
 export { transpose, tile, slice, fill, gather, oneHot } from './layout.js'
 export {

@@ -54,6 +54,18 @@ export interface NativeAddon {
     l3: number,
   ): GemmPlan
   cpuCaches(): CpuCaches
+  trainStepCreate(spec: Float64Array, paramSizes: Float64Array): unknown
+  trainStep(
+    step: unknown,
+    x: Float32Array,
+    y: Float32Array | Int32Array,
+    batch: number,
+    params: Float32Array[],
+    slots: Float32Array[],
+    masks: Float32Array[],
+    hyper: Float64Array,
+    out: Float32Array,
+  ): void
   deviceCount(): number
   cudaInfo(): CudaInfo
   [kernel: string]: unknown
