@@ -4,6 +4,8 @@ import { execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { exposition } from '@kiln/cluster-state'
+import { Gauge, Registry } from 'prom-client'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { loud } from '../helpers/hooks.js'
@@ -162,6 +164,16 @@ m('process and event-loop metrics are exposed beside the gateway families', asyn
   const types = validateExposition((await get(`${g.url}/metrics`)).text)
   for (const name of ['process_cpu_seconds_total', 'process_resident_memory_bytes', 'nodejs_eventloop_lag_seconds'])
     assert.ok(types.has(name), name)
+})
+
+m('a NaN sample is written NaN, as the exposition format spells it', async () => {
+  // prom-client writes 'Nan' (the event-loop lag gauges before their first sample, as a CI
+  // run on a fresh machine saw); the exposition format and OpenMetrics spell it NaN.
+  const registry = new Registry()
+  new Gauge({ name: 'kiln_test_not_a_number', help: 'always NaN', registers: [registry] }).set(Number.NaN)
+  const text = await exposition(registry)
+  assert.ok(text.includes('kiln_test_not_a_number NaN\n'), text)
+  validateExposition(text)
 })
 
 m('promtool check metrics accepts /metrics', async ({ g }) => {

@@ -6,7 +6,7 @@ import { createRequire } from 'node:module'
 import { hostname } from 'node:os'
 import type { Hono } from 'hono'
 import type { NatsConnection } from 'nats'
-import { ensureLayout, getModelVersion, resolveDeployTarget, type Layout } from '@kiln/cluster-state'
+import { ensureLayout, exposition, getModelVersion, resolveDeployTarget, type Layout } from '@kiln/cluster-state'
 import { DriftAlertSchema, GatewaySubjects, encode, jsonLineSink, makeLogger, type LogSink } from '@kiln/protocol'
 import { batchConfig, type BatchConfig } from './batch/batch-config.js'
 import { EndpointTable } from './endpoints/endpoint-table.js'
@@ -259,7 +259,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     batch,
     threads: pool.threads,
     version: pkg.version,
-    renderMetrics: async () => ({ text: await metrics.registry.metrics(), contentType: metrics.registry.contentType }),
+    renderMetrics: async () => ({ text: await exposition(metrics.registry), contentType: metrics.registry.contentType }),
     isReady: () => ready,
     maxBodyBytes,
     logError,
