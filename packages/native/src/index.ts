@@ -1,6 +1,16 @@
 export { addon, addonPath } from './addon.js'
 export type { CpuCaches, CudaInfo, GemmPlan, NativeAddon, SimdLevel } from './types.js'
 export { sgemm, sgemmAsync, gemmPlan, cpuCaches, type GemmOptions, type GemmPlanOptions } from './gemm.js'
+export {
+  f32ToBf16,
+  bf16ToF32,
+  gemmBf16,
+  gemmBf16Async,
+  bf16Kernel,
+  cpuHasAvx512Bf16,
+  type Bf16GemmOptions,
+  type Bf16KernelOptions,
+} from './bf16.js'
 export { threads, setThreads, simd, detectedSimd, setSimd, deviceCount, cudaInfo } from './system.js'
 export {
   convGeometry,

@@ -54,6 +54,36 @@ export interface NativeAddon {
     l3: number,
   ): GemmPlan
   cpuCaches(): CpuCaches
+  f32ToBf16(src: Float32Array, dst: Uint16Array): void
+  bf16ToF32(src: Uint16Array, dst: Float32Array): void
+  gemmBf16(
+    transA: boolean,
+    transB: boolean,
+    batch: number,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: Uint16Array,
+    b: Uint16Array,
+    beta: number,
+    c: Float32Array,
+  ): void
+  gemmBf16Async(
+    transA: boolean,
+    transB: boolean,
+    batch: number,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: Uint16Array,
+    b: Uint16Array,
+    beta: number,
+    c: Float32Array,
+  ): Promise<void>
+  bf16Kernel(simd: SimdLevel, avx512bf16: boolean): string
+  cpuHasAvx512Bf16(): boolean
   trainStepCreate(spec: Float64Array, paramSizes: Float64Array): unknown
   trainStep(
     step: unknown,
