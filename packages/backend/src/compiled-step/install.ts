@@ -9,6 +9,7 @@ import { trainStep, trainStepCreate, type TrainStepHandle } from '@kiln/native'
 import type { KilnBackend } from '../backend.js'
 import { BACKEND_NAME } from '../kernels/native-kernel.js'
 import { writable } from '../optimizers.js'
+import { matmulPrecision } from '../precision.js'
 import { optimizerKind, optimizerStep, type OptimizerKind } from './optimizer-step.js'
 import { planModel, type ModelInternals, type Plan } from './plan.js'
 import { DropoutMasks } from './dropout-masks.js'
@@ -44,6 +45,7 @@ export function compiledStepReason(model: tf.LayersModel): string | undefined {
 
 function compile(model: ModelInternals): Compiled | string {
   if (!enabled) return 'compiled steps are off (KILN_COMPILED_STEP=0)'
+  if (matmulPrecision() !== 'fp32') return `the compiled step is fp32 only (matmul precision ${matmulPrecision()})`
   const kind = optimizerKind(model.optimizer_)
   if (!kind) return `optimizer ${(model.optimizer_ as object)?.constructor?.name} does not compile`
   const plan = planModel(model)
