@@ -49,7 +49,7 @@ class Arena {
   private readonly spans: [number, number][] = []
   private last: [number, number] | undefined
 
-  view<T extends Float32Array | Int32Array | Uint8Array>(
+  view<T extends Float32Array | Int32Array | Uint16Array | Uint8Array>(
     make: (buf: ArrayBuffer, offset: number, length: number) => T,
     length: number,
     width: number,
@@ -194,10 +194,11 @@ function f32List(arena: Arena, evil: boolean): unknown[] {
   )
 }
 
-function hostArray(arena: Arena, type: 'f32' | 'i32' | 'u8', evil: boolean) {
+function hostArray(arena: Arena, type: 'f32' | 'i32' | 'u16' | 'u8', evil: boolean) {
   const n = arrayLength(evil)
   if (type === 'f32') return arena.view((b, o, l) => new Float32Array(b, o, l), n, 4)
   if (type === 'i32') return arena.view((b, o, l) => new Int32Array(b, o, l), n, 4)
+  if (type === 'u16') return arena.view((b, o, l) => new Uint16Array(b, o, l), n, 2)
   return arena.view((b, o, l) => new Uint8Array(b, o, l), n, 1)
 }
 
@@ -217,6 +218,7 @@ function value(kind: ArgKind, arena: Arena, evil: boolean): unknown {
   switch (kind) {
     case 'f32':
     case 'i32':
+    case 'u16':
     case 'u8':
       return hostArray(arena, kind, evil)
     case 'f32?':
