@@ -6,6 +6,7 @@
 //   bf16Kernel(simd, avx512bf16) -> the kernel a core with that level runs (pure)
 //   cpuHasAvx512Bf16() -> whether this CPU runs AVX512-BF16
 #include <string>
+#include <type_traits>
 
 #include "args.h"
 #include "async.h"
@@ -16,34 +17,25 @@
 namespace kiln::binding {
 namespace {
 
-View<uint16_t> u16_arg(const Napi::CallbackInfo& info, size_t i, const char* fn, const char* name) {
-  return typed_arg<uint16_t>(info, i, fn, name, napi_uint16_array, "Uint16Array (bf16)");
+// A Float32Array or a Uint16Array (bf16) argument.
+template <class T>
+View<T> array_arg(const Napi::CallbackInfo& info, size_t i, const char* fn, const char* name) {
+  if constexpr (std::is_same_v<T, float>) return f32_arg(info, i, fn, name);
+  else return typed_arg<uint16_t>(info, i, fn, name, napi_uint16_array, "Uint16Array (bf16)");
 }
 
-void same_length(size_t src, size_t dst, const char* fn) {
-  if (src != dst)
-    throw ShapeError(std::string(fn) + ": dst has " + std::to_string(dst) + " elements, expected src's " +
-                     std::to_string(src));
-}
-
-Napi::Value f32_to_bf16_js(const Napi::CallbackInfo& info) {
+// f32ToBf16(src, dst) and bf16ToF32(src, dst): same lengths, no overlap.
+template <class Src, class Dst, void (*kConvert)(const Src*, Dst*, int64_t)>
+Napi::Value convert_js(const Napi::CallbackInfo& info) {
+  const char* fn = std::is_same_v<Src, float> ? "f32ToBf16" : "bf16ToF32";
   return guarded(info.Env(), [&]() -> Napi::Value {
-    const View<float> src = f32_arg(info, 0, "f32ToBf16", "src");
-    const View<uint16_t> dst = u16_arg(info, 1, "f32ToBf16", "dst");
-    same_length(src.length, dst.length, "f32ToBf16");
-    check_no_overlap(dst.data, dst.length * 2, src.data, src.length * 4, "f32ToBf16", "dst", "src");
-    f32_to_bf16(src.data, dst.data, static_cast<int64_t>(src.length));
-    return info.Env().Undefined();
-  });
-}
-
-Napi::Value bf16_to_f32_js(const Napi::CallbackInfo& info) {
-  return guarded(info.Env(), [&]() -> Napi::Value {
-    const View<uint16_t> src = u16_arg(info, 0, "bf16ToF32", "src");
-    const View<float> dst = f32_arg(info, 1, "bf16ToF32", "dst");
-    same_length(src.length, dst.length, "bf16ToF32");
-    check_no_overlap(dst.data, dst.length * 4, src.data, src.length * 2, "bf16ToF32", "dst", "src");
-    bf16_to_f32(src.data, dst.data, static_cast<int64_t>(src.length));
+    const View<Src> src = array_arg<Src>(info, 0, fn, "src");
+    const View<Dst> dst = array_arg<Dst>(info, 1, fn, "dst");
+    if (src.length != dst.length)
+      throw ShapeError(std::string(fn) + ": dst has " + std::to_string(dst.length) + " elements, expected src's " +
+                       std::to_string(src.length));
+    check_no_overlap(dst.data, dst.length * sizeof(Dst), src.data, src.length * sizeof(Src), fn, "dst", "src");
+    kConvert(src.data, dst.data, static_cast<int64_t>(src.length));
     return info.Env().Undefined();
   });
 }
@@ -81,8 +73,8 @@ Napi::Value cpu_has_avx512_bf16_js(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void register_bf16(Napi::Env env, Napi::Object exports) {
-  exports.Set("f32ToBf16", Napi::Function::New(env, f32_to_bf16_js, "f32ToBf16"));
-  exports.Set("bf16ToF32", Napi::Function::New(env, bf16_to_f32_js, "bf16ToF32"));
+  exports.Set("f32ToBf16", Napi::Function::New(env, convert_js<float, uint16_t, f32_to_bf16>, "f32ToBf16"));
+  exports.Set("bf16ToF32", Napi::Function::New(env, convert_js<uint16_t, float, bf16_to_f32>, "bf16ToF32"));
   export_pair(env, exports, "gemmBf16", gemm_bf16_js);
   exports.Set("bf16Kernel", Napi::Function::New(env, bf16_kernel_js, "bf16Kernel"));
   exports.Set("cpuHasAvx512Bf16", Napi::Function::New(env, cpu_has_avx512_bf16_js, "cpuHasAvx512Bf16"));

@@ -2,6 +2,7 @@
 // here in a Uint16Array. Conversions round to nearest even; gemmBf16 multiplies bf16
 // inputs with fp32 accumulation into an fp32 C (kiln/bf16.h says which kernel runs where).
 import { addon } from './addon.js'
+import { gemmArgs, type GemmOptions } from './gemm.js'
 import type { SimdLevel } from './types.js'
 
 /** fp32 -> bf16, round to nearest even (NaN stays NaN); returns dst (allocated when omitted). */
@@ -16,41 +17,19 @@ export function bf16ToF32(src: Uint16Array, dst = new Float32Array(src.length)):
   return dst
 }
 
-export interface Bf16GemmOptions {
-  /** op(A), m x k, in bf16; stored k x m when transA. */
-  a: Uint16Array
-  /** op(B), k x n, in bf16; stored n x k when transB. */
-  b: Uint16Array
-  /** Output (fp32), batch x m x n; allocated when omitted. */
-  c?: Float32Array
-  m: number
-  n: number
-  k: number
-  transA?: boolean
-  transB?: boolean
-  /** Number of products; a or b holding one matrix is broadcast to all. */
-  batch?: number
-  alpha?: number
-  /** Scale of the existing c (0: c is overwritten without being read). */
-  beta?: number
-}
-
-function args(o: Bf16GemmOptions) {
-  const batch = o.batch ?? 1
-  const c = o.c ?? new Float32Array(batch * o.m * o.n)
-  return [!!o.transA, !!o.transB, batch, o.m, o.n, o.k, o.alpha ?? 1, o.a, o.b, o.beta ?? 0, c] as const
-}
+/** gemmBf16's operands: op(A) m x k and op(B) k x n in bf16, C fp32 (as sgemm's options). */
+export type Bf16GemmOptions = GemmOptions<Uint16Array>
 
 /** C = alpha * op(A) op(B) + beta * C with bf16 A and B, fp32 accumulation and C; returns C. */
 export function gemmBf16(o: Bf16GemmOptions): Float32Array {
-  const a = args(o)
+  const a = gemmArgs(o)
   addon.gemmBf16(...a)
   return a[10]
 }
 
 /** gemmBf16 on a worker thread. */
 export async function gemmBf16Async(o: Bf16GemmOptions): Promise<Float32Array> {
-  const a = args(o)
+  const a = gemmArgs(o)
   await addon.gemmBf16Async(...a)
   return a[10]
 }

@@ -1,10 +1,11 @@
 import { addon } from './addon.js'
 import type { CpuCaches, GemmPlan, SimdLevel } from './types.js'
 
-export interface GemmOptions {
+/** A product's operands (Float32Array for sgemm, bf16 in Uint16Array for gemmBf16) and sizes. */
+export interface GemmOptions<T extends Float32Array | Uint16Array = Float32Array> {
   /** op(A) is m x k; A is stored k x m when transA. */
-  a: Float32Array
-  b: Float32Array
+  a: T
+  b: T
   /** Output, batch x m x n; allocated when omitted. */
   c?: Float32Array
   m: number
@@ -19,7 +20,8 @@ export interface GemmOptions {
   beta?: number
 }
 
-function args(o: GemmOptions) {
+/** The addon's positional argument list for o (c allocated when omitted). */
+export function gemmArgs<T extends Float32Array | Uint16Array>(o: GemmOptions<T>) {
   const batch = o.batch ?? 1
   const c = o.c ?? new Float32Array(batch * o.m * o.n)
   return [!!o.transA, !!o.transB, batch, o.m, o.n, o.k, o.alpha ?? 1, o.a, o.b, o.beta ?? 0, c] as const
@@ -27,14 +29,14 @@ function args(o: GemmOptions) {
 
 /** C = alpha * op(A) op(B) + beta * C on the native CPU kernels; returns C. */
 export function sgemm(o: GemmOptions): Float32Array {
-  const a = args(o)
+  const a = gemmArgs(o)
   addon.sgemm(...a)
   return a[10]
 }
 
 /** sgemm on a worker thread; the event loop stays free while it runs. */
 export async function sgemmAsync(o: GemmOptions): Promise<Float32Array> {
-  const a = args(o)
+  const a = gemmArgs(o)
   await addon.sgemmAsync(...a)
   return a[10]
 }

@@ -10,38 +10,29 @@ export interface CudaInfo {
   reason: string
 }
 
+/** sgemm's positional list: (transA, transB, batch, m, n, k, alpha, a, b, beta, c). */
+export type GemmCall<T extends Float32Array | Uint16Array, R> = (
+  transA: boolean,
+  transB: boolean,
+  batch: number,
+  m: number,
+  n: number,
+  k: number,
+  alpha: number,
+  a: T,
+  b: T,
+  beta: number,
+  c: Float32Array,
+) => R
+
 export interface NativeAddon {
   threads(): number
   setThreads(threads: number): number
   simd(): SimdLevel
   detectedSimd(): SimdLevel
   setSimd(level: SimdLevel): SimdLevel
-  sgemm(
-    transA: boolean,
-    transB: boolean,
-    batch: number,
-    m: number,
-    n: number,
-    k: number,
-    alpha: number,
-    a: Float32Array,
-    b: Float32Array,
-    beta: number,
-    c: Float32Array,
-  ): void
-  sgemmAsync(
-    transA: boolean,
-    transB: boolean,
-    batch: number,
-    m: number,
-    n: number,
-    k: number,
-    alpha: number,
-    a: Float32Array,
-    b: Float32Array,
-    beta: number,
-    c: Float32Array,
-  ): Promise<void>
+  sgemm: GemmCall<Float32Array, void>
+  sgemmAsync: GemmCall<Float32Array, Promise<void>>
   gemmPlan(
     m: number,
     n: number,
@@ -56,32 +47,8 @@ export interface NativeAddon {
   cpuCaches(): CpuCaches
   f32ToBf16(src: Float32Array, dst: Uint16Array): void
   bf16ToF32(src: Uint16Array, dst: Float32Array): void
-  gemmBf16(
-    transA: boolean,
-    transB: boolean,
-    batch: number,
-    m: number,
-    n: number,
-    k: number,
-    alpha: number,
-    a: Uint16Array,
-    b: Uint16Array,
-    beta: number,
-    c: Float32Array,
-  ): void
-  gemmBf16Async(
-    transA: boolean,
-    transB: boolean,
-    batch: number,
-    m: number,
-    n: number,
-    k: number,
-    alpha: number,
-    a: Uint16Array,
-    b: Uint16Array,
-    beta: number,
-    c: Float32Array,
-  ): Promise<void>
+  gemmBf16: GemmCall<Uint16Array, void>
+  gemmBf16Async: GemmCall<Uint16Array, Promise<void>>
   bf16Kernel(simd: SimdLevel, avx512bf16: boolean): string
   cpuHasAvx512Bf16(): boolean
   trainStepCreate(spec: Float64Array, paramSizes: Float64Array): unknown
