@@ -72,6 +72,37 @@ test('matMul and a Dense layer multiply bf16-rounded inputs with fp32 accumulati
   }
 })
 
+test('Conv2D and its two gradients under bf16 are the fp32 kernels on bf16-rounded operands, bit for bit', () => {
+  const xv = randomFloats(2 * 9 * 9 * 3, 41),
+    wv = randomFloats(3 * 3 * 3 * 5, 42)
+  const run = (x: Float32Array, w: Float32Array) => {
+    const xt = tf.tensor4d(x, [2, 9, 9, 3]),
+      wt = tf.tensor4d(w, [3, 3, 3, 5])
+    const conv = (a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same').sum()
+    const y = tf.tidy(() => tf.conv2d(xt, wt, 1, 'same').dataSync())
+    // d(sum)/dy is all ones (exact in bf16), so the gradients see rounded x and w alone.
+    const [dx, dw] = tf.tidy(() =>
+      tf
+        .grads(conv)([xt, wt])
+        .map((g) => g.dataSync()),
+    )
+    tf.dispose([xt, wt])
+    return [y, dx!, dw!]
+  }
+  const fp32 = run(xv, wv)
+  setMatmulPrecision('bf16')
+  const mixed = run(xv, wv)
+  setMatmulPrecision('fp32')
+  const rounded32 = run(rounded(xv), rounded(wv))
+  ;['conv', 'dx', 'dw'].forEach((name, i) => {
+    assert.equal(Array.from(mixed[i]!), Array.from(rounded32[i]!), `${name}: bf16 = fp32 on rounded operands`)
+    assert.ok(
+      mixed[i]!.some((v, j) => v !== fp32[i]![j]),
+      `${name}: bf16 differs from fp32`,
+    )
+  })
+})
+
 test('a bad precision is refused by name and changes nothing', () => {
   assert.throws(
     () => setMatmulPrecision('fp16' as never),

@@ -1,9 +1,11 @@
-// The precision of the kiln backend's matrix products (MatMul, _FusedMatMul, KilnDense):
+// The precision of the kiln backend's products: MatMul, _FusedMatMul and KilnDense (gemmBf16)
+// and the three Conv2D kernels (operands rounded, then the fp32 convolution kernels):
 // 'fp32', or 'bf16' mixed precision: both inputs rounded to bf16 (round to nearest even)
-// and multiplied with fp32 accumulation into an fp32 output (gemmBf16; AVX512-BF16 where
-// the CPU has it). Weights stay fp32 (the optimizer updates the fp32 masters); only the
-// products see bf16. Convolutions, elementwise kernels and the compiled training step
-// stay fp32 (the compiled step is refused under bf16, so fit runs kernel by kernel).
+// and multiplied with fp32 accumulation into an fp32 output. The products of two bf16 are
+// exact in fp32, so a convolution of rounded operands is what a bf16 convolution with fp32
+// accumulation computes (though no faster). Weights stay fp32 (the optimizer updates the
+// fp32 masters); elementwise kernels stay fp32, and the compiled training step is fp32 only
+// (refused under bf16, so fit runs kernel by kernel).
 import { addon } from '@kiln/native'
 
 /** What the matrix products take as inputs. */
@@ -13,6 +15,8 @@ let current: Precision = 'fp32'
 // Grow-only bf16 copies of the two inputs: a training step runs dozens of products.
 let scratchA = new Uint16Array(0)
 let scratchB = new Uint16Array(0)
+// Grow-only fp32 copies of rounded convolution operands (two per kernel).
+const roundedScratch = [new Float32Array(0), new Float32Array(0)]
 
 /** Sets the precision of this thread's kiln matrix products; returns the previous one. */
 export function setMatmulPrecision(precision: Precision): Precision {
@@ -52,4 +56,18 @@ export function matmul(
 ): void {
   if (current === 'bf16') addon.gemmBf16(transA, transB, batch, m, n, k, 1, bf16(a, 'a'), bf16(b, 'b'), 0, out)
   else addon.sgemm(transA, transB, batch, m, n, k, 1, a, b, 0, out)
+}
+
+/**
+ * A convolution operand in the precision in effect: itself (fp32), or (bf16) a copy rounded
+ * to bf16 values, valid until the next call with the same slot.
+ */
+export function operand(values: Float32Array, slot: 0 | 1): Float32Array {
+  if (current === 'fp32') return values
+  const half = bf16(values, slot === 0 ? 'a' : 'b')
+  let out = roundedScratch[slot]!
+  if (out.length < values.length) out = roundedScratch[slot] = new Float32Array(Math.max(values.length, out.length * 2))
+  const view = out.subarray(0, values.length)
+  addon.bf16ToF32(half, view)
+  return view
 }
