@@ -109,6 +109,21 @@ bad('a fractional epoch count and a seed out of range', () => {
   ])
 })
 
+bad('training.precision: fp32 or bf16, and bf16 only where the CPU kernels train a builtin network', () => {
+  assert.equal(parseSpec(withBase('training: { precision: bf16 }\n')).training.precision, 'bf16')
+  assert.equal(parseSpec(withBase('training: { precision: fp32 }\n')).training.precision, 'fp32')
+  assert.equal(problems(withBase('training: { precision: fp16 }\n')), [
+    'training.precision: expected one of fp32, bf16, got "fp16"',
+  ])
+  const script = 'name: s\ndataset: d\nmodel: { script: ./trial.ts }\ntraining: { precision: bf16 }\n'
+  assert.equal(problems(script), [
+    'training.precision: expected fp32 for this model (bf16 applies to builtin mlp, cnn and linear models), got "bf16"',
+  ])
+  assert.equal(problems(withBase('training: { precision: bf16 }\nresources: { gpu: true }\n')), [
+    'training.precision: expected fp32 with resources.gpu: true (bf16 runs on the CPU kernels), got "bf16"',
+  ])
+})
+
 bad('a missing name and a bad name', () => {
   assert.equal(problems('dataset: d\nmodel: { builtin: mlp }\n'), [
     'name: expected a name of 1-63 lowercase letters, digits and dashes, like "fashion-mlp", got nothing',

@@ -83,6 +83,11 @@ const training = strictObject(
     seed: uint32().default(42),
     /** Train on only the first N samples (quick runs, smoke tests). */
     limit: positiveInt().optional(),
+    /**
+     * The matrix products of a builtin mlp, cnn or linear model: fp32 (default), or bf16
+     * mixed precision (bf16 inputs, fp32 accumulation, fp32 master weights) on the CPU.
+     */
+    precision: oneOf(['fp32', 'bf16']).optional(),
   },
   'a mapping',
 )
@@ -215,6 +220,20 @@ function checkSignature(raw: Record<string, unknown>, ctx: z.RefinementCtx): voi
   }
 }
 
+// Cross-field rule: bf16 products are the CPU kiln backend's (Dense and MatMul kernels of
+// a builtin network or linear model); a script, a gbdt or a GPU trial would ignore them.
+function checkPrecision(raw: Record<string, unknown>, ctx: z.RefinementCtx): void {
+  if (!isRecord(raw.training) || raw.training.precision !== 'bf16') return
+  const model = raw.model
+  const path = ['training', 'precision']
+  if (isRecord(model) && ('script' in model || model.builtin === 'gbdt'))
+    addExpected(ctx, path, 'fp32 for this model (bf16 applies to builtin mlp, cnn and linear models)', {
+      got: '"bf16"',
+    })
+  else if (isRecord(raw.resources) && raw.resources.gpu === true)
+    addExpected(ctx, path, 'fp32 with resources.gpu: true (bf16 runs on the CPU kernels)', { got: '"bf16"' })
+}
+
 /** Lower is better for losses and errors, higher for everything else. */
 function defaultMode(metricName: string): 'max' | 'min' {
   return /loss|error/i.test(metricName) ? 'min' : 'max'
@@ -222,7 +241,10 @@ function defaultMode(metricName: string): 'max' | 'min' {
 
 /** The whole spec: raw YAML/JSON value in, typed and defaulted spec out. */
 export const specSchema = strictObject(fields, 'a mapping of spec fields (name, dataset, model, ...)', {
-  check: checkMetric,
+  check: (raw, ctx) => {
+    checkMetric(raw, ctx)
+    checkPrecision(raw, ctx)
+  },
 }).transform((s) => {
   const regression = 'objective' in s.model && s.model.objective === 'regression'
   const metricName =
