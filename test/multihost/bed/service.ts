@@ -42,6 +42,19 @@ export class Service {
     return this.readyFlag
   }
 
+  /** The JSON ready line of its current incarnation (a coordinator's id, a worker's nodeId). */
+  readyInfo(): Record<string, unknown> | undefined {
+    for (const line of (this.current?.output() ?? '').split('\n').reverse()) {
+      if (!line.startsWith('{"event":"ready"')) continue
+      try {
+        return JSON.parse(line) as Record<string, unknown>
+      } catch {
+        /* a torn line */
+      }
+    }
+    return undefined
+  }
+
   /** The end of its log, for failure messages. */
   tail(chars = 3000): string {
     return tailFile(this.logFile, chars)
