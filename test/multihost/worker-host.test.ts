@@ -85,7 +85,10 @@ test('the trial resumes on the other worker host from its checkpoint and finishe
   // flight when the power went may have run again.
   for (let e = 1; e <= running.checkpoint!.epoch; e++)
     assert.is(reported.filter((x) => x === e).length, 1, `epoch ${e} reported once: ${reported}`)
-  assert.equal([...new Set(reported)].sort((a, b) => a - b), Array.from({ length: epochs }, (_, i) => i + 1))
+  assert.equal(
+    [...new Set(reported)].sort((a, b) => a - b),
+    Array.from({ length: epochs }, (_, i) => i + 1),
+  )
   const record = (await view.trial(trialId))!
   assert.is(record.metrics?.epochs, epochs, `the history has every epoch: ${JSON.stringify(record.metrics)}`)
   const versions = await kilnJson<Array<{ version: number }>>(bed, ['models', 'power-worker'])

@@ -105,7 +105,7 @@ function freeSubnet(): string {
     taken.some(({ base, bits }) => {
       const common = Math.min(bits, 24)
       const mask = common === 0 ? 0 : (0xffffffff << (32 - common)) >>> 0
-      return ((base & mask) >>> 0) === ((net & mask) >>> 0)
+      return (base & mask) >>> 0 === (net & mask) >>> 0
     })
   for (let tries = 0; tries < 64; tries++) {
     const net = `10.${200 + Math.floor(Math.random() * 50)}.${Math.floor(Math.random() * 256)}`

@@ -75,8 +75,14 @@ export const SERVICE_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/
  * programs of this machine (node, the nats-server of .tools/), its EnvironmentFile and
  * Environment= lines, with file locations localized.
  */
-export function unitInvocation(unit: Unit, root: string): { command: string[]; env: Record<string, string>; cwd: string } {
-  const programs: Record<string, string> = { '/usr/bin/node': process.execPath, '/usr/sbin/nats-server': natsServerPath() }
+export function unitInvocation(
+  unit: Unit,
+  root: string,
+): { command: string[]; env: Record<string, string>; cwd: string } {
+  const programs: Record<string, string> = {
+    '/usr/bin/node': process.execPath,
+    '/usr/sbin/nats-server': natsServerPath(),
+  }
   const command = unit.command.map((w, i) => (i === 0 ? (programs[w] ?? w) : localize(w, root)))
   const fileEnv = unit.environmentFile ? parseEnvFile(readFileSync(localize(unit.environmentFile, root), 'utf8')) : {}
   const env: Record<string, string> = { PATH: SERVICE_PATH, ...fileEnv }

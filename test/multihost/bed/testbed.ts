@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { checkServerIdentity, type PeerCertificate } from 'node:tls'
 import { connect, type NatsConnection } from 'nats'
+import { MAX_PINGS_OUT, PING_INTERVAL_MS } from '@kiln/client'
 import { makeTestCa, makeTestCert } from '../../local/test-certs.js'
 import { BedNetwork, killNamespace, type NetHost } from './network.js'
 import { Service, type Readiness } from './service.js'
@@ -165,7 +166,7 @@ export class Testbed {
    * certificate of an address against "localhost", so the check here accepts a NATS
    * host's certificate for its own name; the chain is still verified against the bed's CA.
    */
-  connect(role: RoleUser, servers: string[] = this.natsUrls): Promise<NatsConnection> {
+  connect(role: RoleUser | 'sys', servers: string[] = this.natsUrls): Promise<NatsConnection> {
     const names = this.services('nats').map((s) => `${s.host.name}.${DOMAIN}`)
     return connect({
       servers,
@@ -175,6 +176,8 @@ export class Testbed {
       timeout: 20_000,
       maxReconnectAttempts: -1,
       reconnectTimeWait: 250,
+      pingInterval: PING_INTERVAL_MS,
+      maxPingOut: MAX_PINGS_OUT,
       tls: {
         ca: readFileSync(this.ca, 'utf8'),
         checkServerIdentity: (_host: string, cert: PeerCertificate) =>
