@@ -45,7 +45,7 @@ conf(
       const text = readFileSync(join(CLUSTER, `systemd/kiln-${name}.service`), 'utf8')
       const field = (key: string) => new RegExp(`^${key}=(.*)$`, 'm').exec(text)?.[1]
       const exec = field('ExecStart') ?? ''
-      const command = /main\.ts (\S+)/.exec(exec)?.[1]
+      const command = /(?:main\.ts|\/kiln) (\S+)/.exec(exec)?.[1]
       assert.is(command, name, exec)
       assert.ok(findCommand(command!), `kiln ${command} exists`)
       assert.not.match(exec, /password|creds|--api-key/i, 'no secret on the command line')

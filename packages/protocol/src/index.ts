@@ -59,7 +59,9 @@ export type {
   CancelRequest,
   RankPlacement,
 } from './job-messages.js'
-export { LogLevel, MAX_LOG_LINE, MetricReportSchema, LogLineSchema } from './trial-messages.js'
+export { MAX_LOG_LINE, MetricReportSchema, LogLineSchema } from './trial-messages.js'
+export { LogLevel, jsonLineSink, makeLogger } from './log-record.js'
+export type { LogRecord, LogSink, Logger } from './log-record.js'
 export type { MetricReport, LogLine } from './trial-messages.js'
 export { apiReplySchema, replyOk, replyError, unwrapReply } from './api-reply.js'
 export {
@@ -127,6 +129,9 @@ export {
   RollbackRequestSchema,
   ListEndpointsRequestSchema,
   EndpointEventSchema,
+  QualityAlertSchema,
+  EndpointStatsRequestSchema,
+  EndpointStatsSchema,
   DriftAlertSchema,
 } from './endpoint-messages.js'
 export type {
@@ -139,6 +144,9 @@ export type {
   RollbackRequest,
   ListEndpointsRequest,
   EndpointEvent,
+  QualityAlert,
+  EndpointStatsRequest,
+  EndpointStats,
   DriftAlert,
 } from './endpoint-messages.js'
 export {

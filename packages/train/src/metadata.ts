@@ -2,12 +2,12 @@
 // gateway reads inputStats and predictionDistribution to spot drift in serving traffic.
 import { featureStats, labelDistribution, type FeatureStats, type LabelDistribution } from '@kiln/data'
 import type { TrainMetrics } from './metrics.js'
+import { MODEL_FORMAT, type ModelSignature } from './model-format.js'
 import type { Spec } from './spec-schema.js'
 import type { PreparedData } from './trial-data.js'
 import { versions } from './version.js'
 
-/** The `format` of kiln-model.json; bumped when a reader would misread a newer file. */
-export const MODEL_FORMAT = 'kiln-model/1'
+export { MODEL_FORMAT } from './model-format.js'
 
 /** Describes the training data without holding it. */
 export interface DatasetInfo {
@@ -42,6 +42,8 @@ export interface KilnModelMetadata {
   inputStats: FeatureStats
   labelDistribution: LabelDistribution
   predictionDistribution?: PredictionDistribution
+  /** Input and output names (chosen by Kiln), shapes and class names; older files lack it. */
+  signature?: ModelSignature
   training: { durationMs: number; samplesPerSecond: number; epochsRun: number; stoppedEarly: boolean }
   versions: { kiln: string; tfjs: string; backend: string }
 }
@@ -52,6 +54,7 @@ export interface MetadataInput {
   data: PreparedData
   metrics: TrainMetrics
   predictions?: PredictionDistribution
+  signature?: ModelSignature
   training: KilnModelMetadata['training']
 }
 
@@ -76,6 +79,7 @@ export function modelMetadata(input: MetadataInput): KilnModelMetadata {
     inputStats: featureStats(data.train, { maxFeatures: 784, bins: 10 }),
     labelDistribution: labelDistribution(data.train),
     ...(input.predictions ? { predictionDistribution: input.predictions } : {}),
+    ...(input.signature ? { signature: input.signature } : {}),
     training: input.training,
     versions: versions(),
   }

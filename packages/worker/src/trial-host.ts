@@ -9,6 +9,7 @@ import {
   ErrorCode,
   type KilnError,
   LogLineSchema,
+  MAX_LOG_LINE,
   MetricReportSchema,
   Subjects,
   TrialDecisionSchema,
@@ -179,12 +180,21 @@ export class TrialHost {
     const a = this.o.assignment
     switch (m.type) {
       case 'log': {
-        const { level, message, time: _t, component: _c, ...data } = m.record
-        const text = Object.keys(data).length ? `${message} ${JSON.stringify(data)}` : message
+        // The trial's own record, with its id; details that are not the line's own fields
+        // are kept in its text (the stream's line has a fixed shape).
+        const { level, msg, time, component, trial: _trial, ...data } = m.record
+        const text = Object.keys(data).length ? `${msg} ${JSON.stringify(data)}` : msg
         this.o.layout.js
           .publish(
             Subjects.logs.of(a.trialId),
-            encode(LogLineSchema, { v: 1, trialId: a.trialId, level, msg: text.slice(0, 16_000), at: Date.now() }),
+            encode(LogLineSchema, {
+              v: 1,
+              trialId: a.trialId,
+              time,
+              level,
+              component,
+              msg: text.slice(0, MAX_LOG_LINE),
+            }),
           )
           .catch(() => undefined)
         return

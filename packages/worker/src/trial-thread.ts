@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadDatasetFile } from '@kiln/data'
 import { setThreads } from '@kiln/native'
+import { toWire } from '@kiln/protocol'
 import { applyOverrides, trainLocal, validateSpec, type TrainMetrics } from '@kiln/train'
 import { evaluationMetrics } from '@kiln/train/evaluation'
 import type { FromThread, ToThread, TrialOutcome, TrialTask } from './thread-messages.js'
@@ -26,7 +27,18 @@ export function flatMetrics(m: TrainMetrics): Record<string, number> {
   return out
 }
 
+/** The piscina task: a thrown error reaches the agent in its wire form (see below). */
 export default async function runTrialThread(task: TrialTask): Promise<TrialOutcome> {
+  try {
+    return await runTrial(task)
+  } catch (err) {
+    // A thrown error reaches the agent by structured clone, which keeps only name, message
+    // and stack; its wire form also keeps the code and data (a trial script's own frames).
+    throw toWire(err)
+  }
+}
+
+async function runTrial(task: TrialTask): Promise<TrialOutcome> {
   const { port } = task
   const controller = new AbortController()
   let handBack = false
@@ -60,6 +72,7 @@ export default async function runTrialThread(task: TrialTask): Promise<TrialOutc
       outDir,
       signal: controller.signal,
       log: (record) => port.postMessage({ type: 'log', record } satisfies FromThread),
+      narrate: true,
       onEpoch: (e) => port.postMessage({ type: 'epoch', epoch: e.epoch } satisfies FromThread),
       decide: async (report) => {
         const answer = await ask({ type: 'report', id: ++next, epoch: report.step, metrics: report.metrics })

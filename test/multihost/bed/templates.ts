@@ -79,11 +79,14 @@ export function unitInvocation(
   unit: Unit,
   root: string,
 ): { command: string[]; env: Record<string, string>; cwd: string } {
-  const programs: Record<string, string> = {
-    '/usr/bin/node': process.execPath,
-    '/usr/sbin/nats-server': natsServerPath(),
+  // /usr/local/bin/kiln is scripts/setup's link to packages/cli/bin/kiln.mjs (the compiled CLI).
+  const programs: Record<string, string[]> = {
+    '/usr/bin/node': [process.execPath],
+    '/usr/local/bin/kiln': [process.execPath, join(REPO, 'packages/cli/bin/kiln.mjs')],
+    '/usr/sbin/nats-server': [natsServerPath()],
   }
-  const command = unit.command.map((w, i) => (i === 0 ? (programs[w] ?? w) : localize(w, root)))
+  const [program = '', ...args] = unit.command
+  const command = [...(programs[program] ?? [program]), ...args.map((w) => localize(w, root))]
   const fileEnv = unit.environmentFile ? parseEnvFile(readFileSync(localize(unit.environmentFile, root), 'utf8')) : {}
   const env: Record<string, string> = { PATH: SERVICE_PATH, ...fileEnv }
   for (const [k, v] of Object.entries(unit.environment)) env[k] = localize(v, root)

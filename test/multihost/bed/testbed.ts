@@ -212,8 +212,8 @@ export class Testbed {
   kiln(args: string[], timeoutMs = 180_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
     const laptop = this.host('laptop')
     const creds = join(laptop.root, 'etc/kiln/client.env')
-    const main = join(REPO, 'packages/cli/src/main.ts')
-    const argv = ['netns', 'exec', laptop.net.ns, process.execPath, '--conditions=kiln-src', '--import', 'tsx', main]
+    // The kiln command scripts/setup links onto PATH (the compiled CLI).
+    const argv = ['netns', 'exec', laptop.net.ns, process.execPath, join(REPO, 'packages/cli/bin/kiln.mjs')]
     const child = spawn('ip', [...argv, ...args, '--creds', creds], {
       cwd: REPO,
       env: { PATH: SERVICE_PATH, HOME: laptop.root },

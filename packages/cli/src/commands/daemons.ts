@@ -91,6 +91,23 @@ export function coordinatorCommand(argv: string[], io: CliIo): Promise<number> {
   )
 }
 
+/**
+ * Why a worker that was asked for GPUs offers none: an addon built without CUDA would
+ * otherwise silently offer 0 GPU slots. Undefined when nothing is wrong or none were asked for.
+ */
+export function gpuWarning(
+  gpus: 'auto' | 'none' | number[],
+  cuda: { compiled: boolean; devices: number; reason: string },
+): string | undefined {
+  if (gpus === 'none') return undefined
+  const asked = gpus === 'auto' ? '--gpus auto' : `--gpus ${gpus.join(',')}`
+  if (!cuda.compiled)
+    return `${asked}, but the native addon was built without CUDA (nvcc was not found when it was built), so this node offers no GPU slots. Install the CUDA toolkit, then rebuild: KILN_CUDA=ON pnpm build:native (kiln --version shows what the addon has)`
+  if (cuda.devices === 0)
+    return `${asked}, but no GPU can be used: ${cuda.reason || 'no CUDA device found'}; this node offers no GPU slots`
+  return undefined
+}
+
 /** `kiln worker`. */
 export function workerCommand(argv: string[], io: CliIo): Promise<number> {
   return runClusterCommand(
@@ -109,11 +126,16 @@ export function workerCommand(argv: string[], io: CliIo): Promise<number> {
       },
       run: async ({ nc, flags }) => {
         const { startWorker, discoverSlots, parseSlotsFlag, parseGpusFlag } = await import('@kiln/worker')
-        const { deviceCount, threads } = await import('@kiln/native')
+        const { cudaInfo, threads } = await import('@kiln/native')
+        const gpus = parseGpusFlag(flags.gpus as string | undefined)
+        const cuda = cudaInfo()
+        // Only when GPUs were asked for: a CPU node's default --gpus auto is not a mistake.
+        const warning = flags.gpus === undefined ? undefined : gpuWarning(gpus, cuda)
+        if (warning) io.stderr.write(`kiln worker: warning: ${warning}\n`)
         const slots = discoverSlots({
           slots: parseSlotsFlag(flags.slots as string | undefined),
-          gpus: parseGpusFlag(flags.gpus as string | undefined),
-          deviceCount: deviceCount(),
+          gpus,
+          deviceCount: cuda.devices,
         })
         const heartbeatMs = intFlag('heartbeat', flags.heartbeat as string | undefined, 50)
         const every = intFlag('checkpoint-every', flags['checkpoint-every'] as string | undefined, 1)

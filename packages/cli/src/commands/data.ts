@@ -33,8 +33,8 @@ Options:
 ${CONN}`
 
 async function datasetStore(nc: NatsConnection): Promise<ObjectStore> {
-  const { ensureLayout } = await import('@kiln/cluster-state')
-  return (await ensureLayout(nc)).objects.datasets
+  const { bindLayout } = await import('@kiln/cluster-state')
+  return (await bindLayout(nc)).objects.datasets
 }
 
 function megabytes(bytes: number): string {

@@ -1,12 +1,16 @@
+/** @jsxRuntime automatic */
+/** @jsxImportSource react */
 // Launch: pick a spec from the examples folder (or type a path), change a few values,
 // submit; on success the dashboard opens the new sweep or job.
-import { type ReactElement, createElement as h, useMemo, useRef } from 'react'
+import { type ReactElement, useEffect, useMemo, useRef } from 'react'
 import { Box, Text } from 'ink'
 import { useKeys } from '../use-keys.js'
-import type { LaunchResult } from '../actions.js'
+import { errorText } from '@kiln/client'
 import { describeError } from '../apply-change.js'
 import { clip, fit } from '../format.js'
 import { formFields, formProblem, listSpecs, overrides, readSpecDoc, type FormField } from '../launch-form.js'
+import { MessageLevel } from '../state.js'
+import { View, type ViewProps } from '../view-props.js'
 
 export interface LaunchNav {
   pane: 'specs' | 'form'
@@ -23,35 +27,25 @@ export interface LaunchNav {
 
 export const initialLaunchNav: LaunchNav = { pane: 'specs', spec: 0, field: 0, values: {} }
 
-export interface LaunchViewProps {
-  nav: LaunchNav
-  /** The nav as last set (key handlers run before the next render). */
-  getNav(): LaunchNav
-  setNav(update: (nav: LaunchNav) => LaunchNav): void
-  specDir: string
-  launch(path: string, sets: readonly string[]): Promise<LaunchResult>
-  onLaunched(result: LaunchResult): void
-  active: boolean
-  lock: { held: boolean }
-  width: number
-  height: number
-}
-
 type Loaded = { doc?: ReturnType<typeof readSpecDoc>; fields?: FormField[]; error?: string }
 
 const PATH = 'path'
 const clamp = (i: number, n: number) => Math.max(0, Math.min(n - 1, i))
 
 /** The Launch view. */
-export function LaunchView(p: LaunchViewProps): ReactElement {
+export function LaunchView(p: ViewProps<LaunchNav>): ReactElement {
   const { nav, width, height } = p
   // The global keys stay off from the very key that opens a field (typed text may hold a q).
   const setNav = (f: (n: LaunchNav) => LaunchNav) =>
     p.setNav((n) => {
       const next = f(n)
-      p.lock.held = next.editing !== undefined
+      p.holdKeys(next.editing !== undefined)
       return next
     })
+  // Coming back to a field left open holds the keyboard again (leaving the view released it).
+  const editing = nav.editing !== undefined
+  // biome-ignore lint/correctness/useExhaustiveDependencies: only a change of editing matters, not a new p
+  useEffect(() => p.holdKeys(editing), [editing])
   const specs = useMemo(() => listSpecs(p.specDir), [p.specDir])
   // By path, so that a key handler running before the next render reads the spec it just picked.
   const cache = useRef(new Map<string, Loaded>()).current
@@ -71,7 +65,6 @@ export function LaunchView(p: LaunchViewProps): ReactElement {
   }
   const loaded = load(nav.path)
   const fields: FormField[] = loaded?.fields ?? []
-  p.lock.held = nav.editing !== undefined
 
   const submit = () => {
     const nav = p.getNav()
@@ -89,7 +82,7 @@ export function LaunchView(p: LaunchViewProps): ReactElement {
         text: `submitting ${path}${sets.length ? ` with ${sets.length} change${sets.length === 1 ? '' : 's'}` : ''}…`,
       },
     }))
-    p.launch(path, sets).then(
+    p.actions.launch(path, sets).then(
       (result) => {
         setNav((n) => ({
           ...n,
@@ -98,11 +91,11 @@ export function LaunchView(p: LaunchViewProps): ReactElement {
             text: `${result.kind} ${result.id} submitted${result.notes.length ? ` (${result.notes.join('; ')})` : ''}`,
           },
         }))
-        p.onLaunched(result)
+        p.say(MessageLevel.info, `launched ${result.kind} ${result.id}`)
+        p.go(View.runs, { selected: 0, trial: 0, open: { kind: result.kind, id: result.id } })
       },
       // The whole message: a spec error lists every problem on its own line.
-      (err) =>
-        setNav((n) => ({ ...n, status: { kind: 'error', text: err instanceof Error ? err.message : String(err) } })),
+      (err) => setNav((n) => ({ ...n, status: { kind: 'error', text: errorText(err) } })),
     )
   }
 
@@ -174,49 +167,50 @@ export function LaunchView(p: LaunchViewProps): ReactElement {
       : nav.path
         ? clip(nav.path, formW)
         : 'pick a spec on the left (◆ = a sweep)'
-  return h(
-    Box,
-    { flexDirection: 'row', width, height },
-    h(
-      Box,
-      { flexDirection: 'column', width: listW, marginRight: 2 },
-      h(Text, { bold: true }, 'Specs'),
-      ...listRows.slice(0, height - 1).map((text, i) =>
-        h(
-          Text,
-          {
-            key: `s${i}`,
-            wrap: 'truncate',
-            inverse: nav.pane === 'specs' && nav.spec === i,
-            dimColor: i === specs.length,
-          },
-          fit(text, listW),
-        ),
-      ),
-    ),
-    h(
-      Box,
-      { flexDirection: 'column', width: formW },
-      h(Text, { bold: true }, 'Values'),
-      h(Text, { wrap: 'truncate', color: nav.editing?.id === PATH ? 'yellow' : 'cyan' }, pathLine),
-      ...(loaded?.error ? [h(Text, { key: 'err', color: 'red', wrap: 'wrap' }, loaded.error)] : []),
-      ...fields.map((f, i) =>
-        h(
-          Text,
-          { key: f.id, wrap: 'truncate', inverse: nav.pane === 'form' && nav.field === i },
-          h(Text, { dimColor: true }, fit(f.label, labelW)),
-          ' ',
-          h(Text, { color: nav.editing?.id === f.id ? 'yellow' : undefined }, shown(f) || '-'),
-        ),
-      ),
-      nav.path && !loaded?.error
-        ? h(
-            Text,
-            { inverse: nav.pane === 'form' && nav.field === fields.length, bold: true, color: 'green' },
-            '[ Submit ]',
-          )
-        : null,
-      nav.status ? h(Box, { marginTop: 1 }, h(Text, { color: statusColor, wrap: 'wrap' }, nav.status.text)) : null,
-    ),
+  return (
+    <Box flexDirection="row" width={width} height={height}>
+      <Box flexDirection="column" width={listW} marginRight={2}>
+        <Text bold>Specs</Text>
+        {listRows.slice(0, height - 1).map((text, i) => (
+          <Text
+            key={text}
+            wrap="truncate"
+            inverse={nav.pane === 'specs' && nav.spec === i}
+            dimColor={i === specs.length}
+          >
+            {fit(text, listW)}
+          </Text>
+        ))}
+      </Box>
+      <Box flexDirection="column" width={formW}>
+        <Text bold>Values</Text>
+        <Text wrap="truncate" color={nav.editing?.id === PATH ? 'yellow' : 'cyan'}>
+          {pathLine}
+        </Text>
+        {loaded?.error ? (
+          <Text color="red" wrap="wrap">
+            {loaded.error}
+          </Text>
+        ) : null}
+        {fields.map((f, i) => (
+          <Text key={f.id} wrap="truncate" inverse={nav.pane === 'form' && nav.field === i}>
+            <Text dimColor>{fit(f.label, labelW)}</Text>{' '}
+            <Text color={nav.editing?.id === f.id ? 'yellow' : undefined}>{shown(f) || '-'}</Text>
+          </Text>
+        ))}
+        {nav.path && !loaded?.error ? (
+          <Text inverse={nav.pane === 'form' && nav.field === fields.length} bold color="green">
+            [ Submit ]
+          </Text>
+        ) : null}
+        {nav.status ? (
+          <Box marginTop={1}>
+            <Text color={statusColor} wrap="wrap">
+              {nav.status.text}
+            </Text>
+          </Box>
+        ) : null}
+      </Box>
+    </Box>
   )
 }

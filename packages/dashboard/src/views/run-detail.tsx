@@ -1,6 +1,8 @@
+/** @jsxRuntime automatic */
+/** @jsxImportSource react */
 // One sweep or job: its summary, its trials (state, rung, latest and best metric, params,
 // where it runs or why it waits) and line charts of loss and accuracy per trial.
-import { type ReactElement, createElement as h } from 'react'
+import type { ReactElement } from 'react'
 import { Box, Text } from 'ink'
 import { runMetric, trialRows, type TrialRow } from '../derive.js'
 import { clip, metric, paramsText } from '../format.js'
@@ -38,7 +40,9 @@ function headline(state: DashState, run: RunRef, rows: TrialRow[]): string {
       ? `best ${m.name} ${metric(s.best.value)} (${shortTrial(s.best.trialId, s.jobId)})`
       : `${m.name} ${m.mode}`
     const end = s.endReason ? ` · ${s.endReason}` : ''
-    return `${s.name} ${s.state} · ${s.algorithm}/${s.scheduler} · ${best} · ${done}/${s.maxTrials} done${end}`
+    // A grid sweep may not say how many trials it plans (maxTrials 0): then the count alone.
+    const planned = s.maxTrials > 0 ? `/${s.maxTrials}` : ''
+    return `${s.name} ${s.state} · ${s.algorithm}/${s.scheduler} · ${best} · ${done}${planned} done${end}`
   }
   const j = state.jobs.get(run.id)
   if (!j) return `job ${run.id} (not in the cluster's records)`
@@ -72,7 +76,13 @@ export function RunDetail({ state, run, selected, width, height }: RunDetailProp
   const rows = trialRows(state, run)
   const jobId = run.kind === 'sweep' ? (state.sweeps.get(run.id)?.jobId ?? run.id) : run.id
   const chartH = Math.max(5, Math.min(10, Math.floor((height - 2) / 2)))
-  const tableH = Math.max(2, height - chartH - 3)
+  // The selected trial's failure, where its script threw: under the table, at most 3 frames.
+  const picked = rows[selected]
+  const why =
+    picked?.state === 'failed' && picked.error
+      ? [`${picked.error}`, ...(picked.frames ?? []).slice(0, 3).map((f) => `  ${f}`)]
+      : []
+  const tableH = Math.max(2, height - chartH - 3 - why.length)
   const restW = Math.max(10, width - 2 - 9 - 10 - 3 - 5 - 7 - 7)
   const columns = [
     { title: '', width: 1 },
@@ -110,31 +120,34 @@ export function RunDetail({ state, run, selected, width, height }: RunDetailProp
     ],
   }))
   const chartW = Math.floor((width - 1) / 2)
-  return h(
-    Box,
-    { flexDirection: 'column', width, height },
-    h(Text, { bold: true, wrap: 'truncate' }, clip(headline(state, run, rows), width)),
-    h(
-      Box,
-      { height: tableH + 1, flexDirection: 'column' },
-      h(Table, { columns, rows: table, selected, height: tableH, empty: 'no trials yet' }),
-    ),
-    h(
-      Box,
-      { flexDirection: 'row', height: chartH, marginTop: 1 },
-      h(LineChart, {
-        title: 'loss',
-        series: series(state, rows, ['val_loss', 'loss'], selected),
-        width: chartW,
-        height: chartH,
-      }),
-      h(Box, { width: 1 }),
-      h(LineChart, {
-        title: 'accuracy',
-        series: series(state, rows, ['val_accuracy', 'accuracy'], selected),
-        width: chartW,
-        height: chartH,
-      }),
-    ),
+  return (
+    <Box flexDirection="column" width={width} height={height}>
+      <Text bold wrap="truncate">
+        {clip(headline(state, run, rows), width)}
+      </Text>
+      <Box height={tableH + 1} flexDirection="column">
+        <Table columns={columns} rows={table} selected={selected} height={tableH} empty="no trials yet" />
+      </Box>
+      {why.map((line) => (
+        <Text key={line} color="red" wrap="truncate">
+          {clip(line, width)}
+        </Text>
+      ))}
+      <Box flexDirection="row" height={chartH} marginTop={1}>
+        <LineChart
+          title="loss"
+          series={series(state, rows, ['val_loss', 'loss'], selected)}
+          width={chartW}
+          height={chartH}
+        />
+        <Box width={1} />
+        <LineChart
+          title="accuracy"
+          series={series(state, rows, ['val_accuracy', 'accuracy'], selected)}
+          width={chartW}
+          height={chartH}
+        />
+      </Box>
+    </Box>
   )
 }

@@ -1,17 +1,14 @@
+/** @jsxRuntime automatic */
+/** @jsxImportSource react */
 // Cluster: worker nodes with their slots (busy/free), load and heartbeat age, lost nodes
 // marked; a summary of jobs and endpoints; the most recent events.
-import { type ReactElement, createElement as h } from 'react'
+import type { ReactElement } from 'react'
 import { Box, Text } from 'ink'
 import { nodeRows, type NodeRow } from '../derive.js'
 import { age, clip, fit } from '../format.js'
 import { segments, type Segment } from '../components/segments.js'
 import type { DashState } from '../state.js'
-
-export interface ClusterViewProps {
-  state: DashState
-  width: number
-  height: number
-}
+import type { ViewProps } from '../view-props.js'
 
 function slotParts(n: NodeRow): Segment[] {
   return n.slots.map((s, i) => ({
@@ -38,58 +35,55 @@ function clock(at: number): string {
   return [d.getHours(), d.getMinutes(), d.getSeconds()].map((x) => String(x).padStart(2, '0')).join(':')
 }
 
-/** The Cluster view. */
-export function ClusterView({ state, width, height }: ClusterViewProps): ReactElement {
+function NodeLine({ n, nameW, hostW, slotsW }: { n: NodeRow; nameW: number; hostW: number; slotsW: number }) {
+  const status = n.lost
+    ? 'lost'
+    : n.trials.length
+      ? `${n.trials.length} trial${n.trials.length === 1 ? '' : 's'}`
+      : 'idle'
+  return (
+    <Text wrap="truncate">
+      <Text bold>{fit(n.name, nameW)}</Text> {fit(n.host, hostW)} {segments(slotParts(n), slotsW)}{' '}
+      {fit(n.load === undefined ? '-' : n.load.toFixed(2), 5, 'right')} {fit(age(n.beatAgoMs), 6, 'right')}{' '}
+      <Text color={n.lost ? 'red' : 'green'}>{status}</Text>
+    </Text>
+  )
+}
+
+/** The Cluster view (it has no place of its own to keep). */
+export function ClusterView({ state, width, height }: ViewProps<undefined>): ReactElement {
   const nodes = nodeRows(state)
   const nameW = Math.min(18, Math.max(8, ...nodes.map((n) => n.name.length)))
   const hostW = Math.min(14, Math.max(4, ...nodes.map((n) => n.host.length)))
   const slotsW = Math.max(10, width - nameW - hostW - 6 - 6 - 8 - 5)
   const nodeLines = Math.max(1, Math.min(nodes.length, Math.floor(height / 2) - 2))
   const header = `${fit('NODE', nameW)} ${fit('HOST', hostW)} ${fit('SLOTS', slotsW)} ${fit('LOAD', 5, 'right')} ${fit('BEAT', 6, 'right')} STATE`
-  const rows = nodes
-    .slice(0, nodeLines)
-    .map((n) =>
-      h(
-        Text,
-        { key: n.id, wrap: 'truncate' },
-        h(Text, { bold: true }, fit(n.name, nameW)),
-        ' ',
-        fit(n.host, hostW),
-        ' ',
-        ...segments(slotParts(n), slotsW),
-        ' ',
-        fit(n.load === undefined ? '-' : n.load.toFixed(2), 5, 'right'),
-        ' ',
-        fit(age(n.beatAgoMs), 6, 'right'),
-        ' ',
-        h(
-          Text,
-          { color: n.lost ? 'red' : 'green' },
-          n.lost ? 'lost' : n.trials.length ? `${n.trials.length} trial${n.trials.length === 1 ? '' : 's'}` : 'idle',
-        ),
-      ),
-    )
-  const eventRows = Math.max(0, height - nodeLines - 5)
-  const events = state.events.slice(-eventRows).reverse()
-  return h(
-    Box,
-    { flexDirection: 'column', width, height },
-    h(Text, { bold: true, wrap: 'truncate' }, header),
-    ...(nodes.length === 0
-      ? [h(Text, { key: 'no-nodes', dimColor: true }, 'no worker nodes: start one with kiln worker, or kiln up')]
-      : rows),
-    nodes.length > nodeLines ? h(Text, { dimColor: true }, `… ${nodes.length - nodeLines} more`) : null,
-    h(Text, { wrap: 'truncate', color: 'cyan' }, clip(summary(state, nodes), width)),
-    h(Text, { bold: true }, ' '),
-    h(Text, { bold: true }, 'Recent events'),
-    ...(events.length === 0
-      ? [h(Text, { key: 'no-events', dimColor: true }, 'none yet')]
-      : events.map((e, i) =>
-          h(
-            Text,
-            { key: `e${i}`, wrap: 'truncate', ...(e.level !== 'info' ? { color: 'yellow' } : {}) },
-            `${clock(e.at)} ${e.text}`,
-          ),
-        )),
+  const events = state.events.slice(-Math.max(0, height - nodeLines - 5)).reverse()
+  return (
+    <Box flexDirection="column" width={width} height={height}>
+      <Text bold wrap="truncate">
+        {header}
+      </Text>
+      {nodes.length === 0 ? (
+        <Text dimColor>no worker nodes: start one with kiln worker, or kiln up</Text>
+      ) : (
+        nodes.slice(0, nodeLines).map((n) => <NodeLine key={n.id} n={n} nameW={nameW} hostW={hostW} slotsW={slotsW} />)
+      )}
+      {nodes.length > nodeLines ? <Text dimColor>… {nodes.length - nodeLines} more</Text> : null}
+      <Text wrap="truncate" color="cyan">
+        {clip(summary(state, nodes), width)}
+      </Text>
+      <Text bold> </Text>
+      <Text bold>Recent events</Text>
+      {events.length === 0 ? (
+        <Text dimColor>none yet</Text>
+      ) : (
+        events.map((e) => (
+          <Text key={`${e.at} ${e.text}`} wrap="truncate" {...(e.level !== 'info' ? { color: 'yellow' } : {})}>
+            {`${clock(e.at)} ${e.text}`}
+          </Text>
+        ))
+      )}
+    </Box>
   )
 }

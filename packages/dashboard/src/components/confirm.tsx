@@ -1,5 +1,7 @@
+/** @jsxRuntime automatic */
+/** @jsxImportSource react */
 // A yes/no question on one line; the view that asks handles the y/n/esc keys.
-import { type ReactElement, createElement as h } from 'react'
+import type { ReactElement } from 'react'
 import { Text } from 'ink'
 
 /** Something waiting for y or n. */
@@ -10,10 +12,10 @@ export interface Pending {
 
 /** The question, highlighted, with its keys. */
 export function ConfirmLine({ question }: { question: string }): ReactElement {
-  return h(
-    Text,
-    { wrap: 'truncate' },
-    h(Text, { color: 'black', backgroundColor: 'yellow' }, ` ${question} `),
-    h(Text, { bold: true }, ' y/n'),
+  return (
+    <Text wrap="truncate">
+      <Text color="black" backgroundColor="yellow">{` ${question} `}</Text>
+      <Text bold> y/n</Text>
+    </Text>
   )
 }

@@ -1,13 +1,15 @@
+/** @jsxRuntime automatic */
+/** @jsxImportSource react */
 // Logs: follow one trial's log as it is written; without a trial, pick one (running first).
-import { type ReactElement, createElement as h, useEffect } from 'react'
+import { type ReactElement, useEffect } from 'react'
 import { Box, Text } from 'ink'
 import { useKeys } from '../use-keys.js'
 import { isTerminal } from '@kiln/protocol'
 import { age, metric } from '../format.js'
 import { stateColor } from '../components/palette.js'
 import { Table } from '../components/table.js'
-import type { DataNeeds } from '../live-source.js'
 import type { DashState } from '../state.js'
+import type { ViewProps } from '../view-props.js'
 
 export interface LogsNav {
   trialId?: string
@@ -17,17 +19,7 @@ export interface LogsNav {
   back: number
 }
 
-export interface LogsViewProps {
-  state: DashState
-  nav: LogsNav
-  /** The nav as last set (key handlers run before the next render). */
-  getNav(): LogsNav
-  setNav(nav: LogsNav): void
-  needs: DataNeeds
-  active: boolean
-  width: number
-  height: number
-}
+export const initialLogsNav: LogsNav = { picker: 0, back: 0 }
 
 const LEVEL_COLOR: Record<string, string | undefined> = { error: 'red', warn: 'yellow', debug: 'gray', metric: 'cyan' }
 
@@ -40,7 +32,8 @@ function trialLines(state: DashState, trialId: string): Array<{ at: number; leve
       .map(([k, v]) => `${k} ${metric(v)}`)
       .join('  ')}`,
   }))
-  return [...(state.logs.get(trialId) ?? []), ...reports].sort((a, b) => a.at - b.at)
+  const lines = (state.logs.get(trialId) ?? []).map((l) => ({ at: Date.parse(l.time), level: l.level, msg: l.msg }))
+  return [...lines, ...reports].sort((a, b) => a.at - b.at)
 }
 
 function pickable(state: DashState) {
@@ -51,7 +44,7 @@ function pickable(state: DashState) {
 }
 
 /** The Logs view. */
-export function LogsView(p: LogsViewProps): ReactElement {
+export function LogsView(p: ViewProps<LogsNav>): ReactElement {
   const { state, nav, setNav, needs, active, width, height } = p
   const trials = pickable(state)
   useEffect(() => {
@@ -82,55 +75,54 @@ export function LogsView(p: LogsViewProps): ReactElement {
   }, active)
 
   if (!nav.trialId) {
-    return h(
-      Box,
-      { flexDirection: 'column', width, height },
-      h(Text, { bold: true }, 'Pick a trial to follow'),
-      h(Table, {
-        columns: [
-          { title: 'TRIAL', width: Math.max(12, width - 10 - 8 - 24) },
-          { title: 'STATE', width: 10 },
-          { title: 'UPDATED', width: 8, align: 'right' },
-          { title: 'NODE', width: 20 },
-        ],
-        rows: trials.map((t) => ({
-          key: t.id,
-          cells: [
-            t.id,
-            t.state,
-            age(state.now - t.timestamps.updatedAt),
-            t.node ? `${state.nodes.get(t.node.nodeId)?.registration.name ?? t.node.nodeId}/${t.node.slotId}` : '',
-          ],
-          cellColors: [undefined, stateColor(t.state)],
-        })),
-        selected: Math.min(nav.picker, trials.length - 1),
-        height: height - 2,
-        empty: 'no trials yet',
-      }),
+    return (
+      <Box flexDirection="column" width={width} height={height}>
+        <Text bold>Pick a trial to follow</Text>
+        <Table
+          columns={[
+            { title: 'TRIAL', width: Math.max(12, width - 10 - 8 - 24) },
+            { title: 'STATE', width: 10 },
+            { title: 'UPDATED', width: 8, align: 'right' },
+            { title: 'NODE', width: 20 },
+          ]}
+          rows={trials.map((t) => ({
+            key: t.id,
+            cells: [
+              t.id,
+              t.state,
+              age(state.now - t.timestamps.updatedAt),
+              t.node ? `${state.nodes.get(t.node.nodeId)?.registration.name ?? t.node.nodeId}/${t.node.slotId}` : '',
+            ],
+            cellColors: [undefined, stateColor(t.state)],
+          }))}
+          selected={Math.min(nav.picker, trials.length - 1)}
+          height={height - 2}
+          empty="no trials yet"
+        />
+      </Box>
     )
   }
   const trial = state.trials.get(nav.trialId)
   const end = lines.length - Math.min(nav.back, maxBack)
-  const shown = lines.slice(Math.max(0, end - bodyH), end)
+  // Each shown line keeps its line number, its key while the log scrolls.
+  const shown = lines.slice(Math.max(0, end - bodyH), end).map((l, n) => ({ ...l, line: Math.max(0, end - bodyH) + n }))
   const where = nav.back > 0 ? `line ${end} of ${lines.length} (end: follow)` : `following, ${lines.length} lines`
-  return h(
-    Box,
-    { flexDirection: 'column', width, height },
-    h(
-      Text,
-      { bold: true, wrap: 'truncate' },
-      `log of ${nav.trialId}`,
-      h(Text, { color: stateColor(trial?.state ?? '') }, ` ${trial?.state ?? ''}`),
-      h(Text, { dimColor: true }, ` · ${where}`),
-    ),
-    ...(shown.length === 0
-      ? [h(Text, { key: 'none', dimColor: true }, 'no log lines yet')]
-      : shown.map((l, i) =>
-          h(
-            Text,
-            { key: `l${i}`, wrap: 'truncate', ...(LEVEL_COLOR[l.level] ? { color: LEVEL_COLOR[l.level] } : {}) },
-            l.msg,
-          ),
-        )),
+  return (
+    <Box flexDirection="column" width={width} height={height}>
+      <Text bold wrap="truncate">
+        {`log of ${nav.trialId}`}
+        <Text color={stateColor(trial?.state ?? '')}>{` ${trial?.state ?? ''}`}</Text>
+        <Text dimColor>{` · ${where}`}</Text>
+      </Text>
+      {shown.length === 0 ? (
+        <Text dimColor>no log lines yet</Text>
+      ) : (
+        shown.map((l) => (
+          <Text key={l.line} wrap="truncate" {...(LEVEL_COLOR[l.level] ? { color: LEVEL_COLOR[l.level] } : {})}>
+            {l.msg}
+          </Text>
+        ))
+      )}
+    </Box>
   )
 }
