@@ -10,6 +10,8 @@ import { natsServerPath } from '@kiln/local'
 
 export const REPO = resolve(fileURLToPath(import.meta.url), '../../../..')
 export const CLUSTER = join(REPO, 'cluster')
+/** What scripts/setup links as /usr/local/bin/kiln: the compiled CLI. */
+export const KILN_BIN = join(REPO, 'packages/cli/bin/kiln.mjs')
 
 /** Rewrites the file locations of a template for a host whose files live under `root`. */
 export function localize(text: string, root: string): string {
@@ -82,7 +84,7 @@ export function unitInvocation(
   // /usr/local/bin/kiln is scripts/setup's link to packages/cli/bin/kiln.mjs (the compiled CLI).
   const programs: Record<string, string[]> = {
     '/usr/bin/node': [process.execPath],
-    '/usr/local/bin/kiln': [process.execPath, join(REPO, 'packages/cli/bin/kiln.mjs')],
+    '/usr/local/bin/kiln': [process.execPath, KILN_BIN],
     '/usr/sbin/nats-server': [natsServerPath()],
   }
   const [program = '', ...args] = unit.command
@@ -93,12 +95,12 @@ export function unitInvocation(
   return { command, env, cwd: unit.workingDirectory ? localize(unit.workingDirectory, root) : root }
 }
 
-/** Copies cluster/nats/ to <root>/etc/kiln/nats/ with localized file locations. */
-export function installNatsConfig(root: string): string {
+/** Copies the .conf files of `from` (default cluster/nats/) to <root>/etc/kiln/nats/ with localized file locations. */
+export function installNatsConfig(root: string, from = join(CLUSTER, 'nats')): string {
   const dir = join(root, 'etc/kiln/nats')
   mkdirSync(dir, { recursive: true })
-  for (const file of readdirSync(join(CLUSTER, 'nats')))
-    writeFileSync(join(dir, file), localize(readFileSync(join(CLUSTER, 'nats', file), 'utf8'), root))
+  for (const file of readdirSync(from).filter((f) => f.endsWith('.conf')))
+    writeFileSync(join(dir, file), localize(readFileSync(join(from, file), 'utf8'), root))
   mkdirSync(join(root, 'var/lib/kiln/nats'), { recursive: true })
   return join(dir, 'kiln-cluster.conf')
 }

@@ -6,9 +6,9 @@
 // The test itself sits at the operator's seat (network.ts) and reaches the hosts by
 // address. Faults: powerOff (every process of a host killed at once, its cable pulled),
 // powerOn, partition/heal (cable only).
-import { spawn } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { checkServerIdentity, type PeerCertificate } from 'node:tls'
@@ -21,6 +21,8 @@ import {
   installEnvFile,
   installNatsConfig,
   installTls,
+  CLUSTER,
+  KILN_BIN,
   parseEnvFile,
   readUnit,
   REPO,
@@ -31,8 +33,10 @@ export { testbedUnavailable } from './network.js'
 
 const DOMAIN = 'kiln.internal'
 const READY_LINE = /"event":"ready"/
-const ROLE_USERS = ['admin', 'coordinator', 'worker', 'gateway', 'client'] as const
+// The shared roles' users (cluster/env/nats.env.example); worker nodes log in as themselves.
+const ROLE_USERS = ['admin', 'coordinator', 'gateway', 'client'] as const
 type RoleUser = (typeof ROLE_USERS)[number]
+const CLUSTER_URLS = [1, 2, 3].map((i) => `tls://nats-${i}.${DOMAIN}:4222`).join(',')
 
 export interface TestbedOptions {
   coordinators?: number
@@ -90,17 +94,41 @@ export class Testbed {
     return s
   }
 
-  private envValues(role: RoleUser): Record<string, string> {
-    return { KILN_NATS_PASSWORD: this.passwords[role]! }
+  private envValues(role: RoleUser | 'worker', host: string): Record<string, string> {
+    if (role !== 'worker') return { KILN_NATS_PASSWORD: this.passwords[role]! }
+    // README "Add a GPU node" step 5: KILN_NODE_ID and KILN_NATS_NKEY as in the node's file.
+    const creds = parseEnvFile(readFileSync(join(this.operatorDir, `${host}.env`), 'utf8'))
+    return { KILN_NODE_ID: creds.KILN_NODE_ID!, KILN_NATS_NKEY: creds.KILN_NATS_NKEY! }
+  }
+
+  /** The operator's copy of cluster/nats/ (README "Add a GPU node"): where nodes are added. */
+  private get operatorDir(): string {
+    return join(this.dir, 'operator-nats')
+  }
+
+  /** `kiln node add NAME --nats-conf DIR --url ... --out NAME.env` at the operator's seat, per worker. */
+  private addWorkerNodes(names: string[]): void {
+    cpSync(join(CLUSTER, 'nats'), this.operatorDir, { recursive: true })
+    for (const name of names) {
+      const out = join(this.operatorDir, `${name}.env`)
+      const args = ['node', 'add', name, '--nats-conf', this.operatorDir, '--url', CLUSTER_URLS, '--out', out]
+      execFileSync(process.execPath, [KILN_BIN, ...args], {
+        env: { PATH: SERVICE_PATH, HOME: this.dir },
+        stdio: 'pipe',
+      })
+    }
   }
 
   private build(): void {
     const names = new Map<string, string[]>()
+    const workers = Array.from({ length: this.o.workers ?? 2 }, (_, i) => `worker-${i + 1}`)
+    this.addWorkerNodes(workers)
     for (let i = 1; i <= 3; i++) {
       const host = this.addHost(`nats-${i}`)
       const fqdn = `nats-${i}.${DOMAIN}`
       names.set(host.net.address, [fqdn, host.net.name])
-      installNatsConfig(host.root)
+      // The operator copies the rewritten kiln-accounts.conf to every NATS host.
+      installNatsConfig(host.root, this.operatorDir)
       const { cert, key } = makeTestCert(this.dir, host.net.name, { dns: [fqdn], ip: [host.net.address] })
       installTls(host.root, {
         'ca.pem': this.ca,
@@ -114,16 +142,16 @@ export class Testbed {
       installEnvFile(host.root, 'nats', env)
       this.service(host, 'nats', { line: /Server is ready/ })
     }
-    const kilnHost = (name: string, role: RoleUser, ready?: (h: NetHost) => Readiness) => {
+    const kilnHost = (name: string, role: RoleUser | 'worker', ready?: (h: NetHost) => Readiness) => {
       const host = this.addHost(name)
       names.set(host.net.address, [`${name}.${DOMAIN}`, name])
       installTls(host.root, { 'ca.pem': this.ca })
-      installEnvFile(host.root, role, this.envValues(role))
+      installEnvFile(host.root, role, this.envValues(role, name))
       if (ready) this.service(host, role, ready(host.net))
     }
     const line = () => ({ line: READY_LINE })
     for (let i = 1; i <= (this.o.coordinators ?? 2); i++) kilnHost(`coord-${i}`, 'coordinator', line)
-    for (let i = 1; i <= (this.o.workers ?? 2); i++) kilnHost(`worker-${i}`, 'worker', line)
+    for (const name of workers) kilnHost(name, 'worker', line)
     // The gateway prints no ready line; its health check says when it serves.
     if (this.o.gateway ?? true)
       kilnHost('gateway-1', 'gateway', (h) => ({ url: `http://${h.address}:8080/v2/health/ready` }))
@@ -213,7 +241,7 @@ export class Testbed {
     const laptop = this.host('laptop')
     const creds = join(laptop.root, 'etc/kiln/client.env')
     // The kiln command scripts/setup links onto PATH (the compiled CLI).
-    const argv = ['netns', 'exec', laptop.net.ns, process.execPath, join(REPO, 'packages/cli/bin/kiln.mjs')]
+    const argv = ['netns', 'exec', laptop.net.ns, process.execPath, KILN_BIN]
     const child = spawn('ip', [...argv, ...args, '--creds', creds], {
       cwd: REPO,
       env: { PATH: SERVICE_PATH, HOME: laptop.root },
