@@ -10,10 +10,12 @@ export const NO_COORDINATOR = 'is a coordinator running (kiln up, or kiln coordi
 /**
  * How long a request that nothing answers keeps trying. While a coordinator's host (or the
  * NATS server it was on) is gone, no one serves the API until a standby takes the leader
- * lease, within the lease's TTL (10 s). "No responders" means no one received the request,
- * so sending it again is always safe; a request that timed out is never repeated here.
+ * lease: the lease's TTL (10 s), after the processes noticed their server is gone (up to
+ * 3 unanswered pings, 15 s: connect.ts), with room for a loaded machine. "No responders"
+ * means no one received the request, so sending it again is always safe; a request that
+ * timed out is never repeated here.
  */
-export const FAILOVER_MS = 15_000
+export const FAILOVER_MS = 30_000
 
 const onlyNoResponders = (err: KilnError) => err.code !== ErrorCode.unavailable
 
