@@ -14,6 +14,7 @@ import { join } from 'node:path'
 import { checkServerIdentity, type PeerCertificate } from 'node:tls'
 import { connect, type NatsConnection } from 'nats'
 import { MAX_PINGS_OUT, PING_INTERVAL_MS } from '@kiln/client'
+import { inboxPrefix } from '@kiln/local'
 import { makeTestCa, makeTestCert } from '../../local/test-certs.js'
 import { BedNetwork, killNamespace, type NetHost } from './network.js'
 import { Service, type Readiness } from './service.js'
@@ -201,6 +202,8 @@ export class Testbed {
       user: role,
       pass: this.passwords[role]!,
       name: `testbed-${role}`,
+      // A role's user may subscribe only below its own inbox prefix (kiln-accounts.conf).
+      ...(role === 'sys' ? {} : { inboxPrefix: inboxPrefix(role) }),
       timeout: 20_000,
       maxReconnectAttempts: -1,
       reconnectTimeWait: 250,
