@@ -3,34 +3,15 @@
 // and carries on. What the user sees: the sweep succeeded with every trial, each trained
 // once (each epoch reported once), the best model registered; the cluster's status names
 // the new leader. Lost: nothing. Powered back on, the old host's coordinator stands by.
-import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import type { NatsConnection } from 'nats'
-import { loud } from '../helpers/hooks.js'
 import { waitFor } from '../helpers/wait-for.js'
-import { Testbed, testbedUnavailable } from './bed/testbed.js'
-import { kilnJson, laptopDataset, laptopSpec, launchSweep, onceEach, View } from './bed/workload.js'
+import { bedSuite } from './bed/bed-suite.js'
+import type { Testbed } from './bed/testbed.js'
+import { kilnJson, laptopDataset, laptopSpec, launchSweep, onceEach } from './bed/workload.js'
 
-type Ctx = { bed?: Testbed; nc?: NatsConnection; view?: View }
-const leader = suite<Ctx>("multihost - the leader coordinator's host powered off mid-sweep")
-const why = testbedUnavailable()
-const test = why ? leader.skip : leader
-if (why) console.log(`  (skipped: ${why})`)
-
-leader.before(
-  loud(async (ctx) => {
-    if (why) return
-    ctx.bed = await Testbed.start({ gateway: false })
-    ctx.nc = await ctx.bed.connect('client')
-    ctx.view = new View(ctx.nc)
-  }),
-)
-leader.after(
-  loud(async (ctx) => {
-    await ctx.nc?.close().catch(() => undefined)
-    await ctx.bed?.destroy()
-  }),
-)
+const { suite: leader, test } = bedSuite("multihost - the leader coordinator's host powered off mid-sweep", {
+  gateway: false,
+})
 
 /** The host whose coordinator printed `id` in its ready line. */
 function hostOfCoordinator(bed: Testbed, id: string): string | undefined {

@@ -2,37 +2,14 @@
 // hosts with one slot each, a gateway host), a sweep launched from the laptop runs its
 // trials on both worker hosts, and a 2-rank data-parallel job runs one rank on each, its
 // ring traffic crossing the network through the NATS cluster.
-import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import type { NatsConnection } from 'nats'
-import { loud } from '../helpers/hooks.js'
-import { Testbed, testbedUnavailable } from './bed/testbed.js'
-import { launchSweep, laptopDataset, laptopSpec, onceEach, submitJob, View } from './bed/workload.js'
+import { bedSuite } from './bed/bed-suite.js'
+import { launchSweep, laptopDataset, laptopSpec, onceEach, submitJob } from './bed/workload.js'
 
-type Ctx = { bed?: Testbed; nc?: NatsConnection; view?: View; dataset?: string }
-const spread = suite<Ctx>('multihost - work spread over hosts')
-const why = testbedUnavailable()
-const test = why ? spread.skip : spread
-if (why) console.log(`  (skipped: ${why})`)
-
-spread.before(
-  loud(async (ctx) => {
-    if (why) return
-    ctx.bed = await Testbed.start({ gateway: false })
-    ctx.nc = await ctx.bed.connect('client')
-    ctx.view = new View(ctx.nc)
-    ctx.dataset = laptopDataset(ctx.bed)
-  }),
-)
-spread.after(
-  loud(async (ctx) => {
-    await ctx.nc?.close().catch(() => undefined)
-    await ctx.bed?.destroy()
-  }),
-)
+const { suite: spread, test } = bedSuite('multihost - work spread over hosts', { gateway: false })
 
 test('a sweep from the laptop runs trials on both worker hosts; every trial once', async (ctx) => {
-  const spec = laptopSpec(ctx.bed!, 'spread-sweep', ctx.dataset!, {
+  const spec = laptopSpec(ctx.bed!, 'spread-sweep', laptopDataset(ctx.bed!), {
     search: {
       algorithm: 'random',
       maxTrials: 4,
@@ -57,7 +34,7 @@ test('a sweep from the laptop runs trials on both worker hosts; every trial once
 })
 
 test('a 2-rank data-parallel job runs a rank on each worker host and matches its epochs', async (ctx) => {
-  const spec = laptopSpec(ctx.bed!, 'spread-dp', ctx.dataset!, {
+  const spec = laptopSpec(ctx.bed!, 'spread-dp', laptopDataset(ctx.bed!), {
     optimizer: { name: 'sgd', learningRate: 0.05 },
     resources: { replicas: 2, stepTimeout: 120 },
   })

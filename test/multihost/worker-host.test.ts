@@ -4,34 +4,12 @@
 // JetStream. What the user sees: the node lost, the trial succeeded on its second attempt
 // on the other host, every epoch in its history, its model registered once. Lost: nothing.
 // Powered back on, the host's worker joins again.
-import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import type { NatsConnection } from 'nats'
-import { loud } from '../helpers/hooks.js'
 import { waitFor } from '../helpers/wait-for.js'
-import { Testbed, testbedUnavailable } from './bed/testbed.js'
-import { kilnJson, laptopDataset, laptopSpec, submitJob, View } from './bed/workload.js'
+import { bedSuite } from './bed/bed-suite.js'
+import { kilnJson, laptopDataset, laptopSpec, submitJob } from './bed/workload.js'
 
-type Ctx = { bed?: Testbed; nc?: NatsConnection; view?: View }
-const power = suite<Ctx>('multihost - a worker host powered off mid-trial')
-const why = testbedUnavailable()
-const test = why ? power.skip : power
-if (why) console.log(`  (skipped: ${why})`)
-
-power.before(
-  loud(async (ctx) => {
-    if (why) return
-    ctx.bed = await Testbed.start({ gateway: false })
-    ctx.nc = await ctx.bed.connect('client')
-    ctx.view = new View(ctx.nc)
-  }),
-)
-power.after(
-  loud(async (ctx) => {
-    await ctx.nc?.close().catch(() => undefined)
-    await ctx.bed?.destroy()
-  }),
-)
+const { suite: power, test } = bedSuite('multihost - a worker host powered off mid-trial', { gateway: false })
 
 test('the trial resumes on the other worker host from its checkpoint and finishes once', async (ctx) => {
   const bed = ctx.bed!

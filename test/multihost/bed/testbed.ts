@@ -12,7 +12,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { checkServerIdentity, type PeerCertificate } from 'node:tls'
-import { connect, type NatsConnection } from 'nats'
+import { connect, type NatsConnection, type TlsOptions } from 'nats'
 import { MAX_PINGS_OUT, PING_INTERVAL_MS } from '@kiln/client'
 import { inboxPrefix } from '@kiln/local'
 import { makeTestCa, makeTestCert } from '../../local/test-certs.js'
@@ -215,7 +215,8 @@ export class Testbed {
           names.some((n) => checkServerIdentity(n, cert) === undefined)
             ? undefined
             : new Error(`certificate names none of ${names.join(', ')}`),
-      },
+        // nats.js hands its tls options to node's tls.connect, which takes checkServerIdentity.
+      } as TlsOptions,
     })
   }
 
