@@ -4,7 +4,7 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { connect, type NatsConnection } from 'nats'
-import { JobsClient } from '@kiln/client'
+import { EndpointsClient, JobsClient } from '@kiln/client'
 import { encode, ErrorCode, KilnError, replyOk, Subjects } from '@kiln/protocol'
 import { loud } from '../helpers/hooks.js'
 import { startNats, type NatsServer } from '../helpers/nats.js'
@@ -58,6 +58,13 @@ fo('a request that reached a coordinator and timed out is not sent again', async
   } finally {
     sub.unsubscribe()
   }
+})
+
+fo('a cluster without a gateway says so at once: endpoint requests are not retried', async (ctx) => {
+  const sent = ctx.nc!.stats().outMsgs
+  const err = (await rejects(() => new EndpointsClient(ctx.nc!).list(), KilnError)) as KilnError
+  assert.match(err.message, /no gateway answers/)
+  assert.is(ctx.nc!.stats().outMsgs - sent, 1, 'one request')
 })
 
 fo.run()
