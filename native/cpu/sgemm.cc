@@ -2,7 +2,9 @@
 //   ic (rows, L3 block) -> pc (depth KC) -> pack A once for the block (threads share it)
 //   -> tasks over column ranges: each packs its own KC x NC slice of B (kept in its
 //   core's L2) -> ir (MR rows) -> jr (NR columns) -> microkernel.
-// Packing makes every kernel read unit-stride, aligned panels whatever the transposes.
+// Packing makes every kernel read unit-stride, aligned panels whatever the transposes;
+// A is read in place instead when few column panels would reuse its packed copy.
+// Blocking and kernel come from plan_gemm (gemm_plan.cc): CPUID cache sizes and SIMD.
 #include "kiln/sgemm.h"
 
 #include <algorithm>
@@ -12,6 +14,8 @@
 #include <memory>
 #include <new>
 
+#include "gemm_plan.h"
+#include "kiln/cpu_caches.h"
 #include "kiln/cpu_features.h"
 #include "kiln/errors.h"
 #include "kiln/thread_pool.h"
@@ -21,19 +25,7 @@ namespace kiln {
 namespace {
 
 using detail::GemmKernel;
-
-constexpr int64_t kKc = 256;   // depth of one packed block
-constexpr int64_t kNc = 512;   // columns of a B block: KC x NC x 4 B = 512 KiB, half an L2
-constexpr int64_t kMcL3 = 4096;  // rows of the shared packed A block
-constexpr int64_t kMaxABlock = int64_t(2) << 20;  // floats of packed A (8 MiB, inside L3)
-
-const GemmKernel& select_kernel(int64_t n) {
-  switch (simd_level()) {
-    case SimdLevel::kAvx512: return n <= 16 ? detail::gemm_kernel_avx512_narrow() : detail::gemm_kernel_avx512();
-    case SimdLevel::kAvx2: return detail::gemm_kernel_avx2();
-    default: return detail::gemm_kernel_scalar();
-  }
-}
+using detail::GemmPlan;
 
 // Per-thread scratch that only grows: GEMMs run thousands of times per epoch and
 // must not allocate on every call.
@@ -59,48 +51,6 @@ struct Scratch {
 thread_local Scratch tls_a_block;  // caller's shared packed A
 thread_local Scratch tls_b_block;  // each thread's packed B slice
 
-// Packs rows [i0, i0+mr) x depth [p0, p0+kc) of op(A) as a[p*MR + r], zero padding rows.
-void pack_a_panel(const GemmShape& s, const float* a, int64_t i0, int mr, int64_t p0, int64_t kc, int MR,
-                  float* dst) {
-  if (!s.trans_a) {
-    // Blocks of 8 depths: each row contributes 8 contiguous floats (one read stream per
-    // row stays in L1) and the panel is written sequentially.
-    const float* rows = a + i0 * s.lda + p0;
-    int64_t p = 0;
-    for (; p + 8 <= kc; p += 8) {
-      float* d = dst + p * MR;
-      for (int r = 0; r < mr; ++r) {
-        const float* src = rows + r * s.lda + p;
-        for (int q = 0; q < 8; ++q) d[q * MR + r] = src[q];
-      }
-    }
-    for (; p < kc; ++p)
-      for (int r = 0; r < mr; ++r) dst[p * MR + r] = rows[r * s.lda + p];
-  } else {
-    for (int64_t p = 0; p < kc; ++p) std::memcpy(dst + p * MR, a + (p0 + p) * s.lda + i0, sizeof(float) * mr);
-  }
-  if (mr < MR)
-    for (int64_t p = 0; p < kc; ++p) std::memset(dst + p * MR + mr, 0, sizeof(float) * (MR - mr));
-}
-
-// Packs depth [p0, p0+kc) x columns [j0, j0+nr) of op(B) as b[p*NR + j], zero padding.
-void pack_b_panel(const GemmShape& s, const float* b, int64_t p0, int64_t kc, int64_t j0, int nr, int NR,
-                  float* dst) {
-  if (!s.trans_b) {
-    for (int64_t p = 0; p < kc; ++p) {
-      std::memcpy(dst + p * NR, b + (p0 + p) * s.ldb + j0, sizeof(float) * nr);
-      if (nr < NR) std::memset(dst + p * NR + nr, 0, sizeof(float) * (NR - nr));
-    }
-  } else {
-    for (int j = 0; j < nr; ++j) {
-      const float* src = b + (j0 + j) * s.ldb + p0;
-      for (int64_t p = 0; p < kc; ++p) dst[p * NR + j] = src[p];
-    }
-    if (nr < NR)
-      for (int64_t p = 0; p < kc; ++p) std::memset(dst + p * NR + nr, 0, sizeof(float) * (NR - nr));
-  }
-}
-
 void scale_c(const GemmShape& s, float beta, float* c) {
   for (int64_t i = 0; i < s.m; ++i) {
     float* row = c + i * s.ldc;
@@ -115,49 +65,51 @@ void sgemm_impl(const GemmShape& s, float alpha, const float* a, const float* b,
     scale_c(s, beta, c);
     return;
   }
-  const GemmKernel& kern = select_kernel(s.n);
+  const GemmPlan plan = detail::plan_gemm(s, simd_level(), cpu_caches());
+  const GemmKernel& kern = *plan.kernel;
   const int MR = kern.mr, NR = kern.nr;
   const int threads = available_threads();
-
-  // Even depth blocks: 784 becomes 4 x 196 rather than 3 x 256 + 16.
-  const int64_t k_blocks = (s.k + kKc - 1) / kKc;
-  const int64_t kc_max = (s.k + k_blocks - 1) / k_blocks;
-  // The whole depth of an A block is packed up front (one parallel phase, then one
-  // compute phase per block: two pool dispatches instead of two per depth block), so
-  // the block is capped at kMaxABlock floats.
-  const int64_t rows_cap = std::max<int64_t>(MR, (kMaxABlock / (k_blocks * kc_max)) / MR * MR);
-  const int64_t mc_l3 = std::min<int64_t>(((s.m + MR - 1) / MR) * MR, std::min(kMcL3, rows_cap));
-  float* a_block = tls_a_block.get(static_cast<size_t>(mc_l3 * k_blocks * kc_max));
-  // Depth block q of row panel r starts at a_block + (q * row_panels + r) * MR * kc_max.
-  auto a_panel = [&](int64_t q, int64_t r, int64_t row_panels) {
-    return a_block + (q * row_panels + r) * MR * kc_max;
-  };
+  const int64_t k_blocks = plan.k_blocks, kc_max = plan.kc, mc_l3 = plan.mc;
+  // Only the last, partial row panel needs a packed copy when A is read in place.
+  float* a_block = tls_a_block.get(static_cast<size_t>((plan.pack_a ? mc_l3 : MR) * k_blocks * kc_max));
+  // Strides of op(A) read in place: row r, depth p at a[r * rs + p * cs].
+  const int64_t rs_a = s.trans_a ? 1 : s.lda, cs_a = s.trans_a ? s.lda : 1;
 
   const int64_t col_panels = (s.n + NR - 1) / NR;
   for (int64_t ic = 0; ic < s.m; ic += mc_l3) {
     const int64_t mc = std::min(mc_l3, s.m - ic);
     const int64_t row_panels = (mc + MR - 1) / MR;
-    const int64_t pack_units = row_panels * k_blocks;
+    const bool partial = mc % MR != 0;
+    // Packed panels: all of them, or only the partial last one (index 0 in a_block).
+    const int64_t packed_panels = plan.pack_a ? row_panels : (partial ? 1 : 0);
+    const int64_t first_packed = row_panels - packed_panels;
+    // Depth block q of packed panel r starts at a_block + (q * packed_panels + r - first_packed) * MR * kc_max.
+    auto packed_panel = [&](int64_t q, int64_t r) {
+      return a_block + (q * packed_panels + r - first_packed) * MR * kc_max;
+    };
+    const int64_t pack_units = packed_panels * k_blocks;
     const int64_t pack_grain = std::max<int64_t>(1, 4096 / kc_max);
-    parallel_for(pack_units, pack_grain, [&](int64_t u0, int64_t u1) {
-      for (int64_t u = u0; u < u1; ++u) {
-        const int64_t q = u / row_panels, r = u % row_panels;
-        const int64_t pc = q * kc_max, kc = std::min(kc_max, s.k - pc);
-        const int mr = static_cast<int>(std::min<int64_t>(MR, mc - r * MR));
-        pack_a_panel(s, a, ic + r * MR, mr, pc, kc, MR, a_panel(q, r, row_panels));
-      }
-    });
+    if (pack_units > 0)
+      parallel_for(pack_units, pack_grain, [&](int64_t u0, int64_t u1) {
+        for (int64_t u = u0; u < u1; ++u) {
+          const int64_t q = u / packed_panels, r = first_packed + u % packed_panels;
+          const int64_t pc = q * kc_max, kc = std::min(kc_max, s.k - pc);
+          const int mr = static_cast<int>(std::min<int64_t>(MR, mc - r * MR));
+          const int64_t i0 = ic + r * MR;
+          kern.pack_a(a + i0 * rs_a + pc * cs_a, s.lda, !s.trans_a, mr, kc, packed_panel(q, r));
+        }
+      });
 
     // Tasks own column ranges (and row ranges when there are few columns); each walks
     // the whole depth, so its C tile stays in its core's cache across depth blocks.
     const int64_t col_tasks = std::min<int64_t>(col_panels, threads * 4);
     const int64_t row_tasks =
         col_panels >= threads ? 1 : std::min<int64_t>(row_panels, (threads * 2 + col_tasks - 1) / col_tasks);
+    const int64_t panels_per_block = plan.nc / NR;
     auto task = [&](int64_t t) {
       const int64_t ct = t % col_tasks, rt = t / col_tasks;
       const int64_t cp0 = col_panels * ct / col_tasks, cp1 = col_panels * (ct + 1) / col_tasks;
       const int64_t rp0 = row_panels * rt / row_tasks, rp1 = row_panels * (rt + 1) / row_tasks;
-      const int64_t panels_per_block = kNc / NR;
       float* b_block = tls_b_block.get(static_cast<size_t>(kc_max * panels_per_block * NR));
       for (int64_t jb = cp0; jb < cp1; jb += panels_per_block) {
         const int64_t jb_end = std::min(cp1, jb + panels_per_block);
@@ -166,15 +118,27 @@ void sgemm_impl(const GemmShape& s, float alpha, const float* a, const float* b,
           const float beta_eff = q == 0 ? beta : 1.0f;
           for (int64_t jp = jb; jp < jb_end; ++jp) {
             const int nr = static_cast<int>(std::min<int64_t>(NR, s.n - jp * NR));
-            pack_b_panel(s, b, pc, kc, jp * NR, nr, NR, b_block + (jp - jb) * NR * kc);
+            const int64_t j0 = jp * NR;
+            kern.pack_b(b + (s.trans_b ? j0 * s.ldb + pc : pc * s.ldb + j0), s.ldb, s.trans_b, nr, kc,
+                        b_block + (jp - jb) * NR * kc);
           }
           for (int64_t rp = rp0; rp < rp1; ++rp) {
             const int mr = static_cast<int>(std::min<int64_t>(MR, mc - rp * MR));
-            const float* ap = a_panel(q, rp, row_panels);
             float* crow = c + (ic + rp * MR) * s.ldc;
-            for (int64_t jp = jb; jp < jb_end; ++jp) {
-              const int nr = static_cast<int>(std::min<int64_t>(NR, s.n - jp * NR));
-              kern.fn(kc, ap, b_block + (jp - jb) * NR * kc, crow + jp * NR, s.ldc, alpha, beta_eff, mr, nr);
+            if (rp >= first_packed) {
+              const float* ap = packed_panel(q, rp);
+              for (int64_t jp = jb; jp < jb_end; ++jp) {
+                const int nr = static_cast<int>(std::min<int64_t>(NR, s.n - jp * NR));
+                kern.packed(kc, ap, 1, MR, b_block + (jp - jb) * NR * kc, crow + jp * NR, s.ldc, alpha, beta_eff,
+                            mr, nr);
+              }
+            } else {
+              const float* ap = a + (ic + rp * MR) * rs_a + pc * cs_a;
+              for (int64_t jp = jb; jp < jb_end; ++jp) {
+                const int nr = static_cast<int>(std::min<int64_t>(NR, s.n - jp * NR));
+                kern.strided(kc, ap, rs_a, cs_a, b_block + (jp - jb) * NR * kc, crow + jp * NR, s.ldc, alpha,
+                             beta_eff, MR, nr);
+              }
             }
           }
         }

@@ -34,6 +34,7 @@ if (job.kind === 'ring') {
     attempt: 1,
     rank: job.rank,
     worldSize: job.size,
+    nodeId: 'bench',
     chunkBytes: job.chunkBytes,
   })
   const buf = randomArray(job.floats, job.rank + 1)

@@ -5,17 +5,25 @@ export interface BenchFlags {
   json: boolean
   threads: number | undefined
   shapes: number[][]
+  /** The ':SUFFIX' of each --shape (undefined where none was given). */
+  shapeSuffixes: (string | undefined)[]
   seconds: number
   /** Values of the script's own positive-integer flags (named in parseFlags' `extra`). */
   extra: Record<string, number>
 }
 
 /**
- * Parses --json, --threads T, --shape AxBxC (repeatable), --seconds S and the script's own
- * positive-integer flags in `extra`; exits 2 on a bad flag.
+ * Parses --json, --threads T, --shape AxBxC[:SUFFIX] (repeatable; SUFFIX one of
+ * `suffixes`), --seconds S and the script's own positive-integer flags in `extra`;
+ * exits 2 on a bad flag.
  */
-export function parseFlags(argv: string[], shapeParts: number, extra: string[] = []): BenchFlags {
-  const flags: BenchFlags = { json: false, threads: undefined, shapes: [], seconds: 1, extra: {} }
+export function parseFlags(
+  argv: string[],
+  shapeParts: number,
+  extra: string[] = [],
+  suffixes: string[] = [],
+): BenchFlags {
+  const flags: BenchFlags = { json: false, threads: undefined, shapes: [], shapeSuffixes: [], seconds: 1, extra: {} }
   const fail = (msg: string): never => {
     process.stderr.write(`error: ${msg}\n`)
     process.exit(2)
@@ -40,10 +48,14 @@ export function parseFlags(argv: string[], shapeParts: number, extra: string[] =
         if (!(s > 0)) fail(`--seconds expects a positive number, got '${value}'`)
         flags.seconds = s
       } else {
-        const parts = value!.split('x').map(Number)
+        const [dims, suffix] = value!.split(':')
+        const parts = dims!.split('x').map(Number)
         if (parts.length !== shapeParts || parts.some((p) => !Number.isInteger(p) || p < 1))
           fail(`--shape expects ${shapeParts} positive integers joined by 'x', got '${value}'`)
+        if (suffix !== undefined && !suffixes.includes(suffix))
+          fail(`--shape suffix must be one of ${suffixes.join(', ') || '(none)'}, got '${suffix}'`)
         flags.shapes.push(parts)
+        flags.shapeSuffixes.push(suffix)
       }
     } else fail(`unknown flag '${arg}'`)
   }

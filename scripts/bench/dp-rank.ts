@@ -49,7 +49,14 @@ const model = buildBuiltinModel(
 const adam = tf.train.adam(1e-3)
 const nc = job.worldSize > 1 ? await connect({ servers: job.url }) : undefined
 const comm = nc
-  ? await RingCommunicator.open({ nc, trialId: job.trialId, attempt: 1, rank: job.rank, worldSize: job.worldSize })
+  ? await RingCommunicator.open({
+      nc,
+      trialId: job.trialId,
+      attempt: 1,
+      rank: job.rank,
+      worldSize: job.worldSize,
+      nodeId: 'bench',
+    })
   : undefined
 const opt = comm
   ? new DistributedOptimizer(adam, comm, { bucketBytes: job.bucketMB * 1024 * 1024, compression: job.compression })

@@ -1,4 +1,6 @@
 // pnpm bench:dp [-- --json] [--ranks 2] [--batch 256] [--threads T] [--steps 100]
+// pnpm bench:dp -- --simulate [--compute-ms 4.8] [--params N] [--fp16] [--bucket-mb 25]
+//   [--message-us 5] [--hop-us 50] [--nats-servers 3] [--json]: the model of dp-simulate.ts
 // Data-parallel step time of the Fashion-MNIST MLP (784-256-128-10, Adam) at a per-rank
 // batch of 256, split into compute and communication (the time a step waits for its
 // gradient all-reduce after its own compute): one rank alone, then N ranks with float32 and
@@ -12,6 +14,12 @@ import { fileURLToPath } from 'node:url'
 import { startNatsServer } from '@kiln/local'
 import { report, round, type BenchFlags } from './common.js'
 import type { DpRankJob, DpRankResult } from './dp-rank.js'
+
+if (process.argv.includes('--simulate')) {
+  const { runSimulate } = await import('./dp-simulate.js')
+  runSimulate(process.argv.slice(2))
+  process.exit(0)
+}
 
 const args = (() => {
   const out = { json: false, ranks: 2, batch: 256, threads: 0, steps: 100, warmup: 20 }

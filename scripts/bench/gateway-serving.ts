@@ -47,7 +47,9 @@ export async function canaryRun(
   }
 }
 
-const filesOf = (dir: string) => new Map(readdirSync(dir).map((f) => [f, new Uint8Array(readFileSync(join(dir, f)))]))
+/** A model folder's files, as publishModelVersion takes them. */
+export const filesOf = (dir: string) =>
+  new Map(readdirSync(dir).map((f) => [f, new Uint8Array(readFileSync(join(dir, f)))]))
 
 /** Seconds from starting a gateway to every one of 20 versions behind 5 endpoints READY. */
 export async function restartToServing(dirs: string[], tmp: string): Promise<number> {

@@ -10,7 +10,9 @@
 // run is always trained, one epoch with another seed).
 // Serving runs (gateway-serving.ts): a 50/50 canary between the two versions at the highest
 // concurrency (req/s, errors), and restart-to-serving: seconds until a fresh gateway has
-// loaded 20 registered versions behind 5 endpoints (nats-server from .tools).
+// loaded 20 registered versions behind 5 endpoints (nats-server from .tools). The transform
+// run (gateway-transform.ts): all 70,000 Fashion-MNIST images scored by `kiln transform`'s
+// path on a local cluster, rows/s beside the best req/s above (vs_gateway).
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -22,6 +24,7 @@ import { threads } from '@kiln/native'
 import { loadModel, parseSpec, trainLocal } from '@kiln/train'
 import { report, round, type BenchFlags } from './common.js'
 import { canaryRun, restartToServing } from './gateway-serving.js'
+import { transformRun } from './gateway-transform.js'
 
 const args = (() => {
   const out = { json: false, model: undefined as string | undefined, seconds: 3, concurrency: [1, 16, 64], epochs: 2 }
@@ -237,6 +240,24 @@ async function main(): Promise<void> {
       p99_ms: round(pct(canary.lat, 0.99), 3),
       errors: canary.errors,
     })
+    const best = Math.max(...Object.values(results.on!), ...Object.values(results.off!))
+    const t = await transformRun(modelDir, join(tmp, 'transform'))
+    for (const [run, timing] of [
+      ['cold', t.cold],
+      ['warm', t.warm],
+    ] as const)
+      report(flags, {
+        bench: 'gateway',
+        mode: `transform-${run}`,
+        rows: timing.rows,
+        seconds: round(timing.seconds, 2),
+        rows_per_s: round(timing.rowsPerS, 0),
+        scoring_rows_per_s: round(timing.scoringRowsPerS, 0),
+        shards: t.shards,
+        worker_slots: t.slots,
+        gateway_best_req_per_s: round(best, 0),
+        vs_gateway: round(timing.rowsPerS / best, 2),
+      })
     report(flags, {
       bench: 'gateway',
       mode: 'restart-to-serving',

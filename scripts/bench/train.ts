@@ -1,9 +1,15 @@
-// pnpm bench:train [-- --json] [--models mlp,cnn] [--backends kiln,wasm,cpu]
+// pnpm bench:train [-- --json] [--models mlp,cnn] [--backends kiln,torch,wasm,cpu[,kiln-bf16]]
 //                  [--mlp-epochs 10] [--cnn-epochs 8] [--limit N] [--seed 42]
 //                  [--mlp-dropout 0] [--cnn-dropout 0.5]
 // Fashion-MNIST training speed and accuracy per (model, backend), peers in the same run:
-// tfjs-backend-wasm (the fastest stock tfjs backend that installs offline) and the plain
-// cpu backend on a small sample count (it is very slow). kiln lines carry vs_wasm.
+// PyTorch (Debian python3-torch under /usr/bin/python3: eager, fp32, as many threads as
+// Kiln's pool, OpenBLAS matmuls and oneDNN convolutions; torch_peer.py) on the same
+// samples, epoch orders, batch, epochs and optimizer; tfjs-backend-wasm (the fastest stock
+// tfjs backend that installs offline) and the plain cpu backend on a small sample count
+// (it is very slow). kiln lines carry vs_torch and vs_wasm. kiln-bf16 (not in the default
+// list) trains as kiln with training.precision bf16 (setMatmulPrecision: bf16 products,
+// fp32 accumulation and master weights) and says which bf16 kernel ran (bf16_kernel) and
+// its test accuracy minus the kiln line's (acc_vs_fp32).
 // Every backend trains the same way, as `kiln train` does: each epoch is one model.fit over
 // a copy of the samples in a seeded order (tfjs' own shuffle uses Math.random, so test
 // accuracy would vary run to run); epoch_s counts that copy. Images are standardized per
@@ -13,8 +19,10 @@ import * as tf from '@tensorflow/tfjs'
 import '@tensorflow/tfjs-backend-wasm'
 import '@kiln/backend'
 import { fitNormalization, loadFashionMnist, normalize, permutation, type Dataset } from '@kiln/data'
-import { threads } from '@kiln/native'
+import { setMatmulPrecision } from '@kiln/backend'
+import { bf16Kernel, threads } from '@kiln/native'
 import { buildBuiltinModel, validateSpec, type CnnModelSpec, type MlpModelSpec } from '@kiln/train'
+import { torchTrain, type TorchModelRun } from './torch-peer.ts'
 
 type ModelName = 'mlp' | 'cnn'
 interface Row {
@@ -26,7 +34,10 @@ interface Row {
   samples_per_s?: number
   epoch_s?: number
   test_acc?: number
+  vs_torch?: number
   vs_wasm?: number
+  bf16_kernel?: string
+  acc_vs_fp32?: number
   error?: string
   threads?: number
 }
@@ -38,7 +49,7 @@ function parseArgs(argv: string[]) {
   const out = {
     json: false,
     models: ['mlp', 'cnn'] as ModelName[],
-    backends: ['kiln', 'wasm', 'cpu'],
+    backends: ['kiln', 'torch', 'wasm', 'cpu'],
     mlpEpochs: 10,
     cnnEpochs: 8,
     limit: 60000,
@@ -65,8 +76,8 @@ function parseArgs(argv: string[]) {
         fail(`--models expects mlp and/or cnn, got '${argv[i]}'`)
     } else if (a === '--backends') {
       out.backends = (argv[++i] ?? '').split(',')
-      if (!out.backends.every((b) => ['kiln', 'wasm', 'cpu'].includes(b)))
-        fail(`--backends expects kiln, wasm, cpu, got '${argv[i]}'`)
+      if (!out.backends.every((b) => ['kiln', 'torch', 'wasm', 'cpu', 'kiln-bf16'].includes(b)))
+        fail(`--backends expects kiln, torch, wasm, cpu, kiln-bf16, got '${argv[i]}'`)
     } else if (a === '--mlp-epochs') out.mlpEpochs = int(a, argv[++i])
     else if (a === '--cnn-epochs') out.cnnEpochs = int(a, argv[++i])
     else if (a === '--limit') out.limit = int(a, argv[++i])
@@ -120,9 +131,11 @@ function tensors(ds: Dataset, n: number): { x: tf.Tensor; y: tf.Tensor } {
 }
 
 async function measure(model: ModelName, backend: string, train: Dataset, test: Dataset): Promise<Row> {
-  await tf.setBackend(backend)
+  const bf16 = backend === 'kiln-bf16'
+  await tf.setBackend(bf16 ? 'kiln' : backend)
   await tf.ready()
-  const full = backend === 'kiln'
+  setMatmulPrecision(bf16 ? 'bf16' : 'fp32')
+  const full = backend === 'kiln' || bf16
   const samples = full
     ? Math.min(args.limit, train.count)
     : backend === 'wasm'
@@ -132,7 +145,8 @@ async function measure(model: ModelName, backend: string, train: Dataset, test: 
         : 128
   const epochs = full ? (model === 'mlp' ? args.mlpEpochs : args.cnnEpochs) : 1
   const row: Row = { model, backend, batch: BATCH, samples, epochs }
-  if (backend === 'kiln') row.threads = threads()
+  if (full) row.threads = threads()
+  if (bf16) row.bf16_kernel = bf16Kernel()
   const net = build(model)
   const data = tensors(train, samples)
   try {
@@ -162,6 +176,7 @@ async function measure(model: ModelName, backend: string, train: Dataset, test: 
   } catch (e) {
     row.error = (e as Error).message.split('\n')[0]
   } finally {
+    setMatmulPrecision('fp32')
     tf.dispose([data.x, data.y])
     net.dispose()
   }
@@ -183,18 +198,50 @@ function print(row: Row): void {
     )
 }
 
+// The PyTorch peer trains what the kiln line trains: all samples, the same epochs, each
+// epoch in the order kiln's epoch uses.
+function measureTorch(model: ModelName, train: Dataset, test: Dataset): Row {
+  const samples = Math.min(args.limit, train.count)
+  const epochs = model === 'mlp' ? args.mlpEpochs : args.cnnEpochs
+  const run: TorchModelRun = {
+    model,
+    dropout: model === 'mlp' ? args.mlpDropout : args.cnnDropout,
+    samples,
+    epochs,
+    orders: Array.from({ length: epochs }, (_, e) => permutation(samples, epochSeed(args.seed, e))),
+  }
+  const row: Row = { model, backend: 'torch', batch: BATCH, samples, epochs, threads: threads() }
+  const out = torchTrain({ train, test, image: [28, 28], batch: BATCH, threads: threads(), seed: args.seed }, run)
+  if ('error' in out) row.error = out.error
+  else {
+    row.backend = `torch ${out.torch}`
+    row.epoch_s = round(out.epoch_s, 3)
+    row.samples_per_s = Math.round(out.samples_per_s)
+    row.test_acc = round(out.test_acc, 4)
+  }
+  return row
+}
+
 const images = await loadFashionMnist()
 const scaling = fitNormalization(images.train, 'standard')
 const scaled = { train: normalize(images.train, scaling), test: normalize(images.test, scaling) }
-// Peers first: the kiln line then carries the ratio against this run's wasm figure.
-const order = ['wasm', 'cpu', 'kiln'].filter((b) => args.backends.includes(b))
+// Peers first: the kiln line then carries the ratios against this run's peer figures.
+const order = ['torch', 'wasm', 'cpu', 'kiln', 'kiln-bf16'].filter((b) => args.backends.includes(b))
 for (const model of args.models) {
   const { train, test } = scaled
-  let wasm: number | undefined
+  const peers: Record<string, number | undefined> = {}
+  let fp32Acc: number | undefined
   for (const backend of order) {
-    const row = await measure(model, backend, train, test)
-    if (backend === 'wasm' && row.samples_per_s) wasm = row.samples_per_s
-    if (backend === 'kiln' && wasm && row.samples_per_s) row.vs_wasm = round(row.samples_per_s / wasm, 1)
+    const row = backend === 'torch' ? measureTorch(model, train, test) : await measure(model, backend, train, test)
+    const ours = backend === 'kiln' || backend === 'kiln-bf16'
+    if (!ours) peers[backend] = row.samples_per_s
+    if (ours && row.samples_per_s) {
+      if (peers.torch) row.vs_torch = round(row.samples_per_s / peers.torch, 2)
+      if (peers.wasm) row.vs_wasm = round(row.samples_per_s / peers.wasm, 1)
+    }
+    if (backend === 'kiln') fp32Acc = row.test_acc
+    if (backend === 'kiln-bf16' && row.test_acc !== undefined && fp32Acc !== undefined)
+      row.acc_vs_fp32 = round(row.test_acc - fp32Acc, 4)
     print(row)
   }
 }

@@ -1,7 +1,7 @@
 // Issue 15/16: `kiln` is a real command. bin/kiln.mjs runs the compiled CLI (dist/, no tsx),
 // and `kiln --help` / `kiln --version` load neither TensorFlow.js nor the native addon
 // (traced: every module resolved, every addon opened). --version names Kiln, Node,
-// nats-server and the addon's CPU kernels and CUDA support.
+// nats-server and the addon's CPU kernels (fp32 and bf16) and CUDA support.
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -17,14 +17,14 @@ const TRACE = join(repo, 'test', 'cli', 'fixtures', 'trace', 'register.mjs')
 const entry = suite('cli - the kiln command starts light')
 
 /** Runs bin/kiln.mjs with the tracer; returns its output and what it loaded. */
-function traced(args: string[]) {
+function traced(args: string[], env: NodeJS.ProcessEnv = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'kiln-trace-'))
   const file = join(dir, 'trace.txt')
   try {
     const run = spawnSync(process.execPath, ['--import', TRACE, BIN, ...args], {
       cwd: dir,
       encoding: 'utf8',
-      env: { ...process.env, KILN_TRACE_FILE: file, NODE_OPTIONS: '' },
+      env: { ...process.env, KILN_TRACE_FILE: file, NODE_OPTIONS: '', ...env },
       timeout: 60_000,
     })
     const loaded = readFileSync(file, 'utf8').trim().split('\n')
@@ -60,11 +60,26 @@ entry('kiln --version names Kiln, Node, nats-server and the addon without loadin
   assert.match(run.stdout, /^nats-server 2\.\d+\.\d+$/m)
   assert.match(
     run.stdout,
-    /^addon \S+kiln\.node: (scalar|avx2|avx512).* CPU kernels, (CUDA \S+ kernels|no CUDA kernels)/m,
+    /^addon \S+kiln\.node: (scalar|avx2|avx512).* CPU kernels, bf16 (avx512bf16|widened to fp32.*|scalar pairs), (CUDA \S+ kernels|no CUDA kernels)/m,
   )
   assert.equal(heavy(run.loaded), [])
   const json = JSON.parse(traced(['--version', '--json']).stdout) as Record<string, unknown>
   assert.equal(Object.keys(json), ['kiln', 'node', 'natsServer', 'addon'])
+})
+
+entry('kiln --version says which bf16 kernels run, as the addon picks them, KILN_SIMD included', async () => {
+  const { bf16Kernel, cpuHasAvx512Bf16, detectedSimd } = await import('@kiln/native')
+  const said = (env: NodeJS.ProcessEnv) => {
+    const json = JSON.parse(traced(['--version', '--json'], env).stdout) as { addon: { bf16Kernels: string } }
+    return json.addon.bf16Kernels
+  }
+  const expect = (simd: 'scalar' | 'avx2' | 'avx512') => {
+    const kernel = bf16Kernel({ simd, avx512bf16: cpuHasAvx512Bf16() })
+    return kernel.startsWith('avx512bf16') ? 'avx512bf16' : kernel.startsWith('scalar') ? 'scalar pairs' : 'widened'
+  }
+  assert.is(said({ KILN_SIMD: 'scalar' }), 'scalar pairs')
+  assert.ok(said({ KILN_SIMD: 'avx2' }).startsWith(expect('avx2')), said({ KILN_SIMD: 'avx2' }))
+  assert.ok(said({ KILN_SIMD: '' }).startsWith(expect(detectedSimd())), said({ KILN_SIMD: '' }))
 })
 
 entry('the tracer does see tfjs and the addon where a command loads them (kiln train --help)', () => {

@@ -105,7 +105,7 @@ runs.before(
     ] as const)
       for (let epoch = 1; epoch <= 3; epoch++)
         await layout.js.publish(
-          Subjects.metrics.of(trialId),
+          Subjects.metrics.of(trialId, 'node-1'),
           encode(MetricReportSchema, {
             v: 1,
             trialId,

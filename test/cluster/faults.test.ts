@@ -1,19 +1,26 @@
 // Crash recovery on a real multi-process cluster: nats-server, two coordinators (leader and
-// standby) and two workers, each its own `kiln` process, killed with SIGKILL mid-job.
-import { mkdtempSync, rmSync } from 'node:fs'
+// standby) and two workers, each its own `kiln` process, killed with SIGKILL mid-job (a
+// training job, and a batch transform).
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { connect, type NatsConnection } from 'nats'
+import * as tf from '@tensorflow/tfjs'
+import { runCli } from '@kiln/cli'
 import { JobsClient } from '@kiln/client'
-import { ensureLayout, listModelVersions } from '@kiln/cluster-state'
+import { bindLayout, ensureLayout, listModelVersions, publishModelVersion } from '@kiln/cluster-state'
+import { importDataset, parseNpy } from '@kiln/data'
+import { loadModel } from '@kiln/train'
 import { startNatsServer, type RunningNats } from '@kiln/local'
 import type { JobRecord, TrialRecord } from '@kiln/protocol'
 import { loud } from '../helpers/hooks.js'
 import { startKiln, type KilnChild } from '../helpers/kiln-process.js'
 import { waitFor } from '../helpers/wait-for.js'
-import { writeNpyBlobs } from '../train/synthetic.js'
+import { blobDataset, writeNpyBlobs } from '../train/synthetic.js'
+import { blobModel } from '../gateway/fixtures.js'
+import { cliIo, filesOf } from '../gateway/harness.js'
 
 const HEARTBEAT = '250'
 type Ctx = {
@@ -142,6 +149,54 @@ faults(
     await ctx.workers![victimIndex]!.ready
   },
 )
+
+faults('kill -9 of a worker mid-transform: only the shards it was scoring run again', async (ctx) => {
+  const layout = await bindLayout(ctx.nc!)
+  const rows = 16_000
+  const data = blobDataset('transform-rows', rows, [4], 3, 9)
+  await importDataset(layout.objects.datasets, { train: data }, { name: 'transform-rows', source: 'test' })
+  const model = await blobModel(1)
+  await publishModelVersion(layout, { model: 'scorer', files: filesOf(model) })
+  const out = join(ctx.dir!, 'transform-out')
+  const c = cliIo()
+  // One row per predict call: slow enough that a shard is still being scored when its worker dies.
+  const args = ['transform', 'scorer', 'transform-rows', '--out', out, '--shards', '8', '--batch-size', '1']
+  const cli = runCli([...args, '--nats', ctx.nats!.url], c.io)
+  const jobId = await waitFor('the transform job', async () => /transform (job-[0-9a-f]+)/.exec(c.text())?.[1], 60_000)
+  const running = await waitFor(
+    'a shard being scored',
+    async () => (await ctx.client!.show(jobId)).trials?.find((t) => t.state === 'running' && t.node),
+    60_000,
+    50,
+  )
+  const victimIndex = (await Promise.all(ctx.workers!.map((w) => w.ready))).findIndex(
+    (r) => r.nodeId === running.node!.nodeId,
+  )
+  await ctx.workers![victimIndex]!.kill9()
+  // What the coordinator holds right after the kill: the dead node can say nothing more.
+  const atKill = (await ctx.client!.show(jobId)).trials!
+  const lost = atKill.filter((t) => t.state === 'running' && t.node?.nodeId === running.node!.nodeId)
+  const done = atKill.filter((t) => t.state === 'succeeded')
+  assert.ok(lost.length >= 1, 'the killed worker was scoring a shard')
+  assert.is(await cli, 0, c.text())
+  const trials = (await ctx.client!.show(jobId)).trials!
+  for (const t of trials) {
+    assert.is(t.state, 'succeeded')
+    const expected = lost.some((l) => l.id === t.id) ? 2 : 1
+    if (expected === 2 || done.some((d) => d.id === t.id)) assert.is(t.attempts, expected, `${t.id}`)
+    assert.ok(t.attempts <= 2, `${t.id} placed ${t.attempts} times`)
+  }
+  // Every row scored once, as the model predicts it here.
+  const probs = parseNpy(new Uint8Array(readFileSync(join(out, 'probabilities.npy'))), 'probabilities.npy')
+  assert.equal(probs.shape, [rows, 3])
+  const local = (await loadModel(model)).model
+  const expected = (local.predict(tf.tensor(data.x, [rows, 4])) as tf.Tensor).dataSync()
+  let worst = 0
+  for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(expected[i]! - probs.data[i]!))
+  assert.ok(worst < 1e-5, `largest difference ${worst}`)
+  ctx.workers![victimIndex] = worker(ctx, `wt${victimIndex}`)
+  await ctx.workers![victimIndex]!.ready
+})
 
 faults(
   'kill -9 of the leading coordinator mid-job: the standby takes over, and nothing is lost or run twice',

@@ -102,11 +102,15 @@ test('12 ASHA trials: some stopped early, the best model registered, no trial lo
   // Placed again after a refused assignment during the takeover is fine; training twice is not.
   for (const t of trials) {
     const epochs: number[] = []
-    for await (const m of trialMetrics(nc!, t.id)) epochs.push(m.epoch)
+    const trained: string[] = []
+    for await (const m of trialMetrics(nc!, t.id)) {
+      epochs.push(m.epoch)
+      trained.push(`${m.epoch} (attempt ${m.attempt})`)
+    }
     assert.equal(
       epochs,
       [...new Set(epochs)].sort((a, b) => a - b),
-      `${t.id} (attempts ${t.attempts}) reported epochs ${epochs}`,
+      `${t.id} (attempts ${t.attempts}) reported epochs ${trained.join(', ')}`,
     )
   }
   const version = await getModelVersion(

@@ -42,7 +42,7 @@ catchUp('reports stored while the coordinator was down reach the leaderboard of 
   const report = async (epoch: number, value: number, ask: boolean) => {
     const metrics = { val_accuracy: value, loss: 1 - value }
     await ctx.cluster!.layout.js.publish(
-      Subjects.metrics.of(trialId),
+      Subjects.metrics.of(trialId, ctx.node!.nodeId),
       encode(MetricReportSchema, { v: 1, trialId, epoch, metrics, at: Date.now() }),
     )
     if (ask) assert.ok((await ctx.node!.report({ trialId, attempt: 1, epoch, metrics })).ok)

@@ -99,6 +99,8 @@ one('a lost trial is retried after a backoff, then failed once out of attempts',
   assert.is(t.notBefore, ctx.now + 100)
   assert.is(t.node, undefined)
   assert.ok(step.effects.some((e) => e.kind === 'wakeAt' && e.at === ctx.now + 100))
+  // Its node may only look dead (late beats): it is told to stop that attempt all the same.
+  assert.ok(step.effects.some((e) => e.kind === 'stop' && e.nodeIds.join() === 'n1' && e.attempt === 1))
   const last = trialStep(running({ attempts: 3 }), { kind: 'lost', why: 'gone' }, ctx)
   const failed = after(running({ attempts: 3 }), last)
   assert.is(failed.state, RunState.failed)
@@ -116,15 +118,15 @@ one('a refused assignment puts the trial back, unless it has moved on', () => {
   assert.equal(trialStep(placed({ attempts: 2 }), refused, ctx).changes, [])
 })
 
-one('reports of the current placement are kept in memory; others are told to stop', () => {
+one('reports of the current placement are kept in memory; others are refused (the node stops)', () => {
   const report = (attempt: number): TrialEvent => ({
     kind: 'report',
     report: { v: 1, trialId: 'job-1-t0', nodeId: 'n1', attempt, epoch: 1, metrics: { loss: 0.5 } },
   })
   const step = trialStep(running(), report(1), ctx)
   assert.equal(step.changes, [{ changes: { metrics: { loss: 0.5 } }, keep: 'patch' }])
-  assert.is(step.decision, undefined)
-  assert.equal(trialStep(running(), report(2), ctx).decision, { decision: 'stop', reason: 'not the current placement' })
+  conflict(() => trialStep(running(), report(2), ctx), /attempt 2 on n1 is not the current placement/)
+  conflict(() => trialStep(running({ state: RunState.cancelled }), report(1), ctx), /is cancelled; stop it/)
   const merged = trialStep(running({ metrics: { val_accuracy: 0.8, loss: 0.9 } }), report(1), ctx)
   assert.equal(merged.changes[0]!.changes.metrics, { val_accuracy: 0.8, loss: 0.5 }, 'merged, the objective kept')
 })

@@ -20,7 +20,7 @@ export const FIXTURES = join(import.meta.dirname, 'fixtures')
 export const EXAMPLES = join(import.meta.dirname, '..', '..', 'examples')
 
 /** A recording from the fixtures folder. */
-export function recording(name: 'busy' | 'endpoints' | 'experiments'): RecordedState {
+export function recording(name: 'busy' | 'endpoints' | 'experiments' | 'models'): RecordedState {
   return JSON.parse(readFileSync(join(FIXTURES, `${name}.json`), 'utf8')) as RecordedState
 }
 
@@ -35,6 +35,8 @@ export function fakes(over: Partial<DashActions> = {}) {
     cancel: async (id) => void calls.push(['cancel', id]),
     promote: async (e, v) => void calls.push(['promote', e, v]),
     rollback: async (e) => void calls.push(['rollback', e]),
+    approve: async (ref) => void calls.push(['approve', ref]),
+    alias: async (ref, alias) => void calls.push(['alias', ref, alias]),
     ...over,
   }
   const needs: DataNeeds = {

@@ -162,6 +162,39 @@ ring('aborting the trial fails a pending step at once', async ({ server }) => {
   }
 })
 
+ring("a rank hears only its previous rank's node: another node's rank 0 is not a peer", async ({ server }) => {
+  const trialId = nextTrial()
+  const ncs = await Promise.all([0, 1].map(() => connect({ servers: server!.url })))
+  try {
+    // Rank 1 (on node-b) was told rank 0 runs on node-a; this rank 0 sends as node-c.
+    const waiting = RingCommunicator.open({
+      nc: ncs[0]!,
+      trialId,
+      attempt: 1,
+      rank: 1,
+      worldSize: 2,
+      nodeId: 'node-b',
+      prevNodeId: 'node-a',
+      rendezvousTimeoutMs: 60_000,
+    })
+    const o = { nc: ncs[1]!, trialId, attempt: 1, rank: 0, worldSize: 2, prevNodeId: 'node-b' }
+    const err = (await rejects(
+      () => RingCommunicator.open({ ...o, nodeId: 'node-c', rendezvousTimeoutMs: 800 }),
+      CollectiveError,
+    )) as CollectiveError
+    assert.is(err.code, ErrorCode.timeout)
+    const real = await RingCommunicator.open({ ...o, nodeId: 'node-a' })
+    const peer = await waiting
+    const bufs = [new Float32Array([1, 2]), new Float32Array([3, 4])]
+    await Promise.all([real.allReduce(bufs[0]!), peer.allReduce(bufs[1]!)])
+    assert.equal([...bufs[0]!], [2, 3])
+    real.close()
+    peer.close()
+  } finally {
+    await Promise.all(ncs.map((nc) => nc.close()))
+  }
+})
+
 ring('a rank of another attempt is not a peer: joining times out', async ({ server }) => {
   const trialId = nextTrial()
   const ncs = await Promise.all([0, 1].map(() => connect({ servers: server!.url })))
@@ -172,16 +205,32 @@ ring('a rank of another attempt is not a peer: joining times out', async ({ serv
       attempt: 1,
       rank: 1,
       worldSize: 2,
+      nodeId: 'node-1',
       rendezvousTimeoutMs: 60_000,
     })
     const err = (await rejects(
       () =>
-        RingCommunicator.open({ nc: ncs[1]!, trialId, attempt: 2, rank: 0, worldSize: 2, rendezvousTimeoutMs: 800 }),
+        RingCommunicator.open({
+          nc: ncs[1]!,
+          trialId,
+          attempt: 2,
+          rank: 0,
+          worldSize: 2,
+          nodeId: 'node-1',
+          rendezvousTimeoutMs: 800,
+        }),
       CollectiveError,
     )) as CollectiveError
     assert.is(err.code, ErrorCode.timeout)
     assert.match(err.message, /rank 1 .* did not join/)
-    const fresh = await RingCommunicator.open({ nc: ncs[1]!, trialId, attempt: 1, rank: 0, worldSize: 2 })
+    const fresh = await RingCommunicator.open({
+      nc: ncs[1]!,
+      trialId,
+      attempt: 1,
+      rank: 0,
+      worldSize: 2,
+      nodeId: 'node-1',
+    })
     const joined = await old
     const a = Float32Array.of(1, 2)
     const b = Float32Array.of(3, 4)

@@ -81,6 +81,7 @@ if (job.worldSize > 1) {
     attempt: 1,
     rank: job.rank,
     worldSize: job.worldSize,
+    nodeId: 'node-1',
     chunkBytes: 1024,
     stepTimeoutMs: 20_000,
   })

@@ -12,7 +12,9 @@ export interface Ring {
 export async function openRing(url: string, trialId: string, n: number, o: Partial<RingOptions> = {}): Promise<Ring> {
   const ncs: NatsConnection[] = await Promise.all(Array.from({ length: n }, () => connect({ servers: url })))
   const ranks = await Promise.all(
-    ncs.map((nc, rank) => RingCommunicator.open({ nc, trialId, attempt: 1, rank, worldSize: n, ...o })),
+    ncs.map((nc, rank) =>
+      RingCommunicator.open({ nc, trialId, attempt: 1, rank, worldSize: n, nodeId: 'node-1', ...o }),
+    ),
   )
   return {
     ranks,

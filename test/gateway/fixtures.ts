@@ -59,6 +59,26 @@ export function blobModel(seed = 1, hidden = 8, features = 4): Promise<string> {
   })
 }
 
+/** Gradient-boosted trees on the blobs (builtin: gbdt): gbdt.json and kiln-model.json, no model.json. */
+export function gbdtBlobModel(): Promise<string> {
+  return cached('blobs-gbdt', async (out) => {
+    const spec = parseSpec(
+      'name: trees\ndataset: unused\nmodel: { builtin: gbdt, trees: 8, maxLeaves: 4 }\ntraining: { seed: 3 }\n',
+    )
+    await trainLocal(spec, { outDir: out, datasets: blobData(), log: quiet })
+  })
+}
+
+/** A blob classifier whose job spec names its tensors (`signature:`): features in, colour out. */
+export function namedBlobModel(): Promise<string> {
+  return cached('blobs-named', async (out) => {
+    const spec = parseSpec(
+      'name: blobs\ndataset: unused\nmodel: { builtin: mlp, hidden: [8] }\ntraining: { epochs: 2, batchSize: 16, seed: 1 }\nsignature: { inputs: [features], outputs: [colour] }\n',
+    )
+    await trainLocal(spec, { outDir: out, datasets: blobData(), log: quiet })
+  })
+}
+
 /** Copies a model folder to DIR/<name>/<version>. */
 export function install(modelDir: string, root: string, name: string, version: number): string {
   const dir = join(root, name, String(version))

@@ -7,7 +7,7 @@ import { PassThrough } from 'node:stream'
 import { connect, type NatsConnection } from 'nats'
 import type { CliIo } from '@kiln/cli'
 import { ensureLayout, publishModelVersion, type Layout } from '@kiln/cluster-state'
-import { createGateway, serveGateway, type Gateway, type GatewayOptions } from '@kiln/gateway'
+import { createGateway, serveGateway, type Gateway, type GatewayOptions, type Listening } from '@kiln/gateway'
 import { startNats, type NatsServer } from '../helpers/nats.js'
 import { install } from './fixtures.js'
 
@@ -128,6 +128,8 @@ export interface ClusterGateway {
   layout: Layout
   gw: Gateway
   url: string
+  /** The gateway's HTTP listener (close it and `gw` to stop the gateway alone). */
+  http: Listening
   close(): Promise<void>
 }
 
@@ -149,6 +151,7 @@ export async function startClusterGateway(
     layout,
     gw,
     url: http.url,
+    http,
     async close() {
       await http.close()
       await gw.close()

@@ -7,7 +7,7 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { connect } from 'nats'
 import { parsePromText, trafficBetween } from '@kiln/client'
-import { probeCluster } from '@kiln/local'
+import { freePort, probeCluster } from '@kiln/local'
 import { startNats } from '../helpers/nats.js'
 import { blobModel } from './fixtures.js'
 import { get, startGateway, waitFor } from './harness.js'
@@ -32,6 +32,14 @@ status('the status probe and the dashboard rows name a failing version', async (
     const detail = probe.gateway?.ok ? (probe.gateway.detail ?? '') : ''
     assert.match(detail, /^1 of 2 model versions loaded/)
     assert.match(detail, /flaky@1 FAILED 1x: .*\.bin.* \(next try in \d+ s\)/)
+    // Several gateways (kiln up --gateways 2): each checked on its own, one down says so.
+    const down = `http://127.0.0.1:${await freePort()}`
+    const both = await probeCluster(nc, { gatewayUrl: g.url, gatewayUrls: [g.url, down] })
+    assert.equal(
+      both.gateways?.map((c) => c.ok),
+      [true, false],
+    )
+    assert.is(both.gateway?.ok, true)
     const rows = trafficBetween(undefined, {
       at: Date.now(),
       samples: parsePromText((await get(`${g.url}/metrics`)).text),

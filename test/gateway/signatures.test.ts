@@ -12,7 +12,7 @@ import { KilnError } from '@kiln/protocol'
 import { loud } from '../helpers/hooks.js'
 import { uniformStream } from '../helpers/random.js'
 import { rejects } from '../helpers/rejects.js'
-import { blobModel } from './fixtures.js'
+import { blobModel, namedBlobModel } from './fixtures.js'
 import { get, metricValue, post, startClusterGateway, startGateway, waitFor, type ClusterGateway } from './harness.js'
 
 interface Ctx extends ClusterGateway {
@@ -156,6 +156,29 @@ sig('a plain TF.js folder gets Kiln’s names on load', async () => {
       inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 4], data: row(3) }],
     })
     assert.is(res.status, 200)
+  } finally {
+    await g.close()
+  }
+})
+
+sig('tensor names chosen by the job spec are the names served', async () => {
+  const g = await startGateway({ named: [await namedBlobModel()] })
+  try {
+    const meta = await get(`${g.url}/v2/models/named`)
+    assert.equal(meta.json.inputs, [{ name: 'features', datatype: 'FP32', shape: [-1, 4] }])
+    assert.equal(meta.json.outputs, [{ name: 'colour', datatype: 'FP32', shape: [-1, 3] }])
+    const res = await post(`${g.url}/v2/models/named/infer`, {
+      inputs: [{ name: 'features', datatype: 'FP32', shape: [1, 4], data: row(3) }],
+      outputs: [{ name: 'colour', parameters: { classification: 1 } }],
+    })
+    assert.is(res.status, 200)
+    assert.is(res.json.outputs[0].name, 'colour')
+    assert.match(res.json.outputs[0].data[0], /:(red|green|blue)$/)
+    const kiln = await post(`${g.url}/v2/models/named/infer`, {
+      inputs: [{ name: 'input', datatype: 'FP32', shape: [1, 4], data: row(3) }],
+    })
+    assert.is(kiln.status, 400)
+    assert.match(kiln.json.error, /^inputs\[0\]\.name: expected one of the model's inputs \("features"\)/)
   } finally {
     await g.close()
   }

@@ -1,6 +1,6 @@
 // A worker node as a test double: its registration, heartbeats while joined, a command
-// handler that accepts every assignment, and status requests sent by hand, so the exact
-// order of events around the coordinator is in the test's hands.
+// handler that accepts every assignment (and keeps every cancel), and status requests sent
+// by hand, so the exact order of events around the coordinator is in the test's hands.
 import type { NatsConnection, Subscription } from 'nats'
 import { serve, type Layout } from '@kiln/cluster-state'
 import {
@@ -27,7 +27,13 @@ export interface RawReply {
 export interface FakeNode {
   readonly nodeId: string
   assigned: TrialAssignment[]
+  /** The cancels it was sent, in order. */
+  cancelled: Array<{ trialId: string; attempt?: number }>
+  /** How many probes (ping) it answered. */
+  readonly pings: number
   join(): Promise<void>
+  /** Stops beating, still answering commands: a live node whose beats come late (a loaded machine). */
+  silence(): void
   leave(): Promise<void>
   stop(): void
   /** Sends a status of a trial on its own subject (or on `subject`). */
@@ -39,6 +45,8 @@ export interface FakeNode {
 /** One cpu slot; accepts every assignment; beats every `heartbeatMs` while joined. */
 export function fakeNode(nc: NatsConnection, layout: Layout, nodeId = 'node-double', heartbeatMs = 250): FakeNode {
   const assigned: TrialAssignment[] = []
+  const cancelled: FakeNode['cancelled'] = []
+  let pings = 0
   const registration = {
     v: 1,
     nodeId,
@@ -49,12 +57,20 @@ export function fakeNode(nc: NatsConnection, layout: Layout, nodeId = 'node-doub
     startedAt: Date.now(),
   } as const
   let timer: NodeJS.Timeout | undefined
-  const sub: Subscription = serve(nc, Subjects.node.command(nodeId), NodeCommandSchema, async (c) => {
-    if (c.kind === 'assign') assigned.push(c.assignment)
-    return { accepted: true }
-  })
   // What it said it runs, so its beats list it (a running trial a node omits is lost).
   const runs = new Map<string, number>()
+  const sub: Subscription = serve(nc, Subjects.node.command(nodeId), NodeCommandSchema, async (c) => {
+    if (c.kind === 'assign') assigned.push(c.assignment)
+    if (c.kind === 'ping') {
+      pings++
+      return { alive: true }
+    }
+    if (c.kind === 'cancel') {
+      cancelled.push({ trialId: c.trialId, ...(c.attempt === undefined ? {} : { attempt: c.attempt }) })
+      return { cancelled: runs.delete(c.trialId) }
+    }
+    return { accepted: true }
+  })
   const beat = () =>
     nc.publish(
       Subjects.node.heartbeat(nodeId),
@@ -72,6 +88,10 @@ export function fakeNode(nc: NatsConnection, layout: Layout, nodeId = 'node-doub
   return {
     nodeId,
     assigned,
+    cancelled,
+    get pings() {
+      return pings
+    },
     join: async () => {
       await layout.kv.nodes.put(nodeId, encode(NodeRegistrationSchema, registration))
       beat()
@@ -82,6 +102,7 @@ export function fakeNode(nc: NatsConnection, layout: Layout, nodeId = 'node-doub
       sub.unsubscribe()
       await layout.kv.nodes.delete(nodeId)
     },
+    silence: () => clearInterval(timer),
     stop: () => {
       clearInterval(timer)
       sub.unsubscribe()

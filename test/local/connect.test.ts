@@ -12,6 +12,8 @@ import {
   formatUserCredentials,
   freePort,
   generateRoleUsers,
+  inboxPrefix,
+  nodeUserName,
   writeClusterFile,
   LocalClusterError,
   type RoleUser,
@@ -188,6 +190,14 @@ conn('a refused password: permission_denied naming the user and file, never the 
     KilnError,
   )) as KilnError
   assert.not.match(token.message + JSON.stringify(toWire(token)), password)
+})
+
+conn("a node identity from the environment (a worker unit's EnvironmentFile) names the node and its inbox", () => {
+  const seed = new TextDecoder().decode(nkeys.createUser().getSeed())
+  const r = resolveConnection({ nats: 'tls://h:4222', env: { KILN_NATS_NKEY: seed, KILN_NODE_ID: 'gpu-1' } })
+  assert.is(r.credentials?.kind === 'nkey' && r.credentials.nodeId, 'gpu-1')
+  // The node's user may subscribe only below its own inbox prefix (kiln-accounts.conf).
+  assert.is(r.options.inboxPrefix, inboxPrefix(nodeUserName('gpu-1')))
 })
 
 conn(

@@ -1,7 +1,7 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { StringCodec } from 'nats'
-import { KvBucket, ObjectStoreBucket } from '@kiln/cluster-state'
+import { AckPolicy, StringCodec } from 'nats'
+import { KvBucket, ObjectStoreBucket, StreamName } from '@kiln/cluster-state'
 import { Subjects, GatewaySubjects } from '@kiln/protocol'
 import { loud } from '../helpers/hooks.js'
 import { assertDenied, assertNotDelivered, startRoleServer, type RoleServer } from './role-server.js'
@@ -49,7 +49,7 @@ perms('a client cannot publish heartbeats or node commands', async ({ rs }) => {
 })
 
 perms('a client cannot listen to node commands or ring traffic', async ({ rs }) => {
-  for (const subject of [Subjects.node.command('node-1'), Subjects.trial.ring('t1', 0)]) {
+  for (const subject of [Subjects.node.command('node-1'), Subjects.trial.ring('t1', 0, 'node-1')]) {
     const closed = new Promise<string>((ok) =>
       rs!.nc.client.subscribe(subject, { callback: (err) => ok(err?.message ?? 'no error') }),
     )
@@ -122,6 +122,17 @@ perms(
       3,
       'worker writes a checkpoint',
     )
+    // A transform shard scored again replaces its object: a write, then a purge of the old one.
+    for (const attempt of [1, 2])
+      assert.is(
+        (await (await os(worker, ObjectStoreBucket.transforms)).putBlob({ name: 'job-1/0' }, blob)).size,
+        3,
+        `worker writes a transform shard (attempt ${attempt})`,
+      )
+    await assertDenied(
+      async () => (await os(client, ObjectStoreBucket.transforms)).putBlob({ name: 'job-1/0' }, blob),
+      'client → transforms',
+    )
     const read = await (await os(worker, ObjectStoreBucket.datasets)).getBlob('d')
     assert.equal([...read!], [...blob], 'worker reads the dataset')
     await assertDenied(
@@ -143,6 +154,38 @@ perms(
         'stream create',
       )
     }
+  },
+)
+
+perms(
+  'async inference: the gateway queues requests, works them off and delivers results; a client only receives them',
+  async ({ rs }) => {
+    const { gateway, client } = rs!.nc
+    const blob = new Uint8Array([1, 2, 3])
+    const results = (nc: typeof gateway) => nc.jetstream().views.kv(KvBucket.asyncResults, { bindOnly: true })
+    assert.ok(await (await results(gateway)).put('req-1', blob), 'gateway writes a result record')
+    assert.equal((await (await results(client)).get('req-1'))?.value, blob, 'client reads it')
+    await assertDenied(async () => (await results(client)).put('req-2', blob), 'client → kiln_async_results')
+    const ack = await gateway.jetstream().publish(GatewaySubjects.asyncRequests, blob)
+    assert.is(ack.stream, StreamName.async, 'gateway queues a request in KILN_ASYNC')
+    await assertDenied(
+      () => client.jetstream().publish(GatewaySubjects.asyncRequests, blob, { timeout: 2000 }),
+      'client → KILN_ASYNC',
+    )
+    // The shared durable consumer every replica pulls from.
+    await (await gateway.jetstreamManager()).consumers.add(StreamName.async, {
+      durable_name: 'kiln-gateway-async',
+      ack_policy: AckPolicy.Explicit,
+    })
+    const m = await (await gateway.jetstream().consumers.get(StreamName.async, 'kiln-gateway-async')).next({
+      expires: 5000,
+    })
+    assert.equal([...(m?.data ?? [])], [...blob], 'gateway pulls the request')
+    assert.ok(await m!.ackAck(), 'and acknowledges it')
+    const delivered = client.subscribe(GatewaySubjects.asyncResult('my-token'), { max: 1 })
+    await client.flush()
+    gateway.publish(GatewaySubjects.asyncResult('my-token'), blob)
+    for await (const r of delivered) assert.equal([...r.data], [...blob], 'client receives a delivered result')
   },
 )
 

@@ -188,4 +188,37 @@ sup("one kiln up or down at a time per folder; a dead holder's lock is taken ove
   assert.not.ok(existsSync(join(dir, 'lock')))
 })
 
+sup('--gateways 2 starts two gateways, each on its own port; a second up restarts a dead one', async ({ root }) => {
+  const gatewayPort = await freePort()
+  const o = options(root, { workers: 0, gatewayPort, gateways: 2, fakeEnv: { FAKE_KILN_GATEWAY: 'http' } })
+  const up = await upLocalCluster(o)
+  up.detach()
+  try {
+    const info = readClusterFile(o.dir)!
+    assert.equal(alive(o.dir), ['nats', 'coordinator', 'gateway', 'gateway-2'])
+    assert.is(info.gatewayUrl, `http://127.0.0.1:${gatewayPort}`)
+    assert.is(info.gatewayUrls?.length, 2)
+    assert.is(info.gatewayUrls![0], info.gatewayUrl)
+    const ports = ['gateway', 'gateway-2'].map((name) => info.processes.find((p) => p.name === name)!.args!.at(-1))
+    assert.equal(
+      ports,
+      info.gatewayUrls!.map((u) => /:(\d+)$/.exec(u)![1]),
+    )
+    assert.is.not(ports[0], ports[1])
+    for (const url of info.gatewayUrls!) assert.is((await fetch(`${url}/v2/health/ready`)).status, 200, url)
+    const second = info.processes.find((p) => p.name === 'gateway-2')!
+    process.kill(second.pid, 'SIGKILL')
+    await waitFor('gateway-2 dead', () => !pidAlive(second.pid, second.marker), 20_000)
+    const again = await upLocalCluster(
+      options(root, { dir: o.dir, workers: 0, fakeEnv: { FAKE_KILN_GATEWAY: 'http' } }),
+    )
+    again.detach()
+    assert.ok(again.found)
+    assert.equal(alive(o.dir), ['nats', 'coordinator', 'gateway', 'gateway-2'])
+    assert.is((await fetch(`${info.gatewayUrls![1]}/v2/health/ready`)).status, 200, 'gateway-2 serves again')
+  } finally {
+    await downLocalCluster(o.dir)
+  }
+})
+
 sup.run()

@@ -1,5 +1,6 @@
-// A throwaway CA and a certificate for 127.0.0.1/localhost, made with the openssl command
-// (the cluster config test's TLS); undefined where openssl is not installed.
+// Throwaway certificates made with the openssl command: a CA and certificates it signs for
+// the names and addresses a test's servers answer to (the cluster config test's TLS, the
+// multi-host test bed's NATS nodes). hasOpenssl() says whether openssl is installed.
 import { execFileSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -14,42 +15,55 @@ export function hasOpenssl(): boolean {
   }
 }
 
-/** Writes ca.pem, cert.pem and key.pem (EC P-256, valid two days) into `dir`. */
-export function makeTestCerts(dir: string): { ca: string; cert: string; key: string } {
-  const f = (name: string) => join(dir, name)
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes']
-  const run = (args: string[]) => execFileSync('openssl', args, { stdio: 'pipe' })
-  run([
-    'req',
-    '-x509',
-    ...ec,
-    '-keyout',
-    f('ca-key.pem'),
-    '-out',
-    f('ca.pem'),
-    '-days',
-    '2',
-    '-subj',
-    '/CN=kiln-test-ca',
-  ])
-  run(['req', ...ec, '-keyout', f('key.pem'), '-out', f('cert.csr'), '-subj', '/CN=localhost'])
-  writeFileSync(f('ext.cnf'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n')
+const EC = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes']
+const run = (args: string[]) => execFileSync('openssl', args, { stdio: 'pipe' })
+
+/** A CA (EC P-256, valid two days): `dir`/ca.pem and ca-key.pem. */
+export function makeTestCa(dir: string): { ca: string; caKey: string } {
+  const ca = join(dir, 'ca.pem')
+  const caKey = join(dir, 'ca-key.pem')
+  run(['req', '-x509', ...EC, '-keyout', caKey, '-out', ca, '-days', '2', '-subj', '/CN=kiln-test-ca'])
+  return { ca, caKey }
+}
+
+/**
+ * A certificate signed by the CA of `dir` (makeTestCa), for servers and clients alike:
+ * `dir`/<name>.pem and <name>-key.pem, valid for the DNS names and IP addresses given.
+ */
+export function makeTestCert(
+  dir: string,
+  name: string,
+  sans: { dns?: string[]; ip?: string[] },
+): { cert: string; key: string } {
+  const f = (file: string) => join(dir, file)
+  const cert = f(`${name}.pem`)
+  const key = f(`${name}-key.pem`)
+  const alt = [...(sans.dns ?? []).map((d) => `DNS:${d}`), ...(sans.ip ?? []).map((a) => `IP:${a}`)].join(',')
+  run(['req', ...EC, '-keyout', key, '-out', f(`${name}.csr`), '-subj', `/CN=${sans.dns?.[0] ?? name}`])
+  writeFileSync(f(`${name}.cnf`), `subjectAltName=${alt}\nextendedKeyUsage=serverAuth,clientAuth\n`)
   run([
     'x509',
     '-req',
     '-in',
-    f('cert.csr'),
+    f(`${name}.csr`),
     '-CA',
     f('ca.pem'),
     '-CAkey',
     f('ca-key.pem'),
     '-CAcreateserial',
     '-out',
-    f('cert.pem'),
+    cert,
     '-days',
     '2',
     '-extfile',
-    f('ext.cnf'),
+    f(`${name}.cnf`),
   ])
-  return { ca: f('ca.pem'), cert: f('cert.pem'), key: f('key.pem') }
+  return { cert, key }
+}
+
+/** Writes ca.pem, cert.pem and key.pem (for localhost and 127.0.0.1) into `dir`. */
+export function makeTestCerts(dir: string): { ca: string; cert: string; key: string } {
+  const { ca } = makeTestCa(dir)
+  const { cert, key } = makeTestCert(dir, 'cert', { dns: ['localhost'], ip: ['127.0.0.1'] })
+  return { ca, cert, key }
 }

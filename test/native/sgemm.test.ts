@@ -82,6 +82,15 @@ function cases(): Case[] {
   out.push({ m: 33, n: 17, k: 9, transA: false, transB: false, batch: 4, broadcastB: true, alpha: 1, beta: 0.5 })
   out.push({ m: 8, n: 40, k: 12, transA: true, transB: false, batch: 3, broadcastA: true, alpha: 1, beta: 0 })
   out.push({ m: 300, n: 300, k: 300, transA: false, transB: false, batch: 2, alpha: 1, beta: 0 })
+  // Each way gemmPlan picks to read A (see gemm-plan.test.ts), with a partial last row
+  // panel and several depth blocks: in place (few column panels), packed because rows
+  // 4 KiB apart would share cache sets, packed for many column panels, and a transposed
+  // A in place and packed.
+  out.push({ m: 13, n: 40, k: 700, transA: false, transB: false, batch: 1, alpha: 1, beta: 0.5 })
+  out.push({ m: 13, n: 50, k: 1024, transA: false, transB: true, batch: 1, alpha: 1, beta: 0 })
+  out.push({ m: 7, n: 600, k: 20, transA: false, transB: false, batch: 1, alpha: -1, beta: 1 })
+  out.push({ m: 29, n: 40, k: 700, transA: true, transB: false, batch: 1, alpha: 1, beta: 0 })
+  out.push({ m: 29, n: 90, k: 700, transA: true, transB: true, batch: 1, alpha: 2, beta: -0.5 })
   return out
 }
 

@@ -8,7 +8,10 @@ subjects('builders produce the documented names', () => {
   assert.is(Subjects.api.submit, 'kiln.api.submit')
   assert.is(Subjects.node.heartbeat('node-a1'), 'kiln.node.node-a1.heartbeat')
   assert.is(Subjects.events.of(EventKind.trial), 'kiln.events.trial')
-  assert.is(Subjects.trial.ring('t_7', 3), 'kiln.trial.t_7.ring.3')
+  assert.is(Subjects.trial.ring('t_7', 3, 'node-a1'), 'kiln.trial.t_7.ring.3.node-a1')
+  assert.is(Subjects.logs.of('t_7', 'node-a1'), 'kiln.logs.t_7.node-a1')
+  assert.is(Subjects.logs.trial('t_7'), 'kiln.logs.t_7.*')
+  assert.is(Subjects.metrics.of('t_7', 'node-a1'), 'kiln.metrics.t_7.node-a1')
 })
 
 subjects('ids that could widen a subject are refused with the field named', () => {
@@ -22,11 +25,11 @@ subjects('ids that could widen a subject are refused with the field named', () =
     }
   }
   assert.throws(
-    () => Subjects.trial.ring('t1', -1),
+    () => Subjects.trial.ring('t1', -1, 'n1'),
     (e: unknown) => e instanceof ValidationError,
   )
   assert.throws(
-    () => Subjects.trial.ring('t1', 1.5),
+    () => Subjects.trial.ring('t1', 1.5, 'n1'),
     (e: unknown) => e instanceof ValidationError,
   )
 })

@@ -68,6 +68,19 @@ keys('every path to a guarded model needs its endpoint key', async ({ url, input
   }
 })
 
+keys('async inference of a guarded model needs its key, to submit and to fetch the result', async ({ url, input }) => {
+  for (const path of ['/v2/models/shop/infer-async', '/v2/models/shopmodel/versions/1/infer-async']) {
+    assert.is((await post(`${url}${path}`, body(input))).status, 401, `${path} without a key`)
+    assert.is((await post(`${url}${path}`, body(input), bearer('wrong'))).status, 401, `${path} with a wrong key`)
+  }
+  const accepted = await post(`${url}/v2/models/shop/infer-async`, body(input), bearer('k-shop'))
+  assert.is(accepted.status, 202)
+  const result = `${url}/v2/async/${accepted.json.id}`
+  await waitFor(async () => (await get(result, bearer('k-shop'))).status === 200, 'the answer with the key')
+  assert.is((await get(result)).status, 401, 'the result without a key')
+  assert.is((await get(result, bearer('k-guarded'))).status, 401, "the result with another endpoint's key")
+})
+
 keys('an unguarded model stays open', async ({ url, input }) => {
   assert.is(await call(url, 'POST', '/v2/models/open/infer', input), 200)
   assert.is(await call(url, 'GET', '/v2/models/open/versions/1/ready', input), 200)

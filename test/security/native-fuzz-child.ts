@@ -49,7 +49,7 @@ class Arena {
   private readonly spans: [number, number][] = []
   private last: [number, number] | undefined
 
-  view<T extends Float32Array | Int32Array | Uint8Array>(
+  view<T extends Float32Array | Int32Array | Uint16Array | Uint8Array>(
     make: (buf: ArrayBuffer, offset: number, length: number) => T,
     length: number,
     width: number,
@@ -154,10 +154,51 @@ function booster(): unknown {
   return raw.gbdtCreate!(x, 8, 2, y, x, 8, y, Float64Array.from(GBDT_PARAMS))
 }
 
-function hostArray(arena: Arena, type: 'f32' | 'i32' | 'u8', evil: boolean) {
+// A compiled-step spec (kiln/train_step.h): a 4-8-2 dense model with dropout, values
+// sometimes replaced by hostile ones, or the wrong length.
+const STEP_SPEC = [
+  4,
+  3,
+  0,
+  1e-7,
+  1,
+  2,
+  0,
+  0,
+  ...[0, 4, 8, 1, 0, 0, 1, -1, ...new Array(16).fill(0)],
+  ...[1, 8, 8, 0, 0, -1, -1, 0, ...new Array(16).fill(0)],
+  ...[0, 8, 2, 0, 1, 2, 3, -1, ...new Array(16).fill(0)],
+]
+const STEP_PARAMS = [32, 8, 16, 2]
+
+function stepSpec(evil: boolean): Float64Array {
+  const length = chance(0.1) ? pick([0, 7, STEP_SPEC.length - 1, STEP_SPEC.length + 24]) : STEP_SPEC.length
+  return Float64Array.from({ length }, (_, i) =>
+    chance(evil ? 0.3 : 0.05) ? pick([...NUMBERS, ...OPS, ...HUGE, -1, 65536, 2 ** 31 - 1]) : (STEP_SPEC[i] ?? 0),
+  )
+}
+
+function f64(evil: boolean): Float64Array {
+  if (chance(0.7))
+    return Float64Array.from(STEP_PARAMS, (v) => (chance(evil ? 0.3 : 0.05) ? pick([...HUGE, -1, 0]) : v))
+  return Float64Array.from({ length: pick([0, 1, 4, 6, 7]) }, () => pick(NUMBERS))
+}
+
+function step(): unknown {
+  return raw.trainStepCreate!(Float64Array.from(STEP_SPEC), Float64Array.from(STEP_PARAMS))
+}
+
+function f32List(arena: Arena, evil: boolean): unknown[] {
+  return Array.from({ length: pick([0, 1, 2, 4, 8]) }, () =>
+    chance(0.9) ? hostArray(arena, 'f32', evil) : pick(WRONG)(),
+  )
+}
+
+function hostArray(arena: Arena, type: 'f32' | 'i32' | 'u16' | 'u8', evil: boolean) {
   const n = arrayLength(evil)
   if (type === 'f32') return arena.view((b, o, l) => new Float32Array(b, o, l), n, 4)
   if (type === 'i32') return arena.view((b, o, l) => new Int32Array(b, o, l), n, 4)
+  if (type === 'u16') return arena.view((b, o, l) => new Uint16Array(b, o, l), n, 2)
   return arena.view((b, o, l) => new Uint8Array(b, o, l), n, 1)
 }
 
@@ -177,6 +218,7 @@ function value(kind: ArgKind, arena: Arena, evil: boolean): unknown {
   switch (kind) {
     case 'f32':
     case 'i32':
+    case 'u16':
     case 'u8':
       return hostArray(arena, kind, evil)
     case 'f32?':
@@ -210,6 +252,14 @@ function value(kind: ArgKind, arena: Arena, evil: boolean): unknown {
       return gbdtParams()
     case 'booster':
       return chance(0.95) ? booster() : {}
+    case 'stepSpec':
+      return stepSpec(evil)
+    case 'f64':
+      return f64(evil)
+    case 'step':
+      return chance(0.95) ? step() : {}
+    case 'f32[]':
+      return f32List(arena, evil)
     case 'simd':
       return pick(['scalar', 'avx2', 'avx512', 'bogus', ''])
     case 'device':

@@ -6,6 +6,7 @@
 export type ArgKind =
   | 'f32'
   | 'i32'
+  | 'u16'
   | 'u8'
   | 'f32?'
   | 'u8?'
@@ -31,8 +32,13 @@ export type ArgKind =
   | 'threads'
   | 'gbdtParams'
   | 'booster'
+  | 'stepSpec'
+  | 'f64'
+  | 'step'
+  | 'f32[]'
 
 const gemm: ArgKind[] = ['bool', 'bool', 'size', 'size', 'size', 'size', 'num', 'f32', 'f32', 'num', 'f32']
+const gemmBf16: ArgKind[] = ['bool', 'bool', 'size', 'size', 'size', 'size', 'num', 'u16', 'u16', 'num', 'f32']
 const conv: ArgKind[] = ['f32', 'f32', 'f32', 'geom15']
 const pool2: ArgKind[] = ['f32', 'f32', 'geom12']
 const pool3: ArgKind[] = ['f32', 'f32', 'f32', 'geom12']
@@ -53,6 +59,16 @@ export const SIGNATURES: Record<string, ArgKind[]> = {
   setSimd: ['simd'],
   sgemm: gemm,
   sgemmAsync: gemm,
+  gemmPlan: ['size', 'size', 'size', 'bool', 'bool', 'simd', 'size', 'size', 'size'],
+  cpuCaches: [],
+  f32ToBf16: ['f32', 'u16'],
+  bf16ToF32: ['u16', 'f32'],
+  gemmBf16,
+  gemmBf16Async: gemmBf16,
+  bf16Kernel: ['simd', 'bool'],
+  cpuHasAvx512Bf16: [],
+  trainStepCreate: ['stepSpec', 'f64'],
+  trainStep: ['step', 'f32', 'f32|i32', 'size', 'f32[]', 'f32[]', 'f32[]', 'f64', 'f32'],
   Conv2D: conv,
   Conv2DAsync: conv,
   Conv2DBackpropInput: conv,

@@ -97,7 +97,7 @@ const ATTACKS: Attack[] = [
   {
     what: 'worker: KILN_LOGS → kiln.api.submit in the coordinator queue group',
     attacker: 'worker',
-    store: publishTo('worker', Subjects.logs.of('t-relay'), submit, StreamName.logs),
+    store: publishTo('worker', Subjects.logs.of('t-relay', 'node-1'), submit, StreamName.logs),
     config: (filter) => ({
       filter_subject: filter,
       deliver_subject: Subjects.api.submit,
@@ -108,7 +108,7 @@ const ATTACKS: Attack[] = [
   {
     what: 'worker: a durable consumer of KILN_METRICS → kiln.api.submit',
     attacker: 'worker',
-    store: publishTo('worker', Subjects.metrics.of('t-relay'), submit, StreamName.metrics),
+    store: publishTo('worker', Subjects.metrics.of('t-relay', 'node-1'), submit, StreamName.metrics),
     config: (filter) => ({
       durable_name: 'relay',
       filter_subject: filter,

@@ -5,7 +5,7 @@
 // on by themselves.
 import { connect, type NatsConnection } from 'nats'
 import { startCoordinator, type Coordinator } from '@kiln/coordinator'
-import { startWorker, type WorkerAgent } from '@kiln/worker'
+import { startWorker, type SandboxMode, type WorkerAgent } from '@kiln/worker'
 import { ensureLayout } from '@kiln/cluster-state'
 import { inboxPrefix, nodeUserName, readCredentials } from '@kiln/local'
 import { startNats, type NatsServer } from '../helpers/nats.js'
@@ -25,7 +25,9 @@ export interface SecureCluster {
 const quiet = process.env.KILN_TEST_LOG ? (r: unknown) => console.error(JSON.stringify(r)) : () => {}
 
 /** Starts the server, the coordinator (leading) and worker node-1 (`slots` CPU slots, default 1). */
-export async function startSecureCluster(o: { open?: boolean; slots?: number } = {}): Promise<SecureCluster> {
+export async function startSecureCluster(
+  o: { open?: boolean; slots?: number; sandbox?: SandboxMode } = {},
+): Promise<SecureCluster> {
   let roles: RoleServer | undefined
   let server: NatsServer | undefined
   let nc: Record<Who, NatsConnection>
@@ -52,6 +54,9 @@ export async function startSecureCluster(o: { open?: boolean; slots?: number } =
       ...(creds?.kind === 'nkey' ? { nkeySeed: creds.seed, inboxPrefix: inboxPrefix(nodeUserName('node-1')) } : {}),
     },
     slots: Array.from({ length: o.slots ?? 1 }, (_, k) => ({ id: `cpu${k}`, kind: 'cpu' as const, threads: 1 })),
+    // As `kiln worker` runs: a process waits, loaded, on each free slot.
+    prestartTrials: true,
+    ...(o.sandbox ? { sandbox: o.sandbox } : {}),
     log: quiet,
   })
   return {

@@ -3,22 +3,15 @@
 // with a scrubbed environment and an empty working folder: it cannot read the worker's
 // credentials or the cluster's files, nor reach the network. Its output goes to its own
 // log stream; a trial over its memory or time limit is killed and says why.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { bundleTrialScript, uploadBundle } from '@kiln/bundle'
-import { JobsClient } from '@kiln/client'
-import { ensureLayout, readSubject } from '@kiln/cluster-state'
-import { importDataset, resolveDataset } from '@kiln/data'
-import { LogLineSchema, decode, type LogLine, type TrialRecord } from '@kiln/protocol'
 import { chooseSandbox } from '@kiln/worker'
 import { loud } from '../helpers/hooks.js'
 import { waitFor } from '../helpers/wait-for.js'
-import { startSecureCluster, type SecureCluster } from './secure-cluster.js'
+import { startScriptCluster, type ScriptCluster } from './script-trials.js'
 
-type Ctx = { c?: SecureCluster; dir?: string; datasetId?: string }
+type Ctx = { s?: ScriptCluster }
 const sandbox = suite<Ctx>('security - script trials run sandboxed, with limits')
 const mode = chooseSandbox().mode
 const SECRET = 'env-secret-of-the-worker-0123456789'
@@ -26,71 +19,25 @@ const SECRET = 'env-secret-of-the-worker-0123456789'
 sandbox.before(
   loud(async (ctx) => {
     process.env.KILN_NATS_PASSWORD = SECRET
-    ctx.c = await startSecureCluster({ slots: 2 })
-    ctx.dir = mkdtempSync(join(tmpdir(), 'kiln-sandbox-'))
-    const lines = ['a,b,label', ...Array.from({ length: 32 }, (_, i) => `${i % 5},${(i * 3) % 7},${i % 2}`)]
-    writeFileSync(join(ctx.dir, 'tiny.csv'), `${lines.join('\n')}\n`)
-    const layout = await ensureLayout(ctx.c.nc.client)
-    const source = join(ctx.dir, 'tiny.csv')
-    ctx.datasetId = (
-      await importDataset(layout.objects.datasets, await resolveDataset(source), { name: 'tiny', source })
-    ).id
+    ctx.s = await startScriptCluster({ slots: 2 })
   }),
 )
 sandbox.after(
   loud(async (ctx) => {
     delete process.env.KILN_NATS_PASSWORD
-    await ctx.c?.close()
-    if (ctx.dir) rmSync(ctx.dir, { recursive: true, force: true })
+    await ctx.s?.close()
   }),
 )
 
-// Bundles `source` as a trial script, submits it, and waits for its end and its log.
-async function runScript(
-  ctx: Ctx,
-  name: string,
-  source: string,
-  extra: Record<string, unknown> = {},
-): Promise<{ trial: TrialRecord; logs: LogLine[] }> {
-  const file = join(ctx.dir!, `${name}.mjs`)
-  writeFileSync(file, source)
-  const nc = ctx.c!.nc.client
-  const layout = await ensureLayout(nc)
-  const bundle = await bundleTrialScript(file)
-  const bundleId = await uploadBundle(layout.objects.bundles, bundle)
-  const client = new JobsClient(nc)
-  const { job } = await client.submit(
-    {
-      name,
-      dataset: 'tiny',
-      model: { script: bundle.entry },
-      training: { epochs: 1, batchSize: 8, validationSplit: 0, testSplit: 0 },
-      metric: { name: 'score', mode: 'max' },
-      ...extra,
-    },
-    { datasetId: ctx.datasetId!, bundleId },
-  )
-  const trial = await waitFor(
-    `trial of ${name} to end`,
-    async () => {
-      const t = (await client.show(job.trialIds[0]!)).trial
-      return t && ['succeeded', 'failed', 'cancelled'].includes(t.state) ? t : undefined
-    },
-    120_000,
-    100,
-  )
-  const logs: LogLine[] = []
-  for await (const bytes of readSubject(nc, 'KILN_LOGS', `kiln.logs.${trial.id}`))
-    logs.push(decode(LogLineSchema, bytes))
-  return { trial, logs }
-}
+const runScript = (ctx: Ctx, name: string, source: string, extra?: Record<string, unknown>) =>
+  ctx.s!.run(name, source, extra)
 
 const test = mode === 'none' ? sandbox.skip : sandbox
 if (mode === 'none')
   console.log('  (skipped: no sandbox on this machine: install bubblewrap, or run the worker as root)')
 
 test('a script trial cannot read the worker credentials, the cluster files or its environment', async (ctx) => {
-  const rs = ctx.c!.roles!
+  const rs = ctx.s!.c.roles!
   const port = new URL(rs.server.url).port
   const probe = `import { readFileSync, readdirSync } from 'node:fs'
 import { connect } from 'node:net'
@@ -164,6 +111,31 @@ test("console output becomes the trial's log lines, with their times", async (ct
   }
 })
 
+test('after a script trial each free slot has a loaded process waiting; the next trial takes one, never reused', async (ctx) => {
+  const worker = ctx.s!.c.worker
+  const first = await runScript(
+    ctx,
+    'marks',
+    `export default async function (ctx) { globalThis.kilnMark = 'left by marks'; await ctx.report({ score: 1 }) }\n`,
+  )
+  assert.is(first.trial.state, 'succeeded', first.trial.error?.message)
+  await waitFor('a loaded process waiting on each slot', () => worker.trialProcesses().ready === 2, 120_000)
+  const before = worker.trialProcesses()
+  const { trial, logs } = await runScript(
+    ctx,
+    'looks',
+    `export default async function (ctx) { console.log('mark: ' + String(globalThis.kilnMark)); await ctx.report({ score: 1 }) }\n`,
+  )
+  assert.is(trial.state, 'succeeded', trial.error?.message)
+  assert.is(worker.trialProcesses().prestarted, before.prestarted + 1, JSON.stringify(worker.trialProcesses()))
+  assert.is(worker.trialProcesses().cold, before.cold)
+  assert.ok(
+    logs.some((l) => l.msg === 'mark: undefined'),
+    logs.map((l) => l.msg).join('\n'),
+  )
+  await waitFor('the used process replaced', () => worker.trialProcesses().ready === 2, 120_000)
+})
+
 test('a trial over resources.memoryMb is killed and its record says so', async (ctx) => {
   const { trial } = await runScript(
     ctx,
@@ -191,12 +163,22 @@ test('a trial over resources.timeout is killed and its record says so', async (c
   assert.match(String(trial.error?.message), /killed: time limit of 3 s \(resources.timeout\) exceeded/)
 })
 
-test('a data-parallel script trial trains across two sandboxed ranks (the agent relays its ring)', async (ctx) => {
-  const { trial } = await runScript(
+test('a data-parallel script trial trains across two sandboxed ranks (the agent relays its ring), without the node credential', async (ctx) => {
+  const { trial, logs } = await runScript(
     ctx,
     'ranks',
     `import * as tf from '@tensorflow/tfjs'
+import { getHeapSnapshot } from 'node:v8'
 export default async function (ctx) {
+  // Whatever its process was given is somewhere in its heap: look for a node seed there.
+  let seeds = 0
+  let carry = ''
+  for await (const chunk of getHeapSnapshot()) {
+    const text = carry + chunk
+    seeds += (text.match(/SU[A-Z2-7]{56}/g) ?? []).length
+    carry = text.slice(-57)
+  }
+  console.log('seeds in heap: ' + seeds)
   const { train, sampleShape, numClasses } = await ctx.data()
   const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: sampleShape, units: numClasses, activation: 'softmax' })] })
   model.compile({ optimizer: ctx.distributed(ctx.optimizer()), loss: 'categoricalCrossentropy', metrics: ['accuracy'] })
@@ -213,6 +195,8 @@ export default async function (ctx) {
   assert.is(trial.state, 'succeeded', trial.error?.message)
   assert.equal(trial.model, { name: 'ranks', version: 1 })
   assert.is(trial.ranks?.length, 2, JSON.stringify(trial.ranks))
+  const seen = logs.filter((l) => l.msg.startsWith('seeds in heap: ')).map((l) => l.msg)
+  assert.equal(seen, ['seeds in heap: 0', 'seeds in heap: 0'], 'a rank was given the node credential')
 })
 
 sandbox.run()

@@ -18,6 +18,7 @@ import {
   type LogRecord,
   type StartEvent,
 } from '@kiln/train'
+import { matmulPrecision } from '@kiln/backend'
 import { loud } from '../helpers/hooks.js'
 import { blobDataset, tempDir, writeNpyBlobs } from './synthetic.js'
 
@@ -104,6 +105,23 @@ local('the same seed trains the same model', async () => {
   const b = await run('seed-b')
   assert.equal(b.metrics.epochs, a.metrics.epochs)
   assert.equal(b.metrics.test, a.metrics.test)
+})
+
+local('training.precision bf16 trains the MLP as fp32 does, and puts the backend back to fp32', async () => {
+  const spec = blobSpec()
+  const run = (precision: 'fp32' | 'bf16', dir: string) =>
+    trainLocal(
+      { ...spec, training: { ...spec.training, precision } },
+      { outDir: join(tmp.dir, dir), baseDir: tmp.dir, log: quiet },
+    )
+  const fp32 = await run('fp32', 'fp32')
+  const mixed = await run('bf16', 'bf16')
+  assert.is(matmulPrecision(), 'fp32')
+  const again = await run('fp32', 'fp32-again')
+  assert.equal(again.metrics.test, fp32.metrics.test, 'fp32 after bf16 repeats the fp32 run exactly')
+  assert.not.equal(mixed.metrics.test, fp32.metrics.test, 'bf16 products change the run')
+  const acc = (r: typeof fp32) => r.metrics.test!.accuracy as number
+  assert.ok(Math.abs(acc(mixed) - acc(fp32)) <= 0.02, `bf16 ${acc(mixed)} vs fp32 ${acc(fp32)}`)
 })
 
 local('sparse labels, no validation split and dropout train too', async () => {

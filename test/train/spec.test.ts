@@ -1,7 +1,15 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { ErrorCode, fromWire, toWire } from '@kiln/protocol'
-import { applyOverrides, parseOverride, parseSpec, SpecError, validateSpec, type Spec } from '@kiln/train'
+import {
+  applyOverrides,
+  parseOverride,
+  parseSpec,
+  SpecError,
+  specSignature,
+  validateSpec,
+  type Spec,
+} from '@kiln/train'
 
 const BASE = `name: fashion-mlp
 dataset: fashion-mnist
@@ -101,6 +109,21 @@ bad('a fractional epoch count and a seed out of range', () => {
   ])
 })
 
+bad('training.precision: fp32 or bf16, and bf16 only where the CPU kernels train a builtin network', () => {
+  assert.equal(parseSpec(withBase('training: { precision: bf16 }\n')).training.precision, 'bf16')
+  assert.equal(parseSpec(withBase('training: { precision: fp32 }\n')).training.precision, 'fp32')
+  assert.equal(problems(withBase('training: { precision: fp16 }\n')), [
+    'training.precision: expected one of fp32, bf16, got "fp16"',
+  ])
+  const script = 'name: s\ndataset: d\nmodel: { script: ./trial.ts }\ntraining: { precision: bf16 }\n'
+  assert.equal(problems(script), [
+    'training.precision: expected fp32 for this model (bf16 applies to builtin mlp, cnn and linear models), got "bf16"',
+  ])
+  assert.equal(problems(withBase('training: { precision: bf16 }\nresources: { gpu: true }\n')), [
+    'training.precision: expected fp32 with resources.gpu: true (bf16 runs on the CPU kernels), got "bf16"',
+  ])
+})
+
 bad('a missing name and a bad name', () => {
   assert.equal(problems('dataset: d\nmodel: { builtin: mlp }\n'), [
     'name: expected a name of 1-63 lowercase letters, digits and dashes, like "fashion-mlp", got nothing',
@@ -120,8 +143,39 @@ bad('an unknown key gets a did-you-mean', () => {
 
 bad('an unknown key with no near match lists the known ones', () => {
   assert.equal(problems(withBase('colour: blue\n')), [
-    'colour: unknown key (known keys: name, dataset, model, optimizer, loss, training, metric, resources, search, experiment, tags, notes)',
+    'colour: unknown key (known keys: name, dataset, model, optimizer, loss, training, metric, resources, search, experiment, tags, signature, notes)',
   ])
+})
+
+bad('tensor names: well-formed, not used twice, one each for a builtin model', () => {
+  assert.equal(parseSpec(withBase('signature: { inputs: [pixels], outputs: [class_scores] }\n')).signature, {
+    inputs: ['pixels'],
+    outputs: ['class_scores'],
+  })
+  assert.equal(problems(withBase('signature: { inputs: ["9 lives"], output: [y] }\n')), [
+    'signature.inputs[0]: expected a tensor name of 1-64 letters, digits, _ . and - (starting with a letter or _), got "9 lives"',
+    'signature.output: unknown key (did you mean "outputs"?)',
+  ])
+  assert.equal(problems(withBase('signature: { inputs: [a, b] }\n')), [
+    'signature.inputs: expected one name (a builtin model has one input), got 2 names',
+  ])
+  assert.equal(problems(`name: s\ndataset: d\nmodel: { script: ./t.ts }\nsignature: { outputs: [y, z, y] }\n`), [
+    'signature.outputs[2]: expected a name not used twice ("y"), got "y"',
+  ])
+})
+
+bad('a script model with another number of tensors than the spec names is refused once built', () => {
+  const two = [{ shape: [null, 2] }, { shape: [null, 3] }]
+  const one = [{ shape: [null, 1] }]
+  assert.throws(
+    () => specSignature({ signature: { inputs: ['a'] } }, two, one),
+    (e: Error) =>
+      e instanceof SpecError && /signature\.inputs: expected 2 names \(the model has 2 inputs\), got 1/.test(e.message),
+  )
+  assert.equal(
+    specSignature({ signature: { inputs: ['a', 'b'] } }, two, one).inputs.map((t) => t.name),
+    ['a', 'b'],
+  )
 })
 
 bad('a wrong enum value suggests the closest', () => {
@@ -217,7 +271,7 @@ extra: true
     'training.epochs: expected a positive integer, got 0',
     'training.batchSize: expected a positive integer, got -3',
     'resources.replicas: expected a positive integer, got 0',
-    'extra: unknown key (known keys: name, dataset, model, optimizer, loss, training, metric, resources, search, experiment, tags, notes)',
+    'extra: unknown key (known keys: name, dataset, model, optimizer, loss, training, metric, resources, search, experiment, tags, signature, notes)',
   ])
 })
 

@@ -5,6 +5,9 @@
 #pragma once
 #include <cstdint>
 
+#include "kiln/cpu_caches.h"
+#include "kiln/cpu_features.h"
+
 namespace kiln {
 
 struct GemmShape {
@@ -21,5 +24,16 @@ void sgemm(const GemmShape& s, float alpha, const float* a, const float* b, floa
 /// entry (stride 0 broadcasts one matrix to every entry).
 void sgemm_batched(const GemmShape& s, int64_t batch, float alpha, const float* a, int64_t stride_a,
                    const float* b, int64_t stride_b, float beta, float* c, int64_t stride_c);
+
+/// How sgemm would block and run shape s on a core with `level` and `caches` (any level,
+/// even one this CPU lacks: planning runs no kernel). sgemm itself uses the current
+/// simd_level() and cpu_caches().
+struct SgemmPlanInfo {
+  const char* kernel;  // e.g. "avx2-6x16"
+  int mr, nr;
+  int64_t kc, k_blocks, nc, mc;
+  bool pack_a;
+};
+SgemmPlanInfo sgemm_plan(const GemmShape& s, SimdLevel level, const CacheSizes& caches);
 
 }  // namespace kiln

@@ -47,6 +47,15 @@ const fits = (labels: Tensor, pred: Tensor) =>
   labels.rank === pred.rank &&
   labels.shape.every((d, i) => d === pred.shape[i])
 
+// The loss and metric functions compile left in place (wrapped or not), by what they
+// compute: the compiled training step (compiled-step/plan.ts) recognizes the head here.
+const heads = new WeakMap<object, 'crossentropy' | 'accuracy'>()
+
+/** What a compiled model's loss or metric function computes, if it is the fused head's. */
+export function headKind(fn: unknown): 'crossentropy' | 'accuracy' | undefined {
+  return typeof fn === 'function' ? heads.get(fn) : undefined
+}
+
 function fusedCrossentropy(original: Fn): Fn {
   return (target, output) =>
     fits(target, output)
@@ -117,8 +126,13 @@ export function installFusedHead(): void {
   proto.compile = function (this: Compiled, args) {
     compile.call(this, args)
     found ??= originals(compile as (args: tf.ModelCompileArgs) => void)
-    const swap = (f: Fn) =>
-      f === found!.crossentropy ? fusedCrossentropy(f) : f === found!.accuracy ? fusedAccuracy(f) : f
+    const swap = (f: Fn) => {
+      const kind = f === found!.crossentropy ? 'crossentropy' : f === found!.accuracy ? 'accuracy' : undefined
+      if (!kind) return f
+      const fused = kind === 'crossentropy' ? fusedCrossentropy(f) : fusedAccuracy(f)
+      heads.set(fused, kind)
+      return fused
+    }
     this.lossFunctions = this.lossFunctions.map(swap)
     this.metricsTensors = this.metricsTensors.map(([f, i]) => [swap(f), i])
   }

@@ -2,6 +2,8 @@ import { registerKilnBackend } from './register.js'
 import { registerKilnCudaBackend } from './cuda/register.js'
 
 export { KilnBackend } from './backend.js'
+export { setCompiledSteps, compiledStepReason } from './compiled-step/install.js'
+export { setMatmulPrecision, matmulPrecision, type Precision } from './precision.js'
 export { registerKilnBackend, servedNatively, KILN_PRIORITY } from './register.js'
 export { BACKEND_NAME, nativeKernelNames } from './kernels/native-kernel.js'
 export { FUSED_KERNELS, TRAINING_KERNELS, VIEW_KERNELS } from './kernel-list.js'

@@ -9,7 +9,7 @@ import { BACKEND_NAME } from './kernels/native-kernel.js'
 import type { KilnBackend } from './backend.js'
 
 type Grads = tf.NamedTensorMap | { name: string; tensor: tf.Tensor }[]
-interface Slot {
+export interface Slot {
   originalName: string
   variable: tf.Variable
 }
@@ -73,7 +73,7 @@ export function privatize(v: tf.Variable, copy: tf.TensorInfo): void {
 }
 
 /** The variable's array on the kiln backend, safe to write in place. */
-function writable(v: tf.Variable): Float32Array {
+export function writable(v: tf.Variable): Float32Array {
   const backend = tf.backend() as KilnBackend
   if (!backend.ownsPrivately(v.dataId)) {
     const copy = backend.f32(v.size)
@@ -111,7 +111,14 @@ const cpuUpdater: FusedUpdater = {
     }),
 }
 
-function slot(list: (Slot | undefined)[], i: number, name: string, suffix: string, value: tf.Variable): tf.Variable {
+/** The optimizer's slot variable i (created as zeros like tfjs does on first use). */
+export function slot(
+  list: (Slot | undefined)[],
+  i: number,
+  name: string,
+  suffix: string,
+  value: tf.Variable,
+): tf.Variable {
   if (!list[i])
     list[i] = { originalName: `${name}/${suffix}`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) }
   return list[i]!.variable
@@ -140,7 +147,7 @@ function patch<T extends tf.Optimizer>(
   }
 }
 
-interface AdamState {
+export interface AdamState {
   learningRate: number
   beta1: number
   beta2: number
@@ -151,14 +158,14 @@ interface AdamState {
   accumulatedSecondMoment: (Slot | undefined)[]
 }
 
-interface MomentumState {
+export interface MomentumState {
   learningRate: number
   momentum: number
   useNesterov: boolean
   accumulations: (Slot | undefined)[]
 }
 
-interface RmsState {
+export interface RmsState {
   learningRate: number
   decay: number
   momentum: number
@@ -180,11 +187,30 @@ interface Powers {
 }
 const powers = new WeakMap<object, Powers>()
 
-function betaPowers(s: AdamState): [number, number] {
+/** Adam's beta1^t and beta2^t for this step. */
+export function betaPowers(s: AdamState): [number, number] {
   const p = powers.get(s)
   if (p && p.id1 === s.accBeta1.dataId && p.id2 === s.accBeta2.dataId) return [p.b1, p.b2]
   return [s.accBeta1.dataSync()[0]!, s.accBeta2.dataSync()[0]!]
 }
+
+/** Advances Adam's accBeta1/2 past a step that used powers b1p, b2p. */
+export function advanceBetaPowers(s: AdamState, u: FusedUpdater, b1p: number, b2p: number): void {
+  // tfjs multiplies float32 by float32: the mirror rounds the same way.
+  const b1 = Math.fround(b1p * Math.fround(s.beta1)),
+    b2 = Math.fround(b2p * Math.fround(s.beta2))
+  if (u.setScalars) u.setScalars([s.accBeta1, s.accBeta2], [b1, b2])
+  else {
+    tf.tidy(() => {
+      s.accBeta1.assign(tf.mul(s.accBeta1, s.beta1))
+      s.accBeta2.assign(tf.mul(s.accBeta2, s.beta2))
+    })
+  }
+  powers.set(s, { b1, b2, id1: s.accBeta1.dataId, id2: s.accBeta2.dataId })
+}
+
+/** The fused updater of the kiln (CPU) backend. */
+export const kilnUpdater = (): FusedUpdater => cpuUpdater
 
 function allUsable(grads: Grads): boolean {
   const vars = variables()
@@ -232,17 +258,7 @@ export function installFusedOptimizers(): void {
         const v = slot(s.accumulatedSecondMoment, i, name, 'v', value)
         if (g) u.adam(value, g, m, v, s.learningRate, s.beta1, s.beta2, s.epsilon, b1p, b2p)
       })
-      // tfjs multiplies float32 by float32: the mirror rounds the same way.
-      const b1 = Math.fround(b1p * Math.fround(s.beta1)),
-        b2 = Math.fround(b2p * Math.fround(s.beta2))
-      if (u.setScalars) u.setScalars([s.accBeta1, s.accBeta2], [b1, b2])
-      else {
-        tf.tidy(() => {
-          s.accBeta1.assign(tf.mul(s.accBeta1, s.beta1))
-          s.accBeta2.assign(tf.mul(s.accBeta2, s.beta2))
-        })
-      }
-      powers.set(s, { b1, b2, id1: s.accBeta1.dataId, id2: s.accBeta2.dataId })
+      advanceBetaPowers(s, u, b1p, b2p)
       return true
     },
     (self) => powers.delete(self),

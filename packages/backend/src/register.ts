@@ -15,6 +15,7 @@ import { BACKEND_NAME, nativeKernelConfigs, nativeKernelNames } from './kernels/
 import { installFusedOptimizers } from './optimizers.js'
 import { installFusedDense } from './fused-dense.js'
 import { installFusedHead } from './fused-head.js'
+import { installCompiledSteps } from './compiled-step/install.js'
 import { VIEW_KERNELS } from './kernel-list.js'
 import './kernels/all.js'
 
@@ -46,6 +47,7 @@ export function registerKilnBackend(priority = KILN_PRIORITY): void {
   installFusedOptimizers()
   installFusedDense()
   installFusedHead()
+  installCompiledSteps()
 }
 
 /** Kernels of the kiln backend that run natively or are pure views (no arithmetic). */

@@ -167,6 +167,12 @@ export const COMMANDS: readonly Command[] = [
     run: async (argv, io) => (await import('./commands/eval.js')).evalCommand(argv, io),
   },
   {
+    name: 'transform',
+    summary: 'score a whole dataset with a registered model as a cluster job (predictions to files or a new dataset)',
+    usage: 'kiln transform MODEL[@VERSION|@ALIAS] DATASET [--out DIR | --to NAME] [--shards N] [--batch-size N]',
+    run: async (argv, io) => (await import('./commands/transform.js')).transformCommand(argv, io),
+  },
+  {
     name: 'endpoint',
     summary: 'list and show endpoints (traffic, latency, accuracy), shift traffic, promote, roll back',
     usage: 'kiln endpoint list|show|traffic|promote|rollback ENDPOINT ...',

@@ -1,21 +1,8 @@
 // Model versions in words for `kiln models` and `kiln models show`: the listing row, the
 // approval, the signature and the lineage (job, sweep, trial, params, dataset, code).
 import type { ModelLineage } from '@kiln/protocol'
-import type { ModelVersionView } from '@kiln/client'
+import { sizeText, type ModelVersionView } from '@kiln/client'
 import { duration } from './format.js'
-
-/** 12_345 -> "12.3 KB". */
-export function sizeText(bytes: number): string {
-  if (bytes < 1000) return `${bytes} B`
-  const units = ['KB', 'MB', 'GB', 'TB']
-  let v = bytes / 1000
-  let u = 0
-  while (v >= 1000 && u < units.length - 1) {
-    v /= 1000
-    u++
-  }
-  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[u]}`
-}
 
 /** "3 min 05 s ago". */
 export function agoText(ms: number, now = Date.now()): string {

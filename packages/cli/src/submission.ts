@@ -4,8 +4,8 @@
 // uploaded, so nodes need no copy of the user's files.
 import { resolve } from 'node:path'
 import type { NatsConnection } from 'nats'
-import { bindLayout } from '@kiln/cluster-state'
-import { findDataset, importDataset, importSource, resolveDataset } from '@kiln/data'
+import { bindLayout, type Layout } from '@kiln/cluster-state'
+import { findDataset, importDataset, importSource, resolveDataset, type DatasetRecord } from '@kiln/data'
 import { NotFoundError } from '@kiln/protocol'
 import { checkSearchSpace, parseOverride, readSpecFile, type Spec } from '@kiln/train'
 import type { SubmitOptions } from '@kiln/client'
@@ -15,6 +15,30 @@ export interface Submission {
   options: SubmitOptions
   /** What was uploaded on the way (for the user). */
   notes: string[]
+}
+
+/**
+ * The stored dataset `ref` names (a name or id prefix in the cluster's store), or the file or
+ * registered dataset it names here, imported on first use (a note says so).
+ */
+export async function clusterDataset(
+  layout: Pick<Layout, 'objects'>,
+  ref: string,
+  baseDir: string,
+  notes: string[],
+): Promise<DatasetRecord> {
+  const found = await findDataset(layout.objects.datasets, ref).catch((err) => {
+    if (err instanceof NotFoundError || (err as { code?: string }).code === 'not_found') return undefined
+    throw err
+  })
+  if (found) return found
+  const source = importSource(ref, baseDir)
+  const record = await importDataset(layout.objects.datasets, await resolveDataset(source.location), {
+    name: source.defaultName,
+    source: source.location,
+  })
+  notes.push(`imported dataset ${record.name} (${record.id.slice(0, 12)})`)
+  return record
 }
 
 /** Reads SPEC with --set overrides and puts its inputs where the cluster's nodes find them. */
@@ -33,21 +57,7 @@ export async function prepareSubmission(
   const notes: string[] = []
   const options: SubmitOptions = {}
 
-  const dataset = await findDataset(layout.objects.datasets, file.spec.dataset).catch((err) => {
-    if (err instanceof NotFoundError || (err as { code?: string }).code === 'not_found') return undefined
-    throw err
-  })
-  if (dataset) {
-    options.datasetId = dataset.id
-  } else {
-    const source = importSource(file.spec.dataset, file.baseDir)
-    const record = await importDataset(layout.objects.datasets, await resolveDataset(source.location), {
-      name: source.defaultName,
-      source: source.location,
-    })
-    options.datasetId = record.id
-    notes.push(`imported dataset ${record.name} (${record.id.slice(0, 12)})`)
-  }
+  options.datasetId = (await clusterDataset(layout, file.spec.dataset, file.baseDir, notes)).id
 
   let spec = file.spec
   if ('script' in spec.model) {

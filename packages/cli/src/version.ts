@@ -1,6 +1,7 @@
 // `kiln --version`: Kiln, Node, nats-server and the native addon (which CPU kernels this
-// machine runs, whether it has CUDA kernels). It loads neither tfjs nor the addon: the addon
-// is described by the kiln-build.json its build writes beside it, the CPU by /proc/cpuinfo.
+// machine runs, fp32 and bf16, whether it has CUDA kernels). It loads neither tfjs nor the
+// addon: the addon is described by the kiln-build.json its build writes beside it, the CPU
+// by /proc/cpuinfo.
 import { execFileSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
@@ -35,14 +36,16 @@ export function addonBuild(addon: string): AddonBuild | undefined {
 }
 
 // The CPU kernels the addon picks here, as its dispatcher does (cpu_features.cc): AVX-512
-// with F/DQ/BW/VL, else AVX2 with FMA, else scalar; KILN_SIMD may lower it.
-function cpuKernels(env: NodeJS.ProcessEnv): string {
+// with F/DQ/BW/VL, else AVX2 with FMA, else scalar; KILN_SIMD may lower it. bf16 products
+// (bf16.cc) run on AVX512-BF16 at avx512 where the CPU has it, on scalar pair lanes at
+// scalar, and otherwise widen to fp32 for the fp32 kernels.
+function cpuKernels(env: NodeJS.ProcessEnv): { fp32: string; bf16: string } {
   let flags: Set<string>
   try {
     const line = /^flags\s*:(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? ''
     flags = new Set(line.trim().split(/\s+/))
   } catch {
-    return 'unknown (no /proc/cpuinfo)'
+    return { fp32: 'unknown (no /proc/cpuinfo)', bf16: 'unknown' }
   }
   const levels = ['scalar', 'avx2', 'avx512']
   let hw = 0
@@ -50,7 +53,13 @@ function cpuKernels(env: NodeJS.ProcessEnv): string {
   if (hw === 1 && ['avx512f', 'avx512dq', 'avx512bw', 'avx512vl'].every((f) => flags.has(f))) hw = 2
   const asked = levels.indexOf((env.KILN_SIMD ?? '').toLowerCase())
   const level = asked >= 0 && asked < hw ? asked : hw
-  return `${levels[level]}${level < hw ? ` (KILN_SIMD; this CPU has ${levels[hw]})` : ''}`
+  const bf16 =
+    level === 2 && flags.has('avx512_bf16')
+      ? 'avx512bf16'
+      : level === 0
+        ? 'scalar pairs'
+        : `widened to fp32${hw === 2 && flags.has('avx512_bf16') ? '' : ' (no AVX512-BF16)'}`
+  return { fp32: `${levels[level]}${level < hw ? ` (KILN_SIMD; this CPU has ${levels[hw]})` : ''}`, bf16 }
 }
 
 async function natsServer(env: NodeJS.ProcessEnv): Promise<{ path?: string; version?: string }> {
@@ -76,7 +85,9 @@ export async function versionReport(kiln: string, env: NodeJS.ProcessEnv, json: 
       kiln,
       node: process.versions.node,
       natsServer: nats.version ?? null,
-      addon: addon ? { path: addon, cpuKernels: cpu, cuda: build ? build.cuda : 'unknown' } : null,
+      addon: addon
+        ? { path: addon, cpuKernels: cpu.fp32, bf16Kernels: cpu.bf16, cuda: build ? build.cuda : 'unknown' }
+        : null,
     })}\n`
   }
   const cuda = !build
@@ -88,7 +99,7 @@ export async function versionReport(kiln: string, env: NodeJS.ProcessEnv, json: 
     `kiln ${kiln}`,
     `node ${process.versions.node}`,
     `nats-server ${nats.version ?? (nats.path ? `at ${nats.path} (version unreadable)` : 'not found (bash scripts/setup, or set KILN_NATS_SERVER)')}`,
-    `addon ${addon ? `${addon}: ${cpu} CPU kernels, ${cuda}` : 'not built (pnpm build:native)'}`,
+    `addon ${addon ? `${addon}: ${cpu.fp32} CPU kernels, bf16 ${cpu.bf16}, ${cuda}` : 'not built (pnpm build:native)'}`,
     '',
   ].join('\n')
 }

@@ -122,7 +122,13 @@ function fromEnv(env: NodeJS.ProcessEnv): Found | undefined {
     }
   }
   if (env.KILN_NATS_TOKEN) return { creds: { kind: 'token', token: env.KILN_NATS_TOKEN }, source: 'KILN_NATS_TOKEN' }
-  if (env.KILN_NATS_NKEY) return seedCredentials(env.KILN_NATS_NKEY, 'KILN_NATS_NKEY')
+  if (env.KILN_NATS_NKEY) {
+    // A worker node's systemd unit gives its identity as KILN_NODE_ID and KILN_NATS_NKEY in its
+    // EnvironmentFile (cluster/env/worker.env.example): the id names the node and its inbox.
+    const found = seedCredentials(env.KILN_NATS_NKEY, 'KILN_NATS_NKEY')
+    const nodeId = env.KILN_NODE_ID?.trim()
+    return nodeId && found.creds.kind === 'nkey' ? { ...found, creds: { ...found.creds, nodeId } } : found
+  }
   return undefined
 }
 

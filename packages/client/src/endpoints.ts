@@ -49,7 +49,11 @@ async function gatewayCall<S extends z.ZodTypeAny, R extends z.ZodTypeAny>(
   timeoutMs?: number,
 ): Promise<z.output<R>> {
   try {
-    return await call(nc, subject, schema, body, reply, timeoutMs === undefined ? {} : { timeoutMs })
+    // No retries: a cluster may run no gateway at all, and `kiln status` should say so at once.
+    return await call(nc, subject, schema, body, reply, {
+      retryForMs: 0,
+      ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    })
   } catch (err) {
     if (err instanceof KilnError && err.code === ErrorCode.unavailable && /nothing answers/.test(err.message)) {
       throw new KilnError(

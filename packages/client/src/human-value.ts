@@ -1,6 +1,6 @@
 // Hyperparameter values as people read them, the same in the CLI and the dashboard: 0 is
 // "0" (not "0.00e+0"), 0.00031 is "0.00031", [256, 128] is "[256,128]", and a whole model
-// chosen by a sweep is its kind and sizes ("mlp[256,128]").
+// chosen by a sweep is its kind and sizes ("mlp[256,128]"); sizes are "12.3 KB".
 
 /** A value for people: numbers to 3 significant digits in plain notation where JS gives one. */
 export function humanValue(v: unknown): string {
@@ -21,4 +21,17 @@ export function humanValue(v: unknown): string {
       .join(',')}}`
   }
   return String(v)
+}
+
+/** 12_345 -> "12.3 KB" (decimal units, as `du --si`). */
+export function sizeText(bytes: number): string {
+  if (bytes < 1000) return `${bytes} B`
+  const units = ['KB', 'MB', 'GB', 'TB']
+  let v = bytes / 1000
+  let u = 0
+  while (v >= 1000 && u < units.length - 1) {
+    v /= 1000
+    u++
+  }
+  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[u]}`
 }

@@ -38,7 +38,7 @@ export function trialLogs(
   return read(
     nc,
     StreamName.logs,
-    Subjects.logs.of(subjectToken(trialId, 'trialId')),
+    Subjects.logs.trial(subjectToken(trialId, 'trialId')),
     LogLineSchema,
     o.follow ?? false,
     o.signal,
@@ -54,7 +54,7 @@ export function trialMetrics(
   return read(
     nc,
     StreamName.metrics,
-    Subjects.metrics.of(subjectToken(trialId, 'trialId')),
+    Subjects.metrics.trial(subjectToken(trialId, 'trialId')),
     MetricReportSchema,
     o.follow ?? false,
     o.signal,

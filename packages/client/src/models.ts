@@ -10,6 +10,7 @@ import {
   approvalOf,
   type Approval,
   type ApprovalDecision,
+  type EndpointRecord,
   type ModelRegistryRecord,
   type ModelVersionRecord,
   type ModelsRequest,
@@ -18,6 +19,7 @@ import {
 } from '@kiln/protocol'
 import {
   bindLayout,
+  endpointsServing,
   listModelVersions,
   listRegistryRecords,
   notFoundWithHint,
@@ -44,6 +46,16 @@ export interface ModelVersionView {
   endpoints: string[]
 }
 
+/** Every version of `records` as a view, from records already at hand (a live watch's). */
+export function modelVersionViews(
+  records: Iterable<ModelVersionRecord>,
+  registry: ReadonlyMap<string, ModelRegistryRecord>,
+  endpoints: Iterable<EndpointRecord>,
+): ModelVersionView[] {
+  const serving = endpointsServing(endpoints)
+  return [...records].map((r) => modelVersionView(r, registry.get(r.model), serving))
+}
+
 /** Who a change is recorded as: the user and host, unless the caller says. */
 export function defaultActor(): string {
   let user = 'unknown'
@@ -55,7 +67,12 @@ export function defaultActor(): string {
   return `${user}@${hostname()}`.slice(0, 128)
 }
 
-function view(record: ModelVersionRecord, registry: ModelRegistryRecord | undefined, endpoints: Map<string, string[]>) {
+/** A version as `kiln models` and the dashboard show it: its record with its registry state and endpoints. */
+export function modelVersionView(
+  record: ModelVersionRecord,
+  registry: ModelRegistryRecord | undefined,
+  endpoints: Map<string, string[]>,
+): ModelVersionView {
   const state = registry?.versions[String(record.version)]
   const out: ModelVersionView = {
     record,
@@ -93,14 +110,14 @@ export class ModelsClient {
       ? new Map([[model, await readRegistryRecord(layout, model)]])
       : await listRegistryRecords(layout)
     const endpoints = await servingEndpoints(layout)
-    return records.map((r) => view(r, registry.get(r.model), endpoints))
+    return records.map((r) => modelVersionView(r, registry.get(r.model), endpoints))
   }
 
   /** One version by `NAME[@VERSION|@ALIAS]` (NotFoundError with a did-you-mean). */
   async show(ref: string): Promise<ModelVersionView> {
     const layout = await this.bound()
     const record = await resolveModelRef(layout, parseModelRef(ref))
-    return view(record, await readRegistryRecord(layout, record.model), await servingEndpoints(layout))
+    return modelVersionView(record, await readRegistryRecord(layout, record.model), await servingEndpoints(layout))
   }
 
   /** The files of a version (model.json, weights, kiln-model.json). */

@@ -23,13 +23,15 @@ export interface RecordWatch {
 export interface RecordWatchOptions {
   /** Wait between attempts to bind a missing bucket (ms, default 2000). */
   retryMs?: number
+  /** Only keys matching this filter (default every key, `>`), e.g. `m.>`. */
+  key?: string
 }
 
 async function bind(nc: NatsConnection, bucket: string): Promise<KV> {
   return nc.jetstream().views.kv(bucket, { bindOnly: true })
 }
 
-/** Watches every key of `bucket`, decoding values with `schema`. */
+/** Watches the keys of `bucket` (all, or `o.key`), decoding values with `schema`. */
 export function watchRecords<S extends z.ZodTypeAny>(
   nc: NatsConnection,
   bucket: string,
@@ -49,7 +51,7 @@ export function watchRecords<S extends z.ZodTypeAny>(
     try {
       const kv = await bind(nc, bucket)
       if (stopped) return
-      iter = await kv.watch({ key: '>', initializedFn: () => markReady() })
+      iter = await kv.watch({ key: o.key ?? '>', initializedFn: () => markReady() })
     } catch (err) {
       if (stopped) return
       feed.error(err)

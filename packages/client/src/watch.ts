@@ -9,6 +9,7 @@ import {
   GatewaySubjects,
   JobRecordSchema,
   MetricReportSchema,
+  ModelRegistryRecordSchema,
   ModelVersionRecordSchema,
   NodeRegistrationSchema,
   Subjects,
@@ -20,6 +21,7 @@ import {
   type EndpointRecord,
   type JobRecord,
   type MetricReport,
+  type ModelRegistryRecord,
   type ModelVersionRecord,
   type NodeRegistration,
   type SweepRecord,
@@ -39,6 +41,8 @@ export type ClusterChange =
   | Change<'sweep', SweepRecord>
   | Change<'endpoint', EndpointRecord>
   | Change<'model', ModelVersionRecord>
+  /** A model's aliases and version states (key: the model name). */
+  | Change<'registry', ModelRegistryRecord>
   | { kind: 'event'; subject: string; event: Record<string, unknown>; at: number }
   | { kind: 'drift'; alert: DriftAlert; at: number }
   | { kind: 'metric'; report: MetricReport; at: number }
@@ -66,6 +70,9 @@ const BUCKETS = [
   ['model', KvBucket.modelVersions, ModelVersionRecordSchema],
 ] as const
 
+/** Model registry records live beside the registry settings: only their `m.` keys. */
+const REGISTRY_KEYS = 'm.>'
+
 /** Calls `onChange` for every record and event of the cluster until stop(). */
 export function watchCluster(
   nc: NatsConnection,
@@ -84,6 +91,20 @@ export function watchCluster(
         error: (err, key) => error(key ? `${bucket} ${key}` : bucket, err),
       },
       o.retryMs === undefined ? {} : { retryMs: o.retryMs },
+    ),
+  )
+
+  watches.push(
+    watchRecords(
+      nc,
+      KvBucket.modelRegistry,
+      ModelRegistryRecordSchema,
+      {
+        put: (_key, record) => onChange({ kind: 'registry', key: record.model, record, at: Date.now() }),
+        del: (key) => onChange({ kind: 'registry', key: key.slice(2), at: Date.now() }),
+        error: (err, key) => error(key ? `${KvBucket.modelRegistry} ${key}` : KvBucket.modelRegistry, err),
+      },
+      { key: REGISTRY_KEYS, ...(o.retryMs === undefined ? {} : { retryMs: o.retryMs }) },
     ),
   )
 

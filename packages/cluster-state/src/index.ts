@@ -32,10 +32,17 @@ export {
   changeRegistryRecord,
   readRegistrySettings,
   writeRegistrySettings,
+  watchRegistryRecords,
 } from './registry-records.js'
 export { parseModelRef, formatModelRef, modelNames, notFoundWithHint, resolveModelRef } from './model-ref.js'
 export type { ModelRef } from './model-ref.js'
-export { applyModelsRequest, servingEndpoints, assertLoadable, resolveDeployTarget } from './registry-ops.js'
+export {
+  applyModelsRequest,
+  endpointsServing,
+  servingEndpoints,
+  assertLoadable,
+  resolveDeployTarget,
+} from './registry-ops.js'
 export { serve } from './serve.js'
 export type { Handler, ServeOptions } from './serve.js'
 export { call } from './call.js'

@@ -3,7 +3,7 @@
 // on every start; the rest are limits an operator may tune). docs/jetstream-layout.md is
 // the table of this file.
 import { DiscardPolicy, RetentionPolicy, StorageType, nanos, type StreamConfig } from 'nats'
-import { ValidationError } from '@kiln/protocol'
+import { GatewaySubjects, ValidationError } from '@kiln/protocol'
 
 /** KV buckets (state: one key per record). */
 export const KvBucket = {
@@ -15,6 +15,8 @@ export const KvBucket = {
   modelVersions: 'kiln_model_versions',
   modelRegistry: 'kiln_model_registry',
   sweeps: 'kiln_sweeps',
+  /** Async inference requests and results, by request id; expire after asyncResultTtlMs. */
+  asyncResults: 'kiln_async_results',
 } as const
 export type KvBucket = (typeof KvBucket)[keyof typeof KvBucket]
 
@@ -25,6 +27,8 @@ export const StreamName = {
   logs: 'KILN_LOGS',
   capture: 'KILN_CAPTURE',
   sweeps: 'KILN_SWEEPS',
+  /** Async inference requests waiting for a gateway replica (a work queue). */
+  async: 'KILN_ASYNC',
 } as const
 export type StreamName = (typeof StreamName)[keyof typeof StreamName]
 
@@ -34,6 +38,8 @@ export const ObjectStoreBucket = {
   bundles: 'kiln_bundles',
   checkpoints: 'kiln_checkpoints',
   models: 'kiln_models',
+  /** Batch transform outputs: one object per shard (`<jobId>/shard-<i>`). */
+  transforms: 'kiln_transforms',
 } as const
 export type ObjectStoreBucket = (typeof ObjectStoreBucket)[keyof typeof ObjectStoreBucket]
 
@@ -55,6 +61,8 @@ export interface LayoutOptions {
   leaseTtlMs?: number
   /** JetStream replicas of everything (3 on a 3-node NATS cluster). */
   replicas?: number
+  /** How long an async inference result is kept (ms, default a day). */
+  asyncResultTtlMs?: number
   /** Limits of the event, metric and log streams. */
   limits?: Partial<Record<keyof typeof StreamName, Partial<StreamLimits>>>
 }
@@ -69,6 +77,7 @@ export const LAYOUT_DEFAULTS = {
   missedBeats: 3,
   leaseTtlMs: 10_000,
   replicas: 1,
+  asyncResultTtlMs: DAY,
   limits: {
     events: { maxAgeMs: 7 * DAY, maxBytes: GiB, maxMsgSize: 1024 * KiB, maxMsgsPerSubject: -1 },
     metrics: { maxAgeMs: 30 * DAY, maxBytes: GiB, maxMsgSize: 64 * KiB, maxMsgsPerSubject: 100_000 },
@@ -77,6 +86,9 @@ export const LAYOUT_DEFAULTS = {
     capture: { maxAgeMs: 7 * DAY, maxBytes: GiB, maxMsgSize: 4096 * KiB, maxMsgsPerSubject: -1 },
     // A sweep's engine is rebuilt by replaying all its events: they must outlive any sweep.
     sweeps: { maxAgeMs: 10 * 365 * DAY, maxBytes: 10 * GiB, maxMsgSize: 1024 * KiB, maxMsgsPerSubject: -1 },
+    // Async inference requests: a request body (up to the server's 8 MB payload) each; one
+    // nobody works off in a day is dropped (its result record expires with it).
+    async: { maxAgeMs: DAY, maxBytes: GiB, maxMsgSize: 8 * 1024 * KiB, maxMsgsPerSubject: -1 },
   },
 } as const satisfies Required<LayoutOptions>
 
@@ -181,6 +193,16 @@ function stream(name: string, subject: string, description: string, l: StreamLim
   }
 }
 
+// A stream whose messages are gone once acknowledged: one durable consumer shared by every
+// reader takes each message once (a reader that dies unacked leaves it to the next).
+function workQueue(spec: StreamSpec): StreamSpec {
+  return {
+    ...spec,
+    config: { ...spec.config, retention: RetentionPolicy.Workqueue },
+    why: { retention: 'a request is removed once a gateway has answered it' },
+  }
+}
+
 /** The full layout for these options, with the options checked and defaults applied. */
 export function layoutSpecs(options: LayoutOptions = {}): { specs: StreamSpec[]; settings: LayoutSettings } {
   const d = LAYOUT_DEFAULTS
@@ -189,6 +211,7 @@ export function layoutSpecs(options: LayoutOptions = {}): { specs: StreamSpec[];
   const leaseTtlMs = intIn('leaseTtlMs', options.leaseTtlMs ?? d.leaseTtlMs, 200, 3_600_000)
   const replicas = intIn('replicas', options.replicas ?? d.replicas, 1, 5)
   const nodeTtlMs = heartbeatMs * missedBeats
+  const asyncResultTtlMs = intIn('asyncResultTtlMs', options.asyncResultTtlMs ?? d.asyncResultTtlMs, 1000, 365 * DAY)
   const limits = (which: keyof typeof StreamName): StreamLimits => {
     const l = { ...d.limits[which], ...options.limits?.[which] }
     intIn(`limits.${which}.maxAgeMs`, l.maxAgeMs, 1000, 10 * 365 * DAY)
@@ -249,11 +272,17 @@ export function layoutSpecs(options: LayoutOptions = {}): { specs: StreamSpec[];
     stream(
       StreamName.metrics,
       'kiln.metrics.>',
-      'Kiln trial metrics, one subject per trial',
+      'Kiln trial metrics, one subject per trial and node',
       limits('metrics'),
       replicas,
     ),
-    stream(StreamName.logs, 'kiln.logs.>', 'Kiln trial log lines, one subject per trial', limits('logs'), replicas),
+    stream(
+      StreamName.logs,
+      'kiln.logs.>',
+      'Kiln trial log lines, one subject per trial and node',
+      limits('logs'),
+      replicas,
+    ),
     stream(
       StreamName.sweeps,
       'kiln.sweep.>',
@@ -267,6 +296,20 @@ export function layoutSpecs(options: LayoutOptions = {}): { specs: StreamSpec[];
       'Sampled gateway requests and responses, one subject per model',
       limits('capture'),
       replicas,
+    ),
+    kv(
+      KvBucket.asyncResults,
+      { ttlMs: asyncResultTtlMs, maxValueSize: 8 * 1024 * KiB, replicas },
+      { max_age: 'how long an async inference result is kept (asyncResultTtlMs)' },
+    ),
+    workQueue(
+      stream(
+        StreamName.async,
+        GatewaySubjects.asyncAll,
+        'Async inference requests, each worked off by one gateway replica',
+        limits('async'),
+        replicas,
+      ),
     ),
     ...Object.values(ObjectStoreBucket).map((b) => objects(b, replicas)),
   ]

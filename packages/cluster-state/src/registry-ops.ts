@@ -27,21 +27,10 @@ import {
 
 type OpsLayout = Pick<Layout, 'kv' | 'objects'>
 
-/** Endpoint names serving each `model@version` (any variant, shadows included). */
-export async function servingEndpoints(layout: Pick<Layout, 'kv'>): Promise<Map<string, string[]>> {
-  const kv = layout.kv.endpoints
-  const keys: string[] = []
-  for await (const k of await kv.keys()) keys.push(k)
+/** Endpoint names serving each `model@version` (any variant, shadows included), from endpoint records. */
+export function endpointsServing(records: Iterable<EndpointRecord>): Map<string, string[]> {
   const out = new Map<string, string[]>()
-  for (const k of keys) {
-    const entry = await kv.get(k)
-    if (!entry || entry.operation !== 'PUT' || entry.value.length === 0) continue
-    let record: EndpointRecord
-    try {
-      record = decode(EndpointRecordSchema, entry.value)
-    } catch {
-      continue // a malformed record serves nothing
-    }
+  for (const record of records) {
     for (const v of record.variants) {
       const at = `${v.model}@${v.version}`
       const names = out.get(at) ?? []
@@ -50,6 +39,24 @@ export async function servingEndpoints(layout: Pick<Layout, 'kv'>): Promise<Map<
     }
   }
   return out
+}
+
+/** Endpoint names serving each `model@version`, read from kiln_endpoints. */
+export async function servingEndpoints(layout: Pick<Layout, 'kv'>): Promise<Map<string, string[]>> {
+  const kv = layout.kv.endpoints
+  const keys: string[] = []
+  for await (const k of await kv.keys()) keys.push(k)
+  const records: EndpointRecord[] = []
+  for (const k of keys) {
+    const entry = await kv.get(k)
+    if (!entry || entry.operation !== 'PUT' || entry.value.length === 0) continue
+    try {
+      records.push(decode(EndpointRecordSchema, entry.value))
+    } catch {
+      // a malformed record serves nothing
+    }
+  }
+  return endpointsServing(records)
 }
 
 /** Applies one registry change. */

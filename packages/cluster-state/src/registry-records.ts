@@ -111,3 +111,27 @@ export async function writeRegistrySettings(
   await layout.kv.modelRegistry.put(SETTINGS_KEY, encode(RegistrySettingsSchema, record))
   return record
 }
+
+/**
+ * Calls `onRecord` with every model's registry record, then with each change, one at a time
+ * (each call awaited) until stop(). A value that does not decode or a call that throws goes to
+ * `onError` and the watch goes on.
+ */
+export async function watchRegistryRecords(
+  layout: RegistryLayout,
+  onRecord: (record: ModelRegistryRecord) => void | Promise<void>,
+  onError: (err: unknown, key: string) => void,
+): Promise<{ stop: () => void }> {
+  const iter = await layout.kv.modelRegistry.watch({ key: 'm.>' })
+  void (async () => {
+    for await (const entry of iter) {
+      if (entry.operation !== 'PUT' || entry.value.length === 0) continue
+      try {
+        await onRecord(decode(ModelRegistryRecordSchema, entry.value))
+      } catch (err) {
+        onError(err, entry.key)
+      }
+    }
+  })()
+  return { stop: () => iter.stop() }
+}

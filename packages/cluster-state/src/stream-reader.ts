@@ -12,7 +12,8 @@ export async function* readSubject(
   const follow = o.follow ?? false
   if (!follow) {
     const info = await (await nc.jetstreamManager()).streams.info(stream, { subjects_filter: subject })
-    if ((info.state.subjects?.[subject] ?? 0) === 0) return
+    // Counts by subject; `subject` may be a wildcard (all of one trial's nodes).
+    if (Object.values(info.state.subjects ?? {}).every((n) => n === 0)) return
   }
   // An ephemeral consumer of our own (no acks; the server drops it 30 s after we stop):
   // nats.js' ordered consumer never delivered against these streams on nats-server 2.10.

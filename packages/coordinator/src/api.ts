@@ -30,6 +30,7 @@ import { assertSameSubmission } from './idempotency.js'
 import { serveModelsApi } from './models-api.js'
 import { resolveId, type IdSpace } from './resolve-id.js'
 import { pendingTrial } from './trial-change.js'
+import { serveTransformApi } from './transform-submit.js'
 import { KvBucket, serve } from '@kiln/cluster-state'
 
 const QUEUE = 'kiln-coordinator'
@@ -74,6 +75,7 @@ export function serveApi(leader: Leader): void {
     ),
   )
   serveModelsApi(leader, opts)
+  serveTransformApi(leader, opts)
   leader.own(
     serve(
       nc,

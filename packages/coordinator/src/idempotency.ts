@@ -2,11 +2,11 @@
 // first job is answered), the same key with another body is a mistake (or an attempt to pass
 // one job off as another) and is refused, naming the job the key belongs to.
 import { ErrorCode, KilnError, type JobRecord } from '@kiln/protocol'
-import type { Spec } from '@kiln/train/spec'
+import type { JobSpec } from '@kiln/train/spec'
 
 /** What a submission asks for, besides its key. */
 export interface SubmissionBody {
-  spec: Spec
+  spec: JobSpec
   bundleId?: string | undefined
   datasetId?: string | undefined
 }

@@ -11,10 +11,11 @@ import {
   type TrialStatusUpdate,
 } from '@kiln/protocol'
 import type { Layout } from '@kiln/cluster-state'
-import type { Logger } from '@kiln/train/spec'
+import { jobDemand, type Logger } from '@kiln/train/spec'
 import { HeartbeatReconciler } from './heartbeat-reconciler.js'
 import { Mutex } from './mutex.js'
 import { natsNodePort, type NodePort } from './node-port.js'
+import { NodeProbes } from './node-probe.js'
 import { NodeRegistry } from './node-registry.js'
 import { placeTrials, slotKey, type Demand } from './placement.js'
 import { StaleWriteError } from './records.js'
@@ -58,6 +59,7 @@ export class Leader {
   readonly sweeps: Sweeps
   readonly mutex = new Mutex()
   private readonly heartbeats: HeartbeatReconciler
+  private readonly probes: NodeProbes
   private readonly reasonWrittenAt = new Map<string, number>()
   private readonly subs: Subscription[] = []
   private timer: NodeJS.Timeout | undefined
@@ -105,12 +107,19 @@ export class Leader {
       kick: () => this.kick(),
       bad,
     })
+    this.probes = new NodeProbes({
+      port: this.port,
+      log: o.log,
+      heard: (nodeId) => this.nodes.heard(nodeId),
+      kick: () => this.kick(),
+    })
     this.nodes = new NodeRegistry(
       o.nc,
       o.layout.kv.nodes,
       { lostAfterMs: o.lostAfterMs, forgetAfterMs: o.forgetAfterMs },
       (beat) => {
         m?.heartbeats.inc()
+        this.probes.beat(beat.nodeId)
         this.heartbeats.onHeartbeat(beat)
       },
       bad,
@@ -162,12 +171,11 @@ export class Leader {
     return { state: (await this.driver.applyTo(u.trialId, { kind: 'status', update: u })).state }
   }
 
-  /** A trial's epoch report: recorded as its latest metrics, answered continue or stop. */
+  /** A trial's epoch report: recorded as its latest metrics, answered continue or stop; a stale attempt's is refused. */
   async applyReport(r: TrialReportMessage): Promise<TrialDecision> {
     const t = this.store.trials.get(r.trialId)
-    if (!t) return { decision: 'stop', reason: 'no such trial' }
-    const { trial, step } = await this.driver.apply(t, { kind: 'report', report: r })
-    if (step.decision) return step.decision
+    if (!t) throw new NotFoundError('trial', r.trialId)
+    const { trial } = await this.driver.apply(t, { kind: 'report', report: r })
     return trial.sweepId ? this.sweeps.report(trial, r) : { decision: 'continue' }
   }
 
@@ -191,17 +199,18 @@ export class Leader {
       })
   }
 
-  // One placement pass: lost nodes first (their slots free up), then pending trials.
+  // One placement pass: lost nodes first (their slots free up), then pending trials. A node
+  // is lost when it is silent and does not answer a probe (node-probe.ts).
   private async pass(): Promise<void> {
     if (this.stopped) return
     await this.sweeps.fill()
     const now = Date.now()
     for (const t of this.store.trials.values()) {
       if (t.state !== RunState.placed && t.state !== RunState.running) continue
-      const dead = placementsOf(t).find((r) => !this.nodes.isLive(r.nodeId, now))
+      const dead = placementsOf(t).find((r) => !this.nodes.isLive(r.nodeId, now) && this.probes.lost(r.nodeId))
       if (dead) await this.driver.apply(t, { kind: 'lost', why: `node ${dead.nodeId} stopped heartbeating` })
     }
-    this.nodes.forgetLost(now)
+    this.probes.forget(this.nodes.forgetLost(now))
     const pending = this.store.trials.values().filter((t) => t.state === RunState.pending && (t.notBefore ?? 0) <= now)
     this.o.metrics?.queue.set(pending.length)
     if (pending.length === 0) return
@@ -209,11 +218,11 @@ export class Leader {
     for (const t of pending) {
       const job = this.store.jobs.get(t.jobId)
       if (!job) continue
-      const spec = this.store.specOf(job)
+      const demand = jobDemand(this.store.jobSpecOf(job))
       demands.push({
         trialId: t.id,
-        kind: spec.resources.gpu ? 'gpu' : 'cpu',
-        ranks: spec.resources.replicas,
+        kind: demand.gpu ? 'gpu' : 'cpu',
+        ranks: demand.replicas,
         createdAt: t.timestamps.createdAt,
       })
     }

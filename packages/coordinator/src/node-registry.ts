@@ -30,7 +30,11 @@ export class NodeRegistry {
   private readonly nodes = new Map<string, NodeView>()
   private sub: Subscription | undefined
   private watch: { stop(): void } | undefined
-  private readonly startedAt = Date.now()
+  // When it started listening: a node not heard of yet counts as seen then. Not when it was
+  // made: a new leader loads its records (and catches its sweeps up) in between, and on a
+  // loaded machine that outlasts the loss timeout, which would lose every node whose
+  // registration the watch had not delivered by the first placement pass.
+  private listeningSince = Number.POSITIVE_INFINITY
 
   constructor(
     private readonly nc: NatsConnection,
@@ -84,6 +88,7 @@ export class NodeRegistry {
         this.onBeat(beat)
       },
     })
+    this.listeningSince = Date.now()
   }
 
   stop(): void {
@@ -104,10 +109,16 @@ export class NodeRegistry {
     return this.nodes.get(nodeId)
   }
 
-  /** Whether a node is alive; a node never heard of counts from this leader's start. */
+  /** Whether a node is alive; a node never heard of counts from when this registry started listening. */
   isLive(nodeId: string, now = Date.now()): boolean {
-    const last = this.nodes.get(nodeId)?.lastBeat ?? this.startedAt
+    const last = this.nodes.get(nodeId)?.lastBeat ?? this.listeningSince
     return now - last <= this.ttl.lostAfterMs
+  }
+
+  /** Counts a node as heard from now (it answered a probe). */
+  heard(nodeId: string): void {
+    const view = this.nodes.get(nodeId)
+    if (view) view.lastBeat = Date.now()
   }
 
   /** Forgets nodes silent for longer than forgetAfterMs; their ids. */

@@ -24,8 +24,9 @@ export async function catchUpReports(
   let fed = 0
   for (const row of runner.engine.leaderboard()) {
     const trial = latest.get(row.trialId)
-    if (row.state !== 'running' || !trial || isTerminal(trial.state)) continue
-    const subject = Subjects.metrics.of(trial.id)
+    if (row.state !== 'running' || !trial?.node || isTerminal(trial.state)) continue
+    // Only what the trial's own node wrote: no other node may publish on its subject.
+    const subject = Subjects.metrics.of(trial.id, trial.node.nodeId)
     let heard = row.t
     for await (const data of readSubject(nc, StreamName.metrics, subject)) {
       let report: MetricReport

@@ -2,8 +2,15 @@
 // store, then does its effects through the node port. The caller holds the leader's mutex;
 // what a node is told is sent outside it (a slow node must not hold up everything else), and
 // a refused assignment comes back in as an event, under the mutex again.
-import { NotFoundError, RunState, isTerminal, type TrialAssignment, type TrialRecord } from '@kiln/protocol'
-import type { Logger } from '@kiln/train/spec'
+import {
+  NotFoundError,
+  RunState,
+  isTerminal,
+  type JobRecord,
+  type TrialAssignment,
+  type TrialRecord,
+} from '@kiln/protocol'
+import { isTransformSpec, type Logger } from '@kiln/train/spec'
 import type { Mutex } from './mutex.js'
 import { stopOn, type NodePort } from './node-port.js'
 import type { RetryPolicy } from './retry.js'
@@ -77,6 +84,7 @@ export class TrialDriver {
       ...(job.datasetId ? { datasetId: job.datasetId } : {}),
       ...(placed.params ? { params: placed.params } : {}),
       ...(placed.sweepId ? { publish: 'artifact' as const } : {}),
+      ...shardOf(job, placed.id),
     }
   }
 
@@ -84,7 +92,10 @@ export class TrialDriver {
     switch (e.kind) {
       case 'assign': {
         const base = this.assignmentOf(current, e.slotId, e.attempt)
-        const assignment = e.rank === undefined ? base : { ...base, rank: e.rank, worldSize: e.worldSize }
+        const assignment =
+          e.rank === undefined
+            ? base
+            : { ...base, rank: e.rank, worldSize: e.worldSize, ...(e.prevNodeId ? { prevNodeId: e.prevNodeId } : {}) }
         // The one place a refusal comes back: as an event, under the mutex, for the attempt
         // that was sent (the machine ignores it once the trial moved on).
         void this.o.port.command(e.nodeId, { v: 1, kind: 'assign', assignment }).catch((err) =>
@@ -120,4 +131,10 @@ export class TrialDriver {
         this.o.log(e.level, e.message, e.data)
     }
   }
+}
+
+// A transform job's trials are its shards, in the order of its trialIds.
+function shardOf(job: JobRecord, trialId: string): { shard?: { index: number; count: number } } {
+  if (!isTransformSpec(job.spec)) return {}
+  return { shard: { index: job.trialIds.indexOf(trialId), count: job.trialIds.length } }
 }

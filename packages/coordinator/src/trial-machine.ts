@@ -54,8 +54,10 @@ function decide(t: TrialRecord, event: TrialEvent, ctx: StepContext): TrialStep 
       return isGang(t) ? gangStatusStep(t, event.update, ctx) : statusStep(t, event.update)
     case 'report': {
       const r = event.report
-      if (t.node?.nodeId !== r.nodeId || t.attempts !== r.attempt || isTerminal(t.state))
-        return { ...NOTHING, decision: { decision: 'stop', reason: 'not the current placement' } }
+      // Refused, as a stale status is: the node stops that attempt and keeps its epoch out of
+      // the trial's history (KILN_METRICS), where the current placement writes.
+      if (t.node?.nodeId !== r.nodeId || t.attempts !== r.attempt) throw notCurrent(t, r)
+      if (isTerminal(t.state)) throw ended(t)
       // Kept in memory and written with the trial's next state change: the full history is
       // in KILN_METRICS, and one fsync per epoch per trial is what limits dispatch rates.
       // Merged: a report of custom metrics never hides the epoch's (issue 15).
@@ -96,6 +98,7 @@ function placeStep(t: TrialRecord, slots: SlotRef[]): TrialStep {
       attempt,
       rank: r.rank,
       worldSize: ranks.length,
+      prevNodeId: ranks[(r.rank + ranks.length - 1) % ranks.length]!.nodeId,
     })),
   }
 }

@@ -37,7 +37,16 @@ export type TrialEvent =
 /** What the machine asks of the world besides keeping the changes. */
 export type TrialEffect =
   /** Tell a node to run one rank of the trial as placed (attempt, slot, rank of a gang). */
-  | { kind: 'assign'; nodeId: string; slotId: string; attempt: number; rank?: number; worldSize?: number }
+  | {
+      kind: 'assign'
+      nodeId: string
+      slotId: string
+      attempt: number
+      rank?: number
+      worldSize?: number
+      /** The previous rank's node (data-parallel trials). */
+      prevNodeId?: string
+    }
   /** Tell these nodes to stop the trial's attempt; nothing waits for them. */
   | { kind: 'stop'; nodeIds: string[]; attempt: number; reason: string }
   /** Look at the trial again at `at` (a retry's backoff ends). */
@@ -62,8 +71,6 @@ export interface TrialStep {
   /** Applied in order, each to the result of the one before. */
   changes: TrialChange[]
   effects: TrialEffect[]
-  /** For a report: the decision, unless a sweep's engine judges it (undefined). */
-  decision?: { decision: 'continue' | 'stop'; reason?: string }
 }
 
 /** What the machine may know besides the trial: the time and the retry policy. */
@@ -97,8 +104,12 @@ export function stopAll(t: TrialRecord, reason: string): TrialEffect {
   return { kind: 'stop', nodeIds, attempt: t.attempts, reason: reason.slice(0, 512) }
 }
 
-/** The refusal a node gets for a status of a placement that is no longer the trial's. */
-export function notCurrent(t: TrialRecord, u: TrialStatusUpdate, rank?: number): KilnError {
+/** The refusal a node gets for a status or report of a placement that is no longer the trial's. */
+export function notCurrent(
+  t: TrialRecord,
+  u: Pick<TrialStatusUpdate, 'trialId' | 'attempt' | 'nodeId'>,
+  rank?: number,
+): KilnError {
   const which = rank === undefined ? '' : ` rank ${rank}`
   return new KilnError(
     ErrorCode.conflict,
@@ -116,8 +127,10 @@ export function ended(t: TrialRecord): KilnError {
 
 /** A trial whose node is gone: lost, then retried from its checkpoint after a backoff, or failed. */
 export function lostStep(t: TrialRecord, why: string, ctx: StepContext): TrialStep {
-  // The rest of a gang is stopped too: it restarts as a whole, from the checkpoint.
-  const effects: TrialEffect[] = isGang(t) ? [stopAll(t, why)] : []
+  // Its node is told to stop the attempt too: a node that only looked dead (beats that came
+  // late on a loaded machine) must not train on beside the retry. The rest of a gang is
+  // stopped as well: it restarts as a whole, from the checkpoint.
+  const effects: TrialEffect[] = [stopAll(t, why)]
   const attempts = t.attempts
   const at = nextAttemptAt(ctx.retry, attempts, ctx.now)
   effects.push({

@@ -3,8 +3,10 @@
 // job's derived state along, and announces the change on KILN_EVENTS.
 import type { JetStreamClient, KV } from 'nats'
 import {
+  ErrorCode,
   EventKind,
   JobRecordSchema,
+  KilnError,
   RunState,
   TrialRecordSchema,
   isTerminal,
@@ -12,7 +14,7 @@ import {
   type TrialRecord,
 } from '@kiln/protocol'
 import { KvBucket } from '@kiln/cluster-state'
-import { validateSpec, type Spec } from '@kiln/train/spec'
+import { jobDemand, validateJobSpec, type JobSpec, type Spec } from '@kiln/train/spec'
 import { publishEvent } from './events.js'
 import { jobChanges } from './job-state.js'
 import { Records, StaleWriteError } from './records.js'
@@ -37,7 +39,7 @@ export interface TrialStoreHooks {
 export class TrialStore {
   readonly jobs: Records<typeof JobRecordSchema>
   readonly trials: Records<typeof TrialRecordSchema>
-  private readonly specs = new Map<string, Spec>()
+  private readonly specs = new Map<string, JobSpec>()
   // Trials whose reason is held in memory only (a queue reason; see Leader's pass).
   private readonly memoryReason = new Set<string>()
 
@@ -54,7 +56,7 @@ export class TrialStore {
   async load(): Promise<void> {
     await this.jobs.load((key, err) => this.hooks.bad(`kiln_jobs/${key}`, err))
     await this.trials.load((key, err) => this.hooks.bad(`kiln_trials/${key}`, err))
-    for (const job of this.jobs.values()) this.specOf(job)
+    for (const job of this.jobs.values()) this.jobSpecOf(job)
     for (const job of this.jobs.values()) {
       if (isTerminal(job.state)) continue
       for (const trialId of job.trialIds) {
@@ -64,13 +66,20 @@ export class TrialStore {
     }
   }
 
-  /** The parsed spec of a job (validated when it was submitted). */
-  specOf(job: JobRecord): Spec {
+  /** The parsed spec of a job, training or transform (validated when it was submitted). */
+  jobSpecOf(job: JobRecord): JobSpec {
     let spec = this.specs.get(job.id)
     if (!spec) {
-      spec = validateSpec(job.spec, `job ${job.id}`)
+      spec = validateJobSpec(job.spec, `job ${job.id}`)
       this.specs.set(job.id, spec)
     }
+    return spec
+  }
+
+  /** The training spec of a training job (sweeps, submissions); a transform job's is not one. */
+  specOf(job: JobRecord): Spec {
+    const spec = this.jobSpecOf(job)
+    if ('kind' in spec) throw new KilnError(ErrorCode.invalidArgument, `job ${job.id} is a transform, not training`)
     return spec
   }
 
@@ -171,7 +180,7 @@ export class TrialStore {
     const job = this.jobs.get(trial.jobId)
     if (!job) return undefined
     const trials = this.trialsOf(job.id).map((t) => (t.id === trial.id ? trial : t))
-    const changes = jobChanges(job, trials, this.specOf(job).metric.mode, this.hooks.sweepActive(job.id))
+    const changes = jobChanges(job, trials, jobDemand(this.jobSpecOf(job)).mode, this.hooks.sweepActive(job.id))
     return changes ? { job, changes } : undefined
   }
 

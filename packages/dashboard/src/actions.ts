@@ -1,7 +1,7 @@
 // What the dashboard can do to the cluster, as one interface: the live implementation goes
 // through @kiln/client; tests pass a recording fake.
 import type { NatsConnection } from 'nats'
-import { EndpointsClient, JobsClient, SweepsClient, type SubmitOptions } from '@kiln/client'
+import { EndpointsClient, JobsClient, ModelsClient, SweepsClient, type SubmitOptions } from '@kiln/client'
 
 /** What a launch created. */
 export interface LaunchResult {
@@ -33,6 +33,10 @@ export interface DashActions {
   promote(endpoint: string, variant: string): Promise<void>
   /** Returns `endpoint` to its previous revision. */
   rollback(endpoint: string): Promise<void>
+  /** Records an approval of the version `ref` (`NAME@VERSION`). */
+  approve(ref: string): Promise<void>
+  /** Points `alias` of the version's model at the version `ref`. */
+  alias(ref: string, alias: string): Promise<void>
 }
 
 /** The actions of a live cluster connection. */
@@ -40,6 +44,7 @@ export function liveActions(nc: NatsConnection, prepare: PrepareSpec): DashActio
   const jobs = new JobsClient(nc)
   const endpoints = new EndpointsClient(nc)
   const sweeps = new SweepsClient(nc, 30_000)
+  const models = new ModelsClient(nc)
   return {
     async launch(path, sets) {
       const { spec, options, notes } = await prepare(path, sets)
@@ -53,5 +58,7 @@ export function liveActions(nc: NatsConnection, prepare: PrepareSpec): DashActio
     cancel: async (id) => void (await jobs.cancel(id, 'cancelled from kiln dash')),
     promote: async (endpoint, variant) => void (await endpoints.promote(endpoint, variant)),
     rollback: async (endpoint) => void (await endpoints.rollback(endpoint)),
+    approve: async (ref) => void (await models.decide(ref, 'approve', 'approved in kiln dash')),
+    alias: async (ref, alias) => void (await models.alias(ref, alias)),
   }
 }

@@ -36,6 +36,9 @@ const MESSAGE_COLOR: Record<MessageLevel, string> = { info: 'green', warn: 'yell
 function Tabs({ view, state, width }: { view: View; state: DashState; width: number }) {
   const conn = state.connection
   const dot = conn.state === 'live' ? 'green' : conn.state === 'offline' ? 'red' : 'yellow'
+  // Full titles when they fit beside the name and the connection, else the short ones.
+  const full = VIEWS.reduce((n, v) => n + v.title.length + 4, 0) + 5 + conn.state.length + 3
+  const title = (v: (typeof VIEWS)[number]) => (full <= width ? v.title : (v.short ?? v.title))
   return (
     <Box width={width} height={1}>
       <Text wrap="truncate">
@@ -44,7 +47,7 @@ function Tabs({ view, state, width }: { view: View; state: DashState; width: num
         </Text>
         {VIEWS.map((v) => (
           <Text key={v.id} inverse={v.id === view} bold={v.id === view}>
-            {` ${v.key} ${v.title} `}
+            {` ${v.key} ${title(v)} `}
           </Text>
         ))}
         <Text color={dot}>{` ● ${conn.state}`}</Text>
@@ -113,6 +116,8 @@ export function App(p: AppProps): ReactElement {
     cancel: act('cancel', p.actions.cancel),
     promote: act('promote', p.actions.promote),
     rollback: act('rollback', p.actions.rollback),
+    approve: act('approve', p.actions.approve),
+    alias: act('alias', p.actions.alias),
   }
 
   const bodyH = Math.max(6, rows - 4)

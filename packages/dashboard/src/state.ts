@@ -6,6 +6,7 @@ import type {
   EndpointRecord,
   JobRecord,
   LogLine,
+  ModelRegistryRecord,
   ModelVersionRecord,
   NodeRegistration,
   SweepRecord,
@@ -55,6 +56,8 @@ export interface DashState {
   sweeps: Map<string, SweepRecord>
   endpoints: Map<string, EndpointRecord>
   models: Map<string, ModelVersionRecord>
+  /** Each model's aliases and version states (approval, archival), by model name. */
+  registry: Map<string, ModelRegistryRecord>
   metrics: Map<string, MetricPoint[]>
   logs: Map<string, LogLine[]>
   alerts: DriftAlert[]
@@ -75,6 +78,7 @@ export function emptyState(now = Date.now()): DashState {
     sweeps: new Map(),
     endpoints: new Map(),
     models: new Map(),
+    registry: new Map(),
     metrics: new Map(),
     logs: new Map(),
     alerts: [],

@@ -12,6 +12,7 @@ export const View = {
   endpoints: 'endpoints',
   logs: 'logs',
   experiments: 'experiments',
+  models: 'models',
 } as const
 export type View = (typeof View)[keyof typeof View]
 

@@ -6,7 +6,14 @@ import { createRequire } from 'node:module'
 import { hostname } from 'node:os'
 import type { Hono } from 'hono'
 import type { NatsConnection } from 'nats'
-import { ensureLayout, exposition, getModelVersion, resolveDeployTarget, type Layout } from '@kiln/cluster-state'
+import {
+  bindLayout,
+  ensureLayout,
+  exposition,
+  getModelVersion,
+  resolveDeployTarget,
+  type BoundLayout,
+} from '@kiln/cluster-state'
 import { DriftAlertSchema, GatewaySubjects, encode, jsonLineSink, makeLogger, type LogSink } from '@kiln/protocol'
 import { batchConfig, type BatchConfig } from './batch/batch-config.js'
 import { EndpointTable } from './endpoints/endpoint-table.js'
@@ -16,12 +23,15 @@ import { AccessPolicy } from './auth/access-policy.js'
 import { ByteBudget } from './batch/byte-budget.js'
 import { followAliases } from './endpoints/alias-follower.js'
 import { createApp } from './http/app.js'
+import { asyncRoutes } from './http/async-routes.js'
+import { AsyncQueue } from './async/async-queue.js'
 import { fastInferListener } from './http/fast-infer.js'
 import { InferenceService } from './inference.js'
 import { gatewayMetrics, type GatewayMetrics } from './metrics/gateway-metrics.js'
 import { Capture } from './monitor/capture.js'
 import { qualityMonitor } from './monitor/quality-alerts.js'
 import type { QualityMonitor, QualityOptions } from './monitor/quality-monitor.js'
+import { localTruth, sharedTruth, type TruthScorer } from './monitor/truth-share.js'
 import { DriftMonitor, type DriftOptions, type DriftResult } from './monitor/drift-monitor.js'
 import { scanModelDir } from './model/dir-source.js'
 import { followRegistry, registrySource } from './model/registry-source.js'
@@ -32,6 +42,12 @@ import { VersionState, type ServedVersion } from './model/served-version.js'
 import { endpointStats } from './monitor/endpoint-stats.js'
 import { VariantStats } from './monitor/variant-stats.js'
 import { InferencePool } from './worker/inference-pool.js'
+import { scalingOptions, type ScalingOptions } from './worker/thread-scaler.js'
+import { startScalingLoop } from './worker/scaling-loop.js'
+
+// A queued request's body travels in one KILN_ASYNC message (8 MiB, the server's payload
+// limit), beside its envelope.
+const ASYNC_MAX_BODY_BYTES = 8 * 1024 * 1024 - 64 * 1024
 
 const pkg = createRequire(import.meta.url)('../package.json') as { version: string }
 
@@ -48,8 +64,12 @@ export interface GatewayOptions {
   /** Default 1 GiB. */
   memoryBudgetBytes?: number
   batching?: Partial<BatchConfig>
-  /** Inference threads (default: half the cores, at least 1). */
+  /** Inference threads (default: half the cores, at least 1); with `scaling`, its maxThreads. */
   threads?: number
+  /** Inference threads between minThreads and maxThreads, following the load (worker/thread-scaler.ts). */
+  scaling?: Partial<ScalingOptions> & { minThreads: number; maxThreads: number }
+  /** Unload a model version nobody called for this long (ms; loaded again on its next request). */
+  idleModelTtlMs?: number
   /** Request body limit (default 32 MiB). */
   maxBodyBytes?: number
   /** Bytes of inference request bodies held at once; more get 503 with Retry-After (default 256 MiB). */
@@ -61,6 +81,8 @@ export interface GatewayOptions {
   quality?: QualityOptions
   /** Model loads at once (default: the inference threads) and how failed loads are retried. */
   loads?: { concurrency?: number; retry?: Partial<LoadRetryPolicy> }
+  /** Async inference (NATS only): requests worked on at once by this replica (default 4 per thread; 0: accept only), and how long one may go unanswered before another replica takes it. */
+  async?: { workers?: number; ackWaitMs?: number }
   /** Uniform [0, 1) source for routing, shadow and capture sampling (seed it in tests). */
   random?: () => number
   log?: GatewayLog
@@ -78,7 +100,9 @@ export interface Gateway {
   /** The byte budget of the requests held now. */
   admission: ByteBudget
   access: AccessPolicy
-  layout?: Layout
+  layout?: BoundLayout
+  /** Async inference requests (with NATS). */
+  asyncQueue?: AsyncQueue
   /** Wraps the app's node:http listener (`next`) with the fast path for infer requests. */
   listener(next: RequestListener): RequestListener
   /** Last window's drift score per loaded model version. */
@@ -95,14 +119,21 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   // Names this replica in the answers it gives beside others (endpoint stats).
   const instance = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`
   const metrics = gatewayMetrics()
-  const pool = new InferencePool(options.threads !== undefined ? { threads: options.threads } : {})
-  const batch = batchConfig({ maxInflight: pool.threads, ...options.batching })
+  const scaling = options.scaling ? scalingOptions(options.scaling) : undefined
+  const pool = new InferencePool(
+    scaling
+      ? { threads: scaling.maxThreads, minThreads: scaling.minThreads, idleTimeoutMs: scaling.downscaleDelayMs }
+      : options.threads !== undefined
+        ? { threads: options.threads }
+        : {},
+  )
+  const batch = batchConfig({ maxInflight: scaling?.minThreads ?? pool.threads, ...options.batching })
   const budget = options.memoryBudgetBytes ?? 1024 ** 3
   metrics.memoryBudget.set(budget)
   const monitors = new Map<ServedVersion, DriftMonitor>()
   const lastDrift = new Map<string, DriftResult>()
   const mv = (e: ServedVersion) => ({ model: e.model, version: String(e.version) })
-  let layout: Layout | undefined
+  let layout: BoundLayout | undefined
   const nc = options.nc
   const updateLoaded = () => metrics.modelsLoaded.set(repo.list().filter((v) => v.state === 'ready').length)
 
@@ -150,6 +181,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     },
     observer: (e) => ({
       queued: (ms) => {
+        scalingLoop.queued(ms)
         metrics.queueSeconds.observe(mv(e), ms / 1000)
         e.stats.queue.count++
         e.stats.queue.ns += Math.round(ms * 1e6)
@@ -170,11 +202,25 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       }
       updateLoaded()
     },
+    onRemoved: (e) => {
+      for (const state of Object.values(VersionState)) metrics.modelState.remove({ ...mv(e), state })
+      metrics.loadAttempts.remove(mv(e))
+    },
     onUnloaded: (e) => {
       metrics.modelMemory.remove(mv(e))
       monitors.delete(e)
       updateLoaded()
     },
+  })
+
+  const scalingLoop = startScalingLoop({
+    pool,
+    repo,
+    batch,
+    metrics,
+    ...(scaling ? { scaling } : {}),
+    ...(options.idleModelTtlMs !== undefined ? { idleModelTtlMs: options.idleModelTtlMs } : {}),
+    say,
   })
 
   const quality = qualityMonitor({
@@ -189,9 +235,19 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   let ready = false
   if (options.modelsDir) for (const source of await scanModelDir(options.modelsDir)) repo.add(source)
   if (nc) {
-    layout = await ensureLayout(nc)
+    // The cluster's coordinator made its layout with its heartbeat and lease settings, which
+    // the gateway does not know and must not check against its own defaults (a coordinator
+    // started with --heartbeat 1000 made the gateway's start fail): bind to it, and create
+    // it only where there is none yet (a gateway started first, or alone on its nats-server).
+    layout = await bindLayout(nc).catch(() => ensureLayout(nc))
     const l = layout
-    stops.push((await followRegistry(l, repo)).stop)
+    stops.push(
+      (
+        await followRegistry(l, repo, (err, key) =>
+          say('warn', 'a model registry record could not be applied', { key, error: (err as Error).message }),
+        )
+      ).stop,
+    )
     await endpoints.follow(l.kv.endpoints, (key, err) =>
       say('warn', 'skipped a malformed endpoint record', { endpoint: key, error: (err as Error).message }),
     )
@@ -227,6 +283,14 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     )
     stops.push((await followAliases(l, say)).stop)
   }
+  let scoreTruth: TruthScorer = localTruth(quality)
+  if (nc) {
+    const shared = sharedTruth(nc, instance, quality, (err) =>
+      say('warn', 'ground truth not shared', { error: (err as Error)?.message ?? String(err) }),
+    )
+    scoreTruth = shared.score
+    stops.push(shared.stop)
+  }
   ready = true
   const capture = layout ? new Capture(layout.js) : undefined
   const access = new AccessPolicy((options.apiKeys ?? []).map(hashApiKey), endpoints)
@@ -254,7 +318,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     endpoints,
     access,
     budget: admission,
-    quality,
+    scoreTruth,
     capture,
     batch,
     threads: pool.threads,
@@ -267,6 +331,25 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     maxBodyBytes,
     logError,
   })
+  let asyncQueue: AsyncQueue | undefined
+  if (nc && layout) {
+    asyncQueue = new AsyncQueue({
+      nc,
+      layout,
+      inference,
+      workers: options.async?.workers ?? 4 * pool.threads,
+      ...(options.async?.ackWaitMs !== undefined ? { ackWaitMs: options.async.ackWaitMs } : {}),
+      logError,
+    })
+    await asyncQueue.start()
+    asyncRoutes(app, {
+      queue: asyncQueue,
+      access,
+      endpoints,
+      repo,
+      maxBodyBytes: Math.min(maxBodyBytes, ASYNC_MAX_BODY_BYTES),
+    })
+  }
   return {
     app,
     repo,
@@ -277,9 +360,12 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     admission,
     access,
     ...(layout ? { layout } : {}),
+    ...(asyncQueue ? { asyncQueue } : {}),
     listener: (next) => fastInferListener({ inference, access, budget: admission, maxBodyBytes, logError }, next),
     drift: (model, version) => lastDrift.get(`${model}@${version}`),
     async close() {
+      scalingLoop.stop()
+      await asyncQueue?.stop()
       for (const stop of stops) stop()
       repo.close()
       await pool.close()

@@ -34,3 +34,7 @@ export type { ServedVersion, VersionSource } from './model/served-version.js'
 export { gatewayMetrics } from './metrics/gateway-metrics.js'
 export type { GatewayMetrics } from './metrics/gateway-metrics.js'
 export { InferencePool } from './worker/inference-pool.js'
+export { ThreadScaler, scalingOptions, DEFAULT_SCALING } from './worker/thread-scaler.js'
+export type { ScalingOptions, LoadSample } from './worker/thread-scaler.js'
+export { AsyncQueue, ASYNC_CONSUMER } from './async/async-queue.js'
+// worker/model-loaders.ts (MODEL_LOADERS) is not exported: it loads TF.js, which the main thread never does.

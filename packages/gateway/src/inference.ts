@@ -42,9 +42,18 @@ export interface Target {
   version?: number
 }
 
-/** Orders the request's inputs as the model's, checking names and shapes. */
-export function bindInputs(req: InferRequest, sig: ModelSignature): { inputs: WireTensor[]; rows: number } {
+/**
+ * Orders the request's inputs as the model's, checking names, shapes and, unless the model
+ * takes missing values (gbdt), that every value is a number.
+ */
+export function bindInputs(
+  req: InferRequest,
+  sig: ModelSignature,
+  acceptsMissing = false,
+): { inputs: WireTensor[]; rows: number } {
   req.inputs.forEach((t, i) => {
+    if (t.missingAt !== undefined && !acceptsMissing)
+      throw new ValidationError(`inputs[${i}].data[${t.missingAt}]`, 'a finite number', { got: 'NaN' })
     if (!sig.inputs.some((s) => s.name === t.name)) {
       throw new ValidationError(
         `inputs[${i}].name`,
@@ -120,7 +129,7 @@ export class InferenceService {
       const req = parseInferRequest(body, headerLength)
       entry = await this.d.repo.acquire(model, version)
       labels.version = String(entry.version)
-      const { inputs, rows } = bindInputs(req, entry.signature!)
+      const { inputs, rows } = bindInputs(req, entry.signature!, entry.acceptsMissing)
       const copies = route?.shadow ? inputs.map((t) => ({ shape: t.shape, data: t.data.slice() })) : undefined
       const outputs = await entry.batcher!.submit(inputs)
       const sig = entry.signature!

@@ -12,7 +12,7 @@ export const KILN_DIR_NAME = '.kiln'
 
 /** One process of the local cluster. */
 export interface ClusterProcess {
-  /** nats, coordinator, worker-1, ..., gateway. */
+  /** nats, coordinator, worker-1, ..., gateway, gateway-2, ... */
   name: string
   role: Role | 'nats'
   pid: number
@@ -32,7 +32,10 @@ export interface ClusterFile {
   url: string
   /** Credential file of each role. */
   creds: Partial<Record<Role, string>>
+  /** The (first) gateway's URL. */
   gatewayUrl?: string
+  /** Every gateway's URL when `kiln up --gateways N` runs several (the first is gatewayUrl). */
+  gatewayUrls?: string[]
   started: string
   /** Set by `kiln down`; the processes list is then empty. */
   stopped?: string

@@ -38,8 +38,9 @@ export { pidAlive, stopPid, tailFile } from './process-control.js'
 export type { StopResult } from './process-control.js'
 export { defaultKilnCommand, spawnKiln, waitForReady } from './kiln-process.js'
 export type { KilnCommand } from './kiln-process.js'
-export type { Spawned, Exit } from './spawn-logged.js'
-export { planProcesses, localWorkerName } from './process-plan.js'
+export { spawnLogged } from './spawn-logged.js'
+export type { Spawned, Exit, SpawnLoggedOptions } from './spawn-logged.js'
+export { planProcesses, localWorkerName, gatewayName } from './process-plan.js'
 export {
   addLocalNode,
   revokeLocalNode,

@@ -33,6 +33,8 @@ export interface UpOptions {
   workers?: number
   /** The gateway's HTTP port; `false`: no gateway. Default 8080, or a free port when 8080 is taken. */
   gatewayPort?: number | false
+  /** Gateways serving the cluster, each on its own port (the first on gatewayPort); default 1. */
+  gateways?: number
   /** nats-server's client port; default: the previous run's if free, else any free port. */
   natsPort?: number
   kiln?: KilnCommand
@@ -83,6 +85,19 @@ async function gatewayPortFor(o: UpOptions): Promise<number | undefined> {
     return o.gatewayPort
   }
   return (await portFree(DEFAULT_GATEWAY_PORT)) ? DEFAULT_GATEWAY_PORT : freePort()
+}
+
+// The first gateway's port, then for each further one the next port up when it is free, else
+// any free port.
+async function gatewayPortsFor(o: UpOptions): Promise<number[]> {
+  const first = await gatewayPortFor(o)
+  if (first === undefined) return []
+  const ports = [first]
+  for (let i = 1; i < (o.gateways ?? 1); i++) {
+    const next = ports[ports.length - 1]! + 1
+    ports.push(next <= 65535 && (await portFree(next)) ? next : await freePort())
+  }
+  return ports
 }
 
 // Created here, by the admin user, before any role starts: only the coordinator and admin
@@ -186,14 +201,15 @@ async function startFresh(
   const missing: string[] = []
   try {
     await ensureLayoutAs(nats.url, users.find((u) => u.role === 'admin')!)
-    const gatewayPort = await gatewayPortFor(o)
-    if (gatewayPort !== undefined) info.gatewayUrl = `http://127.0.0.1:${gatewayPort}`
+    const gatewayPorts = await gatewayPortsFor(o)
+    if (gatewayPorts.length > 0) info.gatewayUrl = `http://127.0.0.1:${gatewayPorts[0]}`
+    if (gatewayPorts.length > 1) info.gatewayUrls = gatewayPorts.map((port) => `http://127.0.0.1:${port}`)
     const groups = planProcesses({
       url: nats.url,
       creds,
       workerCreds,
       workers: workerCount,
-      ...(gatewayPort !== undefined ? { gatewayPort } : {}),
+      gatewayPorts,
       cpus: availableParallelism(),
     })
     const record = (entry: ClusterProcess) => {
@@ -214,7 +230,10 @@ async function startFresh(
       const failed = outcomes.find((r): r is PromiseRejectedResult => r.status === 'rejected')
       if (failed) throw failed.reason
     }
-    if (missing.includes('gateway')) delete info.gatewayUrl
+    if (missing.includes('gateway')) {
+      delete info.gatewayUrl
+      delete info.gatewayUrls
+    }
     writeClusterFile(info)
     return { info, found: false, missing, started }
   } catch (err) {

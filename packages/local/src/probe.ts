@@ -13,7 +13,10 @@ export interface ClusterProbe {
   coordinator: Check
   /** Node ids in kiln_nodes (registered and heartbeating). */
   nodes: { ok: true; ids: string[] } | { ok: false; error: string }
+  /** The (first) gateway. */
   gateway?: Check
+  /** Every gateway, in order, when the cluster runs several (`kiln up --gateways N`). */
+  gateways?: Check[]
 }
 
 async function timed(fn: () => Promise<string | undefined>): Promise<Check> {
@@ -60,7 +63,7 @@ async function modelsDetail(gatewayUrl: string, timeoutMs: number): Promise<stri
 /** Runs every check over `nc` (client credentials suffice) with `timeoutMs` each. */
 export async function probeCluster(
   nc: NatsConnection,
-  info: Pick<ClusterFile, 'gatewayUrl'>,
+  info: Pick<ClusterFile, 'gatewayUrl' | 'gatewayUrls'>,
   timeoutMs = 2000,
 ): Promise<ClusterProbe> {
   const nats = await timed(async () => {
@@ -80,14 +83,13 @@ export async function probeCluster(
   } catch (err) {
     nodes = { ok: false, error: (err as Error).message }
   }
-  const gatewayUrl = info.gatewayUrl
-  const gateway =
-    gatewayUrl === undefined
-      ? undefined
-      : await timed(async () => {
-          const res = await fetch(`${gatewayUrl}/v2/health/ready`, { signal: AbortSignal.timeout(timeoutMs) })
-          if (!res.ok) throw new Error(`GET /v2/health/ready answered ${res.status}`)
-          return modelsDetail(gatewayUrl, timeoutMs)
-        })
-  return { nats, coordinator, nodes, ...(gateway ? { gateway } : {}) }
+  const checkGateway = (url: string) =>
+    timed(async () => {
+      const res = await fetch(`${url}/v2/health/ready`, { signal: AbortSignal.timeout(timeoutMs) })
+      if (!res.ok) throw new Error(`GET /v2/health/ready answered ${res.status}`)
+      return modelsDetail(url, timeoutMs)
+    })
+  const gateways = info.gatewayUrls ? await Promise.all(info.gatewayUrls.map(checkGateway)) : undefined
+  const gateway = gateways?.[0] ?? (info.gatewayUrl === undefined ? undefined : await checkGateway(info.gatewayUrl))
+  return { nats, coordinator, nodes, ...(gateway ? { gateway } : {}), ...(gateways ? { gateways } : {}) }
 }

@@ -7,6 +7,23 @@ export function localWorkerName(i: number): string {
   return `worker-${i}`
 }
 
+/** The name of `kiln up`'s gateway number `i` (from 1): `gateway`, then `gateway-2`, ... */
+export function gatewayName(i: number): string {
+  return i === 1 ? 'gateway' : `gateway-${i}`
+}
+
+/** The health check a gateway on local `port` is ready by (it prints no ready line). */
+export function gatewayReadyUrl(port: number): string {
+  return `http://127.0.0.1:${port}/v2/health/ready`
+}
+
+/** The port a gateway's `kiln gateway ... --port P` arguments name; undefined without one. */
+export function gatewayPortOf(args: readonly string[]): number | undefined {
+  const i = args.indexOf('--port')
+  const port = i >= 0 ? Number(args[i + 1]) : Number.NaN
+  return Number.isInteger(port) && port > 0 ? port : undefined
+}
+
 /** One kiln process to run: `kiln <args>`. */
 export interface PlannedProcess {
   name: string
@@ -24,6 +41,8 @@ export interface PlanOptions {
   workers: number
   /** The gateway's HTTP port; none: no gateway. */
   gatewayPort?: number
+  /** Several gateways serving one cluster (`kiln up --gateways N`), one port each; wins over gatewayPort. */
+  gatewayPorts?: readonly number[]
   cpus?: number
 }
 
@@ -62,17 +81,15 @@ export function planProcesses(o: PlanOptions): PlannedProcess[][] {
       ],
     }),
   )
-  const gateway: PlannedProcess[] =
-    o.gatewayPort === undefined
-      ? []
-      : [
-          {
-            name: 'gateway',
-            role: 'gateway',
-            args: ['gateway', ...connection(o.url, o.creds.gateway), '--port', String(o.gatewayPort)],
-            readyUrl: `http://127.0.0.1:${o.gatewayPort}/v2/health/ready`,
-          },
-        ]
+  const ports = o.gatewayPorts ?? (o.gatewayPort === undefined ? [] : [o.gatewayPort])
+  const gateway = ports.map(
+    (port, i): PlannedProcess => ({
+      name: gatewayName(i + 1),
+      role: 'gateway',
+      args: ['gateway', ...connection(o.url, o.creds.gateway), '--port', String(port)],
+      readyUrl: gatewayReadyUrl(port),
+    }),
+  )
   return [[coordinator], [...workers, ...gateway]]
 }
 

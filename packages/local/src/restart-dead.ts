@@ -3,6 +3,7 @@
 import { LocalClusterError, LocalFailure } from './errors.js'
 import { writeClusterFile, type ClusterFile } from './cluster-file.js'
 import { pidAlive } from './process-control.js'
+import { gatewayPortOf, gatewayReadyUrl } from './process-plan.js'
 import { startKilnProcess, type StartContext } from './start-kiln-process.js'
 
 /**
@@ -18,9 +19,10 @@ export async function restartDead(info: ClusterFile, ctx: StartContext): Promise
   const failures: string[] = []
   for (const p of dead) {
     if (!p.args) continue
-    // The gateway prints no ready line: it is ready when its health check answers (the plan
-    // that started it first said so; cluster.json keeps the URL, not the plan).
-    const readyUrl = p.role === 'gateway' && info.gatewayUrl ? `${info.gatewayUrl}/v2/health/ready` : undefined
+    // A gateway prints no ready line: it is ready when its health check answers, on the port
+    // its arguments name (the plan that started it said so; cluster.json keeps the args).
+    const port = p.role === 'gateway' ? gatewayPortOf(p.args) : undefined
+    const readyUrl = port !== undefined ? gatewayReadyUrl(port) : undefined
     try {
       const outcome = await startKilnProcess(
         {

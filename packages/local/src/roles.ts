@@ -96,6 +96,9 @@ const TABLE: Record<SharedRole, RolePermissions> = {
         'kiln.capture.>',
         ...JS_READ,
         kvWrite(KvBucket.endpoints),
+        // Async inference: queued requests go to KILN_ASYNC (kiln.gateway.async.>, covered
+        // above), their records and answers to kiln_async_results.
+        kvWrite(KvBucket.asyncResults),
       ],
     },
     subscribe: { allow: ['kiln.gateway.api.>', 'kiln.events.>', `${inboxPrefix('gateway')}.>`] },
@@ -114,7 +117,15 @@ const TABLE: Record<SharedRole, RolePermissions> = {
       ],
     },
     subscribe: {
-      allow: ['kiln.events.>', 'kiln.metrics.>', 'kiln.logs.>', 'kiln.alerts.>', `${inboxPrefix('client')}.>`],
+      allow: [
+        'kiln.events.>',
+        'kiln.metrics.>',
+        'kiln.logs.>',
+        'kiln.alerts.>',
+        // Async inference results a caller asked to have delivered (?notify=TOKEN).
+        'kiln.gateway.results.>',
+        `${inboxPrefix('client')}.>`,
+      ],
     },
     responses: false,
   },
@@ -127,8 +138,9 @@ export function rolePermissions(role: SharedRole): RolePermissions {
 
 /**
  * The permissions of worker node `nodeId`: its own heartbeat, commands and kiln_nodes key,
- * statuses and reports only under its own id (the coordinator checks the trial is placed
- * there), the ring, metrics and logs of trials, and checkpoint and model writes.
+ * statuses and reports, ring messages, metrics and logs of trials only under its own id
+ * (the coordinator checks the trial is placed there; a ring rank hears only its previous
+ * rank's node), and checkpoint, model and transform-shard writes.
  */
 export function nodePermissions(nodeId: string): RolePermissions {
   const id = subjectToken(nodeId, 'nodeId')
@@ -138,18 +150,21 @@ export function nodePermissions(nodeId: string): RolePermissions {
         `kiln.node.${id}.heartbeat`,
         `kiln.trial.*.status.${id}`,
         `kiln.trial.*.report.${id}`,
-        'kiln.trial.*.ring.*',
-        'kiln.metrics.*',
-        'kiln.logs.*',
+        `kiln.trial.*.ring.*.${id}`,
+        `kiln.metrics.*.${id}`,
+        `kiln.logs.*.${id}`,
         ...JS_READ,
         `$KV.${KvBucket.nodes}.${id}`,
         kvWrite(KvBucket.modelVersions),
         objectWrite(ObjectStoreBucket.checkpoints),
         objectWrite(ObjectStoreBucket.models),
         objectPurge(ObjectStoreBucket.checkpoints),
+        // Transform shards: a shard scored again replaces its object (a purge).
+        objectWrite(ObjectStoreBucket.transforms),
+        objectPurge(ObjectStoreBucket.transforms),
       ],
     },
-    subscribe: { allow: [`kiln.node.${id}.command`, 'kiln.trial.*.ring.*', `${inboxPrefix(nodeUserName(id))}.>`] },
+    subscribe: { allow: [`kiln.node.${id}.command`, 'kiln.trial.*.ring.*.*', `${inboxPrefix(nodeUserName(id))}.>`] },
     responses: true,
   }
 }

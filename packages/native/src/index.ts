@@ -1,6 +1,16 @@
 export { addon, addonPath } from './addon.js'
-export type { CudaInfo, NativeAddon, SimdLevel } from './types.js'
-export { sgemm, sgemmAsync, type GemmOptions } from './gemm.js'
+export type { CpuCaches, CudaInfo, GemmPlan, NativeAddon, SimdLevel } from './types.js'
+export { sgemm, sgemmAsync, gemmPlan, cpuCaches, type GemmOptions, type GemmPlanOptions } from './gemm.js'
+export {
+  f32ToBf16,
+  bf16ToF32,
+  gemmBf16,
+  gemmBf16Async,
+  bf16Kernel,
+  cpuHasAvx512Bf16,
+  type Bf16GemmOptions,
+  type Bf16KernelOptions,
+} from './bf16.js'
 export { threads, setThreads, simd, detectedSimd, setSimd, deviceCount, cudaInfo } from './system.js'
 export {
   convGeometry,
@@ -63,6 +73,16 @@ export {
 } from './elementwise.js'
 export { ReduceOp, ArgReduceOp, reduce, argReduce, softmax, logSoftmax } from './reduce.js'
 export { Activation, batchNorm, biasAct, type BatchNormParams } from './nn.js'
+export {
+  StepLayerOp,
+  StepOptimizer,
+  trainStepCreate,
+  trainStep,
+  type StepLayer,
+  type StepSpec,
+  type StepArgs,
+  type TrainStepHandle,
+} from './train-step.js'
 export { sgdUpdate, momentumUpdate, adamUpdate, rmspropUpdate, type AdamStep, type RmspropStep } from './optim.js'
 export { transpose, tile, slice, fill, gather, oneHot } from './layout.js'
 export {

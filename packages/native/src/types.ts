@@ -10,41 +10,84 @@ export interface CudaInfo {
   reason: string
 }
 
+/** sgemm's positional list: (transA, transB, batch, m, n, k, alpha, a, b, beta, c). */
+export type GemmCall<T extends Float32Array | Uint16Array, R> = (
+  transA: boolean,
+  transB: boolean,
+  batch: number,
+  m: number,
+  n: number,
+  k: number,
+  alpha: number,
+  a: T,
+  b: T,
+  beta: number,
+  c: Float32Array,
+) => R
+
 export interface NativeAddon {
   threads(): number
   setThreads(threads: number): number
   simd(): SimdLevel
   detectedSimd(): SimdLevel
   setSimd(level: SimdLevel): SimdLevel
-  sgemm(
-    transA: boolean,
-    transB: boolean,
-    batch: number,
+  sgemm: GemmCall<Float32Array, void>
+  sgemmAsync: GemmCall<Float32Array, Promise<void>>
+  gemmPlan(
     m: number,
     n: number,
     k: number,
-    alpha: number,
-    a: Float32Array,
-    b: Float32Array,
-    beta: number,
-    c: Float32Array,
+    transA: boolean,
+    transB: boolean,
+    simd: SimdLevel,
+    l1d: number,
+    l2: number,
+    l3: number,
+  ): GemmPlan
+  cpuCaches(): CpuCaches
+  f32ToBf16(src: Float32Array, dst: Uint16Array): void
+  bf16ToF32(src: Uint16Array, dst: Float32Array): void
+  gemmBf16: GemmCall<Uint16Array, void>
+  gemmBf16Async: GemmCall<Uint16Array, Promise<void>>
+  bf16Kernel(simd: SimdLevel, avx512bf16: boolean): string
+  cpuHasAvx512Bf16(): boolean
+  trainStepCreate(spec: Float64Array, paramSizes: Float64Array): unknown
+  trainStep(
+    step: unknown,
+    x: Float32Array,
+    y: Float32Array | Int32Array,
+    batch: number,
+    params: Float32Array[],
+    slots: Float32Array[],
+    masks: Float32Array[],
+    hyper: Float64Array,
+    out: Float32Array,
   ): void
-  sgemmAsync(
-    transA: boolean,
-    transB: boolean,
-    batch: number,
-    m: number,
-    n: number,
-    k: number,
-    alpha: number,
-    a: Float32Array,
-    b: Float32Array,
-    beta: number,
-    c: Float32Array,
-  ): Promise<void>
   deviceCount(): number
   cudaInfo(): CudaInfo
   [kernel: string]: unknown
+}
+
+/** Data cache sizes in bytes (L1d and L2 per core, L3 per instance), from CPUID. */
+export interface CpuCaches {
+  l1d: number
+  l2: number
+  l3: number
+  /** Logical CPUs sharing one L3. */
+  l3Sharing: number
+}
+
+/** How sgemm blocks one shape: microkernel MR x NR, depth blocks, B block width, A block rows. */
+export interface GemmPlan {
+  kernel: string
+  mr: number
+  nr: number
+  kc: number
+  kBlocks: number
+  nc: number
+  mc: number
+  /** false: A is read in place (no packing pass). */
+  packA: boolean
 }
 
 // Convolution and pooling kernels (NHWC), named after the TensorFlow kernels. `geom` is

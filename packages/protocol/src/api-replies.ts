@@ -70,10 +70,11 @@ const state = z.enum(RUN_STATES as [RunState, ...RunState[]], expecting(`one of 
 export const TrialStatusReplySchema = z.object({ state })
 export type TrialStatusReply = z.infer<typeof TrialStatusReplySchema>
 
-/** kiln.node.<id>.command: what the node did (assign: accepted; cancel: whether it ran there; drain). */
+/** kiln.node.<id>.command: what the node did (assign: accepted; cancel: whether it ran there; drain; ping: alive). */
 export const NodeCommandReplySchema = z.object({
   accepted: z.boolean().optional(),
   cancelled: z.boolean().optional(),
   draining: z.boolean().optional(),
+  alive: z.boolean().optional(),
 })
 export type NodeCommandReply = z.infer<typeof NodeCommandReplySchema>

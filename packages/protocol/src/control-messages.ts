@@ -20,8 +20,10 @@ export const NodeCommandSchema = z
         reason: text(512, 'a reason').optional(),
       }),
       z.object({ v: z.literal(1), kind: z.literal('drain') }),
+      // Are you there? Asked of a node whose beats stopped arriving, before its trials are lost.
+      z.object({ v: z.literal(1), kind: z.literal('ping') }),
     ],
-    expecting('a node command with kind "assign", "cancel" or "drain"'),
+    expecting('a node command with kind "assign", "cancel", "drain" or "ping"'),
   )
   .describe('command')
 export type NodeCommand = z.infer<typeof NodeCommandSchema>

@@ -20,6 +20,8 @@ export const GatewaySubjects = {
     list: 'kiln.gateway.api.list',
     /** Every replica answers (no queue group): its last minute of traffic per variant. */
     stats: 'kiln.gateway.api.stats',
+    /** Every replica answers (no queue group): ground truth, scored where the request was served. */
+    truth: 'kiln.gateway.api.truth',
     all: 'kiln.gateway.api.>',
   },
   /** Queue group every replica joins, so that one of them answers each request. */
@@ -31,6 +33,12 @@ export const GatewaySubjects = {
   /** Ground truth posted for the captured requests of an endpoint or model. */
   captureTruth: (name: string) => `kiln.capture.${name}.truth`,
   captureAll: 'kiln.capture.>',
+  /** Async inference requests (stream KILN_ASYNC, a work queue every replica pulls from). */
+  asyncRequests: 'kiln.gateway.async.requests',
+  asyncAll: 'kiln.gateway.async.>',
+  /** Where an async result is also published when its request named `notify`. */
+  asyncResult: (notify: string) => `kiln.gateway.results.${notify}`,
+  asyncResultsAll: 'kiln.gateway.results.>',
 } as const
 
 const weight = z.number(expecting('a weight >= 0 (a finite number)')).finite().nonnegative()

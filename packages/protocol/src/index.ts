@@ -120,6 +120,23 @@ export type {
 } from './model-registry-messages.js'
 export type { ModelLineage, ModelVersionRecord } from './model-messages.js'
 export {
+  MAX_TRANSFORM_SHARDS,
+  TransformSubmitRequestSchema,
+  ShardRefSchema,
+  TransformShardSchema,
+  transformShardObject,
+} from './transform-messages.js'
+export type { TransformSubmitRequest, ShardRef, TransformShard } from './transform-messages.js'
+export {
+  MAX_TRUTH_RECORDS,
+  TRUTH_OUTCOMES,
+  GroundTruthShareSchema,
+  GroundTruthOutcomesSchema,
+} from './ground-truth-messages.js'
+export type { GroundTruthShare, GroundTruthOutcomes, TruthOutcome } from './ground-truth-messages.js'
+export { ASYNC_STATES, AsyncRequestSchema, AsyncResultSchema } from './async-inference-messages.js'
+export type { AsyncRequest, AsyncResult, AsyncState } from './async-inference-messages.js'
+export {
   ENDPOINT_HISTORY,
   GatewaySubjects,
   VariantSchema,

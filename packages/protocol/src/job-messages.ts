@@ -5,6 +5,7 @@ import { EvaluationSchema } from './evaluation-messages.js'
 import { checkpointRef, count, id, message, metrics, opaque, text, timestamp, wireError } from './fields.js'
 import { expecting } from './schema-kit.js'
 import { RUN_STATES, type RunState } from './run-state.js'
+import { ShardRefSchema } from './transform-messages.js'
 
 const state = z.enum(
   RUN_STATES as [RunState, ...RunState[]],
@@ -112,11 +113,15 @@ export const TrialAssignmentSchema = message('assignment', {
   /** This process's rank in a data-parallel trial (default 0) and how many ranks it has (default 1). */
   rank: z.number(expecting('a rank from 0 to 65535')).int().min(0).max(65535).optional(),
   worldSize: z.number(expecting('a world size from 1 to 1024')).int().min(1).max(1024).optional(),
+  /** The node of the previous rank (rank - 1, around the ring): the one peer its ring hears. */
+  prevNodeId: id('a node id').optional(),
   resumeFrom: checkpointRef.optional(),
   bundleId: id('a bundle id').optional(),
   datasetId: id('a dataset id').optional(),
   /** A sweep trial's hyperparameters (dotted spec paths → values), applied over the spec. */
   params: z.record(z.unknown(), expecting('an object of hyperparameters')).optional(),
+  /** A transform trial's shard of the dataset (transform jobs only). */
+  shard: ShardRefSchema.optional(),
   /** 'version' (default): register the model as a new version; 'artifact': only store its files (sweep trials: the coordinator registers the best). */
   publish: z.enum(['version', 'artifact'], expecting('"version" or "artifact"')).optional(),
 })

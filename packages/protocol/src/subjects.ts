@@ -36,6 +36,8 @@ export const Subjects = {
   /** Client → coordinator request/reply API. */
   api: {
     submit: 'kiln.api.submit',
+    /** A batch transform: a job of dataset shards scored by a registered model. */
+    transform: 'kiln.api.transform',
     sweep: 'kiln.api.sweep',
     cancel: 'kiln.api.cancel',
     status: 'kiln.api.status',
@@ -58,14 +60,21 @@ export const Subjects = {
     of: (kind: EventKind) => `kiln.events.${subjectToken(kind, 'kind')}`,
     all: 'kiln.events.>',
   },
-  /** Trial metrics as kept in the KILN_METRICS stream (one subject per trial). */
+  /**
+   * Trial metrics as kept in the KILN_METRICS stream: one subject per trial and node that
+   * wrote them (only that node may publish there); `trial` is all of one trial's.
+   */
   metrics: {
-    of: (trialId: string) => `kiln.metrics.${subjectToken(trialId, 'trialId')}`,
+    of: (trialId: string, nodeId: string) =>
+      `kiln.metrics.${subjectToken(trialId, 'trialId')}.${subjectToken(nodeId, 'nodeId')}`,
+    trial: (trialId: string) => `kiln.metrics.${subjectToken(trialId, 'trialId')}.*`,
     all: 'kiln.metrics.>',
   },
-  /** Trial log lines as kept in the KILN_LOGS stream (one subject per trial). */
+  /** Trial log lines as kept in the KILN_LOGS stream, by trial and node, as metrics. */
   logs: {
-    of: (trialId: string) => `kiln.logs.${subjectToken(trialId, 'trialId')}`,
+    of: (trialId: string, nodeId: string) =>
+      `kiln.logs.${subjectToken(trialId, 'trialId')}.${subjectToken(nodeId, 'nodeId')}`,
+    trial: (trialId: string) => `kiln.logs.${subjectToken(trialId, 'trialId')}.*`,
     all: 'kiln.logs.>',
   },
   trial: {
@@ -81,8 +90,12 @@ export const Subjects = {
       `kiln.trial.${subjectToken(trialId, 'trialId')}.status.${subjectToken(nodeId, 'nodeId')}`,
     allReports: 'kiln.trial.*.report.*',
     allStatus: 'kiln.trial.*.status.*',
-    /** Ring all-reduce traffic between the ranks of one data-parallel trial. */
-    ring: (trialId: string, rank: number) => `kiln.trial.${subjectToken(trialId, 'trialId')}.ring.${rankToken(rank)}`,
+    /**
+     * Ring all-reduce traffic of one data-parallel trial: to rank `rank`, from node `fromNode`
+     * (the previous rank's, the only one that may publish there; the rank hears only it).
+     */
+    ring: (trialId: string, rank: number, fromNode: string) =>
+      `kiln.trial.${subjectToken(trialId, 'trialId')}.ring.${rankToken(rank)}.${subjectToken(fromNode, 'nodeId')}`,
   },
 } as const
 

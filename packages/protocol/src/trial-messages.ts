@@ -9,6 +9,8 @@ export const MetricReportSchema = message('metric', {
   trialId: id('a trial id'),
   epoch: count,
   step: count.optional(),
+  /** The attempt (placement) that trained it: a retry repeats the epochs after its checkpoint. */
+  attempt: count.optional(),
   metrics: metrics.refine((m) => Object.keys(m).length > 0, { message: 'at least one metric' }),
   at: timestamp,
 })

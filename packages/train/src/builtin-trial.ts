@@ -1,6 +1,8 @@
 // Training a builtin model: what a trial script would do, written by Kiln, with seeded
 // shuffling (tfjs' own shuffle uses Math.random, so runs would not repeat).
 import * as tf from '@tensorflow/tfjs'
+import { setMatmulPrecision } from '@kiln/backend'
+import { ValidationError } from '@kiln/protocol'
 import { type Dataset, fitNormalization, gather, normalize, permutation } from '@kiln/data'
 import type { TrialContext } from './context.js'
 import { restoreCheckpoint } from './checkpoint.js'
@@ -60,14 +62,28 @@ const splits = (data: PreparedData) => ({
   ...(data.validation ? { validation: data.validation } : {}),
 })
 
+// training.precision bf16: the kiln backend's products in bf16 for this fit (its thread's
+// setting, put back after), refused on a backend that would silently stay fp32.
+function applyPrecision(precision: 'fp32' | 'bf16' | undefined): () => void {
+  if (precision !== 'bf16') return () => {}
+  if (tf.getBackend() !== 'kiln')
+    throw new ValidationError('training.precision', 'fp32 on this backend (bf16 runs on the kiln CPU backend)', {
+      got: `"bf16" with backend ${tf.getBackend()}`,
+    })
+  const previous = setMatmulPrecision('bf16')
+  return () => setMatmulPrecision(previous)
+}
+
 /** Builds, compiles and fits the spec's builtin model (mlp, cnn, linear) on the prepared splits. */
 export async function trainBuiltin(ctx: TrialContext, data: PreparedData): Promise<tf.LayersModel> {
-  const { epochs, batchSize, seed } = ctx.spec.training
+  const { epochs, batchSize, seed, precision } = ctx.spec.training
   const { model, loss, metrics, encoding, train, norm, ...rest } = build(ctx, data)
   model.compile({ optimizer: ctx.distributed(ctx.optimizer()), loss, metrics })
   const validation = rest.validation ? toTensors(rest.validation, encoding) : undefined
   const callbacks = ctx.callbacks()
+  let restorePrecision = () => {}
   try {
+    restorePrecision = applyPrecision(precision)
     if (ctx.resumeFrom) await restoreCheckpoint(model, ctx.resumeFrom)
     // One fit() per epoch over a freshly permuted copy, with shuffle off: the seeded
     // equivalent of fit({ shuffle: true, epochs }).
@@ -97,6 +113,7 @@ export async function trainBuiltin(ctx: TrialContext, data: PreparedData): Promi
     model.dispose()
     throw err
   } finally {
+    restorePrecision()
     if (validation) tf.dispose([validation.x, validation.y])
   }
   // Not on an abort: a drained trial checkpoints this model, and resumes in standardized space.

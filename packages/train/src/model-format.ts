@@ -30,19 +30,27 @@ export function tensorName(kind: 'input' | 'output', i: number, n: number): stri
   return n === 1 ? kind : `${kind}_${i}`
 }
 
+/** Tensor names chosen by a job spec (`signature:`), in the model's order; absent ones are Kiln's. */
+export interface SignatureNames {
+  inputs?: readonly string[]
+  outputs?: readonly string[]
+}
+
 /**
  * The signature of a model with these input and output shapes (null or -1: free); class
- * names go to the one output whose last dimension has as many entries.
+ * names go to the one output whose last dimension has as many entries. `names` must have as
+ * many entries as the model has tensors of each kind (the caller checks).
  */
 export function signatureOf(
   inputs: readonly { shape: readonly (number | null)[] }[],
   outputs: readonly { shape: readonly (number | null)[] }[],
   classNames?: readonly string[],
+  names: SignatureNames = {},
 ): ModelSignature {
   const dims = (shape: readonly (number | null)[]) => shape.map((d) => (d === null || d < 0 ? -1 : d))
   return {
     inputs: inputs.map((t, i) => ({
-      name: tensorName('input', i, inputs.length),
+      name: names.inputs?.[i] ?? tensorName('input', i, inputs.length),
       datatype: 'FP32',
       shape: dims(t.shape),
     })),
@@ -50,7 +58,7 @@ export function signatureOf(
       const shape = dims(t.shape)
       const classes = outputs.length === 1 && classNames?.length && shape.at(-1) === classNames.length
       return {
-        name: tensorName('output', i, outputs.length),
+        name: names.outputs?.[i] ?? tensorName('output', i, outputs.length),
         datatype: 'FP32',
         shape,
         ...(classes ? { classNames: [...classNames] } : {}),

@@ -9,7 +9,7 @@ import { TrainingAbortedError } from './errors.js'
 import { evaluateModel } from './evaluate.js'
 import { jsonLineSink, makeLogger, type Logger, type LogSink } from './log.js'
 import { modelMetadata } from './metadata.js'
-import { signatureOf } from './model-format.js'
+import { specSignature } from './spec-signature.js'
 import { objectiveOf, type EpochMetrics, type TrainMetrics } from './metrics.js'
 import { evaluateGbdt } from './gbdt/gbdt-evaluate.js'
 import { GbdtModel } from './gbdt/gbdt-model.js'
@@ -244,18 +244,20 @@ export async function trainLocal(spec: Spec, options: TrainLocalOptions): Promis
       ...(evaluation?.predictions ? { predictions: evaluation.predictions } : {}),
       signature:
         trained instanceof GbdtModel
-          ? signatureOf(
+          ? specSignature(
+              spec,
               [{ shape: [null, trained.info.numFeatures] }],
               [{ shape: [null, trained.outputs] }],
               data.source.classNames,
             )
           : trained instanceof EnsembleModel
-            ? signatureOf(
+            ? specSignature(
+                spec,
                 [{ shape: [null, ...trained.sampleShape] }],
                 [{ shape: [null, trained.outputs] }],
                 data.source.classNames,
               )
-            : signatureOf(trained.inputs, trained.outputs, data.source.classNames),
+            : specSignature(spec, trained.inputs, trained.outputs, data.source.classNames),
       training: { durationMs: performance.now() - started, samplesPerSecond, epochsRun: reports.length, stoppedEarly },
     })
     const saved = await saveModel(trained, options.outDir, metadata)

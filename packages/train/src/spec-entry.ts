@@ -8,3 +8,11 @@ export type { ParseSpecOptions, SpecOverrides } from './spec.js'
 export type { Spec, OptimizerSpec, TrainingSpec, MetricSpec, ResourcesSpec } from './spec-schema.js'
 export { makeLogger, jsonLineSink, LogLevel } from './log.js'
 export type { Logger, LogRecord, LogSink } from './log.js'
+export { validateJobSpec, jobDemand } from './job-spec.js'
+export type { JobSpec } from './job-spec.js'
+export {
+  validateTransformSpec,
+  isTransformSpec,
+  DEFAULT_TRANSFORM_BATCH,
+} from './transform/transform-spec.js'
+export type { TransformSpec } from './transform/transform-spec.js'

@@ -83,6 +83,11 @@ const training = strictObject(
     seed: uint32().default(42),
     /** Train on only the first N samples (quick runs, smoke tests). */
     limit: positiveInt().optional(),
+    /**
+     * The matrix products of a builtin mlp, cnn or linear model: fp32 (default), or bf16
+     * mixed precision (bf16 inputs, fp32 accumulation, fp32 master weights) on the CPU.
+     */
+    precision: oneOf(['fp32', 'bf16']).optional(),
   },
   'a mapping',
 )
@@ -118,6 +123,26 @@ const resources = strictObject(
   'a mapping',
 )
 
+// Tensor names a served model answers to (OIP `inputs[].name`), in the model's input and
+// output order; unset ones are Kiln's (input, output; input_0, ... for several).
+const TENSOR_NAME = 'a tensor name of 1-64 letters, digits, _ . and - (starting with a letter or _)'
+const tensorNames = (kind: string) =>
+  z
+    .array(
+      z.string(expecting(TENSOR_NAME)).regex(/^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/),
+      expecting(`a list of ${kind} names`),
+    )
+    .min(1)
+    .max(64)
+    .superRefine((names, ctx) => {
+      for (const [i, n] of names.entries())
+        if (names.indexOf(n) !== i) addExpected(ctx, [i], `a name not used twice (${JSON.stringify(n)})`)
+    })
+const signature = strictObject(
+  { inputs: tensorNames('input').optional(), outputs: tensorNames('output').optional() },
+  'a mapping ({inputs: [names], outputs: [names]})',
+)
+
 const NAME_PHRASE = 'a name of 1-63 lowercase letters, digits and dashes, like "fashion-mlp"'
 
 // Experiments group runs (`kiln runs --experiment`); tags label them for --where (tags.team).
@@ -151,6 +176,8 @@ const fields = {
     .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/)
     .optional(),
   tags: tags.optional(),
+  /** The names of the served model's tensors (default: input, output). */
+  signature: signature.optional(),
   /** Free text kept with the run. */
   notes: z.string(expecting('free text of at most 4096 characters')).max(4096).optional(),
 }
@@ -159,6 +186,7 @@ const fields = {
 // val_ ones without a validation split. Checked on raw values (when they are well-formed)
 // so it is reported together with every other problem.
 function checkMetric(raw: Record<string, unknown>, ctx: z.RefinementCtx): void {
+  checkSignature(raw, ctx)
   const model = raw.model
   if (!isRecord(model) || 'script' in model || !isRecord(raw.metric)) return
   const name = raw.metric.name
@@ -179,6 +207,33 @@ function checkMetric(raw: Record<string, unknown>, ctx: z.RefinementCtx): void {
   }
 }
 
+// A builtin model has one input and one output: a name for each at most. A script model's
+// counts are known once it is built (trainLocal checks them then).
+function checkSignature(raw: Record<string, unknown>, ctx: z.RefinementCtx): void {
+  if (!isRecord(raw.model) || 'script' in raw.model || !isRecord(raw.signature)) return
+  for (const kind of ['inputs', 'outputs'] as const) {
+    const names = raw.signature[kind]
+    if (Array.isArray(names) && names.length > 1)
+      addExpected(ctx, ['signature', kind], `one name (a builtin model has one ${kind.slice(0, -1)})`, {
+        got: `${names.length} names`,
+      })
+  }
+}
+
+// Cross-field rule: bf16 products are the CPU kiln backend's (Dense and MatMul kernels of
+// a builtin network or linear model); a script, a gbdt or a GPU trial would ignore them.
+function checkPrecision(raw: Record<string, unknown>, ctx: z.RefinementCtx): void {
+  if (!isRecord(raw.training) || raw.training.precision !== 'bf16') return
+  const model = raw.model
+  const path = ['training', 'precision']
+  if (isRecord(model) && ('script' in model || model.builtin === 'gbdt'))
+    addExpected(ctx, path, 'fp32 for this model (bf16 applies to builtin mlp, cnn and linear models)', {
+      got: '"bf16"',
+    })
+  else if (isRecord(raw.resources) && raw.resources.gpu === true)
+    addExpected(ctx, path, 'fp32 with resources.gpu: true (bf16 runs on the CPU kernels)', { got: '"bf16"' })
+}
+
 /** Lower is better for losses and errors, higher for everything else. */
 function defaultMode(metricName: string): 'max' | 'min' {
   return /loss|error/i.test(metricName) ? 'min' : 'max'
@@ -186,7 +241,10 @@ function defaultMode(metricName: string): 'max' | 'min' {
 
 /** The whole spec: raw YAML/JSON value in, typed and defaulted spec out. */
 export const specSchema = strictObject(fields, 'a mapping of spec fields (name, dataset, model, ...)', {
-  check: checkMetric,
+  check: (raw, ctx) => {
+    checkMetric(raw, ctx)
+    checkPrecision(raw, ctx)
+  },
 }).transform((s) => {
   const regression = 'objective' in s.model && s.model.objective === 'regression'
   const metricName =

@@ -54,7 +54,9 @@ export function userFrames(err: unknown, script: string, max = MAX_USER_FRAMES):
     const m = FRAME.exec(line)
     if (!m) continue
     const file = m[2]!.startsWith('file://') ? fileURLToPath(m[2]!) : m[2]!
-    const fn = m[1]?.replace(/^(async )?(Module|Object)\./, '$1')
+    // The function's own name: not its receiver (`Object.`) nor the property it was called
+    // through (`train [as run]`, which depends on how Kiln's compiled code calls it).
+    const fn = m[1]?.replace(/^(async )?(Module|Object)\./, '$1').replace(/ \[as [^\]]+\]$/, '')
     let where: string | undefined
     const map = file === script ? inlineMap(file) : undefined
     if (map) {

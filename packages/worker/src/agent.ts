@@ -31,6 +31,7 @@ import type { TrialTask } from './thread-messages.js'
 import { fetchTrialInputs } from './trial-inputs.js'
 import { TrialHost } from './trial-host.js'
 import { chooseSandbox, type SandboxMode, type SandboxPlan } from './trial-sandbox.js'
+import { TrialProcesses } from './warm-trial-processes.js'
 import { WorkerMetrics } from './worker-metrics.js'
 
 export interface WorkerOptions {
@@ -49,8 +50,11 @@ export interface WorkerOptions {
   threadConnection?: ThreadConnection
   /** Where datasets and bundles are cached (default ~/.cache/kiln). */
   cacheDir?: string
-  /** Load the script trials' code once at start, so their compile cache is warm (default true). */
-  warmTrialCode?: boolean
+  /**
+   * Once it has run a script trial, keep a script-trial process started for each free slot
+   * ahead of the next (default true): each serves one trial, then the slot gets a fresh one.
+   */
+  prestartTrials?: boolean
   /** How script trials are confined (default auto: the strongest this machine allows). */
   sandbox?: 'auto' | SandboxMode | SandboxPlan
   version?: string
@@ -69,6 +73,8 @@ export interface WorkerAgent {
   readonly draining: boolean
   /** The port of /metrics, when it is served. */
   readonly metricsPort: number | undefined
+  /** Script-trial processes: waiting (loaded) now, and how many trials took one started ahead or started for them. */
+  trialProcesses(): { ready: number; prestarted: number; cold: number }
   /** Trials running now. */
   running(): Array<{ trialId: string; attempt: number; epoch: number; rank: number }>
   /** Checkpoints and hands back every trial, deregisters, and stops. */
@@ -99,7 +105,6 @@ export async function startWorker(o: WorkerOptions): Promise<WorkerAgent> {
   }
   encode(NodeRegistrationSchema, registration) // validates slots before anything is announced
   const sandbox: SandboxPlan = typeof o.sandbox === 'object' ? o.sandbox : chooseSandbox(o.sandbox ?? 'auto')
-  if (o.warmTrialCode ?? true) void import('./trial-process.js').then((m) => m.warmTrialCode())
   if (sandbox.mode === 'none')
     log('warn', 'script trials run without a sandbox: they can read what this user can (install bubblewrap)', {
       sandbox: sandbox.mode,
@@ -121,6 +126,18 @@ export async function startWorker(o: WorkerOptions): Promise<WorkerAgent> {
     slots: o.slots,
     busy: () => [...hosts.values()].map((h) => h.slotId),
     ...(o.kernelThreads ? { kernelThreads: o.kernelThreads } : {}),
+    trialProcessesReady: () => processes.ready(),
+  })
+  const taken = { prestarted: 0, cold: 0 }
+  const processes = new TrialProcesses({
+    sandbox,
+    slots: o.slots,
+    prestart: o.prestartTrials ?? true,
+    log,
+    onTake: (start) => {
+      taken[start]++
+      metrics.trialProcesses.inc({ start })
+    },
   })
   const metricsServer =
     o.metricsPort === undefined ? undefined : await serveMetrics(metrics.registry, o.metricsPort, o.metricsHost)
@@ -166,7 +183,7 @@ export async function startWorker(o: WorkerOptions): Promise<WorkerAgent> {
         threads: slot.threads ?? 1,
         prepare,
         connection: threadConnection,
-        sandbox,
+        processes,
         gpu: slot.kind === 'gpu',
         ...(o.checkpointEveryEpochs !== undefined ? { checkpointEveryEpochs: o.checkpointEveryEpochs } : {}),
         ...(o.checkpointEveryMs !== undefined ? { checkpointEveryMs: o.checkpointEveryMs } : {}),
@@ -205,6 +222,8 @@ export async function startWorker(o: WorkerOptions): Promise<WorkerAgent> {
       case 'drain':
         void agent.drain()
         return { draining: true }
+      case 'ping':
+        return { alive: true }
     }
   }
 
@@ -259,6 +278,7 @@ export async function startWorker(o: WorkerOptions): Promise<WorkerAgent> {
     for (const s of subs) s.unsubscribe()
     await layout.kv.nodes.delete(nodeId).catch(() => undefined)
     await pool.destroy().catch(() => undefined)
+    await processes.close().catch(() => undefined)
     await metricsServer?.close()
   }
 
@@ -269,6 +289,7 @@ export async function startWorker(o: WorkerOptions): Promise<WorkerAgent> {
       return draining
     },
     metricsPort: metricsServer?.port,
+    trialProcesses: () => ({ ready: processes.ready(), ...taken }),
     running: () =>
       [...hosts.values()].map((h) => ({ trialId: h.trialId, attempt: h.attempt, epoch: h.epoch, rank: h.rank })),
     drain: async (timeoutMs = 120_000) => {

@@ -15,10 +15,13 @@ export type CollectiveRequest = {
   options?: AllReduceOptions
 }
 
+/** A trial's task as its process gets it: no port, and of its ring only its place. */
+export type ProcessTask = Omit<TrialTask, 'port' | 'ring'> & { ring?: { rank: number; worldSize: number } }
+
 /** Agent → process. */
 export type ToProcess =
   | ToThread
-  | { type: 'task'; task: Omit<TrialTask, 'port'> }
+  | { type: 'task'; task: ProcessTask }
   | { type: 'collective-done'; id: number; buf?: Float32Array; error?: WireError }
 
 /** Process → agent. */
@@ -26,5 +29,7 @@ export type FromProcess =
   | FromThread
   | CollectiveRequest
   | { type: 'output'; stream: 'stdout' | 'stderr'; text: string }
+  /** Its code is loaded (tfjs, the addon, Kiln): it waits for its task. */
+  | { type: 'ready' }
   | { type: 'outcome'; outcome: TrialOutcome }
   | { type: 'failed'; error: WireError }

@@ -3,7 +3,7 @@
 // agent publishes for it and relays the answers.
 import type { MessagePort } from 'node:worker_threads'
 import type { LogRecord } from '@kiln/train/spec'
-import type { ThreadConnection } from '@kiln/train'
+import type { ScoredShard, ThreadConnection } from '@kiln/train'
 import type { Evaluation } from '@kiln/protocol'
 
 /** The trial's end of its channel: a MessagePort in a thread, the IPC channel in a process. */
@@ -46,8 +46,19 @@ export interface TrialTask {
   candidates?: Record<string, Record<string, Uint8Array>>
   checkpointEveryEpochs?: number
   checkpointEveryMs?: number
+  /** A transform trial: its shard of the dataset, and the model version's files. */
+  shard?: { index: number; count: number }
+  modelFiles?: Map<string, Uint8Array>
   /** A data-parallel trial's gang: this thread's rank, and how it reaches the others. */
-  ring?: { rank: number; worldSize: number; attempt: number; connection: ThreadConnection }
+  ring?: {
+    rank: number
+    worldSize: number
+    attempt: number
+    connection: ThreadConnection
+    /** This rank's node, and the previous rank's (the one its ring hears). */
+    nodeId: string
+    prevNodeId: string
+  }
   port: MessagePort | TrialPort
 }
 
@@ -59,4 +70,6 @@ export interface TrialOutcome {
   evaluation?: Evaluation
   epochsRun: number
   stoppedEarly: boolean
+  /** A transform trial's scored rows (its files are empty). */
+  shard?: ScoredShard
 }

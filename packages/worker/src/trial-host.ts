@@ -27,7 +27,8 @@ import { call, publishModelVersion, storeModelFiles, type Layout } from '@kiln/c
 import type { Logger } from '@kiln/train/spec'
 import type { ThreadConnection } from '@kiln/train'
 import type { FromThread, ToThread, TrialOutcome, TrialTask } from './thread-messages.js'
-import type { SandboxPlan } from './trial-sandbox.js'
+import type { TrialProcesses } from './warm-trial-processes.js'
+import { storeShard } from './transform-output.js'
 
 // How long one status or report waits for the coordinator, and how long a status is retried
 // (the coordinator may be failing over) before the trial gives up on it.
@@ -46,8 +47,8 @@ export interface TrialHostOptions {
   threads: number
   /** How a data-parallel trial's thread connects to NATS for its ring. */
   connection: ThreadConnection
-  /** How script trials are confined (their own process; builtin ones run in the pool). */
-  sandbox: SandboxPlan
+  /** Where script trials run: their own sandboxed process (builtin ones run in the pool). */
+  processes: TrialProcesses
   /** Whether the slot is a GPU (its device nodes go into the sandbox). */
   gpu: boolean
   checkpointEveryEpochs?: number
@@ -70,6 +71,8 @@ export class TrialHost {
   private readonly hardStop = new AbortController()
   private stopReason: 'cancel' | 'drain' | 'fenced' | undefined
   private lastCheckpoint: CheckpointRef | undefined
+  // The epoch reports being stored in KILN_METRICS, in order.
+  private stored: Promise<void> = Promise.resolve()
   readonly done: Promise<void>
 
   constructor(private readonly o: TrialHostOptions) {
@@ -111,8 +114,18 @@ export class TrialHost {
         port: threadPort as unknown as TrialTask['port'],
         ...(this.o.checkpointEveryEpochs !== undefined ? { checkpointEveryEpochs: this.o.checkpointEveryEpochs } : {}),
         ...(this.o.checkpointEveryMs !== undefined ? { checkpointEveryMs: this.o.checkpointEveryMs } : {}),
+        ...(a.shard ? { shard: a.shard } : {}),
         ...(this.worldSize > 1
-          ? { ring: { rank: this.rank, worldSize: this.worldSize, attempt: a.attempt, connection: this.o.connection } }
+          ? {
+              ring: {
+                rank: this.rank,
+                worldSize: this.worldSize,
+                attempt: a.attempt,
+                connection: this.o.connection,
+                nodeId: this.o.nodeId,
+                prevNodeId: a.prevNodeId ?? this.o.nodeId,
+              },
+            }
           : {}),
         ...extra,
       }
@@ -135,8 +148,17 @@ export class TrialHost {
       await this.status({ state: 'failed', error: err as KilnError }).catch(() => undefined)
       return
     }
+    // Training ended on a refused report: nothing of this attempt is kept.
+    if (this.isFenced()) return
     try {
       const spec = a.spec as { name: string }
+      if (outcome.shard) {
+        // A transform shard: its rows' predictions are its result, kept for the client.
+        const stored = await storeShard(this.o.layout, a.jobId, a.shard!.index, outcome.shard)
+        await this.status({ state: 'succeeded', metrics: outcome.metrics, artifact: stored })
+        log('info', 'shard scored', { trialId: a.trialId, shard: a.shard!.index, ...outcome.metrics })
+        return
+      }
       if (Object.keys(outcome.files).length === 0) {
         // An objective-function trial: its metrics are its result.
         await this.status({ state: 'succeeded', metrics: outcome.metrics })
@@ -212,10 +234,13 @@ export class TrialHost {
     collective?.catch(() => undefined)
     const { runTrialProcess } = await import('./trial-process.js')
     try {
+      const proc = await this.o.processes.take(this.o.assignment.slotId, {
+        gpu: this.o.gpu,
+        ...(resources.memoryMb ? { memoryMb: resources.memoryMb } : {}),
+      })
       return await runTrialProcess({
         task,
-        sandbox: this.o.sandbox,
-        gpu: this.o.gpu,
+        process: proc,
         signal: this.hardStop.signal,
         ...(resources.memoryMb ? { memoryMb: resources.memoryMb } : {}),
         ...(resources.timeout ? { timeoutS: resources.timeout } : {}),
@@ -233,7 +258,7 @@ export class TrialHost {
     const trialId = this.o.assignment.trialId
     this.o.layout.js
       .publish(
-        Subjects.logs.of(trialId),
+        Subjects.logs.of(trialId, this.o.nodeId),
         encode(LogLineSchema, {
           v: 1,
           trialId,
@@ -264,61 +289,14 @@ export class TrialHost {
       case 'epoch':
         this.epoch = m.epoch
         return
-      case 'report': {
-        let decision: 'continue' | 'stop' = 'continue'
-        try {
-          // The history write (KILN_METRICS) and the coordinator's decision are independent:
-          // both are sent at once, so an epoch end waits for one round trip, not two in turn.
-          const history = this.o.layout.js
-            .publish(
-              Subjects.metrics.of(a.trialId),
-              encode(MetricReportSchema, {
-                v: 1,
-                trialId: a.trialId,
-                epoch: m.epoch,
-                metrics: m.metrics,
-                at: Date.now(),
-              }),
-            )
-            .catch((err) =>
-              this.o.log('warn', 'metrics not stored', {
-                trialId: a.trialId,
-                epoch: m.epoch,
-                error: String((err as Error).message),
-              }),
-            )
-          const body = {
-            v: 1,
-            trialId: a.trialId,
-            nodeId: this.o.nodeId,
-            attempt: this.attempt,
-            epoch: m.epoch,
-            metrics: m.metrics,
-          } as const
-          decision = (
-            await call(
-              this.o.nc,
-              Subjects.trial.report(a.trialId, this.o.nodeId),
-              TrialReportSchema,
-              body,
-              TrialDecisionSchema,
-              {
-                timeoutMs: REQUEST_TIMEOUT_MS,
-              },
-            ).finally(() => history)
-          ).decision
-        } catch (err) {
-          this.o.log('warn', 'report not answered; continuing', {
-            trialId: a.trialId,
-            error: String((err as Error).message),
-          })
-        }
-        this.port.postMessage({ type: 'decision', id: m.id, decision } satisfies ToThread)
+      case 'report':
+        this.port.postMessage({ type: 'decision', id: m.id, decision: await this.report(m) } satisfies ToThread)
         return
-      }
       case 'checkpoint': {
         const name = `${a.jobId}/${a.trialId}/epoch-${m.epoch}`
         try {
+          // A fenced attempt's checkpoint would take the name the current placement writes.
+          if (this.stopReason === 'fenced') throw new KilnError(ErrorCode.conflict, 'this placement is stale')
           await this.o.layout.objects.checkpoints.putBlob({ name }, m.bytes)
           this.lastCheckpoint = { name, epoch: m.epoch, at: Date.now() }
           if (this.stopReason !== 'drain') await this.status({ state: 'checkpointed', checkpoint: this.lastCheckpoint })
@@ -334,18 +312,78 @@ export class TrialHost {
     }
   }
 
-  // Retried until answered (the coordinator may be failing over); a refusal because this
-  // placement is stale stops the trial.
-  private async status(update: Omit<TrialStatusUpdate, 'v' | 'trialId' | 'nodeId' | 'attempt'>): Promise<void> {
+  // An epoch's report. The coordinator's answer comes first: a report it refuses (this
+  // placement is stale: the trial was lost and placed again, or it ended) is no part of the
+  // trial's history, so it is never stored, and the trial stops. One it accepts, or that
+  // nobody answers (a failover: the next leader catches up from KILN_METRICS), is stored
+  // while the trial trains on; a status waits for the stores before it (see status()).
+  private async report(m: Extract<FromThread, { type: 'report' }>): Promise<'continue' | 'stop'> {
     const a = this.o.assignment
-    const body = {
+    const body = { ...this.placement(), epoch: m.epoch, metrics: m.metrics }
+    let decision: 'continue' | 'stop' = 'continue'
+    try {
+      const subject = Subjects.trial.report(a.trialId, this.o.nodeId)
+      const options = { timeoutMs: REQUEST_TIMEOUT_MS }
+      decision = (await call(this.o.nc, subject, TrialReportSchema, body, TrialDecisionSchema, options)).decision
+    } catch (err) {
+      if (isStale(err as KilnError)) {
+        this.fence(err as KilnError)
+        return 'stop'
+      }
+      this.o.log('warn', 'report not answered; continuing', {
+        trialId: a.trialId,
+        error: String((err as Error).message),
+      })
+    }
+    const report = {
       v: 1,
       trialId: a.trialId,
-      nodeId: this.o.nodeId,
+      epoch: m.epoch,
       attempt: this.attempt,
-      ...(this.worldSize > 1 ? { rank: this.rank } : {}),
-      ...update,
+      metrics: m.metrics,
+      at: Date.now(),
     } as const
+    this.stored = this.stored
+      .then(() =>
+        this.o.layout.js.publish(Subjects.metrics.of(a.trialId, this.o.nodeId), encode(MetricReportSchema, report)),
+      )
+      .then(
+        () => undefined,
+        (err) =>
+          this.o.log('warn', 'metrics not stored', {
+            trialId: a.trialId,
+            epoch: m.epoch,
+            error: String((err as Error).message),
+          }),
+      )
+    return decision
+  }
+
+  // Who speaks, in every status and report: the coordinator refuses a stale placement's.
+  private placement() {
+    return { v: 1, trialId: this.o.assignment.trialId, nodeId: this.o.nodeId, attempt: this.attempt } as const
+  }
+
+  private isFenced(): boolean {
+    return this.stopReason === 'fenced'
+  }
+
+  // The coordinator says this placement is stale: the trial stops at once, and says nothing more.
+  private fence(err: KilnError): void {
+    this.o.log('warn', 'placement is stale; stopping the trial', {
+      trialId: this.o.assignment.trialId,
+      error: err.message,
+    })
+    this.stop('fenced', 2000)
+  }
+
+  // Retried until answered (the coordinator may be failing over); a refusal because this
+  // placement is stale stops the trial. Sent after the reports before it are stored: a
+  // trial's end (or checkpoint) never reaches the coordinator ahead of its epochs' history.
+  private async status(update: Omit<TrialStatusUpdate, 'v' | 'trialId' | 'nodeId' | 'attempt'>): Promise<void> {
+    const a = this.o.assignment
+    const body = { ...this.placement(), ...(this.worldSize > 1 ? { rank: this.rank } : {}), ...update }
+    await this.stored
     try {
       await call(
         this.o.nc,
@@ -360,13 +398,7 @@ export class TrialHost {
         },
       )
     } catch (err) {
-      if (isStale(err as KilnError)) {
-        this.o.log('warn', 'placement is stale; stopping the trial', {
-          trialId: a.trialId,
-          error: (err as Error).message,
-        })
-        this.stop('fenced', 2000)
-      }
+      if (isStale(err as KilnError)) this.fence(err as KilnError)
       throw err
     }
   }

@@ -1,10 +1,11 @@
-// The entry of a script trial's own process (started by trial-process.ts, inside its
-// sandbox): it waits for its task on the IPC channel, runs it as a thread would, with the
+// The entry of a script trial's own process (started by trial-process-start.ts, inside its
+// sandbox, often before its trial is known): it loads tfjs, the addon and Kiln, says it is
+// ready, waits for its one task on the IPC channel, runs it as a thread would, with the
 // channel as its port and its collective relayed by the agent, reports how it ended, exits.
 import { toWire } from '@kiln/protocol'
 import { ipcJoin } from './ipc-collective.js'
 import type { FromProcess, ToProcess } from './process-messages.js'
-import type { ToThread, TrialPort } from './thread-messages.js'
+import type { ToThread, TrialPort, TrialTask } from './thread-messages.js'
 import { runTrial } from './trial-thread.js'
 
 // Started by warmTrialCode: importing this module was the point.
@@ -43,6 +44,8 @@ process.on('message', (m: ToProcess) => {
 })
 // The agent is gone: nothing this process does can be reported any more.
 process.on('disconnect', () => process.exit(1))
+// Everything a trial needs is loaded (the static imports above): it may be given one now.
+void send({ type: 'ready' })
 
 async function run(task: Extract<ToProcess, { type: 'task' }>['task']): Promise<void> {
   let code = 0
@@ -51,7 +54,8 @@ async function run(task: Extract<ToProcess, { type: 'task' }>['task']): Promise<
       (m) => void send(m),
       (fn) => collectiveListeners.push(fn),
     )
-    const outcome = await runTrial({ ...task, port }, join)
+    // Of the ring, only ipcJoin reads the task's (its place: rank and world size).
+    const outcome = await runTrial({ ...task, port } as TrialTask, join)
     await send({ type: 'outcome', outcome })
   } catch (err) {
     code = 1

@@ -1,31 +1,29 @@
-// The agent's side of a script trial's own process: stages its inputs where its sandbox can
-// read them, starts it (trial-sandbox.ts) with a scrubbed environment, bridges the trial's
-// messages to the agent, runs its collective operations, turns what it prints into log
-// lines, and kills it when it goes over its memory or time limit (spec `resources`).
-import { spawn } from 'node:child_process'
-import { chmod, chown, copyFile, link, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises'
-import { createRequire } from 'node:module'
-import { tmpdir } from 'node:os'
+// The agent's side of a script trial running in its own process (started, often ahead of
+// time, by trial-process-start.ts): stages the trial's inputs where its sandbox can read
+// them, hands it its task, bridges the trial's messages to the agent, runs its collective
+// operations, turns what it prints into log lines, kills it when it goes over its memory or
+// time limit (spec `resources`), and disposes of it when the trial ends.
+import { chmod, copyFile, link, readFile } from 'node:fs/promises'
 import { basename, join } from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { fileURLToPath } from 'node:url'
 import type { MessagePort } from 'node:worker_threads'
 import { linkExternals, readManifest } from '@kiln/bundle'
 import { fromWire, KilnError, ErrorCode } from '@kiln/protocol'
 import type { Collective } from '@kiln/train'
 import { relayCollective } from './ipc-collective.js'
-import type { FromProcess, ToProcess } from './process-messages.js'
+import type { FromProcess, ProcessTask, ToProcess } from './process-messages.js'
 import { processTreeRss } from './process-tree-rss.js'
 import type { TrialOutcome, TrialTask } from './thread-messages.js'
-import { sandboxCommand, type SandboxPlan } from './trial-sandbox.js'
+import type { TrialProcess } from './trial-process-start.js'
 import { TrialLimit, TrialLimitError } from './trial-limit-error.js'
 
 export interface TrialProcessOptions {
   task: TrialTask
-  sandbox: SandboxPlan
+  /** The started process this trial runs in (a pre-started one, or one started for it). */
+  process: TrialProcess
   /** From the spec's resources: resident memory (MB) and wall time (s) the process may use. */
   memoryMb?: number
   timeoutS?: number
-  gpu: boolean
   /** Aborting kills the process at once (the graceful stop goes through the port). */
   signal: AbortSignal
   /** Each line the trial prints. */
@@ -34,74 +32,12 @@ export interface TrialProcessOptions {
   collective?: Promise<Collective | undefined>
 }
 
-const here = fileURLToPath(import.meta.url)
-const ENTRY = join(here, '..', `trial-process-main${here.endsWith('.ts') ? '.ts' : '.js'}`)
-const DEFAULT_TMP_BYTES = 1024 * 1024 * 1024
 const POLL_MS = 200
-const MAX_LINE = 16_000
 
-// The agent's own node flags (the TypeScript loader in development), with module specifiers
-// made absolute: the trial starts in an empty folder, where a bare `tsx` resolves to nothing.
-function childNodeArgs(memoryMb: number | undefined): string[] {
-  const out: string[] = []
-  const req = createRequire(join(process.cwd(), 'noop.js'))
-  const args = process.execArgv
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!
-    if (a.startsWith('--inspect') || a.startsWith('--max-old-space-size')) continue
-    const m = /^(--import|--loader|--experimental-loader|--require|-r)(?:=(.*))?$/.exec(a)
-    if (!m) {
-      out.push(a)
-      continue
-    }
-    const spec = m[2] ?? args[++i] ?? ''
-    let resolved = spec
-    if (!/^(file:|data:|\/)/.test(spec)) {
-      try {
-        resolved = pathToFileURL(req.resolve(spec)).href
-      } catch {
-        // left as it is: node reports it
-      }
-    }
-    out.push(m[1]!, resolved)
-  }
-  if (memoryMb) out.push(`--max-old-space-size=${memoryMb}`)
-  return [...out, ENTRY]
-}
-
-// tsx (the TypeScript loader Kiln runs under from its sources) caches what it compiled in
-// <tmp>/tsx-<euid>. The worker's cache is shown to the trial read-only (a trial cannot
-// change what the next one runs), so a trial does not compile Kiln again.
-function tsxCache(euid: number, tmp: string): string {
-  return join(tmp, `tsx-${euid}`)
-}
-
-/**
- * Loads what a trial process loads once, unsandboxed and without a task (trusted code
- * only), so the compile cache the sandboxes read holds it before the first trial.
- */
-export function warmTrialCode(): void {
-  const child = spawn(process.execPath, [...childNodeArgs(undefined), '--warm'], { stdio: 'ignore', detached: true })
-  child.on('error', () => undefined)
-  child.unref()
-}
-
-// Inputs the sandboxed user can read: hard links (or copies) of the cached files in a
-// root-owned folder, and the bundle's node_modules links to Kiln's own packages.
-async function stage(
-  task: TrialTask,
-  plan: SandboxPlan,
-): Promise<{ dir: string; inputs: string[]; work: string; task: TrialTask }> {
-  const dir = await mkdtemp(join(tmpdir(), 'kiln-trial-'))
-  const inDir = join(dir, 'in')
-  const work = join(dir, 'work')
-  await mkdir(inDir)
-  await mkdir(work, { mode: 0o700 })
-  const user = plan.uid !== undefined && plan.gid !== undefined ? plan : undefined
-  if (user) {
-    await chmod(dir, 0o711)
-    await chown(work, user.uid!, user.gid!)
-  }
+// The trial's inputs, where its process can read them: hard links (or copies) of the cached
+// files in the process's root-owned in/ folder, and the bundle's node_modules links to
+// Kiln's own packages. The task names them at those paths.
+async function stage(task: TrialTask, inDir: string): Promise<TrialTask> {
   const put = async (from: string, name: string) => {
     const to = join(inDir, name)
     await link(from, to).catch(() => copyFile(from, to))
@@ -115,74 +51,23 @@ async function stage(
     const { externals } = readManifest(await readFile(staged.scriptFile), 'trial bundle')
     await linkExternals(inDir, externals, [fileURLToPath(import.meta.resolve('@kiln/train'))], 'trial bundle')
   }
-  return { dir, inputs: [inDir], work, task: staged }
+  return staged
 }
 
-// Nothing of the agent's environment (credentials, KILN_NATS_*, tokens) reaches the trial.
-function trialEnv(work: string, bwrap: boolean): NodeJS.ProcessEnv {
-  const keep = ['CUDA_VISIBLE_DEVICES', 'KILN_THREADS', 'KILN_NATIVE_PATH', 'LANG']
-  return {
-    PATH: '/usr/local/bin:/usr/bin:/bin',
-    HOME: work,
-    TMPDIR: bwrap ? '/tmp' : work,
-    ...Object.fromEntries(keep.filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]])),
-  }
+// What the process is told: its place in the ring, never the node's connection to it (the
+// node's credential); the agent runs the ring for it.
+function processTask(task: TrialTask): ProcessTask {
+  const { port: _port, ring, ...rest } = task
+  return { ...rest, ...(ring ? { ring: { rank: ring.rank, worldSize: ring.worldSize } } : {}) }
 }
 
-/** Runs `o.task` in its own sandboxed process; resolves with its outcome. */
+/** Runs `o.task` in its own sandboxed process `o.process`; resolves with its outcome. The process is disposed of. */
 export async function runTrialProcess(o: TrialProcessOptions): Promise<TrialOutcome> {
   const port = o.task.port as MessagePort
-  const staged = await stage(o.task, o.sandbox)
-  const tmpBytes = o.memoryMb ? o.memoryMb * 1024 * 1024 : DEFAULT_TMP_BYTES
-  const cmd = sandboxCommand(o.sandbox, process.execPath, childNodeArgs(o.memoryMb), {
-    inputs: staged.inputs,
-    workDir: staged.work,
-    tmpBytes,
-    gpu: o.gpu,
-    shared: [
-      {
-        from: tsxCache(process.geteuid?.() ?? 0, tmpdir()),
-        to: tsxCache(o.sandbox.uid ?? process.geteuid?.() ?? 0, '/tmp'),
-      },
-    ],
-  })
-  const child = spawn(cmd.command, cmd.args, {
-    cwd: cmd.cwd,
-    env: trialEnv(staged.work, o.sandbox.mode === 'bwrap'),
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    serialization: 'advanced',
-    detached: true,
-    ...(cmd.uid !== undefined ? { uid: cmd.uid, gid: cmd.gid } : {}),
-  })
+  const proc = o.process
+  const child = proc.child
   let killedFor: KilnError | undefined
-  const kill = () => {
-    try {
-      if (child.pid) process.kill(-child.pid, 'SIGKILL')
-    } catch {
-      // already gone
-    }
-  }
-  // Output as lines, per stream and source: the trial's console arrives over IPC (in order),
-  // anything else (node's own crash report) on the pipes.
-  const stderrTail: string[] = []
-  const partial = new Map<string, string>()
-  const take = (key: string, stream: 'stdout' | 'stderr', text: string, end = false) => {
-    const lines = ((partial.get(key) ?? '') + text).split('\n')
-    partial.set(key, end ? '' : lines.pop()!)
-    for (const line of lines) if (line || !end) emit(stream, line)
-  }
-  for (const stream of ['stdout', 'stderr'] as const) {
-    child[stream]!.setEncoding('utf8').on('data', (chunk: string) => take(`pipe-${stream}`, stream, chunk))
-    child[stream]!.on('end', () => take(`pipe-${stream}`, stream, '', true))
-  }
-  function emit(stream: 'stdout' | 'stderr', line: string) {
-    if (stream === 'stderr') {
-      stderrTail.push(line)
-      if (stderrTail.length > 20) stderrTail.shift()
-    }
-    o.onOutput(stream, line.slice(0, MAX_LINE))
-  }
-
+  const kill = () => proc.kill()
   const onAbort = () => kill()
   o.signal.addEventListener('abort', onAbort, { once: true })
   const timer = o.timeoutS
@@ -211,32 +96,32 @@ export async function runTrialProcess(o: TrialProcessOptions): Promise<TrialOutc
   const forward = (m: ToProcess) => child.connected && child.send(m)
   port.on('message', forward)
   let ended: { outcome: TrialOutcome } | { error: KilnError } | undefined
-  child.on('message', (m: FromProcess) => {
-    if (m.type === 'output') take(`ipc-${m.stream}`, m.stream, m.text)
-    else if (m.type === 'outcome') ended = { outcome: m.outcome }
-    else if (m.type === 'failed') ended = { error: fromWire(m.error) }
-    else if (m.type === 'collective') {
-      void (async () => {
-        const c = await o.collective
-        const done = c
-          ? await relayCollective(c, m)
-          : { id: m.id, error: { name: 'KilnError', code: ErrorCode.internal, message: 'this trial has no ring' } }
-        forward({ type: 'collective-done', ...done })
-      })()
-    } else port.postMessage(m, m.type === 'checkpoint' ? [m.bytes.buffer as ArrayBuffer] : [])
-  })
-  child.send({ type: 'task', task: { ...staged.task, port: undefined } as Omit<TrialTask, 'port'> })
-
+  proc.attach(
+    ({ stream, line }) => o.onOutput(stream, line),
+    (m: FromProcess) => {
+      if (m.type === 'outcome') ended = { outcome: m.outcome }
+      else if (m.type === 'failed') ended = { error: fromWire(m.error) }
+      else if (m.type === 'collective') {
+        void (async () => {
+          const c = await o.collective
+          const done = c
+            ? await relayCollective(c, m)
+            : { id: m.id, error: { name: 'KilnError', code: ErrorCode.internal, message: 'this trial has no ring' } }
+          forward({ type: 'collective-done', ...done })
+        })()
+      } else if (m.type !== 'ready' && m.type !== 'output')
+        port.postMessage(m, m.type === 'checkpoint' ? [m.bytes.buffer as ArrayBuffer] : [])
+    },
+  )
   try {
-    const exit = await new Promise<{ code: number | null; signal: string | null }>((ok, fail) => {
-      child.once('error', fail)
-      child.once('close', (code, signal) => ok({ code, signal }))
-    })
-    for (const stream of ['stdout', 'stderr'] as const) take(`ipc-${stream}`, stream, '', true)
+    // A process started for this trial may still be loading: its task goes once it listens.
+    const [staged, loaded] = await Promise.all([stage(o.task, proc.inDir), proc.ready])
+    if (loaded && child.connected) child.send({ type: 'task', task: processTask(staged) })
+    const exit = await proc.exited
     if (killedFor) throw killedFor
     if (ended && 'outcome' in ended) return ended.outcome
     if (ended) throw ended.error
-    if (o.memoryMb && stderrTail.some((l) => l.includes('JavaScript heap out of memory')))
+    if (o.memoryMb && proc.stderrTail.some((l) => l.includes('JavaScript heap out of memory')))
       throw new TrialLimitError(
         TrialLimit.memory,
         `killed: memory limit of ${o.memoryMb} MB (resources.memoryMb) exceeded (JavaScript heap)`,
@@ -244,14 +129,13 @@ export async function runTrialProcess(o: TrialProcessOptions): Promise<TrialOutc
     if (o.signal.aborted) throw new KilnError(ErrorCode.cancelled, 'trial process stopped')
     throw new KilnError(
       ErrorCode.internal,
-      `trial process ended (${exit.signal ?? `exit code ${exit.code}`}) without a result: ${stderrTail.slice(-5).join(' | ').slice(0, 2000)}`,
+      `trial process ended (${exit.signal ?? `exit code ${exit.code}`}) without a result: ${proc.stderrTail.slice(-5).join(' | ').slice(0, 2000)}`,
     )
   } finally {
     if (timer) clearTimeout(timer)
     if (poll) clearInterval(poll)
     o.signal.removeEventListener('abort', onAbort)
     port.off('message', forward)
-    kill()
-    await rm(staged.dir, { recursive: true, force: true })
+    await proc.dispose()
   }
 }

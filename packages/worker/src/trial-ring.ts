@@ -28,6 +28,8 @@ export async function joinRing(
       attempt: ring.attempt,
       rank: ring.rank,
       worldSize: ring.worldSize,
+      nodeId: ring.nodeId,
+      prevNodeId: ring.prevNodeId,
       signal: stop.signal,
       ...(spec.resources.stepTimeout !== undefined ? { stepTimeoutMs: spec.resources.stepTimeout * 1000 } : {}),
     })

@@ -2,9 +2,10 @@
 //   bwrap  bubblewrap: new user, mount, pid, network, IPC and UTS namespaces; only the system
 //          libraries, Kiln's own code and the trial's inputs are visible (read-only), its
 //          working folder and /tmp are empty tmpfs, no network at all. When the worker runs
-//          as root the process is also another OS user (nobody) before bwrap starts.
+//          as root the process is also another OS user (its slot's) before bwrap starts.
 //   user   the worker runs as root but bubblewrap is missing or refused: the trial runs as
-//          another OS user (nobody), which cannot read the worker's 0600 credentials.
+//          another OS user, one per slot (sandbox-uids.ts), which cannot read the worker's
+//          0600 credentials nor another slot's trial.
 //   none   neither: only the environment is scrubbed and the working folder is empty; the
 //          trial could read what the worker's user can. The worker says so when it starts.
 import { spawnSync } from 'node:child_process'
@@ -16,7 +17,10 @@ import { ValidationError } from '@kiln/protocol'
 export const SandboxMode = { bwrap: 'bwrap', user: 'user', none: 'none' } as const
 export type SandboxMode = (typeof SandboxMode)[keyof typeof SandboxMode]
 
-/** What the worker chose at start: the mode, and whose uid trials run as (root workers only). */
+/**
+ * What the worker chose at start: the mode, and (root workers only) the user bwrap was
+ * probed as, whom trials run as when no uid of their slot's own can be claimed.
+ */
 export interface SandboxPlan {
   mode: SandboxMode
   bwrap?: string
@@ -99,15 +103,14 @@ export interface SandboxFiles {
   shared?: Array<{ from: string; to: string }>
 }
 
-/** The command that starts `node nodeArgs...` inside the sandbox, and the user it runs as. */
+/** The command that starts `node nodeArgs...` inside the sandbox (its caller picks the user). */
 export function sandboxCommand(
   plan: SandboxPlan,
   node: string,
   nodeArgs: string[],
   files: SandboxFiles,
-): { command: string; args: string[]; cwd: string; uid?: number; gid?: number } {
-  const user = plan.uid !== undefined && plan.gid !== undefined ? { uid: plan.uid, gid: plan.gid } : {}
-  if (plan.mode !== 'bwrap' || !plan.bwrap) return { command: node, args: nodeArgs, cwd: files.workDir, ...user }
+): { command: string; args: string[]; cwd: string } {
+  if (plan.mode !== 'bwrap' || !plan.bwrap) return { command: node, args: nodeArgs, cwd: files.workDir }
   const ro = (p: string) => ['--ro-bind-try', p, p]
   const nodeBin = realpathSync(node)
   const args = [
@@ -134,7 +137,7 @@ export function sandboxCommand(
     node,
     ...nodeArgs,
   ]
-  return { command: plan.bwrap, args, cwd: dirname(files.workDir), ...user }
+  return { command: plan.bwrap, args, cwd: dirname(files.workDir) }
 }
 
 // CUDA needs its device nodes, and reads the PCI topology from /sys.

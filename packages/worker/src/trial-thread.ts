@@ -12,6 +12,7 @@ import { applyOverrides, trainLocal, validateSpec, type TrainMetrics } from '@ki
 import { evaluationMetrics } from '@kiln/train/evaluation'
 import type { FromThread, ToThread, TrialOutcome, TrialPort, TrialTask } from './thread-messages.js'
 import { joinRing } from './trial-ring.js'
+import { runTransformShard } from './transform-thread.js'
 
 /** How a trial reaches its data-parallel peers: a ring of its own, or one the agent relays. */
 export type JoinCollective = typeof joinRing
@@ -34,6 +35,7 @@ export function flatMetrics(m: TrainMetrics): Record<string, number> {
 /** The piscina task: a thrown error reaches the agent in its wire form (see below). */
 export default async function runTrialThread(task: TrialTask): Promise<TrialOutcome> {
   try {
+    if (task.shard) return await runTransformShard(task)
     return await runTrial(task, joinRing)
   } catch (err) {
     // A thrown error reaches the agent by structured clone, which keeps only name, message

@@ -1,6 +1,7 @@
 // A worker's /metrics (prom-client): its slots and how many are busy, the trials it started
-// and ended (their rate is the node's trial throughput), the native kernel thread pool, and
-// the process itself (CPU, memory, event-loop lag).
+// and ended (their rate is the node's trial throughput), its script-trial processes (started
+// ahead or for their trial), the native kernel thread pool, and the process itself (CPU,
+// memory, event-loop lag).
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client'
 import type { Slot } from '@kiln/protocol'
 
@@ -11,6 +12,8 @@ export interface WorkerView {
   busy(): string[]
   /** The native kernel thread pool's size, when the addon is loaded in this process. */
   kernelThreads?: () => number
+  /** Script-trial processes started ahead and loaded, waiting for a trial. */
+  trialProcessesReady?: () => number
 }
 
 /** A worker's metrics in their own registry. */
@@ -24,6 +27,12 @@ export class WorkerMetrics {
   readonly ended = new Counter({
     name: 'kiln_worker_trials_ended_total',
     help: 'Trials (ranks) that ended on this node, however they ended',
+    registers: [this.registry],
+  })
+  readonly trialProcesses = new Counter({
+    name: 'kiln_worker_trial_processes_total',
+    help: 'Script trials by how their process started: prestarted (ahead, for the slot) or cold (for the trial)',
+    labelNames: ['start'],
     registers: [this.registry],
   })
 
@@ -58,6 +67,17 @@ export class WorkerMetrics {
         registers: [this.registry],
         collect() {
           this.set(threads())
+        },
+      })
+    }
+    if (view.trialProcessesReady) {
+      const ready = view.trialProcessesReady
+      new Gauge({
+        name: 'kiln_worker_trial_processes_ready',
+        help: 'Script-trial processes started ahead and loaded, waiting for a trial',
+        registers: [this.registry],
+        collect() {
+          this.set(ready())
         },
       })
     }

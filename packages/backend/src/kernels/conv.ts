@@ -15,6 +15,7 @@ import {
 import { addon } from '@kiln/native'
 import { activationCode, biasActivation } from './activation.js'
 import { cpuFallback, nativeKernel, type KernelArgs } from './native-kernel.js'
+import { operand } from '../precision.js'
 
 type ConvInfo = backend_util.Conv2DInfo
 
@@ -58,7 +59,7 @@ function forward(args: KernelArgs<Conv2DAttrs>): TensorInfo | undefined {
     'channelsLast',
   )
   const out = args.backend.f32(info.batchSize * info.outHeight * info.outWidth * info.outChannels)
-  addon.Conv2D(args.backend.values(x), args.backend.values(filter), out, convGeom(info))
+  addon.Conv2D(operand(args.backend.values(x), 0), operand(args.backend.values(filter), 1), out, convGeom(info))
   return args.backend.output([info.batchSize, info.outHeight, info.outWidth, info.outChannels], 'float32', out)
 }
 
@@ -99,7 +100,8 @@ export const conv2dBackpropInputKernel = nativeKernel<Conv2DBackpropInputAttrs>(
     'channelsLast',
   )
   const dx = args.backend.f32(info.batchSize * info.inHeight * info.inWidth * info.inChannels)
-  addon.Conv2DBackpropInput(args.backend.values(dy), args.backend.values(filter), dx, convGeom(info))
+  const [dyIn, filterIn] = [operand(args.backend.values(dy), 0), operand(args.backend.values(filter), 1)]
+  addon.Conv2DBackpropInput(dyIn, filterIn, dx, convGeom(info))
   return args.backend.output([...a.inputShape], 'float32', dx)
 })
 
@@ -118,6 +120,11 @@ export const conv2dBackpropFilterKernel = nativeKernel<Conv2DBackpropFilterAttrs
     'channelsLast',
   )
   const dw = args.backend.f32(a.filterShape.reduce((p, q) => p * q, 1))
-  addon.Conv2DBackpropFilter(args.backend.values(x), args.backend.values(dy), dw, convGeom(info))
+  addon.Conv2DBackpropFilter(
+    operand(args.backend.values(x), 0),
+    operand(args.backend.values(dy), 1),
+    dw,
+    convGeom(info),
+  )
   return args.backend.output([...a.filterShape], 'float32', dw)
 })

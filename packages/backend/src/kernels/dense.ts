@@ -6,6 +6,7 @@
 import type { TensorInfo } from '@tensorflow/tfjs-core'
 import { addon, Activation, BinaryOp, ReduceOp } from '@kiln/native'
 import { nativeKernel } from './native-kernel.js'
+import { matmul } from '../precision.js'
 
 export const KILN_DENSE = 'KilnDense'
 export const KILN_DENSE_BACKPROP = 'KilnDenseBackprop'
@@ -46,7 +47,7 @@ export const denseKernel = nativeKernel<DenseAttrs>(KILN_DENSE, ({ inputs, backe
   const units = kernel.shape[1]!
   const out = backend.f32(n * units)
   if (k === 0) out.fill(0)
-  else addon.sgemm(false, false, 1, n, units, k, 1, backend.values(x), backend.values(kernel), 0, out)
+  else matmul(false, false, 1, n, units, k, backend.values(x), backend.values(kernel), out)
   const b = bias ? backend.values(bias) : null
   if (b || attrs.activation !== 'linear') addon.biasAct(out, n, units, b, EPILOGUE[attrs.activation], 0)
   if (attrs.activation === 'softmax') addon.softmax(out, n, units, out)

@@ -1,5 +1,6 @@
-// BatchMatMul and _FusedMatMul (Dense layers) on the native SGEMM; the fused variant adds
-// bias and activation in one native pass over the output.
+// BatchMatMul and _FusedMatMul (Dense layers) on the native SGEMM (or the bf16 mixed-precision
+// GEMM, precision.ts); the fused variant adds bias and activation in one native pass over
+// the output.
 import {
   backend_util,
   BatchMatMul,
@@ -8,9 +9,9 @@ import {
   type _FusedMatMulAttrs,
   type TensorInfo,
 } from '@tensorflow/tfjs-core'
-import { addon } from '@kiln/native'
 import { cpuFallback, nativeKernel, sizeOf, type KernelArgs } from './native-kernel.js'
 import { activationCode, biasActivation } from './activation.js'
+import { matmul as product } from '../precision.js'
 
 /** A batched product the native kernels take: sizes and the output shape. */
 export interface Plan {
@@ -50,7 +51,7 @@ function matmul(args: KernelArgs<unknown>, transA: boolean, transB: boolean): Te
   if (!p) return undefined
   const out = args.backend.f32(p.batch * p.m * p.n)
   if (p.k === 0) return args.backend.output(p.outShape, 'float32', out.fill(0))
-  addon.sgemm(transA, transB, p.batch, p.m, p.n, p.k, 1, args.backend.values(a), args.backend.values(b), 0, out)
+  product(transA, transB, p.batch, p.m, p.n, p.k, args.backend.values(a), args.backend.values(b), out)
   return args.backend.output(p.outShape, 'float32', out)
 }
 

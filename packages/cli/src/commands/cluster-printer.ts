@@ -52,7 +52,7 @@ export function clusterSummary(info: ClusterFile, cwd: string, running?: Readonl
   const procs = info.processes.map((p) => `${p.name} (${p.pid}${state(p.name)})`).join(', ')
   return `${[
     `  NATS       ${info.url}  (nats-server ${info.versions.natsServer}, JetStream data in ${rel(`${info.dir}/jetstream`)})`,
-    ...(info.gatewayUrl ? [`  gateway    ${info.gatewayUrl}`] : []),
+    ...(info.gatewayUrl ? [`  gateway    ${(info.gatewayUrls ?? [info.gatewayUrl]).join(', ')}`] : []),
     `  creds      ${rel(`${info.dir}/creds`)}/{${roles}}.creds`,
     `  processes  ${procs || 'none'}`,
     `  logs       ${rel(`${info.dir}/logs`)}/`,

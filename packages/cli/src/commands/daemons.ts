@@ -155,6 +155,8 @@ export function workerCommand(argv: string[], io: CliIo): Promise<number> {
           slots,
           threadConnection: identity.connection,
           sandbox,
+          // A script trial starts in a process already loaded for its slot.
+          prestartTrials: true,
           // A node identity (kiln node add) may act only as its own node.
           ...(identity.nodeId ? { nodeId: identity.nodeId } : {}),
           ...(flags.name ? { name: flags.name as string } : {}),

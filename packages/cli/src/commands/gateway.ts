@@ -1,5 +1,6 @@
 // `kiln gateway`: the inference gateway. With --models DIR it serves a folder and needs no
 // NATS; otherwise it serves the cluster's model registry and endpoints.
+import { availableParallelism } from 'node:os'
 import type { NatsConnection } from 'nats'
 import { jsonLineSink } from '@kiln/protocol'
 import type { CliIo } from '../io.js'
@@ -12,6 +13,7 @@ import { UsageError } from '../usage-error.js'
 
 const HELP = `Usage: kiln gateway [--models DIR] [--nats URL] [--port P] [--host H] [--api-key-file FILE]
                     [--memory-budget MB] [--max-batch N] [--max-delay-us N] [--threads N]
+                    [--min-threads N] [--model-idle-s N] [--async-workers N]
 
 Serves models over HTTP with the Open Inference Protocol v2 (KServe v2 / Triton).
 
@@ -33,6 +35,14 @@ Serves models over HTTP with the Open Inference Protocol v2 (KServe v2 / Triton)
   --capture-rate R    share of requests captured to the KILN_CAPTURE stream (NATS; default 0)
   --drift-window N    samples per drift window: each full window is scored against the
                       training data (default 500, at least 10)
+  --min-threads N     scale the inference threads between N and --threads with the load
+                      (batches running and waiting per thread, queue wait over 20 ms); idle
+                      threads are given back after --scale-down-s seconds (default 10)
+  --model-idle-s N    unload a model version nobody called for N seconds (loaded again on
+                      its next request; default: never)
+  --async-workers N   async inference requests (POST .../infer-async) this gateway works on at
+                      once (NATS; default 4 per inference thread; 0: accept them, leave them to
+                      other gateways)
 `
 
 function int(flag: string, raw: string | undefined, min: number): number | undefined {
@@ -69,6 +79,10 @@ export async function gatewayCommand(argv: string[], io: CliIo): Promise<number>
       threads: { type: 'string' },
       'capture-rate': { type: 'string' },
       'drift-window': { type: 'string' },
+      'async-workers': { type: 'string' },
+      'min-threads': { type: 'string' },
+      'scale-down-s': { type: 'string' },
+      'model-idle-s': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       ...CONNECTION_FLAGS,
     })
@@ -81,6 +95,12 @@ export async function gatewayCommand(argv: string[], io: CliIo): Promise<number>
     const budgetMb = int('memory-budget', f['memory-budget'], 1)
     const threads = int('threads', f.threads, 1)
     const window = int('drift-window', f['drift-window'], 10)
+    const asyncWorkers = int('async-workers', f['async-workers'], 0)
+    const minThreads = int('min-threads', f['min-threads'], 1)
+    const scaleDownS = int('scale-down-s', f['scale-down-s'], 0)
+    const modelIdleS = int('model-idle-s', f['model-idle-s'], 1)
+    if (scaleDownS !== undefined && minThreads === undefined)
+      throw new UsageError('--scale-down-s: needs --min-threads (threads scale only between a minimum and --threads)')
     const batching = Object.fromEntries(
       Object.entries({
         maxBatch: int('max-batch', f['max-batch'], 1),
@@ -109,15 +129,26 @@ export async function gatewayCommand(argv: string[], io: CliIo): Promise<number>
       ...(queueBudgetMb ? { queueBudgetBytes: queueBudgetMb * 1024 * 1024 } : {}),
       ...(budgetMb ? { memoryBudgetBytes: budgetMb * 1024 * 1024 } : {}),
       ...(threads ? { threads } : {}),
+      ...(minThreads !== undefined
+        ? {
+            scaling: {
+              minThreads,
+              maxThreads: Math.max(minThreads, threads ?? Math.max(1, Math.floor(availableParallelism() / 2))),
+              ...(scaleDownS !== undefined ? { downscaleDelayMs: scaleDownS * 1000 } : {}),
+            },
+          }
+        : {}),
+      ...(modelIdleS !== undefined ? { idleModelTtlMs: modelIdleS * 1000 } : {}),
       ...(captureRate !== undefined ? { captureRate } : {}),
       ...(window ? { monitor: { window } } : {}),
+      ...(asyncWorkers !== undefined ? { async: { workers: asyncWorkers } } : {}),
       batching,
       log: jsonLineSink(io.stderr),
     })
     const listening = await serveGateway(gateway, port, f.host ?? '127.0.0.1')
     const models = gateway.repo.modelNames()
     io.stdout.write(
-      `kiln gateway listening on ${listening.url} (${models.length} model${models.length === 1 ? '' : 's'}: ${models.join(', ') || 'none yet'}; ${gateway.pool.threads} inference thread(s) × ${gateway.pool.nativeThreads} native)\n`,
+      `kiln gateway listening on ${listening.url} (${models.length} model${models.length === 1 ? '' : 's'}: ${models.join(', ') || 'none yet'}; ${gateway.pool.minThreads < gateway.pool.threads ? `${gateway.pool.minThreads}-` : ''}${gateway.pool.threads} inference thread(s) × ${gateway.pool.nativeThreads} native)\n`,
     )
     await new Promise<void>((done) => {
       const off = io.onInterrupt(() => {

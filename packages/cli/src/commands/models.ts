@@ -1,13 +1,13 @@
 // `kiln models`: the model registry. List versions, show one, move aliases, approve or
 // reject, archive or delete, and the cluster's approval rule.
 import type { NatsConnection } from 'nats'
-import type { ModelsClient } from '@kiln/client'
+import { sizeText, type ModelsClient } from '@kiln/client'
 import type { CliIo } from '../io.js'
 import { runClusterCommand } from '../cluster-command.js'
 import { ExitCode } from '../exit-codes.js'
 import { evaluationText } from '../evaluation-text.js'
 import { metricsLine } from '../format.js'
-import { MODEL_COLUMNS, agoText, approvalText, lineageText, modelRow, signatureText, sizeText } from '../model-text.js'
+import { MODEL_COLUMNS, agoText, approvalText, lineageText, modelRow, signatureText } from '../model-text.js'
 import { table } from '../table.js'
 import { UsageError } from '../usage-error.js'
 

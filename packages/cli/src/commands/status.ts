@@ -1,6 +1,6 @@
 // `kiln status`: the local cluster from cluster.json, whether its processes live, and live
 // checks over NATS with the client credentials.
-import { pidAlive, probeCluster, readClusterFile, type ClusterProbe, type Check } from '@kiln/local'
+import { gatewayName, pidAlive, probeCluster, readClusterFile, type ClusterProbe, type Check } from '@kiln/local'
 import { connectKiln } from '@kiln/client'
 import { ExitCode } from '../exit-codes.js'
 import type { CliIo } from '../io.js'
@@ -70,7 +70,11 @@ export function statusCommand(argv: string[], io: CliIo): Promise<number> {
       const checks = [
         `nats         ${checkText(probe?.nats)}`,
         `coordinator  ${checkText(probe?.coordinator)}`,
-        ...(info.gatewayUrl ? [`gateway      ${checkText(probe?.gateway)}`] : []),
+        ...(info.gatewayUrls
+          ? info.gatewayUrls.map((_, i) => `${gatewayName(i + 1).padEnd(13)}${checkText(probe?.gateways?.[i])}`)
+          : info.gatewayUrl
+            ? [`gateway      ${checkText(probe?.gateway)}`]
+            : []),
       ]
       io.stdout.write(`checks\n${checks.map((l) => `  ${l}\n`).join('')}`)
       if (overview) io.stdout.write(`${overviewLines(overview).join('\n')}\n`)

@@ -12,7 +12,7 @@ import { clusterEventPrinter, clusterSummary } from './cluster-printer.js'
 import { runLocalCommand } from './local-command.js'
 
 /** `kiln up --help`. */
-export const UP_HELP = `Usage: kiln up [--workers N] [--port P] [--no-gateway] [--detach] [--json]
+export const UP_HELP = `Usage: kiln up [--workers N] [--port P] [--gateways N] [--no-gateway] [--detach] [--json]
 
 Starts a Kiln cluster on this machine, or finds the one already running here: nats-server
 with JetStream (data in ./.kiln/jetstream, a free port on 127.0.0.1, authorization on with
@@ -24,6 +24,8 @@ processes that died.
 Options:
   -w, --workers N     worker processes (default 1; several share this machine's cores)
   -p, --port P        the gateway's HTTP port (default 8080, or a free port if it is taken)
+      --gateways N    N gateways serving the cluster alike, each on its own port (P, then the
+                      next free ones; default 1)
       --nats-port P   nats-server's client port (default: the last one if free, else any)
       --no-gateway    run without the inference gateway
   -d, --detach        return once everything is ready, and leave it running
@@ -42,6 +44,7 @@ const FLAGS = {
   port: { type: 'string', short: 'p' },
   'nats-port': { type: 'string' },
   'no-gateway': { type: 'boolean' },
+  gateways: { type: 'string' },
   detach: { type: 'boolean', short: 'd' },
 } as const
 
@@ -81,6 +84,9 @@ export function upCommand(argv: string[], io: CliIo): Promise<number> {
     const natsPort = intFlag('nats-port', values['nats-port'], 1, 65535)
     if (values['no-gateway'] && port !== undefined)
       throw new UsageError("--port is the gateway's port; it makes no sense with --no-gateway")
+    const gateways = intFlag('gateways', values.gateways, 1, 16)
+    if (values['no-gateway'] && gateways !== undefined)
+      throw new UsageError('--gateways makes no sense with --no-gateway')
     const pkg = createRequire(import.meta.url)('../../package.json') as { version: string }
     const up = await upLocalCluster({
       dir: clusterDirFor(io),
@@ -90,6 +96,7 @@ export function upCommand(argv: string[], io: CliIo): Promise<number> {
       onEvent: clusterEventPrinter(io, json),
       env: io.env,
       gatewayPort: values['no-gateway'] ? false : port,
+      ...(gateways !== undefined ? { gateways } : {}),
       ...(natsPort ? { natsPort } : {}),
       ...(values.detach ? {} : { supervisor: process.pid }),
     })

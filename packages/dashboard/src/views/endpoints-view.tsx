@@ -5,21 +5,16 @@
 // endpoint back, each after a y.
 import type { ReactElement } from 'react'
 import { Box, Text } from 'ink'
-import { useKeys } from '../use-keys.js'
+import { clampRow as clamp, useListKeys, type ListNav } from '../use-list-keys.js'
 import { variantRows, type VariantRow } from '../derive.js'
 import { age, metric, millis } from '../format.js'
-import { ConfirmLine, type Pending } from '../components/confirm.js'
+import { ConfirmLine } from '../components/confirm.js'
 import { Table } from '../components/table.js'
 import type { ViewProps } from '../view-props.js'
 
-export interface EndpointsNav {
-  selected: number
-  confirm?: Pending
-}
+export type EndpointsNav = ListNav
 
 export const initialEndpointsNav: EndpointsNav = { selected: 0 }
-
-const clamp = (i: number, n: number) => Math.max(0, Math.min(n - 1, i))
 
 function bar(share: number, width: number): string {
   const full = Math.round(share * width)
@@ -37,45 +32,22 @@ function driftText(r: VariantRow): string {
 
 /** The Endpoints view. */
 export function EndpointsView(p: ViewProps<EndpointsNav>): ReactElement {
-  const { state, nav, setNav, width, height } = p
+  const { state, nav, width, height } = p
   const rows = variantRows(state)
   const sel = clamp(nav.selected, rows.length)
 
-  useKeys((input, key) => {
-    const nav = p.getNav()
-    const sel = clamp(nav.selected, rows.length)
-    if (nav.confirm) {
-      const pending = nav.confirm
-      p.holdKeys(false)
-      setNav({ selected: sel })
-      if (input === 'y' || input === 'Y') void pending.run()
-      return
-    }
-    if (key.upArrow) return setNav({ selected: clamp(sel - 1, rows.length) })
-    if (key.downArrow) return setNav({ selected: clamp(sel + 1, rows.length) })
+  useListKeys(p, rows.length, (input, _key, sel, ask) => {
     const r = rows[sel]
     if (!r) return
-    if (input === 'p') {
-      p.holdKeys(true)
-      setNav({
-        selected: sel,
-        confirm: {
-          question: `Promote ${r.variant.name} to all of ${r.endpoint}'s traffic?`,
-          run: () => p.actions.promote(r.endpoint, r.variant.name),
-        },
-      })
-    }
-    if (input === 'r') {
-      p.holdKeys(true)
-      setNav({
-        selected: sel,
-        confirm: {
-          question: `Roll ${r.endpoint} back from revision ${r.revision} to the one before?`,
-          run: () => p.actions.rollback(r.endpoint),
-        },
-      })
-    }
-  }, p.active)
+    if (input === 'p')
+      ask(`Promote ${r.variant.name} to all of ${r.endpoint}'s traffic?`, () =>
+        p.actions.promote(r.endpoint, r.variant.name),
+      )
+    if (input === 'r')
+      ask(`Roll ${r.endpoint} back from revision ${r.revision} to the one before?`, () =>
+        p.actions.rollback(r.endpoint),
+      )
+  })
 
   const alerts = state.alerts.slice(-Math.max(0, Math.floor(height / 3) - 1)).reverse()
   const tableH = Math.max(2, height - alerts.length - 5)

@@ -8,6 +8,7 @@ import { EndpointsView, initialEndpointsNav } from './endpoints-view.js'
 import { ExperimentsView, initialExperimentsNav } from './experiments-view.js'
 import { LaunchView, initialLaunchNav } from './launch-view.js'
 import { LogsView, initialLogsNav } from './logs-view.js'
+import { ModelsView, initialModelsNav } from './models-view.js'
 import { RunsView, initialRunsNav } from './runs-view.js'
 
 /** One view: `N` is its place (nav), kept while other views show. */
@@ -16,6 +17,8 @@ export interface ViewEntry<N = unknown> {
   /** Its number key. */
   key: string
   title: string
+  /** Its title in the tab bar when the full titles do not fit the terminal's width. */
+  short?: string
   /** The keys it adds, for the footer (the global ones follow). */
   footer: string
   /** Its lines of the help screen: [keys, what they do]. */
@@ -44,6 +47,7 @@ export const VIEWS: readonly ViewEntry[] = [
     id: View.runs,
     key: '2',
     title: 'Sweeps & jobs',
+    short: 'Sweeps',
     footer: '↑↓ select  ⏎ open  l logs  x cancel  esc back',
     help: [
       ['l', "Sweeps: follow the selected trial's log"],
@@ -69,6 +73,7 @@ export const VIEWS: readonly ViewEntry[] = [
     id: View.endpoints,
     key: '4',
     title: 'Endpoints',
+    short: 'Endpts',
     footer: '↑↓ select  p promote  r rollback',
     help: [['p, r', 'Endpoints: promote the selected variant, roll the endpoint back (ask first)']],
     initialNav: initialEndpointsNav,
@@ -93,6 +98,15 @@ export const VIEWS: readonly ViewEntry[] = [
     ],
     initialNav: initialExperimentsNav,
     Component: ExperimentsView,
+  }),
+  entry({
+    id: View.models,
+    key: '7',
+    title: 'Models',
+    footer: '↑↓ select  a approve  c champion',
+    help: [['a, c', 'Models: approve the selected version, make it the champion alias (ask first)']],
+    initialNav: initialModelsNav,
+    Component: ModelsView,
   }),
 ]
 

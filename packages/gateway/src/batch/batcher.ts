@@ -110,7 +110,8 @@ export class Batcher {
     this.settle(p, new TimeoutError('inference request', this.config.timeoutMs))
   }
 
-  private queuedRows(): number {
+  /** Rows of the requests waiting for a batch. */
+  queuedRows(): number {
     return this.queue.reduce((n, p) => n + p.rows, 0)
   }
 

@@ -2,9 +2,9 @@
 // each following variant rolls to the alias's new version as a new endpoint revision (so
 // `kiln endpoint rollback` undoes it). Every gateway replica watches the registry; the
 // compare-and-set write lets one of them roll and the others find nothing left to do.
-import { ModelRegistryRecordSchema, Subjects, decode, encode, EndpointEventSchema } from '@kiln/protocol'
+import { Subjects, encode, EndpointEventSchema } from '@kiln/protocol'
 import type { EndpointRecord, ModelRegistryRecord } from '@kiln/protocol'
-import { resolveDeployTarget, type Layout } from '@kiln/cluster-state'
+import { resolveDeployTarget, watchRegistryRecords, type BoundLayout } from '@kiln/cluster-state'
 import { next } from './endpoint-ops.js'
 import { change, endpointNames } from './endpoint-service.js'
 
@@ -28,10 +28,9 @@ export function rollToAliases(
 
 /** Watches kiln_model_registry and rolls following endpoints; returns its stop(). */
 export async function followAliases(
-  layout: Layout,
+  layout: BoundLayout,
   log: (level: 'info' | 'warn', msg: string, data: Record<string, unknown>) => void,
 ): Promise<{ stop: () => void }> {
-  const iter = await layout.kv.modelRegistry.watch({ key: 'm.>' })
   const roll = async (registry: ModelRegistryRecord) => {
     // The targets a deploy would accept (loadable, approved when the cluster requires it).
     const ok = new Set<number>()
@@ -69,15 +68,7 @@ export async function followAliases(
       log('info', 'endpoint follows its alias', { endpoint: name, revision: updated.revision, reason: updated.reason })
     }
   }
-  void (async () => {
-    for await (const entry of iter) {
-      if (entry.operation !== 'PUT' || entry.value.length === 0) continue
-      try {
-        await roll(decode(ModelRegistryRecordSchema, entry.value))
-      } catch (err) {
-        log('warn', 'rolling endpoints to a moved alias failed', { key: entry.key, error: (err as Error).message })
-      }
-    }
-  })()
-  return { stop: () => iter.stop() }
+  return watchRegistryRecords(layout, roll, (err, key) =>
+    log('warn', 'rolling endpoints to a moved alias failed', { key, error: (err as Error).message }),
+  )
 }

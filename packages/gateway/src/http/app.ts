@@ -11,7 +11,7 @@ import { retryAfterS, type Repository } from '../model/repository.js'
 import type { ServedVersion } from '../model/served-version.js'
 import type { EndpointTable } from '../endpoints/endpoint-table.js'
 import type { Capture } from '../monitor/capture.js'
-import type { QualityMonitor } from '../monitor/quality-monitor.js'
+import type { TruthScorer } from '../monitor/truth-share.js'
 import { requireKey } from './auth.js'
 import { groundTruthRoute } from './ground-truth.js'
 import { modelInfoRoutes } from './model-info.js'
@@ -27,7 +27,8 @@ export interface AppDeps {
   isReady: () => boolean
   access: AccessPolicy
   budget: ByteBudget
-  quality: QualityMonitor
+  /** Scores posted ground truth where each request was served. */
+  scoreTruth: TruthScorer
   capture: Capture | undefined
   batch: BatchConfig
   threads: number
@@ -156,7 +157,7 @@ export function createApp(d: AppDeps): Hono {
   }
   modelInfoRoutes(app, { repo: d.repo, endpoints: d.endpoints, batch: d.batch, threads: d.threads })
   groundTruthRoute(app, {
-    quality: d.quality,
+    score: d.scoreTruth,
     capture: d.capture,
     classNamesOf: (name) => {
       const primary = d.endpoints.get(name)?.variants.find((v) => v.shadow === undefined && v.weight > 0)

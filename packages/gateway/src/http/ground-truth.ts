@@ -3,16 +3,15 @@
 // served (live accuracy per variant, see monitor/quality-monitor.ts) and kept in the capture
 // stream beside the request for `kiln capture`. Body:
 //   {"ground_truth": [{"id": "r1", "label": 2}, {"id": "r2", "labels": [0, "blue"]}]}
-// A label is a class index or a class name of the model's output.
+// A label is a class index or a class name of the model's output. Any replica takes it: the
+// one that served each request scores it (monitor/truth-share.ts).
 import type { Hono } from 'hono'
-import { ValidationError } from '@kiln/protocol'
+import { MAX_TRUTH_RECORDS as MAX_ENTRIES, ValidationError, type TruthOutcome } from '@kiln/protocol'
 import type { Capture, TruthRecord } from '../monitor/capture.js'
-import type { QualityMonitor, TruthOutcome } from '../monitor/quality-monitor.js'
-
-const MAX_ENTRIES = 10_000
+import type { TruthScorer } from '../monitor/truth-share.js'
 
 export interface GroundTruthDeps {
-  quality: QualityMonitor
+  score: TruthScorer
   capture: Capture | undefined
   /** The class names of what `name` serves now, if it has any. */
   classNamesOf(name: string): readonly string[] | undefined
@@ -73,7 +72,7 @@ export function groundTruthRoute(app: Hono, d: GroundTruthDeps): void {
     }
     const records = parseGroundTruth(body, d.classNamesOf(name))
     const counts: Record<TruthOutcome, number> = { matched: 0, unknown: 0, 'mismatched-rows': 0 }
-    for (const r of records) counts[d.quality.truth(name, r.id, r.labels)]++
+    for (const outcome of await d.score(name, records)) counts[outcome]++
     d.capture?.truth(name, records)
     return c.json({ matched: counts.matched, unknown: counts.unknown, wrong_row_count: counts['mismatched-rows'] })
   })

@@ -58,6 +58,15 @@ export function gatewayMetrics() {
       'Bytes of request bodies the gateway holds at most; more get 503 with Retry-After.',
     ),
     modelsLoaded: gauge('kiln_gateway_models_loaded', 'Model versions loaded in memory.'),
+    inferenceThreads: gauge('kiln_gateway_inference_threads', 'Inference threads running now.'),
+    inferenceThreadsWanted: gauge(
+      'kiln_gateway_inference_threads_wanted',
+      'Inference threads the autoscaler wants (batches in flight per model); fixed without scaling.',
+    ),
+    idleUnloads: counter(
+      'kiln_gateway_idle_unloads_total',
+      'Model versions unloaded after going unused for the idle TTL.',
+    ),
     modelState: gauge(
       'kiln_gateway_model_state',
       'Serving state of each known model version: 1 for its state (available, loading, ready, failed, unloaded).',

@@ -15,6 +15,8 @@ export interface LoadedVersion {
   files: PackedFiles
   signature: ModelSignature
   metadata?: KilnModelMetadata
+  /** Takes NaN inputs as missing values (gbdt). */
+  acceptsMissing?: boolean
   /** Estimated memory: the shared files plus a copy of the weights per thread. */
   memoryBytes: number
 }
@@ -72,5 +74,6 @@ export async function loadVersion(entry: ServedVersion, c: LoadContext): Promise
     signature,
     ...(metadata ? { metadata } : {}),
     memoryBytes: packed.buffer.byteLength + loaded.weightBytes * c.pool.threads,
+    ...(loaded.acceptsMissing ? { acceptsMissing: true } : {}),
   }
 }

@@ -27,6 +27,8 @@ export interface RepositoryOptions {
   onUnloaded?: (model: ServedVersion) => void
   /** After every state change (metrics). */
   onState?: (model: ServedVersion) => void
+  /** After a version left the repository (its metric series go with it). */
+  onRemoved?: (model: ServedVersion) => void
   log?: (level: 'info' | 'warn', msg: string, data: Record<string, unknown>) => void
 }
 
@@ -175,6 +177,33 @@ export class Repository {
     return targets
   }
 
+  /**
+   * Forgets a version whose files are gone (archived or deleted in the registry): it stops
+   * serving, is no longer listed, and a request naming it gets 404 instead of a failed load.
+   */
+  remove(model: string, version: number): void {
+    const versions = this.models.get(model)
+    const entry = versions?.get(version)
+    if (!versions || !entry) return
+    this.cancelRetry(entry)
+    this.release(entry)
+    versions.delete(version)
+    if (versions.size === 0) this.models.delete(model)
+    this.options.onRemoved?.(entry)
+  }
+
+  /**
+   * Unloads the ready versions nobody acquired for `idleMs` and none is waiting on; they stay
+   * servable and load again on their next request. Returns them.
+   */
+  unloadIdle(idleMs: number, now = performance.now()): ServedVersion[] {
+    const idle = this.list().filter(
+      (v) => v.state === VersionState.ready && now - v.lastUsed >= idleMs && (v.batcher?.busy ?? 0) === 0,
+    )
+    for (const v of idle) this.release(v)
+    return idle
+  }
+
   /** Keys of the versions the inference threads should keep. */
   liveKeys(): string[] {
     return this.list()
@@ -266,7 +295,8 @@ export class Repository {
       // Unloaded through the repository API while it loaded: it stays unloaded.
       if (entry.state !== VersionState.loading)
         throw new KilnError(ErrorCode.notFound, `model ${entry.model} version ${entry.version} was unloaded`)
-      Object.assign(entry, loaded, { attempts: 0 })
+      // A load counts as a use: a preloaded version is not idle the moment it is ready.
+      Object.assign(entry, loaded, { attempts: 0, lastUsed: performance.now() })
       delete entry.reason
       const { pool } = this.options
       entry.batcher = new Batcher(

@@ -45,6 +45,8 @@ export interface ServedVersion {
   files?: PackedFiles
   signature?: ModelSignature
   metadata?: KilnModelMetadata
+  /** Takes NaN inputs as missing values (gbdt); others refuse them. */
+  acceptsMissing?: boolean
   batcher?: Batcher
   loading?: Promise<ServedVersion>
   stats: VersionStats

@@ -3,6 +3,7 @@
 // the true labels later; accuracy per endpoint variant is kept over the last `window`
 // labelled rows, and an alert fires when it falls below the model's test accuracy (from
 // kiln-model.json) by more than `threshold`. It fires once per fall and re-arms on recovery.
+import type { TruthOutcome } from '@kiln/protocol'
 
 export interface QualityOptions {
   /** Labelled rows per variant the live accuracy is measured over (default 200). */
@@ -40,9 +41,6 @@ export interface VariantQuality {
   baseline?: number
   degraded: boolean
 }
-
-/** What one ground-truth label did. */
-export type TruthOutcome = 'matched' | 'unknown' | 'mismatched-rows'
 
 interface Tracker extends VariantQuality {
   ring: Uint8Array

@@ -90,8 +90,17 @@ const READ: Record<Datatype, (view: DataView, i: number) => number> = {
   FP64: (view, i) => view.getFloat64(i * 8, true),
 }
 
-/** Converts raw little-endian tensor bytes of `dt` to float32 (binary data extension). */
-export function bytesToFloat32(dt: Datatype, bytes: Uint8Array, field: string): Float32Array {
+/**
+ * Converts raw little-endian tensor bytes of `dt` to float32 (binary data extension). NaN
+ * (a missing value) is refused unless `onMissing` takes it (it gets the first one's index);
+ * ±Infinity always is.
+ */
+export function bytesToFloat32(
+  dt: Datatype,
+  bytes: Uint8Array,
+  field: string,
+  onMissing?: (index: number) => void,
+): Float32Array {
   const size = INFO[dt].bytes
   if (bytes.byteLength % size !== 0) {
     throw new ValidationError(field, `a whole number of ${dt} elements (${size} bytes each)`, {
@@ -108,9 +117,15 @@ export function bytesToFloat32(dt: Datatype, bytes: Uint8Array, field: string): 
     const read = READ[dt]
     for (let i = 0; i < n; i++) out[i] = read(view, i)
   }
+  let missing = false
   for (let i = 0; i < n; i++) {
-    if (!Number.isFinite(out[i]!))
-      throw new ValidationError(`${field}[${i}]`, 'a finite number', { got: String(out[i]) })
+    if (Number.isFinite(out[i]!)) continue
+    if (onMissing && Number.isNaN(out[i]!)) {
+      if (!missing) onMissing(i)
+      missing = true
+      continue
+    }
+    throw new ValidationError(`${field}[${i}]`, 'a finite number', { got: String(out[i]) })
   }
   return out
 }

@@ -11,6 +11,8 @@ export interface InputTensor {
   datatype: Datatype
   shape: number[]
   data: Float32Array
+  /** Index of the first NaN (a missing value, binary data only); only models that take missing values accept it. */
+  missingAt?: number
 }
 
 /** A requested output, and whether it should come back as binary data. */
@@ -168,6 +170,7 @@ export function parseInferRequest(body: Uint8Array, headerLength: number | undef
       throw new ValidationError(`${field}.parameters`, 'an object', { got: kind(ip) })
     const size = ip?.binary_data_size
     let data: Float32Array
+    let missingAt: number | undefined
     if (size !== undefined) {
       if (headerLength === undefined)
         throw new ValidationError(
@@ -193,7 +196,9 @@ export function parseInferRequest(body: Uint8Array, headerLength: number | undef
           `at most the ${body.byteLength - offset} bytes left in the body`,
           { got: String(size) },
         )
-      data = bytesToFloat32(datatype, body.subarray(offset, offset + size), `${field}.data`)
+      data = bytesToFloat32(datatype, body.subarray(offset, offset + size), `${field}.data`, (i) => {
+        missingAt = i
+      })
       offset += size
     } else {
       if (!Array.isArray(input.data))
@@ -207,7 +212,7 @@ export function parseInferRequest(body: Uint8Array, headerLength: number | undef
         })
       data = jsonToFloat32(datatype, flat, `${field}.data`)
     }
-    return { name: input.name, datatype, shape, data }
+    return { name: input.name, datatype, shape, data, ...(missingAt !== undefined ? { missingAt } : {}) }
   })
   if (headerLength !== undefined && offset !== body.byteLength) {
     throw new ValidationError('body', `${offset} bytes (the JSON header and the binary inputs it announces)`, {

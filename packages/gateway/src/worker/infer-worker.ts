@@ -1,18 +1,19 @@
 // An inference thread: holds the models it has been asked to run (loaded from the shared
-// file pack on first use), runs one batch per task with the kiln backend, and returns the
-// outputs as transferred buffers. The native addon is context-aware, so every thread loads
-// it; its CPU pool is process-wide and shared (see inference-pool.ts for the sizing).
+// file pack on first use, by the loader of their format: model-loaders.ts), runs one batch
+// per task, and returns the outputs as transferred buffers. The native addon is
+// context-aware, so every thread loads it; its CPU pool is process-wide and shared (see
+// inference-pool.ts for the sizing).
 import { Piscina } from 'piscina'
-import type { PackedFiles } from './packed-files.js'
 import { NEEDS_FILES, type InferResult, type InferTask, type WorkerTask } from './messages.js'
-import { loadServedModel, type ServedModel } from './served-model.js'
+import { loadHeldModel, type HeldModel } from './model-loaders.js'
+import type { PackedFiles } from './packed-files.js'
 
-const models = new Map<string, Promise<ServedModel>>()
+const models = new Map<string, Promise<HeldModel>>()
 
-function load(key: string, files: PackedFiles): Promise<ServedModel> {
+function load(key: string, files: PackedFiles): Promise<HeldModel> {
   let model = models.get(key)
   if (!model) {
-    model = loadServedModel(key, files)
+    model = loadHeldModel(files, key)
     models.set(key, model)
     model.catch(() => models.delete(key))
   }

@@ -33,6 +33,8 @@ export interface LoadResult {
   outputs: { shape: number[] }[]
   /** Bytes of the model's weights as float32 tensors (one copy, in one thread). */
   weightBytes: number
+  /** Whether the model takes NaN as a missing value (gbdt). */
+  acceptsMissing?: boolean
 }
 
 export interface InferResult {

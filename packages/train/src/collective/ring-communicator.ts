@@ -1,5 +1,6 @@
 // The ranks of one trial attempt as a ring over core NATS: rank r sends only to r+1 (on
-// kiln.trial.<id>.ring.<r+1>) and hears only from r-1. Messages are routed to their
+// kiln.trial.<id>.ring.<r+1>.<its node>) and hears only from r-1 (on .ring.<r>.<r-1's node>,
+// where the server lets only that node publish). Messages are routed to their
 // operation by number (a fast peer may already be one operation ahead: those wait), and
 // an operation that hears nothing for the step timeout fails on every rank, because a
 // silent rank starves its successor, which then starves the next, around the ring.
@@ -21,6 +22,10 @@ export interface RingOptions {
   attempt: number
   rank: number
   worldSize: number
+  /** The node this rank runs on (its messages go out under it). */
+  nodeId: string
+  /** The node of the previous rank, the only one this rank hears (default nodeId). */
+  prevNodeId?: string
   /** An operation fails when it hears nothing from the previous rank for this long (default 60 s). */
   stepTimeoutMs?: number
   /** How long open() waits for the next rank to show up (default 5 min). */
@@ -66,8 +71,8 @@ export class RingCommunicator implements Collective, RingLink {
     this.timeoutMs = o.stepTimeoutMs ?? 60_000
     const maxPayload = o.nc.info?.max_payload ?? 1024 * 1024
     this.chunkBytes = Math.max(64, Math.min(o.chunkBytes ?? DEFAULT_CHUNK, maxPayload - HEADER_BYTES - 64))
-    this.next = Subjects.trial.ring(o.trialId, mod(o.rank + 1, o.worldSize))
-    this.own = Subjects.trial.ring(o.trialId, o.rank)
+    this.next = Subjects.trial.ring(o.trialId, mod(o.rank + 1, o.worldSize), o.nodeId)
+    this.own = Subjects.trial.ring(o.trialId, o.rank, o.prevNodeId ?? o.nodeId)
     this.sub = o.nc.subscribe(this.own, {
       callback: (err, msg) => this.onMessage(err, msg),
     })
