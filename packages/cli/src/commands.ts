@@ -57,8 +57,9 @@ export const COMMANDS: readonly Command[] = [
   },
   {
     name: 'data',
-    summary: 'import datasets into the cluster (stored once by content) and list them',
-    usage: 'kiln data import fashion-mnist | PATH [--name NAME] [--json] | kiln data ls [--json]',
+    summary: 'datasets in the cluster: import, ls, show (statistics), transform (preprocessing), validate (schema)',
+    usage:
+      'kiln data import fashion-mnist | PATH [--name NAME] | ls | show NAME | transform DATASET --steps FILE --to NAME | validate DATASET --schema FILE',
     run: async (argv, io) => (await import('./commands/data.js')).dataCommand(argv, io),
   },
   {

@@ -7,7 +7,7 @@ export interface CsvDatasetOptions extends CsvOptions {
   name?: string
 }
 
-/** Loads a CSV file (numeric features, one label column) as a Dataset with sampleShape [features]. */
+/** Loads a CSV file (numeric and categorical features, one label column) as a Dataset with sampleShape [features]. */
 export async function loadCsvDataset(path: string, options: CsvDatasetOptions = {}): Promise<Dataset> {
   const table = await readCsv(path, options)
   return fromArrays({
@@ -17,5 +17,6 @@ export async function loadCsvDataset(path: string, options: CsvDatasetOptions = 
     labels: table.labels,
     featureNames: table.featureNames,
     ...(table.classNames ? { classNames: table.classNames } : {}),
+    ...(table.categories ? { categories: table.categories } : {}),
   })
 }

@@ -7,8 +7,8 @@ export { readNpy, parseNpy } from './npy-reader.js'
 export { readCsv, parseCsv } from './csv-reader.js'
 export type { CsvOptions, CsvTable } from './csv-reader.js'
 
-export { fromArrays, sampleSize } from './dataset.js'
-export type { Dataset, FromArraysInput } from './dataset.js'
+export { fromArrays, sampleSize, describing } from './dataset.js'
+export type { Dataset, FromArraysInput, CategoricalFeature } from './dataset.js'
 export { datasetFingerprint } from './fingerprint.js'
 export { loadIdxPair } from './idx-pair.js'
 export type { IdxPairOptions } from './idx-pair.js'
@@ -33,6 +33,29 @@ export type { Batch, BatchOptions } from './batches.js'
 export { oneHot } from './one-hot.js'
 export { normalize, fitNormalization } from './normalize.js'
 export type { Normalization, NormalizationMethod } from './normalize.js'
+
+export {
+  preprocessingSchema,
+  ImputeStrategy,
+  ScaleMethod,
+  PREPROCESSING_FORMAT,
+  fitPreprocessing,
+  applyPreprocessing,
+  preprocessDataset,
+  augmentImages,
+  imageGeometry,
+  featureNamesOf,
+  resolveColumns,
+} from './preprocess/index.js'
+export type {
+  PreprocessingSpec,
+  ColumnRef,
+  FittedPreprocessing,
+  FittedCategory,
+  AugmentSpec,
+} from './preprocess/index.js'
+export { dataSchemaSchema, validateDataset } from './validate/index.js'
+export type { DataSchema, DataCheck, DataValidationReport } from './validate/index.js'
 
 export { featureStats } from './feature-stats.js'
 export { nonFiniteFeatures, describeNonFinite } from './non-finite.js'
@@ -60,6 +83,7 @@ export {
   fetchContent,
   IntegrityError,
   importSource,
+  storeTransformed,
 } from './store/index.js'
 export type {
   DecodeDatasetOptions,
@@ -68,4 +92,5 @@ export type {
   FetchDatasetOptions,
   FetchedDataset,
   ImportSource,
+  TransformSource,
 } from './store/index.js'

@@ -1,5 +1,5 @@
 import { ValidationError } from '@kiln/protocol'
-import { makeDataset, sampleSize, type Dataset } from './dataset.js'
+import { describing, makeDataset, sampleSize, type Dataset } from './dataset.js'
 
 /** Copies the given samples, in the given order, into a new Dataset. */
 export function gather(ds: Dataset, indices: ArrayLike<number>, name = ds.name): Dataset {
@@ -47,8 +47,7 @@ function derive(ds: Dataset, name: string, x: Float32Array, labels: Int32Array, 
     labels,
     numClasses: ds.numClasses,
     count,
-    ...(ds.classNames ? { classNames: ds.classNames } : {}),
-    ...(ds.featureNames ? { featureNames: ds.featureNames } : {}),
+    ...describing(ds),
   })
 }
 

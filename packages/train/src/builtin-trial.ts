@@ -1,7 +1,7 @@
 // Training a builtin model: what a trial script would do, written by Kiln, with seeded
 // shuffling (tfjs' own shuffle uses Math.random, so runs would not repeat).
 import * as tf from '@tensorflow/tfjs'
-import { gather, permutation } from '@kiln/data'
+import { augmentImages, gather, permutation } from '@kiln/data'
 import type { TrialContext } from './context.js'
 import { restoreCheckpoint } from './checkpoint.js'
 import { isBuiltin } from './model-spec.js'
@@ -30,7 +30,10 @@ export async function trainBuiltin(ctx: TrialContext, data: PreparedData): Promi
     // One fit() per epoch over a freshly permuted copy, with shuffle off: the seeded
     // equivalent of fit({ shuffle: true, epochs }).
     for (let epoch = ctx.initialEpoch; epoch < epochs; epoch++) {
-      const shuffled = gather(data.train, permutation(data.train.count, epochSeed(seed, epoch)))
+      const augment = spec.preprocessing?.augment
+      const ordered = gather(data.train, permutation(data.train.count, epochSeed(seed, epoch)))
+      // Training images only, drawn afresh each epoch; validation and test stay as they are.
+      const shuffled = augment ? augmentImages(ordered, augment, augment.seed ?? seed, epoch) : ordered
       const { x, y } = toTensors(shuffled, encoding)
       try {
         await model.fit(x, y, {

@@ -4,7 +4,7 @@
 // store address a dataset by the sha256 of its encoding.
 import { z } from 'zod'
 import { check, decode, encode, ValidationError } from '@kiln/protocol'
-import { makeDataset, type Dataset } from '../dataset.js'
+import { fromArrays, type Dataset } from '../dataset.js'
 import { shapeSize } from '../dtype.js'
 import { DatasetError, DatasetErrorCode } from '../errors.js'
 import type { ResolvedDataset } from '../registry.js'
@@ -36,6 +36,9 @@ const split = z.object({
   sampleShape: z.array(z.number().int().positive()).min(1),
   numClasses: z.number().int().positive(),
   classNames: z.array(z.string()).optional(),
+  // Written only when present, so a dataset without them encodes (and hashes) as before.
+  featureNames: z.array(z.string()).optional(),
+  categories: z.array(z.object({ feature: z.number().int().nonnegative(), values: z.array(z.string()) })).optional(),
   x: storedArray,
   labels: storedArray,
 })
@@ -53,6 +56,10 @@ function encodeSplit(ds: Dataset): Split {
     sampleShape: [...ds.sampleShape],
     numClasses: ds.numClasses,
     ...(ds.classNames ? { classNames: [...ds.classNames] } : {}),
+    ...(ds.featureNames ? { featureNames: [...ds.featureNames] } : {}),
+    ...(ds.categories?.length
+      ? { categories: ds.categories.map((c) => ({ feature: c.feature, values: [...c.values] })) }
+      : {}),
     x: encodeFeatures(ds.x),
     labels: encodeLabels(ds.labels, ds.numClasses),
   }
@@ -120,14 +127,20 @@ function decodeSplit(which: string, s: Split, name: string): Dataset {
       })
     }
   }
-  return makeDataset({
+  if (s.featureNames && s.featureNames.length !== elements)
+    throw new ValidationError(`${at}.featureNames`, `${elements} names (one per feature)`, {
+      got: `${s.featureNames.length}`,
+    })
+  // fromArrays checks the categories against the values (indices in range, or NaN).
+  return fromArrays({
     name: `${name}/${which}`,
     x: decodeFeatures(s.x, s.count * elements),
     sampleShape: s.sampleShape,
     labels,
     numClasses: s.numClasses,
-    count: s.count,
     ...(s.classNames ? { classNames: s.classNames } : {}),
+    ...(s.featureNames ? { featureNames: s.featureNames } : {}),
+    ...(s.categories ? { categories: s.categories } : {}),
   })
 }
 

@@ -10,6 +10,7 @@ import { ModelLoadError, OverloadedError } from '../errors.js'
 import type { InferencePool } from '../worker/inference-pool.js'
 import { packFiles } from '../worker/packed-files.js'
 import { pickEvictions } from './lru.js'
+import { rawInputSignature } from './raw-input.js'
 import { tensorNames } from './tensor-names.js'
 import { VersionState, type ServedVersion, type VersionSource } from './served-version.js'
 
@@ -262,6 +263,7 @@ export class Repository {
         signature.outputs.forEach((t, i) => {
           t.name = names.outputs![i]!
         })
+      rawInputSignature(signature, metadata)
       if (signature.inputs.some((s) => s.shape[0] !== -1)) {
         throw new ModelLoadError(entry.model, entry.version, 'expected every input to have a dynamic batch dimension')
       }
