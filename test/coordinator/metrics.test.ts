@@ -3,20 +3,15 @@
 // a worker's slots, trial counts and kernel threads) and the process metrics.
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { connect, type NatsConnection } from 'nats'
-import { startCoordinator, type Coordinator } from '@kiln/coordinator'
 import { JobsClient } from '@kiln/client'
-import { ensureLayout } from '@kiln/cluster-state'
 import { startWorker } from '@kiln/worker'
 import { fakeNode, type FakeNode } from '../helpers/fake-node.js'
 import { loud } from '../helpers/hooks.js'
-import { startNats, type NatsServer } from '../helpers/nats.js'
 import { waitFor } from '../helpers/wait-for.js'
+import { TEST_LAYOUT, startTestCluster, type TestCluster } from '../helpers/coordinator.js'
 
-const layoutOpts = { heartbeatMs: 250, leaseTtlMs: 2000 }
 const quiet = () => {}
-
-type Ctx = { server?: NatsServer; ncs?: NatsConnection[]; coord?: Coordinator; node?: FakeNode }
+type Ctx = { cluster?: TestCluster; node?: FakeNode }
 const metrics = suite<Ctx>('coordinator - /metrics of coordinator and worker')
 
 /** The value of one sample line (`name{labels} value`), or undefined. */
@@ -28,28 +23,22 @@ async function sample(port: number, line: string): Promise<number | undefined> {
 
 metrics.before(
   loud(async (ctx) => {
-    ctx.server = await startNats()
-    ctx.ncs = await Promise.all([0, 1, 2].map(() => connect({ servers: ctx.server!.url })))
-    ctx.coord = await startCoordinator({ nc: ctx.ncs[0]!, layout: layoutOpts, log: quiet, metricsPort: 0 })
-    await ctx.coord.leading()
+    ctx.cluster = await startTestCluster({ metricsPort: 0 })
   }),
 )
 metrics.after(
   loud(async (ctx) => {
     ctx.node?.stop()
-    await ctx.coord?.stop()
-    await Promise.all((ctx.ncs ?? []).map((nc) => nc.close()))
-    await ctx.server?.stop()
+    await ctx.cluster?.stop()
   }),
 )
 
 metrics('the coordinator counts placements, heartbeats, trials by state and KV writes', async (ctx) => {
-  const port = ctx.coord!.metricsPort!
+  const port = ctx.cluster!.coords[0]!.metricsPort!
   assert.is(await sample(port, 'kiln_coordinator_leader'), 1)
-  const layout = await ensureLayout(ctx.ncs![1]!, layoutOpts)
-  ctx.node = fakeNode(ctx.ncs![1]!, layout)
+  ctx.node = fakeNode(ctx.cluster!.ncs[1]!, ctx.cluster!.layout)
   await ctx.node.join()
-  const client = new JobsClient(ctx.ncs![2]!)
+  const client = new JobsClient(ctx.cluster!.ncs[2]!)
   const { job } = await client.submit({ name: 'metrics', dataset: 'fashion-mnist', model: { builtin: 'mlp' } })
   const trialId = job.trialIds[0]!
   await waitFor('the assignment', () => ctx.node!.assigned.length === 1)
@@ -67,12 +56,12 @@ metrics('the coordinator counts placements, heartbeats, trials by state and KV w
 
 metrics("a worker shows its slots, its trials and the kernels' thread pool", async (ctx) => {
   const worker = await startWorker({
-    nc: ctx.ncs![1]!,
+    nc: ctx.cluster!.ncs[1]!,
     slots: [
       { id: 'cpu0', kind: 'cpu', threads: 1 },
       { id: 'cpu1', kind: 'cpu', threads: 1 },
     ],
-    layout: layoutOpts,
+    layout: TEST_LAYOUT,
     log: quiet,
     metricsPort: 0,
     kernelThreads: () => 3,

@@ -2,35 +2,28 @@
 // before any job, sweep or trial exists (the CLI refuses it too, before uploading anything).
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { connect, type NatsConnection } from 'nats'
-import { startCoordinator, type Coordinator } from '@kiln/coordinator'
 import { JobsClient, SweepsClient } from '@kiln/client'
 import { ErrorCode, KilnError } from '@kiln/protocol'
 import { loud } from '../helpers/hooks.js'
-import { startNats, type NatsServer } from '../helpers/nats.js'
+import { startTestCluster, type TestCluster } from '../helpers/coordinator.js'
 
-type Ctx = { server?: NatsServer; ncs?: NatsConnection[]; coord?: Coordinator }
+type Ctx = { cluster?: TestCluster }
 const launch = suite<Ctx>('coordinator - sweeps are checked before launch')
 
 launch.before(
   loud(async (ctx) => {
-    ctx.server = await startNats()
-    ctx.ncs = await Promise.all([0, 1].map(() => connect({ servers: ctx.server!.url })))
-    ctx.coord = await startCoordinator({ nc: ctx.ncs[0]!, layout: { heartbeatMs: 250 }, log: () => {} })
-    await ctx.coord.leading()
+    ctx.cluster = await startTestCluster()
   }),
 )
 launch.after(
   loud(async (ctx) => {
-    await ctx.coord?.stop()
-    await Promise.all((ctx.ncs ?? []).map((nc) => nc.close()))
-    await ctx.server?.stop()
+    await ctx.cluster?.stop()
   }),
 )
 
-launch('a misspelt space key or an out-of-range distribution creates nothing', async ({ ncs }) => {
-  const sweeps = new SweepsClient(ncs![1]!)
-  const jobs = new JobsClient(ncs![1]!)
+launch('a misspelt space key or an out-of-range distribution creates nothing', async ({ cluster }) => {
+  const sweeps = new SweepsClient(cluster!.ncs[2]!)
+  const jobs = new JobsClient(cluster!.ncs[2]!)
   const spec = (space: Record<string, unknown>) => ({
     name: 'checked',
     dataset: 'fashion-mnist',

@@ -125,6 +125,8 @@ one('reports of the current placement are kept in memory; others are told to sto
   assert.equal(step.changes, [{ changes: { metrics: { loss: 0.5 } }, keep: 'patch' }])
   assert.is(step.decision, undefined)
   assert.equal(trialStep(running(), report(2), ctx).decision, { decision: 'stop', reason: 'not the current placement' })
+  const merged = trialStep(running({ metrics: { val_accuracy: 0.8, loss: 0.9 } }), report(1), ctx)
+  assert.equal(merged.changes[0]!.changes.metrics, { val_accuracy: 0.8, loss: 0.5 }, 'merged, the objective kept')
 })
 
 one('cancel ends a live trial and stops it on its node; an ended one stays as it is', () => {

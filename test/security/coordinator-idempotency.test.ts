@@ -3,20 +3,12 @@
 // that names the first job, instead of silently returning a job that runs something else.
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { connect, type NatsConnection } from 'nats'
-import { startCoordinator, type Coordinator } from '@kiln/coordinator'
 import { JobsClient, SweepsClient } from '@kiln/client'
 import { ErrorCode, KilnError } from '@kiln/protocol'
 import { loud } from '../helpers/hooks.js'
-import { startNats, type NatsServer } from '../helpers/nats.js'
+import { startTestCluster, type TestCluster } from '../helpers/coordinator.js'
 
-type Ctx = {
-  server?: NatsServer
-  ncs?: NatsConnection[]
-  coord?: Coordinator
-  jobs?: JobsClient
-  sweeps?: SweepsClient
-}
+type Ctx = { cluster?: TestCluster; jobs?: JobsClient; sweeps?: SweepsClient }
 const idem = suite<Ctx>('security - coordinator idempotency keys')
 const spec = (epochs: number) => ({
   name: 'idem',
@@ -27,19 +19,14 @@ const spec = (epochs: number) => ({
 
 idem.before(
   loud(async (ctx) => {
-    ctx.server = await startNats()
-    ctx.ncs = await Promise.all([0, 1].map(() => connect({ servers: ctx.server!.url })))
-    ctx.coord = await startCoordinator({ nc: ctx.ncs[0]!, layout: { heartbeatMs: 250 }, log: () => {} })
-    await ctx.coord.leading()
-    ctx.jobs = new JobsClient(ctx.ncs[1]!)
-    ctx.sweeps = new SweepsClient(ctx.ncs[1]!)
+    ctx.cluster = await startTestCluster()
+    ctx.jobs = new JobsClient(ctx.cluster.ncs[2]!)
+    ctx.sweeps = new SweepsClient(ctx.cluster.ncs[2]!)
   }),
 )
 idem.after(
   loud(async (ctx) => {
-    await ctx.coord?.stop()
-    await Promise.all((ctx.ncs ?? []).map((nc) => nc.close()))
-    await ctx.server?.stop()
+    await ctx.cluster?.stop()
   }),
 )
 

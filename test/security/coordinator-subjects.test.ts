@@ -4,42 +4,32 @@
 // trial or node (a trial's own narrow credential, one node's identity) acts for any other.
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { connect, type NatsConnection } from 'nats'
-import { startCoordinator, type Coordinator } from '@kiln/coordinator'
 import { JobsClient } from '@kiln/client'
-import { ensureLayout, type Layout } from '@kiln/cluster-state'
 import { HeartbeatSchema, NodeRegistrationSchema, Subjects, encode } from '@kiln/protocol'
 import { fakeNode, type FakeNode } from '../helpers/fake-node.js'
 import { loud } from '../helpers/hooks.js'
-import { startNats, type NatsServer } from '../helpers/nats.js'
 import { waitFor } from '../helpers/wait-for.js'
+import { startTestCluster, type TestCluster } from '../helpers/coordinator.js'
 
-const layoutOpts = { heartbeatMs: 250, leaseTtlMs: 2000 }
-type Ctx = { server?: NatsServer; ncs?: NatsConnection[]; coord?: Coordinator; layout?: Layout; node?: FakeNode }
+type Ctx = { cluster?: TestCluster; node?: FakeNode }
 const subjects = suite<Ctx>('security - coordinator subjects and bodies agree')
 const spec = (name: string) => ({ name, dataset: 'fashion-mnist', model: { builtin: 'mlp' } })
 
 subjects.before.each(
   loud(async (ctx) => {
-    ctx.server = await startNats()
-    ctx.ncs = await Promise.all([0, 1, 2].map(() => connect({ servers: ctx.server!.url })))
-    ctx.layout = await ensureLayout(ctx.ncs[1]!, layoutOpts)
-    ctx.coord = await startCoordinator({ nc: ctx.ncs[0]!, layout: layoutOpts, log: () => {} })
-    await ctx.coord.leading()
+    ctx.cluster = await startTestCluster()
   }),
 )
 subjects.after.each(
   loud(async (ctx) => {
     ctx.node?.stop()
-    await ctx.coord?.stop()
-    await Promise.all((ctx.ncs ?? []).map((nc) => nc.close()))
-    await ctx.server?.stop()
+    await ctx.cluster?.stop()
   }),
 )
 
 subjects("a status or report for one trial on another trial's subject is refused", async (ctx) => {
-  const client = new JobsClient(ctx.ncs![2]!)
-  ctx.node = fakeNode(ctx.ncs![1]!, ctx.layout!)
+  const client = new JobsClient(ctx.cluster!.ncs[2]!)
+  ctx.node = fakeNode(ctx.cluster!.ncs[1]!, ctx.cluster!.layout)
   await ctx.node.join()
   const { job } = await client.submit(spec('victim'))
   const trialId = job.trialIds[0]!
@@ -63,7 +53,7 @@ subjects("a status or report for one trial on another trial's subject is refused
 })
 
 subjects("a heartbeat naming another node on one node's subject keeps nothing alive", async (ctx) => {
-  const client = new JobsClient(ctx.ncs![2]!)
+  const client = new JobsClient(ctx.cluster!.ncs[2]!)
   // Node B registers and goes quiet; node A's subject carries beats that name B.
   const registration = {
     v: 1,
@@ -74,10 +64,10 @@ subjects("a heartbeat naming another node on one node's subject keeps nothing al
     version: '0.1.0',
     startedAt: Date.now(),
   } as const
-  await ctx.layout!.kv.nodes.put('node-b', encode(NodeRegistrationSchema, registration))
+  await ctx.cluster!.layout.kv.nodes.put('node-b', encode(NodeRegistrationSchema, registration))
   const spoof = setInterval(() => {
     const beat = { v: 1, nodeId: 'node-b', at: Date.now(), load: 0, busySlots: [], trials: [] } as const
-    ctx.ncs![1]!.publish(Subjects.node.heartbeat('node-a'), encode(HeartbeatSchema, beat))
+    ctx.cluster!.ncs[1]!.publish(Subjects.node.heartbeat('node-a'), encode(HeartbeatSchema, beat))
   }, 100)
   try {
     const b = await waitFor(

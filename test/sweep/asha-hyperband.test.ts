@@ -35,8 +35,13 @@ asha('a trial reaching a rung continues only in the top floor(n / eta) of the re
   assert.is(second.action, 'stop')
   assert.match((second as { reason: string }).reason, 'rank 2 of 2 at rung t=3')
   assert.is(e.report(ids[0]!, 9, 0.9).action, 'stop', 'stops at maxT')
-  const rungs = Object.fromEntries(e.leaderboard().map((r) => [r.trialId, r.rung]))
-  assert.equal(rungs, { 'trial-1': 1, 'trial-2': 0, 'trial-3': 1, 'trial-4': 0, 'trial-5': 0, 'trial-6': 0 })
+  // A trial that ran to maxT reached the top rung (t=9, rung 2), and completed: only trials
+  // the scheduler cut short are "stopped" (issue 15: it used to show rung 1 and "stopped").
+  const rows = e.leaderboard()
+  const rungs = Object.fromEntries(rows.map((r) => [r.trialId, r.rung]))
+  assert.equal(rungs, { 'trial-1': 2, 'trial-2': 0, 'trial-3': 1, 'trial-4': 0, 'trial-5': 0, 'trial-6': 0 })
+  const states = Object.fromEntries(rows.map((r) => [r.trialId, r.state]))
+  assert.equal([states['trial-1'], states['trial-2'], states['trial-3']], ['completed', 'stopped', 'stopped'])
 })
 
 asha('a report jumping past several rungs is recorded at the highest one only', () => {

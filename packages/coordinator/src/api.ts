@@ -26,6 +26,7 @@ import { validateSpec } from '@kiln/train/spec'
 import type { Leader } from './leader.js'
 import { assertSameSubmission } from './idempotency.js'
 import { serveModelsApi } from './models-api.js'
+import { resolveId, type IdSpace } from './resolve-id.js'
 import { pendingTrial } from './trial-change.js'
 import { KvBucket, serve } from '@kiln/cluster-state'
 
@@ -52,10 +53,24 @@ export function serveApi(leader: Leader): void {
     serve(nc, Subjects.api.sweep, SweepSubmitRequestSchema, (req) => locked(() => leader.sweeps.submit(req)), opts),
   )
   leader.own(
-    serve(nc, Subjects.api.cancel, CancelRequestSchema, (req) => locked(() => leader.cancel(req.id, req.reason)), opts),
+    serve(
+      nc,
+      Subjects.api.cancel,
+      CancelRequestSchema,
+      (req) => locked(() => leader.cancel(resolveId(req.id, idSpaces(leader)), req.reason)),
+      opts,
+    ),
   )
   leader.own(serve(nc, Subjects.api.list, ListRequestSchema, async (req) => list(leader, req), opts))
-  leader.own(serve(nc, Subjects.api.show, ShowRequestSchema, async (req) => show(leader, req.id), opts))
+  leader.own(
+    serve(
+      nc,
+      Subjects.api.show,
+      ShowRequestSchema,
+      async (req) => show(leader, resolveId(req.id, idSpaces(leader))),
+      opts,
+    ),
+  )
   serveModelsApi(leader, opts)
   leader.own(
     serve(
@@ -158,12 +173,16 @@ function list(leader: Leader, req: z.output<typeof ListRequestSchema>): unknown[
       .values()
       .sort((a, b) => b.createdAt - a.createdAt)
       .slice(0, limit)
-  // A list leaves each trial's evaluation out (show has it): a thousand of them would
-  // outgrow a NATS message.
-  if (req.what === 'trials')
-    return newest(leader.store.trials.values().filter((t) => !req.jobId || t.jobId === req.jobId)).map(
+  if (req.what === 'trials') {
+    // A job, or a sweep (its job's trials), by id or unique prefix.
+    const id = req.jobId === undefined ? undefined : resolveId(req.jobId, idSpaces(leader).slice(0, 2))
+    const jobId = id === undefined ? undefined : (leader.sweeps.records.get(id)?.jobId ?? id)
+    // A list leaves each trial's evaluation out (show has it): a thousand of them would
+    // outgrow a NATS message.
+    return newest(leader.store.trials.values().filter((t) => !jobId || t.jobId === jobId)).map(
       ({ evaluation: _evaluation, ...t }) => t,
     )
+  }
   const now = Date.now()
   return leader.nodes
     .all()
@@ -188,7 +207,17 @@ function show(
   if (job) return { job, trials: leader.trialsOf(id) }
   const trial = leader.store.trials.get(id)
   if (trial) return { trial }
-  throw new NotFoundError('job or trial', id)
+  throw new NotFoundError('sweep, job or trial', id)
+}
+
+// Where ids are looked up, in this order.
+function idSpaces(leader: Leader): IdSpace[] {
+  const space = (kind: string, records: { get(id: string): unknown; keys(): Iterable<string> }): IdSpace => ({
+    kind,
+    has: (id) => records.get(id) !== undefined,
+    ids: () => records.keys(),
+  })
+  return [space('sweep', leader.sweeps.records), space('job', leader.store.jobs), space('trial', leader.store.trials)]
 }
 
 function countBy(xs: string[]): Record<string, number> {

@@ -53,6 +53,11 @@ export class Records<S extends z.ZodTypeAny> {
     return this.entries.get(key)?.value
   }
 
+  /** Every key held. */
+  keys(): IterableIterator<string> {
+    return this.entries.keys()
+  }
+
   values(): z.output<S>[] {
     return [...this.entries.values()].map((e) => e.value)
   }

@@ -112,6 +112,10 @@ export class SweepRunner {
 
   /** A running trial's report; the engine's decision. */
   async report(engineTrialId: string, t: number, value: number): Promise<Decision> {
+    // A step reported again with the same value (custom metrics merged into an epoch): the
+    // engine heard it already.
+    const row = this.engine.leaderboard().find((r) => r.trialId === engineTrialId)
+    if (row?.state === 'running' && row.t === t && row.latest === value) return { action: 'continue' }
     const d = this.engine.report(engineTrialId, t, value)
     await this.flush()
     return d
@@ -126,17 +130,21 @@ export class SweepRunner {
     await this.flush()
   }
 
-  /** The sweep record's engine-derived fields. */
-  summary(): Pick<SweepRecord, 'leaderboard' | 'best' | 'endReason'> {
+  /**
+   * The sweep record's engine-derived fields, trials named by their cluster ids (`idOf`: the
+   * latest cluster trial of an engine trial), the one id `kiln trials` and `kiln logs` use.
+   */
+  summary(idOf: (engineTrialId: string) => string): Pick<SweepRecord, 'leaderboard' | 'best' | 'endReason'> {
     const best = this.engine.best()
     return {
       leaderboard: this.engine
         .leaderboard()
         .slice(0, 4096)
         .map((r) => ({
-          trialId: r.trialId,
+          trialId: idOf(r.trialId),
           params: r.params as Record<string, unknown>,
-          state: r.state,
+          // One vocabulary with trials and jobs: a trial that ran its course succeeded.
+          state: r.state === 'completed' ? 'succeeded' : r.state,
           t: r.t,
           ...(r.value !== undefined ? { value: r.value } : {}),
           ...(r.best !== undefined ? { best: r.best } : {}),
@@ -145,7 +153,7 @@ export class SweepRunner {
           ...(r.error ? { error: r.error.slice(0, 1024) } : {}),
         })),
       ...(best
-        ? { best: { trialId: best.trialId, value: best.value, params: best.params as Record<string, unknown> } }
+        ? { best: { trialId: idOf(best.trialId), value: best.value, params: best.params as Record<string, unknown> } }
         : {}),
       ...(this.engine.endReason ? { endReason: this.engine.endReason.slice(0, 512) } : {}),
     }

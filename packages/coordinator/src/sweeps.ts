@@ -29,6 +29,7 @@ import type { TrialStore } from './trial-store.js'
 import { publishEvent } from './events.js'
 import { assertSameSubmission } from './idempotency.js'
 import { Records } from './records.js'
+import { catchUpReports } from './sweep-catch-up.js'
 import { SweepRunner, clusterTrialId, engineTrialIdOf } from './sweep-runner.js'
 
 interface Exploit {
@@ -71,11 +72,12 @@ export class Sweeps {
       const events: SweepEvent[] = []
       for await (const data of readSubject(this.o.nc, StreamName.sweeps, SweepRunner.subject(sweep.id)))
         events.push(decode<SweepEvent>(data))
-      this.runners.set(
-        sweep.id,
-        SweepRunner.replay(sweep.id, job.id, search, spec.training.seed, this.o.layout.js, events),
-      )
-      this.o.log('info', 'sweep resumed from its log', { sweepId: sweep.id, events: events.length })
+      const runner = SweepRunner.replay(sweep.id, job.id, search, spec.training.seed, this.o.layout.js, events)
+      this.runners.set(sweep.id, runner)
+      const metric = sweep.metric.name
+      const caught = await catchUpReports(this.o.nc, runner, this.o.store.trialsOf(job.id), metric, this.o.bad)
+      if (caught > 0) await this.updateRecord(runner)
+      this.o.log('info', 'sweep resumed from its log', { sweepId: sweep.id, events: events.length, caught })
     }
   }
 
@@ -124,6 +126,9 @@ export class Sweeps {
     }
     await this.o.store.timed(KvBucket.jobs, this.o.store.jobs.create(jobId, job))
     this.o.store.specOf(this.o.store.jobs.get(jobId)!)
+    const runner = SweepRunner.create(sweepId, jobId, search, spec.training.seed, this.o.layout.js)
+    // The engine's budget: a grid's size when maxTrials is not given (0: only maxRuntime bounds it).
+    const budget = runner.engine.maxTrials
     const sweep: SweepRecord = {
       v: 1,
       id: sweepId,
@@ -133,14 +138,14 @@ export class Sweeps {
       metric: { name: search.metric?.name ?? spec.metric.name, mode: search.metric?.mode ?? spec.metric.mode },
       algorithm: search.algorithm.name,
       scheduler: search.scheduler.name,
-      maxTrials: search.maxTrials ?? 0,
+      maxTrials: Number.isFinite(budget) ? budget : 0,
       leaderboard: [],
       createdAt: now,
       updatedAt: now,
     }
     await this.records.create(sweepId, sweep)
     this.byJob.set(jobId, sweepId)
-    this.runners.set(sweepId, SweepRunner.create(sweepId, jobId, search, spec.training.seed, this.o.layout.js))
+    this.runners.set(sweepId, runner)
     this.event(sweep)
     await this.fill()
     return { sweep: this.records.get(sweepId)!, job: this.o.store.jobs.get(jobId)!, created: true }
@@ -183,6 +188,16 @@ export class Sweeps {
 
   private activeTrials(jobId: string): TrialRecord[] {
     return this.o.store.trialsOf(jobId).filter((t) => !isTerminal(t.state))
+  }
+
+  // The cluster id of each engine trial: its latest continuation, or the id it will get.
+  private clusterIds(runner: SweepRunner): (engineId: string) => string {
+    const latest = new Map<string, string>()
+    for (const t of this.o.store.trialsOf(runner.jobId)) {
+      const engineId = engineTrialIdOf(runner.jobId, t.id)
+      if (engineId !== undefined) latest.set(engineId, t.id)
+    }
+    return (engineId) => latest.get(engineId) ?? clusterTrialId(runner.jobId, engineId)
   }
 
   private latestCluster(jobId: string, engineId: string): TrialRecord | undefined {
@@ -243,7 +258,7 @@ export class Sweeps {
     const sweep = this.records.get(runner.sweepId)!
     const next = await this.records.update(sweep.id, {
       ...sweep,
-      ...runner.summary(),
+      ...runner.summary(this.clusterIds(runner)),
       ...changes,
       updatedAt: Date.now(),
     })
@@ -313,7 +328,7 @@ export class Sweeps {
     if (!isTerminal(sweep.state)) {
       await this.records.update(sweepId, {
         ...sweep,
-        ...(runner ? runner.summary() : {}),
+        ...(runner ? runner.summary(this.clusterIds(runner)) : {}),
         state: RunState.cancelled,
         endReason: 'stopped by a user',
         updatedAt: Date.now(),

@@ -58,7 +58,8 @@ function decide(t: TrialRecord, event: TrialEvent, ctx: StepContext): TrialStep 
         return { ...NOTHING, decision: { decision: 'stop', reason: 'not the current placement' } }
       // Kept in memory and written with the trial's next state change: the full history is
       // in KILN_METRICS, and one fsync per epoch per trial is what limits dispatch rates.
-      return { changes: [{ changes: { metrics: r.metrics }, keep: 'patch' }], effects: [] }
+      // Merged: a report of custom metrics never hides the epoch's (issue 15).
+      return { changes: [{ changes: { metrics: { ...t.metrics, ...r.metrics } }, keep: 'patch' }], effects: [] }
     }
     case 'lost':
       return t.state === RunState.placed || t.state === RunState.running ? lostStep(t, event.why, ctx) : NOTHING

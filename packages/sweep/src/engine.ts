@@ -44,7 +44,8 @@ export class SweepEngine {
   private readonly scheduler: Scheduler
   private readonly byId = new Map<string, TrialRecord>()
   private readonly sign: 1 | -1
-  private readonly maxTrials: number
+  /** How many trials the sweep may start (a grid: its size); Infinity when only maxRuntime bounds it. */
+  readonly maxTrials: number
   private readonly clock: Clock
   private readonly onEvent: ((event: SweepEvent) => void) | undefined
   private core: Core
@@ -291,7 +292,7 @@ export class SweepEngine {
     }
     const outcome = this.scheduler.onResult(trial, t, this.sign * value, this.context())
     const d = outcome.decision
-    if (d.action === 'stop') this.finish(trial, TrialState.stopped, at)
+    if (d.action === 'stop') this.finish(trial, d.done ? TrialState.completed : TrialState.stopped, at)
     else if (d.action === 'pause') trial.state = TrialState.paused
     else if (d.action === 'exploit') {
       trial.exploits.push({ t, donor: d.donor, donorT: d.checkpointT, params: cloneJson(d.params) })

@@ -66,6 +66,11 @@ export interface TrialContextOptions {
   checkpoint?: CheckpointPolicy
   /** Carry on from this checkpoint: its weights, optimizer state, epoch and reports. */
   resume?: Checkpoint
+  /**
+   * False when `resume` is another trial's checkpoint (a PBT donor's): its weights and epoch
+   * carry over, its reports do not, so this trial reports only its own training.
+   */
+  resumeReports?: boolean
 }
 
 /** The params a trial sees (see TrialParams). */
@@ -97,6 +102,8 @@ export class TrialContext {
   readonly history: TrialReport[]
   private lastCheckpointAt = performance.now()
   private stopRequested = false
+  // Whether ctx.callbacks() reported the latest step (see report()).
+  private stepByCallbacks = false
   private abortedAt: { epoch: number; batch: number } | undefined
   private readonly collective: Collective
   private readonly wrapped: DistributedOptimizer[] = []
@@ -108,7 +115,8 @@ export class TrialContext {
     this.rank = this.collective.rank
     this.worldSize = this.collective.worldSize
     this.signal = options.signal
-    this.history = options.resume ? options.resume.reports.map((r) => ({ ...r })) : []
+    const inherited = options.resume && options.resumeReports !== false ? options.resume.reports : []
+    this.history = inherited.map((r) => ({ ...r }))
     this.steps = options.resume?.epoch ?? 0
   }
 
@@ -145,10 +153,22 @@ export class TrialContext {
     return (this.dataPromise ??= this.options.data())
   }
 
-  /** Reports metrics for the next step; the answer says whether to go on. */
+  /** The step of the latest report (an epoch, when ctx.callbacks() reports); 0 before any. */
+  get step(): number {
+    return this.steps
+  }
+
+  /**
+   * Reports metrics; the answer says whether to go on. Steps: `ctx.callbacks()` reports one
+   * step per epoch. `options.step` names the step a report belongs to (the latest step again
+   * merges into it; an earlier one is refused). Without it, a report joins the latest step
+   * when ctx.callbacks() reported that step (a custom metric of that epoch: it never counts
+   * as an epoch of its own, nor hides the epoch's metrics), and is the next step otherwise (a
+   * trial that reports by hand counts its own steps).
+   */
   async report(
     metrics: Record<string, number>,
-    extra: { durationMs?: number; samplesPerSecond?: number } = {},
+    options: { step?: number; durationMs?: number; samplesPerSecond?: number } = {},
   ): Promise<Decision> {
     if (metrics === null || typeof metrics !== 'object')
       throw new ValidationError('metrics', 'a mapping of metric names to numbers')
@@ -156,12 +176,53 @@ export class TrialContext {
       if (typeof value !== 'number' || !Number.isFinite(value))
         throw new ValidationError(`metrics.${key}`, `a finite number, got ${String(value)}`)
     }
+    const { step: asked, ...extra } = options
+    const latest = this.steps
+    const step = asked ?? (this.stepByCallbacks && latest > 0 ? latest : latest + 1)
+    if (!Number.isInteger(step) || step < Math.max(1, latest))
+      throw new ValidationError('step', `an integer >= ${Math.max(1, latest)} (reports come in step order)`, {
+        got: String(asked),
+      })
+    return this.record(step, metrics, extra, false)
+  }
+
+  // Keeps one report (merged into the latest when it is of the same step) and asks for a decision.
+  private async record(
+    step: number,
+    metrics: Record<string, number>,
+    extra: { durationMs?: number; samplesPerSecond?: number },
+    byCallbacks: boolean,
+  ): Promise<Decision> {
     const averaged = this.worldSize > 1 ? await this.averaged(metrics, extra) : { metrics: { ...metrics }, extra }
-    const report: TrialReport = { step: ++this.steps, metrics: averaged.metrics, ...averaged.extra }
-    this.history.push(report)
+    const last = this.history[this.history.length - 1]
+    let report: TrialReport
+    if (last && last.step === step) {
+      report = { ...last, ...averaged.extra, metrics: { ...last.metrics, ...averaged.metrics } }
+      this.history[this.history.length - 1] = report
+    } else {
+      report = { step, metrics: averaged.metrics, ...averaged.extra }
+      this.history.push(report)
+    }
+    this.steps = step
+    this.stepByCallbacks = byCallbacks || (this.stepByCallbacks && last?.step === step)
     const decision = await this.decide(report)
     if (decision === 'stop') this.stopRequested = true
     return decision
+  }
+
+  // An epoch's report from ctx.callbacks(): its epoch is its step, unless a second fit started
+  // counting again (then it goes on after the latest step).
+  private reportEpoch(
+    metrics: Record<string, number>,
+    extra: { durationMs: number; samplesPerSecond: number; epoch: number },
+  ): Promise<Decision> {
+    const { epoch, ...rest } = extra
+    return this.record(
+      Math.max(epoch, this.steps === 0 ? 1 : this.steps + (epoch < this.steps ? 1 : 0)),
+      metrics,
+      rest,
+      true,
+    )
   }
 
   // Every rank reports the mean over ranks (throughput: the sum), in one all-reduce.
@@ -194,7 +255,7 @@ export class TrialContext {
       ...(this.worldSize > 1 ? [new RankSync(this.collective, () => this.wrapped)] : []),
       new TrialCallback({
         epochs: this.params.epochs,
-        report: (metrics, extra) => this.report(metrics, extra),
+        report: (metrics, extra) => this.reportEpoch(metrics, extra),
         ...(this.options.onBatch ? { onBatch: this.options.onBatch } : {}),
         ...(this.signal ? { signal: this.signal } : {}),
         aborted: (where) => {

@@ -66,6 +66,8 @@ export interface TrainLocalOptions {
   checkpoint?: CheckpointPolicy & { onAbort?: boolean }
   /** A checkpoint (as checkpoint.save received it) to carry on from. */
   resumeFrom?: Uint8Array
+  /** Whether resumeFrom's reports are this run's history (default) or another trial's (PBT: weights only). */
+  resumeReports?: boolean
   /**
    * The ranks of a data-parallel trial: this rank trains on its shard, gradients and
    * metrics are averaged, and only rank 0 evaluates and saves (other ranks return no model).
@@ -178,6 +180,7 @@ export async function trainLocal(spec: Spec, options: TrainLocalOptions): Promis
     ...(signal ? { signal } : {}),
     ...(options.checkpoint ? { checkpoint: options.checkpoint } : {}),
     ...(options.resumeFrom ? { resume: readCheckpoint(options.resumeFrom, 'resumeFrom') } : {}),
+    ...(options.resumeReports === false ? { resumeReports: false } : {}),
     ...(options.collective ? { collective: options.collective, distributed: distributedOptions(spec) } : {}),
   })
   const reports = ctx.history

@@ -23,7 +23,11 @@ export interface BatchEvent {
 /** The callback's view of the trial context. */
 export interface CallbackHooks {
   epochs: number
-  report(metrics: Record<string, number>, extra: { durationMs: number; samplesPerSecond: number }): Promise<Decision>
+  /** One epoch's report; `epoch` is 1-based (absolute, so a resumed fit goes on counting). */
+  report(
+    metrics: Record<string, number>,
+    extra: { durationMs: number; samplesPerSecond: number; epoch: number },
+  ): Promise<Decision>
   onBatch?: (event: BatchEvent) => void
   signal?: AbortSignal
   /** Told where training stopped after an abort. */
@@ -107,6 +111,7 @@ export class TrialCallback extends tf.Callback {
     const decision = await this.hooks.report(metrics, {
       durationMs,
       samplesPerSecond: this.samplesDone / Math.max(1e-9, durationMs / 1000),
+      epoch: this.epoch + 1,
     })
     if (decision === 'stop') this.model.stopTraining = true
     await this.hooks.epochDone?.(this.model)

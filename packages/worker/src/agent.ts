@@ -122,7 +122,10 @@ export async function startWorker(o: WorkerOptions): Promise<WorkerAgent> {
       checkpoint: a.resumeFrom.name,
       epoch: a.resumeFrom.epoch,
     })
-    return { ...extra, resumeFrom: bytes }
+    // A checkpoint of another trial (a PBT donor's) lends its weights, never its reports:
+    // the trial reports only its own training. Checkpoints are named <job>/<trial>/epoch-N.
+    const own = a.resumeFrom.name.startsWith(`${a.jobId}/${a.trialId}/`)
+    return { ...extra, resumeFrom: bytes, resumeReports: own }
   }
 
   const assign = (a: TrialAssignment) => {

@@ -28,6 +28,8 @@ export interface TrialTask {
   threads: number
   /** A checkpoint to resume from. */
   resumeFrom?: Uint8Array
+  /** Whether that checkpoint is this trial's own (its reports are its history) or a donor's (PBT: weights only). */
+  resumeReports?: boolean
   /** Path of a cached dataset file (from the cluster's dataset store), if any. */
   datasetFile?: string
   /** Path of a fetched script bundle, if the trial is a script. */

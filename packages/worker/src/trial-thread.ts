@@ -84,7 +84,7 @@ export default async function runTrialThread(task: TrialTask): Promise<TrialOutc
             },
           }
         : {}),
-      ...(task.resumeFrom ? { resumeFrom: task.resumeFrom } : {}),
+      ...(task.resumeFrom ? { resumeFrom: task.resumeFrom, resumeReports: task.resumeReports ?? true } : {}),
       ...(task.datasetFile ? { datasets: await loadDatasetFile(task.datasetFile, { name: spec.dataset }) } : {}),
     })
     const files: Record<string, Uint8Array> = {}

@@ -9,7 +9,7 @@
 // AsyncHyperBand); trials are dealt to brackets round-robin in start order.
 import type { JsonValue } from '../json.js'
 import type { TrialRecord } from '../trial.js'
-import { CONTINUE, rankOf, stop, type Outcome, type Scheduler } from './scheduler.js'
+import { CONTINUE, rankOf, finished, stop, type Outcome, type Scheduler } from './scheduler.js'
 
 export interface AshaOptions {
   gracePeriod: number
@@ -65,10 +65,14 @@ export class AshaScheduler implements Scheduler {
   }
 
   onResult(trial: TrialRecord, t: number, score: number): Outcome {
-    if (t >= this.options.maxT - EPS) return { decision: stop(`reached maxT (${this.options.maxT})`) }
     const rungs = this.s.brackets[this.s.bracketOf[trial.id]!]!
     let rung: Rung | undefined
     for (const r of rungs) if (t >= r.milestone - EPS) rung = r
+    if (t >= this.options.maxT - EPS) {
+      // Ran its course: it reached the top rung (the leaderboard shows it), nothing to judge.
+      if (rung !== undefined && !(trial.id in rung.recorded)) rung.recorded[trial.id] = score
+      return { decision: finished(`reached maxT (${this.options.maxT})`) }
+    }
     if (rung === undefined || trial.id in rung.recorded) return { decision: CONTINUE }
     rung.recorded[trial.id] = score
     const n = Object.keys(rung.recorded).length

@@ -8,7 +8,15 @@
 import type { JsonValue } from '../json.js'
 import { isLive, type TrialRecord } from '../trial.js'
 import { hyperbandBrackets, keepCount, type BracketPlan, type HyperbandOptions } from './hyperband-plan.js'
-import { CONTINUE, stop, type Outcome, type Scheduler, type SchedulerContext, type SideEffects } from './scheduler.js'
+import {
+  CONTINUE,
+  finished,
+  stop,
+  type Outcome,
+  type Scheduler,
+  type SchedulerContext,
+  type SideEffects,
+} from './scheduler.js'
 
 interface Bracket {
   plan: number
@@ -63,7 +71,7 @@ export class HyperbandScheduler implements Scheduler {
   }
 
   onResult(trial: TrialRecord, t: number, score: number, ctx: SchedulerContext): Outcome {
-    if (t >= this.options.maxT - EPS) return { decision: stop(`reached maxT (${this.options.maxT})`) }
+    if (t >= this.options.maxT - EPS) return { decision: finished(`reached maxT (${this.options.maxT})`) }
     const b = this.s.brackets[this.s.bracketOf[trial.id]!]!
     const plan = this.plans[b.plan]!
     const k = this.s.rung[trial.id]!

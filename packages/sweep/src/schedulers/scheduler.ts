@@ -17,7 +17,8 @@ export type Action = (typeof Action)[keyof typeof Action]
  */
 export type Decision =
   | { action: 'continue' }
-  | { action: 'stop'; reason: string }
+  /** `done`: the trial ran its course (maxT), it completed; otherwise it was cut short. */
+  | { action: 'stop'; reason: string; done?: boolean }
   | { action: 'pause'; reason: string }
   | { action: 'exploit'; reason: string; donor: string; checkpointT: number; params: Params }
 
@@ -61,6 +62,11 @@ export const CONTINUE: Decision = { action: 'continue' }
 /** A stop decision. */
 export function stop(reason: string): Decision {
   return { action: 'stop', reason }
+}
+
+/** The trial reached the end of its budget (maxT): it stops as completed, not cut short. */
+export function finished(reason: string): Decision {
+  return { action: 'stop', reason, done: true }
 }
 
 /** Ranks (1 = best) `score` among `scores` (which include it); ties share the better rank. */
