@@ -15,6 +15,9 @@ export const KvBucket = {
   modelVersions: 'kiln_model_versions',
   modelRegistry: 'kiln_model_registry',
   sweeps: 'kiln_sweeps',
+  pipelines: 'kiln_pipelines',
+  pipelineRuns: 'kiln_pipeline_runs',
+  pipelineCache: 'kiln_pipeline_cache',
 } as const
 export type KvBucket = (typeof KvBucket)[keyof typeof KvBucket]
 
@@ -25,6 +28,7 @@ export const StreamName = {
   logs: 'KILN_LOGS',
   capture: 'KILN_CAPTURE',
   sweeps: 'KILN_SWEEPS',
+  pipelines: 'KILN_PIPELINES',
 } as const
 export type StreamName = (typeof StreamName)[keyof typeof StreamName]
 
@@ -77,6 +81,8 @@ export const LAYOUT_DEFAULTS = {
     capture: { maxAgeMs: 7 * DAY, maxBytes: GiB, maxMsgSize: 4096 * KiB, maxMsgsPerSubject: -1 },
     // A sweep's engine is rebuilt by replaying all its events: they must outlive any sweep.
     sweeps: { maxAgeMs: 10 * 365 * DAY, maxBytes: 10 * GiB, maxMsgSize: 1024 * KiB, maxMsgsPerSubject: -1 },
+    // A pipeline run is rebuilt from all its events, as a sweep is.
+    pipelines: { maxAgeMs: 10 * 365 * DAY, maxBytes: 10 * GiB, maxMsgSize: 1024 * KiB, maxMsgsPerSubject: -1 },
   },
 } as const satisfies Required<LayoutOptions>
 
@@ -223,6 +229,21 @@ export function layoutSpecs(options: LayoutOptions = {}): { specs: StreamSpec[];
       { max_age: 'sweeps never expire on their own' },
     ),
     kv(
+      KvBucket.pipelines,
+      { ttlMs: 0, maxValueSize: 1024 * KiB, replicas },
+      { max_age: 'pipeline definitions never expire on their own' },
+    ),
+    kv(
+      KvBucket.pipelineRuns,
+      { ttlMs: 0, maxValueSize: 1024 * KiB, replicas },
+      { max_age: 'pipeline runs never expire on their own' },
+    ),
+    kv(
+      KvBucket.pipelineCache,
+      { ttlMs: 0, maxValueSize: 256 * KiB, replicas },
+      { max_age: 'cached step outputs never expire on their own' },
+    ),
+    kv(
       KvBucket.modelVersions,
       { ttlMs: 0, maxValueSize: 256 * KiB, replicas },
       { max_age: 'model versions never expire on their own' },
@@ -259,6 +280,13 @@ export function layoutSpecs(options: LayoutOptions = {}): { specs: StreamSpec[];
       'kiln.sweep.>',
       'Kiln sweep engine events (kiln.sweep.<id>.events), replayed on coordinator takeover',
       limits('sweeps'),
+      replicas,
+    ),
+    stream(
+      StreamName.pipelines,
+      'kiln.pipeline.>',
+      'Kiln pipeline run events (kiln.pipeline.<run>.events), replayed on coordinator takeover',
+      limits('pipelines'),
       replicas,
     ),
     stream(

@@ -39,6 +39,12 @@ export interface CoordinatorOptions {
   metricsHost?: string
   /** Called each time this coordinator becomes leader or steps down. */
   onRole?: (role: 'leader' | 'standby') => void
+  /** Where pipeline data steps fetch datasets to. */
+  cacheDir?: string
+  /** The gateway's HTTP address, where pipeline canaries count requests (`--gateway-url`). */
+  gatewayUrl?: string
+  /** How often waiting pipeline steps look again (ms, default 250). */
+  pipelinePollMs?: number
 }
 
 export interface Coordinator {
@@ -98,6 +104,9 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
       commandTimeoutMs: options.commandTimeoutMs ?? 3000,
       onDeposed: (err) => stepDown(err.message),
       metrics,
+      ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
+      ...(options.gatewayUrl ? { gatewayUrl: options.gatewayUrl } : {}),
+      ...(options.pipelinePollMs ? { pipelinePollMs: options.pipelinePollMs } : {}),
     })
     leader = l
     await l.start()

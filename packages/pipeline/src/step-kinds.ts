@@ -3,7 +3,17 @@
 // coordinator's executors carry the steps out; this table is all the planner needs.
 import { z } from 'zod'
 import { dataSchemaSchema, preprocessingSchema } from '@kiln/data'
-import { between, expecting, fraction, oneOf, positiveInt, positiveNumber, strictObject, uint32 } from '@kiln/protocol'
+import {
+  AliasNameSchema,
+  between,
+  expecting,
+  fraction,
+  oneOf,
+  positiveInt,
+  positiveNumber,
+  strictObject,
+  uint32,
+} from '@kiln/protocol'
 import type { ValueType } from './value-types.js'
 
 const REF = /^\$\{[^{}]*\}$/
@@ -14,6 +24,7 @@ const NAME = /^[A-Za-z0-9_-]{1,128}$/
 const storeName = z.string(expecting('a name of A-Z a-z 0-9 _ - (1-128 characters)')).regex(NAME)
 const datasetIn = refOr(z.string().min(1), 'a dataset name or id, or a reference like ${steps.prepare.dataset}')
 const modelIn = z.string(expecting('a reference to a model version, like ${steps.train.model}')).regex(REF)
+const bundleId = z.string(expecting('a bundle id (sha256 hex)')).regex(/^[0-9a-f]{64}$/)
 const mapping = (what: string) => z.record(z.unknown(), expecting(what))
 
 /** One kind of step. */
@@ -84,6 +95,8 @@ export const STEP_KINDS = {
       spec: mapping('a job spec (a mapping, or a file the CLI reads)'),
       /** Overrides by dotted path; values may be references (`dataset: ${steps.prepare.dataset}`). */
       set: mapping('a mapping of dotted spec paths to values').optional(),
+      /** A script trial's code bundle id (the CLI bundles and uploads `model.script` and sets it). */
+      bundle: bundleId.optional(),
     },
     inputs: { 'set.*': ['dataset', 'string', 'number', 'boolean'] },
     outputs: { model: 'model', metrics: 'metrics', job: 'string' },
@@ -92,17 +105,15 @@ export const STEP_KINDS = {
     fields: {
       spec: mapping('a job spec with a search section (a mapping, or a file the CLI reads)'),
       set: mapping('a mapping of dotted spec paths to values').optional(),
+      bundle: bundleId.optional(),
     },
     inputs: { 'set.*': ['dataset', 'string', 'number', 'boolean'] },
     outputs: { model: 'model', metrics: 'metrics', sweep: 'string' },
   },
   evaluate: {
-    fields: {
-      model: modelIn,
-      /** Default: the evaluation recorded when the model was trained (its test split). */
-      dataset: datasetIn.optional(),
-    },
-    inputs: { model: ['model'], dataset: ['dataset', 'string'] },
+    /** The evaluation recorded when the version was trained (on its test split), as flat metrics. */
+    fields: { model: modelIn },
+    inputs: { model: ['model'] },
     outputs: { metrics: 'metrics', model: 'model' },
   },
   condition: {
@@ -122,10 +133,7 @@ export const STEP_KINDS = {
     fields: {
       model: modelIn,
       /** Points this alias of the model at the version. */
-      alias: z
-        .string(expecting('an alias name like champion'))
-        .regex(/^[A-Za-z][A-Za-z0-9_-]{0,62}$/)
-        .optional(),
+      alias: AliasNameSchema.optional(),
       approve: z.boolean(expecting('true or false')).optional(),
       reason: z.string(expecting('free text')).max(512).optional(),
     },

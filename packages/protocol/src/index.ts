@@ -166,3 +166,22 @@ export { SweepRowSchema, SweepRecordSchema, SweepSubmitRequestSchema } from './s
 export type { SweepRow, SweepRecord, SweepSubmitRequest } from './sweep-messages.js'
 export { Rng } from './rng.js'
 export type { RngState } from './rng.js'
+export {
+  PipelineRunRecordSchema,
+  PipelineStepRecordSchema,
+  PipelineTriggerSchema,
+  PipelineDefinitionSchema,
+  PipelineCacheEntrySchema,
+  PipelinesRequestSchema,
+  PipelinesReplySchema,
+} from './pipeline-messages.js'
+export type {
+  PipelineRunRecord,
+  PipelineStepRecord,
+  PipelineDefinition,
+  PipelineCacheEntry,
+  PipelinesRequest,
+  PipelinesReply,
+} from './pipeline-messages.js'
+export { parsePromText, histogramQuantile } from './prom-text.js'
+export type { PromSample } from './prom-text.js'

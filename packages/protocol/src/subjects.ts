@@ -28,6 +28,7 @@ export const EventKind = {
   sweep: 'sweep',
   endpoint: 'endpoint',
   metric: 'metric',
+  pipeline: 'pipeline',
 } as const
 export type EventKind = (typeof EventKind)[keyof typeof EventKind]
 
@@ -45,6 +46,8 @@ export const Subjects = {
     logs: 'kiln.api.logs',
     /** Model registry changes: aliases, approval, archive/delete, settings. */
     models: 'kiln.api.models',
+    /** Pipeline runs: run, list, show, retry, cancel. */
+    pipelines: 'kiln.api.pipelines',
     all: 'kiln.api.>',
   },
   node: {
@@ -67,6 +70,10 @@ export const Subjects = {
   logs: {
     of: (trialId: string) => `kiln.logs.${subjectToken(trialId, 'trialId')}`,
     all: 'kiln.logs.>',
+  },
+  pipeline: {
+    /** A run's event log in KILN_PIPELINES. */
+    events: (runId: string) => `kiln.pipeline.${subjectToken(runId, 'runId')}.events`,
   },
   trial: {
     /** Per-epoch metrics a trial reports; the sweep scheduler answers stop/continue. */

@@ -1,0 +1,94 @@
+// Pipelines as a client drives them: start a run of a pipeline file (already read and its
+// files resolved: see the CLI), list, show, retry and cancel runs through the coordinator's
+// `kiln.api.pipelines`, and follow a run until it ends.
+import type { NatsConnection } from 'nats'
+import {
+  PipelinesReplySchema,
+  PipelinesRequestSchema,
+  Subjects,
+  type PipelineRunRecord,
+  type PipelinesRequest,
+} from '@kiln/protocol'
+import { call } from './request.js'
+
+export interface RunPipelineOptions {
+  /** Names the file in errors and in the run's definition. */
+  source: string
+  params?: Record<string, unknown>
+  /** Run every step, even those an earlier run with the same inputs did. */
+  noCache?: boolean
+  /** A retried request with the same key gets the same run. */
+  idempotencyKey?: string
+}
+
+/** Whether a run has ended. */
+export function runEnded(run: Pick<PipelineRunRecord, 'state'>): boolean {
+  return run.state !== 'running'
+}
+
+export class PipelinesClient {
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly timeoutMs = 30_000,
+  ) {}
+
+  private async request(body: PipelinesRequest) {
+    return call(this.nc, Subjects.api.pipelines, PipelinesRequestSchema, body, PipelinesReplySchema, {
+      timeoutMs: this.timeoutMs,
+    })
+  }
+
+  /** Starts a run of `document` (a pipeline file's value); the run as first written. */
+  async run(
+    document: Record<string, unknown>,
+    o: RunPipelineOptions,
+  ): Promise<{ run: PipelineRunRecord; created: boolean }> {
+    const reply = await this.request({
+      v: 1,
+      op: 'run',
+      document,
+      source: o.source,
+      params: o.params ?? {},
+      noCache: o.noCache ?? false,
+      ...(o.idempotencyKey ? { idempotencyKey: o.idempotencyKey } : {}),
+    })
+    return { run: reply.run!, created: reply.created ?? false }
+  }
+
+  /** Runs, newest first (of one pipeline, when named). */
+  async list(o: { pipeline?: string; limit?: number } = {}): Promise<PipelineRunRecord[]> {
+    return (await this.request({ v: 1, op: 'list', ...o })).runs ?? []
+  }
+
+  async show(id: string): Promise<PipelineRunRecord> {
+    return (await this.request({ v: 1, op: 'show', id })).run!
+  }
+
+  /** Sends a failed, stopped or cancelled run's unfinished steps round again. */
+  async retry(id: string): Promise<PipelineRunRecord> {
+    return (await this.request({ v: 1, op: 'retry', id })).run!
+  }
+
+  async cancel(id: string, reason?: string): Promise<PipelineRunRecord> {
+    return (await this.request({ v: 1, op: 'cancel', id, ...(reason ? { reason } : {}) })).run!
+  }
+
+  /** Calls `onChange` with the run each time it changes, until it ends; the ended run. */
+  async follow(
+    id: string,
+    onChange: (run: PipelineRunRecord) => void = () => {},
+    o: { pollMs?: number; signal?: AbortSignal } = {},
+  ): Promise<PipelineRunRecord> {
+    let last = 0
+    for (;;) {
+      const run = await this.show(id)
+      if (run.updatedAt !== last) {
+        last = run.updatedAt
+        onChange(run)
+      }
+      if (runEnded(run)) return run
+      if (o.signal?.aborted) throw o.signal.reason ?? new Error('aborted')
+      await new Promise((ok) => setTimeout(ok, o.pollMs ?? 500))
+    }
+  }
+}
