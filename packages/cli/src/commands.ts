@@ -155,6 +155,13 @@ export const COMMANDS: readonly Command[] = [
     run: async (argv, io) => (await import('./commands/eval.js')).evalCommand(argv, io),
   },
   {
+    name: 'pipeline',
+    summary:
+      'run a pipeline file (prepare, train, tune, evaluate, gate, register, deploy) and list, show, retry or cancel runs',
+    usage: 'kiln pipeline run FILE [--param K=V ...] [--no-cache] | ls | show RUN | retry RUN | cancel RUN',
+    run: async (argv, io) => (await import('./commands/pipeline.js')).pipelineCommand(argv, io),
+  },
+  {
     name: 'endpoint',
     summary: 'list endpoints, shift traffic between variants, promote, roll back',
     usage: 'kiln endpoint list|traffic|promote|rollback ENDPOINT ...',
