@@ -51,28 +51,36 @@ export async function preparePipeline(
   nc: NatsConnection,
   path: string,
   params: Record<string, unknown>,
+  source = path,
 ): Promise<PipelineSubmission> {
   const { documentValue, readDocumentText } = await import('@kiln/train')
   const { planPipeline } = await import('@kiln/pipeline')
-  const value = documentValue(await readDocumentText(path, 'pipeline'), path, 'pipeline')
+  const value = documentValue(await readDocumentText(path, 'pipeline'), source, 'pipeline')
   const document = isRecord(value) ? value : { value }
   const located = await readNamedFiles(document, dirname(resolve(path)))
-  planPipeline(document, { source: path, params })
+  planPipeline(document, { source, params })
 
-  const { ensureLayout } = await import('@kiln/cluster-state')
+  const { bindLayout } = await import('@kiln/cluster-state')
   const { findDataset, importDataset, importSource, resolveDataset } = await import('@kiln/data')
-  const layout = await ensureLayout(nc)
+  const layout = await bindLayout(nc)
   const notes: string[] = []
-  // A dataset the store has is named as it is; anything else is loaded here and imported.
+  const imported = new Map<string, { id: string; name: string }>()
+  // A dataset the store has is named as it is; anything else is loaded here and imported
+  // (once per file, however many steps name it).
   const stored = async (ref: string, baseDir: string, name?: string): Promise<string> => {
     const found = await findDataset(layout.objects.datasets, ref).catch(() => undefined)
     if (found && !name) return found.name
-    const source = importSource(ref, baseDir)
-    const record = await importDataset(layout.objects.datasets, await resolveDataset(source.location), {
-      name: name ?? source.defaultName,
-      source: ref,
-    })
-    notes.push(`imported dataset ${record.name} (${record.id.slice(0, 12)})`)
+    const from = importSource(ref, baseDir)
+    const key = `${from.location}\n${name ?? from.defaultName}`
+    let record = imported.get(key)
+    if (!record) {
+      record = await importDataset(layout.objects.datasets, await resolveDataset(from.location), {
+        name: name ?? from.defaultName,
+        source: ref,
+      })
+      imported.set(key, record)
+      notes.push(`imported dataset ${record.name} (${record.id.slice(0, 12)})`)
+    }
     return name ? record.id : record.name
   }
   const literal = (v: unknown): v is string => typeof v === 'string' && !REF.test(v)

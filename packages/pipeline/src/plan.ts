@@ -78,8 +78,8 @@ export function planPipeline(value: unknown, options: PlanOptions = {}): Pipelin
     for (const p of problemsFrom('', parsed.error.issues, raw, { whole: 'pipeline' }))
       if (!reported.some((f) => p.field === f || p.field.startsWith(`${f}.`) || p.field.startsWith(`${f}[`)))
         problems.push({ field: p.field, message: p.message })
+    throw fail()
   }
-  if (problems.length > 0) throw fail()
   const doc = (parsed as { data: PipelineDocument }).data
   const planned = Object.entries(doc.steps).map(([name, step]) =>
     planStep(name, step as StepDocument, Object.keys(doc.steps), refs.get(name) ?? [], problems),

@@ -83,7 +83,7 @@ function runCommand(argv: string[], io: CliIo): Promise<number> {
         const { PipelinesClient } = await import('@kiln/client')
         const params = Object.fromEntries(((flags.param as string[] | undefined) ?? []).map((p) => parseOverride(p)))
         const path = resolve(out.cwd, args[0]!)
-        const { document, notes } = await preparePipeline(nc, path, params)
+        const { document, notes } = await preparePipeline(nc, path, params, args[0]!)
         const json = flags.json === true
         if (!json) for (const n of notes) out.stderr.write(`${n}\n`)
         const { run } = await new PipelinesClient(nc).run(document, {

@@ -159,7 +159,17 @@ export class PipelineRun {
   private launch(step: PlannedStep, attempt: number, inputs: Record<string, unknown>): void {
     const control = new AbortController()
     this.executing.set(step.name, control)
-    const ctx = { runId: this.record.id, step: step.name, attempt, inputs, signal: control.signal, deps: this.deps }
+    // Retries of the whole run (the log's retried events) keep apart what each round submits.
+    const round = this.engine.events().filter((e) => e.type === 'retried').length
+    const ctx = {
+      runId: this.record.id,
+      step: step.name,
+      attempt,
+      round,
+      inputs,
+      signal: control.signal,
+      deps: this.deps,
+    }
     void executorFor(step.kind, step.name)
       .run(ctx)
       .then(

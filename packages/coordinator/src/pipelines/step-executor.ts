@@ -35,6 +35,8 @@ export interface StepContext {
   runId: string
   step: string
   attempt: number
+  /** How many times the run was retried (`kiln pipeline retry`) before this execution. */
+  round: number
   /** The step's inputs: references resolved, names materialized (see StepExecutor.materialize). */
   inputs: Record<string, unknown>
   /** Aborted when the run is cancelled or this coordinator stops leading. */
@@ -74,7 +76,7 @@ export function pause(ms: number, signal: AbortSignal): Promise<void> {
   })
 }
 
-/** A stable id for one (run, step, attempt): the idempotency key of what the step submits. */
-export function attemptKey(ctx: Pick<StepContext, 'runId' | 'step' | 'attempt'>): string {
-  return `${ctx.runId}-${ctx.step}-a${ctx.attempt}`
+/** A stable id for one (run, retry round, step, attempt): the idempotency key of what the step submits. */
+export function attemptKey(ctx: Pick<StepContext, 'runId' | 'step' | 'attempt' | 'round'>): string {
+  return `${ctx.runId}-${ctx.step}-r${ctx.round}a${ctx.attempt}`
 }
