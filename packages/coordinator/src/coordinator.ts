@@ -17,6 +17,7 @@ import { TimeoutError } from '@kiln/protocol'
 import { jsonLineSink, makeLogger, type LogSink } from '@kiln/train/spec'
 import { serveApi } from './api.js'
 import { Leader } from './leader.js'
+import type { TriggerClock } from './pipelines/triggers.js'
 import { CoordinatorMetrics } from './metrics.js'
 import { DEFAULT_RETRY, type RetryPolicy } from './retry.js'
 
@@ -45,6 +46,8 @@ export interface CoordinatorOptions {
   gatewayUrl?: string
   /** How often waiting pipeline steps look again (ms, default 250). */
   pipelinePollMs?: number
+  /** The clock pipeline cron triggers follow (tests; default: the system's). */
+  triggerClock?: TriggerClock
 }
 
 export interface Coordinator {
@@ -107,6 +110,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
       ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
       ...(options.gatewayUrl ? { gatewayUrl: options.gatewayUrl } : {}),
       ...(options.pipelinePollMs ? { pipelinePollMs: options.pipelinePollMs } : {}),
+      ...(options.triggerClock ? { triggerClock: options.triggerClock } : {}),
     })
     leader = l
     await l.start()

@@ -21,6 +21,7 @@ import { Mutex } from './mutex.js'
 import { natsNodePort, type NodePort } from './node-port.js'
 import { NodeRegistry } from './node-registry.js'
 import { Pipelines } from './pipelines/pipelines.js'
+import type { TriggerClock } from './pipelines/triggers.js'
 import { placeTrials, slotKey, type Demand } from './placement.js'
 import { StaleWriteError } from './records.js'
 import type { RetryPolicy } from './retry.js'
@@ -56,6 +57,8 @@ export interface LeaderOptions {
   gatewayUrl?: string
   /** How often pipeline steps that wait (on a job, a sweep, a canary) look again (default 250 ms). */
   pipelinePollMs?: number
+  /** The clock pipeline cron triggers follow (default: the system's). */
+  triggerClock?: TriggerClock
 }
 
 // How often a waiting trial's reason may be rewritten (see pass()).
@@ -124,6 +127,7 @@ export class Leader {
       cacheDir: o.cacheDir ?? join(tmpdir(), `kiln-coordinator-${o.coordinatorId}`),
       ...(o.gatewayUrl ? { gatewayUrl: o.gatewayUrl } : {}),
       pollMs: o.pipelinePollMs ?? 250,
+      ...(o.triggerClock ? { clock: o.triggerClock } : {}),
     })
     this.heartbeats = new HeartbeatReconciler({
       trials: this.store.trials,

@@ -19,6 +19,7 @@ import type { PipelinesRequestSchema } from '@kiln/protocol'
 import { Records } from '../records.js'
 import { PipelineRun } from './pipeline-run.js'
 import type { PipelineDeps } from './step-executor.js'
+import { SYSTEM_CLOCK, Triggers, type TriggerClock } from './triggers.js'
 
 type Request = z.output<typeof PipelinesRequestSchema>
 type RunRequest = Extract<Request, { op: 'run' }>
@@ -28,14 +29,33 @@ export type RunTrigger = PipelineRunRecord['trigger']
 
 export interface PipelinesOptions extends PipelineDeps {
   bad(what: string, err: unknown): void
+  /** The clock cron triggers follow (default: the system's). */
+  clock?: TriggerClock
 }
 
 export class Pipelines {
   readonly records: Records<typeof PipelineRunRecordSchema>
   private readonly active = new Map<string, PipelineRun>()
+  private readonly triggers: Triggers
 
   constructor(private readonly o: PipelinesOptions) {
     this.records = new Records(o.layout.kv.pipelineRuns, PipelineRunRecordSchema, KvBucket.pipelineRuns)
+    this.triggers = new Triggers({
+      nc: o.nc,
+      definitions: o.layout.kv.pipelines,
+      datasets: o.layout.objects.datasets,
+      endpoints: o.layout.kv.endpoints,
+      log: o.log,
+      clock: o.clock ?? SYSTEM_CLOCK,
+      start: async (def, t, kind, detail) => {
+        await this.start(
+          { document: def.document, source: def.source, params: t.params ?? {}, noCache: false },
+          { kind, detail },
+        )
+      },
+      running: (pipeline) => this.records.values().filter((r) => r.pipeline === pipeline && r.state === 'running'),
+      bad: (what, err) => o.bad(what, err),
+    })
   }
 
   /** At takeover: every running run, rebuilt from its log and resumed. */
@@ -48,10 +68,12 @@ export class Pipelines {
       this.o.log('info', 'pipeline run resumed from its log', { runId: record.id, events: events.length })
       void run.resume().catch((err) => this.o.bad(`pipeline run ${record.id}`, err))
     }
+    await this.triggers.start()
   }
 
   /** Stops driving runs (this coordinator no longer leads). */
   stop(): void {
+    this.triggers.stop()
     for (const run of this.active.values()) run.abandon()
     this.active.clear()
   }
@@ -120,16 +142,12 @@ export class Pipelines {
     const existing = this.records.get(id) ?? (req.idempotencyKey ? await this.records.refresh(id) : undefined)
     if (existing) return { run: existing, created: false }
     const now = Date.now()
-    await this.o.layout.kv.pipelines.put(
-      plan.name,
-      encode(PipelineDefinitionSchema, {
-        v: 1,
-        name: plan.name,
-        document: req.document,
-        source: req.source,
-        updatedAt: now,
-      }),
-    )
+    if (trigger.kind === 'user') {
+      // The latest file of a pipeline is what its triggers run.
+      const def = { v: 1 as const, name: plan.name, document: req.document, source: req.source, updatedAt: now }
+      await this.o.layout.kv.pipelines.put(plan.name, encode(PipelineDefinitionSchema, def))
+      await this.triggers.define(def)
+    }
     const record: PipelineRunRecord = {
       v: 1,
       id,
