@@ -98,4 +98,6 @@ void register_categorical(Napi::Env env, Napi::Object exports) {
   define_fast(env, exports, "categoricalAccuracy", fast_entry<accuracy_js>);
 }
 
+KILN_BINDING(register_categorical);
+
 }  // namespace kiln::binding

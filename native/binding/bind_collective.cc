@@ -64,4 +64,6 @@ void register_collective(Napi::Env env, Napi::Object exports) {
   define_fast(env, exports, "collectiveAccumulate", fast_entry<accumulate_js>);
 }
 
+KILN_BINDING(register_collective);
+
 }  // namespace kiln::binding

@@ -88,4 +88,6 @@ void register_conv(Napi::Env env, Napi::Object exports) {
   export_pair(env, exports, "Conv2DBackpropFilter", backprop_filter_js);
 }
 
+KILN_BINDING(register_conv);
+
 }  // namespace kiln::binding

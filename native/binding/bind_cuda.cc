@@ -154,4 +154,6 @@ void register_cuda(Napi::Env env, Napi::Object exports) {
   exports.Set("cudaSgemmBench", Napi::Function::New(env, sgemm_bench, "cudaSgemmBench"));
 }
 
+KILN_BINDING(register_cuda);
+
 }  // namespace kiln::binding

@@ -272,4 +272,6 @@ void register_cuda_kernels(Napi::Env env, Napi::Object exports) {
   define_fast(env, exports, "cudaRmspropUpdate", KILN_CUDA_ENTRY(rmsprop_js));
 }
 
+KILN_BINDING(register_cuda_kernels);
+
 }  // namespace kiln::binding

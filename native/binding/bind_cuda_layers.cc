@@ -210,4 +210,6 @@ void register_cuda_layers(Napi::Env env, Napi::Object exports) {
   define_fast(env, exports, "cudaMatMul", KILN_CUDA_ENTRY(matmul_js));
 }
 
+KILN_BINDING(register_cuda_layers);
+
 }  // namespace kiln::binding

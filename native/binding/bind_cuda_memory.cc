@@ -202,4 +202,6 @@ void register_cuda_memory(Napi::Env env, Napi::Object exports) {
   define_fast(env, exports, "cudaTf32", KILN_CUDA_ENTRY(tf32_js));
 }
 
+KILN_BINDING(register_cuda_memory);
+
 }  // namespace kiln::binding

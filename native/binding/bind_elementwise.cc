@@ -131,4 +131,6 @@ void register_elementwise(Napi::Env env, Napi::Object exports) {
   define_fast(env, exports, "cast", fast_entry<cast_js>);
 }
 
+KILN_BINDING(register_elementwise);
+
 }  // namespace kiln::binding

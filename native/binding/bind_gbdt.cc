@@ -2,7 +2,7 @@
 // gbdtCreate(x, rows, cols, y, validX | null, validRows, validY | null, params: Float64Array(13)) -> booster
 //   bins the data; y holds class indices (classifiers) or targets (regression) as floats.
 // gbdtBoost(booster, rounds) -> rounds run; gbdtBoostAsync(...) -> Promise of it (off the event loop)
-// gbdtState(booster) -> { rounds, bestRounds, stopped, trainLoss, validLoss }
+// gbdtState(booster) -> { rounds, bestRounds, stopped, trainLoss, validLoss, trainAccuracy, validAccuracy }
 // gbdtModel(booster, rounds) -> { feature, threshold, left, right, missingLeft, value, roots, baseScore }
 //   the first `rounds` rounds' trees (-1: all), as fresh typed arrays
 // gbdtLoad(booster, feature, threshold, left, right, missingLeft, value, roots, baseScore)
@@ -160,6 +160,8 @@ Napi::Value state_js(const Napi::CallbackInfo& info) {
     o.Set("stopped", b.stopped());
     o.Set("trainLoss", b.train_loss());
     o.Set("validLoss", b.valid_loss());
+    o.Set("trainAccuracy", b.train_accuracy());
+    o.Set("validAccuracy", b.valid_accuracy());
     return o;
   });
 }
@@ -255,5 +257,7 @@ void register_gbdt(Napi::Env env, Napi::Object exports) {
   exports.Set("gbdtLoad", Napi::Function::New(env, load_js, "gbdtLoad"));
   export_pair(env, exports, "gbdtPredict", predict_js);
 }
+
+KILN_BINDING(register_gbdt);
 
 }  // namespace kiln::binding

@@ -25,4 +25,6 @@ Napi::Value sgemm_js(const Napi::CallbackInfo& info, bool async) {
 
 void register_gemm(Napi::Env env, Napi::Object exports) { export_pair(env, exports, "sgemm", sgemm_js); }
 
+KILN_BINDING(register_gemm);
+
 }  // namespace kiln::binding

@@ -123,4 +123,6 @@ void register_layout(Napi::Env env, Napi::Object exports) {
   define_fast(env, exports, "oneHot", fast_entry<one_hot_js>);
 }
 
+KILN_BINDING(register_layout);
+
 }  // namespace kiln::binding

@@ -60,4 +60,6 @@ void register_nn(Napi::Env env, Napi::Object exports) {
   define_fast(env, exports, "biasAct", fast_entry<bias_act_js>);
 }
 
+KILN_BINDING(register_nn);
+
 }  // namespace kiln::binding

@@ -76,4 +76,6 @@ void register_optim(Napi::Env env, Napi::Object exports) {
   define_fast(env, exports, "rmspropUpdate", fast_entry<rmsprop_js>);
 }
 
+KILN_BINDING(register_optim);
+
 }  // namespace kiln::binding

@@ -89,4 +89,6 @@ void register_pool(Napi::Env env, Napi::Object exports) {
   export_pair(env, exports, "AvgPoolGrad", avg_pool_grad_js);
 }
 
+KILN_BINDING(register_pool);
+
 }  // namespace kiln::binding

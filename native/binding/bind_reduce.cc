@@ -86,4 +86,6 @@ void register_reduce(Napi::Env env, Napi::Object exports) {
   define_fast(env, exports, "logSoftmax", fast_entry<softmax_js<true>>);
 }
 
+KILN_BINDING(register_reduce);
+
 }  // namespace kiln::binding

@@ -48,4 +48,6 @@ void register_system(Napi::Env env, Napi::Object exports) {
   exports.Set("setSimd", Napi::Function::New(env, set_simd, "setSimd"));
 }
 
+KILN_BINDING(register_system);
+
 }  // namespace kiln::binding

@@ -3,6 +3,8 @@
 // pool, CUDA contexts) lives in the plain C++ layer and is shared safely.
 #include <napi.h>
 
+#include <vector>
+
 #include "registry.h"
 
 namespace kiln::binding {
@@ -23,23 +25,21 @@ void export_pair(Napi::Env env, Napi::Object exports, const char* name,
   exports.Set(async_name, Napi::Function::New(env, trampoline<true>, async_name, data));
 }
 
+// Function-local, so it exists before the first Registration (static initialization
+// order across files is unspecified).
+std::vector<RegisterFn>& registered() {
+  static std::vector<RegisterFn> fns;
+  return fns;
+}
+
+Registration::Registration(RegisterFn fn) { registered().push_back(fn); }
+
+void register_all(Napi::Env env, Napi::Object exports) {
+  for (RegisterFn fn : registered()) fn(env, exports);
+}
+
 Napi::Object init(Napi::Env env, Napi::Object exports) {
-  register_system(env, exports);
-  register_gemm(env, exports);
-  register_conv(env, exports);
-  register_pool(env, exports);
-  register_cuda(env, exports);
-  register_cuda_memory(env, exports);
-  register_cuda_kernels(env, exports);
-  register_cuda_layers(env, exports);
-  register_elementwise(env, exports);
-  register_reduce(env, exports);
-  register_nn(env, exports);
-  register_optim(env, exports);
-  register_layout(env, exports);
-  register_collective(env, exports);
-  register_categorical(env, exports);
-  register_gbdt(env, exports);
+  register_all(env, exports);
   return exports;
 }
 

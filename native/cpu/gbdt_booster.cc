@@ -78,6 +78,20 @@ double mean_loss(const std::vector<float>& s, const std::vector<float>& y, const
   return total / double(n);
 }
 
+// Fraction of rows whose best score is their class; NaN for regression or no rows.
+double accuracy(const std::vector<float>& s, const std::vector<float>& y, const Params& p) {
+  const int64_t n = int64_t(y.size());
+  if (p.objective == Objective::kRegression || n == 0) return std::numeric_limits<double>::quiet_NaN();
+  const int k = p.outputs();
+  int64_t right = 0;
+  for (int64_t r = 0; r < n; ++r) {
+    const float* row = s.data() + r * k;
+    const int best = k == 1 ? int(row[0] > 0) : int(std::max_element(row, row + k) - row);
+    right += best == int(y[size_t(r)]);
+  }
+  return double(right) / double(n);
+}
+
 // Gradients and hessians of every row for output column c, from scores s.
 void gradients(const std::vector<float>& s, const std::vector<float>& y, const Params& p, int c, float* g, float* h) {
   const int k = p.outputs();
@@ -156,6 +170,8 @@ void Booster::add_tree(const Model& nodes) {
 void Booster::update_losses() {
   train_loss_ = mean_loss(scores_, y_, params_);
   valid_loss_ = mean_loss(valid_scores_, valid_y_, params_);
+  train_accuracy_ = accuracy(scores_, y_, params_);
+  valid_accuracy_ = accuracy(valid_scores_, valid_y_, params_);
 }
 
 // Called after each round's trees: records the best validation loss, stops after

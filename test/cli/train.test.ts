@@ -140,7 +140,10 @@ cli('bad flags, a missing spec and an unknown command exit 2 with a hint', async
   assert.match(typo.stderr, /unknown command "trian"; did you mean "train"\?/)
   const here = await kiln(['train', 'job.yaml', '--out', '.'], tmp.dir)
   assert.is(here.code, 2)
-  assert.match(here.stderr, /exists and is not a model directory \(no model\.json\); pick another path or remove it/)
+  assert.match(
+    here.stderr,
+    /exists and is not a model directory \(no model\.json or gbdt\.json\); pick another path or remove it/,
+  )
   assert.ok(existsSync(join(tmp.dir, 'job.yaml')), 'the directory is untouched')
   for (const r of [flag, none, missing, set, typo, here]) noStack(r.stderr)
 })

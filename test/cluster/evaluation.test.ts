@@ -9,7 +9,9 @@ import { connect, type NatsConnection } from 'nats'
 import { startCoordinator, type Coordinator } from '@kiln/coordinator'
 import { startWorker, type WorkerAgent } from '@kiln/worker'
 import { JobsClient, RunsClient, SweepsClient } from '@kiln/client'
-import { ensureLayout, getModelVersion } from '@kiln/cluster-state'
+import { ensureLayout, getModelVersion, readModelFiles } from '@kiln/cluster-state'
+import { resolveDataset } from '@kiln/data'
+import { GBDT_JSON, parseGbdtModel } from '@kiln/train'
 import { EvaluationSchema, type Evaluation, type TrialRecord } from '@kiln/protocol'
 import { loud } from '../helpers/hooks.js'
 import { startNats, type NatsServer } from '../helpers/nats.js'
@@ -103,6 +105,20 @@ function assertFlat(t: TrialRecord): void {
   if (t.evaluation?.task === 'classification') assert.is(m.test_f1_macro, t.evaluation.macro.f1)
 }
 
+/** A job's (single) trial once it succeeded; a failed trial fails the test with its error. */
+function succeeded(jobs: JobsClient, jobId: string): Promise<TrialRecord> {
+  return waitFor(
+    `the trial of ${jobId} to succeed`,
+    async () => {
+      const t = (await jobs.trials(jobId))[0]
+      if (t?.state === 'failed') throw new Error(`trial failed: ${t.error?.message}`)
+      return t?.state === 'succeeded' ? t : undefined
+    },
+    120_000,
+    100,
+  )
+}
+
 evaluation('a job: its trial and its model version carry the evaluation', async (ctx) => {
   const { jobs, data, ncs } = ctx
   const { job } = await jobs!.submit({
@@ -111,16 +127,7 @@ evaluation('a job: its trial and its model version carry the evaluation', async 
     tags: { team: 'vision', baseline: true },
     notes: 'first try',
   })
-  const listed = await waitFor(
-    'the trial to succeed',
-    async () => {
-      const t = (await jobs!.trials(job.id))[0]
-      if (t?.state === 'failed') throw new Error(`trial failed: ${t.error?.message}`)
-      return t?.state === 'succeeded' ? t : undefined
-    },
-    120_000,
-    100,
-  )
+  const listed = await succeeded(jobs!, job.id)
   assert.is(listed.evaluation, undefined, 'a list leaves evaluations out (size)')
   const trial = (await jobs!.show(listed.id)).trial!
   assertFull(trial.evaluation, 'the trial record')
@@ -191,5 +198,31 @@ evaluation('a sweep: every trial and the registered best carry full evaluations'
   assert.equal(plots(model), all, 'a model from a sweep shows its sweep too')
   assert.ok(model.includes(sweep.id), 'the lineage names the sweep')
 })
+
+evaluation(
+  'a gbdt job: trained by a worker, registered with gbdt.json, evaluated, and the files predict',
+  async (ctx) => {
+    const { jobs, data, ncs } = ctx
+    const { job } = await jobs!.submit({
+      name: 'blobs-gbdt',
+      dataset: `${data!.dir}/x.npy`,
+      model: { builtin: 'gbdt', trees: 30, minSamplesLeaf: 5 },
+      training: { epochs: 3, validationSplit: 0.2, testSplit: 0.2, seed: 3 },
+    })
+    const listed = await succeeded(jobs!, job.id)
+    const trial = (await jobs!.show(listed.id)).trial!
+    assertFull(trial.evaluation, 'the gbdt trial record')
+    assertFlat(trial)
+    const layout = await ensureLayout(ncs![3]!, layoutOpts)
+    const version = await getModelVersion(layout, trial.model!.name, trial.model!.version)
+    const files = await readModelFiles(layout, version)
+    assert.ok(files.has('kiln-model.json'), 'kiln-model.json is registered')
+    const model = parseGbdtModel(files.get(GBDT_JSON)!, `${version.model}@${version.version}/${GBDT_JSON}`)
+    assert.is(model.info.objective, 'multiclass')
+    assert.is(model.info.numFeatures, 6)
+    const { train } = await resolveDataset(`${data!.dir}/x.npy`)
+    assert.is((await model.predictAsync(train.x)).length, train.count * 3)
+  },
+)
 
 evaluation.run()

@@ -29,7 +29,7 @@ test('demo - --quick --exit runs the lifecycle and stops the cluster', async () 
     assert.is(code, 0, out.slice(-4000))
     assert.match(out, /sweep sweep-\w+: random search, asha scheduler, 4 trials/)
     assert.match(out, /trial-\d +running on worker-\d\/cpu0/)
-    assert.match(out, /best trial trial-\d+: val_accuracy 0\.\d+, registered as demo-sweep@1/)
+    assert.match(out, /best trial \S*trial-\d+: val_accuracy 0\.\d+, registered as demo-sweep@1/)
     const acc = /test accuracy +([\d.]+)% of 10,000 images \(served by demo-sweep@1\)/.exec(out)
     assert.ok(acc, out.slice(-2000))
     // 4 short trials on 6,000 samples still learn: far above chance (10%).

@@ -5,7 +5,7 @@
 import { gzipSync } from 'node:zlib'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { readIdx } from '@kiln/data'
+import { DatasetErrorCode, readIdx } from '@kiln/data'
 import { idxBytes, rejects, tempDir } from '../data/fixtures.ts'
 
 const test = suite('security - gzip bomb in a dataset file')
@@ -27,7 +27,7 @@ const peakMib = () => process.resourceUsage().maxRSS / 1024
 test('1 GiB of zeros in a ~1 MB .gz is refused from its header without inflating it', async () => {
   const file = tmp.write('zeros-images-idx3-ubyte.gz', bomb(new Uint8Array(0), 1024))
   const before = peakMib()
-  await rejects(() => readIdx(file), 'dataset_malformed', file, 'not a valid IDX file', 'dtype')
+  await rejects(() => readIdx(file), DatasetErrorCode.malformed, file, 'not a valid IDX file', 'dtype')
   const grew = peakMib() - before
   assert.ok(grew < 256, `peak RSS grew by ${grew.toFixed(0)} MiB while refusing the file`)
 })
@@ -36,7 +36,7 @@ test('a valid header followed by 1 GiB of zeros stops at the size the header dec
   const head = idxBytes('uint8', [10, 10], new Array(100).fill(3))
   const file = tmp.write('padded-images-idx3-ubyte.gz', bomb(head, 1024))
   const before = peakMib()
-  await rejects(() => readIdx(file), 'dataset_malformed', file, 'more than the 112 bytes its header declares')
+  await rejects(() => readIdx(file), DatasetErrorCode.malformed, file, 'more than the 112 bytes its header declares')
   const grew = peakMib() - before
   assert.ok(grew < 256, `peak RSS grew by ${grew.toFixed(0)} MiB while refusing the file`)
 })
@@ -45,7 +45,7 @@ test('a header that declares more than Kiln reads is refused before inflating', 
   // 65535^3 uint8 elements: 2.8e14 bytes.
   const head = idxBytes('uint8', [65535, 65535, 65535], [])
   const file = tmp.write('huge-images-idx3-ubyte.gz', bomb(head, 64))
-  await rejects(() => readIdx(file), 'dataset_malformed', file, 'declares', 'bytes of data')
+  await rejects(() => readIdx(file), DatasetErrorCode.malformed, file, 'declares', 'bytes of data')
 })
 
 test('a gzipped IDX file of the size its header declares still reads', async () => {

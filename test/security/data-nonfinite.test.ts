@@ -5,6 +5,7 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import {
   DatasetError,
+  DatasetErrorCode,
   describeNonFinite,
   importDataset,
   loadCsvDataset,
@@ -94,7 +95,7 @@ test('a builtin network refuses to train on them, naming the columns', async () 
     err = e
   }
   assert.instance(err, DatasetError)
-  assert.is((err as DatasetError).code, 'dataset_malformed')
+  assert.is((err as DatasetError).code, DatasetErrorCode.malformed)
   assert.match((err as Error).message, '"age" (2 Inf)')
   assert.match((err as Error).message, 'builtin mlp cannot train on them')
 })

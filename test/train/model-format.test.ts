@@ -294,7 +294,10 @@ atomic('a directory that is not a model is never replaced', async () => {
     assert.unreachable()
   } catch (err) {
     assert.instance(err, ModelFormatError)
-    assert.match((err as Error).message, /precious: exists and is not a model directory \(no model\.json\)/)
+    assert.match(
+      (err as Error).message,
+      /precious: exists and is not a model directory \(no model\.json or gbdt\.json\)/,
+    )
   }
   assert.is(readFileSync(join(target, 'notes.txt'), 'utf8'), 'mine')
   writeFileSync(join(adir.dir, 'file'), 'x')

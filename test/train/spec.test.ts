@@ -135,7 +135,7 @@ bad('a wrong enum value suggests the closest', () => {
 
 bad('model problems are about the variant meant', () => {
   assert.equal(problems('name: a\ndataset: d\nmodel: { builtin: mpl }\n'), [
-    'model.builtin: expected one of mlp, cnn, got "mpl" (did you mean "mlp"?)',
+    'model.builtin: expected one of mlp, cnn, gbdt, linear, got "mpl" (did you mean "mlp"?)',
   ])
   assert.equal(problems('name: a\ndataset: d\nmodel: { builtin: mlp, hidden: [256, -1], activation: rleu }\n'), [
     'model.hidden[1]: expected a positive integer, got -1',
@@ -149,7 +149,7 @@ bad('model problems are about the variant meant', () => {
     'model.script: expected a path to a .ts, .mts, .js or .mjs module (relative to the spec file), got "./trial.py"',
   ])
   assert.equal(problems('name: a\ndataset: d\nmodel: mlp\n'), [
-    'model: expected a mapping with "builtin: mlp", "builtin: cnn" or "script: ./trial.ts", got "mlp"',
+    'model: expected a mapping with "builtin: mlp", "builtin: cnn", "builtin: gbdt", "builtin: linear" or "script: ./trial.ts", got "mlp"',
   ])
 })
 

@@ -106,6 +106,9 @@ class Booster {
   double train_loss() const { return train_loss_; }
   /// NaN without validation rows.
   double valid_loss() const { return valid_loss_; }
+  /// Fraction of rows whose highest score is their class (NaN for regression, or without rows).
+  double train_accuracy() const { return train_accuracy_; }
+  double valid_accuracy() const { return valid_accuracy_; }
   /// The first `rounds` rounds' trees (all when rounds < 0).
   Model model(int rounds = -1) const;
   const Params& params() const { return params_; }
@@ -124,7 +127,7 @@ class Booster {
   Model model_;
   int rounds_ = 0, best_rounds_ = 0, since_best_ = 0;
   bool stopped_ = false;
-  double best_loss_ = 0, train_loss_ = 0, valid_loss_ = 0;
+  double best_loss_ = 0, train_loss_ = 0, valid_loss_ = 0, train_accuracy_ = 0, valid_accuracy_ = 0;
 };
 
 }  // namespace kiln::gbdt

@@ -49,7 +49,7 @@ export function humanPrinter(io: CliIo, live: boolean): TrainPrinter {
       const { train, validation, test } = e.counts
       const testNote = e.testFrom === 'split' ? ' held out' : ''
       line(
-        `${e.name}: training ${e.model} on ${e.dataset} (${thousands(train)} train, ${thousands(validation)} validation, ${thousands(test)} test${testNote}) on ${e.backend}, ${e.epochs} epoch${e.epochs === 1 ? '' : 's'} of batch ${e.batchSize}`,
+        `${e.name}: training ${e.model} on ${e.dataset} (${thousands(train)} train, ${thousands(validation)} validation, ${thousands(test)} test${testNote}) on ${e.backend}, ${e.epochs} epoch${e.epochs === 1 ? '' : 's'}${e.model === 'gbdt' ? '' : ` of batch ${e.batchSize}`}`,
       )
     },
     epoch(e) {
@@ -71,7 +71,10 @@ export function humanPrinter(io: CliIo, live: boolean): TrainPrinter {
       const test = r.metrics.test
       if (test) {
         const loss = test.loss === undefined ? '' : `, loss ${test.loss.toFixed(4)}`
-        line(`test: accuracy ${test.accuracy.toFixed(4)}${loss} (${thousands(test.count)} samples)`)
+        const accuracy = test.accuracy === undefined ? '' : `accuracy ${test.accuracy.toFixed(4)}`
+        line(
+          `test: ${accuracy || 'mean squared error'}${accuracy ? loss : ` ${test.loss?.toFixed(4)}`} (${thousands(test.count)} samples)`,
+        )
         if (test.evaluation) out.write(evaluationText(test.evaluation, { color: live }))
       }
       // Curves only on a terminal: a log file gets the per-epoch lines above instead.

@@ -3,7 +3,7 @@
 // (heartbeat, lease TTL), which a client does not know and has no business enforcing.
 import type { NatsConnection } from 'nats'
 import { ErrorCode, KilnError } from '@kiln/protocol'
-import type { Layout } from './ensure-layout.js'
+import { type Layout, objectStoreContext } from './ensure-layout.js'
 import { KvBucket, ObjectStoreBucket } from './layout-spec.js'
 
 /** The KV buckets and object stores of an existing layout. */
@@ -19,7 +19,10 @@ export async function bindLayout(nc: NatsConnection, options: { timeoutMs?: numb
       ),
     )
     const objects = await Promise.all(
-      Object.entries(ObjectStoreBucket).map(async ([role, bucket]) => [role, await js.views.os(bucket)] as const),
+      Object.entries(ObjectStoreBucket).map(
+        async ([role, bucket]) =>
+          [role, await objectStoreContext(nc, options.timeoutMs ?? 5000).views.os(bucket)] as const,
+      ),
     )
     return {
       js,

@@ -58,7 +58,9 @@ export async function ensureLayout(nc: NatsConnection, options: EnsureLayoutOpti
   )
   // views.os finds the stream made above (it creates only when there is none).
   const osEntries = await Promise.all(
-    Object.entries(ObjectStoreBucket).map(async ([role, bucket]) => [role, await js.views.os(bucket)] as const),
+    Object.entries(ObjectStoreBucket).map(
+      async ([role, bucket]) => [role, await objectStoreContext(nc, timeout).views.os(bucket)] as const,
+    ),
   )
   return {
     js,
@@ -70,3 +72,16 @@ export async function ensureLayout(nc: NatsConnection, options: EnsureLayoutOpti
     created: ensured.filter((e) => e.created).map((e) => e.spec.config.name),
   }
 }
+
+/**
+ * Object stores get a longer publish-ack timeout than KV: a store writes megabytes chunk by
+ * chunk, each acknowledged only after JetStream's fsync (`sync_interval: always`), and on a
+ * busy disk one chunk's ack can take longer than the 5 s that suits a KV write. A dataset
+ * import that fails halfway with TIMEOUT loses the whole upload.
+ */
+export function objectStoreContext(nc: NatsConnection, timeoutMs: number) {
+  return nc.jetstream({ timeout: Math.max(timeoutMs, OBJECT_STORE_TIMEOUT_MS) })
+}
+
+/** The least publish-ack timeout for object-store chunks. */
+export const OBJECT_STORE_TIMEOUT_MS = 60_000

@@ -115,6 +115,9 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
     leader = l
     await l.start()
     serveApi(l)
+    // Subscriptions reach the server asynchronously: a round trip makes sure that whoever
+    // waited for leading() finds the API answering, not "no responders".
+    await options.nc.flush().catch(() => undefined)
     log('info', 'leading', { leaseTtlMs, heartbeatMs })
     options.onRole?.('leader')
     for (const w of leadWaiters) w()

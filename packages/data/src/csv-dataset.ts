@@ -16,6 +16,7 @@ export async function loadCsvDataset(path: string, options: CsvDatasetOptions = 
     sampleShape: [table.shape[1]],
     labels: table.labels,
     featureNames: table.featureNames,
+    ...(table.targets ? { targets: table.targets } : {}),
     ...(table.classNames ? { classNames: table.classNames } : {}),
     ...(table.categories ? { categories: table.categories } : {}),
   })

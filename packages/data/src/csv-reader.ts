@@ -16,6 +16,8 @@ export interface CsvOptions {
   label?: string | number
   /** Field delimiter, one character; default ','. */
   delimiter?: string
+  /** The label column holds numbers to predict (regression targets), not classes. Default false. */
+  regression?: boolean
 }
 
 /** A CSV file as features and labels. */
@@ -32,6 +34,8 @@ export interface CsvTable {
   classNames?: string[]
   /** Text columns, by feature index: x holds the index into `values` (sorted), NaN when empty. */
   categories?: CategoricalFeature[]
+  /** With `regression`: the label column's numbers (labels are then all 0). */
+  targets?: Float32Array
 }
 
 const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/
@@ -101,9 +105,24 @@ export function parseCsv(text: string, file: string, options: CsvOptions = {}): 
     if (values) categories.push({ feature: f, values })
     f++
   }
-  const { labels, classNames } = encodeLabels(labelCells, (r, cell, expected) =>
-    badCell(file, lines[start + r]!, labelCol, names, cell, expected),
-  )
+  const bad = (r: number, cell: string, expected: string) =>
+    badCell(file, lines[start + r]!, labelCol, names, cell, expected)
+  if (options.regression) {
+    const targets = Float32Array.from(labelCells, (cell, r) =>
+      isNumber(cell) && Number.isFinite(Number(cell))
+        ? Number(cell)
+        : (bad(r, cell, 'a finite number (a regression target)') as never),
+    )
+    return {
+      shape: [rows, features],
+      x,
+      labels: new Int32Array(rows),
+      featureNames: names.filter((_, i) => i !== labelCol),
+      labelName: names[labelCol]!,
+      targets,
+    }
+  }
+  const { labels, classNames } = encodeLabels(labelCells, bad)
   return {
     shape: [rows, features],
     x,

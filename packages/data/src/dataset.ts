@@ -25,6 +25,11 @@ export interface Dataset {
    * for a missing cell). Preprocessing one-hot encodes them; the rest of Kiln sees numbers.
    */
   readonly categories?: readonly CategoricalFeature[]
+  /**
+   * A regression dataset's numeric targets, one per sample; its labels are then all 0
+   * (one class), so code that only knows classes still works.
+   */
+  readonly targets?: Float32Array
 }
 
 /** One categorical feature: its position in a sample and its category names (sorted). */
@@ -81,6 +86,8 @@ export interface FromArraysInput {
   featureNames?: readonly string[]
   /** Categorical features: x holds indices into their values (NaN: missing). */
   categories?: readonly CategoricalFeature[]
+  /** Regression targets (finite numbers), one per sample; labels are then all 0. */
+  targets?: ArrayLike<number>
 }
 
 /** Builds a Dataset from arrays, checking that shapes and labels agree. */
@@ -116,6 +123,7 @@ export function fromArrays(input: FromArraysInput): Dataset {
     throw new ValidationError('featureNames', `${size} names (one per feature), got ${input.featureNames.length}`)
   }
   if (input.categories !== undefined) checkCategories(input.categories, x, count, size)
+  const targets = input.targets === undefined ? undefined : toTargets(input.targets, count)
   return makeDataset({
     name: input.name,
     x,
@@ -128,6 +136,7 @@ export function fromArrays(input: FromArraysInput): Dataset {
     ...(input.categories && input.categories.length > 0
       ? { categories: input.categories.map((c) => ({ feature: c.feature, values: [...c.values] })) }
       : {}),
+    ...(targets ? { targets } : {}),
   })
 }
 
@@ -150,6 +159,14 @@ function checkCategories(categories: readonly CategoricalFeature[], x: Float32Ar
         })
     }
   })
+}
+
+function toTargets(a: ArrayLike<number>, count: number): Float32Array {
+  if (a.length !== count) throw new ValidationError('targets', `${count} values (one per sample), got ${a.length}`)
+  const out = a instanceof Float32Array ? a : Float32Array.from(a)
+  for (let i = 0; i < out.length; i++)
+    if (!Number.isFinite(out[i])) throw new ValidationError(`targets[${i}]`, `a finite number, got ${String(a[i])}`)
+  return out
 }
 
 /** Float32 view or copy of numeric data; int64 values beyond 2^53 would lose precision anyway in float32. */

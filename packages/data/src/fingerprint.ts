@@ -8,6 +8,7 @@ export interface FingerprintInput {
   numClasses: number
   count: number
   classNames?: readonly string[]
+  targets?: Float32Array
 }
 
 const bytesOf = (a: Float32Array | Int32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength)
@@ -25,9 +26,13 @@ export function datasetFingerprint(d: FingerprintInput): string {
     numClasses: d.numClasses,
     classNames: d.classNames ?? null,
   }
-  return createHash('sha256')
-    .update(`kiln-dataset\n${JSON.stringify(meta)}\n`)
-    .update(bytesOf(d.x))
-    .update(bytesOf(d.labels))
-    .digest('hex')
+  return (
+    createHash('sha256')
+      .update(`kiln-dataset\n${JSON.stringify(meta)}\n`)
+      .update(bytesOf(d.x))
+      .update(bytesOf(d.labels))
+      // Regression targets extend the hash; a classification dataset's fingerprint is unchanged.
+      .update(d.targets ? bytesOf(d.targets) : new Uint8Array(0))
+      .digest('hex')
+  )
 }

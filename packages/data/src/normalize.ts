@@ -58,6 +58,7 @@ export function normalize(ds: Dataset, how: Normalization | NormalizationMethod)
     count: ds.count,
     // Scaled category indices are no longer indices: the result has no categorical features.
     ...describing({ ...ds, categories: undefined }),
+    ...(ds.targets ? { targets: ds.targets } : {}),
   })
 }
 

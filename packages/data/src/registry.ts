@@ -1,6 +1,7 @@
 import { ValidationError } from '@kiln/protocol'
 import type { Dataset } from './dataset.js'
 import { loadFashionMnist } from './fashion-mnist.js'
+import { SKLEARN_TABLES, loadSklearnTable } from './sklearn-tables.js'
 
 /** What a dataset spec resolves to: a training set, and a test set when the source has one. */
 export interface ResolvedDataset {
@@ -10,7 +11,13 @@ export interface ResolvedDataset {
 
 export type DatasetLoader = () => Promise<ResolvedDataset>
 
-const loaders = new Map<string, DatasetLoader>([['fashion-mnist', () => loadFashionMnist()]])
+const loaders = new Map<string, DatasetLoader>([
+  ['fashion-mnist', () => loadFashionMnist()],
+  ...Object.keys(SKLEARN_TABLES).map((name): [string, DatasetLoader] => [
+    name,
+    async () => ({ train: await loadSklearnTable(name) }),
+  ]),
+])
 
 const NAME = /^[a-z0-9][a-z0-9._-]*$/
 

@@ -4,9 +4,10 @@
 //   images,labels                  features and labels IDX files (gzipped or not)
 //   dir/train_x.npy                NPY features; labels from the same name with x -> y
 //                                  (x.npy -> y.npy, train_x.npy -> train_y.npy, train-x.npy -> train-y.npy)
-//   data.csv[#label=NAME&header=true|false|auto]
+//   data.csv[#label=NAME&header=true|false|auto&regression=true]
 //                                  CSV: numeric features, label column (default: the last),
-//                                  header auto-detected unless given
+//                                  header auto-detected unless given; regression: the label
+//                                  column holds numbers to predict, not classes
 //   dir/                           a directory laid out like MNIST ({train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz])
 //   dir/train-images-idx3-ubyte.gz IDX images (detected by content); labels from the same name
 //                                  with images -> labels and idxN -> idx1
@@ -65,14 +66,19 @@ export async function resolveDataset(spec: string): Promise<ResolvedDataset> {
 }
 
 function csvOptions(fragment: string, present: boolean) {
-  const options: { label?: string | number; header?: boolean | 'auto' } = {}
+  const options: { label?: string | number; header?: boolean | 'auto'; regression?: boolean } = {}
   if (!present) return options
   for (const [key, value] of new URLSearchParams(fragment)) {
     if (key === 'label') options.label = /^-?\d+$/.test(value) ? Number(value) : value
     else if (key === 'header' && (value === 'true' || value === 'false' || value === 'auto')) {
       options.header = value === 'auto' ? 'auto' : value === 'true'
+    } else if (key === 'regression' && (value === 'true' || value === 'false')) {
+      options.regression = value === 'true'
     } else {
-      throw new ValidationError(`dataset#${key}`, 'label=<name or index> or header=true|false|auto')
+      throw new ValidationError(
+        `dataset#${key}`,
+        'label=<name or index>, header=true|false|auto or regression=true|false',
+      )
     }
   }
   return options

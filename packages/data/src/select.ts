@@ -8,7 +8,8 @@ export function gather(ds: Dataset, indices: ArrayLike<number>, name = ds.name):
   const x = new Float32Array(n * size)
   const labels = new Int32Array(n)
   gatherInto(ds, indices, 0, n, x, labels)
-  return derive(ds, name, x, labels, n)
+  const targets = ds.targets ? Float32Array.from({ length: n }, (_, k) => ds.targets![indices[k]!]!) : undefined
+  return derive(ds, name, x, labels, n, targets)
 }
 
 /** Copies samples indices[from..to) into x and labels (which must hold to - from samples). */
@@ -36,10 +37,18 @@ export function gatherInto(
 /** Samples [start, end) as views (no copy). */
 export function slice(ds: Dataset, start: number, end: number, name = ds.name): Dataset {
   const size = sampleSize(ds)
-  return derive(ds, name, ds.x.subarray(start * size, end * size), ds.labels.subarray(start, end), end - start)
+  const targets = ds.targets?.subarray(start, end)
+  return derive(ds, name, ds.x.subarray(start * size, end * size), ds.labels.subarray(start, end), end - start, targets)
 }
 
-function derive(ds: Dataset, name: string, x: Float32Array, labels: Int32Array, count: number): Dataset {
+function derive(
+  ds: Dataset,
+  name: string,
+  x: Float32Array,
+  labels: Int32Array,
+  count: number,
+  targets?: Float32Array,
+): Dataset {
   return makeDataset({
     name,
     x,
@@ -48,6 +57,7 @@ function derive(ds: Dataset, name: string, x: Float32Array, labels: Int32Array, 
     numClasses: ds.numClasses,
     count,
     ...describing(ds),
+    ...(targets ? { targets } : {}),
   })
 }
 

@@ -50,6 +50,9 @@ export interface GbdtState {
   trainLoss: number
   /** NaN without validation data. */
   validLoss: number
+  /** Fraction of rows classified right (NaN for regression, or without such rows). */
+  trainAccuracy: number
+  validAccuracy: number
 }
 
 /** An opaque training run (its data binned natively). */

@@ -1,37 +1,79 @@
 // Training a builtin model: what a trial script would do, written by Kiln, with seeded
 // shuffling (tfjs' own shuffle uses Math.random, so runs would not repeat).
 import * as tf from '@tensorflow/tfjs'
-import { augmentImages, gather, permutation } from '@kiln/data'
+import { type Dataset, augmentImages, fitNormalization, gather, normalize, permutation } from '@kiln/data'
 import type { TrialContext } from './context.js'
 import { restoreCheckpoint } from './checkpoint.js'
-import { isBuiltin } from './model-spec.js'
+import { isNetwork } from './model-spec.js'
+import type { LossName } from './spec-schema.js'
+import { buildLinear, foldStandardization } from './tabular/linear.js'
+import { resolveObjective } from './tabular/objective.js'
 import { buildBuiltinModel } from './models/build.js'
 import { encodingFor } from './evaluate.js'
 import type { PreparedData } from './trial-data.js'
-import { toTensors } from './trial-data.js'
+import { type LabelEncoding, toTensors } from './trial-data.js'
 
 // Each epoch gets its own permutation, derived from the run's seed.
 function epochSeed(seed: number, epoch: number): number {
   return (seed + Math.imul(epoch + 1, 0x9e3779b1)) >>> 0
 }
 
-/** Builds, compiles and fits the spec's builtin model on the prepared splits. */
-export async function trainBuiltin(ctx: TrialContext, data: PreparedData): Promise<tf.LayersModel> {
+interface Built {
+  model: tf.Sequential
+  loss: LossName
+  metrics: string[]
+  encoding: LabelEncoding
+  train: Dataset
+  validation?: Dataset
+  /** linear with standardize: the training set's mean and std, folded in after training. */
+  norm?: { mean: Float32Array; std: Float32Array }
+}
+
+// The model and how it is fed: a network as the spec says, or builtin linear (objective,
+// loss and label encoding from its objective; features standardized while training).
+function build(ctx: TrialContext, data: PreparedData): Built {
   const spec = ctx.spec
-  if (!isBuiltin(spec.model)) throw new Error('trainBuiltin needs a builtin model spec')
-  const { epochs, batchSize, seed } = spec.training
-  const model = buildBuiltinModel(spec.model, data.train, spec.loss, seed)
-  model.compile({ optimizer: ctx.distributed(ctx.optimizer()), loss: spec.loss, metrics: ['accuracy'] })
-  const encoding = encodingFor(spec.loss)
-  const validation = data.validation ? toTensors(data.validation, encoding) : undefined
+  const m = spec.model
+  if (isNetwork(m)) {
+    const model = buildBuiltinModel(m, data.train, spec.loss, spec.training.seed)
+    return { model, loss: spec.loss, metrics: ['accuracy'], encoding: encodingFor(spec.loss), ...splits(data) }
+  }
+  if (!('builtin' in m) || m.builtin !== 'linear') throw new Error('trainBuiltin needs mlp, cnn or linear')
+  const objective = resolveObjective(m.objective, data.train.numClasses, data.train.targets !== undefined)
+  const regression = objective === 'regression'
+  const loss: LossName = regression ? 'meanSquaredError' : spec.loss
+  const base = { model: buildLinear(m, data.train, objective), loss, metrics: regression ? [] : ['accuracy'] }
+  const encoding: LabelEncoding = regression ? 'value' : encodingFor(loss)
+  if (!m.standardize) return { ...base, encoding, ...splits(data) }
+  const norm = fitNormalization(data.train, 'standard')
+  return {
+    ...base,
+    encoding,
+    norm,
+    train: normalize(data.train, norm),
+    ...(data.validation ? { validation: normalize(data.validation, norm) } : {}),
+  }
+}
+
+const splits = (data: PreparedData) => ({
+  train: data.train,
+  ...(data.validation ? { validation: data.validation } : {}),
+})
+
+/** Builds, compiles and fits the spec's builtin model (mlp, cnn, linear) on the prepared splits. */
+export async function trainBuiltin(ctx: TrialContext, data: PreparedData): Promise<tf.LayersModel> {
+  const { epochs, batchSize, seed } = ctx.spec.training
+  const { model, loss, metrics, encoding, train, norm, ...rest } = build(ctx, data)
+  model.compile({ optimizer: ctx.distributed(ctx.optimizer()), loss, metrics })
+  const validation = rest.validation ? toTensors(rest.validation, encoding) : undefined
   const callbacks = ctx.callbacks()
   try {
     if (ctx.resumeFrom) await restoreCheckpoint(model, ctx.resumeFrom)
     // One fit() per epoch over a freshly permuted copy, with shuffle off: the seeded
     // equivalent of fit({ shuffle: true, epochs }).
     for (let epoch = ctx.initialEpoch; epoch < epochs; epoch++) {
-      const augment = spec.preprocessing?.augment
-      const ordered = gather(data.train, permutation(data.train.count, epochSeed(seed, epoch)))
+      const augment = ctx.spec.preprocessing?.augment
+      const ordered = gather(train, permutation(train.count, epochSeed(seed, epoch)))
       // Training images only, drawn afresh each epoch; validation and test stay as they are.
       const shuffled = augment ? augmentImages(ordered, augment, augment.seed ?? seed, epoch) : ordered
       const { x, y } = toTensors(shuffled, encoding)
@@ -60,5 +102,7 @@ export async function trainBuiltin(ctx: TrialContext, data: PreparedData): Promi
   } finally {
     if (validation) tf.dispose([validation.x, validation.y])
   }
+  // Not on an abort: a drained trial checkpoints this model, and resumes in standardized space.
+  if (norm && !ctx.abortedWhere && !ctx.signal?.aborted) foldStandardization(model, norm.mean, norm.std)
   return model
 }

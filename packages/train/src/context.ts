@@ -41,6 +41,11 @@ export interface TrialParams {
 
 export type { TrialReport } from './trial-report.js'
 
+/** A model a trial can checkpoint: a tfjs model, or anything that captures its own checkpoint bytes. */
+export type Checkpointable =
+  | tf.LayersModel
+  | { checkpoint(epochs: number, reports: readonly TrialReport[]): Promise<Uint8Array> }
+
 /** When a trial saves checkpoints, and where they go. */
 export interface CheckpointPolicy {
   /** Every this many epochs (default 1 when everyMs is not given either). */
@@ -131,15 +136,22 @@ export class TrialContext {
   }
 
   /** Saves a checkpoint of `model` now (epochs = completed epochs), if this trial keeps them. */
-  async checkpointNow(model: tf.LayersModel, epochs = this.steps): Promise<void> {
+  async checkpointNow(model: Checkpointable, epochs = this.steps): Promise<void> {
     const policy = this.options.checkpoint
     if (!policy) return
     this.lastCheckpointAt = performance.now()
-    await policy.save(await captureCheckpoint(model, epochs, this.history), epochs)
+    const bytes =
+      'checkpoint' in model
+        ? await model.checkpoint(epochs, this.history)
+        : await captureCheckpoint(model, epochs, this.history)
+    await policy.save(bytes, epochs)
   }
 
-  // Called by the fit callback after each epoch's report.
-  private async epochDone(model: tf.LayersModel): Promise<void> {
+  /**
+   * Checkpoints after an epoch's report when the policy says one is due; the fit callback
+   * calls it, and so do trainers that do not use fit (gbdt).
+   */
+  async epochDone(model: Checkpointable): Promise<void> {
     const policy = this.options.checkpoint
     if (!policy) return
     const every = policy.everyEpochs ?? (policy.everyMs === undefined ? 1 : undefined)
@@ -295,6 +307,11 @@ export class TrialContext {
   /** Whether a report was answered 'stop' (the trial should wind down). */
   get shouldStop(): boolean {
     return this.stopRequested
+  }
+
+  /** Records that an abort stopped training at this epoch (trainers that do not use fit). */
+  noteAbort(epoch: number): void {
+    this.abortedAt ??= { epoch, batch: 0 }
   }
 
   /** Where an abort stopped the fit, if one did. */

@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs'
 import { ValidationError } from '@kiln/protocol'
 import { sampleSize, type Dataset } from '@kiln/data'
 import { evaluateClassification } from './evaluation/classification.js'
+import { evaluateRegression } from './evaluation/regression.js'
 import { argmaxRows } from './evaluation/probabilities.js'
 import type { PredictionDistribution } from './metadata.js'
 import type { TestMetrics } from './metrics.js'
@@ -56,7 +57,8 @@ export async function predictScores(model: tf.LayersModel, data: Dataset): Promi
 export async function evaluateModel(
   model: tf.LayersModel,
   test: Dataset,
-): Promise<{ metrics: TestMetrics; predictions: PredictionDistribution }> {
+): Promise<{ metrics: TestMetrics; predictions?: PredictionDistribution }> {
+  if (test.targets) return { metrics: await regressionMetrics(model, test, test.targets) }
   const k = test.numClasses
   const scores = await predictScores(model, test)
   const counts = new Array<number>(k).fill(0)
@@ -94,4 +96,27 @@ async function compiledLoss(model: tf.LayersModel, test: Dataset): Promise<numbe
     x.dispose()
     y.dispose()
   }
+}
+
+// A regression model's test metrics: the mean squared error of its one output as the loss,
+// and the regression figures (MAE, RMSE, R²).
+async function regressionMetrics(model: tf.LayersModel, test: Dataset, targets: Float32Array): Promise<TestMetrics> {
+  const size = sampleSize(test)
+  const predictions = new Float32Array(test.count)
+  for (let start = 0; start < test.count; start += EVAL_BATCH) {
+    const n = Math.min(EVAL_BATCH, test.count - start)
+    const out = tf.tidy(() => {
+      const x = tf.tensor(test.x.subarray(start * size, (start + n) * size), [n, ...test.sampleShape])
+      return (model.predict(x) as tf.Tensor).reshape([n])
+    })
+    predictions.set(await out.data<'float32'>(), start)
+    out.dispose()
+  }
+  return regressionTestMetrics(targets.subarray(0, test.count), predictions)
+}
+
+/** Test metrics of predicted regression values: loss is the mean squared error. */
+export function regressionTestMetrics(targets: Float32Array, predictions: Float32Array): TestMetrics {
+  const evaluation = evaluateRegression(targets, predictions)
+  return { count: targets.length, loss: evaluation.rmse ** 2, evaluation }
 }

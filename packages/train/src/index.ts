@@ -9,8 +9,15 @@ export { readSpecFile, readDocumentFile, readDocumentText } from './spec-file.js
 export type { SpecFile } from './spec-file.js'
 export { OptimizerName, LossName, BUILTIN_METRICS } from './spec-schema.js'
 export type { Spec, OptimizerSpec, TrainingSpec, MetricSpec, ResourcesSpec } from './spec-schema.js'
-export { Activation, Builtin, isBuiltin } from './model-spec.js'
-export type { ModelSpec, MlpModelSpec, CnnModelSpec, ScriptModelSpec } from './model-spec.js'
+export { Activation, Builtin, TabularObjective, isBuiltin, isNetwork, isTabular } from './model-spec.js'
+export type {
+  ModelSpec,
+  MlpModelSpec,
+  CnnModelSpec,
+  GbdtModelSpec,
+  LinearModelSpec,
+  ScriptModelSpec,
+} from './model-spec.js'
 
 export { buildBuiltinModel } from './models/build.js'
 export { buildMlp } from './models/mlp.js'
@@ -39,6 +46,11 @@ export type { LoadedModel } from './load.js'
 export { artifactsToFiles, filesToArtifacts, MODEL_JSON, METADATA_JSON } from './model-files.js'
 export type { ModelFiles } from './model-files.js'
 export { MODEL_FORMAT } from './metadata.js'
+export { GbdtModel, GBDT_JSON, GBDT_FORMAT, parseGbdtModel } from './gbdt/gbdt-model.js'
+export type { GbdtModelInfo, GbdtObjectiveName } from './gbdt/gbdt-model.js'
+export { loadGbdtModel, isGbdtFiles } from './gbdt/gbdt-load.js'
+export type { LoadedGbdtModel } from './gbdt/gbdt-load.js'
+export { gbdtCheckpoint, treesFromCheckpoint } from './gbdt/gbdt-checkpoint.js'
 export type { KilnModelMetadata, DatasetInfo, PredictionDistribution } from './metadata.js'
 
 export { LogLevel, jsonLineSink } from './log.js'

@@ -12,7 +12,8 @@ export interface EpochMetrics {
 export interface TestMetrics {
   /** Samples evaluated. */
   count: number
-  accuracy: number
+  /** Classifiers only (a regression model reports loss, the mean squared error). */
+  accuracy?: number
   /** The model's compiled loss on the test set (absent for an uncompiled script model). */
   loss?: number
   /** Every figure of the task (per-class, averages, confusion matrix, areas): evaluation/. */

@@ -11,6 +11,7 @@ import {
   oneOf,
   positiveInt,
   positiveIntList,
+  positiveNumber,
   strictObject,
 } from '@kiln/protocol'
 
@@ -28,8 +29,8 @@ export const Activation = {
 } as const
 export type Activation = (typeof Activation)[keyof typeof Activation]
 
-/** The builtin architectures. */
-export const Builtin = { mlp: 'mlp', cnn: 'cnn' } as const
+/** The builtin models: networks (mlp, cnn) and tabular algorithms (gbdt, linear). */
+export const Builtin = { mlp: 'mlp', cnn: 'cnn', gbdt: 'gbdt', linear: 'linear' } as const
 export type Builtin = (typeof Builtin)[keyof typeof Builtin]
 
 const mlp = strictObject(
@@ -56,6 +57,60 @@ const cnn = strictObject(
   'a mapping',
 )
 
+/** What a tabular model predicts; auto: binary for two classes, multiclass for more. */
+export const TabularObjective = {
+  auto: 'auto',
+  binary: 'binary',
+  multiclass: 'multiclass',
+  regression: 'regression',
+} as const
+export type TabularObjective = (typeof TabularObjective)[keyof typeof TabularObjective]
+
+const intIn = (lo: number, hi: number) =>
+  z
+    .number(expecting(`an integer from ${lo} to ${hi}`))
+    .int()
+    .min(lo)
+    .max(hi)
+const share = () => z.number(expecting('a number above 0 and at most 1')).gt(0).max(1)
+const nonNegative = () => z.number(expecting('a number >= 0')).min(0).finite()
+
+// Histogram gradient-boosted trees (native). Reports training.epochs times, every
+// trees / epochs boosting rounds: epochs are the unit of reports, checkpoints and schedulers.
+const gbdt = strictObject(
+  {
+    builtin: z.literal('gbdt'),
+    objective: oneOf(enumValues(TabularObjective)).default('auto'),
+    /** Boosting rounds at most (one tree per round, one per class for multiclass). */
+    trees: intIn(1, 100000).default(100),
+    learningRate: positiveNumber().default(0.1),
+    maxLeaves: intIn(2, 65536).default(31),
+    /** 0: unlimited (leaf-wise growth is bounded by maxLeaves). */
+    maxDepth: intIn(0, 1024).default(0),
+    minSamplesLeaf: intIn(1, 1 << 30).default(20),
+    l2: nonNegative().default(0),
+    maxBins: intIn(2, 255).default(255),
+    rowSubsample: share().default(1),
+    colSubsample: share().default(1),
+    /** Rounds without a validation improvement before stopping; 0: never. */
+    earlyStopping: intIn(0, 1 << 30).default(10),
+  },
+  'a mapping',
+)
+
+// Logistic / softmax / linear regression on the kiln backend, with L1 and L2 penalties.
+const linear = strictObject(
+  {
+    builtin: z.literal('linear'),
+    objective: oneOf(enumValues(TabularObjective)).default('auto'),
+    l1: nonNegative().default(0),
+    l2: nonNegative().default(0),
+    /** Standardize features with the training set's mean and std (kept in the model). */
+    standardize: bool().default(true),
+  },
+  'a mapping',
+)
+
 const SCRIPT_PHRASE = 'a path to a .ts, .mts, .js or .mjs module (relative to the spec file)'
 const script = strictObject(
   {
@@ -68,9 +123,12 @@ const script = strictObject(
 export type MlpModelSpec = z.output<typeof mlp>
 export type CnnModelSpec = z.output<typeof cnn>
 export type ScriptModelSpec = z.output<typeof script>
-export type ModelSpec = MlpModelSpec | CnnModelSpec | ScriptModelSpec
+export type GbdtModelSpec = z.output<typeof gbdt>
+export type LinearModelSpec = z.output<typeof linear>
+export type ModelSpec = MlpModelSpec | CnnModelSpec | GbdtModelSpec | LinearModelSpec | ScriptModelSpec
 
-const MODEL_PHRASE = 'a mapping with "builtin: mlp", "builtin: cnn" or "script: ./trial.ts"'
+const MODEL_PHRASE =
+  'a mapping with "builtin: mlp", "builtin: cnn", "builtin: gbdt", "builtin: linear" or "script: ./trial.ts"'
 
 // Picking the variant by its tag first (rather than z.union) keeps the messages about the
 // variant the user meant, instead of a list of how it failed to match each one.
@@ -83,6 +141,8 @@ function variantFor(raw: unknown, ctx: z.RefinementCtx): z.ZodTypeAny | undefine
   if (!('builtin' in raw)) return addExpected(ctx, [], MODEL_PHRASE), undefined
   if (raw.builtin === 'mlp') return mlp
   if (raw.builtin === 'cnn') return cnn
+  if (raw.builtin === 'gbdt') return gbdt
+  if (raw.builtin === 'linear') return linear
   const builtins = Object.values(Builtin)
   return addExpected(ctx, ['builtin'], `one of ${builtins.join(', ')}`, { candidates: builtins }), undefined
 }
@@ -99,6 +159,16 @@ export const modelSpec = z.unknown().transform((raw, ctx): ModelSpec => {
 })
 
 /** Whether the model is built by Kiln (so its metric names are known in advance). */
-export function isBuiltin(model: ModelSpec): model is MlpModelSpec | CnnModelSpec {
+export function isBuiltin(model: ModelSpec): model is MlpModelSpec | CnnModelSpec | GbdtModelSpec | LinearModelSpec {
   return 'builtin' in model
+}
+
+/** Whether the model is one of the builtin networks (trained by tfjs' fit). */
+export function isNetwork(model: ModelSpec): model is MlpModelSpec | CnnModelSpec {
+  return 'builtin' in model && (model.builtin === 'mlp' || model.builtin === 'cnn')
+}
+
+/** Whether the model is a builtin tabular algorithm (gbdt, linear). */
+export function isTabular(model: ModelSpec): model is GbdtModelSpec | LinearModelSpec {
+  return 'builtin' in model && (model.builtin === 'gbdt' || model.builtin === 'linear')
 }

@@ -10,6 +10,9 @@ import { evaluateModel } from './evaluate.js'
 import { jsonLineSink, makeLogger, type Logger, type LogSink } from './log.js'
 import { modelMetadata } from './metadata.js'
 import { objectiveOf, type EpochMetrics, type TrainMetrics } from './metrics.js'
+import { evaluateGbdt } from './gbdt/gbdt-evaluate.js'
+import { GbdtModel } from './gbdt/gbdt-model.js'
+import { trainGbdt } from './gbdt/gbdt-trial.js'
 import { isBuiltin } from './model-spec.js'
 import { checkSaveTarget, saveModel } from './save.js'
 import type { Collective } from './collective/collective.js'
@@ -185,11 +188,14 @@ export async function trainLocal(spec: Spec, options: TrainLocalOptions): Promis
   })
   const reports = ctx.history
 
-  let trained: tf.LayersModel | undefined
+  let trained: tf.LayersModel | GbdtModel | undefined
   try {
-    trained = isBuiltin(spec.model)
-      ? await trainBuiltin(ctx, data)
-      : await runScriptTrial(ctx, scriptPath(spec.model.script, baseDir))
+    trained =
+      'builtin' in spec.model && spec.model.builtin === 'gbdt'
+        ? await trainGbdt(ctx, data)
+        : isBuiltin(spec.model)
+          ? await trainBuiltin(ctx, data)
+          : await runScriptTrial(ctx, scriptPath(spec.model.script, baseDir))
   } finally {
     tensors.dispose()
   }
@@ -211,7 +217,11 @@ export async function trainLocal(spec: Spec, options: TrainLocalOptions): Promis
         stoppedEarly: ctx.shouldStop && reports.length < spec.training.epochs,
       }
     }
-    const evaluation = data.test ? await evaluateModel(trained, data.test) : undefined
+    const evaluation = !data.test
+      ? undefined
+      : trained instanceof GbdtModel
+        ? await evaluateGbdt(trained, data.test)
+        : await evaluateModel(trained, data.test)
     const epochs: EpochMetrics[] = reports.map((r) => ({ epoch: r.step, ...r.metrics }))
     const metrics: TrainMetrics = {
       epochs,
@@ -224,7 +234,7 @@ export async function trainLocal(spec: Spec, options: TrainLocalOptions): Promis
       spec,
       data,
       metrics,
-      ...(evaluation ? { predictions: evaluation.predictions } : {}),
+      ...(evaluation?.predictions ? { predictions: evaluation.predictions } : {}),
       training: { durationMs: performance.now() - started, samplesPerSecond, epochsRun: reports.length, stoppedEarly },
     })
     const saved = await saveModel(trained, options.outDir, metadata)

@@ -6,6 +6,7 @@ import { basename, dirname, join, resolve } from 'node:path'
 import * as tf from '@tensorflow/tfjs'
 import type { KilnModelMetadata } from './metadata.js'
 import { ModelFormatError } from './errors.js'
+import { GBDT_JSON } from './gbdt/gbdt-model.js'
 import { artifactsToFiles, DEFAULT_SHARD_BYTES, METADATA_JSON, MODEL_JSON, type ModelFiles } from './model-files.js'
 
 /** Anything with LayersModel's save(handler). */
@@ -63,12 +64,17 @@ export interface SavedModel {
 }
 
 /**
- * Saves model.json, weight shards and kiln-model.json into `dir`, atomically: everything is
+ * Saves model.json and weight shards (a tfjs model), or the files a builtin model makes
+ * itself (gbdt.json), plus kiln-model.json into `dir`, atomically: everything is
  * written into a hidden sibling directory that is renamed into place at the end, so a crash or
  * error never leaves a half-written model, and an existing model at `dir` stays until the new
  * one is complete (then it is replaced). A `dir` that exists but holds no model is refused.
  */
-export async function saveModel(model: Savable, dir: string, metadata?: KilnModelMetadata): Promise<SavedModel> {
+export async function saveModel(
+  model: Savable | { files(): ModelFiles },
+  dir: string,
+  metadata?: KilnModelMetadata,
+): Promise<SavedModel> {
   const target = resolve(dir)
   await checkSaveTarget(target)
   const parent = dirname(target)
@@ -86,7 +92,8 @@ export async function saveModel(model: Savable, dir: string, metadata?: KilnMode
         bytes += content.byteLength
       }
     }
-    await model.save(filesSaveHandler(write))
+    if ('files' in model) await write(model.files())
+    else await model.save(filesSaveHandler(write))
     if (metadata !== undefined)
       await write(new Map([[METADATA_JSON, new TextEncoder().encode(metadataJson(metadata))]]))
     await syncDir(tmp)
@@ -109,14 +116,15 @@ export async function checkSaveTarget(dir: string): Promise<void> {
   if (info === null) return
   if (!info.isDirectory())
     throw new ModelFormatError(given, 'exists and is a file, expected a new or model directory to save into')
-  const isModel = await stat(join(target, MODEL_JSON)).then(
-    () => true,
-    () => false,
-  )
-  if (!isModel)
+  const exists = (name: string) =>
+    stat(join(target, name)).then(
+      () => true,
+      () => false,
+    )
+  if (!(await exists(MODEL_JSON)) && !(await exists(GBDT_JSON)))
     throw new ModelFormatError(
       given,
-      `exists and is not a model directory (no ${MODEL_JSON}); pick another path or remove it`,
+      `exists and is not a model directory (no ${MODEL_JSON} or ${GBDT_JSON}); pick another path or remove it`,
     )
 }
 

@@ -164,9 +164,16 @@ function checkMetric(raw: Record<string, unknown>, ctx: z.RefinementCtx): void {
   if (typeof name !== 'string') return
   const split = isRecord(raw.training) ? raw.training.validationSplit : undefined
   const noValidation = split === 0
-  const allowed = BUILTIN_METRICS.filter((m) => !(noValidation && m.startsWith('val_')))
+  const regression = model.objective === 'regression'
+  const allowed = BUILTIN_METRICS.filter(
+    (m) => !(noValidation && m.startsWith('val_')) && !(regression && m.endsWith('accuracy')),
+  )
   if (!allowed.includes(name as never)) {
-    const why = noValidation ? ' (training.validationSplit is 0, so there are no val_ metrics)' : ''
+    const why = noValidation
+      ? ' (training.validationSplit is 0, so there are no val_ metrics)'
+      : regression
+        ? ' (a regression model reports no accuracy)'
+        : ''
     addExpected(ctx, ['metric', 'name'], `one of ${allowed.join(', ')}${why}`, { candidates: allowed })
   }
 }
@@ -180,7 +187,9 @@ function defaultMode(metricName: string): 'max' | 'min' {
 export const specSchema = strictObject(fields, 'a mapping of spec fields (name, dataset, model, ...)', {
   check: checkMetric,
 }).transform((s) => {
-  const metricName = s.metric.name ?? (s.training.validationSplit > 0 ? 'val_accuracy' : 'accuracy')
+  const regression = 'objective' in s.model && s.model.objective === 'regression'
+  const metricName =
+    s.metric.name ?? `${s.training.validationSplit > 0 ? 'val_' : ''}${regression ? 'loss' : 'accuracy'}`
   return { ...s, metric: { name: metricName, mode: s.metric.mode ?? defaultMode(metricName) } }
 })
 

@@ -146,7 +146,7 @@ export function checkFinite(spec: Spec, data: PreparedData, warn: (message: stri
   }
   const what = describeNonFinite([...merged.values()].sort((a, b) => a.feature - b.feature))
   const model = spec.model as { builtin?: string }
-  if (model.builtin === 'mlp' || model.builtin === 'cnn')
+  if (model.builtin === 'mlp' || model.builtin === 'cnn' || model.builtin === 'linear')
     throw new DatasetError(
       DatasetErrorCode.malformed,
       spec.dataset,
@@ -155,8 +155,8 @@ export function checkFinite(spec: Spec, data: PreparedData, warn: (message: stri
   warn(what)
 }
 
-/** How labels are fed to the loss: one-hot rows, or class indices for the sparse loss. */
-export type LabelEncoding = 'onehot' | 'sparse'
+/** How labels are fed to the loss: one-hot rows, class indices (sparse loss), or regression targets. */
+export type LabelEncoding = 'onehot' | 'sparse' | 'value'
 
 /** A dataset's inputs and labels as tensors. */
 export interface TensorPair {
@@ -170,8 +170,13 @@ export interface TensorPair {
 export function toTensors(ds: Dataset, encoding: LabelEncoding = 'onehot'): TensorPair {
   const x = tf.tensor(ds.x.subarray(0, ds.count * sampleSize(ds)), [ds.count, ...ds.sampleShape], 'float32')
   const y =
-    encoding === 'sparse'
-      ? tf.tensor2d(Float32Array.from(ds.labels.subarray(0, ds.count)), [ds.count, 1])
-      : tf.tensor2d(oneHot(ds.labels.subarray(0, ds.count), ds.numClasses), [ds.count, ds.numClasses])
+    encoding === 'value'
+      ? tf.tensor2d(
+          ds.targets ? ds.targets.subarray(0, ds.count) : Float32Array.from(ds.labels.subarray(0, ds.count)),
+          [ds.count, 1],
+        )
+      : encoding === 'sparse'
+        ? tf.tensor2d(Float32Array.from(ds.labels.subarray(0, ds.count)), [ds.count, 1])
+        : tf.tensor2d(oneHot(ds.labels.subarray(0, ds.count), ds.numClasses), [ds.count, ds.numClasses])
   return { x, y }
 }

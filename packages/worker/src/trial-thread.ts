@@ -17,7 +17,7 @@ export function flatMetrics(m: TrainMetrics): Record<string, number> {
   const last = m.epochs[m.epochs.length - 1]
   if (last) for (const [k, v] of Object.entries(last)) if (k !== 'epoch' && Number.isFinite(v)) out[k] = v
   if (m.test) {
-    out.test_accuracy = m.test.accuracy
+    if (m.test.accuracy !== undefined) out.test_accuracy = m.test.accuracy
     if (m.test.loss !== undefined) out.test_loss = m.test.loss
     if (m.test.evaluation) Object.assign(out, evaluationMetrics(m.test.evaluation))
   }

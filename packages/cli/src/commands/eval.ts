@@ -97,7 +97,7 @@ export async function evalCommand(argv: string[], io: CliIo): Promise<number> {
     if (json) io.stdout.write(`${JSON.stringify(out)}\n`)
     else {
       io.stdout.write(
-        `${label} on ${datasetArg} (${set.name}, ${thousands(metrics.count)} samples): accuracy ${metrics.accuracy.toFixed(4)}${metrics.loss !== undefined ? `, loss ${metrics.loss.toFixed(4)}` : ''}\n`,
+        `${label} on ${datasetArg} (${set.name}, ${thousands(metrics.count)} samples): ${[metrics.accuracy !== undefined ? `accuracy ${metrics.accuracy.toFixed(4)}` : '', metrics.loss !== undefined ? `loss ${metrics.loss.toFixed(4)}` : ''].filter(Boolean).join(', ')}\n`,
       )
       if (metrics.evaluation) io.stdout.write(evaluationText(metrics.evaluation, { color: io.stdout.isTTY === true }))
     }

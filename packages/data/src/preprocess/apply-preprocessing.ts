@@ -82,7 +82,7 @@ export function applyPreprocessing(f: FittedPreprocessing, x: Float32Array, rows
   return out
 }
 
-/** A dataset with the fitted preprocessing applied (labels and class names unchanged). */
+/** A dataset with the fitted preprocessing applied (labels, targets and class names unchanged). */
 export function preprocessDataset(ds: Dataset, f: FittedPreprocessing): Dataset {
   if (sampleSize(ds) !== f.input.width)
     throw new ValidationError(
@@ -102,5 +102,6 @@ export function preprocessDataset(ds: Dataset, f: FittedPreprocessing): Dataset 
     count: ds.count,
     ...(classNames ? { classNames } : {}),
     featureNames: f.output.names,
+    ...(ds.targets ? { targets: ds.targets } : {}),
   })
 }

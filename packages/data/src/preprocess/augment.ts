@@ -68,5 +68,6 @@ export function augmentImages(ds: Dataset, spec: AugmentSpec, seed: number, epoc
     numClasses: ds.numClasses,
     count: ds.count,
     ...describing(ds),
+    ...(ds.targets ? { targets: ds.targets } : {}),
   })
 }

@@ -36,11 +36,13 @@ const split = z.object({
   sampleShape: z.array(z.number().int().positive()).min(1),
   numClasses: z.number().int().positive(),
   classNames: z.array(z.string()).optional(),
+  x: storedArray,
+  labels: storedArray,
+  /** Regression targets: float32 bytes, one per sample. */
+  targets: z.custom<Uint8Array>((v) => v instanceof Uint8Array, { message: 'raw bytes' }).optional(),
   // Written only when present, so a dataset without them encodes (and hashes) as before.
   featureNames: z.array(z.string()).optional(),
   categories: z.array(z.object({ feature: z.number().int().nonnegative(), values: z.array(z.string()) })).optional(),
-  x: storedArray,
-  labels: storedArray,
 })
 type Split = z.infer<typeof split>
 
@@ -56,12 +58,13 @@ function encodeSplit(ds: Dataset): Split {
     sampleShape: [...ds.sampleShape],
     numClasses: ds.numClasses,
     ...(ds.classNames ? { classNames: [...ds.classNames] } : {}),
+    x: encodeFeatures(ds.x),
+    labels: encodeLabels(ds.labels, ds.numClasses),
+    ...(ds.targets ? { targets: new Uint8Array(Float32Array.from(ds.targets.subarray(0, ds.count)).buffer) } : {}),
     ...(ds.featureNames ? { featureNames: [...ds.featureNames] } : {}),
     ...(ds.categories?.length
       ? { categories: ds.categories.map((c) => ({ feature: c.feature, values: [...c.values] })) }
       : {}),
-    x: encodeFeatures(ds.x),
-    labels: encodeLabels(ds.labels, ds.numClasses),
   }
 }
 
@@ -118,6 +121,10 @@ function decodeSplit(which: string, s: Split, name: string): Dataset {
   const elements = shapeSize(s.sampleShape)
   const at = `dataset.splits.${which}`
   checkSplit(at, s, elements)
+  if (s.featureNames && s.featureNames.length !== elements)
+    throw new ValidationError(`${at}.featureNames`, `${elements} names (one per feature)`, {
+      got: `${s.featureNames.length}`,
+    })
   const labels = decodeLabels(s.labels, s.count)
   for (let i = 0; i < labels.length; i++) {
     const label = labels[i]!
@@ -127,10 +134,6 @@ function decodeSplit(which: string, s: Split, name: string): Dataset {
       })
     }
   }
-  if (s.featureNames && s.featureNames.length !== elements)
-    throw new ValidationError(`${at}.featureNames`, `${elements} names (one per feature)`, {
-      got: `${s.featureNames.length}`,
-    })
   // fromArrays checks the categories against the values (indices in range, or NaN).
   return fromArrays({
     name: `${name}/${which}`,
@@ -141,7 +144,21 @@ function decodeSplit(which: string, s: Split, name: string): Dataset {
     ...(s.classNames ? { classNames: s.classNames } : {}),
     ...(s.featureNames ? { featureNames: s.featureNames } : {}),
     ...(s.categories ? { categories: s.categories } : {}),
+    ...(s.targets ? { targets: decodeTargets(at, s.targets, s.count) } : {}),
   })
+}
+
+function decodeTargets(at: string, bytes: Uint8Array, count: number): Float32Array {
+  if (bytes.length !== count * 4)
+    throw new ValidationError(`${at}.targets`, `${count * 4} bytes (${count} float32 targets)`, {
+      got: `${bytes.length}`,
+    })
+  const out = new Float32Array(count)
+  new Uint8Array(out.buffer).set(bytes)
+  for (let i = 0; i < count; i++)
+    if (!Number.isFinite(out[i]))
+      throw new ValidationError(`${at}.targets[${i}]`, 'a finite number', { got: String(out[i]) })
+  return out
 }
 
 function parse(bytes: Uint8Array): z.infer<typeof encoded> {

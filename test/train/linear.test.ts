@@ -1,0 +1,77 @@
+// builtin: linear: logistic/softmax and linear regression with L1/L2, trained on
+// standardized features whose standardization is folded into the saved weights (so the
+// saved TF.js model takes raw features).
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import * as tf from '@tensorflow/tfjs'
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { fitNormalization, loadSklearnTable } from '@kiln/data'
+import { loadModel, parseSpec, trainLocal } from '@kiln/train'
+
+const test = suite('train - linear')
+const tmp = mkdtempSync(join(tmpdir(), 'kiln-linear-'))
+test.after(() => rmSync(tmp, { recursive: true, force: true }))
+const quiet = () => {}
+
+const spec = (model: string, dataset = 'breast-cancer', lr = 0.05, epochs = 25) =>
+  parseSpec(`name: lin
+dataset: ${dataset}
+model: { builtin: linear${model} }
+optimizer: { name: adam, learningRate: ${lr} }
+training: { epochs: ${epochs}, batchSize: 32, seed: 2, testSplit: 0.2 }
+`)
+
+async function kernelOf(dir: string): Promise<Float32Array> {
+  const { model } = await loadModel(dir)
+  const w = (await model.layers.at(-1)!.getWeights()[0]!.data()) as Float32Array
+  const copy = w.slice()
+  model.dispose()
+  return copy
+}
+
+test('logistic regression on breast-cancer: the saved model takes raw features and scores as evaluated', async () => {
+  const r = await trainLocal(spec(', l2: 0.001'), { outDir: join(tmp, 'logistic'), log: quiet })
+  const accuracy = r.metrics.test!.accuracy!
+  assert.ok(accuracy > 0.94, `test accuracy ${accuracy}`)
+  // Raw (unstandardized) features through the saved model classify the whole table well:
+  // only true when the standardization was folded into the weights.
+  const all = await loadSklearnTable('breast-cancer')
+  const { model } = await loadModel(r.modelDir!)
+  const predicted = tf.tidy(() => (model.predict(tf.tensor2d(all.x, [all.count, 30])) as tf.Tensor).argMax(-1))
+  const classes = await predicted.data()
+  tf.dispose([predicted])
+  model.dispose()
+  let right = 0
+  for (let i = 0; i < all.count; i++) right += Number(classes[i] === all.labels[i])
+  assert.ok(right / all.count > 0.95, `raw-feature accuracy ${right / all.count}`)
+})
+
+test('L1 drives weights to zero that L2 only shrinks', async () => {
+  const all = await loadSklearnTable('breast-cancer')
+  const std = fitNormalization(all, 'standard').std
+  // Weights in standardized units (the saved ones are divided by each feature's std).
+  const scaled = async (model: string, dir: string) => {
+    const w = await kernelOf((await trainLocal(spec(model), { outDir: join(tmp, dir), log: quiet })).modelDir!)
+    return w.map((v, i) => Math.abs(v * std[Math.floor(i / 2)]!))
+  }
+  const small = (w: Float32Array) => w.filter((v) => v < 0.02 * Math.max(...w)).length
+  const l1 = await scaled(', l1: 0.02', 'l1')
+  const l2 = await scaled(', l2: 0.02', 'l2')
+  assert.ok(small(l1) > small(l2) + 5, `near-zero weights: l1 ${small(l1)}, l2 ${small(l2)} of ${l1.length}`)
+})
+
+test('linear regression on diabetes beats predicting the mean', async () => {
+  const r = await trainLocal(spec(', objective: regression', 'diabetes', 0.1, 40), {
+    outDir: join(tmp, 'reg'),
+    log: quiet,
+  })
+  const t = (await loadSklearnTable('diabetes')).targets!
+  const mean = t.reduce((a, b) => a + b, 0) / t.length
+  const variance = t.reduce((a, b) => a + (b - mean) ** 2, 0) / t.length
+  assert.ok(r.metrics.test!.loss! < 0.8 * variance, `test MSE ${r.metrics.test!.loss} vs variance ${variance}`)
+  assert.is(r.metrics.objective.name, 'val_loss')
+})
+
+test.run()
