@@ -132,7 +132,7 @@ test('dashboard - logs: pick a trial, its log and metric lines follow', async ()
 
 test('dashboard - keys: tab and numbers switch views, ? shows help, footer names the keys', async () => {
   const app = renderApp({ rec: busy })
-  await app.until('tab/1-6 view  ? help  q quit')
+  await app.until('tab/1-7 view  ? help  q quit')
   await app.keys(KEY.tab)
   await app.until('KIND')
   await app.keys('4')
@@ -154,7 +154,7 @@ test('dashboard - every view fits 80×24 and follows a resize', async () => {
     ['logs', KEY.enter],
   ] as const) {
     const app = renderApp({ rec: busy, view })
-    await app.until('tab/1-6')
+    await app.until('tab/1-7')
     if (key) await app.keys(key)
     const lines = app.frame().split('\n')
     assert.equal(lines.length, 23, `${view}: ${lines.length} lines`)

@@ -1,6 +1,7 @@
 // How a pipeline run reads on a terminal: a headline, each step with its state (cached ones
 // marked), attempts, duration and what it gave or why it failed, and the DAG as a tree of
 // steps under the steps they wait for.
+import { dagRows, stateMark } from '@kiln/dashboard/dag'
 import type { PipelineRunRecord, PipelineStepRecord } from '@kiln/protocol'
 import { duration } from './format.js'
 import { table } from './table.js'
@@ -49,29 +50,12 @@ export function runHeadline(r: PipelineRunRecord, now = Date.now()): string {
   return `${r.id} ${r.pipeline}: ${r.state}, ${r.steps.length} steps${cached ? ` (${cached} cached)` : ''}, ${took}${why}`
 }
 
-/** The steps as a tree: each step under the first step it waits for, the others named. */
+/** The steps as a tree: each step under the last step it waits for, the others named. */
 export function dagText(steps: readonly PipelineStepRecord[]): string[] {
-  const lines: string[] = []
-  const children = new Map<string, PipelineStepRecord[]>()
-  const roots: PipelineStepRecord[] = []
-  for (const s of steps) {
-    const parent = s.deps[s.deps.length - 1]
-    if (parent === undefined) roots.push(s)
-    else children.set(parent, [...(children.get(parent) ?? []), s])
-  }
-  const mark = (s: PipelineStepRecord) =>
-    ({ succeeded: '✓', stopped: '■', failed: '✗', skipped: '-', cancelled: '✗', running: '▶', pending: '·' })[s.state]
-  const walk = (s: PipelineStepRecord, prefix: string, last: boolean, top: boolean) => {
-    const others = s.deps.slice(0, -1)
-    const branch = top ? '' : last ? '└─ ' : '├─ '
-    lines.push(
-      `${prefix}${branch}${mark(s)} ${s.name} (${s.kind})${s.cached ? ' cached' : ''}${others.length ? `  also after ${others.join(', ')}` : ''}`,
-    )
-    const kids = children.get(s.name) ?? []
-    kids.forEach((k, i) => walk(k, top ? prefix : `${prefix}${last ? '   ' : '│  '}`, i === kids.length - 1, false))
-  }
-  for (const r of roots) walk(r, '', true, true)
-  return lines
+  return dagRows(steps).map(
+    ({ node: s, prefix, also }) =>
+      `${prefix}${stateMark(s.state)} ${s.name} (${s.kind})${s.cached ? ' cached' : ''}${also.length ? `  also after ${also.join(', ')}` : ''}`,
+  )
 }
 
 /** The whole of `kiln pipeline show`. */

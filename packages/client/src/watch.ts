@@ -1,5 +1,5 @@
 // The whole cluster as one live feed, for dashboards: KV watches of nodes, jobs, trials,
-// sweeps, endpoints and model versions (the current records, then each change), plus plain
+// sweeps, endpoints, model versions and pipeline runs (the current records, then each change), plus plain
 // subscriptions to the event stream, drift alerts and trial metrics. Nothing here polls:
 // the server pushes every change once.
 import type { NatsConnection, Subscription } from 'nats'
@@ -11,6 +11,7 @@ import {
   MetricReportSchema,
   ModelVersionRecordSchema,
   NodeRegistrationSchema,
+  PipelineRunRecordSchema,
   Subjects,
   SweepRecordSchema,
   TrialRecordSchema,
@@ -21,6 +22,7 @@ import {
   type MetricReport,
   type ModelVersionRecord,
   type NodeRegistration,
+  type PipelineRunRecord,
   type SweepRecord,
   type TrialRecord,
 } from '@kiln/protocol'
@@ -38,6 +40,7 @@ export type ClusterChange =
   | Change<'sweep', SweepRecord>
   | Change<'endpoint', EndpointRecord>
   | Change<'model', ModelVersionRecord>
+  | Change<'pipeline', PipelineRunRecord>
   | { kind: 'event'; subject: string; event: Record<string, unknown>; at: number }
   | { kind: 'drift'; alert: DriftAlert; at: number }
   | { kind: 'metric'; report: MetricReport; at: number }
@@ -63,6 +66,7 @@ const BUCKETS = [
   ['sweep', KvBucket.sweeps, SweepRecordSchema],
   ['endpoint', KvBucket.endpoints, EndpointRecordSchema],
   ['model', KvBucket.modelVersions, ModelVersionRecordSchema],
+  ['pipeline', KvBucket.pipelineRuns, PipelineRunRecordSchema],
 ] as const
 
 /** Calls `onChange` for every record and event of the cluster until stop(). */

@@ -1,5 +1,5 @@
 // The dashboard: a tab bar, the current view, a message line and a footer naming the keys.
-// Global keys (tab, 1-6, ?, q) are off while a view holds the keyboard (a text field, a
+// Global keys (tab, 1-7, ?, q) are off while a view holds the keyboard (a text field, a
 // y/n question).
 import { type ReactElement, createElement as h, useEffect, useRef, useSyncExternalStore } from 'react'
 import { Box, Text, useApp } from 'ink'
@@ -18,6 +18,7 @@ import { ExperimentsView, type ExperimentsNav } from './views/experiments-view.j
 import { HelpView } from './views/help-view.js'
 import { LaunchView, initialLaunchNav, type LaunchNav } from './views/launch-view.js'
 import { LogsView, type LogsNav } from './views/logs-view.js'
+import { PipelinesView, type PipelinesNav } from './views/pipelines-view.js'
 import { RunsView, type RunsNav } from './views/runs-view.js'
 import type { RunRef } from './views/run-detail.js'
 
@@ -39,8 +40,11 @@ const MESSAGE_COLOR: Record<MessageLevel, string> = { info: 'green', warn: 'yell
 function Tabs({ view, state, width }: { view: View; state: AppProps['store']['state']; width: number }) {
   const conn = state.connection
   const dot = conn.state === 'live' ? 'green' : conn.state === 'offline' ? 'red' : 'yellow'
+  // Full titles when they fit beside the name and the connection, else the short ones.
+  const full = VIEWS.reduce((n, v) => n + v.title.length + 4, 0) + 5 + conn.state.length + 3
+  const title = (v: (typeof VIEWS)[number]) => (full <= width ? v.title : v.short)
   const tabs = VIEWS.map((v) =>
-    h(Text, { key: v.id, inverse: v.id === view, bold: v.id === view }, ` ${v.key} ${v.title} `),
+    h(Text, { key: v.id, inverse: v.id === view, bold: v.id === view }, ` ${v.key} ${title(v)} `),
   )
   return h(
     Box,
@@ -76,6 +80,7 @@ export function App(p: AppProps): ReactElement {
   const [endpoints, setEndpoints, getEndpoints] = useLiveState<EndpointsNav>({ selected: 0 })
   const [logs, setLogs, getLogs] = useLiveState<LogsNav>({ picker: 0, back: 0 })
   const [experiments, setExperiments, getExperiments] = useLiveState<ExperimentsNav>({ selected: 0, sort: 0 })
+  const [pipelines, setPipelines, getPipelines] = useLiveState<PipelinesNav>({ selected: 0 })
   const lock = useRef({ held: false }).current
 
   // Every action reports its failure in the message line: a cluster error never crashes.
@@ -167,15 +172,24 @@ export function App(p: AppProps): ReactElement {
                   active: !help,
                   ...common,
                 })
-              : h(LogsView, {
-                  state,
-                  nav: logs,
-                  getNav: getLogs,
-                  setNav: setLogs,
-                  needs: p.needs,
-                  active: !help,
-                  ...common,
-                })
+              : view === View.pipelines
+                ? h(PipelinesView, {
+                    state,
+                    nav: pipelines,
+                    getNav: getPipelines,
+                    setNav: setPipelines,
+                    active: !help,
+                    ...common,
+                  })
+                : h(LogsView, {
+                    state,
+                    nav: logs,
+                    getNav: getLogs,
+                    setNav: setLogs,
+                    needs: p.needs,
+                    active: !help,
+                    ...common,
+                  })
   const last = state.messages.at(-1)
   const fresh = last && state.now - last.at < 15_000
   // rows - 1 lines in all: a frame as tall as the terminal makes Ink clear the screen on

@@ -8,6 +8,7 @@ import {
   LogLineSchema,
   ModelVersionRecordSchema,
   NodeRegistrationSchema,
+  PipelineRunRecordSchema,
   SweepRecordSchema,
   TrialRecordSchema,
   check,
@@ -28,6 +29,8 @@ export interface RecordedState {
   sweeps: unknown[]
   endpoints: unknown[]
   models: unknown[]
+  /** Absent in recordings made before pipelines. */
+  pipelines?: unknown[]
   metrics: Record<string, MetricPoint[]>
   logs: Record<string, unknown[]>
   alerts: unknown[]
@@ -48,6 +51,7 @@ export function recordState(s: DashState): RecordedState {
     sweeps: [...s.sweeps.values()],
     endpoints: [...s.endpoints.values()],
     models: [...s.models.values()],
+    pipelines: [...s.pipelines.values()],
     metrics: Object.fromEntries(s.metrics),
     logs: Object.fromEntries(s.logs),
     alerts: s.alerts,
@@ -89,6 +93,10 @@ export function restoreState(r: RecordedState): DashState {
   for (const m of r.models) {
     const x = check(ModelVersionRecordSchema, m)
     s.models.set(`${x.model}.${x.version}`, x)
+  }
+  for (const p of r.pipelines ?? []) {
+    const x = check(PipelineRunRecordSchema, p)
+    s.pipelines.set(x.id, x)
   }
   for (const [id, points] of Object.entries(r.metrics)) s.metrics.set(id, points)
   for (const [id, lines] of Object.entries(r.logs))

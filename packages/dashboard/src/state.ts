@@ -8,6 +8,7 @@ import type {
   LogLine,
   ModelVersionRecord,
   NodeRegistration,
+  PipelineRunRecord,
   SweepRecord,
   TrialRecord,
 } from '@kiln/protocol'
@@ -55,6 +56,8 @@ export interface DashState {
   sweeps: Map<string, SweepRecord>
   endpoints: Map<string, EndpointRecord>
   models: Map<string, ModelVersionRecord>
+  /** Pipeline runs by id. */
+  pipelines: Map<string, PipelineRunRecord>
   metrics: Map<string, MetricPoint[]>
   logs: Map<string, LogLine[]>
   alerts: DriftAlert[]
@@ -75,6 +78,7 @@ export function emptyState(now = Date.now()): DashState {
     sweeps: new Map(),
     endpoints: new Map(),
     models: new Map(),
+    pipelines: new Map(),
     metrics: new Map(),
     logs: new Map(),
     alerts: [],
