@@ -91,7 +91,7 @@ plan('an unknown kind, a missing field and an unknown key name the step', () => 
     lines.join('\n'),
   )
   assert.ok(
-    lines.some((l) => l.startsWith('steps.evaluate.model: expected a reference to a model version')),
+    lines.some((l) => l.startsWith('steps.evaluate.model: expected a model version: a reference like')),
     lines.join('\n'),
   )
   assert.ok(

@@ -23,7 +23,12 @@ const refOr = <T extends z.ZodTypeAny>(inner: T, phrase: string) =>
 const NAME = /^[A-Za-z0-9_-]{1,128}$/
 const storeName = z.string(expecting('a name of A-Z a-z 0-9 _ - (1-128 characters)')).regex(NAME)
 const datasetIn = refOr(z.string().min(1), 'a dataset name or id, or a reference like ${steps.prepare.dataset}')
-const modelIn = z.string(expecting('a reference to a model version, like ${steps.train.model}')).regex(REF)
+// A model version: another step's output, or a registered one named NAME@VERSION or NAME@ALIAS
+// (which version an alias names is looked up when the step runs).
+const modelIn = refOr(
+  z.string().regex(/^[A-Za-z0-9_-]{1,128}(@[A-Za-z0-9_-]{1,64})?$/),
+  'a model version: a reference like ${steps.train.model}, or NAME@VERSION or NAME@ALIAS',
+)
 const bundleId = z.string(expecting('a bundle id (sha256 hex)')).regex(/^[0-9a-f]{64}$/)
 const mapping = (what: string) => z.record(z.unknown(), expecting(what))
 

@@ -17,7 +17,7 @@ import {
   type EndpointRecord,
 } from '@kiln/protocol'
 import { z } from 'zod'
-import type { VersionRef } from './model-steps.js'
+import { materializeModel, type VersionRef } from './model-steps.js'
 import { pause, type StepContext, type StepExecutor } from './step-executor.js'
 
 const LIST_REPLY = z.array(EndpointRecordSchema)
@@ -72,6 +72,7 @@ async function variantCounts(url: string, variant: string, model: VersionRef) {
 
 /** deploy: a rollout, or a canary judged by its requests and promoted or rolled back. */
 export const deployStep: StepExecutor = {
+  materialize: materializeModel,
   run: async (ctx) => {
     const model = ctx.inputs.model as VersionRef
     const endpoint = String(ctx.inputs.endpoint)

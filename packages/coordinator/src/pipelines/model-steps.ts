@@ -18,10 +18,21 @@ export interface VersionRef {
 }
 
 const by = (runId: string) => `pipeline run ${runId}`
+
+/**
+ * A step's `model` as the version it names now: another step's output as it is, a written
+ * NAME@VERSION or NAME@ALIAS looked up in the registry (so the cache key holds the version).
+ */
+export async function materializeModel(inputs: Record<string, unknown>, deps: PipelineDeps) {
+  if (typeof inputs.model !== 'string') return inputs
+  const record = await resolveModelRef(deps.layout, parseModelRef(inputs.model, 'model'))
+  return { ...inputs, model: { name: record.model, version: record.version } }
+}
 const label = (m: VersionRef) => `${m.name}@${m.version}`
 
 /** evaluate: the version's evaluation on its test split, as recorded when it was trained. */
 export const evaluateStep: StepExecutor = {
+  materialize: materializeModel,
   run: async (ctx) => {
     const model = ctx.inputs.model as VersionRef
     const record = await getModelVersion(ctx.deps.layout, model.name, model.version)
@@ -90,6 +101,7 @@ export const conditionStep: StepExecutor = {
 
 /** register: points `alias` at the version and approves it, when asked; the registry's own checks apply. */
 export const registerStep: StepExecutor = {
+  materialize: materializeModel,
   run: async (ctx) => {
     const model = ctx.inputs.model as VersionRef
     const layout = ctx.deps.layout
