@@ -65,7 +65,7 @@ const trigger = strictObject(
       .optional(),
     /** A schedule in cron syntax (minute hour day-of-month month day-of-week, UTC). */
     cron: cron.optional(),
-    /** Parameters the triggered run gets (besides the defaults). */
+    /** Parameters the triggered run gets, on top of those of the pipeline's last kiln pipeline run. */
     params: z.record(paramValue, expecting('a mapping of parameter names to values')).optional(),
   },
   'a trigger: { dataset: NAME } | { drift: ENDPOINT } | { cron: "m h dom mon dow" }',

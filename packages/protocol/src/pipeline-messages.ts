@@ -65,6 +65,8 @@ export const PipelineDefinitionSchema = message('pipeline definition', {
   /** The pipeline file as submitted (files read and datasets stored by the CLI). */
   document: z.record(z.unknown()),
   source: text(1024, 'where it came from'),
+  /** The --param values of that run: triggered runs take them too (their own on top). */
+  params: z.record(z.unknown()).default({}),
   updatedAt: timestamp,
 })
 export type PipelineDefinition = z.infer<typeof PipelineDefinitionSchema>

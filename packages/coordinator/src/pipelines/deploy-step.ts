@@ -38,10 +38,12 @@ async function endpointOf(ctx: StepContext, name: string): Promise<EndpointRecor
     ListEndpointsRequestSchema,
     { v: 1, endpoint: name },
     LIST_REPLY,
-    {
-      noResponders: NO_GATEWAY,
-    },
-  )
+    { noResponders: NO_GATEWAY },
+  ).catch((err: unknown) => {
+    // No endpoint of that name yet: the first deploy creates it.
+    if ((err as { code?: string }).code === 'not_found') return []
+    throw err
+  })
   return list.find((e) => e.name === name)
 }
 

@@ -48,10 +48,8 @@ export class Pipelines {
       log: o.log,
       clock: o.clock ?? SYSTEM_CLOCK,
       start: async (def, t, kind, detail) => {
-        await this.start(
-          { document: def.document, source: def.source, params: t.params ?? {}, noCache: false },
-          { kind, detail },
-        )
+        const params = { ...def.params, ...(t.params ?? {}) }
+        await this.start({ document: def.document, source: def.source, params, noCache: false }, { kind, detail })
       },
       running: (pipeline) => this.records.values().filter((r) => r.pipeline === pipeline && r.state === 'running'),
       bad: (what, err) => o.bad(what, err),
@@ -144,7 +142,14 @@ export class Pipelines {
     const now = Date.now()
     if (trigger.kind === 'user') {
       // The latest file of a pipeline is what its triggers run.
-      const def = { v: 1 as const, name: plan.name, document: req.document, source: req.source, updatedAt: now }
+      const def = {
+        v: 1 as const,
+        name: plan.name,
+        document: req.document,
+        source: req.source,
+        params: req.params,
+        updatedAt: now,
+      }
       await this.o.layout.kv.pipelines.put(plan.name, encode(PipelineDefinitionSchema, def))
       await this.triggers.define(def)
     }

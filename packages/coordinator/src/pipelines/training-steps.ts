@@ -2,10 +2,10 @@
 // (with an idempotency key of the run, step and attempt, so a new leader resuming the step
 // finds the same job instead of starting another), followed until it ends. Outputs: the
 // model version it registered, its flat metrics, and the job or sweep id.
+import { getModelVersion } from '@kiln/cluster-state'
 import { findDataset } from '@kiln/data'
 import { NotFoundError, isTerminal, type JobRecord } from '@kiln/protocol'
 import { applyOverrides, validateSpec, type Spec } from '@kiln/train/spec'
-import { engineTrialIdOf } from '../sweep-runner.js'
 import { attemptKey, pause, type PipelineDeps, type StepContext, type StepExecutor } from './step-executor.js'
 
 // The spec the step runs: its own, with `set` applied (references already resolved).
@@ -93,11 +93,9 @@ export function sweepStep(step: string): StepExecutor {
       const done = await follow(ctx, sweep.id, () => ctx.deps.sweep(sweep.id))
       if (done.state !== 'succeeded' || !done.model)
         throw failure(`sweep ${sweep.id}`, { ...done, error: done.endReason ? { message: done.endReason } : undefined })
-      const best = ctx.deps
-        .trialsOf(done.jobId)
-        .filter((t) => t.metrics && engineTrialIdOf(done.jobId, t.id) === done.best?.trialId)
-        .pop()
-      return { outputs: { model: done.model, metrics: best?.metrics ?? {}, sweep: done.id } }
+      // The registered version keeps its best trial's metrics (its evaluation included).
+      const version = await getModelVersion(ctx.deps.layout, done.model.name, done.model.version)
+      return { outputs: { model: done.model, metrics: version.metrics ?? {}, sweep: done.id } }
     },
   }
 }
