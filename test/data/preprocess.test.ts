@@ -6,6 +6,7 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import {
   applyPreprocessing,
+  csvDataset,
   augmentImages,
   decodeDataset,
   encodeDataset,
@@ -29,18 +30,7 @@ const CSV = `age,color,income,id,label
 40,green,400,4,no
 `
 
-function people(): Dataset {
-  const t = parseCsv(CSV, 'people.csv')
-  return fromArrays({
-    name: 'people',
-    x: t.x,
-    sampleShape: [t.shape[1]],
-    labels: t.labels,
-    featureNames: t.featureNames,
-    ...(t.classNames ? { classNames: t.classNames } : {}),
-    ...(t.categories ? { categories: t.categories } : {}),
-  })
-}
+const people = (): Dataset => csvDataset(CSV, 'people.csv')
 
 const steps = (value: unknown): PreprocessingSpec => validateDocument(preprocessingSchema, value, 'steps.yaml', 'steps')
 

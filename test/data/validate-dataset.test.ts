@@ -2,7 +2,7 @@
 // counts and label balance, each reported passed or failed with what was found.
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { dataSchemaSchema, fromArrays, parseCsv, validateDataset } from '@kiln/data'
+import { csvDataset, dataSchemaSchema, fromArrays, validateDataset } from '@kiln/data'
 import { validateDocument } from '@kiln/train'
 
 const check = suite('data - validate against a schema')
@@ -13,18 +13,7 @@ const CSV = `age,color,income,label
 50,red,,yes
 140,purple,400.5,yes
 `
-const ds = () => {
-  const t = parseCsv(CSV, 'people.csv')
-  return fromArrays({
-    name: 'people',
-    x: t.x,
-    sampleShape: [t.shape[1]],
-    labels: t.labels,
-    featureNames: t.featureNames,
-    ...(t.classNames ? { classNames: t.classNames } : {}),
-    ...(t.categories ? { categories: t.categories } : {}),
-  })
-}
+const ds = () => csvDataset(CSV, 'people.csv')
 const schema = (v: unknown) => validateDocument(dataSchemaSchema, v, 'schema.yaml', 'data schema')
 
 check('a dataset that meets its schema passes every check', () => {

@@ -6,63 +6,38 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { connect, type NatsConnection } from 'nats'
 import { EndpointsClient, PipelinesClient } from '@kiln/client'
-import { ensureLayout, publishModelVersion, type Layout } from '@kiln/cluster-state'
-import { startCoordinator, type Coordinator } from '@kiln/coordinator'
-import { createGateway, serveGateway, type Gateway } from '@kiln/gateway'
+import { publishModelVersion } from '@kiln/cluster-state'
 import type { PipelineRunRecord } from '@kiln/protocol'
 import { blobModel } from '../gateway/fixtures.js'
 import { get, post } from '../gateway/harness.js'
 import { loud } from '../helpers/hooks.js'
-import { startNats, type NatsServer } from '../helpers/nats.js'
-import { uniformStream } from '../helpers/random.js'
+import { startPipelineCluster, type PipelineCluster } from '../helpers/pipeline-cluster.js'
 
-type Ctx = {
-  server?: NatsServer
-  ncs?: NatsConnection[]
-  coord?: Coordinator
-  layout?: Layout
-  gw?: { gw: Gateway; url: string; close(): Promise<void> }
-  client?: PipelinesClient
-  endpoints?: EndpointsClient
-  input?: string
-}
+type Ctx = { cluster?: PipelineCluster; client?: PipelinesClient; endpoints?: EndpointsClient; input?: string }
 const canary = suite<Ctx>('pipeline - canary deploys')
 const filesOf = (dir: string) => new Map(readdirSync(dir).map((f) => [f, new Uint8Array(readFileSync(join(dir, f)))]))
 
 canary.before(
   loud(async (ctx) => {
-    ctx.server = await startNats()
-    ctx.ncs = await Promise.all([0, 1, 2].map(() => connect({ servers: ctx.server!.url })))
-    ctx.layout = await ensureLayout(ctx.ncs[2]!)
-    await publishModelVersion(ctx.layout, { model: 'clf', files: filesOf(await blobModel(1)) })
-    await publishModelVersion(ctx.layout, { model: 'clf', files: filesOf(await blobModel(2)) })
-    // Version 3's files are there but are no model: every request it gets fails (5xx).
-    const good = filesOf(await blobModel(1))
-    await publishModelVersion(ctx.layout, {
-      model: 'clf',
-      files: new Map([...good, ['model.json', new TextEncoder().encode('{"not": "a model"}')]]),
+    ctx.cluster = await startPipelineCluster({
+      gateway: true,
+      prepare: async (layout) => {
+        await publishModelVersion(layout, { model: 'clf', files: filesOf(await blobModel(1)) })
+        await publishModelVersion(layout, { model: 'clf', files: filesOf(await blobModel(2)) })
+        // Version 3's files are there but are no model: every request it gets fails (5xx).
+        const files = filesOf(await blobModel(1))
+        files.set('model.json', new TextEncoder().encode('{"not": "a model"}'))
+        await publishModelVersion(layout, { model: 'clf', files })
+      },
     })
-    const gw = await createGateway({ nc: ctx.ncs[1]!, threads: 1, random: uniformStream(5), log: () => {} })
-    const http = await serveGateway(gw, 0)
-    ctx.gw = { gw, url: http.url, close: async () => (await http.close(), await gw.close()) }
-    ctx.coord = await startCoordinator({ nc: ctx.ncs[0]!, log: () => {}, pipelinePollMs: 50, gatewayUrl: http.url })
-    await ctx.coord.leading()
-    ctx.client = new PipelinesClient(ctx.ncs[2]!)
-    ctx.endpoints = new EndpointsClient(ctx.ncs[2]!)
+    ctx.client = new PipelinesClient(ctx.cluster.nc)
+    ctx.endpoints = new EndpointsClient(ctx.cluster.nc)
     await ctx.endpoints.deploy('clf', { endpoint: 'shop', version: 1 })
-    ctx.input = (await get(`${http.url}/v2/models/clf/versions/1`)).json.inputs[0].name
+    ctx.input = (await get(`${ctx.cluster.gateway!.url}/v2/models/clf/versions/1`)).json.inputs[0].name
   }),
 )
-canary.after(
-  loud(async (ctx) => {
-    await ctx.coord?.stop()
-    await ctx.gw?.close()
-    await Promise.all((ctx.ncs ?? []).map((nc) => nc.close()))
-    await ctx.server?.stop()
-  }),
-)
+canary.after(loud(async (ctx) => ctx.cluster?.stop()))
 
 const pipeline = (version: number) => ({
   name: 'canary',
@@ -81,7 +56,7 @@ async function withTraffic(ctx: Ctx, id: string): Promise<PipelineRunRecord> {
   let done: PipelineRunRecord | undefined
   const ended = ctx.client!.follow(id, () => {}, { pollMs: 50 }).then((r) => (done = r))
   for (let i = 0; !done; i++) {
-    await post(`${ctx.gw!.url}/v2/models/shop/infer`, {
+    await post(`${ctx.cluster!.gateway!.url}/v2/models/shop/infer`, {
       inputs: [{ name: ctx.input, datatype: 'FP32', shape: [1, 4], data: [Math.sin(i), Math.cos(i), i % 3, -1] }],
     })
   }

@@ -7,23 +7,18 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { connect, type NatsConnection } from 'nats'
 import { PipelinesClient } from '@kiln/client'
-import { startCoordinator, type Coordinator } from '@kiln/coordinator'
-import { startWorker, type WorkerAgent } from '@kiln/worker'
 import { kilnInProcess } from '../helpers/cli-in-process.js'
 import { loud } from '../helpers/hooks.js'
-import { startNats, type NatsServer } from '../helpers/nats.js'
+import { startPipelineCluster, type PipelineCluster } from '../helpers/pipeline-cluster.js'
 import { waitFor } from '../helpers/wait-for.js'
 import { writeNpyBlobs } from '../train/synthetic.js'
 
-type Ctx = { server?: NatsServer; ncs?: NatsConnection[]; coord?: Coordinator; worker?: WorkerAgent; dir?: string }
+type Ctx = { cluster?: PipelineCluster; dir?: string }
 const cli = suite<Ctx>('pipeline - kiln pipeline commands')
-const layout = { heartbeatMs: 250, leaseTtlMs: 1500 }
 
 cli.before(
   loud(async (ctx) => {
-    ctx.server = await startNats()
     ctx.dir = mkdtempSync(join(tmpdir(), 'kiln-pipeline-cli-'))
     writeNpyBlobs(join(ctx.dir), 300, [6], 3)
     writeFileSync(
@@ -40,29 +35,17 @@ steps:
   evaluate: { kind: evaluate, model: "\${steps.train.model}" }
 `,
     )
-    ctx.ncs = await Promise.all([0, 1].map(() => connect({ servers: ctx.server!.url })))
-    ctx.coord = await startCoordinator({ nc: ctx.ncs[0]!, layout, log: () => {}, pipelinePollMs: 50 })
-    await ctx.coord.leading()
-    ctx.worker = await startWorker({
-      nc: ctx.ncs[1]!,
-      slots: [{ id: 'cpu0', kind: 'cpu', threads: 1 }],
-      layout,
-      log: () => {},
-      name: 'w',
-    })
+    ctx.cluster = await startPipelineCluster({ worker: true })
   }),
 )
 cli.after(
   loud(async (ctx) => {
-    await ctx.worker?.stop()
-    await ctx.coord?.stop()
-    await Promise.all((ctx.ncs ?? []).map((nc) => nc.close()))
-    await ctx.server?.stop()
+    await ctx.cluster?.stop()
     if (ctx.dir) rmSync(ctx.dir, { recursive: true, force: true })
   }),
 )
 
-const kiln = (args: string[], ctx: Ctx) => kilnInProcess(args, ctx.dir!, ctx.server!.url)
+const kiln = (args: string[], ctx: Ctx) => kilnInProcess(args, ctx.dir!, ctx.cluster!.server.url)
 
 cli('run follows a pipeline to its end; a second run is cached; ls and show mark it', async (ctx) => {
   const first = await kiln(['pipeline', 'run', 'p.yaml'], ctx)
@@ -96,7 +79,7 @@ cli('run follows a pipeline to its end; a second run is cached; ls and show mark
 })
 
 cli('a malformed file or parameter is refused naming the step and field; nothing runs', async (ctx) => {
-  const before = (await new PipelinesClient(ctx.ncs![0]!).list()).length
+  const before = (await new PipelinesClient(ctx.cluster!.nc).list()).length
   writeFileSync(
     join(ctx.dir!, 'bad.yaml'),
     'name: bad\nsteps:\n  train: { kind: train, spec: ./quick.yaml, set: { training.epochs: 0 } }\n  evaluate: { kind: evaluate, model: "${steps.trian.model}" }\n',
@@ -115,14 +98,14 @@ cli('a malformed file or parameter is refused naming the step and field; nothing
   const missing = await kiln(['pipeline', 'run', 'nope.yaml'], ctx)
   assert.is(missing.code, 2)
   assert.match(missing.stderr, /nope\.yaml: invalid pipeline \(1 problem\):\n {2}- no such file/)
-  assert.is((await new PipelinesClient(ctx.ncs![0]!).list()).length, before, 'no run was started')
+  assert.is((await new PipelinesClient(ctx.cluster!.nc).list()).length, before, 'no run was started')
 })
 
 cli('cancel stops a running run; retry runs what it had left', async (ctx) => {
   const started = await kiln(['pipeline', 'run', 'p.yaml', '--param', 'epochs=40', '--no-cache', '--detach'], ctx)
   assert.is(started.code, 0, started.stderr)
   const id = /started (run-[0-9a-f]{12})/.exec(started.stdout)![1]!
-  const client = new PipelinesClient(ctx.ncs![0]!)
+  const client = new PipelinesClient(ctx.cluster!.nc)
   await waitFor(
     'the train step to run',
     async () => (await client.show(id)).steps.find((s) => s.name === 'train')?.state === 'running',

@@ -4,87 +4,47 @@
 // depend on it; a condition that fails stops the run before register; retry and cancel.
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { connect, type NatsConnection } from 'nats'
 import { PipelinesClient } from '@kiln/client'
-import { ensureLayout, getModelVersion, readRegistryRecord, type Layout } from '@kiln/cluster-state'
-import { startCoordinator, type Coordinator } from '@kiln/coordinator'
+import { getModelVersion, readRegistryRecord, type Layout } from '@kiln/cluster-state'
 import { importDataset, resolveDataset } from '@kiln/data'
 import type { PipelineRunRecord } from '@kiln/protocol'
-import { startWorker, type WorkerAgent } from '@kiln/worker'
 import { loud } from '../helpers/hooks.js'
-import { startNats, type NatsServer } from '../helpers/nats.js'
+import { startPipelineCluster, type PipelineCluster } from '../helpers/pipeline-cluster.js'
 import { tempDir, writeNpyBlobs } from '../train/synthetic.js'
+import { blobsPipeline } from './fixtures.js'
 
 type Ctx = {
-  server?: NatsServer
-  ncs?: NatsConnection[]
-  coord?: Coordinator
-  worker?: WorkerAgent
+  cluster?: PipelineCluster
   client?: PipelinesClient
   layout?: Layout
   data?: { dir: string; remove(): void }
 }
 const cluster = suite<Ctx>('pipeline - runs on a cluster')
-const quiet = process.env.KILN_TEST_LOG ? (r: unknown) => console.error(JSON.stringify(r)) : () => {}
-const layoutOptions = { heartbeatMs: 250, leaseTtlMs: 1500 }
 
 cluster.before(
   loud(async (ctx) => {
-    ctx.server = await startNats()
     ctx.data = tempDir()
     writeNpyBlobs(ctx.data.dir, 300, [6], 3)
-    ctx.ncs = await Promise.all([0, 1, 2].map(() => connect({ servers: ctx.server!.url })))
-    ctx.layout = await ensureLayout(ctx.ncs[2]!, layoutOptions)
-    await importDataset(ctx.layout.objects.datasets, await resolveDataset(`${ctx.data.dir}/x.npy`), {
-      name: 'blobs',
-      source: 'x.npy',
+    ctx.cluster = await startPipelineCluster({
+      worker: true,
+      prepare: async (layout) =>
+        void (await importDataset(layout.objects.datasets, await resolveDataset(`${ctx.data!.dir}/x.npy`), {
+          name: 'blobs',
+          source: 'x.npy',
+        })),
     })
-    ctx.coord = await startCoordinator({ nc: ctx.ncs[0]!, layout: layoutOptions, log: quiet, pipelinePollMs: 50 })
-    await ctx.coord.leading()
-    ctx.worker = await startWorker({
-      nc: ctx.ncs[1]!,
-      slots: [{ id: 'cpu0', kind: 'cpu', threads: 1 }],
-      layout: layoutOptions,
-      log: quiet,
-      name: 'w1',
-    })
-    ctx.client = new PipelinesClient(ctx.ncs[2]!)
+    ctx.layout = ctx.cluster.layout
+    ctx.client = new PipelinesClient(ctx.cluster.nc)
   }),
 )
 cluster.after(
   loud(async (ctx) => {
-    await ctx.worker?.stop()
-    await ctx.coord?.stop()
-    await Promise.all((ctx.ncs ?? []).map((nc) => nc.close()))
-    await ctx.server?.stop()
+    await ctx.cluster?.stop()
     ctx.data?.remove()
   }),
 )
 
-/** A small lifecycle: prepare, train, evaluate, gate, register. */
-function pipeline(threshold = 0.5) {
-  return {
-    name: 'blobs-retrain',
-    params: { epochs: 2, threshold },
-    steps: {
-      prepare: { kind: 'transform', dataset: 'blobs', steps: { scale: 'standard' }, to: 'blobs-prepared' },
-      train: {
-        kind: 'train',
-        spec: {
-          name: 'blobs-model',
-          dataset: 'unused',
-          model: { builtin: 'mlp', hidden: [8] },
-          optimizer: { name: 'adam', learningRate: 0.02 },
-          training: { epochs: 1, batchSize: 32, validationSplit: 0.2, testSplit: 0.2, seed: 4 },
-        },
-        set: { dataset: '${steps.prepare.dataset}', 'training.epochs': '${params.epochs}' },
-      },
-      evaluate: { kind: 'evaluate', model: '${steps.train.model}' },
-      gate: { kind: 'condition', when: 'test_accuracy >= ${params.threshold}', metrics: '${steps.evaluate.metrics}' },
-      register: { kind: 'register', model: '${steps.train.model}', alias: 'champion', approve: true, after: ['gate'] },
-    },
-  }
-}
+const pipeline = blobsPipeline
 
 async function finished(client: PipelinesClient, id: string): Promise<PipelineRunRecord> {
   return client.follow(id, () => {}, { pollMs: 100 })

@@ -93,7 +93,10 @@ example('the example runs end to end, a second run is cached, and a drift alert 
   // the first run's model, so it checks again (and passes); everything else is reused.
   assert.match(second.stdout, /fashion-retrain: succeeded, 8 steps \(7 cached\)/)
   const again = (await client.list({ pipeline: 'fashion-retrain' }))[0]!
-  assert.equal(again.steps.filter((s) => !s.cached).map((s) => s.name), ['gate'])
+  assert.equal(
+    again.steps.filter((s) => !s.cached).map((s) => s.name),
+    ['gate'],
+  )
   assert.equal(again.steps.find((s) => s.name === 'canary')!.outputs, steps.canary!.outputs)
 
   const alert = {

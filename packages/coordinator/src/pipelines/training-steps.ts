@@ -55,19 +55,25 @@ function failure(what: string, record: { state: string; error?: { message: strin
   return new Error(`${what} ${record.state}${record.error ? `: ${record.error.message}` : ''}`)
 }
 
+// What a train or sweep step submits: its spec, the stored dataset and code bundle it names,
+// under the idempotency key of this run, round, step and attempt.
+function submission(ctx: StepContext) {
+  const { spec, datasetId, bundle } = ctx.inputs as { spec: Spec; datasetId?: string; bundle?: string }
+  return {
+    v: 1 as const,
+    spec,
+    idempotencyKey: attemptKey(ctx),
+    ...(datasetId ? { datasetId } : {}),
+    ...(bundle ? { bundleId: bundle } : {}),
+  }
+}
+
 /** train: one job; its trial's registered model version and metrics. */
 export function trainStep(step: string): StepExecutor {
   return {
     materialize: materialize(step),
     run: async (ctx) => {
-      const { spec, datasetId, bundle } = ctx.inputs as { spec: Spec; datasetId?: string; bundle?: string }
-      const { job } = await ctx.deps.submitJob({
-        v: 1,
-        spec,
-        idempotencyKey: attemptKey(ctx),
-        ...(datasetId ? { datasetId } : {}),
-        ...(bundle ? { bundleId: bundle } : {}),
-      })
+      const { job } = await ctx.deps.submitJob(submission(ctx))
       const done: JobRecord = await follow(ctx, job.id, () => ctx.deps.job(job.id))
       if (done.state !== 'succeeded') throw failure(`job ${job.id}`, done)
       const trial = ctx.deps.trialsOf(job.id).find((t) => t.model)
@@ -77,19 +83,12 @@ export function trainStep(step: string): StepExecutor {
   }
 }
 
-/** sweep: one sweep; the version its best trial was registered as, and that trial's metrics. */
+/** sweep: one sweep; the version its best trial was registered as, and that version's metrics. */
 export function sweepStep(step: string): StepExecutor {
   return {
     materialize: materialize(step),
     run: async (ctx) => {
-      const { spec, datasetId, bundle } = ctx.inputs as { spec: Spec; datasetId?: string; bundle?: string }
-      const { sweep } = await ctx.deps.submitSweep({
-        v: 1,
-        spec,
-        idempotencyKey: attemptKey(ctx),
-        ...(datasetId ? { datasetId } : {}),
-        ...(bundle ? { bundleId: bundle } : {}),
-      })
+      const { sweep } = await ctx.deps.submitSweep(submission(ctx))
       const done = await follow(ctx, sweep.id, () => ctx.deps.sweep(sweep.id))
       if (done.state !== 'succeeded' || !done.model)
         throw failure(`sweep ${sweep.id}`, { ...done, error: done.endReason ? { message: done.endReason } : undefined })
