@@ -46,8 +46,14 @@ export const COMMANDS: readonly Command[] = [
   {
     name: 'worker',
     summary: "run a node agent that offers this machine's CPU/GPU slots",
-    usage: 'kiln worker [--nats URL] [--slots auto|N] [--gpus auto|LIST] [--name N]',
+    usage: 'kiln worker [--nats URL] [--creds NODE.creds] [--slots auto|N] [--gpus auto|LIST] [--name N]',
     run: async (argv, io) => (await import('./commands/daemons.js')).workerCommand(argv, io),
+  },
+  {
+    name: 'node',
+    summary: "issue or revoke a worker node's own credentials (kiln node add NAME)",
+    usage: 'kiln node add NAME [--out FILE] | kiln node revoke NAME | kiln node ls [--nats-conf DIR]',
+    run: async (argv, io) => (await import('./commands/node.js')).nodeCommand(argv, io),
   },
   {
     name: 'submit',

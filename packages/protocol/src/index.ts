@@ -12,6 +12,8 @@ export {
 export type { ErrorData, WireError, KilnErrorOptions, ValidationErrorOptions } from './errors.js'
 export { Subjects, SUBJECT_ROOT, SUBJECT_TOKEN_PATTERN, EventKind, subjectToken } from './subjects.js'
 export { encode, decode, ERROR_EXT_TYPE } from './codec.js'
+export { subjectMatches, relayedMessage } from './subject-match.js'
+export type { RoutedMessage } from './subject-match.js'
 export { check, validationErrorFrom } from './validate.js'
 export { fieldPath, valueAt, typeOf, describeValue, phrases, parseWith, problemsFrom } from './problems.js'
 export type { Problem, ProblemStyle, ProblemOptions } from './problems.js'

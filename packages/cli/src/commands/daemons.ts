@@ -6,7 +6,7 @@ import { resolve } from 'node:path'
 import { ValidationError } from '@kiln/protocol'
 import type { CliIo } from '../io.js'
 import { runClusterCommand } from '../cluster-command.js'
-import { threadConnectionFromFlags } from '../cluster-connect.js'
+import { workerIdentityFromFlags } from '../cluster-connect.js'
 
 const COORDINATOR_HELP = `Usage: kiln coordinator [--nats URL] [--creds FILE] [--id ID]
 
@@ -24,11 +24,13 @@ Options:
   --metrics-port N  serve Prometheus /metrics on 127.0.0.1:N (default: none)
 `
 
-const WORKER_HELP = `Usage: kiln worker [--nats URL] [--creds FILE] [--slots auto|N] [--gpus auto|none|LIST] [--name NAME]
+const WORKER_HELP = `Usage: kiln worker [--nats URL] [--creds NODE.creds] [--slots auto|N] [--gpus auto|none|LIST] [--name NAME]
 
-Runs a node agent: announces this machine's slots, takes trials and runs them in threads,
-streams their metrics and logs, stores checkpoints and models. SIGTERM drains: running
-trials are checkpointed and handed back to run elsewhere.
+Runs a node agent: announces this machine's slots, takes trials and runs them (builtin
+models in threads, trial scripts in sandboxed processes), streams their metrics and logs,
+stores checkpoints and models. SIGTERM drains: running trials are checkpointed and handed
+back to run elsewhere. --creds is the node's own credential file from kiln node add NAME:
+the node's id is NAME, and it can act only as that node.
 
 Options:
   --slots auto|N          CPU slots (default auto: one per 4 cores, at least 1)
@@ -36,6 +38,9 @@ Options:
   --name NAME             node name shown by kiln nodes (default: the host name)
   --checkpoint-every N    checkpoint every N epochs (default 1)
   --cache DIR             where datasets and trial bundles are cached (default ~/.cache/kiln)
+  --sandbox MODE          how script trials are confined: auto (default: the strongest this
+                          machine allows), bwrap (bubblewrap namespaces, no network), user
+                          (another OS user; root workers), none (docs/security.md)
   --heartbeat MS          heartbeat interval (default 2000; all processes alike)
   --metrics-port N        serve Prometheus /metrics on 127.0.0.1:N (default: none)
   --nats URL, --creds FILE  as for every cluster command
@@ -122,10 +127,14 @@ export function workerCommand(argv: string[], io: CliIo): Promise<number> {
         'checkpoint-every': { type: 'string' },
         heartbeat: { type: 'string' },
         cache: { type: 'string' },
+        sandbox: { type: 'string' },
         'metrics-port': { type: 'string' },
       },
       run: async ({ nc, flags }) => {
-        const { startWorker, discoverSlots, parseSlotsFlag, parseGpusFlag } = await import('@kiln/worker')
+        const { startWorker, discoverSlots, parseSlotsFlag, parseGpusFlag, chooseSandbox } = await import(
+          '@kiln/worker'
+        )
+        const sandbox = chooseSandbox((flags.sandbox as 'auto' | undefined) ?? 'auto')
         const { cudaInfo, threads } = await import('@kiln/native')
         const gpus = parseGpusFlag(flags.gpus as string | undefined)
         const cuda = cudaInfo()
@@ -140,11 +149,14 @@ export function workerCommand(argv: string[], io: CliIo): Promise<number> {
         const heartbeatMs = intFlag('heartbeat', flags.heartbeat as string | undefined, 50)
         const every = intFlag('checkpoint-every', flags['checkpoint-every'] as string | undefined, 1)
         const metricsPort = intFlag('metrics-port', flags['metrics-port'] as string | undefined, 0)
-        const threadConnection = await threadConnectionFromFlags(flags as { nats?: string; creds?: string }, io)
+        const identity = await workerIdentityFromFlags(flags as { nats?: string; creds?: string }, io)
         const worker = await startWorker({
           nc,
           slots,
-          threadConnection,
+          threadConnection: identity.connection,
+          sandbox,
+          // A node identity (kiln node add) may act only as its own node.
+          ...(identity.nodeId ? { nodeId: identity.nodeId } : {}),
           ...(flags.name ? { name: flags.name as string } : {}),
           ...(heartbeatMs ? { layout: { heartbeatMs } } : {}),
           ...(every ? { checkpointEveryEpochs: every } : {}),

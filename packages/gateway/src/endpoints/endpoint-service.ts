@@ -16,6 +16,7 @@ import {
   Subjects,
   TrafficRequestSchema,
   decode,
+  relayedMessage,
   encode,
   replyError,
   replyOk,
@@ -186,7 +187,8 @@ export function serveEndpointApi(o: EndpointServiceOptions): { stop: () => void 
     o.nc.subscribe(subject, {
       queue: GatewaySubjects.queue,
       callback: (err, msg: Msg) => {
-        if (err) return
+        // A JetStream push consumer could relay stored bytes here: only direct requests count.
+        if (err || relayedMessage(msg, subject)) return
         handle(msg.data).then(
           (data) => msg.respond(encode(replyOk(data))),
           (error: unknown) => msg.respond(encode(replyError(error))),
