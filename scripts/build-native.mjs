@@ -36,7 +36,13 @@ for (const file of [join(root, 'CMakeLists.txt'), ...files(join(root, 'native'))
 }
 const digest = hash.digest('hex')
 
-if (!force && existsSync(addon) && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === digest) {
+const upToDate = existsSync(addon) && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === digest
+// --check: only say whether a build is needed (exit 0 up to date, 1 not), building nothing.
+if (process.argv.includes('--check')) {
+  console.log(upToDate ? 'native addon up to date' : 'native addon out of date')
+  process.exit(upToDate ? 0 : 1)
+}
+if (!force && upToDate) {
   console.log('native addon up to date')
   process.exit(0)
 }

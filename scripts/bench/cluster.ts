@@ -1,10 +1,11 @@
 // bench:cluster — the control plane of a local cluster: nats-server, a coordinator and two
 // workers, each its own `kiln` process, as `kiln up` runs them.
 //   1. dispatch: no-op trials dispatched and completed per second (noop-trial.mjs reports
-//      one value and returns no model: placement, assignment, the trial thread, the dataset
-//      load, a report with its decision and every status update happen; no training), and,
-//      for comparison, the same for trials that train a 4-16-2 MLP one epoch on 32 samples
-//      and store the model;
+//      one value and returns no model: placement, assignment, the trial's sandboxed process,
+//      the dataset load, a report with its decision and every status update happen; no
+//      training), and, for comparison, the same for builtin trials (in threads) that train a
+//      4-16-2 MLP one epoch on 32 samples and store the model. Both are submitted as
+//      `kiln submit` does: the script bundled, the dataset imported into the cluster's store;
 //   2. failover: from a worker's kill -9 to its trial running again on the other worker,
 //      beside the heartbeat timeout the coordinator waits before declaring a node lost.
 // Flags: --json, --trials N (default 200), --slots N per worker (default 2), --heartbeat MS.
@@ -12,7 +13,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { connect } from 'nats'
+import { bundleTrialScript, uploadBundle } from '@kiln/bundle'
 import { JobsClient } from '@kiln/client'
+import { ensureLayout } from '@kiln/cluster-state'
+import { importDataset, resolveDataset } from '@kiln/data'
 import { defaultKilnCommand, spawnKiln, startNatsServer, waitForReady, type Spawned } from '@kiln/local'
 import { parseFlags, report, round } from './common.js'
 
@@ -58,6 +62,14 @@ try {
   const client = new JobsClient(nc, 30_000)
   while ((await client.nodes()).filter((n) => n.live).length < 2) await new Promise((ok) => setTimeout(ok, 50))
 
+  // As `kiln submit` sends them: the dataset in the cluster's store, the script bundled.
+  const layout = await ensureLayout(nc, { heartbeatMs: heartbeat })
+  const tiny = await importDataset(layout.objects.datasets, await resolveDataset(join(dir, 'tiny.csv')), {
+    name: 'tiny',
+    source: 'bench',
+  })
+  const bundle = await bundleTrialScript(join(import.meta.dirname, 'noop-trial.mjs'))
+  const bundleId = await uploadBundle(layout.objects.bundles, bundle)
   const spec = (name: string, dataset: string, epochs: number) => ({
     name,
     dataset,
@@ -68,7 +80,7 @@ try {
   })
   // Warm-up: every slot's thread has loaded tfjs once.
   const warm = await Promise.all(
-    Array.from({ length: 2 * slots }, (_, k) => client.submit(spec(`warm-${k}`, join(dir, 'tiny.csv'), 1))),
+    Array.from({ length: 2 * slots }, (_, k) => client.submit(spec(`warm-${k}`, 'tiny', 1), { datasetId: tiny.id })),
   )
   const settled = async (ids: string[]) => {
     for (;;) {
@@ -100,8 +112,8 @@ try {
     return { ...out, total: round(total / n, 2) }
   }
   const noop = (name: string) => ({
-    ...spec(name, join(dir, 'tiny.csv'), 1),
-    model: { script: join(import.meta.dirname, 'noop-trial.mjs') },
+    ...spec(name, 'tiny', 1),
+    model: { script: bundle.entry },
     metric: { name: 'score', mode: 'max' },
   })
   for (const kind of ['noop', 'tiny-mlp'] as const) {
@@ -109,11 +121,21 @@ try {
     const t0 = performance.now()
     const submitted = await Promise.all(
       Array.from({ length: trials }, (_, k) =>
-        client.submit(kind === 'noop' ? noop(`noop-${k}`) : spec(`mlp-${k}`, join(dir, 'tiny.csv'), 1)),
+        kind === 'noop'
+          ? client.submit(noop(`noop-${k}`), { datasetId: tiny.id, bundleId })
+          : client.submit(spec(`mlp-${k}`, 'tiny', 1), { datasetId: tiny.id }),
       ),
     )
     const submitS = (performance.now() - t0) / 1000
+    const ids0 = new Set(submitted.map((x) => x.job.id))
     const ok = await settled(submitted.map((s) => s.job.id))
+    if (ok < trials) {
+      const failed = (await client.jobs(10_000)).find((j) => ids0.has(j.id) && j.state !== 'succeeded')
+      const trial = failed ? (await client.show(failed.trialIds[0]!)).trial : undefined
+      console.error(
+        `bench:cluster: ${trials - ok} ${kind} trials did not succeed, e.g. ${JSON.stringify(trial?.error ?? failed?.error)}`,
+      )
+    }
     const totalS = (performance.now() - t0) / 1000
     const writes = writesPer(seq0, await seqs(), trials)
     // Where a trial's time went: waiting for a slot, and from its start to its end.

@@ -6,7 +6,11 @@
 // keep-alive), one image per request, binary tensor data extension.
 // Profile: node --cpu-prof --cpu-prof-dir=DIR --conditions=kiln-src --import tsx
 // scripts/bench/gateway.ts --model DIR --concurrency 64 writes one .cpuprofile per thread
-// (main, inference, load generator); --model skips training.
+// (main, inference, load generator); --model skips training (a second version for the canary
+// run is always trained, one epoch with another seed).
+// Serving runs (gateway-serving.ts): a 50/50 canary between the two versions at the highest
+// concurrency (req/s, errors), and restart-to-serving: seconds until a fresh gateway has
+// loaded 20 registered versions behind 5 endpoints (nats-server from .tools).
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -17,6 +21,7 @@ import { createGateway, serveGateway, type BatchConfig } from '@kiln/gateway'
 import { threads } from '@kiln/native'
 import { loadModel, parseSpec, trainLocal } from '@kiln/train'
 import { report, round, type BenchFlags } from './common.js'
+import { canaryRun, restartToServing } from './gateway-serving.js'
 
 const args = (() => {
   const out = { json: false, model: undefined as string | undefined, seconds: 3, concurrency: [1, 16, 64], epochs: 2 }
@@ -88,6 +93,18 @@ function loadgen(data: Record<string, unknown>): Promise<{ lat: number[]; errors
   })
 }
 
+/** Batches and rows so far of a prom-client histogram with these labels. */
+async function batches(
+  metric: { get(): Promise<{ values: { labels: object; value: number; metricName?: string }[] }> },
+  mv: Record<string, string>,
+): Promise<{ batches: number; rows: number }> {
+  const values = (await metric.get()).values.filter((v) =>
+    Object.entries(mv).every(([k, x]) => (v.labels as Record<string, unknown>)[k] === x),
+  )
+  const of = (suffix: string) => values.find((v) => v.metricName?.endsWith(suffix))?.value ?? 0
+  return { batches: of('_count'), rows: of('_sum') }
+}
+
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!
 
 async function main(): Promise<void> {
@@ -147,7 +164,7 @@ async function main(): Promise<void> {
       body.set(new Uint8Array(image.buffer, image.byteOffset, image.byteLength), json.byteLength)
       for (const concurrency of args.concurrency) {
         const mv = { model: 'fashion', version: '1' }
-        const before = { batches: gw.metrics.batchSize.count(mv), rows: gw.metrics.batchSize.sum(mv) }
+        const before = await batches(gw.metrics.batchSize, mv)
         const { lat, errors } = await loadgen({
           port: http.port,
           path: '/v2/models/fashion/infer',
@@ -157,8 +174,9 @@ async function main(): Promise<void> {
           warmupMs: 500,
           measureMs: args.seconds * 1000,
         })
-        const batches = gw.metrics.batchSize.count(mv) - before.batches
-        const rows = gw.metrics.batchSize.sum(mv) - before.rows
+        const after = await batches(gw.metrics.batchSize, mv)
+        const batchCount = after.batches - before.batches
+        const rows = after.rows - before.rows
         lat.sort((a, b) => a - b)
         const rps = lat.length / args.seconds
         results[mode]![concurrency] = rps
@@ -170,7 +188,7 @@ async function main(): Promise<void> {
           req_per_s: round(rps, 0),
           p50_ms: round(pct(lat, 0.5), 3),
           p99_ms: round(pct(lat, 0.99), 3),
-          mean_batch: round(batches > 0 ? rows / batches : 0, 1),
+          mean_batch: round(batchCount > 0 ? rows / batchCount : 0, 1),
           errors,
           inference_threads: gw.pool.threads,
           native_threads: gw.pool.nativeThreads,
@@ -187,6 +205,45 @@ async function main(): Promise<void> {
         on_vs_off: round(results.on![c]! / results.off![c]!, 2),
       })
     }
+    // A second version trained separately: TF.js names its layers differently, Kiln does not.
+    const second = join(tmp, 'fashion-2')
+    await trainLocal(
+      parseSpec(
+        'name: fashion-mlp\ndataset: fashion-mnist\nmodel: { builtin: mlp, hidden: [256, 128] }\ntraining: { epochs: 1, batchSize: 128, seed: 43 }\n',
+      ),
+      { outDir: second, log: () => {} },
+    )
+    const bodyFor = (name: string) => {
+      const json = new TextEncoder().encode(header.replace('"name":""', `"name":${JSON.stringify(name)}`))
+      const body = new Uint8Array(json.byteLength + image.byteLength)
+      body.set(json)
+      body.set(new Uint8Array(image.buffer, image.byteOffset, image.byteLength), json.byteLength)
+      return { body, headerLength: String(json.byteLength) }
+    }
+    const top = Math.max(...args.concurrency)
+    const canary = await canaryRun(
+      [modelDir, second],
+      join(tmp, 'canary-models'),
+      bodyFor,
+      (o) => loadgen({ ...o, warmupMs: 500, measureMs: args.seconds * 1000 }),
+      top,
+    )
+    canary.lat.sort((a, b) => a - b)
+    report(flags, {
+      bench: 'gateway',
+      mode: 'canary-50-50',
+      concurrency: top,
+      req_per_s: round(canary.reqPerS(args.seconds), 0),
+      p99_ms: round(pct(canary.lat, 0.99), 3),
+      errors: canary.errors,
+    })
+    report(flags, {
+      bench: 'gateway',
+      mode: 'restart-to-serving',
+      versions: 20,
+      endpoints: 5,
+      seconds: round(await restartToServing([modelDir, second], join(tmp, 'restart')), 2),
+    })
     if (c1.on !== undefined)
       report(flags, {
         bench: 'gateway',

@@ -1,12 +1,11 @@
-// Runs the kiln command as a child process, for the demo: the same CLI a user types, so
-// the demo shows what `pnpm kiln ...` does. Output is kept for error messages.
+// Runs the kiln command as a child process, for the demo: the same compiled CLI a user types
+// (bin/kiln.mjs, which scripts/setup builds and links onto PATH). Output is kept for error
+// messages.
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 
 export const REPO = join(import.meta.dirname, '..', '..')
-const MAIN = join(REPO, 'packages', 'cli', 'src', 'main.ts')
-// Resolved here: `--import tsx` alone resolves from the child's cwd, which may be anywhere.
-const TSX = import.meta.resolve('tsx')
+const BIN = join(REPO, 'packages', 'cli', 'bin', 'kiln.mjs')
 
 export interface KilnRun {
   code: number
@@ -17,7 +16,7 @@ export interface KilnRun {
 /** `kiln ...args` in `cwd`; rejects with its output when it exits non-zero. */
 export function kiln(args: string[], cwd: string, o: { echo?: boolean } = {}): Promise<KilnRun> {
   return new Promise((ok, fail) => {
-    const child = spawn(process.execPath, ['--conditions=kiln-src', '--import', TSX, MAIN, ...args], {
+    const child = spawn(process.execPath, [BIN, ...args], {
       cwd,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, npm_lifecycle_event: 'demo-child' },

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, readdirSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { suite } from 'uvu'
@@ -199,6 +199,18 @@ cli('without a TTY it prints one plain line per epoch and where the model went',
   assert.not.match(run.stdout, /\r/, 'no progress bar redraws without a TTY')
 })
 
+cli('a model already in --out is not replaced unless --force says so', async () => {
+  const first = await kiln(['train', 'job.yaml', '--out', 'kept', '--set', 'training.epochs=1'], tmp.dir)
+  assert.is(first.code, 0, first.stderr)
+  const saved = readFileSync(join(tmp.dir, 'kept', 'model.json'), 'utf8')
+  const again = await kiln(['train', 'job.yaml', '--out', 'kept', '--set', 'training.epochs=1'], tmp.dir)
+  assert.is(again.code, 2, again.stdout)
+  assert.match(again.stderr, /kept already holds a model \(from an earlier run\); --force replaces it, --out DIR saves/)
+  assert.is(readFileSync(join(tmp.dir, 'kept', 'model.json'), 'utf8'), saved, 'the model is untouched')
+  const forced = await kiln(['train', 'job.yaml', '--out', 'kept', '--force', '--set', 'training.epochs=1'], tmp.dir)
+  assert.is(forced.code, 0, forced.stderr)
+})
+
 cli('a bad spec with --json is an error event on stdout', async () => {
   const run = await kiln(['train', 'bad.yaml', '--json'], tmp.dir)
   assert.is(run.code, 2)
@@ -241,7 +253,7 @@ cli('Ctrl-C stops after the current batch: exit 130 and no model', async () => {
 cli('bin/kiln.mjs runs the same command', async () => {
   const version = await kiln(['--version'], tmp.dir, { viaBin: true })
   assert.is(version.code, 0, version.stderr)
-  assert.match(version.stdout, /^kiln \d+\.\d+\.\d+\n$/)
+  assert.match(version.stdout, /^kiln \d+\.\d+\.\d+\nnode /)
   const bad = await kiln(['train', 'bad.yaml'], tmp.dir, { viaBin: true })
   assert.is(bad.code, 2)
 })

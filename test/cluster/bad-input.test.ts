@@ -96,19 +96,19 @@ bad('malformed messages to the coordinator are refused naming the field', async 
     ['a cancel of nothing known', Subjects.api.cancel, encode({ v: 1, id: 'job-nope' }), /job-nope/],
     [
       'a trial status with a bad state',
-      Subjects.trial.status('t1'),
+      Subjects.trial.status('t1', 'n'),
       encode({ v: 1, trialId: 't1', nodeId: 'n', attempt: 1, state: 'exploded' }),
       /status\.state/,
     ],
     [
       'a trial status for an unknown trial',
-      Subjects.trial.status('t1'),
+      Subjects.trial.status('t1', 'n'),
       encode({ v: 1, trialId: 't1', nodeId: 'n', attempt: 1, state: 'running' }),
       /t1/,
     ],
     [
       'a report without metrics',
-      Subjects.trial.report('t1'),
+      Subjects.trial.report('t1', 'n'),
       encode({ v: 1, trialId: 't1', nodeId: 'n', attempt: 1, epoch: 1 }),
       /report\.metrics/,
     ],

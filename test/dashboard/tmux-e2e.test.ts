@@ -83,7 +83,11 @@ test('dashboard - tmux: launch a sweep with keystrokes at 80x24 and watch its tr
     dir,
     `${cmd}; echo "dash exited $?"; sleep 600`,
   )
-  await until('the dashboard', (s) => s.includes('● live') && s.includes('NODE'))
+  // Ready for keys: the footer naming them is drawn only once Ink reads the keyboard.
+  await until(
+    'the dashboard, ready for keys',
+    (s) => s.includes('● live') && s.includes('NODE') && s.includes('q quit'),
+  )
   const field = (label: string, value: string) => (s: string) => new RegExp(`${label} +${value}`).test(s)
   await type([
     [['3'], (s) => s.includes('demo-sweep.yaml'), 'the Launch view'],

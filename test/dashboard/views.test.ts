@@ -3,6 +3,7 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { waitFor } from '../helpers/wait-for.js'
+import { HELP, VIEWS, footerOf } from '@kiln/dashboard'
 import { KEY, recording, renderApp } from './render.js'
 
 const test = suite('dashboard - views')
@@ -51,9 +52,38 @@ test('dashboard - sweeps: the list, then a sweep with trial states, params, pend
   app.unmount()
 })
 
+test('dashboard - sweeps: a failed trial shows its reason, and where its script threw when selected', async () => {
+  const rec = recording('busy')
+  const trial = rec.trials.find((t) => t.id === 'job-sweep-57bd0cef7aac-trial-3')!
+  Object.assign(trial, {
+    state: 'failed',
+    error: {
+      name: 'TrialScriptError',
+      code: 'invalid_argument',
+      message: 'trial.ts: failed: RangeError: the learning rate is cursed',
+      data: { at: 'helper.ts:5:11', frames: ['at check (helper.ts:5:11)', 'at train (trial.ts:5:3)'] },
+    },
+  })
+  const app = renderApp({ rec, view: 'runs' })
+  await app.until('busy-sweep')
+  await app.keys(KEY.enter)
+  let f = await app.until('TRIAL')
+  assert.match(f, /trial-3 +failed .*trial\.ts: failed: RangeError: the le/, 'its row says why (clipped at 80 columns)')
+  await app.keys(KEY.down, KEY.down)
+  f = await app.until('at check (helper.ts:5:11)')
+  assert.match(f, /at train \(trial\.ts:5:3\)/)
+  app.unmount()
+})
+
 test('dashboard - sweeps: x asks before cancelling, and only y cancels', async () => {
   const app = renderApp({ rec: busy, view: 'runs' })
   await app.until('busy-sweep')
+  await app.keys('x')
+  await app.until('Cancel sweep sweep-57bd0cef7aac and all its trials?')
+  // The question holds the keyboard: a view key or q is an answer (no), not a switch or quit.
+  await app.keys('4')
+  const after = await app.until((f) => !f.includes('Cancel sweep'))
+  assert.match(after, /KIND +NAME/, `still the Sweeps & jobs view:\n${after}`)
   await app.keys('x')
   await app.until('Cancel sweep sweep-57bd0cef7aac and all its trials?')
   await app.keys('n')
@@ -142,6 +172,22 @@ test('dashboard - keys: tab and numbers switch views, ? shows help, footer names
   assert.match(help, /p, r +Endpoints: promote the selected variant/)
   await app.keys('x')
   await app.until('ENDPOINT')
+  app.unmount()
+})
+
+test('dashboard - the view registry: each view has its key, tab, footer keys and help lines', async () => {
+  const app = renderApp({ rec: busy })
+  await app.until('q quit')
+  for (const v of VIEWS) {
+    await app.keys(v.key)
+    const f = await app.until(footerOf(v.id))
+    assert.match(f.split('\n')[0]!, ` ${v.key} ${v.title} `, `${v.id} in the tab bar`)
+  }
+  await app.keys('?')
+  const help = await app.until('kiln dash keys')
+  for (const [keys, what] of VIEWS.flatMap((v) => v.help))
+    assert.ok(help.includes(`${keys}`) && help.includes(what.slice(0, 30)), what)
+  assert.equal(HELP.length, new Set(HELP.map(([k]) => k)).size, 'no key listed twice')
   app.unmount()
 })
 

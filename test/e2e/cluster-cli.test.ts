@@ -61,6 +61,15 @@ e2e(
 
     const nodes = JSON.parse((await runKiln(['nodes', '--json'], dir!)).stdout) as Array<{ live: boolean }>
     assert.is(nodes.filter((n) => n.live).length, 2)
+
+    // kiln status: the processes once, then nodes, slots, jobs and endpoints with totals.
+    const status = await runKiln(['status'], dir!)
+    assert.is(status.code, 0, status.stderr)
+    assert.is(status.stdout.match(/coordinator \(\d+\)/g)?.length, 1, `one process list:\n${status.stdout}`)
+    assert.match(status.stdout, /^nodes +2 live$/m)
+    assert.match(status.stdout, /^slots +\d+ on live nodes: 0 busy, \d+ free$/m)
+    assert.match(status.stdout, /^jobs +0 running, 0 pending, 1 ended \(1 succeeded\)$/m)
+    assert.match(status.stdout, /^endpoints +could not be read: no gateway answers/m, 'this cluster runs no gateway')
   },
 )
 

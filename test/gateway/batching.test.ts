@@ -7,7 +7,7 @@ import { TimeoutError } from '@kiln/protocol'
 import { loud } from '../helpers/hooks.js'
 import { rejects } from '../helpers/rejects.js'
 import { blobModel } from './fixtures.js'
-import { get, post, startGateway, type Running } from './harness.js'
+import { get, metricValue, post, startGateway, type Running } from './harness.js'
 
 type T = { shape: number[]; data: Float32Array }
 const row = (v: number, rows = 1): T[] => [{ shape: [rows, 2], data: new Float32Array(rows * 2).fill(v) }]
@@ -148,7 +148,7 @@ http('48 concurrent requests are answered correctly in fewer, larger batches', a
     assert.equal(r.json.outputs[0].data, solo[i % 3]!.json.outputs[0].data, `request ${i} got its own answer`),
   )
   const h = g.gw.metrics.batchSize
-  const batches = h.count({ model: 'blobs', version: '1' })
+  const batches = await metricValue(h, { model: 'blobs', version: '1' }, 'count')
   assert.ok(batches < 51 / 2, `51 requests in ${batches} batches`)
   const text = await (await fetch(`${g.url}/metrics`)).text()
   const sum = Number(/kiln_gateway_batch_size_sum\{model="blobs",version="1"\} (\d+)/.exec(text)?.[1])

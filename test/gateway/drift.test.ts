@@ -11,7 +11,7 @@ import { DriftAlertSchema, GatewaySubjects, decode, type DriftAlert } from '@kil
 import { loud } from '../helpers/hooks.js'
 import { startNats, type NatsServer } from '../helpers/nats.js'
 import { fashionData, fashionModel } from './fixtures.js'
-import { get, post, waitFor } from './harness.js'
+import { get, metricValue, post, waitFor } from './harness.js'
 
 const unit = suite('gateway - psi')
 unit('PSI is 0 for equal distributions, grows with the shift, and survives empty bins', () => {
@@ -85,7 +85,7 @@ drift('test-set traffic stays under the threshold and raises no alert', async (c
   assert.ok(!r!.drifted, `feature PSI ${r!.featurePsi.toFixed(3)}, prediction PSI ${r!.predictionPsi?.toFixed(3)}`)
   assert.ok(r!.featurePsi < r!.threshold / 2, `feature PSI ${r!.featurePsi}`)
   assert.is(ctx.alerts.length, 0)
-  assert.is(ctx.gw.metrics.drifted.get({ model: 'fashion', version: '1' }), 0)
+  assert.is(await metricValue(ctx.gw.metrics.drifted, { model: 'fashion', version: '1' }), 0)
 })
 
 drift('inverted images raise an alert on kiln.alerts.drift and in /metrics', async (ctx) => {

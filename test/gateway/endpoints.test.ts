@@ -14,7 +14,7 @@ import { startNats, type NatsServer } from '../helpers/nats.js'
 import { uniformStream } from '../helpers/random.js'
 import { rejects } from '../helpers/rejects.js'
 import { blobModel } from './fixtures.js'
-import { get, post, waitFor } from './harness.js'
+import { get, metricValue, post, waitFor } from './harness.js'
 
 interface Ctx {
   server: NatsServer
@@ -137,12 +137,16 @@ ep('a shadow gets a sampled copy; its answers are compared, never returned', asy
   }
   const m = rep.gw.metrics
   const labels = { endpoint: 'shop', variant: 'shadow2' }
-  const copies = m.shadowRequests.get(labels)
+  const copies = await metricValue(m.shadowRequests, labels)
   const sd = Math.sqrt(n * 0.25)
   assert.ok(Math.abs(copies - n / 2) < 4 * sd, `shadow got ${copies} of ${n}`)
-  await waitFor(() => m.shadowSeconds.count(labels) + m.shadowErrors.get(labels) === copies, 'shadow answers')
-  assert.is(m.shadowErrors.get(labels), 0)
-  const agreed = m.shadowAgreements.get(labels)
+  await waitFor(
+    async () =>
+      (await metricValue(m.shadowSeconds, labels, 'count')) + (await metricValue(m.shadowErrors, labels)) === copies,
+    'shadow answers',
+  )
+  assert.is(await metricValue(m.shadowErrors, labels), 0)
+  const agreed = await metricValue(m.shadowAgreements, labels)
   assert.ok(agreed > 0 && agreed <= copies, `agreement ${agreed}/${copies}`)
 })
 

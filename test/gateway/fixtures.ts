@@ -4,11 +4,11 @@
 import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { loadFashionMnist, type Dataset } from '@kiln/data'
+import { fromArrays, loadFashionMnist, type Dataset } from '@kiln/data'
 import { parseSpec, trainLocal } from '@kiln/train'
 import { blobDataset } from '../train/synthetic.js'
 
-const CACHE = join(tmpdir(), 'kiln-gateway-fixtures-v1')
+const CACHE = join(tmpdir(), 'kiln-gateway-fixtures-v4')
 const quiet = () => {}
 
 async function cached(name: string, train: (dir: string) => Promise<void>): Promise<string> {
@@ -33,17 +33,29 @@ export function fashionModel(): Promise<string> {
   })
 }
 
-/** A blob classifier on [4] features, 3 classes; `seed` makes different weights. */
-export function blobModel(seed = 1, hidden = 8): Promise<string> {
-  return cached(`blobs-${seed}-${hidden}`, async (out) => {
-    const spec = parseSpec(
-      `name: blobs\ndataset: unused\nmodel: { builtin: mlp, hidden: [${hidden}] }\ntraining: { epochs: 2, batchSize: 16, seed: ${seed} }\n`,
-    )
-    await trainLocal(spec, {
-      outDir: out,
-      datasets: { train: blobDataset('blobs', 300, [4], 3, 1), test: blobDataset('blobs-test', 60, [4], 3, 2) },
-      log: quiet,
+/** The blobs a blob classifier learns: 3 classes named red, green and blue; the test set is
+ * 60 more samples around the same centres. */
+export function blobData(features = 4): { train: Dataset; test: Dataset } {
+  const all = blobDataset('blobs', 360, [features], 3, 1)
+  const part = (name: string, from: number, to: number) =>
+    fromArrays({
+      name,
+      x: all.x.subarray(from * features, to * features),
+      labels: all.labels.subarray(from, to),
+      sampleShape: [features],
+      classNames: CLASSES,
     })
+  return { train: part('blobs', 0, 300), test: part('blobs-test', 300, 360) }
+}
+const CLASSES = ['red', 'green', 'blue']
+
+/** A blob classifier on [features] features, 3 classes; `seed` makes different weights. */
+export function blobModel(seed = 1, hidden = 8, features = 4): Promise<string> {
+  return cached(`blobs-${seed}-${hidden}${features === 4 ? '' : `-f${features}`}`, async (out) => {
+    const spec = parseSpec(
+      `name: blobs\ndataset: unused\nmodel: { builtin: mlp, hidden: [${hidden}] }\noptimizer: { name: adam, learningRate: 0.01 }\ntraining: { epochs: 4, batchSize: 16, seed: ${seed} }\n`,
+    )
+    await trainLocal(spec, { outDir: out, datasets: blobData(features), log: quiet })
   })
 }
 

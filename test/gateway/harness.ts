@@ -1,8 +1,14 @@
-// A gateway on a random loopback port for tests, and small HTTP helpers.
-import { mkdtempSync, rmSync } from 'node:fs'
+// A gateway on a random loopback port for tests (from a folder, or on a real nats-server),
+// small HTTP helpers and a CliIo that keeps what a command prints.
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { PassThrough } from 'node:stream'
+import { connect, type NatsConnection } from 'nats'
+import type { CliIo } from '@kiln/cli'
+import { ensureLayout, publishModelVersion, type Layout } from '@kiln/cluster-state'
 import { createGateway, serveGateway, type Gateway, type GatewayOptions } from '@kiln/gateway'
+import { startNats, type NatsServer } from '../helpers/nats.js'
 import { install } from './fixtures.js'
 
 export interface Running {
@@ -94,4 +100,83 @@ export async function waitFor(
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`)
     await new Promise((r) => setTimeout(r, 20))
   }
+}
+
+/** A prom-client metric's value for these labels (histograms: `suffix` count or sum); 0 when never set. */
+export async function metricValue(
+  metric: { get(): Promise<{ values: { labels: object; value: number; metricName?: string }[] }> },
+  labels: Record<string, string>,
+  suffix?: 'count' | 'sum',
+): Promise<number> {
+  const same = (l: object) =>
+    Object.entries(labels).every(([k, v]) => (l as Record<string, unknown>)[k] === v) &&
+    Object.keys(l).filter((k) => k !== 'le').length === Object.keys(labels).length
+  const found = (await metric.get()).values.find(
+    (s) => same(s.labels) && (suffix === undefined || s.metricName?.endsWith(`_${suffix}`)),
+  )
+  return found?.value ?? 0
+}
+
+/** A model folder's files, as publishModelVersion takes them. */
+export const filesOf = (dir: string) =>
+  new Map(readdirSync(dir).map((f) => [f, new Uint8Array(readFileSync(join(dir, f)))]))
+
+/** A real nats-server, models published to its registry, and a gateway serving them. */
+export interface ClusterGateway {
+  server: NatsServer
+  nc: NatsConnection
+  layout: Layout
+  gw: Gateway
+  url: string
+  close(): Promise<void>
+}
+
+/** Starts nats-server, publishes `models` ({ name: [dir of v1, dir of v2, ...] }) and a one-thread gateway. */
+export async function startClusterGateway(
+  models: Record<string, string[]>,
+  options: Partial<GatewayOptions> = {},
+): Promise<ClusterGateway> {
+  const server = await startNats()
+  const nc = await connect({ servers: server.url })
+  const layout = await ensureLayout(nc)
+  for (const [model, dirs] of Object.entries(models))
+    for (const dir of dirs) await publishModelVersion(layout, { model, files: filesOf(dir) })
+  const gw = await createGateway({ nc, threads: 1, log: () => {}, ...options })
+  const http = await serveGateway(gw, 0)
+  return {
+    server,
+    nc,
+    layout,
+    gw,
+    url: http.url,
+    async close() {
+      await http.close()
+      await gw.close()
+      await nc.close()
+      await server.stop()
+    },
+  }
+}
+
+/** A CliIo that keeps what a command prints; `interrupt()` is Ctrl-C. */
+export function cliIo(env: Record<string, string> = {}, cwd = process.cwd()) {
+  let text = ''
+  let stop: (() => void) | undefined
+  const out = new PassThrough()
+  out.on('data', (c) => {
+    text += String(c)
+  })
+  const io: CliIo = {
+    stdout: out,
+    stderr: out,
+    env,
+    cwd,
+    onInterrupt(handler) {
+      stop = handler
+      return () => {
+        stop = undefined
+      }
+    },
+  }
+  return { io, text: () => text, interrupt: () => stop?.() }
 }

@@ -183,7 +183,7 @@ oip('/metrics counts requests by model, version, variant and status', async ({ g
   assert.match(res.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/)
   const text = await res.text()
   assert.match(text, /kiln_gateway_requests_total\{model="blobs",version="2",variant="-",status="200"\} \d+/)
-  assert.match(text, /kiln_gateway_batch_size_bucket\{model="blobs",version="1",le="1"\} \d+/)
+  assert.match(text, /kiln_gateway_batch_size_bucket\{le="1",model="blobs",version="1"\} \d+/)
   assert.match(text, /kiln_gateway_model_memory_bytes\{model="blobs",version="2"\} \d+/)
   assert.match(
     text,

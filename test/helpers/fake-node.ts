@@ -86,13 +86,13 @@ export function fakeNode(nc: NatsConnection, layout: Layout, nodeId = 'node-doub
       clearInterval(timer)
       sub.unsubscribe()
     },
-    status: async (u, subject = Subjects.trial.status(u.trialId)) => {
+    status: async (u, subject = Subjects.trial.status(u.trialId, nodeId)) => {
       const reply = await ask(subject, encode(TrialStatusUpdateSchema, { v: 1, nodeId, ...u }))
       if (reply.ok && u.state === 'running') runs.set(u.trialId, u.attempt)
       else if (reply.ok) runs.delete(u.trialId)
       return reply
     },
-    report: (r, subject = Subjects.trial.report(r.trialId)) =>
+    report: (r, subject = Subjects.trial.report(r.trialId, nodeId)) =>
       ask(subject, encode(TrialReportSchema, { v: 1, nodeId, ...r })),
   }
 }

@@ -1,6 +1,6 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -8,7 +8,7 @@ import { StorageType, type NatsConnection } from 'nats'
 import { findCommand } from '@kiln/cli'
 import { connectKiln } from '@kiln/client'
 import { ensureLayout } from '@kiln/cluster-state'
-import { freePort, permissionsConfText, startNatsServer, type RunningNats } from '@kiln/local'
+import { accountsConfText, addNode, freePort, startNatsServer, type RunningNats } from '@kiln/local'
 import { ErrorCode, KilnError } from '@kiln/protocol'
 import { loud } from '../helpers/hooks.js'
 import { rejects } from '../helpers/rejects.js'
@@ -19,21 +19,23 @@ import { hasOpenssl, makeTestCerts } from './test-certs.js'
 const CLUSTER = fileURLToPath(new URL('../../cluster/', import.meta.url))
 const conf = suite('local - cluster/ configs')
 
-conf('cluster/nats/kiln-permissions.conf is what roles.ts generates', () => {
-  const file = join(CLUSTER, 'nats/kiln-permissions.conf')
-  if (process.env.KILN_UPDATE_CLUSTER_CONF === '1') writeFileSync(file, permissionsConfText())
+conf('cluster/nats/kiln-accounts.conf is what roles.ts and nats-accounts.ts generate', () => {
+  const file = join(CLUSTER, 'nats/kiln-accounts.conf')
+  if (process.env.KILN_UPDATE_CLUSTER_CONF === '1') writeFileSync(file, accountsConfText([]))
   assert.fixture(
     readFileSync(file, 'utf8'),
-    permissionsConfText(),
+    accountsConfText([]),
     'stale: KILN_UPDATE_CLUSTER_CONF=1 node scripts/run-tests.mjs test/local/cluster-config.test.ts',
   )
 })
 
 conf('the env examples name every role password the cluster config reads', () => {
-  const config = readFileSync(join(CLUSTER, 'nats/kiln-cluster.conf'), 'utf8')
+  const config = ['kiln-cluster.conf', 'kiln-accounts.conf']
+    .map((f) => readFileSync(join(CLUSTER, 'nats', f), 'utf8'))
+    .join('\n')
   const env = readFileSync(join(CLUSTER, 'env/nats.env.example'), 'utf8')
   const wanted = [...new Set(config.match(/\$KILN_[A-Z]+(?:_PASSWORD|_NODE)\b/g))].map((v) => v.slice(1))
-  assert.ok(wanted.length >= 7, wanted.join(' '))
+  assert.ok(wanted.length >= 6, wanted.join(' '))
   for (const name of wanted) assert.match(env, new RegExp(`^${name}=`, 'm'), name)
 })
 
@@ -45,7 +47,7 @@ conf(
       const text = readFileSync(join(CLUSTER, `systemd/kiln-${name}.service`), 'utf8')
       const field = (key: string) => new RegExp(`^${key}=(.*)$`, 'm').exec(text)?.[1]
       const exec = field('ExecStart') ?? ''
-      const command = /main\.ts (\S+)/.exec(exec)?.[1]
+      const command = /(?:main\.ts|\/kiln) (\S+)/.exec(exec)?.[1]
       assert.is(command, name, exec)
       assert.ok(findCommand(command!), `kiln ${command} exists`)
       assert.not.match(exec, /password|creds|--api-key/i, 'no secret on the command line')
@@ -65,12 +67,18 @@ conf.run()
 const passwords = {
   KILN_ADMIN_PASSWORD: 'a-pw',
   KILN_COORDINATOR_PASSWORD: 'c-pw',
-  KILN_WORKER_PASSWORD: 'w-pw',
   KILN_GATEWAY_PASSWORD: 'g-pw',
   KILN_CLIENT_PASSWORD: 'cl-pw',
   KILN_SYS_PASSWORD: 's-pw',
 }
-type Ctx = { dir: string; servers: RunningNats[]; urls: string[]; ca: string; admin?: NatsConnection }
+type Ctx = {
+  dir: string
+  servers: RunningNats[]
+  urls: string[]
+  ca: string
+  nodeCreds: string
+  admin?: NatsConnection
+}
 const three = suite<Ctx>('local - the 3-node cluster config')
 const test = hasOpenssl() ? three : three.skip
 if (!hasOpenssl()) console.log('  (skipped: no openssl command to make test certificates)')
@@ -100,11 +108,15 @@ three.before(
     ctx.ca = makeTestCerts(ctx.dir).ca
     const ports = await Promise.all([0, 1, 2].map(async () => ({ client: await freePort(), route: await freePort() })))
     const text = readFileSync(join(CLUSTER, 'nats/kiln-cluster.conf'), 'utf8')
+    // A worker node added as an operator would: kiln node add writes nodes.json and its creds.
+    const { identity, credentials } = addNode(join(ctx.dir, 'nodes.json'), 'gpu-1')
+    ctx.nodeCreds = join(ctx.dir, 'gpu-1.creds')
+    writeFileSync(ctx.nodeCreds, credentials, { mode: 0o600 })
     ctx.servers = await Promise.all(
       [0, 1, 2].map(async (i) => {
         const dir = join(ctx.dir, `n${i + 1}`)
         mkdirSync(dir)
-        copyFileSync(join(CLUSTER, 'nats/kiln-permissions.conf'), join(dir, 'kiln-permissions.conf'))
+        writeFileSync(join(dir, 'kiln-accounts.conf'), accountsConfText([identity]))
         return startNatsServer({
           dir,
           port: ports[i]!.client,
@@ -146,13 +158,8 @@ test('three nodes form a JetStream cluster over TLS; the layout is created with 
   assert.is(info.cluster?.replicas?.length, 2, 'a leader and two followers')
 })
 
-test('role users from the env file connect over TLS with the CA from KILN_NATS_CA and keep their permissions', async (ctx) => {
-  const env = {
-    KILN_NATS_URL: ctx.urls[2]!,
-    KILN_NATS_USER: 'worker',
-    KILN_NATS_PASSWORD: passwords.KILN_WORKER_PASSWORD,
-    KILN_NATS_CA: ctx.ca,
-  }
+test('a node identity from kiln node add connects over TLS with the CA from KILN_NATS_CA and keeps its permissions', async (ctx) => {
+  const env = { KILN_NATS_URL: ctx.urls[2]!, KILN_NATS_CREDS: ctx.nodeCreds, KILN_NATS_CA: ctx.ca }
   const worker = await connectKiln({ env, role: 'worker' })
   try {
     await assertDenied(
@@ -160,12 +167,21 @@ test('role users from the env file connect over TLS with the CA from KILN_NATS_C
       'worker → kiln.api.submit',
     )
     const kv = await worker.jetstream().views.kv('kiln_nodes', { bindOnly: true })
-    assert.ok(await kv.put('node-1', new Uint8Array([1])), 'worker registers itself on a replicated bucket')
+    assert.ok(await kv.put('gpu-1', new Uint8Array([1])), 'the node registers itself on a replicated bucket')
+    await assertDenied(async () => kv.put('gpu-2', new Uint8Array([1])), 'node gpu-1 → kiln_nodes gpu-2')
   } finally {
     await worker.close()
   }
   const untrusted = (await rejects(
-    () => connectKiln({ env: { ...env, KILN_NATS_CA: '' }, timeoutMs: 3000 }),
+    () =>
+      connectKiln({
+        env: {
+          KILN_NATS_URL: ctx.urls[2]!,
+          KILN_NATS_USER: 'client',
+          KILN_NATS_PASSWORD: passwords.KILN_CLIENT_PASSWORD,
+        },
+        timeoutMs: 3000,
+      }),
     KilnError,
     'a client without the CA',
   )) as KilnError

@@ -60,7 +60,12 @@ conn(
     assert.equal(local.servers, [server!.url])
     assert.match(local.urlSource, /^local cluster .*\.kiln$/)
     assert.equal([local.auth.kind, local.auth.user], ['user', 'client'])
-    assert.is(resolveConnection({ cwd: sub, env: {}, role: 'worker' }).auth.user, 'worker')
+    assert.is(local.options.inboxPrefix, '_INBOX.client', 'replies come to its own inbox')
+    // Workers have no shared user: each node gets its own (kiln node add).
+    assert.throws(
+      () => resolveConnection({ cwd: sub, env: {}, role: 'worker' }),
+      /has no credentials for the worker role: add a node with `kiln node add NAME`/,
+    )
 
     const env = { KILN_NATS_USER: 'envuser', KILN_NATS_PASSWORD: 'envpass' }
     const fromEnv = resolveConnection({ cwd: sub, env })
@@ -148,7 +153,7 @@ conn('conflicting credential options are refused, naming the options', () => {
 })
 
 conn('connects with a user credential file, and as each role', async ({ project }) => {
-  for (const role of ['client', 'worker', 'coordinator', 'gateway'] as const) {
+  for (const role of ['client', 'coordinator', 'gateway'] as const) {
     const nc = await connectKiln({ cwd: project, env: {}, role })
     assert.is(nc.info?.client_id !== undefined, true)
     await nc.close()

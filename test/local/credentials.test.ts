@@ -8,7 +8,7 @@ import {
   natsConfigText,
   parseCredentials,
   readCredentials,
-  ROLES,
+  SHARED_ROLES,
   LocalClusterError,
 } from '@kiln/local'
 
@@ -27,7 +27,7 @@ creds('one user per role, files 0600 in a 0700 folder, even under a permissive u
     const users = generateRoleUsers(kiln)
     assert.equal(
       users.map((u) => u.role),
-      [...ROLES],
+      [...SHARED_ROLES],
     )
     assert.is(mode(kiln), 0o700)
     assert.is(mode(join(kiln, 'creds')), 0o700)
@@ -67,6 +67,11 @@ creds('credential files: Kiln lines (quoted or exported), NATS .creds, bare nkey
   const seed = `SU${'A'.repeat(56)}`
   assert.equal(parseCredentials(`${seed}\n`, 'f'), { kind: 'nkey', seed })
   assert.equal(parseCredentials(`KILN_NATS_NKEY=${seed}`, 'f'), { kind: 'nkey', seed })
+  assert.equal(parseCredentials(`KILN_NODE_ID=gpu-1\nKILN_NATS_NKEY=${seed}`, 'f'), {
+    kind: 'nkey',
+    seed,
+    nodeId: 'gpu-1',
+  })
   const jwt = '-----BEGIN NATS USER JWT-----\neyJ0\n------END NATS USER JWT------\n'
   assert.is(parseCredentials(jwt, 'f').kind, 'jwt')
 })
@@ -88,21 +93,28 @@ creds('a bad credential file names the file and line, never the text in it', ({ 
   )
 })
 
-creds('the server config writes users as JSON; services may answer the requests they receive', () => {
-  const text = natsConfigText({
-    users: [
-      {
-        user: 'u',
-        password: '$notavar',
-        permissions: { publish: { allow: ['$JS.API.>'] }, subscribe: { allow: ['_INBOX.>'] }, responses: true },
-      },
-    ],
-  })
-  const block = JSON.parse(text.slice(text.indexOf('authorization: ') + 'authorization: '.length)) as {
-    users: { password: string; permissions: { allow_responses: unknown } }[]
-  }
-  assert.is(block.users[0]!.password, '$notavar')
-  assert.equal(block.users[0]!.permissions.allow_responses, { max: 1000, expires: '5m' })
-})
+creds(
+  'the server config writes users as JSON in the KILN account; services may answer the requests they receive',
+  () => {
+    const text = natsConfigText({
+      users: [
+        {
+          user: 'u',
+          password: '$notavar',
+          permissions: { publish: { allow: ['$JS.API.>'] }, subscribe: { allow: ['_INBOX.>'] }, responses: true },
+        },
+      ],
+    })
+    const accounts = JSON.parse(text.slice(text.indexOf('accounts: ') + 'accounts: '.length)) as Record<
+      string,
+      { users?: { password: string; permissions: { allow_responses: unknown } }[]; jetstream?: string }
+    >
+    const block = accounts.KILN!
+    assert.is(block.users![0]!.password, '$notavar')
+    assert.equal(block.users![0]!.permissions.allow_responses, { max: 1000, expires: '5m' })
+    assert.is(accounts.KILN_JS!.jetstream, 'enabled', 'JetStream lives in its own account')
+    assert.is(accounts.KILN_JS!.users, undefined, 'with no users')
+  },
+)
 
 creds.run()

@@ -76,7 +76,7 @@ perms(
       'worker → another node command',
     )
     // Answering is allowed only for requests it received, not into any inbox.
-    await assertNotDelivered(worker, '_INBOX.someone-else', client, rs!.nc.admin)
+    await assertNotDelivered(worker, '_INBOX.client.someone-else', client, rs!.nc.admin)
   },
 )
 

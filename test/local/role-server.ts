@@ -1,19 +1,33 @@
-// A nats-server with the per-role users `kiln up` generates, the JetStream layout created
-// by admin, and one connection per role: what the permission tests run against.
+// A nats-server with the per-role users `kiln up` generates and two worker nodes with their
+// own identities (`worker` is node-1, `worker2` node-2), the JetStream layout created by
+// admin, and one connection per role: what the permission and security tests run against.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { writeFileSync } from 'node:fs'
 import { connect, type NatsConnection } from 'nats'
 import * as assert from 'uvu/assert'
 import { ensureLayout } from '@kiln/cluster-state'
-import { generateRoleUsers, ROLES, type Role, type RoleUser } from '@kiln/local'
+import {
+  addNode,
+  generateRoleUsers,
+  inboxPrefix,
+  nodeUsers,
+  readNodes,
+  SHARED_ROLES,
+  type RoleUser,
+  type SharedRole,
+} from '@kiln/local'
+import { connectKiln } from '@kiln/client'
 import { startNats, type NatsServer } from '../helpers/nats.js'
 
 export interface RoleServer {
   server: NatsServer
   dir: string
   users: RoleUser[]
-  nc: Record<Role, NatsConnection>
+  /** Credential files of the nodes (node-1, node-2), as `kiln node add` writes them. */
+  nodeCreds: Record<'node-1' | 'node-2', string>
+  nc: Record<SharedRole | 'worker' | 'worker2', NatsConnection>
   close(): Promise<void>
 }
 
@@ -21,19 +35,36 @@ export interface RoleServer {
 export async function startRoleServer(): Promise<RoleServer> {
   const dir = mkdtempSync(join(tmpdir(), 'kiln-roles-'))
   const users = generateRoleUsers(dir)
-  const server = await startNats({ users })
+  const nodesFile = join(dir, 'nodes.json')
+  const nodeCreds = { 'node-1': join(dir, 'node-1.creds'), 'node-2': join(dir, 'node-2.creds') }
+  for (const [id, file] of Object.entries(nodeCreds)) writeFileSync(file, addNode(nodesFile, id).credentials)
+  const server = await startNats({ users: [...users, ...nodeUsers(readNodes(nodesFile))] })
   const entries = await Promise.all(
-    ROLES.map(async (role) => {
+    SHARED_ROLES.map(async (role) => {
       const u = users.find((x) => x.role === role)!
-      return [role, await connect({ servers: server.url, user: u.user, pass: u.password, name: role })] as const
+      const nc = await connect({
+        servers: server.url,
+        user: u.user,
+        pass: u.password,
+        name: role,
+        inboxPrefix: inboxPrefix(u.user),
+      })
+      return [role, nc] as const
     }),
   )
-  const nc = Object.fromEntries(entries) as Record<Role, NatsConnection>
+  const node = (id: keyof typeof nodeCreds) =>
+    connectKiln({ nats: server.url, creds: nodeCreds[id], role: 'worker', env: {}, name: id })
+  const nc = {
+    ...Object.fromEntries(entries),
+    worker: await node('node-1'),
+    worker2: await node('node-2'),
+  } as RoleServer['nc']
   await ensureLayout(nc.admin)
   return {
     server,
     dir,
     users,
+    nodeCreds,
     nc,
     close: async () => {
       await Promise.all(Object.values(nc).map((c) => c.close()))

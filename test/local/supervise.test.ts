@@ -10,6 +10,9 @@ import {
   lockDir,
   pidAlive,
   readClusterFile,
+  readNodes,
+  localNodeCreds,
+  localNodesFile,
   superviseLocalCluster,
   upLocalCluster,
   readCredentials,
@@ -73,7 +76,12 @@ sup(
       .map((e) => `${e.event} ${e.name}`)
     assert.ok(order.indexOf('ready coordinator') < order.indexOf('starting worker-1'), order.join(', '))
     const worker = info.processes.find((p) => p.name === 'worker-2')!
-    assert.equal(worker.args!.slice(0, 5), ['worker', '--nats', info.url, '--creds', info.creds.worker])
+    // Each worker its own node identity.
+    assert.equal(worker.args!.slice(0, 5), ['worker', '--nats', info.url, '--creds', localNodeCreds(o.dir, 'worker-2')])
+    assert.equal(
+      readNodes(localNodesFile(o.dir)).map((n) => n.nodeId),
+      ['worker-1', 'worker-2'],
+    )
     assert.ok(worker.args!.includes('--slots'), 'two workers split the cores')
     assert.equal(info.processes.find((p) => p.name === 'gateway')!.args!.slice(-2), ['--port', String(gatewayPort)])
 

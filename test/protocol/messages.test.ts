@@ -77,7 +77,14 @@ const assignment = {
   resumeFrom: trial.checkpoint,
 }
 const metric = { v, trialId: 't-1', epoch: 3, step: 1200, metrics: { loss: 0.31 }, at }
-const log = { v, trialId: 't-1', level: 'info', msg: 'epoch 3 done', at }
+const log = {
+  v,
+  trialId: 't-1',
+  time: '2026-01-02T03:04:05.678Z',
+  level: 'info',
+  component: 'trial',
+  msg: 'epoch 3 done',
+}
 const cancel = { v, id: 'j-1', reason: 'user asked' }
 
 const roundTrip = suite('protocol - message round trips')
@@ -266,6 +273,11 @@ refused(
 )
 refused('a report without metrics', MetricReportSchema, { ...metric, metrics: {} }, 'metric.metrics')
 refused('an unknown log level', LogLineSchema, { ...log, level: 'fatal' }, 'log.level')
+refused('a log line without a time', LogLineSchema, { ...log, time: 'yesterday' }, 'log.time')
+roundTrip('a log line written before the one log record (at in ms, no component) reads as a trial line', () => {
+  const legacy = { v, trialId: 't-1', level: 'info', msg: 'epoch 3 done', at: Date.parse(log.time) }
+  assert.equal(decode(LogLineSchema, encode(legacy)), log)
+})
 refused(
   'a log line over the limit',
   LogLineSchema,

@@ -34,7 +34,7 @@ subjects("a status or report for one trial on another trial's subject is refused
   const { job } = await client.submit(spec('victim'))
   const trialId = job.trialIds[0]!
   await waitFor('the assignment', () => ctx.node!.assigned.length === 1)
-  const elsewhere = Subjects.trial.status('job-other-t0')
+  const elsewhere = Subjects.trial.status('job-other-t0', ctx.node.nodeId)
   const spoofed = await ctx.node.status({ trialId, attempt: 1, state: 'running' }, elsewhere)
   assert.is(spoofed.ok, false)
   assert.is(spoofed.error?.code, 'permission_denied')
@@ -45,7 +45,7 @@ subjects("a status or report for one trial on another trial's subject is refused
   assert.is(ended.error?.code, 'permission_denied')
   const report = await ctx.node.report(
     { trialId, attempt: 1, epoch: 1, metrics: { loss: 123 } },
-    Subjects.trial.report('job-other-t0'),
+    Subjects.trial.report('job-other-t0', ctx.node.nodeId),
   )
   assert.is(report.error?.code, 'permission_denied')
   const shown = (await client.show(trialId)).trial

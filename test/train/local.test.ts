@@ -202,7 +202,7 @@ training: { epochs: 2, batchSize: 32 }
     'then one report per epoch from ctx.callbacks(), the first merged with it',
   )
   assert.is(result.epochsRun, 2)
-  const line = logs.find((l) => l.message === 'first report answered')
+  const line = logs.find((l) => l.msg === 'first report answered')
   assert.ok(line, 'ctx.log reaches the log sink')
   assert.equal(
     [line!.level, line!.component, line!.trial, line!.decision, line!.units],

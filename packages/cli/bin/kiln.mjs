@@ -1,17 +1,12 @@
 #!/usr/bin/env node
-// The kiln command. Runs src/main.ts under tsx with the kiln-src condition, so workspace
-// packages load from their TypeScript sources (no build step), exactly like `pnpm kiln`.
-import { spawn } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
+// The kiln command: the compiled CLI in ../dist (`pnpm build:ts` writes it; scripts/setup runs
+// that and links this file onto PATH). No TypeScript is compiled at run time; `pnpm kiln` runs
+// the sources under tsx for development.
+import { existsSync } from 'node:fs'
 
-const main = fileURLToPath(new URL('../src/main.ts', import.meta.url))
-const tsx = import.meta.resolve('tsx')
-const child = spawn(process.execPath, ['--conditions=kiln-src', '--import', tsx, main, ...process.argv.slice(2)], {
-  stdio: 'inherit',
-})
-// Ctrl-C reaches the child through the terminal's process group; the wrapper just waits.
-process.on('SIGINT', () => {})
-child.on('exit', (code, signal) => {
-  if (signal) process.kill(process.pid, signal)
-  else process.exit(code ?? 1)
-})
+const main = new URL('../dist/main.js', import.meta.url)
+if (!existsSync(main)) {
+  process.stderr.write('kiln: not built yet (no packages/cli/dist): run `bash scripts/setup` or `pnpm build:ts`\n')
+  process.exit(1)
+}
+await import(main.href)

@@ -1,13 +1,9 @@
-// `kiln [--help | --version] <command> [args]`: dispatch only; commands do the work.
+// `kiln [--help | --version] <command> [args]`: dispatch only; commands do the work. Help and
+// version load nothing else (no protocol, tfjs or addon), so they answer at once.
 import { createRequire } from 'node:module'
-import { didYouMean } from '@kiln/train'
 import { COMMANDS, findCommand } from './commands.js'
-import { ExitCode } from './exit-codes.js'
+import { ExitCode } from './exit-status.js'
 import type { CliIo } from './io.js'
-import { reportError } from './report-error.js'
-import { UsageError } from './usage-error.js'
-
-const pkg = createRequire(import.meta.url)('../package.json') as { version: string }
 
 /** The top-level help text. */
 export function mainHelp(): string {
@@ -22,7 +18,7 @@ ${commands}
 
 Options:
   -h, --help     show this help; kiln <command> --help shows a command's options
-  -v, --version  print the version
+  -v, --version  print the versions of Kiln, Node, nats-server and the native addon
 
 Usage per command:
 ${COMMANDS.map((c) => `  ${c.usage}`).join('\n')}
@@ -39,11 +35,18 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     return first === undefined ? ExitCode.badInput : ExitCode.ok
   }
   if (first === '-v' || first === '--version') {
-    io.stdout.write(`kiln ${pkg.version}\n`)
+    const { versionReport } = await import('./version.js')
+    const pkg = createRequire(import.meta.url)('../package.json') as { version: string }
+    io.stdout.write(await versionReport(pkg.version, io.env, argv.includes('--json')))
     return ExitCode.ok
   }
   const command = findCommand(first)
   if (command === undefined) {
+    const [{ didYouMean }, { reportError }, { UsageError }] = await Promise.all([
+      import('@kiln/protocol'),
+      import('./report-error.js'),
+      import('./usage-error.js'),
+    ])
     const names = COMMANDS.map((c) => c.name)
     const guess = first.startsWith('-') ? undefined : didYouMean(first, names)
     const what = first.startsWith('-') ? `unknown option ${first}` : `unknown command ${JSON.stringify(first)}`

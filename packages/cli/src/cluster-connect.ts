@@ -14,14 +14,15 @@ export const CONNECTION_FLAGS = {
 export type ConnectionRole = 'client' | 'coordinator' | 'worker' | 'gateway'
 
 /**
- * What a worker's trial threads connect with for data-parallel ring traffic: the same
- * server and credentials as the worker itself, as plain data (threads cannot share its
- * connection, nor receive nats.js authenticator functions).
+ * Who a worker is and what its builtin trials' threads connect with for data-parallel ring
+ * traffic: the same server and credentials as the worker itself, as plain data (threads
+ * cannot share its connection, nor receive nats.js authenticator functions). `nodeId` is
+ * the node its credential belongs to (`kiln node add`), if it is a node identity.
  */
-export async function threadConnectionFromFlags(
+export async function workerIdentityFromFlags(
   flags: { nats?: string; creds?: string },
   io: CliIo,
-): Promise<ThreadConnection> {
+): Promise<{ nodeId?: string; connection: ThreadConnection }> {
   const { resolveConnection } = await import('@kiln/client')
   const r = resolveConnection({
     ...(flags.nats ? { nats: flags.nats } : {}),
@@ -31,14 +32,16 @@ export async function threadConnectionFromFlags(
     cwd: io.cwd,
   })
   const c = r.credentials
-  return {
+  const connection: ThreadConnection = {
     servers: [r.options.servers ?? []].flat(),
     ...(c?.kind === 'user' ? { user: c.user, pass: c.password } : {}),
     ...(c?.kind === 'token' ? { token: c.token } : {}),
     ...(c?.kind === 'nkey' ? { nkeySeed: c.seed } : {}),
     ...(c?.kind === 'jwt' ? { creds: c.creds } : {}),
     ...(r.tls ? { tls: r.tls } : {}),
+    ...(r.options.inboxPrefix ? { inboxPrefix: r.options.inboxPrefix } : {}),
   }
+  return { ...(c && 'nodeId' in c && c.nodeId ? { nodeId: c.nodeId } : {}), connection }
 }
 
 /** Connects as `role` using the connection flags (see @kiln/client's connectKiln for the order). */

@@ -1,6 +1,6 @@
-// The command table: `kiln <name>`. Commands load lazily, so `kiln --help` does not pay for
-// TensorFlow.js and the native addon. Future commands (submit, sweep, up, worker, deploy,
-// ...) are one entry each.
+// The command table: `kiln <name>`, one entry per command. Each loads its module only when
+// it runs, so `kiln --help` loads none of them (nor TensorFlow.js or the native addon;
+// test/cli/entry.test.ts traces it). This file imports nothing at run time.
 import type { CliIo } from './io.js'
 
 export interface Command {
@@ -46,8 +46,14 @@ export const COMMANDS: readonly Command[] = [
   {
     name: 'worker',
     summary: "run a node agent that offers this machine's CPU/GPU slots",
-    usage: 'kiln worker [--nats URL] [--slots auto|N] [--gpus auto|LIST] [--name N]',
+    usage: 'kiln worker [--nats URL] [--creds NODE.creds] [--slots auto|N] [--gpus auto|LIST] [--name N]',
     run: async (argv, io) => (await import('./commands/daemons.js')).workerCommand(argv, io),
+  },
+  {
+    name: 'node',
+    summary: "issue or revoke a worker node's own credentials (kiln node add NAME)",
+    usage: 'kiln node add NAME [--out FILE] | kiln node revoke NAME | kiln node ls [--nats-conf DIR]',
+    run: async (argv, io) => (await import('./commands/node.js')).nodeCommand(argv, io),
   },
   {
     name: 'submit',
@@ -120,7 +126,8 @@ export const COMMANDS: readonly Command[] = [
   {
     name: 'deploy',
     summary: 'put a registered model version behind an endpoint (rollout, canary or shadow)',
-    usage: 'kiln deploy MODEL[@VERSION|@ALIAS] [--endpoint E] [--weight W | --shadow RATE] [--api-key K ...]',
+    usage:
+      'kiln deploy MODEL[@VERSION|@ALIAS] [--endpoint E] [--weight W | --shadow RATE] [--capture RATE] [--api-key-file F]',
     run: async (argv, io) => (await import('./commands/deploy.js')).deployCommand(argv, io),
   },
   {
@@ -163,9 +170,15 @@ export const COMMANDS: readonly Command[] = [
   },
   {
     name: 'endpoint',
-    summary: 'list endpoints, shift traffic between variants, promote, roll back',
-    usage: 'kiln endpoint list|traffic|promote|rollback ENDPOINT ...',
+    summary: 'list and show endpoints (traffic, latency, accuracy), shift traffic, promote, roll back',
+    usage: 'kiln endpoint list|show|traffic|promote|rollback ENDPOINT ...',
     run: async (argv, io) => (await import('./commands/endpoint.js')).endpointCommand(argv, io),
+  },
+  {
+    name: 'capture',
+    summary: "read an endpoint's captured requests, responses and ground truth (table, JSON or NPY)",
+    usage: 'kiln capture ENDPOINT [--since WHEN] [--json | --npy DIR]',
+    run: async (argv, io) => (await import('./commands/capture.js')).captureCommand(argv, io),
   },
 ]
 

@@ -1,8 +1,7 @@
 import { ErrorCode, KilnError, isBadInput } from '@kiln/protocol'
+import { ExitCode } from './exit-status.js'
 
-/** Process exit statuses of the kiln command. */
-export const ExitCode = { ok: 0, failed: 1, badInput: 2, interrupted: 130 } as const
-export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode]
+export { ExitCode } from './exit-status.js'
 
 /**
  * Bad input of any kind (flags, spec, dataset, script, missing file) is the user's to fix:

@@ -95,12 +95,23 @@ export function lineageText(
 
 /** What kiln-model.json says about inputs and outputs (a `signature` if written, else the dataset's shapes). */
 export function signatureText(meta: unknown): string {
+  type Tensor = { name?: string; datatype?: string; shape?: number[]; classNames?: string[] }
   const m = (meta ?? {}) as {
-    signature?: { inputs?: unknown[]; outputs?: unknown[] }
+    signature?: { inputs?: Tensor[]; outputs?: Tensor[] }
     dataset?: { sampleShape?: number[]; numClasses?: number; classNames?: string[] }
   }
-  if (m.signature) return `inputs ${JSON.stringify(m.signature.inputs)}; outputs ${JSON.stringify(m.signature.outputs)}`
   const d = m.dataset
+  if (m.signature?.inputs && m.signature.outputs) {
+    // Kiln's tensor names (kiln-model.json's signature), as requests and responses use them.
+    const text = (t: Tensor) => `${t.name} ${t.datatype ?? 'FP32'} [${(t.shape ?? []).join(', ')}]`
+    const scores = (t: Tensor) =>
+      t.classNames?.length
+        ? ` class scores (${t.classNames.join(', ')})`
+        : d?.numClasses !== undefined && t.shape?.at(-1) === d.numClasses && d.numClasses > 1
+          ? ' class scores'
+          : ''
+    return [...m.signature.inputs.map(text), ...m.signature.outputs.map((t) => text(t) + scores(t))].join('; ')
+  }
   if (!d?.sampleShape) return 'unknown (no kiln-model.json)'
   const names = d.classNames?.length ? ` (${d.classNames.join(', ')})` : ''
   return `input FP32 [-1, ${d.sampleShape.join(', ')}]; output FP32 [-1, ${d.numClasses}] class scores${names}`

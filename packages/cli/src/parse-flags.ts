@@ -1,7 +1,7 @@
 // node:util parseArgs, with its errors reworded for people: which flag, what was expected,
 // and the closest known flag for a typo.
 import { parseArgs, type ParseArgsConfig } from 'node:util'
-import { didYouMean } from '@kiln/train'
+import { didYouMean } from '@kiln/protocol'
 import { UsageError } from './usage-error.js'
 
 type Options = NonNullable<ParseArgsConfig['options']>

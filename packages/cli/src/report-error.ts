@@ -1,3 +1,4 @@
+import { errorText } from '@kiln/client'
 import { KilnError, toWire } from '@kiln/protocol'
 import type { CliIo } from './io.js'
 import { exitCodeFor, type ExitCode } from './exit-codes.js'
@@ -21,7 +22,7 @@ export function reportError(err: unknown, io: CliIo, options: { command: string;
       io.stderr.write(`${cause.stack}\n`)
     if (debug && err.stack) io.stderr.write(`${err.stack}\n`)
   } else {
-    const message = err instanceof Error ? err.message : String(err)
+    const message = errorText(err)
     io.stderr.write(`${options.command}: failed: ${message}\n`)
     if (debug && err instanceof Error && err.stack) io.stderr.write(`${err.stack}\n`)
     else io.stderr.write('(set KILN_DEBUG=1 to see the stack trace)\n')

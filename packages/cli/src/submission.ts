@@ -4,7 +4,7 @@
 // uploaded, so nodes need no copy of the user's files.
 import { resolve } from 'node:path'
 import type { NatsConnection } from 'nats'
-import { ensureLayout } from '@kiln/cluster-state'
+import { bindLayout } from '@kiln/cluster-state'
 import { findDataset, importDataset, importSource, resolveDataset } from '@kiln/data'
 import { NotFoundError } from '@kiln/protocol'
 import { checkSearchSpace, parseOverride, readSpecFile, type Spec } from '@kiln/train'
@@ -27,7 +27,9 @@ export async function prepareSubmission(
   const file = await readSpecFile(path, overrides)
   // A sweep's space is checked against the job spec here too, before anything is uploaded.
   if (file.spec.search) checkSearchSpace(file.spec, path)
-  const layout = await ensureLayout(nc)
+  // Bound, not created: the cluster's coordinator made the layout with its own settings
+  // (heartbeat, replicas), which a client must not check against its defaults.
+  const layout = await bindLayout(nc)
   const notes: string[] = []
   const options: SubmitOptions = {}
 

@@ -23,7 +23,7 @@ export function jsonPrinter(io: CliIo): TrainPrinter {
     start: (e) => emit('start', e),
     epoch: (e) => emit('epoch', e),
     log: (r) => emit('log', r),
-    note: (message) => emit('log', { level: 'info', component: 'cli', message, time: new Date().toISOString() }),
+    note: (msg) => emit('log', { time: new Date().toISOString(), level: 'info', component: 'cli', msg }),
     done: (r) => emit('done', r),
   }
 }
@@ -60,10 +60,10 @@ export function humanPrinter(io: CliIo, live: boolean): TrainPrinter {
     log(r) {
       if (r.level === 'warn' || r.level === 'error') {
         clearBar()
-        io.stderr.write(`${r.level === 'warn' ? 'warning' : 'error'}: ${r.message}\n`)
+        io.stderr.write(`${r.level === 'warn' ? 'warning' : 'error'}: ${r.msg}\n`)
       } else if (r.level === 'info') {
-        const { level: _l, component: _c, message, time: _t, trial: _tr, ...data } = r
-        line(`  ${message}${Object.keys(data).length ? ` ${JSON.stringify(data)}` : ''}`)
+        const { level: _l, component: _c, msg, time: _t, trial: _tr, ...data } = r
+        line(`  ${msg}${Object.keys(data).length ? ` ${JSON.stringify(data)}` : ''}`)
       }
     },
     note: (message) => line(message),

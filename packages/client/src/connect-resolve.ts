@@ -11,7 +11,9 @@ import { credsAuthenticator, nkeyAuthenticator, type ConnectionOptions } from 'n
 import { ValidationError } from '@kiln/protocol'
 import {
   findClusterDir,
+  inboxPrefix,
   isNkeySeed,
+  nodeUserName,
   LocalClusterError,
   LocalFailure,
   pidAlive,
@@ -151,6 +153,18 @@ function authOptions(creds: Credentials): ConnectionOptions {
   }
 }
 
+// Kiln's users may subscribe only below their own inbox prefix (roles.ts): a node's comes
+// from its id, a role's from its user name. Other credentials keep nats.js's _INBOX.
+function inboxFor(creds: Credentials | undefined): string | undefined {
+  try {
+    if (creds && 'nodeId' in creds && creds.nodeId) return inboxPrefix(nodeUserName(creds.nodeId))
+    if (creds?.kind === 'user') return inboxPrefix(creds.user)
+  } catch {
+    // A user name that is no subject token (alice@corp): the server's own permissions decide.
+  }
+  return undefined
+}
+
 /** Resolves URL and credentials (see the order above) without connecting. */
 export function resolveConnection(o: ConnectKilnOptions = {}): ResolvedConnection {
   const env = o.env ?? process.env
@@ -190,7 +204,7 @@ export function resolveConnection(o: ConnectKilnOptions = {}): ResolvedConnectio
       if (!file)
         throw new LocalClusterError(
           LocalFailure.badCredentials,
-          `the local cluster in ${dir} has no credentials for the ${role} role`,
+          `the local cluster in ${dir} has no credentials for the ${role} role${role === 'worker' ? ': add a node with `kiln node add NAME` and pass --creds with the file it writes' : ''}`,
         )
       found = { creds: readCredentials(file), source: `local cluster ${role} credentials ${file}` }
       clusterDir = dir
@@ -209,6 +223,7 @@ export function resolveConnection(o: ConnectKilnOptions = {}): ResolvedConnectio
       }
     : { kind: inUrl ? 'user' : 'none', source: inUrl ? 'the URL' : 'none' }
   const tls = o.tls ?? tlsFilesFrom(env) ?? (found && 'tls' in found.creds ? found.creds.tls : undefined)
+  const inbox = inboxFor(found?.creds)
   return {
     servers: servers.map(redactUrl),
     urlSource,
@@ -219,6 +234,7 @@ export function resolveConnection(o: ConnectKilnOptions = {}): ResolvedConnectio
     options: {
       servers,
       ...(found ? authOptions(found.creds) : {}),
+      ...(inbox ? { inboxPrefix: inbox } : {}),
       ...(tls
         ? {
             tls: {

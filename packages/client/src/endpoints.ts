@@ -32,6 +32,10 @@ export interface DeployOptions {
   shadowRate?: number
   /** sha256 hashes of the API keys the endpoint accepts (see hashApiKey in @kiln/gateway). */
   apiKeyHashes?: string[]
+  /** Share of the endpoint's requests captured to KILN_CAPTURE (kept by later deploys). */
+  captureRate?: number
+  /** Let a rollout change the endpoint's signature (else a different signature is refused). */
+  newSignature?: boolean
 }
 
 const v: typeof PROTOCOL_VERSION = PROTOCOL_VERSION
@@ -77,6 +81,8 @@ export class EndpointsClient {
       ...(o.weight !== undefined ? { weight: o.weight } : {}),
       ...(o.shadowRate !== undefined ? { shadow: { sampleRate: o.shadowRate } } : {}),
       ...(o.apiKeyHashes ? { apiKeys: o.apiKeyHashes } : {}),
+      ...(o.captureRate !== undefined ? { capture: { sampleRate: o.captureRate } } : {}),
+      ...(o.newSignature ? { newSignature: true } : {}),
     }
     return gatewayCall(
       this.nc,

@@ -3,6 +3,8 @@ import type { NatsConnection } from 'nats'
 import {
   CancelReplySchema,
   CancelRequestSchema,
+  ErrorCode,
+  KilnError,
   ListReplySchemas,
   ListRequestSchema,
   NotFoundError,
@@ -48,7 +50,14 @@ export class SweepsClient {
   /** A sweep with its job and trials. */
   async show(id: string): Promise<SweepDetail> {
     const shown = await call(this.nc, Subjects.api.show, ShowRequestSchema, { v: 1, id }, ShowReplySchema)
-    if (!shown.sweep || !shown.job) throw new NotFoundError('sweep', id)
+    if (!shown.sweep || !shown.job) {
+      if (!shown.job && !shown.trial) throw new NotFoundError('sweep', id)
+      throw new KilnError(
+        ErrorCode.invalidArgument,
+        `${id} is ${shown.trial ? 'a trial' : 'a job'}, not a sweep (kiln sweeps lists the sweeps)`,
+        { data: { id } },
+      )
+    }
     return { sweep: shown.sweep, job: shown.job, trials: shown.trials ?? [] }
   }
 

@@ -22,6 +22,9 @@ export interface ModelTraffic {
   featurePsi?: number
   predictionPsi?: number
   drifted?: boolean
+  /** Serving state (available, loading, ready, failed, unloaded) and loads failed since the last success. */
+  state?: string
+  failedAttempts?: number
 }
 
 /** One scrape's result. */
@@ -73,7 +76,12 @@ export function trafficBetween(prev: Snapshot | undefined, cur: Snapshot): Model
   const byVariant = sumBy(cur.samples, REQUESTS, (l) => `${key(l)}\u0000${l.variant ?? ''}`)
   const variantBefore = prev ? sumBy(prev.samples, REQUESTS, (l) => `${key(l)}\u0000${l.variant ?? ''}`) : undefined
   const gauge = (name: string, k: string) => cur.samples.find((s) => s.name === name && key(s.labels) === k)?.value
-  const keys = new Set([...total.keys(), ...sumBy(cur.samples, `${LATENCY}_count`, key).keys()])
+  const states = new Map(
+    cur.samples
+      .filter((s) => s.name === 'kiln_gateway_model_state' && s.value === 1)
+      .map((s) => [key(s.labels), s.labels.state]),
+  )
+  const keys = new Set([...total.keys(), ...sumBy(cur.samples, `${LATENCY}_count`, key).keys(), ...states.keys()])
   return [...keys].sort().map((k) => {
     const [model, version] = [k.slice(0, k.lastIndexOf('@')), k.slice(k.lastIndexOf('@') + 1)]
     const now = buckets(cur.samples, k)
@@ -96,6 +104,8 @@ export function trafficBetween(prev: Snapshot | undefined, cur: Snapshot): Model
     const featurePsi = gauge('kiln_gateway_drift_feature_psi', k)
     const predictionPsi = gauge('kiln_gateway_drift_prediction_psi', k)
     const drifted = gauge('kiln_gateway_drift_detected', k)
+    const failedAttempts = gauge('kiln_gateway_model_load_failed_attempts', k)
+    const state = states.get(k)
     return {
       model,
       version,
@@ -108,6 +118,8 @@ export function trafficBetween(prev: Snapshot | undefined, cur: Snapshot): Model
       ...(featurePsi !== undefined ? { featurePsi } : {}),
       ...(predictionPsi !== undefined ? { predictionPsi } : {}),
       ...(drifted !== undefined ? { drifted: drifted > 0 } : {}),
+      ...(state !== undefined ? { state } : {}),
+      ...(failedAttempts ? { failedAttempts } : {}),
     }
   })
 }

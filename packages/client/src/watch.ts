@@ -16,6 +16,7 @@ import {
   SweepRecordSchema,
   TrialRecordSchema,
   decode,
+  relayedMessage,
   type DriftAlert,
   type EndpointRecord,
   type JobRecord,
@@ -96,6 +97,8 @@ export function watchCluster(
       nc.subscribe(subject, {
         callback: (err, msg) => {
           if (err) return error(subject, err)
+          // Only what was published here, not bytes a push consumer relays from a stream.
+          if (relayedMessage(msg, subject)) return
           try {
             handle(msg.data, msg.subject)
           } catch (e) {

@@ -16,6 +16,16 @@ export interface MetricsServer {
   close(): Promise<void>
 }
 
+/**
+ * The registry's text with every NaN sample spelled `NaN`. prom-client writes `Nan`
+ * (e.g. nodejs_eventloop_lag_* before the first event-loop sample), which Prometheus's Go
+ * parser happens to accept but the exposition format and OpenMetrics spell `NaN`; strict
+ * scrapers and our own format test reject it.
+ */
+export async function exposition(source: MetricsSource): Promise<string> {
+  return (await source.metrics()).replace(/ Nan$/gm, ' NaN')
+}
+
 /** Serves `GET /metrics` from `source` on `host:port` (default 127.0.0.1). */
 export async function serveMetrics(source: MetricsSource, port: number, host = '127.0.0.1'): Promise<MetricsServer> {
   const server: Server = createServer((req, res) => {
@@ -23,7 +33,7 @@ export async function serveMetrics(source: MetricsSource, port: number, host = '
       res.writeHead(404).end()
       return
     }
-    source.metrics().then(
+    exposition(source).then(
       (text) => res.writeHead(200, { 'content-type': source.contentType }).end(text),
       (err) => res.writeHead(500, { 'content-type': 'text/plain' }).end(String((err as Error)?.message ?? err)),
     )

@@ -1,10 +1,11 @@
 // The answering half of Kiln's one request/reply helper (call.ts is the requesting half):
 // decode and validate the request, run the handler, answer with `{v, ok, data}` or
 // `{v, ok: false, error}`. A bad request gets a ValidationError answer naming the field;
-// nothing a caller sends can throw out of the handler.
+// nothing a caller sends can throw out of the handler. A message relayed by a JetStream
+// push consumer (another subject, a `$JS.ACK.` reply) is dropped unanswered.
 import type { Msg, NatsConnection, Subscription } from 'nats'
 import type { z } from 'zod'
-import { ErrorCode, KilnError, decode, encode, replyError, replyOk } from '@kiln/protocol'
+import { ErrorCode, KilnError, decode, encode, relayedMessage, replyError, replyOk } from '@kiln/protocol'
 
 export type Handler<S extends z.ZodTypeAny, R = unknown> = (request: z.output<S>, msg: Msg) => Promise<R>
 
@@ -35,6 +36,11 @@ export function serve<S extends z.ZodTypeAny, R extends z.ZodTypeAny = z.ZodUnkn
     callback: (err, msg) => {
       if (err) {
         options.onError?.(err)
+        return
+      }
+      const relayed = relayedMessage(msg, subject)
+      if (relayed) {
+        options.onError?.(new KilnError(ErrorCode.permissionDenied, `refused a relayed request: ${relayed}`))
         return
       }
       void answer(msg, schema, handler, options)

@@ -95,20 +95,21 @@ export function serveApi(leader: Leader): void {
       opts,
     ),
   )
-  // A node may speak for a trial only on that trial's own subject (issue 13: subject and
-  // body ids agree), so per-trial permissions mean what they say.
+  // A node may speak for a trial only on that trial's own subject, under its own node id
+  // (issue 13: subject and body ids agree; only node N may publish on kiln.trial.*.status.N),
+  // so the node a status names is the node that sent it, and the placement checks hold.
   leader.own(
     serve(nc, Subjects.trial.allStatus, TrialStatusUpdateSchema, (u) => locked(() => leader.applyStatus(u)), {
       ...opts,
       reply: TrialStatusReplySchema,
-      subjectOf: (u) => Subjects.trial.status(u.trialId),
+      subjectOf: (u) => Subjects.trial.status(u.trialId, u.nodeId),
     }),
   )
   leader.own(
     serve(nc, Subjects.trial.allReports, TrialReportSchema, (r) => locked(() => leader.applyReport(r)), {
       ...opts,
       reply: TrialDecisionSchema,
-      subjectOf: (r) => Subjects.trial.report(r.trialId),
+      subjectOf: (r) => Subjects.trial.report(r.trialId, r.nodeId),
     }),
   )
 }

@@ -4,13 +4,18 @@
 // so a takeover never declares the whole cluster lost. A lost node is forgotten after
 // forgetAfterMs (a restarted worker comes back under a new id, and its old entry, with the
 // slots its last beat said were busy, must not stay listed), or at once when its
-// registration is deleted (a node that stopped cleanly).
+// registration is deleted (a node that stopped cleanly). Each node's credential may write
+// only its own key and heartbeat subject, so a registration or beat naming another node
+// than its key or subject says is refused: one node cannot speak for another.
 import type { KV, NatsConnection, Subscription } from 'nats'
 import {
+  ErrorCode,
   HeartbeatSchema,
+  KilnError,
   NodeRegistrationSchema,
   Subjects,
   decode,
+  relayedMessage,
   type Heartbeat,
   type NodeRegistration,
 } from '@kiln/protocol'
@@ -46,6 +51,7 @@ export class NodeRegistry {
         }
         try {
           const registration = decode(NodeRegistrationSchema, e.value)
+          if (registration.nodeId !== e.key) throw mismatch('registration', registration.nodeId, e.key)
           const known = this.nodes.get(registration.nodeId)
           this.nodes.set(registration.nodeId, { ...known, registration, lastBeat: known?.lastBeat ?? Date.now() })
         } catch (err) {
@@ -58,6 +64,8 @@ export class NodeRegistry {
         if (err) return
         let beat: Heartbeat
         try {
+          const relayed = relayedMessage(msg, Subjects.node.allHeartbeats)
+          if (relayed) throw new KilnError(ErrorCode.permissionDenied, `refused a relayed heartbeat: ${relayed}`)
           beat = decode(HeartbeatSchema, msg.data)
         } catch (e) {
           this.onBad(msg.subject, e)
@@ -118,4 +126,8 @@ export class NodeRegistry {
   remove(nodeId: string): void {
     this.nodes.delete(nodeId)
   }
+}
+
+function mismatch(what: string, nodeId: string, where: string): KilnError {
+  return new KilnError(ErrorCode.permissionDenied, `a ${what} of node ${nodeId} arrived on ${where}: refused`)
 }

@@ -1,5 +1,6 @@
 // How one change from the cluster feed lands in the dashboard's state.
 import type { ClusterChange } from '@kiln/client'
+import { errorText } from '@kiln/client'
 import type { LogLine, MetricReport } from '@kiln/protocol'
 import { MessageLevel, type DashState, type MetricPoint, type Note } from './state.js'
 
@@ -15,8 +16,7 @@ function pushBounded<T>(list: T[], item: T, max: number): void {
 
 /** A cluster error as one line: the KilnError's message, never a stack. */
 export function describeError(err: unknown): string {
-  if (err instanceof Error) return err.message.split('\n')[0] ?? err.name
-  return String(err)
+  return errorText(err).split('\n')[0] ?? String(err)
 }
 
 /** Adds a line to the message bar. */

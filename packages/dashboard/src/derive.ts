@@ -8,7 +8,7 @@ import {
   type TrialRecord,
   type Variant,
 } from '@kiln/protocol'
-import type { ModelTraffic } from '@kiln/client'
+import { failureLine, failureOf, type ModelTraffic } from '@kiln/client'
 import type { DashState } from './state.js'
 
 export type Mode = 'min' | 'max'
@@ -42,6 +42,8 @@ export interface TrialRow {
   /** node/slot while placed; why not, while pending. */
   where: string
   error?: string
+  /** Where a failed trial's script threw, in the user's files (innermost first). */
+  frames?: string[]
   createdAt: number
 }
 
@@ -142,7 +144,8 @@ export function trialRows(state: DashState, run: { kind: 'sweep' | 'job'; id: st
     const stats = seriesStats(state, t.id, metric.name, metric.mode)
     const latest = row?.latest ?? stats.latest ?? t.metrics?.[metric.name]
     const best = row?.best ?? stats.best ?? latest
-    const error = row?.error ?? t.error?.message
+    const failure = failureOf(t)
+    const error = failure ? failureLine(failure) : row?.error
     const epochs = Math.max(row?.t ?? 0, ...(state.metrics.get(t.id) ?? []).map((p) => p.epoch))
     // A trial the scheduler cut short says so ("stopped"), which its record (succeeded) does not.
     const cut = row?.state === 'stopped' && (fullEpochs === undefined || row.t < fullEpochs)
@@ -159,6 +162,7 @@ export function trialRows(state: DashState, run: { kind: 'sweep' | 'job'; id: st
       ...(best !== undefined ? { best } : {}),
       ...((t.params ?? row?.params) ? { params: t.params ?? row?.params } : {}),
       ...(error ? { error } : {}),
+      ...(failure?.frames.length ? { frames: failure.frames } : {}),
     }
   })
   // Leaderboard rows whose trial record this state does not have yet.

@@ -1,4 +1,5 @@
 // Short texts for narrow columns.
+import { humanValue } from '@kiln/client'
 
 /** "3s", "4m12s", "2h05m", "3d". */
 export function age(ms: number): string {
@@ -31,31 +32,11 @@ export function fit(s: string, width: number, align: 'left' | 'right' = 'left'):
   return align === 'left' ? c.padEnd(width) : c.padStart(width)
 }
 
-function valueText(v: unknown): string {
-  if (typeof v === 'number')
-    return Number.isInteger(v) ? String(v) : Math.abs(v) < 1e-2 ? v.toExponential(1) : String(Number(v.toPrecision(3)))
-  if (typeof v === 'string') return v
-  if (Array.isArray(v)) return `[${v.map(valueText).join(',')}]`
-  if (v && typeof v === 'object') {
-    const o = v as Record<string, unknown>
-    // A whole model chosen by a sweep: its kind says most.
-    if (typeof o.builtin === 'string')
-      return (
-        o.builtin +
-        (Array.isArray(o.hidden) ? valueText(o.hidden) : Array.isArray(o.filters) ? valueText(o.filters) : '')
-      )
-    return `{${Object.entries(o)
-      .map(([k, x]) => `${k}:${valueText(x)}`)
-      .join(',')}}`
-  }
-  return String(v)
-}
-
-/** Hyperparameters as "lr=1.2e-3 hidden=[256,128]" (the last part of each dotted key). */
+/** Hyperparameters as "lr=0.0012 hidden=[256,128]" (the last part of each dotted key). */
 export function paramsText(params: Record<string, unknown> | undefined): string {
   if (!params) return ''
   return Object.entries(params)
-    .map(([k, v]) => `${shortKey(k)}=${valueText(v)}`)
+    .map(([k, v]) => `${shortKey(k)}=${humanValue(v)}`)
     .join(' ')
 }
 

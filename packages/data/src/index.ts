@@ -4,6 +4,7 @@ export type { NumericArray, ShapedArray } from './dtype.js'
 
 export { readIdx, parseIdx } from './idx-reader.js'
 export { readNpy, parseNpy } from './npy-reader.js'
+export { encodeNpy } from './npy-writer.js'
 export { readCsv, parseCsv } from './csv-reader.js'
 export type { CsvOptions, CsvTable } from './csv-reader.js'
 

@@ -1,37 +1,43 @@
 // The gateway process: model repository (folder or NATS registry), inference threads,
 // batching, endpoints, monitor, capture, metrics and the HTTP app, wired together.
 import type { RequestListener } from 'node:http'
+import { randomBytes } from 'node:crypto'
 import { createRequire } from 'node:module'
+import { hostname } from 'node:os'
 import type { Hono } from 'hono'
 import type { NatsConnection } from 'nats'
-import { ensureLayout, resolveDeployTarget, type Layout } from '@kiln/cluster-state'
-import { DriftAlertSchema, GatewaySubjects, encode } from '@kiln/protocol'
+import { ensureLayout, exposition, getModelVersion, resolveDeployTarget, type Layout } from '@kiln/cluster-state'
+import { DriftAlertSchema, GatewaySubjects, encode, jsonLineSink, makeLogger, type LogSink } from '@kiln/protocol'
 import { batchConfig, type BatchConfig } from './batch/batch-config.js'
 import { EndpointTable } from './endpoints/endpoint-table.js'
 import { serveEndpointApi } from './endpoints/endpoint-service.js'
+import { hashApiKey } from './auth/api-keys.js'
+import { AccessPolicy } from './auth/access-policy.js'
+import { ByteBudget } from './batch/byte-budget.js'
 import { followAliases } from './endpoints/alias-follower.js'
-import { hashApiKey } from './endpoints/api-keys.js'
 import { createApp } from './http/app.js'
 import { fastInferListener } from './http/fast-infer.js'
 import { InferenceService } from './inference.js'
 import { gatewayMetrics, type GatewayMetrics } from './metrics/gateway-metrics.js'
 import { Capture } from './monitor/capture.js'
+import { qualityMonitor } from './monitor/quality-alerts.js'
+import type { QualityMonitor, QualityOptions } from './monitor/quality-monitor.js'
 import { DriftMonitor, type DriftOptions, type DriftResult } from './monitor/drift-monitor.js'
 import { scanModelDir } from './model/dir-source.js'
-import { followRegistry } from './model/registry-source.js'
+import { followRegistry, registrySource } from './model/registry-source.js'
+import type { LoadRetryPolicy } from './model/load-retry.js'
+import { parseMetadata } from './model/load-version.js'
+import { rawInputSignature } from './model/raw-input.js'
 import { Repository } from './model/repository.js'
-import type { ServedVersion } from './model/served-version.js'
+import { VersionState, type ServedVersion } from './model/served-version.js'
+import { endpointStats } from './monitor/endpoint-stats.js'
+import { VariantStats } from './monitor/variant-stats.js'
 import { InferencePool } from './worker/inference-pool.js'
 
 const pkg = createRequire(import.meta.url)('../package.json') as { version: string }
 
-/** A structured log line (one JSON object per line when printed). */
-export type GatewayLog = (record: {
-  level: 'info' | 'warn' | 'error'
-  component: 'gateway'
-  msg: string
-  [k: string]: unknown
-}) => void
+/** Where the gateway's log records go: Kiln's one log record (@kiln/protocol's LogRecord). */
+export type GatewayLog = LogSink
 
 export interface GatewayOptions {
   /** Serve the models in this folder (no NATS needed). */
@@ -47,9 +53,15 @@ export interface GatewayOptions {
   threads?: number
   /** Request body limit (default 32 MiB). */
   maxBodyBytes?: number
+  /** Bytes of inference request bodies held at once; more get 503 with Retry-After (default 256 MiB). */
+  queueBudgetBytes?: number
   monitor?: DriftOptions & { enabled?: boolean }
-  /** Share of requests captured to KILN_CAPTURE (NATS only; default 0). */
+  /** Share of direct model requests captured (endpoints say their own: kiln deploy --capture); default 0. */
   captureRate?: number
+  /** Live accuracy from ground truth: window, minimum rows, alert threshold. */
+  quality?: QualityOptions
+  /** Model loads at once (default: the inference threads) and how failed loads are retried. */
+  loads?: { concurrency?: number; retry?: Partial<LoadRetryPolicy> }
   /** Uniform [0, 1) source for routing, shadow and capture sampling (seed it in tests). */
   random?: () => number
   log?: GatewayLog
@@ -62,6 +74,11 @@ export interface Gateway {
   endpoints: EndpointTable
   metrics: GatewayMetrics
   pool: InferencePool
+  /** Live accuracy per endpoint variant from ground truth. */
+  quality: QualityMonitor
+  /** The byte budget of the requests held now. */
+  admission: ByteBudget
+  access: AccessPolicy
   layout?: Layout
   /** Wraps the app's node:http listener (`next`) with the fast path for infer requests. */
   listener(next: RequestListener): RequestListener
@@ -73,22 +90,22 @@ export interface Gateway {
 /** Creates a gateway: loads the repository, joins NATS when given, builds the app. */
 export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   if (!options.modelsDir && !options.nc) throw new TypeError('createGateway needs modelsDir or nc')
-  const log: GatewayLog =
-    options.log ?? ((r) => process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), ...r })}\n`))
-  const say = (level: 'info' | 'warn', msg: string, data: Record<string, unknown>) =>
-    log({ level, component: 'gateway', msg, ...data })
+  const log = makeLogger(options.log ?? jsonLineSink(), 'gateway')
+  const say = (level: 'info' | 'warn', msg: string, data: Record<string, unknown>) => log(level, msg, data)
   const random = options.random ?? Math.random
+  // Names this replica in the answers it gives beside others (endpoint stats).
+  const instance = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`
   const metrics = gatewayMetrics()
   const pool = new InferencePool(options.threads !== undefined ? { threads: options.threads } : {})
   const batch = batchConfig({ maxInflight: pool.threads, ...options.batching })
   const budget = options.memoryBudgetBytes ?? 1024 ** 3
-  metrics.memoryBudget.set({}, budget)
+  metrics.memoryBudget.set(budget)
   const monitors = new Map<ServedVersion, DriftMonitor>()
   const lastDrift = new Map<string, DriftResult>()
   const mv = (e: ServedVersion) => ({ model: e.model, version: String(e.version) })
   let layout: Layout | undefined
   const nc = options.nc
-  const updateLoaded = () => metrics.modelsLoaded.set({}, repo.list().filter((v) => v.state === 'ready').length)
+  const updateLoaded = () => metrics.modelsLoaded.set(repo.list().filter((v) => v.state === 'ready').length)
 
   const onDrift = (e: ServedVersion, r: DriftResult) => {
     lastDrift.set(`${e.model}@${e.version}`, r)
@@ -122,12 +139,29 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     pool,
     batch,
     memoryBudgetBytes: budget,
+    ...(options.loads?.concurrency !== undefined ? { loadConcurrency: options.loads.concurrency } : {}),
+    ...(options.loads?.retry ? { loadRetry: options.loads.retry } : {}),
     log: say,
+    onState: (e) => {
+      for (const state of Object.values(VersionState))
+        metrics.modelState.set({ ...mv(e), state }, e.state === state ? 1 : 0)
+      metrics.loadAttempts.set(mv(e), e.attempts)
+      if (e.state === VersionState.failed) metrics.loadFailures.inc(mv(e))
+      metrics.loadsQueued.set(repo.loads.queued)
+    },
     observer: (e) => ({
-      queued: (ms) => metrics.queueSeconds.observe(mv(e), ms / 1000),
-      batch: (rows, _n, ms) => {
+      queued: (ms) => {
+        metrics.queueSeconds.observe(mv(e), ms / 1000)
+        e.stats.queue.count++
+        e.stats.queue.ns += Math.round(ms * 1e6)
+      },
+      batch: (rows, n, ms) => {
         metrics.batchSize.observe(mv(e), rows)
         metrics.computeSeconds.observe(mv(e), ms / 1000)
+        e.stats.executionCount++
+        e.stats.inferenceCount += rows
+        e.stats.computeInfer.count += n
+        e.stats.computeInfer.ns += Math.round(ms * 1e6)
       },
     }),
     onLoaded: (e) => {
@@ -144,6 +178,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     },
   })
 
+  const quality = qualityMonitor({
+    metrics,
+    nc,
+    warn: (msg, data) => say('warn', msg, data),
+    ...(options.quality ? { options: options.quality } : {}),
+  })
+  const variantStats = new VariantStats()
   const endpoints = new EndpointTable()
   const stops: (() => void)[] = []
   let ready = false
@@ -156,6 +197,14 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       say('warn', 'skipped a malformed endpoint record', { endpoint: key, error: (err as Error).message }),
     )
     stops.push(() => endpoints.stop())
+    // Every version an endpoint routes to is loaded at once (not on its first request), so a
+    // restarted gateway serves its endpoints as soon as the loads are through.
+    const preloadVariants = () => {
+      for (const e of endpoints.list())
+        for (const v of e.variants) if (repo.has(v.model, v.version)) repo.preload(repo.find(v.model, v.version))
+    }
+    endpoints.onChange(preloadVariants)
+    preloadVariants()
     stops.push(
       serveEndpointApi({
         nc,
@@ -164,31 +213,58 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         resolveVersion: async (model, version, alias) =>
           (await resolveDeployTarget(l, { model, ...(version ? { version } : {}), ...(alias ? { alias } : {}) }))
             .version,
+        stats: (endpoint) => endpointStats(instance, endpoint, variantStats, quality),
+        // A version registered a moment ago may not have reached the registry watch yet.
+        // kiln-model.json's signature answers without a load (deploys need not wait for the
+        // load queue); older models without one are loaded to learn it.
+        signatureOf: async (model, version) => {
+          if (!repo.has(model, version)) repo.add(registrySource(l, await getModelVersion(l, model, version)))
+          const entry = repo.find(model, version)
+          if (entry.signature) return entry.signature
+          const metadata = parseMetadata((await entry.source.read()).get('kiln-model.json'))
+          if (metadata?.signature) return rawInputSignature(metadata.signature, metadata)
+          return (await repo.acquire(model, version)).signature!
+        },
       }).stop,
     )
     stops.push((await followAliases(l, say)).stop)
   }
   ready = true
-  const capture =
-    nc && layout && (options.captureRate ?? 0) > 0 ? new Capture(layout.js, options.captureRate!, random) : undefined
-  const apiKeyHashes = (options.apiKeys ?? []).map(hashApiKey)
-  const inference = new InferenceService({ repo, endpoints, metrics, monitors, capture, random, apiKeyHashes })
+  const capture = layout ? new Capture(layout.js) : undefined
+  const access = new AccessPolicy((options.apiKeys ?? []).map(hashApiKey), endpoints)
+  const inference = new InferenceService({
+    variantStats,
+    repo,
+    endpoints,
+    metrics,
+    monitors,
+    capture,
+    captureRate: options.captureRate ?? 0,
+    quality,
+    random,
+  })
   const maxBodyBytes = options.maxBodyBytes ?? 32 * 1024 * 1024
+  const admission = new ByteBudget(options.queueBudgetBytes ?? 256 * 1024 * 1024, (held) =>
+    metrics.queuedBytes.set(held),
+  )
+  metrics.queueBudget.set(admission.limitBytes)
   const logError = (err: unknown) =>
-    log({
-      level: 'error',
-      component: 'gateway',
-      msg: 'request failed',
-      error: (err as Error)?.message ?? String(err),
-      stack: (err as Error)?.stack,
-    })
+    log('error', 'request failed', { error: (err as Error)?.message ?? String(err), stack: (err as Error)?.stack })
   const app = createApp({
     inference,
     repo,
     endpoints,
-    apiKeyHashes,
+    access,
+    budget: admission,
+    quality,
+    capture,
+    batch,
+    threads: pool.threads,
     version: pkg.version,
-    renderMetrics: () => metrics.registry.render(),
+    renderMetrics: async () => ({
+      text: await exposition(metrics.registry),
+      contentType: metrics.registry.contentType,
+    }),
     isReady: () => ready,
     maxBodyBytes,
     logError,
@@ -199,8 +275,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     endpoints,
     metrics,
     pool,
+    quality,
+    admission,
+    access,
     ...(layout ? { layout } : {}),
-    listener: (next) => fastInferListener({ inference, maxBodyBytes, logError }, next),
+    listener: (next) => fastInferListener({ inference, access, budget: admission, maxBodyBytes, logError }, next),
     drift: (model, version) => lastDrift.get(`${model}@${version}`),
     async close() {
       for (const stop of stops) stop()

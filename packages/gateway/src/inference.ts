@@ -1,12 +1,14 @@
 // One inference request, end to end: which model version serves it (endpoint routing or the
 // model itself), API key, parsing and checking the tensors against the model, the batching
 // queue, the response, and the side paths (shadow copy, monitor, capture, metrics).
+import { randomUUID } from 'node:crypto'
 import { NotFoundError, ValidationError } from '@kiln/protocol'
+import type { QualityMonitor } from './monitor/quality-monitor.js'
+import type { VariantStats } from './monitor/variant-stats.js'
 import type { DriftMonitor } from './monitor/drift-monitor.js'
 import type { Capture } from './monitor/capture.js'
 import type { EndpointTable } from './endpoints/endpoint-table.js'
 import { routeRequest } from './endpoints/router.js'
-import { checkApiKey } from './http/auth.js'
 import { statusFor } from './http/status.js'
 import type { GatewayMetrics } from './metrics/gateway-metrics.js'
 import type { Repository } from './model/repository.js'
@@ -14,17 +16,26 @@ import { modelInputs } from './model/raw-input.js'
 import type { ServedVersion } from './model/served-version.js'
 import { parseInferRequest, type InferRequest } from './tensor/infer-request.js'
 import { encodeInferResponse, selectOutputs, type ResponseBody } from './tensor/infer-response.js'
-import type { ModelSignature, WireTensor } from './worker/messages.js'
+import type { ModelSignature } from '@kiln/train/model-format'
+import type { WireTensor } from './worker/messages.js'
 
 export interface InferenceDeps {
   repo: Repository
   endpoints: EndpointTable
   metrics: GatewayMetrics
   monitors: Map<ServedVersion, DriftMonitor>
+  /** Publishes captured exchanges (NATS only). */
   capture: Capture | undefined
+  /** Share of requests captured when the endpoint does not say (direct model calls). */
+  captureRate: number
+  quality: QualityMonitor
+  /** Last minute per endpoint variant (kiln endpoint show). */
+  variantStats: VariantStats
   random: () => number
-  apiKeyHashes: readonly string[]
 }
+
+/** The label value of a model or version that does not exist (keeps /metrics bounded). */
+export const UNKNOWN_LABEL = '_unknown_'
 
 /** What a request addresses: `/v2/models/{name}[/versions/{version}]`. */
 export interface Target {
@@ -70,7 +81,8 @@ export function bindInputs(req: InferRequest, sig: ModelSignature): { inputs: Wi
   return { inputs, rows }
 }
 
-function argmaxRows(t: WireTensor): Int32Array {
+/** The index of the largest value in each row (the predicted class). */
+export function argmaxRows(t: WireTensor): Int32Array {
   const rows = t.shape[0] ?? 0
   const width = t.data.length / Math.max(1, rows)
   const out = new Int32Array(rows)
@@ -86,53 +98,79 @@ function argmaxRows(t: WireTensor): Int32Array {
 export class InferenceService {
   constructor(private readonly d: InferenceDeps) {}
 
-  /** Runs one request; `authorization` is the raw Authorization header. */
-  async infer(
-    target: Target,
-    body: Uint8Array,
-    headerLength: number | undefined,
-    authorization: string | undefined,
-  ): Promise<ResponseBody> {
+  /** Runs one request (its caller has checked the API key: see auth/access-policy.ts). */
+  async infer(target: Target, body: Uint8Array, headerLength: number | undefined): Promise<ResponseBody> {
     const started = performance.now()
     const endpoint = target.version === undefined ? this.d.endpoints.get(target.name) : undefined
-    checkApiKey(authorization, this.d.apiKeyHashes, endpoint?.apiKeys)
     const route = endpoint ? routeRequest(endpoint, this.d.random) : undefined
     const model = route?.primary.model ?? target.name
     const version = route?.primary.version ?? target.version
     const variant = route?.primary.name ?? '-'
-    let labels = { model, version: version === undefined ? 'latest' : String(version), variant, status: '200' }
+    // Label values only for names that exist: made-up names would grow /metrics without bound.
+    const known = endpoint !== undefined || this.d.repo.hasModel(model)
+    const labels = {
+      model: known ? model : UNKNOWN_LABEL,
+      version:
+        version === undefined ? 'latest' : known && this.d.repo.has(model, version) ? String(version) : UNKNOWN_LABEL,
+      variant,
+      status: '200',
+    }
+    let entry: ServedVersion | undefined
     try {
-      if (!endpoint && !this.d.repo.hasModel(model)) throw new NotFoundError('model or endpoint', target.name)
+      if (!known) throw new NotFoundError('model or endpoint', target.name)
       const req = parseInferRequest(body, headerLength)
-      const entry = await this.d.repo.acquire(model, version)
-      labels = { ...labels, version: String(entry.version) }
+      entry = await this.d.repo.acquire(model, version)
+      labels.version = String(entry.version)
       const bound = bindInputs(req, entry.signature!)
       const { rows } = bound
       const inputs = modelInputs(entry.metadata, bound.inputs)
       const copies = route?.shadow ? inputs.map((t) => ({ shape: t.shape, data: t.data.slice() })) : undefined
       const outputs = await entry.batcher!.submit(inputs)
-      const named = outputs.map((o, i) => ({ name: entry.signature!.outputs[i]!.name, ...o }))
+      const sig = entry.signature!
+      const named = outputs.map((o, i) => ({ name: sig.outputs[i]!.name, ...o }))
+      // A captured request always has an id (the client's, or one made here and answered), so
+      // its ground truth can be posted later.
+      const rate = endpoint?.capture?.sampleRate ?? this.d.captureRate
+      const captured = rate > 0 && this.d.random() < rate
+      const id = captured ? (req.id ?? randomUUID()) : req.id
       const response = encodeInferResponse(
         {
           model,
           version: entry.version,
-          ...(req.id !== undefined ? { id: req.id } : {}),
+          ...(id !== undefined ? { id } : {}),
           ...(endpoint ? { parameters: { endpoint: endpoint.name, variant } } : {}),
         },
-        selectOutputs(named, req.outputs, req.binaryOutput),
+        selectOutputs(
+          named.map((o, i) => (sig.outputs[i]!.classNames ? { ...o, classNames: sig.outputs[i]!.classNames } : o)),
+          req.outputs,
+          req.binaryOutput,
+        ),
       )
       const seconds = (performance.now() - started) / 1000
       this.d.metrics.requestSeconds.observe({ model, version: labels.version }, seconds)
       this.d.monitors.get(entry)?.observe(inputs[0]!.data, rows, outputs[0]?.data)
       if (route?.shadow && copies) this.shadow(endpoint!.name, route.shadow, copies, outputs[0]!)
-      if (this.d.capture?.sample()) {
+      if (captured) {
+        const name = endpoint?.name ?? model
+        const baseline = entry.metadata?.metrics?.test?.accuracy
+        if (outputs[0]) {
+          const classes = argmaxRows(outputs[0])
+          this.d.quality.remember(id!, {
+            name,
+            variant,
+            model,
+            version: entry.version,
+            classes,
+            ...(baseline !== undefined ? { baseline } : {}),
+          })
+        }
         this.d.metrics.captured.inc({ model })
-        this.d.capture.publish({
+        this.d.capture?.publish(name, {
           model,
           version: entry.version,
           ...(endpoint ? { endpoint: endpoint.name, variant } : {}),
-          ...(req.id !== undefined ? { id: req.id } : {}),
-          inputs: inputs.map((t, i) => ({ name: entry.signature!.inputs[i]!.name, ...t })),
+          id: id!,
+          inputs: inputs.map((t, i) => ({ name: sig.inputs[i]!.name, ...t })),
           outputs: named,
           latencyMs: seconds * 1000,
           at: Date.now(),
@@ -144,6 +182,15 @@ export class InferenceService {
       throw err
     } finally {
       this.d.metrics.requests.inc(labels)
+      const seconds = (performance.now() - started) / 1000
+      const ok = labels.status === '200'
+      if (endpoint) this.d.variantStats.record(endpoint.name, variant, seconds, ok)
+      if (entry) {
+        const d = ok ? entry.stats.success : entry.stats.fail
+        d.count++
+        d.ns += Math.round(seconds * 1e9)
+        entry.stats.lastInference = Date.now()
+      }
     }
   }
 

@@ -1,14 +1,15 @@
 // Per-role NATS users for a local cluster: random passwords, one file per role under
-// <dir>/creds, owner-only modes.
+// <dir>/creds, owner-only modes. Workers are not among them: each node has its own
+// identity (node-identity.ts).
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { formatUserCredentials, writePrivateFile } from './creds-file.js'
 import { ensurePrivateDir } from './private-dir.js'
-import { ROLES, rolePermissions, type Role, type RolePermissions } from './roles.js'
+import { SHARED_ROLES, rolePermissions, type RolePermissions, type SharedRole } from './roles.js'
 
 /** One generated NATS user: the server config needs all of it, a process only `file`. */
 export interface RoleUser {
-  role: Role
+  role: SharedRole
   user: string
   password: string
   permissions: RolePermissions
@@ -22,10 +23,10 @@ export function randomPassword(): string {
 }
 
 /**
- * Generates a user for every role and writes `<dir>/creds/<role>.creds` (mode 0600, folder
+ * Generates a user for every shared role and writes `<dir>/creds/<role>.creds` (mode 0600, folder
  * 0700). Old files are replaced: a restarted local cluster gets new passwords.
  */
-export function generateRoleUsers(dir: string, roles: readonly Role[] = ROLES): RoleUser[] {
+export function generateRoleUsers(dir: string, roles: readonly SharedRole[] = SHARED_ROLES): RoleUser[] {
   const credsDir = join(dir, 'creds')
   ensurePrivateDir(credsDir)
   return roles.map((role) => {

@@ -15,6 +15,8 @@ export interface TlsFiles {
 interface Extras {
   url?: string
   tls?: TlsFiles
+  /** A worker node's identity (`kiln node add`): the node id its user is limited to. */
+  nodeId?: string
 }
 
 /** What a credential file holds. Never print one of these: it is the secret. */
@@ -33,6 +35,7 @@ const KEYS = [
   'KILN_NATS_CA',
   'KILN_NATS_CERT',
   'KILN_NATS_KEY',
+  'KILN_NODE_ID',
 ] as const
 
 /** The TLS files named by KILN_NATS_CA / _CERT / _KEY in `vars` (a credential file or the environment), if any. */
@@ -79,7 +82,11 @@ export function parseCredentials(text: string, source: string): Credentials {
     vars[key] = unquote(m[2]!)
   }
   const tls = tlsFilesFrom(vars)
-  const extras: Extras = { ...(vars.KILN_NATS_URL ? { url: vars.KILN_NATS_URL } : {}), ...(tls ? { tls } : {}) }
+  const extras: Extras = {
+    ...(vars.KILN_NATS_URL ? { url: vars.KILN_NATS_URL } : {}),
+    ...(tls ? { tls } : {}),
+    ...(vars.KILN_NODE_ID ? { nodeId: vars.KILN_NODE_ID } : {}),
+  }
   if (vars.KILN_NATS_USER !== undefined && vars.KILN_NATS_PASSWORD !== undefined) {
     return { kind: 'user', user: vars.KILN_NATS_USER, password: vars.KILN_NATS_PASSWORD, ...extras }
   }
@@ -107,16 +114,31 @@ export function readCredentials(file: string): Credentials {
   return parseCredentials(text, file)
 }
 
-/** The text of a Kiln credential file for a user/password pair. */
-export function formatUserCredentials(user: string, password: string, comment: string, url?: string): string {
+// A Kiln credential file: a comment, the usage note, the URL if given, then the identity.
+function credentialsText(comment: string, usage: string, url: string | undefined, identity: string[]): string {
   return [
     `# ${comment}`,
-    '# Secret: keep this file mode 0600. Usable as --creds FILE, KILN_NATS_CREDS or a systemd EnvironmentFile.',
+    `# Secret: keep this file mode 0600. Usable as ${usage}.`,
     ...(url ? [`KILN_NATS_URL=${url}`] : []),
-    `KILN_NATS_USER=${user}`,
-    `KILN_NATS_PASSWORD=${password}`,
+    ...identity,
     '',
   ].join('\n')
+}
+
+/** The text of a Kiln credential file for a user/password pair. */
+export function formatUserCredentials(user: string, password: string, comment: string, url?: string): string {
+  return credentialsText(comment, '--creds FILE, KILN_NATS_CREDS or a systemd EnvironmentFile', url, [
+    `KILN_NATS_USER=${user}`,
+    `KILN_NATS_PASSWORD=${password}`,
+  ])
+}
+
+/** The text of a worker node's credential file: its id and its nkey seed (`kiln node add`). */
+export function formatNodeCredentials(nodeId: string, seed: string, comment: string, url?: string): string {
+  return credentialsText(comment, '`kiln worker --creds FILE`, KILN_NATS_CREDS or a systemd EnvironmentFile', url, [
+    `KILN_NODE_ID=${nodeId}`,
+    `KILN_NATS_NKEY=${seed}`,
+  ])
 }
 
 /** Writes `text` to `file` readable by its owner only, replacing any old file atomically. */

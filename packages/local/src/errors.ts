@@ -10,6 +10,8 @@ export const LocalFailure = {
   locked: 'locked',
   badClusterFile: 'bad_cluster_file',
   badCredentials: 'bad_credentials',
+  nodeExists: 'node_exists',
+  nodeUnknown: 'node_unknown',
 } as const
 export type LocalFailure = (typeof LocalFailure)[keyof typeof LocalFailure]
 
@@ -22,6 +24,8 @@ const CODES: Record<LocalFailure, ErrorCode> = {
   locked: ErrorCode.conflict,
   bad_cluster_file: ErrorCode.invalidArgument,
   bad_credentials: ErrorCode.invalidArgument,
+  node_exists: ErrorCode.conflict,
+  node_unknown: ErrorCode.notFound,
 }
 
 /** Something about the local cluster went wrong: no nats-server, a process that would not start, no cluster running. */

@@ -2,19 +2,23 @@
 // with JetStream and per-role credentials, the kiln processes, and .kiln/cluster.json.
 export { natsServerPath, natsServerVersion, supportsSyncAlways } from './nats-binary.js'
 export type { NatsVersion } from './nats-binary.js'
-export { startNatsServer, NATS_MARKER } from './nats-process.js'
+export { startNatsServer, writeNatsConfig, NATS_MARKER } from './nats-process.js'
 export type { NatsServerOptions, RunningNats } from './nats-process.js'
-export { natsConfigText, permissionsConfText } from './nats-config.js'
+export { natsConfigText, accountsConfText } from './nats-config.js'
 export type { NatsUser, NatsConfigOptions } from './nats-config.js'
 export { freePort, tcpAccepts, portFree } from './net-probe.js'
-export { Role, ROLES, rolePermissions } from './roles.js'
-export type { RolePermissions } from './roles.js'
+export { Role, ROLES, SHARED_ROLES, rolePermissions, nodePermissions, nodeUserName, inboxPrefix } from './roles.js'
+export type { RolePermissions, SharedRole } from './roles.js'
+export { JS_ACCOUNT, USER_ACCOUNT } from './nats-accounts.js'
+export { addNode, revokeNode, readNodes, nodeUsers, NODES_FILE_FORMAT } from './node-identity.js'
+export type { NodeIdentity } from './node-identity.js'
 export { generateRoleUsers, randomPassword } from './credentials.js'
 export type { RoleUser } from './credentials.js'
 export {
   parseCredentials,
   readCredentials,
   formatUserCredentials,
+  formatNodeCredentials,
   isNkeySeed,
   writePrivateFile,
   tlsFilesFrom,
@@ -35,7 +39,15 @@ export type { StopResult } from './process-control.js'
 export { defaultKilnCommand, spawnKiln, waitForReady } from './kiln-process.js'
 export type { KilnCommand } from './kiln-process.js'
 export type { Spawned, Exit } from './spawn-logged.js'
-export { planProcesses } from './process-plan.js'
+export { planProcesses, localWorkerName } from './process-plan.js'
+export {
+  addLocalNode,
+  revokeLocalNode,
+  reloadLocalNats,
+  localNodesFile,
+  localNodeCreds,
+  issueLocalWorkers,
+} from './local-nodes.js'
 export type { PlannedProcess, PlanOptions } from './process-plan.js'
 export { upLocalCluster } from './local-up.js'
 export type { UpOptions, UpResult } from './local-up.js'

@@ -18,7 +18,8 @@ import { defaultKilnCommand, type KilnCommand } from './kiln-process.js'
 import { lockDir } from './lock.js'
 import { NATS_MARKER, startNatsServer } from './nats-process.js'
 import { freePort, portFree } from './net-probe.js'
-import { planProcesses } from './process-plan.js'
+import { issueLocalWorkers, localNatsOptions, localNodeUsers } from './local-nodes.js'
+import { localWorkerName, planProcesses } from './process-plan.js'
 import { pidAlive } from './process-control.js'
 import { ensurePrivateDir } from './private-dir.js'
 import { startKilnProcess, type StartContext, type StartOutcome } from './start-kiln-process.js'
@@ -141,15 +142,18 @@ async function startFresh(
   ensurePrivateDir(ctx.logsDir)
   const users = generateRoleUsers(dir)
   const creds = Object.fromEntries(users.map((u) => [u.role, u.file]))
+  // Each worker its own identity (kiln node add makes more); nodes added by hand stay valid.
+  const workerCount = o.workers ?? 1
+  const workerCreds = issueLocalWorkers(
+    dir,
+    Array.from({ length: workerCount }, (_, i) => localWorkerName(i + 1)),
+  )
   const previousPort = portOf(previous?.url)
   const natsPort = o.natsPort ?? (previousPort && (await portFree(previousPort)) ? previousPort : undefined)
   ctx.onEvent({ event: 'starting', name: 'nats' })
   const t0 = Date.now()
   const nats = await startNatsServer({
-    dir,
-    jetstreamDir: join(dir, 'jetstream'),
-    users,
-    serverName: 'kiln-local',
+    ...localNatsOptions(dir, [...users, ...localNodeUsers(dir)]),
     logFile: join(ctx.logsDir, 'nats.log'),
     detached: true,
     ...(natsPort ? { port: natsPort } : {}),
@@ -187,7 +191,8 @@ async function startFresh(
     const groups = planProcesses({
       url: nats.url,
       creds,
-      workers: o.workers ?? 1,
+      workerCreds,
+      workers: workerCount,
       ...(gatewayPort !== undefined ? { gatewayPort } : {}),
       cpus: availableParallelism(),
     })

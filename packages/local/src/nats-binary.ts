@@ -1,39 +1,12 @@
 // Where nats-server is and which version it is. The one copy of this logic: `kiln up` and
 // the tests' startNats() both use it.
 import { execFileSync } from 'node:child_process'
-import { accessSync, constants } from 'node:fs'
-import { delimiter, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { LocalClusterError, LocalFailure } from './errors.js'
-
-// packages/local/{src,dist}/nats-binary.* → the repository root, where scripts/setup unpacks .tools/.
-const repoRoot = resolve(fileURLToPath(import.meta.url), '../../../..')
-
-function executable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK)
-    return true
-  } catch {
-    return false
-  }
-}
+import { findNatsServer } from './nats-path.js'
 
 /** Finds nats-server: $KILN_NATS_SERVER, then the copy scripts/setup unpacked, then PATH. */
 export function natsServerPath(env: NodeJS.ProcessEnv = process.env): string {
-  const fromEnv = env.KILN_NATS_SERVER
-  if (fromEnv) return fromEnv
-  // Debian ships it in sbin, which a non-root PATH often lacks.
-  const candidates = [
-    join(repoRoot, '.tools/nats/usr/sbin/nats-server'),
-    join(repoRoot, '.tools/nats/usr/bin/nats-server'),
-    ...(env.PATH ?? '')
-      .split(delimiter)
-      .filter(Boolean)
-      .map((dir) => join(dir, 'nats-server')),
-    '/usr/sbin/nats-server',
-    '/usr/local/sbin/nats-server',
-  ]
-  const found = candidates.find(executable)
+  const found = findNatsServer(env)
   if (!found)
     throw new LocalClusterError(
       LocalFailure.natsMissing,

@@ -1,14 +1,14 @@
 // The nats-server configuration of a local cluster (and of the tests' servers): JetStream
-// with fsync on every write where the server can, and one user per role with its
-// permissions. The port and address go on the command line, which overrides the file.
-import { ROLES, rolePermissions, type RolePermissions } from './roles.js'
+// with fsync on every write where the server can, and the Kiln users with their permissions
+// in the KILN account, JetStream in KILN_JS (nats-accounts.ts). The port and address go on
+// the command line, which overrides the file.
+import { kilnAccounts } from './nats-accounts.js'
+import { SHARED_ROLES, nodePermissions, rolePermissions, type RolePermissions } from './roles.js'
 
-/** A user in the server's authorization block. */
-export interface NatsUser {
-  user: string
-  password: string
-  permissions: RolePermissions
-}
+/** A Kiln user: a role's name and password, or a node's nkey (its public key: no secret). */
+export type NatsUser =
+  | { user: string; password: string; permissions: RolePermissions }
+  | { nkey: string; permissions: RolePermissions }
 
 export interface NatsConfigOptions {
   /** JetStream store folder; none: JetStream off. */
@@ -49,28 +49,51 @@ export function natsConfigText(o: NatsConfigOptions): string {
   }
   if (o.users) {
     const users = o.users.map((u) => ({
-      user: u.user,
-      password: u.password,
+      ...('nkey' in u ? { nkey: u.nkey } : { user: u.user, password: u.password }),
       permissions: permissionsBlock(u.permissions),
     }))
-    lines.push(`authorization: ${JSON.stringify({ users }, null, 2)}`)
+    lines.push(`accounts: ${JSON.stringify(kilnAccounts(users), null, 2)}`)
   }
   if (o.extra) lines.push(o.extra)
   return `${lines.join('\n')}\n`
 }
 
 /**
- * cluster/nats/kiln-permissions.conf: one variable per role (KILN_WORKER_PERMISSIONS = {...})
- * holding the same permissions `kiln up` gives its users, for operators' configs to use.
+ * cluster/nats/kiln-accounts.conf: the accounts of an operator's cluster, as `kiln up` makes
+ * them locally: KILN_JS (JetStream), KILN (one user per shared role, its password from the
+ * environment as $KILN_<ROLE>_PASSWORD, and one nkey per worker node), and SYS. The repo's
+ * copy lists no node; `kiln node add|revoke --nats-conf DIR` rewrites DIR/kiln-accounts.conf
+ * from DIR/nodes.json. Every value but the password variables is JSON.
  */
-export function permissionsConfText(): string {
+export function accountsConfText(nodes: readonly { nodeId: string; publicKey: string }[]): string {
+  const [js, kiln] = Object.entries(kilnAccounts([]))
+  const roleLines = SHARED_ROLES.map((role) => {
+    const password = `$KILN_${role.toUpperCase()}_PASSWORD`
+    return `      { user: ${role}, password: ${password}, permissions: ${JSON.stringify(permissionsBlock(rolePermissions(role)))} }`
+  })
+  const nodeLines = nodes.map(
+    (n) =>
+      `      ${JSON.stringify({ nkey: n.publicKey, permissions: permissionsBlock(nodePermissions(n.nodeId)) })} # node ${n.nodeId}`,
+  )
   return [
-    '# Subject permissions of each Kiln role, the same `kiln up` gives its local users.',
-    '# Generated from packages/local/src/roles.ts (docs/security.md explains them); do not edit:',
+    "# Kiln's NATS accounts (docs/security.md): JetStream in KILN_JS, every user in KILN.",
+    '# Generated from packages/local/src (roles.ts, nats-accounts.ts); do not edit. `kiln node add|revoke',
+    '# --nats-conf DIR` rewrites it with the nodes of DIR/nodes.json: then copy it to every NATS',
+    '# server and reload them (nats-server --signal reload). The repo copy lists no node:',
     '# KILN_UPDATE_CLUSTER_CONF=1 node scripts/run-tests.mjs test/local/cluster-config.test.ts rewrites it.',
-    ...ROLES.map(
-      (role) => `KILN_${role.toUpperCase()}_PERMISSIONS = ${JSON.stringify(permissionsBlock(rolePermissions(role)))}`,
-    ),
+    'accounts {',
+    `  ${js![0]}: ${JSON.stringify(js![1])}`,
+    `  ${kiln![0]}: {`,
+    `    imports: ${JSON.stringify((kiln![1] as { imports: unknown }).imports)}`,
+    '    users: [',
+    ...roleLines,
+    ...nodeLines,
+    '    ]',
+    '  }',
+    "  # The server's own account: `nats server report` and friends.",
+    '  SYS: { users: [ { user: sys, password: $KILN_SYS_PASSWORD } ] }',
+    '}',
+    'system_account: SYS',
     '',
   ].join('\n')
 }

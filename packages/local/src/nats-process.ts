@@ -49,13 +49,15 @@ export interface RunningNats {
 /** What a process's command line contains when it is a nats-server Kiln started (see pidAlive). */
 export const NATS_MARKER = 'nats-server'
 
-/** Starts nats-server and resolves once it accepts client connections. */
-export async function startNatsServer(o: NatsServerOptions): Promise<RunningNats> {
-  const bin = natsServerPath(o.env)
-  const version = natsServerVersion(bin)
-  const host = o.host ?? '127.0.0.1'
+/**
+ * Writes `<dir>/nats.conf` for these options: on start, and again before a reload (a node
+ * added or revoked) with the same options and the new users.
+ */
+export function writeNatsConfig(
+  o: Pick<NatsServerOptions, 'dir' | 'jetstreamDir' | 'users' | 'serverName' | 'extraConfig'>,
+  version: NatsVersion,
+): string {
   const configFile = join(o.dir, 'nats.conf')
-  const logFile = o.logFile ?? join(o.dir, 'nats.log')
   writeFileSync(
     configFile,
     natsConfigText({
@@ -67,6 +69,16 @@ export async function startNatsServer(o: NatsServerOptions): Promise<RunningNats
     }),
     { mode: 0o600 },
   )
+  return configFile
+}
+
+/** Starts nats-server and resolves once it accepts client connections. */
+export async function startNatsServer(o: NatsServerOptions): Promise<RunningNats> {
+  const bin = natsServerPath(o.env)
+  const version = natsServerVersion(bin)
+  const host = o.host ?? '127.0.0.1'
+  const logFile = o.logFile ?? join(o.dir, 'nats.log')
+  const configFile = writeNatsConfig(o, version)
   // Address and port on the command line override whatever the config says.
   const args = ['-c', configFile, '-a', host, '-p', String(o.port ?? -1)]
   const proc = spawnLogged(bin, args, { logFile, detached: o.detached ?? false, ...(o.env ? { env: o.env } : {}) })

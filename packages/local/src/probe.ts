@@ -27,6 +27,36 @@ async function timed(fn: () => Promise<string | undefined>): Promise<Check> {
   }
 }
 
+interface IndexEntry {
+  name: string
+  version: string
+  state: string
+  reason?: string
+  attempts?: number
+  retry_in_s?: number
+}
+
+// The gateway's model versions in a few words: how many serve, and each one whose loads fail
+// (why, how often, when the gateway tries again). The index lists what needs no API key.
+async function modelsDetail(gatewayUrl: string, timeoutMs: number): Promise<string | undefined> {
+  const res = await fetch(`${gatewayUrl}/v2/repository/index`, {
+    method: 'POST',
+    signal: AbortSignal.timeout(timeoutMs),
+  })
+  if (!res.ok) return undefined
+  const index = (await res.json()) as IndexEntry[]
+  const count = (state: string) => index.filter((e) => e.state === state).length
+  const failing = index.filter((e) => (e.attempts ?? 0) > 0)
+  const parts = [`${count('READY')} of ${index.length} model versions loaded`]
+  if (count('LOADING')) parts.push(`${count('LOADING')} loading`)
+  for (const e of failing.slice(0, 5))
+    parts.push(
+      `${e.name}@${e.version} FAILED ${e.attempts}x: ${e.reason}${e.retry_in_s !== undefined ? ` (next try in ${e.retry_in_s} s)` : ' (no tries left)'}`,
+    )
+  if (failing.length > 5) parts.push(`${failing.length - 5} more failing`)
+  return parts.join('; ')
+}
+
 /** Runs every check over `nc` (client credentials suffice) with `timeoutMs` each. */
 export async function probeCluster(
   nc: NatsConnection,
@@ -57,7 +87,7 @@ export async function probeCluster(
       : await timed(async () => {
           const res = await fetch(`${gatewayUrl}/v2/health/ready`, { signal: AbortSignal.timeout(timeoutMs) })
           if (!res.ok) throw new Error(`GET /v2/health/ready answered ${res.status}`)
-          return undefined
+          return modelsDetail(gatewayUrl, timeoutMs)
         })
   return { nats, coordinator, nodes, ...(gateway ? { gateway } : {}) }
 }

@@ -2,6 +2,11 @@
 import { availableParallelism } from 'node:os'
 import type { Role } from './roles.js'
 
+/** The node id of `kiln up`'s worker number `i` (from 1): also its node identity's name. */
+export function localWorkerName(i: number): string {
+  return `worker-${i}`
+}
+
 /** One kiln process to run: `kiln <args>`. */
 export interface PlannedProcess {
   name: string
@@ -14,6 +19,8 @@ export interface PlannedProcess {
 export interface PlanOptions {
   url: string
   creds: Partial<Record<Role, string>>
+  /** Each worker's own node credential file, in order (`worker-1` first). */
+  workerCreds?: readonly string[]
   workers: number
   /** The gateway's HTTP port; none: no gateway. */
   gatewayPort?: number
@@ -49,9 +56,15 @@ export function planProcesses(o: PlanOptions): PlannedProcess[][] {
   const workers = Array.from(
     { length: o.workers },
     (_, i): PlannedProcess => ({
-      name: `worker-${i + 1}`,
+      name: localWorkerName(i + 1),
       role: 'worker',
-      args: ['worker', ...connection(o.url, o.creds.worker), '--name', `worker-${i + 1}`, ...slots],
+      args: [
+        'worker',
+        ...connection(o.url, o.workerCreds?.[i] ?? o.creds.worker),
+        '--name',
+        localWorkerName(i + 1),
+        ...slots,
+      ],
     }),
   )
   const gateway: PlannedProcess[] =

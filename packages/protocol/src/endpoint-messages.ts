@@ -18,13 +18,18 @@ export const GatewaySubjects = {
     promote: 'kiln.gateway.api.promote',
     rollback: 'kiln.gateway.api.rollback',
     list: 'kiln.gateway.api.list',
+    /** Every replica answers (no queue group): its last minute of traffic per variant. */
+    stats: 'kiln.gateway.api.stats',
     all: 'kiln.gateway.api.>',
   },
   /** Queue group every replica joins, so that one of them answers each request. */
   queue: 'kiln-gateway',
   driftAlerts: 'kiln.alerts.drift',
+  qualityAlerts: 'kiln.alerts.quality',
   /** Sampled requests and responses (stream KILN_CAPTURE), one subject per model. */
   capture: (model: string) => `kiln.capture.${model}`,
+  /** Ground truth posted for the captured requests of an endpoint or model. */
+  captureTruth: (name: string) => `kiln.capture.${name}.truth`,
   captureAll: 'kiln.capture.>',
 } as const
 
@@ -46,6 +51,12 @@ export const VariantSchema = z.object(
   expecting('a variant ({name, model, version, weight, shadow?, alias?})'),
 )
 export type Variant = z.infer<typeof VariantSchema>
+
+/** Request capture of an endpoint: this share of its requests go to KILN_CAPTURE. */
+const capture = z.object(
+  { sampleRate: z.number(expecting('a capture rate from 0 to 1')).gte(0).lte(1) },
+  expecting('capture settings ({sampleRate})'),
+)
 
 const variants = z
   .array(VariantSchema, expecting('a list of 1-16 variants'))
@@ -85,6 +96,7 @@ export const EndpointRecordSchema = message('endpoint', {
   variants,
   /** sha256 (hex) of the API keys this endpoint accepts; empty or absent: none needed. */
   apiKeys: z.array(sha256Hex, expecting('a list of at most 64 key hashes')).max(64).optional(),
+  capture: capture.optional(),
   history: z
     .array(EndpointRevisionSchema, expecting(`a list of at most ${ENDPOINT_HISTORY} revisions`))
     .max(ENDPOINT_HISTORY),
@@ -111,6 +123,10 @@ export const DeployRequestSchema = message('deploy', {
   weight: weight.optional(),
   shadow: z.object({ sampleRate }, expecting('shadow settings ({sampleRate})')).optional(),
   apiKeys: apiKeyHashes,
+  /** Capture settings for the endpoint (kept by later deploys that do not say). */
+  capture: capture.optional(),
+  /** Allow a rollout to change the endpoint's signature (its inputs and outputs). */
+  newSignature: z.boolean(expecting('true or false')).optional(),
 })
 export type DeployRequest = z.infer<typeof DeployRequestSchema>
 
@@ -167,3 +183,49 @@ export const DriftAlertSchema = message('drift alert', {
   at: timestamp,
 })
 export type DriftAlert = z.infer<typeof DriftAlertSchema>
+
+/** A model-quality alert on `kiln.alerts.quality`: live accuracy fell below the test accuracy. */
+export const QualityAlertSchema = message('quality alert', {
+  /** The endpoint (or model) called. */
+  name: id('an endpoint or model name'),
+  variant: text(128, 'a variant name'),
+  model: id('a model name'),
+  version: z.number(expecting('a version number >= 1')).int().min(1),
+  /** Over the last `window` labelled rows. */
+  accuracy: z.number(expecting('a number')),
+  baseline: z.number(expecting('a number')),
+  threshold: z.number(expecting('a number')),
+  window: count,
+  at: timestamp,
+})
+export type QualityAlert = z.infer<typeof QualityAlertSchema>
+
+/** Ask every gateway replica for an endpoint's last minute of traffic. */
+export const EndpointStatsRequestSchema = message('endpoint stats', {
+  endpoint: id('an endpoint name'),
+})
+export type EndpointStatsRequest = z.infer<typeof EndpointStatsRequestSchema>
+
+/** One replica's answer: per variant, requests, errors and a latency histogram (on `latencyBounds`). */
+export const EndpointStatsSchema = message('endpoint stats reply', {
+  gateway: text(128, 'a gateway id'),
+  windowS: count,
+  latencyBounds: z.array(z.number(expecting('a bound in seconds')), expecting('bucket bounds')).max(256),
+  variants: z
+    .array(
+      z.object(
+        {
+          variant: text(128, 'a variant name'),
+          requests: count,
+          errors: count,
+          latencyCounts: z.array(count, expecting('bucket counts')).max(257),
+          labelled: count.optional(),
+          accuracy: z.number(expecting('an accuracy')).optional(),
+        },
+        expecting('variant stats'),
+      ),
+      expecting('a list of variants'),
+    )
+    .max(64),
+})
+export type EndpointStats = z.infer<typeof EndpointStatsSchema>

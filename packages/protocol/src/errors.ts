@@ -63,6 +63,15 @@ export class KilnError extends Error {
     this.code = code
     this.data = options.data
   }
+
+  /**
+   * JSON.stringify of an error gives its wire form: `message` is an own property that is not
+   * enumerable (Error's, and a rebuilt error's), so without this a record holding an error
+   * would print `{name, code}` and lose why.
+   */
+  toJSON(): WireError {
+    return toWire(this)
+  }
 }
 
 export interface ValidationErrorOptions extends KilnErrorOptions {

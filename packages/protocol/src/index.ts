@@ -12,6 +12,8 @@ export {
 export type { ErrorData, WireError, KilnErrorOptions, ValidationErrorOptions } from './errors.js'
 export { Subjects, SUBJECT_ROOT, SUBJECT_TOKEN_PATTERN, EventKind, subjectToken } from './subjects.js'
 export { encode, decode, ERROR_EXT_TYPE } from './codec.js'
+export { subjectMatches, relayedMessage } from './subject-match.js'
+export type { RoutedMessage } from './subject-match.js'
 export { check, validationErrorFrom } from './validate.js'
 export { fieldPath, valueAt, typeOf, describeValue, phrases, parseWith, problemsFrom } from './problems.js'
 export type { Problem, ProblemStyle, ProblemOptions } from './problems.js'
@@ -63,7 +65,9 @@ export type {
   CancelRequest,
   RankPlacement,
 } from './job-messages.js'
-export { LogLevel, MAX_LOG_LINE, MetricReportSchema, LogLineSchema } from './trial-messages.js'
+export { MAX_LOG_LINE, MetricReportSchema, LogLineSchema } from './trial-messages.js'
+export { LogLevel, jsonLineSink, makeLogger } from './log-record.js'
+export type { LogRecord, LogSink, Logger } from './log-record.js'
 export type { MetricReport, LogLine } from './trial-messages.js'
 export { apiReplySchema, replyOk, replyError, unwrapReply } from './api-reply.js'
 export {
@@ -131,6 +135,9 @@ export {
   RollbackRequestSchema,
   ListEndpointsRequestSchema,
   EndpointEventSchema,
+  QualityAlertSchema,
+  EndpointStatsRequestSchema,
+  EndpointStatsSchema,
   DriftAlertSchema,
 } from './endpoint-messages.js'
 export type {
@@ -143,6 +150,9 @@ export type {
   RollbackRequest,
   ListEndpointsRequest,
   EndpointEvent,
+  QualityAlert,
+  EndpointStatsRequest,
+  EndpointStats,
   DriftAlert,
 } from './endpoint-messages.js'
 export {

@@ -76,12 +76,18 @@ export const Subjects = {
     events: (runId: string) => `kiln.pipeline.${subjectToken(runId, 'runId')}.events`,
   },
   trial: {
-    /** Per-epoch metrics a trial reports; the sweep scheduler answers stop/continue. */
-    report: (trialId: string) => `kiln.trial.${subjectToken(trialId, 'trialId')}.report`,
+    /**
+     * Per-epoch metrics a trial reports from node `nodeId`; the sweep scheduler answers
+     * stop/continue. The node's id is in the subject because the server lets only that node
+     * publish there: the coordinator knows who sent it (its serve subjectOf).
+     */
+    report: (trialId: string, nodeId: string) =>
+      `kiln.trial.${subjectToken(trialId, 'trialId')}.report.${subjectToken(nodeId, 'nodeId')}`,
     /** Node → coordinator: started, checkpointed, finished, failed, handed back. */
-    status: (trialId: string) => `kiln.trial.${subjectToken(trialId, 'trialId')}.status`,
-    allReports: 'kiln.trial.*.report',
-    allStatus: 'kiln.trial.*.status',
+    status: (trialId: string, nodeId: string) =>
+      `kiln.trial.${subjectToken(trialId, 'trialId')}.status.${subjectToken(nodeId, 'nodeId')}`,
+    allReports: 'kiln.trial.*.report.*',
+    allStatus: 'kiln.trial.*.status.*',
     /** Ring all-reduce traffic between the ranks of one data-parallel trial. */
     ring: (trialId: string, rank: number) => `kiln.trial.${subjectToken(trialId, 'trialId')}.ring.${rankToken(rank)}`,
   },

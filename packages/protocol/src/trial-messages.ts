@@ -1,6 +1,7 @@
 // What a running trial streams: metrics (KILN_METRICS) and log lines (KILN_LOGS).
 import { z } from 'zod'
-import { count, id, message, metrics, timestamp } from './fields.js'
+import { count, id, message, metrics, text, timestamp } from './fields.js'
+import { LogLevel } from './log-record.js'
 import { expecting } from './schema-kit.js'
 
 /** One epoch's (or step's) metrics from a trial. */
@@ -13,20 +14,30 @@ export const MetricReportSchema = message('metric', {
 })
 export type MetricReport = z.infer<typeof MetricReportSchema>
 
-export const LogLevel = { debug: 'debug', info: 'info', warn: 'warn', error: 'error' } as const
-export type LogLevel = (typeof LogLevel)[keyof typeof LogLevel]
-
 /** The longest log line kept; a trial's logger splits or truncates longer ones. */
 export const MAX_LOG_LINE = 16 * 1024
 
-/** One line of a trial's log. */
-export const LogLineSchema = message('log', {
+const logLine = message('log', {
   trialId: id('a trial id'),
+  time: z.string(expecting('an ISO 8601 time')).datetime({ offset: true }),
   level: z.enum(
     [LogLevel.debug, LogLevel.info, LogLevel.warn, LogLevel.error],
     expecting('"debug", "info", "warn" or "error"'),
   ),
+  component: text(64, 'a component name'),
   msg: z.string(expecting(`a string of at most ${MAX_LOG_LINE} characters`)).max(MAX_LOG_LINE),
-  at: timestamp,
 })
-export type LogLine = z.infer<typeof LogLineSchema>
+
+/**
+ * One line of a trial's log: the process log record (log-record.ts) with its trial id. Lines
+ * written before that record was shared (`at` in ms, no component) are read as trial lines.
+ */
+export const LogLineSchema = z
+  .preprocess((value) => {
+    const v = value as Record<string, unknown> | null
+    if (v === null || typeof v !== 'object' || v.time !== undefined || typeof v.at !== 'number') return value
+    const { at, ...rest } = v
+    return { component: 'trial', ...rest, time: new Date(at as number).toISOString() }
+  }, logLine)
+  .describe('log')
+export type LogLine = z.infer<typeof logLine>

@@ -8,12 +8,12 @@ import {
   type LabelDistribution,
 } from '@kiln/data'
 import type { TrainMetrics } from './metrics.js'
+import { MODEL_FORMAT, type ModelSignature } from './model-format.js'
 import type { Spec } from './spec-schema.js'
 import type { PreparedData } from './trial-data.js'
 import { versions } from './version.js'
 
-/** The `format` of kiln-model.json; bumped when a reader would misread a newer file. */
-export const MODEL_FORMAT = 'kiln-model/1'
+export { MODEL_FORMAT } from './model-format.js'
 
 /** Describes the training data without holding it. */
 export interface DatasetInfo {
@@ -50,6 +50,8 @@ export interface KilnModelMetadata {
   preprocessing?: FittedPreprocessing
   labelDistribution: LabelDistribution
   predictionDistribution?: PredictionDistribution
+  /** Input and output names (chosen by Kiln), shapes and class names; older files lack it. */
+  signature?: ModelSignature
   training: { durationMs: number; samplesPerSecond: number; epochsRun: number; stoppedEarly: boolean }
   versions: { kiln: string; tfjs: string; backend: string }
 }
@@ -60,6 +62,7 @@ export interface MetadataInput {
   data: PreparedData
   metrics: TrainMetrics
   predictions?: PredictionDistribution
+  signature?: ModelSignature
   training: KilnModelMetadata['training']
 }
 
@@ -85,6 +88,7 @@ export function modelMetadata(input: MetadataInput): KilnModelMetadata {
     labelDistribution: labelDistribution(data.train),
     ...(data.preprocessing ? { preprocessing: data.preprocessing } : {}),
     ...(input.predictions ? { predictionDistribution: input.predictions } : {}),
+    ...(input.signature ? { signature: input.signature } : {}),
     training: input.training,
     versions: versions(),
   }

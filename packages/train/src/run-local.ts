@@ -9,6 +9,7 @@ import { TrainingAbortedError } from './errors.js'
 import { evaluateModel } from './evaluate.js'
 import { jsonLineSink, makeLogger, type Logger, type LogSink } from './log.js'
 import { modelMetadata } from './metadata.js'
+import { signatureOf } from './model-format.js'
 import { objectiveOf, type EpochMetrics, type TrainMetrics } from './metrics.js'
 import { evaluateGbdt } from './gbdt/gbdt-evaluate.js'
 import { GbdtModel } from './gbdt/gbdt-model.js'
@@ -23,30 +24,10 @@ import type { Spec } from './spec-schema.js'
 import { trainBuiltin } from './builtin-trial.js'
 import type { BatchEvent, Decision } from './trial-callback.js'
 import { checkFinite, prepareData, toTensors, type PreparedData } from './trial-data.js'
+import { narrator } from './narrate.js'
+import type { EpochEvent, StartEvent } from './train-events.js'
 
-/** Said once the data is loaded and split, before the first epoch. */
-export interface StartEvent {
-  name: string
-  dataset: string
-  backend: string
-  model: string
-  epochs: number
-  batchSize: number
-  sampleShape: number[]
-  numClasses: number
-  counts: { train: number; validation: number; test: number }
-  testFrom: PreparedData['testFrom']
-}
-
-/** One finished epoch (one report). */
-export interface EpochEvent {
-  /** 1-based. */
-  epoch: number
-  epochs: number
-  metrics: Record<string, number>
-  durationMs?: number
-  samplesPerSecond?: number
-}
+export type { EpochEvent, StartEvent } from './train-events.js'
 
 export interface TrainLocalOptions {
   /** Where the model directory goes (replaced atomically if it exists). */
@@ -61,6 +42,11 @@ export interface TrainLocalOptions {
   onBatch?: (event: BatchEvent) => void
   /** Structured logs (ctx.log, warnings); default: JSON lines on stderr. */
   log?: LogSink
+  /**
+   * Also log what the run does (data, each epoch, the test evaluation) at info level: for
+   * runs nobody watches through onStart/onEpoch, whose log is their record (cluster trials).
+   */
+  narrate?: boolean
   /** Aborting stops after the current batch; trainLocal then throws TrainingAbortedError. */
   signal?: AbortSignal
   /** Answers each report (a sweep's scheduler); default: always 'continue'. */
@@ -150,7 +136,16 @@ export async function trainLocal(spec: Spec, options: TrainLocalOptions): Promis
   checkFinite(spec, data, (message) => log('warn', message))
   if (signal?.aborted) throw new TrainingAbortedError()
   const model = isBuiltin(spec.model) ? spec.model.builtin : 'script'
-  options.onStart?.({
+  const story = options.narrate ? narrator(log) : undefined
+  const onStart = (e: StartEvent) => {
+    story?.start(e)
+    options.onStart?.(e)
+  }
+  const onEpoch = (e: EpochEvent) => {
+    story?.epoch(e)
+    options.onEpoch?.(e)
+  }
+  onStart({
     name: spec.name,
     dataset: spec.dataset,
     backend: tf.getBackend(),
@@ -164,7 +159,7 @@ export async function trainLocal(spec: Spec, options: TrainLocalOptions): Promis
   })
 
   const reporter = async (report: TrialReport): Promise<Decision> => {
-    options.onEpoch?.({
+    onEpoch({
       epoch: report.step,
       epochs: spec.training.epochs,
       metrics: report.metrics,
@@ -205,6 +200,7 @@ export async function trainLocal(spec: Spec, options: TrainLocalOptions): Promis
       if (options.checkpoint?.onAbort && trained) await ctx.checkpointNow(trained, reports.length)
       throw new TrainingAbortedError(ctx.abortedWhere)
     }
+    story?.stopped(reports.length, ctx.shouldStop && reports.length < spec.training.epochs)
     const epochsOnly: EpochMetrics[] = reports.map((r) => ({ epoch: r.step, ...r.metrics }))
     if (!trained || rank !== 0) {
       // An objective-function trial, or a rank other than 0: the reports are the whole result.
@@ -222,6 +218,7 @@ export async function trainLocal(spec: Spec, options: TrainLocalOptions): Promis
       : trained instanceof GbdtModel
         ? await evaluateGbdt(trained, data.test)
         : await evaluateModel(trained, data.test)
+    if (evaluation) story?.tested(evaluation.metrics)
     const epochs: EpochMetrics[] = reports.map((r) => ({ epoch: r.step, ...r.metrics }))
     const metrics: TrainMetrics = {
       epochs,
@@ -235,6 +232,14 @@ export async function trainLocal(spec: Spec, options: TrainLocalOptions): Promis
       data,
       metrics,
       ...(evaluation?.predictions ? { predictions: evaluation.predictions } : {}),
+      signature:
+        trained instanceof GbdtModel
+          ? signatureOf(
+              [{ shape: [null, trained.info.numFeatures] }],
+              [{ shape: [null, trained.outputs] }],
+              data.source.classNames,
+            )
+          : signatureOf(trained.inputs, trained.outputs, data.source.classNames),
       training: { durationMs: performance.now() - started, samplesPerSecond, epochsRun: reports.length, stoppedEarly },
     })
     const saved = await saveModel(trained, options.outDir, metadata)

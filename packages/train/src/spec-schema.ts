@@ -111,6 +111,10 @@ const resources = strictObject(
     compression: oneOf(['none', 'fp16', 'bf16']).optional(),
     /** A step fails when a rank hears nothing from its peer for this many seconds (default 60). */
     stepTimeout: positiveNumber().optional(),
+    /** A script trial's process is killed (and the trial failed, saying so) above this resident memory, in MB. */
+    memoryMb: positiveInt().optional(),
+    /** A script trial's process is killed (and the trial failed, saying so) after this many seconds. */
+    timeout: positiveNumber().optional(),
   },
   'a mapping',
 )

@@ -1,6 +1,7 @@
 // `kiln worker`: the node agent. It registers this node's slots in kiln_nodes (refreshed by
 // every heartbeat, so a dead node's entry expires), heartbeats with what it runs, accepts
-// assignments on kiln.node.<id>.command and runs each trial in a pool thread. It stops its
+// assignments on kiln.node.<id>.command and runs each trial (a builtin model in a pool
+// thread, a script in its own sandboxed process: trial-sandbox.ts). It stops its
 // trials itself when it has been cut off from NATS for longer than the coordinator waits
 // before declaring it lost, so a trial rescheduled elsewhere never runs twice at once.
 import { randomBytes } from 'node:crypto'
@@ -29,6 +30,7 @@ import type { ThreadConnection } from '@kiln/train'
 import type { TrialTask } from './thread-messages.js'
 import { fetchTrialInputs } from './trial-inputs.js'
 import { TrialHost } from './trial-host.js'
+import { chooseSandbox, type SandboxMode, type SandboxPlan } from './trial-sandbox.js'
 import { WorkerMetrics } from './worker-metrics.js'
 
 export interface WorkerOptions {
@@ -47,6 +49,10 @@ export interface WorkerOptions {
   threadConnection?: ThreadConnection
   /** Where datasets and bundles are cached (default ~/.cache/kiln). */
   cacheDir?: string
+  /** Load the script trials' code once at start, so their compile cache is warm (default true). */
+  warmTrialCode?: boolean
+  /** How script trials are confined (default auto: the strongest this machine allows). */
+  sandbox?: 'auto' | SandboxMode | SandboxPlan
   version?: string
   /** Serve Prometheus /metrics on this port (0: any free one; default: no server). */
   metricsPort?: number
@@ -59,6 +65,8 @@ export interface WorkerOptions {
 export interface WorkerAgent {
   readonly nodeId: string
   readonly registration: NodeRegistration
+  /** Whether it is draining (told to, or stopping): it takes no new trials. */
+  readonly draining: boolean
   /** The port of /metrics, when it is served. */
   readonly metricsPort: number | undefined
   /** Trials running now. */
@@ -90,6 +98,12 @@ export async function startWorker(o: WorkerOptions): Promise<WorkerAgent> {
     startedAt: Date.now(),
   }
   encode(NodeRegistrationSchema, registration) // validates slots before anything is announced
+  const sandbox: SandboxPlan = typeof o.sandbox === 'object' ? o.sandbox : chooseSandbox(o.sandbox ?? 'auto')
+  if (o.warmTrialCode ?? true) void import('./trial-process.js').then((m) => m.warmTrialCode())
+  if (sandbox.mode === 'none')
+    log('warn', 'script trials run without a sandbox: they can read what this user can (install bubblewrap)', {
+      sandbox: sandbox.mode,
+    })
   const pool = new Piscina({
     filename: threadEntry,
     minThreads: 0,
@@ -152,6 +166,8 @@ export async function startWorker(o: WorkerOptions): Promise<WorkerAgent> {
         threads: slot.threads ?? 1,
         prepare,
         connection: threadConnection,
+        sandbox,
+        gpu: slot.kind === 'gpu',
         ...(o.checkpointEveryEpochs !== undefined ? { checkpointEveryEpochs: o.checkpointEveryEpochs } : {}),
         ...(o.checkpointEveryMs !== undefined ? { checkpointEveryMs: o.checkpointEveryMs } : {}),
         onEnd: () => {
@@ -234,7 +250,7 @@ export async function startWorker(o: WorkerOptions): Promise<WorkerAgent> {
     log('warn', 'cut off from NATS longer than the node TTL; stopping trials (they are rescheduled elsewhere)', {})
     for (const h of hosts.values()) h.stop('fenced', 5000)
   })
-  log('info', 'ready', { event: 'ready', slots: o.slots.map((s) => s.id) })
+  log('info', 'ready', { event: 'ready', slots: o.slots.map((s) => s.id), sandbox: sandbox.mode })
 
   const shutdown = async () => {
     stopped = true
@@ -249,6 +265,9 @@ export async function startWorker(o: WorkerOptions): Promise<WorkerAgent> {
   const agent: WorkerAgent = {
     nodeId,
     registration,
+    get draining() {
+      return draining
+    },
     metricsPort: metricsServer?.port,
     running: () =>
       [...hosts.values()].map((h) => ({ trialId: h.trialId, attempt: h.attempt, epoch: h.epoch, rank: h.rank })),

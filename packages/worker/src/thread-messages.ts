@@ -1,9 +1,17 @@
-// Messages between a trial's thread and the node agent (over a MessagePort): the thread has
-// no NATS connection of its own; the agent publishes for it and relays the answers.
+// Messages between a trial (a pool thread, or a sandboxed process for a script) and the node
+// agent: the trial has no NATS connection of its own (a builtin thread's ring aside); the
+// agent publishes for it and relays the answers.
 import type { MessagePort } from 'node:worker_threads'
 import type { LogRecord } from '@kiln/train/spec'
 import type { ThreadConnection } from '@kiln/train'
 import type { Evaluation } from '@kiln/protocol'
+
+/** The trial's end of its channel: a MessagePort in a thread, the IPC channel in a process. */
+export interface TrialPort {
+  on(event: 'message', listener: (m: ToThread) => void): unknown
+  postMessage(m: FromThread, transfer?: readonly ArrayBuffer[]): void
+  close(): void
+}
 
 /** Thread → agent. `id` pairs a request with its answer. */
 export type FromThread =
@@ -38,7 +46,7 @@ export interface TrialTask {
   checkpointEveryMs?: number
   /** A data-parallel trial's gang: this thread's rank, and how it reaches the others. */
   ring?: { rank: number; worldSize: number; attempt: number; connection: ThreadConnection }
-  port: MessagePort
+  port: MessagePort | TrialPort
 }
 
 /** What the thread returns. */

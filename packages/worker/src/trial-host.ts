@@ -1,14 +1,16 @@
-// The agent's side of one running trial: starts it in a pool thread, publishes its metrics,
-// logs and checkpoints, relays the coordinator's decisions, and reports how it ended. Every
-// status update is retried until the coordinator answers (it may be failing over); an answer
-// that this placement is stale stops the trial at once.
+// The agent's side of one running trial: starts it (a builtin model in a pool thread, a
+// script in its own sandboxed process), publishes its metrics, logs and checkpoints, relays
+// the coordinator's decisions, and reports how it ended. Every status update is retried
+// until the coordinator answers (it may be failing over); an answer that this placement is
+// stale stops the trial at once.
 import { MessageChannel, type TransferListItem } from 'node:worker_threads'
 import type { NatsConnection } from 'nats'
 import type { Piscina } from 'piscina'
 import {
   ErrorCode,
-  type KilnError,
+  KilnError,
   LogLineSchema,
+  MAX_LOG_LINE,
   MetricReportSchema,
   Subjects,
   TrialDecisionSchema,
@@ -17,6 +19,7 @@ import {
   TrialStatusUpdateSchema,
   encode,
   type CheckpointRef,
+  type LogLevel,
   type TrialAssignment,
   type TrialStatusUpdate,
 } from '@kiln/protocol'
@@ -24,6 +27,7 @@ import { call, publishModelVersion, storeModelFiles, type Layout } from '@kiln/c
 import type { Logger } from '@kiln/train/spec'
 import type { ThreadConnection } from '@kiln/train'
 import type { FromThread, ToThread, TrialOutcome, TrialTask } from './thread-messages.js'
+import type { SandboxPlan } from './trial-sandbox.js'
 
 // How long one status or report waits for the coordinator, and how long a status is retried
 // (the coordinator may be failing over) before the trial gives up on it.
@@ -42,6 +46,10 @@ export interface TrialHostOptions {
   threads: number
   /** How a data-parallel trial's thread connects to NATS for its ring. */
   connection: ThreadConnection
+  /** How script trials are confined (their own process; builtin ones run in the pool). */
+  sandbox: SandboxPlan
+  /** Whether the slot is a GPU (its device nodes go into the sandbox). */
+  gpu: boolean
   checkpointEveryEpochs?: number
   checkpointEveryMs?: number
   /** Resolve extra task inputs (resume bytes, dataset, bundle) before the thread starts. */
@@ -108,11 +116,7 @@ export class TrialHost {
           : {}),
         ...extra,
       }
-      const transfer: TransferListItem[] = [
-        threadPort,
-        ...(task.resumeFrom ? [task.resumeFrom.buffer as ArrayBuffer] : []),
-      ]
-      outcome = await this.o.pool.run(task, { transferList: transfer, signal: this.hardStop.signal })
+      outcome = isScript(a.spec) ? await this.runScript(task) : await this.runThread(task, threadPort)
     } catch (err) {
       if (this.stopReason === 'fenced') return
       if (this.stopReason === 'drain') {
@@ -175,18 +179,86 @@ export class TrialHost {
     }
   }
 
+  private runThread(task: TrialTask, threadPort: MessageChannel['port2']): Promise<TrialOutcome> {
+    const transfer: TransferListItem[] = [
+      threadPort,
+      ...(task.resumeFrom ? [task.resumeFrom.buffer as ArrayBuffer] : []),
+    ]
+    return this.o.pool.run(task, { transferList: transfer, signal: this.hardStop.signal })
+  }
+
+  // Trial code from a client: its own process, sandbox and limits; no NATS of its own (the
+  // ring, if any, runs here and the process's collective operations are relayed to it).
+  private async runScript(task: TrialTask): Promise<TrialOutcome> {
+    if (!task.scriptFile)
+      throw new KilnError(
+        ErrorCode.invalidArgument,
+        'a script trial runs from a bundle in the cluster: submit it with kiln submit, which bundles model.script',
+      )
+    const resources = (task.spec as { resources?: { memoryMb?: number; timeout?: number } }).resources ?? {}
+    let leave: (() => Promise<void>) | undefined
+    const collective = task.ring
+      ? (async () => {
+          const [{ joinRing }, { validateSpec }] = await Promise.all([
+            import('./trial-ring.js'),
+            import('@kiln/train/spec'),
+          ])
+          const ring = await joinRing(task, validateSpec(task.spec, `trial ${task.trialId}`), this.hardStop.signal)
+          leave = ring?.leave
+          return ring?.collective
+        })()
+      : undefined
+    // Awaited when the process first asks for it; a ring that fails to form fails that call.
+    collective?.catch(() => undefined)
+    const { runTrialProcess } = await import('./trial-process.js')
+    try {
+      return await runTrialProcess({
+        task,
+        sandbox: this.o.sandbox,
+        gpu: this.o.gpu,
+        signal: this.hardStop.signal,
+        ...(resources.memoryMb ? { memoryMb: resources.memoryMb } : {}),
+        ...(resources.timeout ? { timeoutS: resources.timeout } : {}),
+        ...(collective ? { collective } : {}),
+        onOutput: (stream, line) => this.publishLog({ level: stream === 'stdout' ? 'info' : 'warn', msg: line }),
+      })
+    } finally {
+      await collective?.catch(() => undefined)
+      await leave?.()
+    }
+  }
+
+  // One line of the trial's log stream (KILN_LOGS): a record the trial logged, or a line it printed.
+  private publishLog(line: { level: LogLevel; msg: string; time?: string; component?: string }): void {
+    const trialId = this.o.assignment.trialId
+    this.o.layout.js
+      .publish(
+        Subjects.logs.of(trialId),
+        encode(LogLineSchema, {
+          v: 1,
+          trialId,
+          time: line.time ?? new Date().toISOString(),
+          level: line.level,
+          component: line.component ?? 'trial',
+          msg: line.msg.slice(0, MAX_LOG_LINE),
+        }),
+      )
+      .catch(() => undefined)
+  }
+
   private async onThreadMessage(m: FromThread): Promise<void> {
     const a = this.o.assignment
     switch (m.type) {
       case 'log': {
-        const { level, message, time: _t, component: _c, ...data } = m.record
-        const text = Object.keys(data).length ? `${message} ${JSON.stringify(data)}` : message
-        this.o.layout.js
-          .publish(
-            Subjects.logs.of(a.trialId),
-            encode(LogLineSchema, { v: 1, trialId: a.trialId, level, msg: text.slice(0, 16_000), at: Date.now() }),
-          )
-          .catch(() => undefined)
+        // The trial's own record, with its id; details that are not the line's own fields
+        // are kept in its text (the stream's line has a fixed shape).
+        const { level, msg, time, component, trial: _trial, ...data } = m.record
+        this.publishLog({
+          level,
+          time,
+          component,
+          msg: Object.keys(data).length ? `${msg} ${JSON.stringify(data)}` : msg,
+        })
         return
       }
       case 'epoch':
@@ -224,9 +296,16 @@ export class TrialHost {
             metrics: m.metrics,
           } as const
           decision = (
-            await call(this.o.nc, Subjects.trial.report(a.trialId), TrialReportSchema, body, TrialDecisionSchema, {
-              timeoutMs: REQUEST_TIMEOUT_MS,
-            }).finally(() => history)
+            await call(
+              this.o.nc,
+              Subjects.trial.report(a.trialId, this.o.nodeId),
+              TrialReportSchema,
+              body,
+              TrialDecisionSchema,
+              {
+                timeoutMs: REQUEST_TIMEOUT_MS,
+              },
+            ).finally(() => history)
           ).decision
         } catch (err) {
           this.o.log('warn', 'report not answered; continuing', {
@@ -268,11 +347,18 @@ export class TrialHost {
       ...update,
     } as const
     try {
-      await call(this.o.nc, Subjects.trial.status(a.trialId), TrialStatusUpdateSchema, body, TrialStatusReplySchema, {
-        timeoutMs: REQUEST_TIMEOUT_MS,
-        retryForMs: STATUS_RETRY_MS,
-        final: isStale,
-      })
+      await call(
+        this.o.nc,
+        Subjects.trial.status(a.trialId, this.o.nodeId),
+        TrialStatusUpdateSchema,
+        body,
+        TrialStatusReplySchema,
+        {
+          timeoutMs: REQUEST_TIMEOUT_MS,
+          retryForMs: STATUS_RETRY_MS,
+          final: isStale,
+        },
+      )
     } catch (err) {
       if (isStale(err as KilnError)) {
         this.o.log('warn', 'placement is stale; stopping the trial', {
@@ -284,4 +370,10 @@ export class TrialHost {
       throw err
     }
   }
+}
+
+/** Whether a job spec (plain JSON) is a script trial. */
+function isScript(spec: unknown): boolean {
+  const model = (spec as { model?: unknown } | undefined)?.model
+  return typeof model === 'object' && model !== null && 'script' in model
 }

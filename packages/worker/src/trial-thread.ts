@@ -1,15 +1,20 @@
-// The piscina entry of a trial: runs trainLocal in this worker thread, so the node agent's
-// event loop (heartbeats, commands) never waits on training. Everything that needs NATS goes
-// to the agent over the task's MessagePort.
+// What runs a trial: trainLocal, with everything that needs NATS sent to the agent over the
+// task's port. The default export is the piscina entry (builtin trials, in a worker thread,
+// so the agent's event loop never waits on training); a script trial's sandboxed process
+// calls runTrial with its IPC channel as the port and its collective relayed by the agent.
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadDatasetFile } from '@kiln/data'
 import { setThreads } from '@kiln/native'
+import { toWire } from '@kiln/protocol'
 import { applyOverrides, trainLocal, validateSpec, type TrainMetrics } from '@kiln/train'
 import { evaluationMetrics } from '@kiln/train/evaluation'
-import type { FromThread, ToThread, TrialOutcome, TrialTask } from './thread-messages.js'
+import type { FromThread, ToThread, TrialOutcome, TrialPort, TrialTask } from './thread-messages.js'
 import { joinRing } from './trial-ring.js'
+
+/** How a trial reaches its data-parallel peers: a ring of its own, or one the agent relays. */
+export type JoinCollective = typeof joinRing
 
 /** Flattens a run's metrics for the trial record: last epoch's, `test_*` (every headline figure of the evaluation), and the objective. */
 export function flatMetrics(m: TrainMetrics): Record<string, number> {
@@ -26,8 +31,20 @@ export function flatMetrics(m: TrainMetrics): Record<string, number> {
   return out
 }
 
+/** The piscina task: a thrown error reaches the agent in its wire form (see below). */
 export default async function runTrialThread(task: TrialTask): Promise<TrialOutcome> {
-  const { port } = task
+  try {
+    return await runTrial(task, joinRing)
+  } catch (err) {
+    // A thrown error reaches the agent by structured clone, which keeps only name, message
+    // and stack; its wire form also keeps the code and data (a trial script's own frames).
+    throw toWire(err)
+  }
+}
+
+/** Runs `task` to its outcome, its collective (when it has ranks) from `join`. */
+export async function runTrial(task: TrialTask, joinCollective: JoinCollective): Promise<TrialOutcome> {
+  const port = task.port as TrialPort
   const controller = new AbortController()
   let handBack = false
   let next = 0
@@ -52,7 +69,7 @@ export default async function runTrialThread(task: TrialTask): Promise<TrialOutc
   if (task.params) spec = applyOverrides(spec, task.params, `trial ${task.trialId} params`)
   if (task.scriptFile && 'script' in spec.model) spec = { ...spec, model: { ...spec.model, script: task.scriptFile } }
   const outDir = join(await mkdtemp(join(tmpdir(), 'kiln-trial-')), 'model')
-  const ring = await joinRing(task, spec, controller.signal)
+  const ring = await joinCollective(task, spec, controller.signal)
   // Only rank 0 reports and checkpoints for a data-parallel trial.
   const leader = (task.ring?.rank ?? 0) === 0
   try {
@@ -60,6 +77,7 @@ export default async function runTrialThread(task: TrialTask): Promise<TrialOutc
       outDir,
       signal: controller.signal,
       log: (record) => port.postMessage({ type: 'log', record } satisfies FromThread),
+      narrate: true,
       onEpoch: (e) => port.postMessage({ type: 'epoch', epoch: e.epoch } satisfies FromThread),
       decide: async (report) => {
         const answer = await ask({ type: 'report', id: ++next, epoch: report.step, metrics: report.metrics })

@@ -41,11 +41,15 @@ export function clusterEventPrinter(io: CliIo, json: boolean): OnClusterEvent {
   }
 }
 
-/** The summary of a running cluster, paths relative to where the user is. */
-export function clusterSummary(info: ClusterFile, cwd: string): string {
+/**
+ * The summary of a running cluster, paths relative to where the user is. With `running`
+ * (kiln status), each process says whether it still runs.
+ */
+export function clusterSummary(info: ClusterFile, cwd: string, running?: ReadonlyMap<string, boolean>): string {
   const rel = (p: string) => relative(cwd, p) || '.'
   const roles = Object.keys(info.creds).join(',')
-  const procs = info.processes.map((p) => `${p.name} (${p.pid})`).join(', ')
+  const state = (name: string) => (running === undefined ? '' : running.get(name) ? '' : ', NOT RUNNING: see its log')
+  const procs = info.processes.map((p) => `${p.name} (${p.pid}${state(p.name)})`).join(', ')
   return `${[
     `  NATS       ${info.url}  (nats-server ${info.versions.natsServer}, JetStream data in ${rel(`${info.dir}/jetstream`)})`,
     ...(info.gatewayUrl ? [`  gateway    ${info.gatewayUrl}`] : []),

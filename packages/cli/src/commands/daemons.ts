@@ -6,7 +6,7 @@ import { resolve } from 'node:path'
 import { ValidationError } from '@kiln/protocol'
 import type { CliIo } from '../io.js'
 import { runClusterCommand } from '../cluster-command.js'
-import { threadConnectionFromFlags } from '../cluster-connect.js'
+import { workerIdentityFromFlags } from '../cluster-connect.js'
 
 const COORDINATOR_HELP = `Usage: kiln coordinator [--nats URL] [--creds FILE] [--id ID]
 
@@ -26,11 +26,13 @@ Options:
   --cache DIR    where pipeline data steps fetch datasets (default: under the OS temp dir)
 `
 
-const WORKER_HELP = `Usage: kiln worker [--nats URL] [--creds FILE] [--slots auto|N] [--gpus auto|none|LIST] [--name NAME]
+const WORKER_HELP = `Usage: kiln worker [--nats URL] [--creds NODE.creds] [--slots auto|N] [--gpus auto|none|LIST] [--name NAME]
 
-Runs a node agent: announces this machine's slots, takes trials and runs them in threads,
-streams their metrics and logs, stores checkpoints and models. SIGTERM drains: running
-trials are checkpointed and handed back to run elsewhere.
+Runs a node agent: announces this machine's slots, takes trials and runs them (builtin
+models in threads, trial scripts in sandboxed processes), streams their metrics and logs,
+stores checkpoints and models. SIGTERM drains: running trials are checkpointed and handed
+back to run elsewhere. --creds is the node's own credential file from kiln node add NAME:
+the node's id is NAME, and it can act only as that node.
 
 Options:
   --slots auto|N          CPU slots (default auto: one per 4 cores, at least 1)
@@ -38,6 +40,9 @@ Options:
   --name NAME             node name shown by kiln nodes (default: the host name)
   --checkpoint-every N    checkpoint every N epochs (default 1)
   --cache DIR             where datasets and trial bundles are cached (default ~/.cache/kiln)
+  --sandbox MODE          how script trials are confined: auto (default: the strongest this
+                          machine allows), bwrap (bubblewrap namespaces, no network), user
+                          (another OS user; root workers), none (docs/security.md)
   --heartbeat MS          heartbeat interval (default 2000; all processes alike)
   --metrics-port N        serve Prometheus /metrics on 127.0.0.1:N (default: none)
   --nats URL, --creds FILE  as for every cluster command
@@ -97,6 +102,23 @@ export function coordinatorCommand(argv: string[], io: CliIo): Promise<number> {
   )
 }
 
+/**
+ * Why a worker that was asked for GPUs offers none: an addon built without CUDA would
+ * otherwise silently offer 0 GPU slots. Undefined when nothing is wrong or none were asked for.
+ */
+export function gpuWarning(
+  gpus: 'auto' | 'none' | number[],
+  cuda: { compiled: boolean; devices: number; reason: string },
+): string | undefined {
+  if (gpus === 'none') return undefined
+  const asked = gpus === 'auto' ? '--gpus auto' : `--gpus ${gpus.join(',')}`
+  if (!cuda.compiled)
+    return `${asked}, but the native addon was built without CUDA (nvcc was not found when it was built), so this node offers no GPU slots. Install the CUDA toolkit, then rebuild: KILN_CUDA=ON pnpm build:native (kiln --version shows what the addon has)`
+  if (cuda.devices === 0)
+    return `${asked}, but no GPU can be used: ${cuda.reason || 'no CUDA device found'}; this node offers no GPU slots`
+  return undefined
+}
+
 /** `kiln worker`. */
 export function workerCommand(argv: string[], io: CliIo): Promise<number> {
   return runClusterCommand(
@@ -111,24 +133,36 @@ export function workerCommand(argv: string[], io: CliIo): Promise<number> {
         'checkpoint-every': { type: 'string' },
         heartbeat: { type: 'string' },
         cache: { type: 'string' },
+        sandbox: { type: 'string' },
         'metrics-port': { type: 'string' },
       },
       run: async ({ nc, flags }) => {
-        const { startWorker, discoverSlots, parseSlotsFlag, parseGpusFlag } = await import('@kiln/worker')
-        const { deviceCount, threads } = await import('@kiln/native')
+        const { startWorker, discoverSlots, parseSlotsFlag, parseGpusFlag, chooseSandbox } = await import(
+          '@kiln/worker'
+        )
+        const sandbox = chooseSandbox((flags.sandbox as 'auto' | undefined) ?? 'auto')
+        const { cudaInfo, threads } = await import('@kiln/native')
+        const gpus = parseGpusFlag(flags.gpus as string | undefined)
+        const cuda = cudaInfo()
+        // Only when GPUs were asked for: a CPU node's default --gpus auto is not a mistake.
+        const warning = flags.gpus === undefined ? undefined : gpuWarning(gpus, cuda)
+        if (warning) io.stderr.write(`kiln worker: warning: ${warning}\n`)
         const slots = discoverSlots({
           slots: parseSlotsFlag(flags.slots as string | undefined),
-          gpus: parseGpusFlag(flags.gpus as string | undefined),
-          deviceCount: deviceCount(),
+          gpus,
+          deviceCount: cuda.devices,
         })
         const heartbeatMs = intFlag('heartbeat', flags.heartbeat as string | undefined, 50)
         const every = intFlag('checkpoint-every', flags['checkpoint-every'] as string | undefined, 1)
         const metricsPort = intFlag('metrics-port', flags['metrics-port'] as string | undefined, 0)
-        const threadConnection = await threadConnectionFromFlags(flags as { nats?: string; creds?: string }, io)
+        const identity = await workerIdentityFromFlags(flags as { nats?: string; creds?: string }, io)
         const worker = await startWorker({
           nc,
           slots,
-          threadConnection,
+          threadConnection: identity.connection,
+          sandbox,
+          // A node identity (kiln node add) may act only as its own node.
+          ...(identity.nodeId ? { nodeId: identity.nodeId } : {}),
           ...(flags.name ? { name: flags.name as string } : {}),
           ...(heartbeatMs ? { layout: { heartbeatMs } } : {}),
           ...(every ? { checkpointEveryEpochs: every } : {}),

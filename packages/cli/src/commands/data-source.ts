@@ -8,8 +8,8 @@ import type { DatasetRecord, ResolvedDataset } from '@kiln/data'
 
 /** The cluster's dataset store. */
 export async function datasetStore(nc: NatsConnection): Promise<ObjectStore> {
-  const { ensureLayout } = await import('@kiln/cluster-state')
-  return (await ensureLayout(nc)).objects.datasets
+  const { bindLayout } = await import('@kiln/cluster-state')
+  return (await bindLayout(nc)).objects.datasets
 }
 
 /** A loaded dataset; `record` when it is (or was just) stored in the cluster. */

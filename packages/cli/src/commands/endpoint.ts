@@ -3,14 +3,17 @@ import type { CliIo } from '../io.js'
 import { runClusterCommand } from '../cluster-command.js'
 import { ExitCode } from '../exit-codes.js'
 import { UsageError } from '../usage-error.js'
-import { formatEndpoint } from './endpoint-format.js'
+import { formatEndpoint, formatEndpointDetail } from './endpoint-format.js'
 
 const HELP = `Usage: kiln endpoint list [ENDPOINT] [--json]
+       kiln endpoint show ENDPOINT [--json]
        kiln endpoint traffic ENDPOINT VARIANT=WEIGHT ... [--json]
        kiln endpoint promote ENDPOINT VARIANT [--json]
        kiln endpoint rollback ENDPOINT [--to REVISION] [--json]
 
-  list      endpoints with their variants and traffic shares
+  list      every endpoint with its variants and traffic shares
+  show      one endpoint: variants and shares, its revisions, and per variant the last
+            minute's req/s, errors, p50/p99 latency and live accuracy (every gateway replica)
   traffic   set variant weights (shares are weight / sum of weights), e.g. fashion-v1=90 fashion-v2=10
   promote   make VARIANT the only variant (all traffic, shadow removed)
   rollback  return to the previous revision (or --to REVISION); every change is a revision
@@ -48,6 +51,18 @@ export function endpointCommand(argv: string[], io: CliIo): Promise<number> {
             throw new UsageError(`expected ${usage} (see kiln endpoint --help)`)
         }
         let records
+        if (op === 'show') {
+          need(1, 'kiln endpoint show ENDPOINT')
+          const record = (await client.list(endpoint))[0]!
+          const { endpointTraffic } = await import('@kiln/client')
+          const traffic = await endpointTraffic(nc, endpoint!)
+          out.stdout.write(
+            flags.json
+              ? `${JSON.stringify({ event: 'endpoint', endpoint: record, traffic })}\n`
+              : formatEndpointDetail(record, traffic),
+          )
+          return ExitCode.ok
+        }
         if (op === 'list') records = await client.list(endpoint)
         else if (op === 'traffic') {
           need(1, 'kiln endpoint traffic ENDPOINT VARIANT=WEIGHT ...')
@@ -62,7 +77,9 @@ export function endpointCommand(argv: string[], io: CliIo): Promise<number> {
             throw new UsageError(`--to: expected a revision number >= 1, got ${JSON.stringify(to)}`)
           records = [await client.rollback(endpoint!, to === undefined ? undefined : Number(to))]
         } else
-          throw new UsageError(`kiln endpoint: expected list, traffic, promote or rollback, got ${JSON.stringify(op)}`)
+          throw new UsageError(
+            `kiln endpoint: expected list, show, traffic, promote or rollback, got ${JSON.stringify(op)}`,
+          )
         if (flags.json)
           for (const r of records) out.stdout.write(`${JSON.stringify({ event: 'endpoint', endpoint: r })}\n`)
         else

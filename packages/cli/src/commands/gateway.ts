@@ -1,14 +1,16 @@
 // `kiln gateway`: the inference gateway. With --models DIR it serves a folder and needs no
 // NATS; otherwise it serves the cluster's model registry and endpoints.
 import type { NatsConnection } from 'nats'
+import { jsonLineSink } from '@kiln/protocol'
 import type { CliIo } from '../io.js'
+import { collectApiKeys } from '../api-keys.js'
 import { CONNECTION_FLAGS, connectFromFlags } from '../cluster-connect.js'
 import { ExitCode } from '../exit-codes.js'
 import { parseFlags } from '../parse-flags.js'
 import { reportError } from '../report-error.js'
 import { UsageError } from '../usage-error.js'
 
-const HELP = `Usage: kiln gateway [--models DIR] [--nats URL] [--port P] [--host H] [--api-key K ...]
+const HELP = `Usage: kiln gateway [--models DIR] [--nats URL] [--port P] [--host H] [--api-key-file FILE]
                     [--memory-budget MB] [--max-batch N] [--max-delay-us N] [--threads N]
 
 Serves models over HTTP with the Open Inference Protocol v2 (KServe v2 / Triton).
@@ -18,7 +20,10 @@ Serves models over HTTP with the Open Inference Protocol v2 (KServe v2 / Triton)
                       load without a restart); also --creds FILE, $KILN_NATS_URL
   --port P            default 8080 (0: any free port)
   --host H            default 127.0.0.1 (0.0.0.0 to listen on every interface)
-  --api-key K         require Authorization: Bearer K (repeatable; endpoints may add their own)
+  --api-key-file FILE require Authorization: Bearer K for every key K in FILE (one a line, #
+                      comments); also $KILN_GATEWAY_API_KEYS (comma-separated) and --api-key K
+                      (repeatable; visible in the process list). Endpoints may add their own
+  --queue-budget-mb N bytes of inference requests held at once; more get 503 (default 256)
   --memory-budget MB  memory for loaded models, least recently used evicted (default 1024)
   --max-batch N       rows per batch (default 64; 1 turns batching off)
   --max-delay-us N    how long a request may wait for a batch to fill (default 0: a batch leaves as soon as a thread is free)
@@ -26,7 +31,8 @@ Serves models over HTTP with the Open Inference Protocol v2 (KServe v2 / Triton)
   --timeout-ms N      per-request timeout (default 30000)
   --threads N         inference threads (default: half the cores)
   --capture-rate R    share of requests captured to the KILN_CAPTURE stream (NATS; default 0)
-  --drift-window N    samples per drift window (default 0: a batch leaves as soon as a thread is free)
+  --drift-window N    samples per drift window: each full window is scored against the
+                      training data (default 500, at least 10)
 `
 
 function int(flag: string, raw: string | undefined, min: number): number | undefined {
@@ -53,6 +59,8 @@ export async function gatewayCommand(argv: string[], io: CliIo): Promise<number>
       port: { type: 'string' },
       host: { type: 'string' },
       'api-key': { type: 'string', multiple: true },
+      'api-key-file': { type: 'string', multiple: true },
+      'queue-budget-mb': { type: 'string' },
       'memory-budget': { type: 'string' },
       'max-batch': { type: 'string' },
       'max-delay-us': { type: 'string' },
@@ -82,6 +90,14 @@ export async function gatewayCommand(argv: string[], io: CliIo): Promise<number>
       }).filter(([, v]) => v !== undefined),
     )
     const captureRate = rate('capture-rate', f['capture-rate'])
+    const queueBudgetMb = int('queue-budget-mb', f['queue-budget-mb'], 1)
+    const apiKeys = collectApiKeys({
+      flags: f['api-key'],
+      files: f['api-key-file'],
+      env: io.env,
+      envName: 'KILN_GATEWAY_API_KEYS',
+      cwd: io.cwd,
+    })
     const useNats = f.nats !== undefined || f.creds !== undefined || f.models === undefined
     if (useNats) nc = await connectFromFlags(f, io, 'gateway')
     const { createGateway, serveGateway } = await import('@kiln/gateway')
@@ -89,13 +105,14 @@ export async function gatewayCommand(argv: string[], io: CliIo): Promise<number>
     const gateway = await createGateway({
       ...(f.models ? { modelsDir: resolve(io.cwd, f.models) } : {}),
       ...(nc ? { nc } : {}),
-      ...(f['api-key'] ? { apiKeys: f['api-key'] } : {}),
+      ...(apiKeys ? { apiKeys } : {}),
+      ...(queueBudgetMb ? { queueBudgetBytes: queueBudgetMb * 1024 * 1024 } : {}),
       ...(budgetMb ? { memoryBudgetBytes: budgetMb * 1024 * 1024 } : {}),
       ...(threads ? { threads } : {}),
       ...(captureRate !== undefined ? { captureRate } : {}),
       ...(window ? { monitor: { window } } : {}),
       batching,
-      log: (r) => io.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), ...r })}\n`),
+      log: jsonLineSink(io.stderr),
     })
     const listening = await serveGateway(gateway, port, f.host ?? '127.0.0.1')
     const models = gateway.repo.modelNames()

@@ -2,11 +2,14 @@
 // the job side of the cluster, through @kiln/client.
 import { resolve } from 'node:path'
 import type { JobRecord, TrialRecord } from '@kiln/protocol'
+import { failureLine, failureOf, type JobsClient } from '@kiln/client'
 import type { CliIo } from '../io.js'
 import { runClusterCommand } from '../cluster-command.js'
 import { ExitCode } from '../exit-codes.js'
 import { duration, metricsLine, trialWhere } from '../format.js'
 import { table } from '../table.js'
+import { failureText } from '../failure-text.js'
+import { UsageError } from '../usage-error.js'
 
 const CONN = `  --nats URL, --creds FILE   the cluster (default: $KILN_NATS_URL / $KILN_NATS_CREDS, else the local one)\n`
 
@@ -85,6 +88,7 @@ function jobRow(j: JobRecord): string[] {
 
 function trialRow(t: TrialRecord): string[] {
   const where = trialWhere(t)
+  const failure = failureOf(t)
   const last = t.metrics
     ? metricsLine(
         Object.fromEntries(
@@ -94,7 +98,7 @@ function trialRow(t: TrialRecord): string[] {
         ),
       )
     : ''
-  return [t.id, t.state, String(t.attempts), where, t.reason ?? last]
+  return [t.id, t.state, String(t.attempts), where, failure ? failureLine(failure) : (t.reason ?? last)]
 }
 
 const LIST_HELP = (what: string, extra = '') => `Usage: kiln ${what}${extra} [--json]
@@ -124,27 +128,40 @@ export function jobsCommand(argv: string[], io: CliIo): Promise<number> {
   )
 }
 
-/** `kiln trials [JOB]`. */
+/** `kiln trials [ID]`: all trials, or those of a job or sweep (or one trial); an unknown id is exit 2. */
 export function trialsCommand(argv: string[], io: CliIo): Promise<number> {
   return runClusterCommand(
     {
       name: 'kiln trials',
-      help: LIST_HELP('trials', ' [JOB]'),
+      help: LIST_HELP('trials', ' [JOB|SWEEP|TRIAL]'),
       flags: { json: { type: 'boolean' } },
       positionals: [0, 1],
       run: async ({ nc, flags, args, io: out }) => {
         const { JobsClient } = await import('@kiln/client')
-        const trials = await new JobsClient(nc).trials(args[0])
-        if (flags.json) out.stdout.write(`${JSON.stringify(trials)}\n`)
-        else
-          out.stdout.write(
-            table(['TRIAL', 'STATE', 'ATTEMPTS', 'NODE/SLOT', 'LATEST / WHY WAITING'], trials.map(trialRow)),
-          )
+        const client = new JobsClient(nc)
+        const trials = args[0] === undefined ? await client.trials() : await trialsOf(client, args[0])
+        if (flags.json) return void out.stdout.write(`${JSON.stringify(trials)}\n`)
+        out.stdout.write(
+          table(['TRIAL', 'STATE', 'ATTEMPTS', 'NODE/SLOT', 'LATEST / WHY WAITING OR FAILED'], trials.map(trialRow)),
+        )
+        // Where each failure happened in the user's code goes under the table, one frame a line.
+        for (const t of trials) {
+          const frames = failureOf(t)?.frames ?? []
+          if (frames.length > 0) out.stdout.write(`\n${t.id} failed ${frames.map((f) => `\n    ${f}`).join('')}\n`)
+        }
       },
     },
     argv,
     io,
   )
+}
+
+// The trials an id names: a job's or sweep's (newest first), or the trial itself. The API
+// refuses an id it does not know (not_found: exit 2).
+async function trialsOf(client: JobsClient, id: string): Promise<TrialRecord[]> {
+  const shown = await client.show(id)
+  if (shown.trial) return [shown.trial]
+  return [...(shown.trials ?? [])].sort((a, b) => b.timestamps.createdAt - a.timestamps.createdAt)
 }
 
 /** `kiln nodes`. */
@@ -204,35 +221,73 @@ export function cancelCommand(argv: string[], io: CliIo): Promise<number> {
   )
 }
 
-/** `kiln logs TRIAL [-f]`. */
+const LOGS_HELP = `Usage: kiln logs ID [-f] [--json]
+
+Prints a trial's log: what it did (data, epochs, evaluation), what its script printed, and
+why it failed. ID is a trial, or a job with one trial. -f keeps following it (Ctrl-C stops).
+
+Options:
+  -f, --follow   keep printing new lines as they come
+      --json     one JSON object per line ({v, trialId, level, msg, at}; a failure also has error)
+${CONN}`
+
+/** `kiln logs ID [-f]`. */
 export function logsCommand(argv: string[], io: CliIo): Promise<number> {
   return runClusterCommand(
     {
       name: 'kiln logs',
-      help: `Usage: kiln logs TRIAL [-f] [--json]\n\nPrints a trial's log; -f keeps following it (Ctrl-C stops).\n\n${CONN}`,
+      help: LOGS_HELP,
       positionals: 1,
       flags: { follow: { type: 'boolean', short: 'f' }, json: { type: 'boolean' } },
       run: async ({ nc, flags, args, io: out }) => {
-        const { trialLogs } = await import('@kiln/client')
+        const { JobsClient, trialLogs } = await import('@kiln/client')
+        const trial = await oneTrial(new JobsClient(nc), args[0]!)
+        const json = flags.json === true
+        const print = (line: { time: string; level: string; msg: string }) =>
+          out.stdout.write(json ? `${JSON.stringify(line)}\n` : `${line.time} ${line.level.padEnd(5)} ${line.msg}\n`)
         const controller = new AbortController()
         const off = out.onInterrupt(() => controller.abort())
+        let lines = 0
         try {
-          for await (const line of trialLogs(nc, args[0]!, {
+          for await (const line of trialLogs(nc, trial.id, {
             follow: flags.follow === true,
             signal: controller.signal,
           })) {
-            out.stdout.write(
-              flags.json
-                ? `${JSON.stringify(line)}\n`
-                : `${new Date(line.at).toISOString()} ${line.level.padEnd(5)} ${line.msg}\n`,
-            )
+            lines++
+            print(line)
           }
         } finally {
           off()
+        }
+        // The record says how it ended, wherever it failed (also before its log began).
+        const failure = failureOf(trial)
+        const time = new Date(trial.timestamps.endedAt ?? trial.timestamps.updatedAt).toISOString()
+        if (failure) {
+          const text = failureText(trial, 'trial failed: ').trimEnd()
+          if (json)
+            out.stdout.write(
+              `${JSON.stringify({ v: 1, trialId: trial.id, time, level: 'error', component: 'kiln', msg: text, error: trial.error })}\n`,
+            )
+          else print({ time, level: 'error', msg: text })
+        } else if (lines === 0 && !json) {
+          out.stdout.write(
+            `${trial.id} has logged nothing yet (${trial.state}${trial.reason ? `: ${trial.reason}` : ''})\n`,
+          )
         }
       },
     },
     argv,
     io,
+  )
+}
+
+// The trial an id names: itself, or a job's only trial. Several trials: say which there are.
+async function oneTrial(client: JobsClient, id: string): Promise<TrialRecord> {
+  const shown = await client.show(id)
+  if (shown.trial) return shown.trial
+  const trials = shown.trials ?? []
+  if (trials.length === 1) return trials[0]!
+  throw new UsageError(
+    `${id} is a job of ${trials.length} trials; kiln logs takes one trial id: ${trials.map((t) => t.id).join(', ') || '(none yet)'}`,
   )
 }

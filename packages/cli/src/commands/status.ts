@@ -4,6 +4,7 @@ import { pidAlive, probeCluster, readClusterFile, type ClusterProbe, type Check 
 import { connectKiln } from '@kiln/client'
 import { ExitCode } from '../exit-codes.js'
 import type { CliIo } from '../io.js'
+import { readOverview, overviewLines, type ClusterOverview } from './cluster-overview.js'
 import { clusterSummary } from './cluster-printer.js'
 import { runLocalCommand } from './local-command.js'
 import { clusterDirFor } from './up.js'
@@ -11,9 +12,10 @@ import { clusterDirFor } from './up.js'
 /** `kiln status --help`. */
 export const STATUS_HELP = `Usage: kiln status [--json]
 
-Shows the local cluster that kiln up started here: its NATS URL, credential files and
-processes (running or not), and live checks: NATS answers, the coordinator answers
-kiln.api.status, which worker nodes are registered, the gateway's /v2/health/ready.
+Shows the local cluster that kiln up started here, once: its NATS URL, credential files and
+processes (each running or not), live checks (NATS, the coordinator, the gateway's
+/v2/health/ready), then the nodes with their free and busy slots, jobs by state and the
+gateway's endpoints, with totals.
 
 Options:
       --json   print one JSON object
@@ -38,6 +40,7 @@ export function statusCommand(argv: string[], io: CliIo): Promise<number> {
     }))
     const running = processes.some((p) => p.name === 'nats' && p.running)
     let probe: ClusterProbe | undefined
+    let overview: ClusterOverview | undefined
     if (info && running) {
       const nc = await connectKiln({
         nats: info.url,
@@ -48,29 +51,29 @@ export function statusCommand(argv: string[], io: CliIo): Promise<number> {
       })
       try {
         probe = await probeCluster(nc, info)
+        overview = probe.coordinator.ok ? await readOverview(nc) : undefined
       } finally {
         await nc.close()
       }
     }
     if (json) {
-      io.stdout.write(`${JSON.stringify({ dir, running, cluster: info ?? null, processes, probe: probe ?? null })}\n`)
+      io.stdout.write(
+        `${JSON.stringify({ dir, running, cluster: info ?? null, processes, probe: probe ?? null, overview: overview ?? null })}\n`,
+      )
     } else if (!info || !running) {
       io.stdout.write(
         `no local cluster is running in ${dir}${info?.stopped ? ` (stopped ${info.stopped})` : ''}; kiln up starts one\n`,
       )
     } else {
-      io.stdout.write(`local cluster (started ${info.started}):\n${clusterSummary(info, io.cwd)}`)
-      for (const p of processes)
-        io.stdout.write(
-          `  ${p.name.padEnd(12)} pid ${String(p.pid).padEnd(8)} ${p.running ? 'running' : 'NOT RUNNING (see its log)'}\n`,
-        )
-      io.stdout.write(
-        `  check nats         ${checkText(probe?.nats)}\n  check coordinator  ${checkText(probe?.coordinator)}\n`,
-      )
-      io.stdout.write(
-        `  check nodes        ${probe?.nodes.ok ? `${probe.nodes.ids.length} registered${probe.nodes.ids.length ? `: ${probe.nodes.ids.join(', ')}` : ''}` : `FAILED: ${probe?.nodes.ok === false ? probe.nodes.error : '?'}`}\n`,
-      )
-      if (info.gatewayUrl) io.stdout.write(`  check gateway      ${checkText(probe?.gateway)}\n`)
+      const alive = new Map(processes.map((p) => [p.name, p.running]))
+      io.stdout.write(`local cluster (started ${info.started}):\n${clusterSummary(info, io.cwd, alive)}`)
+      const checks = [
+        `nats         ${checkText(probe?.nats)}`,
+        `coordinator  ${checkText(probe?.coordinator)}`,
+        ...(info.gatewayUrl ? [`gateway      ${checkText(probe?.gateway)}`] : []),
+      ]
+      io.stdout.write(`checks\n${checks.map((l) => `  ${l}\n`).join('')}`)
+      if (overview) io.stdout.write(`${overviewLines(overview).join('\n')}\n`)
     }
     return running ? ExitCode.ok : ExitCode.failed
   })

@@ -1,10 +1,13 @@
 // `kiln sweep SPEC [--watch]`, `kiln sweep show ID`, `kiln sweep stop ID`, `kiln sweeps`.
 import { resolve } from 'node:path'
 import type { NatsConnection } from 'nats'
-import { isTerminal, type SweepRecord } from '@kiln/protocol'
+import type { SweepDetail } from '@kiln/client'
+import { isTerminal } from '@kiln/protocol'
 import type { CliIo } from '../io.js'
 import { runClusterCommand } from '../cluster-command.js'
 import { ExitCode } from '../exit-codes.js'
+import { canRedraw, liveFrame } from '../live-frame.js'
+import { failuresText, leaderboardLines, rowLine, sweepHeadline, trialCount } from '../sweep-board.js'
 import { table } from '../table.js'
 import { UsageError } from '../usage-error.js'
 
@@ -27,45 +30,37 @@ Options:
       --json           JSON output
 ${CONN}`
 
-function fmt(v: number | undefined): string {
-  return v === undefined ? '-' : v.toFixed(4)
-}
-
-function leaderboard(s: SweepRecord): string {
-  const keys = [...new Set(s.leaderboard.flatMap((r) => Object.keys(r.params)))].sort()
-  const value = (v: unknown) =>
-    typeof v === 'number' ? (Math.abs(v) < 0.01 ? v.toExponential(2) : String(+v.toFixed(4))) : JSON.stringify(v)
-  return table(
-    ['TRIAL', 'STATE', 'EPOCH', 'RUNG', s.metric.name.toUpperCase(), ...keys],
-    s.leaderboard.map((r) => [
-      r.trialId,
-      r.state,
-      String(r.t),
-      r.rung === undefined ? '-' : String(r.rung),
-      fmt(r.value ?? r.best),
-      ...keys.map((k) => value(r.params[k])),
-    ]),
-  )
-}
-
-function headline(s: SweepRecord): string {
-  const best = s.best ? `best ${s.metric.name} ${s.best.value.toFixed(4)} (${s.best.trialId})` : 'no result yet'
-  const model = s.model ? `, model ${s.model.name}@${s.model.version}` : ''
-  return `${s.id} ${s.name}: ${s.state}, ${s.leaderboard.length}/${s.maxTrials || '?'} trials, ${s.algorithm}/${s.scheduler}, ${best}${model}${s.endReason ? ` — ${s.endReason}` : ''}\n`
-}
-
-async function watch(nc: NatsConnection, id: string, io: CliIo, json: boolean): Promise<SweepRecord> {
+async function watch(nc: NatsConnection, id: string, io: CliIo, json: boolean): Promise<SweepDetail> {
   const { SweepsClient } = await import('@kiln/client')
   const client = new SweepsClient(nc)
+  const frame = !json && canRedraw(io) ? liveFrame(io) : undefined
   let last = ''
+  let lastState = ''
+  const rows = new Map<string, string>()
   for (;;) {
-    const { sweep } = await client.show(id)
-    const shape = JSON.stringify([sweep.state, sweep.leaderboard.map((r) => [r.state, r.t])])
+    const detail = await client.show(id)
+    const { sweep } = detail
+    const shape = JSON.stringify([sweep.state, sweep.leaderboard.map((r) => [r.state, r.t, r.rung])])
     if (shape !== last) {
       last = shape
-      io.stdout.write(json ? `${JSON.stringify({ event: 'sweep', sweep })}\n` : headline(sweep) + leaderboard(sweep))
+      if (json) io.stdout.write(`${JSON.stringify({ event: 'sweep', sweep })}\n`)
+      else if (frame) frame.draw([sweepHeadline(sweep), ...leaderboardLines(sweep)])
+      else {
+        // Piped: only what changed, one line each.
+        if (sweep.state !== lastState) io.stdout.write(`${sweepHeadline(sweep)}\n`)
+        lastState = sweep.state
+        for (const r of sweep.leaderboard) {
+          const line = rowLine(sweep, r)
+          if (rows.get(r.trialId) !== line) io.stdout.write(`${line}\n`)
+          rows.set(r.trialId, line)
+        }
+      }
     }
-    if (isTerminal(sweep.state)) return sweep
+    if (isTerminal(sweep.state)) {
+      frame?.keep()
+      if (!json) io.stdout.write(failuresText(detail))
+      return detail
+    }
     await new Promise((ok) => setTimeout(ok, 1000))
   }
 }
@@ -96,8 +91,13 @@ export function sweepCommand(argv: string[], io: CliIo): Promise<number> {
             )
             return ExitCode.ok
           }
-          const { sweep } = await client.show(second)
-          out.stdout.write(json ? `${JSON.stringify(sweep)}\n` : headline(sweep) + leaderboard(sweep))
+          const detail = await client.show(second)
+          const { sweep } = detail
+          out.stdout.write(
+            json
+              ? `${JSON.stringify(sweep)}\n`
+              : `${[sweepHeadline(sweep), ...leaderboardLines(sweep)].join('\n')}\n${failuresText(detail)}`,
+          )
           return ExitCode.ok
         }
         if (second !== undefined)
@@ -111,11 +111,11 @@ export function sweepCommand(argv: string[], io: CliIo): Promise<number> {
         out.stdout.write(
           json
             ? `${JSON.stringify({ event: 'submitted', sweep, created })}\n`
-            : `${created ? 'launched' : 'already launched'} sweep ${sweep.id} (${sweep.name}): ${sweep.algorithm} search, ${sweep.scheduler} scheduler, up to ${sweep.maxTrials} trials\n`,
+            : `${created ? 'launched' : 'already launched'} sweep ${sweep.id} (${sweep.name}): ${sweep.algorithm} search, ${sweep.scheduler} scheduler, ${sweep.maxTrials > 0 ? `up to ${sweep.maxTrials}` : 'every grid point as'} trials\n`,
         )
         if (!flags.watch) return ExitCode.ok
         const final = await watch(nc, sweep.id, out, json)
-        return final.state === 'succeeded' ? ExitCode.ok : ExitCode.failed
+        return final.sweep.state === 'succeeded' ? ExitCode.ok : ExitCode.failed
       },
     },
     argv,
@@ -142,7 +142,7 @@ export function sweepsCommand(argv: string[], io: CliIo): Promise<number> {
                 s.id,
                 s.name,
                 s.state,
-                `${s.leaderboard.length}/${s.maxTrials}`,
+                trialCount(s),
                 `${s.algorithm}/${s.scheduler}`,
                 s.best ? `${s.metric.name} ${s.best.value.toFixed(4)}` : '-',
                 s.model ? `${s.model.name}@${s.model.version}` : '-',

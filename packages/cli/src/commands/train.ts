@@ -1,6 +1,7 @@
 // `kiln train SPEC`: parse flags, read the spec, train locally, print progress.
-import { join, resolve } from 'node:path'
-import { parseOverride, readSpecFile, trainLocal, type SpecOverrides } from '@kiln/train'
+import { existsSync } from 'node:fs'
+import { join, relative, resolve } from 'node:path'
+import { MODEL_JSON, parseOverride, readSpecFile, trainLocal, type SpecOverrides } from '@kiln/train'
 import { ExitCode } from '../exit-codes.js'
 import type { CliIo } from '../io.js'
 import { parseFlags } from '../parse-flags.js'
@@ -17,6 +18,7 @@ it on the test set and saves it: TF.js model.json and weight files, plus kiln-mo
 
 Options:
   -o, --out DIR        where to save the model (default: ./models/<spec name>)
+      --force          replace the model already in that folder (else refused, exit 2)
   -s, --set KEY=VALUE  override a spec value by its dotted path; repeatable; the value is
                        read as YAML, so 2, 1e-3, [64, 32] and true keep their types
                        e.g. --set training.epochs=2 --set optimizer.learningRate=3e-4
@@ -36,6 +38,7 @@ Example:
 
 const FLAGS = {
   out: { type: 'string', short: 'o' },
+  force: { type: 'boolean' },
   set: { type: 'string', short: 's', multiple: true },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -65,6 +68,13 @@ export async function trainCommand(argv: string[], io: CliIo): Promise<number> {
     }
     const file = await readSpecFile(resolve(io.cwd, positionals[0]!), overridesFrom(values.set ?? []))
     const outDir = values.out !== undefined ? resolve(io.cwd, values.out) : join(io.cwd, 'models', file.spec.name)
+    // Before any work: a model trained earlier is not replaced unless asked.
+    if (!values.force && existsSync(join(outDir, MODEL_JSON))) {
+      const shown = relative(io.cwd, outDir) || '.'
+      throw new UsageError(
+        `${shown} already holds a model (from an earlier run); --force replaces it, --out DIR saves this one elsewhere`,
+      )
+    }
     const printer = json ? jsonPrinter(io) : humanPrinter(io, io.stdout.isTTY === true)
 
     const controller = new AbortController()

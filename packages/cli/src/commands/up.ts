@@ -53,13 +53,17 @@ function intFlag(name: string, value: string | undefined, min: number, max: numb
   return Number(value)
 }
 
-/** How the cluster's processes run this same CLI: the entry file next to this one. */
+/**
+ * How the cluster's processes run this same CLI: the compiled entry beside this file with
+ * node alone, or (when this is the TypeScript source, under `pnpm kiln`) the source under tsx.
+ */
 export function thisKiln(): KilnCommand {
   const here = fileURLToPath(import.meta.url)
-  const main = join(here, '..', '..', here.endsWith('.ts') ? 'main.ts' : 'main.js')
+  const fromSource = here.endsWith('.ts')
+  const main = join(here, '..', '..', fromSource ? 'main.ts' : 'main.js')
   return {
     command: process.execPath,
-    args: ['--conditions=kiln-src', '--import', import.meta.resolve('tsx'), main],
+    args: fromSource ? ['--conditions=kiln-src', '--import', import.meta.resolve('tsx'), main] : [main],
     marker: main,
   }
 }

@@ -12,6 +12,7 @@ import { age, clip, fit, metric } from '../format.js'
 import { stateColor } from '../components/palette.js'
 import { Table } from '../components/table.js'
 import type { DashState } from '../state.js'
+import type { ViewProps } from '../view-props.js'
 
 /** The sorts `s` cycles through (best first; "newest" keeps the list's order). */
 export const EXPERIMENT_SORTS = ['newest', 'test_accuracy', 'test_f1_macro', 'val_loss', 'test_log_loss'] as const
@@ -27,17 +28,7 @@ export interface ExperimentsNav {
   open?: string
 }
 
-export interface ExperimentsViewProps {
-  state: DashState
-  nav: ExperimentsNav
-  getNav(): ExperimentsNav
-  setNav(nav: ExperimentsNav): void
-  active: boolean
-  /** Held while typing a filter, so global keys stay off. */
-  lock: { held: boolean }
-  width: number
-  height: number
-}
+export const initialExperimentsNav: ExperimentsNav = { selected: 0, sort: 0 }
 
 /** The runs shown: filtered and sorted as the nav says (a bad filter shows none). */
 export function experimentRuns(state: DashState, nav: Pick<ExperimentsNav, 'where' | 'sort'>): Run[] {
@@ -62,7 +53,7 @@ function runLabel(r: Run): string {
 }
 
 /** The Experiments view. */
-export function ExperimentsView(p: ExperimentsViewProps): ReactElement {
+export function ExperimentsView(p: ViewProps<ExperimentsNav>): ReactElement {
   const { state, nav, width, height } = p
   const runs = experimentRuns(state, nav)
   useKeys((input, key) => {
@@ -70,7 +61,7 @@ export function ExperimentsView(p: ExperimentsViewProps): ReactElement {
     if (nav.editing) {
       const text = nav.editing.text
       if (key.escape) {
-        p.lock.held = false
+        p.holdKeys(false)
         return p.setNav({ ...nav, editing: undefined } as ExperimentsNav)
       }
       if (key.return) {
@@ -80,7 +71,7 @@ export function ExperimentsView(p: ExperimentsViewProps): ReactElement {
         } catch (err) {
           return p.setNav({ ...nav, editing: { text, error: (err as Error).message } })
         }
-        p.lock.held = false
+        p.holdKeys(false)
         const { editing: _e, where: _w, ...rest } = nav
         return p.setNav({ ...rest, selected: 0, ...(where ? { where } : {}) })
       }
@@ -95,7 +86,7 @@ export function ExperimentsView(p: ExperimentsViewProps): ReactElement {
     }
     const shown = experimentRuns(state, nav)
     if (input === '/') {
-      p.lock.held = true
+      p.holdKeys(true)
       return p.setNav({ ...nav, editing: { text: nav.where ?? '' } })
     }
     if (input === 's') return p.setNav({ ...nav, sort: (nav.sort + 1) % EXPERIMENT_SORTS.length, selected: 0 })

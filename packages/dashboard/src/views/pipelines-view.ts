@@ -10,6 +10,7 @@ import { Table } from '../components/table.js'
 import { age, fit } from '../format.js'
 import type { DashState } from '../state.js'
 import { useKeys } from '../use-keys.js'
+import type { ViewProps } from '../view-props.js'
 
 export interface PipelinesNav {
   selected: number
@@ -17,15 +18,7 @@ export interface PipelinesNav {
   open?: string
 }
 
-export interface PipelinesViewProps {
-  state: DashState
-  nav: PipelinesNav
-  getNav(): PipelinesNav
-  setNav(nav: PipelinesNav): void
-  active: boolean
-  width: number
-  height: number
-}
+export const initialPipelinesNav: PipelinesNav = { selected: 0 }
 
 const clamp = (i: number, n: number) => Math.max(0, Math.min(n - 1, i))
 
@@ -110,7 +103,7 @@ function RunDetail({
 }
 
 /** The Pipelines view. */
-export function PipelinesView(p: PipelinesViewProps): ReactElement {
+export function PipelinesView(p: ViewProps<PipelinesNav>): ReactElement {
   const { state, nav, width, height } = p
   const runs = pipelineRuns(state)
   const sel = clamp(nav.selected, runs.length)

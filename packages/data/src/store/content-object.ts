@@ -5,7 +5,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import type { ObjectStore } from 'nats'
-import { NotFoundError } from '@kiln/protocol'
+import { ErrorCode, KilnError, NotFoundError } from '@kiln/protocol'
 import { IntegrityError } from './integrity-error.js'
 
 /** sha256 of bytes, lower-case hex: the address of content. */
@@ -37,6 +37,14 @@ export async function putContent(
 }
 
 async function download(store: ObjectStore, name: string, sha: string): Promise<Uint8Array> {
+  // A link would be followed into another store (nats.js resolves it): content is only ever
+  // stored here under its own address, so a link is somebody else's doing.
+  const link = (await store.info(name))?.options?.link
+  if (link)
+    throw new KilnError(
+      ErrorCode.permissionDenied,
+      `${name}: an object-store link (to ${String(link.bucket).slice(0, 64)}/${String(link.name ?? '').slice(0, 200)}), not content: refused`,
+    )
   const result = await store.get(name)
   if (result === null) throw new NotFoundError('object', name)
   const hash = createHash('sha256')

@@ -6,7 +6,7 @@ import { ModelRegistryRecordSchema, Subjects, decode, encode, EndpointEventSchem
 import type { EndpointRecord, ModelRegistryRecord } from '@kiln/protocol'
 import { resolveDeployTarget, type Layout } from '@kiln/cluster-state'
 import { next } from './endpoint-ops.js'
-import { change } from './endpoint-service.js'
+import { change, endpointNames } from './endpoint-service.js'
 
 /** The record with every variant of `registry.model` following an alias moved to its target; unchanged when none moves. */
 export function rollToAliases(
@@ -46,7 +46,7 @@ export async function followAliases(
         })
       }
     }
-    for await (const name of await layout.kv.endpoints.keys()) {
+    for (const name of await endpointNames(layout.kv.endpoints)) {
       let rolled = false
       const updated = await change(layout.kv.endpoints, name, (cur) => {
         if (!cur) return cur as never // deleted meanwhile: nothing to roll

@@ -67,12 +67,14 @@ export function applyDeploy(
       createdAt: now,
       updatedAt: now,
       ...(req.apiKeys ? { apiKeys: req.apiKeys } : {}),
+      ...(req.capture ? { capture: req.capture } : {}),
     })
   }
   // A plain deploy is a rollout: the new version replaces every variant.
   const rollout = req.weight === undefined && req.shadow === undefined
   const others = rollout ? [] : current.variants.filter((v) => v.name !== variant.name && !(req.shadow && v.shadow))
-  return next(current, [...others, variant], reason, now, req.apiKeys ?? current.apiKeys)
+  const updated = next(current, [...others, variant], reason, now, req.apiKeys ?? current.apiKeys)
+  return req.capture ? check(EndpointRecordSchema, { ...updated, capture: req.capture }) : updated
 }
 
 function variantOf(record: EndpointRecord, name: string, field: string): Variant {
@@ -92,7 +94,9 @@ export function applyTraffic(current: EndpointRecord, req: TrafficRequest, now: 
     if (variantOf(current, name, `weights.${name}`).shadow)
       throw new ValidationError(`weights.${name}`, 'a serving variant (shadows take a sample rate, not a weight)')
   }
-  const variants = current.variants.map((v) => (v.name in req.weights ? { ...v, weight: req.weights[v.name]! } : v))
+  const variants = current.variants.map((v) =>
+    Object.hasOwn(req.weights, v.name) ? { ...v, weight: req.weights[v.name]! } : v,
+  )
   const desc = Object.entries(req.weights)
     .map(([n, w]) => `${n}=${w}`)
     .join(' ')

@@ -16,11 +16,20 @@ import {
   Subjects,
   TrafficRequestSchema,
   decode,
+  relayedMessage,
   encode,
   replyError,
   replyOk,
+  ValidationError,
+  EndpointStatsRequestSchema,
+  EndpointStatsSchema,
+  check,
+  type EndpointStats,
+  type DeployRequest,
   type EndpointRecord,
 } from '@kiln/protocol'
+import type { ModelSignature } from '@kiln/train/model-format'
+import { signatureDifference } from '../model/signature.js'
 import { applyDeploy, applyPromote, applyRollback, applyTraffic } from './endpoint-ops.js'
 
 export interface EndpointServiceOptions {
@@ -32,6 +41,10 @@ export interface EndpointServiceOptions {
    * latest; refused (NotFoundError, or unapproved under the cluster's approval rule).
    */
   resolveVersion(model: string, version: number | undefined, alias?: string): Promise<number>
+  /** This replica's last minute of traffic of an endpoint's variants. */
+  stats(endpoint: string): EndpointStats
+  /** The signature a model version serves (loading it when needed). */
+  signatureOf(model: string, version: number): Promise<ModelSignature>
   now?: () => number
 }
 
@@ -48,13 +61,13 @@ function isConflict(err: unknown): boolean {
 export async function change(
   kv: KV,
   name: string,
-  fn: (current: EndpointRecord | undefined) => EndpointRecord,
+  fn: (current: EndpointRecord | undefined) => EndpointRecord | Promise<EndpointRecord>,
 ): Promise<EndpointRecord> {
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     const entry = await kv.get(name)
     const live = entry && entry.operation === 'PUT' && entry.value.length > 0
     const current = live ? decode(EndpointRecordSchema, entry.value) : undefined
-    const updated = fn(current)
+    const updated = await fn(current)
     if (updated === current) return updated
     try {
       if (live) await kv.update(name, encode(EndpointRecordSchema, updated), entry.revision)
@@ -65,6 +78,43 @@ export async function change(
     }
   }
   throw new KilnError('conflict', `endpoint ${name} changed ${ATTEMPTS} times while being updated; retry`)
+}
+
+/**
+ * Refuses a deploy whose version would answer differently named or shaped tensors than the
+ * endpoint's variants (unless a rollout says newSignature), naming the first field that differs.
+ */
+async function checkSignature(
+  o: EndpointServiceOptions,
+  current: EndpointRecord | undefined,
+  req: DeployRequest,
+  version: number,
+): Promise<void> {
+  if (!current) return
+  const rollout = req.weight === undefined && req.shadow === undefined
+  if (rollout && req.newSignature) return
+  const candidate = await o.signatureOf(req.model, version)
+  for (const v of current.variants) {
+    const problem = signatureDifference(await o.signatureOf(v.model, v.version), candidate)
+    if (problem) {
+      const hint = rollout ? '; a rollout may change it with --new-signature' : ''
+      throw new ValidationError(
+        problem.field,
+        `${problem.expected} (as variant ${v.name} of endpoint ${current.name}${hint})`,
+        { got: problem.got },
+      )
+    }
+  }
+}
+
+/**
+ * Every endpoint name in the bucket. Keys first, then anything else: awaiting a kv.get (or a
+ * write) inside the keys() iteration ends it after the first key (kiln endpoint list showed one).
+ */
+export async function endpointNames(kv: KV): Promise<string[]> {
+  const keys: string[] = []
+  for await (const key of await kv.keys()) keys.push(key)
+  return keys
 }
 
 function existing(current: EndpointRecord | undefined, name: string): EndpointRecord {
@@ -86,7 +136,13 @@ export function serveEndpointApi(o: EndpointServiceOptions): { stop: () => void 
     [GatewaySubjects.api.deploy]: async (data) => {
       const req = decode(DeployRequestSchema, data)
       const version = await o.resolveVersion(req.model, req.version, req.alias)
-      return publishEvent('deploy', await change(o.kv, req.endpoint, (cur) => applyDeploy(cur, req, version, now())))
+      return publishEvent(
+        'deploy',
+        await change(o.kv, req.endpoint, async (cur) => {
+          await checkSignature(o, cur, req, version)
+          return applyDeploy(cur, req, version, now())
+        }),
+      )
     },
     [GatewaySubjects.api.traffic]: async (data) => {
       const req = decode(TrafficRequestSchema, data)
@@ -118,7 +174,7 @@ export function serveEndpointApi(o: EndpointServiceOptions): { stop: () => void 
           throw new NotFoundError('endpoint', req.endpoint)
         out.push(decode(EndpointRecordSchema, entry.value))
       } else {
-        for await (const key of await o.kv.keys()) {
+        for (const key of await endpointNames(o.kv)) {
           const entry = await o.kv.get(key)
           if (entry && entry.operation === 'PUT' && entry.value.length > 0)
             out.push(decode(EndpointRecordSchema, entry.value))
@@ -131,11 +187,26 @@ export function serveEndpointApi(o: EndpointServiceOptions): { stop: () => void 
     o.nc.subscribe(subject, {
       queue: GatewaySubjects.queue,
       callback: (err, msg: Msg) => {
-        if (err) return
+        // A JetStream push consumer could relay stored bytes here: only direct requests count.
+        if (err || relayedMessage(msg, subject)) return
         handle(msg.data).then(
           (data) => msg.respond(encode(replyOk(data))),
           (error: unknown) => msg.respond(encode(replyError(error))),
         )
+      },
+    }),
+  )
+  // Every replica answers stats (no queue group): the caller adds them up.
+  subs.push(
+    o.nc.subscribe(GatewaySubjects.api.stats, {
+      callback: (err, msg) => {
+        if (err) return
+        try {
+          const req = decode(EndpointStatsRequestSchema, msg.data)
+          msg.respond(encode(replyOk(check(EndpointStatsSchema, o.stats(req.endpoint)))))
+        } catch (error) {
+          msg.respond(encode(replyError(error)))
+        }
       },
     }),
   )

@@ -3,23 +3,34 @@
 import { Hono, type Context } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { NotFoundError, ValidationError } from '@kiln/protocol'
+import type { AccessPolicy } from '../auth/access-policy.js'
+import type { ByteBudget } from '../batch/byte-budget.js'
 import { PayloadTooLargeError } from '../errors.js'
 import type { InferenceService, Target } from '../inference.js'
-import { METRICS_CONTENT_TYPE } from '../metrics/registry.js'
-import type { Repository } from '../model/repository.js'
+import { retryAfterS, type Repository } from '../model/repository.js'
 import type { ServedVersion } from '../model/served-version.js'
 import type { EndpointTable } from '../endpoints/endpoint-table.js'
-import { checkApiKey } from './auth.js'
-import { parseHeaderLength, parseVersion } from './infer-params.js'
+import type { Capture } from '../monitor/capture.js'
+import type { QualityMonitor } from '../monitor/quality-monitor.js'
+import { requireKey } from './auth.js'
+import { groundTruthRoute } from './ground-truth.js'
+import { modelInfoRoutes } from './model-info.js'
+import type { BatchConfig } from '../batch/batch-config.js'
+import { parseHeaderLength, parseVersion, requestBytes } from './infer-params.js'
 import { onError, type ErrorLog } from './on-error.js'
 
 export interface AppDeps {
   inference: InferenceService
   repo: Repository
   endpoints: EndpointTable
-  renderMetrics: () => string
+  renderMetrics: () => Promise<{ text: string; contentType: string }>
   isReady: () => boolean
-  apiKeyHashes: readonly string[]
+  access: AccessPolicy
+  budget: ByteBudget
+  quality: QualityMonitor
+  capture: Capture | undefined
+  batch: BatchConfig
+  threads: number
   maxBodyBytes: number
   version: string
   logError: ErrorLog
@@ -47,15 +58,19 @@ export function createApp(d: AppDeps): Hono {
       },
     }),
   )
-  const auth = (c: Context) =>
-    checkApiKey(c.req.header('authorization'), d.apiKeyHashes, d.endpoints.get(c.req.param('name') ?? '')?.apiKeys)
+  // Every route under a model or endpoint name needs a key that opens that name.
+  app.use('/v2/models/:name/*', requireKey(d.access))
+  app.use('/v2/repository/models/:name/*', requireKey(d.access))
 
   app.get('/v2/health/live', (c) => c.json({ live: true }))
   app.get('/v2/health/ready', (c) =>
     d.isReady() ? c.json({ ready: true }) : c.json({ ready: false, error: 'the gateway is starting' }, 503),
   )
   app.get('/v2', (c) => c.json({ name: 'kiln', version: d.version, extensions: EXTENSIONS }))
-  app.get('/metrics', (c) => c.body(d.renderMetrics(), 200, { 'content-type': METRICS_CONTENT_TYPE }))
+  app.get('/metrics', async (c) => {
+    const { text, contentType } = await d.renderMetrics()
+    return c.body(text, 200, { 'content-type': contentType })
+  })
 
   // An endpoint reports the model version its first serving variant points at.
   const resolve = async (t: Target): Promise<{ entry: ServedVersion; name: string; versions: string[] }> => {
@@ -75,10 +90,13 @@ export function createApp(d: AppDeps): Hono {
   }
 
   const metadata = async (c: Context) => {
-    auth(c)
     const { entry, name, versions } = await resolve(target(c))
     const sig = entry.signature!
-    const tensor = (s: { name: string; shape: number[] }) => ({ name: s.name, datatype: 'FP32', shape: s.shape })
+    const tensor = (s: { name: string; datatype: string; shape: number[] }) => ({
+      name: s.name,
+      datatype: s.datatype,
+      shape: s.shape,
+    })
     return c.json({
       name,
       versions,
@@ -90,61 +108,99 @@ export function createApp(d: AppDeps): Hono {
   app.get('/v2/models/:name', metadata)
   app.get('/v2/models/:name/versions/:version', metadata)
 
+  // Ready means servable: loaded, or loadable on the first request (evicted versions are).
+  // Each version says its state, and why and how often its loads failed.
   const ready = async (c: Context) => {
-    auth(c)
     const t = target(c)
     const endpoint = t.version === undefined ? d.endpoints.get(t.name) : undefined
-    const primary = endpoint?.variants.find((v) => v.shadow === undefined && v.weight > 0)
-    const model = primary?.model ?? t.name
-    const version = t.version ?? primary?.version
-    const versions = d.repo.list().filter((v) => v.model === model && (version === undefined || v.version === version))
+    const wanted = endpoint
+      ? endpoint.variants
+          .filter((v) => v.shadow === undefined && v.weight > 0)
+          .map((v) => [v.model, v.version] as const)
+      : [[t.name, t.version] as const]
+    const versions = d.repo
+      .list()
+      .filter((v) => wanted.some(([m, n]) => v.model === m && (n === undefined || v.version === n)))
     if (versions.length === 0)
       throw new NotFoundError(
-        version === undefined ? 'model or endpoint' : 'model version',
-        version === undefined ? t.name : `${model}@${version}`,
+        t.version === undefined ? 'model or endpoint' : 'model version',
+        t.version === undefined ? t.name : `${t.name}@${t.version}`,
       )
-    // Ready means servable: loaded, or loadable on the first request (evicted versions are).
-    const isReady = versions.some((v) => v.state === 'ready' || v.state === 'available' || v.state === 'loading')
-    return c.json({ name: t.name, ready: isReady }, isReady ? 200 : 400)
+    // A load being retried is not servable, even while its next try runs.
+    const servable = (v: ServedVersion) =>
+      v.state === 'ready' || v.state === 'available' || (v.state === 'loading' && v.attempts === 0)
+    // An endpoint is ready when every serving variant is; a model when any version is.
+    const isReady = endpoint ? versions.every(servable) : versions.some(servable)
+    return c.json({ name: t.name, ready: isReady, versions: versions.map(versionStatus) }, isReady ? 200 : 400)
   }
   app.get('/v2/models/:name/ready', ready)
   app.get('/v2/models/:name/versions/:version/ready', ready)
 
+  // As the fast infer path: the byte budget is reserved before the body is read.
   const infer = async (c: Context) => {
-    const body = new Uint8Array(await c.req.arrayBuffer())
-    const out = await d.inference.infer(
-      target(c),
-      body,
-      parseHeaderLength(c.req.header('inference-header-content-length')),
-      c.req.header('authorization'),
+    const limit = Math.min(d.maxBodyBytes, d.budget.limitBytes)
+    const release = d.budget.admit(
+      requestBytes(c.req.header('content-length'), c.req.header('transfer-encoding'), limit),
     )
-    return c.body(out.body as string, 200, out.headers)
+    try {
+      const body = new Uint8Array(await c.req.arrayBuffer())
+      const out = await d.inference.infer(
+        target(c),
+        body,
+        parseHeaderLength(c.req.header('inference-header-content-length')),
+      )
+      return c.body(out.body as string, 200, out.headers)
+    } finally {
+      release()
+    }
   }
+  modelInfoRoutes(app, { repo: d.repo, endpoints: d.endpoints, batch: d.batch, threads: d.threads })
+  groundTruthRoute(app, {
+    quality: d.quality,
+    capture: d.capture,
+    classNamesOf: (name) => {
+      const primary = d.endpoints.get(name)?.variants.find((v) => v.shadow === undefined && v.weight > 0)
+      const entry = primary
+        ? d.repo.list().find((v) => v.model === primary.model && v.version === primary.version)
+        : d.repo.latest(name)
+      return entry?.signature?.outputs[0]?.classNames
+    },
+  })
   app.post('/v2/models/:name/infer', infer)
   app.post('/v2/models/:name/versions/:version/infer', infer)
 
+  // The index needs a gateway-wide key when there is one, and lists only the models the
+  // caller's key opens.
   app.post('/v2/repository/index', (c) => {
-    checkApiKey(c.req.header('authorization'), d.apiKeyHashes)
+    const authorization = c.req.header('authorization')
+    d.access.check(undefined, authorization)
     return c.json(
-      d.repo.list().map((v) => ({
-        name: v.model,
-        version: String(v.version),
-        state: v.state.toUpperCase(),
-        reason: v.reason ?? '',
-      })),
+      d.repo
+        .list()
+        .filter((v) => d.access.allows(v.model, authorization))
+        .map((v) => ({ name: v.model, ...versionStatus(v) })),
     )
   })
   app.post('/v2/repository/models/:name/load', async (c) => {
-    checkApiKey(c.req.header('authorization'), d.apiKeyHashes)
     const entry = await d.repo.load(c.req.param('name'), await versionParam(c))
     return c.json({ name: entry.model, version: String(entry.version), state: entry.state.toUpperCase() })
   })
   app.post('/v2/repository/models/:name/unload', async (c) => {
-    checkApiKey(c.req.header('authorization'), d.apiKeyHashes)
     const done = d.repo.unload(c.req.param('name'), await versionParam(c))
     return c.json({ name: c.req.param('name'), unloaded: done.map((v) => String(v.version)) })
   })
   return app
+}
+
+/** A version's serving state as ready and the repository index report it. */
+function versionStatus(v: ServedVersion) {
+  return {
+    version: String(v.version),
+    state: v.state.toUpperCase(),
+    reason: v.reason ?? '',
+    attempts: v.attempts,
+    ...(v.retryAt !== undefined ? { retry_in_s: retryAfterS(v) } : {}),
+  }
 }
 
 // Repository requests may name a version in the body: {"parameters": {"version": "2"}}.

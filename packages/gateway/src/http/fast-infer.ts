@@ -2,15 +2,20 @@
 // AbortSignal or Headers per request (building them cost more CPU than the rest of the
 // request path together in a `node --cpu-prof` run of scripts/bench/gateway.ts). The body is
 // read into one buffer of its Content-Length. Same checks, same order and same error answers
-// as the Hono routes, which still serve every other route (and infer for app.fetch callers).
+// as the Hono routes, which still serve every other route (and infer for app.fetch callers):
+// the API key (the access policy requireKey applies), then the byte budget, then the body.
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http'
+import type { AccessPolicy } from '../auth/access-policy.js'
+import type { ByteBudget } from '../batch/byte-budget.js'
 import { PayloadTooLargeError } from '../errors.js'
 import type { InferenceService } from '../inference.js'
-import { parseHeaderLength, parseVersion } from './infer-params.js'
+import { parseHeaderLength, parseVersion, requestBytes } from './infer-params.js'
 import { errorReply, type ErrorLog } from './on-error.js'
 
 export interface FastInferDeps {
   inference: InferenceService
+  access: AccessPolicy
+  budget: ByteBudget
   maxBodyBytes: number
   logError: ErrorLog
 }
@@ -73,14 +78,24 @@ async function serveInfer(
   name: string,
   version: string | undefined,
 ): Promise<void> {
+  let release: (() => void) | undefined
   try {
-    const body = await readBody(req, d.maxBodyBytes)
+    d.access.check(param(name), req.headers.authorization)
+    const reserve = requestBytes(
+      req.headers['content-length'],
+      req.headers['transfer-encoding'],
+      Math.min(d.maxBodyBytes, d.budget.limitBytes),
+    )
+    release = d.budget.admit(reserve)
+    const body = await readBody(req, reserve)
     const v = parseVersion(version === undefined ? undefined : param(version))
     const target = { name: param(name), ...(v !== undefined ? { version: v } : {}) }
     const headerLength = parseHeaderLength(req.headers['inference-header-content-length'] as string | undefined)
-    const out = await d.inference.infer(target, body, headerLength, req.headers.authorization)
+    const out = await d.inference.infer(target, body, headerLength)
+    release()
     send(res, 200, out.headers, out.body)
   } catch (err) {
+    release?.()
     if (res.destroyed) return // the client went away (an aborted body is no server error)
     const { status, headers, body } = errorReply(err, d.logError)
     send(res, status, headers, body)

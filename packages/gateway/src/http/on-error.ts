@@ -4,10 +4,14 @@
 // (fast-infer.ts) both answer through errorReply.
 import type { Context } from 'hono'
 import { KilnError } from '@kiln/protocol'
-import { OverloadedError } from '../errors.js'
 import { statusFor } from './status.js'
 
 export type ErrorLog = (err: unknown) => void
+
+function retryAfterOf(err: unknown): number {
+  const s = err instanceof KilnError ? (err.data as { retryAfterS?: unknown } | undefined)?.retryAfterS : undefined
+  return typeof s === 'number' && s >= 1 ? Math.ceil(s) : 1
+}
 
 /** The status, headers and body that answer a failed request (logging unexpected errors). */
 export function errorReply(
@@ -16,7 +20,8 @@ export function errorReply(
 ): { status: number; headers: Record<string, string>; body: string } {
   const status = statusFor(err)
   const headers: Record<string, string> = { 'content-type': 'application/json' }
-  if (err instanceof OverloadedError) headers['retry-after'] = String(err.retryAfterS)
+  // Every 503 says when to come back (1 s unless the error knows better).
+  if (status === 503) headers['retry-after'] = String(retryAfterOf(err))
   if (status === 401) headers['www-authenticate'] = 'Bearer realm="kiln"'
   if (!(err instanceof KilnError)) log(err)
   const message = err instanceof KilnError ? err.message : 'internal error'

@@ -18,6 +18,6 @@ const STATUS: Record<string, number> = {
 
 /** The HTTP status for an error: by its KilnError code, 500 for anything else. */
 export function statusFor(err: unknown): number {
-  if (err instanceof KilnError) return STATUS[err.code] ?? 500
+  if (err instanceof KilnError && Object.hasOwn(STATUS, err.code)) return STATUS[err.code]!
   return 500
 }

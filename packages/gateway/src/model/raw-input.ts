@@ -4,13 +4,14 @@
 // metadata's category list, NaN for a missing value) and never re-implements the scaling.
 import { applyPreprocessing } from '@kiln/data'
 import type { KilnModelMetadata } from '@kiln/train'
-import type { ModelSignature, WireTensor } from '../worker/messages.js'
+import type { ModelSignature } from '@kiln/train/model-format'
+import type { WireTensor } from '../worker/messages.js'
 
-/** Makes the signature's single input the raw features the preprocessing takes. */
-export function rawInputSignature(signature: ModelSignature, metadata: KilnModelMetadata | undefined): void {
+/** The signature served: its single input made the raw features the preprocessing takes. */
+export function rawInputSignature(signature: ModelSignature, metadata: KilnModelMetadata | undefined): ModelSignature {
   const fitted = metadata?.preprocessing
-  if (!fitted || signature.inputs.length !== 1) return
-  signature.inputs[0]!.shape = [-1, ...fitted.input.sampleShape]
+  if (!fitted || signature.inputs.length !== 1) return signature
+  return { ...signature, inputs: [{ ...signature.inputs[0]!, shape: [-1, ...fitted.input.sampleShape] }] }
 }
 
 /** The model's input tensors for bound raw inputs (unchanged for models without preprocessing). */

@@ -1,47 +1,49 @@
 // The model repository: every version the gateway knows (from a folder or the NATS model
-// registry), loading on demand or when told, within a memory budget (LRU eviction). A
-// version that fails to load is marked failed and never becomes `latest`, so the previous
-// one keeps serving.
-import { ErrorCode, KilnError, NotFoundError, ValidationError } from '@kiln/protocol'
-import { MODEL_FORMAT, type KilnModelMetadata } from '@kiln/train'
+// registry) and its serving state. Loads go through one queue of bounded concurrency, never
+// refused for its length; a failed load is retried with backoff (load-retry.ts) and reports
+// why and how often it failed. A version that fails never becomes `latest`, so the previous
+// one keeps serving. Loaded versions stay within a memory budget (LRU eviction).
+import { ErrorCode, KilnError, NotFoundError } from '@kiln/protocol'
 import { Batcher, type BatchObserver } from '../batch/batcher.js'
 import type { BatchConfig } from '../batch/batch-config.js'
 import { ModelLoadError, OverloadedError } from '../errors.js'
 import type { InferencePool } from '../worker/inference-pool.js'
-import { packFiles } from '../worker/packed-files.js'
+import { LoadQueue } from './load-queue.js'
+import { DEFAULT_LOAD_RETRY, retryDelayMs, type LoadRetryPolicy } from './load-retry.js'
+import { loadVersion } from './load-version.js'
 import { pickEvictions } from './lru.js'
-import { rawInputSignature } from './raw-input.js'
-import { tensorNames } from './tensor-names.js'
-import { VersionState, type ServedVersion, type VersionSource } from './served-version.js'
+import { VersionState, emptyStats, type ServedVersion, type VersionSource } from './served-version.js'
 
 export interface RepositoryOptions {
   pool: InferencePool
   batch: BatchConfig
   /** Bytes all loaded versions may take together (estimate: files + a weight copy per thread). */
   memoryBudgetBytes: number
+  /** Loads at once (default: the inference threads). */
+  loadConcurrency?: number
+  loadRetry?: Partial<LoadRetryPolicy>
   observer?: (model: ServedVersion) => BatchObserver
   onLoaded?: (model: ServedVersion) => void
   onUnloaded?: (model: ServedVersion) => void
+  /** After every state change (metrics). */
+  onState?: (model: ServedVersion) => void
   log?: (level: 'info' | 'warn', msg: string, data: Record<string, unknown>) => void
 }
 
 const SERVABLE = new Set<VersionState>([VersionState.available, VersionState.loading, VersionState.ready])
 
-function parseMetadata(bytes: Uint8Array | undefined): KilnModelMetadata | undefined {
-  if (bytes === undefined) return undefined
-  const value = JSON.parse(new TextDecoder().decode(bytes)) as { format?: unknown }
-  if (value === null || typeof value !== 'object' || value.format !== MODEL_FORMAT) {
-    throw new Error(`kiln-model.json: expected format "${MODEL_FORMAT}", got ${JSON.stringify(value?.format)}`)
-  }
-  return value as KilnModelMetadata
-}
-
 /** All known model versions and their serving state. */
 export class Repository {
   private readonly models = new Map<string, Map<number, ServedVersion>>()
+  private readonly retries = new Map<ServedVersion, NodeJS.Timeout>()
+  private readonly retry: LoadRetryPolicy
+  readonly loads: LoadQueue
   private seq = 0
 
-  constructor(private readonly options: RepositoryOptions) {}
+  constructor(private readonly options: RepositoryOptions) {
+    this.retry = { ...DEFAULT_LOAD_RETRY, ...options.loadRetry }
+    this.loads = new LoadQueue(options.loadConcurrency ?? options.pool.threads)
+  }
 
   /** Registers a version; `load` loads it now (hot serving of a newly published version). */
   add(source: VersionSource, load = false): ServedVersion {
@@ -54,13 +56,21 @@ export class Repository {
         version: source.version,
         source,
         state: VersionState.available,
+        attempts: 0,
+        stats: emptyStats(),
         lastUsed: 0,
         memoryBytes: 0,
       }
       versions.set(source.version, entry)
+      this.options.onState?.(entry)
     }
-    if (load) this.ensureLoaded(entry).catch(() => {}) // failure is recorded on the entry
+    if (load) this.preload(entry)
     return entry
+  }
+
+  /** Starts loading a known version in the background (an endpoint serves it); failures retry. */
+  preload(entry: ServedVersion): void {
+    if (entry.state === VersionState.available) this.ensureLoaded(entry).catch(() => {}) // recorded on the entry
   }
 
   /** Whether this version is known. */
@@ -102,20 +112,19 @@ export class Repository {
     if (!versions) throw new NotFoundError('model', model)
     if (version === undefined) {
       const latest = this.latest(model)
-      if (!latest) {
-        const all = [...versions.values()]
-        if (all.some((v) => v.state === VersionState.unloaded)) {
-          throw new KilnError(
-            ErrorCode.notFound,
-            `model ${model} is unloaded (POST /v2/repository/models/${model}/load to serve it)`,
-          )
-        }
+      if (latest) return latest
+      const all = [...versions.values()]
+      if (all.some((v) => v.state === VersionState.unloaded)) {
         throw new KilnError(
-          ErrorCode.unavailable,
-          `model ${model}: no version could be loaded (${all.map((v) => `${v.version}: ${v.reason ?? v.state}`).join('; ')})`,
+          ErrorCode.notFound,
+          `model ${model} is unloaded (POST /v2/repository/models/${model}/load to serve it)`,
         )
       }
-      return latest
+      // Every version failed: the one retried soonest says when to come back.
+      const next = all.filter((v) => v.retryAt !== undefined).sort((a, b) => a.retryAt! - b.retryAt!)[0]
+      const why = all.map((v) => `${v.version}: ${v.reason ?? v.state}`).join('; ')
+      if (next) throw new OverloadedError(`model ${model}: no version could be loaded yet (${why})`, retryAfterS(next))
+      throw new KilnError(ErrorCode.unavailable, `model ${model}: no version could be loaded (${why})`)
     }
     const entry = versions.get(version)
     if (!entry) throw new NotFoundError('model version', `${model}@${version}`)
@@ -131,16 +140,12 @@ export class Repository {
         `model ${model} version ${entry.version} is unloaded (POST /v2/repository/models/${model}/load to serve it)`,
       )
     }
-    if (entry.state === VersionState.failed)
-      throw new KilnError(
-        ErrorCode.unavailable,
-        `model ${model} version ${entry.version} failed to load: ${entry.reason ?? 'unknown reason'}`,
-      )
+    if (entry.state === VersionState.failed) throw failedError(entry)
     entry.lastUsed = performance.now()
     return entry.state === VersionState.ready ? entry : this.ensureLoaded(entry)
   }
 
-  /** Loads a version (the latest known without `version`) for the repository API. */
+  /** Loads a version now (the latest known without `version`) for the repository API: a fresh set of tries. */
   async load(model: string, version?: number): Promise<ServedVersion> {
     const versions = this.models.get(model)
     if (!versions) throw new NotFoundError('model', model)
@@ -148,8 +153,11 @@ export class Repository {
       version === undefined
         ? [...versions.values()].sort((a, b) => b.version - a.version)[0]!
         : this.find(model, version)
-    if (entry.state === VersionState.unloaded || entry.state === VersionState.failed)
-      entry.state = VersionState.available
+    if (entry.state === VersionState.unloaded || entry.state === VersionState.failed) {
+      this.cancelRetry(entry)
+      entry.attempts = 0
+      this.setState(entry, VersionState.available)
+    }
     entry.lastUsed = performance.now()
     return this.ensureLoaded(entry)
   }
@@ -160,8 +168,9 @@ export class Repository {
     if (!versions) throw new NotFoundError('model', model)
     const targets = version === undefined ? [...versions.values()] : [this.find(model, version)]
     for (const entry of targets) {
+      this.cancelRetry(entry)
       this.release(entry)
-      entry.state = VersionState.unloaded
+      this.setState(entry, VersionState.unloaded)
     }
     return targets
   }
@@ -178,9 +187,16 @@ export class Repository {
     return this.list().reduce((n, v) => n + (v.state === VersionState.ready ? v.memoryBytes : 0), 0)
   }
 
-  /** Stops every batcher. */
+  /** Stops every batcher and planned retry. */
   close(): void {
+    for (const entry of [...this.retries.keys()]) this.cancelRetry(entry)
     for (const v of this.list()) v.batcher?.close()
+  }
+
+  private setState(entry: ServedVersion, state: VersionState): void {
+    if (entry.state === state) return
+    entry.state = state
+    this.options.onState?.(entry)
   }
 
   private release(entry: ServedVersion): void {
@@ -190,15 +206,25 @@ export class Repository {
     delete entry.files
     delete entry.key
     entry.memoryBytes = 0
-    if (entry.state === VersionState.ready) entry.state = VersionState.available
+    if (entry.state === VersionState.ready) this.setState(entry, VersionState.available)
     if (wasLoaded) this.options.onUnloaded?.(entry)
+  }
+
+  private cancelRetry(entry: ServedVersion): void {
+    clearTimeout(this.retries.get(entry))
+    this.retries.delete(entry)
+    delete entry.retryAt
   }
 
   private ensureLoaded(entry: ServedVersion): Promise<ServedVersion> {
     if (entry.state === VersionState.ready) return Promise.resolve(entry)
-    entry.loading ??= this.doLoad(entry).finally(() => {
-      delete entry.loading
-    })
+    // Loading from the moment it is asked for (its turn in the queue may take a while).
+    if (entry.state === VersionState.available) this.setState(entry, VersionState.loading)
+    entry.loading ??= this.loads
+      .run(() => this.doLoad(entry))
+      .finally(() => {
+        delete entry.loading
+      })
     return entry.loading
   }
 
@@ -224,63 +250,31 @@ export class Repository {
   }
 
   private async doLoad(entry: ServedVersion): Promise<ServedVersion> {
-    const { pool } = this.options
-    const previous = entry.state
-    entry.state = VersionState.loading
+    if (entry.state === VersionState.ready) return entry
+    if (entry.state === VersionState.unloaded)
+      throw new KilnError(ErrorCode.notFound, `model ${entry.model} version ${entry.version} was unloaded`)
+    this.cancelRetry(entry)
+    this.setState(entry, VersionState.loading)
     try {
-      let files: Map<string, Uint8Array>
-      try {
-        files = await entry.source.read()
-      } catch (err) {
-        throw new ModelLoadError(entry.model, entry.version, (err as Error).message, { cause: err })
-      }
-      const bytesOf = (names: string[]) => names.reduce((n, f) => n + files.get(f)!.byteLength, 0)
-      const shardBytes = bytesOf([...files.keys()].filter((f) => f.endsWith('.bin')))
-      // Weights are the shard bytes; each thread holds one copy besides the shared files.
-      this.makeRoom(entry, bytesOf([...files.keys()]) + shardBytes * pool.threads)
-      let metadata: KilnModelMetadata | undefined
-      try {
-        metadata = parseMetadata(files.get('kiln-model.json'))
-      } catch (err) {
-        throw new ModelLoadError(entry.model, entry.version, (err as Error).message, { cause: err })
-      }
-      const packed = packFiles(files)
       const key = `${entry.model}@${entry.version}#${++this.seq}`
-      let signature
-      try {
-        ;({ signature } = await pool.load(key, packed, [...this.liveKeys(), key]))
-      } catch (err) {
-        throw new ModelLoadError(entry.model, entry.version, (err as Error).message, { cause: err })
-      }
-      if (entry.state !== VersionState.loading)
-        throw new ModelLoadError(entry.model, entry.version, 'unloaded while loading')
-      const names = tensorNames(files.get('model.json'))
-      if (names.inputs?.length === signature.inputs.length)
-        signature.inputs.forEach((t, i) => {
-          t.name = names.inputs![i]!
-        })
-      if (names.outputs?.length === signature.outputs.length)
-        signature.outputs.forEach((t, i) => {
-          t.name = names.outputs![i]!
-        })
-      rawInputSignature(signature, metadata)
-      if (signature.inputs.some((s) => s.shape[0] !== -1)) {
-        throw new ModelLoadError(entry.model, entry.version, 'expected every input to have a dynamic batch dimension')
-      }
-      Object.assign(entry, {
+      const loaded = await loadVersion(entry, {
+        pool: this.options.pool,
         key,
-        files: packed,
-        signature,
-        state: VersionState.ready,
-        memoryBytes: packed.buffer.byteLength + signature.weightBytes * pool.threads,
+        liveKeys: () => this.liveKeys(),
+        makeRoom: (bytes) => this.makeRoom(entry, bytes),
       })
-      if (metadata) entry.metadata = metadata
+      // Unloaded through the repository API while it loaded: it stays unloaded.
+      if (entry.state !== VersionState.loading)
+        throw new KilnError(ErrorCode.notFound, `model ${entry.model} version ${entry.version} was unloaded`)
+      Object.assign(entry, loaded, { attempts: 0 })
       delete entry.reason
+      const { pool } = this.options
       entry.batcher = new Batcher(
         this.options.batch,
-        (inputs) => pool.infer(key, packed, this.liveKeys(), inputs),
+        (inputs) => pool.infer(loaded.key, loaded.files, this.liveKeys(), inputs),
         this.options.observer?.(entry),
       )
+      this.setState(entry, VersionState.ready)
       this.options.log?.('info', 'model loaded', {
         model: entry.model,
         version: entry.version,
@@ -289,23 +283,55 @@ export class Repository {
       this.options.onLoaded?.(entry)
       return entry
     } catch (err) {
-      if (err instanceof OverloadedError) {
-        entry.state = previous === VersionState.loading ? VersionState.available : previous
-        throw err
-      }
-      entry.state = VersionState.failed
-      entry.reason =
-        err instanceof KilnError && err instanceof ModelLoadError
-          ? err.message.replace(/^model \S+ version \d+ failed to load: /, '')
-          : (err as Error).message
-      this.options.log?.('warn', 'model failed to load', {
-        model: entry.model,
-        version: entry.version,
-        reason: entry.reason,
-      })
-      throw err instanceof ValidationError || err instanceof ModelLoadError
+      if (entry.state !== VersionState.loading) throw err
+      this.failed(entry, err)
+      throw err instanceof KilnError
         ? err
-        : new ModelLoadError(entry.model, entry.version, entry.reason, { cause: err })
+        : new ModelLoadError(entry.model, entry.version, entry.reason!, { cause: err })
     }
   }
+
+  /** Records a failed load and plans the next try. */
+  private failed(entry: ServedVersion, err: unknown): void {
+    entry.attempts++
+    entry.reason =
+      err instanceof ModelLoadError
+        ? err.message.replace(/^model \S+ version \d+ failed to load: /, '')
+        : ((err as Error)?.message ?? String(err))
+    const delay = retryDelayMs(this.retry, entry.attempts)
+    if (delay !== undefined) {
+      entry.retryAt = Date.now() + delay
+      const timer = setTimeout(() => {
+        this.retries.delete(entry)
+        if (entry.state !== VersionState.failed) return
+        this.setState(entry, VersionState.available)
+        this.ensureLoaded(entry).catch(() => {}) // recorded on the entry
+      }, delay)
+      timer.unref()
+      this.retries.set(entry, timer)
+    }
+    this.setState(entry, VersionState.failed)
+    this.options.log?.('warn', 'model failed to load', {
+      model: entry.model,
+      version: entry.version,
+      reason: entry.reason,
+      attempts: entry.attempts,
+      ...(delay !== undefined ? { retryInMs: delay } : { retries: 'none left' }),
+    })
+  }
+}
+
+/** Whole seconds until a version's next try (at least 1). */
+export function retryAfterS(entry: ServedVersion): number {
+  return Math.max(1, Math.ceil(((entry.retryAt ?? Date.now()) - Date.now()) / 1000))
+}
+
+function failedError(entry: ServedVersion): KilnError {
+  const what = `model ${entry.model} version ${entry.version} failed to load (${entry.attempts} attempt${entry.attempts === 1 ? '' : 's'}): ${entry.reason ?? 'unknown reason'}`
+  if (entry.retryAt !== undefined)
+    return new OverloadedError(`${what}; trying again in ${retryAfterS(entry)} s`, retryAfterS(entry))
+  return new KilnError(
+    ErrorCode.unavailable,
+    `${what}; no tries left (POST /v2/repository/models/${entry.model}/load to try again)`,
+  )
 }

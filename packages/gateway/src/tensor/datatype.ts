@@ -52,7 +52,7 @@ const NAMES = Object.keys(INFO).join(', ')
 
 /** Checks a datatype name; `field` names it in the error. */
 export function parseDatatype(value: unknown, field: string): Datatype {
-  if (typeof value === 'string' && value in INFO) return value as Datatype
+  if (typeof value === 'string' && Object.hasOwn(INFO, value)) return value as Datatype
   throw new ValidationError(field, `one of ${NAMES}`, {
     got: typeof value === 'string' ? JSON.stringify(value.slice(0, 32)) : typeof value,
   })

@@ -17,6 +17,8 @@ export interface InputTensor {
 export interface OutputRequest {
   name: string
   binary: boolean
+  /** Triton's `classification` parameter: answer the top k classes as "score:index[:label]". */
+  classification?: number
 }
 
 export interface InferRequest {
@@ -106,9 +108,15 @@ function parseOutputs(value: unknown, binaryDefault: boolean): OutputRequest[] |
     const params = o.parameters
     if (params !== undefined && !isObject(params))
       throw new ValidationError(`outputs[${i}].parameters`, 'an object', { got: kind(params) })
+    const k = params?.classification
+    if (k !== undefined && (typeof k !== 'number' || !Number.isInteger(k) || k < 1 || k > 1000))
+      throw new ValidationError(`outputs[${i}].parameters.classification`, 'a number of classes from 1 to 1000', {
+        got: typeof k === 'number' ? String(k) : kind(k),
+      })
     return {
       name: o.name,
       binary: optionalBool(params?.binary_data, `outputs[${i}].parameters.binary_data`) ?? binaryDefault,
+      ...(k !== undefined ? { classification: k } : {}),
     }
   })
 }

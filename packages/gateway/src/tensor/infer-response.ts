@@ -1,6 +1,7 @@
 // An OIP v2 inference response: JSON, or (when any output is asked for as binary) a JSON
 // header followed by the raw little-endian tensors, with Inference-Header-Content-Length.
 import { ValidationError } from '@kiln/protocol'
+import { bytesTensor, topClasses } from './classification.js'
 import type { OutputRequest } from './infer-request.js'
 
 /** One output tensor of a model (float32, row-major). */
@@ -8,6 +9,15 @@ export interface OutputTensor {
   name: string
   shape: number[]
   data: Float32Array
+  /** The class of each index along the last dimension (classifiers). */
+  classNames?: readonly string[]
+}
+
+/** One output as the response carries it: binary or JSON, scores or top-k classes. */
+export interface ChosenOutput {
+  tensor: OutputTensor
+  binary: boolean
+  classification?: number
 }
 
 export interface ResponseBody {
@@ -28,7 +38,7 @@ export function selectOutputs(
   outputs: OutputTensor[],
   asked: OutputRequest[] | undefined,
   binaryDefault: boolean,
-): { tensor: OutputTensor; binary: boolean }[] {
+): ChosenOutput[] {
   if (asked === undefined) return outputs.map((tensor) => ({ tensor, binary: binaryDefault }))
   return asked.map((o, i) => {
     const tensor = outputs.find((t) => t.name === o.name)
@@ -38,17 +48,30 @@ export function selectOutputs(
         `one of the model's outputs (${outputs.map((t) => JSON.stringify(t.name)).join(', ')})`,
         { got: JSON.stringify(o.name.slice(0, 64)) },
       )
-    return { tensor, binary: o.binary }
+    if (o.classification !== undefined && tensor.shape.length !== 2)
+      throw new ValidationError(`outputs[${i}].parameters.classification`, 'an output of shape [batch, classes]', {
+        got: `[${tensor.shape.join(',')}]`,
+      })
+    return { tensor, binary: o.binary, ...(o.classification !== undefined ? { classification: o.classification } : {}) }
   })
 }
 
 /** Builds the response body and headers. */
-export function encodeInferResponse(
-  info: ResponseInfo,
-  chosen: { tensor: OutputTensor; binary: boolean }[],
-): ResponseBody {
+export function encodeInferResponse(info: ResponseInfo, chosen: ChosenOutput[]): ResponseBody {
   const blobs: Uint8Array[] = []
-  const outputs = chosen.map(({ tensor, binary }) => {
+  const outputs = chosen.map(({ tensor, binary, classification }) => {
+    if (classification !== undefined) {
+      const labels = topClasses(tensor.shape, tensor.data, classification, tensor.classNames)
+      const head = {
+        name: tensor.name,
+        datatype: 'BYTES',
+        shape: [tensor.shape[0]!, Math.min(classification, tensor.shape[1]!)],
+      }
+      if (!binary) return { ...head, data: labels }
+      const bytes = bytesTensor(labels)
+      blobs.push(bytes)
+      return { ...head, parameters: { binary_data_size: bytes.byteLength } }
+    }
     const head = { name: tensor.name, datatype: 'FP32', shape: tensor.shape }
     if (!binary) return { ...head, data: Array.from(tensor.data) }
     const bytes = new Uint8Array(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength)

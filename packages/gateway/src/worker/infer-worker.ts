@@ -6,14 +6,7 @@ import * as tf from '@tensorflow/tfjs'
 import { filesLoadHandler } from '@kiln/train'
 import { Piscina } from 'piscina'
 import { packedFile, type PackedFiles } from './packed-files.js'
-import {
-  NEEDS_FILES,
-  type InferResult,
-  type InferTask,
-  type LoadResult,
-  type ModelSignature,
-  type WorkerTask,
-} from './messages.js'
+import { NEEDS_FILES, type InferResult, type InferTask, type LoadResult, type WorkerTask } from './messages.js'
 
 const models = new Map<string, Promise<tf.LayersModel>>()
 
@@ -46,11 +39,13 @@ function forget(live: readonly string[]): void {
 
 const dims = (shape: readonly (number | null)[]) => shape.map((d) => (d === null ? -1 : d))
 
-function signatureOf(model: tf.LayersModel): ModelSignature {
+// Shapes only: the main thread names the tensors (model/signature.ts), since TF.js' names
+// differ between two loads of one model.
+function shapesOf(model: tf.LayersModel): LoadResult {
   const weightBytes = model.weights.reduce((n, w) => n + w.shape.reduce((a: number, b) => a * (b ?? 1), 1) * 4, 0)
   return {
-    inputs: model.inputs.map((t, i) => ({ name: model.inputNames[i] ?? t.name, shape: dims(t.shape) })),
-    outputs: model.outputs.map((t, i) => ({ name: model.outputNames[i] ?? t.name, shape: dims(t.shape) })),
+    inputs: model.inputs.map((t) => ({ shape: dims(t.shape) })),
+    outputs: model.outputs.map((t) => ({ shape: dims(t.shape) })),
     weightBytes,
   }
 }
@@ -92,8 +87,7 @@ function moved(result: InferResult): unknown {
 export default async function run(task: WorkerTask): Promise<unknown> {
   forget(task.live)
   if (task.op === 'load') {
-    const result: LoadResult = { signature: signatureOf(await load(task.key, task.files)) }
-    return result
+    return shapesOf(await load(task.key, task.files))
   }
   return moved(await infer(task))
 }

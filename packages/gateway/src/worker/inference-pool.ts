@@ -36,8 +36,10 @@ export class InferencePool {
       filename: ENTRY,
       minThreads: this.threads,
       maxThreads: this.threads,
-      // Batches queue on the main thread (the batcher), never inside piscina.
-      maxQueue: 'auto',
+      // Batches queue on the main thread (each batcher keeps at most `threads` in flight) and
+      // loads in the load queue, so piscina's own queue is bounded by what they let through;
+      // a limit here ('auto' is threads², 1 with one thread) failed loads at start-up.
+      maxQueue: Number.POSITIVE_INFINITY,
       idleTimeout: Number.POSITIVE_INFINITY,
       // Piscina's run-time and wait-time histograms are not exposed: no timing per task.
       recordTiming: false,

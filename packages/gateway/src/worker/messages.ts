@@ -2,20 +2,6 @@
 // and output tensors travel as transferred ArrayBuffers).
 import type { PackedFiles } from './packed-files.js'
 
-/** A model's tensor signature as the gateway reports it (OIP metadata). */
-export interface TensorSpec {
-  name: string
-  /** -1 for dynamic dimensions (the batch). */
-  shape: number[]
-}
-
-export interface ModelSignature {
-  inputs: TensorSpec[]
-  outputs: TensorSpec[]
-  /** Bytes of the model's weights as float32 tensors (one copy, in one thread). */
-  weightBytes: number
-}
-
 /** A tensor crossing threads. */
 export interface WireTensor {
   shape: number[]
@@ -41,8 +27,12 @@ export interface InferTask {
 
 export type WorkerTask = LoadTask | InferTask
 
+/** What loading reports: the model's tensor shapes (-1: free) and its weights' size. */
 export interface LoadResult {
-  signature: ModelSignature
+  inputs: { shape: number[] }[]
+  outputs: { shape: number[] }[]
+  /** Bytes of the model's weights as float32 tensors (one copy, in one thread). */
+  weightBytes: number
 }
 
 export interface InferResult {

@@ -4,7 +4,7 @@
 // an operation that hears nothing for the step timeout fails on every rank, because a
 // silent rank starves its successor, which then starves the next, around the ring.
 import type { Msg, NatsConnection, Subscription } from 'nats'
-import { ErrorCode, Subjects } from '@kiln/protocol'
+import { ErrorCode, relayedMessage, Subjects } from '@kiln/protocol'
 import { WireType } from '@kiln/native'
 import type { AllReduceOptions, Collective } from './collective.js'
 import { CollectiveError, collectiveTimeout } from './errors.js'
@@ -41,6 +41,7 @@ export class RingCommunicator implements Collective, RingLink {
   readonly chunkBytes: number
   private readonly nc: NatsConnection
   private readonly next: string
+  private readonly own: string
   private readonly timeoutMs: number
   private readonly sub: Subscription
   private readonly ops = new Map<number, RingOp>()
@@ -66,7 +67,8 @@ export class RingCommunicator implements Collective, RingLink {
     const maxPayload = o.nc.info?.max_payload ?? 1024 * 1024
     this.chunkBytes = Math.max(64, Math.min(o.chunkBytes ?? DEFAULT_CHUNK, maxPayload - HEADER_BYTES - 64))
     this.next = Subjects.trial.ring(o.trialId, mod(o.rank + 1, o.worldSize))
-    this.sub = o.nc.subscribe(Subjects.trial.ring(o.trialId, o.rank), {
+    this.own = Subjects.trial.ring(o.trialId, o.rank)
+    this.sub = o.nc.subscribe(this.own, {
       callback: (err, msg) => this.onMessage(err, msg),
     })
     this.timer = setInterval(() => this.checkTimeouts(), Math.max(20, Math.min(1000, this.timeoutMs / 4)))
@@ -176,6 +178,8 @@ export class RingCommunicator implements Collective, RingLink {
       return this.breakAll(
         new CollectiveError(ErrorCode.unavailable, `ring subscription failed: ${err.message}`, { cause: err }),
       )
+    // A JetStream push consumer could relay stored bytes here: only direct sends count.
+    if (relayedMessage(msg, this.own)) return
     const h = readHeader(msg.data)
     if (!h || h.attempt !== this.o.attempt) return
     if (h.kind === RingKind.ping) {

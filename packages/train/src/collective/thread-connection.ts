@@ -15,6 +15,8 @@ export interface ThreadConnection {
   creds?: string
   /** TLS files (paths) when the server wants TLS or client certificates. */
   tls?: { ca?: string; cert?: string; key?: string }
+  /** Where replies arrive: the user may subscribe only below its own prefix. */
+  inboxPrefix?: string
 }
 
 /** Connects a trial thread (reconnecting like the agent; a lost ring times out anyway). */
@@ -29,6 +31,7 @@ export async function connectThread(c: ThreadConnection, name: string): Promise<
     ...(c.token !== undefined ? { token: c.token } : {}),
     ...(c.nkeySeed !== undefined ? { authenticator: nkeyAuthenticator(encoder.encode(c.nkeySeed)) } : {}),
     ...(c.creds !== undefined ? { authenticator: credsAuthenticator(encoder.encode(c.creds)) } : {}),
+    ...(c.inboxPrefix !== undefined ? { inboxPrefix: c.inboxPrefix } : {}),
     ...(c.tls
       ? {
           tls: {
