@@ -3,6 +3,7 @@
 // `kiln.api.pipelines`, and follow a run until it ends.
 import type { NatsConnection } from 'nats'
 import {
+  ErrorCode,
   PipelinesReplySchema,
   PipelinesRequestSchema,
   Subjects,
@@ -10,6 +11,12 @@ import {
   type PipelinesRequest,
 } from '@kiln/protocol'
 import { call } from './request.js'
+
+/**
+ * How long a pipeline request keeps trying while no coordinator answers: a standby takes over
+ * within the lease TTL (10 s by default) and about a second, and a run outlives the failover.
+ */
+export const FAILOVER_MS = 15_000
 
 export interface RunPipelineOptions {
   /** Names the file in errors and in the run's definition. */
@@ -19,6 +26,11 @@ export interface RunPipelineOptions {
   noCache?: boolean
   /** A retried request with the same key gets the same run. */
   idempotencyKey?: string
+  /**
+   * Keep asking this long while nothing answers (default 0: once). Safe without a key: a
+   * request nobody received started nothing.
+   */
+  retryForMs?: number
 }
 
 /** Whether a run has ended. */
@@ -32,9 +44,13 @@ export class PipelinesClient {
     private readonly timeoutMs = 30_000,
   ) {}
 
-  private async request(body: PipelinesRequest) {
+  // `retry`: how long to keep trying through a failover; `unanswered` ends it too (a timeout
+  // may have reached a coordinator: only a read or a keyed request may be sent again).
+  private async request(body: PipelinesRequest, retry = 0, unanswered = false) {
     return call(this.nc, Subjects.api.pipelines, PipelinesRequestSchema, body, PipelinesReplySchema, {
       timeoutMs: this.timeoutMs,
+      retryForMs: retry,
+      final: (err) => err.code !== ErrorCode.unavailable && (!unanswered || err.code !== ErrorCode.timeout),
     })
   }
 
@@ -43,15 +59,19 @@ export class PipelinesClient {
     document: Record<string, unknown>,
     o: RunPipelineOptions,
   ): Promise<{ run: PipelineRunRecord; created: boolean }> {
-    const reply = await this.request({
-      v: 1,
-      op: 'run',
-      document,
-      source: o.source,
-      params: o.params ?? {},
-      noCache: o.noCache ?? false,
-      ...(o.idempotencyKey ? { idempotencyKey: o.idempotencyKey } : {}),
-    })
+    const reply = await this.request(
+      {
+        v: 1,
+        op: 'run',
+        document,
+        source: o.source,
+        params: o.params ?? {},
+        noCache: o.noCache ?? false,
+        ...(o.idempotencyKey ? { idempotencyKey: o.idempotencyKey } : {}),
+      },
+      o.retryForMs,
+      o.idempotencyKey !== undefined,
+    )
     return { run: reply.run!, created: reply.created ?? false }
   }
 
@@ -60,8 +80,9 @@ export class PipelinesClient {
     return (await this.request({ v: 1, op: 'list', ...o })).runs ?? []
   }
 
-  async show(id: string): Promise<PipelineRunRecord> {
-    return (await this.request({ v: 1, op: 'show', id })).run!
+  /** One run; `retryForMs` keeps asking that long through a coordinator's failover. */
+  async show(id: string, retryForMs = 0): Promise<PipelineRunRecord> {
+    return (await this.request({ v: 1, op: 'show', id }, retryForMs, true)).run!
   }
 
   /** Sends a failed, stopped or cancelled run's unfinished steps round again. */
@@ -73,15 +94,18 @@ export class PipelinesClient {
     return (await this.request({ v: 1, op: 'cancel', id, ...(reason ? { reason } : {}) })).run!
   }
 
-  /** Calls `onChange` with the run each time it changes, until it ends; the ended run. */
+  /**
+   * Calls `onChange` with the run each time it changes, until it ends; the ended run. A
+   * coordinator failing over meanwhile is waited for (`failoverMs`, default FAILOVER_MS).
+   */
   async follow(
     id: string,
     onChange: (run: PipelineRunRecord) => void = () => {},
-    o: { pollMs?: number; signal?: AbortSignal } = {},
+    o: { pollMs?: number; signal?: AbortSignal; failoverMs?: number } = {},
   ): Promise<PipelineRunRecord> {
     let last = 0
     for (;;) {
-      const run = await this.show(id)
+      const run = await this.show(id, o.failoverMs ?? FAILOVER_MS)
       if (run.updatedAt !== last) {
         last = run.updatedAt
         onChange(run)

@@ -80,7 +80,7 @@ function runCommand(argv: string[], io: CliIo): Promise<number> {
         const { parseOverride } = await import('@kiln/train')
         const { resolve } = await import('node:path')
         const { preparePipeline } = await import('../pipeline-file.js')
-        const { PipelinesClient } = await import('@kiln/client')
+        const { FAILOVER_MS, PipelinesClient } = await import('@kiln/client')
         const params = Object.fromEntries(((flags.param as string[] | undefined) ?? []).map((p) => parseOverride(p)))
         const path = resolve(out.cwd, args[0]!)
         const { document, notes } = await preparePipeline(nc, path, params, args[0]!)
@@ -90,6 +90,9 @@ function runCommand(argv: string[], io: CliIo): Promise<number> {
           source: args[0]!,
           params,
           noCache: flags['no-cache'] === true,
+          // Reading and importing the files may take a while: a coordinator failing over
+          // meanwhile is waited for.
+          retryForMs: FAILOVER_MS,
         })
         if (flags.detach) {
           out.stdout.write(
@@ -118,7 +121,7 @@ function lsCommand(argv: string[], io: CliIo): Promise<number> {
       help: PIPELINE_HELP,
       flags: { pipeline: { type: 'string' }, json: { type: 'boolean' } },
       run: async ({ nc, flags, io: out }) => {
-        const { PipelinesClient } = await import('@kiln/client')
+        const { FAILOVER_MS, PipelinesClient } = await import('@kiln/client')
         const runs = await new PipelinesClient(nc).list(flags.pipeline ? { pipeline: flags.pipeline } : {})
         if (flags.json) {
           out.stdout.write(`${JSON.stringify(runs)}\n`)
@@ -155,7 +158,7 @@ function oneRun(op: 'show' | 'retry' | 'cancel', argv: string[], io: CliIo): Pro
       positionals: 1,
       flags: { json: { type: 'boolean' }, detach: { type: 'boolean', short: 'd' } },
       run: async ({ nc, flags, args, io: out }) => {
-        const { PipelinesClient } = await import('@kiln/client')
+        const { FAILOVER_MS, PipelinesClient } = await import('@kiln/client')
         const client = new PipelinesClient(nc)
         const json = flags.json === true
         const run =
