@@ -4,6 +4,7 @@
 import type { NatsConnection } from 'nats'
 import {
   ErrorCode,
+  KilnError,
   PipelinesReplySchema,
   PipelinesRequestSchema,
   Subjects,
@@ -17,6 +18,9 @@ import { call } from './request.js'
  * within the lease TTL (10 s by default) and about a second, and a run outlives the failover.
  */
 export const FAILOVER_MS = 15_000
+
+/** How long following a run waits for a coordinator that does not answer (it reads only). */
+export const FOLLOW_PATIENCE_MS = 120_000
 
 export interface RunPipelineOptions {
   /** Names the file in errors and in the run's definition. */
@@ -44,13 +48,13 @@ export class PipelinesClient {
     private readonly timeoutMs = 30_000,
   ) {}
 
-  // `retry`: how long to keep trying through a failover; `unanswered` ends it too (a timeout
-  // may have reached a coordinator: only a read or a keyed request may be sent again).
-  private async request(body: PipelinesRequest, retry = 0, unanswered = false) {
+  // `retry`: how long to keep trying through a failover; a timeout ends it unless `keyed` (it
+  // may have reached a coordinator: only a keyed request may be sent again).
+  private async request(body: PipelinesRequest, retry = 0, keyed = false) {
     return call(this.nc, Subjects.api.pipelines, PipelinesRequestSchema, body, PipelinesReplySchema, {
       timeoutMs: this.timeoutMs,
       retryForMs: retry,
-      final: (err) => err.code !== ErrorCode.unavailable && (!unanswered || err.code !== ErrorCode.timeout),
+      final: (err) => err.code !== ErrorCode.unavailable && (!keyed || err.code !== ErrorCode.timeout),
     })
   }
 
@@ -80,9 +84,8 @@ export class PipelinesClient {
     return (await this.request({ v: 1, op: 'list', ...o })).runs ?? []
   }
 
-  /** One run; `retryForMs` keeps asking that long through a coordinator's failover. */
-  async show(id: string, retryForMs = 0): Promise<PipelineRunRecord> {
-    return (await this.request({ v: 1, op: 'show', id }, retryForMs, true)).run!
+  async show(id: string): Promise<PipelineRunRecord> {
+    return (await this.request({ v: 1, op: 'show', id })).run!
   }
 
   /** Sends a failed, stopped or cancelled run's unfinished steps round again. */
@@ -96,7 +99,8 @@ export class PipelinesClient {
 
   /**
    * Calls `onChange` with the run each time it changes, until it ends; the ended run. A
-   * coordinator failing over meanwhile is waited for (`failoverMs`, default FAILOVER_MS).
+   * coordinator failing over (or too busy to answer) is waited for, `failoverMs` (default
+   * FOLLOW_PATIENCE_MS) since its last answer.
    */
   async follow(
     id: string,
@@ -104,13 +108,22 @@ export class PipelinesClient {
     o: { pollMs?: number; signal?: AbortSignal; failoverMs?: number } = {},
   ): Promise<PipelineRunRecord> {
     let last = 0
+    let answered = Date.now()
     for (;;) {
-      const run = await this.show(id, o.failoverMs ?? FAILOVER_MS)
-      if (run.updatedAt !== last) {
-        last = run.updatedAt
-        onChange(run)
+      const run = await this.show(id).catch((err: unknown) => {
+        const passing =
+          err instanceof KilnError && (err.code === ErrorCode.unavailable || err.code === ErrorCode.timeout)
+        if (!passing || Date.now() - answered > (o.failoverMs ?? FOLLOW_PATIENCE_MS)) throw err
+        return undefined
+      })
+      if (run) {
+        answered = Date.now()
+        if (run.updatedAt !== last) {
+          last = run.updatedAt
+          onChange(run)
+        }
+        if (runEnded(run)) return run
       }
-      if (runEnded(run)) return run
       if (o.signal?.aborted) throw o.signal.reason ?? new Error('aborted')
       await new Promise((ok) => setTimeout(ok, o.pollMs ?? 500))
     }

@@ -81,6 +81,7 @@ function runCommand(argv: string[], io: CliIo): Promise<number> {
         const { resolve } = await import('node:path')
         const { preparePipeline } = await import('../pipeline-file.js')
         const { FAILOVER_MS, PipelinesClient } = await import('@kiln/client')
+        const { randomUUID } = await import('node:crypto')
         const params = Object.fromEntries(((flags.param as string[] | undefined) ?? []).map((p) => parseOverride(p)))
         const path = resolve(out.cwd, args[0]!)
         const { document, notes } = await preparePipeline(nc, path, params, args[0]!)
@@ -91,8 +92,9 @@ function runCommand(argv: string[], io: CliIo): Promise<number> {
           params,
           noCache: flags['no-cache'] === true,
           // Reading and importing the files may take a while: a coordinator failing over
-          // meanwhile is waited for.
+          // meanwhile is waited for; the key makes a request sent again start one run.
           retryForMs: FAILOVER_MS,
+          idempotencyKey: `cli-${randomUUID()}`,
         })
         if (flags.detach) {
           out.stdout.write(
@@ -122,6 +124,7 @@ function lsCommand(argv: string[], io: CliIo): Promise<number> {
       flags: { pipeline: { type: 'string' }, json: { type: 'boolean' } },
       run: async ({ nc, flags, io: out }) => {
         const { FAILOVER_MS, PipelinesClient } = await import('@kiln/client')
+        const { randomUUID } = await import('node:crypto')
         const runs = await new PipelinesClient(nc).list(flags.pipeline ? { pipeline: flags.pipeline } : {})
         if (flags.json) {
           out.stdout.write(`${JSON.stringify(runs)}\n`)
@@ -159,6 +162,7 @@ function oneRun(op: 'show' | 'retry' | 'cancel', argv: string[], io: CliIo): Pro
       flags: { json: { type: 'boolean' }, detach: { type: 'boolean', short: 'd' } },
       run: async ({ nc, flags, args, io: out }) => {
         const { FAILOVER_MS, PipelinesClient } = await import('@kiln/client')
+        const { randomUUID } = await import('node:crypto')
         const client = new PipelinesClient(nc)
         const json = flags.json === true
         const run =
