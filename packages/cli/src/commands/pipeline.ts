@@ -4,6 +4,7 @@ import type { NatsConnection } from 'nats'
 import type { PipelineRunRecord } from '@kiln/protocol'
 import { runClusterCommand } from '../cluster-command.js'
 import { ExitCode } from '../exit-codes.js'
+import { stepCounts } from '@kiln/dashboard/dag'
 import { duration } from '../format.js'
 import type { CliIo } from '../io.js'
 import { runHeadline, runText, stepDetail, stepDuration, stepState } from '../pipeline-text.js'
@@ -138,8 +139,7 @@ function lsCommand(argv: string[], io: CliIo): Promise<number> {
               r.id,
               r.pipeline,
               r.state,
-              `${r.steps.filter((s) => s.state === 'succeeded').length}/${r.steps.length}`,
-              String(r.steps.filter((s) => s.cached).length),
+              ...stepCounts(r.steps),
               r.trigger.kind,
               `${duration(Math.max(0, now - r.createdAt))} ago`,
               duration(Math.max(0, (r.endedAt ?? now) - r.createdAt)),

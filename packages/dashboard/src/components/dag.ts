@@ -52,3 +52,9 @@ export function stateMark(state: string): string {
     )[state] ?? '?'
   )
 }
+
+/** A run's columns in a list of runs: its steps succeeded of all ("3/5"), and how many were cached. */
+export function stepCounts(steps: readonly { state: string; cached?: boolean }[]): [string, string] {
+  const done = steps.filter((s) => s.state === 'succeeded').length
+  return [`${done}/${steps.length}`, String(steps.filter((s) => s.cached).length)]
+}

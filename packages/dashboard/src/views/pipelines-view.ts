@@ -4,7 +4,7 @@
 import { type ReactElement, createElement as h } from 'react'
 import { Box, Text } from 'ink'
 import type { PipelineRunRecord, PipelineStepRecord } from '@kiln/protocol'
-import { dagRows, stateMark } from '../components/dag.js'
+import { dagRows, stateMark, stepCounts } from '../components/dag.js'
 import { stateColor } from '../components/palette.js'
 import { Table } from '../components/table.js'
 import { age, fit } from '../format.js'
@@ -142,8 +142,7 @@ export function PipelinesView(p: ViewProps<PipelinesNav>): ReactElement {
           r.id,
           r.pipeline,
           r.state,
-          `${r.steps.filter((s) => s.state === 'succeeded').length}/${r.steps.length}`,
-          String(r.steps.filter((s) => s.cached).length),
+          ...stepCounts(r.steps),
           r.trigger.kind,
           age(state.now - r.createdAt),
           age((r.endedAt ?? state.now) - r.createdAt),
