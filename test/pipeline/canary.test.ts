@@ -29,6 +29,14 @@ canary.before(
         const files = filesOf(await blobModel(1))
         files.set('model.json', new TextEncoder().encode('{"not": "a model"}'))
         await publishModelVersion(layout, { model: 'clf', files })
+        // Version 4 is version 2's files again (it agrees with it on every request); version 5
+        // is version 2 with its output bias set so it always predicts class 0.
+        await publishModelVersion(layout, { model: 'clf', files: filesOf(await blobModel(2)) })
+        const biased = filesOf(await blobModel(2))
+        const bin = biased.get('group1-shard1of1.bin')!.slice()
+        new Float32Array(bin.buffer, bin.byteLength - 12, 3).set([50, -50, -50])
+        biased.set('group1-shard1of1.bin', bin)
+        await publishModelVersion(layout, { model: 'clf', files: biased })
       },
     })
     ctx.client = new PipelinesClient(ctx.cluster.nc)
@@ -39,17 +47,18 @@ canary.before(
 )
 canary.after(loud(async (ctx) => ctx.cluster?.stop()))
 
-const pipeline = (version: number) => ({
+const pipeline = (version: number, canary: Record<string, unknown> = { weight: 0.5 }) => ({
   name: 'canary',
   steps: {
     ship: {
       kind: 'deploy',
       model: `clf@${version}`,
       endpoint: 'shop',
-      canary: { weight: 0.5, requests: 12, maxErrorRate: 0.2, timeout: 120 },
+      canary: { requests: 12, maxErrorRate: 0.2, timeout: 120, ...canary },
     },
   },
 })
+const shadow = { shadow: true, weight: 1, minAgreement: 0.99 }
 
 // Sends requests to the endpoint until the run ends (what its users would be doing).
 async function withTraffic(ctx: Ctx, id: string): Promise<PipelineRunRecord> {
@@ -87,6 +96,31 @@ canary('a canary whose error rate is high is rolled back, and the pipeline stops
   assert.equal(
     shop!.variants.map((v) => [v.model, v.version]),
     before.variants.map((v) => [v.model, v.version]),
+    'back to what served before',
+  )
+})
+
+canary('a shadow that agrees with what serves is promoted; one that disagrees is rolled back', async (ctx) => {
+  const served = (await ctx.endpoints!.list('shop'))[0]!.variants.map((v) => [v.model, v.version])
+  assert.equal(served, [['clf', 2]], 'version 2 serves (the first canary)')
+  let { run } = await ctx.client!.run(pipeline(4, shadow), { source: 'canary.yaml' })
+  let done = await withTraffic(ctx, run.id)
+  assert.is(done.state, 'succeeded', done.endReason)
+  assert.is(done.steps[0]!.outputs!.outcome, 'promoted')
+  let [shop] = await ctx.endpoints!.list('shop')
+  assert.equal(
+    shop!.variants.map((v) => [v.model, v.version, v.weight, v.shadow]),
+    [['clf', 4, 1, undefined]],
+  )
+
+  ;({ run } = await ctx.client!.run(pipeline(5, shadow), { source: 'canary.yaml' }))
+  done = await withTraffic(ctx, run.id)
+  assert.is(done.state, 'stopped')
+  assert.match(done.steps[0]!.reason!, /^shadow clf-v5 rolled back: agreement [\d.]+ \(\d+ of \d+ answers\) < 0\.99$/)
+  ;[shop] = await ctx.endpoints!.list('shop')
+  assert.equal(
+    shop!.variants.map((v) => [v.model, v.version]),
+    [['clf', 4]],
     'back to what served before',
   )
 })

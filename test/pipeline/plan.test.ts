@@ -100,6 +100,34 @@ plan('an unknown kind, a missing field and an unknown key name the step', () => 
   )
 })
 
+plan('a canary: minAgreement needs shadow, and its shares are checked, each named by step and field', () => {
+  const lines = problems(
+    edit((p) => {
+      p.steps.ship = { kind: 'deploy', model: '${steps.train.model}', endpoint: 'shop', canary: { minAgreement: 0.9 } }
+      p.steps.shadowed = {
+        kind: 'deploy',
+        model: '${steps.train.model}',
+        endpoint: 'shop',
+        canary: { shadow: 'yes', minAgreement: 2 },
+      }
+    }),
+  )
+  assert.ok(
+    lines.includes(
+      'steps.ship.canary.minAgreement: expected shadow: true beside it (minAgreement judges a shadow), got 0.9',
+    ),
+    lines.join('\n'),
+  )
+  assert.ok(
+    lines.some((l) => l.startsWith('steps.shadowed.canary.shadow: expected true or false')),
+    lines.join('\n'),
+  )
+  assert.ok(
+    lines.some((l) => l.startsWith('steps.shadowed.canary.minAgreement: expected a share from 0 to 1')),
+    lines.join('\n'),
+  )
+})
+
 plan('references: unknown step, unknown output, wrong type, unknown parameter, own outputs', () => {
   const lines = problems(
     edit((p) => {

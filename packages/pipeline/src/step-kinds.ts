@@ -43,7 +43,7 @@ export interface StepKind {
 
 const canary = strictObject(
   {
-    /** Share of the endpoint's requests the new version gets while on trial. */
+    /** Share of the endpoint's requests the new version gets while on trial (as a shadow: a copy of). */
     weight: between(0.001, 1, 'a share from 0.001 to 1').default(0.1),
     /** Requests the new version must answer before it is judged. */
     requests: positiveInt().default(100),
@@ -51,11 +51,22 @@ const canary = strictObject(
     maxErrorRate: between(0, 1, 'a share from 0 to 1').default(0.01),
     /** Largest mean feature PSI of its traffic (drift). */
     maxDrift: positiveNumber().optional(),
+    /** On trial as a shadow: it answers copies of requests, compared with the served answers and never returned. */
+    shadow: z.boolean(expecting('true or false')).default(false),
+    /** (shadow) Least share of its answers whose predicted class is the served one's. */
+    minAgreement: between(0, 1, 'a share from 0 to 1').optional(),
     /** Seconds to wait for the requests before rolling back. */
     timeout: positiveNumber().default(600),
   },
-  'a mapping { weight, requests, maxErrorRate, maxDrift, timeout }',
-)
+  'a mapping { weight, requests, maxErrorRate, maxDrift, shadow, minAgreement, timeout }',
+).superRefine((c, ctx) => {
+  if (c.minAgreement !== undefined && !c.shadow)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['minAgreement'],
+      message: 'shadow: true beside it (minAgreement judges a shadow)',
+    })
+})
 
 /** Every kind of step, by the name a pipeline file uses in `kind:`. */
 export const STEP_KINDS = {
