@@ -2,12 +2,11 @@
 // the job and its first trial written together; a resubmission with the same idempotency key
 // gets the same job. Takes the parts of the leader it needs, so callers other than the API
 // (pipelines) can submit without importing the leader.
-import { createHash, randomBytes } from 'node:crypto'
 import type { z } from 'zod'
 import { EventKind, RunState, type JobRecord, type JobSubmitRequestSchema, type TrialRecord } from '@kiln/protocol'
 import { KvBucket } from '@kiln/cluster-state'
-import { validateSpec, type Logger } from '@kiln/train/spec'
-import { assertSameSubmission } from './idempotency.js'
+import { validateSpec, type Logger, type Spec } from '@kiln/train/spec'
+import { assertSameSubmission, idSuffix } from './idempotency.js'
 import { pendingTrial } from './trial-change.js'
 import type { TrialStore } from './trial-store.js'
 
@@ -29,8 +28,27 @@ export function jobDeps(leader: {
   return { store: leader.store, kick: () => leader.kick(), log: leader.o.log, bad: (w, e) => leader.bad(w, e) }
 }
 
-function newId(prefix: string): string {
-  return `${prefix}-${randomBytes(6).toString('hex')}`
+/** A new job's record, pending, with the stored bundle and dataset and the key it was submitted with. */
+export function pendingJob(
+  id: string,
+  spec: Spec,
+  req: { bundleId?: string | undefined; datasetId?: string | undefined; idempotencyKey?: string | undefined },
+  trialIds: string[],
+): JobRecord {
+  const now = Date.now()
+  return {
+    v: 1,
+    id,
+    name: spec.name,
+    state: RunState.pending,
+    attempts: 0,
+    spec,
+    timestamps: { createdAt: now, updatedAt: now },
+    ...(req.bundleId ? { bundleId: req.bundleId } : {}),
+    ...(req.datasetId ? { datasetId: req.datasetId } : {}),
+    ...(req.idempotencyKey ? { idempotencyKey: req.idempotencyKey } : {}),
+    trialIds,
+  }
 }
 
 /** Checks and stores a job and its first trial; the same job again for a repeated idempotency key. */
@@ -40,9 +58,7 @@ export async function submitJob(
 ): Promise<{ job: JobRecord; trials: TrialRecord[]; created: boolean }> {
   // Validation first: a bad spec is refused with every problem and nothing is written.
   const spec = validateSpec(req.spec, 'spec')
-  const jobId = req.idempotencyKey
-    ? `job-${createHash('sha256').update(req.idempotencyKey).digest('hex').slice(0, 16)}`
-    : newId('job')
+  const jobId = `job-${idSuffix(req.idempotencyKey)}`
   const body = { spec, bundleId: req.bundleId, datasetId: req.datasetId }
   const resubmitted = (job: JobRecord) => {
     if (req.idempotencyKey) assertSameSubmission(req.idempotencyKey, job.id, job, body)
@@ -51,20 +67,7 @@ export async function submitJob(
   const existing =
     leader.store.jobs.get(jobId) ?? (req.idempotencyKey ? await leader.store.jobs.refresh(jobId) : undefined)
   if (existing) return resubmitted(existing)
-  const now = Date.now()
-  const job: JobRecord = {
-    v: 1,
-    id: jobId,
-    name: spec.name,
-    state: RunState.pending,
-    attempts: 0,
-    spec,
-    timestamps: { createdAt: now, updatedAt: now },
-    ...(req.bundleId ? { bundleId: req.bundleId } : {}),
-    ...(req.datasetId ? { datasetId: req.datasetId } : {}),
-    ...(req.idempotencyKey ? { idempotencyKey: req.idempotencyKey } : {}),
-    trialIds: [`${jobId}-t0`],
-  }
+  const job = pendingJob(jobId, spec, req, [`${jobId}-t0`])
   // The job and its trial are written at once: one write's wait under the leader's mutex
   // instead of two in turn. A job without its trial is what a leader that died between the
   // two writes leaves, and the next leader repairs it (Leader.repairJobs); a trial whose job
