@@ -124,10 +124,25 @@ cli('cancel stops a running run; retry runs what it had left', async (ctx) => {
       ['evaluate', 'cancelled'],
     ],
   )
-  const retry = await kiln(['pipeline', 'retry', id], ctx)
+  const retry = await kiln(['pipeline', 'retry', id, '--detach'], ctx)
   assert.is(retry.code, 0, retry.stdout + retry.stderr)
-  assert.match(retry.stdout, new RegExp(`${id} quick: succeeded`))
-  const after = await client.show(id)
+  // Waited for here (not by following in the command), so a run that never ends fails with
+  // its steps' states instead of holding the suite.
+  const after = await waitFor(
+    'the retried run to end',
+    async () => {
+      const r = await client.show(id)
+      return r.state === 'running' ? undefined : r
+    },
+    240_000,
+    100,
+  ).catch(async (err: Error) => {
+    const r = await client.show(id)
+    throw new Error(`${err.message}: ${r.steps.map((st) => `${st.name} ${st.state}`).join(', ')}`)
+  })
+  assert.is(after.state, 'succeeded', after.endReason)
+  const shown = await kiln(['pipeline', 'show', id], ctx)
+  assert.match(shown.stdout, new RegExp(`${id} quick: succeeded`))
   assert.is(after.steps.find((s) => s.name === 'check')!.attempts, 1, 'the step that had succeeded did not run again')
 })
 
