@@ -20,7 +20,7 @@ export const FIXTURES = join(import.meta.dirname, 'fixtures')
 export const EXAMPLES = join(import.meta.dirname, '..', '..', 'examples')
 
 /** A recording from the fixtures folder. */
-export function recording(name: 'busy' | 'endpoints' | 'experiments' | 'models'): RecordedState {
+export function recording(name: 'busy' | 'endpoints' | 'experiments' | 'models' | 'pipelines'): RecordedState {
   return JSON.parse(readFileSync(join(FIXTURES, `${name}.json`), 'utf8')) as RecordedState
 }
 

@@ -84,16 +84,27 @@ csv('a non-numeric cell is dataset_malformed naming file, line, column and the c
   )
 })
 
-csv('an empty cell, and a fractional class index, are dataset_malformed', async () => {
-  await rejects(
-    () => parseCsv('1,,0\n', 'e.csv', { header: false }),
-    'dataset_malformed',
-    'e.csv',
-    'line 1, column 2',
-    'found ""',
-  )
-  await rejects(() => parseCsv('1,2,0.5\n', 'fr.csv'), 'dataset_malformed', 'fr.csv', 'line 1, column 3', 'class index')
-})
+csv(
+  'an empty feature cell is a missing value (NaN); an empty label and a fractional class index are dataset_malformed',
+  async () => {
+    const t = parseCsv('1,,0\n2,3,1\n', 'e.csv', { header: false })
+    assert.ok(Number.isNaN(t.x[1]), 'the empty cell is NaN')
+    assert.equal(t.x[3], 3)
+    await rejects(
+      () => parseCsv('1,2,\n3,4,1\n', 'l.csv', { header: false }),
+      'dataset_malformed',
+      'l.csv',
+      'line 1, column 3',
+    )
+    await rejects(
+      () => parseCsv('1,2,0.5\n', 'fr.csv'),
+      'dataset_malformed',
+      'fr.csv',
+      'line 1, column 3',
+      'class index',
+    )
+  },
+)
 
 csv('a ragged row is dataset_malformed naming its line and field counts', async () => {
   const file = tmp.write('ragged.csv', 'a,b,label\r\n1,2,0\r\n3,1\r\n')

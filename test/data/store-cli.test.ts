@@ -1,11 +1,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Writable } from 'node:stream'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { runCli, type CliIo } from '@kiln/cli'
 import type { DatasetRecord } from '@kiln/data'
+import { kilnInProcess } from '../helpers/cli-in-process.js'
 import { loud } from '../helpers/hooks.js'
 import { startLayout, type TestLayout } from '../helpers/layout.js'
 
@@ -28,24 +27,7 @@ cli.after(
   }),
 )
 
-function sink(): Writable & { text: () => string } {
-  let text = ''
-  const w = new Writable({
-    write(chunk, _enc, done) {
-      text += String(chunk)
-      done()
-    },
-  })
-  return Object.assign(w, { text: () => text })
-}
-
-async function kiln(args: string[], ctx: Ctx): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = sink()
-  const stderr = sink()
-  const io: CliIo = { stdout, stderr, env: {}, cwd: ctx.dir!, onInterrupt: () => () => {} }
-  const code = await runCli([...args, '--nats', ctx.cluster!.server.url], io)
-  return { code, stdout: stdout.text(), stderr: stderr.text() }
-}
+const kiln = (args: string[], ctx: Ctx) => kilnInProcess(args, ctx.dir!, ctx.cluster!.server.url)
 
 cli('import a CSV by relative path: the name comes from the file, --json prints the record', async (ctx) => {
   const run = await kiln(['data', 'import', 'pets.v1.csv#label=kind', '--json'], ctx)
@@ -92,7 +74,7 @@ cli('bad names, missing files and unknown subcommands exit 2 with the problem na
   assert.match(missing.stderr, /nope\.csv/)
   const unknown = await kiln(['data', 'rm'], ctx)
   assert.is(unknown.code, 2)
-  assert.match(unknown.stderr, /unknown subcommand "rm"; expected import or ls/)
+  assert.match(unknown.stderr, /unknown subcommand "rm"; expected import, ls, show, transform or validate/)
 })
 
 cli.run()

@@ -110,6 +110,20 @@ perms(
     await assertDenied(async () => (await kv(worker, KvBucket.trials)).put('t', blob), 'worker → kiln_trials')
     await assertDenied(async () => (await kv(client, KvBucket.nodes)).put('fake-node', blob), 'client → kiln_nodes')
     await assertDenied(async () => (await kv(worker, KvBucket.endpoints)).put('ep', blob), 'worker → kiln_endpoints')
+    // Pipelines change only through the coordinator: a cached step's outputs cannot be forged.
+    assert.ok(await (await kv(coordinator, KvBucket.pipelineCache)).put('k', blob), 'coordinator writes the step cache')
+    await assertDenied(
+      async () => (await kv(client, KvBucket.pipelineCache)).put('k', blob),
+      'client → kiln_pipeline_cache',
+    )
+    await assertDenied(
+      async () => (await kv(worker, KvBucket.pipelineRuns)).put('r', blob),
+      'worker → kiln_pipeline_runs',
+    )
+    await assertDenied(
+      async () => client.jetstream().publish('kiln.pipeline.run-1.events', blob),
+      'client → KILN_PIPELINES',
+    )
 
     const os = (nc: typeof worker, bucket: string) => nc.jetstream().views.os(bucket)
     assert.is(

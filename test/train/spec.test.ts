@@ -143,7 +143,7 @@ bad('an unknown key gets a did-you-mean', () => {
 
 bad('an unknown key with no near match lists the known ones', () => {
   assert.equal(problems(withBase('colour: blue\n')), [
-    'colour: unknown key (known keys: name, dataset, model, optimizer, loss, training, metric, resources, search, experiment, tags, signature, notes)',
+    'colour: unknown key (known keys: name, dataset, preprocessing, model, optimizer, loss, training, metric, resources, search, experiment, tags, signature, notes)',
   ])
 })
 
@@ -271,7 +271,7 @@ extra: true
     'training.epochs: expected a positive integer, got 0',
     'training.batchSize: expected a positive integer, got -3',
     'resources.replicas: expected a positive integer, got 0',
-    'extra: unknown key (known keys: name, dataset, model, optimizer, loss, training, metric, resources, search, experiment, tags, signature, notes)',
+    'extra: unknown key (known keys: name, dataset, preprocessing, model, optimizer, loss, training, metric, resources, search, experiment, tags, signature, notes)',
   ])
 })
 

@@ -75,3 +75,23 @@ export function writeCsvBlobs(dir: string, count: number, features: number, numC
   writeFileSync(path, `${rows.join('\n')}\n`)
   return path
 }
+
+/**
+ * A CSV of `count` people in 3 classes: `size` (numeric, some cells empty), `color` (text,
+ * tied to the class), `weight` (numeric) and `label`; learnable once color is one-hot
+ * encoded and the empty cells filled. Returns the file's path.
+ */
+export function writeMixedCsv(dir: string, count: number, seed = 3): string {
+  const rand = lcg(seed)
+  const colors = ['red', 'green', 'blue']
+  const lines = ['size,color,weight,label']
+  for (let i = 0; i < count; i++) {
+    const c = i % 3
+    const size = rand() < 0.1 ? '' : (c * 10 + rand() * 4).toFixed(2)
+    const color = rand() < 0.9 ? colors[c] : colors[(c + 1) % 3]
+    lines.push(`${size},${color},${(50 + rand() * 30).toFixed(1)},class${c}`)
+  }
+  const path = join(dir, 'people.csv')
+  writeFileSync(path, `${lines.join('\n')}\n`)
+  return path
+}

@@ -63,8 +63,9 @@ export const COMMANDS: readonly Command[] = [
   },
   {
     name: 'data',
-    summary: 'import datasets into the cluster (stored once by content) and list them',
-    usage: 'kiln data import fashion-mnist | PATH [--name NAME] [--json] | kiln data ls [--json]',
+    summary: 'datasets in the cluster: import, ls, show (statistics), transform (preprocessing), validate (schema)',
+    usage:
+      'kiln data import fashion-mnist | PATH [--name NAME] | ls | show NAME | transform DATASET --steps FILE --to NAME | validate DATASET --schema FILE',
     run: async (argv, io) => (await import('./commands/data.js')).dataCommand(argv, io),
   },
   {
@@ -171,6 +172,13 @@ export const COMMANDS: readonly Command[] = [
     summary: 'score a whole dataset with a registered model as a cluster job (predictions to files or a new dataset)',
     usage: 'kiln transform MODEL[@VERSION|@ALIAS] DATASET [--out DIR | --to NAME] [--shards N] [--batch-size N]',
     run: async (argv, io) => (await import('./commands/transform.js')).transformCommand(argv, io),
+  },
+  {
+    name: 'pipeline',
+    summary:
+      'run a pipeline file (prepare, train, tune, evaluate, gate, register, deploy) and list, show, retry or cancel runs',
+    usage: 'kiln pipeline run FILE [--param K=V ...] [--no-cache] | ls | show RUN | retry RUN | cancel RUN',
+    run: async (argv, io) => (await import('./commands/pipeline.js')).pipelineCommand(argv, io),
   },
   {
     name: 'endpoint',

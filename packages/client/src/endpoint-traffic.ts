@@ -10,9 +10,9 @@ import {
   check,
   decode,
   encode,
+  histogramQuantile,
   type EndpointStats,
 } from '@kiln/protocol'
-import { histogramQuantile } from './watch-prom-text.js'
 
 /** One variant's last minute across the replicas that answered. */
 export interface VariantTraffic {

@@ -2,7 +2,7 @@
 // latency and drift per model version, from its Prometheus /metrics. One scrape every few
 // seconds (the gateway keeps these numbers only in memory, so there is no stream to watch);
 // rates and quantiles are over the interval between two scrapes.
-import { histogramQuantile, parsePromText, type PromSample } from './watch-prom-text.js'
+import { histogramQuantile, parsePromText, type PromSample } from '@kiln/protocol'
 
 /** One model version's traffic. */
 export interface ModelTraffic {

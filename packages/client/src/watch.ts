@@ -1,5 +1,5 @@
 // The whole cluster as one live feed, for dashboards: KV watches of nodes, jobs, trials,
-// sweeps, endpoints and model versions (the current records, then each change), plus plain
+// sweeps, endpoints, model versions and pipeline runs (the current records, then each change), plus plain
 // subscriptions to the event stream, drift alerts and trial metrics. Nothing here polls:
 // the server pushes every change once.
 import type { NatsConnection, Subscription } from 'nats'
@@ -12,6 +12,7 @@ import {
   ModelRegistryRecordSchema,
   ModelVersionRecordSchema,
   NodeRegistrationSchema,
+  PipelineRunRecordSchema,
   Subjects,
   SweepRecordSchema,
   TrialRecordSchema,
@@ -24,6 +25,7 @@ import {
   type ModelRegistryRecord,
   type ModelVersionRecord,
   type NodeRegistration,
+  type PipelineRunRecord,
   type SweepRecord,
   type TrialRecord,
 } from '@kiln/protocol'
@@ -43,6 +45,7 @@ export type ClusterChange =
   | Change<'model', ModelVersionRecord>
   /** A model's aliases and version states (key: the model name). */
   | Change<'registry', ModelRegistryRecord>
+  | Change<'pipeline', PipelineRunRecord>
   | { kind: 'event'; subject: string; event: Record<string, unknown>; at: number }
   | { kind: 'drift'; alert: DriftAlert; at: number }
   | { kind: 'metric'; report: MetricReport; at: number }
@@ -68,6 +71,7 @@ const BUCKETS = [
   ['sweep', KvBucket.sweeps, SweepRecordSchema],
   ['endpoint', KvBucket.endpoints, EndpointRecordSchema],
   ['model', KvBucket.modelVersions, ModelVersionRecordSchema],
+  ['pipeline', KvBucket.pipelineRuns, PipelineRunRecordSchema],
 ] as const
 
 /** Model registry records live beside the registry settings: only their `m.` keys. */

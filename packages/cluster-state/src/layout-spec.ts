@@ -17,6 +17,9 @@ export const KvBucket = {
   sweeps: 'kiln_sweeps',
   /** Async inference requests and results, by request id; expire after asyncResultTtlMs. */
   asyncResults: 'kiln_async_results',
+  pipelines: 'kiln_pipelines',
+  pipelineRuns: 'kiln_pipeline_runs',
+  pipelineCache: 'kiln_pipeline_cache',
 } as const
 export type KvBucket = (typeof KvBucket)[keyof typeof KvBucket]
 
@@ -29,6 +32,7 @@ export const StreamName = {
   sweeps: 'KILN_SWEEPS',
   /** Async inference requests waiting for a gateway replica (a work queue). */
   async: 'KILN_ASYNC',
+  pipelines: 'KILN_PIPELINES',
 } as const
 export type StreamName = (typeof StreamName)[keyof typeof StreamName]
 
@@ -89,6 +93,8 @@ export const LAYOUT_DEFAULTS = {
     // Async inference requests: a request body (up to the server's 8 MB payload) each; one
     // nobody works off in a day is dropped (its result record expires with it).
     async: { maxAgeMs: DAY, maxBytes: GiB, maxMsgSize: 8 * 1024 * KiB, maxMsgsPerSubject: -1 },
+    // A pipeline run is rebuilt from all its events, as a sweep is.
+    pipelines: { maxAgeMs: 10 * 365 * DAY, maxBytes: 10 * GiB, maxMsgSize: 1024 * KiB, maxMsgsPerSubject: -1 },
   },
 } as const satisfies Required<LayoutOptions>
 
@@ -246,6 +252,21 @@ export function layoutSpecs(options: LayoutOptions = {}): { specs: StreamSpec[];
       { max_age: 'sweeps never expire on their own' },
     ),
     kv(
+      KvBucket.pipelines,
+      { ttlMs: 0, maxValueSize: 1024 * KiB, replicas },
+      { max_age: 'pipeline definitions never expire on their own' },
+    ),
+    kv(
+      KvBucket.pipelineRuns,
+      { ttlMs: 0, maxValueSize: 1024 * KiB, replicas },
+      { max_age: 'pipeline runs never expire on their own' },
+    ),
+    kv(
+      KvBucket.pipelineCache,
+      { ttlMs: 0, maxValueSize: 256 * KiB, replicas },
+      { max_age: 'cached step outputs never expire on their own' },
+    ),
+    kv(
       KvBucket.modelVersions,
       { ttlMs: 0, maxValueSize: 256 * KiB, replicas },
       { max_age: 'model versions never expire on their own' },
@@ -288,6 +309,13 @@ export function layoutSpecs(options: LayoutOptions = {}): { specs: StreamSpec[];
       'kiln.sweep.>',
       'Kiln sweep engine events (kiln.sweep.<id>.events), replayed on coordinator takeover',
       limits('sweeps'),
+      replicas,
+    ),
+    stream(
+      StreamName.pipelines,
+      'kiln.pipeline.>',
+      'Kiln pipeline run events (kiln.pipeline.<run>.events), replayed on coordinator takeover',
+      limits('pipelines'),
       replicas,
     ),
     stream(

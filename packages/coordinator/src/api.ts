@@ -1,17 +1,14 @@
 // The coordinator's request/reply API (kiln.api.*) and the node-facing subjects (trial
 // status and reports). Every request is validated before anything is written, and a job is
 // persisted before submit answers.
-import { createHash, randomBytes } from 'node:crypto'
 import { z } from 'zod'
 import {
   CancelRequestSchema,
-  ErrorCode,
-  EventKind,
   JobSubmitRequestSchema,
-  KilnError,
   ListRequestSchema,
+  PipelinesReplySchema,
+  PipelinesRequestSchema,
   NotFoundError,
-  RunState,
   ShowRequestSchema,
   Subjects,
   TrialReportSchema,
@@ -24,9 +21,8 @@ import {
   type SweepRecord,
   type TrialRecord,
 } from '@kiln/protocol'
-import { validateSpec } from '@kiln/train/spec'
 import type { Leader } from './leader.js'
-import { assertSameSubmission } from './idempotency.js'
+import { jobDeps, submitJob } from './job-submit.js'
 import { serveModelsApi } from './models-api.js'
 import { resolveId, type IdSpace } from './resolve-id.js'
 import { pendingTrial } from './trial-change.js'
@@ -39,10 +35,6 @@ const StatusRequestSchema = z
   .passthrough()
   .describe('status')
 
-function newId(prefix: string): string {
-  return `${prefix}-${randomBytes(6).toString('hex')}`
-}
-
 /** Subscribes the API of a leader; the subscriptions end with the leader. */
 export function serveApi(leader: Leader): void {
   const { nc, log } = leader.o
@@ -51,7 +43,15 @@ export function serveApi(leader: Leader): void {
   const opts = { queue: QUEUE, onError }
   const locked = <T>(fn: () => Promise<T>) => leader.mutex.run(fn)
 
-  leader.own(serve(nc, Subjects.api.submit, JobSubmitRequestSchema, (req) => locked(() => submit(leader, req)), opts))
+  leader.own(
+    serve(
+      nc,
+      Subjects.api.submit,
+      JobSubmitRequestSchema,
+      (req) => locked(() => submitJob(jobDeps(leader), req)),
+      opts,
+    ),
+  )
   leader.own(
     serve(nc, Subjects.api.sweep, SweepSubmitRequestSchema, (req) => locked(() => leader.sweeps.submit(req)), opts),
   )
@@ -76,6 +76,13 @@ export function serveApi(leader: Leader): void {
   )
   serveModelsApi(leader, opts)
   serveTransformApi(leader, opts)
+  // Pipelines keep their own order (a run's mutex); their steps take the leader's for writes.
+  leader.own(
+    serve(nc, Subjects.api.pipelines, PipelinesRequestSchema, (req) => leader.pipelines.handle(req), {
+      ...opts,
+      reply: PipelinesReplySchema,
+    }),
+  )
   leader.own(
     serve(
       nc,
@@ -108,64 +115,6 @@ export function serveApi(leader: Leader): void {
       subjectOf: (r) => Subjects.trial.report(r.trialId, r.nodeId),
     }),
   )
-}
-
-async function submit(
-  leader: Leader,
-  req: z.output<typeof JobSubmitRequestSchema>,
-): Promise<{ job: JobRecord; trials: TrialRecord[]; created: boolean }> {
-  // Validation first: a bad spec is refused with every problem and nothing is written.
-  const spec = validateSpec(req.spec, 'spec')
-  const jobId = req.idempotencyKey
-    ? `job-${createHash('sha256').update(req.idempotencyKey).digest('hex').slice(0, 16)}`
-    : newId('job')
-  const body = { spec, bundleId: req.bundleId, datasetId: req.datasetId }
-  const resubmitted = (job: JobRecord) => {
-    if (req.idempotencyKey) assertSameSubmission(req.idempotencyKey, job.id, job, body)
-    return { job, trials: leader.trialsOf(jobId), created: false }
-  }
-  const existing =
-    leader.store.jobs.get(jobId) ?? (req.idempotencyKey ? await leader.store.jobs.refresh(jobId) : undefined)
-  if (existing) return resubmitted(existing)
-  const now = Date.now()
-  const job: JobRecord = {
-    v: 1,
-    id: jobId,
-    name: spec.name,
-    state: RunState.pending,
-    attempts: 0,
-    spec,
-    timestamps: { createdAt: now, updatedAt: now },
-    ...(req.bundleId ? { bundleId: req.bundleId } : {}),
-    ...(req.datasetId ? { datasetId: req.datasetId } : {}),
-    ...(req.idempotencyKey ? { idempotencyKey: req.idempotencyKey } : {}),
-    trialIds: [`${jobId}-t0`],
-  }
-  // The job and its trial are written at once: one write's wait under the leader's mutex
-  // instead of two in turn. A job without its trial is what a leader that died between the
-  // two writes leaves, and the next leader repairs it (Leader.repairJobs); a trial whose job
-  // was not written is deleted again, and announced only once both are stored.
-  const trialId = job.trialIds[0]!
-  const [jobWrite, trialWrite] = await Promise.allSettled([
-    leader.store.timed(KvBucket.jobs, leader.store.jobs.create(jobId, job)),
-    leader.store.timed(KvBucket.trials, leader.store.trials.create(trialId, pendingTrial(jobId, trialId))),
-  ])
-  if (jobWrite.status === 'rejected') {
-    if (trialWrite.status === 'fulfilled' && trialWrite.value)
-      await leader.store.trials.remove(trialId).catch((err) => leader.bad(`removal of ${trialId}`, err))
-    throw jobWrite.reason
-  }
-  // Someone else's job of this id (an idempotent resubmission): its trial, if this call
-  // wrote it, is the same pending first trial its own writer would have written.
-  if (!jobWrite.value) return resubmitted((await leader.store.jobs.refresh(jobId))!)
-  if (trialWrite.status === 'rejected') throw trialWrite.reason
-  // A trial of this id already stored (left by an earlier, failed submission) is this job's.
-  const trial = leader.store.trials.get(trialId) ?? (await leader.store.trials.refresh(trialId))!
-  leader.store.event(EventKind.trial, trial)
-  leader.store.specOf(leader.store.jobs.get(jobId)!)
-  leader.kick()
-  leader.o.log('info', 'job submitted', { jobId, name: spec.name })
-  return { job: leader.store.jobs.get(jobId)!, trials: [trial], created: true }
 }
 
 function list(leader: Leader, req: z.output<typeof ListRequestSchema>): unknown[] {

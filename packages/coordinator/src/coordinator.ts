@@ -17,6 +17,7 @@ import { TimeoutError } from '@kiln/protocol'
 import { jsonLineSink, makeLogger, type LogSink } from '@kiln/train/spec'
 import { serveApi } from './api.js'
 import { Leader } from './leader.js'
+import type { TriggerClock } from './pipelines/triggers.js'
 import { CoordinatorMetrics } from './metrics.js'
 import { DEFAULT_RETRY, type RetryPolicy } from './retry.js'
 
@@ -39,6 +40,14 @@ export interface CoordinatorOptions {
   metricsHost?: string
   /** Called each time this coordinator becomes leader or steps down. */
   onRole?: (role: 'leader' | 'standby') => void
+  /** Where pipeline data steps fetch datasets to. */
+  cacheDir?: string
+  /** The gateway's HTTP address, where pipeline canaries count requests (`--gateway-url`). */
+  gatewayUrl?: string
+  /** How often waiting pipeline steps look again (ms, default 250). */
+  pipelinePollMs?: number
+  /** The clock pipeline cron triggers follow (tests; default: the system's). */
+  triggerClock?: TriggerClock
 }
 
 export interface Coordinator {
@@ -98,6 +107,10 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
       commandTimeoutMs: options.commandTimeoutMs ?? 3000,
       onDeposed: (err) => stepDown(err.message),
       metrics,
+      ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
+      ...(options.gatewayUrl ? { gatewayUrl: options.gatewayUrl } : {}),
+      ...(options.pipelinePollMs ? { pipelinePollMs: options.pipelinePollMs } : {}),
+      ...(options.triggerClock ? { triggerClock: options.triggerClock } : {}),
     })
     leader = l
     await l.start()

@@ -1,6 +1,7 @@
 // An idempotency key names one submission: the same key with the same body is a retry (the
 // first job is answered), the same key with another body is a mistake (or an attempt to pass
 // one job off as another) and is refused, naming the job the key belongs to.
+import { createHash, randomBytes } from 'node:crypto'
 import { ErrorCode, KilnError, type JobRecord } from '@kiln/protocol'
 import type { JobSpec } from '@kiln/train/spec'
 
@@ -9,6 +10,11 @@ export interface SubmissionBody {
   spec: JobSpec
   bundleId?: string | undefined
   datasetId?: string | undefined
+}
+
+/** A new record id's own part: the hash of its idempotency key (two keys never name one record), else random. */
+export function idSuffix(key: string | undefined): string {
+  return key ? createHash('sha256').update(key).digest('hex').slice(0, 16) : randomBytes(6).toString('hex')
 }
 
 /** Throws a `conflict` unless `body` is what the job (or sweep) `recordId` was submitted with. */

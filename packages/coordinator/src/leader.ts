@@ -1,8 +1,11 @@
 // What the coordinator does while it holds the leader lease: wires the trial store, the
 // trial driver, the node port and the sweeps together, and runs the placement loop: lost
 // nodes first (their trials are retried elsewhere), then pending trials onto free slots.
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { NatsConnection, Subscription } from 'nats'
 import {
+  JobSubmitRequestSchema,
   NotFoundError,
   RunState,
   type TrialDecision,
@@ -13,10 +16,13 @@ import {
 import type { Layout } from '@kiln/cluster-state'
 import { jobDemand, type Logger } from '@kiln/train/spec'
 import { HeartbeatReconciler } from './heartbeat-reconciler.js'
+import { jobDeps, submitJob } from './job-submit.js'
 import { Mutex } from './mutex.js'
 import { natsNodePort, type NodePort } from './node-port.js'
 import { NodeProbes } from './node-probe.js'
 import { NodeRegistry } from './node-registry.js'
+import { Pipelines } from './pipelines/pipelines.js'
+import type { TriggerClock } from './pipelines/triggers.js'
 import { placeTrials, slotKey, type Demand } from './placement.js'
 import { StaleWriteError } from './records.js'
 import type { RetryPolicy } from './retry.js'
@@ -46,6 +52,14 @@ export interface LeaderOptions {
   metrics?: CoordinatorMetrics
   /** How nodes are told what to do (default: NATS commands). */
   port?: NodePort
+  /** Where pipeline data steps fetch datasets to (default: a folder under the OS temp dir). */
+  cacheDir?: string
+  /** The gateway's HTTP address, where pipeline canaries count requests. */
+  gatewayUrl?: string
+  /** How often pipeline steps that wait (on a job, a sweep, a canary) look again (default 250 ms). */
+  pipelinePollMs?: number
+  /** The clock pipeline cron triggers follow (default: the system's). */
+  triggerClock?: TriggerClock
 }
 
 // How often a waiting trial's reason may be rewritten (see pass()).
@@ -57,6 +71,7 @@ export class Leader {
   readonly port: NodePort
   readonly nodes: NodeRegistry
   readonly sweeps: Sweeps
+  readonly pipelines: Pipelines
   readonly mutex = new Mutex()
   private readonly heartbeats: HeartbeatReconciler
   private readonly probes: NodeProbes
@@ -98,6 +113,24 @@ export class Leader {
       log: o.log,
       bad,
     })
+    const locked = <T>(fn: () => Promise<T>) => this.mutex.run(fn)
+    this.pipelines = new Pipelines({
+      nc: o.nc,
+      layout: o.layout,
+      log: o.log,
+      bad,
+      locked,
+      submitJob: (req) => locked(() => submitJob(jobDeps(this), JobSubmitRequestSchema.parse(req))),
+      job: (id) => this.store.jobs.get(id),
+      trialsOf: (jobId) => this.store.trialsOf(jobId),
+      submitSweep: (req) => locked(() => this.sweeps.submit(req)),
+      sweep: (id) => this.sweeps.records.get(id),
+      cancel: (id, reason) => locked(() => this.cancel(id, reason)),
+      cacheDir: o.cacheDir ?? join(tmpdir(), `kiln-coordinator-${o.coordinatorId}`),
+      ...(o.gatewayUrl ? { gatewayUrl: o.gatewayUrl } : {}),
+      pollMs: o.pipelinePollMs ?? 250,
+      ...(o.triggerClock ? { clock: o.triggerClock } : {}),
+    })
     this.heartbeats = new HeartbeatReconciler({
       trials: this.store.trials,
       port: this.port,
@@ -132,6 +165,7 @@ export class Leader {
     await this.store.load()
     await this.sweeps.load()
     await this.nodes.start()
+    await this.pipelines.load()
     this.timer = setInterval(() => this.schedule(), this.o.tickMs)
     this.schedule()
   }
@@ -139,6 +173,7 @@ export class Leader {
   /** Stops subscriptions and timers (the lease is the caller's). */
   stop(): void {
     this.stopped = true
+    this.pipelines.stop()
     if (this.timer) clearInterval(this.timer)
     for (const s of this.subs) s.unsubscribe()
     this.nodes.stop()

@@ -1,7 +1,6 @@
 // The leader's sweeps: submission, the fill loop that turns engine proposals into trials,
 // reports routed to the engine, the end of a sweep (its best model registered with lineage)
 // and rebuilding every running sweep from its event log at takeover.
-import { createHash, randomBytes } from 'node:crypto'
 import { KvBucket, StreamName, readSubject, describeStoredModel, registerModelVersion } from '@kiln/cluster-state'
 import {
   EventKind,
@@ -27,7 +26,8 @@ import type { Layout } from '@kiln/cluster-state'
 import type { Logger } from '@kiln/train/spec'
 import type { TrialStore } from './trial-store.js'
 import { publishEvent } from './events.js'
-import { assertSameSubmission } from './idempotency.js'
+import { assertSameSubmission, idSuffix } from './idempotency.js'
+import { pendingJob } from './job-submit.js'
 import { Records } from './records.js'
 import { catchUpReports } from './sweep-catch-up.js'
 import { SweepRunner, clusterTrialId, engineTrialIdOf } from './sweep-runner.js'
@@ -99,10 +99,7 @@ export class Sweeps {
     checkSearchSpace(spec)
     const search = parseSearchSpec(spec.search, { metric: spec.metric })
     // Hashed, as job ids are: two keys must never name one sweep.
-    const suffix = req.idempotencyKey
-      ? createHash('sha256').update(req.idempotencyKey).digest('hex').slice(0, 16)
-      : randomBytes(6).toString('hex')
-    const sweepId = `sweep-${suffix}`
+    const sweepId = `sweep-${idSuffix(req.idempotencyKey)}`
     const existing = this.records.get(sweepId)
     if (existing) {
       const job = this.o.store.jobs.get(existing.jobId)!
@@ -112,18 +109,8 @@ export class Sweeps {
     }
     const now = Date.now()
     const jobId = `job-${sweepId}`
-    const job: JobRecord = {
-      v: 1,
-      id: jobId,
-      name: spec.name,
-      state: RunState.pending,
-      attempts: 0,
-      spec,
-      timestamps: { createdAt: now, updatedAt: now },
-      trialIds: [],
-      ...(req.bundleId ? { bundleId: req.bundleId } : {}),
-      ...(req.datasetId ? { datasetId: req.datasetId } : {}),
-    }
+    // The sweep's job: the key is the sweep's, kept on the sweep record.
+    const job = pendingJob(jobId, spec, { bundleId: req.bundleId, datasetId: req.datasetId }, [])
     await this.o.store.timed(KvBucket.jobs, this.o.store.jobs.create(jobId, job))
     this.o.store.specOf(this.o.store.jobs.get(jobId)!)
     const runner = SweepRunner.create(sweepId, jobId, search, spec.training.seed, this.o.layout.js)

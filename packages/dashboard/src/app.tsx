@@ -15,7 +15,7 @@ import { useLiveState } from './use-live-state.js'
 import { useScreenSize } from './use-screen-size.js'
 import { View } from './view-props.js'
 import { HelpView } from './views/help-view.js'
-import { HELP, VIEWS, footerOf } from './views/registry.js'
+import { HELP, VIEWS, type ViewEntry, footerOf } from './views/registry.js'
 import type { RunRef } from './views/run-detail.js'
 
 export interface AppProps {
@@ -36,18 +36,22 @@ const MESSAGE_COLOR: Record<MessageLevel, string> = { info: 'green', warn: 'yell
 function Tabs({ view, state, width }: { view: View; state: DashState; width: number }) {
   const conn = state.connection
   const dot = conn.state === 'live' ? 'green' : conn.state === 'offline' ? 'red' : 'yellow'
-  // Full titles when they fit beside the name and the connection, else the short ones.
-  const full = VIEWS.reduce((n, v) => n + v.title.length + 4, 0) + 5 + conn.state.length + 3
-  const title = (v: (typeof VIEWS)[number]) => (full <= width ? v.title : (v.short ?? v.title))
+  // Full titles when they fit beside the name and the connection, else the short ones, else
+  // the short ones with one space between tabs (8 views at 80 columns); beyond that it is cut.
+  const needed = (titleOf: (v: ViewEntry) => string, pad: number) =>
+    VIEWS.reduce((n, v) => n + titleOf(v).length + pad, 0) + 5 + conn.state.length + 3
+  const full = (v: ViewEntry) => v.title
+  const short = (v: ViewEntry) => v.short ?? v.title
+  const [title, pad] = needed(full, 4) <= width ? [full, 4] : needed(short, 4) <= width ? [short, 4] : [short, 3]
   return (
     <Box width={width} height={1}>
       <Text wrap="truncate">
         <Text bold color="magenta">
-          {'kiln '}
+          {pad === 4 ? 'kiln ' : 'kiln'}
         </Text>
         {VIEWS.map((v) => (
           <Text key={v.id} inverse={v.id === view} bold={v.id === view}>
-            {` ${v.key} ${title(v)} `}
+            {pad === 4 ? ` ${v.key} ${title(v)} ` : ` ${v.key} ${title(v)}`}
           </Text>
         ))}
         <Text color={dot}>{` ● ${conn.state}`}</Text>

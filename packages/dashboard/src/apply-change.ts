@@ -85,6 +85,8 @@ export function applyChange(state: DashState, c: ClusterChange): void {
       return void (c.record ? state.models.set(c.key, c.record) : state.models.delete(c.key))
     case 'registry':
       return void (c.record ? state.registry.set(c.key, c.record) : state.registry.delete(c.key))
+    case 'pipeline':
+      return void (c.record ? state.pipelines.set(c.key, c.record) : state.pipelines.delete(c.key))
     case 'event': {
       const level = c.event.state === 'failed' ? MessageLevel.warn : MessageLevel.info
       return pushBounded(state.events, { at: c.at, level, text: eventText(c.subject, c.event) }, MAX_EVENTS)

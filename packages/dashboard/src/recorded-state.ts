@@ -9,6 +9,7 @@ import {
   ModelRegistryRecordSchema,
   ModelVersionRecordSchema,
   NodeRegistrationSchema,
+  PipelineRunRecordSchema,
   SweepRecordSchema,
   TrialRecordSchema,
   check,
@@ -31,6 +32,8 @@ export interface RecordedState {
   models: unknown[]
   /** Model registry records (recordings made before the Models view have none). */
   registry?: unknown[]
+  /** Absent in recordings made before pipelines. */
+  pipelines?: unknown[]
   metrics: Record<string, MetricPoint[]>
   logs: Record<string, unknown[]>
   alerts: unknown[]
@@ -52,6 +55,7 @@ export function recordState(s: DashState): RecordedState {
     endpoints: [...s.endpoints.values()],
     models: [...s.models.values()],
     registry: [...s.registry.values()],
+    pipelines: [...s.pipelines.values()],
     metrics: Object.fromEntries(s.metrics),
     logs: Object.fromEntries(s.logs),
     alerts: s.alerts,
@@ -97,6 +101,10 @@ export function restoreState(r: RecordedState): DashState {
   for (const m of r.registry ?? []) {
     const x = check(ModelRegistryRecordSchema, m)
     s.registry.set(x.model, x)
+  }
+  for (const p of r.pipelines ?? []) {
+    const x = check(PipelineRunRecordSchema, p)
+    s.pipelines.set(x.id, x)
   }
   for (const [id, points] of Object.entries(r.metrics)) s.metrics.set(id, points)
   for (const [id, lines] of Object.entries(r.logs))

@@ -9,6 +9,7 @@ import type {
   ModelRegistryRecord,
   ModelVersionRecord,
   NodeRegistration,
+  PipelineRunRecord,
   SweepRecord,
   TrialRecord,
 } from '@kiln/protocol'
@@ -58,6 +59,8 @@ export interface DashState {
   models: Map<string, ModelVersionRecord>
   /** Each model's aliases and version states (approval, archival), by model name. */
   registry: Map<string, ModelRegistryRecord>
+  /** Pipeline runs by id. */
+  pipelines: Map<string, PipelineRunRecord>
   metrics: Map<string, MetricPoint[]>
   logs: Map<string, LogLine[]>
   alerts: DriftAlert[]
@@ -79,6 +82,7 @@ export function emptyState(now = Date.now()): DashState {
     endpoints: new Map(),
     models: new Map(),
     registry: new Map(),
+    pipelines: new Map(),
     metrics: new Map(),
     logs: new Map(),
     alerts: [],

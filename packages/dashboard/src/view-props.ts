@@ -13,6 +13,7 @@ export const View = {
   logs: 'logs',
   experiments: 'experiments',
   models: 'models',
+  pipelines: 'pipelines',
 } as const
 export type View = (typeof View)[keyof typeof View]
 

@@ -1,8 +1,12 @@
-// Numeric CSV: every column but the label is a float feature; the label column holds class
-// indices (integers >= 0) or class names.
+// CSV: every column but the label is a feature, numeric or categorical; the label column holds
+// class indices (integers >= 0) or class names. A column whose filled cells are all text is
+// categorical (its cells become indices into its sorted category names); an empty cell is a
+// missing value (NaN), which preprocessing can impute. A column mixing numbers and text is
+// refused at its first text cell: that is usually a typo, not a category.
 import { ValidationError } from '@kiln/protocol'
 import { parseCsvRecords } from './csv-parse.js'
 import { DatasetError, DatasetErrorCode } from './errors.js'
+import type { CategoricalFeature } from './dataset.js'
 import { readDatasetFile } from './read-bytes.js'
 
 export interface CsvOptions {
@@ -28,6 +32,8 @@ export interface CsvTable {
   labelName: string
   /** Present when the label column held names: label i means classNames[i] (sorted order). */
   classNames?: string[]
+  /** Text columns, by feature index: x holds the index into `values` (sorted), NaN when empty. */
+  categories?: CategoricalFeature[]
   /** With `regression`: the label column's numbers (labels are then all 0). */
   targets?: Float32Array
 }
@@ -90,16 +96,14 @@ export function parseCsv(text: string, file: string, options: CsvOptions = {}): 
         `line ${lines[start + r]} has ${rec.length} fields, expected ${width} as on line ${lines[0]}`,
       )
     }
-    let f = r * features
-    for (let c = 0; c < width; c++) {
-      const cell = rec[c]!
-      if (c === labelCol) {
-        labelCells[r] = cell.trim()
-        continue
-      }
-      if (!isNumber(cell)) throw badCell(file, lines[start + r]!, c, names, cell, 'a number')
-      x[f++] = Number(cell)
-    }
+    labelCells[r] = rec[labelCol]!.trim()
+  }
+  const categories: CategoricalFeature[] = []
+  for (let c = 0, f = 0; c < width; c++) {
+    if (c === labelCol) continue
+    const values = readColumn(records, start, rows, c, (r) => lines[start + r]!, names, file, x, f, features)
+    if (values) categories.push({ feature: f, values })
+    f++
   }
   const bad = (r: number, cell: string, expected: string) =>
     badCell(file, lines[start + r]!, labelCol, names, cell, expected)
@@ -126,7 +130,49 @@ export function parseCsv(text: string, file: string, options: CsvOptions = {}): 
     featureNames: names.filter((_, i) => i !== labelCol),
     labelName: names[labelCol]!,
     ...(classNames ? { classNames } : {}),
+    ...(categories.length > 0 ? { categories } : {}),
   }
+}
+
+// Fills feature f of x from column c; returns the category names when the column is text.
+function readColumn(
+  records: string[][],
+  start: number,
+  rows: number,
+  c: number,
+  lineOf: (row: number) => number,
+  names: string[],
+  file: string,
+  x: Float32Array,
+  f: number,
+  features: number,
+): string[] | undefined {
+  // The first filled cell decides the column's kind; a cell of the other kind is an error.
+  let firstFilled = 0
+  while (firstFilled < rows && records[start + firstFilled]![c]!.trim() === '') firstFilled++
+  const text = firstFilled < rows && !isNumber(records[start + firstFilled]![c])
+  if (!text) {
+    for (let r = 0; r < rows; r++) {
+      const cell = records[start + r]![c]!
+      if (cell.trim() === '') x[r * features + f] = Number.NaN
+      else if (isNumber(cell)) x[r * features + f] = Number(cell)
+      else throw badCell(file, lineOf(r), c, names, cell, 'a number (or an empty cell for a missing value)')
+    }
+    return undefined
+  }
+  const cells = new Array<string>(rows)
+  for (let r = 0; r < rows; r++) {
+    const cell = records[start + r]![c]!.trim()
+    if (cell !== '' && isNumber(cell)) {
+      const like = JSON.stringify(records[start + firstFilled]![c]!.trim())
+      throw badCell(file, lineOf(r), c, names, cell, `a category name like ${like} (the column holds text)`)
+    }
+    cells[r] = cell
+  }
+  const values = [...new Set(cells.filter((v) => v !== ''))].sort()
+  const index = new Map(values.map((v, i) => [v, i]))
+  for (let r = 0; r < rows; r++) x[r * features + f] = cells[r] === '' ? Number.NaN : index.get(cells[r]!)!
+  return values
 }
 
 function resolveIndex(index: number, width: number): number {

@@ -21,10 +21,32 @@ export interface Dataset {
   /** Names of the features (one per element of a sample), when the source had them (CSV headers). */
   readonly featureNames?: readonly string[]
   /**
+   * Features that hold categories (CSV text columns): x holds the index into `values` (NaN
+   * for a missing cell). Preprocessing one-hot encodes them; the rest of Kiln sees numbers.
+   */
+  readonly categories?: readonly CategoricalFeature[]
+  /**
    * A regression dataset's numeric targets, one per sample; its labels are then all 0
    * (one class), so code that only knows classes still works.
    */
   readonly targets?: Float32Array
+}
+
+/** One categorical feature: its position in a sample and its category names (sorted). */
+export interface CategoricalFeature {
+  feature: number
+  values: readonly string[]
+}
+
+/** The optional descriptive fields of a dataset, for code that derives one dataset from another. */
+export function describing(
+  ds: Pick<Dataset, 'classNames' | 'featureNames' | 'categories'>,
+): Pick<Dataset, 'classNames' | 'featureNames' | 'categories'> {
+  return {
+    ...(ds.classNames ? { classNames: ds.classNames } : {}),
+    ...(ds.featureNames ? { featureNames: ds.featureNames } : {}),
+    ...(ds.categories && ds.categories.length > 0 ? { categories: ds.categories } : {}),
+  }
 }
 
 /** The fields a dataset is made of, before its fingerprint exists. */
@@ -62,6 +84,8 @@ export interface FromArraysInput {
   classNames?: readonly string[]
   /** One name per element of a sample. */
   featureNames?: readonly string[]
+  /** Categorical features: x holds indices into their values (NaN: missing). */
+  categories?: readonly CategoricalFeature[]
   /** Regression targets (finite numbers), one per sample; labels are then all 0. */
   targets?: ArrayLike<number>
 }
@@ -98,6 +122,7 @@ export function fromArrays(input: FromArraysInput): Dataset {
   if (input.featureNames !== undefined && input.featureNames.length !== size) {
     throw new ValidationError('featureNames', `${size} names (one per feature), got ${input.featureNames.length}`)
   }
+  if (input.categories !== undefined) checkCategories(input.categories, x, count, size)
   const targets = input.targets === undefined ? undefined : toTargets(input.targets, count)
   return makeDataset({
     name: input.name,
@@ -108,7 +133,31 @@ export function fromArrays(input: FromArraysInput): Dataset {
     count,
     ...(input.classNames ? { classNames: [...input.classNames] } : {}),
     ...(input.featureNames ? { featureNames: [...input.featureNames] } : {}),
+    ...(input.categories && input.categories.length > 0
+      ? { categories: input.categories.map((c) => ({ feature: c.feature, values: [...c.values] })) }
+      : {}),
     ...(targets ? { targets } : {}),
+  })
+}
+
+// Each categorical feature exists once, and every value is a category index or NaN.
+function checkCategories(categories: readonly CategoricalFeature[], x: Float32Array, count: number, size: number) {
+  const seen = new Set<number>()
+  categories.forEach((c, k) => {
+    if (!Number.isInteger(c.feature) || c.feature < 0 || c.feature >= size || seen.has(c.feature))
+      throw new ValidationError(`categories[${k}].feature`, `a distinct feature index from 0 to ${size - 1}`, {
+        got: String(c.feature),
+      })
+    seen.add(c.feature)
+    if (!Array.isArray(c.values) || c.values.some((v) => typeof v !== 'string'))
+      throw new ValidationError(`categories[${k}].values`, 'a list of category names')
+    for (let r = 0; r < count; r++) {
+      const v = x[r * size + c.feature]!
+      if (v === v && !(Number.isInteger(v) && v >= 0 && v < c.values.length))
+        throw new ValidationError(`x[${r}][${c.feature}]`, `a category index below ${c.values.length}, or NaN`, {
+          got: String(v),
+        })
+    }
   })
 }
 

@@ -10,14 +10,14 @@ export { parseCsvRecords } from './csv-parse.js'
 export type { CsvRecords } from './csv-parse.js'
 export type { CsvOptions, CsvTable } from './csv-reader.js'
 
-export { fromArrays, sampleSize } from './dataset.js'
-export type { Dataset, FromArraysInput } from './dataset.js'
+export { fromArrays, sampleSize, describing } from './dataset.js'
+export type { Dataset, FromArraysInput, CategoricalFeature } from './dataset.js'
 export { datasetFingerprint } from './fingerprint.js'
 export { loadIdxPair } from './idx-pair.js'
 export type { IdxPairOptions } from './idx-pair.js'
 export { loadNpyPair } from './npy-pair.js'
 export type { NpyPairOptions } from './npy-pair.js'
-export { loadCsvDataset } from './csv-dataset.js'
+export { loadCsvDataset, csvDataset } from './csv-dataset.js'
 export type { CsvDatasetOptions } from './csv-dataset.js'
 export { loadMnistStyleDir } from './mnist-dir.js'
 export type { TrainTest } from './mnist-dir.js'
@@ -37,6 +37,29 @@ export type { Batch, BatchOptions } from './batches.js'
 export { oneHot } from './one-hot.js'
 export { normalize, fitNormalization } from './normalize.js'
 export type { Normalization, NormalizationMethod } from './normalize.js'
+
+export {
+  preprocessingSchema,
+  ImputeStrategy,
+  ScaleMethod,
+  PREPROCESSING_FORMAT,
+  fitPreprocessing,
+  applyPreprocessing,
+  preprocessDataset,
+  augmentImages,
+  imageGeometry,
+  featureNamesOf,
+  resolveColumns,
+} from './preprocess/index.js'
+export type {
+  PreprocessingSpec,
+  ColumnRef,
+  FittedPreprocessing,
+  FittedCategory,
+  AugmentSpec,
+} from './preprocess/index.js'
+export { dataSchemaSchema, validateDataset } from './validate/index.js'
+export type { DataSchema, DataCheck, DataValidationReport } from './validate/index.js'
 
 export { featureStats } from './feature-stats.js'
 export { nonFiniteFeatures, describeNonFinite } from './non-finite.js'
@@ -64,6 +87,7 @@ export {
   fetchContent,
   IntegrityError,
   importSource,
+  storeTransformed,
 } from './store/index.js'
 export type {
   DecodeDatasetOptions,
@@ -72,4 +96,5 @@ export type {
   FetchDatasetOptions,
   FetchedDataset,
   ImportSource,
+  TransformSource,
 } from './store/index.js'

@@ -1,5 +1,5 @@
 import { ValidationError } from '@kiln/protocol'
-import { makeDataset, sampleSize, type Dataset } from './dataset.js'
+import { describing, makeDataset, sampleSize, type Dataset } from './dataset.js'
 import { featureMoments } from './feature-moments.js'
 
 /** x' = (x - mean) / std, per feature (arrays of sampleSize) or for all features (numbers). */
@@ -56,8 +56,8 @@ export function normalize(ds: Dataset, how: Normalization | NormalizationMethod)
     labels: ds.labels,
     numClasses: ds.numClasses,
     count: ds.count,
-    ...(ds.classNames ? { classNames: ds.classNames } : {}),
-    ...(ds.featureNames ? { featureNames: ds.featureNames } : {}),
+    // Scaled category indices are no longer indices: the result has no categorical features.
+    ...describing({ ...ds, categories: undefined }),
     ...(ds.targets ? { targets: ds.targets } : {}),
   })
 }

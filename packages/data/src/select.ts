@@ -1,5 +1,5 @@
 import { ValidationError } from '@kiln/protocol'
-import { makeDataset, sampleSize, type Dataset } from './dataset.js'
+import { describing, makeDataset, sampleSize, type Dataset } from './dataset.js'
 
 /** Copies the given samples, in the given order, into a new Dataset. */
 export function gather(ds: Dataset, indices: ArrayLike<number>, name = ds.name): Dataset {
@@ -56,8 +56,7 @@ function derive(
     labels,
     numClasses: ds.numClasses,
     count,
-    ...(ds.classNames ? { classNames: ds.classNames } : {}),
-    ...(ds.featureNames ? { featureNames: ds.featureNames } : {}),
+    ...describing(ds),
     ...(targets ? { targets } : {}),
   })
 }

@@ -37,6 +37,7 @@ import { scanModelDir } from './model/dir-source.js'
 import { followRegistry, registrySource } from './model/registry-source.js'
 import type { LoadRetryPolicy } from './model/load-retry.js'
 import { parseMetadata } from './model/load-version.js'
+import { rawInputSignature } from './model/raw-input.js'
 import { Repository } from './model/repository.js'
 import { VersionState, type ServedVersion } from './model/served-version.js'
 import { endpointStats } from './monitor/endpoint-stats.js'
@@ -276,8 +277,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
           if (!repo.has(model, version)) repo.add(registrySource(l, await getModelVersion(l, model, version)))
           const entry = repo.find(model, version)
           if (entry.signature) return entry.signature
-          const stored = parseMetadata((await entry.source.read()).get('kiln-model.json'))?.signature
-          return stored ?? (await repo.acquire(model, version)).signature!
+          const metadata = parseMetadata((await entry.source.read()).get('kiln-model.json'))
+          if (metadata?.signature) return rawInputSignature(metadata.signature, metadata)
+          return (await repo.acquire(model, version)).signature!
         },
       }).stop,
     )

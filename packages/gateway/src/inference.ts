@@ -12,6 +12,7 @@ import { routeRequest } from './endpoints/router.js'
 import { statusFor } from './http/status.js'
 import type { GatewayMetrics } from './metrics/gateway-metrics.js'
 import type { Repository } from './model/repository.js'
+import { modelInputs } from './model/raw-input.js'
 import type { ServedVersion } from './model/served-version.js'
 import { parseInferRequest, type InferRequest } from './tensor/infer-request.js'
 import { encodeInferResponse, selectOutputs, type ResponseBody } from './tensor/infer-response.js'
@@ -129,7 +130,9 @@ export class InferenceService {
       const req = parseInferRequest(body, headerLength)
       entry = await this.d.repo.acquire(model, version)
       labels.version = String(entry.version)
-      const { inputs, rows } = bindInputs(req, entry.signature!, entry.acceptsMissing)
+      const bound = bindInputs(req, entry.signature!, entry.acceptsMissing)
+      const { rows } = bound
+      const inputs = modelInputs(entry.metadata, bound.inputs)
       const copies = route?.shadow ? inputs.map((t) => ({ shape: t.shape, data: t.data.slice() })) : undefined
       const outputs = await entry.batcher!.submit(inputs)
       const sig = entry.signature!

@@ -62,7 +62,12 @@ export function planProcesses(o: PlanOptions): PlannedProcess[][] {
   const coordinator: PlannedProcess = {
     name: 'coordinator',
     role: 'coordinator',
-    args: ['coordinator', ...connection(o.url, o.creds.coordinator)],
+    args: [
+      'coordinator',
+      ...connection(o.url, o.creds.coordinator),
+      // Pipeline canaries count the gateway's requests on its /metrics.
+      ...(o.gatewayPort === undefined ? [] : ['--gateway-url', `http://127.0.0.1:${o.gatewayPort}`]),
+    ],
   }
   // Several workers on one machine share its cores rather than each claiming all of them.
   const slots =

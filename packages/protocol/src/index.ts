@@ -40,6 +40,10 @@ export {
 } from './schema-kit.js'
 export type { UnknownKeyWording, StrictObjectOptions } from './schema-kit.js'
 export { didYouMean } from './did-you-mean.js'
+export { compileExpression } from './expression.js'
+export type { CompiledExpression, Getter } from './expression.js'
+export { tokenize, expressionError } from './expression-lexer.js'
+export type { Token } from './expression-lexer.js'
 export { PROTOCOL_VERSION, MAX_OPAQUE_BYTES } from './fields.js'
 export type { CheckpointRef } from './fields.js'
 export { RunState, RUN_STATES, canTransition, isTerminal, assertTransition } from './run-state.js'
@@ -189,3 +193,22 @@ export { SweepRowSchema, SweepRecordSchema, SweepSubmitRequestSchema } from './s
 export type { SweepRow, SweepRecord, SweepSubmitRequest } from './sweep-messages.js'
 export { Rng } from './rng.js'
 export type { RngState } from './rng.js'
+export {
+  PipelineRunRecordSchema,
+  PipelineStepRecordSchema,
+  PipelineTriggerSchema,
+  PipelineDefinitionSchema,
+  PipelineCacheEntrySchema,
+  PipelinesRequestSchema,
+  PipelinesReplySchema,
+} from './pipeline-messages.js'
+export type {
+  PipelineRunRecord,
+  PipelineStepRecord,
+  PipelineDefinition,
+  PipelineCacheEntry,
+  PipelinesRequest,
+  PipelinesReply,
+} from './pipeline-messages.js'
+export { parsePromText, histogramQuantile } from './prom-text.js'
+export type { PromSample } from './prom-text.js'

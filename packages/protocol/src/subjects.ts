@@ -28,6 +28,7 @@ export const EventKind = {
   sweep: 'sweep',
   endpoint: 'endpoint',
   metric: 'metric',
+  pipeline: 'pipeline',
 } as const
 export type EventKind = (typeof EventKind)[keyof typeof EventKind]
 
@@ -47,6 +48,8 @@ export const Subjects = {
     logs: 'kiln.api.logs',
     /** Model registry changes: aliases, approval, archive/delete, settings. */
     models: 'kiln.api.models',
+    /** Pipeline runs: run, list, show, retry, cancel. */
+    pipelines: 'kiln.api.pipelines',
     all: 'kiln.api.>',
   },
   node: {
@@ -76,6 +79,10 @@ export const Subjects = {
       `kiln.logs.${subjectToken(trialId, 'trialId')}.${subjectToken(nodeId, 'nodeId')}`,
     trial: (trialId: string) => `kiln.logs.${subjectToken(trialId, 'trialId')}.*`,
     all: 'kiln.logs.>',
+  },
+  pipeline: {
+    /** A run's event log in KILN_PIPELINES. */
+    events: (runId: string) => `kiln.pipeline.${subjectToken(runId, 'runId')}.events`,
   },
   trial: {
     /**

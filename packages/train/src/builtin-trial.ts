@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs'
 import { setMatmulPrecision } from '@kiln/backend'
 import { ValidationError } from '@kiln/protocol'
-import { type Dataset, fitNormalization, gather, normalize, permutation } from '@kiln/data'
+import { type Dataset, augmentImages, fitNormalization, gather, normalize, permutation } from '@kiln/data'
 import type { TrialContext } from './context.js'
 import { restoreCheckpoint } from './checkpoint.js'
 import { isNetwork } from './model-spec.js'
@@ -88,7 +88,10 @@ export async function trainBuiltin(ctx: TrialContext, data: PreparedData): Promi
     // One fit() per epoch over a freshly permuted copy, with shuffle off: the seeded
     // equivalent of fit({ shuffle: true, epochs }).
     for (let epoch = ctx.initialEpoch; epoch < epochs; epoch++) {
-      const shuffled = gather(train, permutation(train.count, epochSeed(seed, epoch)))
+      const augment = ctx.spec.preprocessing?.augment
+      const ordered = gather(train, permutation(train.count, epochSeed(seed, epoch)))
+      // Training images only, drawn afresh each epoch; validation and test stay as they are.
+      const shuffled = augment ? augmentImages(ordered, augment, augment.seed ?? seed, epoch) : ordered
       const { x, y } = toTensors(shuffled, encoding)
       try {
         await model.fit(x, y, {

@@ -17,10 +17,11 @@ export class SpecError extends KilnError {
   override name = 'SpecError'
   readonly problems: SpecProblem[]
 
-  constructor(source: string, problems: SpecProblem[], options: KilnErrorOptions = {}) {
+  /** `what` names the kind of document (default "job spec"; "pipeline", "data schema", ...). */
+  constructor(source: string, problems: SpecProblem[], options: KilnErrorOptions & { what?: string } = {}) {
     const head = problems.length === 1 ? '1 problem' : `${problems.length} problems`
     const lines = problems.map((p) => `  - ${p.message}`).join('\n')
-    super(ErrorCode.invalidArgument, `${source}: invalid job spec (${head}):\n${lines}`, {
+    super(ErrorCode.invalidArgument, `${source}: invalid ${options.what ?? 'job spec'} (${head}):\n${lines}`, {
       ...options,
       data: { ...options.data, source, problems },
     })

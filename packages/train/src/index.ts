@@ -2,10 +2,10 @@
 export { SpecError, TrialScriptError, ModelFormatError, TrainingAbortedError } from './errors.js'
 export type { SpecProblem } from './errors.js'
 
-export { parseSpec, validateSpec, applyOverrides, parseOverride } from './spec.js'
+export { parseSpec, validateSpec, applyOverrides, parseOverride, documentValue, validateDocument } from './spec.js'
 export { checkSearchSpace } from './search-space-check.js'
 export type { ParseSpecOptions, SpecOverrides } from './spec.js'
-export { readSpecFile } from './spec-file.js'
+export { readSpecFile, readDocumentFile, readDocumentText } from './spec-file.js'
 export type { SpecFile } from './spec-file.js'
 export { OptimizerName, LossName, BUILTIN_METRICS } from './spec-schema.js'
 export type { Spec, OptimizerSpec, TrainingSpec, MetricSpec, ResourcesSpec } from './spec-schema.js'

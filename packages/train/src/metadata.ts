@@ -1,6 +1,12 @@
 // kiln-model.json: what Kiln knows about a saved model beyond TF.js' own model.json. The
 // gateway reads inputStats and predictionDistribution to spot drift in serving traffic.
-import { featureStats, labelDistribution, type FeatureStats, type LabelDistribution } from '@kiln/data'
+import {
+  featureStats,
+  labelDistribution,
+  type FeatureStats,
+  type FittedPreprocessing,
+  type LabelDistribution,
+} from '@kiln/data'
 import type { TrainMetrics } from './metrics.js'
 import { MODEL_FORMAT, type ModelSignature } from './model-format.js'
 import type { Spec } from './spec-schema.js'
@@ -38,8 +44,10 @@ export interface KilnModelMetadata {
   /** The job spec the model was trained with (after overrides). */
   hyperparameters: Spec
   dataset: DatasetInfo
-  /** Per-feature stats of the training inputs (at most 784 features, 10-bin histograms). */
+  /** Per-feature stats of the training inputs as the model sees them (after preprocessing; at most 784 features, 10-bin histograms). */
   inputStats: FeatureStats
+  /** The fitted preprocessing: raw features in, the model's features out (the gateway applies it). */
+  preprocessing?: FittedPreprocessing
   labelDistribution: LabelDistribution
   predictionDistribution?: PredictionDistribution
   /** Input and output names (chosen by Kiln), shapes and class names; older files lack it. */
@@ -78,6 +86,7 @@ export function modelMetadata(input: MetadataInput): KilnModelMetadata {
     // 784 features covers a 28x28 image pixel by pixel; larger inputs are sampled evenly.
     inputStats: featureStats(data.train, { maxFeatures: 784, bins: 10 }),
     labelDistribution: labelDistribution(data.train),
+    ...(data.preprocessing ? { preprocessing: data.preprocessing } : {}),
     ...(input.predictions ? { predictionDistribution: input.predictions } : {}),
     ...(input.signature ? { signature: input.signature } : {}),
     training: input.training,

@@ -2,7 +2,7 @@
 // processes that validate specs but never train (the coordinator, the CLI's submit).
 export { SpecError } from './errors.js'
 export type { SpecProblem } from './errors.js'
-export { parseSpec, validateSpec, applyOverrides, parseOverride } from './spec.js'
+export { parseSpec, validateSpec, applyOverrides, parseOverride, documentValue, validateDocument } from './spec.js'
 export { checkSearchSpace } from './search-space-check.js'
 export type { ParseSpecOptions, SpecOverrides } from './spec.js'
 export type { Spec, OptimizerSpec, TrainingSpec, MetricSpec, ResourcesSpec } from './spec-schema.js'

@@ -1,6 +1,7 @@
 // The job spec: one format for `kiln train` (local), `kiln submit` (cluster) and
 // `kiln sweep` (whose `search.space` keys are dotted paths into this same object).
 import { z } from 'zod'
+import { preprocessingSchema } from '@kiln/data'
 import { modelSpec } from './model-spec.js'
 import {
   addExpected,
@@ -162,6 +163,8 @@ const tags = z
 const fields = {
   name: z.string(expecting(NAME_PHRASE)).regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/),
   dataset: z.string(expecting('a dataset name like fashion-mnist, or a path')).min(1),
+  /** Feature preparation fitted on the training split, saved with the model, applied by the gateway. */
+  preprocessing: preprocessingSchema.optional(),
   model: modelSpec,
   optimizer: optimizer.default({}),
   loss: oneOf(enumValues(LossName)).default('categoricalCrossentropy'),

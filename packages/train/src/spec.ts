@@ -29,28 +29,66 @@ function specProblems(issues: readonly z.ZodIssue[], value: unknown): SpecProble
  */
 export function parseSpec(text: string, options: ParseSpecOptions = {}): Spec {
   const source = options.filename ?? 'spec'
+  return validateSpec(documentValue(text, source), source)
+}
+
+/**
+ * The value of a YAML or JSON document (JSON for `.json` sources); a SpecError naming the
+ * line for text that does not parse. Every document a person writes is read this way.
+ */
+export function documentValue(text: string, source: string, what = 'job spec'): unknown {
   if (typeof text !== 'string')
-    throw new SpecError(source, [{ field: '', message: `spec: expected YAML or JSON text, got ${typeof text}` }])
-  let value: unknown
+    throw new SpecError(
+      source,
+      [
+        {
+          field: '',
+          message: `${what === 'job spec' ? 'spec' : what}: expected YAML or JSON text, got ${typeof text}`,
+        },
+      ],
+      {
+        what,
+      },
+    )
   if (source.endsWith('.json')) {
     try {
-      value = JSON.parse(text)
+      return JSON.parse(text)
     } catch (err) {
-      throw new SpecError(source, [{ field: '', message: `not valid JSON: ${(err as Error).message}` }], { cause: err })
+      throw new SpecError(source, [{ field: '', message: `not valid JSON: ${(err as Error).message}` }], {
+        cause: err,
+        what,
+      })
     }
-  } else {
-    const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true })
-    if (doc.errors.length > 0) {
-      // The first line of a pretty yaml error already says where ("... at line 3, column 5:").
-      const problems = doc.errors.map((e) => ({
-        field: '',
-        message: `not valid YAML: ${e.message.split('\n')[0]!.replace(/:$/, '')}`,
-      }))
-      throw new SpecError(source, problems)
-    }
-    value = doc.toJS()
   }
-  return validateSpec(value, source)
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true })
+  if (doc.errors.length > 0) {
+    // The first line of a pretty yaml error already says where ("... at line 3, column 5:").
+    const problems = doc.errors.map((e) => ({
+      field: '',
+      message: `not valid YAML: ${e.message.split('\n')[0]!.replace(/:$/, '')}`,
+    }))
+    throw new SpecError(source, problems, { what })
+  }
+  return doc.toJS()
+}
+
+/**
+ * Checks a document's value against its schema: the parsed value, or a SpecError (titled
+ * "invalid <what>") listing every problem, fields named from the document's top.
+ */
+export function validateDocument<S extends z.ZodTypeAny>(
+  schema: S,
+  value: unknown,
+  source: string,
+  what: string,
+): z.output<S> {
+  const result = parseWith(schema, value)
+  if (result.success) return result.data
+  const problems = problemsFrom('', result.error.issues, value, { whole: what }).map((p) => ({
+    field: p.field,
+    message: p.message,
+  }))
+  throw new SpecError(source, problems, { what })
 }
 
 /** Overrides by dotted path: `{ 'training.epochs': 2, 'model.hidden': [64] }`. */

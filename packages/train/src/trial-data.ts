@@ -5,17 +5,22 @@ import {
   DatasetError,
   DatasetErrorCode,
   describeNonFinite,
+  fitPreprocessing,
   gather,
+  imageGeometry,
   nonFiniteFeatures,
   oneHot,
   permutation,
+  preprocessDataset,
   registeredDatasets,
   resolveDataset,
   sampleSize,
   splitValidation,
   type Dataset,
+  type FittedPreprocessing,
   type ResolvedDataset,
 } from '@kiln/data'
+import { ValidationError } from '@kiln/protocol'
 import type { Spec } from './spec-schema.js'
 
 /** The splits of one run, as typed arrays. */
@@ -27,6 +32,8 @@ export interface PreparedData {
   test?: Dataset
   /** Where `test` came from: the dataset's own test set, or held out of the training set. */
   testFrom: 'dataset' | 'split' | 'none'
+  /** The spec's preprocessing as fitted on `train` (already applied to every split). */
+  preprocessing?: FittedPreprocessing
 }
 
 export interface PrepareOptions {
@@ -79,13 +86,47 @@ export async function prepareData(spec: Spec, options: PrepareOptions): Promise<
     // a quick run only a few classes.
     pool = gather(pool, permutation(pool.count, seed).subarray(0, limit), `${pool.name}:limit-${limit}`)
   }
-  const { train, validation } = splitValidation(pool, validationSplit, seed)
-  return {
+  const split = splitValidation(pool, validationSplit, seed)
+  const prepared: PreparedData = {
     source,
-    train,
-    ...(validation.count > 0 ? { validation } : {}),
+    train: split.train,
+    ...(split.validation.count > 0 ? { validation: split.validation } : {}),
     ...(test && test.count > 0 ? { test } : {}),
     testFrom,
+  }
+  return preprocessSplits(spec, prepared)
+}
+
+// Fits the spec's preprocessing on the training split alone (validation and test data must
+// not leak into the statistics) and applies it to every split.
+function preprocessSplits(spec: Spec, data: PreparedData): PreparedData {
+  const steps = spec.preprocessing
+  if (!steps) {
+    const categories = data.source.categories ?? []
+    if (categories.length > 0) {
+      const names = categories.map((c) =>
+        JSON.stringify(data.source.featureNames?.[c.feature] ?? `feature ${c.feature}`),
+      )
+      throw new ValidationError(
+        'preprocessing.oneHot',
+        'a preprocessing section that one-hot encodes (or drops) the categorical features',
+        { got: `nothing, and ${spec.dataset} has text features ${names.join(', ')}` },
+      )
+    }
+    return data
+  }
+  const fitted = fitPreprocessing(data.train, steps)
+  const apply = (ds: Dataset | undefined) => ds && preprocessDataset(ds, fitted)
+  const train = apply(data.train)!
+  if (steps.augment) imageGeometry(train.sampleShape, steps.augment, 'preprocessing.augment')
+  const validation = apply(data.validation)
+  const test = apply(data.test)
+  return {
+    ...data,
+    train,
+    ...(validation ? { validation } : {}),
+    ...(test ? { test } : {}),
+    preprocessing: fitted,
   }
 }
 
@@ -95,15 +136,21 @@ export async function prepareData(spec: Spec, options: PrepareOptions): Promise<
  * for itself) gets the same words as a warning.
  */
 export function checkFinite(spec: Spec, data: PreparedData, warn: (message: string) => void): void {
-  const found = nonFiniteFeatures(data.source)
+  // After preprocessing: imputed values are no longer missing.
+  const found = [data.train, data.validation, data.test].flatMap((ds) => (ds ? nonFiniteFeatures(ds) : []))
   if (found.length === 0) return
-  const what = describeNonFinite(found)
+  const merged = new Map<number, (typeof found)[number]>()
+  for (const f of found) {
+    const seen = merged.get(f.feature)
+    merged.set(f.feature, seen ? { ...seen, nan: seen.nan + f.nan, inf: seen.inf + f.inf } : f)
+  }
+  const what = describeNonFinite([...merged.values()].sort((a, b) => a.feature - b.feature))
   const model = spec.model as { builtin?: string }
   if (model.builtin === 'mlp' || model.builtin === 'cnn' || model.builtin === 'linear')
     throw new DatasetError(
       DatasetErrorCode.malformed,
       spec.dataset,
-      `${what}; builtin ${model.builtin} cannot train on them: clean the data, or use model: { builtin: gbdt }, which learns NaN as a missing value`,
+      `${what}; builtin ${model.builtin} cannot train on them: fill them with preprocessing.impute, clean the data, or use model: { builtin: gbdt }, which learns NaN as a missing value`,
     )
   warn(what)
 }

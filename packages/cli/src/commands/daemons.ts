@@ -22,6 +22,8 @@ Options:
   --replicas N   JetStream replicas of every bucket and stream it creates (default 1; 3 on
                  a 3-node NATS cluster; existing streams are left as they are)
   --metrics-port N  serve Prometheus /metrics on 127.0.0.1:N (default: none)
+  --gateway-url URL the gateway's HTTP address, where pipeline canaries count requests
+  --cache DIR    where pipeline data steps fetch datasets (default: under the OS temp dir)
 `
 
 const WORKER_HELP = `Usage: kiln worker [--nats URL] [--creds NODE.creds] [--slots auto|N] [--gpus auto|none|LIST] [--name NAME]
@@ -73,6 +75,8 @@ export function coordinatorCommand(argv: string[], io: CliIo): Promise<number> {
         heartbeat: { type: 'string' },
         replicas: { type: 'string' },
         'metrics-port': { type: 'string' },
+        'gateway-url': { type: 'string' },
+        cache: { type: 'string' },
       },
       run: async ({ nc, flags }) => {
         const { startCoordinator } = await import('@kiln/coordinator')
@@ -85,6 +89,8 @@ export function coordinatorCommand(argv: string[], io: CliIo): Promise<number> {
           ...(flags.id ? { id: flags.id as string } : {}),
           layout,
           ...(metricsPort !== undefined ? { metricsPort } : {}),
+          ...(flags['gateway-url'] ? { gatewayUrl: flags['gateway-url'] as string } : {}),
+          ...(flags.cache ? { cacheDir: resolve(io.cwd, flags.cache as string) } : {}),
         })
         io.stdout.write(`${JSON.stringify({ event: 'ready', component: 'coordinator', id: coordinator.id })}\n`)
         await Promise.race([stopRequested(), nc.closed()])

@@ -1,51 +1,19 @@
-// `kiln data import` and `kiln data ls`: the cluster's datasets (kiln_datasets), through
+// `kiln data import|ls|show|transform|validate`: the cluster's datasets (kiln_datasets), through
 // @kiln/data's store. Importing loads the data here and uploads it once; every node then
 // fetches it by hash into its own cache.
-import type { NatsConnection, ObjectStore } from 'nats'
-import type { DatasetRecord } from '@kiln/data'
 import { subjectToken } from '@kiln/protocol'
 import { runClusterCommand } from '../cluster-command.js'
 import { ExitCode } from '../exit-codes.js'
-import { duration, thousands } from '../format.js'
+import { duration } from '../format.js'
 import type { CliIo } from '../io.js'
 import { reportError } from '../report-error.js'
 import { table } from '../table.js'
 import { UsageError } from '../usage-error.js'
-
-const CONN =
-  '  --nats URL, --creds FILE   the cluster (default: $KILN_NATS_URL / $KILN_NATS_CREDS, else the local one)\n'
-
-/** `kiln data --help`. */
-export const DATA_HELP = `Usage: kiln data import fashion-mnist | PATH [--name NAME] [--json]
-       kiln data ls [--json]
-
-import  loads a dataset here (a registered name, or a path in any form kiln train reads:
-        x.npy | features.npy,labels.npy | data.csv[#label=..] | MNIST-style folder | IDX)
-        and stores it in the cluster, content-addressed: the same data is stored once,
-        however often and under whatever names it is imported. Jobs then say
-        \`dataset: NAME\` (the latest import of that name) or an id (a fixed version).
-ls      lists the stored datasets: name, id, samples, shape, classes, size.
-
-Options:
-  -n, --name NAME   the name jobs use (A-Z a-z 0-9 _ -; default: the registered name, or
-                    the file or folder name)
-      --json        JSON output (import: the record; ls: an array of records)
-${CONN}`
-
-async function datasetStore(nc: NatsConnection): Promise<ObjectStore> {
-  const { bindLayout } = await import('@kiln/cluster-state')
-  return (await bindLayout(nc)).objects.datasets
-}
-
-function megabytes(bytes: number): string {
-  return `${(bytes / 1e6).toFixed(bytes < 1e7 ? 2 : 1)} MB`
-}
-
-function samples(r: DatasetRecord): string {
-  return r.counts.test === undefined
-    ? thousands(r.counts.train)
-    : `${thousands(r.counts.train)} + ${thousands(r.counts.test)}`
-}
+import { DATA_HELP } from './data-help.js'
+import { megabytes, samples, showCommand } from './data-show.js'
+import { datasetStore } from './data-source.js'
+import { transformCommand } from './data-transform.js'
+import { validateCommand } from './data-validate.js'
 
 function importCommand(argv: string[], io: CliIo): Promise<number> {
   return runClusterCommand(
@@ -118,19 +86,22 @@ function lsCommand(argv: string[], io: CliIo): Promise<number> {
   )
 }
 
-/** Runs `kiln data <import|ls>` with the arguments after `data`; returns the exit status. */
+/** Runs `kiln data <import|ls|show|transform|validate>` with the arguments after `data`; returns the exit status. */
 export async function dataCommand(argv: string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = argv
   if (sub === 'import') return importCommand(rest, io)
   if (sub === 'ls' || sub === 'list') return lsCommand(rest, io)
+  if (sub === 'show') return showCommand(rest, io)
+  if (sub === 'transform') return transformCommand(rest, io)
+  if (sub === 'validate') return validateCommand(rest, io)
   if (sub === '-h' || sub === '--help' || sub === 'help') {
     io.stdout.write(DATA_HELP)
     return ExitCode.ok
   }
   const problem =
     sub === undefined
-      ? 'expected a subcommand, import or ls'
-      : `unknown subcommand ${JSON.stringify(sub)}; expected import or ls`
+      ? 'expected a subcommand: import, ls, show, transform or validate'
+      : `unknown subcommand ${JSON.stringify(sub)}; expected import, ls, show, transform or validate`
   return reportError(new UsageError(`${problem} (see kiln data --help)`), io, {
     command: 'kiln data',
     json: argv.includes('--json'),

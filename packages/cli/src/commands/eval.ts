@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path'
 import type { NatsConnection } from 'nats'
 import { NotFoundError, ValidationError } from '@kiln/protocol'
 import type { Dataset, ResolvedDataset } from '@kiln/data'
+import type { KilnModelMetadata } from '@kiln/train'
 import { CONNECTION_FLAGS, connectFromFlags } from '../cluster-connect.js'
 import { evaluationText } from '../evaluation-text.js'
 import { ExitCode } from '../exit-codes.js'
@@ -62,7 +63,7 @@ export async function evalCommand(argv: string[], io: CliIo): Promise<number> {
     const cluster = async () => (nc ??= await connectFromFlags(values, io, 'client'))
     const [modelArg, datasetArg] = positionals as [string, string]
     const train = await import('@kiln/train')
-    const { model, label } = await loadModel(modelArg, io, cluster, train)
+    const { model, label, preprocessing } = await loadModel(modelArg, io, cluster, train)
     let data: ResolvedDataset
     try {
       data = await (await import('@kiln/data')).resolveDataset(train.datasetLocation(datasetArg, io.cwd))
@@ -78,6 +79,8 @@ export async function evalCommand(argv: string[], io: CliIo): Promise<number> {
       })
     }
     const set = pick(data, split, datasetArg)
+    // A model trained with preprocessing takes raw features: its fitted steps come first.
+    if (preprocessing) set.data = (await import('@kiln/data')).preprocessDataset(set.data, preprocessing)
     const tf = await import('@tensorflow/tfjs')
     if (tf.findBackendFactory('kiln')) await tf.setBackend('kiln')
     await tf.ready()
@@ -117,8 +120,10 @@ function notFound(err: unknown): boolean {
 // A folder on disk is a model folder; anything else names a registered version.
 async function loadModel(arg: string, io: CliIo, cluster: () => Promise<NatsConnection>, train: Train) {
   const dir = resolve(io.cwd, arg)
-  if ((await stat(dir).catch(() => null))?.isDirectory())
-    return { model: (await train.loadModel(dir)).model, label: arg }
+  if ((await stat(dir).catch(() => null))?.isDirectory()) {
+    const loaded = await train.loadModel(dir)
+    return { model: loaded.model, label: arg, preprocessing: loaded.metadata?.preprocessing }
+  }
   const { ModelsClient } = await import('@kiln/client')
   const client = new ModelsClient(await cluster())
   const { record, archived } = await client.show(arg)
@@ -132,7 +137,11 @@ async function loadModel(arg: string, io: CliIo, cluster: () => Promise<NatsConn
     return bytes
   }
   const tf = await import('@tensorflow/tfjs')
-  return { model: await tf.loadLayersModel(train.filesLoadHandler(read, where)), label: where }
+  const meta = files.get('kiln-model.json')
+  const preprocessing = meta
+    ? (JSON.parse(new TextDecoder().decode(meta)) as KilnModelMetadata).preprocessing
+    : undefined
+  return { model: await tf.loadLayersModel(train.filesLoadHandler(read, where)), label: where, preprocessing }
 }
 
 async function clusterDataset(nc: NatsConnection, ref: string, cacheDir: string): Promise<ResolvedDataset> {

@@ -9,6 +9,7 @@ import { ExperimentsView, initialExperimentsNav } from './experiments-view.js'
 import { LaunchView, initialLaunchNav } from './launch-view.js'
 import { LogsView, initialLogsNav } from './logs-view.js'
 import { ModelsView, initialModelsNav } from './models-view.js'
+import { PipelinesView, initialPipelinesNav } from './pipelines-view.js'
 import { RunsView, initialRunsNav } from './runs-view.js'
 
 /** One view: `N` is its place (nav), kept while other views show. */
@@ -100,8 +101,18 @@ export const VIEWS: readonly ViewEntry[] = [
     Component: ExperimentsView,
   }),
   entry({
-    id: View.models,
+    id: View.pipelines,
     key: '7',
+    title: 'Pipelines',
+    short: 'Pipes',
+    footer: '↑↓ select  ⏎ open  esc back',
+    help: [['⏎, esc', 'Pipelines: open a run (its DAG, each step with state, duration and cache hit), back']],
+    initialNav: initialPipelinesNav,
+    Component: PipelinesView,
+  }),
+  entry({
+    id: View.models,
+    key: '8',
     title: 'Models',
     footer: '↑↓ select  a approve  c champion',
     help: [['a, c', 'Models: approve the selected version, make it the champion alias (ask first)']],

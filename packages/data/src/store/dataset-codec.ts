@@ -4,7 +4,7 @@
 // store address a dataset by the sha256 of its encoding.
 import { z } from 'zod'
 import { check, decode, encode, ValidationError } from '@kiln/protocol'
-import { makeDataset, type Dataset } from '../dataset.js'
+import { fromArrays, type Dataset } from '../dataset.js'
 import { shapeSize } from '../dtype.js'
 import { DatasetError, DatasetErrorCode } from '../errors.js'
 import type { ResolvedDataset } from '../registry.js'
@@ -40,7 +40,9 @@ const split = z.object({
   labels: storedArray,
   /** Regression targets: float32 bytes, one per sample. */
   targets: z.custom<Uint8Array>((v) => v instanceof Uint8Array, { message: 'raw bytes' }).optional(),
+  // Written only when present, so a dataset without them encodes (and hashes) as before.
   featureNames: z.array(z.string()).optional(),
+  categories: z.array(z.object({ feature: z.number().int().nonnegative(), values: z.array(z.string()) })).optional(),
 })
 type Split = z.infer<typeof split>
 
@@ -60,6 +62,9 @@ function encodeSplit(ds: Dataset): Split {
     labels: encodeLabels(ds.labels, ds.numClasses),
     ...(ds.targets ? { targets: new Uint8Array(Float32Array.from(ds.targets.subarray(0, ds.count)).buffer) } : {}),
     ...(ds.featureNames ? { featureNames: [...ds.featureNames] } : {}),
+    ...(ds.categories?.length
+      ? { categories: ds.categories.map((c) => ({ feature: c.feature, values: [...c.values] })) }
+      : {}),
   }
 }
 
@@ -129,15 +134,16 @@ function decodeSplit(which: string, s: Split, name: string): Dataset {
       })
     }
   }
-  return makeDataset({
+  // fromArrays checks the categories against the values (indices in range, or NaN).
+  return fromArrays({
     name: `${name}/${which}`,
     x: decodeFeatures(s.x, s.count * elements),
     sampleShape: s.sampleShape,
     labels,
     numClasses: s.numClasses,
-    count: s.count,
     ...(s.classNames ? { classNames: s.classNames } : {}),
     ...(s.featureNames ? { featureNames: s.featureNames } : {}),
+    ...(s.categories ? { categories: s.categories } : {}),
     ...(s.targets ? { targets: decodeTargets(at, s.targets, s.count) } : {}),
   })
 }

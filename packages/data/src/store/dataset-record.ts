@@ -51,6 +51,21 @@ export const DatasetRecordSchema = z
         }),
       )
       .optional(),
+    /** Feature names (CSV headers), when the dataset has them. */
+    featureNames: z.array(z.string()).optional(),
+    /** Categorical features and their category names. */
+    categories: z.array(z.object({ feature: z.number().int().nonnegative(), values: z.array(z.string()) })).optional(),
+    /** A dataset made from another (kiln data transform): where from, and what was done. */
+    lineage: z
+      .object({
+        /** The source dataset's id and name. */
+        sourceId: z.string(),
+        sourceName: z.string(),
+        /** The steps as written, and their fitted statistics (a FittedPreprocessing). */
+        steps: z.record(z.unknown()),
+        fitted: z.record(z.unknown()),
+      })
+      .optional(),
     /** ms since the epoch. */
     importedAt: z.number().int().nonnegative(),
   })

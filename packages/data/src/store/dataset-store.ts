@@ -29,6 +29,8 @@ export interface ImportDatasetOptions {
   name: string
   /** Where it came from, for people: the registered name or path it was loaded from. */
   source: string
+  /** What it was made from, for a transformed dataset. */
+  lineage?: DatasetRecord['lineage']
 }
 
 async function putRecord(store: ObjectStore, object: string, record: DatasetRecord): Promise<void> {
@@ -68,6 +70,11 @@ export async function importDataset(
     bytes: bytes.length,
     stats: featureStats(train, RECORD_STATS),
     ...(nonFinite.length > 0 ? { nonFinite } : {}),
+    ...(train.featureNames ? { featureNames: [...train.featureNames] } : {}),
+    ...(train.categories?.length
+      ? { categories: train.categories.map((c) => ({ feature: c.feature, values: [...c.values] })) }
+      : {}),
+    ...(options.lineage ? { lineage: options.lineage } : {}),
     importedAt: Date.now(),
   }
   await putRecord(store, idObject(id), record)

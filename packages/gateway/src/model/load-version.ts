@@ -6,6 +6,7 @@ import { MODEL_FORMAT, type ModelSignature } from '@kiln/train/model-format'
 import { ModelLoadError } from '../errors.js'
 import type { InferencePool } from '../worker/inference-pool.js'
 import { packFiles, type PackedFiles } from '../worker/packed-files.js'
+import { rawInputSignature } from './raw-input.js'
 import type { ServedVersion } from './served-version.js'
 import { servedSignature } from './signature.js'
 
@@ -62,7 +63,7 @@ export async function loadVersion(entry: ServedVersion, c: LoadContext): Promise
   let signature
   try {
     loaded = await c.pool.load(c.key, packed, [...c.liveKeys(), c.key])
-    signature = servedSignature(loaded, metadata)
+    signature = rawInputSignature(servedSignature(loaded, metadata), metadata)
   } catch (err) {
     throw failed(err)
   }

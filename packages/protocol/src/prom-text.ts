@@ -1,5 +1,6 @@
 // Reads the Prometheus text exposition format (what a gateway's /metrics serves) into
-// samples: enough of the format for counters, gauges and histograms.
+// samples: enough of the format for counters, gauges and histograms. Pure: the dashboard's
+// gateway watch and a pipeline's canary read the same way.
 
 /** One sample line: `name{label="value",...} 12.5`. */
 export interface PromSample {

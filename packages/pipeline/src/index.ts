@@ -1,0 +1,20 @@
+// @kiln/pipeline: the pipeline file and its plan (steps, parameters, typed references, DAG),
+// the event-sourced engine a coordinator runs it with, step cache keys and cron schedules.
+// No I/O: the coordinator carries the steps out.
+export { pipelineSchema } from './pipeline-schema.js'
+export type { PipelineDocument, StepDocument, TriggerDocument } from './pipeline-schema.js'
+export { STEP_KINDS, STEP_KIND_NAMES, inputTypes } from './step-kinds.js'
+export type { StepKind, StepKindName } from './step-kinds.js'
+export { ValueType, describeType } from './value-types.js'
+export { planPipeline } from './plan.js'
+export type { PipelinePlan, PlannedStep, PlanOptions, ParamValue, StepRef } from './plan.js'
+export { findRefs, parseRef, substitute, asText } from './references.js'
+export type { Ref, FoundRef } from './references.js'
+export { PipelineEventSchema } from './events.js'
+export type { PipelineEvent } from './events.js'
+export { PipelineEngine, PipelineState, StepState } from './engine.js'
+export type { StepStatus } from './engine.js'
+export { cacheKey, canonicalJson } from './cache-key.js'
+export { parseCron, checkCron, nextCronTime } from './cron.js'
+export type { CronSchedule } from './cron.js'
+export { PipelineReplayError } from './errors.js'
