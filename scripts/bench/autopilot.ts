@@ -21,16 +21,11 @@ import { JobsClient } from '@kiln/client'
 import { type Dataset, registeredDatasets, resolveDataset } from '@kiln/data'
 import { startNatsServer } from '@kiln/local'
 import { prepareData, validateSpec } from '@kiln/train'
-import { parseFlags, report, round } from './common.js'
+import { parseFlags, takeFlag, report, round } from './common.js'
 import { kilnProcesses } from './kiln-processes.js'
 
 const argv = process.argv.slice(2)
-const take = (flag: string): string | undefined => {
-  const i = argv.indexOf(flag)
-  if (i < 0) return undefined
-  const [value] = argv.splice(i, 2).slice(1)
-  return value
-}
+const take = (flag: string) => takeFlag(argv, flag)
 const datasets = (take('--datasets') ?? 'iris,wine,breast-cancer,digits,diabetes,fashion-mnist').split(',')
 const flags = parseFlags(argv, 0, ['--budget', '--image-budget', '--workers'])
 const budget = (flags.extra['--budget'] ?? 120) * 1000

@@ -12,6 +12,14 @@ export interface BenchFlags {
   extra: Record<string, number>
 }
 
+/** Removes `flag VALUE` from `argv` and returns VALUE (undefined when the flag is absent): for flags parseFlags does not take. */
+export function takeFlag(argv: string[], flag: string): string | undefined {
+  const i = argv.indexOf(flag)
+  if (i < 0) return undefined
+  const [value] = argv.splice(i, 2).slice(1)
+  return value
+}
+
 /**
  * Parses --json, --threads T, --shape AxBxC[:SUFFIX] (repeatable; SUFFIX one of
  * `suffixes`), --seconds S and the script's own positive-integer flags in `extra`;

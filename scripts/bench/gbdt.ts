@@ -17,15 +17,10 @@ import { fileURLToPath } from 'node:url'
 import { type Dataset, fromArrays, gather, permutation, resolveDataset } from '@kiln/data'
 import { Rng } from '@kiln/protocol'
 import { gbdtBoost, gbdtCreate, gbdtPredict, gbdtTrees, threads } from '@kiln/native'
-import { parseFlags, report } from './common.ts'
+import { parseFlags, takeFlag, report } from './common.ts'
 
 const argv = process.argv.slice(2)
-const take = (flag: string): string | undefined => {
-  const i = argv.indexOf(flag)
-  if (i < 0) return undefined
-  const [value] = argv.splice(i, 2).slice(1)
-  return value
-}
+const take = (flag: string) => takeFlag(argv, flag)
 const datasets = (take('--datasets') ?? 'breast-cancer,wine,iris,digits,synthetic').split(',')
 const flags = parseFlags(argv, 0, ['--trees', '--rows', '--seed'])
 const trees = flags.extra['--trees'] ?? 100
