@@ -69,7 +69,10 @@ export function analyzeCsv(text: string, path: string, options: TargetOptions = 
     featureNames: encoded.featureNames,
     ...(problem.classNames ? { classNames: problem.classNames } : { numClasses: 1 }),
     ...(encoded.targets ? { targets: encoded.targets } : {}),
-    ...(encoded.categories.length > 0 ? { categories: encoded.categories } : {}),
+    // No `categories`: the autopilot already chose how text columns reach its models (their
+    // sorted values' indices, which trees split on and the candidates are built for); a
+    // dataset carrying categories must be one-hot encoded by the spec (trial-data refuses it
+    // otherwise), which the ensemble's members do not carry yet.
   }
   const train = fromArrays(input)
   if (encoded.targets && !('targets' in train))
