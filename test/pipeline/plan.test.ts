@@ -86,7 +86,7 @@ plan('an unknown kind, a missing field and an unknown key name the step', () => 
   )
   assert.ok(
     lines.includes(
-      'steps.prepare.kind: expected one of import, transform, validate, split, train, sweep, evaluate, condition, register, deploy, got "transfrom" (did you mean "transform"?)',
+      'steps.prepare.kind: expected one of import, transform, validate, split, train, sweep, evaluate, condition, register, score, deploy, got "transfrom" (did you mean "transform"?)',
     ),
     lines.join('\n'),
   )
@@ -126,6 +126,37 @@ plan('a canary: minAgreement needs shadow, and its shares are checked, each name
     lines.some((l) => l.startsWith('steps.shadowed.canary.minAgreement: expected a share from 0 to 1')),
     lines.join('\n'),
   )
+})
+
+plan('a score step: its model, dataset, to and shards are checked, and its dataset output needs to', () => {
+  const ok = planPipeline(
+    edit((p) => {
+      p.steps.score = { kind: 'score', model: '${steps.train.model}', dataset: 'fashion', to: 'scored', shards: 4 }
+      p.steps.retrain = { kind: 'train', spec: SPEC, set: { dataset: '${steps.score.dataset}' } }
+    }),
+    { source: 'p.yaml' },
+  )
+  assert.ok(ok.steps.some((s) => s.name === 'score' && s.kind === 'score'))
+  const lines = problems(
+    edit((p) => {
+      p.steps.bad = { kind: 'score', model: '${steps.prepare.dataset}', dataset: 7, to: 'no spaces', shards: 0 }
+      p.steps.missing = { kind: 'score', dataset: 'fashion' }
+      p.steps.untold = { kind: 'score', model: 'quick@champion', dataset: 'fashion' }
+      p.steps.after = { kind: 'train', spec: SPEC, set: { dataset: '${steps.untold.dataset}' } }
+      p.steps.typo = { kind: 'score', model: 'quick@champion', dataset: 'fashion', shard: 2 }
+    }),
+  )
+  const text = lines.join('\n')
+  assert.match(text, /steps\.bad\.model: expected a model version, got \$\{steps\.prepare\.dataset\} \(a dataset\)/)
+  assert.match(text, /steps\.bad\.dataset: expected a dataset name or id/)
+  assert.match(text, /steps\.bad\.to: expected a name of A-Z a-z 0-9 _ -/)
+  assert.match(text, /steps\.bad\.shards: expected a shard count from 1 to 4096/)
+  assert.match(text, /steps\.missing\.model: /)
+  assert.match(
+    text,
+    /steps\.after\.set\.dataset: expected untold to set to \(its dataset is given only then\), got \$\{steps\.untold\.dataset\}/,
+  )
+  assert.match(text, /steps\.typo\.shard: .*shards/)
 })
 
 plan('references: unknown step, unknown output, wrong type, unknown parameter, own outputs', () => {

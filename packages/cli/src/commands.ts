@@ -176,7 +176,7 @@ export const COMMANDS: readonly Command[] = [
   {
     name: 'pipeline',
     summary:
-      'run a pipeline file (prepare, train, tune, evaluate, gate, register, deploy) and list, show, retry or cancel runs',
+      'run a pipeline file (prepare, train, tune, evaluate, gate, register, deploy, score) and list, show, retry or cancel runs',
     usage: 'kiln pipeline run FILE [--param K=V ...] [--no-cache] | ls | show RUN | retry RUN | cancel RUN',
     run: async (argv, io) => (await import('./commands/pipeline.js')).pipelineCommand(argv, io),
   },

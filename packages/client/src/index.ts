@@ -21,7 +21,7 @@ export type { GatewayStats, ModelTraffic, WatchGatewayOptions } from './watch-ga
 export { parsePromText, histogramQuantile } from '@kiln/protocol'
 export type { PromSample } from '@kiln/protocol'
 export { TransformsClient, transformProgress } from './transforms.js'
-export type { TransformOutput, TransformProgress } from './transforms.js'
+export type { TransformProgress } from './transforms.js'
 export { SweepsClient } from './sweeps.js'
 export type { SweepDetail } from './sweeps.js'
 export { failureOf, failureLine } from './failure.js'

@@ -1,6 +1,6 @@
 // Batch transforms through the coordinator (kiln.api.transform): submit a transform spec
 // over a stored dataset, follow its shards, and read their predictions back in row order
-// from kiln_transforms once every shard has succeeded.
+// from kiln_transforms once every shard has succeeded (readTransformOutput, in @kiln/data).
 import type { NatsConnection } from 'nats'
 import {
   KilnError,
@@ -9,16 +9,14 @@ import {
   RunState,
   Subjects,
   SubmitReplySchema,
-  TransformShardSchema,
   TransformSubmitRequestSchema,
-  decode,
   isTerminal,
-  transformShardObject,
   type JobRecord,
   type SubmitReply,
   type TrialRecord,
 } from '@kiln/protocol'
 import { bindLayout } from '@kiln/cluster-state'
+import { readTransformOutput, type TransformOutput } from '@kiln/data'
 import { call } from './request.js'
 import { JobsClient } from './jobs.js'
 
@@ -30,13 +28,6 @@ export interface TransformProgress {
   /** Shards that were placed more than once (a lost node, a retry). */
   retried: number
   rows: number
-}
-
-/** A finished transform's predictions: rows × outputs float32, in the dataset's row order. */
-export interface TransformOutput {
-  rows: number
-  outputs: number
-  data: Float32Array
 }
 
 /** The progress of a transform job from its trials. */
@@ -88,32 +79,8 @@ export class TransformsClient {
     }
   }
 
-  /** Reads a succeeded transform's shards back in order. */
+  /** Reads a succeeded transform's shards back in order (the one reader, in @kiln/data). */
   async output(job: JobRecord): Promise<TransformOutput> {
-    if (job.state !== RunState.succeeded)
-      throw new KilnError(ErrorCode.conflict, `transform ${job.id} is ${job.state}, not succeeded`)
-    const store = (await bindLayout(this.nc)).objects.transforms
-    const shards = []
-    for (let i = 0; i < job.trialIds.length; i++) {
-      const bytes = await store.getBlob(transformShardObject(job.id, i))
-      if (!bytes)
-        throw new KilnError(ErrorCode.notFound, `shard ${i} of transform ${job.id} is missing from kiln_transforms`)
-      shards.push(decode(TransformShardSchema, bytes))
-    }
-    const outputs = shards[0]?.outputs ?? 0
-    const rows = shards.reduce((n, s) => n + s.rows, 0)
-    const data = new Float32Array(rows * outputs)
-    let at = 0
-    for (const s of shards) {
-      if (s.start !== at || s.outputs !== outputs)
-        throw new KilnError(
-          ErrorCode.internal,
-          `shard ${s.shard} of transform ${job.id} does not follow the one before`,
-        )
-      // Copied out of the message bytes (their offset need not be float-aligned).
-      data.set(new Float32Array(s.data.slice().buffer), at * outputs)
-      at += s.rows
-    }
-    return { rows, outputs, data }
+    return readTransformOutput((await bindLayout(this.nc)).objects.transforms, job)
   }
 }

@@ -22,6 +22,7 @@ export {
   listModelVersions,
   getModelVersion,
   readModelFiles,
+  modelClassNames,
   watchModelVersions,
 } from './model-registry.js'
 export type { PublishModelInput, StoredModel } from './model-registry.js'

@@ -199,6 +199,23 @@ export async function readModelFiles(
 }
 
 /**
+ * The class names a classifier version's output carries in its kiln-model.json (its
+ * signature's, else its training data's); undefined for a model without named classes.
+ */
+export async function modelClassNames(
+  layout: RegistryLayout,
+  record: ModelVersionRecord,
+): Promise<string[] | undefined> {
+  const bytes = (await readModelFiles(layout, record)).get('kiln-model.json')
+  if (!bytes) return undefined
+  const meta = JSON.parse(new TextDecoder().decode(bytes)) as {
+    signature?: { outputs?: { classNames?: string[] }[] }
+    dataset?: { classNames?: string[] }
+  }
+  return meta.signature?.outputs?.[0]?.classNames ?? meta.dataset?.classNames
+}
+
+/**
  * Calls `onVersion` for every existing version and then for each newly published one,
  * until the returned stop() is called. Gateways use it to serve new versions hot.
  */

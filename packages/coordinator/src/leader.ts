@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import type { NatsConnection, Subscription } from 'nats'
 import {
   JobSubmitRequestSchema,
+  TransformSubmitRequestSchema,
   NotFoundError,
   RunState,
   type TrialDecision,
@@ -30,6 +31,7 @@ import { Sweeps } from './sweeps.js'
 import { TrialDriver } from './trial-driver.js'
 import { placementsOf } from './trial-step.js'
 import { TrialStore } from './trial-store.js'
+import { submitTransform } from './transform-job.js'
 import type { CoordinatorMetrics } from './metrics.js'
 
 export interface LeaderOptions {
@@ -124,6 +126,8 @@ export class Leader {
       job: (id) => this.store.jobs.get(id),
       trialsOf: (jobId) => this.store.trialsOf(jobId),
       submitSweep: (req) => locked(() => this.sweeps.submit(req)),
+      submitTransform: (req) =>
+        locked(() => submitTransform({ ...jobDeps(this), layout: o.layout }, TransformSubmitRequestSchema.parse(req))),
       sweep: (id) => this.sweeps.records.get(id),
       cancel: (id, reason) => locked(() => this.cancel(id, reason)),
       cacheDir: o.cacheDir ?? join(tmpdir(), `kiln-coordinator-${o.coordinatorId}`),

@@ -88,6 +88,11 @@ export {
   IntegrityError,
   importSource,
   storeTransformed,
+  readTransformOutput,
+  predictedDataset,
+  predictedClasses,
+  isClassifier,
+  storePredictedDataset,
 } from './store/index.js'
 export type {
   DecodeDatasetOptions,
@@ -97,4 +102,6 @@ export type {
   FetchedDataset,
   ImportSource,
   TransformSource,
+  TransformOutput,
+  TransformOrigin,
 } from './store/index.js'

@@ -8,7 +8,7 @@ import { SpecError } from '@kiln/train/spec'
 import { pipelineSchema, type PipelineDocument, type StepDocument, type TriggerDocument } from './pipeline-schema.js'
 import { type Ref, findRefs, fieldOf, substitute } from './references.js'
 import { checkStepSpec, type PlanProblem } from './spec-check.js'
-import { STEP_KINDS, inputTypes, type StepKindName } from './step-kinds.js'
+import { STEP_KINDS, inputTypes, type StepKind, type StepKindName } from './step-kinds.js'
 import { SCALARS, describeType, type ValueType } from './value-types.js'
 
 /** A parameter's value. */
@@ -181,6 +181,11 @@ function checkRefs(
         found.field,
         `expected an output of ${ref.step} (a ${kind} step gives ${Object.keys(outputs).join(', ')}), got ${found.text}`,
       )
+      continue
+    }
+    const when = (STEP_KINDS[kind] as StepKind).outputsWhen?.[ref.output]
+    if (when && (steps[ref.step] as Record<string, unknown>)[when] === undefined) {
+      add(found.field, `expected ${ref.step} to set ${when} (its ${ref.output} is given only then), got ${found.text}`)
       continue
     }
     if (!own) continue

@@ -5,6 +5,7 @@ import { z } from 'zod'
 import { dataSchemaSchema, preprocessingSchema } from '@kiln/data'
 import {
   AliasNameSchema,
+  MAX_TRANSFORM_SHARDS,
   between,
   expecting,
   fraction,
@@ -39,6 +40,8 @@ export interface StepKind {
   /** Fields that take references, by field path ('*' matches any key), and the types they take. */
   inputs: Record<string, readonly ValueType[]>
   outputs: Record<string, ValueType>
+  /** Outputs a step gives only when one of its fields is set: output -> that field. */
+  outputsWhen?: Record<string, string>
 }
 
 const canary = strictObject(
@@ -155,6 +158,20 @@ export const STEP_KINDS = {
     },
     inputs: { model: ['model'] },
     outputs: { model: 'model' },
+  },
+  score: {
+    /** Batch scoring: every sample of the dataset scored by the model as a transform job of shards. */
+    fields: {
+      model: modelIn,
+      dataset: datasetIn,
+      /** Registers the dataset's samples labelled with the predictions as a new dataset of this name. */
+      to: storeName.optional(),
+      /** Shards (trials) the job is split into (default: one per 1,000 rows, at most 8). */
+      shards: positiveInt(`a shard count from 1 to ${MAX_TRANSFORM_SHARDS}`).max(MAX_TRANSFORM_SHARDS).optional(),
+    },
+    inputs: { model: ['model'], dataset: ['dataset', 'string'] },
+    outputs: { job: 'string', dataset: 'dataset', rows: 'number' },
+    outputsWhen: { dataset: 'to' },
   },
   deploy: {
     fields: {

@@ -4,8 +4,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import type { JobsClient, ModelsClient, TransformProgress } from '@kiln/client'
-import type { ModelVersionRecord } from '@kiln/protocol'
+import type { JobsClient, TransformProgress } from '@kiln/client'
 import type { CliIo } from '../io.js'
 import { runClusterCommand } from '../cluster-command.js'
 import { ExitCode } from '../exit-codes.js'
@@ -69,7 +68,7 @@ export function transformCommand(argv: string[], io: CliIo): Promise<number> {
         const json = flags.json === true
         const say = (event: Record<string, unknown>, text: string) =>
           out.stdout.write(json ? `${JSON.stringify(event)}\n` : `${text}\n`)
-        const { bindLayout, parseModelRef } = await import('@kiln/cluster-state')
+        const { bindLayout, modelClassNames, parseModelRef } = await import('@kiln/cluster-state')
         const { ModelsClient, JobsClient, TransformsClient } = await import('@kiln/client')
         const { clusterDataset } = await import('../submission.js')
         const { subjectToken } = await import('@kiln/protocol')
@@ -118,13 +117,14 @@ export function transformCommand(argv: string[], io: CliIo): Promise<number> {
           return ExitCode.failed
         }
         const output = await client.output(final)
+        const classNames = await modelClassNames(layout, record)
         const origin = {
           jobId: final.id,
           model: record.model,
           version: record.version,
           dataset: dataset.name,
           datasetId: dataset.id,
-          ...(await classNamesOf(models, record)),
+          ...(classNames ? { classNames } : {}),
           trainRows: dataset.counts.train,
         }
         const files = await import('../transform-files.js')
@@ -142,18 +142,13 @@ export function transformCommand(argv: string[], io: CliIo): Promise<number> {
           lines.push(`wrote ${written.join(', ')} to ${dir} (${thousands(output.rows)} rows)`)
         }
         if (toName) {
-          const { fetchDataset, importDataset } = await import('@kiln/data')
+          const { storePredictedDataset } = await import('@kiln/data')
           const cacheDir = await mkdtemp(join(tmpdir(), 'kiln-transform-'))
           try {
-            const source = await fetchDataset(layout.objects.datasets, dataset.id, { cacheDir })
-            const registered = await importDataset(
-              layout.objects.datasets,
-              files.predictedDataset(source, output, origin),
-              {
-                name: toName,
-                source: `kiln transform ${record.model}@${record.version} ${dataset.name}@${dataset.id.slice(0, 12)} (job ${final.id})`,
-              },
-            )
+            const registered = await storePredictedDataset(layout.objects.datasets, output, origin, {
+              name: toName,
+              cacheDir,
+            })
             result.dataset = { name: registered.name, id: registered.id }
             lines.push(
               `registered dataset ${registered.name} (${registered.id.slice(0, 12)}): ${thousands(output.rows)} rows`,
@@ -178,19 +173,6 @@ async function defaultShards(jobs: JobsClient, gpu: boolean, rows: number): Prom
     .filter((n) => n.live)
     .reduce((n, node) => n + node.slots.filter((s) => s.kind === (gpu ? 'gpu' : 'cpu')).length, 0)
   return Math.max(1, Math.min(2 * Math.max(1, slots), Math.ceil(rows / 1000)))
-}
-
-// The class names a classifier's output carries in kiln-model.json (its signature, else its
-// training data's).
-async function classNamesOf(models: ModelsClient, record: ModelVersionRecord): Promise<{ classNames?: string[] }> {
-  const bytes = (await models.files(record)).get('kiln-model.json')
-  if (!bytes) return {}
-  const meta = JSON.parse(new TextDecoder().decode(bytes)) as {
-    signature?: { outputs?: { classNames?: string[] }[] }
-    dataset?: { classNames?: string[] }
-  }
-  const names = meta.signature?.outputs?.[0]?.classNames ?? meta.dataset?.classNames
-  return names ? { classNames: names } : {}
 }
 
 const BAR = 24

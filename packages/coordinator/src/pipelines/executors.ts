@@ -3,6 +3,7 @@ import type { StepKindName } from '@kiln/pipeline'
 import { importStep, splitStep, transformStep, validateStep } from './data-steps.js'
 import { deployStep } from './deploy-step.js'
 import { conditionStep, evaluateStep, registerStep } from './model-steps.js'
+import { scoreStep } from './score-step.js'
 import type { StepExecutor } from './step-executor.js'
 import { sweepStep, trainStep } from './training-steps.js'
 
@@ -27,6 +28,8 @@ export function executorFor(kind: StepKindName, step: string): StepExecutor {
       return conditionStep
     case 'register':
       return registerStep
+    case 'score':
+      return scoreStep
     case 'deploy':
       return deployStep
   }

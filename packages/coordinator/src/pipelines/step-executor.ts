@@ -4,7 +4,14 @@
 // leader resumes a step that was under way by calling its executor again.
 import type { NatsConnection } from 'nats'
 import type { Layout } from '@kiln/cluster-state'
-import type { JobRecord, SweepRecord, SweepSubmitRequest, TrialRecord } from '@kiln/protocol'
+import {
+  isTerminal,
+  type JobRecord,
+  type SweepRecord,
+  type SweepSubmitRequest,
+  type TransformSubmitRequest,
+  type TrialRecord,
+} from '@kiln/protocol'
 import type { z } from 'zod'
 import type { JobSubmitRequestSchema } from '@kiln/protocol'
 import type { Logger } from '@kiln/train/spec'
@@ -20,6 +27,8 @@ export interface PipelineDeps {
   job(id: string): JobRecord | undefined
   trialsOf(jobId: string): TrialRecord[]
   submitSweep(req: SweepSubmitRequest): Promise<{ sweep: SweepRecord }>
+  /** A batch transform, as kiln.api.transform submits it (a job of shards). */
+  submitTransform(req: TransformSubmitRequest): Promise<{ job: JobRecord }>
   sweep(id: string): SweepRecord | undefined
   cancel(id: string, reason: string): Promise<unknown>
   /** Where datasets are fetched to for data steps. */
@@ -79,4 +88,28 @@ export function pause(ms: number, signal: AbortSignal): Promise<void> {
 /** A stable id for one (run, retry round, step, attempt): the idempotency key of what the step submits. */
 export function attemptKey(ctx: Pick<StepContext, 'runId' | 'step' | 'attempt' | 'round'>): string {
   return `${ctx.runId}-${ctx.step}-r${ctx.round}a${ctx.attempt}`
+}
+
+/** Waits until `read` gives a record in a final state; a cancelled run cancels what it waits on. */
+export async function follow<T extends { state: string }>(
+  ctx: StepContext,
+  id: string,
+  read: () => T | undefined,
+): Promise<T> {
+  for (;;) {
+    const record = read()
+    if (record && isTerminal(record.state as never)) return record
+    try {
+      await pause(ctx.deps.pollMs, ctx.signal)
+    } catch (err) {
+      if (ctx.signal.reason === 'cancelled')
+        await ctx.deps.cancel(id, `pipeline run ${ctx.runId} cancelled`).catch(() => undefined)
+      throw err
+    }
+  }
+}
+
+/** The error of a job or sweep that did not succeed. */
+export function failure(what: string, record: { state: string; error?: { message: string } }): Error {
+  return new Error(`${what} ${record.state}${record.error ? `: ${record.error.message}` : ''}`)
 }

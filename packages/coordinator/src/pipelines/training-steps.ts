@@ -4,9 +4,9 @@
 // model version it registered, its flat metrics, and the job or sweep id.
 import { getModelVersion } from '@kiln/cluster-state'
 import { findDataset } from '@kiln/data'
-import { NotFoundError, isTerminal, type JobRecord } from '@kiln/protocol'
+import { NotFoundError, type JobRecord } from '@kiln/protocol'
 import { applyOverrides, validateSpec, type Spec } from '@kiln/train/spec'
-import { attemptKey, pause, type PipelineDeps, type StepContext, type StepExecutor } from './step-executor.js'
+import { attemptKey, failure, follow, type PipelineDeps, type StepContext, type StepExecutor } from './step-executor.js'
 
 // The spec the step runs: its own, with `set` applied (references already resolved).
 function specOf(inputs: Record<string, unknown>, step: string): Spec {
@@ -30,29 +30,6 @@ const materialize = (step: string) => async (inputs: Record<string, unknown>, de
   const spec = specOf(inputs, step)
   const datasetId = await datasetIdOf(deps, spec.dataset)
   return { spec, ...(datasetId ? { datasetId } : {}), ...(inputs.bundle ? { bundle: inputs.bundle } : {}) }
-}
-
-// Waits until `read` gives a record in a final state; a cancelled run cancels what it waits on.
-async function follow<T extends { state: string }>(
-  ctx: StepContext,
-  id: string,
-  read: () => T | undefined,
-): Promise<T> {
-  for (;;) {
-    const record = read()
-    if (record && isTerminal(record.state as never)) return record
-    try {
-      await pause(ctx.deps.pollMs, ctx.signal)
-    } catch (err) {
-      if (ctx.signal.reason === 'cancelled')
-        await ctx.deps.cancel(id, `pipeline run ${ctx.runId} cancelled`).catch(() => undefined)
-      throw err
-    }
-  }
-}
-
-function failure(what: string, record: { state: string; error?: { message: string } }): Error {
-  return new Error(`${what} ${record.state}${record.error ? `: ${record.error.message}` : ''}`)
 }
 
 // What a train or sweep step submits: its spec, the stored dataset and code bundle it names,

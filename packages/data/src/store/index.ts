@@ -15,3 +15,11 @@ export { importSource } from './import-source.js'
 export type { ImportSource } from './import-source.js'
 export { storeTransformed } from './transform-stored.js'
 export type { TransformSource } from './transform-stored.js'
+export {
+  readTransformOutput,
+  predictedDataset,
+  predictedClasses,
+  isClassifier,
+  storePredictedDataset,
+} from './transform-predictions.js'
+export type { TransformOutput, TransformOrigin } from './transform-predictions.js'
