@@ -1,5 +1,5 @@
 // Issue 15: @kiln/client is a package a service can install. Its tarball and those of what it
-// needs (@kiln/protocol, @kiln/cluster-state, @kiln/local), packed as `pnpm pack` writes
+// needs (@kiln/protocol, @kiln/cluster-state, @kiln/local, @kiln/data), packed as `pnpm pack` writes
 // them (workspace versions resolved, publishConfig's dist exports), install into an empty
 // folder outside this repository, and a script there submits a job to a real cluster, waits
 // for it and reads its log through the installed package alone.
@@ -15,7 +15,7 @@ import { type SmallCluster, startSmallCluster } from '../helpers/small-cluster.j
 import { tempDir, writeNpyBlobs } from '../train/synthetic.js'
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
-const PACKAGES = ['protocol', 'cluster-state', 'local', 'client']
+const PACKAGES = ['protocol', 'cluster-state', 'local', 'data', 'client']
 
 type Ctx = {
   cluster?: SmallCluster
