@@ -69,6 +69,10 @@ test('dashboard - evals: Enter opens a run: figures, confusion heatmap, per-clas
   assert.match(f, /sweep sweep-[0-9a-f]+: importance (learningRate|hidden) \d\.\d\d/)
   assert.match(f, /best val_accuracy so far [▁▂▃▄▅▆▇█]+ \d\.\d{4}/)
   assert.match(f, /rungs r0:\d+ r1:\d+/)
+  // Parallel coordinates of the sweep's trials: braille lines over its parameters and metric.
+  assert.match(f, /parallel coordinates \(green: best val_accuracy\)/)
+  assert.ok((f.match(/[\u2801-\u28ff]/g) ?? []).length >= 20, `braille lines drawn:\n${f}`)
+  assert.match(f, /^hidden +learningRate( \(log\))? +val_accuracy *$/m, 'its axes named in order')
   fits(f)
   await app.keys(KEY.esc)
   await app.until('7 runs')

@@ -54,11 +54,18 @@ export function paramNames(trials: readonly SweepTrial[]): string[] {
   return [...new Set(trials.flatMap((t) => Object.keys(t.params)))].sort()
 }
 
-/** Parallel coordinates: one vertical axis per parameter and the metric, one line per trial. */
-export function parallelCoordinates(
+/** Parallel coordinates as data: the axes (parameters, then the metric) and each trial's line. */
+export interface ParallelLines {
+  axes: { name: string; ticks: string[] }[]
+  /** Per trial: its height on each axis (0 top, 1 bottom; undefined where it lacks the parameter) and how good it is (0 worst, 1 best). */
+  lines: { id: string; value: number; good: number; ys: (number | undefined)[] }[]
+}
+
+/** The axes and lines of a parallel-coordinates plot, for the HTML report and the dashboard alike. */
+export function parallelLines(
   trials: readonly SweepTrial[],
   metric: { name: string; mode: 'max' | 'min' },
-): string | undefined {
+): ParallelLines | undefined {
   const done = finished(trials)
   const names = paramNames(done)
   if (done.length === 0 || names.length === 0) return undefined
@@ -74,10 +81,6 @@ export function parallelCoordinates(
       done.map((t) => t.value),
     ),
   ]
-  const W = Math.max(480, axes.length * 130)
-  const top = 36
-  const h = 220
-  const xs = scale(0, axes.length - 1, 60, W - 60)
   const values = done.map((t) => t.value)
   const good = scale(
     Math.min(...values),
@@ -85,12 +88,32 @@ export function parallelCoordinates(
     metric.mode === 'max' ? 0 : 1,
     metric.mode === 'max' ? 1 : 0,
   )
-  const lines = done.map((t) => {
-    const pts = axes.map((a, i) => {
-      const y = a.at(i === axes.length - 1 ? t.value : t.params[a.key])
-      return y === undefined ? undefined : `${xs(i).toFixed(1)},${(top + y * h).toFixed(1)}`
-    })
-    const hue = Math.round(good(t.value) * 120) // red (worst) to green (best)
+  return {
+    axes: axes.map((a) => ({ name: a.name, ticks: a.ticks })),
+    lines: done.map((t) => ({
+      id: t.id,
+      value: t.value,
+      good: good(t.value),
+      ys: axes.map((a, i) => a.at(i === axes.length - 1 ? t.value : t.params[a.key])),
+    })),
+  }
+}
+
+/** Parallel coordinates: one vertical axis per parameter and the metric, one line per trial. */
+export function parallelCoordinates(
+  trials: readonly SweepTrial[],
+  metric: { name: string; mode: 'max' | 'min' },
+): string | undefined {
+  const plot = parallelLines(trials, metric)
+  if (!plot) return undefined
+  const { axes } = plot
+  const W = Math.max(480, axes.length * 130)
+  const top = 36
+  const h = 220
+  const xs = scale(0, axes.length - 1, 60, W - 60)
+  const lines = plot.lines.map((t) => {
+    const pts = t.ys.map((y, i) => (y === undefined ? undefined : `${xs(i).toFixed(1)},${(top + y * h).toFixed(1)}`))
+    const hue = Math.round(t.good * 120) // red (worst) to green (best)
     return `<polyline class="trial" points="${pts.filter(Boolean).join(' ')}" fill="none" stroke="hsl(${hue},70%,42%)" stroke-opacity="0.75" stroke-width="1.5"><title>${esc(t.id)}: ${esc(metric.name)} ${num(t.value)}</title></polyline>`
   })
   const axisMarks = axes.map((a, i) => {

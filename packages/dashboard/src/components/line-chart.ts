@@ -14,8 +14,8 @@ export interface LineChartProps {
 
 const LABEL = 7
 
-// Consecutive cells of one colour become one Text, so a row is a handful of nodes.
-function rowRuns(row: Cell[]) {
+/** Consecutive cells of one colour as one Text each, so a row is a handful of nodes. */
+export function rowRuns(row: Cell[]) {
   const runs: Array<{ text: string; color?: string }> = []
   for (const cell of row) {
     const last = runs.at(-1)

@@ -6,10 +6,11 @@ import { type ReactElement, createElement as h } from 'react'
 import { Box, Text } from 'ink'
 import { compileWhere, runComparator, runsOf, type Run } from '@kiln/client'
 import type { ClassificationEvaluation, SweepRecord } from '@kiln/protocol'
-import { parameterImportance } from '@kiln/report'
+import { parallelLines, parameterImportance } from '@kiln/report'
 import { useKeys } from '../use-keys.js'
 import { age, clip, fit, metric } from '../format.js'
 import { stateColor } from '../components/palette.js'
+import { ParallelChart } from '../components/parallel-chart.js'
 import { Table } from '../components/table.js'
 import type { DashState } from '../state.js'
 import type { ViewProps } from '../view-props.js'
@@ -207,16 +208,24 @@ function F1Bars({ ev, width }: { ev: ClassificationEvaluation; width: number }):
   )
 }
 
+// The finished trials of a run's sweep with the sweep's metric, oldest first.
+function sweepTrials(run: Run, state: DashState) {
+  const metricName = state.sweeps.get(run.sweepId!)?.metric.name ?? 'val_accuracy'
+  const valued = [...state.trials.values()]
+    .filter((t) => t.sweepId === run.sweepId)
+    .sort((a, b) => a.timestamps.createdAt - b.timestamps.createdAt)
+    .flatMap((t) =>
+      t.metrics?.[metricName] !== undefined
+        ? [{ id: t.id, params: t.params ?? {}, value: t.metrics[metricName]! }]
+        : [],
+    )
+  return { metricName, valued }
+}
+
 // A sweep trial's context: what mattered across its sweep, the best so far, the rungs.
 function sweepLines(run: Run, state: DashState, width: number): string[] {
   if (!run.sweepId) return []
-  const metricName = state.sweeps.get(run.sweepId)?.metric.name ?? 'val_accuracy'
-  const trials = [...state.trials.values()]
-    .filter((t) => t.sweepId === run.sweepId)
-    .sort((a, b) => a.timestamps.createdAt - b.timestamps.createdAt)
-  const valued = trials.flatMap((t) =>
-    t.metrics?.[metricName] !== undefined ? [{ id: t.id, params: t.params ?? {}, value: t.metrics[metricName]! }] : [],
-  )
+  const { metricName, valued } = sweepTrials(run, state)
   const imp = parameterImportance(valued)
     .map((i) => `${i.param.split('.').pop()} ${i.importance.toFixed(2)}`)
     .join('  ')
@@ -281,6 +290,12 @@ function RunEvaluation({
           : 'no evaluation (the run has not finished, or kept no model)',
       ),
     )
+  const lines = sweepLines(run, state, width)
+  const sweep = run.sweepId ? state.sweeps.get(run.sweepId) : undefined
+  const plot = sweep ? parallelLines(sweepTrials(run, state).valued, sweep.metric) : undefined
+  // What is left below the heatmap (or the F1 bars, when taller) and the sweep's lines.
+  const classes = ev.perClass.f1.length
+  const plotH = height - 2 - Math.max(ev.confusion ? classes + 2 : 0, classes + 1) - lines.length
   const figures = `acc ${metric(ev.accuracy)}  F1 ${metric(ev.macro.f1)}  ROC-AUC ${metric(ev.rocAuc?.macro)}  log loss ${metric(ev.logLoss)}  (${ev.count} test)`
   const left = Math.min(width - 24, Math.max(24, 3 + (ev.confusion?.length ?? 0) * 4 + 1))
   return h(
@@ -294,6 +309,14 @@ function RunEvaluation({
       ev.confusion ? h(Box, { width: left }, h(Heatmap, { ev, width: left })) : null,
       h(Box, { width: width - left }, h(F1Bars, { ev, width: width - left - 1 })),
     ),
-    ...sweepLines(run, state, width).map((line, i) => h(Text, { key: `s${i}`, dimColor: i > 0 }, line)),
+    ...lines.map((line, i) => h(Text, { key: `s${i}`, dimColor: i > 0 }, line)),
+    plot && plotH >= 4
+      ? h(ParallelChart, {
+          plot,
+          title: `parallel coordinates (green: best ${sweep?.metric.name ?? ''})`,
+          width,
+          height: plotH,
+        })
+      : null,
   )
 }
