@@ -63,20 +63,28 @@ export class TrialProcesses {
 
   /** A process for a trial on `slotId`: the one waiting there if it fits, else a new one. */
   async take(slotId: string, need: { gpu: boolean; memoryMb?: number }): Promise<TrialProcess> {
-    const entry = this.waiting.get(slotId)
-    this.waiting.delete(slotId)
-    const waiting = await entry?.proc
+    // Reserved before the first await: a prestart for this slot meanwhile (another slot's
+    // first script trial starts them) would sweep the slot's uid and SIGKILL the process
+    // being started here for this trial.
+    this.running.add(slotId)
     let proc: TrialProcess
-    if (waiting?.alive && waiting.shape.gpu === need.gpu && waiting.shape.memoryMb === need.memoryMb) {
-      proc = waiting
-      this.o.onTake?.('prestarted')
-    } else {
-      await waiting?.dispose()
-      proc = await this.start(slotId, need.gpu, need.memoryMb)
-      this.o.onTake?.('cold')
+    try {
+      const entry = this.waiting.get(slotId)
+      this.waiting.delete(slotId)
+      const waiting = await entry?.proc
+      if (waiting?.alive && waiting.shape.gpu === need.gpu && waiting.shape.memoryMb === need.memoryMb) {
+        proc = waiting
+        this.o.onTake?.('prestarted')
+      } else {
+        await waiting?.dispose()
+        proc = await this.start(slotId, need.gpu, need.memoryMb)
+        this.o.onTake?.('cold')
+      }
+    } catch (err) {
+      this.running.delete(slotId)
+      throw err
     }
     // Once this trial's process is gone, the slot gets a fresh one for its next trial.
-    this.running.add(slotId)
     void proc.exited.then(() => {
       this.running.delete(slotId)
       if (this.o.prestart) this.prestart(slotId, need.memoryMb)
