@@ -4,7 +4,8 @@
 // KilnNativeError with code 'NO_DEVICE' and a message saying why.
 import { addon } from './addon.js'
 import type { GemmOptions } from './gemm.js'
-import type { CudaDeviceInfo, CudaMemoryStats } from './types.js'
+import type { CudaDeviceInfo } from './types.js'
+import type { CudaMemoryStats } from './types-cuda.js'
 
 export interface CudaGemmOptions extends GemmOptions {
   /** CUDA device index; 0 when omitted. */

@@ -44,7 +44,8 @@ export {
   type MaxPoolGradArgs,
   type AvgPoolGradArgs,
 } from './pool.js'
-export type { CudaDeviceInfo, CudaMemoryStats, CudaStream, DeviceBuffer } from './types.js'
+export type { CudaDeviceInfo } from './types.js'
+export type { CudaMemoryStats, CudaStream, DeviceBuffer } from './types-cuda.js'
 export {
   cudaSgemm,
   cudaSgemmAsync,
