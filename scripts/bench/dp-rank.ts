@@ -4,7 +4,7 @@
 // Reads its job from KILN_BENCH_JOB; prints one JSON line.
 import * as tf from '@tensorflow/tfjs'
 import '@kiln/backend'
-import { connect } from 'nats'
+import { connect } from '@nats-io/transport-node'
 import { setThreads } from '@kiln/native'
 import {
   buildBuiltinModel,

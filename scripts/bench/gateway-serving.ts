@@ -3,7 +3,7 @@
 // gateway takes to serve 20 registered versions behind 5 endpoints (restart to serving).
 import { cpSync, mkdirSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { connect } from 'nats'
+import { connect } from '@nats-io/transport-node'
 import { ensureLayout, publishModelVersion } from '@kiln/cluster-state'
 import { EndpointsClient } from '@kiln/client'
 import { applyDeploy, createGateway, serveGateway } from '@kiln/gateway'

@@ -3,7 +3,7 @@
 // times the step out, ranks that disagree on sizes, a stopped trial, a stale attempt.
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { connect } from 'nats'
+import { connect } from '@nats-io/transport-node'
 import { WireType } from '@kiln/native'
 import { CollectiveError, RingCommunicator } from '@kiln/train'
 import { ErrorCode } from '@kiln/protocol'

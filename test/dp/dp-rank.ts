@@ -5,7 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import * as tf from '@tensorflow/tfjs'
 import '@kiln/backend'
-import { connect } from 'nats'
+import { connect } from '@nats-io/transport-node'
 import { DistributedOptimizer, RankSync, RingCommunicator, type Compression } from '@kiln/train'
 import { randomFloats, randomInts } from '../helpers/random.js'
 

@@ -1,6 +1,6 @@
 // Following what the cluster runs for the autopilot: the sweep until it ends (a progress
 // event whenever a trial changes), and the ensemble job until it ends or a deadline passes.
-import type { NatsConnection } from 'nats'
+import type { NatsConnection } from '@nats-io/transport-node'
 import { JobsClient, SweepsClient, type SweepDetail } from '@kiln/client'
 import { isTerminal, type ShowReply, type SweepRecord } from '@kiln/protocol'
 

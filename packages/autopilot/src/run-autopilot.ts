@@ -5,7 +5,7 @@
 // running the same command again after an interruption picks up the same sweep and job
 // instead of starting over.
 import { createHash } from 'node:crypto'
-import type { NatsConnection } from 'nats'
+import type { NatsConnection } from '@nats-io/transport-node'
 import { bindLayout } from '@kiln/cluster-state'
 import { EndpointsClient, JobsClient, SweepsClient } from '@kiln/client'
 import { importDataset } from '@kiln/data'

@@ -1,6 +1,6 @@
 // The shape every cluster command shares: parse flags (with the connection flags), connect,
 // run, report errors the same way, close the connection.
-import type { NatsConnection } from 'nats'
+import type { NatsConnection } from '@nats-io/transport-node'
 import type { CliIo } from './io.js'
 import { ExitCode } from './exit-codes.js'
 import { parseFlags, type ParsedFlags } from './parse-flags.js'

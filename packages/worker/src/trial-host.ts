@@ -4,7 +4,7 @@
 // until the coordinator answers (it may be failing over); an answer that this placement is
 // stale stops the trial at once.
 import { MessageChannel, type TransferListItem } from 'node:worker_threads'
-import type { NatsConnection } from 'nats'
+import type { NatsConnection } from '@nats-io/transport-node'
 import type { Piscina } from 'piscina'
 import {
   ErrorCode,

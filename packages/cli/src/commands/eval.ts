@@ -4,7 +4,7 @@
 import { mkdtemp, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import type { NatsConnection } from 'nats'
+import type { NatsConnection } from '@nats-io/transport-node'
 import { NotFoundError, ValidationError } from '@kiln/protocol'
 import type { Dataset, ResolvedDataset } from '@kiln/data'
 import type { KilnModelMetadata } from '@kiln/train'

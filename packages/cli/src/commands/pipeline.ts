@@ -1,6 +1,6 @@
 // `kiln pipeline run FILE [--param K=V ...] [--no-cache] [--detach]`, `kiln pipeline ls`,
 // `kiln pipeline show RUN`, `kiln pipeline retry RUN`, `kiln pipeline cancel RUN`.
-import type { NatsConnection } from 'nats'
+import type { NatsConnection } from '@nats-io/transport-node'
 import type { PipelineRunRecord } from '@kiln/protocol'
 import { runClusterCommand } from '../cluster-command.js'
 import { ExitCode } from '../exit-codes.js'

@@ -4,7 +4,7 @@
 // operation by number (a fast peer may already be one operation ahead: those wait), and
 // an operation that hears nothing for the step timeout fails on every rank, because a
 // silent rank starves its successor, which then starves the next, around the ring.
-import type { Msg, NatsConnection, Subscription } from 'nats'
+import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node'
 import { ErrorCode, relayedMessage, Subjects } from '@kiln/protocol'
 import { WireType } from '@kiln/native'
 import type { AllReduceOptions, Collective } from './collective.js'
