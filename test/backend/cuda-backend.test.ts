@@ -11,6 +11,7 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import * as tf from '@tensorflow/tfjs'
 import { getKernel } from '@tensorflow/tfjs-core'
+import '@kiln/backend/register'
 import {
   CUDA_BACKEND_NAME,
   cudaKernelNames,

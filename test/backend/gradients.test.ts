@@ -6,7 +6,7 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import * as tf from '@tensorflow/tfjs'
-import '@kiln/backend'
+import '@kiln/backend/register'
 import {
   compareSnapshots,
   rand,

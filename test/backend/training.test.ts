@@ -7,7 +7,7 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import * as tf from '@tensorflow/tfjs'
-import '@kiln/backend'
+import '@kiln/backend/register'
 import { compareSnapshots, useBackend, type BackendName, type Snapshot, type Tol } from '../helpers/backend-compare.js'
 import { randomFloats } from '../helpers/random.js'
 import { randomInts } from '../helpers/float32.js'

@@ -4,7 +4,7 @@
 // batch of N*B. With worldSize 1 it is the reference: batch N*B over all rows.
 import { parentPort, workerData } from 'node:worker_threads'
 import * as tf from '@tensorflow/tfjs'
-import '@kiln/backend'
+import '@kiln/backend/register'
 import { connect } from 'nats'
 import { DistributedOptimizer, RankSync, RingCommunicator, type Compression } from '@kiln/train'
 import { randomFloats, randomInts } from '../helpers/random.js'

@@ -4,7 +4,7 @@
 // suite can assert it covers every kernel that nativeKernelNames() declares.
 import * as tf from '@tensorflow/tfjs'
 import { getKernel, type KernelFunc } from '@tensorflow/tfjs-core'
-import { KilnBackend, nativeKernelNames } from '@kiln/backend'
+import { KilnBackend, nativeKernelNames, registerKilnBackends } from '@kiln/backend'
 import { randomFloats } from './random.js'
 import { randomInts } from './float32.js'
 
@@ -50,6 +50,7 @@ export function tensorsOf(out: unknown, label = 'out'): [string, tf.Tensor][] {
 
 /** Makes `backend` the active one (cpu, kiln and kiln-cuda initialise synchronously) and checks that it took. */
 export function useBackend(backend: BackendName): void {
+  registerKilnBackends()
   void tf.setBackend(backend)
   if (tf.getBackend() !== backend || tf.backend() instanceof KilnBackend !== (backend === 'kiln'))
     throw new Error(`could not switch to the ${backend} backend (active: ${tf.getBackend()})`)
@@ -207,6 +208,7 @@ let tracking = false
 export function trackNativeKernels(): void {
   if (tracking) return
   tracking = true
+  registerKilnBackends()
   let fellBack = false
   for (const name of nativeKernelNames()) {
     const cpu = getKernel(name, 'cpu')

@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import * as tf from '@tensorflow/tfjs'
+import '@kiln/backend/register'
 import {
   buildBuiltinModel,
   loadModel,
