@@ -1,6 +1,6 @@
 // Importing @kiln/backend or @kiln/train does no work on tfjs: no backend registered, no
 // kernel or gradient added, no prototype patched. Entry points register explicitly
-// (registerKilnBackends / useKilnBackend / '@kiln/backend/register'); the last suite shows
+// (registerKilnBackends / selectKilnBackend / '@kiln/backend/register'); the last suite shows
 // that the same snapshot does see what registration changes.
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'

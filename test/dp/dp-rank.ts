@@ -37,7 +37,9 @@ function globalData(rows: number): { x: Float32Array; y: Float32Array } {
   const x = randomFloats(rows * FEATURES, 11)
   const labels = randomInts(rows, 12, 0, CLASSES)
   const y = new Float32Array(rows * CLASSES)
-  labels.forEach((c, i) => (y[i * CLASSES + c] = 1))
+  labels.forEach((c, i) => {
+    y[i * CLASSES + c] = 1
+  })
   return { x, y }
 }
 

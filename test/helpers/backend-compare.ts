@@ -49,7 +49,7 @@ export function tensorsOf(out: unknown, label = 'out'): [string, tf.Tensor][] {
 }
 
 /** Makes `backend` the active one (cpu, kiln and kiln-cuda initialise synchronously) and checks that it took. */
-export function useBackend(backend: BackendName): void {
+export function switchBackend(backend: BackendName): void {
   registerKilnBackends()
   void tf.setBackend(backend)
   if (tf.getBackend() !== backend || tf.backend() instanceof KilnBackend !== (backend === 'kiln'))
@@ -58,7 +58,7 @@ export function useBackend(backend: BackendName): void {
 
 /** Runs fn with `backend` active and reads back every tensor it returns (all disposed after). */
 export function runOn(backend: BackendName, fn: () => unknown): Snapshot[] {
-  useBackend(backend)
+  switchBackend(backend)
   let labels: string[] = []
   const out = tf.tidy(() => {
     const pairs = tensorsOf(fn())

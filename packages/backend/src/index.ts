@@ -1,5 +1,5 @@
 // Importing the package registers nothing: an entry point that trains or predicts calls
-// registerKilnBackends() or useKilnBackend() (or imports '@kiln/backend/register').
+// registerKilnBackends() or selectKilnBackend() (or imports '@kiln/backend/register').
 export { KilnBackend } from './backend.js'
 export { setCompiledSteps, compiledStepReason } from './compiled-step/install.js'
 export { setMatmulPrecision, matmulPrecision, type Precision } from './precision.js'
@@ -9,4 +9,4 @@ export { FUSED_KERNELS, TRAINING_KERNELS, VIEW_KERNELS } from './kernel-list.js'
 export { KilnCudaBackend } from './cuda/backend.js'
 export { registerKilnCudaBackend, kilnCudaUnavailableReason, KILN_CUDA_PRIORITY } from './cuda/register.js'
 export { CUDA_BACKEND_NAME, cudaKernelNames } from './cuda/kernel.js'
-export { registerKilnBackends, useKilnBackend } from './use-backend.js'
+export { registerKilnBackends, selectKilnBackend } from './use-backend.js'

@@ -23,7 +23,7 @@ export function registerKilnBackends(): void {
  * it registered, as tf.ready() would pick). Returns the current backend's name, so a caller
  * that asked for a GPU can tell it did not get one.
  */
-export async function useKilnBackend(options: { gpu?: boolean } = {}): Promise<string> {
+export async function selectKilnBackend(options: { gpu?: boolean } = {}): Promise<string> {
   registerKilnBackends()
   const cuda = options.gpu !== false && findBackendFactory(CUDA_BACKEND_NAME) !== null
   // Always set: asking getBackend() first would initialise the highest-priority backend.

@@ -1,5 +1,5 @@
 // `kiln train`: one trial on this machine, from spec to a saved model.
-import { useKilnBackend, CUDA_BACKEND_NAME } from '@kiln/backend'
+import { selectKilnBackend, CUDA_BACKEND_NAME } from '@kiln/backend'
 import * as tf from '@tensorflow/tfjs'
 import type { ResolvedDataset } from '@kiln/data'
 import { setThreads } from '@kiln/native'
@@ -90,7 +90,7 @@ async function selectBackend(spec: Spec, log: Logger, distributed: boolean): Pro
   if (spec.resources.threads !== undefined) setThreads(spec.resources.threads)
   if (spec.resources.replicas > 1 && !distributed)
     log('warn', `resources.replicas is ${spec.resources.replicas}; a local run trains one replica`)
-  const backend = await useKilnBackend({ gpu: spec.resources.gpu })
+  const backend = await selectKilnBackend({ gpu: spec.resources.gpu })
   if (spec.resources.gpu && backend !== CUDA_BACKEND_NAME)
     log('warn', 'resources.gpu is true but no GPU backend is available here; training on the CPU')
 }

@@ -64,7 +64,7 @@ export async function evalCommand(argv: string[], io: CliIo): Promise<number> {
     const [modelArg, datasetArg] = positionals as [string, string]
     const train = await import('@kiln/train')
     // Before the model loads, so its weights are created on kiln (lazy: `kiln --help` loads no tfjs).
-    await (await import('@kiln/backend')).useKilnBackend({ gpu: false })
+    await (await import('@kiln/backend')).selectKilnBackend({ gpu: false })
     const { model, label, preprocessing } = await loadModel(modelArg, io, cluster, train)
     let data: ResolvedDataset
     try {
