@@ -156,7 +156,7 @@ try {
   // Failover: a long trial, its worker killed, the time until it runs again elsewhere.
   const { job } = await client.submit(spec('failover', join(dir, 'big.csv'), 50))
   const trialId = job.trialIds[0]!
-  let running
+  let running: Awaited<ReturnType<typeof client.show>>['trial']
   for (;;) {
     running = (await client.show(trialId)).trial
     if (running?.state === 'running' && running.checkpoint) break

@@ -26,7 +26,9 @@ export async function canaryRun(
   load: LoadRun,
   concurrency: number,
 ): Promise<{ reqPerS: (seconds: number) => number; errors: number; lat: number[] }> {
-  dirs.forEach((d, i) => cpSync(d, join(root, 'fashion', String(i + 1)), { recursive: true }))
+  dirs.forEach((d, i) => {
+    cpSync(d, join(root, 'fashion', String(i + 1)), { recursive: true })
+  })
   const gw = await createGateway({ modelsDir: root, log: () => {} })
   const http = await serveGateway(gw, 0)
   try {

@@ -25,7 +25,10 @@ export async function startGateway(
   options: Partial<GatewayOptions> = {},
 ): Promise<Running> {
   const root = mkdtempSync(join(tmpdir(), 'kiln-gw-'))
-  for (const [name, dirs] of Object.entries(models)) dirs.forEach((d, i) => install(d, root, name, i + 1))
+  for (const [name, dirs] of Object.entries(models))
+    dirs.forEach((d, i) => {
+      install(d, root, name, i + 1)
+    })
   const logs: Record<string, unknown>[] = []
   const gw = await createGateway({ modelsDir: root, threads: 1, log: (r) => logs.push(r), ...options })
   const http = await serveGateway(gw, 0)

@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { fromArrays } from '@kiln/data'
-import { ModelFormatError, parseSpec, trainLocal, type ModelFiles } from '@kiln/train'
+import { ModelFormatError, parseSpec, scoreShard, trainLocal, type ModelFiles } from '@kiln/train'
 import { ENSEMBLE_JSON, MEMBER_KINDS, MODEL_KINDS, loadPredictor, parseEnsembleModel } from '@kiln/train'
 import { Rng } from '@kiln/protocol'
 import { tempDir } from './synthetic.js'
@@ -80,6 +80,16 @@ ens('two MLPs become one ensemble model: selected on validation, evaluated on te
     const direct = await (await parseEnsembleModel(files, 'ens', MEMBER_KINDS)).predict(x, 10)
     assert.equal(Array.from(again), Array.from(direct))
     assert.is(reloaded.outputs, 2)
+    // A transform scores through the same model kinds: the ensemble's rows as it predicts them.
+    const shard = await scoreShard({
+      files,
+      dataset: { train: data },
+      shard: { index: 0, count: 60 },
+      batchSize: 4,
+      where: 'ens',
+    })
+    assert.is(shard.rows, 10)
+    assert.equal(Array.from(shard.data), Array.from(again))
     reloaded.dispose()
   } finally {
     dir.remove()

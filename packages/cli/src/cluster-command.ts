@@ -10,6 +10,9 @@ import { CONNECTION_FLAGS, connectFromFlags, type ConnectionRole } from './clust
 
 type Options = Parameters<typeof parseFlags>[2]
 
+// biome-ignore lint/suspicious/noConfusingVoidType: most commands print and end without a return; ExitCode.ok is then implied
+type CommandResult = ExitCode | void
+
 export interface ClusterCommandSpec<T extends Options> {
   name: string
   help: string
@@ -22,7 +25,7 @@ export interface ClusterCommandSpec<T extends Options> {
     flags: ParsedFlags<T & typeof CONNECTION_FLAGS>['values']
     args: string[]
     io: CliIo
-  }): Promise<ExitCode | void>
+  }): Promise<CommandResult>
 }
 
 /** Runs a cluster command from argv. */

@@ -63,6 +63,8 @@ export async function evalCommand(argv: string[], io: CliIo): Promise<number> {
     const cluster = async () => (nc ??= await connectFromFlags(values, io, 'client'))
     const [modelArg, datasetArg] = positionals as [string, string]
     const train = await import('@kiln/train')
+    // Before the model loads, so its weights are created on kiln (lazy: `kiln --help` loads no tfjs).
+    await (await import('@kiln/backend')).selectKilnBackend({ gpu: false })
     const { model, label, preprocessing } = await loadModel(modelArg, io, cluster, train)
     let data: ResolvedDataset
     try {
@@ -81,9 +83,6 @@ export async function evalCommand(argv: string[], io: CliIo): Promise<number> {
     const set = pick(data, split, datasetArg)
     // A model trained with preprocessing takes raw features: its fitted steps come first.
     if (preprocessing) set.data = (await import('@kiln/data')).preprocessDataset(set.data, preprocessing)
-    const tf = await import('@tensorflow/tfjs')
-    if (tf.findBackendFactory('kiln')) await tf.setBackend('kiln')
-    await tf.ready()
     const { metrics } = await train.evaluateModel(model, set.data)
     model.dispose()
     const out = {
