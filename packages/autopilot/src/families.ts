@@ -1,6 +1,7 @@
 // The model families the autopilot searches over, each as a value of the space's `model`
 // dimension and the conditional dimensions that only exist in its trials. Ranges follow
 // what the usual defaults of scikit-learn, LightGBM and Keras tuners search.
+import { networkPreprocessing, type PreprocessingTraits } from './preprocessing-candidates.js'
 import type { ProblemKind } from './problem.js'
 
 /** The families. */
@@ -19,7 +20,7 @@ export interface FamilyPlan {
 }
 
 /** What the families' ranges depend on. */
-export interface DataShape {
+export interface DataShape extends PreprocessingTraits {
   rows: number
   problem: ProblemKind
   /** Boosting rounds a gbdt trial may grow (reported over training.epochs). */
@@ -51,6 +52,7 @@ export function familyPlan(family: Family, shape: DataShape): FamilyPlan {
       return {
         model: { builtin: 'linear' },
         dims: {
+          preprocessing: { choice: networkPreprocessing(shape) },
           'model.l2': { loguniform: [1e-6, 1e-1] },
           'optimizer.learningRate': { loguniform: [1e-3, 1e-1] },
           'training.batchSize': { choice: batchSizes(shape.rows) },
@@ -60,6 +62,7 @@ export function familyPlan(family: Family, shape: DataShape): FamilyPlan {
       return {
         model: { builtin: 'mlp' },
         dims: {
+          preprocessing: { choice: networkPreprocessing(shape) },
           'model.hidden': { choice: [[64], [128], [256], [128, 64], [256, 128], [256, 128, 64], [512, 256]] },
           'model.dropout': { quniform: [0, 0.4, 0.1] },
           'model.batchNorm': { choice: [true, false] },

@@ -96,6 +96,7 @@ export async function runAutopilot(
     concurrency: MAX_CONCURRENT,
     seed: options.seed ?? 42,
     hasTestSet: input.resolved.test !== undefined,
+    traits: input.traits,
   })
   checkSearchSpace(validateSpec(spec, 'autopilot'), 'autopilot')
   onEvent({ type: 'plan', families, notes: [...input.notes, ...notes], spec })
