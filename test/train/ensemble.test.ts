@@ -1,14 +1,15 @@
 // builtin: ensemble through the ordinary training path: candidates' files in, a weighted
 // ensemble selected on the validation split, evaluated on the test split, saved as one model
 // (ensemble.json + each member's files under its prefix) that loads back and predicts alike.
-import { readdirSync, readFileSync } from 'node:fs'
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { applyPreprocessing, fromArrays } from '@kiln/data'
+import { applyPreprocessing, fromArrays, resolveDataset } from '@kiln/data'
 import { ModelFormatError, parseSpec, trainLocal, type KilnModelMetadata, type ModelFiles } from '@kiln/train'
 import { ENSEMBLE_JSON, MEMBER_KINDS, MODEL_KINDS, filesUnder, gbdtKind, loadPredictor, tfjsKind } from '@kiln/train'
-import { parseEnsembleModel } from '@kiln/train'
+import { evaluatePredictor, parseEnsembleModel } from '@kiln/train'
+import { runKiln } from '../helpers/kiln-process.js'
 import { Rng } from '@kiln/protocol'
 import { tempDir } from './synthetic.js'
 
@@ -167,6 +168,28 @@ ens(
       served.dispose()
       for (let k = 0; k < 6; k++) assert.ok(Math.abs(got[k]! - want[k]!) < 1e-6, `output ${k}: ${got[k]} vs ${want[k]}`)
       assert.ok(got[1]! > 0.5 && got[3]! < 0.5, 'red matters: yes for the red row, no for the blue one')
+
+      // kiln eval on the table as a CSV holds it (color as text): the same figures, on raw rows.
+      const colors = ['blue', 'green', 'red']
+      const lines = ['a,color,b,label']
+      for (let r = 0; r < data.count; r++)
+        lines.push(
+          `${data.x[r * 3]},${colors[data.x[r * 3 + 1]!]},${data.x[r * 3 + 2]},${data.labels[r] ? 'yes' : 'no'}`,
+        )
+      writeFileSync(join(dir.dir, 'shop.csv'), `${lines.join('\n')}\n`)
+      const table = (await resolveDataset(join(dir.dir, 'shop.csv'))).train
+      const offline = await loadPredictor(files, 'ens', MODEL_KINDS)
+      const expected = (await evaluatePredictor(offline, table)).metrics
+      offline.dispose()
+      const run = await runKiln(['eval', result.modelDir!, 'shop.csv', '--json'], dir.dir, {
+        KILN_NATS_URL: '',
+        KILN_DIR: join(dir.dir, '.no-cluster'),
+      })
+      assert.is(run.code, 0, run.stderr)
+      const evaluated = JSON.parse(run.stdout) as { count: number; evaluation: { accuracy: number } }
+      assert.is(evaluated.count, 600)
+      assert.is(evaluated.evaluation.accuracy, expected.accuracy)
+      assert.ok(expected.accuracy! > 0.8, `accuracy ${expected.accuracy}`)
 
       // A member whose saved preprocessing does not fit it is refused, naming the field.
       const broken = new Map(candidates.get('m/linear')!)
