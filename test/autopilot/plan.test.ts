@@ -168,4 +168,46 @@ plan('preprocessing candidates: categories one-hot for every family, impute and 
   assert.not.ok('preprocessing' in applyOverrides(base, { preprocessing: null }))
 })
 
+plan('images: augmentation (flip, shift or none) and batch norm are choices of CNN trials only', () => {
+  const spec = validateSpec(
+    autopilotSpec({
+      name: 'autopilot-fashion',
+      dataset: 'fashion-mnist',
+      problem,
+      rows: 60_000,
+      families: [Family.cnn, Family.mlp],
+      metric: 'accuracy',
+      budgetMs: 600_000,
+      concurrency: 2,
+      seed: 3,
+      hasTestSet: true,
+      traits: { categorical: false, missing: false, imageSide: 28 },
+    }),
+  )
+  checkSearchSpace(spec)
+  assert.not.ok('preprocessing' in spec)
+  const space = (spec.search as { space: Record<string, { choice: unknown[]; when: unknown }> }).space
+  assert.equal(space.preprocessing!.when, { 'model.builtin': 'cnn' })
+  assert.equal(space['model.batchNorm']!.when, { 'model.builtin': ['cnn', 'mlp'] })
+  assert.equal(space.preprocessing!.choice, [
+    null,
+    { augment: { flip: 'horizontal' } },
+    { augment: { shift: 2 } },
+    { augment: { flip: 'horizontal', shift: 2 } },
+  ])
+  const parsed = parseSearchSpec(spec.search, { metric: spec.metric })
+  const searcher = new RandomSearcher(parsed.space)
+  const rng = new Rng(9)
+  const seen = new Set<string>()
+  for (let i = 0; i < 40; i++) {
+    const p = searcher.ask({ rng, history: () => [], started: i })
+    const trial = applyOverrides(spec, p)
+    const family = (p.model as { builtin: string }).builtin
+    assert.is('preprocessing' in p, family === 'cnn', JSON.stringify(p))
+    if (family !== 'cnn') assert.not.ok(trial.preprocessing, JSON.stringify(trial.preprocessing))
+    else seen.add(JSON.stringify(trial.preprocessing?.augment ?? 'none'))
+  }
+  assert.ok(seen.size >= 3, `CNN trials drew several augmentations: ${[...seen].join(', ')}`)
+})
+
 plan.run()

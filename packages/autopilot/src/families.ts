@@ -1,7 +1,7 @@
 // The model families the autopilot searches over, each as a value of the space's `model`
 // dimension and the conditional dimensions that only exist in its trials. Ranges follow
 // what the usual defaults of scikit-learn, LightGBM and Keras tuners search.
-import { networkPreprocessing, type PreprocessingTraits } from './preprocessing-candidates.js'
+import { augmentPreprocessing, networkPreprocessing, type PreprocessingTraits } from './preprocessing-candidates.js'
 import type { ProblemKind } from './problem.js'
 
 /** The families. */
@@ -25,6 +25,12 @@ export interface DataShape extends PreprocessingTraits {
   problem: ProblemKind
   /** Boosting rounds a gbdt trial may grow (reported over training.epochs). */
   trees: number
+}
+
+// Tables: the network candidates (one-hot, impute, scale); images get none (their pixels are
+// already on one scale, and an MLP on images has no categories or gaps to handle).
+function tablePreprocessing(shape: DataShape): Record<string, Dimension> {
+  return shape.imageSide === undefined ? { preprocessing: { choice: networkPreprocessing(shape) } } : {}
 }
 
 function batchSizes(rows: number): number[] {
@@ -52,7 +58,7 @@ export function familyPlan(family: Family, shape: DataShape): FamilyPlan {
       return {
         model: { builtin: 'linear' },
         dims: {
-          preprocessing: { choice: networkPreprocessing(shape) },
+          ...tablePreprocessing(shape),
           'model.l2': { loguniform: [1e-6, 1e-1] },
           'optimizer.learningRate': { loguniform: [1e-3, 1e-1] },
           'training.batchSize': { choice: batchSizes(shape.rows) },
@@ -62,7 +68,7 @@ export function familyPlan(family: Family, shape: DataShape): FamilyPlan {
       return {
         model: { builtin: 'mlp' },
         dims: {
-          preprocessing: { choice: networkPreprocessing(shape) },
+          ...tablePreprocessing(shape),
           'model.hidden': { choice: [[64], [128], [256], [128, 64], [256, 128], [256, 128, 64], [512, 256]] },
           'model.dropout': { quniform: [0, 0.4, 0.1] },
           'model.batchNorm': { choice: [true, false] },
@@ -72,8 +78,9 @@ export function familyPlan(family: Family, shape: DataShape): FamilyPlan {
       }
     case Family.cnn:
       return {
-        model: { builtin: 'cnn', batchNorm: true },
+        model: { builtin: 'cnn' },
         dims: {
+          preprocessing: { choice: augmentPreprocessing(shape.imageSide ?? 28) },
           'model.filters': {
             choice: [
               [32, 64],
@@ -82,6 +89,9 @@ export function familyPlan(family: Family, shape: DataShape): FamilyPlan {
             ],
           },
           'model.dense': { choice: [[128], [256]] },
+          // Batch norm lets a few epochs train at a high rate; without it the net may still win
+          // at small learning rates.
+          'model.batchNorm': { choice: [true, false] },
           'model.dropout': { quniform: [0, 0.5, 0.1] },
           'optimizer.learningRate': { loguniform: [3e-4, 3e-3] },
           'training.batchSize': { choice: [64, 128] },

@@ -75,6 +75,11 @@ async function liveSlots(nc: NatsConnection): Promise<number> {
   return nodes.filter((node) => node.live).reduce((sum, node) => sum + node.slots.length, 0)
 }
 
+function imageSide(input: AnalyzedInput): { imageSide?: number } {
+  const shape = input.resolved.train.sampleShape
+  return input.traits.images ? { imageSide: Math.min(shape[0]!, shape[1]!) } : {}
+}
+
 /** Runs the autopilot on analyzed input; `onEvent` hears each step. */
 export async function runAutopilot(
   nc: NatsConnection,
@@ -96,7 +101,7 @@ export async function runAutopilot(
     concurrency: MAX_CONCURRENT,
     seed: options.seed ?? 42,
     hasTestSet: input.resolved.test !== undefined,
-    traits: input.traits,
+    traits: { ...input.traits, ...imageSide(input) },
   })
   checkSearchSpace(validateSpec(spec, 'autopilot'), 'autopilot')
   onEvent({ type: 'plan', families, notes: [...input.notes, ...notes], spec })
