@@ -33,8 +33,10 @@ function tablePreprocessing(shape: DataShape): Record<string, Dimension> {
   return shape.imageSide === undefined ? { preprocessing: { choice: networkPreprocessing(shape) } } : {}
 }
 
+// Batches of at most an eighth of the rows (small tables), and of at least a thousandth up
+// to 64 (an epoch over tens of thousands of images in batches of 16 takes most of a budget).
 function batchSizes(rows: number): number[] {
-  const sizes = [16, 32, 64, 128, 256].filter((b) => b <= Math.max(16, rows / 8))
+  const sizes = [16, 32, 64, 128, 256].filter((b) => b <= Math.max(16, rows / 8) && b >= Math.min(64, rows / 1000))
   return sizes.length > 0 ? sizes : [16]
 }
 
@@ -94,7 +96,7 @@ export function familyPlan(family: Family, shape: DataShape): FamilyPlan {
           'model.batchNorm': { choice: [true, false] },
           'model.dropout': { quniform: [0, 0.5, 0.1] },
           'optimizer.learningRate': { loguniform: [3e-4, 3e-3] },
-          'training.batchSize': { choice: [64, 128] },
+          'training.batchSize': { choice: batchSizes(shape.rows) },
         },
       }
   }

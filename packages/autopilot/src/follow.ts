@@ -6,20 +6,30 @@ import { isTerminal, type ShowReply, type SweepRecord } from '@kiln/protocol'
 
 const sleep = (ms: number) => new Promise((ok) => setTimeout(ok, ms))
 
-/** Polls the sweep every `pollMs` until it ends; `onProgress` hears each change of its trials. */
+/**
+ * Polls the sweep every `pollMs` until it ends; `onProgress` hears each change of its trials.
+ * Past `stopAt` (ms since the epoch) a sweep still running is stopped: its running trials are
+ * cancelled, the finished ones keep their models.
+ */
 export async function followSweep(
   nc: NatsConnection,
   id: string,
   pollMs: number,
   onProgress: (sweep: SweepRecord) => void,
+  stopAt = Number.POSITIVE_INFINITY,
 ): Promise<SweepDetail> {
   const sweeps = new SweepsClient(nc)
   let detail = await sweeps.show(id)
   let shape = ''
+  let stopped = false
   while (!isTerminal(detail.sweep.state)) {
     const now = JSON.stringify(detail.sweep.leaderboard.map((r) => [r.state, r.t]))
     if (now !== shape) onProgress(detail.sweep)
     shape = now
+    if (!stopped && Date.now() >= stopAt) {
+      stopped = true
+      await sweeps.stop(id)
+    }
     await sleep(pollMs)
     detail = await sweeps.show(id)
   }

@@ -37,6 +37,18 @@ export const EPOCHS = 9
 export const IMAGE_EPOCHS = 6
 /** The share of the budget the search gets; the rest builds, evaluates and explains the ensemble. */
 export const SEARCH_SHARE = 0.8
+/**
+ * When the search's time is up, a running trial still ends its epoch (its model kept); an
+ * epoch of a CNN on tens of thousands of images can be minutes, so the autopilot stops the
+ * sweep (cancelling what still runs) at this share of the budget, or 15 s after the search's
+ * time if that is later.
+ */
+export const DRAIN_SHARE = 0.9
+
+/** When the autopilot stops a sweep still running, in ms after it started. */
+export function stopSearchAfter(budgetMs: number): number {
+  return Math.max(Math.round(budgetMs * DRAIN_SHARE), Math.round(budgetMs * SEARCH_SHARE) + 15_000)
+}
 
 /** The metric a problem gets unless the user names one; refuses one that does not fit. */
 export function metricFor(problem: ProblemKind, asked: AutopilotMetric | undefined): AutopilotMetric {

@@ -18,7 +18,7 @@ import { explainVersion, type Explanation } from './explain.js'
 import { followJob, followSweep } from './follow.js'
 import type { Family } from './families.js'
 import { familyBoard, type FamilyRow } from './family-board.js'
-import { autopilotSpec, metricFor, sweepMetric, type AutopilotMetric } from './plan.js'
+import { autopilotSpec, metricFor, stopSearchAfter, sweepMetric, type AutopilotMetric } from './plan.js'
 import { ProblemKind } from './problem.js'
 
 export interface AutopilotOptions {
@@ -116,7 +116,15 @@ export async function runAutopilot(
   const submitted = await sweeps.submit(spec, { datasetId: record.id, idempotencyKey: key })
   onEvent({ type: 'sweep', sweep: submitted.sweep, created: submitted.created })
   const poll = options.pollMs ?? 1000
-  const detail = await followSweep(nc, submitted.sweep.id, poll, (sweep) => onEvent({ type: 'progress', sweep }))
+  // The budget runs from the sweep's start (a second run after an interruption included).
+  const stopAt = submitted.sweep.createdAt + stopSearchAfter(options.budgetMs)
+  const detail = await followSweep(
+    nc,
+    submitted.sweep.id,
+    poll,
+    (sweep) => onEvent({ type: 'progress', sweep }),
+    stopAt,
+  )
   const { sweep, trials } = detail
   const mode = sweep.metric.mode
   const testMetric = input.problem.kind === ProblemKind.regression ? 'rmse' : 'accuracy'
