@@ -17,23 +17,20 @@ export async function followSweep(
   pollMs: number,
   onProgress: (sweep: SweepRecord) => void,
   stopAt = Number.POSITIVE_INFINITY,
-): Promise<SweepDetail> {
+): Promise<SweepDetail & { cancelled?: string[] }> {
   const sweeps = new SweepsClient(nc)
   let detail = await sweeps.show(id)
   let shape = ''
-  let stopped = false
+  let cancelled: string[] | undefined
   while (!isTerminal(detail.sweep.state)) {
     const now = JSON.stringify(detail.sweep.leaderboard.map((r) => [r.state, r.t]))
     if (now !== shape) onProgress(detail.sweep)
     shape = now
-    if (!stopped && Date.now() >= stopAt) {
-      stopped = true
-      await sweeps.stop(id)
-    }
+    if (!cancelled && Date.now() >= stopAt) cancelled = (await sweeps.stop(id)).cancelled
     await sleep(pollMs)
     detail = await sweeps.show(id)
   }
-  return detail
+  return cancelled ? { ...detail, cancelled } : detail
 }
 
 /** Polls a job until it ends or `deadline` (ms since the epoch) passes; its last view. */

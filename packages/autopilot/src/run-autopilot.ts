@@ -53,6 +53,8 @@ export interface AutopilotResult {
   endpoint?: string
   /** Why --deploy did not deploy, when it did not. */
   deployError?: string
+  /** Set when the budget ran out with trials still running: the autopilot stopped the sweep. */
+  searchStopped?: string
 }
 
 // Same data, target and options: same key, so a second run attaches to the first one's work.
@@ -137,6 +139,8 @@ export async function runAutopilot(
     ...(t.metrics?.[`test_${testMetric}`] !== undefined ? { test: t.metrics[`test_${testMetric}`] } : {}),
   }))
   const result: AutopilotResult = { sweep, testMetric, board: familyBoard(results, mode) }
+  if (detail.cancelled)
+    result.searchStopped = `the budget ran out: the sweep was stopped and ${detail.cancelled.length} trial(s) still running cancelled`
   const candidates = chooseCandidates(results, mode)
   if (candidates.length === 0) {
     result.ensembleError = `no trial of ${sweep.id} left a model (${sweep.endReason ?? sweep.state})`
