@@ -24,13 +24,21 @@ namespace {
 
 thread_local bool tls_in_task = false;
 
-// One round of a spin-wait: a pause, and every 32nd round a yield, so that on a loaded
-// machine a spinning thread hands its core to the thread it waits for (or to another
-// process) instead of burning its time slice. On an idle core the yield returns at once.
-// Pausing alone, the idle worker halved the caller's share of the CPU under load (two
-// threads on 128x10x128 ran at a fifth of OpenBLAS, whose threads yield, at load 14).
-inline void relax(uint32_t round) {
+// Spin-wait rounds. An idle worker yields every 32nd round, so that on a loaded machine
+// it hands its core to the caller (or another process) instead of burning its time
+// slice: pausing alone, the idle worker halved the caller's share of the CPU under load
+// (two threads on 128x10x128 ran at a fifth of OpenBLAS, whose idle threads yield, at
+// load 14). The caller waiting for a run's last tasks pauses only: a yield there may cost
+// it the rest of a scheduling period, and those waits are short; after ~100 us it
+// assumes the thread it waits for was preempted and yields too. On an idle core a yield
+// returns at once.
+inline void relax_idle(uint32_t round) {
   if ((round & 31) == 31) std::this_thread::yield();
+  else KILN_PAUSE();
+}
+
+inline void relax_waiting(uint32_t round) {
+  if (round >= 4096) std::this_thread::yield();
   else KILN_PAUSE();
 }
 
@@ -84,11 +92,11 @@ class Pool final : public ThreadPool {
     }
     wake_cv_.notify_all();
     work();
-    for (uint32_t i = 0; done_.load(std::memory_order_acquire) < tasks; ++i) relax(i);
+    for (uint32_t i = 0; done_.load(std::memory_order_acquire) < tasks; ++i) relax_waiting(i);
     // Close the run, then wait out workers that joined it: none may read fn_ or tasks_
     // once the next run starts rewriting them (seq_cst pairs with the worker's check).
     open_.store(false);
-    for (uint32_t i = 0; active_.load() != 0; ++i) relax(i);
+    for (uint32_t i = 0; active_.load() != 0; ++i) relax_waiting(i);
     fn_ = nullptr;
     if (error_) std::rethrow_exception(error_);
   }
@@ -136,7 +144,7 @@ class Pool final : public ThreadPool {
           woke = true;
           break;
         }
-        relax(i);
+        relax_idle(i);
         if ((i & 63) == 63 && std::chrono::steady_clock::now() >= spin_until) break;
       }
       if (!woke) {
