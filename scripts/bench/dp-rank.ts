@@ -3,8 +3,8 @@
 // per-step wall time and the part of it spent waiting for the gradient all-reduce.
 // Reads its job from KILN_BENCH_JOB; prints one JSON line.
 import * as tf from '@tensorflow/tfjs'
-import '@kiln/backend'
-import { connect } from 'nats'
+import '@kiln/backend/register'
+import { connect } from '@nats-io/transport-node'
 import { setThreads } from '@kiln/native'
 import {
   buildBuiltinModel,

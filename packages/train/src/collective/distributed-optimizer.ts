@@ -79,7 +79,9 @@ export class DistributedOptimizer extends tf.Optimizer {
     const ops: Promise<void>[] = []
     for (const b of buckets) {
       const buf = new Float32Array(b.size)
-      b.names.forEach((name, k) => buf.set(byName.get(name)!.dataSync() as Float32Array, b.offsets[k]))
+      b.names.forEach((name, k) => {
+        buf.set(byName.get(name)!.dataSync() as Float32Array, b.offsets[k])
+      })
       buffers.push(buf)
       ops.push(this.comm.allReduce(buf, { wire: this.wire }))
     }
@@ -101,12 +103,12 @@ export class DistributedOptimizer extends tf.Optimizer {
       this.stats.commWaitMs += performance.now() - started
     }
     const averaged: tf.NamedTensorMap = {}
-    p.buckets.forEach((b, i) =>
+    p.buckets.forEach((b, i) => {
       b.names.forEach((name, k) => {
         const size = b.shapes[k]!.reduce((x, y) => x * y, 1)
         averaged[name] = tf.tensor(p.buffers[i]!.subarray(b.offsets[k]!, b.offsets[k]! + size), b.shapes[k], 'float32')
-      }),
-    )
+      })
+    })
     try {
       this.inner.applyGradients(averaged)
     } finally {
