@@ -1,7 +1,7 @@
 // sgemm(transA, transB, batch, m, n, k, alpha, a, b, beta, c)
 // a holds batch (or 1, broadcast) matrices op(A) m x k; b likewise k x n; c batch x m x n.
-// gemmPlan(m, n, k, transA, transB, simd, l1d, l2, l3) -> how sgemm would run that shape
-// on such a core; cpuCaches() -> the detected cache sizes.
+// gemmPlan(m, n, k, transA, transB, simd, l1d, l2, l3, threads) -> how sgemm would run that
+// shape on such a core with up to that many threads; cpuCaches() -> the detected cache sizes.
 #include "args.h"
 #include "async.h"
 #include "gemm_args.h"
@@ -45,7 +45,8 @@ Napi::Value gemm_plan_js(const Napi::CallbackInfo& info) {
     caches.l1d = int_arg(info, 6, fn, "l1d", 1);
     caches.l2 = int_arg(info, 7, fn, "l2", 1);
     caches.l3 = int_arg(info, 8, fn, "l3", 1);
-    const SgemmPlanInfo p = sgemm_plan(s, level, caches);
+    const int threads = static_cast<int>(int_arg(info, 9, fn, "threads", 1, 1024));
+    const SgemmPlanInfo p = sgemm_plan(s, level, caches, threads);
     Napi::Env env = info.Env();
     Napi::Object out = Napi::Object::New(env);
     out.Set("kernel", p.kernel);
@@ -56,6 +57,9 @@ Napi::Value gemm_plan_js(const Napi::CallbackInfo& info) {
     out.Set("nc", static_cast<double>(p.nc));
     out.Set("mc", static_cast<double>(p.mc));
     out.Set("packA", p.pack_a);
+    out.Set("threads", p.threads);
+    out.Set("colTasks", static_cast<double>(p.col_tasks));
+    out.Set("rowTasks", static_cast<double>(p.row_tasks));
     return out;
   });
 }

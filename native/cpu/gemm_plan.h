@@ -18,9 +18,12 @@ struct GemmPlan {
   int64_t nc;       // columns of one packed B block (a multiple of NR), kept in L2
   int64_t mc;       // rows of one packed A block (a multiple of MR), kept in L3
   bool pack_a;      // false: full row panels of A are read in place (strided kernel)
+  int threads;      // threads the product uses (1: it runs inline on the caller)
+  int64_t col_tasks;  // pool tasks per row block: col_tasks column ranges x row_tasks row ranges
+  int64_t row_tasks;
 };
 
-/// The plan for shape s on a core with `level` and `caches`.
-GemmPlan plan_gemm(const GemmShape& s, SimdLevel level, const CacheSizes& caches);
+/// The plan for shape s on a core with `level` and `caches`, run by up to `threads` threads.
+GemmPlan plan_gemm(const GemmShape& s, SimdLevel level, const CacheSizes& caches, int threads);
 
 }  // namespace kiln::detail

@@ -65,10 +65,9 @@ void sgemm_impl(const GemmShape& s, float alpha, const float* a, const float* b,
     scale_c(s, beta, c);
     return;
   }
-  const GemmPlan plan = detail::plan_gemm(s, simd_level(), cpu_caches());
+  const GemmPlan plan = detail::plan_gemm(s, simd_level(), cpu_caches(), available_threads());
   const GemmKernel& kern = *plan.kernel;
   const int MR = kern.mr, NR = kern.nr;
-  const int threads = available_threads();
   const int64_t k_blocks = plan.k_blocks, kc_max = plan.kc, mc_l3 = plan.mc;
   // Only the last, partial row panel needs a packed copy when A is read in place.
   float* a_block = tls_a_block.get(static_cast<size_t>((plan.pack_a ? mc_l3 : MR) * k_blocks * kc_max));
@@ -89,22 +88,22 @@ void sgemm_impl(const GemmShape& s, float alpha, const float* a, const float* b,
     };
     const int64_t pack_units = packed_panels * k_blocks;
     const int64_t pack_grain = std::max<int64_t>(1, 4096 / kc_max);
-    if (pack_units > 0)
-      parallel_for(pack_units, pack_grain, [&](int64_t u0, int64_t u1) {
-        for (int64_t u = u0; u < u1; ++u) {
-          const int64_t q = u / packed_panels, r = first_packed + u % packed_panels;
-          const int64_t pc = q * kc_max, kc = std::min(kc_max, s.k - pc);
-          const int mr = static_cast<int>(std::min<int64_t>(MR, mc - r * MR));
-          const int64_t i0 = ic + r * MR;
-          kern.pack_a(a + i0 * rs_a + pc * cs_a, s.lda, !s.trans_a, mr, kc, packed_panel(q, r));
-        }
-      });
+    auto pack = [&](int64_t u0, int64_t u1) {
+      for (int64_t u = u0; u < u1; ++u) {
+        const int64_t q = u / packed_panels, r = first_packed + u % packed_panels;
+        const int64_t pc = q * kc_max, kc = std::min(kc_max, s.k - pc);
+        const int mr = static_cast<int>(std::min<int64_t>(MR, mc - r * MR));
+        const int64_t i0 = ic + r * MR;
+        kern.pack_a(a + i0 * rs_a + pc * cs_a, s.lda, !s.trans_a, mr, kc, packed_panel(q, r));
+      }
+    };
+    if (plan.threads > 1) parallel_for(pack_units, pack_grain, pack);
+    else pack(0, pack_units);
 
-    // Tasks own column ranges (and row ranges when there are few columns); each walks
-    // the whole depth, so its C tile stays in its core's cache across depth blocks.
-    const int64_t col_tasks = std::min<int64_t>(col_panels, threads * 4);
-    const int64_t row_tasks =
-        col_panels >= threads ? 1 : std::min<int64_t>(row_panels, (threads * 2 + col_tasks - 1) / col_tasks);
+    // Tasks own column ranges (and row ranges when there are few columns, see
+    // plan_gemm); each walks the whole depth, so its C tile stays in its core's cache
+    // across depth blocks.
+    const int64_t col_tasks = plan.col_tasks, row_tasks = plan.row_tasks;
     const int64_t panels_per_block = plan.nc / NR;
     auto task = [&](int64_t t) {
       const int64_t ct = t % col_tasks, rt = t / col_tasks;
@@ -145,7 +144,7 @@ void sgemm_impl(const GemmShape& s, float alpha, const float* a, const float* b,
       }
     };
     const int64_t tasks = col_tasks * row_tasks;
-    if (threads > 1 && tasks > 1) {
+    if (plan.threads > 1 && tasks > 1) {
       ThreadPool::instance().run(tasks, task);
     } else {
       for (int64_t t = 0; t < tasks; ++t) task(t);
@@ -160,25 +159,11 @@ void check(const GemmShape& s) {
 }
 
 
-// Below this many multiply-adds a second thread costs more (wake-up, split packing)
-// than it saves: 64^3 runs 58 GFLOPS on one thread and 43 on two here.
-constexpr int64_t kSerialBelow = int64_t(1) << 19;
-
-void sgemm_dispatch(const GemmShape& s, float alpha, const float* a, const float* b, float beta, float* c) {
-  if (s.m * s.n * s.k < kSerialBelow && available_threads() > 1) {
-    // A one-task run executes inline and marks this thread as inside a task, so the
-    // parallel_for calls below stay serial.
-    ThreadPool::instance().run(1, [&](int64_t) { sgemm_impl(s, alpha, a, b, beta, c); });
-    return;
-  }
-  sgemm_impl(s, alpha, a, b, beta, c);
-}
-
 }  // namespace
 
 void sgemm(const GemmShape& s, float alpha, const float* a, const float* b, float beta, float* c) {
   check(s);
-  sgemm_dispatch(s, alpha, a, b, beta, c);
+  sgemm_impl(s, alpha, a, b, beta, c);
 }
 
 void sgemm_batched(const GemmShape& s, int64_t batch, float alpha, const float* a, int64_t stride_a,
@@ -195,7 +180,7 @@ void sgemm_batched(const GemmShape& s, int64_t batch, float alpha, const float* 
     return;
   }
   for (int64_t i = 0; i < batch; ++i)
-    sgemm_dispatch(s, alpha, a + i * stride_a, b + i * stride_b, beta, c + i * stride_c);
+    sgemm_impl(s, alpha, a + i * stride_a, b + i * stride_b, beta, c + i * stride_c);
 }
 
 }  // namespace kiln

@@ -1,7 +1,8 @@
 // pnpm bench:gemm [-- --json] [--shape MxNxK[:TN]] [--threads T] [--seconds S] [--rounds R]
 // One line per (shape, implementation); kiln lines carry vs_numpy, the ratio to the
 // numpy/OpenBLAS peer measured in the same run, and the plan sgemm chose (microkernel,
-// depth block kc, B block width nc, whether A was packed) from this CPU's caches.
+// depth block kc, B block width nc, whether A was packed, the thread split) from this
+// CPU's caches.
 // Peer and kiln alternate for R rounds (default 3) and each reports its best round, so a
 // burst of load from another process skews neither side. The defaults are the big
 // squares and every product of training the Fashion-MNIST MLP (784-256-128-10) at batch
@@ -78,6 +79,14 @@ shapes.forEach((s, i) => {
     gflops: round(gflops),
   }
   if (peer) row.vs_numpy = round(gflops / (flops / peer / 1e9))
-  Object.assign(row, { kernel: plan.kernel, kc: plan.kc, nc: plan.nc, pack_a: plan.packA, l2_kib: caches.l2 / 1024 })
+  Object.assign(row, {
+    kernel: plan.kernel,
+    kc: plan.kc,
+    nc: plan.nc,
+    pack_a: plan.packA,
+    // How the threads split it: column ranges x row ranges (1 thread: too small to split).
+    split: plan.threads > 1 ? `${plan.colTasks}x${plan.rowTasks}` : 'inline',
+    l2_kib: caches.l2 / 1024,
+  })
   report(flags, row)
 })

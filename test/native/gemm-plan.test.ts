@@ -55,6 +55,45 @@ test('A is read in place for few column panels and packed where packing pays', (
   assert.is(plan(784, 64, 128, true), false, 'transposed A, 4 panels')
 })
 
+test('on two threads each column range is as wide as a B block allows, as on one thread', () => {
+  for (const [m, n, k] of [
+    [1024, 1024, 1024],
+    [256, 256, 784],
+    [128, 256, 784],
+    [2048, 2048, 2048],
+  ] as const) {
+    const one = gemmPlan({ m, n, k, simd: 'avx2', caches: ZEN3, threads: 1 })
+    const two = gemmPlan({ m, n, k, simd: 'avx2', caches: ZEN3, threads: 2 })
+    const panels = Math.ceil(n / two.nr)
+    const perBlock = two.nc / two.nr
+    assert.is(two.threads, 2, `${m}x${n}x${k} uses both threads`)
+    assert.is(two.colTasks % 2, 0, `${m}x${n}x${k}: ${two.colTasks} column ranges share out evenly`)
+    // An A micro-panel in L1 serves a whole range: ranges as few as B blocks allow (the
+    // count rounded up to the threads), each within one block.
+    const fewest = Math.ceil(panels / perBlock)
+    assert.ok(Math.ceil(panels / two.colTasks) <= perBlock, `${m}x${n}x${k}: a range fits a B block`)
+    assert.ok(
+      two.colTasks <= Math.max(2, fewest + 1),
+      `${m}x${n}x${k}: ${two.colTasks} ranges where ${fewest} B blocks hold the columns`,
+    )
+    assert.is(one.threads, 1)
+  }
+})
+
+test('small products split over two threads down to 64 K multiply-adds per thread', () => {
+  const plan = (m: number, n: number, k: number, transA = false, transB = false) =>
+    gemmPlan({ m, n, k, transA, transB, simd: 'avx2', caches: ZEN3, threads: 2 })
+  const skinny = plan(128, 10, 128)
+  assert.is(skinny.threads, 2, 'the 10-class layer (164 K multiply-adds)')
+  assert.is(skinny.colTasks * skinny.rowTasks, 2, 'one column panel: its rows split in two')
+  assert.is(skinny.rowTasks, 2)
+  assert.is(plan(128, 10, 128, true).threads, 2, 'its weight gradient')
+  assert.is(plan(128, 128, 10, false, true).colTasks, 2, 'its input gradient splits the columns')
+  assert.is(plan(32, 32, 32).threads, 1, '32^3 runs inline')
+  assert.is(plan(64, 32, 32).threads, 1, '64 K multiply-adds: not worth a second thread')
+  assert.is(gemmPlan({ m: 1024, n: 1024, k: 1024, simd: 'avx2', caches: ZEN3, threads: 1 }).colTasks, 4)
+})
+
 test('cache sizes a hypervisor misreports are held to sane ranges', () => {
   const tiny = gemmPlan({ m: 512, n: 512, k: 512, simd: 'avx2', caches: { l1d: 1, l2: 1, l3: 1 } })
   assert.ok(tiny.kc >= 128 && tiny.nc >= tiny.nr && tiny.mc >= tiny.mr)
@@ -78,6 +117,7 @@ test("this CPU's plan uses the SIMD level in effect and CPUID's caches", () => {
 test('bad arguments name the field', () => {
   assert.throws(() => gemmPlan({ m: 4, n: 4, k: 4, simd: 'sse' as never }), /simd must be one of/)
   assert.throws(() => gemmPlan({ m: -1, n: 4, k: 4 }), /gemmPlan: m/)
+  assert.throws(() => gemmPlan({ m: 4, n: 4, k: 4, threads: 0 }), /gemmPlan: threads/)
 })
 
 test.run()

@@ -1,6 +1,16 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { addon, detectedSimd, setSimd, simd, sgemm, sgemmAsync, type SimdLevel } from '@kiln/native'
+import {
+  addon,
+  detectedSimd,
+  setSimd,
+  setThreads,
+  simd,
+  sgemm,
+  sgemmAsync,
+  threads,
+  type SimdLevel,
+} from '@kiln/native'
 import { offsetCopy, randomFloats } from '../helpers/random.ts'
 
 interface Case {
@@ -132,6 +142,33 @@ misc('beta = 0 ignores NaN in the output buffer', () => {
   const out = new Float32Array(30).fill(Number.NaN)
   sgemm({ ...c, a, b, c: out })
   assertClose(c, out, reference(c, a, b, new Float32Array(30)))
+})
+
+misc('two threads give the bits of one: the split only moves whole tiles between threads', () => {
+  // Row ranges (one column panel), column ranges, several row blocks and depth blocks.
+  const shapes: Case[] = [
+    { m: 128, n: 10, k: 128, transA: false, transB: false, batch: 1, alpha: 1, beta: 0 },
+    { m: 128, n: 10, k: 128, transA: true, transB: false, batch: 1, alpha: 1, beta: 0.5 },
+    { m: 128, n: 128, k: 10, transA: false, transB: true, batch: 1, alpha: 1, beta: 0 },
+    { m: 257, n: 300, k: 700, transA: false, transB: false, batch: 1, alpha: -1, beta: 1 },
+  ]
+  const previous = threads()
+  try {
+    shapes.forEach((c, i) => {
+      const { a, b, c0 } = inputs(c, 500 + i)
+      const run = (t: number) => {
+        setThreads(t)
+        const out = c0.slice()
+        sgemm({ ...c, a, b, c: out })
+        return out
+      }
+      const one = run(1)
+      assert.equal(Array.from(run(2)), Array.from(one), JSON.stringify(c))
+      assertClose(c, one, reference(c, a, b, c0))
+    })
+  } finally {
+    setThreads(previous)
+  }
 })
 
 misc('k = 0 scales C by beta', () => {

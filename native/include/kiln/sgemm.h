@@ -25,15 +25,17 @@ void sgemm(const GemmShape& s, float alpha, const float* a, const float* b, floa
 void sgemm_batched(const GemmShape& s, int64_t batch, float alpha, const float* a, int64_t stride_a,
                    const float* b, int64_t stride_b, float beta, float* c, int64_t stride_c);
 
-/// How sgemm would block and run shape s on a core with `level` and `caches` (any level,
-/// even one this CPU lacks: planning runs no kernel). sgemm itself uses the current
-/// simd_level() and cpu_caches().
+/// How sgemm would block and run shape s on a core with `level` and `caches` with up to
+/// `threads` threads (any level, even one this CPU lacks: planning runs no kernel).
+/// sgemm itself uses the current simd_level(), cpu_caches() and available_threads().
 struct SgemmPlanInfo {
   const char* kernel;  // e.g. "avx2-6x16"
   int mr, nr;
   int64_t kc, k_blocks, nc, mc;
   bool pack_a;
+  int threads;                   // threads used (1: inline on the caller)
+  int64_t col_tasks, row_tasks;  // pool tasks per row block: column x row ranges
 };
-SgemmPlanInfo sgemm_plan(const GemmShape& s, SimdLevel level, const CacheSizes& caches);
+SgemmPlanInfo sgemm_plan(const GemmShape& s, SimdLevel level, const CacheSizes& caches, int threads);
 
 }  // namespace kiln

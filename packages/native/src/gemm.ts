@@ -51,13 +51,16 @@ export interface GemmPlanOptions {
   simd?: SimdLevel
   /** Plan for these cache sizes (default: this CPU's). */
   caches?: Pick<CpuCaches, 'l1d' | 'l2' | 'l3'>
+  /** Plan for up to this many threads (default: the pool's size, threads()). */
+  threads?: number
 }
 
 /** How sgemm would block and run a shape: on this core, or on a described one (nothing runs). */
 export function gemmPlan(o: GemmPlanOptions): GemmPlan {
   const caches = o.caches ?? addon.cpuCaches()
   const level = o.simd ?? addon.simd()
-  return addon.gemmPlan(o.m, o.n, o.k, !!o.transA, !!o.transB, level, caches.l1d, caches.l2, caches.l3)
+  const threads = o.threads ?? addon.threads()
+  return addon.gemmPlan(o.m, o.n, o.k, !!o.transA, !!o.transB, level, caches.l1d, caches.l2, caches.l3, threads)
 }
 
 /** This CPU's data cache sizes (CPUID), from which sgemm derives its blocking. */

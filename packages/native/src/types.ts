@@ -43,6 +43,7 @@ export interface NativeAddon {
     l1d: number,
     l2: number,
     l3: number,
+    threads: number,
   ): GemmPlan
   cpuCaches(): CpuCaches
   f32ToBf16(src: Float32Array, dst: Uint16Array): void
@@ -88,6 +89,11 @@ export interface GemmPlan {
   mc: number
   /** false: A is read in place (no packing pass). */
   packA: boolean
+  /** Threads the product runs on (1: inline on the caller, too small to split). */
+  threads: number
+  /** Pool tasks per row block: colTasks column ranges x rowTasks row ranges. */
+  colTasks: number
+  rowTasks: number
 }
 
 // Convolution and pooling kernels (NHWC), named after the TensorFlow kernels. `geom` is
