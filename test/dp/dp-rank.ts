@@ -21,12 +21,15 @@ export interface RankJob {
   initSeed: number
   bucketBytes?: number
   compression?: Compression
+  errorFeedback?: boolean
 }
 
 /** What a rank posts back: its weights before and after training. */
 export interface RankWeights {
   initial: Float32Array[]
   final: Float32Array[]
+  /** The training loss of each step, on this rank's rows. */
+  losses: number[]
 }
 
 const FEATURES = 12
@@ -88,12 +91,23 @@ if (job.worldSize > 1) {
   const opt = new DistributedOptimizer(sgd, comm, {
     ...(job.bucketBytes ? { bucketBytes: job.bucketBytes } : {}),
     ...(job.compression ? { compression: job.compression } : {}),
+    ...(job.errorFeedback ? { errorFeedback: true } : {}),
   })
   model.compile({ optimizer: opt, loss: 'categoricalCrossentropy' })
   callbacks = [new RankSync(comm, () => [opt])]
 } else {
   model.compile({ optimizer: sgd, loss: 'categoricalCrossentropy' })
 }
+const losses: number[] = []
+callbacks.push(
+  new (class extends tf.Callback {
+    override async onBatchEnd(_batch: number, logs?: tf.Logs): Promise<void> {
+      // fit may hand over the loss as a scalar tensor or as a number.
+      const loss = logs!.loss as number | tf.Scalar
+      losses.push(typeof loss === 'number' ? loss : loss.dataSync()[0]!)
+    }
+  })(),
+)
 const initial = model.getWeights().map((w) => (w.dataSync() as Float32Array).slice())
 const xs = tf.tensor2d(x, [job.steps * job.perRank, FEATURES])
 const ys = tf.tensor2d(y, [job.steps * job.perRank, CLASSES])
@@ -101,6 +115,7 @@ await model.fit(xs, ys, { batchSize: job.perRank, epochs: 1, shuffle: false, ver
 parentPort!.postMessage({
   initial,
   final: model.getWeights().map((w) => w.dataSync() as Float32Array),
+  losses,
 } satisfies RankWeights)
 comm?.close()
 await nc?.close()

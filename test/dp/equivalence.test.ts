@@ -97,4 +97,39 @@ eq('fp16 compression stays close to the float32 result', async ({ server }) => {
   })
 })
 
+// Mean over the ranks of each step's loss (each on its own equal-size rows): the loss of
+// the global batch, as the reference computes it.
+function meanLosses(ranks: RankWeights[]): number[] {
+  return ranks[0]!.losses.map((_, k) => ranks.reduce((s, r) => s + r.losses[k]!, 0) / ranks.length)
+}
+
+eq('fp16 with error feedback converges like float32: loss within 0.1% of it after 40 steps', async ({ server }) => {
+  const n = 2
+  const steps = 40
+  const common = { trialId: 'eq-fp16-ef', ranks: n, perRank: B, steps }
+  const [reference, ...ranks] = await Promise.all([
+    runRank({ ...common, rank: 0, worldSize: 1, perRank: n * B, initSeed: 3 }),
+    ...Array.from({ length: n }, (_, rank) =>
+      runRank({
+        ...common,
+        url: server!.url,
+        rank,
+        worldSize: n,
+        initSeed: 3,
+        compression: 'fp16',
+        errorFeedback: true,
+      }),
+    ),
+  ])
+  const f32 = reference!.losses
+  const ef = meanLosses(ranks)
+  assert.is(ef.length, steps)
+  // Training converges: the loss fell (random labels: a few per cent in 40 steps).
+  assert.ok(f32[steps - 1]! < 0.97 * f32[0]!, `float32 loss ${f32[0]} -> ${f32[steps - 1]}`)
+  const gap = Math.abs(ef[steps - 1]! - f32[steps - 1]!) / f32[steps - 1]!
+  assert.ok(gap <= 1e-3, `fp16 + error feedback loss ${ef[steps - 1]} vs float32 ${f32[steps - 1]}: ${gap}`)
+  ranks[0]!.final.forEach((w, i) => assert.equal([...w], [...ranks[1]!.final[i]!], 'ranks agree to the bit'))
+  if (process.env.KILN_TEST_LOG) console.log(`fp16 + error feedback: final loss gap ${gap}`)
+})
+
 eq.run()

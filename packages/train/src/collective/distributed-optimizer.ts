@@ -7,7 +7,9 @@
 // therefore exactly those of synchronous data-parallel SGD.
 import * as tf from '@tensorflow/tfjs'
 import { ErrorCode } from '@kiln/protocol'
+import { WireType } from '@kiln/native'
 import { Compression, wireTypeOf, type Collective } from './collective.js'
+import { ErrorFeedback } from './error-feedback.js'
 import { CollectiveError } from './errors.js'
 
 export interface DistributedOptions {
@@ -15,6 +17,11 @@ export interface DistributedOptions {
   bucketBytes?: number
   /** 16-bit gradients on the wire (default none: float32). */
   compression?: Compression
+  /**
+   * With 16-bit compression: what rounding took off a rank's gradients is added to its
+   * next step's (error feedback), so no part of a gradient is lost for good (default false).
+   */
+  errorFeedback?: boolean
 }
 
 /** Where the time of the steps so far went (for benchmarks and logs). */
@@ -45,6 +52,7 @@ export class DistributedOptimizer extends tf.Optimizer {
   private readonly wire: ReturnType<typeof wireTypeOf>
   private plan: { key: string; buckets: Bucket[] } | undefined
   private pending: { buckets: Bucket[]; buffers: Float32Array[]; done: Promise<unknown> } | undefined
+  private readonly feedback: ErrorFeedback | undefined
 
   constructor(
     readonly inner: tf.Optimizer,
@@ -59,6 +67,12 @@ export class DistributedOptimizer extends tf.Optimizer {
         `bucketBytes: expected a positive number, got ${o.bucketBytes}`,
       )
     this.wire = wireTypeOf(o.compression ?? Compression.none)
+    if (o.errorFeedback && this.wire === WireType.float32)
+      throw new CollectiveError(
+        ErrorCode.invalidArgument,
+        `errorFeedback: needs compression fp16 or bf16 (float32 gradients lose nothing to compensate), got compression ${o.compression ?? 'none'}`,
+      )
+    this.feedback = o.errorFeedback ? new ErrorFeedback(this.wire) : undefined
   }
 
   /** Starts averaging this step's gradients; finishStep() applies them. */
@@ -77,9 +91,10 @@ export class DistributedOptimizer extends tf.Optimizer {
     const buckets = this.bucketsFor(list)
     const buffers: Float32Array[] = []
     const ops: Promise<void>[] = []
-    for (const b of buckets) {
+    for (const [i, b] of buckets.entries()) {
       const buf = new Float32Array(b.size)
       b.names.forEach((name, k) => buf.set(byName.get(name)!.dataSync() as Float32Array, b.offsets[k]))
+      this.feedback?.compensate(i, buf)
       buffers.push(buf)
       ops.push(this.comm.allReduce(buf, { wire: this.wire }))
     }
@@ -139,6 +154,7 @@ export class DistributedOptimizer extends tf.Optimizer {
       current.size += g.tensor.size
     }
     this.plan = { key, buckets }
+    this.feedback?.reset()
     return buckets
   }
 
