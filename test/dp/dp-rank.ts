@@ -4,7 +4,7 @@
 // batch of N*B. With worldSize 1 it is the reference: batch N*B over all rows.
 import { parentPort, workerData } from 'node:worker_threads'
 import * as tf from '@tensorflow/tfjs'
-import '@kiln/backend'
+import { compiledStepReason, setCompiledSteps } from '@kiln/backend'
 import { connect } from 'nats'
 import { DistributedOptimizer, RankSync, RingCommunicator, type Compression } from '@kiln/train'
 import { randomFloats, randomInts } from '../helpers/random.js'
@@ -22,6 +22,8 @@ export interface RankJob {
   bucketBytes?: number
   compression?: Compression
   errorFeedback?: boolean
+  /** Run kernel by kernel (no compiled step). */
+  perKernel?: boolean
 }
 
 /** What a rank posts back: its weights before and after training. */
@@ -30,6 +32,10 @@ export interface RankWeights {
   final: Float32Array[]
   /** The training loss of each step, on this rank's rows. */
   losses: number[]
+  /** Why the steps ran kernel by kernel ('' when compiled). */
+  perKernel: string
+  /** Buckets all-reduced while backward still ran. */
+  overlappedBuckets: number
 }
 
 const FEATURES = 12
@@ -46,6 +52,7 @@ function globalData(rows: number): { x: Float32Array; y: Float32Array } {
 
 const job = workerData as RankJob
 await tf.setBackend('kiln')
+setCompiledSteps(!job.perKernel)
 const globalBatch = job.worldSize === 1 ? job.perRank : job.ranks * job.perRank
 const all = globalData(job.steps * globalBatch)
 // This rank's rows: slice `rank` of every global batch, in order.
@@ -76,6 +83,7 @@ const model = tf.sequential({
 const sgd = tf.train.sgd(0.2)
 let callbacks: tf.Callback[] = []
 let comm: RingCommunicator | undefined
+let opt: DistributedOptimizer | undefined
 const nc = job.url ? await connect({ servers: job.url }) : undefined
 if (job.worldSize > 1) {
   comm = await RingCommunicator.open({
@@ -88,13 +96,13 @@ if (job.worldSize > 1) {
     chunkBytes: 1024,
     stepTimeoutMs: 20_000,
   })
-  const opt = new DistributedOptimizer(sgd, comm, {
+  opt = new DistributedOptimizer(sgd, comm, {
     ...(job.bucketBytes ? { bucketBytes: job.bucketBytes } : {}),
     ...(job.compression ? { compression: job.compression } : {}),
     ...(job.errorFeedback ? { errorFeedback: true } : {}),
   })
   model.compile({ optimizer: opt, loss: 'categoricalCrossentropy' })
-  callbacks = [new RankSync(comm, () => [opt])]
+  callbacks = [new RankSync(comm, () => [opt!])]
 } else {
   model.compile({ optimizer: sgd, loss: 'categoricalCrossentropy' })
 }
@@ -116,6 +124,8 @@ parentPort!.postMessage({
   initial,
   final: model.getWeights().map((w) => w.dataSync() as Float32Array),
   losses,
+  perKernel: compiledStepReason(model) ?? 'no step ran',
+  overlappedBuckets: opt?.stats.overlappedBuckets ?? 0,
 } satisfies RankWeights)
 comm?.close()
 await nc?.close()

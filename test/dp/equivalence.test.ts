@@ -48,15 +48,18 @@ function relativeError(a: Float32Array, b: Float32Array): number {
 
 const B = 8
 const K = 12
-for (const [n, bucketBytes] of [
-  [2, undefined],
-  [3, 600],
+// Compiled steps (backward on a worker thread, buckets all-reduced as it goes) and the
+// per-kernel path (tfjs computes the gradients, applyGradients starts the buckets).
+for (const [n, bucketBytes, perKernel] of [
+  [2, undefined, false],
+  [3, 600, false],
+  [2, 600, true],
 ] as const) {
   eq(
-    `${n} ranks${bucketBytes ? `, ${bucketBytes}-byte buckets` : ''}: weights after ${K} steps match within 1e-5`,
+    `${n} ranks${bucketBytes ? `, ${bucketBytes}-byte buckets` : ''}${perKernel ? ', kernel by kernel' : ', compiled'}: weights after ${K} steps match within 1e-5`,
     async ({ server }) => {
-      const trialId = `eq-${n}`
-      const common = { trialId, ranks: n, perRank: B, steps: K, ...(bucketBytes ? { bucketBytes } : {}) }
+      const trialId = `eq-${n}-${perKernel}`
+      const common = { trialId, ranks: n, perRank: B, steps: K, perKernel, ...(bucketBytes ? { bucketBytes } : {}) }
       const [reference, ...ranks] = await Promise.all([
         runRank({ ...common, rank: 0, worldSize: 1, perRank: n * B, initSeed: 1000 }),
         ...Array.from({ length: n }, (_, rank) =>
@@ -64,6 +67,13 @@ for (const [n, bucketBytes] of [
         ),
       ])
       assert.is(ranks[0]!.final.length, reference!.final.length)
+      for (const [k, r] of ranks.entries()) {
+        if (perKernel) assert.ok(r.perKernel !== '', `rank ${k} ran kernel by kernel`)
+        else assert.is(r.perKernel, '', `rank ${k} ran compiled steps`)
+        // Several buckets: all but the last start while backward computes the earlier layers.
+        if (bucketBytes && !perKernel) assert.ok(r.overlappedBuckets > 0, `rank ${k}: buckets started under backward`)
+        else assert.is(r.overlappedBuckets, 0)
+      }
       let worst = 0
       for (const [k, { final }] of ranks.entries()) {
         final.forEach((w, i) => {
