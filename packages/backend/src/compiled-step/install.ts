@@ -20,7 +20,7 @@ import { matmulPrecision } from '../precision.js'
 import { optimizerKind, optimizerStep, type OptimizerKind } from './optimizer-step.js'
 import { planModel, type ModelInternals, type Plan } from './plan.js'
 import { DropoutMasks } from './dropout-masks.js'
-import { gradientExchangeOf, type GradientExchange } from './gradient-exchange.js'
+import { gradientExchangeOf, type ExchangeStep, type GradientExchange } from './gradient-exchange.js'
 
 type TrainFunction = (data: tf.Tensor[]) => tf.Scalar[]
 
@@ -106,8 +106,10 @@ function run(c: Compiled, x: tf.Tensor, y: tf.Tensor): tf.Scalar[] {
   const params = vars.map(writable)
   const masks = c.masks.forBatch(batch)
   if (c.exchange) {
+    // First: it refuses (saying why) while the previous step was never finished.
+    const step = c.exchange.startExchange(vars)
     trainStepBegin(c.handle, { x: backend.values(x), y: backend.values(y), batch, params, masks, out })
-    exchange(c, c.exchange, batch, masks)
+    exchange(c, c.exchange, step, batch, masks)
   } else {
     const opt = optimizerStep(c.optimizer as tf.Optimizer, c.kind, vars)
     trainStep(c.handle, {
@@ -127,9 +129,8 @@ function run(c: Compiled, x: tf.Tensor, y: tf.Tensor): tf.Scalar[] {
 
 // Backward on a worker thread into the exchange's arrays; the update once it has averaged
 // them (it calls back before the next batch, with the variables and slots as they are then).
-function exchange(c: Compiled, ex: GradientExchange, batch: number, masks: Float32Array[]): void {
+function exchange(c: Compiled, ex: GradientExchange, step: ExchangeStep, batch: number, masks: Float32Array[]): void {
   const vars = c.plan.variables as tf.Variable[]
-  const step = ex.startExchange(vars)
   const params = vars.map(writable)
   const backward = trainStepBackward(c.handle, { batch, params, masks, grads: step.grads }, (p) => step.ready(p))
   step.run(backward, () => {
