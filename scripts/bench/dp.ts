@@ -1,4 +1,4 @@
-// pnpm bench:dp [-- --json] [--ranks 2] [--batch 256] [--threads T] [--steps 100]
+// pnpm bench:dp [-- --json] [--ranks 2] [--batch 256] [--threads T] [--steps 100] [--bucket-mb 25] [--testbed]
 // pnpm bench:dp -- --simulate [--compute-ms 4.8] [--params N] [--fp16] [--bucket-mb 25]
 //   [--message-us 5] [--hop-us 50] [--nats-servers 3] [--json]: the model of dp-simulate.ts
 // Data-parallel step time of the Fashion-MNIST MLP (784-256-128-10, Adam) at a per-rank
@@ -8,7 +8,8 @@
 // compiled with the all-reduce after backward (overlap off), compiled with buckets
 // all-reduced while backward runs, and the same with fp16 gradients; each rank its own
 // process with T native threads (default: the cores divided among the ranks), over a
-// local nats-server, in the same run. --bucket-mb sets the bucket size (default 25).
+// local nats-server, in the same run. --bucket-mb sets the bucket size (default 25);
+// --testbed puts the ranks on two hosts of the multi-host test bed (root; testbed-hosts.ts).
 import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { availableParallelism, tmpdir } from 'node:os'
@@ -25,7 +26,7 @@ if (process.argv.includes('--simulate')) {
 }
 
 const args = (() => {
-  const out = { json: false, ranks: 2, batch: 256, threads: 0, steps: 100, warmup: 20, bucketMB: 25 }
+  const out = { json: false, testbed: false, ranks: 2, batch: 256, threads: 0, steps: 100, warmup: 20, bucketMB: 25 }
   const argv = process.argv.slice(2)
   const fail = (m: string): never => {
     process.stderr.write(`error: ${m}\n`)
@@ -34,8 +35,8 @@ const args = (() => {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!
     if (a === '--') continue
-    if (a === '--json') {
-      out.json = true
+    if (a === '--json' || a === '--testbed') {
+      out[a === '--json' ? 'json' : 'testbed'] = true
       continue
     }
     const key = {
@@ -59,7 +60,9 @@ const entry = fileURLToPath(new URL('./dp-rank.ts', import.meta.url))
 
 function rank(job: DpRankJob, perKernel: boolean): Promise<DpRankResult> {
   return new Promise((ok, fail) => {
-    const child = spawn(process.execPath, ['--conditions=kiln-src', '--import', 'tsx', entry], {
+    const argv = [process.execPath, '--conditions=kiln-src', '--import', 'tsx', entry]
+    const [cmd, ...rest] = bed ? bed.onHost(job.rank, argv) : argv
+    const child = spawn(cmd!, rest, {
       env: {
         ...process.env,
         KILN_BENCH_JOB: JSON.stringify(job),
@@ -81,8 +84,9 @@ function rank(job: DpRankJob, perKernel: boolean): Promise<DpRankResult> {
   })
 }
 
+const bed = args.testbed ? (await import('./testbed-hosts.js')).twoHosts() : undefined
 const dir = mkdtempSync(join(tmpdir(), 'kiln-bench-dp-'))
-const nats = await startNatsServer({ dir })
+const nats = await startNatsServer({ dir, ...(bed ? { host: bed.serverAddress } : {}) })
 try {
   let single: number | undefined
   const base = { perKernel: false, overlap: true, compression: 'none' as const }
@@ -125,6 +129,7 @@ try {
       batch_per_rank: args.batch,
       global_batch: args.batch * c.ranks,
       threads_per_rank: args.threads,
+      ...(bed ? { hosts: 'testbed: ranks on 2 namespaces, nats-server at the operator' } : {}),
       compression: c.compression,
       step: results[0]!.perKernel ? 'per-kernel' : 'compiled',
       ...(c.ranks > 1 ? { overlap: c.overlap, bucket_mb: args.bucketMB } : {}),
@@ -138,5 +143,6 @@ try {
   }
 } finally {
   await nats.stop()
+  bed?.close()
   rmSync(dir, { recursive: true, force: true })
 }
