@@ -1,7 +1,7 @@
 // One thread of bench:allreduce: a ring rank (timed all-reduces), or one end of the raw
 // nats.js publish -> subscribe measurement. Told what to do by workerData; posts its result.
 import { parentPort, workerData } from 'node:worker_threads'
-import { connect } from 'nats'
+import { connect } from '@nats-io/transport-node'
 import { RingCommunicator } from '@kiln/train'
 import { randomArray } from './common.js'
 

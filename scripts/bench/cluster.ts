@@ -12,7 +12,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { connect } from 'nats'
+import { connect } from '@nats-io/transport-node'
+import { jetstreamManager } from '@nats-io/jetstream'
 import { bundleTrialScript, uploadBundle } from '@kiln/bundle'
 import { JobsClient } from '@kiln/client'
 import { ensureLayout } from '@kiln/cluster-state'
@@ -85,7 +86,7 @@ try {
 
   // Writes per trial by stream: every JetStream write (a KV put/update too) takes the next
   // sequence number of its stream, so last_seq deltas count them; each is an fsync here.
-  const jsm = await nc.jetstreamManager()
+  const jsm = await jetstreamManager(nc)
   const seqs = async () => {
     const out = new Map<string, number>()
     for await (const s of jsm.streams.list()) out.set(s.config.name, s.state.last_seq)
@@ -155,7 +156,7 @@ try {
   // Failover: a long trial, its worker killed, the time until it runs again elsewhere.
   const { job } = await client.submit(spec('failover', join(dir, 'big.csv'), 50))
   const trialId = job.trialIds[0]!
-  let running
+  let running: Awaited<ReturnType<typeof client.show>>['trial']
   for (;;) {
     running = (await client.show(trialId)).trial
     if (running?.state === 'running' && running.checkpoint) break

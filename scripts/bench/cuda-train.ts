@@ -8,6 +8,7 @@
 // ms_per_step = epoch time / steps. scripts/gpu/torch_ref.py --cnn times PyTorch eager on
 // the same model in the same run. Without a device the kiln-cuda rows say why they skipped.
 import * as tf from '@tensorflow/tfjs'
+import '@kiln/backend/register'
 import { CUDA_BACKEND_NAME, kilnCudaUnavailableReason } from '@kiln/backend'
 import { cudaSetTf32 } from '@kiln/native'
 import { parseFlags, report, round } from './common.ts'

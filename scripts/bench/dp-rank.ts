@@ -3,8 +3,9 @@
 // per-step wall time and the part of it spent waiting for the gradient all-reduce.
 // Reads its job from KILN_BENCH_JOB; prints one JSON line.
 import * as tf from '@tensorflow/tfjs'
+import '@kiln/backend/register'
 import { compiledStepReason } from '@kiln/backend'
-import { connect } from 'nats'
+import { connect } from '@nats-io/transport-node'
 import { setThreads } from '@kiln/native'
 import {
   buildBuiltinModel,

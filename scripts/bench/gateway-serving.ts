@@ -3,7 +3,7 @@
 // gateway takes to serve 20 registered versions behind 5 endpoints (restart to serving).
 import { cpSync, mkdirSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { connect } from 'nats'
+import { connect } from '@nats-io/transport-node'
 import { ensureLayout, publishModelVersion } from '@kiln/cluster-state'
 import { EndpointsClient } from '@kiln/client'
 import { applyDeploy, createGateway, serveGateway } from '@kiln/gateway'
@@ -26,7 +26,9 @@ export async function canaryRun(
   load: LoadRun,
   concurrency: number,
 ): Promise<{ reqPerS: (seconds: number) => number; errors: number; lat: number[] }> {
-  dirs.forEach((d, i) => cpSync(d, join(root, 'fashion', String(i + 1)), { recursive: true }))
+  dirs.forEach((d, i) => {
+    cpSync(d, join(root, 'fashion', String(i + 1)), { recursive: true })
+  })
   const gw = await createGateway({ modelsDir: root, log: () => {} })
   const http = await serveGateway(gw, 0)
   try {

@@ -6,7 +6,7 @@
 import { mkdirSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
-import { connect } from 'nats'
+import { connect } from '@nats-io/transport-node'
 import { ensureLayout, publishModelVersion } from '@kiln/cluster-state'
 import { JobsClient, TransformsClient } from '@kiln/client'
 import { startCoordinator } from '@kiln/coordinator'

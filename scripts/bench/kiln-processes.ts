@@ -7,6 +7,18 @@ import { defaultKilnCommand, spawnKiln, waitForReady, type Spawned } from '@kiln
 export function kilnProcesses(dir: string) {
   const kiln = defaultKilnCommand()
   const procs: Spawned[] = []
+  const killAll = () => {
+    for (const p of procs) p.child.kill('SIGKILL')
+  }
+  // A bench stopped from outside (Ctrl-C, a timeout) would otherwise leave its cluster running.
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const)
+    process.once(signal, () => {
+      killAll()
+      process.exit(code)
+    })
   return {
     /** `kiln ...args` as `name`, once ready (one kernel thread each, as on a shared machine). */
     async start(name: string, args: string[]): Promise<Spawned> {
@@ -20,8 +32,6 @@ export function kilnProcesses(dir: string) {
         throw new Error(`${name} did not start:\n${p.output().slice(-2000)}`)
       return p
     },
-    killAll(): void {
-      for (const p of procs) p.child.kill('SIGKILL')
-    },
+    killAll,
   }
 }

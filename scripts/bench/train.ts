@@ -17,7 +17,7 @@
 // models over [0, 1] pixels, measured over seeds).
 import * as tf from '@tensorflow/tfjs'
 import '@tensorflow/tfjs-backend-wasm'
-import '@kiln/backend'
+import '@kiln/backend/register'
 import { fitNormalization, loadFashionMnist, normalize, permutation, type Dataset } from '@kiln/data'
 import { setMatmulPrecision } from '@kiln/backend'
 import { bf16Kernel, threads } from '@kiln/native'

@@ -1,7 +1,7 @@
 // The demo's sweep as plain progress lines (when stdout is not a terminal): one line when
 // a trial starts, reports an epoch, or ends, and when the best value improves. Live from
 // the cluster watch; resolves with the sweep once it has ended.
-import type { NatsConnection } from 'nats'
+import type { NatsConnection } from '@nats-io/transport-node'
 import { watchCluster } from '@kiln/client'
 import { isTerminal, type SweepRecord, type TrialRecord } from '@kiln/protocol'
 

@@ -8,12 +8,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { connect, type NatsConnection } from 'nats'
+import { connect, type NatsConnection } from '@nats-io/transport-node'
 import { ModelsClient, SweepsClient, predict } from '@kiln/client'
 import { createGateway, serveGateway, type Gateway, type Listening } from '@kiln/gateway'
 import { startNatsServer, type RunningNats } from '@kiln/local'
 import { Rng } from '@kiln/protocol'
-import { MODEL_KINDS, loadPredictor } from '@kiln/train'
+import { applyPreprocessing } from '@kiln/data'
+import { MODEL_KINDS, filesUnder, gbdtKind, loadPredictor, tfjsKind, type KilnModelMetadata } from '@kiln/train'
 import { loud } from '../helpers/hooks.js'
 import { runKiln, startKiln, type KilnChild } from '../helpers/kiln-process.js'
 import { waitFor } from '../helpers/wait-for.js'
@@ -164,6 +165,76 @@ ap(
     assert.is(after.trials.length, result.sweep.leaderboard.length, 'no trial was added')
     const versions = await models.list('autopilot-shop')
     assert.is(versions.length, 2, 'the sweep best and the ensemble, registered once each')
+  },
+)
+
+ap(
+  'a CSV stored by kiln data import (its text column as categories): networks one-hot it, the ensemble serves raw rows',
+  async (ctx) => {
+    const csv = writeTable(ctx.dir!, 'stored.csv', 5)
+    const url = ['--nats', ctx.nats!.url]
+    const imported = await runKiln(['data', 'import', csv, '--name', 'shopcat', ...url], ctx.dir!)
+    assert.is(imported.code, 0, `${imported.stdout}\n${imported.stderr}`)
+    const run = await runKiln(['autopilot', 'shopcat', '--budget', '30s', '--deploy', '--json', ...url], ctx.dir!)
+    assert.is(run.code, 0, `${run.stdout}\n${run.stderr}`)
+    const result = events(run.stdout).find((e) => e.event === 'result') as Event & {
+      sweep: { id: string }
+      ensemble: { model: string; version: number; members: { weight: number }[] }
+      endpoint: string
+    }
+    const trials = (await new SweepsClient(ctx.nc!).show(result.sweep.id)).trials
+    // Before: every trial was refused (preprocessing.oneHot: the text feature "color" left as it is).
+    const failed = trials.filter((t) => t.state === 'failed')
+    assert.is(failed.length, 0, failed.map((t) => t.error?.message).join('\n'))
+    const networks = trials.filter((t) => {
+      const model = t.params?.model as { builtin?: string } | undefined
+      return t.state === 'succeeded' && (model?.builtin === 'mlp' || model?.builtin === 'linear')
+    })
+    assert.ok(networks.length > 0, `a network trial succeeded (${trials.map((t) => t.state).join(', ')})`)
+    for (const t of networks) {
+      const pre = t.params!.preprocessing as { oneHot?: unknown }
+      assert.is(pre?.oneHot, 'all', `trial ${t.id} one-hot encodes color: ${JSON.stringify(t.params)}`)
+    }
+
+    // Offline: each member of the registered ensemble on its own, its saved preprocessing
+    // applied by hand to the raw rows; the endpoint must answer their weighted average.
+    const models = new ModelsClient(ctx.nc!)
+    const { record } = await models.show(`${result.ensemble.model}@${result.ensemble.version}`)
+    const files = await models.files(record)
+    const info = JSON.parse(new TextDecoder().decode(files.get('ensemble.json'))) as {
+      sampleShape: number[]
+      members: { prefix: string; weight: number }[]
+    }
+    assert.equal(info.sampleShape, [4], 'the ensemble takes the raw features')
+    // x1, x2, color (blue 0, green 1, red 2), noise.
+    const x = Float32Array.from([0.9, 0.5, 2, 3, -0.9, -0.5, 0, 1])
+    const want = new Float32Array(4)
+    for (const m of info.members) {
+      const own = filesUnder(files, m.prefix)
+      const meta = JSON.parse(new TextDecoder().decode(own.get('kiln-model.json'))) as KilnModelMetadata
+      assert.ok(meta.preprocessing, `member ${m.prefix} carries its preprocessing`)
+      assert.is(meta.preprocessing.oneHot.length, 1, 'color is one-hot encoded')
+      own.delete('kiln-model.json')
+      const bare = await loadPredictor(own, m.prefix, [gbdtKind, tfjsKind])
+      const part = await bare.predict(applyPreprocessing(meta.preprocessing, x, 2), 2)
+      bare.dispose()
+      for (let k = 0; k < 4; k++) want[k]! += m.weight * part[k]!
+    }
+    const local = await loadPredictor(files, 'registered', MODEL_KINDS)
+    const loaded = await local.predict(x, 2)
+    local.dispose()
+    for (let k = 0; k < 4; k++) assert.ok(Math.abs(loaded[k]! - want[k]!) < 1e-5, `loaded output ${k}`)
+    const served = await waitFor(
+      'the endpoint to serve',
+      () => predict(ctx.http!.url, result.endpoint, [{ name: 'input', shape: [2, 4], data: x }]).catch(() => undefined),
+      60_000,
+      250,
+    )
+    for (let k = 0; k < 4; k++)
+      assert.ok(
+        Math.abs(served.outputs[0]!.data[k]! - want[k]!) < 1e-5,
+        `served output ${k}: ${served.outputs[0]!.data[k]} vs ${want[k]}`,
+      )
   },
 )
 

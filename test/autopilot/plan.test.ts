@@ -4,7 +4,7 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { autopilotSpec, chooseFamilies, Family, familySpace, ProblemKind } from '@kiln/autopilot'
 import { parseSearchSpec, RandomSearcher, Rng } from '@kiln/sweep'
-import { checkSearchSpace, validateSpec } from '@kiln/train/spec'
+import { applyOverrides, checkSearchSpace, validateSpec } from '@kiln/train/spec'
 
 const plan = suite('autopilot - the plan: one sweep over model families')
 
@@ -12,27 +12,31 @@ const problem = { kind: ProblemKind.multiclass, target: 'species', classNames: [
 
 plan('families: what the spec knows and the data allows', () => {
   const all = () => true
-  assert.equal(chooseFamilies({ problem: 'binary', images: false, missing: false }, all).families, [
+  assert.equal(chooseFamilies({ problem: 'binary', images: false, missing: false, categorical: false }, all).families, [
     'gbdt',
     'linear',
     'mlp',
   ])
-  assert.equal(chooseFamilies({ problem: 'multiclass', images: true, missing: false }, all).families, ['cnn', 'mlp'])
-  const gaps = chooseFamilies({ problem: 'binary', images: false, missing: true }, all)
-  assert.equal(gaps.families, ['gbdt'])
-  assert.match(gaps.notes.join('\n'), /mlp: left out, the features have missing values/)
-  assert.equal(chooseFamilies({ problem: 'regression', images: false, missing: false }, all).families, [
-    'gbdt',
-    'linear',
-  ])
+  assert.equal(
+    chooseFamilies({ problem: 'multiclass', images: true, missing: false, categorical: false }, all).families,
+    ['cnn', 'mlp'],
+  )
+  // Missing values: networks and linear models impute them (their preprocessing candidates).
+  const gaps = chooseFamilies({ problem: 'binary', images: false, missing: true, categorical: false }, all)
+  assert.equal(gaps.families, ['gbdt', 'linear', 'mlp'])
+  assert.equal(
+    chooseFamilies({ problem: 'regression', images: false, missing: false, categorical: false }, all).families,
+    ['gbdt', 'linear'],
+  )
   assert.throws(
-    () => chooseFamilies({ problem: 'binary', images: false, missing: true }, (f) => f === 'mlp'),
+    () =>
+      chooseFamilies({ problem: 'regression', images: false, missing: true, categorical: false }, (f) => f === 'mlp'),
     /no model family can learn from this data: gbdt: not a model kind of this Kiln/,
   )
 })
 
 plan('the spec validates and its space passes the pre-launch check, for the families this Kiln knows', () => {
-  const { families } = chooseFamilies({ problem: 'multiclass', images: false, missing: false })
+  const { families } = chooseFamilies({ problem: 'multiclass', images: false, missing: false, categorical: false })
   assert.ok(families.includes(Family.mlp))
   const spec = validateSpec(
     autopilotSpec({
@@ -46,6 +50,7 @@ plan('the spec validates and its space passes the pre-launch check, for the fami
       concurrency: 2,
       seed: 7,
       hasTestSet: false,
+      traits: { categorical: false, missing: false },
     }),
   )
   checkSearchSpace(spec)
@@ -66,6 +71,7 @@ plan(
       concurrency: 2,
       seed: 1,
       hasTestSet: true,
+      traits: { categorical: false, missing: false },
     }
     const images = validateSpec(
       autopilotSpec({ ...base, problem, families: [Family.cnn, Family.mlp], metric: 'accuracy' }),
@@ -110,6 +116,98 @@ plan('a key several families use is one dimension over the union of their ranges
     assert.is('model.hidden' in p, family === 'mlp', JSON.stringify(p))
     assert.is('optimizer.learningRate' in p, family !== 'gbdt', JSON.stringify(p))
   }
+})
+
+plan('preprocessing candidates: categories one-hot for every family, impute and scale for networks only', () => {
+  const spec = validateSpec(
+    autopilotSpec({
+      name: 'autopilot-shop',
+      dataset: 'shop',
+      problem: { ...problem, kind: ProblemKind.binary, classNames: ['no', 'yes'] },
+      rows: 500,
+      families: [Family.gbdt, Family.linear, Family.mlp],
+      metric: 'accuracy',
+      budgetMs: 60_000,
+      concurrency: 2,
+      seed: 3,
+      hasTestSet: false,
+      traits: { categorical: true, missing: true },
+    }),
+  )
+  checkSearchSpace(spec)
+  // Trees keep the base section: categories one-hot encoded, gaps left for them to learn.
+  assert.equal(spec.preprocessing, { oneHot: 'all' })
+  const space = (spec.search as { space: Record<string, { choice: unknown[]; when: unknown }> }).space
+  assert.equal(space.preprocessing!.when, { 'model.builtin': ['linear', 'mlp'] })
+  assert.equal(space.preprocessing!.choice, [
+    { impute: 'mean', oneHot: 'all', scale: 'standard' },
+    { impute: 'mean', oneHot: 'all' },
+    { impute: 'median', oneHot: 'all', scale: 'standard' },
+    { impute: 'median', oneHot: 'all' },
+  ])
+  const parsed = parseSearchSpec(spec.search, { metric: spec.metric })
+  const searcher = new RandomSearcher(parsed.space)
+  const rng = new Rng(5)
+  for (let i = 0; i < 30; i++) {
+    const p = searcher.ask({ rng, history: () => [], started: i })
+    const trial = applyOverrides(spec, p)
+    const family = (p.model as { builtin: string }).builtin
+    assert.is('preprocessing' in p, family !== 'gbdt', JSON.stringify(p))
+    assert.is(trial.preprocessing?.oneHot, 'all', JSON.stringify(trial.preprocessing))
+    assert.is(trial.preprocessing?.impute !== undefined, family !== 'gbdt', JSON.stringify(trial.preprocessing))
+  }
+  // Without categories or gaps, "no preprocessing" is a candidate: null leaves the section out.
+  const plain = familySpace([Family.linear], ProblemKind.binary, 500) as Record<string, { choice: unknown[] }>
+  assert.equal(plain.preprocessing!.choice, [{ scale: 'standard' }, null])
+  const base = validateSpec({
+    name: 'x',
+    dataset: 'x',
+    model: { builtin: 'linear' },
+    preprocessing: { scale: 'standard' },
+  })
+  assert.not.ok('preprocessing' in applyOverrides(base, { preprocessing: null }))
+})
+
+plan('images: augmentation (flip, shift or none) and batch norm are choices of CNN trials only', () => {
+  const spec = validateSpec(
+    autopilotSpec({
+      name: 'autopilot-fashion',
+      dataset: 'fashion-mnist',
+      problem,
+      rows: 60_000,
+      families: [Family.cnn, Family.mlp],
+      metric: 'accuracy',
+      budgetMs: 600_000,
+      concurrency: 2,
+      seed: 3,
+      hasTestSet: true,
+      traits: { categorical: false, missing: false, imageSide: 28 },
+    }),
+  )
+  checkSearchSpace(spec)
+  assert.not.ok('preprocessing' in spec)
+  const space = (spec.search as { space: Record<string, { choice: unknown[]; when: unknown }> }).space
+  assert.equal(space.preprocessing!.when, { 'model.builtin': 'cnn' })
+  assert.equal(space['model.batchNorm']!.when, { 'model.builtin': ['cnn', 'mlp'] })
+  assert.equal(space.preprocessing!.choice, [
+    null,
+    { augment: { flip: 'horizontal' } },
+    { augment: { shift: 2 } },
+    { augment: { flip: 'horizontal', shift: 2 } },
+  ])
+  const parsed = parseSearchSpec(spec.search, { metric: spec.metric })
+  const searcher = new RandomSearcher(parsed.space)
+  const rng = new Rng(9)
+  const seen = new Set<string>()
+  for (let i = 0; i < 40; i++) {
+    const p = searcher.ask({ rng, history: () => [], started: i })
+    const trial = applyOverrides(spec, p)
+    const family = (p.model as { builtin: string }).builtin
+    assert.is('preprocessing' in p, family === 'cnn', JSON.stringify(p))
+    if (family !== 'cnn') assert.not.ok(trial.preprocessing, JSON.stringify(trial.preprocessing))
+    else seen.add(JSON.stringify(trial.preprocessing?.augment ?? 'none'))
+  }
+  assert.ok(seen.size >= 3, `CNN trials drew several augmentations: ${[...seen].join(', ')}`)
 })
 
 plan.run()

@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert'
 import * as tf from '@tensorflow/tfjs'
 import { compiledStepReason, matmulPrecision, setMatmulPrecision } from '@kiln/backend'
 import { bf16ToF32, f32ToBf16 } from '@kiln/native'
-import { useBackend } from '../helpers/backend-compare.js'
+import { switchBackend } from '../helpers/backend-compare.js'
 import { randomFloats } from '../helpers/random.js'
 import { blobs } from '../train/synthetic.js'
 
@@ -39,7 +39,7 @@ function within(got: ArrayLike<number>, want: { sum: Float64Array; mag: Float64A
   }
 }
 
-test.before(() => useBackend('kiln'))
+test.before(() => switchBackend('kiln'))
 test.after.each(() => {
   setMatmulPrecision('fp32')
 })

@@ -9,7 +9,7 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import * as tf from '@tensorflow/tfjs'
 import { compiledStepReason, setCompiledSteps } from '@kiln/backend'
-import { compareSnapshots, useBackend, type Snapshot, type Tol } from '../helpers/backend-compare.js'
+import { compareSnapshots, switchBackend, type Snapshot, type Tol } from '../helpers/backend-compare.js'
 import { randomFloats } from '../helpers/random.js'
 import { randomInts } from '../helpers/float32.js'
 
@@ -88,7 +88,7 @@ interface Run {
 }
 
 async function train(build: Build, optimizer: string, compiled: boolean, metrics = ['accuracy'], intLabels = false) {
-  useBackend('kiln')
+  switchBackend('kiln')
   setCompiledSteps(compiled)
   const model = build()
   const opt = OPTIMIZERS[optimizer]!()
@@ -181,7 +181,7 @@ test('models outside the compiled set fall back, say why, and still train', asyn
     assert.ok(run.weights.every((w) => Array.from(w.values).every(Number.isFinite)))
   }
   const msle = await (async () => {
-    useBackend('kiln')
+    switchBackend('kiln')
     const m = mlp('relu')()
     m.compile({ optimizer: tf.train.sgd(0.1), loss: 'meanSquaredError' })
     const { x, y } = data(false)
@@ -196,7 +196,7 @@ test('models outside the compiled set fall back, say why, and still train', asyn
 
 test('an optimizer the step does not know (a subclass) runs the per-kernel step', async () => {
   class Custom extends tf.SGDOptimizer {}
-  useBackend('kiln')
+  switchBackend('kiln')
   const m = mlp('relu')()
   m.compile({ optimizer: new Custom(0.1), loss: 'categoricalCrossentropy' })
   const { x, y } = data(false)

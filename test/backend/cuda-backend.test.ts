@@ -11,6 +11,7 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import * as tf from '@tensorflow/tfjs'
 import { getKernel } from '@tensorflow/tfjs-core'
+import '@kiln/backend/register'
 import {
   CUDA_BACKEND_NAME,
   cudaKernelNames,
@@ -20,7 +21,7 @@ import {
   VIEW_KERNELS,
 } from '@kiln/backend'
 import { cudaInfo } from '@kiln/native'
-import { compareBackends, rand, rand4, randInt, useBackend, type Tol } from '../helpers/backend-compare.js'
+import { compareBackends, rand, rand4, randInt, switchBackend, type Tol } from '../helpers/backend-compare.js'
 
 const EXACTISH: Tol = { rtol: 1e-6, atol: 1e-7 }
 const SUMS: Tol = { rtol: 1e-5, atol: 1e-5 }
@@ -158,7 +159,7 @@ if (!registered) {
     const losses: Record<string, number[]> = {}
     const weights: Record<string, Float32Array[]> = {}
     for (const backend of ['cpu', CUDA_BACKEND_NAME] as const) {
-      useBackend(backend)
+      switchBackend(backend)
       const m = model()
       m.compile({ optimizer: tf.train.adam(0.01), loss: 'categoricalCrossentropy' })
       const x = rand([24, 12, 12, 1], 40, 0, 1)
@@ -170,12 +171,14 @@ if (!registered) {
       m.dispose()
     }
     const close = (a: number, b: number, rtol: number, atol: number) => Math.abs(a - b) <= atol + rtol * Math.abs(a)
-    losses.cpu!.forEach((l, i) => assert.ok(close(l, losses[CUDA_BACKEND_NAME]![i]!, 1e-4, 1e-5), `loss ${i}`))
-    weights.cpu!.forEach((w, i) =>
-      w.forEach((v, j) =>
-        assert.ok(close(v, weights[CUDA_BACKEND_NAME]![i]![j]!, 1e-3, 1e-4), `weight ${i}[${j}]: cpu ${v}`),
-      ),
-    )
+    losses.cpu!.forEach((l, i) => {
+      assert.ok(close(l, losses[CUDA_BACKEND_NAME]![i]!, 1e-4, 1e-5), `loss ${i}`)
+    })
+    weights.cpu!.forEach((w, i) => {
+      w.forEach((v, j) => {
+        assert.ok(close(v, weights[CUDA_BACKEND_NAME]![i]![j]!, 1e-3, 1e-4), `weight ${i}[${j}]: cpu ${v}`)
+      })
+    })
   })
 
   test('kernels without a device implementation run on the host and still give cpu results', () => {

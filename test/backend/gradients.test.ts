@@ -6,11 +6,11 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import * as tf from '@tensorflow/tfjs'
-import '@kiln/backend'
+import '@kiln/backend/register'
 import {
   compareSnapshots,
   rand,
-  useBackend,
+  switchBackend,
   type BackendName,
   type Snapshot,
   type Tol,
@@ -35,7 +35,7 @@ interface Run {
 
 /** One forward and backward pass of a fresh layer on `backend`, weights copied from `initial` when given. */
 function pass(backend: BackendName, c: Case, initial?: Run['initial']): Run {
-  useBackend(backend)
+  switchBackend(backend)
   const layer = c.make()
   const x = tf.variable(rand(c.input, 7, -2, 2), true, `x_${backend}_${Math.random()}`)
   try {
@@ -64,14 +64,14 @@ function pass(backend: BackendName, c: Case, initial?: Run['initial']): Run {
       values: t.dataSync(),
     }))
     if (c.weightsAfter)
-      layer.getWeights().forEach((w, i) =>
+      layer.getWeights().forEach((w, i) => {
         snaps.push({
           label: `after ${short(layer.weights[i]!.originalName)}`,
           shape: [...w.shape],
           dtype: w.dtype,
           values: w.dataSync(),
-        }),
-      )
+        })
+      })
     tf.dispose(out)
     return { snaps, initial: weights }
   } finally {

@@ -7,7 +7,7 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import * as tf from '@tensorflow/tfjs'
 import { servedNatively, TRAINING_KERNELS } from '@kiln/backend'
-import { kernelHits, profiledKernels, trackNativeKernels, useBackend } from '../helpers/backend-compare.js'
+import { kernelHits, profiledKernels, trackNativeKernels, switchBackend } from '../helpers/backend-compare.js'
 import { randomFloats } from '../helpers/random.js'
 import { randomInts } from '../helpers/float32.js'
 
@@ -116,7 +116,7 @@ async function profileRun(what: string, run: () => Promise<unknown>): Promise<vo
 }
 
 test('profiles fit, evaluate and predict on kiln for every model and optimizer', async () => {
-  useBackend('kiln')
+  switchBackend('kiln')
   for (const spec of SPECS)
     for (const [opt, makeOpt] of Object.entries(OPTIMIZERS)) {
       const model = spec.build()

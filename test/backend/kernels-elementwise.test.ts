@@ -24,7 +24,7 @@ import {
   randSteps,
   runOn,
   trackNativeKernels,
-  useBackend,
+  switchBackend,
   type Tol,
 } from '../helpers/backend-compare.js'
 
@@ -447,7 +447,7 @@ test('zerosLike, onesLike and fill agree on float32, int32 and bool/string (fall
   compareBackends('Fill int32', () => tf.fill([2, 3, 4], 7, 'int32'), EXACT)
   compareBackends('Fill zero', () => tf.fill([5, 5], 0), EXACT)
   compareBackends('Fill NaN', () => tf.fill([3], NaN), EXACT)
-  useBackend('kiln')
+  switchBackend('kiln')
   const strings = tf.fill([2], 'a', 'string')
   assert.equal(strings.arraySync(), ['a', 'a'], 'Fill string (fallback)')
   strings.dispose()

@@ -18,7 +18,7 @@ import {
   randSteps,
   runOn,
   trackNativeKernels,
-  useBackend,
+  switchBackend,
   type Tol,
 } from '../helpers/backend-compare.js'
 
@@ -189,7 +189,7 @@ test('categorical accuracy as KilnCategoricalAccuracy agrees, ties and NaN inclu
 
 test("compile keeps tfjs's loss and metric names; on cpu the compiled functions are tfjs's", async () => {
   for (const backend of ['cpu', 'kiln'] as const) {
-    useBackend(backend)
+    switchBackend(backend)
     const { loss, accuracy, model } = compiledHead()
     assert.is(model.loss, 'categoricalCrossentropy')
     assert.equal(model.metricsNames, ['loss', 'acc'])

@@ -7,8 +7,14 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import * as tf from '@tensorflow/tfjs'
-import '@kiln/backend'
-import { compareSnapshots, useBackend, type BackendName, type Snapshot, type Tol } from '../helpers/backend-compare.js'
+import '@kiln/backend/register'
+import {
+  compareSnapshots,
+  switchBackend,
+  type BackendName,
+  type Snapshot,
+  type Tol,
+} from '../helpers/backend-compare.js'
 import { randomFloats } from '../helpers/random.js'
 import { randomInts } from '../helpers/float32.js'
 
@@ -126,7 +132,7 @@ async function train(
   loss: Loss,
   initial?: Weights,
 ): Promise<Result & { initial: Weights }> {
-  useBackend(backend)
+  switchBackend(backend)
   const model = build()
   if (initial) {
     const copies = initial.map((w) => tf.tensor(w.values, w.shape))
@@ -197,7 +203,7 @@ for (const optimizer of ['momentum', 'rmsprop'])
 test('training a model leaves weights copied from it (tf.tensor(w.dataSync())) and earlier reads unchanged', async () => {
   for (const backend of ['cpu', 'kiln'] as const)
     for (const optimizer of ['sgd', 'momentum', 'adam', 'rmsprop']) {
-      useBackend(backend)
+      switchBackend(backend)
       const build = () =>
         tf.sequential({ layers: [tf.layers.dense({ inputShape: [3], units: 2, kernelInitializer: glorot(30) })] })
       const source = build(),

@@ -1,9 +1,9 @@
-// How the kiln command reports errors it did not raise itself: the NATS client's bare codes
-// ("TIMEOUT") get a sentence saying what they mean.
+// How the kiln command reports errors it did not raise itself: the NATS client's terse errors
+// ("timeout", "no responders") get a sentence saying what they mean.
 import { Writable } from 'node:stream'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { NatsError } from 'nats'
+import { errors } from '@nats-io/transport-node'
 import { reportError } from '@kiln/cli'
 
 const report = suite('cli - errors the command did not raise itself')
@@ -21,14 +21,18 @@ function io() {
 
 report('a NATS timeout says what it means, exit 1', () => {
   const out = io()
-  const code = reportError(NatsError.errorForCode('TIMEOUT'), out.io, { command: 'kiln submit', json: false })
+  const code = reportError(new errors.TimeoutError(), out.io, { command: 'kiln submit', json: false })
   assert.is(code, 1)
-  assert.match(out.text(), /^kiln submit: failed: NATS did not answer in time \(TIMEOUT\): the server or its JetStream/)
+  assert.match(out.text(), /^kiln submit: failed: NATS did not answer in time \(timeout\): the server or its JetStream/)
 })
 
 report('no responders says the cluster may not run', () => {
   const out = io()
-  reportError(NatsError.errorForCode('503'), out.io, { command: 'kiln jobs', json: false })
+  reportError(
+    new errors.RequestError("no responders: 'kiln.api.jobs'", { cause: new errors.NoRespondersError('kiln.api.jobs') }),
+    out.io,
+    { command: 'kiln jobs', json: false },
+  )
   assert.match(out.text(), /nothing answered on NATS .*is the cluster running\?/)
 })
 

@@ -4,7 +4,7 @@
 import { join } from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { connect, type NatsConnection } from 'nats'
+import { connect, type NatsConnection } from '@nats-io/transport-node'
 import { ensureLayout } from '@kiln/cluster-state'
 import {
   JobRecordSchema,

@@ -47,7 +47,7 @@ function kiln(
     child.stdout!.on('data', (d: Buffer) => {
       stdout += d
       pending += d
-      let nl
+      let nl: number
       while ((nl = pending.indexOf('\n')) >= 0) {
         options.onStdoutLine?.(pending.slice(0, nl), child)
         pending = pending.slice(nl + 1)

@@ -3,7 +3,7 @@
 // sent again until one answers; a request that was received but timed out is never repeated.
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { connect, type NatsConnection } from 'nats'
+import { connect, type NatsConnection } from '@nats-io/transport-node'
 import { EndpointsClient, JobsClient } from '@kiln/client'
 import { encode, ErrorCode, KilnError, replyOk, Subjects } from '@kiln/protocol'
 import { loud } from '../helpers/hooks.js'

@@ -2,7 +2,7 @@
 // error naming the field and what was expected, nothing is stored, and both keep serving.
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { connect, type NatsConnection } from 'nats'
+import { connect, type NatsConnection } from '@nats-io/transport-node'
 import { startCoordinator, type Coordinator } from '@kiln/coordinator'
 import { startWorker, type WorkerAgent } from '@kiln/worker'
 import { JobsClient } from '@kiln/client'

@@ -5,7 +5,7 @@
 // epoch 2 (sweep-faults saw a lost attempt's epoch stored beside its retry's).
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { connect, type NatsConnection } from 'nats'
+import { connect, type NatsConnection } from '@nats-io/transport-node'
 import { trialMetrics } from '@kiln/client'
 import { call, ensureLayout, serve } from '@kiln/cluster-state'
 import {

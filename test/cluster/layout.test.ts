@@ -3,7 +3,9 @@ import * as assert from 'uvu/assert'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { connect, type NatsConnection, type StreamInfo } from 'nats'
+import { connect, type NatsConnection } from '@nats-io/transport-node'
+import { type StreamInfo, jetstreamManager } from '@nats-io/jetstream'
+import { Kvm } from '@nats-io/kv'
 import {
   KvBucket,
   LAYOUT_DEFAULTS,
@@ -43,7 +45,7 @@ const job: JobRecord = {
 }
 
 async function streamInfos(nc: NatsConnection): Promise<Map<string, StreamInfo>> {
-  const jsm = await nc.jetstreamManager()
+  const jsm = await jetstreamManager(nc)
   const out = new Map<string, StreamInfo>()
   for await (const si of jsm.streams.list()) out.set(si.config.name, si)
   return out
@@ -129,7 +131,7 @@ layout('a process with another heartbeat interval is refused, naming the bucket 
 })
 
 layout('limits an operator tuned are kept, not fought over', async ({ nc }) => {
-  const jsm = await nc!.jetstreamManager()
+  const jsm = await jetstreamManager(nc!)
   const cfg = (await jsm.streams.info('KILN_EVENTS')).config
   await jsm.streams.update('KILN_EVENTS', { ...cfg, max_bytes: 2 * 1024 * 1024 * 1024 })
   const again = await ensureLayout(nc!)
@@ -179,7 +181,7 @@ starts('an existing bucket with another history is refused and keeps its data', 
   const server = await startNats()
   const nc = await connect({ servers: server.url, timeout: 5000 })
   try {
-    const theirs = await nc.jetstream().views.kv('kiln_jobs', { history: 5 })
+    const theirs = await new Kvm(nc).create('kiln_jobs', { history: 5 })
     await theirs.put('j-1', new TextEncoder().encode('precious'))
     const err = await ensureLayout(nc).then(
       () => null,

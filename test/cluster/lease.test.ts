@@ -1,6 +1,7 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { connect, type KV, type NatsConnection } from 'nats'
+import { connect, type NatsConnection } from '@nats-io/transport-node'
+import type { KV } from '@nats-io/kv'
 import {
   LeaseLostError,
   acquireLease,

@@ -3,7 +3,8 @@ import * as assert from 'uvu/assert'
 import { existsSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { connect, type NatsConnection } from 'nats'
+import { connect, type NatsConnection } from '@nats-io/transport-node'
+import { Kvm } from '@nats-io/kv'
 import { loud } from '../helpers/hooks.js'
 import { startNats, type NatsServer } from '../helpers/nats.js'
 
@@ -24,7 +25,7 @@ nats.after(
 )
 
 nats('serves JetStream key-value put and get', async ({ nc }) => {
-  const kv = await nc!.jetstream().views.kv('kiln_test', { history: 2 })
+  const kv = await new Kvm(nc!).create('kiln_test', { history: 2 })
   await kv.put('node.a', new TextEncoder().encode('ready'))
   await kv.put('node.a', new TextEncoder().encode('busy'))
   const entry = await kv.get('node.a')
@@ -71,7 +72,7 @@ single('cluster/nats-single.conf runs: JetStream on, 8 MB payloads', async () =>
   try {
     assert.is(nc.info?.max_payload, 8 * 1024 * 1024)
     assert.ok(nc.info?.jetstream, 'JetStream is enabled by the file')
-    const kv = await nc.jetstream().views.kv('kiln_single')
+    const kv = await new Kvm(nc).create('kiln_single')
     await kv.put('k', new Uint8Array(4 * 1024 * 1024))
     assert.is((await kv.get('k'))?.value.length, 4 * 1024 * 1024)
   } finally {

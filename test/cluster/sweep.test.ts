@@ -3,7 +3,7 @@
 // replaced mid-sweep continues the same sweep from its event log.
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { connect, type NatsConnection } from 'nats'
+import { connect, type NatsConnection } from '@nats-io/transport-node'
 import { startCoordinator, type Coordinator } from '@kiln/coordinator'
 import { startWorker, type WorkerAgent } from '@kiln/worker'
 import { SweepsClient, trialMetrics } from '@kiln/client'

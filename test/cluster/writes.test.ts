@@ -4,7 +4,7 @@
 // hands. Every write is an fsync on a real cluster, the limit of its dispatch rate.
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { connect, type NatsConnection } from 'nats'
+import { connect, type NatsConnection } from '@nats-io/transport-node'
 import { startCoordinator, type Coordinator } from '@kiln/coordinator'
 import { JobsClient } from '@kiln/client'
 import { ensureLayout, type Layout } from '@kiln/cluster-state'

@@ -5,7 +5,7 @@
 // arrived then lost every running trial's node.
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { connect, type NatsConnection } from 'nats'
+import { connect, type NatsConnection } from '@nats-io/transport-node'
 import { ensureLayout, type Layout } from '@kiln/cluster-state'
 import { NodeRegistry } from '../../packages/coordinator/src/node-registry.js'
 import { loud } from '../helpers/hooks.js'

@@ -40,7 +40,9 @@ function compare(s: FeatureStats, x: Float32Array, rows: number, width: number, 
     close(fs.std, want.std, `std ${fs.index}`)
     assert.is(fs.min, want.min)
     assert.is(fs.max, want.max)
-    fs.edges.forEach((e, j) => close(e, want.edges[j]!, `edge ${j} of ${fs.index}`))
+    fs.edges.forEach((e, j) => {
+      close(e, want.edges[j]!, `edge ${j} of ${fs.index}`)
+    })
     assert.equal(fs.histogram, want.histogram, `histogram of ${fs.index}`)
   }
 }

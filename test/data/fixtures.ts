@@ -35,7 +35,9 @@ export function idxBytes(type: IdxType, dims: number[], values: number[]): Uint8
   const view = new DataView(buf.buffer)
   buf[2] = IDX_CODES[type]
   buf[3] = dims.length
-  dims.forEach((d, i) => view.setUint32(4 + 4 * i, d, false))
+  dims.forEach((d, i) => {
+    view.setUint32(4 + 4 * i, d, false)
+  })
   values.forEach((v, i) => {
     const at = header + i * IDX_SIZE[type]
     if (type === 'uint8') view.setUint8(at, v)

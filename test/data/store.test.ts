@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import type { ObjectStore } from 'nats'
+import type { ObjectStore } from '@nats-io/obj'
 import {
   DatasetRecordSchema,
   IntegrityError,

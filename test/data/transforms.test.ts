@@ -131,12 +131,12 @@ select('shards are equal, contiguous and disjoint; the remainder is dropped for 
   const ds = indexed(103)
   const shards = range(4).map((r) => shard(ds, r, 4))
   assert.ok(shards.every((s) => s.count === 25))
-  shards.forEach((s, r) =>
+  shards.forEach((s, r) => {
     assert.equal(
       ids(s),
       range(25).map((i) => r * 25 + i),
-    ),
-  )
+    )
+  })
   assert.equal(sorted(shards.flatMap(ids)), range(100))
   assert.is(shards[0]!.x.buffer, ds.x.buffer)
 })

@@ -3,7 +3,7 @@
 // times the step out, ranks that disagree on sizes, a stopped trial, a stale attempt.
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { connect } from 'nats'
+import { connect } from '@nats-io/transport-node'
 import { WireType } from '@kiln/native'
 import { CollectiveError, RingCommunicator } from '@kiln/train'
 import { ErrorCode } from '@kiln/protocol'
@@ -66,7 +66,11 @@ ring('all-reduce averages, and several operations may be in flight at once', asy
     const buckets = [5000, 1, 20_000].map((size) => inputs(n, size))
     const wants = buckets.map((b) => sum(b).map((v) => Math.fround(v * Math.fround(1 / n))))
     await Promise.all(r.ranks.flatMap((c, k) => buckets.map((b) => c.allReduce(b[k]!))))
-    buckets.forEach((b, i) => b.forEach((buf, k) => assert.equal([...buf], [...wants[i]!], `bucket ${i} rank ${k}`)))
+    buckets.forEach((b, i) => {
+      b.forEach((buf, k) => {
+        assert.equal([...buf], [...wants[i]!], `bucket ${i} rank ${k}`)
+      })
+    })
   } finally {
     await r.close()
   }

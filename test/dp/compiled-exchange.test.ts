@@ -5,6 +5,7 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import * as tf from '@tensorflow/tfjs'
+import '@kiln/backend/register'
 import { compiledStepReason } from '@kiln/backend'
 import { CollectiveError, DistributedOptimizer, RankSync, soloCollective } from '@kiln/train'
 import { randomFloats } from '../helpers/random.js'

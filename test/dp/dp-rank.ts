@@ -4,8 +4,9 @@
 // batch of N*B. With worldSize 1 it is the reference: batch N*B over all rows.
 import { parentPort, workerData } from 'node:worker_threads'
 import * as tf from '@tensorflow/tfjs'
+import '@kiln/backend/register'
 import { compiledStepReason, setCompiledSteps } from '@kiln/backend'
-import { connect } from 'nats'
+import { connect } from '@nats-io/transport-node'
 import { DistributedOptimizer, RankSync, RingCommunicator, type Compression } from '@kiln/train'
 import { randomFloats, randomInts } from '../helpers/random.js'
 
@@ -46,7 +47,9 @@ function globalData(rows: number): { x: Float32Array; y: Float32Array } {
   const x = randomFloats(rows * FEATURES, 11)
   const labels = randomInts(rows, 12, 0, CLASSES)
   const y = new Float32Array(rows * CLASSES)
-  labels.forEach((c, i) => (y[i * CLASSES + c] = 1))
+  labels.forEach((c, i) => {
+    y[i * CLASSES + c] = 1
+  })
   return { x, y }
 }
 

@@ -138,7 +138,8 @@ eq('fp16 with error feedback converges like float32: loss within 0.1% of it afte
   assert.ok(f32[steps - 1]! < 0.97 * f32[0]!, `float32 loss ${f32[0]} -> ${f32[steps - 1]}`)
   const gap = Math.abs(ef[steps - 1]! - f32[steps - 1]!) / f32[steps - 1]!
   assert.ok(gap <= 1e-3, `fp16 + error feedback loss ${ef[steps - 1]} vs float32 ${f32[steps - 1]}: ${gap}`)
-  ranks[0]!.final.forEach((w, i) => assert.equal([...w], [...ranks[1]!.final[i]!], 'ranks agree to the bit'))
+  for (const [i, w] of ranks[0]!.final.entries())
+    assert.equal([...w], [...ranks[1]!.final[i]!], 'ranks agree to the bit')
   if (process.env.KILN_TEST_LOG) console.log(`fp16 + error feedback: final loss gap ${gap}`)
 })
 

@@ -5,7 +5,7 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import * as tf from '@tensorflow/tfjs'
-import '@kiln/backend'
+import '@kiln/backend/register'
 import { ErrorCode } from '@kiln/protocol'
 import { CollectiveError, DistributedOptimizer, soloCollective, validateSpec } from '@kiln/train'
 import { loud } from '../helpers/hooks.js'

@@ -3,7 +3,7 @@
 // registers one model; a gang that cannot fit waits and says why.
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { connect, type NatsConnection } from 'nats'
+import { connect, type NatsConnection } from '@nats-io/transport-node'
 import { startCoordinator, type Coordinator } from '@kiln/coordinator'
 import { startWorker, type WorkerAgent } from '@kiln/worker'
 import { JobsClient, trialMetrics } from '@kiln/client'

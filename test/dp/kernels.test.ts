@@ -89,14 +89,16 @@ for (const level of ['scalar', detectedSimd()] as const) {
         ...randomFloats(1000, 4, -1e-4, 1e-4),
       ])
       const got = encodeAll(values, WireType.float16, 1)
-      values.forEach((v, i) =>
-        assert.is(got[i], refHalf(v), `value ${v}: got 0x${got[i]!.toString(16)}, want 0x${refHalf(v).toString(16)}`),
-      )
+      values.forEach((v, i) => {
+        assert.is(got[i], refHalf(v), `value ${v}: got 0x${got[i]!.toString(16)}, want 0x${refHalf(v).toString(16)}`)
+      })
       const back = new Float32Array(values.length)
       const wire = new Uint8Array(values.length * 2 + 3).subarray(3)
       wireEncode(values, wire, WireType.float16)
       wireDecode(wire, back, WireType.float16)
-      back.forEach((b, i) => assert.is(b, Math.fround(halfValue(got[i]!)), `decode of 0x${got[i]!.toString(16)}`))
+      back.forEach((b, i) => {
+        assert.is(b, Math.fround(halfValue(got[i]!)), `decode of 0x${got[i]!.toString(16)}`)
+      })
       const nan = encodeAll(Float32Array.of(NaN), WireType.float16)[0]!
       assert.ok((nan & 0x7c00) === 0x7c00 && (nan & 0x3ff) !== 0, 'NaN stays NaN')
     } finally {
@@ -108,7 +110,9 @@ for (const level of ['scalar', detectedSimd()] as const) {
 k('bfloat16 encode rounds to nearest even, decode is exact', () => {
   const values = Float32Array.from([...specials, ...randomFloats(3000, 5, -1e5, 1e5)])
   const got = encodeAll(values, WireType.bfloat16, 1)
-  values.forEach((v, i) => assert.is(got[i], refBfloat(v), `value ${v}`))
+  values.forEach((v, i) => {
+    assert.is(got[i], refBfloat(v), `value ${v}`)
+  })
   const wire = new Uint8Array(values.length * 2)
   wireEncode(values, wire, WireType.bfloat16)
   const back = new Float32Array(values.length)

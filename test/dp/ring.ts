@@ -1,6 +1,6 @@
 // Opens N ring ranks of one trial in this process, each on its own NATS connection, as
 // N trial threads would.
-import { connect, type NatsConnection } from 'nats'
+import { connect, type NatsConnection } from '@nats-io/transport-node'
 import { RingCommunicator, type RingOptions } from '@kiln/train'
 
 export interface Ring {

@@ -3,7 +3,7 @@
 // on kiln.gateway.results.<notify>, equal to the synchronous answers.
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { connect, type NatsConnection } from 'nats'
+import { connect, type NatsConnection } from '@nats-io/transport-node'
 import { StreamName } from '@kiln/cluster-state'
 import { createGateway, serveGateway, type Gateway, type Listening } from '@kiln/gateway'
 import { AsyncResultSchema, GatewaySubjects, decode } from '@kiln/protocol'

@@ -144,9 +144,9 @@ http('48 concurrent requests are answered correctly in fewer, larger batches', a
     })
   const solo = await Promise.all([0, 1, 2].map(one))
   const results = await Promise.all(Array.from({ length: 48 }, (_, i) => one(i % 3)))
-  results.forEach((r, i) =>
-    assert.equal(r.json.outputs[0].data, solo[i % 3]!.json.outputs[0].data, `request ${i} got its own answer`),
-  )
+  results.forEach((r, i) => {
+    assert.equal(r.json.outputs[0].data, solo[i % 3]!.json.outputs[0].data, `request ${i} got its own answer`)
+  })
   const h = g.gw.metrics.batchSize
   const batches = await metricValue(h, { model: 'blobs', version: '1' }, 'count')
   assert.ok(batches < 51 / 2, `51 requests in ${batches} batches`)

@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
-import { connect, type NatsConnection } from 'nats'
+import { connect, type NatsConnection } from '@nats-io/transport-node'
 import type { CliIo } from '@kiln/cli'
 import { ensureLayout, publishModelVersion, type Layout } from '@kiln/cluster-state'
 import { createGateway, serveGateway, type Gateway, type GatewayOptions, type Listening } from '@kiln/gateway'
@@ -25,7 +25,10 @@ export async function startGateway(
   options: Partial<GatewayOptions> = {},
 ): Promise<Running> {
   const root = mkdtempSync(join(tmpdir(), 'kiln-gw-'))
-  for (const [name, dirs] of Object.entries(models)) dirs.forEach((d, i) => install(d, root, name, i + 1))
+  for (const [name, dirs] of Object.entries(models))
+    dirs.forEach((d, i) => {
+      install(d, root, name, i + 1)
+    })
   const logs: Record<string, unknown>[] = []
   const gw = await createGateway({ modelsDir: root, threads: 1, log: (r) => logs.push(r), ...options })
   const http = await serveGateway(gw, 0)

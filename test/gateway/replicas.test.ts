@@ -3,7 +3,7 @@
 // an endpoint's revisions and split its traffic alike.
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { connect, type NatsConnection } from 'nats'
+import { connect, type NatsConnection } from '@nats-io/transport-node'
 import { publishModelVersion } from '@kiln/cluster-state'
 import { EndpointsClient } from '@kiln/client'
 import { createGateway, serveGateway, type Gateway, type Listening } from '@kiln/gateway'

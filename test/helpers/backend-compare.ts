@@ -4,7 +4,7 @@
 // suite can assert it covers every kernel that nativeKernelNames() declares.
 import * as tf from '@tensorflow/tfjs'
 import { getKernel, type KernelFunc } from '@tensorflow/tfjs-core'
-import { KilnBackend, nativeKernelNames } from '@kiln/backend'
+import { KilnBackend, nativeKernelNames, registerKilnBackends } from '@kiln/backend'
 import { randomFloats } from './random.js'
 import { randomInts } from './float32.js'
 
@@ -49,7 +49,8 @@ export function tensorsOf(out: unknown, label = 'out'): [string, tf.Tensor][] {
 }
 
 /** Makes `backend` the active one (cpu, kiln and kiln-cuda initialise synchronously) and checks that it took. */
-export function useBackend(backend: BackendName): void {
+export function switchBackend(backend: BackendName): void {
+  registerKilnBackends()
   void tf.setBackend(backend)
   if (tf.getBackend() !== backend || tf.backend() instanceof KilnBackend !== (backend === 'kiln'))
     throw new Error(`could not switch to the ${backend} backend (active: ${tf.getBackend()})`)
@@ -57,7 +58,7 @@ export function useBackend(backend: BackendName): void {
 
 /** Runs fn with `backend` active and reads back every tensor it returns (all disposed after). */
 export function runOn(backend: BackendName, fn: () => unknown): Snapshot[] {
-  useBackend(backend)
+  switchBackend(backend)
   let labels: string[] = []
   const out = tf.tidy(() => {
     const pairs = tensorsOf(fn())
@@ -207,6 +208,7 @@ let tracking = false
 export function trackNativeKernels(): void {
   if (tracking) return
   tracking = true
+  registerKilnBackends()
   let fellBack = false
   for (const name of nativeKernelNames()) {
     const cpu = getKernel(name, 'cpu')

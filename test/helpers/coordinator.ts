@@ -1,6 +1,6 @@
 // A real nats-server with one coordinator leading on it, and connections for the test's
 // other parties (a test-double node, a client), torn down together.
-import { connect, type NatsConnection } from 'nats'
+import { connect, type NatsConnection } from '@nats-io/transport-node'
 import { startCoordinator, type Coordinator, type CoordinatorOptions } from '@kiln/coordinator'
 import { ensureLayout, type Layout } from '@kiln/cluster-state'
 import { startNats, type NatsServer } from './nats.js'

@@ -1,7 +1,7 @@
 // A worker node as a test double: its registration, heartbeats while joined, a command
 // handler that accepts every assignment (and keeps every cancel), and status requests sent
 // by hand, so the exact order of events around the coordinator is in the test's hands.
-import type { NatsConnection, Subscription } from 'nats'
+import type { NatsConnection, Subscription } from '@nats-io/transport-node'
 import { serve, type Layout } from '@kiln/cluster-state'
 import {
   HeartbeatSchema,

@@ -95,7 +95,7 @@ export function padded<T extends Float32Array | Int32Array | Uint8Array>(data: T
 }
 
 /** Throws if the padding around a view made by padded() changed. */
-export function assertPaddingIntact(view: Float32Array | Int32Array | Uint8Array, pad: number, padCount = 5): void {
+export function assertPaddingIntact(view: Float32Array | Int32Array | Uint8Array, pad: number): void {
   const Ctor = view.constructor as new (b: ArrayBufferLike) => typeof view
   const whole = new Ctor(view.buffer)
   const start = view.byteOffset / view.BYTES_PER_ELEMENT

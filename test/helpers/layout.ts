@@ -1,5 +1,5 @@
 // A nats-server with Kiln's JetStream layout in place, for suites that use its buckets.
-import { connect, type NatsConnection } from 'nats'
+import { connect, type NatsConnection } from '@nats-io/transport-node'
 import { ensureLayout, type Layout } from '@kiln/cluster-state'
 import { startNats, type NatsServer } from './nats.js'
 

@@ -1,7 +1,7 @@
 // A real nats-server with an in-process coordinator leading on it and, when asked, a worker
 // (one CPU slot) and a gateway, for the pipeline suites: connections for each, the layout,
 // and one stop for all of it.
-import { connect, type NatsConnection } from 'nats'
+import { connect, type NatsConnection } from '@nats-io/transport-node'
 import { ensureLayout, type Layout } from '@kiln/cluster-state'
 import { startCoordinator, type Coordinator, type CoordinatorOptions } from '@kiln/coordinator'
 import type { Gateway } from '@kiln/gateway'

@@ -8,11 +8,15 @@ import * as assert from 'uvu/assert'
 const lint = suite('lint - biome')
 const root = join(import.meta.dirname, '../..')
 
-lint('biome ci reports no formatting or lint errors', () => {
-  const r = spawnSync(join(root, 'node_modules/.bin/biome'), ['ci', '--colors=off', '--max-diagnostics=50', '.'], {
-    cwd: root,
-    encoding: 'utf8',
-  })
+lint('biome ci reports no formatting or lint errors, nor warnings', () => {
+  const r = spawnSync(
+    join(root, 'node_modules/.bin/biome'),
+    ['ci', '--colors=off', '--error-on-warnings', '--max-diagnostics=50', '.'],
+    {
+      cwd: root,
+      encoding: 'utf8',
+    },
+  )
   if (r.status !== 0) console.log(r.stdout + r.stderr)
   assert.is(r.status, 0, 'biome ci failed (run `pnpm lint:fix`, then fix what remains by hand)')
 })

@@ -4,7 +4,9 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { StorageType, type NatsConnection } from 'nats'
+import { StorageType } from '@nats-io/jetstream'
+import type { NatsConnection } from '@nats-io/transport-node'
+import { Kvm } from '@nats-io/kv'
 import { findCommand } from '@kiln/cli'
 import { connectKiln } from '@kiln/client'
 import { ensureLayout } from '@kiln/cluster-state'
@@ -166,7 +168,7 @@ test('a node identity from kiln node add connects over TLS with the CA from KILN
       () => worker.request('kiln.api.submit', new Uint8Array(), { timeout: 2000 }),
       'worker → kiln.api.submit',
     )
-    const kv = await worker.jetstream().views.kv('kiln_nodes', { bindOnly: true })
+    const kv = await new Kvm(worker).open('kiln_nodes')
     assert.ok(await kv.put('gpu-1', new Uint8Array([1])), 'the node registers itself on a replicated bucket')
     await assertDenied(async () => kv.put('gpu-2', new Uint8Array([1])), 'node gpu-1 → kiln_nodes gpu-2')
   } finally {

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { nkeys } from 'nats'
+import * as nkeys from '@nats-io/nkeys'
 import { connectKiln, resolveConnection } from '@kiln/client'
 import { ErrorCode, KilnError, toWire } from '@kiln/protocol'
 import {

@@ -1,6 +1,6 @@
 // Operator-mode NATS for the JWT .creds test: an operator, an account and a user, signed
 // with fresh nkeys (the claims nats-server needs, no more), and the creds file a user gets.
-import { nkeys } from 'nats'
+import * as nkeys from '@nats-io/nkeys'
 
 const b64 = (data: Uint8Array | string) => Buffer.from(data).toString('base64url')
 

@@ -1,13 +1,14 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { AckPolicy, StringCodec } from 'nats'
+import { AckPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream'
+import { Kvm } from '@nats-io/kv'
+import { Objm } from '@nats-io/obj'
 import { KvBucket, ObjectStoreBucket, StreamName } from '@kiln/cluster-state'
 import { Subjects, GatewaySubjects } from '@kiln/protocol'
 import { loud } from '../helpers/hooks.js'
 import { assertDenied, assertNotDelivered, startRoleServer, type RoleServer } from './role-server.js'
 
 const perms = suite<{ rs?: RoleServer }>('local - role permissions')
-const sc = StringCodec()
 
 perms.before(
   loud(async (ctx) => {
@@ -23,16 +24,13 @@ perms.after(
 perms('a worker cannot call kiln.api.submit; a client can, and the coordinator answers it', async ({ rs }) => {
   const { coordinator, worker, client } = rs!.nc
   const sub = coordinator.subscribe(Subjects.api.submit, {
-    callback: (_err, m) => m.respond(sc.encode(`ok ${m.string()}`)),
+    callback: (_err, m) => m.respond(`ok ${m.string()}`),
   })
   await coordinator.flush()
-  assert.is((await client.request(Subjects.api.submit, sc.encode('job'), { timeout: 2000 })).string(), 'ok job')
+  assert.is((await client.request(Subjects.api.submit, 'job', { timeout: 2000 })).string(), 'ok job')
+  await assertDenied(() => worker.request(Subjects.api.submit, 'job', { timeout: 2000 }), 'worker → kiln.api.submit')
   await assertDenied(
-    () => worker.request(Subjects.api.submit, sc.encode('job'), { timeout: 2000 }),
-    'worker → kiln.api.submit',
-  )
-  await assertDenied(
-    () => rs!.nc.gateway.request(Subjects.api.cancel, sc.encode('x'), { timeout: 2000 }),
+    () => rs!.nc.gateway.request(Subjects.api.cancel, 'x', { timeout: 2000 }),
     'gateway → kiln.api.cancel',
   )
   sub.unsubscribe()
@@ -43,7 +41,7 @@ perms('a client cannot publish heartbeats or node commands', async ({ rs }) => {
   await assertNotDelivered(client, Subjects.node.heartbeat('node-1'), coordinator, admin)
   await assertNotDelivered(client, Subjects.node.command('node-1'), worker, admin)
   await assertDenied(
-    () => client.request(Subjects.node.command('node-1'), sc.encode('drain'), { timeout: 2000 }),
+    () => client.request(Subjects.node.command('node-1'), 'drain', { timeout: 2000 }),
     'client → node command',
   )
 })
@@ -63,16 +61,13 @@ perms(
     const { coordinator, worker, client } = rs!.nc
     const beats = coordinator.subscribe(Subjects.node.allHeartbeats, { max: 1 })
     await coordinator.flush()
-    worker.publish(Subjects.node.heartbeat('node-1'), sc.encode('beat'))
+    worker.publish(Subjects.node.heartbeat('node-1'), 'beat')
     for await (const m of beats) assert.is(m.subject, 'kiln.node.node-1.heartbeat')
-    worker.subscribe(Subjects.node.command('node-1'), { callback: (_e, m) => m.respond(sc.encode('done')) })
+    worker.subscribe(Subjects.node.command('node-1'), { callback: (_e, m) => m.respond('done') })
     await worker.flush()
-    assert.is(
-      (await coordinator.request(Subjects.node.command('node-1'), sc.encode('drain'), { timeout: 2000 })).string(),
-      'done',
-    )
+    assert.is((await coordinator.request(Subjects.node.command('node-1'), 'drain', { timeout: 2000 })).string(), 'done')
     await assertDenied(
-      () => worker.request(Subjects.node.command('node-2'), sc.encode('drain'), { timeout: 2000 }),
+      () => worker.request(Subjects.node.command('node-2'), 'drain', { timeout: 2000 }),
       'worker → another node command',
     )
     // Answering is allowed only for requests it received, not into any inbox.
@@ -84,14 +79,11 @@ perms('the gateway serves kiln.gateway.api; clients call it, workers cannot', as
   const { gateway, worker, client } = rs!.nc
   const sub = gateway.subscribe(GatewaySubjects.api.all, {
     queue: GatewaySubjects.queue,
-    callback: (_e, m) => m.respond(sc.encode('endpoints')),
+    callback: (_e, m) => m.respond('endpoints'),
   })
   await gateway.flush()
-  assert.is((await client.request(GatewaySubjects.api.list, sc.encode('{}'), { timeout: 2000 })).string(), 'endpoints')
-  await assertDenied(
-    () => worker.request(GatewaySubjects.api.deploy, sc.encode('{}'), { timeout: 2000 }),
-    'worker → gateway api',
-  )
+  assert.is((await client.request(GatewaySubjects.api.list, '{}', { timeout: 2000 })).string(), 'endpoints')
+  await assertDenied(() => worker.request(GatewaySubjects.api.deploy, '{}', { timeout: 2000 }), 'worker → gateway api')
   sub.unsubscribe()
 })
 
@@ -99,7 +91,7 @@ perms(
   'JetStream: every role reads state, each writes only its own buckets, none but admin and coordinator manage streams',
   async ({ rs }) => {
     const { coordinator, worker, gateway, client } = rs!.nc
-    const kv = (nc: typeof worker, bucket: string) => nc.jetstream().views.kv(bucket, { bindOnly: true })
+    const kv = (nc: typeof worker, bucket: string) => new Kvm(nc).open(bucket)
     const blob = new Uint8Array([1, 2, 3])
     assert.ok(await (await kv(worker, KvBucket.nodes)).put('node-1', blob), 'worker registers itself')
     assert.ok(await (await kv(coordinator, KvBucket.jobs)).put('job-1', blob), 'coordinator writes jobs')
@@ -121,11 +113,11 @@ perms(
       'worker → kiln_pipeline_runs',
     )
     await assertDenied(
-      async () => client.jetstream().publish('kiln.pipeline.run-1.events', blob),
+      async () => jetstream(client).publish('kiln.pipeline.run-1.events', blob),
       'client → KILN_PIPELINES',
     )
 
-    const os = (nc: typeof worker, bucket: string) => nc.jetstream().views.os(bucket)
+    const os = (nc: typeof worker, bucket: string) => new Objm(nc).open(bucket)
     assert.is(
       (await (await os(client, ObjectStoreBucket.datasets)).putBlob({ name: 'd' }, blob)).size,
       3,
@@ -160,11 +152,11 @@ perms(
 
     for (const nc of [worker, gateway, client]) {
       await assertDenied(
-        async () => (await nc.jetstreamManager()).streams.delete(`KV_${KvBucket.jobs}`),
+        async () => (await jetstreamManager(nc)).streams.delete(`KV_${KvBucket.jobs}`),
         'stream delete',
       )
       await assertDenied(
-        async () => (await nc.jetstreamManager()).streams.add({ name: 'SNOOP', subjects: ['kiln.api.>'] }),
+        async () => (await jetstreamManager(nc)).streams.add({ name: 'SNOOP', subjects: ['kiln.api.>'] }),
         'stream create',
       )
     }
@@ -176,22 +168,22 @@ perms(
   async ({ rs }) => {
     const { gateway, client } = rs!.nc
     const blob = new Uint8Array([1, 2, 3])
-    const results = (nc: typeof gateway) => nc.jetstream().views.kv(KvBucket.asyncResults, { bindOnly: true })
+    const results = (nc: typeof gateway) => new Kvm(nc).open(KvBucket.asyncResults)
     assert.ok(await (await results(gateway)).put('req-1', blob), 'gateway writes a result record')
     assert.equal((await (await results(client)).get('req-1'))?.value, blob, 'client reads it')
     await assertDenied(async () => (await results(client)).put('req-2', blob), 'client → kiln_async_results')
-    const ack = await gateway.jetstream().publish(GatewaySubjects.asyncRequests, blob)
+    const ack = await jetstream(gateway).publish(GatewaySubjects.asyncRequests, blob)
     assert.is(ack.stream, StreamName.async, 'gateway queues a request in KILN_ASYNC')
     await assertDenied(
-      () => client.jetstream().publish(GatewaySubjects.asyncRequests, blob, { timeout: 2000 }),
+      () => jetstream(client).publish(GatewaySubjects.asyncRequests, blob, { timeout: 2000 }),
       'client → KILN_ASYNC',
     )
     // The shared durable consumer every replica pulls from.
-    await (await gateway.jetstreamManager()).consumers.add(StreamName.async, {
+    await (await jetstreamManager(gateway)).consumers.add(StreamName.async, {
       durable_name: 'kiln-gateway-async',
       ack_policy: AckPolicy.Explicit,
     })
-    const m = await (await gateway.jetstream().consumers.get(StreamName.async, 'kiln-gateway-async')).next({
+    const m = await (await jetstream(gateway).consumers.get(StreamName.async, 'kiln-gateway-async')).next({
       expires: 5000,
     })
     assert.equal([...(m?.data ?? [])], [...blob], 'gateway pulls the request')

@@ -5,9 +5,9 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { writeFileSync } from 'node:fs'
-import { connect, type NatsConnection } from 'nats'
+import { connect, type NatsConnection } from '@nats-io/transport-node'
 import * as assert from 'uvu/assert'
-import { ensureLayout } from '@kiln/cluster-state'
+import { ensureLayout, natsFailure } from '@kiln/cluster-state'
 import {
   addNode,
   generateRoleUsers,
@@ -79,7 +79,7 @@ export async function assertDenied(fn: () => Promise<unknown>, what: string): Pr
   try {
     await fn()
   } catch (err) {
-    assert.is((err as { code?: string }).code, 'PERMISSIONS_VIOLATION', `${what}: ${(err as Error).message}`)
+    assert.is(natsFailure(err), 'permission', `${what}: ${(err as Error).message}`)
     return
   }
   assert.unreachable(`${what} was allowed`)

@@ -1,4 +1,5 @@
 import { suite } from 'uvu'
+import { Objm } from '@nats-io/obj'
 import * as assert from 'uvu/assert'
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -101,10 +102,7 @@ sup('a restarted cluster has the data of the last one, under new passwords', asy
   first.detach()
   const oldPassword = readCredentials(first.info.creds.client!)
   let nc = await connectKiln({ cwd: join(o.dir, '..'), env: {} })
-  await (await nc.jetstream().views.os(ObjectStoreBucket.datasets)).putBlob(
-    { name: 'keep-me' },
-    new Uint8Array([7, 8, 9]),
-  )
+  await (await new Objm(nc).open(ObjectStoreBucket.datasets)).putBlob({ name: 'keep-me' }, new Uint8Array([7, 8, 9]))
   await nc.close()
   await downLocalCluster(o.dir)
   const second = await upLocalCluster(options(root, { dir: o.dir, workers: 0 }))
@@ -112,7 +110,7 @@ sup('a restarted cluster has the data of the last one, under new passwords', asy
   assert.not.equal(readCredentials(second.info.creds.client!), oldPassword)
   nc = await connectKiln({ cwd: join(o.dir, '..'), env: {} })
   try {
-    const blob = await (await nc.jetstream().views.os(ObjectStoreBucket.datasets)).getBlob('keep-me')
+    const blob = await (await new Objm(nc).open(ObjectStoreBucket.datasets)).getBlob('keep-me')
     assert.equal([...blob!], [7, 8, 9])
   } finally {
     await nc.close()

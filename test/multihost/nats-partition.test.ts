@@ -8,7 +8,8 @@
 // lease writes and reads through the two servers left time out (see the multihost report).
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import type { NatsConnection } from 'nats'
+import type { NatsConnection } from '@nats-io/transport-node'
+import { jetstreamManager } from '@nats-io/jetstream'
 import { loud } from '../helpers/hooks.js'
 import { waitFor } from '../helpers/wait-for.js'
 import { AckedWriter } from './bed/acked-writer.js'
@@ -98,7 +99,7 @@ test('the other two keep the R3 streams writable and Kiln working; every acknowl
   for (const stream of STREAMS) await moveLeader(admin, stream, victim!, 240_000)
   await writer.stop()
 
-  const jsm = await admin.jetstreamManager()
+  const jsm = await jetstreamManager(admin)
   const missing: string[] = []
   for (const w of writer.acked) {
     const m = await jsm.streams.getMessage('KILN_EVENTS', { seq: w.seq }).catch(() => undefined)

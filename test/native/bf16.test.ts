@@ -106,8 +106,8 @@ conv('bf16 -> fp32 is exact: every one of the 65536 patterns comes back unchange
     const wide = bf16ToF32(all)
     const back = f32ToBf16(wide)
     for (let i = 0; i < all.length; i++) {
-      const isNaN = (i & 0x7fff) > 0x7f80
-      if (isNaN) assert.ok(Number.isNaN(wide[i]!) && Number.isNaN(widen(back[i]!)), `${level}: NaN 0x${i.toString(16)}`)
+      const nan = (i & 0x7fff) > 0x7f80
+      if (nan) assert.ok(Number.isNaN(wide[i]!) && Number.isNaN(widen(back[i]!)), `${level}: NaN 0x${i.toString(16)}`)
       else if (back[i] !== i || bitsOf(wide[i]!) !== (i << 16) >>> 0)
         assert.unreachable(`${level}: 0x${i.toString(16)} -> ${wide[i]} -> 0x${back[i]!.toString(16)}`)
     }

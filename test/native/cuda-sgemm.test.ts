@@ -138,7 +138,9 @@ if (deviceCount() === 0) {
   })
 } else {
   test('matches the CPU sgemm: sizes 1..1024, every transpose, broadcast batches, alpha and beta', () => {
-    cases().forEach((c, i) => compare(c, 100 + i * 7))
+    cases().forEach((c, i) => {
+      compare(c, 100 + i * 7)
+    })
   })
 
   test('respects byteOffset of the host arrays', () => {

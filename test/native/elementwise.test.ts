@@ -248,7 +248,9 @@ function pairInputs(seed: number): { a: Float32Array; b: Float32Array } {
   for (const p of PAIR_VALUES) for (const q of PAIR_VALUES) a.push(p), b.push(q)
   const ra = randomFloats(1500, seed, -5, 5),
     rb = randomFloats(1500, seed + 1, -5, 5)
-  rb.forEach((v, i) => (b.push(i % 3 === 0 ? Math.round(v) : v), a.push(ra[i]!)))
+  rb.forEach((v, i) => {
+    b.push(i % 3 === 0 ? Math.round(v) : v), a.push(ra[i]!)
+  })
   return { a: Float32Array.from(a), b: Float32Array.from(b) }
 }
 

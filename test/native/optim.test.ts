@@ -48,7 +48,10 @@ test('sgd', () => {
   check(
     'sgd',
     () => tf.train.sgd(0.05),
-    (v, grads) => grads.forEach((g) => sgdUpdate(v, g, 0.05)),
+    (v, grads) =>
+      grads.forEach((g) => {
+        sgdUpdate(v, g, 0.05)
+      }),
   )
 })
 

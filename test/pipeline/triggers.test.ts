@@ -4,7 +4,7 @@
 // comes (on a test clock, so nothing waits for a real 3 AM).
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { connect, type NatsConnection } from 'nats'
+import { connect, type NatsConnection } from '@nats-io/transport-node'
 import { PipelinesClient } from '@kiln/client'
 import { ensureLayout, type Layout } from '@kiln/cluster-state'
 import { startCoordinator, type Coordinator, type TriggerClock } from '@kiln/coordinator'

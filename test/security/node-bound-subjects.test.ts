@@ -6,7 +6,8 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { StreamName } from '@kiln/cluster-state'
-import type { Subscription } from 'nats'
+import type { Subscription } from '@nats-io/transport-node'
+import { jetstream, jetstreamManager } from '@nats-io/jetstream'
 import { loud } from '../helpers/hooks.js'
 import { assertDenied, assertNotDelivered } from '../local/role-server.js'
 import { startScriptCluster, type ScriptCluster } from './script-trials.js'
@@ -35,7 +36,7 @@ export default async function (ctx) {
 
 // The subjects of `stream` holding messages of `trialId`.
 async function storedSubjects(s: ScriptCluster, stream: string, prefix: string, trialId: string): Promise<string[]> {
-  const jsm = await s.c.nc.admin.jetstreamManager()
+  const jsm = await jetstreamManager(s.c.nc.admin)
   const info = await jsm.streams.info(stream, { subjects_filter: `${prefix}.>` })
   return Object.keys(info.state.subjects ?? {}).filter(
     (k) => k === `${prefix}.${trialId}` || k.startsWith(`${prefix}.${trialId}.`),
@@ -59,7 +60,7 @@ bound("node-2 cannot write node-1's trial logs, metrics or ring", async (ctx) =>
   const metrics = await storedSubjects(s, StreamName.metrics, 'kiln.metrics', trial.id)
   const rings = [...ring].filter((r) => r.startsWith(`kiln.trial.${trial.id}.`))
   assert.ok(logs.length > 0 && metrics.length > 0 && rings.length > 0, JSON.stringify({ logs, metrics, rings }))
-  const js = s.c.nc.worker2.jetstream()
+  const js = jetstream(s.c.nc.worker2)
   const bytes = new TextEncoder().encode('{"forged":true}')
   for (const subject of [...logs, ...metrics])
     await assertDenied(() => js.publish(subject, bytes), `node-2 → ${subject}`)

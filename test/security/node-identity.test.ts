@@ -5,6 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { Kvm } from '@nats-io/kv'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { JobsClient, connectKiln } from '@kiln/client'
@@ -56,7 +57,7 @@ ids('node-2 cannot heartbeat, listen, register or report as node-1', async ({ c 
     node2.subscribe(Subjects.node.command('node-1'), { callback: (err) => ok(err?.message ?? 'no error') }),
   )
   assert.match(await listen, /Permissions Violation for Subscription/)
-  const kv = await node2.jetstream().views.kv(KvBucket.nodes, { bindOnly: true })
+  const kv = await new Kvm(node2).open(KvBucket.nodes)
   await assertDenied(() => kv.put('node-1', registration('node-1')), 'node-2 → kiln_nodes node-1')
   await assertDenied(
     () => node2.request(Subjects.trial.status('t1', 'node-1'), new Uint8Array(1), { timeout: 2000 }),
@@ -83,7 +84,7 @@ ids('the coordinator refuses a status or registration whose body names another n
 
   // node-2 writes its own key claiming to be node-9, then its true self: once the coordinator
   // lists the second (its watch is in order), the first was refused, not listed.
-  const kv = await node2.jetstream().views.kv(KvBucket.nodes, { bindOnly: true })
+  const kv = await new Kvm(node2).open(KvBucket.nodes)
   await kv.put('node-2', registration('node-9'))
   await kv.put('node-2', registration('node-2'))
   const client = new JobsClient(c!.nc.client)
@@ -119,7 +120,7 @@ cli('an added node connects at once as itself; a revoked one is disconnected and
   assert.equal(added.lines[0]!.reloaded, true)
 
   const nc = await connectKiln({ creds, role: 'worker', env: {}, cwd: project })
-  const kv = await nc.jetstream().views.kv(KvBucket.nodes, { bindOnly: true })
+  const kv = await new Kvm(nc).open(KvBucket.nodes)
   assert.ok(await kv.put('gpu-1', registration('gpu-1')), 'it registers as itself')
   await assertDenied(() => kv.put('gpu-2', registration('gpu-2')), 'gpu-1 → kiln_nodes gpu-2')
   const again = await kilnHere(['node', 'add', 'gpu-1', '--json'], project)

@@ -9,9 +9,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { AckPolicy, DeliverPolicy, type ConsumerConfig, type NatsConnection } from 'nats'
+import { AckPolicy, DeliverPolicy, type ConsumerConfig, jetstream, jetstreamManager } from '@nats-io/jetstream'
+import type { NatsConnection } from '@nats-io/transport-node'
+import { Kvm } from '@nats-io/kv'
+import { Objm } from '@nats-io/obj'
 import { JobsClient } from '@kiln/client'
-import { KvBucket, ObjectStoreBucket, StreamName } from '@kiln/cluster-state'
+import { KvBucket, ObjectStoreBucket, StreamName, natsFailure } from '@kiln/cluster-state'
 import { fetchContent, sha256Hex } from '@kiln/data'
 import { JobSubmitRequestSchema, KilnError, NodeCommandSchema, Subjects, encode } from '@kiln/protocol'
 import { loud } from '../helpers/hooks.js'
@@ -34,7 +37,7 @@ type Outcome = 'refused' | 'undelivered' | 'delivered'
 // Creates the attacker's consumer and waits until the server either delivered the stored
 // message or shows the consumer has nobody to deliver to.
 async function relay(nc: NatsConnection, stream: string, config: Partial<ConsumerConfig>): Promise<Outcome> {
-  const jsm = await nc.jetstreamManager()
+  const jsm = await jetstreamManager(nc)
   let name: string
   try {
     name = (
@@ -82,7 +85,7 @@ type Attack = {
 }
 
 const publishTo = (who: Who, subject: string, bytes: Uint8Array, stream: string) => async (c: SecureCluster) => {
-  await c.nc[who].jetstream().publish(subject, bytes)
+  await jetstream(c.nc[who]).publish(subject, bytes)
   return { stream, filter: subject }
 }
 
@@ -121,7 +124,7 @@ const ATTACKS: Attack[] = [
     what: "client: a dataset chunk (object store) → a node's commands",
     attacker: 'client',
     store: async (c) => {
-      const os = await c.nc.client.jetstream().views.os(ObjectStoreBucket.datasets)
+      const os = await new Objm(c.nc.client).open(ObjectStoreBucket.datasets)
       await os.putBlob({ name: 'relay' }, drain)
       return { stream: `OBJ_${ObjectStoreBucket.datasets}`, filter: `$O.${ObjectStoreBucket.datasets}.C.>` }
     },
@@ -132,7 +135,7 @@ const ATTACKS: Attack[] = [
     what: "another node: a KV value watched (kiln_model_versions) → node-1's commands",
     attacker: 'worker2',
     store: async (c) => {
-      const kv = await c.nc.worker2.jetstream().views.kv(KvBucket.modelVersions, { bindOnly: true })
+      const kv = await new Kvm(c.nc.worker2).open(KvBucket.modelVersions)
       await kv.put('relay.1', drain)
       return { stream: `KV_${KvBucket.modelVersions}`, filter: `$KV.${KvBucket.modelVersions}.relay.1` }
     },
@@ -171,7 +174,7 @@ for (const open of [false, true]) {
   if (!open) {
     s('no role but admin and the coordinator may create a stream that mirrors or sources another', async ({ c }) => {
       for (const who of ['worker', 'gateway', 'client'] as const) {
-        const jsm = await c!.nc[who].jetstreamManager()
+        const jsm = await jetstreamManager(c!.nc[who])
         for (const config of [
           { name: `MIRROR_${who}`, mirror: { name: StreamName.logs } },
           {
@@ -184,13 +187,13 @@ for (const open of [false, true]) {
             (e: Error) => e,
           )
           assert.ok(err, `${who} created ${config.name}`)
-          assert.match(String((err as { code?: string }).code), /PERMISSIONS_VIOLATION/, `${who}: ${err!.message}`)
+          assert.is(natsFailure(err), 'permission', `${who}: ${err!.message}`)
         }
       }
     })
     s('no role but admin lists consumers (whose delivery inboxes it would learn)', async ({ c }) => {
       for (const who of ['worker', 'gateway', 'client'] as const) {
-        const jsm = await c!.nc[who].jetstreamManager()
+        const jsm = await jetstreamManager(c!.nc[who])
         const err = await jsm.consumers
           .list(`KV_${KvBucket.jobs}`)
           .next()
@@ -198,7 +201,7 @@ for (const open of [false, true]) {
             () => undefined,
             (e: Error) => e,
           )
-        assert.match(String((err as { code?: string } | undefined)?.code), /PERMISSIONS_VIOLATION/, who)
+        assert.is(natsFailure(err), 'permission', `${who}: ${err?.message}`)
       }
     })
   }
@@ -220,9 +223,9 @@ links('a bundle that is a link to another store is refused, even when the bytes 
   const bytes = new TextEncoder().encode('// kiln-bundle/1 {}\nexport default () => 1\n')
   const id = sha256Hex(bytes)
   // Written by the coordinator: content a client cannot write (kiln_models).
-  const models = await c!.nc.coordinator.jetstream().views.os(ObjectStoreBucket.models)
+  const models = await new Objm(c!.nc.coordinator).open(ObjectStoreBucket.models)
   const target = await models.putBlob({ name: 'm/1' }, bytes)
-  const bundles = await c!.nc.client.jetstream().views.os(ObjectStoreBucket.bundles)
+  const bundles = await new Objm(c!.nc.client).open(ObjectStoreBucket.bundles)
   await bundles.link(id, target)
   const dir = mkdtempSync(join(tmpdir(), 'kiln-link-'))
   try {

@@ -3,7 +3,7 @@
 // (node-1) running on their own credentials. `open: true` starts the same processes on a
 // server without accounts or permissions instead: what the services' own checks must hold
 // on by themselves.
-import { connect, type NatsConnection } from 'nats'
+import { connect, type NatsConnection } from '@nats-io/transport-node'
 import { startCoordinator, type Coordinator } from '@kiln/coordinator'
 import { startWorker, type SandboxMode, type WorkerAgent } from '@kiln/worker'
 import { ensureLayout } from '@kiln/cluster-state'

@@ -46,7 +46,7 @@ export default async function (ctx) {
   console.log(JSON.stringify({
     creds: tryRead(${JSON.stringify(join(rs.dir, 'creds', 'admin.creds'))}),
     nodeCreds: tryRead(${JSON.stringify(rs.nodeCreds['node-1'])}),
-    natsConf: tryRead(${JSON.stringify(rs.server.dir + '/nats.conf')}),
+    natsConf: tryRead(${JSON.stringify(`${rs.server.dir}/nats.conf`)}),
     env: process.env,
     cwd: process.cwd(),
     cwdFiles: readdirSync('.'),

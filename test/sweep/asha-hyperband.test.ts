@@ -187,7 +187,9 @@ hb('a rung resolved by a trial leaving does not settle higher rungs nobody has r
     space: SPACE,
   })
   const ids = startMany(e, 27)
-  ids.slice(0, 26).forEach((id, i) => assert.is(e.report(id, 1, i).action, 'pause'))
+  ids.slice(0, 26).forEach((id, i) => {
+    assert.is(e.report(id, 1, i).action, 'pause')
+  })
   e.fail(ids[26]!, 'lost') // rung 1 can choose now: the best floor(26/3) = 8
   const inState = (state: string) =>
     e

@@ -22,7 +22,9 @@ function withHistory(options: Record<string, unknown>) {
     [c!, [0.3, 0.3]],
   ]
   for (const [id, values] of series) {
-    values.forEach((v, i) => assert.is(e.report(id, i + 1, v).action, 'continue', 'fewer than 3 others so far'))
+    values.forEach((v, i) => {
+      assert.is(e.report(id, i + 1, v).action, 'continue', 'fewer than 3 others so far')
+    })
     e.complete(id)
   }
   return { e, d: d! }
@@ -117,7 +119,9 @@ pbt('the bottom trial exploits the top one at the perturbation interval and expl
     3,
   )
   const ids = startMany(e, 4)
-  ids.forEach((id, i) => assert.is(e.report(id, 1, 0.4 - 0.1 * i).action, 'continue', 'before the interval'))
+  ids.forEach((id, i) => {
+    assert.is(e.report(id, 1, 0.4 - 0.1 * i).action, 'continue', 'before the interval')
+  })
   assert.is(e.report(ids[0]!, 2, 0.9).action, 'continue', 'top')
   assert.is(e.report(ids[1]!, 2, 0.8).action, 'continue', 'trial-4 is the bottom one, not trial-2')
   assert.is(e.report(ids[2]!, 2, 0.7).action, 'continue')

@@ -1,13 +1,22 @@
 // builtin: ensemble through the ordinary training path: candidates' files in, a weighted
 // ensemble selected on the validation split, evaluated on the test split, saved as one model
 // (ensemble.json + each member's files under its prefix) that loads back and predicts alike.
-import { readdirSync, readFileSync } from 'node:fs'
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { fromArrays } from '@kiln/data'
-import { ModelFormatError, parseSpec, trainLocal, type ModelFiles } from '@kiln/train'
-import { ENSEMBLE_JSON, MEMBER_KINDS, MODEL_KINDS, loadPredictor, parseEnsembleModel } from '@kiln/train'
+import { applyPreprocessing, fromArrays, resolveDataset } from '@kiln/data'
+import {
+  ModelFormatError,
+  parseSpec,
+  scoreShard,
+  trainLocal,
+  type KilnModelMetadata,
+  type ModelFiles,
+} from '@kiln/train'
+import { ENSEMBLE_JSON, MEMBER_KINDS, MODEL_KINDS, filesUnder, gbdtKind, loadPredictor, tfjsKind } from '@kiln/train'
+import { evaluatePredictor, parseEnsembleModel } from '@kiln/train'
+import { runKiln } from '../helpers/kiln-process.js'
 import { Rng } from '@kiln/protocol'
 import { tempDir } from './synthetic.js'
 
@@ -80,11 +89,142 @@ ens('two MLPs become one ensemble model: selected on validation, evaluated on te
     const direct = await (await parseEnsembleModel(files, 'ens', MEMBER_KINDS)).predict(x, 10)
     assert.equal(Array.from(again), Array.from(direct))
     assert.is(reloaded.outputs, 2)
+    // A transform scores through the same model kinds: the ensemble's rows as it predicts them.
+    const shard = await scoreShard({
+      files,
+      dataset: { train: data },
+      shard: { index: 0, count: 60 },
+      batchSize: 4,
+      where: 'ens',
+    })
+    assert.is(shard.rows, 10)
+    assert.equal(Array.from(shard.data), Array.from(again))
     reloaded.dispose()
   } finally {
     dir.remove()
   }
 })
+
+// 600 rows: a number, a category (0 blue, 1 green, 2 red, as a CSV's text column is stored) and
+// a number on another scale; the class depends on the first number and whether it is red.
+function categoricalTable() {
+  const rng = new Rng(4)
+  const rows = 600
+  const x = new Float32Array(rows * 3)
+  const labels = new Int32Array(rows)
+  for (let r = 0; r < rows; r++) {
+    x[r * 3] = rng.uniform(-1, 1)
+    x[r * 3 + 1] = rng.int(3)
+    x[r * 3 + 2] = rng.uniform(0, 100)
+    labels[r] = x[r * 3]! + (x[r * 3 + 1] === 2 ? 0.6 : -0.2) + 0.2 * rng.normal() > 0 ? 1 : 0
+  }
+  return fromArrays({
+    name: 'shop',
+    x,
+    labels,
+    sampleShape: [3],
+    featureNames: ['a', 'color', 'b'],
+    classNames: ['no', 'yes'],
+    categories: [{ feature: 1, values: ['blue', 'green', 'red'] }],
+  })
+}
+
+ens(
+  'members trained with different preprocessing: the ensemble takes raw rows, each member applies its own steps',
+  async () => {
+    const data = categoricalTable()
+    const dir = tempDir()
+    try {
+      const candidates = new Map<string, ModelFiles>()
+      const members = [
+        ['linear', '{ builtin: linear }', '{ oneHot: all, scale: standard }'],
+        ['gbdt', '{ builtin: gbdt, trees: 30 }', '{ oneHot: all }'],
+      ] as const
+      for (const [family, model, preprocessing] of members) {
+        const spec = parseSpec(
+          `name: m\ndataset: shop\nmodel: ${model}\npreprocessing: ${preprocessing}\noptimizer: { learningRate: 0.05 }\ntraining: { epochs: 4, batchSize: 32, validationSplit: 0.25, testSplit: 0.2, seed: 5 }\n`,
+        )
+        const result = await trainLocal(spec, { outDir: join(dir.dir, family), datasets: { train: data }, log: quiet })
+        candidates.set(`m/${family}`, readDir(result.modelDir!))
+      }
+      // No preprocessing section: before, the text feature "color" had the ensemble refused.
+      const spec = parseSpec(
+        'name: ens\ndataset: shop\nmodel: { builtin: ensemble, members: [{ artifact: m/linear, label: l }, { artifact: m/gbdt, label: g }], rounds: 10 }\ntraining: { validationSplit: 0.25, testSplit: 0.2, seed: 5 }\n',
+      )
+      const result = await trainLocal(spec, {
+        outDir: join(dir.dir, 'ens'),
+        datasets: { train: data },
+        candidates,
+        log: quiet,
+      })
+      assert.ok(result.metrics.test!.accuracy > 0.8, `test accuracy ${result.metrics.test!.accuracy}`)
+      const files = readDir(result.modelDir!)
+      const info = JSON.parse(new TextDecoder().decode(files.get(ENSEMBLE_JSON))) as {
+        sampleShape: number[]
+        members: { prefix: string; weight: number }[]
+        explanation: { importance: { feature: string }[] }
+      }
+      assert.equal(info.sampleShape, [3], 'the raw features')
+      assert.equal(info.explanation.importance.map((i) => i.feature).sort(), ['a', 'b', 'color'])
+      // Offline, member by member: its saved steps applied by hand, then the bare model.
+      const x = Float32Array.from([-0.2, 2, 50, -0.2, 0, 50, -0.8, 2, 10])
+      const want = new Float32Array(6)
+      for (const m of info.members) {
+        const own = filesUnder(files, m.prefix)
+        const meta = JSON.parse(new TextDecoder().decode(own.get('kiln-model.json'))) as KilnModelMetadata
+        assert.is(meta.preprocessing!.oneHot.length, 1, `${m.prefix} one-hot encodes color`)
+        own.delete('kiln-model.json')
+        const bare = await loadPredictor(own, m.prefix, [gbdtKind, tfjsKind])
+        const part = await bare.predict(applyPreprocessing(meta.preprocessing!, x, 3), 3)
+        bare.dispose()
+        for (let k = 0; k < 6; k++) want[k]! += m.weight * part[k]!
+      }
+      const served = await loadPredictor(files, 'ens', MODEL_KINDS)
+      assert.equal(served.sampleShape, [3])
+      const got = await served.predict(x, 3)
+      served.dispose()
+      for (let k = 0; k < 6; k++) assert.ok(Math.abs(got[k]! - want[k]!) < 1e-6, `output ${k}: ${got[k]} vs ${want[k]}`)
+      assert.ok(got[1]! > 0.5 && got[3]! < 0.5, 'red matters: yes for the red row, no for the blue one')
+
+      // kiln eval on the table as a CSV holds it (color as text): the same figures, on raw rows.
+      const colors = ['blue', 'green', 'red']
+      const lines = ['a,color,b,label']
+      for (let r = 0; r < data.count; r++)
+        lines.push(
+          `${data.x[r * 3]},${colors[data.x[r * 3 + 1]!]},${data.x[r * 3 + 2]},${data.labels[r] ? 'yes' : 'no'}`,
+        )
+      writeFileSync(join(dir.dir, 'shop.csv'), `${lines.join('\n')}\n`)
+      const table = (await resolveDataset(join(dir.dir, 'shop.csv'))).train
+      const offline = await loadPredictor(files, 'ens', MODEL_KINDS)
+      const expected = (await evaluatePredictor(offline, table)).metrics
+      offline.dispose()
+      const run = await runKiln(['eval', result.modelDir!, 'shop.csv', '--json'], dir.dir, {
+        KILN_NATS_URL: '',
+        KILN_DIR: join(dir.dir, '.no-cluster'),
+      })
+      assert.is(run.code, 0, run.stderr)
+      const evaluated = JSON.parse(run.stdout) as { count: number; evaluation: { accuracy: number } }
+      assert.is(evaluated.count, 600)
+      assert.is(evaluated.evaluation.accuracy, expected.accuracy)
+      assert.ok(expected.accuracy! > 0.8, `accuracy ${expected.accuracy}`)
+
+      // A member whose saved preprocessing does not fit it is refused, naming the field.
+      const broken = new Map(candidates.get('m/linear')!)
+      const meta = JSON.parse(new TextDecoder().decode(broken.get('kiln-model.json'))) as KilnModelMetadata
+      meta.preprocessing!.keep = [0, 7]
+      broken.set('kiln-model.json', new TextEncoder().encode(JSON.stringify(meta)))
+      await loadPredictor(broken, 'broken', MEMBER_KINDS).then(
+        () => assert.unreachable('expected a ModelFormatError'),
+        (err: Error) => {
+          assert.instance(err, ModelFormatError)
+          assert.match(err.message, /preprocessing\.keep: expected features below 3/)
+        },
+      )
+    } finally {
+      dir.remove()
+    }
+  },
+)
 
 ens('an ensemble.json that lies about its members is refused with the field named', async () => {
   {

@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import * as tf from '@tensorflow/tfjs'
+import '@kiln/backend/register'
 import {
   buildBuiltinModel,
   loadModel,
@@ -359,10 +360,10 @@ bad('a missing directory, a missing model.json, a missing shard', async () => {
 })
 
 bad('weight paths must stay inside the model directory', async () => {
-  const escape = copyGood('escape', (j) => {
+  const outside = copyGood('escape', (j) => {
     j.weightsManifest[0]!.paths = ['../good/group1-shard1of1.bin']
   })
-  const err = await loadError(escape)
+  const err = await loadError(outside)
   assert.instance(err, ModelFormatError)
   assert.match(err.message, /weight path "\.\.\/good\/group1-shard1of1\.bin": expected a plain file name/)
 })

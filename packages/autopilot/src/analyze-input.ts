@@ -69,10 +69,9 @@ export function analyzeCsv(text: string, path: string, options: TargetOptions = 
     featureNames: encoded.featureNames,
     ...(problem.classNames ? { classNames: problem.classNames } : { numClasses: 1 }),
     ...(encoded.targets ? { targets: encoded.targets } : {}),
-    // No `categories`: the autopilot already chose how text columns reach its models (their
-    // sorted values' indices, which trees split on and the candidates are built for); a
-    // dataset carrying categories must be one-hot encoded by the spec (trial-data refuses it
-    // otherwise), which the ensemble's members do not carry yet.
+    // As `kiln data import` stores a CSV: the trials one-hot encode these (preprocessing), and
+    // each ensemble member carries its own steps, so the served model takes the raw columns.
+    ...(encoded.categories.length > 0 ? { categories: encoded.categories } : {}),
   }
   const train = fromArrays(input)
   if (encoded.targets && !('targets' in train))
@@ -84,7 +83,12 @@ export function analyzeCsv(text: string, path: string, options: TargetOptions = 
     name: input.name,
     source: path,
     problem,
-    traits: { problem: problem.kind, images: false, missing: encoded.missingCells > 0 },
+    traits: {
+      problem: problem.kind,
+      images: false,
+      missing: encoded.missingCells > 0,
+      categorical: encoded.categories.length > 0,
+    },
     rows: encoded.rows,
     featureNames: encoded.featureNames,
     notes,
@@ -127,7 +131,12 @@ export function analyzeDataset(resolved: ResolvedDataset, name: string, options:
     name: datasetName(name),
     source: name,
     problem,
-    traits: { problem: kind, images: train.sampleShape.length >= 2, missing },
+    traits: {
+      problem: kind,
+      images: train.sampleShape.length >= 2,
+      missing,
+      categorical: (train.categories?.length ?? 0) > 0,
+    },
     rows: train.count,
     featureNames: [...(train.featureNames ?? Array.from({ length: size }, (_, f) => `feature ${f + 1}`))],
     notes: [],

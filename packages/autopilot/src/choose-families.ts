@@ -13,6 +13,8 @@ export interface DataTraits {
   images: boolean
   /** Some feature values are missing (NaN). */
   missing: boolean
+  /** Some features are categories (text columns), which every trial one-hot encodes. */
+  categorical: boolean
 }
 
 /** True when the job spec accepts `model: { builtin: family }`. */
@@ -37,9 +39,8 @@ export function chooseFamilies(
     if (!known(f)) return notes.push(`${f}: not a model kind of this Kiln`), false
     if (regression && (f === Family.mlp || f === Family.cnn))
       return notes.push(`${f}: classification only in this Kiln`), false
-    // Networks and linear models turn one NaN into NaN losses; trees learn where gaps go.
-    if (traits.missing && f !== Family.gbdt)
-      return notes.push(`${f}: left out, the features have missing values (gbdt learns from them)`), false
+    // Networks and linear models turn one NaN into NaN losses: their preprocessing
+    // candidates impute (plan.ts); trees learn where gaps go.
     return true
   })
   if (families.length === 0)

@@ -1,7 +1,7 @@
 // What the registered ensemble says about itself: its members and weights, how selection
 // went, which features matter (permutation importance, from ensemble.json), and its test
 // evaluation (accuracy and per-class figures, or regression errors, from the registry).
-import type { NatsConnection } from 'nats'
+import type { NatsConnection } from '@nats-io/transport-node'
 import { ModelsClient } from '@kiln/client'
 import type { Evaluation } from '@kiln/protocol'
 

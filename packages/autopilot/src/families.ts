@@ -1,6 +1,7 @@
 // The model families the autopilot searches over, each as a value of the space's `model`
 // dimension and the conditional dimensions that only exist in its trials. Ranges follow
 // what the usual defaults of scikit-learn, LightGBM and Keras tuners search.
+import { augmentPreprocessing, networkPreprocessing, type PreprocessingTraits } from './preprocessing-candidates.js'
 import type { ProblemKind } from './problem.js'
 
 /** The families. */
@@ -19,15 +20,23 @@ export interface FamilyPlan {
 }
 
 /** What the families' ranges depend on. */
-export interface DataShape {
+export interface DataShape extends PreprocessingTraits {
   rows: number
   problem: ProblemKind
   /** Boosting rounds a gbdt trial may grow (reported over training.epochs). */
   trees: number
 }
 
+// Tables: the network candidates (one-hot, impute, scale); images get none (their pixels are
+// already on one scale, and an MLP on images has no categories or gaps to handle).
+function tablePreprocessing(shape: DataShape): Record<string, Dimension> {
+  return shape.imageSide === undefined ? { preprocessing: { choice: networkPreprocessing(shape) } } : {}
+}
+
+// Batches of at most an eighth of the rows (small tables), and of at least a thousandth up
+// to 64 (an epoch over tens of thousands of images in batches of 16 takes most of a budget).
 function batchSizes(rows: number): number[] {
-  const sizes = [16, 32, 64, 128, 256].filter((b) => b <= Math.max(16, rows / 8))
+  const sizes = [16, 32, 64, 128, 256].filter((b) => b <= Math.max(16, rows / 8) && b >= Math.min(64, rows / 1000))
   return sizes.length > 0 ? sizes : [16]
 }
 
@@ -51,6 +60,7 @@ export function familyPlan(family: Family, shape: DataShape): FamilyPlan {
       return {
         model: { builtin: 'linear' },
         dims: {
+          ...tablePreprocessing(shape),
           'model.l2': { loguniform: [1e-6, 1e-1] },
           'optimizer.learningRate': { loguniform: [1e-3, 1e-1] },
           'training.batchSize': { choice: batchSizes(shape.rows) },
@@ -60,6 +70,7 @@ export function familyPlan(family: Family, shape: DataShape): FamilyPlan {
       return {
         model: { builtin: 'mlp' },
         dims: {
+          ...tablePreprocessing(shape),
           'model.hidden': { choice: [[64], [128], [256], [128, 64], [256, 128], [256, 128, 64], [512, 256]] },
           'model.dropout': { quniform: [0, 0.4, 0.1] },
           'model.batchNorm': { choice: [true, false] },
@@ -69,8 +80,9 @@ export function familyPlan(family: Family, shape: DataShape): FamilyPlan {
       }
     case Family.cnn:
       return {
-        model: { builtin: 'cnn', batchNorm: true },
+        model: { builtin: 'cnn' },
         dims: {
+          preprocessing: { choice: augmentPreprocessing(shape.imageSide ?? 28) },
           'model.filters': {
             choice: [
               [32, 64],
@@ -79,9 +91,12 @@ export function familyPlan(family: Family, shape: DataShape): FamilyPlan {
             ],
           },
           'model.dense': { choice: [[128], [256]] },
+          // Batch norm lets a few epochs train at a high rate; without it the net may still win
+          // at small learning rates.
+          'model.batchNorm': { choice: [true, false] },
           'model.dropout': { quniform: [0, 0.5, 0.1] },
           'optimizer.learningRate': { loguniform: [3e-4, 3e-3] },
-          'training.batchSize': { choice: [64, 128] },
+          'training.batchSize': { choice: batchSizes(shape.rows) },
         },
       }
   }

@@ -4,6 +4,7 @@
 // plain spec: the coordinator runs it like any sweep (interruptible, durable, visible).
 import { familyPlan, type Dimension, type Family } from './families.js'
 import { ErrorCode, KilnError } from '@kiln/protocol'
+import { basePreprocessing, type PreprocessingTraits } from './preprocessing-candidates.js'
 import { ProblemKind, type Problem } from './problem.js'
 
 /** The metrics a user may name with --metric, per problem. */
@@ -26,6 +27,8 @@ export interface PlanInput {
   seed: number
   /** Whether the dataset brings its own test set (else 20% is held out). */
   hasTestSet: boolean
+  /** What the preprocessing candidates depend on (categories, missing values). */
+  traits: PreprocessingTraits
 }
 
 /** Epochs of a table's trials: ASHA's rungs at 1, 3 and 9 (reduction factor 3). */
@@ -34,6 +37,18 @@ export const EPOCHS = 9
 export const IMAGE_EPOCHS = 6
 /** The share of the budget the search gets; the rest builds, evaluates and explains the ensemble. */
 export const SEARCH_SHARE = 0.8
+/**
+ * When the search's time is up, a running trial still ends its epoch (its model kept); an
+ * epoch of a CNN on tens of thousands of images can be minutes, so the autopilot stops the
+ * sweep (cancelling what still runs) at this share of the budget, or 15 s after the search's
+ * time if that is later.
+ */
+export const DRAIN_SHARE = 0.9
+
+/** When the autopilot stops a sweep still running, in ms after it started. */
+export function stopSearchAfter(budgetMs: number): number {
+  return Math.max(Math.round(budgetMs * DRAIN_SHARE), Math.round(budgetMs * SEARCH_SHARE) + 15_000)
+}
 
 /** The metric a problem gets unless the user names one; refuses one that does not fit. */
 export function metricFor(problem: ProblemKind, asked: AutopilotMetric | undefined): AutopilotMetric {
@@ -69,8 +84,13 @@ function merge(a: Dimension, b: Dimension): Dimension {
 }
 
 /** The conditional space over `families`. */
-export function familySpace(families: readonly Family[], problem: ProblemKind, rows: number): Record<string, unknown> {
-  const shape = { rows, problem, trees: 300 }
+export function familySpace(
+  families: readonly Family[],
+  problem: ProblemKind,
+  rows: number,
+  traits: PreprocessingTraits = { categorical: false, missing: false },
+): Record<string, unknown> {
+  const shape = { rows, problem, trees: 300, ...traits }
   const plans = families.map((f) => ({ family: f, ...familyPlan(f, shape) }))
   const shared = new Map<string, { dim: Dimension; families: Family[] }>()
   for (const p of plans) {
@@ -94,11 +114,14 @@ export function autopilotSpec(input: PlanInput): Record<string, unknown> {
   const metric = sweepMetric(input.metric)
   const searchMs = Math.round(input.budgetMs * SEARCH_SHARE)
   const epochs = input.families.includes('cnn') ? IMAGE_EPOCHS : EPOCHS
+  const base = basePreprocessing(input.traits)
   return {
     name: input.name,
     dataset: input.dataset,
     // The `model` dimension replaces this with each trial's family.
     model: { builtin: input.families[0] },
+    // Trees keep this; networks and linear models choose theirs (their `preprocessing` dimension).
+    ...(base ? { preprocessing: base } : {}),
     training: {
       epochs,
       validationSplit: 0.2,
@@ -116,7 +139,7 @@ export function autopilotSpec(input: PlanInput): Record<string, unknown> {
       // A family that cannot train on this data fails fast; the others go on.
       maxFailedTrials: 50,
       metric,
-      space: familySpace(input.families, input.problem.kind, input.rows),
+      space: familySpace(input.families, input.problem.kind, input.rows, input.traits),
     },
   }
 }

@@ -5,7 +5,7 @@
 // running the same command again after an interruption picks up the same sweep and job
 // instead of starting over.
 import { createHash } from 'node:crypto'
-import type { NatsConnection } from 'nats'
+import type { NatsConnection } from '@nats-io/transport-node'
 import { bindLayout } from '@kiln/cluster-state'
 import { EndpointsClient, JobsClient, SweepsClient } from '@kiln/client'
 import { importDataset } from '@kiln/data'
@@ -18,7 +18,7 @@ import { explainVersion, type Explanation } from './explain.js'
 import { followJob, followSweep } from './follow.js'
 import type { Family } from './families.js'
 import { familyBoard, type FamilyRow } from './family-board.js'
-import { autopilotSpec, metricFor, sweepMetric, type AutopilotMetric } from './plan.js'
+import { autopilotSpec, metricFor, stopSearchAfter, sweepMetric, type AutopilotMetric } from './plan.js'
 import { ProblemKind } from './problem.js'
 
 export interface AutopilotOptions {
@@ -53,6 +53,8 @@ export interface AutopilotResult {
   endpoint?: string
   /** Why --deploy did not deploy, when it did not. */
   deployError?: string
+  /** Set when the budget ran out with trials still running: the autopilot stopped the sweep. */
+  searchStopped?: string
 }
 
 // Same data, target and options: same key, so a second run attaches to the first one's work.
@@ -73,6 +75,11 @@ export const MAX_CONCURRENT = 4
 async function liveSlots(nc: NatsConnection): Promise<number> {
   const nodes = await new JobsClient(nc).nodes().catch(() => [])
   return nodes.filter((node) => node.live).reduce((sum, node) => sum + node.slots.length, 0)
+}
+
+function imageSide(input: AnalyzedInput): { imageSide?: number } {
+  const shape = input.resolved.train.sampleShape
+  return input.traits.images ? { imageSide: Math.min(shape[0]!, shape[1]!) } : {}
 }
 
 /** Runs the autopilot on analyzed input; `onEvent` hears each step. */
@@ -96,6 +103,7 @@ export async function runAutopilot(
     concurrency: MAX_CONCURRENT,
     seed: options.seed ?? 42,
     hasTestSet: input.resolved.test !== undefined,
+    traits: { ...input.traits, ...imageSide(input) },
   })
   checkSearchSpace(validateSpec(spec, 'autopilot'), 'autopilot')
   onEvent({ type: 'plan', families, notes: [...input.notes, ...notes], spec })
@@ -110,7 +118,15 @@ export async function runAutopilot(
   const submitted = await sweeps.submit(spec, { datasetId: record.id, idempotencyKey: key })
   onEvent({ type: 'sweep', sweep: submitted.sweep, created: submitted.created })
   const poll = options.pollMs ?? 1000
-  const detail = await followSweep(nc, submitted.sweep.id, poll, (sweep) => onEvent({ type: 'progress', sweep }))
+  // The budget runs from the sweep's start (a second run after an interruption included).
+  const stopAt = submitted.sweep.createdAt + stopSearchAfter(options.budgetMs)
+  const detail = await followSweep(
+    nc,
+    submitted.sweep.id,
+    poll,
+    (sweep) => onEvent({ type: 'progress', sweep }),
+    stopAt,
+  )
   const { sweep, trials } = detail
   const mode = sweep.metric.mode
   const testMetric = input.problem.kind === ProblemKind.regression ? 'rmse' : 'accuracy'
@@ -123,6 +139,8 @@ export async function runAutopilot(
     ...(t.metrics?.[`test_${testMetric}`] !== undefined ? { test: t.metrics[`test_${testMetric}`] } : {}),
   }))
   const result: AutopilotResult = { sweep, testMetric, board: familyBoard(results, mode) }
+  if (detail.cancelled)
+    result.searchStopped = `the budget ran out: the sweep was stopped and ${detail.cancelled.length} trial(s) still running cancelled`
   const candidates = chooseCandidates(results, mode)
   if (candidates.length === 0) {
     result.ensembleError = `no trial of ${sweep.id} left a model (${sweep.endReason ?? sweep.state})`

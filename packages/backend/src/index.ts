@@ -1,6 +1,5 @@
-import { registerKilnBackend } from './register.js'
-import { registerKilnCudaBackend } from './cuda/register.js'
-
+// Importing the package registers nothing: an entry point that trains or predicts calls
+// registerKilnBackends() or selectKilnBackend() (or imports '@kiln/backend/register').
 export { KilnBackend } from './backend.js'
 export { setCompiledSteps, compiledStepReason } from './compiled-step/install.js'
 export type { ExchangeStep, ExchangeVariable, GradientExchange } from './compiled-step/gradient-exchange.js'
@@ -11,8 +10,4 @@ export { FUSED_KERNELS, TRAINING_KERNELS, VIEW_KERNELS } from './kernel-list.js'
 export { KilnCudaBackend } from './cuda/backend.js'
 export { registerKilnCudaBackend, kilnCudaUnavailableReason, KILN_CUDA_PRIORITY } from './cuda/register.js'
 export { CUDA_BACKEND_NAME, cudaKernelNames } from './cuda/kernel.js'
-
-// Importing the package is enough to make "kiln" the default tfjs backend, or
-// "kiln-cuda" where a CUDA device can be used (KILN_DEVICE=cpu keeps kiln).
-registerKilnBackend()
-registerKilnCudaBackend()
+export { registerKilnBackends, selectKilnBackend } from './select-backend.js'

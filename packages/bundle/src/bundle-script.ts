@@ -4,7 +4,7 @@
 // the worker's instances (its tfjs engine and backend), not copies.
 import { access } from 'node:fs/promises'
 import { basename, dirname, resolve } from 'node:path'
-import type { Message, Plugin } from 'esbuild'
+import type { BuildResult, Message, Plugin } from 'esbuild'
 import { sha256Hex } from '@kiln/data'
 import { BundleError } from './errors.js'
 import { manifestLine, packageOf } from './manifest.js'
@@ -69,7 +69,7 @@ export async function bundleTrialScript(path: string): Promise<TrialBundle> {
   const { build } = await import('esbuild')
   const externals = new Set<string>()
   const entry = basename(file)
-  let result
+  let result: BuildResult<{ write: false }>
   try {
     result = await build({
       entryPoints: [file],

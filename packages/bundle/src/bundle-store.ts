@@ -2,7 +2,7 @@
 // on workers as `<cacheDir>/bundles/<id>.mjs`, next to a node_modules of the packages the
 // worker provides (link-externals.ts).
 import { dirname, resolve } from 'node:path'
-import type { ObjectStore } from 'nats'
+import type { ObjectStore } from '@nats-io/obj'
 import { ValidationError } from '@kiln/protocol'
 import { fetchContent, putContent, sha256Hex } from '@kiln/data'
 import type { TrialBundle } from './bundle-script.js'

@@ -1,6 +1,6 @@
 // The shape every cluster command shares: parse flags (with the connection flags), connect,
 // run, report errors the same way, close the connection.
-import type { NatsConnection } from 'nats'
+import type { NatsConnection } from '@nats-io/transport-node'
 import type { CliIo } from './io.js'
 import { ExitCode } from './exit-codes.js'
 import { parseFlags, type ParsedFlags } from './parse-flags.js'
@@ -9,6 +9,9 @@ import { UsageError } from './usage-error.js'
 import { CONNECTION_FLAGS, connectFromFlags, type ConnectionRole } from './cluster-connect.js'
 
 type Options = Parameters<typeof parseFlags>[2]
+
+// biome-ignore lint/suspicious/noConfusingVoidType: most commands print and end without a return; ExitCode.ok is then implied
+type CommandResult = ExitCode | void
 
 export interface ClusterCommandSpec<T extends Options> {
   name: string
@@ -22,7 +25,7 @@ export interface ClusterCommandSpec<T extends Options> {
     flags: ParsedFlags<T & typeof CONNECTION_FLAGS>['values']
     args: string[]
     io: CliIo
-  }): Promise<ExitCode | void>
+  }): Promise<CommandResult>
 }
 
 /** Runs a cluster command from argv. */

@@ -1,7 +1,7 @@
 // How a command finds the cluster: --nats/--creds, then the environment, then the local
 // cluster that `kiln up` started (found through .kiln/cluster.json).
 import { resolve } from 'node:path'
-import type { NatsConnection } from 'nats'
+import type { NatsConnection } from '@nats-io/transport-node'
 import type { ThreadConnection } from '@kiln/train'
 import type { CliIo } from './io.js'
 

@@ -4,7 +4,7 @@
 // data put where the cluster finds it: local dataset paths imported into the dataset store,
 // `model.script` trials bundled and uploaded. Relative paths count from the file naming them.
 import { dirname, resolve } from 'node:path'
-import type { NatsConnection } from 'nats'
+import type { NatsConnection } from '@nats-io/transport-node'
 import { isRecord } from '@kiln/protocol'
 
 /** A pipeline file ready to send. */

@@ -2,7 +2,7 @@
 // curves and evaluation), a sweep (every trial's curve, parameters and value, the best
 // trial's evaluation) or a model version (kiln-model.json's curves, its evaluation, its
 // sweep when it came from one). Lineage runs dataset → job/sweep → trial → model.
-import type { NatsConnection } from 'nats'
+import type { NatsConnection } from '@nats-io/transport-node'
 import type { JobRecord, MetricReport, SweepRecord, TrialRecord } from '@kiln/protocol'
 import type { LineSeries, LineageNode, ReportInput } from '@kiln/report'
 import type { ModelVersionView } from '@kiln/client'

@@ -3,7 +3,7 @@
 // (imported on first use, found by name afterwards), and a script: trial bundled and
 // uploaded, so nodes need no copy of the user's files.
 import { resolve } from 'node:path'
-import type { NatsConnection } from 'nats'
+import type { NatsConnection } from '@nats-io/transport-node'
 import { bindLayout, type Layout } from '@kiln/cluster-state'
 import { findDataset, importDataset, importSource, resolveDataset, type DatasetRecord } from '@kiln/data'
 import { NotFoundError } from '@kiln/protocol'

@@ -2,7 +2,7 @@
 // place (state, where, latest epoch's metrics); piped, every state change and epoch is a line
 // of its own; with --json, one event object per line. A failure ends with its reason and the
 // user's frames.
-import type { NatsConnection } from 'nats'
+import type { NatsConnection } from '@nats-io/transport-node'
 import { isTerminal, type JobRecord, type TrialRecord } from '@kiln/protocol'
 import { JobsClient, trialMetrics } from '@kiln/client'
 import type { CliIo } from './io.js'

@@ -1,6 +1,6 @@
 // Captured requests and responses of an endpoint (or model) read back from KILN_CAPTURE,
 // each with the ground truth posted for it, if any: what `kiln capture` prints or writes.
-import type { NatsConnection } from 'nats'
+import type { NatsConnection } from '@nats-io/transport-node'
 import { StreamName, readSubject } from '@kiln/cluster-state'
 import { GatewaySubjects, decode } from '@kiln/protocol'
 

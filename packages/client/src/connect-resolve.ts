@@ -7,7 +7,7 @@
 //      $KILN_DIR): its URL, and the credential file of the caller's role.
 // The URL and the credentials resolve separately, but a local cluster's credentials are
 // only ever sent to that cluster's own server, never to a URL from elsewhere.
-import { credsAuthenticator, nkeyAuthenticator, type ConnectionOptions } from 'nats'
+import { credsAuthenticator, nkeyAuthenticator, type ConnectionOptions } from '@nats-io/transport-node'
 import { ValidationError } from '@kiln/protocol'
 import {
   findClusterDir,

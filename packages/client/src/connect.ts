@@ -1,7 +1,8 @@
 // connectKiln: one way for every Kiln process to reach the cluster (see connect-resolve.ts
 // for where the URL and credentials come from). Secrets never appear in its errors.
-import { connect, type ConnectionOptions, type NatsConnection } from 'nats'
+import { connect, type ConnectionOptions, type NatsConnection } from '@nats-io/transport-node'
 import { ErrorCode, KilnError } from '@kiln/protocol'
+import { natsFailure } from '@kiln/cluster-state'
 import { resolveConnection, type ConnectKilnOptions, type ConnectionSummary } from './connect-resolve.js'
 
 export interface ConnectOptions extends ConnectKilnOptions {
@@ -16,14 +17,6 @@ export interface ConnectOptions extends ConnectKilnOptions {
 /** How often a connection pings its server, and how many pings may go unanswered before it moves. */
 export const PING_INTERVAL_MS = 5000
 export const MAX_PINGS_OUT = 3
-
-const AUTH_CODES = new Set([
-  'AUTHORIZATION_VIOLATION',
-  'AUTHENTICATION_EXPIRED',
-  'AUTHENTICATION_TIMEOUT',
-  'ACCOUNT_EXPIRED',
-  'PERMISSIONS_VIOLATION',
-])
 
 function describeAuth(auth: ConnectionSummary['auth']): string {
   switch (auth.kind) {
@@ -40,20 +33,21 @@ function describeAuth(auth: ConnectionSummary['auth']): string {
 
 /** Turns a nats.js connect failure into a KilnError that names the server and where its settings came from, never a secret. */
 export function connectError(err: unknown, r: ConnectionSummary): KilnError {
-  const code = String((err as { code?: unknown }).code ?? '')
+  const failure = natsFailure(err)
   const where = `NATS at ${r.servers.join(', ')} (from ${r.urlSource})`
-  const data = { servers: r.servers, urlSource: r.urlSource, auth: r.auth.kind, natsCode: code }
-  if (AUTH_CODES.has(code) || /authori[sz]ation/i.test((err as Error).message ?? '')) {
+  const natsError = (err as Error | undefined)?.name ?? 'unknown'
+  const data = { servers: r.servers, urlSource: r.urlSource, auth: r.auth.kind, natsError }
+  if (failure === 'auth' || failure === 'permission' || /authori[sz]ation/i.test((err as Error).message ?? '')) {
     return new KilnError(ErrorCode.permissionDenied, `${where} refused ${describeAuth(r.auth)}`, { data })
   }
   const hint = r.clusterDir ? '; is the local cluster running? (kiln status)' : ''
   // Connection failures (refused, timeout, TLS) carry no credentials in their text.
   const what =
-    code === 'CONNECTION_REFUSED'
+    failure === 'refused'
       ? 'connection refused'
-      : code === 'TIMEOUT'
+      : failure === 'timeout'
         ? 'timed out'
-        : (err as Error).message || code || 'failed'
+        : (err as Error).message || 'failed'
   return new KilnError(ErrorCode.unavailable, `cannot connect to ${where}: ${what}${hint}`, { data })
 }
 

@@ -1,7 +1,7 @@
 // An endpoint's last minute of traffic per variant, from every gateway replica at once
 // (kiln.gateway.api.stats has no queue group: each replica answers with its own share, and
 // the shares add up because every replica uses the same latency buckets).
-import { RequestStrategy, type NatsConnection } from 'nats'
+import type { NatsConnection } from '@nats-io/transport-node'
 import {
   EndpointStatsRequestSchema,
   EndpointStatsSchema,
@@ -87,7 +87,7 @@ export async function endpointTraffic(nc: NatsConnection, endpoint: string, wait
   const body = encode(EndpointStatsRequestSchema, { v: PROTOCOL_VERSION, endpoint })
   const replies: EndpointStats[] = []
   for await (const m of await nc.requestMany(GatewaySubjects.api.stats, body, {
-    strategy: RequestStrategy.Timer,
+    strategy: 'timer',
     maxWait: waitMs,
   })) {
     const reply = decode<{ ok: boolean; data?: unknown }>(m.data)

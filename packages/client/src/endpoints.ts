@@ -1,6 +1,6 @@
 // Endpoints through the gateways' NATS API (kiln.gateway.api.<op>; any gateway replica
 // answers), and `predict`: an Open Inference Protocol v2 call over HTTP.
-import type { NatsConnection } from 'nats'
+import type { NatsConnection } from '@nats-io/transport-node'
 import { z } from 'zod'
 import {
   DeployRequestSchema,

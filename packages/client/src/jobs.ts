@@ -1,5 +1,5 @@
 // Jobs, trials and nodes through the coordinator's API.
-import type { NatsConnection } from 'nats'
+import type { NatsConnection } from '@nats-io/transport-node'
 import {
   CancelReplySchema,
   CancelRequestSchema,

@@ -1,5 +1,5 @@
 // A trial's log lines and metrics, read straight from their JetStream streams.
-import type { NatsConnection } from 'nats'
+import type { NatsConnection } from '@nats-io/transport-node'
 import {
   LogLineSchema,
   MetricReportSchema,

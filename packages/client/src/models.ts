@@ -2,7 +2,7 @@
 // archival and the endpoints serving it (read straight from the registry buckets), and the
 // changes (through the coordinator's `kiln.api.models`, since clients may not write them).
 import { hostname, userInfo } from 'node:os'
-import type { NatsConnection } from 'nats'
+import type { NatsConnection } from '@nats-io/transport-node'
 import {
   ModelsReplySchema,
   ModelsRequestSchema,

@@ -1,7 +1,7 @@
 // Pipelines as a client drives them: start a run of a pipeline file (already read and its
 // files resolved: see the CLI), list, show, retry and cancel runs through the coordinator's
 // `kiln.api.pipelines`, and follow a run until it ends.
-import type { NatsConnection } from 'nats'
+import type { NatsConnection } from '@nats-io/transport-node'
 import {
   ErrorCode,
   KilnError,

@@ -1,5 +1,5 @@
 // Sweeps through the coordinator's API: launch, list, show (the leaderboard), stop.
-import type { NatsConnection } from 'nats'
+import type { NatsConnection } from '@nats-io/transport-node'
 import {
   CancelReplySchema,
   CancelRequestSchema,

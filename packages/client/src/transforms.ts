@@ -1,7 +1,7 @@
 // Batch transforms through the coordinator (kiln.api.transform): submit a transform spec
 // over a stored dataset, follow its shards, and read their predictions back in row order
 // from kiln_transforms once every shard has succeeded (readTransformOutput, in @kiln/data).
-import type { NatsConnection } from 'nats'
+import type { NatsConnection } from '@nats-io/transport-node'
 import {
   KilnError,
   ErrorCode,

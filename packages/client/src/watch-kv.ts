@@ -1,7 +1,9 @@
 // A KV bucket's records as a live feed: every current record first, then each change, with
 // malformed values reported and skipped. Binding retries until the bucket exists, so a
 // watcher started before the cluster (or an older cluster without a newer bucket) recovers.
-import type { KV, NatsConnection, QueuedIterator, KvEntry } from 'nats'
+import { type KV, type KvWatchEntry, Kvm } from '@nats-io/kv'
+import type { NatsConnection, QueuedIterator } from '@nats-io/transport-node'
+import { watchFromStart } from '@kiln/cluster-state'
 import { decode } from '@kiln/protocol'
 import type { z } from 'zod'
 
@@ -28,7 +30,7 @@ export interface RecordWatchOptions {
 }
 
 async function bind(nc: NatsConnection, bucket: string): Promise<KV> {
-  return nc.jetstream().views.kv(bucket, { bindOnly: true })
+  return new Kvm(nc).open(bucket)
 }
 
 /** Watches the keys of `bucket` (all, or `o.key`), decoding values with `schema`. */
@@ -40,7 +42,7 @@ export function watchRecords<S extends z.ZodTypeAny>(
   o: RecordWatchOptions = {},
 ): RecordWatch {
   let stopped = false
-  let iter: QueuedIterator<KvEntry> | undefined
+  let iter: QueuedIterator<KvWatchEntry> | undefined
   let retry: NodeJS.Timeout | undefined
   let markReady!: () => void
   const initialized = new Promise<void>((ok) => {
@@ -51,7 +53,9 @@ export function watchRecords<S extends z.ZodTypeAny>(
     try {
       const kv = await bind(nc, bucket)
       if (stopped) return
-      iter = await kv.watch({ key: o.key ?? '>', initializedFn: () => markReady() })
+      const watch = await watchFromStart(kv, o.key ?? '>')
+      iter = watch.iter
+      if (watch.empty) markReady()
     } catch (err) {
       if (stopped) return
       feed.error(err)
@@ -63,15 +67,15 @@ export function watchRecords<S extends z.ZodTypeAny>(
     if (stopped) return iter.stop()
     try {
       for await (const entry of iter) {
-        if (entry.operation !== 'PUT' || entry.value.length === 0) {
-          feed.del(entry.key)
-          continue
+        if (entry.operation !== 'PUT' || entry.value.length === 0) feed.del(entry.key)
+        else {
+          try {
+            feed.put(entry.key, decode(schema, entry.value))
+          } catch (err) {
+            feed.error(err, entry.key)
+          }
         }
-        try {
-          feed.put(entry.key, decode(schema, entry.value))
-        } catch (err) {
-          feed.error(err, entry.key)
-        }
+        if (entry.isUpdate) markReady()
       }
     } catch (err) {
       if (!stopped) feed.error(err)

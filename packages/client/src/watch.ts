@@ -2,7 +2,7 @@
 // sweeps, endpoints, model versions and pipeline runs (the current records, then each change), plus plain
 // subscriptions to the event stream, drift alerts and trial metrics. Nothing here polls:
 // the server pushes every change once.
-import type { NatsConnection, Subscription } from 'nats'
+import type { NatsConnection, Subscription } from '@nats-io/transport-node'
 import {
   DriftAlertSchema,
   EndpointRecordSchema,

@@ -1,9 +1,11 @@
 // Binding to a layout that someone else created, without creating or checking anything:
 // what clients use. ensureLayout checks every stream against this process's settings
 // (heartbeat, lease TTL), which a client does not know and has no business enforcing.
-import type { NatsConnection } from 'nats'
+import { jetstream } from '@nats-io/jetstream'
+import { Kvm } from '@nats-io/kv'
+import type { NatsConnection } from '@nats-io/transport-node'
 import { ErrorCode, KilnError } from '@kiln/protocol'
-import { type Layout, objectStoreContext } from './ensure-layout.js'
+import { type Layout, objectStoreManager } from './ensure-layout.js'
 import { KvBucket, ObjectStoreBucket } from './layout-spec.js'
 
 /** The KV buckets and object stores of an existing layout. */
@@ -11,18 +13,15 @@ export type BoundLayout = Pick<Layout, 'js' | 'kv' | 'objects'>
 
 /** Binds every bucket and store; `unavailable` when the cluster has no layout (yet). */
 export async function bindLayout(nc: NatsConnection, options: { timeoutMs?: number } = {}): Promise<BoundLayout> {
-  const js = nc.jetstream({ timeout: options.timeoutMs ?? 5000 })
+  const js = jetstream(nc, { timeout: options.timeoutMs ?? 5000 })
   try {
+    const kvm = new Kvm(js)
     const kv = await Promise.all(
-      Object.entries(KvBucket).map(
-        async ([role, bucket]) => [role, await js.views.kv(bucket, { bindOnly: true })] as const,
-      ),
+      Object.entries(KvBucket).map(async ([role, bucket]) => [role, await kvm.open(bucket)] as const),
     )
+    const objm = objectStoreManager(nc, options.timeoutMs ?? 5000)
     const objects = await Promise.all(
-      Object.entries(ObjectStoreBucket).map(
-        async ([role, bucket]) =>
-          [role, await objectStoreContext(nc, options.timeoutMs ?? 5000).views.os(bucket)] as const,
-      ),
+      Object.entries(ObjectStoreBucket).map(async ([role, bucket]) => [role, await objm.open(bucket)] as const),
     )
     return {
       js,

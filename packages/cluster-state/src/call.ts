@@ -2,9 +2,10 @@
 // the body checked against its schema before it is sent, the reply checked against its
 // schema when it arrives, a failure rethrown as the KilnError the server sent, and NATS'
 // own failures (no responders, timeouts) turned into KilnErrors that say what to do.
-import type { NatsConnection } from 'nats'
+import type { NatsConnection } from '@nats-io/transport-node'
 import type { z } from 'zod'
 import { ErrorCode, KilnError, apiReplySchema, decode, encode, unwrapReply, type ApiReply } from '@kiln/protocol'
+import { natsFailure } from './nats-errors.js'
 
 export interface CallOptions {
   /** How long one attempt waits for its answer (default 10 s). */
@@ -56,12 +57,12 @@ async function requestOnce(nc: NatsConnection, subject: string, data: Uint8Array
   try {
     return (await nc.request(subject, data, { timeout: timeoutMs })).data
   } catch (err) {
-    const code = (err as { code?: string }).code
-    if (code === '503' || /no responders/i.test(String((err as Error).message))) {
+    const failure = natsFailure(err)
+    if (failure === 'no_responders') {
       const hint = o.noResponders ? `: ${o.noResponders}` : ''
       throw new KilnError(ErrorCode.unavailable, `nothing answers ${subject}${hint}`, { cause: err })
     }
-    if (code === 'TIMEOUT' || /timeout/i.test(String((err as Error).message)))
+    if (failure === 'timeout')
       throw new KilnError(ErrorCode.timeout, `no answer on ${subject} within ${timeoutMs} ms`, { cause: err })
     throw err
   }

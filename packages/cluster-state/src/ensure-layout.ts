@@ -1,6 +1,9 @@
 // Every Kiln process (coordinator, worker, gateway, CLI) calls ensureLayout when it starts:
 // whoever comes first creates the layout, the rest find it and check it.
-import type { JetStreamClient, JetStreamManager, KV, NatsConnection, ObjectStore } from 'nats'
+import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream'
+import { type KV, Kvm } from '@nats-io/kv'
+import { type ObjectStore, Objm } from '@nats-io/obj'
+import type { NatsConnection } from '@nats-io/transport-node'
 import { ErrorCode, KilnError } from '@kiln/protocol'
 import { ensureStream, type EnsuredStream } from './ensure-stream.js'
 import {
@@ -39,7 +42,7 @@ export async function ensureLayout(nc: NatsConnection, options: EnsureLayoutOpti
   const timeout = options.timeoutMs ?? 5000
   let jsm: JetStreamManager
   try {
-    jsm = await nc.jetstreamManager({ timeout })
+    jsm = await jetstreamManager(nc, { timeout })
   } catch (err) {
     throw new KilnError(
       ErrorCode.unavailable,
@@ -47,20 +50,20 @@ export async function ensureLayout(nc: NatsConnection, options: EnsureLayoutOpti
       { cause: err },
     )
   }
-  const js = nc.jetstream({ timeout })
+  const js = jetstream(nc, { timeout })
   const ensured = await Promise.all(specs.map((spec) => ensureStream(jsm, spec)))
   const byName = new Map<string, EnsuredStream>(ensured.map((e) => [e.spec.name, e]))
 
+  const kvm = new Kvm(js)
   const bindKv = (bucket: string) =>
-    js.views.kv(bucket, { bindOnly: true, allow_direct: byName.get(bucket)?.info.config.allow_direct ?? false })
+    kvm.open(bucket, { allow_direct: byName.get(bucket)?.info.config.allow_direct ?? false })
   const kvEntries = await Promise.all(
     Object.entries(KvBucket).map(async ([role, bucket]) => [role, await bindKv(bucket)] as const),
   )
-  // views.os finds the stream made above (it creates only when there is none).
+  // Opens the stores' streams made above (open checks that each is there).
+  const objm = objectStoreManager(nc, timeout)
   const osEntries = await Promise.all(
-    Object.entries(ObjectStoreBucket).map(
-      async ([role, bucket]) => [role, await objectStoreContext(nc, timeout).views.os(bucket)] as const,
-    ),
+    Object.entries(ObjectStoreBucket).map(async ([role, bucket]) => [role, await objm.open(bucket)] as const),
   )
   return {
     js,
@@ -79,8 +82,8 @@ export async function ensureLayout(nc: NatsConnection, options: EnsureLayoutOpti
  * busy disk one chunk's ack can take longer than the 5 s that suits a KV write. A dataset
  * import that fails halfway with TIMEOUT loses the whole upload.
  */
-export function objectStoreContext(nc: NatsConnection, timeoutMs: number) {
-  return nc.jetstream({ timeout: Math.max(timeoutMs, OBJECT_STORE_TIMEOUT_MS) })
+export function objectStoreManager(nc: NatsConnection, timeoutMs: number): Objm {
+  return new Objm(jetstream(nc, { timeout: Math.max(timeoutMs, OBJECT_STORE_TIMEOUT_MS) }))
 }
 
 /** The least publish-ack timeout for object-store chunks. */

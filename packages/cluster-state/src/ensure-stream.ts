@@ -1,6 +1,7 @@
 // Creates one stream of the layout, or checks the one that is there. Never updates or
 // recreates: a stream someone else configured is either usable as it is or refused.
-import { millis, type JetStreamManager, type StreamConfig, type StreamInfo } from 'nats'
+import { millis } from '@nats-io/transport-node'
+import { JetStreamApiError, type JetStreamManager, type StreamConfig, type StreamInfo } from '@nats-io/jetstream'
 import { LayoutConflictError } from './errors.js'
 import type { FixedField, StreamSpec } from './layout-spec.js'
 
@@ -9,7 +10,7 @@ const STREAM_NOT_FOUND = 10059
 
 /** The JetStream API error code of a failed request, if it was one. */
 export function apiErrorCode(err: unknown): number | undefined {
-  return (err as { api_error?: { err_code?: number } } | null)?.api_error?.err_code
+  return err instanceof JetStreamApiError ? err.apiError().err_code : undefined
 }
 
 async function infoOrNull(jsm: JetStreamManager, name: string): Promise<StreamInfo | null> {

@@ -2,7 +2,8 @@
 // configuration each is created with and the fields Kiln's correctness depends on (checked
 // on every start; the rest are limits an operator may tune). docs/jetstream-layout.md is
 // the table of this file.
-import { DiscardPolicy, RetentionPolicy, StorageType, nanos, type StreamConfig } from 'nats'
+import { DiscardPolicy, RetentionPolicy, StorageType, type StreamConfig } from '@nats-io/jetstream'
+import { nanos } from '@nats-io/transport-node'
 import { GatewaySubjects, ValidationError } from '@kiln/protocol'
 
 /** KV buckets (state: one key per record). */

@@ -6,7 +6,7 @@
 // holders' clocks never need to agree. A holder counts its lease valid for ttlMs from the
 // moment it *sent* the write, which is never later than the server stored it; with ttlMs at
 // most the bucket's TTL the key cannot expire (and be taken) while the holder still trusts it.
-import { KvWatchInclude, type KV } from 'nats'
+import { KvWatchInclude, type KV } from '@nats-io/kv'
 import {
   KilnError,
   ErrorCode,

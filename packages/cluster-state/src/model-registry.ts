@@ -4,7 +4,7 @@
 // create-only semantics, so a version number is taken once and a visible record always has
 // its files.
 import { randomUUID } from 'node:crypto'
-import type { KvEntry } from 'nats'
+import type { KvEntry } from '@nats-io/kv'
 import {
   EvaluationSchema,
   ModelVersionRecordSchema,

@@ -14,7 +14,6 @@ import {
   type ModelVersionRecord,
   type ModelsReply,
   type ModelsRequest,
-  type RegistrySettings,
 } from '@kiln/protocol'
 import type { Layout } from './ensure-layout.js'
 import { resolveModelRef, type ModelRef } from './model-ref.js'

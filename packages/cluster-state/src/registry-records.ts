@@ -2,7 +2,7 @@
 // record per model with its aliases and version states, and the cluster's settings. Every
 // change is a compare-and-set on the record's KV revision, retried when another writer won,
 // so concurrent alias moves and approvals are never lost.
-import type { KV } from 'nats'
+import type { KV } from '@nats-io/kv'
 import {
   KilnError,
   ModelRegistryRecordSchema,

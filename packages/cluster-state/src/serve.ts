@@ -3,7 +3,7 @@
 // `{v, ok: false, error}`. A bad request gets a ValidationError answer naming the field;
 // nothing a caller sends can throw out of the handler. A message relayed by a JetStream
 // push consumer (another subject, a `$JS.ACK.` reply) is dropped unanswered.
-import type { Msg, NatsConnection, Subscription } from 'nats'
+import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node'
 import type { z } from 'zod'
 import { ErrorCode, KilnError, decode, encode, relayedMessage, replyError, replyOk } from '@kiln/protocol'
 

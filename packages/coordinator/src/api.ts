@@ -25,9 +25,8 @@ import type { Leader } from './leader.js'
 import { jobDeps, submitJob } from './job-submit.js'
 import { serveModelsApi } from './models-api.js'
 import { resolveId, type IdSpace } from './resolve-id.js'
-import { pendingTrial } from './trial-change.js'
 import { serveTransformApi } from './transform-submit.js'
-import { KvBucket, serve } from '@kiln/cluster-state'
+import { serve } from '@kiln/cluster-state'
 
 const QUEUE = 'kiln-coordinator'
 const StatusRequestSchema = z

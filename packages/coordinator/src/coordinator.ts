@@ -2,7 +2,7 @@
 // wait as standbys and take over within the lease TTL (plus about a second) of a leader's
 // death. A leader that cannot renew in time, or finds its writes refused, steps down at once.
 import { randomBytes } from 'node:crypto'
-import type { NatsConnection } from 'nats'
+import type { NatsConnection } from '@nats-io/transport-node'
 import {
   acquireLease,
   ensureLayout,

@@ -1,7 +1,7 @@
 // Every state change is an event on kiln.events.<kind> (stream KILN_EVENTS). The message id
 // makes a retried publish (or a new leader repeating the last write's event) count once.
-import type { JetStreamClient } from 'nats'
-import { headers } from 'nats'
+import type { JetStreamClient } from '@nats-io/jetstream'
+import { headers } from '@nats-io/transport-node'
 import { Subjects, encode, type EventKind } from '@kiln/protocol'
 
 export interface KilnEvent {

@@ -3,7 +3,7 @@
 // nodes first (their trials are retried elsewhere), then pending trials onto free slots.
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { NatsConnection, Subscription } from 'nats'
+import type { NatsConnection, Subscription } from '@nats-io/transport-node'
 import {
   JobSubmitRequestSchema,
   TransformSubmitRequestSchema,

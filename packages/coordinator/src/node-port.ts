@@ -1,7 +1,7 @@
 // How the leader speaks to nodes: one command at a time on kiln.node.<id>.command, answered
 // by the node's agent. An interface, so the trial driver and the heartbeat reconciler can be
 // driven by a test double as well as by NATS.
-import type { NatsConnection } from 'nats'
+import type { NatsConnection } from '@nats-io/transport-node'
 import { call } from '@kiln/cluster-state'
 import {
   NodeCommandReplySchema,

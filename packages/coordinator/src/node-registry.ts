@@ -7,7 +7,8 @@
 // registration is deleted (a node that stopped cleanly). Each node's credential may write
 // only its own key and heartbeat subject, so a registration or beat naming another node
 // than its key or subject says is refused: one node cannot speak for another.
-import type { KV, NatsConnection, Subscription } from 'nats'
+import type { KV } from '@nats-io/kv'
+import type { NatsConnection, Subscription } from '@nats-io/transport-node'
 import {
   ErrorCode,
   HeartbeatSchema,

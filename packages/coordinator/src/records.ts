@@ -2,7 +2,7 @@
 // the revision it was read or written at. The leader is the only writer, and every write is
 // a compare-and-set on that revision, so a deposed leader that still believes it leads
 // cannot overwrite what its successor wrote: its write fails and it steps down.
-import type { KV } from 'nats'
+import type { KV } from '@nats-io/kv'
 import type { z } from 'zod'
 import { KilnError, ErrorCode, decode, encode } from '@kiln/protocol'
 

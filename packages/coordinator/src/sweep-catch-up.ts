@@ -2,7 +2,7 @@
 // coordinator answered (a failover, a restart) are not in those logs, but they are in
 // KILN_METRICS, where the node stored them beside each request: fed to the engine at takeover,
 // they put the leaderboard (values, steps, rungs) where the trials really are.
-import type { NatsConnection } from 'nats'
+import type { NatsConnection } from '@nats-io/transport-node'
 import { StreamName, readSubject } from '@kiln/cluster-state'
 import { MetricReportSchema, Subjects, decode, isTerminal, type MetricReport, type TrialRecord } from '@kiln/protocol'
 import { engineTrialIdOf, type SweepRunner } from './sweep-runner.js'

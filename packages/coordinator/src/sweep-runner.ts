@@ -3,8 +3,8 @@
 // engine's events are appended to KILN_SWEEPS (kiln.sweep.<id>.events) before anything is
 // acted on, so a new leader rebuilds the same engine (same RNG position) by replaying them,
 // and no trial is lost or started twice.
-import type { JetStreamClient } from 'nats'
-import { headers } from 'nats'
+import type { JetStreamClient } from '@nats-io/jetstream'
+import { headers } from '@nats-io/transport-node'
 import { encode, type SweepRecord, type TrialRecord } from '@kiln/protocol'
 import { SweepEngine, type Decision, type SearchSpec, type SweepEvent } from '@kiln/sweep'
 

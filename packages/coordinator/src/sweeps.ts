@@ -21,7 +21,7 @@ import {
 } from '@kiln/protocol'
 import { parseSearchSpec, type SweepEvent } from '@kiln/sweep'
 import { checkSearchSpace, validateSpec } from '@kiln/train/spec'
-import type { NatsConnection } from 'nats'
+import type { NatsConnection } from '@nats-io/transport-node'
 import type { Layout } from '@kiln/cluster-state'
 import type { Logger } from '@kiln/train/spec'
 import type { TrialStore } from './trial-store.js'

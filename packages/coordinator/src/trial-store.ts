@@ -1,7 +1,8 @@
 // The leader's job and trial records: kept in KV, cached here, written only through this
 // store (see records.ts for why writes are compare-and-set). A trial's write carries its
 // job's derived state along, and announces the change on KILN_EVENTS.
-import type { JetStreamClient, KV } from 'nats'
+import type { JetStreamClient } from '@nats-io/jetstream'
+import type { KV } from '@nats-io/kv'
 import {
   ErrorCode,
   EventKind,

@@ -1,6 +1,6 @@
 // What the dashboard can do to the cluster, as one interface: the live implementation goes
 // through @kiln/client; tests pass a recording fake.
-import type { NatsConnection } from 'nats'
+import type { NatsConnection } from '@nats-io/transport-node'
 import { EndpointsClient, JobsClient, ModelsClient, SweepsClient, type SubmitOptions } from '@kiln/client'
 
 /** What a launch created. */

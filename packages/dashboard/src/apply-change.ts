@@ -89,16 +89,20 @@ export function applyChange(state: DashState, c: ClusterChange): void {
       return void (c.record ? state.pipelines.set(c.key, c.record) : state.pipelines.delete(c.key))
     case 'event': {
       const level = c.event.state === 'failed' ? MessageLevel.warn : MessageLevel.info
-      return pushBounded(state.events, { at: c.at, level, text: eventText(c.subject, c.event) }, MAX_EVENTS)
+      pushBounded(state.events, { at: c.at, level, text: eventText(c.subject, c.event) }, MAX_EVENTS)
+      return
     }
     case 'drift': {
       pushBounded(state.alerts, c.alert, MAX_ALERTS)
       const text = `drift on ${c.alert.model}@${c.alert.version}: feature PSI ${c.alert.featurePsi.toFixed(3)} over ${c.alert.threshold}`
-      return pushBounded(state.events, { at: c.at, level: MessageLevel.warn, text }, MAX_EVENTS)
+      pushBounded(state.events, { at: c.at, level: MessageLevel.warn, text }, MAX_EVENTS)
+      return
     }
     case 'metric':
-      return addMetric(state, c.report)
+      addMetric(state, c.report)
+      return
     case 'error':
-      return addMessage(state, MessageLevel.error, `${c.where}: ${describeError(c.error)}`, c.at)
+      addMessage(state, MessageLevel.error, `${c.where}: ${describeError(c.error)}`, c.at)
+      return
   }
 }

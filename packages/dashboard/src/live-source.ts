@@ -2,7 +2,7 @@
 // coordinator's node list every few seconds (load and busy slots are only in heartbeats,
 // which clients may not read), the gateway's /metrics, a clock, and on demand the metric
 // history and log of the trials a view shows.
-import type { NatsConnection } from 'nats'
+import type { NatsConnection } from '@nats-io/transport-node'
 import { JobsClient, trialLogs, trialMetrics, watchCluster, watchGateway } from '@kiln/client'
 import { addLogLine, addMessage, addMetric, describeError } from './apply-change.js'
 import { ConnectionState, MessageLevel } from './state.js'

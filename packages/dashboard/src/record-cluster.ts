@@ -1,6 +1,6 @@
 // `kiln dash --snapshot FILE`: the state a dashboard would show, read once and written as a
 // recording (what the view tests render), with every trial's metric history and log.
-import type { NatsConnection } from 'nats'
+import type { NatsConnection } from '@nats-io/transport-node'
 import { trialLogs } from '@kiln/client'
 import { addLogLine } from './apply-change.js'
 import { connectStore } from './live-source.js'

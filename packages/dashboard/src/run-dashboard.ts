@@ -4,7 +4,7 @@
 // first, empty frame), at most 20 a second, and the live feed of the cluster.
 import { createElement as h } from 'react'
 import { render } from 'ink'
-import type { NatsConnection } from 'nats'
+import type { NatsConnection } from '@nats-io/transport-node'
 import { liveActions, type DashActions, type PrepareSpec } from './actions.js'
 import { App } from './app.js'
 import type { View } from './view-props.js'

@@ -41,7 +41,10 @@ export class DashStore {
 
   private changed(): void {
     this.version++
-    if (this.throttleMs <= 0) return this.notify()
+    if (this.throttleMs <= 0) {
+      this.notify()
+      return
+    }
     this.timer ??= setTimeout(() => {
       this.timer = undefined
       this.notify()

@@ -64,7 +64,7 @@ export function featureStats(
   const lo = new Float64Array(m)
   const hi = new Float64Array(m)
   for (let k = 0; k < m; k++) {
-    const edges = ref?.features[k]!.edges
+    const edges = ref?.features[k]?.edges
     lo[k] = edges ? edges[0]! : mo.min[k]!
     hi[k] = edges ? edges[edges.length - 1]! : mo.max[k]!
   }
@@ -73,7 +73,7 @@ export function featureStats(
   const out: FeatureSummary[] = []
   for (let k = 0; k < m; k++) {
     const edges =
-      ref?.features[k]!.edges.slice() ??
+      ref?.features[k]?.edges.slice() ??
       Array.from({ length: bins + 1 }, (_, j) => (j === bins ? hi[k]! : lo[k]! + ((hi[k]! - lo[k]!) * j) / bins))
     out.push({
       index: features[k]!,

@@ -1,7 +1,8 @@
 // IDX (the MNIST container): two zero bytes, a dtype code, the number of dimensions, then
 // one big-endian uint32 per dimension and the big-endian data. Often gzipped.
 import { DatasetError, DatasetErrorCode } from './errors.js'
-import { dtypeSize, shapeSize, viewElements, type DType, type ShapedArray } from './dtype.js'
+import { arrayData, type Fail } from './array-data.js'
+import { dtypeSize, shapeSize, type DType, type ShapedArray } from './dtype.js'
 import { maybeGunzip, peekGunzip, readDatasetFile } from './read-bytes.js'
 
 const IDX_DTYPES: Record<number, DType> = {
@@ -30,36 +31,22 @@ const MAX_DATA_BYTES = 2 ** 34
  * declares (a small .gz of a gigabyte of zeros is refused, not inflated).
  */
 export function parseIdx(raw: Uint8Array, file: string): ShapedArray {
-  const fail = (code: DatasetErrorCode, problem: string): never => {
+  const fail: Fail = (code, problem) => {
     throw new DatasetError(code, file, `not a valid IDX file: ${problem}`)
   }
   const { dtype, shape, headerBytes } = parseHeader(peekGunzip(raw, 4 + 4 * 255, file), fail)
-  const count = shapeSize(shape)
-  const expected = count * dtypeSize(dtype)
+  const expected = shapeSize(shape) * dtypeSize(dtype)
   if (expected > MAX_DATA_BYTES)
     fail(
       DatasetErrorCode.malformed,
       `header declares ${expected} bytes of data (shape [${shape.join(', ')}] of ${dtype}), more than the ${MAX_DATA_BYTES} Kiln reads from one file`,
     )
   const bytes = maybeGunzip(raw, file, headerBytes + expected, 'its header declares')
-  const found = bytes.length - headerBytes
-  if (found < expected) {
-    fail(
-      DatasetErrorCode.truncated,
-      `expected ${expected} bytes of data (shape [${shape.join(', ')}] of ${dtype}), found ${found}`,
-    )
-  }
-  if (found > expected) {
-    fail(
-      DatasetErrorCode.malformed,
-      `expected ${expected} bytes of data (shape [${shape.join(', ')}] of ${dtype}), found ${found} (${found - expected} extra)`,
-    )
-  }
-  return { dtype, shape, data: viewElements(bytes, headerBytes, count, dtype, false) }
+  return arrayData(bytes, headerBytes, { shape, dtype, littleEndian: false }, fail)
 }
 
 /** The magic, dtype and dimensions at the start of an IDX file (its first bytes, inflated). */
-function parseHeader(bytes: Uint8Array, fail: (code: DatasetErrorCode, problem: string) => never) {
+function parseHeader(bytes: Uint8Array, fail: Fail) {
   if (bytes.length < 4) fail(DatasetErrorCode.truncated, `expected a 4-byte header, found ${bytes.length} bytes`)
   if (bytes[0] !== 0 || bytes[1] !== 0) {
     fail(

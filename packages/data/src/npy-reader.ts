@@ -2,7 +2,8 @@
 // in 1.0, uint32 in 2.0/3.0), a Python dict literal padded with spaces and "\n", then the
 // raw data. We parse the three keys numpy writes rather than evaluating Python.
 import { DatasetError, DatasetErrorCode } from './errors.js'
-import { dtypeSize, shapeSize, viewElements, type DType, type ShapedArray } from './dtype.js'
+import { arrayData, type Fail } from './array-data.js'
+import type { DType, ShapedArray } from './dtype.js'
 import { readDatasetFile } from './read-bytes.js'
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59] // \x93NUMPY
@@ -30,7 +31,7 @@ export async function readNpy(path: string): Promise<ShapedArray> {
  * `bytes` when it is little-endian and aligned (numpy pads headers to 64 bytes, so it is).
  */
 export function parseNpy(bytes: Uint8Array, file: string): ShapedArray {
-  const fail = (code: DatasetErrorCode, problem: string): never => {
+  const fail: Fail = (code, problem) => {
     throw new DatasetError(code, file, `not a valid NPY file: ${problem}`)
   }
   if (bytes.length < 10)
@@ -59,22 +60,7 @@ export function parseNpy(bytes: Uint8Array, file: string): ShapedArray {
       'fortran_order is True; save the array in C order (numpy.ascontiguousarray) and try again',
     )
   }
-  const count = shapeSize(shape)
-  const expected = count * dtypeSize(dtype)
-  const found = bytes.length - dataStart
-  if (found < expected) {
-    fail(
-      DatasetErrorCode.truncated,
-      `expected ${expected} bytes of data (shape [${shape.join(', ')}] of ${dtype}), found ${found}`,
-    )
-  }
-  if (found > expected) {
-    fail(
-      DatasetErrorCode.malformed,
-      `expected ${expected} bytes of data (shape [${shape.join(', ')}] of ${dtype}), found ${found} (${found - expected} extra)`,
-    )
-  }
-  return { dtype, shape, data: viewElements(bytes, dataStart, count, dtype, littleEndian) }
+  return arrayData(bytes, dataStart, { shape, dtype, littleEndian }, fail)
 }
 
 interface NpyHeader {
@@ -84,7 +70,7 @@ interface NpyHeader {
   shape: number[]
 }
 
-function parseHeader(header: string, fail: (code: DatasetErrorCode, problem: string) => never): NpyHeader {
+function parseHeader(header: string, fail: Fail): NpyHeader {
   const malformed = (problem: string) => fail(DatasetErrorCode.malformed, problem)
   if (!header.startsWith('{') || !header.endsWith('}'))
     malformed(`header is not a dict literal: ${JSON.stringify(header.slice(0, 80))}`)

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto'
 import { createRequire } from 'node:module'
 import { hostname } from 'node:os'
 import type { Hono } from 'hono'
-import type { NatsConnection } from 'nats'
+import type { NatsConnection } from '@nats-io/transport-node'
 import {
   bindLayout,
   ensureLayout,

@@ -3,7 +3,7 @@
 // and the gateway, each once the ones before it are ready.
 import { availableParallelism } from 'node:os'
 import { join, resolve, dirname } from 'node:path'
-import { connect } from 'nats'
+import { connect } from '@nats-io/transport-node'
 import { ensureLayout } from '@kiln/cluster-state'
 import {
   CLUSTER_FILE_FORMAT,

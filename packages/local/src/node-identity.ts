@@ -4,7 +4,7 @@
 // folder, or next to an operator's NATS configuration), so adding or revoking one is an edit
 // of that file, a regenerated configuration and a server reload: no secret is ever in it.
 import { existsSync, readFileSync } from 'node:fs'
-import { nkeys } from 'nats'
+import * as nkeys from '@nats-io/nkeys'
 import { subjectToken } from '@kiln/protocol'
 import { formatNodeCredentials, writePrivateFile } from './creds-file.js'
 import { LocalClusterError, LocalFailure } from './errors.js'

@@ -1,7 +1,8 @@
 // Live checks of a local cluster for `kiln status`: does the coordinator answer, which
 // nodes are registered, is the gateway ready. Each check says what failed, never throws.
-import type { NatsConnection } from 'nats'
-import { KvBucket } from '@kiln/cluster-state'
+import { Kvm } from '@nats-io/kv'
+import type { NatsConnection } from '@nats-io/transport-node'
+import { KvBucket, natsFailure } from '@kiln/cluster-state'
 import { PROTOCOL_VERSION, Subjects, encode } from '@kiln/protocol'
 import type { ClusterFile } from './cluster-file.js'
 
@@ -25,8 +26,8 @@ async function timed(fn: () => Promise<string | undefined>): Promise<Check> {
     const detail = await fn()
     return { ok: true, ms: Math.round(performance.now() - t0), ...(detail ? { detail } : {}) }
   } catch (err) {
-    const code = (err as { code?: string }).code
-    return { ok: false, error: code === '503' ? 'nothing answers (not running?)' : (err as Error).message }
+    const noone = natsFailure(err) === 'no_responders'
+    return { ok: false, error: noone ? 'nothing answers (not running?)' : (err as Error).message }
   }
 }
 
@@ -76,7 +77,7 @@ export async function probeCluster(
   })
   let nodes: ClusterProbe['nodes']
   try {
-    const kv = await nc.jetstream().views.kv(KvBucket.nodes, { bindOnly: true })
+    const kv = await new Kvm(nc).open(KvBucket.nodes)
     const ids: string[] = []
     for await (const key of await kv.keys()) ids.push(key)
     nodes = { ok: true, ids: ids.sort() }

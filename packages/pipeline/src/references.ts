@@ -45,7 +45,9 @@ export function findRefs(
       out.push('problem' in ref ? { field, problem: ref.problem, text: m[0] } : { field, ref, text: m[0], whole })
     }
   } else if (Array.isArray(value)) {
-    value.forEach((v, i) => findRefs(v, fieldOf(field, i), out))
+    value.forEach((v, i) => {
+      findRefs(v, fieldOf(field, i), out)
+    })
   } else if (value !== null && typeof value === 'object') {
     for (const [k, v] of Object.entries(value)) findRefs(v, fieldOf(field, k), out)
   }

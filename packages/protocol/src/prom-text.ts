@@ -12,7 +12,7 @@ export interface PromSample {
 const LINE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})?\s+(\S+)(\s+\d+)?$/
 const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"\s*,?\s*/g
 
-function unescape(v: string): string {
+function unescapeLabel(v: string): string {
   return v.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c))
 }
 
@@ -31,7 +31,7 @@ export function parsePromText(text: string): PromSample[] {
     const m = LINE.exec(line)
     if (!m) continue
     const labels: Record<string, string> = {}
-    for (const l of (m[3] ?? '').matchAll(LABEL)) labels[l[1]!] = unescape(l[2]!)
+    for (const l of (m[3] ?? '').matchAll(LABEL)) labels[l[1]!] = unescapeLabel(l[2]!)
     const value = number(m[4]!)
     if (!Number.isNaN(value)) out.push({ name: m[1]!, labels, value })
   }

@@ -8,12 +8,19 @@ import { createScheduler, createSearcher } from './components.js'
 import { SweepReplayError } from './errors.js'
 import type { Clock, NextResult, SweepEvent } from './events.js'
 import { cloneJson, jsonEqual, type Params } from './json.js'
-import { leaderboardRows, objective, type LeaderboardRow } from './leaderboard.js'
-import { Rng } from '@kiln/protocol'
+import { leaderboardRows, type LeaderboardRow } from './leaderboard.js'
+import { pastTrials } from './past-trials.js'
 import type { Decision, Scheduler, SchedulerContext, SideEffects } from './schedulers/scheduler.js'
 import { GridSearcher } from './searchers/grid.js'
-import type { PastTrial, Searcher } from './searchers/searcher.js'
-import { checkSnapshot, SNAPSHOT_FORMAT, type SweepSnapshot } from './snapshot.js'
+import type { Searcher } from './searchers/searcher.js'
+import {
+  checkSnapshot,
+  coreFromSnapshot,
+  newCore,
+  snapshotOf,
+  type EngineCore,
+  type SweepSnapshot,
+} from './snapshot.js'
 import type { SearchSpec } from './spec-schema.js'
 import { isLive, lastT, TrialState, type TrialRecord } from './trial.js'
 
@@ -32,12 +39,6 @@ export interface BestTrial {
   value: number
 }
 
-// The live form of a snapshot's fields (an Rng object instead of its state words).
-type Core = Pick<SweepSnapshot, 'seed' | 'startedAt' | 'resumeQueue' | 'closed' | 'failures' | 'ended' | 'events'> & {
-  rng: Rng
-  trials: TrialRecord[]
-}
-
 /** Drives one sweep; see the file comment. */
 export class SweepEngine {
   private readonly searcher: Searcher
@@ -48,7 +49,7 @@ export class SweepEngine {
   readonly maxTrials: number
   private readonly clock: Clock
   private readonly onEvent: ((event: SweepEvent) => void) | undefined
-  private core: Core
+  private core: EngineCore
 
   /** A new sweep: records its `start` event (the clock's now) through onEvent. */
   constructor(spec: SearchSpec, options: SweepEngineOptions)
@@ -74,16 +75,7 @@ export class SweepEngine {
     this.maxTrials = spec.maxTrials ?? (this.searcher instanceof GridSearcher ? this.searcher.size : Infinity)
     const snap = typeof from === 'object' ? from : undefined
     this.scheduler = createScheduler(spec, snap?.scheduler)
-    this.core = {
-      seed: options.seed,
-      startedAt: 0,
-      rng: new Rng(options.seed),
-      trials: [],
-      resumeQueue: [],
-      closed: false,
-      failures: 0,
-      events: 0,
-    }
+    this.core = newCore(options.seed)
     if (snap !== undefined) this.load(snap)
     else if (from === undefined) this.record({ type: 'start', at: this.clock.now(), seed: options.seed })
   }
@@ -192,21 +184,7 @@ export class SweepEngine {
 
   /** The whole state as plain JSON; restore() continues from it identically. */
   snapshot(): SweepSnapshot {
-    const c = this.core
-    return cloneJson({
-      format: SNAPSHOT_FORMAT,
-      spec: this.spec,
-      seed: c.seed,
-      rng: c.rng.state(),
-      startedAt: c.startedAt,
-      trials: c.trials,
-      resumeQueue: c.resumeQueue,
-      closed: c.closed,
-      failures: c.failures,
-      ...(c.ended ? { ended: c.ended } : {}),
-      events: c.events,
-      scheduler: this.scheduler.state(),
-    }) as SweepSnapshot
+    return snapshotOf(this.spec, this.core, this.scheduler.state())
   }
 
   /**
@@ -348,7 +326,11 @@ export class SweepEngine {
 
   private startTrial(at: number, trialId: string): Params {
     const c = this.core
-    const params = this.searcher.ask({ rng: c.rng, history: () => this.history(), started: c.trials.length })
+    const params = this.searcher.ask({
+      rng: c.rng,
+      history: () => pastTrials(this.core.trials, this.sign),
+      started: c.trials.length,
+    })
     const trial: TrialRecord = {
       id: trialId,
       index: c.trials.length,
@@ -371,23 +353,6 @@ export class SweepEngine {
   private canStart(): boolean {
     const c = this.core
     return !c.closed && c.trials.length < this.maxTrials && this.searcher.remaining(c.trials.length) > 0
-  }
-
-  private history(): PastTrial[] {
-    return this.core.trials.flatMap((t): PastTrial[] => {
-      if (t.state === TrialState.failed) return []
-      if (isLive(t)) return [{ params: t.params, state: 'running', loss: undefined, lastT: lastT(t) }]
-      const last = t.history[t.history.length - 1]?.[1]
-      const value = t.state === TrialState.completed ? objective(t, this.sign) : last
-      return [
-        {
-          params: t.params,
-          state: t.state === TrialState.completed ? 'completed' : 'stopped',
-          loss: value === undefined ? undefined : -this.sign * value,
-          lastT: lastT(t),
-        },
-      ]
-    })
   }
 
   private runtimeSpent(at: number): string | undefined {
@@ -426,17 +391,7 @@ export class SweepEngine {
   }
 
   private load(s: SweepSnapshot): void {
-    this.core = {
-      seed: s.seed,
-      startedAt: s.startedAt,
-      rng: Rng.fromState(s.rng),
-      trials: cloneJson(s.trials),
-      resumeQueue: [...s.resumeQueue],
-      closed: s.closed,
-      failures: s.failures,
-      ...(s.ended ? { ended: { ...s.ended } } : {}),
-      events: s.events,
-    }
+    this.core = coreFromSnapshot(s)
     for (const trial of this.core.trials) this.byId.set(trial.id, trial)
   }
 }

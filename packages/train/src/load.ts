@@ -11,6 +11,16 @@ export function filesLoadHandler(read: (name: string) => Promise<Uint8Array>, wh
   return { load: () => filesToArtifacts(read, where) }
 }
 
+/** Loads a LayersModel from its files in memory (model.json and the shards it lists). */
+export function loadLayersModelFiles(files: ReadonlyMap<string, Uint8Array>, where: string): Promise<tf.LayersModel> {
+  const read = async (name: string) => {
+    const bytes = files.get(name)
+    if (!bytes) throw new ModelFormatError(where, `no ${name} among the model's files`)
+    return bytes
+  }
+  return tf.loadLayersModel(filesLoadHandler(read, where))
+}
+
 function fileReader(dir: string): (name: string) => Promise<Uint8Array> {
   return async (name) => {
     try {

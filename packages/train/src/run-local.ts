@@ -1,5 +1,5 @@
 // `kiln train`: one trial on this machine, from spec to a saved model.
-import '@kiln/backend'
+import { selectKilnBackend, CUDA_BACKEND_NAME } from '@kiln/backend'
 import * as tf from '@tensorflow/tfjs'
 import type { ResolvedDataset } from '@kiln/data'
 import { setThreads } from '@kiln/native'
@@ -83,21 +83,16 @@ export interface TrainResult {
   stoppedEarly: boolean
 }
 
-// Uses the CUDA backend when asked for and present; a local run without one still works, on
-// the CPU, with a warning rather than a failure.
+// Registers Kiln's backends (importing @kiln/backend does not) and uses the CUDA one when
+// asked for and present; a local run without one still works, on the CPU, with a warning
+// rather than a failure.
 async function selectBackend(spec: Spec, log: Logger, distributed: boolean): Promise<void> {
   if (spec.resources.threads !== undefined) setThreads(spec.resources.threads)
   if (spec.resources.replicas > 1 && !distributed)
     log('warn', `resources.replicas is ${spec.resources.replicas}; a local run trains one replica`)
-  if (spec.resources.gpu) {
-    if (tf.findBackendFactory('kiln-cuda')) {
-      await tf.setBackend('kiln-cuda')
-      return
-    }
+  const backend = await selectKilnBackend({ gpu: spec.resources.gpu })
+  if (spec.resources.gpu && backend !== CUDA_BACKEND_NAME)
     log('warn', 'resources.gpu is true but no GPU backend is available here; training on the CPU')
-  }
-  if (tf.findBackendFactory('kiln')) await tf.setBackend('kiln')
-  await tf.ready()
 }
 
 function lazyTensors(data: PreparedData): { load: () => Promise<TrialData>; dispose: () => void } {

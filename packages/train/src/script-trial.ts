@@ -12,6 +12,7 @@ import { userFrames } from './user-frames.js'
 /** What a trial script exports by default. */
 // A trial that returns nothing is an objective function: its reports are its result (as in
 // Optuna or Ray Tune function trainables), and there is no model to evaluate or save.
+// biome-ignore lint/suspicious/noConfusingVoidType: a user's trial function may end without a return (void), not only return undefined
 export type TrialFunction = (ctx: TrialContext) => Promise<tf.LayersModel | void> | tf.LayersModel | void
 
 /** Where `script` (from the spec) lives: relative paths count from the spec file's directory. */

@@ -96,7 +96,8 @@ export type SpecOverrides = Readonly<Record<string, unknown>>
 
 /**
  * Returns a new spec with values set at dotted paths (CLI `--set`, sweep trials), checked
- * again as a whole. The input spec is not changed, also when this throws.
+ * again as a whole; a null value removes its key (no spec field takes null). The input spec
+ * is not changed, also when this throws.
  */
 export function applyOverrides(spec: Spec, overrides: SpecOverrides, source = 'overrides'): Spec {
   const copy = structuredClone(spec) as Record<string, unknown>
@@ -129,7 +130,10 @@ function setPath(root: Record<string, unknown>, parts: string[], value: unknown)
     if (!isRecord(next)) return `cannot set inside ${parts.slice(0, i + 1).join('.')}, which is not a mapping`
     node = next
   }
-  node[parts[parts.length - 1]!] = value
+  const last = parts[parts.length - 1]!
+  // null takes the key out (a sweep's "none" for an optional section: `preprocessing: null`).
+  if (value === null) delete node[last]
+  else node[last] = value
   return undefined
 }
 

@@ -103,7 +103,9 @@ function preprocessSplits(spec: Spec, data: PreparedData): PreparedData {
   const steps = spec.preprocessing
   if (!steps) {
     const categories = data.source.categories ?? []
-    if (categories.length > 0) {
+    // An ensemble's members each apply the preprocessing they were trained with to raw rows.
+    const ensemble = (spec.model as { builtin?: string }).builtin === 'ensemble'
+    if (categories.length > 0 && !ensemble) {
       const names = categories.map((c) =>
         JSON.stringify(data.source.featureNames?.[c.feature] ?? `feature ${c.feature}`),
       )

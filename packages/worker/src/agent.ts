@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto'
 import { homedir, hostname, loadavg } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { NatsConnection, Subscription } from 'nats'
+import type { NatsConnection, Subscription } from '@nats-io/transport-node'
 import { Piscina } from 'piscina'
 import {
   HeartbeatSchema,

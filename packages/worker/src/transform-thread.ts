@@ -1,7 +1,7 @@
 // A transform trial in its pool thread: the shard's rows of the cached dataset scored by the
 // model version's files, in large batches on the kiln backend (kiln-cuda for resources.gpu
 // when a device is there). Its outcome carries the scored rows instead of model files.
-import * as tf from '@tensorflow/tfjs'
+import { selectKilnBackend } from '@kiln/backend'
 import { loadDatasetFile, type ResolvedDataset } from '@kiln/data'
 import { setThreads } from '@kiln/native'
 import { scoreShard, validateTransformSpec } from '@kiln/train'
@@ -29,9 +29,7 @@ export async function runTransformShard(task: TrialTask): Promise<TrialOutcome> 
     if (!task.shard || !task.modelFiles || !task.datasetFile)
       throw new Error(`trial ${task.trialId}: a transform needs its shard, the model's files and the dataset`)
     setThreads(spec.resources.threads ?? task.threads)
-    if (spec.resources.gpu && tf.findBackendFactory('kiln-cuda')) await tf.setBackend('kiln-cuda')
-    else if (tf.findBackendFactory('kiln')) await tf.setBackend('kiln')
-    await tf.ready()
+    await selectKilnBackend({ gpu: spec.resources.gpu })
     const dataset = await datasetOf(task.datasetFile, spec.dataset)
     const shard = await scoreShard({
       files: task.modelFiles,

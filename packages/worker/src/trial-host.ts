@@ -4,7 +4,7 @@
 // until the coordinator answers (it may be failing over); an answer that this placement is
 // stale stops the trial at once.
 import { MessageChannel, type TransferListItem } from 'node:worker_threads'
-import type { NatsConnection } from 'nats'
+import type { NatsConnection } from '@nats-io/transport-node'
 import type { Piscina } from 'piscina'
 import {
   ErrorCode,
@@ -23,12 +23,12 @@ import {
   type TrialAssignment,
   type TrialStatusUpdate,
 } from '@kiln/protocol'
-import { call, publishModelVersion, storeModelFiles, type Layout } from '@kiln/cluster-state'
+import { call, type Layout } from '@kiln/cluster-state'
 import type { Logger } from '@kiln/train/spec'
 import type { ThreadConnection } from '@kiln/train'
 import type { FromThread, ToThread, TrialOutcome, TrialTask } from './thread-messages.js'
 import type { TrialProcesses } from './warm-trial-processes.js'
-import { storeShard } from './transform-output.js'
+import { storeOutcome } from './trial-outcome.js'
 
 // How long one status or report waits for the coordinator, and how long a status is retried
 // (the coordinator may be failing over) before the trial gives up on it.
@@ -151,50 +151,9 @@ export class TrialHost {
     // Training ended on a refused report: nothing of this attempt is kept.
     if (this.isFenced()) return
     try {
-      const spec = a.spec as { name: string }
-      if (outcome.shard) {
-        // A transform shard: its rows' predictions are its result, kept for the client.
-        const stored = await storeShard(this.o.layout, a.jobId, a.shard!.index, outcome.shard)
-        await this.status({ state: 'succeeded', metrics: outcome.metrics, artifact: stored })
-        log('info', 'shard scored', { trialId: a.trialId, shard: a.shard!.index, ...outcome.metrics })
-        return
-      }
-      if (Object.keys(outcome.files).length === 0) {
-        // An objective-function trial: its metrics are its result.
-        await this.status({ state: 'succeeded', metrics: outcome.metrics })
-        log('info', 'trial succeeded (no model)', { trialId: a.trialId, ...outcome.metrics })
-        return
-      }
-      const evaluation = outcome.evaluation ? { evaluation: outcome.evaluation } : {}
-      if (a.publish === 'artifact') {
-        // A sweep trial: its files are kept; the coordinator registers the sweep's best.
-        const stored = await storeModelFiles(this.o.layout, spec.name, new Map(Object.entries(outcome.files)))
-        await this.status({ state: 'succeeded', metrics: outcome.metrics, artifact: stored.object, ...evaluation })
-        log('info', 'trial succeeded', { trialId: a.trialId, artifact: stored.object, ...outcome.metrics })
-        return
-      }
-      const version = await publishModelVersion(this.o.layout, {
-        model: spec.name,
-        files: new Map(Object.entries(outcome.files)),
-        metrics: outcome.metrics,
-        lineage: {
-          jobId: a.jobId,
-          trialId: a.trialId,
-          ...(a.params ? { params: a.params } : {}),
-          ...(a.datasetId ? { datasetHash: a.datasetId } : {}),
-        },
-      })
-      await this.status({
-        state: 'succeeded',
-        metrics: outcome.metrics,
-        model: { name: version.model, version: version.version },
-        ...evaluation,
-      })
-      log('info', 'trial succeeded', {
-        trialId: a.trialId,
-        model: `${version.model}@${version.version}`,
-        ...outcome.metrics,
-      })
+      const stored = await storeOutcome(this.o.layout, a, outcome)
+      await this.status(stored.update)
+      log('info', stored.message, stored.fields)
     } catch (err) {
       if (this.stopReason === 'fenced') return
       await this.status({ state: 'failed', error: err as KilnError }).catch(() => undefined)

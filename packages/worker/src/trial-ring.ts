@@ -2,7 +2,7 @@
 // cannot cross threads) and its ring communicator. When the trial is stopped, the ring keeps
 // working for a grace period, so the ranks (all told to stop) finish the step they are in
 // together and a drained rank 0 can still checkpoint; after that, waiting steps fail.
-import type { NatsConnection } from 'nats'
+import type { NatsConnection } from '@nats-io/transport-node'
 import { connectThread, RingCommunicator, type Collective, type Spec } from '@kiln/train'
 import type { TrialTask } from './thread-messages.js'
 

@@ -3,7 +3,8 @@
 // that every acknowledged write is still there. A write that fails is retried with the
 // same message id (the stream's dedupe window makes a retry of a write that did land a
 // no-op). The loop is bounded in count and time and stops by itself.
-import type { JetStreamClient, NatsConnection } from 'nats'
+import { type JetStreamClient, jetstream } from '@nats-io/jetstream'
+import type { NatsConnection } from '@nats-io/transport-node'
 
 export interface AckedWrite {
   n: number
@@ -24,7 +25,7 @@ export class AckedWriter {
     private readonly subject: string,
     private readonly o: { maxWrites: number; maxMs: number; everyMs: number },
   ) {
-    this.js = nc.jetstream({ timeout: 2000 })
+    this.js = jetstream(nc, { timeout: 2000 })
     this.done = this.loop()
   }
 

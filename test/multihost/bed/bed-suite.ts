@@ -3,7 +3,7 @@
 // started before the tests with a client connection and the operator's view, and torn down
 // after them even when a test failed.
 import { type Callback, suite, type Test } from 'uvu'
-import type { NatsConnection } from 'nats'
+import type { NatsConnection } from '@nats-io/transport-node'
 import { loud } from '../../helpers/hooks.js'
 import { Testbed, testbedUnavailable, type TestbedOptions } from './testbed.js'
 import { View } from './workload.js'

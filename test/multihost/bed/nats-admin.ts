@@ -1,7 +1,8 @@
 // What an operator asks the NATS cluster itself in the multi-host tests: which server a
 // host's processes are connected to (the system account's CONNZ), which server leads a
 // stream's replicas, and moving that leadership (a step-down) until a given server has it.
-import type { NatsConnection } from 'nats'
+import type { NatsConnection } from '@nats-io/transport-node'
+import { jetstreamManager } from '@nats-io/jetstream'
 import { waitFor } from '../../helpers/wait-for.js'
 
 /** Server name → the client addresses connected to it, from every server's CONNZ (system account). */
@@ -23,7 +24,7 @@ export async function connectionsByServer(sys: NatsConnection): Promise<Map<stri
 
 /** The server that leads `stream`'s replicas (undefined while it has none). */
 export async function streamLeader(admin: NatsConnection, stream: string): Promise<string | undefined> {
-  const jsm = await admin.jetstreamManager()
+  const jsm = await jetstreamManager(admin)
   return (await jsm.streams.info(stream)).cluster?.leader
 }
 

@@ -4,7 +4,7 @@
 // the operator's view of jobs, trials, nodes and reported epochs.
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { NatsConnection } from 'nats'
+import type { NatsConnection } from '@nats-io/transport-node'
 import { JobsClient, SweepsClient, trialMetrics } from '@kiln/client'
 import type { JobRecord, SweepRecord, TrialRecord } from '@kiln/protocol'
 import { writeNpyBlobs } from '../../train/synthetic.js'

@@ -66,7 +66,8 @@ export function autopilotPrinter(io: CliIo, json: boolean, input: AnalyzedInput)
   const result = (r: AutopilotResult) => {
     if (json) return out(`${JSON.stringify({ event: 'result', ...r })}\n`)
     const s = r.sweep
-    out(`\nsweep ${s.id} ${s.state}: ${s.leaderboard.length} trials${s.endReason ? ` (${s.endReason})` : ''}\n`)
+    const why = r.searchStopped ?? s.endReason
+    out(`\nsweep ${s.id} ${s.state}: ${s.leaderboard.length} trials${why ? ` (${why})` : ''}\n`)
     out(
       table(
         ['FAMILY', 'TRIALS', `BEST ${s.metric.name.toUpperCase()}`, `TEST ${r.testMetric.toUpperCase()}`, 'TRIAL'],

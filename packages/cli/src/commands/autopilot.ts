@@ -4,7 +4,7 @@
 // ordinary sweep there, so this command may be interrupted and run again to pick it up.
 import { readFile, stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import type { NatsConnection } from 'nats'
+import type { NatsConnection } from '@nats-io/transport-node'
 import type { AnalyzedInput, AutopilotMetric, ProblemKind } from '@kiln/autopilot'
 import { CONNECTION_FLAGS, connectFromFlags } from '../cluster-connect.js'
 import { ExitCode } from '../exit-codes.js'

@@ -1,7 +1,7 @@
 // What `kiln status` says about a running cluster beyond its processes: nodes with their
 // free and busy slots, jobs by state, endpoints, and the totals. Each part that cannot be
 // read says why instead of failing the whole report.
-import type { NatsConnection } from 'nats'
+import type { NatsConnection } from '@nats-io/transport-node'
 import type { NodeStatus } from '@kiln/client'
 import type { EndpointRecord, JobRecord } from '@kiln/protocol'
 

@@ -3,7 +3,8 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { NatsConnection, ObjectStore } from 'nats'
+import type { NatsConnection } from '@nats-io/transport-node'
+import type { ObjectStore } from '@nats-io/obj'
 import type { DatasetRecord, ResolvedDataset } from '@kiln/data'
 
 /** The cluster's dataset store. */

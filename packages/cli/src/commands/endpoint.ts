@@ -50,7 +50,7 @@ export function endpointCommand(argv: string[], io: CliIo): Promise<number> {
           if (endpoint === undefined || rest.length < n - 1 || (n === 2 && rest.length !== 1))
             throw new UsageError(`expected ${usage} (see kiln endpoint --help)`)
         }
-        let records
+        let records: Awaited<ReturnType<typeof client.list>>
         if (op === 'show') {
           need(1, 'kiln endpoint show ENDPOINT')
           const record = (await client.list(endpoint))[0]!

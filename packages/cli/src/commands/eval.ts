@@ -1,13 +1,14 @@
 // `kiln eval MODEL DATASET`: any registered model version (or a model folder) evaluated on
 // any dataset: a path or registered name as in a job spec, or a dataset stored in the
 // cluster (kiln data import). Prints every figure of the task, or JSON.
-import { mkdtemp, rm, stat } from 'node:fs/promises'
+import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import type { NatsConnection } from 'nats'
-import { NotFoundError, ValidationError } from '@kiln/protocol'
-import type { Dataset, ResolvedDataset } from '@kiln/data'
-import type { KilnModelMetadata } from '@kiln/train'
+import type { NatsConnection } from '@nats-io/transport-node'
+import { ValidationError } from '@kiln/protocol'
+import type { LayersModel } from '@tensorflow/tfjs'
+import type { Dataset, FittedPreprocessing, ResolvedDataset } from '@kiln/data'
+import type { KilnModelMetadata, TestMetrics } from '@kiln/train'
 import { CONNECTION_FLAGS, connectFromFlags } from '../cluster-connect.js'
 import { evaluationText } from '../evaluation-text.js'
 import { ExitCode } from '../exit-codes.js'
@@ -63,7 +64,9 @@ export async function evalCommand(argv: string[], io: CliIo): Promise<number> {
     const cluster = async () => (nc ??= await connectFromFlags(values, io, 'client'))
     const [modelArg, datasetArg] = positionals as [string, string]
     const train = await import('@kiln/train')
-    const { model, label, preprocessing } = await loadModel(modelArg, io, cluster, train)
+    // Before the model loads, so its weights are created on kiln (lazy: `kiln --help` loads no tfjs).
+    await (await import('@kiln/backend')).selectKilnBackend({ gpu: false })
+    const { evaluate, label } = await loadModel(modelArg, io, cluster, train)
     let data: ResolvedDataset
     try {
       data = await (await import('@kiln/data')).resolveDataset(train.datasetLocation(datasetArg, io.cwd))
@@ -79,13 +82,7 @@ export async function evalCommand(argv: string[], io: CliIo): Promise<number> {
       })
     }
     const set = pick(data, split, datasetArg)
-    // A model trained with preprocessing takes raw features: its fitted steps come first.
-    if (preprocessing) set.data = (await import('@kiln/data')).preprocessDataset(set.data, preprocessing)
-    const tf = await import('@tensorflow/tfjs')
-    if (tf.findBackendFactory('kiln')) await tf.setBackend('kiln')
-    await tf.ready()
-    const { metrics } = await train.evaluateModel(model, set.data)
-    model.dispose()
+    const metrics = await evaluate(set.data)
     const out = {
       model: label,
       dataset: datasetArg,
@@ -117,12 +114,30 @@ function notFound(err: unknown): boolean {
   return code === 'DATASET_NOT_FOUND' || code === 'not_found'
 }
 
+/** A loaded model as kiln eval uses it: raw rows of a dataset in, its test figures out. */
+interface Evaluator {
+  label: string
+  evaluate(data: Dataset): Promise<TestMetrics>
+}
+
 // A folder on disk is a model folder; anything else names a registered version.
-async function loadModel(arg: string, io: CliIo, cluster: () => Promise<NatsConnection>, train: Train) {
+async function loadModel(
+  arg: string,
+  io: CliIo,
+  cluster: () => Promise<NatsConnection>,
+  train: Train,
+): Promise<Evaluator> {
   const dir = resolve(io.cwd, arg)
   if ((await stat(dir).catch(() => null))?.isDirectory()) {
+    const names = await readdir(dir)
+    if (!names.includes(train.MODEL_JSON))
+      return predictorEvaluator(
+        new Map(await Promise.all(names.map(async (n) => [n, new Uint8Array(await readFile(join(dir, n)))] as const))),
+        arg,
+        train,
+      )
     const loaded = await train.loadModel(dir)
-    return { model: loaded.model, label: arg, preprocessing: loaded.metadata?.preprocessing }
+    return layersEvaluator(loaded.model, arg, loaded.metadata?.preprocessing, train)
   }
   const { ModelsClient } = await import('@kiln/client')
   const client = new ModelsClient(await cluster())
@@ -131,17 +146,49 @@ async function loadModel(arg: string, io: CliIo, cluster: () => Promise<NatsConn
     throw new ValidationError('MODEL', 'a version whose files are kept (this one is archived)', { got: arg })
   const files = await client.files(record)
   const where = `${record.model}@${record.version}`
-  const read = async (name: string) => {
-    const bytes = files.get(name)
-    if (!bytes) throw new NotFoundError('model file', `${where}/${name}`)
-    return bytes
-  }
-  const tf = await import('@tensorflow/tfjs')
-  const meta = files.get('kiln-model.json')
+  if (!files.has(train.MODEL_JSON)) return predictorEvaluator(files, where, train)
+  const meta = files.get(train.METADATA_JSON)
   const preprocessing = meta
     ? (JSON.parse(new TextDecoder().decode(meta)) as KilnModelMetadata).preprocessing
     : undefined
-  return { model: await tf.loadLayersModel(train.filesLoadHandler(read, where)), label: where, preprocessing }
+  const model = await train.loadLayersModelFiles(files, where)
+  return layersEvaluator(model, where, preprocessing, train)
+}
+
+// A TF.js model trained with preprocessing takes raw features: its fitted steps come first.
+function layersEvaluator(
+  model: LayersModel,
+  label: string,
+  preprocessing: FittedPreprocessing | undefined,
+  train: Train,
+): Evaluator {
+  return {
+    label,
+    async evaluate(data) {
+      const input = preprocessing ? (await import('@kiln/data')).preprocessDataset(data, preprocessing) : data
+      try {
+        return (await train.evaluateModel(model, input)).metrics
+      } finally {
+        model.dispose()
+      }
+    },
+  }
+}
+
+// Gradient-boosted trees or an ensemble: a Predictor, which applies the preprocessing each
+// model (each member) was trained with to the raw rows itself.
+async function predictorEvaluator(files: ReadonlyMap<string, Uint8Array>, label: string, train: Train) {
+  const predictor = await train.loadPredictor(files, label, train.MODEL_KINDS)
+  return {
+    label,
+    async evaluate(data: Dataset) {
+      try {
+        return (await train.evaluatePredictor(predictor, data)).metrics
+      } finally {
+        predictor.dispose()
+      }
+    },
+  }
 }
 
 async function clusterDataset(nc: NatsConnection, ref: string, cacheDir: string): Promise<ResolvedDataset> {

@@ -1,7 +1,7 @@
 // `kiln gateway`: the inference gateway. With --models DIR it serves a folder and needs no
 // NATS; otherwise it serves the cluster's model registry and endpoints.
 import { availableParallelism } from 'node:os'
-import type { NatsConnection } from 'nats'
+import type { NatsConnection } from '@nats-io/transport-node'
 import { jsonLineSink } from '@kiln/protocol'
 import type { CliIo } from '../io.js'
 import { collectApiKeys } from '../api-keys.js'

@@ -1,6 +1,6 @@
 // `kiln models`: the model registry. List versions, show one, move aliases, approve or
 // reject, archive or delete, and the cluster's approval rule.
-import type { NatsConnection } from 'nats'
+import type { NatsConnection } from '@nats-io/transport-node'
 import { sizeText, type ModelsClient } from '@kiln/client'
 import type { CliIo } from '../io.js'
 import { runClusterCommand } from '../cluster-command.js'

@@ -1,6 +1,6 @@
 // `kiln pipeline run FILE [--param K=V ...] [--no-cache] [--detach]`, `kiln pipeline ls`,
 // `kiln pipeline show RUN`, `kiln pipeline retry RUN`, `kiln pipeline cancel RUN`.
-import type { NatsConnection } from 'nats'
+import type { NatsConnection } from '@nats-io/transport-node'
 import type { PipelineRunRecord } from '@kiln/protocol'
 import { runClusterCommand } from '../cluster-command.js'
 import { ExitCode } from '../exit-codes.js'
@@ -124,8 +124,7 @@ function lsCommand(argv: string[], io: CliIo): Promise<number> {
       help: PIPELINE_HELP,
       flags: { pipeline: { type: 'string' }, json: { type: 'boolean' } },
       run: async ({ nc, flags, io: out }) => {
-        const { FAILOVER_MS, PipelinesClient } = await import('@kiln/client')
-        const { randomUUID } = await import('node:crypto')
+        const { PipelinesClient } = await import('@kiln/client')
         const runs = await new PipelinesClient(nc).list(flags.pipeline ? { pipeline: flags.pipeline } : {})
         if (flags.json) {
           out.stdout.write(`${JSON.stringify(runs)}\n`)
@@ -161,8 +160,7 @@ function oneRun(op: 'show' | 'retry' | 'cancel', argv: string[], io: CliIo): Pro
       positionals: 1,
       flags: { json: { type: 'boolean' }, detach: { type: 'boolean', short: 'd' } },
       run: async ({ nc, flags, args, io: out }) => {
-        const { FAILOVER_MS, PipelinesClient } = await import('@kiln/client')
-        const { randomUUID } = await import('node:crypto')
+        const { PipelinesClient } = await import('@kiln/client')
         const client = new PipelinesClient(nc)
         const json = flags.json === true
         const run =

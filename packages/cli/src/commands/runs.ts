@@ -1,6 +1,6 @@
 // `kiln runs`: every job and sweep trial of the cluster, searched (--experiment, --where),
 // sorted and limited; `kiln runs show RUN [--history]`; `kiln compare RUN RUN ...`.
-import type { NatsConnection } from 'nats'
+import type { NatsConnection } from '@nats-io/transport-node'
 import { ValidationError } from '@kiln/protocol'
 import type { CliIo } from '../io.js'
 import { runClusterCommand } from '../cluster-command.js'

@@ -1,6 +1,6 @@
 // `kiln sweep SPEC [--watch]`, `kiln sweep show ID`, `kiln sweep stop ID`, `kiln sweeps`.
 import { resolve } from 'node:path'
-import type { NatsConnection } from 'nats'
+import type { NatsConnection } from '@nats-io/transport-node'
 import type { SweepDetail } from '@kiln/client'
 import { isTerminal } from '@kiln/protocol'
 import type { CliIo } from '../io.js'

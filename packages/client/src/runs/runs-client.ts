@@ -1,7 +1,7 @@
 // `kiln runs` for programs: every job and trial of the cluster as runs (read straight from
 // kiln_jobs and kiln_trials), filtered by experiment and a --where expression, sorted,
 // limited; one run with its per-epoch history.
-import type { NatsConnection } from 'nats'
+import type { NatsConnection } from '@nats-io/transport-node'
 import {
   JobRecordSchema,
   NotFoundError,

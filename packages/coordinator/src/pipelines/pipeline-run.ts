@@ -2,7 +2,7 @@
 // in kiln_pipeline_runs. Every event is logged before anything acts on it (a step's start
 // before its executor runs, its end before the steps after it start), so a new leader that
 // replays the log resumes exactly the steps that were under way, under the same attempt.
-import { headers } from 'nats'
+import { headers } from '@nats-io/transport-node'
 import {
   PipelineEngine,
   PipelineEventSchema,

@@ -2,7 +2,7 @@
 // the cluster's own parts (job and sweep submission, the dataset store, the registry, the
 // gateway's API); they must be idempotent for one (run, step, attempt), because a new
 // leader resumes a step that was under way by calling its executor again.
-import type { NatsConnection } from 'nats'
+import type { NatsConnection } from '@nats-io/transport-node'
 import type { Layout } from '@kiln/cluster-state'
 import {
   isTerminal,

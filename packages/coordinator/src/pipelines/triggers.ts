@@ -2,7 +2,8 @@
 // dataset, a drift alert from the gateway about an endpoint's or a model's traffic, and cron
 // schedules (UTC). Each pipeline's triggers come from its latest definition (the file of its
 // last `kiln pipeline run`); a trigger does not start a run while one of that pipeline runs.
-import type { NatsConnection, ObjectStore, Subscription } from 'nats'
+import type { NatsConnection, Subscription } from '@nats-io/transport-node'
+import type { ObjectStore } from '@nats-io/obj'
 import { nextCronTime, parseCron, type CronSchedule, type TriggerDocument } from '@kiln/pipeline'
 import { DatasetRecordSchema, type DatasetRecord } from '@kiln/data'
 import {
@@ -14,7 +15,7 @@ import {
   type PipelineDefinition,
   type PipelineRunRecord,
 } from '@kiln/protocol'
-import type { KV } from 'nats'
+import type { KV } from '@nats-io/kv'
 import type { Logger } from '@kiln/train/spec'
 
 /** A clock and timers (real ones, or a test's). */

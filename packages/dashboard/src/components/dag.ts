@@ -35,7 +35,9 @@ export function dagRows<T extends DagNode>(nodes: readonly T[]): DagRow<T>[] {
     })
     const kids = children.get(n.name) ?? []
     const next = top ? indent : `${indent}${last ? '   ' : '│  '}`
-    kids.forEach((k, i) => walk(k, next, i === kids.length - 1, false))
+    kids.forEach((k, i) => {
+      walk(k, next, i === kids.length - 1, false)
+    })
   }
   for (const r of roots) walk(r, '', true, true)
   return rows

@@ -51,7 +51,7 @@ export function LogsView(p: ViewProps<LogsNav>): ReactElement {
     if (!nav.trialId) return undefined
     void needs.loadMetrics([nav.trialId])
     return needs.followLogs(nav.trialId)
-  }, [nav.trialId])
+  }, [nav.trialId, needs])
   const lines = nav.trialId ? trialLines(state, nav.trialId) : []
   const bodyH = height - 1
   const maxBack = Math.max(0, lines.length - bodyH)

@@ -32,9 +32,12 @@ export function RunsView(p: ViewProps<RunsNav>): ReactElement {
   const open = nav.open
   const trials = open ? trialRows(state, open) : []
   const trialIds = trials.map((t) => t.id).join(',')
+  // By id: the open run's record is a new object on every update.
+  const openId = open?.id
+  const needs = p.needs
   useEffect(() => {
-    if (open && trialIds) p.needs.loadMetrics(trialIds.split(','))
-  }, [open?.id, trialIds])
+    if (openId && trialIds) needs.loadMetrics(trialIds.split(','))
+  }, [openId, trialIds, needs])
 
   useKeys((input, key) => {
     const nav = p.getNav()

@@ -4,7 +4,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
-import type { ObjectStore } from 'nats'
+import type { ObjectStore } from '@nats-io/obj'
 import { ErrorCode, KilnError, NotFoundError } from '@kiln/protocol'
 import { IntegrityError } from './integrity-error.js'
 

@@ -4,7 +4,7 @@
 // fetchDataset does both in one call.
 import { readFile } from 'node:fs/promises'
 import { basename, resolve } from 'node:path'
-import type { ObjectStore } from 'nats'
+import type { ObjectStore } from '@nats-io/obj'
 import { ValidationError } from '@kiln/protocol'
 import type { ResolvedDataset } from '../registry.js'
 import { fetchContent, sha256Hex } from './content-object.js'

@@ -4,7 +4,7 @@
 //   names/<name>  the record of the latest import under that name
 // Written in that order, so a record that can be seen always has its data. Importing the
 // same data again (under any name) uploads nothing and only rewrites the small records.
-import type { ObjectStore } from 'nats'
+import type { ObjectStore } from '@nats-io/obj'
 import { NotFoundError, SUBJECT_TOKEN_PATTERN, ValidationError, decode, encode, subjectToken } from '@kiln/protocol'
 import { featureStats } from '../feature-stats.js'
 import { nonFiniteFeatures } from '../non-finite.js'

@@ -2,7 +2,7 @@
 // the workers wrote to kiln_transforms read back in row order, and the source dataset's
 // samples labelled with them stored as a new dataset with its lineage. `kiln transform` and
 // the pipelines' score step both use these, so the two make the same dataset.
-import type { ObjectStore } from 'nats'
+import type { ObjectStore } from '@nats-io/obj'
 import {
   ErrorCode,
   KilnError,

@@ -1,7 +1,7 @@
 // `kiln data transform` and a pipeline's transform step: fit preprocessing steps on a stored
 // dataset's training split, apply them to its splits, and store the result as a new dataset
 // whose record says where it came from (source id and name, the steps, their statistics).
-import type { ObjectStore } from 'nats'
+import type { ObjectStore } from '@nats-io/obj'
 import { ValidationError } from '@kiln/protocol'
 import { fitPreprocessing } from '../preprocess/fit-preprocessing.js'
 import { preprocessDataset } from '../preprocess/apply-preprocessing.js'

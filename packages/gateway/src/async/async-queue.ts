@@ -6,7 +6,8 @@
 // acknowledged: a replica that stops mid-request leaves it to the next one (or itself,
 // restarted) once the ack wait has passed. Records expire with the bucket's TTL.
 import { randomUUID } from 'node:crypto'
-import { AckPolicy, nanos, type ConsumerMessages, type JsMsg, type NatsConnection } from 'nats'
+import { AckPolicy, type ConsumerMessages, type JsMsg, jetstreamManager } from '@nats-io/jetstream'
+import { nanos, type NatsConnection } from '@nats-io/transport-node'
 import { StreamName, type BoundLayout } from '@kiln/cluster-state'
 import {
   AsyncRequestSchema,
@@ -76,7 +77,7 @@ export class AsyncQueue {
   async start(): Promise<void> {
     if (this.o.workers < 1) return
     const { js } = this.o.layout
-    const jsm = await this.o.nc.jetstreamManager()
+    const jsm = await jetstreamManager(this.o.nc)
     await jsm.consumers.add(StreamName.async, {
       durable_name: ASYNC_CONSUMER,
       ack_policy: AckPolicy.Explicit,
@@ -119,7 +120,7 @@ export class AsyncQueue {
       m.term()
       return
     }
-    const attempts = m.info.redeliveryCount
+    const attempts = m.info.deliveryCount
     let answer: Pick<AsyncResult, 'state' | 'status' | 'headers' | 'body'>
     try {
       const target = { name: request.name, ...(request.version !== undefined ? { version: request.version } : {}) }

@@ -40,6 +40,8 @@ export function batchConfig(partial: Partial<BatchConfig> = {}): BatchConfig {
   positiveInt('queueLimit', c.queueLimit, 1)
   positiveInt('timeoutMs', c.timeoutMs, 1)
   positiveInt('maxInflight', c.maxInflight, 1)
-  c.preferredSizes.forEach((p, i) => positiveInt(`preferredSizes[${i}]`, p, 1))
+  c.preferredSizes.forEach((p, i) => {
+    positiveInt(`preferredSizes[${i}]`, p, 1)
+  })
   return { ...c, preferredSizes: [...c.preferredSizes].sort((a, b) => a - b) }
 }

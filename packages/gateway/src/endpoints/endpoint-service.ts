@@ -2,7 +2,9 @@
 // kiln-gateway: one replica answers). Changes are written to kiln_endpoints with
 // compare-and-set on the KV revision and retried on a conflict, so concurrent changes through
 // different replicas are never lost; each change is announced on kiln.events.endpoint.
-import type { JetStreamClient, KV, Msg, NatsConnection, Subscription } from 'nats'
+import type { JetStreamClient } from '@nats-io/jetstream'
+import type { KV } from '@nats-io/kv'
+import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node'
 import {
   DeployRequestSchema,
   EndpointEventSchema,

@@ -1,6 +1,7 @@
 // Every gateway replica's view of the endpoints: kiln_endpoints watched from the start, so a
 // change made through any replica is applied by all of them.
-import type { KV } from 'nats'
+import type { KV } from '@nats-io/kv'
+import { watchFromStart } from '@kiln/cluster-state'
 import { EndpointRecordSchema, decode, type EndpointRecord } from '@kiln/protocol'
 
 /** The endpoints by name, kept current by a KV watch (or set directly without NATS). */
@@ -37,19 +38,20 @@ export class EndpointTable {
     const ready = new Promise<void>((ok) => {
       initialized = ok
     })
-    const iter = await kv.watch({ key: '>', initializedFn: () => initialized() })
+    const { iter, empty } = await watchFromStart(kv, '>')
     this.stopWatch = () => iter.stop()
+    if (empty) initialized()
     void (async () => {
       for await (const entry of iter) {
-        if (entry.operation !== 'PUT' || entry.value.length === 0) {
-          this.apply(entry.key, undefined)
-          continue
+        if (entry.operation !== 'PUT' || entry.value.length === 0) this.apply(entry.key, undefined)
+        else {
+          try {
+            this.apply(entry.key, decode(EndpointRecordSchema, entry.value))
+          } catch (err) {
+            onBadRecord?.(entry.key, err) // a malformed record is skipped, not fatal
+          }
         }
-        try {
-          this.apply(entry.key, decode(EndpointRecordSchema, entry.value))
-        } catch (err) {
-          onBadRecord?.(entry.key, err) // a malformed record is skipped, not fatal
-        }
+        if (entry.isUpdate) initialized()
       }
     })()
     await ready

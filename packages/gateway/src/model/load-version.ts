@@ -59,8 +59,8 @@ export async function loadVersion(entry: ServedVersion, c: LoadContext): Promise
   // Weights are the shard bytes; each thread holds one copy besides the shared files.
   c.makeRoom(bytesOf([...files.keys()]) + shardBytes * c.pool.threads)
   const packed = packFiles(files)
-  let loaded
-  let signature
+  let loaded: Awaited<ReturnType<typeof c.pool.load>>
+  let signature: ModelSignature
   try {
     loaded = await c.pool.load(c.key, packed, [...c.liveKeys(), c.key])
     signature = rawInputSignature(servedSignature(loaded, metadata), metadata)

@@ -1,7 +1,7 @@
 // Request/response capture: a sampled share of inference traffic goes to the KILN_CAPTURE
 // stream (`kiln.capture.<endpoint or model>`) for `kiln capture` and model-quality monitoring,
 // as msgpack with raw float32 tensors; ground truth posted later goes to `<subject>.truth`.
-import type { JetStreamClient } from 'nats'
+import type { JetStreamClient } from '@nats-io/jetstream'
 import { GatewaySubjects, encode } from '@kiln/protocol'
 import type { WireTensor } from '../worker/messages.js'
 

@@ -1,6 +1,6 @@
 // The quality monitor's outputs: /metrics per endpoint variant, a warning in the log and an
 // alert on kiln.alerts.quality when live accuracy falls below the model's test accuracy.
-import type { NatsConnection } from 'nats'
+import type { NatsConnection } from '@nats-io/transport-node'
 import { GatewaySubjects, QualityAlertSchema, encode } from '@kiln/protocol'
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js'
 import { QualityMonitor, type QualityOptions } from './quality-monitor.js'

@@ -2,7 +2,7 @@
 // own predictions, so truth posted to any replica goes to all of them on
 // `kiln.gateway.api.truth` (no queue group, the poster included) and each labelled request
 // counts as matched where it was served. Without NATS the replica scores it alone.
-import { RequestStrategy, type NatsConnection } from 'nats'
+import type { NatsConnection } from '@nats-io/transport-node'
 import {
   GatewaySubjects,
   GroundTruthOutcomesSchema,
@@ -63,8 +63,8 @@ export function sharedTruth(
     const answers: TruthOutcome[][] = []
     try {
       for await (const m of await nc.requestMany(GatewaySubjects.api.truth, body, {
-        strategy: RequestStrategy.JitterTimer,
-        jitter: JITTER_MS,
+        strategy: 'stall',
+        stall: JITTER_MS,
         maxWait: MAX_WAIT_MS,
       })) {
         const reply = decode<{ ok: boolean; data?: unknown }>(m.data)

@@ -3,17 +3,21 @@
 // per task, and returns the outputs as transferred buffers. The native addon is
 // context-aware, so every thread loads it; its CPU pool is process-wide and shared (see
 // inference-pool.ts for the sizing).
+import { selectKilnBackend } from '@kiln/backend'
 import { Piscina } from 'piscina'
 import { NEEDS_FILES, type InferResult, type InferTask, type WorkerTask } from './messages.js'
 import { loadHeldModel, type HeldModel } from './model-loaders.js'
 import type { PackedFiles } from './packed-files.js'
 
 const models = new Map<string, Promise<HeldModel>>()
+// This thread's kiln backend, registered before its first model loads (importing registers nothing).
+let backend: Promise<string> | undefined
 
 function load(key: string, files: PackedFiles): Promise<HeldModel> {
   let model = models.get(key)
   if (!model) {
-    model = loadHeldModel(files, key)
+    backend ??= selectKilnBackend()
+    model = backend.then(() => loadHeldModel(files, key))
     models.set(key, model)
     model.catch(() => models.delete(key))
   }

@@ -1,12 +1,13 @@
-// How an inference thread turns a version's files into something that runs batches. Each
-// loader claims the files it knows (gbdt.json: gradient-boosted trees, run natively, NaN as a
-// missing feature; ensemble.json and any other kind @kiln/train loads as a Predictor); TF.js
-// (model.json) takes the rest. Another model format adds its loader to MODEL_LOADERS ahead
-// of TF.js: the gateway's batching, signatures and endpoints then serve it unchanged.
+// How an inference thread turns a version's files into something that runs batches. TF.js
+// models (model.json) load here with their whole signature; every other format is a
+// Predictor kind of @kiln/train (gbdt.json, ensemble.json), loaded by the one loader each
+// kind has there. A new format that predicts rows joins MODEL_KINDS in @kiln/train (then
+// transforms, ensembles and the gateway all take it); one that needs another signature adds
+// its loader to MODEL_LOADERS.
 import * as tf from '@tensorflow/tfjs'
-import { GBDT_JSON, MODEL_JSON, MODEL_KINDS, filesLoadHandler, loadPredictor, parseGbdtModel } from '@kiln/train'
+import { MODEL_JSON, MODEL_KINDS, loadLayersModelFiles, loadPredictor } from '@kiln/train'
 import type { LoadResult, WireTensor } from './messages.js'
-import { packedFile, type PackedFiles } from './packed-files.js'
+import { unpackFiles, type PackedFiles } from './packed-files.js'
 
 /** A model held by an inference thread. */
 export interface HeldModel {
@@ -27,43 +28,22 @@ export interface ModelLoader {
 
 const dims = (shape: readonly (number | null)[]) => shape.map((d) => (d === null ? -1 : d))
 
-/** Gradient-boosted trees (builtin: gbdt): rows of numFeatures in, rows of outputs out. */
-export const gbdtLoader: ModelLoader = {
-  name: 'gbdt',
-  claims: (files) => files.names.includes(GBDT_JSON),
-  async load(files, key) {
-    const bytes = packedFile(files, GBDT_JSON)!
-    const model = parseGbdtModel(bytes, `${key}/${GBDT_JSON}`)
-    const features = model.info.numFeatures
-    return {
-      shapes: () => ({
-        inputs: [{ shape: [-1, features] }],
-        outputs: [{ shape: [-1, model.outputs] }],
-        weightBytes: bytes.byteLength,
-        acceptsMissing: true,
-      }),
-      async run([x]) {
-        const rows = x!.shape[0]!
-        const data = await model.predictAsync(x!.data)
-        return [{ shape: [rows, model.outputs], data }]
-      },
-      dispose: () => model.dispose(),
-    }
-  },
-}
-
-/** Any other kind @kiln/train loads as a Predictor (an ensemble of stored models: ensemble.json). */
+/**
+ * Every kind @kiln/train loads as a Predictor (ensemble/model-kinds.ts: gradient-boosted
+ * trees in gbdt.json, run natively with NaN as a missing feature; an ensemble of stored
+ * models in ensemble.json): rows of the sample shape in, rows of outputs out.
+ */
 export const predictorLoader: ModelLoader = {
   name: 'predictor',
-  claims: (files) => !files.names.includes(MODEL_JSON) && !files.names.includes(GBDT_JSON),
+  claims: (files) => !files.names.includes(MODEL_JSON),
   async load(files, key) {
-    const map = new Map(files.names.map((name) => [name, packedFile(files, name)!]))
-    const p = await loadPredictor(map, key, MODEL_KINDS)
+    const p = await loadPredictor(unpackFiles(files), key, MODEL_KINDS)
     return {
       shapes: () => ({
         inputs: [{ shape: [-1, ...p.sampleShape] }],
         outputs: [{ shape: [-1, p.outputs] }],
         weightBytes: files.buffer.byteLength,
+        ...(p.acceptsMissing ? { acceptsMissing: true } : {}),
       }),
       async run([x]) {
         const rows = x!.shape[0] ?? 0
@@ -74,17 +54,15 @@ export const predictorLoader: ModelLoader = {
   },
 }
 
-/** A TF.js LayersModel (model.json and weight shards) on the kiln backend. */
+/**
+ * A TF.js LayersModel (model.json and weight shards) on the kiln backend, with any number of
+ * inputs and outputs of any shape (a Predictor has one of each, [rows, outputs]).
+ */
 export const tfjsLoader: ModelLoader = {
   name: 'tfjs',
   claims: () => true,
   async load(files, key) {
-    const read = async (name: string) => {
-      const bytes = packedFile(files, name)
-      if (!bytes) throw new Error(`no file ${name} in the model's files`)
-      return bytes
-    }
-    const model = await tf.loadLayersModel(filesLoadHandler(read, key))
+    const model = await loadLayersModelFiles(unpackFiles(files), key)
     return {
       // Shapes only: the main thread names the tensors (model/signature.ts), since TF.js'
       // names differ between two loads of one model.
@@ -114,7 +92,7 @@ export const tfjsLoader: ModelLoader = {
 }
 
 /** The loaders in the order they are asked; the first that claims the files loads them. */
-export const MODEL_LOADERS: ModelLoader[] = [gbdtLoader, predictorLoader, tfjsLoader]
+export const MODEL_LOADERS: ModelLoader[] = [predictorLoader, tfjsLoader]
 
 /** Loads `files` with the first loader that claims them. */
 export function loadHeldModel(files: PackedFiles, key: string): Promise<HeldModel> {

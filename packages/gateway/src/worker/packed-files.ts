@@ -31,3 +31,8 @@ export function packedFile(packed: PackedFiles, name: string): Uint8Array | unde
   if (i < 0) return undefined
   return new Uint8Array(packed.buffer, packed.offsets[i]!, packed.offsets[i + 1]! - packed.offsets[i]!)
 }
+
+/** Every packed file by name (views, not copies). */
+export function unpackFiles(packed: PackedFiles): Map<string, Uint8Array> {
+  return new Map(packed.names.map((name) => [name, packedFile(packed, name)!]))
+}

@@ -45,12 +45,12 @@ export function bucketExchange(o: BucketExchangeOptions): ExchangeStep {
   const grads = new Array<Float32Array>(o.paramCount)
   const bucketOf = new Array<number>(o.paramCount)
   const remaining = o.buckets.map((b) => b.params.length)
-  o.buckets.forEach((b, i) =>
-    b.params.forEach((p, k) => {
+  for (const [i, b] of o.buckets.entries()) {
+    for (const [k, p] of b.params.entries()) {
       grads[p] = o.buffers[i]!.subarray(b.offsets[k]!, b.offsets[k]! + b.sizes[k]!)
       bucketOf[p] = i
-    }),
-  )
+    }
+  }
   const ops: Promise<void>[] = []
   let next = 0
   let computing = true

@@ -137,7 +137,9 @@ export class DistributedOptimizer extends tf.Optimizer implements GradientExchan
     const ops: Promise<void>[] = []
     for (const [i, b] of buckets.entries()) {
       const buf = new Float32Array(b.size)
-      b.names.forEach((name, k) => buf.set(byName.get(name)!.dataSync() as Float32Array, b.offsets[k]))
+      b.names.forEach((name, k) => {
+        buf.set(byName.get(name)!.dataSync() as Float32Array, b.offsets[k])
+      })
       this.feedback?.compensate(i, buf)
       buffers.push(buf)
       ops.push(this.comm.allReduce(buf, { wire: this.wire }))
@@ -167,12 +169,12 @@ export class DistributedOptimizer extends tf.Optimizer implements GradientExchan
   // The per-kernel path's update: the averages as tensors, through the wrapped optimizer.
   private applyAveraged(buckets: Bucket[], buffers: Float32Array[]): void {
     const averaged: tf.NamedTensorMap = {}
-    buckets.forEach((b, i) =>
+    buckets.forEach((b, i) => {
       b.names.forEach((name, k) => {
         const size = b.shapes[k]!.reduce((x, y) => x * y, 1)
         averaged[name] = tf.tensor(buffers[i]!.subarray(b.offsets[k]!, b.offsets[k]! + size), b.shapes[k], 'float32')
-      }),
-    )
+      })
+    })
     try {
       this.inner.applyGradients(averaged)
     } finally {

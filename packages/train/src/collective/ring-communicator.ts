@@ -4,7 +4,7 @@
 // operation by number (a fast peer may already be one operation ahead: those wait), and
 // an operation that hears nothing for the step timeout fails on every rank, because a
 // silent rank starves its successor, which then starves the next, around the ring.
-import type { Msg, NatsConnection, Subscription } from 'nats'
+import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node'
 import { ErrorCode, relayedMessage, Subjects } from '@kiln/protocol'
 import { WireType } from '@kiln/native'
 import type { AllReduceOptions, Collective } from './collective.js'
@@ -179,10 +179,12 @@ export class RingCommunicator implements Collective, RingLink {
   }
 
   private onMessage(err: Error | null, msg: Msg): void {
-    if (err)
-      return this.breakAll(
+    if (err) {
+      this.breakAll(
         new CollectiveError(ErrorCode.unavailable, `ring subscription failed: ${err.message}`, { cause: err }),
       )
+      return
+    }
     // A JetStream push consumer could relay stored bytes here: only direct sends count.
     if (relayedMessage(msg, this.own)) return
     const h = readHeader(msg.data)
@@ -195,7 +197,10 @@ export class RingCommunicator implements Collective, RingLink {
     try {
       const payload = msg.data.subarray(HEADER_BYTES)
       const op = this.ops.get(h.op)
-      if (op) return op.receive(h, payload)
+      if (op) {
+        op.receive(h, payload)
+        return
+      }
       // An operation this rank has not started yet: keep a copy (the socket buffer is reused).
       if (h.op > this.lastOp) {
         const list = this.early.get(h.op) ?? []
@@ -215,7 +220,8 @@ export class RingCommunicator implements Collective, RingLink {
       if (now - op.lastProgress <= this.timeoutMs) {
         this.overdue.delete(op.id)
       } else if (this.overdue.has(op.id)) {
-        return this.breakAll(collectiveTimeout(op.what, mod(this.rank - 1, this.worldSize), this.timeoutMs))
+        this.breakAll(collectiveTimeout(op.what, mod(this.rank - 1, this.worldSize), this.timeoutMs))
+        return
       } else {
         this.overdue.add(op.id)
       }

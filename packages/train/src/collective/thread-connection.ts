@@ -1,7 +1,13 @@
 // How a trial thread reaches NATS for its ring traffic. nats.js connection options may
 // hold functions (authenticators) that cannot cross into a worker thread, so the node
 // agent hands over plain data and the thread builds its own connection from it.
-import { connect, credsAuthenticator, nkeyAuthenticator, type ConnectionOptions, type NatsConnection } from 'nats'
+import {
+  connect,
+  credsAuthenticator,
+  nkeyAuthenticator,
+  type ConnectionOptions,
+  type NatsConnection,
+} from '@nats-io/transport-node'
 
 /** Serializable connection settings (structured-clone safe). */
 export interface ThreadConnection {

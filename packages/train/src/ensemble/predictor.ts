@@ -10,6 +10,8 @@ export interface Predictor {
   readonly sampleShape: readonly number[]
   /** Columns per output row: one per class (probabilities), or 1 for regression. */
   readonly outputs: number
+  /** NaN features are read as missing values (trees), not refused as bad input. */
+  readonly acceptsMissing?: boolean
   /** Row-major predictions (rows x outputs) for `rows` samples of row-major features. */
   predict(x: Float32Array, rows: number): Promise<Float32Array>
   dispose(): void

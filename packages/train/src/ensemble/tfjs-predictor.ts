@@ -2,7 +2,7 @@
 // model.predict.
 import * as tf from '@tensorflow/tfjs'
 import { ModelFormatError } from '../errors.js'
-import { filesLoadHandler } from '../load.js'
+import { loadLayersModelFiles } from '../load.js'
 import { MODEL_JSON } from '../model-files.js'
 import type { Predictor, PredictorKind } from './predictor.js'
 
@@ -42,10 +42,5 @@ export function tfjsPredictor(model: tf.LayersModel, where: string): Predictor {
 /** The TF.js kind: files with a model.json. */
 export const tfjsKind: PredictorKind = async (files, where) => {
   if (!files.has(MODEL_JSON)) return undefined
-  const read = async (name: string) => {
-    const bytes = files.get(name)
-    if (!bytes) throw new ModelFormatError(where, `no ${name} among the model's files`)
-    return bytes
-  }
-  return tfjsPredictor(await tf.loadLayersModel(filesLoadHandler(read, where)), where)
+  return tfjsPredictor(await loadLayersModelFiles(files, where), where)
 }

@@ -8,6 +8,7 @@ export function gbdtPredictor(model: GbdtModel): Predictor {
   return {
     sampleShape: model.info.sampleShape,
     outputs: model.outputs,
+    acceptsMissing: true,
     predict: (x, rows) => model.predictAsync(x.subarray(0, rows * model.info.numFeatures)),
     dispose: () => model.dispose(),
   }

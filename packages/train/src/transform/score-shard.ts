@@ -1,8 +1,10 @@
 // One shard of a batch transform: its rows of the dataset (train rows, then test rows, cut
-// into `count` even parts) scored in large batches. What a worker's trial thread runs.
+// into `count` even parts) scored in large batches by any model kind that predicts rows
+// (ensemble/model-kinds.ts). What a worker's trial thread runs.
 import type { ResolvedDataset } from '@kiln/data'
 import { ModelFormatError } from '../errors.js'
-import { loadRowPredictor } from './row-predictor.js'
+import { MODEL_KINDS } from '../ensemble/model-kinds.js'
+import { loadPredictor } from '../ensemble/predictor.js'
 
 /** A scored shard: its first row in the dataset, its rows' outputs, and how long it took. */
 export interface ScoredShard {
@@ -30,7 +32,7 @@ export async function scoreShard(o: {
   const started = performance.now()
   const parts = [o.dataset.train, ...(o.dataset.test ? [o.dataset.test] : [])]
   const total = parts.reduce((n, p) => n + p.count, 0)
-  const model = await loadRowPredictor(o.files, o.where)
+  const model = await loadPredictor(o.files, o.where, MODEL_KINDS)
   try {
     const size = model.sampleShape.reduce((a, b) => a * b, 1)
     const sample = o.dataset.train.sampleShape

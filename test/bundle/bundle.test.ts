@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import * as tf from '@tensorflow/tfjs'
-import type { ObjectStore } from 'nats'
+import type { ObjectStore } from '@nats-io/obj'
 import { BundleError, bundleTrialScript, fetchBundle, readManifest, uploadBundle, type TrialBundle } from '@kiln/bundle'
 import { sha256Hex } from '@kiln/data'
 import { NotFoundError, ValidationError } from '@kiln/protocol'
@@ -13,7 +13,7 @@ import { MODEL_FORMAT, parseSpec, trainLocal } from '@kiln/train'
 import { loud } from '../helpers/hooks.js'
 import { startLayout, type TestLayout } from '../helpers/layout.js'
 import { rejects } from '../helpers/rejects.js'
-import { blobDataset } from './synthetic.js'
+import { blobDataset } from '../train/synthetic.js'
 
 // The user's project: a trial importing a helper file, tfjs and a Kiln package, in a temp
 // folder outside the repository (as a user's would be).
@@ -58,7 +58,7 @@ export default async function train() {
 }
 
 type Ctx = { cluster?: TestLayout; store?: ObjectStore; project?: string; tmp?: string; bundle?: TrialBundle }
-const bundles = suite<Ctx>('train - trial bundles')
+const bundles = suite<Ctx>('bundle - trial bundles')
 
 bundles.before(
   loud(async (ctx) => {
