@@ -6,7 +6,7 @@ import { addonPath, cudaDeviceInfo, cudaInfo, deviceCount, detectedSimd, simd } 
 
 const info = cudaInfo()
 const out: Record<string, unknown> = {
-  addonPath,
+  addonPath: addonPath(),
   node: process.version,
   compiled: info.compiled,
   devices: deviceCount(),

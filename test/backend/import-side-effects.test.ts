@@ -1,5 +1,5 @@
 // Importing @kiln/backend or @kiln/train does no work on tfjs: no backend registered, no
-// kernel or gradient added, no prototype patched. Entry points register explicitly
+// kernel or gradient added, no prototype patched, and the native addon is not opened. Entry points register explicitly
 // (registerKilnBackends / selectKilnBackend / '@kiln/backend/register'); the last suite shows
 // that the same snapshot does see what registration changes.
 import { suite } from 'uvu'
@@ -7,6 +7,15 @@ import * as assert from 'uvu/assert'
 import * as tf from '@tensorflow/tfjs'
 
 const test = suite('backend - importing registers and patches nothing')
+
+// Every native addon this process opens (require of a .node file goes through process.dlopen).
+const opened: string[] = []
+const dlopen = process.dlopen.bind(process)
+process.dlopen = ((module: unknown, filename: string, ...rest: unknown[]) => {
+  opened.push(filename)
+  return (dlopen as (...a: unknown[]) => void)(module, filename, ...rest)
+}) as typeof process.dlopen
+const kilnAddons = () => opened.filter((f) => f.endsWith('kiln.node'))
 
 type Proto = Record<string, unknown>
 const layers = () =>
@@ -40,6 +49,7 @@ test('importing @kiln/backend and @kiln/train leaves the registry and the protot
   await import('@kiln/train')
   assert.equal(changed(before, snapshot()), [])
   assert.is(tf.findBackendFactory('kiln'), null)
+  assert.equal(kilnAddons(), [], 'the native addon is opened on first use, not on import')
 })
 
 test('registerKilnBackends registers kiln and patches, once', async () => {
@@ -50,6 +60,7 @@ test('registerKilnBackends registers kiln and patches, once', async () => {
   const diff = changed(before, after)
   for (const k of ['backends', 'kernels kiln', 'SGDOptimizer.applyGradients', 'Dense.call', 'LayersModel.compile'])
     assert.ok(diff.includes(k), `${k} changed (changed: ${diff.join(', ')})`)
+  assert.is(kilnAddons().length, 1, 'registering opens the addon (so the check above can fail)')
   registerKilnBackends()
   assert.equal(changed(after, snapshot()), [], 'a second call changes nothing')
 })

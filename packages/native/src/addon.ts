@@ -1,5 +1,5 @@
-// Loads build/Release/kiln.node exactly once per thread. KILN_NATIVE_PATH overrides the
-// location (the GPU pack ships the addon beside a bundled entry).
+// Loads build/Release/kiln.node exactly once per thread, when it is first used. KILN_NATIVE_PATH
+// overrides the location (the GPU pack ships the addon beside a bundled entry).
 import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join, resolve } from 'node:path'
@@ -24,9 +24,30 @@ function findAddon(): string {
 }
 
 const require = createRequire(import.meta.url)
+let path: string | undefined
+let loaded: NativeAddon | undefined
 
-/** Path of the loaded addon file. */
-export const addonPath: string = findAddon()
+/** Path of the addon file (looked up on first use; throws saying how to build it when absent). */
+export function addonPath(): string {
+  path ??= findAddon()
+  return path
+}
+
+// Opened on first use, not on import: a process that imports @kiln/native (or a package
+// above it) only to read a constant or parse a spec never opens the addon.
+function load(): NativeAddon {
+  loaded ??= require(addonPath()) as NativeAddon
+  return loaded
+}
 
 /** The raw addon: positional arguments, no defaults; use the typed wrappers instead. */
-export const addon: NativeAddon = require(addonPath) as NativeAddon
+export const addon: NativeAddon = new Proxy({} as NativeAddon, {
+  get: (_, key) => Reflect.get(load(), key),
+  has: (_, key) => Reflect.has(load(), key),
+  ownKeys: () => Reflect.ownKeys(load()),
+  getOwnPropertyDescriptor: (_, key) => {
+    const d = Reflect.getOwnPropertyDescriptor(load(), key)
+    // A proxy may not report a property non-configurable that its (empty) target lacks.
+    return d && { ...d, configurable: true }
+  },
+})

@@ -12,17 +12,18 @@ export function kernelPair<A extends { geometry: { geom: Int32Array } }>(
   inputs: (a: A) => Float32Array[],
   output: (a: A) => Float32Array,
 ): [(a: A) => Float32Array, (a: A) => Promise<Float32Array>] {
-  const sync = addon[name] as Raw
-  const async = addon[`${name}Async`] as Raw
+  // Looked up on each call, not here: kernelPair runs when a module is imported, and the
+  // addon is opened on first use.
+  const asyncName = `${name}Async`
   return [
     (a) => {
       const out = output(a)
-      sync(...inputs(a), out, a.geometry.geom)
+      ;(addon[name] as Raw)(...inputs(a), out, a.geometry.geom)
       return out
     },
     async (a) => {
       const out = output(a)
-      await async(...inputs(a), out, a.geometry.geom)
+      await (addon[asyncName] as Raw)(...inputs(a), out, a.geometry.geom)
       return out
     },
   ]
