@@ -85,6 +85,8 @@ struct TrainStep::Impl {
   int64_t capacity = 0;  // batch the buffers hold
   std::vector<std::vector<float>> out;    // each layer's output
   std::vector<std::vector<float>> grads;  // each parameter's gradient
+  std::vector<float*> grad_ptrs;          // grads[i].data()
+  std::vector<float> x_copy;              // begin()'s input, for backward()
   std::vector<float> dy, dx, dact, loss, metric, dloss;
   int64_t classes = 0;
 
@@ -144,7 +146,8 @@ struct TrainStep::Impl {
   }
 
   // dy holds d loss / d output of layer i; leaves d loss / d input in dx (when needed).
-  void backward_layer(const StepIo& io, size_t i, const float* dy_in, float* dx_out, bool need_dx) {
+  void backward_layer(const StepIo& io, float* const* grads, size_t i, const float* dy_in, float* dx_out,
+                      bool need_dx) {
     const LayerSpec& l = spec.layers[i];
     const int64_t n = io.batch;
     const float* x = i == 0 ? io.x : out[i - 1].data();
@@ -164,8 +167,8 @@ struct TrainStep::Impl {
     switch (l.op) {
       case LayerOp::kDense: {
         const float* g = activation_grad(n, l.out_size);
-        if (l.bias >= 0) reduce(ReduceOp::kSum, g, 1, n, l.out_size, grads[l.bias].data());
-        matmul(true, false, l.in_size, l.out_size, n, x, g, grads[l.kernel].data());
+        if (l.bias >= 0) reduce(ReduceOp::kSum, g, 1, n, l.out_size, grads[l.bias]);
+        matmul(true, false, l.in_size, l.out_size, n, x, g, grads[l.kernel]);
         if (need_dx) matmul(false, true, n, l.in_size, l.out_size, g, io.params[l.kernel], dx_out);
         break;
       }
@@ -176,8 +179,8 @@ struct TrainStep::Impl {
         ConvGeometry cg = l.conv;
         cg.batch = n;
         const float* g = activation_grad(n * cg.out_h * cg.out_w, cg.out_c);
-        if (l.bias >= 0) reduce(ReduceOp::kSum, g, 1, n * cg.out_h * cg.out_w, cg.out_c, grads[l.bias].data());
-        conv2d_backprop_filter(cg, x, g, grads[l.kernel].data());
+        if (l.bias >= 0) reduce(ReduceOp::kSum, g, 1, n * cg.out_h * cg.out_w, cg.out_c, grads[l.bias]);
+        conv2d_backprop_filter(cg, x, g, grads[l.kernel]);
         if (need_dx) conv2d_backprop_input(cg, g, io.params[l.kernel], dx_out);
         break;
       }
@@ -213,12 +216,26 @@ struct TrainStep::Impl {
     categorical_crossentropy_grad<T>(dloss.data(), y, p, n, classes, spec.epsilon, dy.data());
   }
 
-  void update(const StepIo& io) {
+  // Backward from the last layer; the input's own gradient is never needed. ready (when
+  // given) hears each parameter once its layer is done.
+  void backward(const StepIo& io, float* const* g, const std::function<void(int)>* ready) {
+    float* dy_buf = dy.data();
+    float* dx_buf = dx.data();
+    for (size_t i = spec.layers.size(); i-- > 0;) {
+      backward_layer(io, g, i, dy_buf, dx_buf, i > 0);
+      std::swap(dy_buf, dx_buf);
+      const LayerSpec& l = spec.layers[i];
+      if (ready && l.kernel >= 0) (*ready)(l.kernel);
+      if (ready && l.bias >= 0) (*ready)(l.bias);
+    }
+  }
+
+  void update(const StepIo& io, const float* const* grads) {
     const double* h = io.hyper;
     const int per = slots_per_param(spec);
     for (size_t i = 0; i < spec.param_sizes.size(); ++i) {
       float* v = io.params[i];
-      const float* g = grads[i].data();
+      const float* g = grads[i];
       float* const* s = io.slots + i * per;
       const int64_t size = spec.param_sizes[i];
       switch (spec.optimizer) {
@@ -299,6 +316,7 @@ TrainStep::TrainStep(StepSpec spec) : impl_(std::make_unique<Impl>()) {
   impl_->out.resize(spec.layers.size());
   impl_->grads.reserve(spec.param_sizes.size());
   for (int64_t size : spec.param_sizes) impl_->grads.emplace_back(size_t(size), 0.0f);
+  for (auto& g : impl_->grads) impl_->grad_ptrs.push_back(g.data());
   impl_->spec = std::move(spec);
 }
 
@@ -312,14 +330,28 @@ void TrainStep::run(const StepIo& io, float* loss, float* metric) {
   s.forward(io);
   if (io.y_int32) s.head<int32_t>(io, loss, metric);
   else s.head<float>(io, loss, metric);
-  // Backward from the last layer; the input's own gradient is never needed.
-  float* dy = s.dy.data();
-  float* dx = s.dx.data();
-  for (size_t i = s.spec.layers.size(); i-- > 0;) {
-    s.backward_layer(io, i, dy, dx, i > 0);
-    std::swap(dy, dx);
-  }
-  s.update(io);
+  s.backward(io, s.grad_ptrs.data(), nullptr);
+  s.update(io, s.grad_ptrs.data());
 }
+
+void TrainStep::begin(const StepIo& io, float* loss, float* metric) {
+  Impl& s = *impl_;
+  s.reserve(io.batch);
+  s.x_copy.assign(io.x, io.x + io.batch * s.spec.input_size);
+  StepIo own = io;
+  own.x = s.x_copy.data();
+  s.forward(own);
+  if (io.y_int32) s.head<int32_t>(own, loss, metric);
+  else s.head<float>(own, loss, metric);
+}
+
+void TrainStep::backward(const StepIo& io, float* const* grads, const std::function<void(int)>& ready) {
+  Impl& s = *impl_;
+  StepIo own = io;
+  own.x = s.x_copy.data();
+  s.backward(own, grads, &ready);
+}
+
+void TrainStep::update(const StepIo& io, const float* const* grads) { impl_->update(io, grads); }
 
 }  // namespace kiln::train

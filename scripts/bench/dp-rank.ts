@@ -4,6 +4,7 @@
 // Reads its job from KILN_BENCH_JOB; prints one JSON line.
 import * as tf from '@tensorflow/tfjs'
 import '@kiln/backend/register'
+import { compiledStepReason } from '@kiln/backend'
 import { connect } from '@nats-io/transport-node'
 import { setThreads } from '@kiln/native'
 import {
@@ -28,12 +29,16 @@ export interface DpRankJob {
   threads: number
   bucketMB: number
   compression: Compression
+  /** All-reduce buckets while backward runs (compiled steps). */
+  overlap: boolean
 }
 
 /** What a rank prints: medians over the measured steps (ms). */
 export interface DpRankResult {
   stepMs: number
   commMs: number
+  /** Why the step ran kernel by kernel ('' when compiled). */
+  perKernel: string
 }
 
 const job = JSON.parse(process.env.KILN_BENCH_JOB ?? '{}') as DpRankJob
@@ -59,7 +64,11 @@ const comm = nc
     })
   : undefined
 const opt = comm
-  ? new DistributedOptimizer(adam, comm, { bucketBytes: job.bucketMB * 1024 * 1024, compression: job.compression })
+  ? new DistributedOptimizer(adam, comm, {
+      bucketBytes: job.bucketMB * 1024 * 1024,
+      compression: job.compression,
+      overlap: job.overlap,
+    })
   : undefined
 model.compile({ optimizer: opt ?? adam, loss: 'categoricalCrossentropy', metrics: ['accuracy'] })
 
@@ -93,6 +102,8 @@ await model.fit(x, y, {
   yieldEvery: 'never',
   callbacks: [...(comm ? [new RankSync(comm, () => [opt!])] : []), new Timing()],
 })
-process.stdout.write(`${JSON.stringify({ stepMs: median(steps), commMs: median(comms) } satisfies DpRankResult)}\n`)
+process.stdout.write(
+  `${JSON.stringify({ stepMs: median(steps), commMs: median(comms), perKernel: compiledStepReason(model) ?? '' } satisfies DpRankResult)}\n`,
+)
 comm?.close()
 await nc?.close()

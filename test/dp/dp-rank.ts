@@ -5,6 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import * as tf from '@tensorflow/tfjs'
 import '@kiln/backend/register'
+import { compiledStepReason, setCompiledSteps } from '@kiln/backend'
 import { connect } from '@nats-io/transport-node'
 import { DistributedOptimizer, RankSync, RingCommunicator, type Compression } from '@kiln/train'
 import { randomFloats, randomInts } from '../helpers/random.js'
@@ -21,12 +22,21 @@ export interface RankJob {
   initSeed: number
   bucketBytes?: number
   compression?: Compression
+  errorFeedback?: boolean
+  /** Run kernel by kernel (no compiled step). */
+  perKernel?: boolean
 }
 
 /** What a rank posts back: its weights before and after training. */
 export interface RankWeights {
   initial: Float32Array[]
   final: Float32Array[]
+  /** The training loss of each step, on this rank's rows. */
+  losses: number[]
+  /** Why the steps ran kernel by kernel ('' when compiled). */
+  perKernel: string
+  /** Buckets all-reduced while backward still ran. */
+  overlappedBuckets: number
 }
 
 const FEATURES = 12
@@ -45,6 +55,7 @@ function globalData(rows: number): { x: Float32Array; y: Float32Array } {
 
 const job = workerData as RankJob
 await tf.setBackend('kiln')
+setCompiledSteps(!job.perKernel)
 const globalBatch = job.worldSize === 1 ? job.perRank : job.ranks * job.perRank
 const all = globalData(job.steps * globalBatch)
 // This rank's rows: slice `rank` of every global batch, in order.
@@ -75,6 +86,7 @@ const model = tf.sequential({
 const sgd = tf.train.sgd(0.2)
 let callbacks: tf.Callback[] = []
 let comm: RingCommunicator | undefined
+let opt: DistributedOptimizer | undefined
 const nc = job.url ? await connect({ servers: job.url }) : undefined
 if (job.worldSize > 1) {
   comm = await RingCommunicator.open({
@@ -87,15 +99,26 @@ if (job.worldSize > 1) {
     chunkBytes: 1024,
     stepTimeoutMs: 20_000,
   })
-  const opt = new DistributedOptimizer(sgd, comm, {
+  opt = new DistributedOptimizer(sgd, comm, {
     ...(job.bucketBytes ? { bucketBytes: job.bucketBytes } : {}),
     ...(job.compression ? { compression: job.compression } : {}),
+    ...(job.errorFeedback ? { errorFeedback: true } : {}),
   })
   model.compile({ optimizer: opt, loss: 'categoricalCrossentropy' })
-  callbacks = [new RankSync(comm, () => [opt])]
+  callbacks = [new RankSync(comm, () => [opt!])]
 } else {
   model.compile({ optimizer: sgd, loss: 'categoricalCrossentropy' })
 }
+const losses: number[] = []
+callbacks.push(
+  new (class extends tf.Callback {
+    override async onBatchEnd(_batch: number, logs?: tf.Logs): Promise<void> {
+      // fit may hand over the loss as a scalar tensor or as a number.
+      const loss = logs!.loss as number | tf.Scalar
+      losses.push(typeof loss === 'number' ? loss : loss.dataSync()[0]!)
+    }
+  })(),
+)
 const initial = model.getWeights().map((w) => (w.dataSync() as Float32Array).slice())
 const xs = tf.tensor2d(x, [job.steps * job.perRank, FEATURES])
 const ys = tf.tensor2d(y, [job.steps * job.perRank, CLASSES])
@@ -103,6 +126,9 @@ await model.fit(xs, ys, { batchSize: job.perRank, epochs: 1, shuffle: false, ver
 parentPort!.postMessage({
   initial,
   final: model.getWeights().map((w) => w.dataSync() as Float32Array),
+  losses,
+  perKernel: compiledStepReason(model) ?? 'no step ran',
+  overlappedBuckets: opt?.stats.overlappedBuckets ?? 0,
 } satisfies RankWeights)
 comm?.close()
 await nc?.close()

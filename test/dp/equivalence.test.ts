@@ -48,15 +48,18 @@ function relativeError(a: Float32Array, b: Float32Array): number {
 
 const B = 8
 const K = 12
-for (const [n, bucketBytes] of [
-  [2, undefined],
-  [3, 600],
+// Compiled steps (backward on a worker thread, buckets all-reduced as it goes) and the
+// per-kernel path (tfjs computes the gradients, applyGradients starts the buckets).
+for (const [n, bucketBytes, perKernel] of [
+  [2, undefined, false],
+  [3, 600, false],
+  [2, 600, true],
 ] as const) {
   eq(
-    `${n} ranks${bucketBytes ? `, ${bucketBytes}-byte buckets` : ''}: weights after ${K} steps match within 1e-5`,
+    `${n} ranks${bucketBytes ? `, ${bucketBytes}-byte buckets` : ''}${perKernel ? ', kernel by kernel' : ', compiled'}: weights after ${K} steps match within 1e-5`,
     async ({ server }) => {
-      const trialId = `eq-${n}`
-      const common = { trialId, ranks: n, perRank: B, steps: K, ...(bucketBytes ? { bucketBytes } : {}) }
+      const trialId = `eq-${n}-${perKernel}`
+      const common = { trialId, ranks: n, perRank: B, steps: K, perKernel, ...(bucketBytes ? { bucketBytes } : {}) }
       const [reference, ...ranks] = await Promise.all([
         runRank({ ...common, rank: 0, worldSize: 1, perRank: n * B, initSeed: 1000 }),
         ...Array.from({ length: n }, (_, rank) =>
@@ -64,6 +67,13 @@ for (const [n, bucketBytes] of [
         ),
       ])
       assert.is(ranks[0]!.final.length, reference!.final.length)
+      for (const [k, r] of ranks.entries()) {
+        if (perKernel) assert.ok(r.perKernel !== '', `rank ${k} ran kernel by kernel`)
+        else assert.is(r.perKernel, '', `rank ${k} ran compiled steps`)
+        // Several buckets: all but the last start while backward computes the earlier layers.
+        if (bucketBytes && !perKernel) assert.ok(r.overlappedBuckets > 0, `rank ${k}: buckets started under backward`)
+        else assert.is(r.overlappedBuckets, 0)
+      }
       let worst = 0
       for (const [k, { final }] of ranks.entries()) {
         final.forEach((w, i) => {
@@ -95,6 +105,42 @@ eq('fp16 compression stays close to the float32 result', async ({ server }) => {
     assert.ok(err < 1e-2, `weight ${i}: relative error ${err}`)
     assert.equal([...w], [...ranks[1]!.final[i]!], 'ranks agree to the bit')
   })
+})
+
+// Mean over the ranks of each step's loss (each on its own equal-size rows): the loss of
+// the global batch, as the reference computes it.
+function meanLosses(ranks: RankWeights[]): number[] {
+  return ranks[0]!.losses.map((_, k) => ranks.reduce((s, r) => s + r.losses[k]!, 0) / ranks.length)
+}
+
+eq('fp16 with error feedback converges like float32: loss within 0.1% of it after 40 steps', async ({ server }) => {
+  const n = 2
+  const steps = 40
+  const common = { trialId: 'eq-fp16-ef', ranks: n, perRank: B, steps }
+  const [reference, ...ranks] = await Promise.all([
+    runRank({ ...common, rank: 0, worldSize: 1, perRank: n * B, initSeed: 3 }),
+    ...Array.from({ length: n }, (_, rank) =>
+      runRank({
+        ...common,
+        url: server!.url,
+        rank,
+        worldSize: n,
+        initSeed: 3,
+        compression: 'fp16',
+        errorFeedback: true,
+      }),
+    ),
+  ])
+  const f32 = reference!.losses
+  const ef = meanLosses(ranks)
+  assert.is(ef.length, steps)
+  // Training converges: the loss fell (random labels: a few per cent in 40 steps).
+  assert.ok(f32[steps - 1]! < 0.97 * f32[0]!, `float32 loss ${f32[0]} -> ${f32[steps - 1]}`)
+  const gap = Math.abs(ef[steps - 1]! - f32[steps - 1]!) / f32[steps - 1]!
+  assert.ok(gap <= 1e-3, `fp16 + error feedback loss ${ef[steps - 1]} vs float32 ${f32[steps - 1]}: ${gap}`)
+  for (const [i, w] of ranks[0]!.final.entries())
+    assert.equal([...w], [...ranks[1]!.final[i]!], 'ranks agree to the bit')
+  if (process.env.KILN_TEST_LOG) console.log(`fp16 + error feedback: final loss gap ${gap}`)
 })
 
 eq.run()

@@ -7,6 +7,7 @@
 // caller's arrays (the tfjs variables), passed to each step and updated in place.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -69,6 +70,18 @@ class TrainStep {
   const StepSpec& spec() const;
   /// Runs one step; returns the batch's mean loss and metric (NaN without a metric).
   void run(const StepIo& io, float* loss, float* metric);
+
+  // The same step in three parts, for data-parallel training that averages gradients
+  // while the backward pass runs (begin, backward on another thread, update once the
+  // averages are in): run() equals begin + backward + update with the step's own grads.
+
+  /// Forward pass and loss; keeps its own copy of io.x for backward.
+  void begin(const StepIo& io, float* loss, float* metric);
+  /// Backward pass of the last begin() into `grads` (one array per parameter); calls
+  /// ready(p) once parameter p's gradient is final (last layer's first).
+  void backward(const StepIo& io, float* const* grads, const std::function<void(int)>& ready);
+  /// The optimizer update with the given gradients.
+  void update(const StepIo& io, const float* const* grads);
 
  private:
   struct Impl;

@@ -2,6 +2,7 @@
 // registerKilnBackends() or selectKilnBackend() (or imports '@kiln/backend/register').
 export { KilnBackend } from './backend.js'
 export { setCompiledSteps, compiledStepReason } from './compiled-step/install.js'
+export type { ExchangeStep, ExchangeVariable, GradientExchange } from './compiled-step/gradient-exchange.js'
 export { setMatmulPrecision, matmulPrecision, type Precision } from './precision.js'
 export { registerKilnBackend, servedNatively, KILN_PRIORITY } from './register.js'
 export { BACKEND_NAME, nativeKernelNames } from './kernels/native-kernel.js'

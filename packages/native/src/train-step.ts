@@ -88,3 +88,34 @@ export interface StepArgs {
 export function trainStep(step: TrainStepHandle, a: StepArgs): void {
   addon.trainStep(step, a.x, a.y, a.batch, a.params, a.slots, a.masks, a.hyper, a.out)
 }
+
+/**
+ * Forward pass and loss of a step whose gradients are averaged before the update (data
+ * parallel): out receives [loss, metric]; then trainStepBackward, then trainStepUpdate.
+ * slots and hyper are not read here (the update takes them).
+ */
+export function trainStepBegin(step: TrainStepHandle, a: Omit<StepArgs, 'slots' | 'hyper'>): void {
+  addon.trainStepBegin(step, a.x, a.y, a.batch, a.params, a.masks, a.out)
+}
+
+/**
+ * Backward pass of the last trainStepBegin on a worker thread, into `grads` (one array per
+ * parameter, the caller's: the step keeps none). ready(p) runs on this thread as soon as
+ * parameter p's gradient is final, last layer first, so its all-reduce can start while
+ * backward goes on. The step refuses every call until the promise settles.
+ */
+export function trainStepBackward(
+  step: TrainStepHandle,
+  a: Pick<StepArgs, 'batch' | 'params' | 'masks'> & { grads: Float32Array[] },
+  ready: (param: number) => void,
+): Promise<void> {
+  return addon.trainStepBackward(step, a.batch, a.params, a.masks, a.grads, ready)
+}
+
+/** The optimizer update of a step with the given (averaged) gradients. */
+export function trainStepUpdate(
+  step: TrainStepHandle,
+  a: Pick<StepArgs, 'params' | 'slots' | 'hyper'> & { grads: Float32Array[] },
+): void {
+  addon.trainStepUpdate(step, a.params, a.slots, a.hyper, a.grads)
+}

@@ -64,6 +64,30 @@ export interface NativeAddon {
     hyper: Float64Array,
     out: Float32Array,
   ): void
+  trainStepBegin(
+    step: unknown,
+    x: Float32Array,
+    y: Float32Array | Int32Array,
+    batch: number,
+    params: Float32Array[],
+    masks: Float32Array[],
+    out: Float32Array,
+  ): void
+  trainStepBackward(
+    step: unknown,
+    batch: number,
+    params: Float32Array[],
+    masks: Float32Array[],
+    grads: Float32Array[],
+    ready: (param: number) => void,
+  ): Promise<void>
+  trainStepUpdate(
+    step: unknown,
+    params: Float32Array[],
+    slots: Float32Array[],
+    hyper: Float64Array,
+    grads: Float32Array[],
+  ): void
   deviceCount(): number
   cudaInfo(): CudaInfo
   [kernel: string]: unknown

@@ -270,12 +270,13 @@ export async function trainLocal(spec: Spec, options: TrainLocalOptions): Promis
   }
 }
 
-// resources.bucketMB and compression as the distributed optimizer takes them.
+// resources.bucketMB, compression and errorFeedback as the distributed optimizer takes them.
 function distributedOptions(spec: Spec): DistributedOptions {
   const r = spec.resources
   return {
     ...(r.bucketMB !== undefined ? { bucketBytes: Math.round(r.bucketMB * 1024 * 1024) } : {}),
     ...(r.compression !== undefined ? { compression: r.compression } : {}),
+    ...(r.errorFeedback !== undefined ? { errorFeedback: r.errorFeedback } : {}),
   }
 }
 

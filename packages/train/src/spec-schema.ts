@@ -114,6 +114,8 @@ const resources = strictObject(
     bucketMB: positiveNumber().optional(),
     /** Gradients on the wire: none (float32, default), fp16 or bf16 (half the bytes). */
     compression: oneOf(['none', 'fp16', 'bf16']).optional(),
+    /** With fp16 / bf16: what rounding takes off a rank's gradients is added to its next step's (default false). */
+    errorFeedback: bool().optional(),
     /** A step fails when a rank hears nothing from its peer for this many seconds (default 60). */
     stepTimeout: positiveNumber().optional(),
     /** A script trial's process is killed (and the trial failed, saying so) above this resident memory, in MB. */
@@ -122,6 +124,7 @@ const resources = strictObject(
     timeout: positiveNumber().optional(),
   },
   'a mapping',
+  { check: checkErrorFeedback },
 )
 
 // Tensor names a served model answers to (OIP `inputs[].name`), in the model's input and
@@ -235,6 +238,14 @@ function checkPrecision(raw: Record<string, unknown>, ctx: z.RefinementCtx): voi
     })
   else if (isRecord(raw.resources) && raw.resources.gpu === true)
     addExpected(ctx, path, 'fp32 with resources.gpu: true (bf16 runs on the CPU kernels)', { got: '"bf16"' })
+}
+
+// Cross-field rule: error feedback compensates 16-bit rounding; float32 has none to compensate.
+function checkErrorFeedback(raw: Record<string, unknown>, ctx: z.RefinementCtx): void {
+  if (raw.errorFeedback === true && raw.compression !== 'fp16' && raw.compression !== 'bf16')
+    addExpected(ctx, ['errorFeedback'], 'false unless compression is fp16 or bf16 (float32 gradients lose nothing)', {
+      got: 'true',
+    })
 }
 
 /** Lower is better for losses and errors, higher for everything else. */

@@ -5,7 +5,14 @@
 // model, optimizer, backend or batch the step does not take runs tfjs's own function.
 // KILN_COMPILED_STEP=0 (or setCompiledSteps(false)) turns it off.
 import * as tf from '@tensorflow/tfjs'
-import { trainStep, trainStepCreate, type TrainStepHandle } from '@kiln/native'
+import {
+  trainStep,
+  trainStepBackward,
+  trainStepBegin,
+  trainStepCreate,
+  trainStepUpdate,
+  type TrainStepHandle,
+} from '@kiln/native'
 import type { KilnBackend } from '../backend.js'
 import { BACKEND_NAME } from '../kernels/native-kernel.js'
 import { writable } from '../optimizers.js'
@@ -13,6 +20,7 @@ import { matmulPrecision } from '../precision.js'
 import { optimizerKind, optimizerStep, type OptimizerKind } from './optimizer-step.js'
 import { planModel, type ModelInternals, type Plan } from './plan.js'
 import { DropoutMasks } from './dropout-masks.js'
+import { gradientExchangeOf, type ExchangeStep, type GradientExchange } from './gradient-exchange.js'
 
 type TrainFunction = (data: tf.Tensor[]) => tf.Scalar[]
 
@@ -20,6 +28,8 @@ interface Compiled {
   plan: Plan
   kind: OptimizerKind
   optimizer: unknown
+  /** A data-parallel optimizer's exchange; its inner optimizer's update runs. */
+  exchange: GradientExchange | undefined
   handle: TrainStepHandle
   masks: DropoutMasks
 }
@@ -46,8 +56,10 @@ export function compiledStepReason(model: tf.LayersModel): string | undefined {
 function compile(model: ModelInternals): Compiled | string {
   if (!enabled) return 'compiled steps are off (KILN_COMPILED_STEP=0)'
   if (matmulPrecision() !== 'fp32') return `the compiled step is fp32 only (matmul precision ${matmulPrecision()})`
-  const kind = optimizerKind(model.optimizer_)
-  if (!kind) return `optimizer ${(model.optimizer_ as object)?.constructor?.name} does not compile`
+  const exchange = gradientExchangeOf(model.optimizer_)
+  const updater = exchange ? exchange.inner : model.optimizer_
+  const kind = optimizerKind(updater)
+  if (!kind) return `optimizer ${(updater as object)?.constructor?.name} does not compile`
   const plan = planModel(model)
   if (typeof plan === 'string') return plan
   const previous = cache.get(model)
@@ -67,7 +79,8 @@ function compile(model: ModelInternals): Compiled | string {
     centered: kind.centered,
     paramSizes: (plan.variables as tf.Variable[]).map((v) => v.size),
   })
-  const compiled = { plan, kind, optimizer: model.optimizer_, handle, masks: new DropoutMasks(plan.dropouts) }
+  const masks = new DropoutMasks(plan.dropouts)
+  const compiled = { plan, kind, optimizer: model.optimizer_, exchange, handle, masks }
   cache.set(model, compiled)
   return compiled
 }
@@ -91,20 +104,40 @@ function run(c: Compiled, x: tf.Tensor, y: tf.Tensor): tf.Scalar[] {
   const backend = tf.backend() as KilnBackend
   const vars = c.plan.variables as tf.Variable[]
   const params = vars.map(writable)
-  const opt = optimizerStep(c.optimizer as tf.Optimizer, c.kind, vars)
   const masks = c.masks.forBatch(batch)
-  trainStep(c.handle, {
-    x: backend.values(x),
-    y: backend.values(y),
-    batch,
-    params,
-    slots: opt.slots,
-    masks,
-    hyper: opt.hyper,
-    out,
-  })
-  opt.finish()
+  if (c.exchange) {
+    // First: it refuses (saying why) while the previous step was never finished.
+    const step = c.exchange.startExchange(vars)
+    trainStepBegin(c.handle, { x: backend.values(x), y: backend.values(y), batch, params, masks, out })
+    exchange(c, c.exchange, step, batch, masks)
+  } else {
+    const opt = optimizerStep(c.optimizer as tf.Optimizer, c.kind, vars)
+    trainStep(c.handle, {
+      x: backend.values(x),
+      y: backend.values(y),
+      batch,
+      params,
+      slots: opt.slots,
+      masks,
+      hyper: opt.hyper,
+      out,
+    })
+    opt.finish()
+  }
   return c.plan.accuracy ? [tf.scalar(out[0]!), tf.scalar(out[1]!)] : [tf.scalar(out[0]!)]
+}
+
+// Backward on a worker thread into the exchange's arrays; the update once it has averaged
+// them (it calls back before the next batch, with the variables and slots as they are then).
+function exchange(c: Compiled, ex: GradientExchange, step: ExchangeStep, batch: number, masks: Float32Array[]): void {
+  const vars = c.plan.variables as tf.Variable[]
+  const params = vars.map(writable)
+  const backward = trainStepBackward(c.handle, { batch, params, masks, grads: step.grads }, (p) => step.ready(p))
+  step.run(backward, () => {
+    const opt = optimizerStep(ex.inner as tf.Optimizer, c.kind, vars)
+    trainStepUpdate(c.handle, { params: vars.map(writable), slots: opt.slots, hyper: opt.hyper, grads: step.grads })
+    opt.finish()
+  })
 }
 
 let installed = false
