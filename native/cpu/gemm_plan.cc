@@ -49,7 +49,10 @@ GemmPlan plan_gemm(const GemmShape& s, SimdLevel level, const CacheSizes& caches
   // capped by the block's size.
   const int64_t a_floats = std::clamp<int64_t>(l3 / 2, 1 << 20, 8 << 20) / 4;
   const int64_t rows_cap = std::max<int64_t>(mr, (a_floats / (k_blocks * kc)) / mr * mr);
-  const int64_t mc = std::min<int64_t>((s.m + mr - 1) / mr * mr, std::min<int64_t>(4096, rows_cap));
+  // MC must be a whole number of MR panels: sgemm sizes its packed-A buffer as MC x depth,
+  // and a block that ends mid-panel packs a full MR-row panel past it (4096 rows at MR 6
+  // overran the buffer by 256 floats on a 6272-row TN product: heap corruption).
+  const int64_t mc = std::min<int64_t>((s.m + mr - 1) / mr * mr, std::min<int64_t>(4096 / mr * mr, rows_cap));
 
   // Reading A in place saves its packing pass (up to 10% of a 256x256x784 product, 60%
   // of 128x10x128), and its MR row streams stay in L1 while the column panels sweep

@@ -39,6 +39,25 @@ test('blocking follows the caches: the B block fills half of L2, the A micro-pan
   assert.ok(spr.nc >= 3 * zen.nc, `a 2 MiB L2 takes a wider B block (${spr.nc} vs ${zen.nc})`)
 })
 
+test('the row block is whole MR panels, so the packed A block fits its buffer', () => {
+  // A CNN's dense weight gradient (6272 x 256 from batch 128, TN) once got MC = 4096 rows
+  // at MR = 6: its last panel packed 4 rows past the buffer and corrupted the heap.
+  for (const [m, n, k, transA] of [
+    [6272, 256, 128, true],
+    [6272, 128, 102, true],
+    [5000, 512, 64, false],
+    [100_000, 64, 16, false],
+  ] as const)
+    for (const [simd, caches] of [
+      ['avx2', ZEN3],
+      ['avx512', SPR],
+      ['scalar', ZEN3],
+    ] as const) {
+      const p = gemmPlan({ m, n, k, transA, simd, caches })
+      assert.is(p.mc % p.mr, 0, `${simd} ${m}x${n}x${k}: MC ${p.mc} is not a multiple of MR ${p.mr}`)
+    }
+})
+
 test('the depth splits into even blocks', () => {
   const p = gemmPlan({ m: 256, n: 256, k: 784, simd: 'avx2', caches: ZEN3 })
   assert.is(p.kc * p.kBlocks - 784 < p.kBlocks, true, `${p.kBlocks} blocks of ${p.kc}`)
