@@ -3,7 +3,7 @@
 // of every input (native/, CMakeLists.txt, the CUDA switch, Node's ABI), so a stale
 // addon is never kept and an unchanged tree costs nothing.
 import { createHash } from 'node:crypto'
-import { existsSync, readFileSync, readdirSync, statSync, writeFileSync, mkdirSync } from 'node:fs'
+import { existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs'
 import { join, dirname } from 'node:path'
 import { spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
@@ -35,11 +35,31 @@ for (const file of [join(root, 'CMakeLists.txt'), ...files(join(root, 'native'))
   hash.update(readFileSync(file))
 }
 const digest = hash.digest('hex')
+// --digest: print the stamp a build of this tree writes (for tests of the up-to-date check).
+if (process.argv.includes('--digest')) {
+  process.stdout.write(digest)
+  process.exit(0)
+}
 
-const upToDate = existsSync(addon) && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === digest
+// cmake-js `compile` reuses a configured build/ as it is: a cache made with another CUDA
+// switch would build (and stamp) the wrong addon, and one copied from another checkout
+// would build that checkout's sources. Such a cache makes the addon out of date, and is
+// dropped before building so the build reconfigures.
+const cacheFile = join(buildDir, 'CMakeCache.txt')
+function staleCache() {
+  if (!existsSync(cacheFile)) return undefined
+  const cache = readFileSync(cacheFile, 'utf8')
+  const setting = (name) => cache.match(new RegExp(`^${name}:[A-Z]+=(.*)$`, 'm'))?.[1]
+  if (setting('KILN_CUDA') !== cuda) return `build/ was configured with KILN_CUDA=${setting('KILN_CUDA')}`
+  if (setting('CMAKE_HOME_DIRECTORY') !== root) return `build/ was configured for ${setting('CMAKE_HOME_DIRECTORY')}`
+  return undefined
+}
+const stale = staleCache()
+
+const upToDate = !stale && existsSync(addon) && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === digest
 // --check: only say whether a build is needed (exit 0 up to date, 1 not), building nothing.
 if (process.argv.includes('--check')) {
-  console.log(upToDate ? 'native addon up to date' : 'native addon out of date')
+  console.log(upToDate ? 'native addon up to date' : `native addon out of date${stale ? ` (${stale})` : ''}`)
   process.exit(upToDate ? 0 : 1)
 }
 if (!force && upToDate) {
@@ -47,6 +67,10 @@ if (!force && upToDate) {
   process.exit(0)
 }
 
+if (stale) {
+  console.log(`build-native: reconfiguring: ${stale}`)
+  rmSync(buildDir, { recursive: true, force: true })
+}
 console.log(`building native addon (KILN_CUDA=${cuda})...`)
 const started = Date.now()
 const cmakeJs = join(root, 'node_modules', 'cmake-js', 'bin', 'cmake-js')
