@@ -142,8 +142,11 @@ std::vector<float*> f32_list(const Napi::CallbackInfo& info, size_t arg, const c
   return out;
 }
 
-// Steps whose backward runs on a worker thread (touched on the JS thread only).
-std::unordered_set<const TrainStep*> g_busy;
+// Steps whose backward runs on a libuv thread. Per JS thread: a step belongs to the
+// environment (main or worker thread) that made it, and its OnOK runs there; one set shared
+// by every thread was a data race (data-parallel ranks in threads of one process corrupted
+// the heap: test/dp/equivalence died by SIGSEGV in a full run).
+thread_local std::unordered_set<const TrainStep*> g_busy;
 
 TrainStep& idle_step_arg(const Napi::CallbackInfo& info, size_t i, const char* fn) {
   TrainStep& step = step_arg(info, i);
