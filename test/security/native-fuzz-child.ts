@@ -260,6 +260,8 @@ function value(kind: ArgKind, arena: Arena, evil: boolean): unknown {
       return chance(0.95) ? step() : {}
     case 'f32[]':
       return f32List(arena, evil)
+    case 'fn':
+      return chance(0.9) ? () => undefined : pick(WRONG)()
     case 'simd':
       return pick(['scalar', 'avx2', 'avx512', 'bogus', ''])
     case 'device':

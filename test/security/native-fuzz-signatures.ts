@@ -36,6 +36,7 @@ export type ArgKind =
   | 'f64'
   | 'step'
   | 'f32[]'
+  | 'fn'
 
 const gemm: ArgKind[] = ['bool', 'bool', 'size', 'size', 'size', 'size', 'num', 'f32', 'f32', 'num', 'f32']
 const gemmBf16: ArgKind[] = ['bool', 'bool', 'size', 'size', 'size', 'size', 'num', 'u16', 'u16', 'num', 'f32']
@@ -69,6 +70,9 @@ export const SIGNATURES: Record<string, ArgKind[]> = {
   cpuHasAvx512Bf16: [],
   trainStepCreate: ['stepSpec', 'f64'],
   trainStep: ['step', 'f32', 'f32|i32', 'size', 'f32[]', 'f32[]', 'f32[]', 'f64', 'f32'],
+  trainStepBegin: ['step', 'f32', 'f32|i32', 'size', 'f32[]', 'f32[]', 'f32'],
+  trainStepBackward: ['step', 'size', 'f32[]', 'f32[]', 'f32[]', 'fn'],
+  trainStepUpdate: ['step', 'f32[]', 'f32[]', 'f64', 'f32[]'],
   Conv2D: conv,
   Conv2DAsync: conv,
   Conv2DBackpropInput: conv,
