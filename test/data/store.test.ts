@@ -211,8 +211,7 @@ store(
   async ({ store, dir }) => {
     const record = await importDataset(store!, synthetic(10), { name: 'threaded', source: 's' })
     const cacheDir = join(dir!, 'threaded')
-    const { path, record: found } = await fetchDatasetFile(store!, record.id.slice(0, 10), { cacheDir })
-    assert.is(found.name, 'threaded')
+    const { path } = await fetchDatasetFile(store!, record.id.slice(0, 10), { cacheDir })
     assert.is(path, join(cacheDir, 'datasets', `${record.id}.kds`))
     const loaded = await loadDatasetFile(path, { name: 'threaded' })
     assert.is(loaded.train.fingerprint, record.fingerprint)
@@ -230,5 +229,29 @@ store(
     )
   },
 )
+
+store('a whole id whose cache file is good needs nothing from the store', async ({ store, dir }) => {
+  const record = await importDataset(store!, synthetic(11), { name: 'by-id', source: 's' })
+  const cacheDir = join(dir!, 'by-id')
+  const { path } = await fetchDatasetFile(store!, record.id, { cacheDir })
+  let calls = 0
+  const watched = new Proxy(store!, {
+    get(target, prop) {
+      const value = Reflect.get(target, prop)
+      if (typeof value !== 'function') return value
+      return (...args: unknown[]) => {
+        calls++
+        return value.apply(target, args)
+      }
+    },
+  })
+  assert.is((await fetchDatasetFile(watched, record.id, { cacheDir })).path, path)
+  assert.is(calls, 0)
+  // A bad file is no proof: the store is asked and the file fetched again.
+  writeFileSync(path, 'not the dataset')
+  assert.is((await fetchDatasetFile(watched, record.id, { cacheDir })).path, path)
+  assert.ok(calls > 0)
+  assert.is(sha256Hex(readFileSync(path)), record.id)
+})
 
 store.run()

@@ -60,7 +60,8 @@ async function download(store: ObjectStore, name: string, sha: string): Promise<
   return Buffer.concat(chunks)
 }
 
-async function readVerified(path: string, sha: string): Promise<Uint8Array | undefined> {
+/** The bytes of cache file `path` when they hash to `sha`; undefined when missing or not. */
+export async function readVerified(path: string, sha: string): Promise<Uint8Array | undefined> {
   const bytes = await readFile(path).catch(() => undefined)
   return bytes && sha256Hex(bytes) === sha ? bytes : undefined
 }
