@@ -113,13 +113,15 @@ test('dashboard - tmux: launch a sweep with keystrokes at 80x24 and watch its tr
   send('s')
   // A key the dashboard never took leaves the screen as it was: say what mode the terminal
   // was in (raw mode off echoes the key and holds it in the line buffer).
-  await until('the submission to start', (s) => /submitting|submitted|tmux-e2e (pending|running)/.test(s), 20_000).catch(
-    (err: Error) => {
-      const tty = tmux('display-message', '-p', '-t', session, '#{pane_tty}').trim()
-      const mode = spawnSync('stty', ['-a', '-F', tty], { encoding: 'utf8' })
-      throw new Error(`${err.message}\nterminal ${tty}: ${mode.stdout || mode.stderr}`)
-    },
-  )
+  await until(
+    'the submission to start',
+    (s) => /submitting|submitted|tmux-e2e (pending|running)/.test(s),
+    20_000,
+  ).catch((err: Error) => {
+    const tty = tmux('display-message', '-p', '-t', session, '#{pane_tty}').trim()
+    const mode = spawnSync('stty', ['-a', '-F', tty], { encoding: 'utf8' })
+    throw new Error(`${err.message}\nterminal ${tty}: ${mode.stdout || mode.stderr}`)
+  })
   const launched = await until('the new sweep', (s) => /tmux-e2e (pending|running)/.test(s), 60_000)
   assert.match(launched, /launched sweep sweep-/)
   const trials = await until('both trials', (s) => /trial-1 /.test(s) && /trial-2 /.test(s), 120_000)
