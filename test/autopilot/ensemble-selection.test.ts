@@ -5,6 +5,7 @@ import * as assert from 'uvu/assert'
 import { familyBoard } from '@kiln/autopilot'
 import { accuracyOf, blend, logLossOf, permutationImportance, selectEnsemble, type Candidate } from '@kiln/train'
 import { Rng } from '@kiln/protocol'
+import { uniformStream } from '../helpers/random.js'
 
 const ens = suite('autopilot - ensemble selection and explanations')
 
@@ -131,6 +132,46 @@ ens("the family board shows each family's best trial, best family first", () => 
     ],
   )
   assert.is(familyBoard([trial('t1', 'mlp', 0.3), trial('t2', 'mlp', 0.2)], 'min')[0]!.best!.id, 't2')
+})
+
+// 200 rows: one model right on 3 rows in 4, and 30 that guess. Selection over all rows finds
+// guessers that happen to fix some of its mistakes there; they fix nothing elsewhere.
+ens('guessers that fit the selection rows by chance are left out: the best single model is kept alone', () => {
+  const next = uniformStream(7)
+  const rows = 200
+  const labels = Int32Array.from({ length: rows }, () => (next() < 0.5 ? 1 : 0))
+  // As sure where it is wrong as where it is right: noise added to it fixes and breaks alike.
+  const good = probs(Array.from(labels, (y) => (next() < 0.25 ? (y === 1 ? 0.3 : 0.7) : y === 1 ? 0.7 : 0.3)))
+  const candidates: Candidate[] = [
+    { id: 'good', predictions: good },
+    ...Array.from({ length: 30 }, (_, k) => ({
+      id: `guess-${k}`,
+      predictions: probs(Array.from(labels, () => next())),
+    })),
+  ]
+  const options = { metric: 'accuracy', outputs: 2 } as const
+  const fitted = selectEnsemble(candidates, { labels }, { ...options, heldOutCheck: false })
+  assert.ok(fitted.members.length > 1, `selection on all rows took ${JSON.stringify(fitted.members)}`)
+  assert.ok(fitted.loss < fitted.bestSingleLoss)
+  const checked = selectEnsemble(candidates, { labels }, options)
+  assert.equal(checked.members, [{ id: 'good', weight: 1 }])
+  assert.is(checked.heldOut?.kept, false)
+  assert.ok(checked.heldOut!.ensembleLoss >= checked.heldOut!.bestSingleLoss, JSON.stringify(checked.heldOut))
+  assert.is(checked.loss, checked.bestSingleLoss)
+})
+
+ens('estimators with independent errors: the average wins on held-out rows too and is kept', () => {
+  const next = uniformStream(11)
+  const rows = 200
+  const targets = Float32Array.from({ length: rows }, () => 10 * next())
+  const candidates: Candidate[] = Array.from({ length: 5 }, (_, k) => ({
+    id: `m${k}`,
+    predictions: Float32Array.from(targets, (t) => t + 3 * (next() - 0.5)),
+  }))
+  const s = selectEnsemble(candidates, { targets }, { metric: 'mse', outputs: 1 })
+  assert.ok(s.members.length >= 3, JSON.stringify(s.members))
+  assert.is(s.heldOut?.kept, true)
+  assert.ok(s.heldOut!.ensembleLoss < 0.7 * s.heldOut!.bestSingleLoss, JSON.stringify(s.heldOut))
 })
 
 ens.run()

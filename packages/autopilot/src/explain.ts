@@ -8,7 +8,14 @@ import type { Evaluation } from '@kiln/protocol'
 /** The ensemble, explained. */
 export interface Explanation {
   members: { label: string; family?: string; weight: number }[]
-  selection?: { metric: string; loss: number; bestSingleLoss: number; candidates: number }
+  selection?: {
+    metric: string
+    loss: number
+    bestSingleLoss: number
+    candidates: number
+    /** Held-out losses of the ensemble and the best single candidate; kept false: the best one alone was kept. */
+    heldOut?: { ensembleLoss: number; bestSingleLoss: number; kept: boolean }
+  }
   importance?: { feature: string; importance: number; std: number }[]
   /** The test split's figures. */
   evaluation?: Evaluation

@@ -40,7 +40,7 @@ export type { EpochMetrics, TestMetrics, TrainMetrics, ObjectiveValue } from './
 
 export { SelectionMetric, accuracyOf, logLossOf, mseOf, lossOf } from './ensemble/scores.js'
 export type { Truth } from './ensemble/scores.js'
-export { selectEnsemble, blend } from './ensemble/selection.js'
+export { selectEnsemble, blend, type HeldOutCheck } from './ensemble/selection.js'
 export type { Candidate, Selection, SelectionOptions } from './ensemble/selection.js'
 export { permutationImportance } from './ensemble/permutation-importance.js'
 export type { FeatureImportance, ImportanceOptions, Predict } from './ensemble/permutation-importance.js'

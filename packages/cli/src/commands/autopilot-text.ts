@@ -98,6 +98,11 @@ export function autopilotPrinter(io: CliIo, json: boolean, input: AnalyzedInput)
       out(
         `  validation ${s.metric.name} ${f4(val)} (the sweep's best trial ${f4(single?.value)}; ${ens.selection?.candidates ?? '?'} candidates)\n`,
       )
+    const held = ens.selection?.heldOut
+    if (held && !held.kept)
+      out(
+        `  the blend lost to the best candidate on rows it was not selected on (loss ${f4(held.ensembleLoss)} against ${f4(held.bestSingleLoss)}): that candidate alone is kept\n`,
+      )
     const test = ens.evaluation?.task === 'classification' ? ens.evaluation.accuracy : ens.evaluation?.rmse
     if (test !== undefined) out(`  test ${r.testMetric} ${f4(test)} (the sweep's best trial ${f4(single?.test)})\n`)
     if (ens.evaluation) out(evaluationText(ens.evaluation, { color: io.stdout.isTTY === true }))

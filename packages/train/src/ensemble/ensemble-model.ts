@@ -3,6 +3,7 @@
 // under its prefix (m0.model.json, m0.group1-shard1of1.bin, m1.gbdt.json, ...), so the
 // registry stores, and the gateway serves, the whole ensemble as one version. Its output is
 // the weighted average of its members' class probabilities (or values).
+import type { HeldOutCheck } from './selection.js'
 import { ModelFormatError } from '../errors.js'
 import type { ModelFiles } from '../model-files.js'
 import { filesUnder, loadPredictor, type Predictor, type PredictorKind } from './predictor.js'
@@ -34,7 +35,14 @@ export interface EnsembleInfo {
   featureNames?: string[]
   members: EnsembleMember[]
   /** How selection went on the validation split (losses: lower is better). */
-  selection?: { metric: string; loss: number; bestSingleLoss: number; candidates: number }
+  selection?: {
+    metric: string
+    loss: number
+    bestSingleLoss: number
+    candidates: number
+    /** The ensemble against the best single candidate on rows neither was selected on. */
+    heldOut?: HeldOutCheck
+  }
   /** Permutation importance of each feature on the validation split, most important first. */
   explanation?: { metric: string; importance: { feature: string; importance: number; std: number }[] }
 }

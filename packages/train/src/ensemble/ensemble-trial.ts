@@ -105,6 +105,7 @@ export async function trainEnsemble(
     members: info.members.map((x) => `${x.label} ${x.weight.toFixed(2)}`).join(', '),
     loss: selection.loss,
     bestSingleLoss: selection.bestSingleLoss,
+    ...(selection.heldOut ? { heldOut: selection.heldOut } : {}),
   })
   await ctx.report(validationMetrics(blended, truth, outputs))
   const width = sampleSize(validation)
@@ -127,6 +128,7 @@ export async function trainEnsemble(
     loss: selection.loss,
     bestSingleLoss: selection.bestSingleLoss,
     candidates: m.members.length,
+    ...(selection.heldOut ? { heldOut: selection.heldOut } : {}),
   }
   return model
 }
