@@ -158,6 +158,9 @@ conn('connects with a user credential file, and as each role', async ({ project 
   for (const role of ['client', 'coordinator', 'gateway'] as const) {
     const nc = await connectKiln({ cwd: project, env: {}, role })
     assert.is(nc.info?.client_id !== undefined, true)
+    // Daemons make requests on every trial and skip nats.js's per-request stack capture.
+    const options = (nc as unknown as { options: { noAsyncTraces?: boolean } }).options
+    assert.is(options.noAsyncTraces === true, role !== 'client', role)
     await nc.close()
   }
 })
