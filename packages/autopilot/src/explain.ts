@@ -4,18 +4,12 @@
 import type { NatsConnection } from '@nats-io/transport-node'
 import { ModelsClient } from '@kiln/client'
 import type { Evaluation } from '@kiln/protocol'
+import type { EnsembleInfo } from '@kiln/train'
 
 /** The ensemble, explained. */
 export interface Explanation {
   members: { label: string; family?: string; weight: number }[]
-  selection?: {
-    metric: string
-    loss: number
-    bestSingleLoss: number
-    candidates: number
-    /** Held-out losses of the ensemble and the best single candidate; kept false: the best one alone was kept. */
-    heldOut?: { ensembleLoss: number; bestSingleLoss: number; kept: boolean }
-  }
+  selection?: EnsembleInfo['selection']
   importance?: { feature: string; importance: number; std: number }[]
   /** The test split's figures. */
   evaluation?: Evaluation

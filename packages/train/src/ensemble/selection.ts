@@ -63,7 +63,10 @@ const MIN_FOLD_ROWS = 10
 export function selectEnsemble(candidates: readonly Candidate[], truth: Truth, options: SelectionOptions): Selection {
   const full = forwardSelect(candidates, truth, options)
   const rows = rowsOf(truth)
-  if (options.heldOutCheck === false || full.members.length < 2 || rows < 2 * MIN_FOLD_ROWS) return full
+  if (options.heldOutCheck === false || full.members.length < 2 || rows < 2 * MIN_FOLD_ROWS) {
+    const { bestSingleId: _, ...selection } = full
+    return selection
+  }
   let ensembleLoss = 0
   let bestSingleLoss = 0
   for (const fold of [0, 1]) {
@@ -79,11 +82,10 @@ export function selectEnsemble(candidates: readonly Candidate[], truth: Truth, o
     bestSingleLoss += (n / rows) * judgeSet.singles[best]!
   }
   const kept = ensembleLoss < bestSingleLoss
+  const { bestSingleId, ...selection } = full
   const heldOut = { ensembleLoss, bestSingleLoss, kept }
-  if (kept) return { ...full, heldOut }
-  const singles = candidates.map((c) => safeLoss(options.metric, c.predictions, truth, options.outputs))
-  const best = singles.indexOf(Math.min(...singles))
-  return { ...full, members: [{ id: candidates[best]!.id, weight: 1 }], loss: singles[best]!, heldOut }
+  if (kept) return { ...selection, heldOut }
+  return { ...selection, members: [{ id: bestSingleId, weight: 1 }], loss: full.bestSingleLoss, heldOut }
 }
 
 // NaN predictions (a diverged network) lose against anything.
@@ -111,7 +113,12 @@ function subset(candidates: readonly Candidate[], truth: Truth, o: SelectionOpti
   return { candidates: picked, truth: part, singles: picked.map((c) => safeLoss(metric, c.predictions, part, outputs)) }
 }
 
-function forwardSelect(candidates: readonly Candidate[], truth: Truth, options: SelectionOptions): Selection {
+// Selection, and the id of the best single candidate (kept alone when the blend does not generalize).
+function forwardSelect(
+  candidates: readonly Candidate[],
+  truth: Truth,
+  options: SelectionOptions,
+): Selection & { bestSingleId: string } {
   if (candidates.length === 0) throw new RangeError('ensemble selection needs at least one candidate')
   const { metric, outputs } = options
   const rounds = options.rounds ?? 25
@@ -155,7 +162,13 @@ function forwardSelect(candidates: readonly Candidate[], truth: Truth, options: 
     .filter((m) => m.weight > 0)
     .sort((a, b) => b.weight - a.weight || a.single - b.single)
     .map(({ id, weight }) => ({ id, weight }))
-  return { members, loss: bestLoss, bestSingleLoss: singles[bestSingle]!, curve }
+  return {
+    members,
+    loss: bestLoss,
+    bestSingleLoss: singles[bestSingle]!,
+    curve,
+    bestSingleId: candidates[bestSingle]!.id,
+  }
 }
 
 /** The weighted average of member predictions (the ensemble's output). */
