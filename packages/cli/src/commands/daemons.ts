@@ -84,16 +84,29 @@ export function coordinatorCommand(argv: string[], io: CliIo): Promise<number> {
         const replicas = intFlag('replicas', flags.replicas as string | undefined, 1)
         const layout = { ...(heartbeatMs ? { heartbeatMs } : {}), ...(replicas ? { replicas } : {}) }
         const metricsPort = intFlag('metrics-port', flags['metrics-port'] as string | undefined, 0)
+        // Ready means the election has been decided: a leader's API answers once it says so
+        // (kiln up returns on this line, and `kiln status` right after must find it).
+        let decided!: (role: 'leader' | 'standby') => void
+        const role = new Promise<'leader' | 'standby'>((ok) => {
+          decided = ok
+        })
         const coordinator = await startCoordinator({
           nc,
+          onRole: (r) => decided(r),
           ...(flags.id ? { id: flags.id as string } : {}),
           layout,
           ...(metricsPort !== undefined ? { metricsPort } : {}),
           ...(flags['gateway-url'] ? { gatewayUrl: flags['gateway-url'] as string } : {}),
           ...(flags.cache ? { cacheDir: resolve(io.cwd, flags.cache as string) } : {}),
         })
-        io.stdout.write(`${JSON.stringify({ event: 'ready', component: 'coordinator', id: coordinator.id })}\n`)
-        await Promise.race([stopRequested(), nc.closed()])
+        const ended = Promise.race([stopRequested(), nc.closed()]).then(() => undefined)
+        const first = await Promise.race([role, ended])
+        if (first) {
+          io.stdout.write(
+            `${JSON.stringify({ event: 'ready', component: 'coordinator', id: coordinator.id, role: first })}\n`,
+          )
+          await ended
+        }
         await coordinator.stop()
       },
     },
