@@ -8,7 +8,7 @@ import { bundleTrialScript, uploadBundle } from '@kiln/bundle'
 import { JobsClient } from '@kiln/client'
 import { ensureLayout, readSubject } from '@kiln/cluster-state'
 import { importDataset, resolveDataset } from '@kiln/data'
-import { LogLineSchema, Subjects, decode, type LogLine, type TrialRecord } from '@kiln/protocol'
+import { LogMessageSchema, Subjects, decode, logLinesOf, type LogLine, type TrialRecord } from '@kiln/protocol'
 import { waitFor } from '../helpers/wait-for.js'
 import { startSecureCluster, type SecureCluster } from './secure-cluster.js'
 
@@ -61,7 +61,7 @@ export async function startScriptCluster(o: Parameters<typeof startSecureCluster
     )
     const logs: LogLine[] = []
     for await (const bytes of readSubject(nc, 'KILN_LOGS', Subjects.logs.trial(trial.id)))
-      logs.push(decode(LogLineSchema, bytes))
+      logs.push(...logLinesOf(decode(LogMessageSchema, bytes)))
     return { trial, logs }
   }
   return {

@@ -1,10 +1,11 @@
 // A trial's log lines and metrics, read straight from their JetStream streams.
 import type { NatsConnection } from '@nats-io/transport-node'
 import {
-  LogLineSchema,
+  LogMessageSchema,
   MetricReportSchema,
   Subjects,
   decode,
+  logLinesOf,
   subjectToken,
   type LogLine,
   type MetricReport,
@@ -30,19 +31,14 @@ async function* read<S extends z.ZodTypeAny>(
 }
 
 /** A trial's log lines from the start; with follow, keeps waiting for new ones until aborted. */
-export function trialLogs(
+export async function* trialLogs(
   nc: NatsConnection,
   trialId: string,
   o: { follow?: boolean; signal?: AbortSignal } = {},
 ): AsyncGenerator<LogLine> {
-  return read(
-    nc,
-    StreamName.logs,
-    Subjects.logs.trial(subjectToken(trialId, 'trialId')),
-    LogLineSchema,
-    o.follow ?? false,
-    o.signal,
-  )
+  const subject = Subjects.logs.trial(subjectToken(trialId, 'trialId'))
+  for await (const m of read(nc, StreamName.logs, subject, LogMessageSchema, o.follow ?? false, o.signal))
+    yield* logLinesOf(m)
 }
 
 /** A trial's metric reports from the start; with follow, keeps waiting for new ones until aborted. */

@@ -18,6 +18,7 @@ import {
   type ModelVersionRecord,
 } from '@kiln/protocol'
 import type { Layout } from './ensure-layout.js'
+import { KvBucket } from './layout-spec.js'
 import { readRegistryRecord } from './registry-records.js'
 
 /** What a publisher hands over: the files of one model (TF.js format + kiln-model.json). */
@@ -29,6 +30,8 @@ export interface PublishModelInput {
 }
 
 type RegistryLayout = Pick<Layout, 'kv' | 'objects'>
+/** Publishing also lists the taken version numbers (stream info). */
+type PublishLayout = RegistryLayout & Pick<Layout, 'jsm'>
 
 const FILE_NAME = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,254}$/
 
@@ -99,7 +102,7 @@ export async function describeStoredModel(layout: RegistryLayout, object: string
 
 /** Publishes the files as the next version of `model`; returns its record. */
 export async function publishModelVersion(
-  layout: RegistryLayout,
+  layout: PublishLayout,
   input: PublishModelInput,
 ): Promise<ModelVersionRecord> {
   const stored = await storeModelFiles(layout, input.model, input.files)
@@ -108,7 +111,7 @@ export async function publishModelVersion(
 
 /** Registers stored model files as the next version of `model`; returns its record. */
 export async function registerModelVersion(
-  layout: RegistryLayout,
+  layout: PublishLayout,
   input: Omit<PublishModelInput, 'files'> & StoredModel,
 ): Promise<ModelVersionRecord> {
   const model = subjectToken(input.model, 'model')
@@ -159,12 +162,17 @@ export async function listModelVersions(layout: RegistryLayout, model?: string):
 }
 
 // The version is in the key (`<model>.<version>`): no record needs reading. A deleted
-// version's number stays taken (the registry record remembers it), so lineage never
-// points at two different models under one number.
-async function latestVersion(layout: RegistryLayout, model: string): Promise<number> {
+// version's number stays taken (the registry record remembers it, and its key keeps a
+// delete marker), so lineage never points at two different models under one number.
+// The keys come from one stream-info request that lists the subjects: every trial that
+// publishes a model asks this, and kv.keys() would create, query and remove a consumer.
+async function latestVersion(layout: PublishLayout, model: string): Promise<number> {
   let latest = 0
-  for await (const k of await layout.kv.modelVersions.keys(`${model}.*`))
-    latest = Math.max(latest, Number(k.slice(model.length + 1)) || 0)
+  const info = await layout.jsm.streams.info(`KV_${KvBucket.modelVersions}`, {
+    subjects_filter: `$KV.${KvBucket.modelVersions}.${model}.*`,
+  })
+  for (const subject of Object.keys(info.state.subjects ?? {}))
+    latest = Math.max(latest, Number(subject.slice(subject.lastIndexOf('.') + 1)) || 0)
   for (const v of Object.keys((await readRegistryRecord(layout, model)).versions)) latest = Math.max(latest, Number(v))
   return latest
 }

@@ -65,10 +65,17 @@ export type {
   CancelRequest,
   RankPlacement,
 } from './job-messages.js'
-export { MAX_LOG_LINE, MetricReportSchema, LogLineSchema } from './trial-messages.js'
+export {
+  MAX_LOG_LINE,
+  MetricReportSchema,
+  LogLineSchema,
+  LogBatchSchema,
+  LogMessageSchema,
+  logLinesOf,
+} from './trial-messages.js'
 export { LogLevel, jsonLineSink, makeLogger } from './log-record.js'
 export type { LogRecord, LogSink, Logger } from './log-record.js'
-export type { MetricReport, LogLine } from './trial-messages.js'
+export type { MetricReport, LogLine, LogBatch } from './trial-messages.js'
 export { apiReplySchema, replyOk, replyError, unwrapReply } from './api-reply.js'
 export {
   SubmitReplySchema,

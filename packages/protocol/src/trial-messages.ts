@@ -1,4 +1,5 @@
-// What a running trial streams: metrics (KILN_METRICS) and log lines (KILN_LOGS).
+// What a running trial streams: metrics (KILN_METRICS) and log lines (KILN_LOGS), the lines
+// in batches.
 import { z } from 'zod'
 import { count, id, message, metrics, text, timestamp } from './fields.js'
 import { LogLevel } from './log-record.js'
@@ -43,3 +44,24 @@ export const LogLineSchema = z
   }, logLine)
   .describe('log')
 export type LogLine = z.infer<typeof logLine>
+
+const logEntry = logLine.omit({ v: true, trialId: true })
+
+/**
+ * Several consecutive lines of one trial's log in one KILN_LOGS message: a worker sends a
+ * trial's lines in batches, since each message is a stored (and, with sync_interval:
+ * always, fsynced) JetStream write.
+ */
+export const LogBatchSchema = message('log batch', {
+  trialId: id('a trial id'),
+  lines: z.array(logEntry, expecting('a list of log lines')).min(1),
+})
+export type LogBatch = z.infer<typeof LogBatchSchema>
+
+/** One KILN_LOGS message: a batch, or a single line as workers wrote them before batches. */
+export const LogMessageSchema = z.union([LogBatchSchema, LogLineSchema])
+
+/** The lines of one KILN_LOGS message, in order. */
+export function logLinesOf(m: z.output<typeof LogMessageSchema>): LogLine[] {
+  return 'lines' in m ? m.lines.map((line) => ({ v: m.v, trialId: m.trialId, ...line })) : [m]
+}

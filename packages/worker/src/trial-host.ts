@@ -9,7 +9,7 @@ import type { Piscina } from 'piscina'
 import {
   ErrorCode,
   KilnError,
-  LogLineSchema,
+  LogBatchSchema,
   MAX_LOG_LINE,
   MetricReportSchema,
   Subjects,
@@ -29,6 +29,7 @@ import type { ThreadConnection } from '@kiln/train'
 import type { FromThread, ToThread, TrialOutcome, TrialTask } from './thread-messages.js'
 import type { TrialProcesses } from './warm-trial-processes.js'
 import { storeOutcome } from './trial-outcome.js'
+import { LogBatcher } from './log-batcher.js'
 
 // How long one status or report waits for the coordinator, and how long a status is retried
 // (the coordinator may be failing over) before the trial gives up on it.
@@ -73,6 +74,7 @@ export class TrialHost {
   private lastCheckpoint: CheckpointRef | undefined
   // The epoch reports being stored in KILN_METRICS, in order.
   private stored: Promise<void> = Promise.resolve()
+  private readonly logs: LogBatcher
   readonly done: Promise<void>
 
   constructor(private readonly o: TrialHostOptions) {
@@ -81,6 +83,12 @@ export class TrialHost {
     this.rank = o.assignment.rank ?? 0
     this.worldSize = o.assignment.worldSize ?? 1
     this.lastCheckpoint = o.assignment.resumeFrom
+    this.logs = new LogBatcher((lines) =>
+      o.layout.js.publish(
+        Subjects.logs.of(this.trialId, o.nodeId),
+        encode(LogBatchSchema, { v: 1, trialId: this.trialId, lines }),
+      ),
+    )
     const channel = new MessageChannel()
     this.port = channel.port1
     this.port.on('message', (m: FromThread) => void this.onThreadMessage(m))
@@ -214,20 +222,12 @@ export class TrialHost {
 
   // One line of the trial's log stream (KILN_LOGS): a record the trial logged, or a line it printed.
   private publishLog(line: { level: LogLevel; msg: string; time?: string; component?: string }): void {
-    const trialId = this.o.assignment.trialId
-    this.o.layout.js
-      .publish(
-        Subjects.logs.of(trialId, this.o.nodeId),
-        encode(LogLineSchema, {
-          v: 1,
-          trialId,
-          time: line.time ?? new Date().toISOString(),
-          level: line.level,
-          component: line.component ?? 'trial',
-          msg: line.msg.slice(0, MAX_LOG_LINE),
-        }),
-      )
-      .catch(() => undefined)
+    this.logs.add({
+      time: line.time ?? new Date().toISOString(),
+      level: line.level,
+      component: line.component ?? 'trial',
+      msg: line.msg.slice(0, MAX_LOG_LINE),
+    })
   }
 
   private async onThreadMessage(m: FromThread): Promise<void> {
@@ -343,6 +343,8 @@ export class TrialHost {
     const a = this.o.assignment
     const body = { ...this.placement(), ...(this.worldSize > 1 ? { rank: this.rank } : {}), ...update }
     await this.stored
+    // Whoever sees the trial end finds its whole log.
+    if (update.state !== 'running') await this.logs.flush()
     try {
       await call(
         this.o.nc,
