@@ -2,7 +2,7 @@
 // so its file name is its hash. The agent fetches the file (fetchDatasetFile) and a trial
 // thread loads it (loadDatasetFile), so decoding never runs on the agent's event loop;
 // fetchDataset does both in one call.
-import { readFile } from 'node:fs/promises'
+import { readFile, stat } from 'node:fs/promises'
 import { basename, resolve } from 'node:path'
 import type { ObjectStore } from '@nats-io/obj'
 import { ValidationError } from '@kiln/protocol'
@@ -53,9 +53,28 @@ export async function fetchDatasetFile(
   // no lookup in the store (two or three round trips, for every trial of a sweep).
   if (WHOLE_ID.test(ref)) {
     const path = datasetCachePath(options.cacheDir, ref)
-    if (await readVerified(path, ref)) return { path }
+    if (await cachedAndVerified(path, ref)) return { path }
   }
   return { path: (await fetchBytes(store, ref, options.cacheDir)).path }
+}
+
+// Cache files this process has hashed, by the identity of what it hashed: every trial of a
+// sweep asks for the same dataset, and hashing it each time costs its size in reads (the
+// trial's thread verifies the bytes it loads in any case). Replacing the file (a fresh
+// download renames a new one in) or writing to it changes its inode, size, mtime or ctime.
+const verified = new Map<string, string>()
+const identity = async (path: string) => {
+  const s = await stat(path, { bigint: true }).catch(() => undefined)
+  return s && `${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`
+}
+async function cachedAndVerified(path: string, sha: string): Promise<boolean> {
+  const before = await identity(path)
+  if (before === undefined) return false
+  if (verified.get(path) === before) return true
+  if (!(await readVerified(path, sha))) return false
+  // Remembered only if nothing replaced the file while it was read.
+  if ((await identity(path)) === before) verified.set(path, before)
+  return true
 }
 
 /**
