@@ -114,6 +114,8 @@ failures('kiln logs of a builtin trial says what it did: data, epochs, evaluatio
   assert.match(run.stdout, /info {2}epoch 1\/2: loss \d/)
   assert.match(run.stdout, /info {2}epoch 2\/2: /)
   assert.match(run.stdout, /info {2}test: accuracy \d\.\d{4}, loss \d/)
+  // Its last lines are stored before the trial is reported ended.
+  assert.match(run.stdout, /info {2}trained 2 epochs\n[^\n]+info {2}test: accuracy [^\n]+\n$/, run.stdout)
 })
 
 failures('sweep --watch and sweep show: 0 printed as 0, each failure with its reason and frames', async (ctx) => {

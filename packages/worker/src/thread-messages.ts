@@ -19,6 +19,8 @@ export type FromThread =
   | { type: 'checkpoint'; id: number; epoch: number; bytes: Uint8Array }
   | { type: 'log'; record: LogRecord }
   | { type: 'epoch'; epoch: number }
+  /** The thread's last message: everything it logged arrived before it. */
+  | { type: 'end' }
 
 /** Agent → thread. */
 export type ToThread =

@@ -75,6 +75,13 @@ export class TrialHost {
   // The epoch reports being stored in KILN_METRICS, in order.
   private stored: Promise<void> = Promise.resolve()
   private readonly logs: LogBatcher
+  // Resolved by the thread's last message (or its port closing): its result comes through
+  // the pool's own port, and may arrive before the lines it logged last.
+  private threadEnded!: () => void
+  private readonly threadDone = new Promise<void>((ok) => {
+    this.threadEnded = ok
+  })
+  private threadStarted = false
   readonly done: Promise<void>
 
   constructor(private readonly o: TrialHostOptions) {
@@ -92,6 +99,7 @@ export class TrialHost {
     const channel = new MessageChannel()
     this.port = channel.port1
     this.port.on('message', (m: FromThread) => void this.onThreadMessage(m))
+    this.port.once('close', () => this.threadEnded())
     this.done = this.run(channel.port2).finally(() => {
       this.port.close()
       o.onEnd()
@@ -169,6 +177,7 @@ export class TrialHost {
   }
 
   private runThread(task: TrialTask, threadPort: MessageChannel['port2']): Promise<TrialOutcome> {
+    this.threadStarted = true
     const transfer: TransferListItem[] = [
       threadPort,
       ...(task.resumeFrom ? [task.resumeFrom.buffer as ArrayBuffer] : []),
@@ -247,6 +256,9 @@ export class TrialHost {
       }
       case 'epoch':
         this.epoch = m.epoch
+        return
+      case 'end':
+        this.threadEnded()
         return
       case 'report':
         this.port.postMessage({ type: 'decision', id: m.id, decision: await this.report(m) } satisfies ToThread)
@@ -343,8 +355,12 @@ export class TrialHost {
     const a = this.o.assignment
     const body = { ...this.placement(), ...(this.worldSize > 1 ? { rank: this.rank } : {}), ...update }
     await this.stored
-    // Whoever sees the trial end finds its whole log.
-    if (update.state !== 'running') await this.logs.flush()
+    // Whoever sees the trial end finds its whole log, a thread's last lines included (a
+    // thread that died without its last message is not waited for long).
+    if (update.state !== 'running' && update.state !== 'checkpointed') {
+      if (this.threadStarted) await Promise.race([this.threadDone, delay(1000)])
+      await this.logs.flush()
+    }
     try {
       await call(
         this.o.nc,
@@ -364,6 +380,8 @@ export class TrialHost {
     }
   }
 }
+
+const delay = (ms: number) => new Promise<void>((ok) => setTimeout(ok, ms).unref())
 
 /** Whether a job spec (plain JSON) is a script trial. */
 function isScript(spec: unknown): boolean {

@@ -127,6 +127,7 @@ export async function runTrial(task: TrialTask, joinCollective: JoinCollective):
   } finally {
     await ring?.leave()
     await rm(join(outDir, '..'), { recursive: true, force: true })
+    port.postMessage({ type: 'end' } satisfies FromThread)
     port.close()
   }
 }
