@@ -35,7 +35,7 @@ export { take, shard, gather } from './select.js'
 export { batches } from './batches.js'
 export type { Batch, BatchOptions } from './batches.js'
 export { oneHot } from './one-hot.js'
-export { normalize, fitNormalization } from './normalize.js'
+export { normalize, fitNormalization, standardizeTargets } from './normalize.js'
 export type { Normalization, NormalizationMethod } from './normalize.js'
 
 export {

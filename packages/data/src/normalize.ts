@@ -75,3 +75,39 @@ function perFeature(v: number | ArrayLike<number>, width: number, field: string)
   }
   return Float64Array.from(v)
 }
+
+/**
+ * A regression dataset's targets as y' = (y - mean) / std, with the training set's mean and
+ * std (`scale`, or fitted here: std 1 for constant targets). Keep the scale to map
+ * predictions back (y = y' * std + mean). Features are kept as they are.
+ */
+export function standardizeTargets(
+  ds: Dataset,
+  scale?: { mean: number; std: number },
+): { dataset: Dataset; scale: { mean: number; std: number } } {
+  const y = ds.targets
+  if (!y) throw new ValidationError('targets', 'a regression dataset (numeric targets)')
+  let s = scale
+  if (!s) {
+    let sum = 0
+    for (let i = 0; i < ds.count; i++) sum += y[i]!
+    const mean = ds.count > 0 ? sum / ds.count : 0
+    let sq = 0
+    for (let i = 0; i < ds.count; i++) sq += (y[i]! - mean) ** 2
+    const std = Math.sqrt(sq / Math.max(1, ds.count))
+    s = { mean, std: std > 0 && Number.isFinite(std) ? std : 1 }
+  }
+  const targets = new Float32Array(ds.count)
+  for (let i = 0; i < ds.count; i++) targets[i] = (y[i]! - s.mean) / s.std
+  const dataset = makeDataset({
+    name: ds.name,
+    x: ds.x,
+    sampleShape: ds.sampleShape,
+    labels: ds.labels,
+    numClasses: ds.numClasses,
+    count: ds.count,
+    ...describing(ds),
+    targets,
+  })
+  return { dataset, scale: s }
+}

@@ -3,12 +3,20 @@
 import * as tf from '@tensorflow/tfjs'
 import { setMatmulPrecision } from '@kiln/backend'
 import { ValidationError } from '@kiln/protocol'
-import { type Dataset, augmentImages, fitNormalization, gather, normalize, permutation } from '@kiln/data'
+import {
+  type Dataset,
+  augmentImages,
+  fitNormalization,
+  gather,
+  normalize,
+  permutation,
+  standardizeTargets,
+} from '@kiln/data'
 import type { TrialContext } from './context.js'
 import { restoreCheckpoint } from './checkpoint.js'
 import { isNetwork } from './model-spec.js'
 import type { LossName } from './spec-schema.js'
-import { buildLinear, foldStandardization } from './tabular/linear.js'
+import { buildLinear, foldStandardization, foldTargetScale, targetScaleLogs } from './tabular/linear.js'
 import { resolveObjective } from './tabular/objective.js'
 import { buildBuiltinModel } from './models/build.js'
 import { encodingFor } from './evaluate.js'
@@ -29,6 +37,8 @@ interface Built {
   validation?: Dataset
   /** linear with standardize: the training set's mean and std, folded in after training. */
   norm?: { mean: Float32Array; std: Float32Array }
+  /** linear regression with standardize: the training targets' mean and std, likewise. */
+  targetScale?: { mean: number; std: number }
 }
 
 // The model and how it is fed: a network as the spec says, or builtin linear (objective,
@@ -44,16 +54,29 @@ function build(ctx: TrialContext, data: PreparedData): Built {
   const objective = resolveObjective(m.objective, data.train.numClasses, data.train.targets !== undefined)
   const regression = objective === 'regression'
   const loss: LossName = regression ? 'meanSquaredError' : spec.loss
-  const base = { model: buildLinear(m, data.train, objective), loss, metrics: regression ? [] : ['accuracy'] }
   const encoding: LabelEncoding = regression ? 'value' : encodingFor(loss)
-  if (!m.standardize) return { ...base, encoding, ...splits(data) }
+  const metrics = regression ? [] : ['accuracy']
+  if (!m.standardize) return { model: buildLinear(m, data.train, objective), loss, metrics, encoding, ...splits(data) }
   const norm = fitNormalization(data.train, 'standard')
+  let train = normalize(data.train, norm)
+  let validation = data.validation ? normalize(data.validation, norm) : undefined
+  // Targets in units of their spread: a few epochs of a bounded-step optimizer could not
+  // reach slopes in the targets' own units (tens, for targets in the hundreds).
+  let targetScale: Built['targetScale']
+  if (regression) {
+    const scaled = standardizeTargets(train)
+    ;({ dataset: train, scale: targetScale } = scaled)
+    if (validation) validation = standardizeTargets(validation, targetScale).dataset
+  }
   return {
-    ...base,
+    model: buildLinear(m, train, objective),
+    loss,
+    metrics,
     encoding,
     norm,
-    train: normalize(data.train, norm),
-    ...(data.validation ? { validation: normalize(data.validation, norm) } : {}),
+    train,
+    ...(validation ? { validation } : {}),
+    ...(targetScale ? { targetScale } : {}),
   }
 }
 
@@ -77,10 +100,11 @@ function applyPrecision(precision: 'fp32' | 'bf16' | undefined): () => void {
 /** Builds, compiles and fits the spec's builtin model (mlp, cnn, linear) on the prepared splits. */
 export async function trainBuiltin(ctx: TrialContext, data: PreparedData): Promise<tf.LayersModel> {
   const { epochs, batchSize, seed, precision } = ctx.spec.training
-  const { model, loss, metrics, encoding, train, norm, ...rest } = build(ctx, data)
+  const { model, loss, metrics, encoding, train, norm, targetScale, ...rest } = build(ctx, data)
   model.compile({ optimizer: ctx.distributed(ctx.optimizer()), loss, metrics })
   const validation = rest.validation ? toTensors(rest.validation, encoding) : undefined
-  const callbacks = ctx.callbacks()
+  // Losses are reported in the targets' own units, comparable with other models' trials.
+  const callbacks = targetScale ? [targetScaleLogs(targetScale.std), ...ctx.callbacks()] : ctx.callbacks()
   let restorePrecision = () => {}
   try {
     restorePrecision = applyPrecision(precision)
@@ -120,6 +144,9 @@ export async function trainBuiltin(ctx: TrialContext, data: PreparedData): Promi
     if (validation) tf.dispose([validation.x, validation.y])
   }
   // Not on an abort: a drained trial checkpoints this model, and resumes in standardized space.
-  if (norm && !ctx.abortedWhere && !ctx.signal?.aborted) foldStandardization(model, norm.mean, norm.std)
+  if (norm && !ctx.abortedWhere && !ctx.signal?.aborted) {
+    foldStandardization(model, norm.mean, norm.std)
+    if (targetScale) foldTargetScale(model, targetScale.mean, targetScale.std)
+  }
   return model
 }

@@ -47,6 +47,30 @@ export function foldStandardization(model: tf.LayersModel, mean: Float32Array, s
   tf.dispose(folded)
 }
 
+/** Folds y = y' * std + mean (regression targets trained in units of their spread) into the Dense layer. */
+export function foldTargetScale(model: tf.LayersModel, mean: number, std: number): void {
+  const dense = model.layers[model.layers.length - 1]!
+  const [kernel, bias] = dense.getWeights() as [tf.Tensor2D, tf.Tensor1D]
+  const folded = tf.tidy(() => [kernel.mul(std), bias.mul(std).add(mean)])
+  dense.setWeights(folded)
+  tf.dispose(folded)
+}
+
+/**
+ * A callback, placed before the others, that turns squared-error losses on standardized
+ * targets back into the targets' units (times std²) in the logs every later callback reads.
+ */
+export function targetScaleLogs(std: number): tf.CustomCallback {
+  const scale = (logs?: tf.Logs) => {
+    if (!logs) return
+    for (const key of ['loss', 'val_loss']) if (typeof logs[key] === 'number') logs[key] *= std * std
+  }
+  return new tf.CustomCallback({
+    onBatchEnd: async (_batch, logs) => scale(logs),
+    onEpochEnd: async (_epoch, logs) => scale(logs),
+  })
+}
+
 function mean(values: Float32Array, count: number): number {
   let sum = 0
   for (let i = 0; i < count; i++) sum += values[i]!
