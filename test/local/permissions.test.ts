@@ -36,6 +36,25 @@ perms('a worker cannot call kiln.api.submit; a client can, and the coordinator a
   sub.unsubscribe()
 })
 
+perms('the not-delivered check skips other traffic on the subject, and still sees a delivery', async ({ rs }) => {
+  const { coordinator, client, admin } = rs!.nc
+  const subject = Subjects.node.heartbeat('node-1')
+  // A live node heartbeats on the subject the check watches (CI once failed on one).
+  const noise = setInterval(() => admin.publish(subject, 'heartbeat'), 1)
+  try {
+    for (let i = 0; i < 20; i++) await assertNotDelivered(client, subject, coordinator, admin)
+  } finally {
+    clearInterval(noise)
+  }
+  let delivered = false
+  try {
+    await assertNotDelivered(admin, subject, coordinator, admin)
+  } catch (err) {
+    delivered = /was delivered/.test((err as Error).message)
+  }
+  assert.ok(delivered, 'a publisher that may publish there is seen')
+})
+
 perms('a client cannot publish heartbeats or node commands', async ({ rs }) => {
   const { coordinator, worker, client, admin } = rs!.nc
   await assertNotDelivered(client, Subjects.node.heartbeat('node-1'), coordinator, admin)
