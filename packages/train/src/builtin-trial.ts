@@ -65,7 +65,8 @@ function build(ctx: TrialContext, data: PreparedData): Built {
   let targetScale: Built['targetScale']
   if (regression) {
     const scaled = standardizeTargets(train)
-    ;({ dataset: train, scale: targetScale } = scaled)
+    train = scaled.dataset
+    targetScale = scaled.scale
     if (validation) validation = standardizeTargets(validation, targetScale).dataset
   }
   return {

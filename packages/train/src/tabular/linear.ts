@@ -33,27 +33,27 @@ export function buildLinear(
   return model
 }
 
-/** Folds x' = (x - mean) / std (per flattened feature) into the model's Dense layer. */
-export function foldStandardization(model: tf.LayersModel, mean: Float32Array, std: Float32Array): void {
+// Replaces the last (Dense) layer's kernel and bias with what `fold` makes of them.
+function foldIntoDense(model: tf.LayersModel, fold: (kernel: tf.Tensor2D, bias: tf.Tensor1D) => tf.Tensor[]): void {
   const dense = model.layers[model.layers.length - 1]!
   const [kernel, bias] = dense.getWeights() as [tf.Tensor2D, tf.Tensor1D]
-  const folded = tf.tidy(() => {
-    const inv = tf.tensor2d(std, [std.length, 1]).reciprocal()
-    const w = kernel.mul(inv)
-    const shift = tf.tensor2d(mean, [1, mean.length]).matMul(w).reshape([-1])
-    return [w, bias.sub(shift)]
-  })
+  const folded = tf.tidy(() => fold(kernel, bias))
   dense.setWeights(folded)
   tf.dispose(folded)
 }
 
+/** Folds x' = (x - mean) / std (per flattened feature) into the model's Dense layer. */
+export function foldStandardization(model: tf.LayersModel, mean: Float32Array, std: Float32Array): void {
+  foldIntoDense(model, (kernel, bias) => {
+    const w = kernel.mul(tf.tensor2d(std, [std.length, 1]).reciprocal())
+    const shift = tf.tensor2d(mean, [1, mean.length]).matMul(w).reshape([-1])
+    return [w, bias.sub(shift)]
+  })
+}
+
 /** Folds y = y' * std + mean (regression targets trained in units of their spread) into the Dense layer. */
 export function foldTargetScale(model: tf.LayersModel, mean: number, std: number): void {
-  const dense = model.layers[model.layers.length - 1]!
-  const [kernel, bias] = dense.getWeights() as [tf.Tensor2D, tf.Tensor1D]
-  const folded = tf.tidy(() => [kernel.mul(std), bias.mul(std).add(mean)])
-  dense.setWeights(folded)
-  tf.dispose(folded)
+  foldIntoDense(model, (kernel, bias) => [kernel.mul(std), bias.mul(std).add(mean)])
 }
 
 /**
