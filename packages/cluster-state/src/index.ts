@@ -3,7 +3,7 @@
 // Its own package rather than part of @kiln/coordinator: the worker, gateway and CLI must
 // create and check the same layout (whoever starts first creates it), and none of them may
 // depend on the coordinator. It cannot live in @kiln/protocol either, which does no I/O.
-export { ensureLayout } from './ensure-layout.js'
+export { ensureLayout, formingReason, daemonLayoutOptions, DAEMON_FORMING_WAIT_MS } from './ensure-layout.js'
 export { bindLayout } from './bind-layout.js'
 export type { BoundLayout } from './bind-layout.js'
 export type { Layout, EnsureLayoutOptions } from './ensure-layout.js'

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto'
 import type { NatsConnection } from '@nats-io/transport-node'
 import {
   acquireLease,
+  daemonLayoutOptions,
   ensureLayout,
   releaseLease,
   renewLease,
@@ -65,7 +66,7 @@ export interface Coordinator {
 export async function startCoordinator(options: CoordinatorOptions): Promise<Coordinator> {
   const id = options.id ?? `coord-${randomBytes(4).toString('hex')}`
   const log = makeLogger(options.log ?? jsonLineSink(), 'coordinator', { coordinator: id })
-  const layout = await ensureLayout(options.nc, options.layout)
+  const layout = await ensureLayout(options.nc, daemonLayoutOptions(log, options.layout))
   const { heartbeatMs, nodeTtlMs, leaseTtlMs } = layout.settings
   const retry = { ...DEFAULT_RETRY, ...options.retry }
   let leader: Leader | undefined

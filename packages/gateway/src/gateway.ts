@@ -8,6 +8,7 @@ import type { Hono } from 'hono'
 import type { NatsConnection } from '@nats-io/transport-node'
 import {
   bindLayout,
+  daemonLayoutOptions,
   ensureLayout,
   exposition,
   getModelVersion,
@@ -240,7 +241,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     // the gateway does not know and must not check against its own defaults (a coordinator
     // started with --heartbeat 1000 made the gateway's start fail): bind to it, and create
     // it only where there is none yet (a gateway started first, or alone on its nats-server).
-    layout = await bindLayout(nc).catch(() => ensureLayout(nc))
+    layout = await bindLayout(nc).catch(() => ensureLayout(nc, daemonLayoutOptions(say)))
     const l = layout
     stops.push(
       (

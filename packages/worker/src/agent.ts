@@ -23,7 +23,7 @@ import {
   type Slot,
   type TrialAssignment,
 } from '@kiln/protocol'
-import { ensureLayout, serve, serveMetrics, type EnsureLayoutOptions } from '@kiln/cluster-state'
+import { daemonLayoutOptions, ensureLayout, serve, serveMetrics, type EnsureLayoutOptions } from '@kiln/cluster-state'
 import { jsonLineSink, makeLogger, type LogSink } from '@kiln/train/spec'
 // Types only: the agent's thread must not load tfjs (the trial threads do).
 import type { ThreadConnection } from '@kiln/train'
@@ -90,10 +90,10 @@ const threadEntry = (() => {
 
 /** Starts a node agent on `nc`. */
 export async function startWorker(o: WorkerOptions): Promise<WorkerAgent> {
-  const layout = await ensureLayout(o.nc, o.layout)
   const nodeId = o.nodeId ?? `node-${randomBytes(4).toString('hex')}`
-  const cacheDir = o.cacheDir ?? join(homedir(), '.cache', 'kiln')
   const log = makeLogger(o.log ?? jsonLineSink(), 'worker', { node: nodeId })
+  const layout = await ensureLayout(o.nc, daemonLayoutOptions(log, o.layout))
+  const cacheDir = o.cacheDir ?? join(homedir(), '.cache', 'kiln')
   const registration: NodeRegistration = {
     v: 1,
     nodeId,
