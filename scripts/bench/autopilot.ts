@@ -15,8 +15,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { connect } from '@nats-io/transport-node'
-import { analyzeDataset, runAutopilot } from '@kiln/autopilot'
+import { connect, type NatsConnection } from '@nats-io/transport-node'
+import { analyzeDataset, followJob, runAutopilot } from '@kiln/autopilot'
 import { JobsClient } from '@kiln/client'
 import { type Dataset, registeredDatasets, resolveDataset } from '@kiln/data'
 import { startNatsServer } from '@kiln/local'
@@ -36,6 +36,22 @@ const dir = mkdtempSync(join(tmpdir(), 'kiln-bench-autopilot-'))
 
 const kiln = kilnProcesses(dir)
 const start = kiln.start
+
+// The autopilot's ensemble job once more, with refit off: its test figure, for the ablation.
+async function withoutRefit(
+  nc: NatsConnection,
+  jobId: string,
+  metric: 'accuracy' | 'rmse',
+): Promise<number | undefined> {
+  const jobs = new JobsClient(nc)
+  const { job } = await jobs.show(jobId)
+  const spec = structuredClone(job!.spec) as { name: string; model: Record<string, unknown> }
+  spec.name = `${spec.name}-no-refit`
+  spec.model.refit = false
+  const { job: again } = await jobs.submit(spec, job!.datasetId ? { datasetId: job!.datasetId } : {})
+  const shown = await followJob(nc, again.id, 1000, Date.now() + 600_000)
+  return shown.trials?.[0]?.metrics?.[`test_${metric}`]
+}
 
 // The peers train on the autopilot's train and validation rows and test on its test rows.
 type Score = { accuracy?: number; rmse?: number; trainMs: number }
@@ -102,6 +118,7 @@ try {
     const peers = sklearn([data.train, ...(data.validation ? [data.validation] : [])], data.test!)
     const ens = result.ensemble?.evaluation
     const single = result.board[0]?.best
+    const noRefit = result.ensembleJobId ? await withoutRefit(nc, result.ensembleJobId, result.testMetric) : undefined
     report(flags, {
       bench: 'autopilot',
       dataset: name,
@@ -116,6 +133,8 @@ try {
         ? { [`best_single_test_${result.testMetric === 'rmse' ? 'rmse' : 'acc'}`]: single.test }
         : {}),
       members: result.ensemble?.members.length ?? 0,
+      // The same members and weights, not trained again on the validation rows (an ablation).
+      ...(noRefit !== undefined ? { [`no_refit_test_${result.testMetric === 'rmse' ? 'rmse' : 'acc'}`]: noRefit } : {}),
       ...('error' in peers
         ? { sklearn_error: peers.error }
         : {

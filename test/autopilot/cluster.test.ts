@@ -120,6 +120,7 @@ ap(
         members: { weight: number }[]
         evaluation: { accuracy: number }
         importance: { feature: string }[]
+        refit?: { rows: number; members: { label: string }[] }
       }
       endpoint: string
     }
@@ -131,6 +132,7 @@ ap(
     assert.is(ens.model, 'autopilot-shop')
     const total = ens.members.reduce((s, m) => s + m.weight, 0)
     assert.ok(Math.abs(total - 1) < 1e-9, `weights sum to ${total}`)
+    assert.is(ens.refit?.members.length, ens.members.length, 'each member trained again on training + validation rows')
     assert.ok(ens.evaluation.accuracy > 0.7, `test accuracy ${ens.evaluation.accuracy}`)
     assert.is(ens.importance.length, 4, 'every feature has an importance')
     assert.is(result.endpoint, 'autopilot-shop')

@@ -105,6 +105,95 @@ ens('two MLPs become one ensemble model: selected on validation, evaluated on te
   }
 })
 
+ens(
+  'refit: the chosen members train again on training + validation rows, as long as they trained, never on a test row',
+  async () => {
+    const data = noisyTable()
+    const dir = tempDir()
+    try {
+      const training = 'training: { epochs: 4, batchSize: 32, validationSplit: 0.25, testSplit: 0.2, seed: 5 }'
+      const candidates = new Map<string, ModelFiles>()
+      const trained: Record<string, KilnModelMetadata> = {}
+      for (const [name, model] of [
+        ['trees', '{ builtin: gbdt, trees: 400, learningRate: 0.3, earlyStopping: 5 }'],
+        ['net', '{ builtin: mlp, hidden: [16] }'],
+      ] as const) {
+        const spec = parseSpec(
+          `name: ${name}\ndataset: noisy\nmodel: ${model}\noptimizer: { learningRate: 0.01 }\n${training}\n`,
+        )
+        const result = await trainLocal(spec, { outDir: join(dir.dir, name), datasets: { train: data }, log: quiet })
+        candidates.set(`m/${name}`, readDir(result.modelDir!))
+        trained[name] = JSON.parse(readFileSync(join(result.modelDir!, 'kiln-model.json'), 'utf8'))
+      }
+      const kept = JSON.parse(new TextDecoder().decode(candidates.get('m/trees')!.get('gbdt.json')))
+      const keptRounds = kept.roots.length
+      assert.ok(keptRounds < 400, `early stopping kept ${keptRounds} of 400 rounds`)
+      const ensembleSpec = (refit: boolean) =>
+        parseSpec(
+          `name: ens\ndataset: noisy\nmodel: { builtin: ensemble, members: [{ artifact: m/trees, label: trees }, { artifact: m/net, label: net }], rounds: 10, refit: ${refit} }\ntraining: { validationSplit: 0.25, testSplit: 0.2, seed: 5 }\n`,
+        )
+      const logs: Record<string, unknown>[] = []
+      let before: Awaited<ReturnType<typeof trainLocal>> | undefined
+      let after: typeof before
+      for (const r of [false, true]) {
+        const result = await trainLocal(ensembleSpec(r), {
+          outDir: join(dir.dir, `ens-${r}`),
+          datasets: { train: data },
+          candidates,
+          log: (rec) => logs.push(rec),
+        })
+        if (r) after = result
+        else before = result
+      }
+      const files = readDir(after!.modelDir!)
+      const info = JSON.parse(new TextDecoder().decode(files.get(ENSEMBLE_JSON)))
+      // 600 rows: 120 held out for test, the other 480 (360 training + 120 validation) for the refit.
+      assert.equal(info.members.map((m: { label: string }) => m.label).sort(), ['net', 'trees'], 'both kinds refit')
+      assert.is(info.refit.rows, 480)
+      assert.is(info.refit.members.length, info.members.length)
+      for (const [k, m] of info.members.entries()) {
+        const meta: KilnModelMetadata = JSON.parse(new TextDecoder().decode(files.get(`${m.prefix}kiln-model.json`)))
+        assert.is(meta.dataset.count, 480, `${m.label} trained on training + validation rows`)
+        assert.is(meta.hyperparameters.training.validationSplit, 0)
+        assert.is(meta.hyperparameters.training.testSplit, 0.2)
+        assert.is(meta.dataset.fingerprint, trained[m.label]!.dataset.fingerprint)
+        const length = info.refit.members[k]
+        assert.is(length.label, m.label)
+        if (m.label === 'trees') {
+          assert.is(length.rounds, keptRounds)
+          const refitTrees = JSON.parse(new TextDecoder().decode(files.get(`${m.prefix}gbdt.json`)))
+          assert.is(refitTrees.roots.length, keptRounds, 'all the kept rounds, no early stop')
+          assert.is((meta.hyperparameters.model as { earlyStopping: number }).earlyStopping, 0)
+        } else {
+          assert.is(length.epochs, trained.net!.training.epochsRun)
+          assert.is(meta.training.epochsRun, trained.net!.training.epochsRun)
+        }
+      }
+      // The same members and weights as without refit; the models themselves are new.
+      const plainInfo = JSON.parse(readFileSync(join(before!.modelDir!, ENSEMBLE_JSON), 'utf8'))
+      assert.equal(
+        info.members.map((m: { label: string; weight: number }) => [m.label, m.weight]),
+        plainInfo.members.map((m: { label: string; weight: number }) => [m.label, m.weight]),
+      )
+      assert.equal(info.selection, plainInfo.selection)
+      assert.ok(after!.metrics.test!.accuracy > 0.75, `test accuracy ${after!.metrics.test!.accuracy}`)
+      const x = data.x.subarray(0, 40)
+      const refitPredicts = await (await parseEnsembleModel(files, 'ens', MEMBER_KINDS)).predict(x, 10)
+      const plainPredicts = await (await parseEnsembleModel(readDir(before!.modelDir!), 'ens', MEMBER_KINDS)).predict(
+        x,
+        10,
+      )
+      assert.not.equal(Array.from(refitPredicts), Array.from(plainPredicts))
+      assert.ok(
+        logs.some((l) => l.msg === 'member refit on training and validation rows'),
+        'the trial log says each member was refit',
+      )
+    } finally {
+      dir.remove()
+    }
+  },
+)
+
 // 600 rows: a number, a category (0 blue, 1 green, 2 red, as a CSV's text column is stored) and
 // a number on another scale; the class depends on the first number and whether it is red.
 function categoricalTable() {

@@ -10,6 +10,8 @@ import type { EnsembleInfo } from '@kiln/train'
 export interface Explanation {
   members: { label: string; family?: string; weight: number }[]
   selection?: EnsembleInfo['selection']
+  /** Set when the members were trained again on training + validation rows after selection. */
+  refit?: EnsembleInfo['refit']
   importance?: { feature: string; importance: number; std: number }[]
   /** The test split's figures. */
   evaluation?: Evaluation
@@ -26,6 +28,7 @@ export async function explainVersion(nc: NatsConnection, model: string, version:
     ? (JSON.parse(new TextDecoder().decode(bytes)) as {
         members?: Explanation['members']
         selection?: Explanation['selection']
+        refit?: Explanation['refit']
         explanation?: { importance?: Explanation['importance'] }
       })
     : {}
@@ -36,6 +39,7 @@ export async function explainVersion(nc: NatsConnection, model: string, version:
       ...(m.family ? { family: m.family } : {}),
     })),
     ...(info.selection ? { selection: info.selection } : {}),
+    ...(info.refit ? { refit: info.refit } : {}),
     ...(info.explanation?.importance ? { importance: info.explanation.importance } : {}),
     ...(record.evaluation ? { evaluation: record.evaluation } : {}),
     ...(record.metrics ? { metrics: record.metrics } : {}),

@@ -28,6 +28,8 @@ export interface AutopilotOptions {
   /** The endpoint's name (default: the model's). */
   endpoint?: string
   seed?: number
+  /** Train the ensemble's members again on training + validation rows after selection (default true). */
+  refit?: boolean
   /** How often to look at the sweep and the job (default 1 s). */
   pollMs?: number
 }
@@ -50,6 +52,8 @@ export interface AutopilotResult {
   ensemble?: Explanation & { model: string; version: number }
   /** Why there is no ensemble, when there is none. */
   ensembleError?: string
+  /** The ensemble's job, once submitted. */
+  ensembleJobId?: string
   endpoint?: string
   /** Why --deploy did not deploy, when it did not. */
   deployError?: string
@@ -147,10 +151,11 @@ export async function runAutopilot(
     return result
   }
   const selection = metric === 'log_loss' ? 'log_loss' : metric === 'accuracy' ? 'accuracy' : 'mse'
-  const ens = await new JobsClient(nc).submit(ensembleSpec(spec, candidates, selection), {
+  const ens = await new JobsClient(nc).submit(ensembleSpec(spec, candidates, selection, options.refit ?? true), {
     datasetId: record.id,
-    idempotencyKey: `${key}-ensemble`,
+    idempotencyKey: `${key}-ensemble${options.refit === false ? '-no-refit' : ''}`,
   })
+  result.ensembleJobId = ens.job.id
   onEvent({ type: 'ensemble', job: ens.job, candidates: candidates.map((c) => c.id), created: ens.created })
   // The ensemble is quick next to the search; one more budget is plenty, after which the
   // job is left to finish and a second run picks it up.

@@ -136,6 +136,11 @@ const ensemble = strictObject(
     metric: oneOf(['auto', 'accuracy', 'log_loss', 'mse']).default('auto'),
     /** Permutation importance of the features on the validation split (tables). */
     importance: bool().default(true),
+    /**
+     * After selection, train each chosen member again on training + validation rows, for as
+     * long as it trained, keeping the selected weights (AutoGluon's refit_full).
+     */
+    refit: bool().default(false),
   },
   'a mapping',
 )

@@ -1,7 +1,10 @@
 // `kiln train`: one trial on this machine, from spec to a saved model.
 import { selectKilnBackend, CUDA_BACKEND_NAME } from '@kiln/backend'
 import * as tf from '@tensorflow/tfjs'
-import type { ResolvedDataset } from '@kiln/data'
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { resolveDataset, type ResolvedDataset } from '@kiln/data'
 import { setThreads } from '@kiln/native'
 import { readCheckpoint } from './checkpoint.js'
 import { TrialContext, type CheckpointPolicy, type TrialData, type TrialReport } from './context.js'
@@ -18,6 +21,7 @@ import { isBuiltin } from './model-spec.js'
 import { EnsembleModel } from './ensemble/ensemble-model.js'
 import { trainEnsemble, type CandidateFiles } from './ensemble/ensemble-trial.js'
 import { evaluatePredictor } from './ensemble/evaluate-predictor.js'
+import type { ModelFiles } from './model-files.js'
 import { checkSaveTarget, saveModel } from './save.js'
 import type { Collective } from './collective/collective.js'
 import type { DistributedOptions } from './collective/distributed-optimizer.js'
@@ -26,7 +30,7 @@ import { runScriptTrial, scriptPath } from './script-trial.js'
 import type { Spec } from './spec-schema.js'
 import { trainBuiltin } from './builtin-trial.js'
 import type { BatchEvent, Decision } from './trial-callback.js'
-import { checkFinite, prepareData, toTensors, type PreparedData } from './trial-data.js'
+import { checkFinite, datasetLocation, prepareData, toTensors, type PreparedData } from './trial-data.js'
 import { narrator } from './narrate.js'
 import type { EpochEvent, StartEvent } from './train-events.js'
 
@@ -128,11 +132,9 @@ export async function trainLocal(spec: Spec, options: TrainLocalOptions): Promis
   const rank = options.collective?.rank ?? 0
   const worldSize = options.collective?.worldSize ?? 1
   await selectBackend(spec, log, worldSize > 1)
-  const data = rankData(
-    await prepareData(spec, { baseDir, ...(options.datasets ? { datasets: options.datasets } : {}) }),
-    rank,
-    worldSize,
-  )
+  // Resolved once: an ensemble that refits its members trains each on the same data.
+  const datasets = options.datasets ?? (await resolveDataset(datasetLocation(spec.dataset, baseDir)))
+  const data = rankData(await prepareData(spec, { baseDir, datasets }), rank, worldSize)
   checkFinite(spec, data, (message) => log('warn', message))
   if (signal?.aborted) throw new TrainingAbortedError()
   const model = 'builtin' in spec.model ? spec.model.builtin : 'script'
@@ -187,7 +189,9 @@ export async function trainLocal(spec: Spec, options: TrainLocalOptions): Promis
   try {
     trained =
       'builtin' in spec.model && spec.model.builtin === 'ensemble'
-        ? await trainEnsemble(ctx, data, options.candidates ?? new Map())
+        ? await trainEnsemble(ctx, data, options.candidates ?? new Map(), (member) =>
+            trainMember(member, { baseDir, datasets, log: sink, ...(signal ? { signal } : {}) }),
+          )
         : 'builtin' in spec.model && spec.model.builtin === 'gbdt'
           ? await trainGbdt(ctx, data)
           : isBuiltin(spec.model)
@@ -267,6 +271,23 @@ export async function trainLocal(spec: Spec, options: TrainLocalOptions): Promis
     }
   } finally {
     trained?.dispose()
+  }
+}
+
+/** Trains an ensemble member's refit spec in a folder of its own, and returns its saved files. */
+async function trainMember(
+  spec: Spec,
+  options: Pick<TrainLocalOptions, 'baseDir' | 'datasets' | 'log' | 'signal'>,
+): Promise<ModelFiles> {
+  const dir = await mkdtemp(join(tmpdir(), 'kiln-refit-'))
+  try {
+    const { modelDir } = await trainLocal(spec, { ...options, outDir: join(dir, 'model') })
+    const files: ModelFiles = new Map()
+    if (modelDir)
+      for (const name of await readdir(modelDir)) files.set(name, new Uint8Array(await readFile(join(modelDir, name))))
+    return files
+  } finally {
+    await rm(dir, { recursive: true, force: true })
   }
 }
 

@@ -43,6 +43,11 @@ export interface EnsembleInfo {
     /** The ensemble against the best single candidate on rows neither was selected on. */
     heldOut?: HeldOutCheck
   }
+  /**
+   * Set when the members were trained again on training + validation rows after selection
+   * (weights, figures and importance are the selected models'): rows, and each one's length.
+   */
+  refit?: { rows: number; members: { label: string; epochs: number; rounds?: number }[] }
   /** Permutation importance of each feature on the validation split, most important first. */
   explanation?: { metric: string; importance: { feature: string; importance: number; std: number }[] }
 }

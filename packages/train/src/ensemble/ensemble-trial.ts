@@ -15,6 +15,7 @@ import { MEMBER_KINDS } from './model-kinds.js'
 import { permutationImportance } from './permutation-importance.js'
 import { loadPredictor, type Predictor } from './predictor.js'
 import { accuracyOf, logLossOf, mseOf, SelectionMetric, type Truth } from './scores.js'
+import { refitSpec, type RefitLength, type RefitTrainer } from './refit.js'
 import { selectEnsemble } from './selection.js'
 
 /** A candidate's stored files, by the artifact name the spec lists. */
@@ -39,6 +40,7 @@ export async function trainEnsemble(
   ctx: TrialContext,
   data: PreparedData,
   candidates: CandidateFiles,
+  refit?: RefitTrainer,
 ): Promise<EnsembleModel> {
   const m = ctx.spec.model as EnsembleModelSpec
   const validation = data.validation
@@ -93,7 +95,7 @@ export async function trainEnsemble(
       ...(m.members[c.index]!.family ? { family: m.members[c.index]!.family } : {}),
     })),
   }
-  const model = new EnsembleModel(
+  let model = new EnsembleModel(
     info,
     chosen.map((c) => ({ predictor: loaded[c.index]!.predictor, files: loaded[c.index]!.files })),
   )
@@ -123,6 +125,20 @@ export async function trainEnsemble(
     )
     info.explanation = { metric, importance }
   }
+  if (m.refit) {
+    if (!refit) throw new ValidationError('model.refit', 'false here (this run cannot train members)', { got: 'true' })
+    const members = await refitMembers(
+      ctx,
+      chosen.map((c, k) => ({ files: loaded[c.index]!.files, label: info.members[k]!.label })),
+      refit,
+    )
+    model.dispose()
+    info.refit = {
+      rows: data.train.count + validation.count,
+      members: members.map((r, k) => ({ label: info.members[k]!.label, ...r.length })),
+    }
+    model = new EnsembleModel(info, members)
+  }
   info.selection = {
     metric,
     loss: selection.loss,
@@ -131,4 +147,34 @@ export async function trainEnsemble(
     ...(selection.heldOut ? { heldOut: selection.heldOut } : {}),
   }
   return model
+}
+
+/**
+ * Each chosen member trained again on training + validation rows (refit.ts): the refit
+ * models and their files, in the order given. Disposes what it loaded if one fails.
+ */
+async function refitMembers(
+  ctx: TrialContext,
+  members: readonly { files: ModelFiles; label: string }[],
+  train: RefitTrainer,
+): Promise<{ predictor: Predictor; files: ModelFiles; length: RefitLength }[]> {
+  const out: { predictor: Predictor; files: ModelFiles; length: RefitLength }[] = []
+  try {
+    for (const member of members) {
+      const { spec, length } = refitSpec(member.files, member.label, ctx.spec)
+      const started = performance.now()
+      const files = await train(spec)
+      const predictor = await loadPredictor(files, `${member.label} (refit)`, MEMBER_KINDS)
+      out.push({ predictor, files, length })
+      ctx.log('member refit on training and validation rows', {
+        member: member.label,
+        ...length,
+        seconds: Math.round((performance.now() - started) / 100) / 10,
+      })
+    }
+    return out
+  } catch (err) {
+    for (const r of out) r.predictor.dispose()
+    throw err
+  }
 }

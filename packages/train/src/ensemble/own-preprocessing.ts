@@ -5,8 +5,8 @@
 // ensemble predicts what its members predict offline.
 import { applyPreprocessing, PREPROCESSING_FORMAT, type FittedPreprocessing } from '@kiln/data'
 import { ModelFormatError } from '../errors.js'
-import { metadataProblem, type KilnModelMetadata } from '../metadata.js'
 import { METADATA_JSON } from '../model-files.js'
+import { metadataOfFiles } from '../metadata-files.js'
 import type { Predictor, PredictorKind } from './predictor.js'
 
 const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1)
@@ -14,19 +14,11 @@ const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1)
 // kiln-model.json is untrusted input (a registry file): its preprocessing is checked as far
 // as applying it relies on.
 function fittedOf(files: ReadonlyMap<string, Uint8Array>, where: string): FittedPreprocessing | undefined {
-  const bytes = files.get(METADATA_JSON)
-  if (!bytes) return undefined
+  const meta = metadataOfFiles(files, where)
+  if (!meta) return undefined
   const bad = (problem: string): never => {
     throw new ModelFormatError(`${where}/${METADATA_JSON}`, problem)
   }
-  let meta: KilnModelMetadata
-  try {
-    meta = JSON.parse(new TextDecoder().decode(bytes)) as KilnModelMetadata
-  } catch (err) {
-    return bad(`not valid JSON: ${(err as Error).message}`)
-  }
-  const problem = metadataProblem(meta)
-  if (problem) bad(problem)
   const f = meta.preprocessing
   if (f === undefined) return undefined
   if (f?.format !== PREPROCESSING_FORMAT) bad(`preprocessing.format: expected "${PREPROCESSING_FORMAT}"`)
