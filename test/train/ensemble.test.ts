@@ -188,6 +188,23 @@ ens(
         logs.some((l) => l.msg === 'member refit on training and validation rows'),
         'the trial log says each member was refit',
       )
+      // A member trained by a script cannot be refit (its code is not in the ensemble's job).
+      const scripted = new Map(candidates.get('m/net')!)
+      const meta = JSON.parse(new TextDecoder().decode(scripted.get('kiln-model.json')))
+      meta.hyperparameters.model = { script: './trial.ts', params: {} }
+      scripted.set('kiln-model.json', new TextEncoder().encode(JSON.stringify(meta)))
+      const refused = await trainLocal(ensembleSpec(true), {
+        outDir: join(dir.dir, 'ens-scripted'),
+        datasets: { train: data },
+        candidates: new Map([...candidates, ['m/net', scripted]]),
+        log: quiet,
+      }).then(
+        () => undefined,
+        (err: Error) => err,
+      )
+      assert.ok(refused, 'refused')
+      assert.match(refused.message, /model\.refit/)
+      assert.match(refused.message, /trained by \.\/trial\.ts/)
     } finally {
       dir.remove()
     }

@@ -44,7 +44,7 @@ export function ensembleSpec(
   sweepSpec: Record<string, unknown>,
   candidates: readonly (TrialResult & { artifact: string })[],
   metric: 'accuracy' | 'log_loss' | 'mse',
-  refit = true,
+  refit = false,
 ): Record<string, unknown> {
   const training = sweepSpec.training as Record<string, unknown>
   return {
@@ -54,7 +54,7 @@ export function ensembleSpec(
       builtin: 'ensemble',
       members: candidates.map((c) => ({ artifact: c.artifact, label: c.id, family: familyOf(c.params) })),
       metric,
-      // The chosen members then also learn from the validation rows (a quarter more data).
+      // With refit, the chosen members then also learn from the validation rows.
       refit,
     },
     // The same seed and splits as the sweep: the candidates are judged on the rows they

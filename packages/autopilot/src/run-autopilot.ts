@@ -28,7 +28,10 @@ export interface AutopilotOptions {
   /** The endpoint's name (default: the model's). */
   endpoint?: string
   seed?: number
-  /** Train the ensemble's members again on training + validation rows after selection (default true). */
+  /**
+   * Train the ensemble's members again on training + validation rows after selection
+   * (default false: on the bench's tables it helped as often as it hurt; README "Autopilot").
+   */
   refit?: boolean
   /** How often to look at the sweep and the job (default 1 s). */
   pollMs?: number
@@ -151,9 +154,9 @@ export async function runAutopilot(
     return result
   }
   const selection = metric === 'log_loss' ? 'log_loss' : metric === 'accuracy' ? 'accuracy' : 'mse'
-  const ens = await new JobsClient(nc).submit(ensembleSpec(spec, candidates, selection, options.refit ?? true), {
+  const ens = await new JobsClient(nc).submit(ensembleSpec(spec, candidates, selection, options.refit ?? false), {
     datasetId: record.id,
-    idempotencyKey: `${key}-ensemble${options.refit === false ? '-no-refit' : ''}`,
+    idempotencyKey: `${key}-ensemble${options.refit ? '-refit' : ''}`,
   })
   result.ensembleJobId = ens.job.id
   onEvent({ type: 'ensemble', job: ens.job, candidates: candidates.map((c) => c.id), created: ens.created })

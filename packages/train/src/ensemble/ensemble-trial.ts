@@ -127,12 +127,17 @@ export async function trainEnsemble(
   }
   if (m.refit) {
     if (!refit) throw new ValidationError('model.refit', 'false here (this run cannot train members)', { got: 'true' })
-    const members = await refitMembers(
-      ctx,
-      chosen.map((c, k) => ({ files: loaded[c.index]!.files, label: info.members[k]!.label })),
-      refit,
-    )
-    model.dispose()
+    let members: Awaited<ReturnType<typeof refitMembers>>
+    try {
+      members = await refitMembers(
+        ctx,
+        chosen.map((c, k) => ({ files: loaded[c.index]!.files, label: info.members[k]!.label })),
+        refit,
+      )
+    } finally {
+      // The selected models: replaced by their refits, or dropped with the failed run.
+      model.dispose()
+    }
     info.refit = {
       rows: data.train.count + validation.count,
       members: members.map((r, k) => ({ label: info.members[k]!.label, ...r.length })),

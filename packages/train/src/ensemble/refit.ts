@@ -37,6 +37,11 @@ export function refitSpec(
       got: `${where} without one`,
     })
   const own = meta.hyperparameters
+  // A script's code travels in its job's bundle, which the ensemble's job does not have.
+  if (!('builtin' in own.model))
+    throw new ValidationError('model.refit', 'false for members trained by a script (only builtin models refit)', {
+      got: `true, and ${where} was trained by ${own.model.script}`,
+    })
   const epochs = Math.max(1, meta.training.epochsRun)
   const gbdt = files.get(GBDT_JSON)
   const rounds = gbdt ? parseGbdtModel(gbdt, `${where}/${GBDT_JSON}`).info.rounds : undefined
