@@ -16,6 +16,7 @@ import type { TrialContext } from './context.js'
 import { restoreCheckpoint } from './checkpoint.js'
 import { isNetwork } from './model-spec.js'
 import type { LossName } from './spec-schema.js'
+import { annealedRate } from './tabular/anneal.js'
 import { buildLinear, foldStandardization, foldTargetScale, targetScaleLogs } from './tabular/linear.js'
 import { resolveObjective } from './tabular/objective.js'
 import { buildBuiltinModel } from './models/build.js'
@@ -102,7 +103,11 @@ function applyPrecision(precision: 'fp32' | 'bf16' | undefined): () => void {
 export async function trainBuiltin(ctx: TrialContext, data: PreparedData): Promise<tf.LayersModel> {
   const { epochs, batchSize, seed, precision } = ctx.spec.training
   const { model, loss, metrics, encoding, train, norm, targetScale, ...rest } = build(ctx, data)
-  model.compile({ optimizer: ctx.distributed(ctx.optimizer()), loss, metrics })
+  const optimizer = ctx.optimizer()
+  model.compile({ optimizer: ctx.distributed(optimizer), loss, metrics })
+  const anneal = isNetwork(ctx.spec.model)
+    ? undefined
+    : annealedRate(optimizer, Math.ceil(train.count / batchSize), epochs)
   const validation = rest.validation ? toTensors(rest.validation, encoding) : undefined
   // Losses are reported in the targets' own units, comparable with other models' trials.
   const callbacks = targetScale ? [targetScaleLogs(targetScale.std), ...ctx.callbacks()] : ctx.callbacks()
@@ -129,7 +134,7 @@ export async function trainBuiltin(ctx: TrialContext, data: PreparedData): Promi
           // and nothing else needs the loop while a local run trains.
           yieldEvery: 'never',
           verbose: 0,
-          callbacks,
+          callbacks: anneal ? [anneal(epoch), ...callbacks] : callbacks,
         })
       } finally {
         x.dispose()
