@@ -39,17 +39,22 @@ const dir = mkdtempSync(join(tmpdir(), 'kiln-bench-autopilot-'))
 const kiln = kilnProcesses(dir)
 const start = kiln.start
 
-// The autopilot's ensemble job once more, its members refit on training + validation rows
-// (kiln autopilot --refit): its test figure, for the ablation.
-async function withRefit(nc: NatsConnection, jobId: string, metric: 'accuracy' | 'rmse'): Promise<number | undefined> {
+// The autopilot's ensemble job once more with refit the other way (on by default, so off):
+// its test figure, for the ablation.
+async function refitToggled(
+  nc: NatsConnection,
+  jobId: string,
+  metric: 'accuracy' | 'rmse',
+): Promise<{ refit: boolean; value: number | undefined }> {
   const jobs = new JobsClient(nc)
   const { job } = await jobs.show(jobId)
   const spec = structuredClone(job!.spec) as { name: string; model: Record<string, unknown> }
-  spec.name = `${spec.name}-refit`
-  spec.model.refit = true
+  const refit = spec.model.refit !== true
+  spec.name = `${spec.name}-${refit ? 'refit' : 'no-refit'}`
+  spec.model.refit = refit
   const { job: again } = await jobs.submit(spec, job!.datasetId ? { datasetId: job!.datasetId } : {})
   const shown = await followJob(nc, again.id, 1000, Date.now() + 600_000)
-  return shown.trials?.[0]?.metrics?.[`test_${metric}`]
+  return { refit, value: shown.trials?.[0]?.metrics?.[`test_${metric}`] }
 }
 
 // The peers train on the autopilot's train and validation rows and test on its test rows.
@@ -117,7 +122,7 @@ try {
     const peers = sklearn([data.train, ...(data.validation ? [data.validation] : [])], data.test!)
     const ens = result.ensemble?.evaluation
     const single = result.board[0]?.best
-    const refit = result.ensembleJobId ? await withRefit(nc, result.ensembleJobId, result.testMetric) : undefined
+    const other = result.ensembleJobId ? await refitToggled(nc, result.ensembleJobId, result.testMetric) : undefined
     report(flags, {
       bench: 'autopilot',
       dataset: name,
@@ -133,8 +138,10 @@ try {
         ? { [`best_single_test_${result.testMetric === 'rmse' ? 'rmse' : 'acc'}`]: single.test }
         : {}),
       members: result.ensemble?.members.length ?? 0,
-      // The same members and weights, trained again on training + validation rows (an ablation).
-      ...(refit !== undefined ? { [`refit_test_${result.testMetric === 'rmse' ? 'rmse' : 'acc'}`]: refit } : {}),
+      // The same members and weights with refit the other way (an ablation).
+      ...(other?.value !== undefined
+        ? { [`${other.refit ? '' : 'no_'}refit_test_${result.testMetric === 'rmse' ? 'rmse' : 'acc'}`]: other.value }
+        : {}),
       ...('error' in peers
         ? { sklearn_error: peers.error }
         : {

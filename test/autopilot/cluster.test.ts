@@ -87,7 +87,7 @@ ap(
   'a small table: detected, searched (interrupted and picked up), ensembled, registered, explained, deployed and served',
   async (ctx) => {
     const csv = writeTable(ctx.dir!, 'shop.csv', 3)
-    const args = ['autopilot', csv, '--budget', '30s', '--deploy', '--refit', '--json', '--nats', ctx.nats!.url]
+    const args = ['autopilot', csv, '--budget', '30s', '--deploy', '--json', '--nats', ctx.nats!.url]
     // Ctrl-C once the sweep has a finished trial: the command stops, the sweep goes on.
     const first = startKiln(args, {}, 600_000, ctx.dir!)
     const sweeps = new SweepsClient(ctx.nc!)

@@ -44,7 +44,7 @@ export function ensembleSpec(
   sweepSpec: Record<string, unknown>,
   candidates: readonly (TrialResult & { artifact: string })[],
   metric: 'accuracy' | 'log_loss' | 'mse',
-  refit = false,
+  refit = true,
 ): Record<string, unknown> {
   const training = sweepSpec.training as Record<string, unknown>
   return {

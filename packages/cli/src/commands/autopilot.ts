@@ -15,7 +15,7 @@ import { UsageError } from '../usage-error.js'
 import { autopilotPrinter } from './autopilot-text.js'
 
 const HELP = `Usage: kiln autopilot DATASET [--target COL] [--problem P] [--metric M] [--budget 10m]
-                      [--deploy] [--endpoint E] [--refit] [--json]
+                      [--deploy] [--endpoint E] [--no-refit] [--json]
 
 Finds a good model for DATASET by itself: detects the problem (binary, multiclass or
 regression) and each column's type, searches gradient-boosted trees, linear models and
@@ -37,8 +37,8 @@ Options:
       --deploy         put the result behind an endpoint
       --endpoint E     the endpoint's name (default: the model's)
       --seed N         the seed of splits and search (default 42)
-      --refit          train the ensemble's members again on the training and validation
-                       rows once they are chosen (default: keep them as selected)
+      --no-refit       keep the ensemble's members as selected, rather than training them
+                       again on the training and validation rows once they are chosen
       --json           one JSON object per step, the result last
   --nats URL, --creds FILE   the cluster (default: $KILN_NATS_URL / $KILN_NATS_CREDS, else the local one)
 `
@@ -51,7 +51,7 @@ const FLAGS = {
   deploy: { type: 'boolean' },
   endpoint: { type: 'string' },
   seed: { type: 'string' },
-  refit: { type: 'boolean' },
+  'no-refit': { type: 'boolean' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   ...CONNECTION_FLAGS,
@@ -122,7 +122,7 @@ export async function autopilotCommand(argv: string[], io: CliIo): Promise<numbe
           ...(metric ? { metric } : {}),
           ...(values.deploy ? { deploy: true } : {}),
           ...(values.endpoint ? { endpoint: values.endpoint } : {}),
-          ...(values.refit ? { refit: true } : {}),
+          ...(values['no-refit'] ? { refit: false } : {}),
         },
         print.event,
       ),
