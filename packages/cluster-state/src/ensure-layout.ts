@@ -22,7 +22,8 @@ export interface EnsureLayoutOptions extends LayoutOptions {
   /**
    * How long to wait for a NATS cluster that is still forming (ms, default 0: fail at once).
    * The daemons wait (DAEMON_FORMING_WAIT_MS): one started before the last NATS node is up
-   * would otherwise exit, and systemd stops restarting a unit that fails 5 times in 10 s.
+   * would otherwise exit and be restarted in a loop, which systemd's start limit (by
+   * default 5 starts in 10 s) can end for good.
    */
   formingWaitMs?: number
   /** Hears each wait for a forming cluster: why, and how long it has waited so far. */

@@ -46,7 +46,7 @@ export function refitSpec(
   const gbdt = files.get(GBDT_JSON)
   const rounds = gbdt ? parseGbdtModel(gbdt, `${where}/${GBDT_JSON}`).info.rounds : undefined
   const model =
-    rounds !== undefined && 'builtin' in own.model && own.model.builtin === 'gbdt'
+    rounds !== undefined && own.model.builtin === 'gbdt'
       ? // All of it in the rounds that were kept: early stopping has no validation rows to watch.
         { ...own.model, trees: rounds, earlyStopping: 0 }
       : own.model
