@@ -119,10 +119,12 @@ try {
     const spec = (await new JobsClient(nc).show(result.sweep.jobId)).job!.spec as Record<string, unknown>
     const { search: _, ...job } = spec
     const data = await prepareData(validateSpec(job), { baseDir: process.cwd(), datasets: resolved })
+    const other = result.ensembleJobId ? await refitToggled(nc, result.ensembleJobId, result.testMetric) : undefined
+    // After the last request of this dataset: the peer blocks this process (minutes on
+    // Fashion-MNIST), and a connection that misses its pings meanwhile times out.
     const peers = sklearn([data.train, ...(data.validation ? [data.validation] : [])], data.test!)
     const ens = result.ensemble?.evaluation
     const single = result.board[0]?.best
-    const other = result.ensembleJobId ? await refitToggled(nc, result.ensembleJobId, result.testMetric) : undefined
     report(flags, {
       bench: 'autopilot',
       dataset: name,
