@@ -67,7 +67,7 @@ export type { StartEvent, EpochEvent } from './train-events.js'
 
 export { saveModel, filesSaveHandler } from './save.js'
 export type { Savable, SavedModel } from './save.js'
-export { loadModel, readMetadata, filesLoadHandler, loadLayersModelFiles } from './load.js'
+export { loadModel, readMetadata, readModelDir, filesLoadHandler, loadLayersModelFiles } from './load.js'
 export type { LoadedModel } from './load.js'
 export { artifactsToFiles, filesToArtifacts, MODEL_JSON, METADATA_JSON } from './model-files.js'
 export type { ModelFiles } from './model-files.js'

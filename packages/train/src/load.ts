@@ -1,10 +1,16 @@
-import { readFile, stat } from 'node:fs/promises'
+import { readFile, readdir, stat } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import * as tf from '@tensorflow/tfjs'
 import { NotFoundError } from '@kiln/protocol'
 import { ModelFormatError } from './errors.js'
 import { metadataProblem, type KilnModelMetadata } from './metadata.js'
-import { filesToArtifacts, METADATA_JSON } from './model-files.js'
+import { filesToArtifacts, METADATA_JSON, type ModelFiles } from './model-files.js'
+
+/** Every file of a saved model folder, by name (what a registry, an ensemble or a predictor takes). */
+export async function readModelDir(dir: string): Promise<ModelFiles> {
+  const names = await readdir(dir)
+  return new Map(await Promise.all(names.map(async (n) => [n, new Uint8Array(await readFile(join(dir, n)))] as const)))
+}
 
 /** A tfjs load handler that reads model.json and its shards through `read`. */
 export function filesLoadHandler(read: (name: string) => Promise<Uint8Array>, where: string): tf.io.IOHandler {

@@ -1,12 +1,13 @@
 // `kiln train`: one trial on this machine, from spec to a saved model.
 import { selectKilnBackend, CUDA_BACKEND_NAME } from '@kiln/backend'
 import * as tf from '@tensorflow/tfjs'
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { resolveDataset, type ResolvedDataset } from '@kiln/data'
 import { setThreads } from '@kiln/native'
 import { readCheckpoint } from './checkpoint.js'
+import { readModelDir } from './load.js'
 import { TrialContext, type CheckpointPolicy, type TrialData, type TrialReport } from './context.js'
 import { TrainingAbortedError } from './errors.js'
 import { evaluateModel } from './evaluate.js'
@@ -282,10 +283,7 @@ async function trainMember(
   const dir = await mkdtemp(join(tmpdir(), 'kiln-refit-'))
   try {
     const { modelDir } = await trainLocal(spec, { ...options, outDir: join(dir, 'model') })
-    const files: ModelFiles = new Map()
-    if (modelDir)
-      for (const name of await readdir(modelDir)) files.set(name, new Uint8Array(await readFile(join(modelDir, name))))
-    return files
+    return modelDir ? await readModelDir(modelDir) : new Map()
   } finally {
     await rm(dir, { recursive: true, force: true })
   }

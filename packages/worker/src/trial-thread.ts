@@ -2,13 +2,13 @@
 // task's port. The default export is the piscina entry (builtin trials, in a worker thread,
 // so the agent's event loop never waits on training); a script trial's sandboxed process
 // calls runTrial with its IPC channel as the port and its collective relayed by the agent.
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadDatasetFile } from '@kiln/data'
 import { setThreads } from '@kiln/native'
 import { toWire } from '@kiln/protocol'
-import { applyOverrides, trainLocal, validateSpec, type TrainMetrics } from '@kiln/train'
+import { applyOverrides, readModelDir, trainLocal, validateSpec, type TrainMetrics } from '@kiln/train'
 import { evaluationMetrics } from '@kiln/train/evaluation'
 import type { FromThread, ToThread, TrialOutcome, TrialPort, TrialTask } from './thread-messages.js'
 import { joinRing } from './trial-ring.js'
@@ -114,9 +114,9 @@ export async function runTrial(task: TrialTask, joinCollective: JoinCollective):
           }
         : {}),
     })
-    const files: Record<string, Uint8Array> = {}
-    const dir = result.modelDir
-    if (dir) for (const name of await readdir(dir)) files[name] = new Uint8Array(await readFile(join(dir, name)))
+    const files: Record<string, Uint8Array> = result.modelDir
+      ? Object.fromEntries(await readModelDir(result.modelDir))
+      : {}
     return {
       files,
       metrics: flatMetrics(result.metrics),

@@ -1,7 +1,7 @@
 // `kiln eval MODEL DATASET`: any registered model version (or a model folder) evaluated on
 // any dataset: a path or registered name as in a job spec, or a dataset stored in the
 // cluster (kiln data import). Prints every figure of the task, or JSON.
-import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises'
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { NatsConnection } from '@nats-io/transport-node'
@@ -130,12 +130,7 @@ async function loadModel(
   const dir = resolve(io.cwd, arg)
   if ((await stat(dir).catch(() => null))?.isDirectory()) {
     const names = await readdir(dir)
-    if (!names.includes(train.MODEL_JSON))
-      return predictorEvaluator(
-        new Map(await Promise.all(names.map(async (n) => [n, new Uint8Array(await readFile(join(dir, n)))] as const))),
-        arg,
-        train,
-      )
+    if (!names.includes(train.MODEL_JSON)) return predictorEvaluator(await train.readModelDir(dir), arg, train)
     const loaded = await train.loadModel(dir)
     return layersEvaluator(loaded.model, arg, loaded.metadata?.preprocessing, train)
   }
