@@ -52,6 +52,9 @@ async function refitToggled(
   const refit = spec.model.refit !== true
   spec.name = `${spec.name}-${refit ? 'refit' : 'no-refit'}`
   spec.model.refit = refit
+  // Turned off, the budget goes with it (the spec refuses one without refit); turned on, the
+  // ablation refits every member, as the budgeted run would have if time allowed.
+  delete spec.model.refitBudget
   const { job: again } = await jobs.submit(spec, job!.datasetId ? { datasetId: job!.datasetId } : {})
   const shown = await followJob(nc, again.id, 1000, Date.now() + 600_000)
   return { refit, value: shown.trials?.[0]?.metrics?.[`test_${metric}`] }
@@ -140,6 +143,8 @@ try {
         ? { [`best_single_test_${result.testMetric === 'rmse' ? 'rmse' : 'acc'}`]: single.test }
         : {}),
       members: result.ensemble?.members.length ?? 0,
+      // Of those, how many the budget let the refit train again.
+      ...(result.ensemble?.refit ? { refit_members: result.ensemble.refit.members.length } : {}),
       // The same members and weights with refit the other way (an ablation).
       ...(other?.value !== undefined
         ? { [`${other.refit ? '' : 'no_'}refit_test_${result.testMetric === 'rmse' ? 'rmse' : 'acc'}`]: other.value }

@@ -132,7 +132,12 @@ ap(
     assert.is(ens.model, 'autopilot-shop')
     const total = ens.members.reduce((s, m) => s + m.weight, 0)
     assert.ok(Math.abs(total - 1) < 1e-9, `weights sum to ${total}`)
-    assert.is(ens.refit?.members.length, ens.members.length, 'each member trained again on training + validation rows')
+    // A table's members refit in well under a second: the budget's last tenth (3 s) is plenty.
+    assert.is(
+      ens.refit?.members.length,
+      ens.members.length,
+      `each member trained again on training + validation rows: ${JSON.stringify(ens.refit)}`,
+    )
     assert.ok(ens.evaluation.accuracy > 0.7, `test accuracy ${ens.evaluation.accuracy}`)
     assert.is(ens.importance.length, 4, 'every feature has an importance')
     assert.is(result.endpoint, 'autopilot-shop')

@@ -2,7 +2,15 @@
 // the check every sweep gets before launch, and each family's parameters exist only for it.
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { autopilotSpec, chooseFamilies, Family, familySpace, ProblemKind } from '@kiln/autopilot'
+import {
+  autopilotSpec,
+  chooseFamilies,
+  ensembleSpec,
+  Family,
+  familySpace,
+  ProblemKind,
+  refitBudgetOf,
+} from '@kiln/autopilot'
 import { parseSearchSpec, RandomSearcher, Rng } from '@kiln/sweep'
 import { applyOverrides, checkSearchSpace, validateSpec } from '@kiln/train/spec'
 
@@ -208,6 +216,30 @@ plan('images: augmentation (flip, shift or none) and batch norm are choices of C
     else seen.add(JSON.stringify(trial.preprocessing?.augment ?? 'none'))
   }
   assert.ok(seen.size >= 3, `CNN trials drew several augmentations: ${[...seen].join(', ')}`)
+})
+
+plan("the ensemble's refit gets the budget's last tenth, the same each time the command runs", () => {
+  assert.is(refitBudgetOf(600_000), 60)
+  assert.is(refitBudgetOf(30_000), 3)
+  assert.is(refitBudgetOf(65_500), 6)
+  const sweep = autopilotSpec({
+    name: 'iris',
+    dataset: 'iris',
+    problem,
+    rows: 150,
+    families: [Family.gbdt, Family.linear],
+    metric: 'accuracy',
+    budgetMs: 60_000,
+    concurrency: 2,
+    seed: 1,
+    hasTestSet: false,
+    traits: { categorical: false, missing: false },
+  })
+  const candidates = [{ id: 't1', params: { model: { builtin: 'gbdt' } }, artifact: 'iris/t1', value: 0.9 }]
+  const withBudget = validateSpec(ensembleSpec(sweep, candidates, 'accuracy', true, 12), 'ensemble')
+  assert.is((withBudget.model as { refitBudget?: number }).refitBudget, 12)
+  const noRefit = ensembleSpec(sweep, candidates, 'accuracy', false, 12).model as Record<string, unknown>
+  assert.is(noRefit.refitBudget, undefined, 'no budget without refit (the spec refuses one)')
 })
 
 plan.run()

@@ -44,6 +44,26 @@ function readDir(dir: string): ModelFiles {
   return new Map(readdirSync(dir).map((name) => [name, new Uint8Array(readFileSync(join(dir, name)))]))
 }
 
+// Two candidates of different kinds, trained on the ensemble's splits: gbdt trees that stop
+// early and a small MLP; their files (as "m/trees" and "m/net") and kiln-model.json.
+async function treesAndNet(data: ReturnType<typeof noisyTable>, dir: string) {
+  const training = 'training: { epochs: 4, batchSize: 32, validationSplit: 0.25, testSplit: 0.2, seed: 5 }'
+  const candidates = new Map<string, ModelFiles>()
+  const trained: Record<string, KilnModelMetadata> = {}
+  for (const [name, model] of [
+    ['trees', '{ builtin: gbdt, trees: 400, learningRate: 0.3, earlyStopping: 5 }'],
+    ['net', '{ builtin: mlp, hidden: [16] }'],
+  ] as const) {
+    const spec = parseSpec(
+      `name: ${name}\ndataset: noisy\nmodel: ${model}\noptimizer: { learningRate: 0.01 }\n${training}\n`,
+    )
+    const result = await trainLocal(spec, { outDir: join(dir, name), datasets: { train: data }, log: quiet })
+    candidates.set(`m/${name}`, readDir(result.modelDir!))
+    trained[name] = JSON.parse(readFileSync(join(result.modelDir!, 'kiln-model.json'), 'utf8'))
+  }
+  return { candidates, trained }
+}
+
 const ens = suite('train - builtin ensemble')
 
 ens('two MLPs become one ensemble model: selected on validation, evaluated on test, saved and reloaded', async () => {
@@ -111,20 +131,7 @@ ens(
     const data = noisyTable()
     const dir = tempDir()
     try {
-      const training = 'training: { epochs: 4, batchSize: 32, validationSplit: 0.25, testSplit: 0.2, seed: 5 }'
-      const candidates = new Map<string, ModelFiles>()
-      const trained: Record<string, KilnModelMetadata> = {}
-      for (const [name, model] of [
-        ['trees', '{ builtin: gbdt, trees: 400, learningRate: 0.3, earlyStopping: 5 }'],
-        ['net', '{ builtin: mlp, hidden: [16] }'],
-      ] as const) {
-        const spec = parseSpec(
-          `name: ${name}\ndataset: noisy\nmodel: ${model}\noptimizer: { learningRate: 0.01 }\n${training}\n`,
-        )
-        const result = await trainLocal(spec, { outDir: join(dir.dir, name), datasets: { train: data }, log: quiet })
-        candidates.set(`m/${name}`, readDir(result.modelDir!))
-        trained[name] = JSON.parse(readFileSync(join(result.modelDir!, 'kiln-model.json'), 'utf8'))
-      }
+      const { candidates, trained } = await treesAndNet(data, dir.dir)
       const kept = JSON.parse(new TextDecoder().decode(candidates.get('m/trees')!.get('gbdt.json')))
       const keptRounds = kept.roots.length
       assert.ok(keptRounds < 400, `early stopping kept ${keptRounds} of 400 rounds`)
@@ -205,6 +212,78 @@ ens(
       assert.ok(refused, 'refused')
       assert.match(refused.message, /model\.refit/)
       assert.match(refused.message, /trained by \.\/trial\.ts/)
+    } finally {
+      dir.remove()
+    }
+  },
+)
+
+ens(
+  'refitBudget: members refit heaviest first while their estimated time fits; the rest keep their selected model',
+  async () => {
+    const data = noisyTable()
+    const dir = tempDir()
+    try {
+      const { candidates } = await treesAndNet(data, dir.dir)
+      // The net says it trained at one sample a second: its refit (4 epochs of 480 rows) would
+      // take about half an hour, far past the budget; the trees' recorded speed is their own.
+      const net = candidates.get('m/net')!
+      const netMeta = JSON.parse(new TextDecoder().decode(net.get('kiln-model.json')))
+      netMeta.training.samplesPerSecond = 1
+      net.set('kiln-model.json', new TextEncoder().encode(JSON.stringify(netMeta)))
+      const spec = (model: string) =>
+        parseSpec(
+          `name: ens\ndataset: noisy\nmodel: { builtin: ensemble, members: [{ artifact: m/trees, label: trees }, { artifact: m/net, label: net }], rounds: 10, ${model} }\ntraining: { validationSplit: 0.25, testSplit: 0.2, seed: 5 }\n`,
+        )
+      const logs: Record<string, unknown>[] = []
+      const infoOf = async (model: string, out: string) => {
+        const result = await trainLocal(spec(model), {
+          outDir: join(dir.dir, out),
+          datasets: { train: data },
+          candidates,
+          log: (rec) => logs.push(rec),
+        })
+        const files = readDir(result.modelDir!)
+        return { files, info: JSON.parse(new TextDecoder().decode(files.get(ENSEMBLE_JSON))) }
+      }
+      const partial = await infoOf('refit: true, refitBudget: 600', 'partial')
+      assert.equal(partial.info.members.map((m: { label: string }) => m.label).sort(), ['net', 'trees'])
+      assert.equal(
+        partial.info.refit.members.map((m: { label: string }) => m.label),
+        ['trees'],
+        'the trees fit in the budget',
+      )
+      assert.is(partial.info.refit.kept.length, 1)
+      assert.is(partial.info.refit.kept[0].label, 'net')
+      assert.match(partial.info.refit.kept[0].reason, /about 1920 s, with \d+(\.\d)? s of model\.refitBudget left/)
+      for (const m of partial.info.members) {
+        const meta: KilnModelMetadata = JSON.parse(
+          new TextDecoder().decode(partial.files.get(`${m.prefix}kiln-model.json`)),
+        )
+        // The refit trees saw training + validation rows; the kept net is the selected model, byte for byte.
+        if (m.label === 'trees') assert.is(meta.dataset.count, 480)
+        else
+          assert.equal(
+            Array.from(partial.files.get(`${m.prefix}model.json`)!),
+            Array.from(net.get('model.json')!),
+            'the kept net is the selected one',
+          )
+      }
+      assert.ok(
+        logs.some((l) => l.msg === 'member kept as selected' && l.member === 'net'),
+        'the trial log says which member was kept and why',
+      )
+      // No time at all: every member is kept, and the ensemble predicts as it would without refit.
+      const none = await infoOf('refit: true, refitBudget: 0', 'none')
+      const plain = await infoOf('refit: false', 'plain')
+      assert.equal(none.info.refit.members, [])
+      assert.equal(none.info.refit.kept.map((k: { label: string }) => k.label).sort(), ['net', 'trees'])
+      const x = data.x.subarray(0, 40)
+      const predict = async (files: ModelFiles) =>
+        Array.from(await (await parseEnsembleModel(files, 'ens', MEMBER_KINDS)).predict(x, 10))
+      assert.equal(await predict(none.files), await predict(plain.files))
+      // A budget without refit says what it needs.
+      assert.throws(() => spec('refit: false, refitBudget: 60'), /model\.refitBudget.*model\.refit is true/s)
     } finally {
       dir.remove()
     }

@@ -45,6 +45,8 @@ export function ensembleSpec(
   candidates: readonly (TrialResult & { artifact: string })[],
   metric: 'accuracy' | 'log_loss' | 'mse',
   refit = true,
+  /** Seconds the refit may run to from the ensemble's start (model.refitBudget); unset: no limit. */
+  refitBudget?: number,
 ): Record<string, unknown> {
   const training = sweepSpec.training as Record<string, unknown>
   return {
@@ -56,6 +58,7 @@ export function ensembleSpec(
       metric,
       // With refit, the chosen members then also learn from the validation rows.
       refit,
+      ...(refit && refitBudget !== undefined ? { refitBudget } : {}),
     },
     // The same seed and splits as the sweep: the candidates are judged on the rows they
     // were selected on, and the test rows stay unseen by all of them.

@@ -18,6 +18,7 @@ export {
   autopilotSpec,
   familySpace,
   metricFor,
+  refitBudgetOf,
   sweepMetric,
   EPOCHS,
   IMAGE_EPOCHS,

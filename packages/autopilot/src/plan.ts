@@ -50,6 +50,18 @@ export function stopSearchAfter(budgetMs: number): number {
   return Math.max(Math.round(budgetMs * DRAIN_SHARE), Math.round(budgetMs * SEARCH_SHARE) + 15_000)
 }
 
+/**
+ * The ensemble's refit budget (model.refitBudget, seconds from the ensemble's start): the
+ * share of the run's budget the search leaves once drained, so the ensemble, starting when
+ * the search stops (at 80 to 90% of the budget), has its members refit by about the end of
+ * the budget. It depends on the budget alone, so the same command run again submits the
+ * same ensemble spec (its idempotency key). A table's members refit in well under a second;
+ * a CNN's on tens of thousands of images in minutes, which would otherwise run the budget over.
+ */
+export function refitBudgetOf(budgetMs: number): number {
+  return Math.floor(Math.round(budgetMs * (1 - DRAIN_SHARE)) / 1000)
+}
+
 /** The metric a problem gets unless the user names one; refuses one that does not fit. */
 export function metricFor(problem: ProblemKind, asked: AutopilotMetric | undefined): AutopilotMetric {
   const regression = problem === ProblemKind.regression

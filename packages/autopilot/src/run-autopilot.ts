@@ -18,7 +18,7 @@ import { explainVersion, type Explanation } from './explain.js'
 import { followJob, followSweep } from './follow.js'
 import type { Family } from './families.js'
 import { familyBoard, type FamilyRow } from './family-board.js'
-import { autopilotSpec, metricFor, stopSearchAfter, sweepMetric, type AutopilotMetric } from './plan.js'
+import { autopilotSpec, metricFor, refitBudgetOf, stopSearchAfter, sweepMetric, type AutopilotMetric } from './plan.js'
 import { ProblemKind } from './problem.js'
 
 export interface AutopilotOptions {
@@ -154,7 +154,9 @@ export async function runAutopilot(
     return result
   }
   const selection = metric === 'log_loss' ? 'log_loss' : metric === 'accuracy' ? 'accuracy' : 'mse'
-  const ens = await new JobsClient(nc).submit(ensembleSpec(spec, candidates, selection, options.refit ?? true), {
+  const refit = options.refit ?? true
+  const ensSpec = ensembleSpec(spec, candidates, selection, refit, refit ? refitBudgetOf(options.budgetMs) : undefined)
+  const ens = await new JobsClient(nc).submit(ensSpec, {
     datasetId: record.id,
     idempotencyKey: `${key}-ensemble${options.refit === false ? '-no-refit' : ''}`,
   })

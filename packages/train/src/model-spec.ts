@@ -141,9 +141,23 @@ const ensemble = strictObject(
      * long as it trained, keeping the selected weights (AutoGluon's refit_full).
      */
     refit: bool().default(false),
+    /**
+     * With refit: seconds, from the ensemble's start, that refitting may run to. Members are
+     * refit heaviest first while their estimated time (from the speed they trained at) still
+     * fits; the rest keep their selected model. Unset: no limit.
+     */
+    refitBudget: nonNegative().optional(),
   },
   'a mapping',
+  { check: checkRefitBudget },
 )
+
+function checkRefitBudget(raw: Record<string, unknown>, ctx: z.RefinementCtx): void {
+  if (raw.refitBudget !== undefined && raw.refit !== true)
+    addExpected(ctx, ['refitBudget'], 'no budget unless model.refit is true (it limits the refit)', {
+      got: String(raw.refitBudget),
+    })
+}
 
 const SCRIPT_PHRASE = 'a path to a .ts, .mts, .js or .mjs module (relative to the spec file)'
 const script = strictObject(

@@ -103,10 +103,14 @@ export function autopilotPrinter(io: CliIo, json: boolean, input: AnalyzedInput)
       out(
         `  the blend lost to the best candidate on rows it was not selected on (loss ${f4(held.ensembleLoss)} against ${f4(held.bestSingleLoss)}): that candidate alone is kept\n`,
       )
-    if (ens.refit)
-      out(
-        `  its members were then trained again on the ${ens.refit.rows} training and validation rows (the test rows stay unseen)\n`,
-      )
+    if (ens.refit) {
+      const { rows, members, kept = [] } = ens.refit
+      if (members.length > 0)
+        out(
+          `  ${kept.length === 0 ? 'its members were' : `${members.length} of its ${members.length + kept.length} members were`} then trained again on the ${rows} training and validation rows (the test rows stay unseen)\n`,
+        )
+      for (const k of kept) out(`  ${k.label} kept as selected: ${k.reason}\n`)
+    }
     const test = ens.evaluation?.task === 'classification' ? ens.evaluation.accuracy : ens.evaluation?.rmse
     if (test !== undefined) out(`  test ${r.testMetric} ${f4(test)} (the sweep's best trial ${f4(single?.test)})\n`)
     if (ens.evaluation) out(evaluationText(ens.evaluation, { color: io.stdout.isTTY === true }))

@@ -39,6 +39,7 @@ Options:
       --seed N         the seed of splits and search (default 42)
       --no-refit       keep the ensemble's members as selected, rather than training them
                        again on the training and validation rows once they are chosen
+                       (those whose refit would not fit in the budget are kept anyway)
       --json           one JSON object per step, the result last
   --nats URL, --creds FILE   the cluster (default: $KILN_NATS_URL / $KILN_NATS_CREDS, else the local one)
 `

@@ -44,10 +44,15 @@ export interface EnsembleInfo {
     heldOut?: HeldOutCheck
   }
   /**
-   * Set when the members were trained again on training + validation rows after selection
-   * (weights, figures and importance are the selected models'): rows, and each one's length.
+   * Set when members were trained again on training + validation rows after selection
+   * (weights, figures and importance are the selected models'): rows, and each refit one's length.
    */
-  refit?: { rows: number; members: { label: string; epochs: number; rounds?: number }[] }
+  refit?: {
+    rows: number
+    members: { label: string; epochs: number; rounds?: number }[]
+    /** Members left as selected because their refit would not fit in model.refitBudget, and why. */
+    kept?: { label: string; reason: string }[]
+  }
   /** Permutation importance of each feature on the validation split, most important first. */
   explanation?: { metric: string; importance: { feature: string; importance: number; std: number }[] }
 }

@@ -42,6 +42,7 @@ export async function trainEnsemble(
   candidates: CandidateFiles,
   refit?: RefitTrainer,
 ): Promise<EnsembleModel> {
+  const started = performance.now()
   const m = ctx.spec.model as EnsembleModelSpec
   const validation = data.validation
   if (!validation || validation.count === 0)
@@ -127,22 +128,41 @@ export async function trainEnsemble(
   }
   if (m.refit) {
     if (!refit) throw new ValidationError('model.refit', 'false here (this run cannot train members)', { got: 'true' })
-    let members: Awaited<ReturnType<typeof refitMembers>>
+    const rows = data.train.count + validation.count
+    const selected = chosen.map((c, k) => ({
+      files: loaded[c.index]!.files,
+      predictor: loaded[c.index]!.predictor,
+      label: info.members[k]!.label,
+      weight: c.weight,
+    }))
+    let outcomes: RefitOutcome[]
     try {
-      members = await refitMembers(
+      outcomes = await refitMembers(
         ctx,
-        chosen.map((c, k) => ({ files: loaded[c.index]!.files, label: info.members[k]!.label })),
+        selected,
         refit,
+        rows,
+        m.refitBudget === undefined ? Number.POSITIVE_INFINITY : started + m.refitBudget * 1000,
       )
-    } finally {
-      // The selected models: replaced by their refits, or dropped with the failed run.
+    } catch (err) {
       model.dispose()
+      throw err
     }
+    // A member refit replaces its selected model; one that did not fit keeps it.
+    for (const [k, o] of outcomes.entries()) if ('predictor' in o) selected[k]!.predictor.dispose()
     info.refit = {
-      rows: data.train.count + validation.count,
-      members: members.map((r, k) => ({ label: info.members[k]!.label, ...r.length })),
+      rows,
+      members: outcomes.flatMap((o, k) => ('length' in o ? [{ label: info.members[k]!.label, ...o.length }] : [])),
+      ...(outcomes.some((o) => 'kept' in o)
+        ? {
+            kept: outcomes.flatMap((o, k) => ('kept' in o ? [{ label: info.members[k]!.label, reason: o.kept }] : [])),
+          }
+        : {}),
     }
-    model = new EnsembleModel(info, members)
+    model = new EnsembleModel(
+      info,
+      outcomes.map((o, k) => ('predictor' in o ? o : selected[k]!)),
+    )
   }
   info.selection = {
     metric,
@@ -154,32 +174,55 @@ export async function trainEnsemble(
   return model
 }
 
+/** A member refit (its new model), or kept as selected, saying why. */
+type RefitOutcome = { predictor: Predictor; files: ModelFiles; length: RefitLength } | { kept: string }
+
 /**
- * Each chosen member trained again on training + validation rows (refit.ts): the refit
- * models and their files, in the order given. Disposes what it loaded if one fails.
+ * Each chosen member trained again on `rows` training + validation rows (refit.ts), the
+ * heaviest first, while its estimated time still fits before `deadline` (performance.now()
+ * ms); outcomes in the order given. Disposes what it trained if one fails.
  */
 async function refitMembers(
   ctx: TrialContext,
-  members: readonly { files: ModelFiles; label: string }[],
+  members: readonly { files: ModelFiles; label: string; weight: number }[],
   train: RefitTrainer,
-): Promise<{ predictor: Predictor; files: ModelFiles; length: RefitLength }[]> {
-  const out: { predictor: Predictor; files: ModelFiles; length: RefitLength }[] = []
+  rows: number,
+  deadline: number,
+): Promise<RefitOutcome[]> {
+  const plans = members.map((member) => refitSpec(member.files, member.label, ctx.spec, rows))
+  const out: RefitOutcome[] = members.map(() => ({ kept: 'not refit' }))
+  const order = members.map((_, k) => k).sort((a, b) => members[b]!.weight - members[a]!.weight || a - b)
   try {
-    for (const member of members) {
-      const { spec, length } = refitSpec(member.files, member.label, ctx.spec)
-      const started = performance.now()
+    for (const k of order) {
+      const { spec, length, estimateMs } = plans[k]!
+      const member = members[k]!
+      const left = deadline - performance.now()
+      if (Number.isFinite(deadline) && !(estimateMs !== undefined && estimateMs <= left)) {
+        out[k] = {
+          kept:
+            estimateMs === undefined
+              ? 'its training speed is not recorded, so its refit time cannot be estimated within model.refitBudget'
+              : `its refit would take about ${seconds(estimateMs)} s, with ${seconds(Math.max(0, left))} s of model.refitBudget left`,
+        }
+        ctx.log('member kept as selected', { member: member.label, reason: (out[k] as { kept: string }).kept })
+        continue
+      }
+      const began = performance.now()
       const files = await train(spec)
       const predictor = await loadPredictor(files, `${member.label} (refit)`, MEMBER_KINDS)
-      out.push({ predictor, files, length })
+      out[k] = { predictor, files, length }
       ctx.log('member refit on training and validation rows', {
         member: member.label,
         ...length,
-        seconds: Math.round((performance.now() - started) / 100) / 10,
+        seconds: seconds(performance.now() - began),
+        ...(estimateMs !== undefined ? { estimated: seconds(estimateMs) } : {}),
       })
     }
     return out
   } catch (err) {
-    for (const r of out) r.predictor.dispose()
+    for (const o of out) if ('predictor' in o) o.predictor.dispose()
     throw err
   }
 }
+
+const seconds = (ms: number): number => Math.round(ms / 100) / 10

@@ -22,15 +22,28 @@ export interface RefitLength {
   rounds?: number
 }
 
+/** A member's refit: its spec, how long it trains, and how many ms that should take. */
+export interface RefitPlan {
+  spec: Spec
+  length: RefitLength
+  /**
+   * Estimated from the speed the selected model trained at (kiln-model.json's samples per
+   * second, with other trials beside it, so on the safe side); undefined where none is recorded.
+   */
+  estimateMs?: number
+}
+
 /**
  * The spec a member is refit with: its own, on the ensemble's dataset and test split, with
- * no validation split, one replica, and the length its selected model trained.
+ * no validation split, one replica, and the length its selected model trained; `rows` is
+ * how many rows the refit trains on.
  */
 export function refitSpec(
   files: ReadonlyMap<string, Uint8Array>,
   where: string,
   ensemble: Spec,
-): { spec: Spec; length: RefitLength } {
+  rows: number,
+): RefitPlan {
   const meta = metadataOfFiles(files, where)
   if (!meta)
     throw new ValidationError('model.refit', `members with ${METADATA_JSON} (their training spec)`, {
@@ -66,8 +79,11 @@ export function refitSpec(
     },
     resources: { ...own.resources, replicas: 1 },
   }
+  // Trees report samples per second per boosting round (rows × rounds over time).
+  const speed = meta.training.samplesPerSecond
   return {
     spec: validateSpec(JSON.parse(JSON.stringify(raw)), `${where}/${METADATA_JSON} hyperparameters`),
     length: { epochs, ...(rounds !== undefined ? { rounds } : {}) },
+    ...(speed > 0 ? { estimateMs: ((rounds ?? epochs) * rows * 1000) / speed } : {}),
   }
 }
