@@ -198,13 +198,12 @@ async function refitMembers(
       const member = members[k]!
       const left = deadline - performance.now()
       if (Number.isFinite(deadline) && !(estimateMs !== undefined && estimateMs <= left)) {
-        out[k] = {
-          kept:
-            estimateMs === undefined
-              ? 'its training speed is not recorded, so its refit time cannot be estimated within model.refitBudget'
-              : `its refit would take about ${seconds(estimateMs)} s, with ${seconds(Math.max(0, left))} s of model.refitBudget left`,
-        }
-        ctx.log('member kept as selected', { member: member.label, reason: (out[k] as { kept: string }).kept })
+        const reason =
+          estimateMs === undefined
+            ? 'its training speed is not recorded, so its refit time cannot be estimated within model.refitBudget'
+            : `its refit would take about ${seconds(estimateMs)} s, with ${seconds(Math.max(0, left))} s of model.refitBudget left`
+        out[k] = { kept: reason }
+        ctx.log('member kept as selected', { member: member.label, reason })
         continue
       }
       const began = performance.now()
